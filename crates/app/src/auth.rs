@@ -1,0 +1,167 @@
+//! Local accounts: Argon2id passwords, hashed session tokens, CSRF tokens per session.
+
+use crate::{App, AppError};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use domain::access::{Principal, Role};
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+use store::SessionRecord;
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub principal: Principal,
+    pub username: String,
+    pub display_name: String,
+    /// The token every unsafe form must carry back.
+    pub csrf_token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub enum LoginOutcome {
+    /// `token` goes in the cookie; only its hash is stored.
+    Success { token: String, user: Box<SessionUser> },
+    /// Unknown user, wrong password or disabled account: one answer for all.
+    Failed,
+}
+
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Argon2id with the crate's recommended parameters.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt_bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A real hash of a random password, verified against for unknown users so that they take
+/// as long to refuse as a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_token()).expect("hashing works"))
+}
+
+impl App {
+    pub async fn hash_password(&self, password: String) -> Result<String, AppError> {
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome, AppError> {
+        let user = self.store.user_by_username(username.trim()).await?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
+        let password = password.to_string();
+        let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let user = match user {
+            Some(u) if valid && !u.disabled => u,
+            other => {
+                let audit = self.audit(
+                    other.as_ref().map(|u| u.id),
+                    "login_afvist",
+                    "bruger",
+                    username.trim(),
+                    json!({}),
+                );
+                self.store.append_audit(&audit).await?;
+                return Ok(LoginOutcome::Failed);
+            }
+        };
+        let token = random_token();
+        let now = self.now();
+        let ttl = chrono::Duration::from_std(self.settings.session_ttl).map_err(|e| AppError::Internal(e.to_string()))?;
+        let session = SessionRecord {
+            token_hash: token_hash(&token),
+            user_id: user.id,
+            csrf_token: random_token(),
+            created_at: now,
+            expires_at: now + ttl,
+        };
+        let audit = self.audit(Some(user.id), "login", "bruger", user.id.0, json!({}));
+        self.store.create_session(&session, &audit).await?;
+        let session_user = self.session_user(user, &session).await?;
+        Ok(LoginOutcome::Success { token, user: Box::new(session_user) })
+    }
+
+    /// The user behind a session token, if the session is valid.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<SessionUser>, AppError> {
+        let Some(session) = self.store.session(&token_hash(token)).await? else {
+            return Ok(None);
+        };
+        if session.expires_at <= self.now() {
+            return Ok(None);
+        }
+        match self.store.user(session.user_id).await? {
+            Some(user) if !user.disabled => Ok(Some(self.session_user(user, &session).await?)),
+            _ => Ok(None),
+        }
+    }
+
+    pub async fn logout(&self, token: &str, user: &SessionUser) -> Result<(), AppError> {
+        let audit = self.audit(Some(user.principal.user_id), "logout", "bruger", user.principal.user_id.0, json!({}));
+        self.store.delete_session(&token_hash(token), &audit).await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, user: store::UserRecord, session: &SessionRecord) -> Result<SessionUser, AppError> {
+        let mut organisationer: BTreeSet<_> = user.organisationer.iter().copied().collect();
+        if user.role == Role::Organisation {
+            // Staff of an administration organisation act for those it administers.
+            for org in &user.organisationer {
+                organisationer.extend(self.store.administered_by(*org).await?);
+            }
+        }
+        Ok(SessionUser {
+            principal: Principal { user_id: user.id, role: user.role, kommune: user.kommune, organisationer },
+            username: user.username,
+            display_name: user.display_name,
+            csrf_token: session.csrf_token.clone(),
+            expires_at: session.expires_at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_argon2id_and_verify() {
+        let hash = hash_password("hemmeligt kodeord").unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("hemmeligt kodeord", &hash));
+        assert!(!verify_password("forkert", &hash));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashes_differ_from_tokens() {
+        let a = random_token();
+        assert_ne!(a, random_token());
+        assert_eq!(a.len(), 64);
+        assert_ne!(token_hash(&a), a);
+        assert_eq!(token_hash(&a), token_hash(&a));
+    }
+}

@@ -1,0 +1,92 @@
+//! Use cases over the storage traits: authentication, the package cycle, the public reads,
+//! user management and the demo seed. Every use case that acts for a user checks the
+//! principal's scope through `domain::access` before it touches data, and every state change
+//! is written together with its audit event.
+
+mod auth;
+mod error;
+mod packages;
+mod public;
+mod seed;
+mod users;
+
+pub use auth::{LoginOutcome, SessionUser};
+pub use error::{AppError, FieldError};
+pub use packages::{PakkeView, SvarInput};
+pub use public::{DataSheet, NoegletalVisning, Public};
+pub use seed::{DemoLogin, DEMO_PASSWORD};
+pub use users::NewUserInput;
+
+use chrono::{DateTime, Utc};
+use domain::reference::Regler;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{AuditEvent, Store};
+
+/// Settings the use cases need, from the layered configuration.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    pub session_ttl: Duration,
+    pub regler: Regler,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self { session_ttl: Duration::from_secs(8 * 3600), regler: Regler::standard() }
+    }
+}
+
+/// The application: a store, its settings and a clock (tests may set the time).
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    settings: Arc<AppSettings>,
+    clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, settings: AppSettings) -> Self {
+        Self { store, settings: Arc::new(settings), clock: Arc::new(Utc::now) }
+    }
+
+    pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    pub fn settings(&self) -> &AppSettings {
+        &self.settings
+    }
+
+    /// The read-only capabilities of the public part: nothing here can reach a draft.
+    pub fn public(&self) -> Public {
+        Public::new(self.store.clone(), self.settings.clone())
+    }
+
+    /// Direct store access for operator commands (stats, migrations); never used by handlers.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn audit(
+        &self,
+        actor: Option<domain::access::UserId>,
+        action: &str,
+        object_type: &str,
+        object_id: impl ToString,
+        details: serde_json::Value,
+    ) -> AuditEvent {
+        AuditEvent {
+            at: self.now(),
+            actor,
+            action: action.to_string(),
+            object_type: object_type.to_string(),
+            object_id: object_id.to_string(),
+            details,
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! The package cycle: create, answer, submit, return, receive, meeting held, redegørelse.
+
+use crate::error::stale_as_conflict;
+use crate::{App, AppError, FieldError, SessionUser};
+use chrono::{Months, NaiveDate};
+use domain::access::{PakkeScope, PakkeTilladelse, Principal, Tilladelse};
+use domain::master::{Organisation, OrganisationId};
+use domain::noegletal::{organisation_noegletal, Noegletal};
+use domain::package::{PakkeHaendelse, PakkeStatus};
+use domain::period::Regnskabsperiode;
+use domain::redegoerelse::AFSNIT;
+use domain::template::{Skabelon, Svar};
+use domain::{Kommunekode, Styringsaar};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use store::*;
+
+/// A form answer as posted: the yes/no choice and the text.
+#[derive(Debug, Clone, Default)]
+pub struct SvarInput {
+    pub ja: Option<String>,
+    pub tekst: String,
+}
+
+/// Everything a package page shows, already cut to what the viewer may see.
+#[derive(Debug, Clone)]
+pub struct PakkeView {
+    pub pakke: PakkeRecord,
+    pub organisation: Organisation,
+    pub skabelon: Skabelon,
+    /// The working copy for the organisation; the newest submitted version for others.
+    pub svar: BTreeMap<String, Svar>,
+    pub svar_meta: BTreeMap<String, SvarRecord>,
+    pub is_working_copy: bool,
+    pub versions: Vec<VersionRecord>,
+    pub haendelser: Vec<HaendelseRecord>,
+    pub modtagere: Vec<Kommunekode>,
+    pub moeder: Vec<MoedeRecord>,
+    pub redegoerelser: Vec<RedegoerelseRecord>,
+    pub may_edit: bool,
+    pub may_behandl: bool,
+    pub noegletal: Vec<Noegletal>,
+    pub noegletal_sidste_aar: Vec<Noegletal>,
+}
+
+impl PakkeView {
+    /// The kommune's reason when the package is currently returned.
+    pub fn returned_reason(&self) -> Option<&str> {
+        if self.pakke.status != PakkeStatus::Returneret {
+            return None;
+        }
+        self.haendelser
+            .iter()
+            .rev()
+            .find(|h| h.to == PakkeStatus::Returneret)
+            .and_then(|h| h.begrundelse.as_deref())
+    }
+
+    pub fn latest_redegoerelse(&self) -> Option<&RedegoerelseRecord> {
+        self.redegoerelser.last()
+    }
+
+    /// Submission problems, one per question, in template order.
+    pub fn missing_answers(&self) -> Vec<FieldError> {
+        self.skabelon
+            .spoergsmaal()
+            .filter_map(|q| q.fejl(self.svar.get(&q.id)).map(|message| FieldError { field: q.id.clone(), message }))
+            .collect()
+    }
+}
+
+impl SvarInput {
+    fn parse(&self, field: &str) -> Result<Svar, FieldError> {
+        let ja = match self.ja.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("ja") => Some(true),
+            Some("nej") => Some(false),
+            Some(other) => {
+                return Err(FieldError { field: field.to_string(), message: format!("Ukendt svar «{other}»: vælg ja eller nej") });
+            }
+        };
+        Ok(Svar { ja, tekst: self.tekst.trim().to_string() })
+    }
+}
+
+fn require(principal: &Principal, tilladelse: Tilladelse) -> Result<(), AppError> {
+    if principal.may(tilladelse) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+impl App {
+    /// Loads a package with the scope facts, refusing unless `tilladelse` is allowed.
+    async fn scoped(
+        &self,
+        principal: &Principal,
+        id: PakkeId,
+        tilladelse: PakkeTilladelse,
+    ) -> Result<(PakkeRecord, PakkeScope), AppError> {
+        let pakke = self.store.pakke(id).await?.ok_or(AppError::NotFound)?;
+        let scope = PakkeScope {
+            organisation: pakke.organisation,
+            hjemstedskommune: pakke.hjemstedskommune,
+            modtagere: self.store.modtagere(id).await?,
+            status: pakke.status,
+        };
+        if principal.may_pakke(tilladelse, &scope) {
+            Ok((pakke, scope))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    fn transition(&self, user: &SessionUser, pakke: &PakkeRecord, h: PakkeHaendelse, reason: Option<String>) -> Result<Transition, AppError> {
+        Ok(Transition {
+            pakke: pakke.id,
+            from: pakke.status,
+            to: pakke.status.apply(h)?,
+            haendelse: h.as_str().to_string(),
+            by: user.principal.user_id,
+            at: self.now(),
+            begrundelse: reason,
+        })
+    }
+
+    fn pakke_audit(&self, user: &SessionUser, pakke: &PakkeRecord, action: &str, details: serde_json::Value) -> AuditEvent {
+        let mut details = details;
+        if let serde_json::Value::Object(map) = &mut details {
+            map.insert("organisation".into(), pakke.organisation_nummer.get().into());
+            map.insert("styringsaar".into(), pakke.styringsaar.get().into());
+            map.insert("fra".into(), pakke.status.as_str().into());
+        }
+        self.audit(Some(user.principal.user_id), action, "pakke", pakke.id.0, details)
+    }
+
+    /// The default deadline: a number of months after the period ends (data/regler).
+    fn standard_frist(&self, periode: &Regnskabsperiode) -> Option<NaiveDate> {
+        periode.slut().checked_add_months(Months::new(self.settings.regler.frist.maaneder_efter_periodens_udloeb))
+    }
+
+    /// Creates the packages of a styringsår for every organisation with a reporting duty.
+    /// Existing packages are left alone, so running it twice changes nothing.
+    pub async fn create_packages(&self, actor: Option<&SessionUser>, aar: Styringsaar) -> Result<(u32, u32), AppError> {
+        if let Some(user) = actor {
+            require(&user.principal, Tilladelse::Styrelse)?;
+        }
+        let (mut created, mut existing) = (0, 0);
+        for org in self.store.organisationer().await? {
+            let Some(rapporttype) = org.kind.rapporttype() else { continue };
+            let periode = match self.store.regnskabsperioder(org.id).await?.into_iter().find(|p| p.styringsaar == aar) {
+                Some(p) => p.periode,
+                None => Regnskabsperiode::for_styringsaar(aar, u32::from(org.regnskabsaar_start_maaned))
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            };
+            let new = NewPakke {
+                organisation: org.id,
+                styringsaar: aar,
+                rapporttype,
+                periode,
+                frist: self.standard_frist(&periode),
+                created_at: self.now(),
+            };
+            let audit = self.audit(
+                actor.map(|u| u.principal.user_id),
+                "pakke_oprettet",
+                "pakke",
+                "",
+                json!({"organisation": org.nummer.get(), "styringsaar": aar.get(), "rapporttype": rapporttype.as_str()}),
+            );
+            if self.store.create_pakke(&new, &audit).await?.1 { created += 1 } else { existing += 1 }
+        }
+        Ok((created, existing))
+    }
+
+    /// Packages of the user's organisations (organisation users).
+    pub async fn my_packages(&self, user: &SessionUser) -> Result<Vec<PakkeRecord>, AppError> {
+        let orgs: Vec<OrganisationId> = user.principal.organisationer.iter().copied().collect();
+        Ok(self.store.pakker_for_organisationer(&orgs).await?)
+    }
+
+    /// Packages sent to the user's kommune.
+    pub async fn kommune_packages(&self, user: &SessionUser) -> Result<Vec<PakkeRecord>, AppError> {
+        require(&user.principal, Tilladelse::KommuneOversigt)?;
+        let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
+        Ok(self.store.pakker_for_kommune(kommune).await?)
+    }
+
+    /// National status per kommune for the agency.
+    pub async fn national_status(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<StatusCount>, AppError> {
+        require(&user.principal, Tilladelse::Styrelse)?;
+        Ok(self.store.pakke_status_counts(aar).await?)
+    }
+
+    pub async fn pakke_view(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
+        let p = &user.principal;
+        let (pakke, scope, working) = match self.scoped(p, id, PakkeTilladelse::LaesKladde).await {
+            Ok((pakke, scope)) => (pakke, scope, true),
+            Err(AppError::Forbidden) => {
+                let (pakke, scope) = self.scoped(p, id, PakkeTilladelse::LaesIndsendt).await?;
+                (pakke, scope, false)
+            }
+            Err(e) => return Err(e),
+        };
+        let versions = self.store.versions(id).await?;
+        let (svar, svar_meta) = if working {
+            let meta = self.store.svar(id).await?;
+            (meta.iter().map(|(k, v)| (k.clone(), v.svar.clone())).collect(), meta)
+        } else {
+            (versions.last().map(|v| v.svar.clone()).unwrap_or_default(), BTreeMap::new())
+        };
+        let organisation = self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound)?;
+        let skabelon = Skabelon::shipped(pakke.rapporttype, pakke.styringsaar.get())
+            .ok_or_else(|| AppError::Internal(format!("ingen skabelon for {}", pakke.styringsaar)))?;
+        let noegletal = self.organisation_figures(pakke.organisation, pakke.styringsaar).await?;
+        let noegletal_sidste_aar = self.organisation_figures(pakke.organisation, pakke.styringsaar.previous()).await?;
+        // The redegørelse draft is the kommune's until it is sent for comments.
+        let redegoerelser = if p.may_pakke(PakkeTilladelse::Behandl, &scope)
+            || matches!(pakke.status, PakkeStatus::RedegoerelseIHoering | PakkeStatus::RedegoerelseOffentliggjort)
+        {
+            self.store.redegoerelser(id).await?
+        } else {
+            Vec::new()
+        };
+        Ok(PakkeView {
+            may_edit: p.may_pakke(PakkeTilladelse::Rediger, &scope),
+            may_behandl: p.may_pakke(PakkeTilladelse::Behandl, &scope),
+            haendelser: self.store.haendelser(id).await?,
+            moeder: self.store.moeder(id).await?,
+            modtagere: scope.modtagere.clone(),
+            pakke,
+            organisation,
+            skabelon,
+            svar,
+            svar_meta,
+            is_working_copy: working,
+            versions,
+            redegoerelser,
+            noegletal,
+            noegletal_sidste_aar,
+        })
+    }
+
+    pub(crate) async fn organisation_figures(&self, org: OrganisationId, aar: Styringsaar) -> Result<Vec<Noegletal>, AppError> {
+        let regnskab = self.store.organisation_regnskab(org, aar).await?;
+        let regel = &self.settings.regler.lejemaalsenhed;
+        let enheder: f64 = self.store.afdelinger(org).await?.iter().map(|a| a.data.lejemaalsenheder(regel)).sum();
+        Ok(organisation_noegletal(&regnskab, enheder))
+    }
+
+    /// Saves the answers of one section. Drafts may be incomplete; only known questions are accepted.
+    pub async fn save_answers(&self, user: &SessionUser, id: PakkeId, answers: Vec<(String, SvarInput)>) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await?;
+        let skabelon = Skabelon::shipped(pakke.rapporttype, pakke.styringsaar.get()).ok_or(AppError::NotFound)?;
+        let mut svar = Vec::new();
+        let mut errors = Vec::new();
+        for (qid, input) in answers {
+            if skabelon.spoergsmaal().all(|q| q.id != qid) {
+                return Err(AppError::field(&qid, "Ukendt spørgsmål"));
+            }
+            match input.parse(&qid) {
+                Ok(s) => svar.push((qid, s)),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let audit = self.pakke_audit(user, &pakke, "svar_gemt", json!({"spoergsmaal": svar.iter().map(|(q, _)| q).collect::<Vec<_>>()}));
+        let change = SvarChange { pakke: id, expected_status: pakke.status, svar, by: user.principal.user_id, at: self.now() };
+        self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// Submits the package to the hjemstedskommune and every beliggenhedskommune. Repeating
+    /// the same `idempotency_key` (double click, back button) returns the first submission.
+    pub async fn submit(&self, user: &SessionUser, id: PakkeId, idempotency_key: &str) -> Result<VersionRecord, AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
+        let transition = Transition {
+            pakke: id,
+            from: pakke.status,
+            to: PakkeStatus::Indsendt,
+            haendelse: PakkeHaendelse::Indsend.as_str().into(),
+            by: user.principal.user_id,
+            at: self.now(),
+            begrundelse: None,
+        };
+        if !pakke.status.editable_by_organisation() {
+            // Only an earlier submission with this key can succeed now.
+            let submission = Submission { transition, idempotency_key: idempotency_key.into(), svar: BTreeMap::new(), modtagere: vec![], late: false };
+            let audit = self.pakke_audit(user, &pakke, "pakke_indsendt", json!({}));
+            return self.store.submit(&submission, &audit).await.map_err(|e| match e {
+                StoreError::Stale => AppError::Conflict("Pakken er allerede indsendt og kan ikke ændres.".into()),
+                other => AppError::Store(other),
+            });
+        }
+        let view = self.pakke_view(user, id).await?;
+        let missing = view.missing_answers();
+        if !missing.is_empty() {
+            return Err(AppError::Invalid(missing));
+        }
+        let mut modtagere: BTreeSet<Kommunekode> = BTreeSet::from([pakke.hjemstedskommune]);
+        modtagere.extend(self.store.afdelinger(pakke.organisation).await?.iter().map(|a| a.data.kommune));
+        let late = pakke.frist.is_some_and(|frist| self.now().date_naive() > frist);
+        let submission = Submission {
+            transition,
+            idempotency_key: idempotency_key.into(),
+            svar: view.svar.clone(),
+            modtagere: modtagere.into_iter().collect(),
+            late,
+        };
+        let audit = self.pakke_audit(
+            user,
+            &pakke,
+            "pakke_indsendt",
+            json!({"modtagere": submission.modtagere.iter().map(|k| k.get()).collect::<Vec<_>>(), "for_sent": late}),
+        );
+        self.store.submit(&submission, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// The kommune returns the package for correction; the reason is shown to the organisation.
+    pub async fn return_package(&self, user: &SessionUser, id: PakkeId, begrundelse: &str) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let begrundelse = begrundelse.trim();
+        if begrundelse.is_empty() {
+            return Err(AppError::field("begrundelse", "Skriv hvorfor pakken sendes retur, så organisationen kan rette den"));
+        }
+        let t = self.transition(user, &pakke, PakkeHaendelse::Returner, Some(begrundelse.to_string()))?;
+        let audit = self.pakke_audit(user, &pakke, "pakke_returneret", json!({"begrundelse": begrundelse}));
+        self.store.transition(&t, &audit).await.map_err(stale_as_conflict)
+    }
+
+    pub async fn receive_package(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let t = self.transition(user, &pakke, PakkeHaendelse::Modtag, None)?;
+        let audit = self.pakke_audit(user, &pakke, "pakke_modtaget", json!({}));
+        self.store.transition(&t, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// Marks the dialogue meeting held. The date cannot lie in the future.
+    pub async fn mark_meeting_held(&self, user: &SessionUser, id: PakkeId, dato: &str, deltagere: &str) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let mut errors = Vec::new();
+        let dato = match NaiveDate::parse_from_str(dato.trim(), "%Y-%m-%d") {
+            Ok(d) if d > self.now().date_naive() => {
+                errors.push(FieldError { field: "dato".into(), message: "Mødedatoen kan ikke ligge i fremtiden".into() });
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(FieldError { field: "dato".into(), message: "Angiv mødedatoen som en dato, fx 2026-05-14".into() });
+                None
+            }
+        };
+        if deltagere.trim().is_empty() {
+            errors.push(FieldError { field: "deltagere".into(), message: "Angiv hvem der deltog i mødet".into() });
+        }
+        let Some(dato) = dato.filter(|_| errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let t = self.transition(user, &pakke, PakkeHaendelse::MarkerMoedeAfholdt, None)?;
+        let moede = NewMoede { pakke: id, dato, deltagere: deltagere.trim().to_string(), by: user.principal.user_id, at: self.now() };
+        let audit = self.pakke_audit(user, &pakke, "moede_afholdt", json!({"dato": dato.to_string()}));
+        self.store.record_moede(&moede, &t, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// Saves a new revision of the redegørelse draft.
+    pub async fn save_redegoerelse(&self, user: &SessionUser, id: PakkeId, tekst: BTreeMap<String, String>) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
+            return Err(AppError::Conflict(
+                "Redegørelsen kan skrives, når mødet er markeret som afholdt, og indtil den er offentliggjort.".into(),
+            ));
+        }
+        let tekst: BTreeMap<String, String> = AFSNIT
+            .iter()
+            .map(|(afsnit, _, _)| (afsnit.to_string(), tekst.get(*afsnit).map(|t| t.trim().to_string()).unwrap_or_default()))
+            .collect();
+        if tekst.get("sammenfatning").is_none_or(|t| t.is_empty()) {
+            return Err(AppError::field("sammenfatning", "Skriv en sammenfatning af dialogen"));
+        }
+        let draft = NewRedegoerelse { pakke: id, tekst, by: user.principal.user_id, at: self.now() };
+        let audit = self.pakke_audit(user, &pakke, "redegoerelse_gemt", json!({}));
+        self.store.save_redegoerelse(&draft, &audit).await.map_err(|e| match e {
+            StoreError::Stale => AppError::Conflict("En offentliggjort redegørelse kan ikke ændres.".into()),
+            other => AppError::Store(other),
+        })?;
+        Ok(())
+    }
+
+    pub async fn send_redegoerelse_for_comments(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        if self.store.redegoerelser(id).await?.is_empty() {
+            return Err(AppError::Conflict("Gem et udkast til redegørelsen, før det sendes i høring.".into()));
+        }
+        let t = self.transition(user, &pakke, PakkeHaendelse::SendRedegoerelseIHoering, None)?;
+        let audit = self.pakke_audit(user, &pakke, "redegoerelse_i_hoering", json!({}));
+        self.store.transition(&t, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// Publishes the newest revision. From then on it is public and can never change.
+    pub async fn publish_redegoerelse(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        if pakke.status == PakkeStatus::RedegoerelseOffentliggjort {
+            return Err(AppError::Conflict("Redegørelsen er allerede offentliggjort og kan ikke ændres.".into()));
+        }
+        if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
+            return Err(AppError::Conflict("Redegørelsen kan først offentliggøres, når mødet er markeret som afholdt.".into()));
+        }
+        let latest = self.store.redegoerelser(id).await?.pop().ok_or_else(|| {
+            AppError::Conflict("Der er ingen redegørelse at offentliggøre. Skriv og gem den først.".into())
+        })?;
+        let t = self.transition(user, &pakke, PakkeHaendelse::OffentliggoerRedegoerelse, None)?;
+        let audit = self.pakke_audit(user, &pakke, "redegoerelse_offentliggjort", json!({"revision": latest.revision}));
+        self.store.publish_redegoerelse(id, latest.revision, self.now(), &t, &audit).await.map_err(stale_as_conflict)
+    }
+}

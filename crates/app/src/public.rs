@@ -1,0 +1,97 @@
+//! The public part's capabilities. `Public` reads only what domain.md §9 makes public: master
+//! data, key figures of packages whose meeting is held, and published redegørelser.
+
+use crate::{AppError, AppSettings};
+use domain::master::{Afdeling, Boligtype, Organisation};
+use domain::noegletal::{organisation_noegletal, Noegletal};
+use domain::{OrganisationNummer, Styringsaar};
+use std::sync::Arc;
+use store::{PublishedRedegoerelse, Store};
+
+#[derive(Clone)]
+pub struct Public {
+    store: Arc<dyn Store>,
+    settings: Arc<AppSettings>,
+}
+
+/// A key figure as the public sees it: the value, or `None` shown as "i/t".
+#[derive(Debug, Clone)]
+pub struct NoegletalVisning {
+    pub figur: Noegletal,
+    pub offentlig: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AarsNoegletal {
+    pub styringsaar: Styringsaar,
+    /// False until the meeting for that year's package is marked held.
+    pub offentlig: bool,
+    pub noegletal: Vec<Noegletal>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DataSheet {
+    pub organisation: Organisation,
+    pub hjemstedskommune_navn: String,
+    pub administrator: Option<Organisation>,
+    pub afdelinger: Vec<Afdeling>,
+    pub boliger: Vec<(Boligtype, u32)>,
+    pub aar: Vec<AarsNoegletal>,
+    pub redegoerelser: Vec<PublishedRedegoerelse>,
+}
+
+impl Public {
+    pub(crate) fn new(store: Arc<dyn Store>, settings: Arc<AppSettings>) -> Self {
+        Self { store, settings }
+    }
+
+    pub async fn search(&self, query: &str) -> Result<Vec<Organisation>, AppError> {
+        if query.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.search_organisationer(query, 100).await?)
+    }
+
+    pub async fn kommune_navn(&self, kode: domain::Kommunekode) -> Result<String, AppError> {
+        Ok(self.store.kommuner().await?.into_iter().find(|k| k.kode == kode).map(|k| k.navn).unwrap_or_default())
+    }
+
+    pub async fn data_sheet(&self, nummer: OrganisationNummer) -> Result<DataSheet, AppError> {
+        let organisation = self.store.organisation_by_nummer(nummer).await?.ok_or(AppError::NotFound)?;
+        let afdelinger = self.store.afdelinger(organisation.id).await?;
+        let administrator = match organisation.administrator {
+            Some(id) => self.store.organisation(id).await?,
+            None => None,
+        };
+        let regel = &self.settings.regler.lejemaalsenhed;
+        let enheder: f64 = afdelinger.iter().map(|a| a.data.lejemaalsenheder(regel)).sum();
+        let pakker = self.store.pakker_for_organisationer(&[organisation.id]).await?;
+        let mut aar = Vec::new();
+        for periode in self.store.regnskabsperioder(organisation.id).await?.iter().rev() {
+            let offentlig = pakker
+                .iter()
+                .any(|p| p.styringsaar == periode.styringsaar && p.status.key_figures_public());
+            // Ungated figures are never computed for the public, so they cannot leak.
+            let noegletal = if offentlig {
+                let regnskab = self.store.organisation_regnskab(organisation.id, periode.styringsaar).await?;
+                organisation_noegletal(&regnskab, enheder)
+            } else {
+                organisation_noegletal(&Default::default(), 0.0)
+            };
+            aar.push(AarsNoegletal { styringsaar: periode.styringsaar, offentlig, noegletal });
+        }
+        let boliger = Boligtype::ALL
+            .into_iter()
+            .map(|t| (t, afdelinger.iter().map(|a| a.data.boliger(t).antal).sum()))
+            .collect();
+        Ok(DataSheet {
+            hjemstedskommune_navn: self.kommune_navn(organisation.hjemstedskommune).await?,
+            redegoerelser: self.store.published_redegoerelser(organisation.id).await?,
+            organisation,
+            administrator,
+            afdelinger,
+            boliger,
+            aar,
+        })
+    }
+}

@@ -1,0 +1,129 @@
+//! Loading the demo dataset and the demo users.
+
+use crate::users::NewUserInput;
+use crate::{App, AppError};
+use domain::access::Role;
+use domain::master::{Afdeling, Organisation, OrganisationKind};
+use domain::reference::kommuner_og_regioner;
+use domain::Styringsaar;
+use std::collections::BTreeSet;
+use store::BulkData;
+
+/// The password of every demo user. Printed at start; never use demo data in production.
+pub const DEMO_PASSWORD: &str = "demo-styringsdialog";
+
+/// A demo login to print for the newcomer.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub username: String,
+    pub role: Role,
+    pub description: String,
+}
+
+impl App {
+    /// Loads the reference data (kommuner, regioner). Safe to repeat.
+    pub async fn load_reference(&self) -> Result<(), AppError> {
+        let (regioner, kommuner) = kommuner_og_regioner().map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(self.store.replace_reference(&regioner, &kommuner).await?)
+    }
+
+    /// True when no organisation is stored yet.
+    pub async fn is_empty(&self) -> Result<bool, AppError> {
+        Ok(self.store.stats().await?.organisationer == 0)
+    }
+
+    /// Seeds a national demo: reference data, the dataset, users for each role and the
+    /// packages of `styringsaar`. Refuses a non-empty database unless `force`, which first
+    /// empties it.
+    pub async fn seed_demo(
+        &self,
+        data: &BulkData,
+        styringsaar: Styringsaar,
+        force: bool,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<DemoLogin>, AppError> {
+        if !self.is_empty().await? {
+            if !force {
+                return Err(AppError::Conflict(
+                    "Databasen indeholder allerede data. Brug --force for at slette alt og indlæse demodata igen.".into(),
+                ));
+            }
+            self.store.reset().await?;
+        }
+        self.load_reference().await?;
+        self.store.load_bulk(data, progress).await?;
+        let logins = self.create_demo_users().await?;
+        self.create_packages(None, styringsaar).await?;
+        Ok(logins)
+    }
+
+    async fn create_demo_users(&self) -> Result<Vec<DemoLogin>, AppError> {
+        let organisationer = self.store.organisationer().await?;
+        let mut with_afdelinger: Vec<(Organisation, Vec<Afdeling>)> = Vec::new();
+        for org in organisationer.iter().filter(|o| o.kind == OrganisationKind::EgneAfdelinger) {
+            with_afdelinger.push((org.clone(), self.store.afdelinger(org.id).await?));
+        }
+        let outside = |(o, a): &(Organisation, Vec<Afdeling>)| a.iter().any(|x| x.data.kommune != o.hjemstedskommune);
+        // A mid-sized, self-administered organisation with afdelinger in another kommune
+        // shows routing to a beliggenhedskommune.
+        let (boligorg, afdelinger) = with_afdelinger
+            .iter()
+            .filter(|x| x.0.administrator.is_none() && outside(x) && x.1.len() <= 60)
+            .max_by_key(|x| (x.1.len(), std::cmp::Reverse(x.0.nummer)))
+            .or_else(|| with_afdelinger.iter().max_by_key(|x| x.1.len()))
+            .ok_or_else(|| AppError::Internal("demodata uden boligorganisationer".into()))?;
+        let anden = with_afdelinger
+            .iter()
+            .find(|x| x.0.id != boligorg.id && x.0.hjemstedskommune != boligorg.hjemstedskommune)
+            .ok_or_else(|| AppError::Internal("demodata med kun én boligorganisation".into()))?;
+        let mut admin_counts = Vec::new();
+        for org in organisationer.iter().filter(|o| o.kind == OrganisationKind::Administration) {
+            admin_counts.push((self.store.administered_by(org.id).await?.len(), org.clone()));
+        }
+        let admorg = admin_counts.iter().max_by_key(|(n, o)| (*n, std::cmp::Reverse(o.nummer))).map(|(_, o)| o.clone());
+        let beliggenhed: BTreeSet<_> =
+            afdelinger.iter().map(|a| a.data.kommune).filter(|k| *k != boligorg.hjemstedskommune).collect();
+        let kommune_navn = |kode| {
+            let kommuner = kommuner_og_regioner().map(|(_, k)| k).unwrap_or_default();
+            kommuner.into_iter().find(|k| k.kode == kode).map(|k| k.navn).unwrap_or_default()
+        };
+
+        let mut specs = vec![
+            ("boligorg", Role::Organisation, None, vec![boligorg.nummer], format!("{} ({})", boligorg.navn, boligorg.nummer)),
+            ("andenorg", Role::Organisation, None, vec![anden.0.nummer], format!("{} ({})", anden.0.navn, anden.0.nummer)),
+            (
+                "kommune",
+                Role::Kommune,
+                Some(boligorg.hjemstedskommune),
+                vec![],
+                format!("{} Kommune (hjemstedskommune for boligorg)", kommune_navn(boligorg.hjemstedskommune)),
+            ),
+        ];
+        if let Some(k) = beliggenhed.iter().next() {
+            specs.push(("nabokommune", Role::Kommune, Some(*k), vec![], format!("{} Kommune (beliggenhedskommune)", kommune_navn(*k))));
+        }
+        if let Some(adm) = &admorg {
+            specs.push(("admorg", Role::Organisation, None, vec![adm.nummer], format!("{} ({}), administrationsorganisation", adm.navn, adm.nummer)));
+        }
+        specs.push(("styrelse", Role::Styrelse, None, vec![], "Styrelsen (national administrator)".into()));
+
+        let mut logins = Vec::new();
+        for (username, role, kommune, organisationer, description) in specs {
+            self.add_user(
+                None,
+                NewUserInput {
+                    username: username.into(),
+                    display_name: description.clone(),
+                    email: Some(format!("{username}@demo.invalid")),
+                    password: DEMO_PASSWORD.into(),
+                    role,
+                    kommune,
+                    organisationer,
+                },
+            )
+            .await?;
+            logins.push(DemoLogin { username: username.into(), role, description });
+        }
+        Ok(logins)
+    }
+}

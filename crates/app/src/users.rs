@@ -1,0 +1,103 @@
+//! User management: by the agency in the UI, or by an operator on the command line.
+
+use crate::{App, AppError, SessionUser};
+use domain::access::{Role, Tilladelse, UserId};
+use domain::{Kommunekode, OrganisationNummer};
+use serde_json::json;
+use store::{NewUser, UserRecord};
+
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub password: String,
+    pub role: Role,
+    pub kommune: Option<Kommunekode>,
+    pub organisationer: Vec<OrganisationNummer>,
+}
+
+/// Minimum password length for local accounts.
+const MIN_PASSWORD: usize = 10;
+
+impl App {
+    /// `actor` is `None` for the operator's command line; the audit log says so.
+    pub async fn add_user(&self, actor: Option<&SessionUser>, input: NewUserInput) -> Result<UserId, AppError> {
+        if let Some(user) = actor {
+            if !user.principal.may(Tilladelse::Brugere) {
+                return Err(AppError::Forbidden);
+            }
+        }
+        let username = input.username.trim().to_lowercase();
+        if username.is_empty() || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
+            return Err(AppError::field("brugernavn", "Brugernavnet må kun indeholde bogstaver a–z, tal og . _ - @"));
+        }
+        if input.password.chars().count() < MIN_PASSWORD {
+            return Err(AppError::field("kodeord", format!("Kodeordet skal have mindst {MIN_PASSWORD} tegn")));
+        }
+        match (input.role, input.kommune, input.organisationer.is_empty()) {
+            (Role::Kommune, None, _) => return Err(AppError::field("kommune", "En kommunebruger skal have en kommune")),
+            (Role::Organisation, _, true) => {
+                return Err(AppError::field("organisationer", "En organisationsbruger skal have mindst én organisation"));
+            }
+            _ => {}
+        }
+        let mut organisationer = Vec::new();
+        for nummer in &input.organisationer {
+            let org = self
+                .store
+                .organisation_by_nummer(*nummer)
+                .await?
+                .ok_or_else(|| AppError::field("organisationer", format!("Organisation {nummer} findes ikke")))?;
+            organisationer.push(org.id);
+        }
+        if let Some(k) = input.kommune {
+            if !self.store.kommuner().await?.iter().any(|x| x.kode == k) {
+                return Err(AppError::field("kommune", format!("Kommunekode {k} findes ikke")));
+            }
+        }
+        let new = NewUser {
+            password_hash: self.hash_password(input.password).await?,
+            username: username.clone(),
+            display_name: input.display_name.trim().to_string(),
+            email: input.email,
+            role: input.role,
+            kommune: input.kommune.filter(|_| input.role == Role::Kommune),
+            organisationer: if input.role == Role::Organisation { organisationer } else { Vec::new() },
+            created_at: self.now(),
+        };
+        let audit = self.audit(
+            actor.map(|u| u.principal.user_id),
+            "bruger_oprettet",
+            "bruger",
+            "",
+            json!({"brugernavn": username, "rolle": input.role.as_str(), "via": if actor.is_some() { "web" } else { "cli" }}),
+        );
+        self.store.create_user(&new, &audit).await.map_err(|e| match e {
+            store::StoreError::Conflict(_) => AppError::field("brugernavn", format!("Brugernavnet «{username}» er allerede i brug")),
+            other => AppError::Store(other),
+        })
+    }
+
+    pub async fn list_users(&self, actor: Option<&SessionUser>) -> Result<Vec<UserRecord>, AppError> {
+        if actor.is_some_and(|u| !u.principal.may(Tilladelse::Brugere)) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.store.users().await?)
+    }
+
+    /// Disables a user and ends the user's sessions. Accounts are never deleted.
+    pub async fn set_user_disabled(&self, actor: Option<&SessionUser>, username: &str, disabled: bool) -> Result<(), AppError> {
+        if actor.is_some_and(|u| !u.principal.may(Tilladelse::Brugere)) {
+            return Err(AppError::Forbidden);
+        }
+        let user = self
+            .store
+            .user_by_username(&username.trim().to_lowercase())
+            .await?
+            .ok_or_else(|| AppError::field("brugernavn", format!("Brugeren «{username}» findes ikke")))?;
+        let action = if disabled { "bruger_deaktiveret" } else { "bruger_genaktiveret" };
+        let audit = self.audit(actor.map(|u| u.principal.user_id), action, "bruger", user.id.0, json!({"brugernavn": user.username}));
+        Ok(self.store.set_user_disabled(user.id, disabled, &audit).await?)
+    }
+}

@@ -1,0 +1,15 @@
+//! Pure rules of the styringsdialog: master data types, the yearly cycle, templates, key
+//! figures and who may do what. No IO beyond parsing embedded data, no async, no framework.
+
+pub mod access;
+pub mod ids;
+pub mod master;
+pub mod noegletal;
+pub mod package;
+pub mod period;
+pub mod redegoerelse;
+pub mod reference;
+pub mod registre;
+pub mod template;
+
+pub use ids::{AfdelingNummer, Kommunekode, OrganisationNummer, Regionskode, Styringsaar};

@@ -1,0 +1,189 @@
+//! The dokumentationspakke's workflow (domain.md §3, states [default]).
+//!
+//! `kladde → indsendt → (returneret → indsendt)* → modtaget → møde indkaldt → møde afholdt →
+//! redegørelse i høring → redegørelse offentliggjort`. A returned package is open for the
+//! organisation again, exactly like a kladde, but keeps its own state so the kommune's reason
+//! stays visible until it is resubmitted.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PakkeStatus {
+    Kladde,
+    Indsendt,
+    Returneret,
+    Modtaget,
+    MoedeIndkaldt,
+    MoedeAfholdt,
+    RedegoerelseIHoering,
+    RedegoerelseOffentliggjort,
+}
+
+/// What can happen to a package. Each event is one audited transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PakkeHaendelse {
+    Indsend,
+    Returner,
+    Modtag,
+    IndkaldMoede,
+    MarkerMoedeAfholdt,
+    SendRedegoerelseIHoering,
+    OffentliggoerRedegoerelse,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("handlingen «{haendelse}» kan ikke udføres, når pakken har status «{status}»")]
+pub struct UgyldigOvergang {
+    pub status: &'static str,
+    pub haendelse: &'static str,
+}
+
+impl PakkeStatus {
+    pub const ALL: [PakkeStatus; 8] = [
+        PakkeStatus::Kladde,
+        PakkeStatus::Indsendt,
+        PakkeStatus::Returneret,
+        PakkeStatus::Modtaget,
+        PakkeStatus::MoedeIndkaldt,
+        PakkeStatus::MoedeAfholdt,
+        PakkeStatus::RedegoerelseIHoering,
+        PakkeStatus::RedegoerelseOffentliggjort,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PakkeStatus::Kladde => "kladde",
+            PakkeStatus::Indsendt => "indsendt",
+            PakkeStatus::Returneret => "returneret",
+            PakkeStatus::Modtaget => "modtaget",
+            PakkeStatus::MoedeIndkaldt => "moede_indkaldt",
+            PakkeStatus::MoedeAfholdt => "moede_afholdt",
+            PakkeStatus::RedegoerelseIHoering => "redegoerelse_i_hoering",
+            PakkeStatus::RedegoerelseOffentliggjort => "redegoerelse_offentliggjort",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PakkeStatus::Kladde => "Kladde",
+            PakkeStatus::Indsendt => "Indsendt",
+            PakkeStatus::Returneret => "Returneret til rettelse",
+            PakkeStatus::Modtaget => "Modtaget",
+            PakkeStatus::MoedeIndkaldt => "Møde indkaldt",
+            PakkeStatus::MoedeAfholdt => "Møde afholdt",
+            PakkeStatus::RedegoerelseIHoering => "Redegørelse i høring",
+            PakkeStatus::RedegoerelseOffentliggjort => "Redegørelse offentliggjort",
+        }
+    }
+
+    /// The organisation may edit answers only while the package is open to it.
+    pub fn editable_by_organisation(self) -> bool {
+        matches!(self, PakkeStatus::Kladde | PakkeStatus::Returneret)
+    }
+
+    /// Has the package ever been submitted, so that its recipients may read a version?
+    pub fn visible_to_recipients(self) -> bool {
+        self != PakkeStatus::Kladde
+    }
+
+    /// Key figures become public only once the meeting is marked held (domain.md §9).
+    pub fn key_figures_public(self) -> bool {
+        matches!(
+            self,
+            PakkeStatus::MoedeAfholdt
+                | PakkeStatus::RedegoerelseIHoering
+                | PakkeStatus::RedegoerelseOffentliggjort
+        )
+    }
+
+    /// The state after `haendelse`, or why it is not allowed now.
+    pub fn apply(self, haendelse: PakkeHaendelse) -> Result<PakkeStatus, UgyldigOvergang> {
+        use PakkeHaendelse as H;
+        use PakkeStatus as S;
+        let next = match (self, haendelse) {
+            (S::Kladde | S::Returneret, H::Indsend) => S::Indsendt,
+            (S::Indsendt | S::Modtaget, H::Returner) => S::Returneret,
+            (S::Indsendt, H::Modtag) => S::Modtaget,
+            (S::Modtaget | S::MoedeIndkaldt, H::IndkaldMoede) => S::MoedeIndkaldt,
+            (S::Modtaget | S::MoedeIndkaldt, H::MarkerMoedeAfholdt) => S::MoedeAfholdt,
+            (S::MoedeAfholdt, H::SendRedegoerelseIHoering) => S::RedegoerelseIHoering,
+            (S::MoedeAfholdt | S::RedegoerelseIHoering, H::OffentliggoerRedegoerelse) => {
+                S::RedegoerelseOffentliggjort
+            }
+            _ => {
+                return Err(UgyldigOvergang { status: self.label(), haendelse: haendelse.label() });
+            }
+        };
+        Ok(next)
+    }
+}
+
+impl PakkeHaendelse {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PakkeHaendelse::Indsend => "indsend",
+            PakkeHaendelse::Returner => "returner",
+            PakkeHaendelse::Modtag => "modtag",
+            PakkeHaendelse::IndkaldMoede => "indkald_moede",
+            PakkeHaendelse::MarkerMoedeAfholdt => "marker_moede_afholdt",
+            PakkeHaendelse::SendRedegoerelseIHoering => "send_redegoerelse_i_hoering",
+            PakkeHaendelse::OffentliggoerRedegoerelse => "offentliggoer_redegoerelse",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PakkeHaendelse::Indsend => "Indsend",
+            PakkeHaendelse::Returner => "Returnér til rettelse",
+            PakkeHaendelse::Modtag => "Kvittér for modtagelse",
+            PakkeHaendelse::IndkaldMoede => "Indkald til møde",
+            PakkeHaendelse::MarkerMoedeAfholdt => "Markér mødet som afholdt",
+            PakkeHaendelse::SendRedegoerelseIHoering => "Send redegørelsen i høring",
+            PakkeHaendelse::OffentliggoerRedegoerelse => "Offentliggør redegørelsen",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PakkeHaendelse as H;
+    use PakkeStatus as S;
+
+    #[test]
+    fn the_whole_cycle_is_allowed_in_order() {
+        let mut s = S::Kladde;
+        for h in [H::Indsend, H::Returner, H::Indsend, H::Modtag, H::IndkaldMoede]
+            .into_iter()
+            .chain([H::MarkerMoedeAfholdt, H::SendRedegoerelseIHoering])
+            .chain([H::OffentliggoerRedegoerelse])
+        {
+            s = s.apply(h).unwrap();
+        }
+        assert_eq!(s, S::RedegoerelseOffentliggjort);
+    }
+
+    #[test]
+    fn steps_cannot_be_skipped_or_repeated() {
+        assert!(S::Kladde.apply(H::MarkerMoedeAfholdt).is_err());
+        assert!(S::Kladde.apply(H::OffentliggoerRedegoerelse).is_err());
+        assert!(S::Indsendt.apply(H::Indsend).is_err());
+        assert!(S::RedegoerelseOffentliggjort.apply(H::Returner).is_err());
+        assert!(S::MoedeAfholdt.apply(H::Returner).is_err());
+    }
+
+    #[test]
+    fn key_figures_are_public_only_after_the_meeting() {
+        let public: Vec<_> = S::ALL.into_iter().filter(|s| s.key_figures_public()).collect();
+        assert_eq!(public, [S::MoedeAfholdt, S::RedegoerelseIHoering, S::RedegoerelseOffentliggjort]);
+        for s in S::ALL {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+    }
+}

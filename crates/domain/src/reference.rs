@@ -1,0 +1,125 @@
+//! Reference data and rules shipped as versioned data files under `data/`.
+
+use crate::ids::{Kommunekode, Regionskode};
+use crate::master::{Kommune, LejemaalsenhedRegel, Region};
+use serde::{Deserialize, Serialize};
+
+const KOMMUNER_CSV: &str = include_str!("../../../data/reference/kommuner.csv");
+const STANDARD_REGLER: &str = include_str!("../../../data/regler/standard.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceError {
+    #[error("kommuner.csv række {row}: {message}")]
+    Kommuner { row: usize, message: String },
+    #[error("regelfil: {0}")]
+    Regler(String),
+}
+
+#[derive(Deserialize)]
+struct KommuneRow {
+    kommunekode: String,
+    kommune: String,
+    regionskode: String,
+    region: String,
+}
+
+/// The 98 kommuner and 5 regioner from `data/reference/kommuner.csv`.
+pub fn kommuner_og_regioner() -> Result<(Vec<Region>, Vec<Kommune>), ReferenceError> {
+    parse_kommuner(KOMMUNER_CSV)
+}
+
+pub fn parse_kommuner(csv_text: &str) -> Result<(Vec<Region>, Vec<Kommune>), ReferenceError> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let mut regioner: Vec<Region> = Vec::new();
+    let mut kommuner = Vec::new();
+    for (i, row) in reader.deserialize::<KommuneRow>().enumerate() {
+        let row_no = i + 2; // header is row 1
+        let err = |message: String| ReferenceError::Kommuner { row: row_no, message };
+        let row = row.map_err(|e| err(e.to_string()))?;
+        let kode: Kommunekode = row.kommunekode.parse().map_err(|e| err(format!("{e}")))?;
+        let region: Regionskode = row.regionskode.parse().map_err(|e| err(format!("{e}")))?;
+        if !regioner.iter().any(|r| r.kode == region) {
+            regioner.push(Region { kode: region, navn: row.region.clone() });
+        }
+        kommuner.push(Kommune { kode, navn: row.kommune, region });
+    }
+    regioner.sort_by_key(|r| r.kode);
+    Ok((regioner, kommuner))
+}
+
+/// Rules kept as data (data/regler/standard.toml).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Regler {
+    pub version: u32,
+    pub lejemaalsenhed: LejemaalsenhedRegel,
+    pub moede: MoedeRegler,
+    pub effektivitet: EffektivitetRegler,
+    pub frist: FristRegler,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoedeRegler {
+    pub varsel_dage: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffektivitetRegler {
+    pub roed_under_procent: f64,
+    pub groen_fra_procent: f64,
+    pub trim_andel: f64,
+    pub min_sammenligningsgruppe: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FristRegler {
+    pub maaneder_efter_periodens_udloeb: u32,
+}
+
+impl Regler {
+    /// The rules shipped with this release.
+    pub fn standard() -> Regler {
+        Self::parse(STANDARD_REGLER).expect("data/regler/standard.toml is valid")
+    }
+
+    pub fn parse(text: &str) -> Result<Regler, ReferenceError> {
+        let regler: Regler = toml::from_str(text).map_err(|e| ReferenceError::Regler(e.to_string()))?;
+        let e = &regler.effektivitet;
+        if !(0.0..=100.0).contains(&e.roed_under_procent) || e.groen_fra_procent < e.roed_under_procent {
+            return Err(ReferenceError::Regler(
+                "effektivitet: roed_under_procent skal være 0–100 og højst groen_fra_procent".into(),
+            ));
+        }
+        if !(0.0..0.5).contains(&e.trim_andel) {
+            return Err(ReferenceError::Regler("effektivitet: trim_andel skal være mellem 0 og 0,5".into()));
+        }
+        Ok(regler)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_country_has_98_kommuner_in_5_regioner() {
+        let (regioner, kommuner) = kommuner_og_regioner().unwrap();
+        assert_eq!(regioner.len(), 5);
+        assert_eq!(kommuner.len(), 98);
+        assert!(kommuner.iter().any(|k| k.kode.get() == 101 && k.navn == "København"));
+    }
+
+    #[test]
+    fn bad_rows_name_the_row() {
+        let err = parse_kommuner("kommunekode,kommune,regionskode,region\n101,A,1084,H\nx,B,1084,H\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("række 3"), "{err}");
+    }
+
+    #[test]
+    fn standard_rules_parse() {
+        let r = Regler::standard();
+        assert_eq!(r.moede.varsel_dage, 14);
+        assert_eq!(r.lejemaalsenhed.m2_per_enhed_erhverv, 60);
+        assert!(Regler::parse("version = 1").is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! Storage traits, the records they exchange, and the conformance suite that every engine
+//! must pass. The engines (store-sqlite, store-postgres) share their SQL through
+//! [`sql_store_impl!`]: plain runtime SQL with `$n` placeholders that both understand.
+
+pub mod conformance;
+mod records;
+mod sql;
+
+pub use records::*;
+
+use async_trait::async_trait;
+use domain::access::UserId;
+use domain::master::{Afdeling, Kommune, Organisation, OrganisationId, Region};
+use domain::noegletal::OrganisationRegnskab;
+use domain::{Kommunekode, OrganisationNummer, Styringsaar};
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken; the string names the constraint.
+    #[error("findes allerede: {0}")]
+    Conflict(String),
+    /// The row changed since it was read (optimistic concurrency).
+    #[error("data er ændret af en anden i mellemtiden")]
+    Stale,
+    #[error("ikke fundet: {0}")]
+    NotFound(String),
+    #[error("databasefejl: {0}")]
+    Database(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which engine a store runs on, for messages and engine-specific tuning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Everything the system persists. Every method that changes state takes the audit event
+/// that describes the change and writes both in one transaction, so the audit log can never
+/// miss a change.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn engine(&self) -> Engine;
+
+    // --- master data -------------------------------------------------------------------
+    async fn replace_reference(&self, regioner: &[Region], kommuner: &[Kommune]) -> Result<()>;
+    async fn regioner(&self) -> Result<Vec<Region>>;
+    async fn kommuner(&self) -> Result<Vec<Kommune>>;
+    /// Bulk load of master and register data; all or nothing. `progress` is called with the
+    /// number of rows written so far.
+    async fn load_bulk(&self, data: &BulkData, progress: &(dyn Fn(u64) + Sync)) -> Result<()>;
+    async fn stats(&self) -> Result<Stats>;
+    /// Deletes every row of every table. Only `demo --force` uses it, on a demo database.
+    async fn reset(&self) -> Result<()>;
+    async fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>>;
+    async fn organisation_by_nummer(&self, nummer: OrganisationNummer) -> Result<Option<Organisation>>;
+    async fn organisationer(&self) -> Result<Vec<Organisation>>;
+    /// Organisations whose name contains `query` or whose number is `query`, by number.
+    async fn search_organisationer(&self, query: &str, limit: u32) -> Result<Vec<Organisation>>;
+    async fn administered_by(&self, administrator: OrganisationId) -> Result<Vec<OrganisationId>>;
+    async fn afdelinger(&self, organisation: OrganisationId) -> Result<Vec<Afdeling>>;
+    async fn organisation_regnskab(
+        &self,
+        organisation: OrganisationId,
+        styringsaar: Styringsaar,
+    ) -> Result<OrganisationRegnskab>;
+    async fn regnskabsperioder(&self, organisation: OrganisationId) -> Result<Vec<PeriodeRecord>>;
+
+    // --- users, sessions, audit ----------------------------------------------------------
+    async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> Result<UserId>;
+    async fn user(&self, id: UserId) -> Result<Option<UserRecord>>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>>;
+    async fn users(&self) -> Result<Vec<UserRecord>>;
+    async fn set_user_disabled(&self, id: UserId, disabled: bool, audit: &AuditEvent) -> Result<()>;
+    async fn create_session(&self, session: &SessionRecord, audit: &AuditEvent) -> Result<()>;
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>>;
+    async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()>;
+    async fn delete_expired_sessions(&self, now: chrono::DateTime<chrono::Utc>) -> Result<u64>;
+    async fn append_audit(&self, audit: &AuditEvent) -> Result<()>;
+    async fn audit_events(&self, limit: u32) -> Result<Vec<AuditRecord>>;
+
+    // --- packages ------------------------------------------------------------------------
+    /// Creates the package unless one exists for the organisation, year and report.
+    /// Returns the id and whether it was created now.
+    async fn create_pakke(&self, pakke: &NewPakke, audit: &AuditEvent) -> Result<(PakkeId, bool)>;
+    async fn pakke(&self, id: PakkeId) -> Result<Option<PakkeRecord>>;
+    async fn pakker_for_organisationer(&self, organisationer: &[OrganisationId]) -> Result<Vec<PakkeRecord>>;
+    /// Packages ever submitted to `kommune` (drafts never appear).
+    async fn pakker_for_kommune(&self, kommune: Kommunekode) -> Result<Vec<PakkeRecord>>;
+    /// Number of packages per status for a styringsår, by the hjemstedskommune.
+    async fn pakke_status_counts(&self, styringsaar: Styringsaar) -> Result<Vec<StatusCount>>;
+    async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>>;
+    async fn svar(&self, pakke: PakkeId) -> Result<BTreeMap<String, SvarRecord>>;
+    /// Saves answers while the package still has `expected_status` (else [`StoreError::Stale`]).
+    async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<()>;
+    /// Moves the package from `from` to `to` and records the event; [`StoreError::Stale`]
+    /// when the package is no longer in `from`.
+    async fn transition(&self, transition: &Transition, audit: &AuditEvent) -> Result<()>;
+    /// Submission: the transition, a frozen version of the answers and the routing, at once.
+    /// A repeated `idempotency_key` for the same package returns the earlier version.
+    async fn submit(&self, submission: &Submission, audit: &AuditEvent) -> Result<VersionRecord>;
+    async fn versions(&self, pakke: PakkeId) -> Result<Vec<VersionRecord>>;
+    async fn haendelser(&self, pakke: PakkeId) -> Result<Vec<HaendelseRecord>>;
+    /// Meeting held: the transition plus the meeting record.
+    async fn record_moede(&self, moede: &NewMoede, transition: &Transition, audit: &AuditEvent) -> Result<()>;
+    async fn moeder(&self, pakke: PakkeId) -> Result<Vec<MoedeRecord>>;
+
+    // --- redegørelse ---------------------------------------------------------------------
+    /// Saves a new draft revision; refused once a version is published.
+    async fn save_redegoerelse(&self, draft: &NewRedegoerelse, audit: &AuditEvent) -> Result<RedegoerelseRecord>;
+    async fn redegoerelser(&self, pakke: PakkeId) -> Result<Vec<RedegoerelseRecord>>;
+    /// Publishes revision `revision` together with the package transition.
+    async fn publish_redegoerelse(
+        &self,
+        pakke: PakkeId,
+        revision: i64,
+        at: chrono::DateTime<chrono::Utc>,
+        transition: &Transition,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Published redegørelser of an organisation, newest year first.
+    async fn published_redegoerelser(&self, organisation: OrganisationId) -> Result<Vec<PublishedRedegoerelse>>;
+}

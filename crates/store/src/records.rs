@@ -1,0 +1,263 @@
+//! Records exchanged with the storage engines.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::access::{Role, UserId};
+use domain::master::{AfdelingData, NewOrganisation, OrganisationId, Rapporttype};
+use domain::package::PakkeStatus;
+use domain::period::Regnskabsperiode;
+use domain::registre::*;
+use domain::template::Svar;
+use domain::{Kommunekode, OrganisationNummer, Styringsaar};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PakkeId(pub i64);
+
+/// Master and register data to load in one go (demo data, national imports).
+#[derive(Debug, Clone, Default)]
+pub struct BulkData {
+    /// Administration organisations must come before those they administer.
+    pub organisationer: Vec<NewOrganisation>,
+    pub afdelinger: Vec<(OrganisationNummer, AfdelingData)>,
+    pub perioder: Vec<PeriodeRaekke>,
+    pub afdeling_konti: Vec<AfdelingKontoRaekke>,
+    pub organisation_poster: Vec<OrganisationPostRaekke>,
+    pub boligtal: Vec<BoligtalRaekke>,
+    pub udlejninger: Vec<UdlejningRaekke>,
+    pub klager: Vec<KlageRaekke>,
+    pub arbejdsmarked: Vec<ArbejdsmarkedRaekke>,
+    pub kommune_arbejdsmarked: Vec<KommuneArbejdsmarkedRaekke>,
+}
+
+impl BulkData {
+    pub fn row_count(&self) -> u64 {
+        (self.organisationer.len()
+            + self.afdelinger.len()
+            + self.perioder.len()
+            + self.afdeling_konti.len()
+            + self.organisation_poster.len()
+            + self.boligtal.len()
+            + self.udlejninger.len()
+            + self.klager.len()
+            + self.arbejdsmarked.len()
+            + self.kommune_arbejdsmarked.len()) as u64
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub regioner: i64,
+    pub kommuner: i64,
+    pub organisationer: i64,
+    pub afdelinger: i64,
+    pub boliger: i64,
+    pub familieboliger: i64,
+    pub aeldreboliger: i64,
+    pub ungdomsboliger: i64,
+    pub afdeling_kontolinjer: i64,
+    pub pakker: i64,
+    pub brugere: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodeRecord {
+    pub periode: Regnskabsperiode,
+    pub styringsaar: Styringsaar,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub role: Role,
+    pub kommune: Option<Kommunekode>,
+    pub organisationer: Vec<OrganisationId>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub role: Role,
+    pub kommune: Option<Kommunekode>,
+    pub organisationer: Vec<OrganisationId>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A login session. Only the SHA-256 of the token is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One append-only audit entry: who did what to which object, and the details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub at: DateTime<Utc>,
+    pub actor: Option<UserId>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub event: AuditEvent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPakke {
+    pub organisation: OrganisationId,
+    pub styringsaar: Styringsaar,
+    pub rapporttype: Rapporttype,
+    pub periode: Regnskabsperiode,
+    pub frist: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PakkeRecord {
+    pub id: PakkeId,
+    pub organisation: OrganisationId,
+    pub organisation_nummer: OrganisationNummer,
+    pub organisation_navn: String,
+    pub hjemstedskommune: Kommunekode,
+    pub styringsaar: Styringsaar,
+    pub rapporttype: Rapporttype,
+    pub periode: Regnskabsperiode,
+    pub status: PakkeStatus,
+    pub frist: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusCount {
+    pub kommune: Kommunekode,
+    pub status: PakkeStatus,
+    pub antal: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SvarRecord {
+    pub svar: Svar,
+    pub updated_by: UserId,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SvarChange {
+    pub pakke: PakkeId,
+    pub expected_status: PakkeStatus,
+    pub svar: Vec<(String, Svar)>,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub pakke: PakkeId,
+    pub from: PakkeStatus,
+    pub to: PakkeStatus,
+    pub haendelse: String,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+    pub begrundelse: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub transition: Transition,
+    pub idempotency_key: String,
+    pub svar: BTreeMap<String, Svar>,
+    pub modtagere: Vec<Kommunekode>,
+    pub late: bool,
+}
+
+/// A submitted, frozen version of a package. Never changed after it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    pub pakke: PakkeId,
+    pub version: i64,
+    pub svar: BTreeMap<String, Svar>,
+    pub submitted_by: UserId,
+    pub submitted_at: DateTime<Utc>,
+    pub late: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HaendelseRecord {
+    pub id: i64,
+    pub pakke: PakkeId,
+    pub from: PakkeStatus,
+    pub to: PakkeStatus,
+    pub haendelse: String,
+    pub by: UserId,
+    pub by_name: String,
+    pub at: DateTime<Utc>,
+    pub begrundelse: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMoede {
+    pub pakke: PakkeId,
+    pub dato: NaiveDate,
+    pub deltagere: String,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoedeRecord {
+    pub id: i64,
+    pub pakke: PakkeId,
+    pub dato: NaiveDate,
+    pub deltagere: String,
+    pub registered_by: UserId,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// The redegørelse text per goal area (key: goal area id) plus a summary.
+pub type RedegoerelseTekst = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRedegoerelse {
+    pub pakke: PakkeId,
+    pub tekst: RedegoerelseTekst,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedegoerelseRecord {
+    pub pakke: PakkeId,
+    /// Every save is a new revision; earlier ones are kept.
+    pub revision: i64,
+    pub tekst: RedegoerelseTekst,
+    pub saved_by: UserId,
+    pub saved_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedRedegoerelse {
+    pub pakke: PakkeId,
+    pub styringsaar: Styringsaar,
+    pub kommune: Kommunekode,
+    pub tekst: RedegoerelseTekst,
+    pub published_at: DateTime<Utc>,
+}

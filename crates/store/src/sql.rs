@@ -1,0 +1,1197 @@
+//! The SQL shared by both engines. Each engine crate invokes [`sql_store_impl!`] with its
+//! store type and sqlx database type; the statements are portable (`$n` placeholders,
+//! `RETURNING`, `ON CONFLICT`, integer øre, UTC timestamps).
+
+/// Implements [`crate::Store`] for `$store` (a struct with a `pool: sqlx::Pool<$db>` field).
+#[macro_export]
+macro_rules! sql_store_impl {
+    ($store:ty, $db:ty, $engine:expr) => {
+        mod sql_store_generated {
+            use super::*;
+            use ::chrono::{DateTime, NaiveDate, Utc};
+            use ::domain::access::{Role, UserId};
+            use ::domain::master::*;
+            use ::domain::noegletal::{OrganisationPost, OrganisationRegnskab};
+            use ::domain::package::PakkeStatus;
+            use ::domain::period::Regnskabsperiode;
+            use ::domain::template::Svar;
+            use ::domain::{AfdelingNummer, Kommunekode, OrganisationNummer, Regionskode, Styringsaar};
+            use ::sqlx::{QueryBuilder, Row};
+            use ::std::collections::{BTreeMap, HashMap};
+            use $crate::*;
+
+            type Db = $db;
+            type Tx<'a> = ::sqlx::Transaction<'a, Db>;
+
+            /// Rows per multi-row INSERT: keeps every statement under both engines' bind limits.
+            const BIND_BUDGET: usize = 30_000;
+
+            fn db_err(e: ::sqlx::Error) -> StoreError {
+                if let Some(d) = e.as_database_error() {
+                    if d.is_unique_violation() {
+                        return StoreError::Conflict(d.constraint().unwrap_or(d.message()).to_string());
+                    }
+                }
+                StoreError::Database(e.to_string())
+            }
+
+            fn corrupt(what: &str, value: impl ::std::fmt::Display) -> StoreError {
+                StoreError::Database(format!("ugyldig værdi i databasen ({what}): {value}"))
+            }
+
+            fn kommunekode(v: i64) -> Result<Kommunekode> {
+                Kommunekode::new(v).map_err(|e| corrupt("kommunekode", e))
+            }
+            fn styringsaar(v: i64) -> Result<Styringsaar> {
+                Styringsaar::new(v).map_err(|e| corrupt("styringsår", e))
+            }
+            fn status(v: &str) -> Result<PakkeStatus> {
+                PakkeStatus::parse(v).ok_or_else(|| corrupt("status", v))
+            }
+            fn json<T: ::serde::de::DeserializeOwned>(v: &str) -> Result<T> {
+                ::serde_json::from_str(v).map_err(|e| corrupt("json", e))
+            }
+            fn to_json<T: ::serde::Serialize>(v: &T) -> String {
+                ::serde_json::to_string(v).expect("records serialize")
+            }
+
+            async fn insert_audit(tx: &mut Tx<'_>, a: &AuditEvent) -> Result<()> {
+                ::sqlx::query(
+                    "INSERT INTO audit_log (tidspunkt, aktoer_id, handling, objekt_type, objekt_id, detaljer) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(a.at)
+                .bind(a.actor.map(|u| u.0))
+                .bind(&a.action)
+                .bind(&a.object_type)
+                .bind(&a.object_id)
+                .bind(a.details.to_string())
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+
+            /// Compare-and-set of the package status, plus the event row.
+            async fn apply_transition(tx: &mut Tx<'_>, t: &Transition) -> Result<()> {
+                let changed = ::sqlx::query("UPDATE pakker SET status = $1, opdateret = $2 WHERE id = $3 AND status = $4")
+                    .bind(t.to.as_str())
+                    .bind(t.at)
+                    .bind(t.pakke.0)
+                    .bind(t.from.as_str())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                if changed != 1 {
+                    return Err(StoreError::Stale);
+                }
+                ::sqlx::query(
+                    "INSERT INTO pakke_haendelser (pakke_id, fra, til, haendelse, af, tidspunkt, begrundelse) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(t.pakke.0)
+                .bind(t.from.as_str())
+                .bind(t.to.as_str())
+                .bind(&t.haendelse)
+                .bind(t.by.0)
+                .bind(t.at)
+                .bind(&t.begrundelse)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+
+            const ORG_COLUMNS: &str =
+                "id, nummer, navn, kind, hjemstedskommune, administrator_id, regnskabsaar_start_maaned";
+
+            fn organisation_from_row(r: &<Db as ::sqlx::Database>::Row) -> Result<Organisation> {
+                let kind: String = r.try_get("kind").map_err(db_err)?;
+                let maaned: i64 = r.try_get("regnskabsaar_start_maaned").map_err(db_err)?;
+                Ok(Organisation {
+                    id: OrganisationId(r.try_get("id").map_err(db_err)?),
+                    nummer: OrganisationNummer::new(r.try_get("nummer").map_err(db_err)?)
+                        .map_err(|e| corrupt("organisationsnummer", e))?,
+                    navn: r.try_get("navn").map_err(db_err)?,
+                    kind: OrganisationKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+                    hjemstedskommune: kommunekode(r.try_get("hjemstedskommune").map_err(db_err)?)?,
+                    administrator: r
+                        .try_get::<Option<i64>, _>("administrator_id")
+                        .map_err(db_err)?
+                        .map(OrganisationId),
+                    regnskabsaar_start_maaned: u8::try_from(maaned).map_err(|e| corrupt("måned", e))?,
+                })
+            }
+
+            fn afdeling_from_row(r: &<Db as ::sqlx::Database>::Row) -> Result<Afdeling> {
+                let n = |col: &str| -> Result<u32> {
+                    let v: i64 = r.try_get(col).map_err(db_err)?;
+                    u32::try_from(v).map_err(|e| corrupt(col, e))
+                };
+                Ok(Afdeling {
+                    id: AfdelingId(r.try_get("id").map_err(db_err)?),
+                    organisation: OrganisationId(r.try_get("organisation_id").map_err(db_err)?),
+                    data: AfdelingData {
+                        nummer: AfdelingNummer::new(r.try_get("nummer").map_err(db_err)?)
+                            .map_err(|e| corrupt("afdelingsnummer", e))?,
+                        navn: r.try_get("navn").map_err(db_err)?,
+                        adresse: r.try_get("adresse").map_err(db_err)?,
+                        kommune: kommunekode(r.try_get("kommunekode").map_err(db_err)?)?,
+                        familie: Boliger { antal: n("familie_antal")?, m2: n("familie_m2")? },
+                        aeldre: Boliger { antal: n("aeldre_antal")?, m2: n("aeldre_m2")? },
+                        ungdom: Boliger { antal: n("ungdom_antal")?, m2: n("ungdom_m2")? },
+                        erhverv_m2: n("erhverv_m2")?,
+                        institution_m2: n("institution_m2")?,
+                        garager: n("garager")?,
+                        ibrugtagningsaar: r.try_get::<i64, _>("ibrugtagningsaar").map_err(db_err)? as i32,
+                        under_opfoerelse: r.try_get("under_opfoerelse").map_err(db_err)?,
+                        afdelingsbestyrelse: r.try_get("afdelingsbestyrelse").map_err(db_err)?,
+                    },
+                })
+            }
+
+            const USER_COLUMNS: &str =
+                "id, brugernavn, navn, email, password_hash, rolle, kommunekode, deaktiveret, oprettet";
+
+            async fn user_from_row(
+                pool: &::sqlx::Pool<Db>,
+                r: &<Db as ::sqlx::Database>::Row,
+            ) -> Result<UserRecord> {
+                let id: i64 = r.try_get("id").map_err(db_err)?;
+                let rolle: String = r.try_get("rolle").map_err(db_err)?;
+                let organisationer: Vec<(i64,)> = ::sqlx::query_as(
+                    "SELECT organisation_id FROM bruger_organisationer WHERE bruger_id = $1 ORDER BY organisation_id",
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await
+                .map_err(db_err)?;
+                Ok(UserRecord {
+                    id: UserId(id),
+                    username: r.try_get("brugernavn").map_err(db_err)?,
+                    display_name: r.try_get("navn").map_err(db_err)?,
+                    email: r.try_get("email").map_err(db_err)?,
+                    password_hash: r.try_get("password_hash").map_err(db_err)?,
+                    role: Role::parse(&rolle).ok_or_else(|| corrupt("rolle", &rolle))?,
+                    kommune: r
+                        .try_get::<Option<i64>, _>("kommunekode")
+                        .map_err(db_err)?
+                        .map(kommunekode)
+                        .transpose()?,
+                    organisationer: organisationer.into_iter().map(|(o,)| OrganisationId(o)).collect(),
+                    disabled: r.try_get("deaktiveret").map_err(db_err)?,
+                    created_at: r.try_get("oprettet").map_err(db_err)?,
+                })
+            }
+
+            const PAKKE_SELECT: &str = "SELECT p.id, p.organisation_id, o.nummer, o.navn, o.hjemstedskommune, \
+                 p.styringsaar, p.rapporttype, p.periode_start, p.periode_slut, p.status, p.frist, p.oprettet, p.opdateret \
+                 FROM pakker p JOIN organisationer o ON o.id = p.organisation_id";
+
+            fn pakke_from_row(r: &<Db as ::sqlx::Database>::Row) -> Result<PakkeRecord> {
+                let rapporttype: String = r.try_get("rapporttype").map_err(db_err)?;
+                let status_text: String = r.try_get("status").map_err(db_err)?;
+                let periode = Regnskabsperiode::new(
+                    r.try_get("periode_start").map_err(db_err)?,
+                    r.try_get("periode_slut").map_err(db_err)?,
+                )
+                .map_err(|e| corrupt("periode", e))?;
+                Ok(PakkeRecord {
+                    id: PakkeId(r.try_get("id").map_err(db_err)?),
+                    organisation: OrganisationId(r.try_get("organisation_id").map_err(db_err)?),
+                    organisation_nummer: OrganisationNummer::new(r.try_get("nummer").map_err(db_err)?)
+                        .map_err(|e| corrupt("organisationsnummer", e))?,
+                    organisation_navn: r.try_get("navn").map_err(db_err)?,
+                    hjemstedskommune: kommunekode(r.try_get("hjemstedskommune").map_err(db_err)?)?,
+                    styringsaar: styringsaar(r.try_get("styringsaar").map_err(db_err)?)?,
+                    rapporttype: Rapporttype::parse(&rapporttype).ok_or_else(|| corrupt("rapporttype", &rapporttype))?,
+                    periode,
+                    status: status(&status_text)?,
+                    frist: r.try_get("frist").map_err(db_err)?,
+                    created_at: r.try_get("oprettet").map_err(db_err)?,
+                    updated_at: r.try_get("opdateret").map_err(db_err)?,
+                })
+            }
+
+            type RedegoerelseRow = (i64, i64, String, i64, DateTime<Utc>, Option<DateTime<Utc>>);
+
+            fn redegoerelse_from_row(r: RedegoerelseRow) -> Result<RedegoerelseRecord> {
+                Ok(RedegoerelseRecord {
+                    pakke: PakkeId(r.0),
+                    revision: r.1,
+                    tekst: json(&r.2)?,
+                    saved_by: UserId(r.3),
+                    saved_at: r.4,
+                    published_at: r.5,
+                })
+            }
+
+            /// Rows per statement for a table with `columns` columns.
+            fn chunk(columns: usize) -> usize {
+                (BIND_BUDGET / columns).max(1)
+            }
+
+            #[::async_trait::async_trait]
+            impl Store for $store {
+                fn engine(&self) -> Engine {
+                    $engine
+                }
+
+                async fn replace_reference(&self, regioner: &[Region], kommuner: &[Kommune]) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    for r in regioner {
+                        ::sqlx::query(
+                            "INSERT INTO regioner (kode, navn) VALUES ($1, $2) \
+                             ON CONFLICT (kode) DO UPDATE SET navn = excluded.navn",
+                        )
+                        .bind(i64::from(r.kode))
+                        .bind(&r.navn)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    }
+                    for k in kommuner {
+                        ::sqlx::query(
+                            "INSERT INTO kommuner (kode, navn, regionskode) VALUES ($1, $2, $3) \
+                             ON CONFLICT (kode) DO UPDATE SET navn = excluded.navn, regionskode = excluded.regionskode",
+                        )
+                        .bind(i64::from(k.kode))
+                        .bind(&k.navn)
+                        .bind(i64::from(k.region))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    }
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn regioner(&self) -> Result<Vec<Region>> {
+                    let rows: Vec<(i64, String)> = ::sqlx::query_as("SELECT kode, navn FROM regioner ORDER BY kode")
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(kode, navn)| {
+                            Ok(Region { kode: Regionskode::new(kode).map_err(|e| corrupt("regionskode", e))?, navn })
+                        })
+                        .collect()
+                }
+
+                async fn kommuner(&self) -> Result<Vec<Kommune>> {
+                    let rows: Vec<(i64, String, i64)> =
+                        ::sqlx::query_as("SELECT kode, navn, regionskode FROM kommuner ORDER BY navn")
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(kode, navn, region)| {
+                            Ok(Kommune {
+                                kode: kommunekode(kode)?,
+                                navn,
+                                region: Regionskode::new(region).map_err(|e| corrupt("regionskode", e))?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn load_bulk(&self, data: &BulkData, progress: &(dyn Fn(u64) + Sync)) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut written = 0u64;
+                    let mut org_ids: HashMap<OrganisationNummer, i64> = HashMap::new();
+                    for o in &data.organisationer {
+                        let administrator = match o.administrator {
+                            Some(nr) => Some(*org_ids.get(&nr).ok_or_else(|| {
+                                StoreError::NotFound(format!("administrationsorganisation {nr} for organisation {}", o.nummer))
+                            })?),
+                            None => None,
+                        };
+                        let (id,): (i64,) = ::sqlx::query_as(
+                            "INSERT INTO organisationer (nummer, navn, kind, hjemstedskommune, administrator_id, \
+                             regnskabsaar_start_maaned) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        )
+                        .bind(i64::from(o.nummer))
+                        .bind(&o.navn)
+                        .bind(o.kind.as_str())
+                        .bind(i64::from(o.hjemstedskommune))
+                        .bind(administrator)
+                        .bind(i64::from(o.regnskabsaar_start_maaned))
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                        org_ids.insert(o.nummer, id);
+                    }
+                    written += data.organisationer.len() as u64;
+                    progress(written);
+                    let org_id = |nr: &OrganisationNummer| -> Result<i64> {
+                        org_ids.get(nr).copied().ok_or_else(|| StoreError::NotFound(format!("organisation {nr}")))
+                    };
+
+                    for rows in data.afdelinger.chunks(chunk(18)) {
+                        let mut ids = Vec::with_capacity(rows.len());
+                        for (nr, _) in rows {
+                            ids.push(org_id(nr)?);
+                        }
+                        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+                            "INSERT INTO afdelinger (organisation_id, nummer, navn, adresse, kommunekode, familie_antal, \
+                             familie_m2, aeldre_antal, aeldre_m2, ungdom_antal, ungdom_m2, erhverv_m2, institution_m2, \
+                             garager, ibrugtagningsaar, under_opfoerelse, afdelingsbestyrelse) ",
+                        );
+                        qb.push_values(rows.iter().zip(ids), |mut b, ((_, a), org)| {
+                            b.push_bind(org)
+                                .push_bind(i64::from(a.nummer))
+                                .push_bind(a.navn.clone())
+                                .push_bind(a.adresse.clone())
+                                .push_bind(i64::from(a.kommune))
+                                .push_bind(i64::from(a.familie.antal))
+                                .push_bind(i64::from(a.familie.m2))
+                                .push_bind(i64::from(a.aeldre.antal))
+                                .push_bind(i64::from(a.aeldre.m2))
+                                .push_bind(i64::from(a.ungdom.antal))
+                                .push_bind(i64::from(a.ungdom.m2))
+                                .push_bind(i64::from(a.erhverv_m2))
+                                .push_bind(i64::from(a.institution_m2))
+                                .push_bind(i64::from(a.garager))
+                                .push_bind(i64::from(a.ibrugtagningsaar))
+                                .push_bind(a.under_opfoerelse)
+                                .push_bind(a.afdelingsbestyrelse);
+                        });
+                        qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                        written += rows.len() as u64;
+                        progress(written);
+                    }
+
+                    let afd_rows: Vec<(i64, i64, i64)> =
+                        ::sqlx::query_as("SELECT id, organisation_id, nummer FROM afdelinger")
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    let afd_ids: HashMap<(i64, i64), i64> =
+                        afd_rows.into_iter().map(|(id, org, nr)| ((org, nr), id)).collect();
+                    let afd_id = |org: &OrganisationNummer, nr: &AfdelingNummer| -> Result<i64> {
+                        let o = org_id(org)?;
+                        afd_ids
+                            .get(&(o, i64::from(*nr)))
+                            .copied()
+                            .ok_or_else(|| StoreError::NotFound(format!("afdeling {org}-{nr}")))
+                    };
+
+                    macro_rules! bulk {
+                        ($rows:expr, $sql:expr, $cols:expr, |$b:ident, $r:ident| $bind:block) => {
+                            for rows in $rows.chunks(chunk($cols)) {
+                                let mut qb: QueryBuilder<Db> = QueryBuilder::new($sql);
+                                let mut err = None;
+                                qb.push_values(rows, |mut $b, $r| {
+                                    let res: Result<()> = (|| {
+                                        $bind;
+                                        Ok(())
+                                    })();
+                                    if let Err(e) = res {
+                                        err = Some(e);
+                                    }
+                                });
+                                if let Some(e) = err {
+                                    return Err(e);
+                                }
+                                qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                                written += rows.len() as u64;
+                                progress(written);
+                            }
+                        };
+                    }
+
+                    bulk!(data.perioder, "INSERT INTO regnskabsperioder (organisation_id, styringsaar, start_dato, slut_dato) ", 4, |b, r| {
+                        b.push_bind(org_id(&r.organisation)?)
+                            .push_bind(i64::from(r.periode.styringsaar()))
+                            .push_bind(r.periode.start())
+                            .push_bind(r.periode.slut());
+                    });
+                    bulk!(data.afdeling_konti, "INSERT INTO afdeling_konti (afdeling_id, styringsaar, konto, beloeb_oere) ", 4, |b, r| {
+                        b.push_bind(afd_id(&r.organisation, &r.afdeling)?)
+                            .push_bind(i64::from(r.styringsaar))
+                            .push_bind(r.konto.clone())
+                            .push_bind(r.beloeb_oere);
+                    });
+                    bulk!(data.organisation_poster, "INSERT INTO organisation_poster (organisation_id, styringsaar, post, beloeb_oere) ", 4, |b, r| {
+                        b.push_bind(org_id(&r.organisation)?)
+                            .push_bind(i64::from(r.styringsaar))
+                            .push_bind(r.post.as_str())
+                            .push_bind(r.beloeb_oere);
+                    });
+                    bulk!(data.boligtal, "INSERT INTO boligtal (afdeling_id, styringsaar, boligtype, fraflytninger, ledige, aarsleje_oere_pr_m2) ", 6, |b, r| {
+                        b.push_bind(afd_id(&r.organisation, &r.afdeling)?)
+                            .push_bind(i64::from(r.styringsaar))
+                            .push_bind(r.boligtype.as_str())
+                            .push_bind(i64::from(r.fraflytninger))
+                            .push_bind(i64::from(r.ledige))
+                            .push_bind(r.aarsleje_oere_pr_m2);
+                    });
+                    bulk!(data.udlejninger, "INSERT INTO udlejninger (organisation_id, styringsaar, kommunekode, redskab, antal) ", 5, |b, r| {
+                        b.push_bind(org_id(&r.organisation)?)
+                            .push_bind(i64::from(r.styringsaar))
+                            .push_bind(i64::from(r.kommune))
+                            .push_bind(r.redskab.as_str())
+                            .push_bind(i64::from(r.antal));
+                    });
+                    bulk!(data.klager, "INSERT INTO beboerklager (organisation_id, styringsaar, kategori, afgjorte, tabte) ", 5, |b, r| {
+                        b.push_bind(org_id(&r.organisation)?)
+                            .push_bind(i64::from(r.styringsaar))
+                            .push_bind(r.kategori.as_str())
+                            .push_bind(i64::from(r.afgjorte))
+                            .push_bind(i64::from(r.tabte));
+                    });
+                    bulk!(data.arbejdsmarked, "INSERT INTO arbejdsmarked (afdeling_id, styringsaar, uden_for_promille) ", 3, |b, r| {
+                        b.push_bind(afd_id(&r.organisation, &r.afdeling)?)
+                            .push_bind(i64::from(r.styringsaar))
+                            .push_bind(i64::from(r.uden_for_promille));
+                    });
+                    bulk!(data.kommune_arbejdsmarked, "INSERT INTO kommune_arbejdsmarked (kommunekode, styringsaar, uden_for_promille) ", 3, |b, r| {
+                        b.push_bind(i64::from(r.kommune))
+                            .push_bind(i64::from(r.styringsaar))
+                            .push_bind(i64::from(r.uden_for_promille));
+                    });
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn stats(&self) -> Result<Stats> {
+                    let count = |sql: &'static str| async move {
+                        let (n,): (i64,) = ::sqlx::query_as(sql).fetch_one(&self.pool).await.map_err(db_err)?;
+                        Ok::<i64, StoreError>(n)
+                    };
+                    let (familie, aeldre, ungdom): (i64, i64, i64) = ::sqlx::query_as(
+                        "SELECT CAST(COALESCE(SUM(familie_antal), 0) AS BIGINT), \
+                         CAST(COALESCE(SUM(aeldre_antal), 0) AS BIGINT), \
+                         CAST(COALESCE(SUM(ungdom_antal), 0) AS BIGINT) FROM afdelinger",
+                    )
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(Stats {
+                        regioner: count("SELECT COUNT(*) FROM regioner").await?,
+                        kommuner: count("SELECT COUNT(*) FROM kommuner").await?,
+                        organisationer: count("SELECT COUNT(*) FROM organisationer").await?,
+                        afdelinger: count("SELECT COUNT(*) FROM afdelinger").await?,
+                        boliger: familie + aeldre + ungdom,
+                        familieboliger: familie,
+                        aeldreboliger: aeldre,
+                        ungdomsboliger: ungdom,
+                        afdeling_kontolinjer: count("SELECT COUNT(*) FROM afdeling_konti").await?,
+                        pakker: count("SELECT COUNT(*) FROM pakker").await?,
+                        brugere: count("SELECT COUNT(*) FROM brugere").await?,
+                    })
+                }
+
+                async fn reset(&self) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    // Children before parents, so foreign keys hold at every step.
+                    for table in [
+                        "redegoerelser", "moeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner",
+                        "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "brugere", "audit_log",
+                        "kommune_arbejdsmarked", "arbejdsmarked", "beboerklager", "udlejninger", "boligtal",
+                        "organisation_poster", "afdeling_konti", "regnskabsperioder", "afdelinger",
+                    ] {
+                        ::sqlx::query(::sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                    // Administered organisations refer to their administrator: unlink first.
+                    ::sqlx::query("UPDATE organisationer SET administrator_id = NULL").execute(&mut *tx).await.map_err(db_err)?;
+                    for table in ["organisationer", "kommuner", "regioner"] {
+                        ::sqlx::query(::sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>> {
+                    let sql = format!("SELECT {ORG_COLUMNS} FROM organisationer WHERE id = $1");
+                    let row = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&self.pool).await.map_err(db_err)?;
+                    row.as_ref().map(organisation_from_row).transpose()
+                }
+
+                async fn organisation_by_nummer(&self, nummer: OrganisationNummer) -> Result<Option<Organisation>> {
+                    let sql = format!("SELECT {ORG_COLUMNS} FROM organisationer WHERE nummer = $1");
+                    let row = ::sqlx::query(::sqlx::AssertSqlSafe(sql))
+                        .bind(i64::from(nummer))
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    row.as_ref().map(organisation_from_row).transpose()
+                }
+
+                async fn organisationer(&self) -> Result<Vec<Organisation>> {
+                    let sql = format!("SELECT {ORG_COLUMNS} FROM organisationer ORDER BY nummer");
+                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await.map_err(db_err)?;
+                    rows.iter().map(organisation_from_row).collect()
+                }
+
+                async fn search_organisationer(&self, query: &str, limit: u32) -> Result<Vec<Organisation>> {
+                    let pattern = format!("%{}%", query.trim().to_lowercase());
+                    let nummer: i64 = query.trim().parse().unwrap_or(-1);
+                    let sql = format!(
+                        "SELECT {ORG_COLUMNS} FROM organisationer WHERE lower(navn) LIKE $1 OR nummer = $2 \
+                         ORDER BY nummer LIMIT $3"
+                    );
+                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql))
+                        .bind(pattern)
+                        .bind(nummer)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.iter().map(organisation_from_row).collect()
+                }
+
+                async fn administered_by(&self, administrator: OrganisationId) -> Result<Vec<OrganisationId>> {
+                    let rows: Vec<(i64,)> =
+                        ::sqlx::query_as("SELECT id FROM organisationer WHERE administrator_id = $1 ORDER BY id")
+                            .bind(administrator.0)
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(db_err)?;
+                    Ok(rows.into_iter().map(|(id,)| OrganisationId(id)).collect())
+                }
+
+                async fn afdelinger(&self, organisation: OrganisationId) -> Result<Vec<Afdeling>> {
+                    let rows = ::sqlx::query("SELECT * FROM afdelinger WHERE organisation_id = $1 ORDER BY nummer")
+                        .bind(organisation.0)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.iter().map(afdeling_from_row).collect()
+                }
+
+                async fn organisation_regnskab(
+                    &self,
+                    organisation: OrganisationId,
+                    aar: Styringsaar,
+                ) -> Result<OrganisationRegnskab> {
+                    let rows: Vec<(String, i64)> = ::sqlx::query_as(
+                        "SELECT post, beloeb_oere FROM organisation_poster WHERE organisation_id = $1 AND styringsaar = $2",
+                    )
+                    .bind(organisation.0)
+                    .bind(i64::from(aar))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(post, beloeb)| {
+                            Ok((OrganisationPost::parse(&post).ok_or_else(|| corrupt("post", &post))?, beloeb))
+                        })
+                        .collect()
+                }
+
+                async fn regnskabsperioder(&self, organisation: OrganisationId) -> Result<Vec<PeriodeRecord>> {
+                    let rows: Vec<(i64, NaiveDate, NaiveDate)> = ::sqlx::query_as(
+                        "SELECT styringsaar, start_dato, slut_dato FROM regnskabsperioder \
+                         WHERE organisation_id = $1 ORDER BY styringsaar",
+                    )
+                    .bind(organisation.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(aar, start, slut)| {
+                            Ok(PeriodeRecord {
+                                periode: Regnskabsperiode::new(start, slut).map_err(|e| corrupt("periode", e))?,
+                                styringsaar: styringsaar(aar)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> Result<UserId> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let (id,): (i64,) = ::sqlx::query_as(
+                        "INSERT INTO brugere (brugernavn, navn, email, password_hash, rolle, kommunekode, deaktiveret, oprettet) \
+                         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id",
+                    )
+                    .bind(&user.username)
+                    .bind(&user.display_name)
+                    .bind(&user.email)
+                    .bind(&user.password_hash)
+                    .bind(user.role.as_str())
+                    .bind(user.kommune.map(i64::from))
+                    .bind(user.created_at)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    for org in &user.organisationer {
+                        ::sqlx::query("INSERT INTO bruger_organisationer (bruger_id, organisation_id) VALUES ($1, $2)")
+                            .bind(id)
+                            .bind(org.0)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                    let mut audit = audit.clone();
+                    audit.object_id = id.to_string();
+                    insert_audit(&mut tx, &audit).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(UserId(id))
+                }
+
+                async fn user(&self, id: UserId) -> Result<Option<UserRecord>> {
+                    let sql = format!("SELECT {USER_COLUMNS} FROM brugere WHERE id = $1");
+                    let row = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&self.pool).await.map_err(db_err)?;
+                    match row {
+                        Some(r) => Ok(Some(user_from_row(&self.pool, &r).await?)),
+                        None => Ok(None),
+                    }
+                }
+
+                async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
+                    let sql = format!("SELECT {USER_COLUMNS} FROM brugere WHERE brugernavn = $1");
+                    let row = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(&self.pool).await.map_err(db_err)?;
+                    match row {
+                        Some(r) => Ok(Some(user_from_row(&self.pool, &r).await?)),
+                        None => Ok(None),
+                    }
+                }
+
+                async fn users(&self) -> Result<Vec<UserRecord>> {
+                    let sql = format!("SELECT {USER_COLUMNS} FROM brugere ORDER BY brugernavn");
+                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await.map_err(db_err)?;
+                    let mut users = Vec::with_capacity(rows.len());
+                    for r in &rows {
+                        users.push(user_from_row(&self.pool, r).await?);
+                    }
+                    Ok(users)
+                }
+
+                async fn set_user_disabled(&self, id: UserId, disabled: bool, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let n = ::sqlx::query("UPDATE brugere SET deaktiveret = $1 WHERE id = $2")
+                        .bind(disabled)
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?
+                        .rows_affected();
+                    if n == 0 {
+                        return Err(StoreError::NotFound(format!("bruger {}", id.0)));
+                    }
+                    if disabled {
+                        // A disabled user loses every open session at once.
+                        ::sqlx::query("DELETE FROM sessioner WHERE bruger_id = $1")
+                            .bind(id.0)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn create_session(&self, s: &SessionRecord, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    ::sqlx::query(
+                        "INSERT INTO sessioner (token_hash, bruger_id, csrf_token, oprettet, udloeber) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&s.token_hash)
+                    .bind(s.user_id.0)
+                    .bind(&s.csrf_token)
+                    .bind(s.created_at)
+                    .bind(s.expires_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
+                    let row: Option<(String, i64, String, DateTime<Utc>, DateTime<Utc>)> = ::sqlx::query_as(
+                        "SELECT token_hash, bruger_id, csrf_token, oprettet, udloeber FROM sessioner WHERE token_hash = $1",
+                    )
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(row.map(|(token_hash, user, csrf_token, created_at, expires_at)| SessionRecord {
+                        token_hash,
+                        user_id: UserId(user),
+                        csrf_token,
+                        created_at,
+                        expires_at,
+                    }))
+                }
+
+                async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    ::sqlx::query("DELETE FROM sessioner WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+                    Ok(::sqlx::query("DELETE FROM sessioner WHERE udloeber < $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db_err)?
+                        .rows_affected())
+                }
+
+                async fn append_audit(&self, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn audit_events(&self, limit: u32) -> Result<Vec<AuditRecord>> {
+                    let rows: Vec<(i64, DateTime<Utc>, Option<i64>, String, String, String, String)> = ::sqlx::query_as(
+                        "SELECT id, tidspunkt, aktoer_id, handling, objekt_type, objekt_id, detaljer FROM audit_log \
+                         ORDER BY id DESC LIMIT $1",
+                    )
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(id, at, actor, action, object_type, object_id, details)| {
+                            Ok(AuditRecord {
+                                id,
+                                event: AuditEvent {
+                                    at,
+                                    actor: actor.map(UserId),
+                                    action,
+                                    object_type,
+                                    object_id,
+                                    details: json(&details)?,
+                                },
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn create_pakke(&self, p: &NewPakke, audit: &AuditEvent) -> Result<(PakkeId, bool)> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let created: Option<(i64,)> = ::sqlx::query_as(
+                        "INSERT INTO pakker (organisation_id, styringsaar, rapporttype, periode_start, periode_slut, status, \
+                         frist, oprettet, opdateret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+                         ON CONFLICT (organisation_id, styringsaar, rapporttype) DO NOTHING RETURNING id",
+                    )
+                    .bind(p.organisation.0)
+                    .bind(i64::from(p.styringsaar))
+                    .bind(p.rapporttype.as_str())
+                    .bind(p.periode.start())
+                    .bind(p.periode.slut())
+                    .bind(PakkeStatus::Kladde.as_str())
+                    .bind(p.frist)
+                    .bind(p.created_at)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    let result = match created {
+                        Some((id,)) => {
+                            let mut audit = audit.clone();
+                            audit.object_id = id.to_string();
+                            insert_audit(&mut tx, &audit).await?;
+                            (PakkeId(id), true)
+                        }
+                        None => {
+                            let (id,): (i64,) = ::sqlx::query_as(
+                                "SELECT id FROM pakker WHERE organisation_id = $1 AND styringsaar = $2 AND rapporttype = $3",
+                            )
+                            .bind(p.organisation.0)
+                            .bind(i64::from(p.styringsaar))
+                            .bind(p.rapporttype.as_str())
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                            (PakkeId(id), false)
+                        }
+                    };
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(result)
+                }
+
+                async fn pakke(&self, id: PakkeId) -> Result<Option<PakkeRecord>> {
+                    let sql = format!("{PAKKE_SELECT} WHERE p.id = $1");
+                    let row = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&self.pool).await.map_err(db_err)?;
+                    row.as_ref().map(pakke_from_row).transpose()
+                }
+
+                async fn pakker_for_organisationer(&self, organisationer: &[OrganisationId]) -> Result<Vec<PakkeRecord>> {
+                    if organisationer.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(PAKKE_SELECT);
+                    qb.push(" WHERE p.organisation_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for o in organisationer {
+                        sep.push_bind(o.0);
+                    }
+                    qb.push(") ORDER BY p.styringsaar DESC, o.nummer");
+                    let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                    rows.iter().map(pakke_from_row).collect()
+                }
+
+                async fn pakker_for_kommune(&self, kommune: Kommunekode) -> Result<Vec<PakkeRecord>> {
+                    // Routing rows exist only from the first submission, so drafts never match;
+                    // the status filter states the rule once more.
+                    let sql = format!(
+                        "{PAKKE_SELECT} JOIN pakke_modtagere m ON m.pakke_id = p.id \
+                         WHERE m.kommunekode = $1 AND p.status <> $2 ORDER BY p.styringsaar DESC, o.nummer"
+                    );
+                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql))
+                        .bind(i64::from(kommune))
+                        .bind(PakkeStatus::Kladde.as_str())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.iter().map(pakke_from_row).collect()
+                }
+
+                async fn pakke_status_counts(&self, aar: Styringsaar) -> Result<Vec<StatusCount>> {
+                    let rows: Vec<(i64, String, i64)> = ::sqlx::query_as(
+                        "SELECT o.hjemstedskommune, p.status, COUNT(*) FROM pakker p \
+                         JOIN organisationer o ON o.id = p.organisation_id WHERE p.styringsaar = $1 \
+                         GROUP BY o.hjemstedskommune, p.status ORDER BY o.hjemstedskommune",
+                    )
+                    .bind(i64::from(aar))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(k, s, antal)| Ok(StatusCount { kommune: kommunekode(k)?, status: status(&s)?, antal }))
+                        .collect()
+                }
+
+                async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>> {
+                    let rows: Vec<(i64,)> =
+                        ::sqlx::query_as("SELECT kommunekode FROM pakke_modtagere WHERE pakke_id = $1 ORDER BY kommunekode")
+                            .bind(pakke.0)
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(db_err)?;
+                    rows.into_iter().map(|(k,)| kommunekode(k)).collect()
+                }
+
+                async fn svar(&self, pakke: PakkeId) -> Result<BTreeMap<String, SvarRecord>> {
+                    let rows: Vec<(String, String, i64, DateTime<Utc>)> = ::sqlx::query_as(
+                        "SELECT spoergsmaal_id, svar, opdateret_af, opdateret FROM pakke_svar WHERE pakke_id = $1",
+                    )
+                    .bind(pakke.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(id, svar, by, at)| {
+                            Ok((id, SvarRecord { svar: json::<Svar>(&svar)?, updated_by: UserId(by), updated_at: at }))
+                        })
+                        .collect()
+                }
+
+                async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    // Touching the package row under the expected status serialises concurrent
+                    // savers with a submission: answers never land in a submitted package.
+                    let open = ::sqlx::query("UPDATE pakker SET opdateret = $1 WHERE id = $2 AND status = $3")
+                        .bind(change.at)
+                        .bind(change.pakke.0)
+                        .bind(change.expected_status.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?
+                        .rows_affected();
+                    if open != 1 {
+                        return Err(StoreError::Stale);
+                    }
+                    for (id, svar) in &change.svar {
+                        ::sqlx::query(
+                            "INSERT INTO pakke_svar (pakke_id, spoergsmaal_id, svar, opdateret_af, opdateret) \
+                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pakke_id, spoergsmaal_id) DO UPDATE SET \
+                             svar = excluded.svar, opdateret_af = excluded.opdateret_af, opdateret = excluded.opdateret",
+                        )
+                        .bind(change.pakke.0)
+                        .bind(id)
+                        .bind(to_json(svar))
+                        .bind(change.by.0)
+                        .bind(change.at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn transition(&self, t: &Transition, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    apply_transition(&mut tx, t).await?;
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn submit(&self, s: &Submission, audit: &AuditEvent) -> Result<VersionRecord> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let existing: Option<(i64,)> = ::sqlx::query_as(
+                        "SELECT version FROM pakke_versioner WHERE pakke_id = $1 AND idempotens = $2",
+                    )
+                    .bind(s.transition.pakke.0)
+                    .bind(&s.idempotency_key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    if let Some((version,)) = existing {
+                        drop(tx);
+                        return self
+                            .versions(s.transition.pakke)
+                            .await?
+                            .into_iter()
+                            .find(|v| v.version == version)
+                            .ok_or_else(|| StoreError::NotFound(format!("version {version}")));
+                    }
+                    apply_transition(&mut tx, &s.transition).await?;
+                    let (next,): (i64,) = ::sqlx::query_as(
+                        "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM pakke_versioner WHERE pakke_id = $1",
+                    )
+                    .bind(s.transition.pakke.0)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    ::sqlx::query(
+                        "INSERT INTO pakke_versioner (pakke_id, version, svar, indsendt_af, indsendt, for_sent, idempotens) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(s.transition.pakke.0)
+                    .bind(next)
+                    .bind(to_json(&s.svar))
+                    .bind(s.transition.by.0)
+                    .bind(s.transition.at)
+                    .bind(s.late)
+                    .bind(&s.idempotency_key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    for k in &s.modtagere {
+                        ::sqlx::query(
+                            "INSERT INTO pakke_modtagere (pakke_id, kommunekode) VALUES ($1, $2) \
+                             ON CONFLICT (pakke_id, kommunekode) DO NOTHING",
+                        )
+                        .bind(s.transition.pakke.0)
+                        .bind(i64::from(*k))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    }
+                    let mut audit = audit.clone();
+                    if let ::serde_json::Value::Object(map) = &mut audit.details {
+                        map.insert("version".into(), next.into());
+                    }
+                    insert_audit(&mut tx, &audit).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(VersionRecord {
+                        pakke: s.transition.pakke,
+                        version: next,
+                        svar: s.svar.clone(),
+                        submitted_by: s.transition.by,
+                        submitted_at: s.transition.at,
+                        late: s.late,
+                    })
+                }
+
+                async fn versions(&self, pakke: PakkeId) -> Result<Vec<VersionRecord>> {
+                    let rows: Vec<(i64, String, i64, DateTime<Utc>, bool)> = ::sqlx::query_as(
+                        "SELECT version, svar, indsendt_af, indsendt, for_sent FROM pakke_versioner \
+                         WHERE pakke_id = $1 ORDER BY version",
+                    )
+                    .bind(pakke.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(version, svar, by, at, late)| {
+                            Ok(VersionRecord {
+                                pakke,
+                                version,
+                                svar: json(&svar)?,
+                                submitted_by: UserId(by),
+                                submitted_at: at,
+                                late,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn haendelser(&self, pakke: PakkeId) -> Result<Vec<HaendelseRecord>> {
+                    let rows: Vec<(i64, String, String, String, i64, String, DateTime<Utc>, Option<String>)> =
+                        ::sqlx::query_as(
+                            "SELECT h.id, h.fra, h.til, h.haendelse, h.af, b.navn, h.tidspunkt, h.begrundelse \
+                             FROM pakke_haendelser h JOIN brugere b ON b.id = h.af WHERE h.pakke_id = $1 ORDER BY h.id",
+                        )
+                        .bind(pakke.0)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(id, fra, til, haendelse, by, by_name, at, begrundelse)| {
+                            Ok(HaendelseRecord {
+                                id,
+                                pakke,
+                                from: status(&fra)?,
+                                to: status(&til)?,
+                                haendelse,
+                                by: UserId(by),
+                                by_name,
+                                at,
+                                begrundelse,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn record_moede(&self, m: &NewMoede, t: &Transition, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    apply_transition(&mut tx, t).await?;
+                    ::sqlx::query(
+                        "INSERT INTO moeder (pakke_id, dato, deltagere, registreret_af, registreret) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(m.pakke.0)
+                    .bind(m.dato)
+                    .bind(&m.deltagere)
+                    .bind(m.by.0)
+                    .bind(m.at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn moeder(&self, pakke: PakkeId) -> Result<Vec<MoedeRecord>> {
+                    let rows: Vec<(i64, NaiveDate, String, i64, DateTime<Utc>)> = ::sqlx::query_as(
+                        "SELECT id, dato, deltagere, registreret_af, registreret FROM moeder WHERE pakke_id = $1 ORDER BY id",
+                    )
+                    .bind(pakke.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(id, dato, deltagere, by, at)| MoedeRecord {
+                            id,
+                            pakke,
+                            dato,
+                            deltagere,
+                            registered_by: UserId(by),
+                            registered_at: at,
+                        })
+                        .collect())
+                }
+
+                async fn save_redegoerelse(&self, d: &NewRedegoerelse, audit: &AuditEvent) -> Result<RedegoerelseRecord> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let (published, next): (i64, i64) = ::sqlx::query_as(
+                        "SELECT CAST(COUNT(offentliggjort) AS BIGINT), CAST(COALESCE(MAX(revision), 0) + 1 AS BIGINT) \
+                         FROM redegoerelser WHERE pakke_id = $1",
+                    )
+                    .bind(d.pakke.0)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    if published > 0 {
+                        return Err(StoreError::Stale);
+                    }
+                    ::sqlx::query(
+                        "INSERT INTO redegoerelser (pakke_id, revision, tekst, gemt_af, gemt) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(d.pakke.0)
+                    .bind(next)
+                    .bind(to_json(&d.tekst))
+                    .bind(d.by.0)
+                    .bind(d.at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(RedegoerelseRecord {
+                        pakke: d.pakke,
+                        revision: next,
+                        tekst: d.tekst.clone(),
+                        saved_by: d.by,
+                        saved_at: d.at,
+                        published_at: None,
+                    })
+                }
+
+                async fn redegoerelser(&self, pakke: PakkeId) -> Result<Vec<RedegoerelseRecord>> {
+                    let rows: Vec<RedegoerelseRow> = ::sqlx::query_as(
+                        "SELECT pakke_id, revision, tekst, gemt_af, gemt, offentliggjort FROM redegoerelser \
+                         WHERE pakke_id = $1 ORDER BY revision",
+                    )
+                    .bind(pakke.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter().map(redegoerelse_from_row).collect()
+                }
+
+                async fn publish_redegoerelse(
+                    &self,
+                    pakke: PakkeId,
+                    revision: i64,
+                    at: DateTime<Utc>,
+                    t: &Transition,
+                    audit: &AuditEvent,
+                ) -> Result<()> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    apply_transition(&mut tx, t).await?;
+                    // Only the newest revision can be published, and only once.
+                    let n = ::sqlx::query(
+                        "UPDATE redegoerelser SET offentliggjort = $1 WHERE pakke_id = $2 AND revision = $3 \
+                         AND offentliggjort IS NULL AND revision = \
+                         (SELECT MAX(revision) FROM redegoerelser WHERE pakke_id = $2)",
+                    )
+                    .bind(at)
+                    .bind(pakke.0)
+                    .bind(revision)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if n != 1 {
+                        return Err(StoreError::Stale);
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn published_redegoerelser(&self, organisation: OrganisationId) -> Result<Vec<PublishedRedegoerelse>> {
+                    let rows: Vec<(i64, i64, i64, String, DateTime<Utc>)> = ::sqlx::query_as(
+                        "SELECT r.pakke_id, p.styringsaar, o.hjemstedskommune, r.tekst, r.offentliggjort \
+                         FROM redegoerelser r JOIN pakker p ON p.id = r.pakke_id \
+                         JOIN organisationer o ON o.id = p.organisation_id \
+                         WHERE p.organisation_id = $1 AND r.offentliggjort IS NOT NULL \
+                         ORDER BY p.styringsaar DESC",
+                    )
+                    .bind(organisation.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(pakke, aar, kommune, tekst, at)| {
+                            Ok(PublishedRedegoerelse {
+                                pakke: PakkeId(pakke),
+                                styringsaar: styringsaar(aar)?,
+                                kommune: kommunekode(kommune)?,
+                                tekst: json(&tekst)?,
+                                published_at: at,
+                            })
+                        })
+                        .collect()
+                }
+            }
+        }
+    };
+}
