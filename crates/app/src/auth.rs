@@ -1,8 +1,8 @@
 //! Local accounts: Argon2id passwords, hashed session tokens, CSRF tokens per session.
 
 use crate::{App, AppError};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use domain::access::{Principal, Role};
 use rand::RngCore;
 use serde_json::json;
@@ -78,20 +78,16 @@ impl App {
         let user = match user {
             Some(u) if valid && !u.disabled => u,
             other => {
-                let audit = self.audit(
-                    other.as_ref().map(|u| u.id),
-                    "login_afvist",
-                    "bruger",
-                    username.trim(),
-                    json!({}),
-                );
+                let audit =
+                    self.audit(other.as_ref().map(|u| u.id), "login_afvist", "bruger", username.trim(), json!({}));
                 self.store.append_audit(&audit).await?;
                 return Ok(LoginOutcome::Failed);
             }
         };
         let token = random_token();
         let now = self.now();
-        let ttl = chrono::Duration::from_std(self.settings.session_ttl).map_err(|e| AppError::Internal(e.to_string()))?;
+        let ttl =
+            chrono::Duration::from_std(self.settings.session_ttl).map_err(|e| AppError::Internal(e.to_string()))?;
         let session = SessionRecord {
             token_hash: token_hash(&token),
             user_id: user.id,

@@ -45,9 +45,9 @@ impl From<domain::package::UgyldigOvergang> for AppError {
 /// A stale write means someone else changed the package first.
 pub(crate) fn stale_as_conflict(e: StoreError) -> AppError {
     match e {
-        StoreError::Stale => AppError::Conflict(
-            "Pakken er blevet ændret i mellemtiden. Genindlæs siden og prøv igen.".to_string(),
-        ),
+        StoreError::Stale => {
+            AppError::Conflict("Pakken er blevet ændret i mellemtiden. Genindlæs siden og prøv igen.".to_string())
+        }
         other => AppError::Store(other),
     }
 }

@@ -14,7 +14,7 @@ pub use auth::{LoginOutcome, SessionUser};
 pub use error::{AppError, FieldError};
 pub use packages::{PakkeView, SvarInput};
 pub use public::{DataSheet, NoegletalVisning, Public};
-pub use seed::{DemoLogin, DEMO_PASSWORD};
+pub use seed::{DEMO_PASSWORD, DemoLogin};
 pub use users::NewUserInput;
 
 use chrono::{DateTime, Utc};

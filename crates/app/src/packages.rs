@@ -5,7 +5,7 @@ use crate::{App, AppError, FieldError, SessionUser};
 use chrono::{Months, NaiveDate};
 use domain::access::{PakkeScope, PakkeTilladelse, Principal, Tilladelse};
 use domain::master::{Organisation, OrganisationId};
-use domain::noegletal::{organisation_noegletal, Noegletal};
+use domain::noegletal::{Noegletal, organisation_noegletal};
 use domain::package::{PakkeHaendelse, PakkeStatus};
 use domain::period::Regnskabsperiode;
 use domain::redegoerelse::AFSNIT;
@@ -49,11 +49,7 @@ impl PakkeView {
         if self.pakke.status != PakkeStatus::Returneret {
             return None;
         }
-        self.haendelser
-            .iter()
-            .rev()
-            .find(|h| h.to == PakkeStatus::Returneret)
-            .and_then(|h| h.begrundelse.as_deref())
+        self.haendelser.iter().rev().find(|h| h.to == PakkeStatus::Returneret).and_then(|h| h.begrundelse.as_deref())
     }
 
     pub fn latest_redegoerelse(&self) -> Option<&RedegoerelseRecord> {
@@ -76,7 +72,10 @@ impl SvarInput {
             Some("ja") => Some(true),
             Some("nej") => Some(false),
             Some(other) => {
-                return Err(FieldError { field: field.to_string(), message: format!("Ukendt svar «{other}»: vælg ja eller nej") });
+                return Err(FieldError {
+                    field: field.to_string(),
+                    message: format!("Ukendt svar «{other}»: vælg ja eller nej"),
+                });
             }
         };
         Ok(Svar { ja, tekst: self.tekst.trim().to_string() })
@@ -102,14 +101,16 @@ impl App {
             modtagere: self.store.modtagere(id).await?,
             status: pakke.status,
         };
-        if principal.may_pakke(tilladelse, &scope) {
-            Ok((pakke, scope))
-        } else {
-            Err(AppError::Forbidden)
-        }
+        if principal.may_pakke(tilladelse, &scope) { Ok((pakke, scope)) } else { Err(AppError::Forbidden) }
     }
 
-    fn transition(&self, user: &SessionUser, pakke: &PakkeRecord, h: PakkeHaendelse, reason: Option<String>) -> Result<Transition, AppError> {
+    fn transition(
+        &self,
+        user: &SessionUser,
+        pakke: &PakkeRecord,
+        h: PakkeHaendelse,
+        reason: Option<String>,
+    ) -> Result<Transition, AppError> {
         Ok(Transition {
             pakke: pakke.id,
             from: pakke.status,
@@ -121,7 +122,13 @@ impl App {
         })
     }
 
-    fn pakke_audit(&self, user: &SessionUser, pakke: &PakkeRecord, action: &str, details: serde_json::Value) -> AuditEvent {
+    fn pakke_audit(
+        &self,
+        user: &SessionUser,
+        pakke: &PakkeRecord,
+        action: &str,
+        details: serde_json::Value,
+    ) -> AuditEvent {
         let mut details = details;
         if let serde_json::Value::Object(map) = &mut details {
             map.insert("organisation".into(), pakke.organisation_nummer.get().into());
@@ -238,7 +245,11 @@ impl App {
         })
     }
 
-    pub(crate) async fn organisation_figures(&self, org: OrganisationId, aar: Styringsaar) -> Result<Vec<Noegletal>, AppError> {
+    pub(crate) async fn organisation_figures(
+        &self,
+        org: OrganisationId,
+        aar: Styringsaar,
+    ) -> Result<Vec<Noegletal>, AppError> {
         let regnskab = self.store.organisation_regnskab(org, aar).await?;
         let regel = &self.settings.regler.lejemaalsenhed;
         let enheder: f64 = self.store.afdelinger(org).await?.iter().map(|a| a.data.lejemaalsenheder(regel)).sum();
@@ -246,7 +257,12 @@ impl App {
     }
 
     /// Saves the answers of one section. Drafts may be incomplete; only known questions are accepted.
-    pub async fn save_answers(&self, user: &SessionUser, id: PakkeId, answers: Vec<(String, SvarInput)>) -> Result<(), AppError> {
+    pub async fn save_answers(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        answers: Vec<(String, SvarInput)>,
+    ) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await?;
         let skabelon = Skabelon::shipped(pakke.rapporttype, pakke.styringsaar.get()).ok_or(AppError::NotFound)?;
         let mut svar = Vec::new();
@@ -263,14 +279,25 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        let audit = self.pakke_audit(user, &pakke, "svar_gemt", json!({"spoergsmaal": svar.iter().map(|(q, _)| q).collect::<Vec<_>>()}));
-        let change = SvarChange { pakke: id, expected_status: pakke.status, svar, by: user.principal.user_id, at: self.now() };
+        let audit = self.pakke_audit(
+            user,
+            &pakke,
+            "svar_gemt",
+            json!({"spoergsmaal": svar.iter().map(|(q, _)| q).collect::<Vec<_>>()}),
+        );
+        let change =
+            SvarChange { pakke: id, expected_status: pakke.status, svar, by: user.principal.user_id, at: self.now() };
         self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)
     }
 
     /// Submits the package to the hjemstedskommune and every beliggenhedskommune. Repeating
     /// the same `idempotency_key` (double click, back button) returns the first submission.
-    pub async fn submit(&self, user: &SessionUser, id: PakkeId, idempotency_key: &str) -> Result<VersionRecord, AppError> {
+    pub async fn submit(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        idempotency_key: &str,
+    ) -> Result<VersionRecord, AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
         let transition = Transition {
             pakke: id,
@@ -283,7 +310,13 @@ impl App {
         };
         if !pakke.status.editable_by_organisation() {
             // Only an earlier submission with this key can succeed now.
-            let submission = Submission { transition, idempotency_key: idempotency_key.into(), svar: BTreeMap::new(), modtagere: vec![], late: false };
+            let submission = Submission {
+                transition,
+                idempotency_key: idempotency_key.into(),
+                svar: BTreeMap::new(),
+                modtagere: vec![],
+                late: false,
+            };
             let audit = self.pakke_audit(user, &pakke, "pakke_indsendt", json!({}));
             return self.store.submit(&submission, &audit).await.map_err(|e| match e {
                 StoreError::Stale => AppError::Conflict("Pakken er allerede indsendt og kan ikke ændres.".into()),
@@ -319,7 +352,10 @@ impl App {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         let begrundelse = begrundelse.trim();
         if begrundelse.is_empty() {
-            return Err(AppError::field("begrundelse", "Skriv hvorfor pakken sendes retur, så organisationen kan rette den"));
+            return Err(AppError::field(
+                "begrundelse",
+                "Skriv hvorfor pakken sendes retur, så organisationen kan rette den",
+            ));
         }
         let t = self.transition(user, &pakke, PakkeHaendelse::Returner, Some(begrundelse.to_string()))?;
         let audit = self.pakke_audit(user, &pakke, "pakke_returneret", json!({"begrundelse": begrundelse}));
@@ -334,17 +370,29 @@ impl App {
     }
 
     /// Marks the dialogue meeting held. The date cannot lie in the future.
-    pub async fn mark_meeting_held(&self, user: &SessionUser, id: PakkeId, dato: &str, deltagere: &str) -> Result<(), AppError> {
+    pub async fn mark_meeting_held(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        dato: &str,
+        deltagere: &str,
+    ) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         let mut errors = Vec::new();
         let dato = match NaiveDate::parse_from_str(dato.trim(), "%Y-%m-%d") {
             Ok(d) if d > self.now().date_naive() => {
-                errors.push(FieldError { field: "dato".into(), message: "Mødedatoen kan ikke ligge i fremtiden".into() });
+                errors
+                    .push(FieldError {
+                        field: "dato".into(), message: "Mødedatoen kan ikke ligge i fremtiden".into()
+                    });
                 None
             }
             Ok(d) => Some(d),
             Err(_) => {
-                errors.push(FieldError { field: "dato".into(), message: "Angiv mødedatoen som en dato, fx 2026-05-14".into() });
+                errors.push(FieldError {
+                    field: "dato".into(),
+                    message: "Angiv mødedatoen som en dato, fx 2026-05-14".into(),
+                });
                 None
             }
         };
@@ -355,13 +403,24 @@ impl App {
             return Err(AppError::Invalid(errors));
         };
         let t = self.transition(user, &pakke, PakkeHaendelse::MarkerMoedeAfholdt, None)?;
-        let moede = NewMoede { pakke: id, dato, deltagere: deltagere.trim().to_string(), by: user.principal.user_id, at: self.now() };
+        let moede = NewMoede {
+            pakke: id,
+            dato,
+            deltagere: deltagere.trim().to_string(),
+            by: user.principal.user_id,
+            at: self.now(),
+        };
         let audit = self.pakke_audit(user, &pakke, "moede_afholdt", json!({"dato": dato.to_string()}));
         self.store.record_moede(&moede, &t, &audit).await.map_err(stale_as_conflict)
     }
 
     /// Saves a new revision of the redegørelse draft.
-    pub async fn save_redegoerelse(&self, user: &SessionUser, id: PakkeId, tekst: BTreeMap<String, String>) -> Result<(), AppError> {
+    pub async fn save_redegoerelse(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        tekst: BTreeMap<String, String>,
+    ) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
             return Err(AppError::Conflict(
@@ -370,7 +429,9 @@ impl App {
         }
         let tekst: BTreeMap<String, String> = AFSNIT
             .iter()
-            .map(|(afsnit, _, _)| (afsnit.to_string(), tekst.get(*afsnit).map(|t| t.trim().to_string()).unwrap_or_default()))
+            .map(|(afsnit, _, _)| {
+                (afsnit.to_string(), tekst.get(*afsnit).map(|t| t.trim().to_string()).unwrap_or_default())
+            })
             .collect();
         if tekst.get("sammenfatning").is_none_or(|t| t.is_empty()) {
             return Err(AppError::field("sammenfatning", "Skriv en sammenfatning af dialogen"));
@@ -401,7 +462,9 @@ impl App {
             return Err(AppError::Conflict("Redegørelsen er allerede offentliggjort og kan ikke ændres.".into()));
         }
         if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
-            return Err(AppError::Conflict("Redegørelsen kan først offentliggøres, når mødet er markeret som afholdt.".into()));
+            return Err(AppError::Conflict(
+                "Redegørelsen kan først offentliggøres, når mødet er markeret som afholdt.".into(),
+            ));
         }
         let latest = self.store.redegoerelser(id).await?.pop().ok_or_else(|| {
             AppError::Conflict("Der er ingen redegørelse at offentliggøre. Skriv og gem den først.".into())

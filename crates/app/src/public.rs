@@ -3,7 +3,7 @@
 
 use crate::{AppError, AppSettings};
 use domain::master::{Afdeling, Boligtype, Organisation};
-use domain::noegletal::{organisation_noegletal, Noegletal};
+use domain::noegletal::{Noegletal, organisation_noegletal};
 use domain::{OrganisationNummer, Styringsaar};
 use std::sync::Arc;
 use store::{PublishedRedegoerelse, Store};
@@ -68,9 +68,8 @@ impl Public {
         let pakker = self.store.pakker_for_organisationer(&[organisation.id]).await?;
         let mut aar = Vec::new();
         for periode in self.store.regnskabsperioder(organisation.id).await?.iter().rev() {
-            let offentlig = pakker
-                .iter()
-                .any(|p| p.styringsaar == periode.styringsaar && p.status.key_figures_public());
+            let offentlig =
+                pakker.iter().any(|p| p.styringsaar == periode.styringsaar && p.status.key_figures_public());
             // Ungated figures are never computed for the public, so they cannot leak.
             let noegletal = if offentlig {
                 let regnskab = self.store.organisation_regnskab(organisation.id, periode.styringsaar).await?;
@@ -80,10 +79,8 @@ impl Public {
             };
             aar.push(AarsNoegletal { styringsaar: periode.styringsaar, offentlig, noegletal });
         }
-        let boliger = Boligtype::ALL
-            .into_iter()
-            .map(|t| (t, afdelinger.iter().map(|a| a.data.boliger(t).antal).sum()))
-            .collect();
+        let boliger =
+            Boligtype::ALL.into_iter().map(|t| (t, afdelinger.iter().map(|a| a.data.boliger(t).antal).sum())).collect();
         Ok(DataSheet {
             hjemstedskommune_navn: self.kommune_navn(organisation.hjemstedskommune).await?,
             redegoerelser: self.store.published_redegoerelser(organisation.id).await?,

@@ -2,10 +2,10 @@
 
 use crate::users::NewUserInput;
 use crate::{App, AppError};
+use domain::Styringsaar;
 use domain::access::Role;
 use domain::master::{Afdeling, Organisation, OrganisationKind};
 use domain::reference::kommuner_og_regioner;
-use domain::Styringsaar;
 use std::collections::BTreeSet;
 use store::BulkData;
 
@@ -45,7 +45,8 @@ impl App {
         if !self.is_empty().await? {
             if !force {
                 return Err(AppError::Conflict(
-                    "Databasen indeholder allerede data. Brug --force for at slette alt og indlæse demodata igen.".into(),
+                    "Databasen indeholder allerede data. Brug --force for at slette alt og indlæse demodata igen."
+                        .into(),
                 ));
             }
             self.store.reset().await?;
@@ -89,8 +90,20 @@ impl App {
         };
 
         let mut specs = vec![
-            ("boligorg", Role::Organisation, None, vec![boligorg.nummer], format!("{} ({})", boligorg.navn, boligorg.nummer)),
-            ("andenorg", Role::Organisation, None, vec![anden.0.nummer], format!("{} ({})", anden.0.navn, anden.0.nummer)),
+            (
+                "boligorg",
+                Role::Organisation,
+                None,
+                vec![boligorg.nummer],
+                format!("{} ({})", boligorg.navn, boligorg.nummer),
+            ),
+            (
+                "andenorg",
+                Role::Organisation,
+                None,
+                vec![anden.0.nummer],
+                format!("{} ({})", anden.0.navn, anden.0.nummer),
+            ),
             (
                 "kommune",
                 Role::Kommune,
@@ -100,10 +113,22 @@ impl App {
             ),
         ];
         if let Some(k) = beliggenhed.iter().next() {
-            specs.push(("nabokommune", Role::Kommune, Some(*k), vec![], format!("{} Kommune (beliggenhedskommune)", kommune_navn(*k))));
+            specs.push((
+                "nabokommune",
+                Role::Kommune,
+                Some(*k),
+                vec![],
+                format!("{} Kommune (beliggenhedskommune)", kommune_navn(*k)),
+            ));
         }
         if let Some(adm) = &admorg {
-            specs.push(("admorg", Role::Organisation, None, vec![adm.nummer], format!("{} ({}), administrationsorganisation", adm.navn, adm.nummer)));
+            specs.push((
+                "admorg",
+                Role::Organisation,
+                None,
+                vec![adm.nummer],
+                format!("{} ({}), administrationsorganisation", adm.navn, adm.nummer),
+            ));
         }
         specs.push(("styrelse", Role::Styrelse, None, vec![], "Styrelsen (national administrator)".into()));
 

@@ -36,9 +36,14 @@ impl App {
             return Err(AppError::field("kodeord", format!("Kodeordet skal have mindst {MIN_PASSWORD} tegn")));
         }
         match (input.role, input.kommune, input.organisationer.is_empty()) {
-            (Role::Kommune, None, _) => return Err(AppError::field("kommune", "En kommunebruger skal have en kommune")),
+            (Role::Kommune, None, _) => {
+                return Err(AppError::field("kommune", "En kommunebruger skal have en kommune"));
+            }
             (Role::Organisation, _, true) => {
-                return Err(AppError::field("organisationer", "En organisationsbruger skal have mindst én organisation"));
+                return Err(AppError::field(
+                    "organisationer",
+                    "En organisationsbruger skal have mindst én organisation",
+                ));
             }
             _ => {}
         }
@@ -74,7 +79,9 @@ impl App {
             json!({"brugernavn": username, "rolle": input.role.as_str(), "via": if actor.is_some() { "web" } else { "cli" }}),
         );
         self.store.create_user(&new, &audit).await.map_err(|e| match e {
-            store::StoreError::Conflict(_) => AppError::field("brugernavn", format!("Brugernavnet «{username}» er allerede i brug")),
+            store::StoreError::Conflict(_) => {
+                AppError::field("brugernavn", format!("Brugernavnet «{username}» er allerede i brug"))
+            }
             other => AppError::Store(other),
         })
     }
@@ -87,7 +94,12 @@ impl App {
     }
 
     /// Disables a user and ends the user's sessions. Accounts are never deleted.
-    pub async fn set_user_disabled(&self, actor: Option<&SessionUser>, username: &str, disabled: bool) -> Result<(), AppError> {
+    pub async fn set_user_disabled(
+        &self,
+        actor: Option<&SessionUser>,
+        username: &str,
+        disabled: bool,
+    ) -> Result<(), AppError> {
         if actor.is_some_and(|u| !u.principal.may(Tilladelse::Brugere)) {
             return Err(AppError::Forbidden);
         }
@@ -97,7 +109,13 @@ impl App {
             .await?
             .ok_or_else(|| AppError::field("brugernavn", format!("Brugeren «{username}» findes ikke")))?;
         let action = if disabled { "bruger_deaktiveret" } else { "bruger_genaktiveret" };
-        let audit = self.audit(actor.map(|u| u.principal.user_id), action, "bruger", user.id.0, json!({"brugernavn": user.username}));
+        let audit = self.audit(
+            actor.map(|u| u.principal.user_id),
+            action,
+            "bruger",
+            user.id.0,
+            json!({"brugernavn": user.username}),
+        );
         Ok(self.store.set_user_disabled(user.id, disabled, &audit).await?)
     }
 }

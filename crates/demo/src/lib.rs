@@ -1,8 +1,8 @@
 //! A deterministic, seeded generator of a national dataset with the scale and shape of the
 //! real sector (domain.md §10). Pure: it returns data; the app layer stores it.
 
-use domain::master::Kommune;
 use domain::Styringsaar;
+use domain::master::Kommune;
 
 /// Everything the demo puts in a database, keyed by public numbers.
 pub type Dataset = store::BulkData;

@@ -112,9 +112,7 @@ impl Principal {
             (Role::Kommune, PakkeTilladelse::LaesIndsendt) => {
                 submitted && self.kommune.is_some_and(|k| pakke.modtagere.contains(&k))
             }
-            (Role::Kommune, PakkeTilladelse::Behandl) => {
-                submitted && self.kommune == Some(pakke.hjemstedskommune)
-            }
+            (Role::Kommune, PakkeTilladelse::Behandl) => submitted && self.kommune == Some(pakke.hjemstedskommune),
             (Role::Styrelse, PakkeTilladelse::LaesIndsendt) => submitted,
             _ => false,
         }

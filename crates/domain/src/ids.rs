@@ -26,11 +26,7 @@ macro_rules! checked_id {
 
         impl $name {
             pub fn new(value: i64) -> Result<Self, IdError> {
-                if $range.contains(&value) {
-                    Ok(Self(value as $inner))
-                } else {
-                    Err(IdError::$err(value.to_string()))
-                }
+                if $range.contains(&value) { Ok(Self(value as $inner)) } else { Err(IdError::$err(value.to_string())) }
             }
             pub fn get(self) -> $inner {
                 self.0
@@ -50,10 +46,7 @@ macro_rules! checked_id {
         impl std::str::FromStr for $name {
             type Err = IdError;
             fn from_str(s: &str) -> Result<Self, IdError> {
-                s.trim()
-                    .parse::<i64>()
-                    .map_err(|_| IdError::$err(s.to_string()))
-                    .and_then(Self::new)
+                s.trim().parse::<i64>().map_err(|_| IdError::$err(s.to_string())).and_then(Self::new)
             }
         }
         impl fmt::Display for $name {

@@ -96,9 +96,7 @@ impl PakkeStatus {
     pub fn key_figures_public(self) -> bool {
         matches!(
             self,
-            PakkeStatus::MoedeAfholdt
-                | PakkeStatus::RedegoerelseIHoering
-                | PakkeStatus::RedegoerelseOffentliggjort
+            PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering | PakkeStatus::RedegoerelseOffentliggjort
         )
     }
 
@@ -113,9 +111,7 @@ impl PakkeStatus {
             (S::Modtaget | S::MoedeIndkaldt, H::IndkaldMoede) => S::MoedeIndkaldt,
             (S::Modtaget | S::MoedeIndkaldt, H::MarkerMoedeAfholdt) => S::MoedeAfholdt,
             (S::MoedeAfholdt, H::SendRedegoerelseIHoering) => S::RedegoerelseIHoering,
-            (S::MoedeAfholdt | S::RedegoerelseIHoering, H::OffentliggoerRedegoerelse) => {
-                S::RedegoerelseOffentliggjort
-            }
+            (S::MoedeAfholdt | S::RedegoerelseIHoering, H::OffentliggoerRedegoerelse) => S::RedegoerelseOffentliggjort,
             _ => {
                 return Err(UgyldigOvergang { status: self.label(), haendelse: haendelse.label() });
             }

@@ -36,8 +36,7 @@ impl Regnskabsperiode {
 
     /// The twelve-month period that begins on the first of `start_maaned` in `year`.
     pub fn twelve_months(year: i32, start_maaned: u32) -> Result<Self, PeriodError> {
-        let start = NaiveDate::from_ymd_opt(year, start_maaned, 1)
-            .ok_or(PeriodError::Maaned(start_maaned))?;
+        let start = NaiveDate::from_ymd_opt(year, start_maaned, 1).ok_or(PeriodError::Maaned(start_maaned))?;
         let slut = start
             .checked_add_months(Months::new(12))
             .and_then(|d| d.pred_opt())

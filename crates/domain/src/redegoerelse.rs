@@ -9,11 +9,7 @@ pub const AFSNIT: [(&str, &str, &str); 7] = [
         "Økonomi og drift",
         "Parternes vurdering af boligorganisationens økonomi, effektivitet og drift, og om relevante initiativer forfølges.",
     ),
-    (
-        "boligafdelinger",
-        "Boligafdelinger",
-        "Parternes vurdering af afdelingernes tilstand, udfordringer og indsatser.",
-    ),
+    ("boligafdelinger", "Boligafdelinger", "Parternes vurdering af afdelingernes tilstand, udfordringer og indsatser."),
     (
         "nybyggeri_og_renovering",
         "Nybyggeri og renovering",
@@ -25,7 +21,11 @@ pub const AFSNIT: [(&str, &str, &str); 7] = [
         "Ledelse og beboerdemokrati",
         "Parternes vurdering af ledelse, beboerdemokrati og organisationsdrift.",
     ),
-    ("aftaler", "Aftaler", "Kort beskrivelse af aftaler, der er indgået, eller som parterne er enige om at søge indgået."),
+    (
+        "aftaler",
+        "Aftaler",
+        "Kort beskrivelse af aftaler, der er indgået, eller som parterne er enige om at søge indgået.",
+    ),
 ];
 
 /// Heading of a section id, if it is one.

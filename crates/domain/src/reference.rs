@@ -110,8 +110,7 @@ mod tests {
 
     #[test]
     fn bad_rows_name_the_row() {
-        let err = parse_kommuner("kommunekode,kommune,regionskode,region\n101,A,1084,H\nx,B,1084,H\n")
-            .unwrap_err();
+        let err = parse_kommuner("kommunekode,kommune,regionskode,region\n101,A,1084,H\nx,B,1084,H\n").unwrap_err();
         assert!(err.to_string().contains("række 3"), "{err}");
     }
 

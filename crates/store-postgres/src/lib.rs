@@ -1,7 +1,7 @@
 //! PostgreSQL engine for production. Migrations embedded and run at connect.
 
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 use std::time::Duration;
 use store::StoreError;
 
@@ -20,10 +20,7 @@ impl PgStore {
             .connect(url)
             .await
             .map_err(|e| StoreError::Database(format!("kan ikke forbinde til PostgreSQL «{}»: {e}", redact(url))))?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Database(format!("migrering fejlede: {e}")))?;
+        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Database(format!("migrering fejlede: {e}")))?;
         Ok(Self { pool })
     }
 }

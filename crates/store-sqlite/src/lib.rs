@@ -1,8 +1,8 @@
 //! SQLite engine: the embedded default. WAL, a busy timeout and foreign keys on; migrations
 //! embedded and run at connect.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -26,9 +26,8 @@ impl SqliteStore {
             .foreign_keys(true);
         if let Some(parent) = Path::new(options.get_filename()).parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    StoreError::Database(format!("kan ikke oprette mappen {}: {e}", parent.display()))
-                })?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StoreError::Database(format!("kan ikke oprette mappen {}: {e}", parent.display())))?;
             }
         }
         let pool = SqlitePoolOptions::new()
@@ -36,10 +35,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Database(format!("kan ikke åbne SQLite-databasen «{url}»: {e}")))?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Database(format!("migrering fejlede: {e}")))?;
+        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Database(format!("migrering fejlede: {e}")))?;
         Ok(Self { pool })
     }
 }

@@ -14,6 +14,12 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PakkeId(pub i64);
 
+impl std::fmt::Display for PakkeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// Master and register data to load in one go (demo data, national imports).
 #[derive(Debug, Clone, Default)]
 pub struct BulkData {

@@ -1,1 +1,85 @@
+//! The web tier: server-rendered Danish pages in the DKFDS Virk look, the public part and
+//! the JSON API. Stateless: sessions live in the database, so several instances can serve.
+//!
+//! Every request passes [`security::guard`] (CSRF on unsafe methods, security headers) and
+//! every handler that acts for a user receives a [`security::CurrentUser`]; the use cases in
+//! `app` then check the user's scope.
 
+mod api;
+mod assets;
+mod error;
+mod pages;
+mod security;
+mod view;
+
+use app::App;
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// Web settings from the layered configuration.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Failed logins per user name before a pause.
+    pub login_attempts: u32,
+    pub login_window: std::time::Duration,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self { secure_cookies: false, login_attempts: 10, login_window: std::time::Duration::from_secs(15 * 60) }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub settings: Arc<WebSettings>,
+    pub login_limiter: Arc<security::LoginLimiter>,
+}
+
+/// The whole application as a router; `serve` and the tests use exactly this wiring.
+pub fn router(app: App, settings: WebSettings) -> Router {
+    let state = AppState {
+        login_limiter: Arc::new(security::LoginLimiter::new(settings.login_attempts, settings.login_window)),
+        app,
+        settings: Arc::new(settings),
+    };
+    Router::new()
+        .route("/", get(pages::public::forside))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/log-ind", get(pages::auth::login_form).post(pages::auth::login))
+        .route("/log-ud", post(pages::auth::logout))
+        .route("/organisation", get(pages::organisation::oversigt))
+        .route("/pakker/{id}", get(pages::pakke::vis))
+        .route(
+            "/pakker/{id}/sektioner/{sektion}",
+            get(pages::organisation::sektion_form).post(pages::organisation::gem_sektion),
+        )
+        .route("/pakker/{id}/indsend", get(pages::organisation::tjek_svar).post(pages::organisation::indsend))
+        .route("/pakker/{id}/kvittering/{version}", get(pages::organisation::kvittering))
+        .route("/pakker/{id}/modtag", post(pages::kommune::modtag))
+        .route("/pakker/{id}/returner", get(pages::kommune::returner_form).post(pages::kommune::returner))
+        .route("/pakker/{id}/moede", get(pages::kommune::moede_form).post(pages::kommune::moede))
+        .route(
+            "/pakker/{id}/redegoerelse",
+            get(pages::kommune::redegoerelse_form).post(pages::kommune::gem_redegoerelse),
+        )
+        .route("/pakker/{id}/redegoerelse/hoering", post(pages::kommune::send_i_hoering))
+        .route("/pakker/{id}/redegoerelse/offentliggoer", post(pages::kommune::offentliggoer))
+        .route("/kommune", get(pages::kommune::oversigt))
+        .route("/styrelse", get(pages::styrelse::oversigt))
+        .route("/styrelse/pakker", post(pages::styrelse::opret_pakker))
+        .route("/offentlig", get(pages::public::soeg))
+        .route("/offentlig/organisationer/{nummer}", get(pages::public::dataark))
+        .route("/api/v1/pakker", get(api::pakker))
+        .route("/api/v1/pakker/{id}", get(api::pakke))
+        .route("/static/{*path}", get(assets::serve))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,254 @@
+//! The subcommands.
+
+use crate::config::Config;
+use crate::connect;
+use anyhow::{Context, bail};
+use app::{App, AppSettings, NewUserInput};
+use clap::{Args, Parser, Subcommand};
+use domain::Styringsaar;
+use domain::access::Role;
+use domain::reference::kommuner_og_regioner;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "styringsdialog",
+    version,
+    about = "Styringsdialog for den almene boligsektor: web, data og administration"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Default: styringsdialog.toml in the working folder, if present.
+    #[arg(long, global = true, value_name = "FIL")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://sti.db or postgres://… Overrides DATABASE_URL and the file.
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI, the public part and the API.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (overrides server.listen).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Seed the national demo data first if the database is empty, and print demo logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Fill the database with a deterministic national demo dataset and demo users.
+    Demo(DemoArgs),
+    /// Print counts of the stored data as one JSON object.
+    Stats,
+    /// Manage local user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Create or upgrade the database schema and load the reference data, then exit.
+    Migrate,
+    /// Print the default configuration as TOML.
+    DefaultConfig,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Empty a non-empty database first (deletes all its data).
+    #[arg(long)]
+    force: bool,
+    /// Random seed; the same seed gives the same data.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Scale on the national size, e.g. 0.05 for a small dataset.
+    #[arg(long)]
+    skala: Option<f64>,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from STYRINGSDIALOG_PASSWORD or --password.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// organisation, kommune or styrelse.
+        #[arg(long, value_parser = ["organisation", "kommune", "styrelse"])]
+        role: String,
+        /// Kommunekode of a kommune user, e.g. 101.
+        #[arg(long)]
+        kommune: Option<String>,
+        /// Organisation number of an organisation user; repeat for several.
+        #[arg(long = "organisation")]
+        organisationer: Vec<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Password (prefer the STYRINGSDIALOG_PASSWORD environment variable).
+        #[arg(long, env = "STYRINGSDIALOG_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// List users.
+    List,
+    /// Disable a user and end the user's sessions.
+    Disable { username: String },
+}
+
+fn settings(config: &Config) -> AppSettings {
+    AppSettings { session_ttl: Duration::from_secs(config.session.ttl_minutes * 60), ..AppSettings::default() }
+}
+
+fn web_settings(config: &Config) -> web::WebSettings {
+    web::WebSettings {
+        secure_cookies: config.server.secure_cookies,
+        login_attempts: config.login.max_failed_attempts,
+        login_window: Duration::from_secs(config.login.window_minutes * 60),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(url) = cli.database {
+        config.database.url = url;
+    }
+    if let Command::DefaultConfig = cli.command {
+        print!("{}", Config::default_toml());
+        return Ok(());
+    }
+    let store = connect(&config.database.url).await?;
+    let app = App::new(store, settings(&config));
+    app.load_reference().await?;
+    match cli.command {
+        Command::DefaultConfig => unreachable!("handled above"),
+        Command::Migrate => {
+            println!("Databasen er migreret og referencedata indlæst.");
+        }
+        Command::Stats => {
+            let stats = app.store().stats().await?;
+            println!("{}", serde_json::to_string(&stats)?);
+        }
+        Command::Demo(args) => {
+            seed_demo(&app, &config, args.force, args.seed, args.skala).await?;
+        }
+        Command::Serve { listen, demo } => {
+            if demo && app.is_empty().await? {
+                seed_demo(&app, &config, false, None, None).await?;
+            }
+            let address = listen.unwrap_or(config.server.listen.clone());
+            let listener = tokio::net::TcpListener::bind(&address)
+                .await
+                .with_context(|| format!("kan ikke lytte på {address}"))?;
+            println!("styringsdialog kører på http://{}", listener.local_addr()?);
+            if demo {
+                print_demo_logins(&app).await?;
+            }
+            axum::serve(listener, web::router(app, web_settings(&config)))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+        Command::User(cmd) => user(&app, cmd).await?,
+    }
+    Ok(())
+}
+
+async fn seed_demo(
+    app: &App,
+    config: &Config,
+    force: bool,
+    seed: Option<u64>,
+    skala: Option<f64>,
+) -> anyhow::Result<()> {
+    if !force && !app.is_empty().await? {
+        bail!("Databasen indeholder allerede data. Brug --force for at slette alt og indlæse demodata igen.");
+    }
+    let started = Instant::now();
+    let (_, kommuner) = kommuner_og_regioner()?;
+    let styringsaar = Styringsaar::new(i64::from(config.demo.styringsaar))?;
+    let options = demo::DemoOptions {
+        seed: seed.unwrap_or(config.demo.seed),
+        styringsaar,
+        aar: 2,
+        skala: skala.unwrap_or(config.demo.skala),
+    };
+    eprintln!("Genererer demodata (seed {}, skala {}) …", options.seed, options.skala);
+    let data = demo::generate(&kommuner, &options);
+    let bar = ProgressBar::new(data.row_count());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} Indlæser [{bar:40}] {pos}/{len} rækker ({eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let logins =
+        app.seed_demo(&data, styringsaar, force, &|n| bar.set_position(n)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    let stats = app.store().stats().await?;
+    eprintln!(
+        "Demodata indlæst på {:.1} s: {} organisationer, {} afdelinger, {} boliger, {} brugere.",
+        started.elapsed().as_secs_f64(),
+        stats.organisationer,
+        stats.afdelinger,
+        stats.boliger,
+        logins.len()
+    );
+    Ok(())
+}
+
+async fn print_demo_logins(app: &App) -> anyhow::Result<()> {
+    let users = app.list_users(None).await?;
+    let demo_users: Vec<_> =
+        users.iter().filter(|u| u.email.as_deref().is_some_and(|e| e.ends_with("@demo.invalid"))).collect();
+    if demo_users.is_empty() {
+        return Ok(());
+    }
+    println!("\nDemo-logins (kodeord for alle: {}):", app::DEMO_PASSWORD);
+    for u in demo_users {
+        println!("  {:<12} {:<17} {}", u.username, u.role.label(), u.display_name);
+    }
+    Ok(())
+}
+
+async fn user(app: &App, cmd: UserCommand) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Add { username, name, role, kommune, organisationer, email, password } => {
+            let role = Role::parse(&role).context("ukendt rolle")?;
+            let kommune = kommune.map(|k| k.parse()).transpose().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let organisationer = organisationer
+                .iter()
+                .map(|o| o.parse())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let input = NewUserInput { username, display_name: name, email, password, role, kommune, organisationer };
+            match app.add_user(None, input).await {
+                Ok(id) => println!("Bruger oprettet (id {}).", id.0),
+                Err(app::AppError::Invalid(errors)) => {
+                    bail!(
+                        "{}",
+                        errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+                    )
+                }
+                Err(e) => bail!("{e}"),
+            }
+        }
+        UserCommand::List => {
+            for u in app.list_users(None).await? {
+                let scope = match (u.kommune, u.organisationer.len()) {
+                    (Some(k), _) => format!("kommune {k}"),
+                    (None, 0) => String::new(),
+                    (None, n) => format!("{n} organisation(er)"),
+                };
+                let state = if u.disabled { "deaktiveret" } else { "aktiv" };
+                println!("{:<20} {:<13} {:<12} {:<22} {}", u.username, u.role.as_str(), state, scope, u.display_name);
+            }
+        }
+        UserCommand::Disable { username } => match app.set_user_disabled(None, &username, true).await {
+            Ok(()) => println!("Brugeren {username} er deaktiveret."),
+            Err(app::AppError::Invalid(errors)) => bail!("{}", errors[0].message),
+            Err(e) => bail!("{e}"),
+        },
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! Layered configuration: built-in defaults, then a TOML file, then environment variables
+//! (`STYRINGSDIALOG__SECTION__KEY`, plus the conventional `DATABASE_URL`), then flags.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub server: ServerConfig,
+    pub session: SessionConfig,
+    pub login: LoginConfig,
+    pub demo: DemoConfig,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct DatabaseConfig {
+    /// `sqlite://path` (embedded default) or `postgres://user:password@host/db`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerConfig {
+    pub listen: String,
+    /// Set when served over HTTPS so cookies are marked Secure.
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionConfig {
+    pub ttl_minutes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginConfig {
+    pub max_failed_attempts: u32,
+    pub window_minutes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoConfig {
+    pub seed: u64,
+    /// The styringsår whose packages the demo creates; accounts cover it and the year before.
+    pub styringsaar: i32,
+    /// Scale on the national size (1.0 = the real sector).
+    pub skala: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: DatabaseConfig { url: "sqlite://data/styringsdialog.db".into() },
+            server: ServerConfig { listen: "127.0.0.1:8080".into(), secure_cookies: false },
+            session: SessionConfig { ttl_minutes: 8 * 60 },
+            login: LoginConfig { max_failed_attempts: 10, window_minutes: 15 },
+            demo: DemoConfig { seed: 2026, styringsaar: 2026, skala: 1.0 },
+        }
+    }
+}
+
+/// The password in a database URL never reaches logs or `Debug` output.
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig").field("url", &store_postgres::redact(&self.url)).finish()
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &self.database)
+            .field("server", &self.server)
+            .field("session", &self.session)
+            .field("login", &self.login)
+            .field("demo", &self.demo)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` (or `styringsdialog.toml` when it exists), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                anyhow::ensure!(path.exists(), "konfigurationsfilen {} findes ikke", path.display());
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("styringsdialog.toml")),
+        }
+        figment = figment.merge(Env::prefixed("STYRINGSDIALOG__").split("__"));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(Serialized::default("database.url", url));
+        }
+        Ok(figment.extract()?)
+    }
+
+    pub fn default_toml() -> String {
+        let body = toml::to_string_pretty(&Config::default()).expect("config serializes");
+        format!(
+            "# styringsdialog configuration. Every value here is the built-in default.\n\
+             # Environment variables override the file: STYRINGSDIALOG__SECTION__KEY, e.g.\n\
+             # STYRINGSDIALOG__SERVER__LISTEN=0.0.0.0:8080; DATABASE_URL overrides database.url.\n\
+             # Rules where the law is silent (notice period, colours, deadlines) are data files\n\
+             # under data/regler/.\n\n{body}"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_round_trips_through_toml() {
+        let text = Config::default_toml();
+        let parsed: Config = toml::from_str(&text).unwrap();
+        assert_eq!(parsed.database.url, "sqlite://data/styringsdialog.db");
+        assert_eq!(parsed.server.listen, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let mut c = Config::default();
+        c.database.url = "postgres://app:hemmeligt@db/styring".into();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hemmeligt"), "{shown}");
+    }
+}

@@ -1,0 +1,124 @@
+//! Login and logout.
+
+use crate::AppState;
+use crate::error::PageResult;
+use crate::security::{CsrfToken, CurrentUser, MaybeUser, expired_session_cookie, session_cookie};
+use crate::view::{Layout, render, render_status};
+use app::LoginOutcome;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum_extra::extract::CookieJar;
+use domain::access::Role;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginSide {
+    layout: Layout,
+    fejl: Option<String>,
+    naeste: String,
+    brugernavn: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    naeste: Option<String>,
+    besked: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    brugernavn: String,
+    kodeord: String,
+    #[serde(default)]
+    naeste: String,
+}
+
+/// Only local paths are followed after login (no open redirect).
+fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
+
+pub fn home(role: Role) -> &'static str {
+    match role {
+        Role::Organisation => "/organisation",
+        Role::Kommune => "/kommune",
+        Role::Styrelse => "/styrelse",
+    }
+}
+
+pub async fn login_form(
+    MaybeUser(user): MaybeUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<LoginQuery>,
+) -> PageResult {
+    if let Some(user) = user {
+        return Ok(Redirect::to(home(user.principal.role)).into_response());
+    }
+    render(&LoginSide {
+        layout: Layout::new("Log ind", None, &csrf, "/log-ind").with_besked(q.besked.as_deref()),
+        fejl: None,
+        naeste: q.naeste.unwrap_or_default(),
+        brugernavn: String::new(),
+    })
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
+    let username = form.brugernavn.trim().to_lowercase();
+    let failed = |message: &str| {
+        render_status(
+            StatusCode::UNAUTHORIZED,
+            &LoginSide {
+                layout: Layout::new("Log ind", None, &csrf, "/log-ind"),
+                fejl: Some(message.to_string()),
+                naeste: form.naeste.clone(),
+                brugernavn: form.brugernavn.clone(),
+            },
+        )
+    };
+    if !state.login_limiter.allowed(&username) {
+        return failed("For mange mislykkede forsøg. Vent et kvarter, og prøv igen.");
+    }
+    match state.app.login(&username, &form.kodeord).await? {
+        LoginOutcome::Success { token, user } => {
+            state.login_limiter.succeeded(&username);
+            let cookie = session_cookie(token, state.settings.secure_cookies, state.app.settings().session_ttl);
+            let target = safe_next(&form.naeste).unwrap_or(home(user.principal.role)).to_string();
+            Ok((jar.add(cookie), Redirect::to(&target)).into_response())
+        }
+        LoginOutcome::Failed => {
+            state.login_limiter.failed(&username);
+            failed("Brugernavn eller kodeord er forkert.")
+        }
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    CurrentUser(user, token): CurrentUser,
+    jar: CookieJar,
+) -> PageResult {
+    state.app.logout(&token, &user).await?;
+    Ok((jar.add(expired_session_cookie()), Redirect::to("/log-ind?besked=logget_ud")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/pakker/1"), Some("/pakker/1"));
+        assert_eq!(safe_next("//evil.example"), None);
+        assert_eq!(safe_next("https://evil.example"), None);
+        assert_eq!(safe_next("/\\evil"), None);
+    }
+}

@@ -1,0 +1,248 @@
+//! The kommune's side: the overview and the handling of one package.
+
+use crate::AppState;
+use crate::error::PageResult;
+use crate::pages::{PakkeRaekke, redirect_with};
+use crate::security::{CsrfToken, CurrentUser};
+use crate::view::{Layout, render, render_status};
+use app::{AppError, PakkeView, SessionUser};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use domain::package::PakkeStatus;
+use domain::redegoerelse::AFSNIT;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use store::PakkeId;
+
+#[derive(Template)]
+#[template(path = "kommune_oversigt.html")]
+struct Oversigt {
+    layout: Layout,
+    kommune: String,
+    pakker: Vec<PakkeRaekke>,
+}
+
+pub async fn oversigt(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+) -> PageResult {
+    let pakker = state.app.kommune_packages(&user).await?.iter().map(PakkeRaekke::from).collect();
+    let kommune = match user.principal.kommune {
+        Some(k) => format!("{} Kommune", state.app.public().kommune_navn(k).await?),
+        None => String::new(),
+    };
+    render(&Oversigt { layout: Layout::new("Kommunens oversigt", Some(&user), &csrf, "/kommune"), kommune, pakker })
+}
+
+/// The package for a form page of the kommune: only when the user may handle it.
+async fn handled(state: &AppState, user: &SessionUser, id: i64) -> Result<PakkeView, AppError> {
+    let v = state.app.pakke_view(user, PakkeId(id)).await?;
+    if v.may_behandl { Ok(v) } else { Err(AppError::Forbidden) }
+}
+
+pub async fn modtag(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    state.app.receive_package(&user, PakkeId(id)).await?;
+    Ok(redirect_with(&format!("/pakker/{id}"), "modtaget"))
+}
+
+#[derive(Template)]
+#[template(path = "returner.html")]
+struct ReturnerSide {
+    layout: Layout,
+    pakke_id: i64,
+    organisation: String,
+    styringsaar: i32,
+    begrundelse: String,
+}
+
+fn returner_side(v: &PakkeView, layout: Layout, begrundelse: String) -> ReturnerSide {
+    ReturnerSide {
+        layout,
+        pakke_id: v.pakke.id.0,
+        organisation: v.organisation.navn.clone(),
+        styringsaar: v.pakke.styringsaar.get(),
+        begrundelse,
+    }
+}
+
+pub async fn returner_form(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = handled(&state, &user, id).await?;
+    render(&returner_side(&v, Layout::new("Send retur", Some(&user), &csrf, "/pakker"), String::new()))
+}
+
+#[derive(Deserialize)]
+pub struct ReturnerForm {
+    #[serde(default)]
+    begrundelse: String,
+}
+
+pub async fn returner(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Form(form): Form<ReturnerForm>,
+) -> PageResult {
+    match state.app.return_package(&user, PakkeId(id), &form.begrundelse).await {
+        Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "returneret")),
+        Err(AppError::Invalid(errors)) => {
+            let v = handled(&state, &user, id).await?;
+            let layout = Layout::new("Send retur", Some(&user), &csrf, "/pakker").with_errors(errors);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &returner_side(&v, layout, form.begrundelse))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "moede.html")]
+struct MoedeSide {
+    layout: Layout,
+    pakke_id: i64,
+    organisation: String,
+    styringsaar: i32,
+    dato: String,
+    deltagere: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MoedeForm {
+    #[serde(default)]
+    dato: String,
+    #[serde(default)]
+    deltagere: String,
+}
+
+fn moede_side(v: &PakkeView, layout: Layout, form: MoedeForm) -> MoedeSide {
+    MoedeSide {
+        layout,
+        pakke_id: v.pakke.id.0,
+        organisation: v.organisation.navn.clone(),
+        styringsaar: v.pakke.styringsaar.get(),
+        dato: form.dato,
+        deltagere: form.deltagere,
+    }
+}
+
+pub async fn moede_form(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = handled(&state, &user, id).await?;
+    let today = MoedeForm { dato: state.app.now().date_naive().to_string(), deltagere: String::new() };
+    render(&moede_side(&v, Layout::new("Registrér dialogmøde", Some(&user), &csrf, "/pakker"), today))
+}
+
+pub async fn moede(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Form(form): Form<MoedeForm>,
+) -> PageResult {
+    match state.app.mark_meeting_held(&user, PakkeId(id), &form.dato, &form.deltagere).await {
+        Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "moede")),
+        Err(AppError::Invalid(errors)) => {
+            let v = handled(&state, &user, id).await?;
+            let layout = Layout::new("Registrér dialogmøde", Some(&user), &csrf, "/pakker").with_errors(errors);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &moede_side(&v, layout, form))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct Afsnit {
+    pub id: &'static str,
+    pub titel: &'static str,
+    pub hjaelp: &'static str,
+    pub tekst: String,
+}
+
+#[derive(Template)]
+#[template(path = "redegoerelse.html")]
+struct RedegoerelseSide {
+    layout: Layout,
+    pakke_id: i64,
+    organisation: String,
+    styringsaar: i32,
+    afsnit: Vec<Afsnit>,
+    has_draft: bool,
+    can_send: bool,
+}
+
+fn redegoerelse_side(v: &PakkeView, layout: Layout, tekst: &BTreeMap<String, String>) -> RedegoerelseSide {
+    RedegoerelseSide {
+        layout,
+        pakke_id: v.pakke.id.0,
+        organisation: v.organisation.navn.clone(),
+        styringsaar: v.pakke.styringsaar.get(),
+        afsnit: AFSNIT
+            .iter()
+            .map(|(id, titel, hjaelp)| Afsnit { id, titel, hjaelp, tekst: tekst.get(*id).cloned().unwrap_or_default() })
+            .collect(),
+        has_draft: !v.redegoerelser.is_empty(),
+        can_send: v.pakke.status == PakkeStatus::MoedeAfholdt,
+    }
+}
+
+pub async fn redegoerelse_form(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = handled(&state, &user, id).await?;
+    let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
+    render(&redegoerelse_side(&v, Layout::new("Redegørelse", Some(&user), &csrf, "/pakker"), &tekst))
+}
+
+pub async fn gem_redegoerelse(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let tekst: BTreeMap<String, String> = form.into_iter().filter(|(k, _)| k != "_csrf").collect();
+    match state.app.save_redegoerelse(&user, PakkeId(id), tekst.clone()).await {
+        Ok(()) => Ok(redirect_with(&format!("/pakker/{id}/redegoerelse"), "redegoerelse_gemt")),
+        Err(AppError::Invalid(errors)) => {
+            let v = handled(&state, &user, id).await?;
+            let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &redegoerelse_side(&v, layout, &tekst))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn send_i_hoering(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    state.app.send_redegoerelse_for_comments(&user, PakkeId(id)).await?;
+    Ok(redirect_with(&format!("/pakker/{id}"), "hoering"))
+}
+
+pub async fn offentliggoer(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    state.app.publish_redegoerelse(&user, PakkeId(id)).await?;
+    Ok(redirect_with(&format!("/pakker/{id}"), "offentliggjort"))
+}

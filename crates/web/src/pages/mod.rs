@@ -1,0 +1,68 @@
+//! HTML pages, one module per audience.
+
+pub mod auth;
+pub mod kommune;
+pub mod organisation;
+pub mod pakke;
+pub mod public;
+pub mod styrelse;
+
+use crate::error::page;
+use crate::view::dato;
+use axum::http::StatusCode;
+use axum::response::{Redirect, Response};
+use domain::package::PakkeStatus;
+use serde::Deserialize;
+use store::PakkeRecord;
+
+pub async fn not_found() -> Response {
+    page(StatusCode::NOT_FOUND, "Siden findes ikke", "Siden findes ikke, eller du har ikke adgang til den.")
+}
+
+/// `?besked=` on a page after a redirect.
+#[derive(Deserialize, Default)]
+pub struct Besked {
+    pub besked: Option<String>,
+}
+
+pub fn redirect_with(path: &str, besked: &str) -> Response {
+    axum::response::IntoResponse::into_response(Redirect::to(&format!("{path}?besked={besked}")))
+}
+
+/// DKFDS badge class for a package status.
+pub fn badge(status: PakkeStatus) -> &'static str {
+    match status {
+        PakkeStatus::Kladde => "badge-info",
+        PakkeStatus::Returneret => "badge-warning",
+        PakkeStatus::RedegoerelseOffentliggjort => "badge-success",
+        _ => "",
+    }
+}
+
+/// A package as a row of an overview table.
+pub struct PakkeRaekke {
+    pub id: i64,
+    pub organisation: String,
+    pub styringsaar: i32,
+    pub rapport: &'static str,
+    pub status: &'static str,
+    pub badge: &'static str,
+    pub frist: String,
+}
+
+impl From<&PakkeRecord> for PakkeRaekke {
+    fn from(p: &PakkeRecord) -> Self {
+        PakkeRaekke {
+            id: p.id.0,
+            organisation: format!("{} ({})", p.organisation_navn, p.organisation_nummer),
+            styringsaar: p.styringsaar.get(),
+            rapport: match p.rapporttype {
+                domain::master::Rapporttype::Bilag3 => "Styringsrapport (bilag 3)",
+                domain::master::Rapporttype::Bilag5 => "Administrationsorganisation (bilag 5)",
+            },
+            status: p.status.label(),
+            badge: badge(p.status),
+            frist: p.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
+        }
+    }
+}

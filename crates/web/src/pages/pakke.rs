@@ -1,0 +1,153 @@
+//! The package page, shared by every role; what it shows follows from `PakkeView`, which
+//! the use case has already cut to the viewer's scope.
+
+use crate::AppState;
+use crate::error::PageResult;
+use crate::pages::public::{afsnit, vis_noegletal};
+use crate::pages::{Besked, badge};
+use crate::security::{CsrfToken, CurrentUser};
+use crate::view::{Layout, dato, render, tidspunkt};
+use app::{PakkeView, SessionUser};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use domain::package::PakkeStatus;
+use domain::template::Svar;
+use store::PakkeId;
+
+pub struct SektionStatus {
+    pub id: String,
+    pub titel: String,
+    pub status: &'static str,
+    pub badge: &'static str,
+    pub sidst_redigeret: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pakke.html")]
+struct PakkeSide {
+    layout: Layout,
+    v: PakkeView,
+    badge: &'static str,
+    frist: String,
+    modtagere: String,
+    ver_indsendt: String,
+    sektioner: Vec<SektionStatus>,
+    noegletal: Vec<(String, String, String)>,
+    can_receive: bool,
+    can_return: bool,
+    can_hold: bool,
+    can_write: bool,
+    moeder: Vec<(String, String)>,
+    redegoerelse: Vec<(&'static str, String)>,
+    historik: Vec<(String, String, String, String)>,
+}
+
+impl PakkeSide {
+    fn svar_tekst(&self, id: &str) -> String {
+        svar_tekst(self.v.svar.get(id))
+    }
+}
+
+/// An answer as read-only text.
+pub fn svar_tekst(svar: Option<&Svar>) -> String {
+    match svar {
+        None => "Ikke besvaret".into(),
+        Some(s) => match (s.ja, s.tekst.is_empty()) {
+            (Some(true), false) => format!("Ja: {}", s.tekst),
+            (Some(true), true) => "Ja".into(),
+            (Some(false), _) => "Nej".into(),
+            (None, false) => s.tekst.clone(),
+            (None, true) => "Ikke besvaret".into(),
+        },
+    }
+}
+
+/// Opgaveliste status of each section: Ikke startet, I gang, Gennemført or Der er en fejl.
+pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
+    v.skabelon
+        .sektioner
+        .iter()
+        .map(|s| {
+            let answered: Vec<_> =
+                s.spoergsmaal.iter().filter(|q| v.svar.get(&q.id).is_some_and(|a| !a.is_empty())).collect();
+            let errors = s.spoergsmaal.iter().filter(|q| q.fejl(v.svar.get(&q.id)).is_some()).count();
+            let (status, badge) = if answered.is_empty() {
+                ("Ikke startet", "badge-info")
+            } else if errors == 0 {
+                ("Gennemført", "badge-success")
+            } else if answered.len() == s.spoergsmaal.len() {
+                ("Der er en fejl", "badge-error")
+            } else {
+                ("I gang", "badge-warning")
+            };
+            let sidst = s
+                .spoergsmaal
+                .iter()
+                .filter_map(|q| v.svar_meta.get(&q.id))
+                .max_by_key(|m| m.updated_at)
+                .map(|m| tidspunkt(m.updated_at));
+            SektionStatus { id: s.id.clone(), titel: s.titel.clone(), status, badge, sidst_redigeret: sidst }
+        })
+        .collect()
+}
+
+pub async fn kommune_navne(state: &AppState, koder: &[domain::Kommunekode]) -> Result<String, app::AppError> {
+    let public = state.app.public();
+    let mut navne = Vec::new();
+    for k in koder {
+        navne.push(format!("{} Kommune", public.kommune_navn(*k).await?));
+    }
+    Ok(navne.join(", "))
+}
+
+pub async fn render_pakke(
+    state: &AppState,
+    user: &SessionUser,
+    csrf: &str,
+    v: PakkeView,
+    besked: Option<&str>,
+) -> PageResult {
+    let status = v.pakke.status;
+    let noegletal = v
+        .noegletal
+        .iter()
+        .zip(v.noegletal_sidste_aar.iter())
+        .map(|(n, last)| (n.navn.to_string(), vis_noegletal(n.vaerdi, n.enhed), vis_noegletal(last.vaerdi, last.enhed)))
+        .collect();
+    let historik = v
+        .haendelser
+        .iter()
+        .map(|h| {
+            (tidspunkt(h.at), h.to.label().to_string(), h.by_name.clone(), h.begrundelse.clone().unwrap_or_default())
+        })
+        .collect();
+    let title = format!("Dokumentationspakke {} – {}", v.pakke.styringsaar, v.organisation.navn);
+    render(&PakkeSide {
+        layout: Layout::new(&title, Some(user), csrf, "/pakker").with_besked(besked),
+        badge: badge(status),
+        frist: v.pakke.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
+        modtagere: kommune_navne(state, &v.modtagere).await?,
+        ver_indsendt: v.versions.last().map(|x| tidspunkt(x.submitted_at)).unwrap_or_default(),
+        sektioner: sektion_status(&v),
+        noegletal,
+        can_receive: status == PakkeStatus::Indsendt,
+        can_return: matches!(status, PakkeStatus::Indsendt | PakkeStatus::Modtaget),
+        can_hold: matches!(status, PakkeStatus::Modtaget | PakkeStatus::MoedeIndkaldt),
+        can_write: matches!(status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering),
+        moeder: v.moeder.iter().map(|m| (dato(m.dato), m.deltagere.clone())).collect(),
+        redegoerelse: v.latest_redegoerelse().map(|r| afsnit(&r.tekst)).unwrap_or_default(),
+        historik,
+        v,
+    })
+}
+
+pub async fn vis(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Query(q): Query<Besked>,
+) -> PageResult {
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    render_pakke(&state, &user, &csrf, v, q.besked.as_deref()).await
+}

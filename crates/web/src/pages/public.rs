@@ -1,0 +1,112 @@
+//! The public part: front page, search and the organisation's data sheet. Handlers here only
+//! get `app::Public`, which cannot read drafts.
+
+use crate::error::PageResult;
+use crate::pages::auth::home;
+use crate::security::{CsrfToken, MaybeUser};
+use crate::view::{Layout, tal, tidspunkt};
+use crate::{AppState, view::render};
+use app::AppError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use domain::OrganisationNummer;
+use domain::noegletal::Enhed;
+use domain::redegoerelse::AFSNIT;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "forside.html")]
+struct Forside {
+    layout: Layout,
+    hjem: &'static str,
+}
+
+pub async fn forside(MaybeUser(user): MaybeUser, CsrfToken(csrf): CsrfToken) -> PageResult {
+    let hjem = user.as_ref().map(|u| home(u.principal.role)).unwrap_or("/log-ind");
+    render(&Forside { layout: Layout::new("Forside", user.as_ref(), &csrf, "/"), hjem })
+}
+
+#[derive(Template)]
+#[template(path = "soeg.html")]
+struct Soeg {
+    layout: Layout,
+    q: String,
+    resultater: Vec<(u32, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct SoegQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn soeg(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(query): Query<SoegQuery>,
+) -> PageResult {
+    let resultater = state.app.public().search(&query.q).await?.into_iter().map(|o| (o.nummer.get(), o.navn)).collect();
+    render(&Soeg { layout: Layout::new("Offentlige data", user.as_ref(), &csrf, "/offentlig"), q: query.q, resultater })
+}
+
+#[derive(Template)]
+#[template(path = "dataark.html")]
+struct Dataark {
+    layout: Layout,
+    d: app::DataSheet,
+    boliger: Vec<(&'static str, String)>,
+    noegletal: Vec<(i32, Vec<(String, String)>)>,
+    redegoerelser: Vec<(i32, String, Vec<(&'static str, String)>)>,
+}
+
+/// A key figure value as shown: with unit, or "i/t" when not (yet) available.
+pub fn vis_noegletal(vaerdi: Option<f64>, enhed: Enhed) -> String {
+    match (vaerdi, enhed) {
+        (Some(v), Enhed::KrPerLejemaalsenhed) => format!("{} kr. pr. lejemålsenhed", tal(v, 0)),
+        (Some(v), Enhed::Procent) => format!("{} %", tal(v, 2)),
+        (None, _) => "i/t".to_string(),
+    }
+}
+
+pub fn afsnit(tekst: &store::RedegoerelseTekst) -> Vec<(&'static str, String)> {
+    AFSNIT
+        .iter()
+        .filter_map(|(id, titel, _)| tekst.get(*id).filter(|t| !t.is_empty()).map(|t| (*titel, t.clone())))
+        .collect()
+}
+
+pub async fn dataark(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(nummer): Path<String>,
+) -> PageResult {
+    let nummer: OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
+    let d = state.app.public().data_sheet(nummer).await?;
+    let boliger = d.boliger.iter().map(|(t, n)| (t.label(), tal(f64::from(*n), 0))).collect();
+    let noegletal = d
+        .aar
+        .iter()
+        .map(|aar| {
+            let rows = aar
+                .noegletal
+                .iter()
+                .map(|n| {
+                    (n.navn.to_string(), if aar.offentlig { vis_noegletal(n.vaerdi, n.enhed) } else { "i/t".into() })
+                })
+                .collect();
+            (aar.styringsaar.get(), rows)
+        })
+        .collect();
+    let redegoerelser =
+        d.redegoerelser.iter().map(|r| (r.styringsaar.get(), tidspunkt(r.published_at), afsnit(&r.tekst))).collect();
+    let title = format!("Dataark: {}", d.organisation.navn);
+    render(&Dataark {
+        layout: Layout::new(&title, user.as_ref(), &csrf, "/offentlig"),
+        d,
+        boliger,
+        noegletal,
+        redegoerelser,
+    })
+}

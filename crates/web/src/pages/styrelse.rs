@@ -1,0 +1,102 @@
+//! The agency's national status and package creation.
+
+use crate::AppState;
+use crate::error::PageResult;
+use crate::security::{CsrfToken, CurrentUser};
+use crate::view::{Layout, render, render_status};
+use app::{AppError, SessionUser};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use chrono::Datelike;
+use domain::Styringsaar;
+use domain::package::PakkeStatus;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "styrelse.html")]
+struct StyrelseSide {
+    layout: Layout,
+    styringsaar: i32,
+    statuser: Vec<&'static str>,
+    raekker: Vec<(String, Vec<i64>, i64)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AarQuery {
+    aar: Option<String>,
+    besked: Option<String>,
+}
+
+async fn side(
+    state: &AppState,
+    user: &SessionUser,
+    aar: Styringsaar,
+    layout: Layout,
+) -> Result<StyrelseSide, AppError> {
+    let counts = state.app.national_status(user, aar).await?;
+    let kommuner = state.app.store().kommuner().await?;
+    let raekker = kommuner
+        .iter()
+        .map(|k| {
+            let per_status: Vec<i64> = PakkeStatus::ALL
+                .iter()
+                .map(|s| counts.iter().filter(|c| c.kommune == k.kode && c.status == *s).map(|c| c.antal).sum())
+                .collect();
+            let total = per_status.iter().sum();
+            (k.navn.clone(), per_status, total)
+        })
+        .collect();
+    Ok(StyrelseSide {
+        layout,
+        styringsaar: aar.get(),
+        statuser: PakkeStatus::ALL.iter().map(|s| s.label()).collect(),
+        raekker,
+    })
+}
+
+fn current_styringsaar(state: &AppState) -> Styringsaar {
+    Styringsaar::new(i64::from(state.app.now().year())).unwrap_or_else(|_| Styringsaar::new(2026).expect("valid"))
+}
+
+pub async fn oversigt(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<AarQuery>,
+) -> PageResult {
+    let aar = q.aar.as_deref().and_then(|a| a.parse().ok()).unwrap_or_else(|| current_styringsaar(&state));
+    let layout = Layout::new("National status", Some(&user), &csrf, "/styrelse").with_besked(q.besked.as_deref());
+    render(&side(&state, &user, aar, layout).await?)
+}
+
+#[derive(Deserialize)]
+pub struct OpretForm {
+    #[serde(default)]
+    aar: String,
+}
+
+pub async fn opret_pakker(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Form(form): Form<OpretForm>,
+) -> PageResult {
+    let aar: Styringsaar = match form.aar.parse() {
+        Ok(a) => a,
+        Err(_) => {
+            let errors = vec![app::FieldError {
+                field: "aar".into(),
+                message: "Angiv styringsåret som et årstal, fx 2026".into(),
+            }];
+            let layout = Layout::new("National status", Some(&user), &csrf, "/styrelse").with_errors(errors);
+            let aar = current_styringsaar(&state);
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &side(&state, &user, aar, layout).await?);
+        }
+    };
+    state.app.create_packages(Some(&user), aar).await?;
+    Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
+        "/styrelse?aar={aar}&besked=pakker_oprettet"
+    ))))
+}

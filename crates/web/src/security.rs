@@ -1,0 +1,268 @@
+//! The one gate every request passes: it authenticates the session (cookie or bearer
+//! token), checks the CSRF token of every unsafe request, and sets security headers.
+//! Handlers get the result through [`CurrentUser`] / [`MaybeUser`]; scope is then checked
+//! by the use cases in `app`.
+
+use crate::AppState;
+use app::SessionUser;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use http_body_util::BodyExt;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
+
+pub const SESSION_COOKIE: &str = "sd_session";
+/// Double-submit token for forms shown before login.
+pub const ANON_CSRF_COOKIE: &str = "sd_csrf";
+pub const CSRF_FIELD: &str = "_csrf";
+/// Largest form body accepted by the CSRF check (attachments use their own route later).
+const MAX_FORM_BYTES: usize = 1 << 20;
+
+/// The authenticated session of this request, put in the request extensions by [`guard`].
+#[derive(Clone)]
+pub struct Authenticated {
+    pub user: SessionUser,
+    pub token: String,
+}
+
+/// The CSRF token forms on this page must carry.
+#[derive(Clone)]
+pub struct CsrfToken(pub String);
+
+/// A signed-in user; pages redirect to the login, the API answers 401.
+pub struct CurrentUser(pub SessionUser, pub String);
+
+/// The signed-in user if any (public pages show the login state).
+pub struct MaybeUser(pub Option<SessionUser>);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        match parts.extensions.get::<Authenticated>() {
+            Some(a) => Ok(CurrentUser(a.user.clone(), a.token.clone())),
+            None if parts.uri.path().starts_with("/api/") => Err(crate::api::error(
+                StatusCode::UNAUTHORIZED,
+                "Log ind eller angiv et gyldigt adgangstoken (Authorization: Bearer).",
+            )),
+            None => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let target =
+                    format!("/log-ind?{}", serde_urlencoded::to_string([("naeste", next)]).unwrap_or_default());
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(parts.extensions.get::<Authenticated>().map(|a| a.user.clone())))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<CsrfToken>().cloned().unwrap_or(CsrfToken(String::new())))
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+fn equal(a: &str, b: &str) -> bool {
+    !a.is_empty() && a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+fn forbidden_form() -> Response {
+    crate::error::page(
+        StatusCode::FORBIDDEN,
+        "Formularen kunne ikke godkendes",
+        "Formularen er udløbet eller blev ikke sendt fra denne side. Gå tilbage, genindlæs siden og prøv igen.",
+    )
+}
+
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let jar = CookieJar::from_headers(&parts.headers);
+    let is_api = parts.uri.path().starts_with("/api/");
+    let bearer_token = bearer(&parts);
+    let cookie_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
+    let token = bearer_token.clone().or(cookie_token);
+
+    let mut authenticated = None;
+    if let Some(token) = token {
+        match state.app.authenticate(&token).await {
+            Ok(Some(user)) => authenticated = Some(Authenticated { user, token }),
+            Ok(None) => {}
+            Err(e) => return crate::error::internal(&e.to_string()),
+        }
+    }
+
+    // Forms before login use a random double-submit cookie; after login, the session's token.
+    let mut new_anon_cookie = None;
+    let csrf = match &authenticated {
+        Some(a) => a.user.csrf_token.clone(),
+        None => match jar.get(ANON_CSRF_COOKIE) {
+            Some(c) => c.value().to_string(),
+            None => {
+                let fresh = uuid::Uuid::new_v4().simple().to_string();
+                new_anon_cookie = Some(fresh.clone());
+                fresh
+            }
+        },
+    };
+
+    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let body = if unsafe_method {
+        if is_api {
+            // The API takes unsafe requests only with a bearer token, which browsers never
+            // send on their own, so cross-site requests cannot ride on a cookie.
+            if bearer_token.is_none() {
+                return crate::api::error(
+                    StatusCode::FORBIDDEN,
+                    "Ændringer via API kræver et adgangstoken (Authorization: Bearer).",
+                );
+            }
+            body
+        } else {
+            let bytes: Bytes = match http_body_util::Limited::new(body, MAX_FORM_BYTES).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(_) => {
+                    return crate::error::page(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "For stor forespørgsel",
+                        "Formularen indeholder for meget data.",
+                    );
+                }
+            };
+            let fields: HashMap<String, String> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+            let sent = fields.get(CSRF_FIELD).map(String::as_str).unwrap_or("");
+            if !equal(sent, &csrf) {
+                return forbidden_form();
+            }
+            Body::from(bytes)
+        }
+    } else {
+        body
+    };
+
+    parts.extensions.insert(CsrfToken(csrf));
+    if let Some(a) = authenticated {
+        parts.extensions.insert(a);
+    }
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    let headers = response.headers_mut();
+    if let Some(value) = new_anon_cookie {
+        let cookie = Cookie::build((ANON_CSRF_COOKIE, value))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(state.settings.secure_cookies)
+            .build();
+        if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
+    for (name, value) in [
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        // Pages can hold personal or draft data: never store them in shared caches.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// The session cookie after a successful login.
+pub fn session_cookie(token: String, secure: bool, max_age: Duration) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(time::Duration::seconds(max_age.as_secs() as i64))
+        .build()
+}
+
+pub fn expired_session_cookie() -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, "")).path("/").max_age(time::Duration::ZERO).build()
+}
+
+/// Limits failed logins per user name, whether or not the user exists, so the limit
+/// reveals nothing either. Per instance; enough to stop guessing at one server.
+pub struct LoginLimiter {
+    attempts: u32,
+    window: Duration,
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginLimiter {
+    pub fn new(attempts: u32, window: Duration) -> Self {
+        Self { attempts, window, failures: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn allowed(&self, username: &str) -> bool {
+        let mut map = self.failures.lock().expect("limiter lock");
+        match map.get(username) {
+            Some((_, since)) if since.elapsed() > self.window => {
+                map.remove(username);
+                true
+            }
+            Some((n, _)) => *n < self.attempts,
+            None => true,
+        }
+    }
+
+    pub fn failed(&self, username: &str) {
+        let mut map = self.failures.lock().expect("limiter lock");
+        let entry = map.entry(username.to_string()).or_insert((0, Instant::now()));
+        entry.0 += 1;
+    }
+
+    pub fn succeeded(&self, username: &str) {
+        self.failures.lock().expect("limiter lock").remove(username);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_blocks_after_the_allowed_failures_and_resets_on_success() {
+        let l = LoginLimiter::new(2, Duration::from_secs(60));
+        assert!(l.allowed("a"));
+        l.failed("a");
+        l.failed("a");
+        assert!(!l.allowed("a"));
+        assert!(l.allowed("b"));
+        l.succeeded("a");
+        assert!(l.allowed("a"));
+    }
+
+    #[test]
+    fn csrf_comparison_refuses_empty_and_different_tokens() {
+        assert!(equal("abc", "abc"));
+        assert!(!equal("", ""));
+        assert!(!equal("abc", "abd"));
+    }
+}

@@ -1,0 +1,149 @@
+//! What every page shares: the layout (title, signed-in user, navigation, CSRF token,
+//! message after a redirect) and Danish formatting.
+
+use app::{FieldError, SessionUser};
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use domain::access::Role;
+
+use crate::error::WebError;
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+pub struct Layout {
+    pub title: String,
+    pub user_name: Option<String>,
+    pub role_label: Option<&'static str>,
+    pub csrf: String,
+    pub nav: Vec<NavLink>,
+    pub besked: Option<&'static str>,
+    pub errors: Vec<FieldError>,
+}
+
+/// Messages shown after a redirect, chosen by key so no text travels in the URL.
+const BESKEDER: &[(&str, &str)] = &[
+    ("gemt", "Dine svar er gemt."),
+    ("modtaget", "Pakken er kvitteret som modtaget."),
+    ("returneret", "Pakken er sendt retur til organisationen med din begrundelse."),
+    ("moede", "Mødet er registreret som afholdt."),
+    ("redegoerelse_gemt", "Redegørelsen er gemt som udkast."),
+    ("hoering", "Redegørelsen er sendt i høring hos organisationen."),
+    ("offentliggjort", "Redegørelsen er offentliggjort."),
+    ("pakker_oprettet", "Pakkerne er oprettet."),
+    ("logget_ud", "Du er logget ud."),
+];
+
+impl Layout {
+    pub fn anonymous(title: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            user_name: None,
+            role_label: None,
+            csrf: String::new(),
+            nav: nav(None, ""),
+            besked: None,
+            errors: vec![],
+        }
+    }
+
+    pub fn new(title: &str, user: Option<&SessionUser>, csrf: &str, path: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            user_name: user.map(|u| u.display_name.clone()),
+            role_label: user.map(|u| u.principal.role.label()),
+            csrf: csrf.to_string(),
+            nav: nav(user.map(|u| u.principal.role), path),
+            besked: None,
+            errors: vec![],
+        }
+    }
+
+    pub fn with_besked(mut self, key: Option<&str>) -> Layout {
+        self.besked = key.and_then(|k| BESKEDER.iter().find(|(id, _)| *id == k).map(|(_, text)| *text));
+        self
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Layout {
+        self.errors = errors;
+        self
+    }
+
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+fn nav(role: Option<Role>, path: &str) -> Vec<NavLink> {
+    let mut links = vec![("/", "Forside")];
+    match role {
+        Some(Role::Organisation) => links.push(("/organisation", "Mine pakker")),
+        Some(Role::Kommune) => links.push(("/kommune", "Kommunens oversigt")),
+        Some(Role::Styrelse) => links.push(("/styrelse", "National status")),
+        None => {}
+    }
+    links.push(("/offentlig", "Offentlige data"));
+    links
+        .into_iter()
+        .map(|(href, label)| NavLink {
+            href,
+            label,
+            active: if href == "/" { path == "/" } else { path.starts_with(href) },
+        })
+        .collect()
+}
+
+/// Renders a template as a 200 page.
+pub fn render(t: &impl Template) -> Result<Response, WebError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// Renders with a status (form errors are 422, so tools see the failure).
+pub fn render_status(status: axum::http::StatusCode, t: &impl Template) -> Result<Response, WebError> {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+/// Danish number formatting: thousands separated by '.', decimals by ','.
+pub fn tal(value: f64, decimals: usize) -> String {
+    let formatted = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = formatted
+        .split_once('.')
+        .map(|(i, f)| (i.to_string(), Some(f.to_string())))
+        .unwrap_or((formatted.clone(), None));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    let sign = if value < 0.0 && value.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped},{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+pub fn dato(d: chrono::NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+pub fn tidspunkt(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%d.%m.%Y kl. %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn danish_numbers() {
+        assert_eq!(tal(1234567.891, 2), "1.234.567,89");
+        assert_eq!(tal(999.0, 0), "999");
+        assert_eq!(tal(-4200.5, 1), "-4.200,5");
+        assert_eq!(tal(0.0, 1), "0,0");
+    }
+}
