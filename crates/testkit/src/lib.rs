@@ -1,1 +1,155 @@
+//! Test support: a fresh database on the engine under test, and the real application served
+//! on port 0 with exactly the production wiring.
+//!
+//! The engine is chosen by `TEST_DATABASE_URL`: unset means SQLite in a temporary file; a
+//! `postgres://` URL means a new, uniquely named database on that server per test.
 
+use app::{App, AppSettings};
+use std::sync::Arc;
+use store::Store;
+
+pub use demo::DemoOptions;
+
+/// A fresh, migrated, empty store on the engine under test.
+pub async fn fresh_store() -> Arc<dyn Store> {
+    let name = format!("sd_test_{}", uuid::Uuid::new_v4().simple());
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(base) if base.starts_with("postgres") => {
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(&base).await.expect("TEST_DATABASE_URL answers");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut admin)
+                .await
+                .expect("create test database");
+            let mut url = url::Url::parse(&base).expect("valid TEST_DATABASE_URL");
+            url.set_path(&name);
+            Arc::new(store_postgres::PgStore::connect(url.as_str()).await.expect("connect to test database"))
+        }
+        Some(other) => panic!("TEST_DATABASE_URL must be a postgres:// URL, got {other}"),
+        None => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            Arc::new(
+                store_sqlite::SqliteStore::connect(&format!("sqlite://{}", path.display())).await.expect("open SQLite"),
+            )
+        }
+    }
+}
+
+/// A small but complete demo dataset (all shapes of the national one).
+pub fn small_demo() -> store::BulkData {
+    let (_, kommuner) = domain::reference::kommuner_og_regioner().expect("reference data");
+    demo::generate(
+        &kommuner,
+        &DemoOptions { seed: 7, styringsaar: domain::Styringsaar::new(2026).expect("year"), aar: 2, skala: 0.02 },
+    )
+}
+
+/// The application served on 127.0.0.1:0 over a fresh store with small demo data.
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let store = fresh_store().await;
+        let app = App::new(store, AppSettings::default());
+        let year = domain::Styringsaar::new(2026).expect("year");
+        app.seed_demo(&small_demo(), year, false, &|_| {}).await.expect("demo seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let router = web::router(app.clone(), web::WebSettings::default());
+        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        TestApp { base, app }
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+        }
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+/// A response's status, location and body.
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+    /// `name=value` of each cookie the response sets.
+    pub cookies: Vec<String>,
+}
+
+impl Page {
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self.body.find(marker).map(|i| i + marker.len()).expect("page has a form with a CSRF token");
+        let end = self.body[start..].find('"').expect("token ends") + start;
+        self.body[start..end].to_string()
+    }
+}
+
+impl Client {
+    pub async fn get(&self, path: &str) -> Page {
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        Self::page(r).await
+    }
+
+    pub async fn get_bearer(&self, path: &str, token: &str) -> Page {
+        let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.expect("GET");
+        Self::page(r).await
+    }
+
+    /// Posts a form with the CSRF token of the page at `form_page`.
+    pub async fn post(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(form_page).await.csrf();
+        self.post_with_token(action, &token, fields).await
+    }
+
+    pub async fn post_with_token(&self, action: &str, token: &str, fields: &[(&str, &str)]) -> Page {
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", token)];
+        form.extend_from_slice(fields);
+        let r = self.http.post(format!("{}{action}", self.base)).form(&form).send().await.expect("POST");
+        Self::page(r).await
+    }
+
+    pub async fn login(&self, username: &str) -> Page {
+        let page =
+            self.post("/log-ind", "/log-ind", &[("brugernavn", username), ("kodeord", app::DEMO_PASSWORD)]).await;
+        assert_eq!(page.status, 303, "login as {username} failed: {}", page.body);
+        page
+    }
+
+    /// Logs in and returns the session token, for bearer-token API calls.
+    pub async fn login_token(&self, username: &str) -> String {
+        let page = self.login(username).await;
+        page.cookies
+            .iter()
+            .find_map(|c| c.strip_prefix("sd_session=").map(str::to_string))
+            .expect("login sets the session cookie")
+    }
+
+    async fn page(r: reqwest::Response) -> Page {
+        let status = r.status().as_u16();
+        let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let cookies = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").to_string())
+            .collect();
+        Page { status, location, cookies, body: r.text().await.expect("body") }
+    }
+}

@@ -1,0 +1,160 @@
+//! The yearly cycle over HTTP, on the engine under test (see testkit docs).
+
+use testkit::{Client, TestApp};
+
+async fn first_package(client: &Client) -> (i64, i64) {
+    let page = client.get("/api/v1/pakker").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    let p = &json["data"][0];
+    (p["id"].as_i64().expect("package id"), p["organisation"]["nummer"].as_i64().expect("number"))
+}
+
+fn answers() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("b3.q1.ja", "ja"),
+        ("b3.q1.tekst", "Fælles indsats for boligsocial helhedsplan"),
+        ("b3.q2.ja", "nej"),
+        ("b3.q3.ja", "nej"),
+        ("b3.q4.ja", "ja"),
+        ("b3.q4.tekst", "Fælles driftscenter for tre afdelinger"),
+        ("b3.q5.ja", "nej"),
+    ]
+}
+
+#[tokio::test]
+async fn the_whole_yearly_cycle() {
+    let t = TestApp::spawn().await;
+    let org = t.client();
+    org.login("boligorg").await;
+    let (id, nummer) = first_package(&org).await;
+    let pakke = format!("/pakker/{id}");
+    let sektion = format!("{pakke}/sektioner/b3.I");
+    let sheet = format!("/offentlig/organisationer/{nummer}");
+    let public = t.client();
+
+    // Before the meeting the public sees no key figures for the year.
+    let before = public.get(&sheet).await;
+    assert_eq!(before.status, 200);
+    assert!(before.body.contains("i/t"));
+    assert!(!before.body.contains("kr. pr. lejemålsenhed</td>"), "ungated key figures leaked");
+
+    // Submitting with missing answers is refused with a message per question.
+    let tjek = org.get(&format!("{pakke}/indsend")).await;
+    assert_eq!(tjek.status, 422);
+    assert!(tjek.body.contains("Svar ja eller nej til spørgsmål 1"));
+    let refused = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k0")]).await;
+    assert_eq!(refused.status, 422);
+
+    // A "yes" without "which" is an error, and saving keeps the answers on the page.
+    let bad = org.post(&sektion, &sektion, &[("b3.q1.ja", "ja")]).await;
+    assert_eq!(bad.status, 303, "incomplete drafts save");
+    let saved = org.post(&sektion, &sektion, &answers()).await;
+    assert_eq!(saved.status, 303);
+    let overview = org.get(&pakke).await;
+    assert!(overview.body.contains("Gennemført"));
+
+    // Submit; a resend with the same key (double click) submits once.
+    let tjek = org.get(&format!("{pakke}/indsend")).await;
+    assert_eq!(tjek.status, 200, "{}", tjek.body);
+    let submitted = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k1")]).await;
+    assert_eq!(submitted.location.as_deref(), Some(format!("{pakke}/kvittering/1").as_str()));
+    let again = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k1")]).await;
+    assert_eq!(again.location.as_deref(), Some(format!("{pakke}/kvittering/1").as_str()));
+    let receipt = org.get(&format!("{pakke}/kvittering/1")).await;
+    assert!(receipt.body.contains("Dokumentationspakken er indsendt"));
+
+    // Submitted material cannot be edited by the organisation.
+    let locked = org.post(&pakke, &sektion, &answers()).await;
+    assert_eq!(locked.status, 409, "{}", locked.body);
+
+    // The kommune sees it and returns it with a reason.
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    let oversigt = kommune.get("/kommune").await;
+    assert!(oversigt.body.contains(&format!("href=\"/pakker/{id}\"")));
+    let no_reason =
+        kommune.post(&format!("{pakke}/returner"), &format!("{pakke}/returner"), &[("begrundelse", " ")]).await;
+    assert_eq!(no_reason.status, 422);
+    let returned = kommune
+        .post(
+            &format!("{pakke}/returner"),
+            &format!("{pakke}/returner"),
+            &[("begrundelse", "Uddyb svaret om driftscenteret")],
+        )
+        .await;
+    assert_eq!(returned.status, 303);
+
+    // The organisation sees the reason and resubmits: version 2.
+    let reopened = org.get(&pakke).await;
+    assert!(reopened.body.contains("Uddyb svaret om driftscenteret"));
+    let saved = org.post(&sektion, &sektion, &answers()).await;
+    assert_eq!(saved.status, 303);
+    let tjek = org.get(&format!("{pakke}/indsend")).await;
+    let resubmitted = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k2")]).await;
+    assert_eq!(resubmitted.location.as_deref(), Some(format!("{pakke}/kvittering/2").as_str()));
+
+    // Publishing before the meeting is refused.
+    let early = kommune.post(&pakke, &format!("{pakke}/redegoerelse/offentliggoer"), &[]).await;
+    assert_eq!(early.status, 409);
+
+    // Receive, meeting held, redegørelse, publish.
+    assert_eq!(kommune.post(&pakke, &format!("{pakke}/modtag"), &[]).await.status, 303);
+    let future = kommune
+        .post(&format!("{pakke}/moede"), &format!("{pakke}/moede"), &[("dato", "2999-01-01"), ("deltagere", "x")])
+        .await;
+    assert_eq!(future.status, 422);
+    assert!(future.body.contains("fremtiden"));
+    let held = kommune
+        .post(
+            &format!("{pakke}/moede"),
+            &format!("{pakke}/moede"),
+            &[("dato", "2026-06-01"), ("deltagere", "Kommunen og bestyrelsen")],
+        )
+        .await;
+    assert_eq!(held.status, 303);
+
+    // Key figures become public once the meeting is held.
+    let after = public.get(&sheet).await;
+    assert!(after.body.contains("kr. pr. lejemålsenhed"), "key figures should show after the meeting");
+
+    let red = format!("{pakke}/redegoerelse");
+    let draft = kommune
+        .post(
+            &red,
+            &red,
+            &[
+                ("sammenfatning", "God og konstruktiv dialog om driften."),
+                ("udlejning", "Fleksibel udlejning drøftet."),
+            ],
+        )
+        .await;
+    assert_eq!(draft.status, 303);
+    assert!(!public.get(&sheet).await.body.contains("God og konstruktiv dialog"), "draft redegørelse leaked");
+    assert_eq!(kommune.post(&red, &format!("{red}/offentliggoer"), &[]).await.status, 303);
+    let published = public.get(&sheet).await;
+    assert!(published.body.contains("God og konstruktiv dialog om driften."));
+
+    // The published redegørelse is immutable.
+    let edit = kommune.post(&pakke, &red, &[("sammenfatning", "Ændret")]).await;
+    assert_eq!(edit.status, 409);
+    let republish = kommune.post(&pakke, &format!("{red}/offentliggoer"), &[]).await;
+    assert_eq!(republish.status, 409);
+
+    // Every step is in the history and the audit log.
+    let history = org.get(&pakke).await.body;
+    for label in ["Indsendt", "Returneret til rettelse", "Modtaget", "Møde afholdt", "Redegørelse offentliggjort"] {
+        assert!(history.contains(label), "history lacks {label}");
+    }
+    let audit = t.app.store().audit_events(500).await.unwrap();
+    for action in [
+        "pakke_indsendt",
+        "pakke_returneret",
+        "pakke_modtaget",
+        "moede_afholdt",
+        "redegoerelse_offentliggjort",
+        "login",
+    ] {
+        assert!(audit.iter().any(|a| a.event.action == action), "audit lacks {action}");
+    }
+}

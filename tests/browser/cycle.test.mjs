@@ -1,0 +1,307 @@
+// The yearly cycle in a real headless Chromium, with an axe-core accessibility check
+// (WCAG 2.0/2.1 A and AA) on every page a user reaches. Zero violations are allowed.
+//
+// Runs against a server with a FRESH demo database (it submits, returns, receives and
+// publishes the demo package of `boligorg`), e.g. via `.ci/browser.sh`:
+//
+//   BASE_URL=http://127.0.0.1:18080 node --test tests/browser/
+//
+// CHROMIUM may point to another Chromium binary (default /usr/bin/chromium).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const PASSWORD = 'demo-styringsdialog';
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+const BEGRUNDELSE = 'Uddyb venligst svaret på spørgsmål 1 med konkrete forslag og en tidsplan.';
+const SAMMENFATNING = 'Dialogmødet bekræftede en sund økonomi og et godt samarbejde med kommunen.';
+const OEKONOMI = 'Dispositionsfonden og arbejdskapitalen ligger på et forsvarligt niveau.';
+
+/** Runs axe on the current page as a subtest, so every page is reported on its own and a
+ * violation on one page does not stop the walk through the cycle. */
+async function axe(t, page, label) {
+  await t.test(`axe: ${label} (${new URL(page.url()).pathname})`, async () => {
+    await page.addScriptTag({ path: AXE_PATH });
+    const result = await page.evaluate(
+      (values) => window.axe.run(document, { runOnly: { type: 'tag', values } }),
+      WCAG_TAGS,
+    );
+    const report = result.violations.map((v) => {
+      const nodes = v.nodes.map((n) => `      - ${n.target.join(' ')}${n.failureSummary ? `\n        ${n.failureSummary.replace(/\n/g, '\n        ')}` : ''}`);
+      return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes.join('\n')}`;
+    });
+    assert.equal(result.violations.length, 0, `${result.violations.length} axe violation(s) on "${label}":\n${report.join('\n')}`);
+  });
+}
+
+/** Opens a path and checks the HTTP status of the final response. */
+async function open(page, path, status = 200) {
+  const response = await page.goto(BASE_URL + path);
+  assert.equal(response.status(), status, `GET ${path}`);
+  return response;
+}
+
+/** Clicks something that submits a form or follows a link and waits for the new page;
+ * returns the final response (after redirects) and checks its status. */
+async function follow(page, locator, status = 200) {
+  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
+  assert.ok(response, `navigation after clicking ${locator}`);
+  assert.equal(response.status(), status, `${response.request().method()} ${response.url()}`);
+  return response;
+}
+
+/** Waits for the error summary ("Der er problemer") to list a message. */
+async function errorSummary(page, message) {
+  const summary = page.getByRole('alert').filter({ hasText: 'Der er problemer' });
+  await summary.getByRole('link', { name: message }).first().waitFor();
+}
+
+const path = (page) => new URL(page.url()).pathname;
+const main = (page) => page.locator('main');
+const button = (page, name) => page.getByRole('button', { name, exact: true });
+const link = (page, name) => page.getByRole('link', { name, exact: true });
+
+async function logIn(page, user) {
+  await open(page, '/log-ind');
+  await page.locator('input[name="brugernavn"]').fill(user);
+  await page.locator('input[name="kodeord"]').fill(PASSWORD);
+  await follow(page, button(page, 'Log ind'));
+}
+
+async function logOut(page) {
+  await follow(page, page.locator('header').getByRole('button', { name: 'Log af' }));
+  assert.equal(path(page), '/log-ind');
+  await main(page).getByText('Du er logget ud.').waitFor();
+}
+
+/** The rows of a table as arrays of cell texts. */
+async function tableRows(table) {
+  return table.locator('tbody tr').evaluateAll((rows) =>
+    rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent.trim())),
+  );
+}
+
+/** The key figure table of one styringsår on the public data sheet. */
+function noegletalTable(page, aar) {
+  return main(page).locator('table').filter({ has: page.locator('caption', { hasText: `Styringsår ${aar}` }) });
+}
+
+test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300_000 }, async (t) => {
+  assert.ok(BASE_URL, 'set BASE_URL to the running server, e.g. http://127.0.0.1:18080');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  t.after(() => browser.close());
+  // The app's Content-Security-Policy (script-src 'self') rightly refuses the injected axe
+  // script; bypassCSP lets the test inject it without loosening the app's policy.
+  const context = await browser.newContext({ bypassCSP: true, locale: 'da-DK', viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('console', (m) => {
+    // The form error pages answer 422 on purpose; Chromium logs that as a failed resource.
+    if (m.type() === 'error' && !/status of 422/.test(m.text())) consoleErrors.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+
+  // --- Anonymous: the public part -------------------------------------------------------
+  await open(page, '/');
+  await axe(t, page, 'forside (anonym)');
+
+  await open(page, '/offentlig');
+  await axe(t, page, 'offentlige data');
+
+  await open(page, '/offentlig?q=bolig');
+  const results = main(page).locator('ul li a[href^="/offentlig/organisationer/"]');
+  assert.ok((await results.count()) > 0, 'the search for "bolig" finds organisations');
+  await axe(t, page, 'søgeresultater');
+  await follow(page, results.first());
+  assert.match(path(page), /^\/offentlig\/organisationer\/\d+$/);
+  await axe(t, page, 'dataark (første søgeresultat)');
+
+  await open(page, '/log-ind');
+  await axe(t, page, 'log ind');
+
+  // --- boligorg answers and submits --------------------------------------------------------
+  await logIn(page, 'boligorg');
+  assert.equal(path(page), '/organisation');
+  await axe(t, page, 'organisationens oversigt');
+  const pakkeLink = main(page).locator('table a[href^="/pakker/"]').first();
+  const pakkeHref = await pakkeLink.getAttribute('href');
+  const id = Number(pakkeHref.match(/^\/pakker\/(\d+)$/)?.[1]);
+  assert.ok(id > 0, `package link ${pakkeHref}`);
+  await follow(page, pakkeLink);
+  assert.equal(path(page), `/pakker/${id}`);
+
+  // The organisation number: the "Navn (nummer)" line, cross-checked with the API.
+  const lead = await main(page).locator('p.font-lead').first().textContent();
+  const nummer = Number(lead.match(/\((\d+)\)\s*$/)?.[1]);
+  assert.ok(nummer > 0, `organisation number in "${lead}"`);
+  const api = await page.request.get(`${BASE_URL}/api/v1/pakker`);
+  assert.equal(api.status(), 200);
+  const apiPakke = (await api.json()).data.find((p) => p.id === id);
+  assert.equal(apiPakke?.organisation?.nummer, nummer, 'the API agrees on the organisation number');
+  const styringsaar = apiPakke.styringsaar;
+  // The package's own key figures, to compare with the public data sheet later.
+  const pakkeNoegletal = (await tableRows(main(page).locator('table').filter({ hasText: 'Sidste års værdi' }))).map(
+    ([navn, vaerdi]) => [navn, vaerdi],
+  );
+  assert.ok(pakkeNoegletal.some(([, v]) => v !== 'i/t'), 'the package has key figures');
+  await axe(t, page, 'pakkesiden (kladde)');
+
+  // Before the meeting, the public data sheet shows no key figures for the year.
+  {
+    const anon = await context.browser().newContext({ bypassCSP: true });
+    const p = await anon.newPage();
+    await open(p, `/offentlig/organisationer/${nummer}`);
+    const rows = await tableRows(noegletalTable(p, styringsaar));
+    assert.ok(rows.length > 0 && rows.every(([, v]) => v === 'i/t'), `key figures ${styringsaar} hidden before the meeting`);
+    await anon.close();
+  }
+
+  await follow(page, main(page).locator(`a[href="/pakker/${id}/sektioner/b3.I"]`));
+  assert.equal(path(page), `/pakker/${id}/sektioner/b3.I`);
+  await axe(t, page, 'sektion b3.I');
+
+  // Saving a section is a draft save: the empty form is accepted and nothing is answered yet.
+  await follow(page, button(page, 'Gem'));
+  assert.equal(path(page), `/pakker/${id}`);
+  await main(page).getByText('Dine svar er gemt.').waitFor();
+  await main(page).locator('.task-list').getByText('Ikke startet').waitFor();
+
+  // Submitting too early: check-your-answers lists the missing answers (422), and so does
+  // the refused submission.
+  await open(page, `/pakker/${id}/indsend`, 422);
+  await errorSummary(page, 'Svar ja eller nej til spørgsmål 1');
+  await axe(t, page, 'tjek dine svar med manglende svar');
+  await follow(page, button(page, 'Indsend dokumentationspakken'), 422);
+  await errorSummary(page, 'Svar ja eller nej til spørgsmål 5');
+  await axe(t, page, 'afvist indsendelse med manglende svar');
+  await follow(page, main(page).locator(`a[href="/pakker/${id}/sektioner/b3.I"]`).first());
+  assert.equal(path(page), `/pakker/${id}/sektioner/b3.I`);
+
+  // The section form's own error state: the browser cannot send an unknown answer through the
+  // radio buttons, so the value of one is changed the way a stale or tampered form would be.
+  await page.locator('input[name="b3.q2.ja"][value="nej"]').evaluate((el) => {
+    el.value = 'maaske';
+  });
+  await page.locator('input[name="b3.q2.ja"][value="maaske"]').check();
+  await follow(page, button(page, 'Gem'), 422);
+  await errorSummary(page, 'Ukendt svar «maaske»');
+  await main(page).locator('fieldset.form-error .form-error-message').first().waitFor();
+  await axe(t, page, 'sektion b3.I med fejl');
+
+  for (let q = 1; q <= 5; q++) {
+    await page.locator(`input[name="b3.q${q}.ja"][value="${q === 1 ? 'ja' : 'nej'}"]`).check();
+  }
+  await page
+    .locator('textarea[name="b3.q1.tekst"]')
+    .fill('Vi foreslår et fælles forum for boligsociale indsatser og en årlig drøftelse af renoveringsplaner.');
+  await follow(page, button(page, 'Gem'));
+  assert.equal(path(page), `/pakker/${id}`);
+  await main(page).getByText('Dine svar er gemt.').waitFor();
+  await axe(t, page, 'pakkesiden efter gem');
+
+  await open(page, `/pakker/${id}/indsend`);
+  await axe(t, page, 'tjek dine svar');
+  await follow(page, button(page, 'Indsend dokumentationspakken'));
+  assert.equal(path(page), `/pakker/${id}/kvittering/1`);
+  await axe(t, page, 'kvittering, version 1');
+  await logOut(page);
+  await axe(t, page, 'log ind efter log af');
+
+  // --- kommune returns the package ---------------------------------------------------------
+  await logIn(page, 'kommune');
+  assert.equal(path(page), '/kommune');
+  await axe(t, page, 'kommunens oversigt');
+  await follow(page, main(page).locator(`a[href="/pakker/${id}"]`));
+  await axe(t, page, 'pakkesiden (indsendt, kommune)');
+  await follow(page, link(page, 'Send retur til rettelse'));
+  assert.equal(path(page), `/pakker/${id}/returner`);
+  await axe(t, page, 'send retur');
+  await follow(page, button(page, 'Send retur'), 422);
+  await errorSummary(page, 'Skriv hvorfor pakken sendes retur');
+  await axe(t, page, 'send retur med fejl');
+  await page.locator('textarea[name="begrundelse"]').fill(BEGRUNDELSE);
+  await follow(page, button(page, 'Send retur'));
+  assert.equal(path(page), `/pakker/${id}`);
+  await axe(t, page, 'pakkesiden (returneret, kommune)');
+  await logOut(page);
+
+  // --- boligorg reads the reason and submits again -------------------------------------------
+  await logIn(page, 'boligorg');
+  await open(page, `/pakker/${id}`);
+  await main(page).getByText(BEGRUNDELSE).first().waitFor();
+  await axe(t, page, 'pakkesiden (returneret, organisation)');
+  await open(page, `/pakker/${id}/indsend`);
+  await axe(t, page, 'tjek dine svar (anden indsendelse)');
+  await follow(page, button(page, 'Indsend dokumentationspakken'));
+  assert.equal(path(page), `/pakker/${id}/kvittering/2`);
+  await axe(t, page, 'kvittering, version 2');
+  await logOut(page);
+
+  // --- kommune receives, holds the meeting and publishes the redegørelse -------------------
+  await logIn(page, 'kommune');
+  await open(page, `/pakker/${id}`);
+  await follow(page, button(page, 'Kvittér for modtagelse'));
+  await main(page).getByText('Pakken er kvitteret som modtaget.').waitFor();
+  await axe(t, page, 'pakkesiden (modtaget)');
+  await follow(page, link(page, 'Registrér afholdt dialogmøde'));
+  assert.equal(path(page), `/pakker/${id}/moede`);
+  const today = new Date().toISOString().slice(0, 10);
+  const dato = await page.locator('input[name="dato"]').inputValue();
+  assert.match(dato, /^\d{4}-\d{2}-\d{2}$/);
+  assert.ok(Math.abs(Date.parse(dato) - Date.parse(today)) <= 86_400_000, `meeting date ${dato} is today (${today})`);
+  await axe(t, page, 'registrér dialogmøde');
+  await page.locator('textarea[name="deltagere"]').fill('Formand for organisationsbestyrelsen, direktør, to medarbejdere fra kommunen');
+  await follow(page, button(page, 'Registrér mødet'));
+  assert.equal(path(page), `/pakker/${id}`);
+  await axe(t, page, 'pakkesiden (møde afholdt)');
+  await follow(page, link(page, 'Skriv redegørelse'));
+  assert.equal(path(page), `/pakker/${id}/redegoerelse`);
+  await axe(t, page, 'redegørelse');
+  await page.locator('textarea[name="sammenfatning"]').fill(SAMMENFATNING);
+  await page.locator('textarea[name="oekonomi_og_drift"]').fill(OEKONOMI);
+  await follow(page, button(page, 'Gem udkast'));
+  assert.equal(path(page), `/pakker/${id}/redegoerelse`);
+  await axe(t, page, 'redegørelse (udkast gemt)');
+  await follow(page, button(page, 'Offentliggør redegørelsen'));
+  assert.equal(path(page), `/pakker/${id}`);
+  await main(page).getByText('Redegørelsen er offentliggjort.').waitFor();
+  await axe(t, page, 'pakkesiden (redegørelse offentliggjort)');
+  await logOut(page);
+
+  // --- Anonymous: the data sheet now shows the redegørelse and the key figures --------------
+  await open(page, `/offentlig/organisationer/${nummer}`);
+  await main(page).getByText(SAMMENFATNING).waitFor();
+  await main(page).getByText(OEKONOMI).waitFor();
+  const offentlige = await tableRows(noegletalTable(page, styringsaar));
+  assert.ok(offentlige.some(([, v]) => v !== 'i/t'), `key figures ${styringsaar} are public after the meeting`);
+  assert.deepEqual(offentlige, pakkeNoegletal, 'the data sheet shows the package key figures');
+  await axe(t, page, 'dataark med offentliggjort redegørelse');
+
+  // --- styrelse ---------------------------------------------------------------------------
+  await logIn(page, 'styrelse');
+  assert.equal(path(page), '/styrelse');
+  await axe(t, page, 'styrelsens nationale status');
+  await logOut(page);
+
+  assert.deepEqual(consoleErrors, [], 'no errors in the browser console');
+});
