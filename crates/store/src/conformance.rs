@@ -1,2 +1,346 @@
 //! The conformance suite: behaviour every engine must show. Each function gets a fresh,
-//! migrated, empty store; `testkit` runs them against the engine under test.
+//! migrated, empty store; `testkit` runs them all against the engine under test.
+
+use crate::*;
+use chrono::{NaiveDate, TimeZone, Utc};
+use domain::access::Role;
+use domain::master::{AfdelingData, Boliger, NewOrganisation, OrganisationKind, Rapporttype};
+use domain::noegletal::OrganisationPost;
+use domain::package::PakkeStatus;
+use domain::period::Regnskabsperiode;
+use domain::reference::kommuner_og_regioner;
+use domain::registre::*;
+use domain::template::Svar;
+use domain::{AfdelingNummer, Kommunekode, OrganisationNummer, Styringsaar};
+use std::sync::Arc;
+
+fn at(day: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, day, 12, 0, 0).unwrap()
+}
+
+fn audit(action: &str) -> AuditEvent {
+    AuditEvent {
+        at: at(1),
+        actor: None,
+        action: action.into(),
+        object_type: "test".into(),
+        object_id: "1".into(),
+        details: serde_json::json!({}),
+    }
+}
+
+fn k(code: i64) -> Kommunekode {
+    Kommunekode::new(code).unwrap()
+}
+
+fn nr(n: i64) -> OrganisationNummer {
+    OrganisationNummer::new(n).unwrap()
+}
+
+fn aar() -> Styringsaar {
+    Styringsaar::new(2026).unwrap()
+}
+
+fn afdeling(n: i64, kommune: i64, familie: u32) -> AfdelingData {
+    AfdelingData {
+        nummer: AfdelingNummer::new(n).unwrap(),
+        navn: format!("Afdeling {n}"),
+        adresse: "Testvej 1".into(),
+        kommune: k(kommune),
+        familie: Boliger { antal: familie, m2: familie * 80 },
+        aeldre: Boliger::default(),
+        ungdom: Boliger { antal: 2, m2: 90 },
+        erhverv_m2: 0,
+        institution_m2: 0,
+        garager: 5,
+        ibrugtagningsaar: 1975,
+        under_opfoerelse: false,
+        afdelingsbestyrelse: true,
+    }
+}
+
+/// Two organisations (one administering the other) with three afdelinger and accounts.
+pub fn sample_data() -> BulkData {
+    let periode = Regnskabsperiode::for_styringsaar(aar(), 1).unwrap();
+    BulkData {
+        organisationer: vec![
+            NewOrganisation {
+                nummer: nr(900),
+                navn: "Administrationsselskabet".into(),
+                kind: OrganisationKind::Administration,
+                hjemstedskommune: k(101),
+                administrator: None,
+                regnskabsaar_start_maaned: 1,
+            },
+            NewOrganisation {
+                nummer: nr(10),
+                navn: "Boligselskabet Test".into(),
+                kind: OrganisationKind::EgneAfdelinger,
+                hjemstedskommune: k(101),
+                administrator: Some(nr(900)),
+                regnskabsaar_start_maaned: 1,
+            },
+        ],
+        afdelinger: vec![(nr(10), afdeling(1, 101, 100)), (nr(10), afdeling(2, 147, 40)), (nr(10), afdeling(3, 101, 10))],
+        perioder: vec![PeriodeRaekke { organisation: nr(10), periode }],
+        afdeling_konti: vec![AfdelingKontoRaekke {
+            organisation: nr(10),
+            afdeling: AfdelingNummer::new(1).unwrap(),
+            styringsaar: aar(),
+            konto: "112.1".into(),
+            beloeb_oere: 123_456_78,
+        }],
+        organisation_poster: vec![OrganisationPostRaekke {
+            organisation: nr(10),
+            styringsaar: aar(),
+            post: OrganisationPost::Administrationsbidrag,
+            beloeb_oere: 50_000_000,
+        }],
+        boligtal: vec![BoligtalRaekke {
+            organisation: nr(10),
+            afdeling: AfdelingNummer::new(1).unwrap(),
+            styringsaar: aar(),
+            boligtype: domain::master::Boligtype::Familie,
+            fraflytninger: 9,
+            ledige: 1,
+            aarsleje_oere_pr_m2: 90_000,
+        }],
+        udlejninger: vec![UdlejningRaekke {
+            organisation: nr(10),
+            styringsaar: aar(),
+            kommune: k(101),
+            redskab: Udlejningsredskab::Venteliste,
+            antal: 8,
+        }],
+        klager: vec![KlageRaekke { organisation: nr(10), styringsaar: aar(), kategori: KlageKategori::Husorden, afgjorte: 2, tabte: 1 }],
+        arbejdsmarked: vec![ArbejdsmarkedRaekke {
+            organisation: nr(10),
+            afdeling: AfdelingNummer::new(1).unwrap(),
+            styringsaar: aar(),
+            uden_for_promille: 300,
+        }],
+        kommune_arbejdsmarked: vec![KommuneArbejdsmarkedRaekke { kommune: k(101), styringsaar: aar(), uden_for_promille: 250 }],
+    }
+}
+
+async fn loaded(store: &Arc<dyn Store>) {
+    let (regioner, kommuner) = kommuner_og_regioner().unwrap();
+    store.replace_reference(&regioner, &kommuner).await.unwrap();
+    store.load_bulk(&sample_data(), &|_| {}).await.unwrap();
+}
+
+async fn user(store: &Arc<dyn Store>, name: &str) -> domain::access::UserId {
+    let new = NewUser {
+        username: name.into(),
+        display_name: name.to_uppercase(),
+        email: None,
+        password_hash: "$argon2id$x".into(),
+        role: Role::Organisation,
+        kommune: None,
+        organisationer: vec![],
+        created_at: at(1),
+    };
+    store.create_user(&new, &audit("bruger_oprettet")).await.unwrap()
+}
+
+async fn new_package(store: &Arc<dyn Store>) -> PakkeId {
+    let org = store.organisation_by_nummer(nr(10)).await.unwrap().unwrap();
+    let new = NewPakke {
+        organisation: org.id,
+        styringsaar: aar(),
+        rapporttype: Rapporttype::Bilag3,
+        periode: Regnskabsperiode::for_styringsaar(aar(), 1).unwrap(),
+        frist: NaiveDate::from_ymd_opt(2026, 6, 30),
+        created_at: at(1),
+    };
+    store.create_pakke(&new, &audit("pakke_oprettet")).await.unwrap().0
+}
+
+fn transition(pakke: PakkeId, from: PakkeStatus, to: PakkeStatus, by: domain::access::UserId) -> Transition {
+    Transition { pakke, from, to, haendelse: "test".into(), by, at: at(2), begrundelse: Some("fordi".into()) }
+}
+
+pub async fn reference_and_bulk_load_round_trip(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.regioner, stats.kommuner, stats.organisationer, stats.afdelinger), (5, 98, 2, 3));
+    assert_eq!(stats.boliger, 100 + 40 + 10 + 6);
+    assert_eq!(stats.afdeling_kontolinjer, 1);
+    let org = store.organisation_by_nummer(nr(10)).await.unwrap().unwrap();
+    let admin = store.organisation_by_nummer(nr(900)).await.unwrap().unwrap();
+    assert_eq!(org.administrator, Some(admin.id));
+    assert_eq!(store.administered_by(admin.id).await.unwrap(), vec![org.id]);
+    let afdelinger = store.afdelinger(org.id).await.unwrap();
+    assert_eq!(afdelinger.len(), 3);
+    assert_eq!(afdelinger[1].data, afdeling(2, 147, 40));
+    let regnskab = store.organisation_regnskab(org.id, aar()).await.unwrap();
+    assert_eq!(regnskab.get(&OrganisationPost::Administrationsbidrag), Some(&50_000_000));
+    assert_eq!(store.regnskabsperioder(org.id).await.unwrap()[0].styringsaar, aar());
+    assert_eq!(store.search_organisationer("test", 10).await.unwrap().len(), 1);
+    assert_eq!(store.search_organisationer("TEST", 10).await.unwrap().len(), 1, "search ignores case");
+    assert_eq!(store.search_organisationer("900", 10).await.unwrap()[0].nummer, nr(900));
+}
+
+pub async fn a_failed_bulk_load_changes_nothing(store: Arc<dyn Store>) {
+    let (regioner, kommuner) = kommuner_og_regioner().unwrap();
+    store.replace_reference(&regioner, &kommuner).await.unwrap();
+    let mut data = sample_data();
+    // An account line for an afdeling that does not exist fails the whole load.
+    data.afdeling_konti[0].afdeling = AfdelingNummer::new(99).unwrap();
+    assert!(store.load_bulk(&data, &|_| {}).await.is_err());
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.organisationer, stats.afdelinger), (0, 0));
+}
+
+pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let id = user(&store, "anna").await;
+    let dup = NewUser {
+        username: "anna".into(),
+        display_name: "x".into(),
+        email: None,
+        password_hash: "h".into(),
+        role: Role::Styrelse,
+        kommune: None,
+        organisationer: vec![],
+        created_at: at(1),
+    };
+    assert!(matches!(store.create_user(&dup, &audit("x")).await, Err(StoreError::Conflict(_))));
+    let session = SessionRecord { token_hash: "abc".into(), user_id: id, csrf_token: "c".into(), created_at: at(1), expires_at: at(2) };
+    store.create_session(&session, &audit("login")).await.unwrap();
+    assert_eq!(store.session("abc").await.unwrap(), Some(session));
+    store.set_user_disabled(id, true, &audit("bruger_deaktiveret")).await.unwrap();
+    assert!(store.user(id).await.unwrap().unwrap().disabled);
+    assert_eq!(store.session("abc").await.unwrap(), None, "disabling ends sessions");
+    let events = store.audit_events(10).await.unwrap();
+    assert_eq!(events.first().unwrap().event.action, "bruger_deaktiveret", "newest first");
+    assert!(events.iter().any(|e| e.event.action == "login"));
+}
+
+pub async fn package_creation_is_idempotent(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let first = new_package(&store).await;
+    let org = store.organisation_by_nummer(nr(10)).await.unwrap().unwrap();
+    let again = NewPakke {
+        organisation: org.id,
+        styringsaar: aar(),
+        rapporttype: Rapporttype::Bilag3,
+        periode: Regnskabsperiode::for_styringsaar(aar(), 1).unwrap(),
+        frist: None,
+        created_at: at(3),
+    };
+    assert_eq!(store.create_pakke(&again, &audit("x")).await.unwrap(), (first, false));
+    let p = store.pakke(first).await.unwrap().unwrap();
+    assert_eq!(p.status, PakkeStatus::Kladde);
+    assert_eq!(p.frist, NaiveDate::from_ymd_opt(2026, 6, 30));
+    assert_eq!(store.pakker_for_organisationer(&[org.id]).await.unwrap().len(), 1);
+}
+
+pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let by = user(&store, "bo").await;
+    let id = new_package(&store).await;
+    let svar = vec![("b3.q1".to_string(), Svar { ja: Some(false), tekst: String::new() })];
+    let change = SvarChange { pakke: id, expected_status: PakkeStatus::Kladde, svar: svar.clone(), by, at: at(2) };
+    store.save_svar(&change, &audit("svar_gemt")).await.unwrap();
+    assert!(store.pakker_for_kommune(k(101)).await.unwrap().is_empty(), "drafts are never routed");
+    let submission = Submission {
+        transition: transition(id, PakkeStatus::Kladde, PakkeStatus::Indsendt, by),
+        idempotency_key: "key-1".into(),
+        svar: svar.into_iter().collect(),
+        modtagere: vec![k(101), k(147)],
+        late: false,
+    };
+    let v1 = store.submit(&submission, &audit("pakke_indsendt")).await.unwrap();
+    assert_eq!(v1.version, 1);
+    // The same key again returns the same version and changes nothing.
+    assert_eq!(store.submit(&submission, &audit("pakke_indsendt")).await.unwrap(), v1);
+    assert_eq!(store.versions(id).await.unwrap().len(), 1);
+    assert_eq!(store.modtagere(id).await.unwrap(), vec![k(101), k(147)]);
+    assert_eq!(store.pakker_for_kommune(k(147)).await.unwrap().len(), 1);
+    assert!(store.pakker_for_kommune(k(851)).await.unwrap().is_empty());
+    // Answers cannot be saved into a submitted package.
+    let late = SvarChange { expected_status: PakkeStatus::Kladde, ..change };
+    assert!(matches!(store.save_svar(&late, &audit("x")).await, Err(StoreError::Stale)));
+    // Return and resubmit: a new version; the first one is kept unchanged.
+    store.transition(&transition(id, PakkeStatus::Indsendt, PakkeStatus::Returneret, by), &audit("x")).await.unwrap();
+    let resubmission = Submission {
+        transition: transition(id, PakkeStatus::Returneret, PakkeStatus::Indsendt, by),
+        idempotency_key: "key-2".into(),
+        ..submission
+    };
+    assert_eq!(store.submit(&resubmission, &audit("x")).await.unwrap().version, 2);
+    let versions = store.versions(id).await.unwrap();
+    assert_eq!(versions[0], v1);
+    let history = store.haendelser(id).await.unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[1].begrundelse.as_deref(), Some("fordi"));
+    assert_eq!(history[1].by_name, "BO");
+}
+
+pub async fn transitions_are_compare_and_set(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let by = user(&store, "bo").await;
+    let id = new_package(&store).await;
+    let wrong = transition(id, PakkeStatus::Indsendt, PakkeStatus::Modtaget, by);
+    assert!(matches!(store.transition(&wrong, &audit("x")).await, Err(StoreError::Stale)));
+    assert_eq!(store.pakke(id).await.unwrap().unwrap().status, PakkeStatus::Kladde);
+    assert!(store.haendelser(id).await.unwrap().is_empty());
+}
+
+pub async fn a_published_redegoerelse_is_immutable(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let by = user(&store, "kim").await;
+    let id = new_package(&store).await;
+    let mut tekst = RedegoerelseTekst::new();
+    tekst.insert("sammenfatning".into(), "Første udkast".into());
+    let draft = NewRedegoerelse { pakke: id, tekst: tekst.clone(), by, at: at(3) };
+    assert_eq!(store.save_redegoerelse(&draft, &audit("x")).await.unwrap().revision, 1);
+    tekst.insert("sammenfatning".into(), "Andet udkast".into());
+    let second = NewRedegoerelse { tekst, ..draft.clone() };
+    assert_eq!(store.save_redegoerelse(&second, &audit("x")).await.unwrap().revision, 2);
+    // Drive the package to the meeting and publish revision 2.
+    for (from, to) in [
+        (PakkeStatus::Kladde, PakkeStatus::Indsendt),
+        (PakkeStatus::Indsendt, PakkeStatus::Modtaget),
+        (PakkeStatus::Modtaget, PakkeStatus::MoedeAfholdt),
+    ] {
+        store.transition(&transition(id, from, to, by), &audit("x")).await.unwrap();
+    }
+    let publish = transition(id, PakkeStatus::MoedeAfholdt, PakkeStatus::RedegoerelseOffentliggjort, by);
+    // Publishing an older revision is refused.
+    assert!(store.publish_redegoerelse(id, 1, at(4), &publish, &audit("x")).await.is_err());
+    store.publish_redegoerelse(id, 2, at(4), &publish, &audit("offentliggjort")).await.unwrap();
+    assert!(matches!(store.save_redegoerelse(&draft, &audit("x")).await, Err(StoreError::Stale)));
+    let org = store.organisation_by_nummer(nr(10)).await.unwrap().unwrap();
+    let published = store.published_redegoerelser(org.id).await.unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].tekst["sammenfatning"], "Andet udkast");
+    // Every revision is kept.
+    assert_eq!(store.redegoerelser(id).await.unwrap().len(), 2);
+}
+
+pub async fn meetings_are_recorded_with_their_transition(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let by = user(&store, "kim").await;
+    let id = new_package(&store).await;
+    let moede = NewMoede { pakke: id, dato: NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(), deltagere: "A, B".into(), by, at: at(5) };
+    // Not allowed from a draft: nothing is written.
+    let bad = transition(id, PakkeStatus::Modtaget, PakkeStatus::MoedeAfholdt, by);
+    assert!(store.record_moede(&moede, &bad, &audit("x")).await.is_err());
+    assert!(store.moeder(id).await.unwrap().is_empty());
+    store.transition(&transition(id, PakkeStatus::Kladde, PakkeStatus::Indsendt, by), &audit("x")).await.unwrap();
+    store.transition(&transition(id, PakkeStatus::Indsendt, PakkeStatus::Modtaget, by), &audit("x")).await.unwrap();
+    store.record_moede(&moede, &bad, &audit("moede")).await.unwrap();
+    assert_eq!(store.moeder(id).await.unwrap()[0].deltagere, "A, B");
+    let counts = store.pakke_status_counts(aar()).await.unwrap();
+    assert_eq!(counts, vec![StatusCount { kommune: k(101), status: PakkeStatus::MoedeAfholdt, antal: 1 }]);
+}
+
+pub async fn reset_empties_everything(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    user(&store, "x").await;
+    new_package(&store).await;
+    store.reset().await.unwrap();
+    assert_eq!(store.stats().await.unwrap(), Stats::default());
+}

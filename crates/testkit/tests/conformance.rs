@@ -1,0 +1,24 @@
+//! The storage conformance suite (store::conformance) on the engine under test.
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                store::conformance::$name(testkit::fresh_store().await).await;
+            }
+        )*
+    };
+}
+
+conformance!(
+    reference_and_bulk_load_round_trip,
+    a_failed_bulk_load_changes_nothing,
+    users_sessions_and_audit,
+    package_creation_is_idempotent,
+    submission_freezes_a_version_and_routes_it,
+    transitions_are_compare_and_set,
+    a_published_redegoerelse_is_immutable,
+    meetings_are_recorded_with_their_transition,
+    reset_empties_everything,
+);
