@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Accessibility check of the yearly cycle in headless Chromium (axe-core, WCAG 2.1 A/AA).
 #
-# Expects the binary built beforehand (`cargo build -p cli`); builds nothing itself. Starts
-# the server on a fresh demo database in a temporary folder, runs tests/browser/ with node's
-# test runner and exits with its status. The test mutates the data, so every run starts from
+# Expects the binary built beforehand (`cargo build -p cli`: target/debug/, or
+# $CARGO_TARGET_DIR/debug/ when that is set); builds nothing itself. Starts the server on a
+# fresh demo database in a temporary folder, runs tests/browser/ with node's test runner and
+# exits with its status. The test mutates the data, so every run starts from
 # a new database.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-BIN="$ROOT/target/debug/styringsdialog"
+# `cargo build -p cli` puts the binary under CARGO_TARGET_DIR when that is set (.ci/run does).
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ "$TARGET_DIR" = /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
+BIN="$TARGET_DIR/debug/styringsdialog"
 LISTEN="127.0.0.1:18080"
 BASE_URL="http://$LISTEN"
 

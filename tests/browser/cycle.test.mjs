@@ -24,20 +24,32 @@ const BEGRUNDELSE = 'Uddyb venligst svaret på spørgsmål 1 med konkrete forsla
 const SAMMENFATNING = 'Dialogmødet bekræftede en sund økonomi og et godt samarbejde med kommunen.';
 const OEKONOMI = 'Dispositionsfonden og arbejdskapitalen ligger på et forsvarligt niveau.';
 
+/** One violation as text: rule, impact, help, and the selector and summary of each element. */
+function describe(v) {
+  const nodes = v.nodes.map((n) => {
+    const summary = (n.failureSummary ?? '').trim().replace(/\n\s*/g, '\n        ');
+    return `      - ${n.target.join(' ')}${summary ? `\n        ${summary}` : ''}`;
+  });
+  return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes.join('\n')}`;
+}
+
 /** Runs axe on the current page as a subtest, so every page is reported on its own and a
  * violation on one page does not stop the walk through the cycle. */
 async function axe(t, page, label) {
-  await t.test(`axe: ${label} (${new URL(page.url()).pathname})`, async () => {
+  await t.test(`axe: ${label} (${new URL(page.url()).pathname})`, async (st) => {
     await page.addScriptTag({ path: AXE_PATH });
     const result = await page.evaluate(
       (values) => window.axe.run(document, { runOnly: { type: 'tag', values } }),
       WCAG_TAGS,
     );
-    const report = result.violations.map((v) => {
-      const nodes = v.nodes.map((n) => `      - ${n.target.join(' ')}${n.failureSummary ? `\n        ${n.failureSummary.replace(/\n/g, '\n        ')}` : ''}`);
-      return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes.join('\n')}`;
-    });
-    assert.equal(result.violations.length, 0, `${result.violations.length} axe violation(s) on "${label}":\n${report.join('\n')}`);
+    // "Needs review" results (e.g. contrast over DKFDS gradients) are reported, not failed.
+    for (const r of result.incomplete) {
+      const targets = r.nodes.slice(0, 3).map((n) => n.target.join(' '));
+      const more = r.nodes.length > 3 ? ` and ${r.nodes.length - 3} more` : '';
+      st.diagnostic(`${label}: needs review: ${r.id}: ${targets.join(', ')}${more}`);
+    }
+    const report = result.violations.map(describe).join('\n');
+    assert.equal(result.violations.length, 0, `${result.violations.length} axe violation(s) on "${label}" ${page.url()}:\n${report}`);
   });
 }
 
@@ -171,7 +183,7 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
 
   // Before the meeting, the public data sheet shows no key figures for the year.
   {
-    const anon = await context.browser().newContext({ bypassCSP: true });
+    const anon = await browser.newContext({ bypassCSP: true });
     const p = await anon.newPage();
     await open(p, `/offentlig/organisationer/${nummer}`);
     const rows = await tableRows(noegletalTable(p, styringsaar));

@@ -17,17 +17,18 @@ pub struct NewUserInput {
     pub organisationer: Vec<OrganisationNummer>,
 }
 
+/// The operator's command line (`None`) may always; a web user needs the agency's right.
+fn require_user_admin(actor: Option<&SessionUser>) -> Result<(), AppError> {
+    if actor.is_some_and(|u| !u.principal.may(Tilladelse::Brugere)) { Err(AppError::Forbidden) } else { Ok(()) }
+}
+
 /// Minimum password length for local accounts.
 const MIN_PASSWORD: usize = 10;
 
 impl App {
     /// `actor` is `None` for the operator's command line; the audit log says so.
     pub async fn add_user(&self, actor: Option<&SessionUser>, input: NewUserInput) -> Result<UserId, AppError> {
-        if let Some(user) = actor {
-            if !user.principal.may(Tilladelse::Brugere) {
-                return Err(AppError::Forbidden);
-            }
-        }
+        require_user_admin(actor)?;
         let username = input.username.trim().to_lowercase();
         if username.is_empty() || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
             return Err(AppError::field("brugernavn", "Brugernavnet må kun indeholde bogstaver a–z, tal og . _ - @"));
@@ -56,10 +57,10 @@ impl App {
                 .ok_or_else(|| AppError::field("organisationer", format!("Organisation {nummer} findes ikke")))?;
             organisationer.push(org.id);
         }
-        if let Some(k) = input.kommune {
-            if !self.store.kommuner().await?.iter().any(|x| x.kode == k) {
-                return Err(AppError::field("kommune", format!("Kommunekode {k} findes ikke")));
-            }
+        if let Some(k) = input.kommune
+            && !self.store.kommuner().await?.iter().any(|x| x.kode == k)
+        {
+            return Err(AppError::field("kommune", format!("Kommunekode {k} findes ikke")));
         }
         let new = NewUser {
             password_hash: self.hash_password(input.password).await?,
@@ -87,9 +88,7 @@ impl App {
     }
 
     pub async fn list_users(&self, actor: Option<&SessionUser>) -> Result<Vec<UserRecord>, AppError> {
-        if actor.is_some_and(|u| !u.principal.may(Tilladelse::Brugere)) {
-            return Err(AppError::Forbidden);
-        }
+        require_user_admin(actor)?;
         Ok(self.store.users().await?)
     }
 
@@ -100,9 +99,7 @@ impl App {
         username: &str,
         disabled: bool,
     ) -> Result<(), AppError> {
-        if actor.is_some_and(|u| !u.principal.may(Tilladelse::Brugere)) {
-            return Err(AppError::Forbidden);
-        }
+        require_user_admin(actor)?;
         let user = self
             .store
             .user_by_username(&username.trim().to_lowercase())

@@ -81,14 +81,18 @@ pub fn sample_data() -> BulkData {
                 regnskabsaar_start_maaned: 1,
             },
         ],
-        afdelinger: vec![(nr(10), afdeling(1, 101, 100)), (nr(10), afdeling(2, 147, 40)), (nr(10), afdeling(3, 101, 10))],
+        afdelinger: vec![
+            (nr(10), afdeling(1, 101, 100)),
+            (nr(10), afdeling(2, 147, 40)),
+            (nr(10), afdeling(3, 101, 10)),
+        ],
         perioder: vec![PeriodeRaekke { organisation: nr(10), periode }],
         afdeling_konti: vec![AfdelingKontoRaekke {
             organisation: nr(10),
             afdeling: AfdelingNummer::new(1).unwrap(),
             styringsaar: aar(),
             konto: "112.1".into(),
-            beloeb_oere: 123_456_78,
+            beloeb_oere: 12_345_678,
         }],
         organisation_poster: vec![OrganisationPostRaekke {
             organisation: nr(10),
@@ -112,14 +116,24 @@ pub fn sample_data() -> BulkData {
             redskab: Udlejningsredskab::Venteliste,
             antal: 8,
         }],
-        klager: vec![KlageRaekke { organisation: nr(10), styringsaar: aar(), kategori: KlageKategori::Husorden, afgjorte: 2, tabte: 1 }],
+        klager: vec![KlageRaekke {
+            organisation: nr(10),
+            styringsaar: aar(),
+            kategori: KlageKategori::Husorden,
+            afgjorte: 2,
+            tabte: 1,
+        }],
         arbejdsmarked: vec![ArbejdsmarkedRaekke {
             organisation: nr(10),
             afdeling: AfdelingNummer::new(1).unwrap(),
             styringsaar: aar(),
             uden_for_promille: 300,
         }],
-        kommune_arbejdsmarked: vec![KommuneArbejdsmarkedRaekke { kommune: k(101), styringsaar: aar(), uden_for_promille: 250 }],
+        kommune_arbejdsmarked: vec![KommuneArbejdsmarkedRaekke {
+            kommune: k(101),
+            styringsaar: aar(),
+            uden_for_promille: 250,
+        }],
     }
 }
 
@@ -206,7 +220,13 @@ pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
         created_at: at(1),
     };
     assert!(matches!(store.create_user(&dup, &audit("x")).await, Err(StoreError::Conflict(_))));
-    let session = SessionRecord { token_hash: "abc".into(), user_id: id, csrf_token: "c".into(), created_at: at(1), expires_at: at(2) };
+    let session = SessionRecord {
+        token_hash: "abc".into(),
+        user_id: id,
+        csrf_token: "c".into(),
+        created_at: at(1),
+        expires_at: at(2),
+    };
     store.create_session(&session, &audit("login")).await.unwrap();
     assert_eq!(store.session("abc").await.unwrap(), Some(session));
     store.set_user_disabled(id, true, &audit("bruger_deaktiveret")).await.unwrap();
@@ -324,7 +344,13 @@ pub async fn meetings_are_recorded_with_their_transition(store: Arc<dyn Store>) 
     loaded(&store).await;
     let by = user(&store, "kim").await;
     let id = new_package(&store).await;
-    let moede = NewMoede { pakke: id, dato: NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(), deltagere: "A, B".into(), by, at: at(5) };
+    let moede = NewMoede {
+        pakke: id,
+        dato: NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+        deltagere: "A, B".into(),
+        by,
+        at: at(5),
+    };
     // Not allowed from a draft: nothing is written.
     let bad = transition(id, PakkeStatus::Modtaget, PakkeStatus::MoedeAfholdt, by);
     assert!(store.record_moede(&moede, &bad, &audit("x")).await.is_err());

@@ -57,7 +57,14 @@ struct Dataark {
     d: app::DataSheet,
     boliger: Vec<(&'static str, String)>,
     noegletal: Vec<(i32, Vec<(String, String)>)>,
-    redegoerelser: Vec<(i32, String, Vec<(&'static str, String)>)>,
+    redegoerelser: Vec<PubliceretRedegoerelse>,
+}
+
+/// A published redegørelse as shown: year, publication time, and sections with text.
+struct PubliceretRedegoerelse {
+    aar: i32,
+    offentliggjort: String,
+    afsnit: Vec<(&'static str, String)>,
 }
 
 /// A key figure value as shown: with unit, or "i/t" when not (yet) available.
@@ -99,8 +106,15 @@ pub async fn dataark(
             (aar.styringsaar.get(), rows)
         })
         .collect();
-    let redegoerelser =
-        d.redegoerelser.iter().map(|r| (r.styringsaar.get(), tidspunkt(r.published_at), afsnit(&r.tekst))).collect();
+    let redegoerelser = d
+        .redegoerelser
+        .iter()
+        .map(|r| PubliceretRedegoerelse {
+            aar: r.styringsaar.get(),
+            offentliggjort: tidspunkt(r.published_at),
+            afsnit: afsnit(&r.tekst),
+        })
+        .collect();
     let title = format!("Dataark: {}", d.organisation.navn);
     render(&Dataark {
         layout: Layout::new(&title, user.as_ref(), &csrf, "/offentlig"),
