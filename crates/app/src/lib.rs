@@ -4,6 +4,7 @@
 //! is written together with its audit event.
 
 mod auth;
+mod demo_history;
 mod error;
 mod packages;
 mod public;
@@ -22,6 +23,9 @@ use domain::reference::Regler;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{AuditEvent, Store};
+
+/// How many independent writes batch jobs (package creation, demo history) run at once.
+const PARALLEL_WRITES: usize = 8;
 
 /// Settings the use cases need, from the layered configuration.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ use domain::period::Regnskabsperiode;
 use domain::redegoerelse::AFSNIT;
 use domain::template::{Skabelon, Svar};
 use domain::{Kommunekode, Styringsaar};
+use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use store::*;
@@ -149,32 +150,47 @@ impl App {
         if let Some(user) = actor {
             require(&user.principal, Tilladelse::Styrelse)?;
         }
-        let (mut created, mut existing) = (0, 0);
-        for org in self.store.organisationer().await? {
-            let Some(rapporttype) = org.kind.rapporttype() else { continue };
-            let periode = match self.store.regnskabsperioder(org.id).await?.into_iter().find(|p| p.styringsaar == aar) {
-                Some(p) => p.periode,
-                None => Regnskabsperiode::for_styringsaar(aar, u32::from(org.regnskabsaar_start_maaned))
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-            };
-            let new = NewPakke {
-                organisation: org.id,
-                styringsaar: aar,
-                rapporttype,
-                periode,
-                frist: self.standard_frist(&periode),
-                created_at: self.now(),
-            };
-            let audit = self.audit(
-                actor.map(|u| u.principal.user_id),
-                "pakke_oprettet",
-                "pakke",
-                "",
-                json!({"organisation": org.nummer.get(), "styringsaar": aar.get(), "rapporttype": rapporttype.as_str()}),
-            );
-            if self.store.create_pakke(&new, &audit).await?.1 { created += 1 } else { existing += 1 }
-        }
+        let organisationer = self.store.organisationer().await?;
+        let results: Vec<bool> =
+            futures::stream::iter(organisationer.into_iter().filter(|o| o.kind.rapporttype().is_some()))
+                .map(|org| async move { self.create_package(actor, org, aar).await })
+                .buffer_unordered(crate::PARALLEL_WRITES)
+                .try_collect()
+                .await?;
+        let created = results.iter().filter(|c| **c).count() as u32;
+        let existing = results.len() as u32 - created;
         Ok((created, existing))
+    }
+
+    /// Creates one organisation's package unless it exists; true when created now.
+    async fn create_package(
+        &self,
+        actor: Option<&SessionUser>,
+        org: Organisation,
+        aar: Styringsaar,
+    ) -> Result<bool, AppError> {
+        let Some(rapporttype) = org.kind.rapporttype() else { return Ok(false) };
+        let periode = match self.store.regnskabsperioder(org.id).await?.into_iter().find(|p| p.styringsaar == aar) {
+            Some(p) => p.periode,
+            None => Regnskabsperiode::for_styringsaar(aar, u32::from(org.regnskabsaar_start_maaned))
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        };
+        let new = NewPakke {
+            organisation: org.id,
+            styringsaar: aar,
+            rapporttype,
+            periode,
+            frist: self.standard_frist(&periode),
+            created_at: self.now(),
+        };
+        let audit = self.audit(
+            actor.map(|u| u.principal.user_id),
+            "pakke_oprettet",
+            "pakke",
+            "",
+            json!({"organisation": org.nummer.get(), "styringsaar": aar.get(), "rapporttype": rapporttype.as_str()}),
+        );
+        Ok(self.store.create_pakke(&new, &audit).await?.1)
     }
 
     /// Packages of the user's organisations (organisation users).

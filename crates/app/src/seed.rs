@@ -4,7 +4,7 @@ use crate::users::NewUserInput;
 use crate::{App, AppError};
 use domain::Styringsaar;
 use domain::access::Role;
-use domain::master::{Afdeling, Organisation, OrganisationKind};
+use domain::master::{Afdeling, Organisation, OrganisationId, OrganisationKind};
 use domain::reference::kommuner_og_regioner;
 use std::collections::BTreeSet;
 use store::BulkData;
@@ -53,12 +53,16 @@ impl App {
         }
         self.load_reference().await?;
         self.store.load_bulk(data, progress).await?;
-        let logins = self.create_demo_users().await?;
+        let (logins, keep_open) = self.create_demo_users().await?;
+        self.create_packages(None, styringsaar.previous()).await?;
         self.create_packages(None, styringsaar).await?;
+        self.seed_history(styringsaar, &keep_open).await?;
         Ok(logins)
     }
 
-    async fn create_demo_users(&self) -> Result<Vec<DemoLogin>, AppError> {
+    /// Creates the demo users; returns them and the organisations whose packages stay open
+    /// for the newcomer to work on.
+    async fn create_demo_users(&self) -> Result<(Vec<DemoLogin>, BTreeSet<OrganisationId>), AppError> {
         let organisationer = self.store.organisationer().await?;
         let mut with_afdelinger: Vec<(Organisation, Vec<Afdeling>)> = Vec::new();
         for org in organisationer.iter().filter(|o| o.kind == OrganisationKind::EgneAfdelinger) {
@@ -149,6 +153,8 @@ impl App {
             .await?;
             logins.push(DemoLogin { username: username.into(), role, description });
         }
-        Ok(logins)
+        let mut keep_open = BTreeSet::from([boligorg.id, anden.0.id]);
+        keep_open.extend(admorg.map(|a| a.id));
+        Ok((logins, keep_open))
     }
 }

@@ -39,4 +39,4 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-store::sql_store_impl!(PgStore, sqlx::Postgres, store::Engine::Postgres);
+store::sql_store_impl!(PgStore, sqlx::Postgres, store::Engine::Postgres, "BEGIN");

@@ -40,4 +40,4 @@ impl SqliteStore {
     }
 }
 
-store::sql_store_impl!(SqliteStore, sqlx::Sqlite, store::Engine::Sqlite);
+store::sql_store_impl!(SqliteStore, sqlx::Sqlite, store::Engine::Sqlite, "BEGIN IMMEDIATE");

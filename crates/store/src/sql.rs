@@ -3,9 +3,11 @@
 //! `RETURNING`, `ON CONFLICT`, integer øre, UTC timestamps).
 
 /// Implements [`crate::Store`] for `$store` (a struct with a `pool: sqlx::Pool<$db>` field).
+/// `$begin` starts write transactions: SQLite needs `BEGIN IMMEDIATE`, so a transaction that
+/// reads before it writes takes the write lock first and never fails on a lock upgrade.
 #[macro_export]
 macro_rules! sql_store_impl {
-    ($store:ty, $db:ty, $engine:expr) => {
+    ($store:ty, $db:ty, $engine:expr, $begin:literal) => {
         mod sql_store_generated {
             use super::*;
             use ::chrono::{DateTime, NaiveDate, Utc};
@@ -239,7 +241,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn replace_reference(&self, regioner: &[Region], kommuner: &[Kommune]) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     for r in regioner {
                         ::sqlx::query(
                             "INSERT INTO regioner (kode, navn) VALUES ($1, $2) \
@@ -296,7 +298,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn load_bulk(&self, data: &BulkData, progress: &(dyn Fn(u64) + Sync)) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     let mut written = 0u64;
                     let mut org_ids: HashMap<OrganisationNummer, i64> = HashMap::new();
                     for o in &data.organisationer {
@@ -482,7 +484,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn reset(&self) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     // Children before parents, so foreign keys hold at every step.
                     for table in [
                         "redegoerelser", "moeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner",
@@ -604,7 +606,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> Result<UserId> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     let (id,): (i64,) = ::sqlx::query_as(
                         "INSERT INTO brugere (brugernavn, navn, email, password_hash, rolle, kommunekode, deaktiveret, oprettet) \
                          VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id",
@@ -663,7 +665,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn set_user_disabled(&self, id: UserId, disabled: bool, audit: &AuditEvent) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     let n = ::sqlx::query("UPDATE brugere SET deaktiveret = $1 WHERE id = $2")
                         .bind(disabled)
                         .bind(id.0)
@@ -687,7 +689,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn create_session(&self, s: &SessionRecord, audit: &AuditEvent) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     ::sqlx::query(
                         "INSERT INTO sessioner (token_hash, bruger_id, csrf_token, oprettet, udloeber) VALUES ($1, $2, $3, $4, $5)",
                     )
@@ -721,7 +723,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     ::sqlx::query("DELETE FROM sessioner WHERE token_hash = $1")
                         .bind(token_hash)
                         .execute(&mut *tx)
@@ -741,7 +743,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn append_audit(&self, audit: &AuditEvent) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     insert_audit(&mut tx, audit).await?;
                     tx.commit().await.map_err(db_err)
                 }
@@ -773,7 +775,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn create_pakke(&self, p: &NewPakke, audit: &AuditEvent) -> Result<(PakkeId, bool)> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     let created: Option<(i64,)> = ::sqlx::query_as(
                         "INSERT INTO pakker (organisation_id, styringsaar, rapporttype, periode_start, periode_slut, status, \
                          frist, oprettet, opdateret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
@@ -892,7 +894,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     // Touching the package row under the expected status serialises concurrent
                     // savers with a submission: answers never land in a submitted package.
                     let open = ::sqlx::query("UPDATE pakker SET opdateret = $1 WHERE id = $2 AND status = $3")
@@ -926,14 +928,14 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn transition(&self, t: &Transition, audit: &AuditEvent) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     apply_transition(&mut tx, t).await?;
                     insert_audit(&mut tx, audit).await?;
                     tx.commit().await.map_err(db_err)
                 }
 
                 async fn submit(&self, s: &Submission, audit: &AuditEvent) -> Result<VersionRecord> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     let existing: Option<(i64,)> = ::sqlx::query_as(
                         "SELECT version FROM pakke_versioner WHERE pakke_id = $1 AND idempotens = $2",
                     )
@@ -1051,7 +1053,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn record_moede(&self, m: &NewMoede, t: &Transition, audit: &AuditEvent) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     apply_transition(&mut tx, t).await?;
                     ::sqlx::query(
                         "INSERT INTO moeder (pakke_id, dato, deltagere, registreret_af, registreret) VALUES ($1, $2, $3, $4, $5)",
@@ -1090,7 +1092,7 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn save_redegoerelse(&self, d: &NewRedegoerelse, audit: &AuditEvent) -> Result<RedegoerelseRecord> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     let (published, next): (i64, i64) = ::sqlx::query_as(
                         "SELECT CAST(COUNT(offentliggjort) AS BIGINT), CAST(COALESCE(MAX(revision), 0) + 1 AS BIGINT) \
                          FROM redegoerelser WHERE pakke_id = $1",
@@ -1145,7 +1147,7 @@ macro_rules! sql_store_impl {
                     t: &Transition,
                     audit: &AuditEvent,
                 ) -> Result<()> {
-                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     apply_transition(&mut tx, t).await?;
                     // Only the newest revision can be published, and only once.
                     let n = ::sqlx::query(

@@ -1,0 +1,236 @@
+//! A plausible history for the demo: last styringsår's packages went through the whole cycle
+//! and were published; this year's are spread over the states a real November shows. The
+//! steps are written through the store with their audit events, as one "demodata" user,
+//! with the dates they would have had.
+
+use crate::{App, AppError};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use domain::Styringsaar;
+use domain::access::{Role, UserId};
+use domain::master::OrganisationId;
+use domain::package::{PakkeHaendelse, PakkeStatus};
+use domain::redegoerelse::AFSNIT;
+use domain::template::{Skabelon, Svar};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use store::*;
+
+/// Texts the generated answers and redegørelser draw from, picked by organisation number.
+const INDSATSER: [&str; 6] = [
+    "Fælles boligsocial helhedsplan med kommunen",
+    "Energirenovering af tre afdelinger med støtte fra Landsbyggefonden",
+    "Fælles driftscenter for afdelingerne i området",
+    "Digitalisering af beboerdemokratiet og uddannelse af afdelingsbestyrelser",
+    "Kombineret udlejning i udsatte afdelinger",
+    "Nyt udbud af administrationsydelser",
+];
+
+/// A small deterministic hash: the same organisation always gets the same story.
+fn pick(seed: i64, salt: i64, modulo: i64) -> i64 {
+    let x = (seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(salt.wrapping_mul(1_442_695_040_888_963_407)))
+        .rotate_left(17);
+    x.rem_euclid(modulo)
+}
+
+fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&date.and_hms_opt(hour, 0, 0).expect("valid time"))
+}
+
+struct Step<'a> {
+    app: &'a App,
+    actor: UserId,
+    pakke: &'a PakkeRecord,
+}
+
+impl Step<'_> {
+    fn audit(&self, action: &str, when: DateTime<Utc>) -> AuditEvent {
+        AuditEvent {
+            at: when,
+            actor: Some(self.actor),
+            action: action.into(),
+            object_type: "pakke".into(),
+            object_id: self.pakke.id.0.to_string(),
+            details: json!({"organisation": self.pakke.organisation_nummer.get(), "kilde": "demodata"}),
+        }
+    }
+
+    fn transition(&self, from: PakkeStatus, h: PakkeHaendelse, when: DateTime<Utc>) -> Result<Transition, AppError> {
+        Ok(Transition {
+            pakke: self.pakke.id,
+            from,
+            to: from.apply(h)?,
+            haendelse: h.as_str().into(),
+            by: self.actor,
+            at: when,
+            begrundelse: None,
+        })
+    }
+
+    async fn go(
+        &self,
+        from: PakkeStatus,
+        h: PakkeHaendelse,
+        action: &str,
+        when: DateTime<Utc>,
+    ) -> Result<PakkeStatus, AppError> {
+        let t = self.transition(from, h, when)?;
+        self.app.store.transition(&t, &self.audit(action, when)).await?;
+        Ok(t.to)
+    }
+}
+
+impl App {
+    pub(crate) async fn seed_history(
+        &self,
+        aar: Styringsaar,
+        keep_open: &BTreeSet<OrganisationId>,
+    ) -> Result<(), AppError> {
+        let actor = self.demo_actor().await?;
+        let orgs: Vec<OrganisationId> = self.store.organisationer().await?.iter().map(|o| o.id).collect();
+        let pakker = self.store.pakker_for_organisationer(&orgs).await?;
+        futures::stream::iter(pakker)
+            .map(|pakke| async move {
+                let seed = i64::from(pakke.organisation_nummer.get());
+                let full = pakke.styringsaar < aar;
+                if !full && keep_open.contains(&pakke.organisation) {
+                    return Ok(());
+                }
+                // This year: a quarter still drafts; then ever fewer at each later step.
+                let depth = if full { 4 } else { [0, 1, 1, 2, 2, 3, 4, 1][pick(seed, 1, 8) as usize] };
+                if depth == 0 {
+                    return Ok(());
+                }
+                self.walk(&Step { app: self, actor, pakke: &pakke }, seed, depth).await
+            })
+            .buffer_unordered(crate::PARALLEL_WRITES)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+
+    /// The user the history is written as; it cannot log in.
+    async fn demo_actor(&self) -> Result<UserId, AppError> {
+        let new = NewUser {
+            username: "demodata".into(),
+            display_name: "Demodata (genereret historik)".into(),
+            email: None,
+            password_hash: crate::auth::hash_password(&crate::auth::random_token())?,
+            role: Role::Styrelse,
+            kommune: None,
+            organisationer: vec![],
+            created_at: self.now(),
+        };
+        let audit = self.audit(None, "bruger_oprettet", "bruger", "", json!({"brugernavn": "demodata"}));
+        let id = self.store.create_user(&new, &audit).await?;
+        let audit = self.audit(None, "bruger_deaktiveret", "bruger", id.0, json!({"brugernavn": "demodata"}));
+        self.store.set_user_disabled(id, true, &audit).await?;
+        Ok(id)
+    }
+
+    /// Takes one package `depth` steps: 1 submitted, 2 received, 3 meeting held, 4 published.
+    async fn walk(&self, step: &Step<'_>, seed: i64, depth: u8) -> Result<(), AppError> {
+        let pakke = step.pakke;
+        let frist = pakke.frist.unwrap_or(pakke.periode.slut() + Duration::days(180));
+        // Most submit in the weeks before the deadline; one in ten a little after it.
+        let late = pick(seed, 2, 10) == 0;
+        let submitted = if late {
+            frist + Duration::days(pick(seed, 3, 20) + 1)
+        } else {
+            frist - Duration::days(pick(seed, 3, 40))
+        };
+        let skabelon = Skabelon::shipped(pakke.rapporttype, pakke.styringsaar.get())
+            .ok_or_else(|| AppError::Internal("ingen skabelon".into()))?;
+        let svar: BTreeMap<String, Svar> = skabelon
+            .spoergsmaal()
+            .enumerate()
+            .map(|(i, q)| {
+                let ja = pick(seed, 10 + i as i64, 3) == 0;
+                let tekst = if ja {
+                    INDSATSER[pick(seed, 20 + i as i64, INDSATSER.len() as i64) as usize].to_string()
+                } else {
+                    String::new()
+                };
+                (q.id.clone(), Svar { ja: Some(ja), tekst })
+            })
+            .collect();
+        let when = at(submitted, 10);
+        let modtagere = {
+            let mut set: BTreeSet<_> = BTreeSet::from([pakke.hjemstedskommune]);
+            set.extend(self.store.afdelinger(pakke.organisation).await?.iter().map(|a| a.data.kommune));
+            set.into_iter().collect()
+        };
+        let submission = Submission {
+            transition: step.transition(pakke.status, PakkeHaendelse::Indsend, when)?,
+            idempotency_key: format!("demodata-{}", pakke.id.0),
+            svar,
+            modtagere,
+            late,
+        };
+        self.store.submit(&submission, &step.audit("pakke_indsendt", when)).await?;
+        let mut status = PakkeStatus::Indsendt;
+        if depth >= 2 {
+            let received = submitted + Duration::days(3 + pick(seed, 4, 10));
+            status = step.go(status, PakkeHaendelse::Modtag, "pakke_modtaget", at(received, 9)).await?;
+        }
+        if depth >= 3 {
+            let meeting =
+                (frist + Duration::days(30 + pick(seed, 5, 90))).min(self.now().date_naive() - Duration::days(7));
+            let t = step.transition(status, PakkeHaendelse::MarkerMoedeAfholdt, at(meeting, 15))?;
+            let moede = NewMoede {
+                pakke: pakke.id,
+                dato: meeting,
+                deltagere: format!("Kommunen og bestyrelsen for {}", pakke.organisation_navn),
+                by: step.actor,
+                at: at(meeting, 15),
+            };
+            self.store.record_moede(&moede, &t, &step.audit("moede_afholdt", at(meeting, 15))).await?;
+            status = t.to;
+            if depth >= 4 {
+                let published = meeting + Duration::days(21 + pick(seed, 6, 30));
+                let published = published.min(self.now().date_naive());
+                let tekst = redegoerelse_tekst(pakke, meeting, seed);
+                let draft = NewRedegoerelse { pakke: pakke.id, tekst, by: step.actor, at: at(published, 9) };
+                let saved =
+                    self.store.save_redegoerelse(&draft, &step.audit("redegoerelse_gemt", at(published, 9))).await?;
+                let t = step.transition(status, PakkeHaendelse::OffentliggoerRedegoerelse, at(published, 12))?;
+                self.store
+                    .publish_redegoerelse(
+                        pakke.id,
+                        saved.revision,
+                        at(published, 12),
+                        &t,
+                        &step.audit("redegoerelse_offentliggjort", at(published, 12)),
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn redegoerelse_tekst(pakke: &PakkeRecord, meeting: NaiveDate, seed: i64) -> RedegoerelseTekst {
+    let indsats = INDSATSER[pick(seed, 30, INDSATSER.len() as i64) as usize];
+    let vurdering =
+        ["tilfredsstillende", "generelt tilfredsstillende", "tilfredsstillende med enkelte opmærksomhedspunkter"]
+            [pick(seed, 31, 3) as usize];
+    AFSNIT
+        .iter()
+        .map(|(id, titel, _)| {
+            let text = match *id {
+                "sammenfatning" => format!(
+                    "Dialogmødet med {} blev holdt den {}.{}.{}. Parterne gennemgik styringsrapporten for styringsår {} og vurderer samlet organisationens drift som {}.",
+                    pakke.organisation_navn,
+                    meeting.day(),
+                    meeting.month(),
+                    meeting.year(),
+                    pakke.styringsaar,
+                    vurdering
+                ),
+                "aftaler" => format!("Parterne er enige om at følge op på: {}.", indsats.to_lowercase()),
+                _ => format!("Parterne drøftede {} og fandt ikke anledning til særlige bemærkninger.", titel.to_lowercase()),
+            };
+            (id.to_string(), text)
+        })
+        .collect()
+}
