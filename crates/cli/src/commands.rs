@@ -144,6 +144,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if demo {
                 print_demo_logins(&app).await?;
             }
+            spawn_session_cleanup(app.clone());
             axum::serve(listener, web::router(app, web_settings(&config)))
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -153,6 +154,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => user(&app, cmd).await?,
     }
     Ok(())
+}
+
+/// Removes expired sessions every hour. Safe with several instances: deleting is idempotent.
+fn spawn_session_cleanup(app: App) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            interval.tick().await;
+            match app.store().delete_expired_sessions(app.now()).await {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
+            }
+        }
+    });
 }
 
 async fn seed_demo(

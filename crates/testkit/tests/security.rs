@@ -144,3 +144,44 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
     c.post_with_token("/log-ud", &page.csrf(), &[]).await;
     assert_eq!(api.get_bearer("/api/v1/pakker", &token).await.status, 401);
 }
+
+#[tokio::test]
+async fn administration_staff_act_for_the_organisations_they_administer_only() {
+    let t = TestApp::spawn().await;
+    let store = t.app.store();
+    let admin = store.user_by_username("admorg").await.unwrap().expect("the demo has an administration organisation");
+    let administered = store.administered_by(admin.organisationer[0]).await.unwrap();
+    assert!(!administered.is_empty());
+    let c = t.client();
+    c.login("admorg").await;
+    let json: serde_json::Value = serde_json::from_str(&c.get("/api/v1/pakker").await.body).unwrap();
+    let visible: Vec<i64> = json["data"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    for org in &administered {
+        for p in store.pakker_for_organisationer(&[*org]).await.unwrap() {
+            assert!(visible.contains(&p.id.0), "administered package {} missing", p.id.0);
+            assert_eq!(c.get(&format!("/pakker/{}", p.id.0)).await.status, 200);
+        }
+    }
+    // An organisation it does not administer stays out of reach.
+    let all = store.organisationer().await.unwrap();
+    let outsider = all
+        .iter()
+        .find(|o| {
+            !administered.contains(&o.id) && !admin.organisationer.contains(&o.id) && o.kind.rapporttype().is_some()
+        })
+        .unwrap();
+    let foreign = store.pakker_for_organisationer(&[outsider.id]).await.unwrap();
+    assert!(!visible.contains(&foreign[0].id.0));
+    assert_eq!(c.get(&format!("/pakker/{}", foreign[0].id.0)).await.status, 404);
+}
+
+#[tokio::test]
+async fn api_errors_are_json() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    let unknown = c.get("/api/v1/findes-ikke").await;
+    assert_eq!(unknown.status, 404);
+    let json: serde_json::Value = serde_json::from_str(&unknown.body).expect("JSON error");
+    assert_eq!(json["fejl"]["status"], 404);
+    assert_eq!(c.get("/healthz").await.status, 200);
+}

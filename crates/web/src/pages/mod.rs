@@ -15,8 +15,13 @@ use domain::package::PakkeStatus;
 use serde::Deserialize;
 use store::PakkeRecord;
 
-pub async fn not_found() -> Response {
-    page(StatusCode::NOT_FOUND, "Siden findes ikke", "Siden findes ikke, eller du har ikke adgang til den.")
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    const MESSAGE: &str = "Siden findes ikke, eller du har ikke adgang til den.";
+    if uri.path().starts_with("/api/") {
+        crate::api::error(StatusCode::NOT_FOUND, MESSAGE)
+    } else {
+        page(StatusCode::NOT_FOUND, "Siden findes ikke", MESSAGE)
+    }
 }
 
 /// `?besked=` on a page after a redirect.
