@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::error::PageResult;
-use crate::pages::{PakkeRaekke, redirect_with};
+use crate::pages::{PakkeHoved, PakkeRaekke, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::{Layout, render, render_status};
 use app::{AppError, PakkeView, SessionUser};
@@ -21,6 +21,8 @@ use store::PakkeId;
 struct Oversigt {
     layout: Layout,
     kommune: String,
+    titel: &'static str,
+    tom: &'static str,
     pakker: Vec<PakkeRaekke>,
 }
 
@@ -34,7 +36,13 @@ pub async fn oversigt(
         Some(k) => format!("{} Kommune", state.app.public().kommune_navn(k).await?),
         None => String::new(),
     };
-    render(&Oversigt { layout: Layout::new("Kommunens oversigt", Some(&user), &csrf, "/kommune"), kommune, pakker })
+    render(&Oversigt {
+        layout: Layout::new("Kommunens oversigt", Some(&user), &csrf, "/kommune"),
+        kommune,
+        titel: "Dokumentationspakker sendt til kommunen",
+        tom: "Der er ikke indsendt nogen dokumentationspakker til kommunen endnu.",
+        pakker,
+    })
 }
 
 /// The package for a form page of the kommune: only when the user may handle it.
@@ -56,20 +64,12 @@ pub async fn modtag(
 #[template(path = "returner.html")]
 struct ReturnerSide {
     layout: Layout,
-    pakke_id: i64,
-    organisation: String,
-    styringsaar: i32,
+    hoved: PakkeHoved,
     begrundelse: String,
 }
 
 fn returner_side(v: &PakkeView, layout: Layout, begrundelse: String) -> ReturnerSide {
-    ReturnerSide {
-        layout,
-        pakke_id: v.pakke.id.0,
-        organisation: v.organisation.navn.clone(),
-        styringsaar: v.pakke.styringsaar.get(),
-        begrundelse,
-    }
+    ReturnerSide { layout, hoved: v.into(), begrundelse }
 }
 
 pub async fn returner_form(
@@ -110,9 +110,7 @@ pub async fn returner(
 #[template(path = "moede.html")]
 struct MoedeSide {
     layout: Layout,
-    pakke_id: i64,
-    organisation: String,
-    styringsaar: i32,
+    hoved: PakkeHoved,
     dato: String,
     deltagere: String,
 }
@@ -126,14 +124,7 @@ pub struct MoedeForm {
 }
 
 fn moede_side(v: &PakkeView, layout: Layout, form: MoedeForm) -> MoedeSide {
-    MoedeSide {
-        layout,
-        pakke_id: v.pakke.id.0,
-        organisation: v.organisation.navn.clone(),
-        styringsaar: v.pakke.styringsaar.get(),
-        dato: form.dato,
-        deltagere: form.deltagere,
-    }
+    MoedeSide { layout, hoved: v.into(), dato: form.dato, deltagere: form.deltagere }
 }
 
 pub async fn moede_form(
@@ -176,9 +167,7 @@ pub struct Afsnit {
 #[template(path = "redegoerelse.html")]
 struct RedegoerelseSide {
     layout: Layout,
-    pakke_id: i64,
-    organisation: String,
-    styringsaar: i32,
+    hoved: PakkeHoved,
     afsnit: Vec<Afsnit>,
     has_draft: bool,
     can_send: bool,
@@ -187,9 +176,7 @@ struct RedegoerelseSide {
 fn redegoerelse_side(v: &PakkeView, layout: Layout, tekst: &BTreeMap<String, String>) -> RedegoerelseSide {
     RedegoerelseSide {
         layout,
-        pakke_id: v.pakke.id.0,
-        organisation: v.organisation.navn.clone(),
-        styringsaar: v.pakke.styringsaar.get(),
+        hoved: v.into(),
         afsnit: AFSNIT
             .iter()
             .map(|(id, titel, hjaelp)| Afsnit { id, titel, hjaelp, tekst: tekst.get(*id).cloned().unwrap_or_default() })

@@ -44,6 +44,23 @@ pub fn badge(status: PakkeStatus) -> &'static str {
     }
 }
 
+/// Which package a form page is about: shown above its heading, used in its action.
+pub struct PakkeHoved {
+    pub id: i64,
+    pub organisation: String,
+    pub styringsaar: i32,
+}
+
+impl From<&app::PakkeView> for PakkeHoved {
+    fn from(v: &app::PakkeView) -> Self {
+        PakkeHoved {
+            id: v.pakke.id.0,
+            organisation: v.organisation.navn.clone(),
+            styringsaar: v.pakke.styringsaar.get(),
+        }
+    }
+}
+
 /// A package as a row of an overview table.
 pub struct PakkeRaekke {
     pub id: i64,

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::error::{PageResult, WebError};
 use crate::pages::pakke::{kommune_navne, svar_tekst};
-use crate::pages::{Besked, PakkeRaekke, redirect_with};
+use crate::pages::{Besked, PakkeHoved, PakkeRaekke, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::{Layout, dato, render, render_status, tidspunkt};
 use app::{AppError, FieldError, PakkeView, SvarInput};
@@ -21,6 +21,8 @@ use store::PakkeId;
 #[template(path = "org_oversigt.html")]
 struct Oversigt {
     layout: Layout,
+    titel: &'static str,
+    tom: &'static str,
     pakker: Vec<PakkeRaekke>,
 }
 
@@ -30,7 +32,12 @@ pub async fn oversigt(
     CsrfToken(csrf): CsrfToken,
 ) -> PageResult {
     let pakker = state.app.my_packages(&user).await?.iter().map(PakkeRaekke::from).collect();
-    render(&Oversigt { layout: Layout::new("Mine pakker", Some(&user), &csrf, "/organisation"), pakker })
+    render(&Oversigt {
+        layout: Layout::new("Mine pakker", Some(&user), &csrf, "/organisation"),
+        titel: "Dokumentationspakker for dine organisationer",
+        tom: "Der er ingen dokumentationspakker for dine organisationer endnu.",
+        pakker,
+    })
 }
 
 pub struct Felt {
@@ -47,9 +54,7 @@ pub struct Felt {
 #[template(path = "sektion.html")]
 struct SektionSide {
     layout: Layout,
-    pakke_id: i64,
-    organisation: String,
-    styringsaar: i32,
+    hoved: PakkeHoved,
     sektion: Sektion,
     felter: Vec<Felt>,
 }
@@ -87,14 +92,7 @@ fn sektion_side(
             }
         })
         .collect();
-    SektionSide {
-        pakke_id: v.pakke.id.0,
-        organisation: v.organisation.navn.clone(),
-        styringsaar: v.pakke.styringsaar.get(),
-        sektion,
-        felter,
-        layout,
-    }
+    SektionSide { hoved: v.into(), sektion, felter, layout }
 }
 
 async fn editable_view(state: &AppState, user: &app::SessionUser, id: i64) -> Result<PakkeView, WebError> {
