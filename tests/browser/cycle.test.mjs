@@ -220,7 +220,7 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await page.locator('input[name="b3.q2.ja"][value="maaske"]').check();
   await follow(page, button(page, 'Gem'), 422);
   await errorSummary(page, 'Ukendt svar «maaske»');
-  await main(page).locator('fieldset.form-error .form-error-message').first().waitFor();
+  await main(page).locator('.form-group.form-error .form-error-message').first().waitFor();
   await axe(t, page, 'sektion b3.I med fejl');
 
   for (let q = 1; q <= 5; q++) {
@@ -297,7 +297,10 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await follow(page, button(page, 'Gem udkast'));
   assert.equal(path(page), `/pakker/${id}/redegoerelse`);
   await axe(t, page, 'redegørelse (udkast gemt)');
-  await follow(page, button(page, 'Offentliggør redegørelsen'));
+  await follow(page, link(page, 'Offentliggør redegørelsen'));
+  assert.equal(path(page), `/pakker/${id}/redegoerelse/offentliggoer`);
+  await axe(t, page, 'bekræft offentliggørelse');
+  await follow(page, button(page, 'Ja, offentliggør redegørelsen'));
   assert.equal(path(page), `/pakker/${id}`);
   await main(page).getByText('Redegørelsen er offentliggjort.').waitFor();
   await axe(t, page, 'pakkesiden (redegørelse offentliggjort)');

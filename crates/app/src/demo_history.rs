@@ -162,6 +162,7 @@ impl App {
         };
         let submission = Submission {
             transition: step.transition(pakke.status, PakkeHaendelse::Indsend, when)?,
+            revision: pakke.revision,
             idempotency_key: format!("demodata-{}", pakke.id.0),
             svar,
             modtagere,
@@ -174,8 +175,7 @@ impl App {
             status = step.go(status, PakkeHaendelse::Modtag, "pakke_modtaget", at(received, 9)).await?;
         }
         if depth >= 3 {
-            let meeting =
-                (frist + Duration::days(30 + pick(seed, 5, 90))).min(self.now().date_naive() - Duration::days(7));
+            let meeting = (frist + Duration::days(30 + pick(seed, 5, 90))).min(self.today() - Duration::days(7));
             let t = step.transition(status, PakkeHaendelse::MarkerMoedeAfholdt, at(meeting, 15))?;
             let moede = NewMoede {
                 pakke: pakke.id,
@@ -188,7 +188,7 @@ impl App {
             status = t.to;
             if depth >= 4 {
                 let published = meeting + Duration::days(21 + pick(seed, 6, 30));
-                let published = published.min(self.now().date_naive());
+                let published = published.min(self.today());
                 let tekst = redegoerelse_tekst(pakke, meeting, seed);
                 let draft = NewRedegoerelse { pakke: pakke.id, tekst, by: step.actor, at: at(published, 9) };
                 let saved =

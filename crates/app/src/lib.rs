@@ -62,6 +62,11 @@ impl App {
         (self.clock)()
     }
 
+    /// Today's date in Denmark: deadlines and meeting dates are Danish calendar dates.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now().with_timezone(&chrono_tz::Europe::Copenhagen).date_naive()
+    }
+
     pub fn settings(&self) -> &AppSettings {
         &self.settings
     }

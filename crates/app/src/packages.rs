@@ -314,44 +314,29 @@ impl App {
         id: PakkeId,
         idempotency_key: &str,
     ) -> Result<VersionRecord, AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
-        let transition = Transition {
-            pakke: id,
-            from: pakke.status,
-            to: PakkeStatus::Indsendt,
-            haendelse: PakkeHaendelse::Indsend.as_str().into(),
-            by: user.principal.user_id,
-            at: self.now(),
-            begrundelse: None,
-        };
-        if !pakke.status.editable_by_organisation() {
-            // Only an earlier submission with this key can succeed now.
-            let submission = Submission {
-                transition,
-                idempotency_key: idempotency_key.into(),
-                svar: BTreeMap::new(),
-                modtagere: vec![],
-                late: false,
-            };
-            let audit = self.pakke_audit(user, &pakke, "pakke_indsendt", json!({}));
-            return self.store.submit(&submission, &audit).await.map_err(|e| match e {
-                StoreError::Stale => AppError::Conflict("Pakken er allerede indsendt og kan ikke ændres.".into()),
-                other => AppError::Store(other),
-            });
+        // A resend of a submission that went through only finds it; it never writes.
+        self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
+        if let Some(earlier) = self.store.version_by_key(id, idempotency_key).await? {
+            return Ok(earlier);
         }
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await.map_err(|e| match e {
+            AppError::Forbidden => AppError::Conflict("Pakken er allerede indsendt og kan ikke ændres.".into()),
+            other => other,
+        })?;
         let view = self.pakke_view(user, id).await?;
         let missing = view.missing_answers();
         if !missing.is_empty() {
             return Err(AppError::Invalid(missing));
         }
-        let mut modtagere: BTreeSet<Kommunekode> = BTreeSet::from([pakke.hjemstedskommune]);
-        modtagere.extend(self.store.afdelinger(pakke.organisation).await?.iter().map(|a| a.data.kommune));
-        let late = pakke.frist.is_some_and(|frist| self.now().date_naive() > frist);
+        let modtagere = self.planned_recipients(&pakke).await?;
+        let late = pakke.frist.is_some_and(|frist| self.today() > frist);
         let submission = Submission {
-            transition,
+            transition: self.transition(user, &pakke, PakkeHaendelse::Indsend, None)?,
+            // The answers validated above are exactly those at this revision.
+            revision: view.pakke.revision,
             idempotency_key: idempotency_key.into(),
             svar: view.svar.clone(),
-            modtagere: modtagere.into_iter().collect(),
+            modtagere,
             late,
         };
         let audit = self.pakke_audit(
@@ -360,7 +345,28 @@ impl App {
             "pakke_indsendt",
             json!({"modtagere": submission.modtagere.iter().map(|k| k.get()).collect::<Vec<_>>(), "for_sent": late}),
         );
-        self.store.submit(&submission, &audit).await.map_err(stale_as_conflict)
+        match self.store.submit(&submission, &audit).await {
+            Ok(version) => Ok(version),
+            // A concurrent resend may have won the race: then it is the same submission.
+            Err(StoreError::Stale) => match self.store.version_by_key(id, idempotency_key).await? {
+                Some(version) => Ok(version),
+                None => Err(stale_as_conflict(StoreError::Stale)),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Where a submission goes: the hjemstedskommune and every kommune with an afdeling.
+    async fn planned_recipients(&self, pakke: &PakkeRecord) -> Result<Vec<Kommunekode>, AppError> {
+        let mut modtagere: BTreeSet<Kommunekode> = BTreeSet::from([pakke.hjemstedskommune]);
+        modtagere.extend(self.store.afdelinger(pakke.organisation).await?.iter().map(|a| a.data.kommune));
+        Ok(modtagere.into_iter().collect())
+    }
+
+    /// The recipients a submission of this package would go to (for check-your-answers).
+    pub async fn recipients_if_submitted(&self, user: &SessionUser, id: PakkeId) -> Result<Vec<Kommunekode>, AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
+        self.planned_recipients(&pakke).await
     }
 
     /// The kommune returns the package for correction; the reason is shown to the organisation.
@@ -396,7 +402,7 @@ impl App {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         let mut errors = Vec::new();
         let dato = match NaiveDate::parse_from_str(dato.trim(), "%Y-%m-%d") {
-            Ok(d) if d > self.now().date_naive() => {
+            Ok(d) if d > self.today() => {
                 errors
                     .push(FieldError {
                         field: "dato".into(), message: "Mødedatoen kan ikke ligge i fremtiden".into()

@@ -8,6 +8,9 @@ use domain::{OrganisationNummer, Styringsaar};
 use std::sync::Arc;
 use store::{PublishedRedegoerelse, Store};
 
+/// Most search hits shown at once.
+const SEARCH_LIMIT: usize = 100;
+
 #[derive(Clone)]
 pub struct Public {
     store: Arc<dyn Store>,
@@ -45,11 +48,27 @@ impl Public {
         Self { store, settings }
     }
 
+    /// Organisations whose name contains the query (any case, æ/ø/å included) or whose
+    /// number it is. The sector has a few hundred organisations, so this runs in memory.
     pub async fn search(&self, query: &str) -> Result<Vec<Organisation>, AppError> {
-        if query.trim().is_empty() {
+        let query = query.trim().to_lowercase();
+        if query.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(self.store.search_organisationer(query, 100).await?)
+        let nummer = query.parse::<u32>().ok();
+        Ok(self
+            .store
+            .organisationer()
+            .await?
+            .into_iter()
+            .filter(|o| Some(o.nummer.get()) == nummer || o.navn.to_lowercase().contains(&query))
+            .take(SEARCH_LIMIT)
+            .collect())
+    }
+
+    /// The kommuner, for names in pages.
+    pub async fn kommuner(&self) -> Result<Vec<domain::master::Kommune>, AppError> {
+        Ok(self.store.kommuner().await?)
     }
 
     pub async fn kommune_navn(&self, kode: domain::Kommunekode) -> Result<String, AppError> {

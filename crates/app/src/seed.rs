@@ -49,7 +49,8 @@ impl App {
                         .into(),
                 ));
             }
-            self.store.reset().await?;
+            let audit = self.audit(None, "demo_nulstillet", "database", "", serde_json::json!({"via": "demo --force"}));
+            self.store.reset(&audit).await?;
         }
         self.load_reference().await?;
         self.store.load_bulk(data, progress).await?;

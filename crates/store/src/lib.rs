@@ -53,13 +53,12 @@ pub trait Store: Send + Sync + 'static {
     /// number of rows written so far.
     async fn load_bulk(&self, data: &BulkData, progress: &(dyn Fn(u64) + Sync)) -> Result<()>;
     async fn stats(&self) -> Result<Stats>;
-    /// Deletes every row of every table. Only `demo --force` uses it, on a demo database.
-    async fn reset(&self) -> Result<()>;
+    /// Deletes all data except the audit log, which records the reset. Only `demo --force`
+    /// uses it, on a demo database.
+    async fn reset(&self, audit: &AuditEvent) -> Result<()>;
     async fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>>;
     async fn organisation_by_nummer(&self, nummer: OrganisationNummer) -> Result<Option<Organisation>>;
     async fn organisationer(&self) -> Result<Vec<Organisation>>;
-    /// Organisations whose name contains `query` or whose number is `query`, by number.
-    async fn search_organisationer(&self, query: &str, limit: u32) -> Result<Vec<Organisation>>;
     async fn administered_by(&self, administrator: OrganisationId) -> Result<Vec<OrganisationId>>;
     async fn afdelinger(&self, organisation: OrganisationId) -> Result<Vec<Afdeling>>;
     async fn organisation_regnskab(
@@ -100,9 +99,12 @@ pub trait Store: Send + Sync + 'static {
     /// when the package is no longer in `from`.
     async fn transition(&self, transition: &Transition, audit: &AuditEvent) -> Result<()>;
     /// Submission: the transition, a frozen version of the answers and the routing, at once.
-    /// A repeated `idempotency_key` for the same package returns the earlier version.
+    /// Refused ([`StoreError::Stale`]) unless the package is open and still at the revision the
+    /// answers were validated at. A repeated `idempotency_key` returns the earlier version.
     async fn submit(&self, submission: &Submission, audit: &AuditEvent) -> Result<VersionRecord>;
     async fn versions(&self, pakke: PakkeId) -> Result<Vec<VersionRecord>>;
+    /// The version an earlier submission with `idempotency_key` made, if any.
+    async fn version_by_key(&self, pakke: PakkeId, idempotency_key: &str) -> Result<Option<VersionRecord>>;
     async fn haendelser(&self, pakke: PakkeId) -> Result<Vec<HaendelseRecord>>;
     /// Meeting held: the transition plus the meeting record.
     async fn record_moede(&self, moede: &NewMoede, transition: &Transition, audit: &AuditEvent) -> Result<()>;

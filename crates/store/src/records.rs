@@ -149,6 +149,8 @@ pub struct PakkeRecord {
     pub frist: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Bumped by every change to the package or its answers (optimistic concurrency).
+    pub revision: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +190,8 @@ pub struct Transition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
     pub transition: Transition,
+    /// The package revision the answers were read and validated at.
+    pub revision: i64,
     pub idempotency_key: String,
     pub svar: BTreeMap<String, Svar>,
     pub modtagere: Vec<Kommunekode>,

@@ -74,13 +74,17 @@ macro_rules! sql_store_impl {
                 Ok(())
             }
 
-            /// Compare-and-set of the package status, plus the event row.
-            async fn apply_transition(tx: &mut Tx<'_>, t: &Transition) -> Result<()> {
-                let changed = ::sqlx::query("UPDATE pakker SET status = $1, opdateret = $2 WHERE id = $3 AND status = $4")
+            /// Compare-and-set of the package status (and revision, when given), plus the event row.
+            async fn apply_transition(tx: &mut Tx<'_>, t: &Transition, revision: Option<i64>) -> Result<()> {
+                let changed = ::sqlx::query(
+                    "UPDATE pakker SET status = $1, opdateret = $2, revision = revision + 1 \
+                     WHERE id = $3 AND status = $4 AND ($5 IS NULL OR revision = $5)",
+                )
                     .bind(t.to.as_str())
                     .bind(t.at)
                     .bind(t.pakke.0)
                     .bind(t.from.as_str())
+                    .bind(revision)
                     .execute(&mut **tx)
                     .await
                     .map_err(db_err)?
@@ -188,7 +192,7 @@ macro_rules! sql_store_impl {
             }
 
             const PAKKE_SELECT: &str = "SELECT p.id, p.organisation_id, o.nummer, o.navn, o.hjemstedskommune, \
-                 p.styringsaar, p.rapporttype, p.periode_start, p.periode_slut, p.status, p.frist, p.oprettet, p.opdateret \
+                 p.styringsaar, p.rapporttype, p.periode_start, p.periode_slut, p.status, p.frist, p.oprettet, p.opdateret, p.revision \
                  FROM pakker p JOIN organisationer o ON o.id = p.organisation_id";
 
             fn pakke_from_row(r: &<Db as ::sqlx::Database>::Row) -> Result<PakkeRecord> {
@@ -213,6 +217,7 @@ macro_rules! sql_store_impl {
                     frist: r.try_get("frist").map_err(db_err)?,
                     created_at: r.try_get("oprettet").map_err(db_err)?,
                     updated_at: r.try_get("opdateret").map_err(db_err)?,
+                    revision: r.try_get("revision").map_err(db_err)?,
                 })
             }
 
@@ -483,12 +488,14 @@ macro_rules! sql_store_impl {
                     })
                 }
 
-                async fn reset(&self) -> Result<()> {
+                async fn reset(&self, audit: &AuditEvent) -> Result<()> {
                     let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    // The audit log is kept: it records the reset itself too.
+                    insert_audit(&mut tx, audit).await?;
                     // Children before parents, so foreign keys hold at every step.
                     for table in [
                         "redegoerelser", "moeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner",
-                        "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "brugere", "audit_log",
+                        "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "brugere",
                         "kommune_arbejdsmarked", "arbejdsmarked", "beboerklager", "udlejninger", "boligtal",
                         "organisation_poster", "afdeling_konti", "regnskabsperioder", "afdelinger",
                     ] {
@@ -527,23 +534,6 @@ macro_rules! sql_store_impl {
                 async fn organisationer(&self) -> Result<Vec<Organisation>> {
                     let sql = format!("SELECT {ORG_COLUMNS} FROM organisationer ORDER BY nummer");
                     let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await.map_err(db_err)?;
-                    rows.iter().map(organisation_from_row).collect()
-                }
-
-                async fn search_organisationer(&self, query: &str, limit: u32) -> Result<Vec<Organisation>> {
-                    let pattern = format!("%{}%", query.trim().to_lowercase());
-                    let nummer: i64 = query.trim().parse().unwrap_or(-1);
-                    let sql = format!(
-                        "SELECT {ORG_COLUMNS} FROM organisationer WHERE lower(navn) LIKE $1 OR nummer = $2 \
-                         ORDER BY nummer LIMIT $3"
-                    );
-                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql))
-                        .bind(pattern)
-                        .bind(nummer)
-                        .bind(i64::from(limit))
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(db_err)?;
                     rows.iter().map(organisation_from_row).collect()
                 }
 
@@ -897,7 +887,7 @@ macro_rules! sql_store_impl {
                     let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     // Touching the package row under the expected status serialises concurrent
                     // savers with a submission: answers never land in a submitted package.
-                    let open = ::sqlx::query("UPDATE pakker SET opdateret = $1 WHERE id = $2 AND status = $3")
+                    let open = ::sqlx::query("UPDATE pakker SET opdateret = $1, revision = revision + 1 WHERE id = $2 AND status = $3")
                         .bind(change.at)
                         .bind(change.pakke.0)
                         .bind(change.expected_status.as_str())
@@ -929,31 +919,20 @@ macro_rules! sql_store_impl {
 
                 async fn transition(&self, t: &Transition, audit: &AuditEvent) -> Result<()> {
                     let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
-                    apply_transition(&mut tx, t).await?;
+                    apply_transition(&mut tx, t, None).await?;
                     insert_audit(&mut tx, audit).await?;
                     tx.commit().await.map_err(db_err)
                 }
 
                 async fn submit(&self, s: &Submission, audit: &AuditEvent) -> Result<VersionRecord> {
-                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
-                    let existing: Option<(i64,)> = ::sqlx::query_as(
-                        "SELECT version FROM pakke_versioner WHERE pakke_id = $1 AND idempotens = $2",
-                    )
-                    .bind(s.transition.pakke.0)
-                    .bind(&s.idempotency_key)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    if let Some((version,)) = existing {
-                        drop(tx);
-                        return self
-                            .versions(s.transition.pakke)
-                            .await?
-                            .into_iter()
-                            .find(|v| v.version == version)
-                            .ok_or_else(|| StoreError::NotFound(format!("version {version}")));
+                    if let Some(earlier) = self.version_by_key(s.transition.pakke, &s.idempotency_key).await? {
+                        return Ok(earlier);
                     }
-                    apply_transition(&mut tx, &s.transition).await?;
+                    if !s.transition.from.editable_by_organisation() || s.transition.to != PakkeStatus::Indsendt {
+                        return Err(StoreError::Stale);
+                    }
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    apply_transition(&mut tx, &s.transition, Some(s.revision)).await?;
                     let (next,): (i64,) = ::sqlx::query_as(
                         "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM pakke_versioner WHERE pakke_id = $1",
                     )
@@ -1025,6 +1004,20 @@ macro_rules! sql_store_impl {
                         .collect()
                 }
 
+                async fn version_by_key(&self, pakke: PakkeId, key: &str) -> Result<Option<VersionRecord>> {
+                    let found: Option<(i64,)> =
+                        ::sqlx::query_as("SELECT version FROM pakke_versioner WHERE pakke_id = $1 AND idempotens = $2")
+                            .bind(pakke.0)
+                            .bind(key)
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(db_err)?;
+                    match found {
+                        Some((version,)) => Ok(self.versions(pakke).await?.into_iter().find(|v| v.version == version)),
+                        None => Ok(None),
+                    }
+                }
+
                 async fn haendelser(&self, pakke: PakkeId) -> Result<Vec<HaendelseRecord>> {
                     let rows: Vec<(i64, String, String, String, i64, String, DateTime<Utc>, Option<String>)> =
                         ::sqlx::query_as(
@@ -1054,7 +1047,7 @@ macro_rules! sql_store_impl {
 
                 async fn record_moede(&self, m: &NewMoede, t: &Transition, audit: &AuditEvent) -> Result<()> {
                     let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
-                    apply_transition(&mut tx, t).await?;
+                    apply_transition(&mut tx, t, None).await?;
                     ::sqlx::query(
                         "INSERT INTO moeder (pakke_id, dato, deltagere, registreret_af, registreret) VALUES ($1, $2, $3, $4, $5)",
                     )
@@ -1093,6 +1086,22 @@ macro_rules! sql_store_impl {
 
                 async fn save_redegoerelse(&self, d: &NewRedegoerelse, audit: &AuditEvent) -> Result<RedegoerelseRecord> {
                     let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    // Locks the package row and checks its state, so saves and publishing
+                    // are serialised and nothing is added after publication.
+                    let open = ::sqlx::query(
+                        "UPDATE pakker SET opdateret = $1, revision = revision + 1 WHERE id = $2 AND status IN ($3, $4)",
+                    )
+                    .bind(d.at)
+                    .bind(d.pakke.0)
+                    .bind(PakkeStatus::MoedeAfholdt.as_str())
+                    .bind(PakkeStatus::RedegoerelseIHoering.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if open != 1 {
+                        return Err(StoreError::Stale);
+                    }
                     let (published, next): (i64, i64) = ::sqlx::query_as(
                         "SELECT CAST(COUNT(offentliggjort) AS BIGINT), CAST(COALESCE(MAX(revision), 0) + 1 AS BIGINT) \
                          FROM redegoerelser WHERE pakke_id = $1",
@@ -1148,7 +1157,7 @@ macro_rules! sql_store_impl {
                     audit: &AuditEvent,
                 ) -> Result<()> {
                     let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
-                    apply_transition(&mut tx, t).await?;
+                    apply_transition(&mut tx, t, None).await?;
                     // Only the newest revision can be published, and only once.
                     let n = ::sqlx::query(
                         "UPDATE redegoerelser SET offentliggjort = $1 WHERE pakke_id = $2 AND revision = $3 \

@@ -20,5 +20,5 @@ conformance!(
     transitions_are_compare_and_set,
     a_published_redegoerelse_is_immutable,
     meetings_are_recorded_with_their_transition,
-    reset_empties_everything,
+    reset_empties_everything_but_the_audit_log,
 );

@@ -77,6 +77,10 @@ async fn the_whole_yearly_cycle() {
     // Submitted material cannot be edited by the organisation.
     let locked = org.post(&pakke, &sektion, &answers()).await;
     assert_eq!(locked.status, 409, "{}", locked.body);
+    // A second submission (another tab, a new key) is refused and adds no version.
+    let second_tab = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k-other")]).await;
+    assert_eq!(second_tab.status, 409);
+    assert_eq!(t.app.store().versions(store::PakkeId(id)).await.unwrap().len(), 1);
 
     // The kommune sees it and returns it with a reason.
     let kommune = t.client();

@@ -69,7 +69,10 @@ pub fn router(app: App, settings: WebSettings) -> Router {
             get(pages::kommune::redegoerelse_form).post(pages::kommune::gem_redegoerelse),
         )
         .route("/pakker/{id}/redegoerelse/hoering", post(pages::kommune::send_i_hoering))
-        .route("/pakker/{id}/redegoerelse/offentliggoer", post(pages::kommune::offentliggoer))
+        .route(
+            "/pakker/{id}/redegoerelse/offentliggoer",
+            get(pages::kommune::bekraeft_offentliggoer).post(pages::kommune::offentliggoer),
+        )
         .route("/kommune", get(pages::kommune::oversigt))
         .route("/styrelse", get(pages::styrelse::oversigt))
         .route("/styrelse/pakker", post(pages::styrelse::opret_pakker))

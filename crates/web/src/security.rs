@@ -207,39 +207,49 @@ pub fn expired_session_cookie() -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, "")).path("/").max_age(time::Duration::ZERO).build()
 }
 
-/// Limits failed logins per user name, whether or not the user exists, so the limit
-/// reveals nothing either. Per instance; enough to stop guessing at one server.
+/// Limits login attempts per user name, whether or not the user exists, so the limit
+/// reveals nothing either. An attempt is counted when it starts (so parallel guesses count)
+/// and forgotten on success. Per instance; enough to stop guessing at one server.
 pub struct LoginLimiter {
     attempts: u32,
     window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    counts: Mutex<HashMap<String, (u32, Instant)>>,
 }
+
+/// Longest user name the limiter keys on; longer input is cut (user names are short).
+const MAX_KEY: usize = 100;
+/// Above this many tracked names, expired entries are swept before adding more.
+const SWEEP_AT: usize = 10_000;
 
 impl LoginLimiter {
     pub fn new(attempts: u32, window: Duration) -> Self {
-        Self { attempts, window, failures: Mutex::new(HashMap::new()) }
+        Self { attempts, window, counts: Mutex::new(HashMap::new()) }
     }
 
-    pub fn allowed(&self, username: &str) -> bool {
-        let mut map = self.failures.lock().expect("limiter lock");
-        match map.get(username) {
-            Some((_, since)) if since.elapsed() > self.window => {
-                map.remove(username);
-                true
-            }
-            Some((n, _)) => *n < self.attempts,
-            None => true,
+    fn key(username: &str) -> String {
+        username.chars().take(MAX_KEY).collect()
+    }
+
+    /// Reserves an attempt; false when the name has used up its attempts in the window.
+    pub fn try_attempt(&self, username: &str) -> bool {
+        let mut map = self.counts.lock().expect("limiter lock");
+        if map.len() >= SWEEP_AT {
+            let window = self.window;
+            map.retain(|_, (_, since)| since.elapsed() <= window);
         }
-    }
-
-    pub fn failed(&self, username: &str) {
-        let mut map = self.failures.lock().expect("limiter lock");
-        let entry = map.entry(username.to_string()).or_insert((0, Instant::now()));
+        let entry = map.entry(Self::key(username)).or_insert((0, Instant::now()));
+        if entry.1.elapsed() > self.window {
+            *entry = (0, Instant::now());
+        }
+        if entry.0 >= self.attempts {
+            return false;
+        }
         entry.0 += 1;
+        true
     }
 
     pub fn succeeded(&self, username: &str) {
-        self.failures.lock().expect("limiter lock").remove(username);
+        self.counts.lock().expect("limiter lock").remove(&Self::key(username));
     }
 }
 
@@ -248,15 +258,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limiter_blocks_after_the_allowed_failures_and_resets_on_success() {
+    fn limiter_blocks_after_the_allowed_attempts_and_resets_on_success() {
         let l = LoginLimiter::new(2, Duration::from_secs(60));
-        assert!(l.allowed("a"));
-        l.failed("a");
-        l.failed("a");
-        assert!(!l.allowed("a"));
-        assert!(l.allowed("b"));
+        assert!(l.try_attempt("a"));
+        assert!(l.try_attempt("a"));
+        assert!(!l.try_attempt("a"));
+        assert!(l.try_attempt("b"));
         l.succeeded("a");
-        assert!(l.allowed("a"));
+        assert!(l.try_attempt("a"));
+        let long = "x".repeat(10_000);
+        assert!(l.try_attempt(&long) && l.try_attempt(&long) && !l.try_attempt(&long));
     }
 
     #[test]

@@ -75,6 +75,25 @@ impl Layout {
     pub fn error_for(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
+
+    /// The page title; pages with errors say so first, as screen readers announce it.
+    pub fn full_title(&self) -> String {
+        if self.errors.is_empty() { self.title.clone() } else { format!("Fejl: {}", self.title) }
+    }
+}
+
+impl Layout {
+    /// Error-summary entries: (link, message). A path links as given (an error in another
+    /// section); anything else is a field on this page.
+    pub fn error_links(&self) -> Vec<(String, &str)> {
+        self.errors
+            .iter()
+            .map(|e| {
+                let href = if e.field.starts_with('/') { e.field.clone() } else { format!("#{}", e.field) };
+                (href, e.message.as_str())
+            })
+            .collect()
+    }
 }
 
 fn nav(role: Option<Role>, path: &str) -> Vec<NavLink> {
@@ -131,8 +150,9 @@ pub fn dato(d: chrono::NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
+/// A moment as Danish users read it: in Danish time.
 pub fn tidspunkt(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%d.%m.%Y kl. %H:%M").to_string()
+    t.with_timezone(&chrono_tz::Europe::Copenhagen).format("%d.%m.%Y kl. %H:%M").to_string()
 }
 
 #[cfg(test)]

@@ -37,9 +37,12 @@ pub struct LoginForm {
     naeste: String,
 }
 
-/// Only local paths are followed after login (no open redirect).
+/// Only local paths are followed after login (no open redirect). Browsers drop tabs and
+/// newlines from a Location, so any whitespace or control character is refused too.
 fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+    let local = next.starts_with('/') && !next.starts_with("//");
+    let plain = next.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    (local && plain).then_some(next)
 }
 
 pub fn home(role: Role) -> &'static str {
@@ -84,7 +87,7 @@ pub async fn login(
             },
         )
     };
-    if !state.login_limiter.allowed(&username) {
+    if !state.login_limiter.try_attempt(&username) {
         return failed("For mange mislykkede forsøg. Vent et kvarter, og prøv igen.");
     }
     match state.app.login(&username, &form.kodeord).await? {
@@ -94,10 +97,7 @@ pub async fn login(
             let target = safe_next(&form.naeste).unwrap_or(home(user.principal.role)).to_string();
             Ok((jar.add(cookie), Redirect::to(&target)).into_response())
         }
-        LoginOutcome::Failed => {
-            state.login_limiter.failed(&username);
-            failed("Brugernavn eller kodeord er forkert.")
-        }
+        LoginOutcome::Failed => failed("Brugernavn eller kodeord er forkert."),
     }
 }
 
@@ -120,5 +120,7 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), None);
         assert_eq!(safe_next("https://evil.example"), None);
         assert_eq!(safe_next("/\\evil"), None);
+        assert_eq!(safe_next("/\t/evil.example"), None);
+        assert_eq!(safe_next("/%09/evil.example"), Some("/%09/evil.example"), "encoded stays a local path");
     }
 }

@@ -134,7 +134,7 @@ pub async fn moede_form(
     Path(id): Path<i64>,
 ) -> PageResult {
     let v = handled(&state, &user, id).await?;
-    let today = MoedeForm { dato: state.app.now().date_naive().to_string(), deltagere: String::new() };
+    let today = MoedeForm { dato: state.app.today().to_string(), deltagere: String::new() };
     render(&moede_side(&v, Layout::new("Registrér dialogmøde", Some(&user), &csrf, "/pakker"), today))
 }
 
@@ -223,6 +223,27 @@ pub async fn send_i_hoering(
 ) -> PageResult {
     state.app.send_redegoerelse_for_comments(&user, PakkeId(id)).await?;
     Ok(redirect_with(&format!("/pakker/{id}"), "hoering"))
+}
+
+#[derive(Template)]
+#[template(path = "bekraeft.html")]
+struct Bekraeft {
+    layout: Layout,
+    hoved: PakkeHoved,
+}
+
+/// Publishing cannot be undone, so it is confirmed on its own page first.
+pub async fn bekraeft_offentliggoer(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = handled(&state, &user, id).await?;
+    render(&Bekraeft {
+        layout: Layout::new("Offentliggør redegørelsen", Some(&user), &csrf, "/pakker"),
+        hoved: (&v).into(),
+    })
 }
 
 pub async fn offentliggoer(

@@ -172,18 +172,17 @@ async fn tjek_side(
     v: PakkeView,
     errors: Vec<FieldError>,
 ) -> PageResult {
-    let mut koder = vec![v.pakke.hjemstedskommune];
-    for a in state.app.store().afdelinger(v.organisation.id).await.map_err(AppError::from)? {
-        if !koder.contains(&a.data.kommune) {
-            koder.push(a.data.kommune);
-        }
-    }
+    let koder = state.app.recipients_if_submitted(user, v.pakke.id).await?;
     // Errors link to the section that holds the question.
     let errors: Vec<FieldError> = errors
         .into_iter()
         .map(|e| {
             let sektion = v.skabelon.sektioner.iter().find(|s| s.spoergsmaal.iter().any(|q| q.id == e.field));
-            FieldError { field: sektion.map(|s| format!("sektion-{}", s.id)).unwrap_or(e.field), message: e.message }
+            let href = match sektion {
+                Some(s) => format!("/pakker/{}/sektioner/{}#{}-ja", v.pakke.id, s.id, e.field),
+                None => e.field,
+            };
+            FieldError { field: href, message: e.message }
         })
         .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -191,7 +190,7 @@ async fn tjek_side(
         layout: Layout::new("Tjek dine svar", Some(user), csrf, "/pakker").with_errors(errors),
         modtagere: kommune_navne(state, &koder).await?,
         idempotens: uuid::Uuid::new_v4().simple().to_string(),
-        sent: v.pakke.frist.is_some_and(|f| state.app.now().date_naive() > f),
+        sent: v.pakke.frist.is_some_and(|f| state.app.today() > f),
         frist: v.pakke.frist.map(dato).unwrap_or_default(),
         v,
     };

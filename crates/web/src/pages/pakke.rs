@@ -128,8 +128,7 @@ pub async fn render_pakke(
         layout: Layout::new(&title, Some(user), csrf, "/pakker").with_besked(besked),
         badge: badge(status),
         frist: v.pakke.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
-        overskredet: status.editable_by_organisation()
-            && v.pakke.frist.is_some_and(|f| state.app.now().date_naive() > f),
+        overskredet: status.editable_by_organisation() && v.pakke.frist.is_some_and(|f| state.app.today() > f),
         modtagere: kommune_navne(state, &v.modtagere).await?,
         ver_indsendt: v.versions.last().map(|x| tidspunkt(x.submitted_at)).unwrap_or_default(),
         sektioner: sektion_status(&v),

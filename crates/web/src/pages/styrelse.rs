@@ -36,7 +36,7 @@ async fn side(
     layout: Layout,
 ) -> Result<StyrelseSide, AppError> {
     let counts = state.app.national_status(user, aar).await?;
-    let kommuner = state.app.store().kommuner().await?;
+    let kommuner = state.app.public().kommuner().await?;
     let raekker = kommuner
         .iter()
         .map(|k| {
