@@ -10,8 +10,8 @@ use store::Store;
 
 pub use demo::DemoOptions;
 
-/// A fresh, migrated, empty store on the engine under test.
-pub async fn fresh_store() -> Arc<dyn Store> {
+/// The URL of a new, empty database on the engine under test (not yet migrated).
+pub async fn fresh_database_url() -> String {
     let name = format!("sd_test_{}", uuid::Uuid::new_v4().simple());
     match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
         Some(base) if base.starts_with("postgres") => {
@@ -23,15 +23,20 @@ pub async fn fresh_store() -> Arc<dyn Store> {
                 .expect("create test database");
             let mut url = url::Url::parse(&base).expect("valid TEST_DATABASE_URL");
             url.set_path(&name);
-            Arc::new(store_postgres::PgStore::connect(url.as_str()).await.expect("connect to test database"))
+            url.to_string()
         }
         Some(other) => panic!("TEST_DATABASE_URL must be a postgres:// URL, got {other}"),
-        None => {
-            let path = std::env::temp_dir().join(format!("{name}.db"));
-            Arc::new(
-                store_sqlite::SqliteStore::connect(&format!("sqlite://{}", path.display())).await.expect("open SQLite"),
-            )
-        }
+        None => format!("sqlite://{}", std::env::temp_dir().join(format!("{name}.db")).display()),
+    }
+}
+
+/// A fresh, migrated, empty store on the engine under test.
+pub async fn fresh_store() -> Arc<dyn Store> {
+    let url = fresh_database_url().await;
+    if url.starts_with("postgres") {
+        Arc::new(store_postgres::PgStore::connect(&url).await.expect("connect to test database"))
+    } else {
+        Arc::new(store_sqlite::SqliteStore::connect(&url).await.expect("open SQLite"))
     }
 }
 

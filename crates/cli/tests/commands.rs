@@ -1,0 +1,88 @@
+//! The `styringsdialog` command as an operator uses it, on the engine under test.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_styringsdialog"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("STYRINGSDIALOG_PASSWORD", "et-godt-kodeord")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[tokio::test]
+async fn demo_stats_and_a_refused_second_demo() {
+    let db = testkit::fresh_database_url().await;
+    let demo = run(&["--database", &db, "demo", "--skala", "0.02"]);
+    assert!(demo.status.success(), "{}", text(&demo));
+    let stats = run(&["--database", &db, "stats"]);
+    assert!(stats.status.success(), "{}", text(&stats));
+    let json: serde_json::Value = serde_json::from_slice(&stats.stdout).expect("stats prints one JSON object");
+    assert_eq!(json["kommuner"], 98);
+    for key in ["organisationer", "afdelinger", "boliger"] {
+        assert!(json[key].as_i64().unwrap() > 0, "{key}");
+    }
+    // A second demo is refused and changes nothing.
+    let again = run(&["--database", &db, "demo", "--skala", "0.02"]);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("--force"), "{}", text(&again));
+    let after: serde_json::Value = serde_json::from_slice(&run(&["--database", &db, "stats"]).stdout).unwrap();
+    assert_eq!(after, json);
+}
+
+#[tokio::test]
+async fn users_are_added_listed_and_disabled() {
+    let db = testkit::fresh_database_url().await;
+    assert!(run(&["--database", &db, "migrate"]).status.success());
+    let add = run(&[
+        "--database",
+        &db,
+        "user",
+        "add",
+        "--username",
+        "sagsbehandler",
+        "--name",
+        "Sara Sagsbehandler",
+        "--role",
+        "kommune",
+        "--kommune",
+        "101",
+    ]);
+    assert!(add.status.success(), "{}", text(&add));
+    let list = text(&run(&["--database", &db, "user", "list"]));
+    assert!(list.contains("sagsbehandler") && list.contains("aktiv"), "{list}");
+    assert!(run(&["--database", &db, "user", "disable", "sagsbehandler"]).status.success());
+    assert!(text(&run(&["--database", &db, "user", "list"])).contains("deaktiveret"));
+    // Bad input gets a clear message and changes nothing.
+    let duplicate =
+        run(&["--database", &db, "user", "add", "--username", "sagsbehandler", "--name", "X", "--role", "styrelse"]);
+    assert!(!duplicate.status.success());
+    assert!(text(&duplicate).contains("allerede i brug"), "{}", text(&duplicate));
+    let no_kommune = run(&["--database", &db, "user", "add", "--username", "k2", "--name", "X", "--role", "kommune"]);
+    assert!(text(&no_kommune).contains("skal have en kommune"), "{}", text(&no_kommune));
+    let unknown = run(&["--database", &db, "user", "disable", "findes-ikke"]);
+    assert!(!unknown.status.success());
+    assert!(text(&unknown).contains("findes ikke"));
+}
+
+#[test]
+fn a_wrong_database_url_is_refused_clearly() {
+    let out = run(&["--database", "mysql://localhost/x", "stats"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("ukendt databaseadresse"), "{}", text(&out));
+    let help = text(&run(&["demo", "--help"]));
+    assert!(help.contains("--force") && help.contains("--seed"), "{help}");
+}
+
+#[test]
+fn default_config_is_valid_toml() {
+    let out = run(&["default-config"]);
+    assert!(out.status.success());
+    let parsed: toml::Value = toml::from_str(&String::from_utf8_lossy(&out.stdout)).expect("valid TOML");
+    assert_eq!(parsed["database"]["url"].as_str(), Some("sqlite://data/styringsdialog.db"));
+}
