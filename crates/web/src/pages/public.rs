@@ -55,9 +55,20 @@ pub async fn soeg(
 struct Dataark {
     layout: Layout,
     d: app::DataSheet,
+    afdelinger: Vec<AfdelingRaekke>,
     boliger: Vec<(&'static str, String)>,
     noegletal: Vec<(i32, Vec<(String, String)>)>,
     redegoerelser: Vec<PubliceretRedegoerelse>,
+}
+
+/// An afdeling as a row of the data sheet.
+struct AfdelingRaekke {
+    nummer: u32,
+    navn: String,
+    adresse: String,
+    kommune: String,
+    boliger: String,
+    ibrug: String,
 }
 
 /// A published redegørelse as shown: year, publication time, and sections with text.
@@ -115,10 +126,28 @@ pub async fn dataark(
             afsnit: afsnit(&r.tekst),
         })
         .collect();
+    let kommuner = state.app.public().kommuner().await?;
+    let afdelinger = d
+        .afdelinger
+        .iter()
+        .map(|a| AfdelingRaekke {
+            nummer: a.data.nummer.get(),
+            navn: a.data.navn.clone(),
+            adresse: a.data.adresse.clone(),
+            kommune: kommuner.iter().find(|k| k.kode == a.data.kommune).map(|k| k.navn.clone()).unwrap_or_default(),
+            boliger: tal(f64::from(a.data.boliger_i_alt()), 0),
+            ibrug: if a.data.under_opfoerelse {
+                "Under opførelse".into()
+            } else {
+                a.data.ibrugtagningsaar.to_string()
+            },
+        })
+        .collect();
     let title = format!("Dataark: {}", d.organisation.navn);
     render(&Dataark {
         layout: Layout::new(&title, user.as_ref(), &csrf, "/offentlig"),
         d,
+        afdelinger,
         boliger,
         noegletal,
         redegoerelser,
