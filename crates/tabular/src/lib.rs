@@ -1,0 +1,330 @@
+//! Tables from files people actually send: CSV in the ordinary dialect (comma, decimal
+//! point), CSV in the Danish Excel dialect (semicolon, decimal comma, UTF-8 or
+//! Windows-1252), and XLSX (first sheet). Every error names the file, row, column, the value
+//! found and what was expected, in Danish, so it can be shown to users unchanged.
+
+use std::path::Path;
+
+/// How numbers are written in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Comma-separated, decimal point (and numbers from XLSX cells).
+    Standard,
+    /// Semicolon-separated, decimal comma, optional '.' thousands separators.
+    Dansk,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TableError {
+    #[error("{file}: filen kan ikke læses: {message}")]
+    Unreadable { file: String, message: String },
+    #[error("{file}: filtypen «{extension}» understøttes ikke (forventede .csv eller .xlsx)")]
+    UnknownType { file: String, extension: String },
+    #[error("{file}: filen er tom (forventede en overskriftsrække)")]
+    Empty { file: String },
+    #[error("{file}, række {row}: {message}")]
+    Row { file: String, row: usize, message: String },
+    #[error("{file}: kolonnen «{column}» mangler (forventede kolonnerne {expected})")]
+    MissingColumn { file: String, column: String, expected: String },
+    #[error("{file}: kolonnen «{column}» findes mere end én gang")]
+    DuplicateColumn { file: String, column: String },
+    #[error("{file}, række {row}, kolonne «{column}»: {message}")]
+    Cell { file: String, row: usize, column: String, message: String },
+}
+
+/// One data row and its row number in the file (the header is row 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub number: usize,
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub file: String,
+    pub dialect: Dialect,
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// Reads a table, choosing the format by the file's extension.
+pub fn read_path(path: &Path) -> Result<Table, TableError> {
+    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let bytes =
+        std::fs::read(path).map_err(|e| TableError::Unreadable { file: file.clone(), message: e.to_string() })?;
+    read_bytes(&file, &bytes)
+}
+
+/// Reads a table from bytes; `file` names it in messages and decides the format.
+pub fn read_bytes(file: &str, bytes: &[u8]) -> Result<Table, TableError> {
+    let extension = Path::new(file).extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    match extension.as_str() {
+        "csv" | "txt" => read_csv(file, bytes),
+        "xlsx" => read_xlsx(file, bytes),
+        _ => Err(TableError::UnknownType { file: file.into(), extension }),
+    }
+}
+
+/// UTF-8 (with or without BOM) when valid, otherwise Windows-1252 as Danish Excel writes it.
+fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+pub fn read_csv(file: &str, bytes: &[u8]) -> Result<Table, TableError> {
+    let text = decode(bytes);
+    let header_line =
+        text.lines().next().filter(|l| !l.trim().is_empty()).ok_or(TableError::Empty { file: file.into() })?;
+    // The header decides the dialect: Danish Excel separates with semicolons.
+    let dialect = if header_line.matches(';').count() > header_line.matches(',').count() {
+        Dialect::Dansk
+    } else {
+        Dialect::Standard
+    };
+    let delimiter = if dialect == Dialect::Dansk { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let headers: Vec<String> = match records.next() {
+        Some(Ok(r)) => r.iter().map(|h| h.trim().to_string()).collect(),
+        Some(Err(e)) => return Err(TableError::Row { file: file.into(), row: 1, message: e.to_string() }),
+        None => return Err(TableError::Empty { file: file.into() }),
+    };
+    let mut rows = Vec::new();
+    // The csv reader skips blank lines without counting them, and reports a record's start
+    // before the blank lines it skipped; counting newlines up to the first non-blank byte
+    // gives the row number the user sees in the file.
+    let line_at = |byte: u64| {
+        let bytes = text.as_bytes();
+        let mut at = (byte as usize).min(bytes.len());
+        while at < bytes.len() && (bytes[at] == b'\n' || bytes[at] == b'\r') {
+            at += 1;
+        }
+        bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+    };
+    for (i, record) in records.enumerate() {
+        let record = record.map_err(|e| {
+            let row = e.position().map(|p| line_at(p.byte())).unwrap_or(i + 2);
+            TableError::Row { file: file.into(), row, message: e.to_string() }
+        })?;
+        let number = record.position().map(|p| line_at(p.byte())).unwrap_or(i + 2);
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != headers.len() {
+            return Err(TableError::Row {
+                file: file.into(),
+                row: number,
+                message: format!("rækken har {} felter, men overskriften har {}", record.len(), headers.len()),
+            });
+        }
+        rows.push(Row { number, cells: record.iter().map(|c| c.trim().to_string()).collect() });
+    }
+    let table = Table { file: file.into(), dialect, headers, rows };
+    table.check_unique_headers()?;
+    Ok(table)
+}
+
+pub fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Table, TableError> {
+    use calamine::{Data, Reader, Xlsx};
+    let unreadable = |e: String| TableError::Unreadable { file: file.into(), message: e };
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| unreadable("projektmappen har ingen ark".into()))?
+        .map_err(|e| unreadable(e.to_string()))?;
+    let cell = |d: &Data| match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Float(f) => format_float(*f),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    };
+    let mut iter = range.rows();
+    let headers: Vec<String> = iter.next().ok_or(TableError::Empty { file: file.into() })?.iter().map(cell).collect();
+    let rows = iter
+        .enumerate()
+        .map(|(i, r)| Row { number: i + 2, cells: r.iter().map(cell).collect() })
+        .filter(|r| r.cells.iter().any(|c| !c.is_empty()))
+        .collect();
+    let table = Table { file: file.into(), dialect: Dialect::Standard, headers, rows };
+    table.check_unique_headers()?;
+    Ok(table)
+}
+
+/// Whole numbers without a fraction, others as Rust writes them (decimal point).
+fn format_float(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { f.to_string() }
+}
+
+impl Table {
+    fn check_unique_headers(&self) -> Result<(), TableError> {
+        for (i, h) in self.headers.iter().enumerate() {
+            if self.headers[..i].iter().any(|o| o.eq_ignore_ascii_case(h)) {
+                return Err(TableError::DuplicateColumn { file: self.file.clone(), column: h.clone() });
+            }
+        }
+        Ok(())
+    }
+
+    /// The index of a column (case-insensitive), if present.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// The indexes of columns that must be present, in the order asked.
+    pub fn require(&self, names: &[&str]) -> Result<Vec<usize>, TableError> {
+        names
+            .iter()
+            .map(|n| {
+                self.column(n).ok_or_else(|| TableError::MissingColumn {
+                    file: self.file.clone(),
+                    column: n.to_string(),
+                    expected: names.join(", "),
+                })
+            })
+            .collect()
+    }
+
+    pub fn cell_error(&self, row: &Row, column: usize, message: impl Into<String>) -> TableError {
+        TableError::Cell {
+            file: self.file.clone(),
+            row: row.number,
+            column: self.headers.get(column).cloned().unwrap_or_default(),
+            message: message.into(),
+        }
+    }
+
+    /// A decimal number in the file's dialect.
+    pub fn number(&self, row: &Row, column: usize) -> Result<f64, TableError> {
+        let raw = row.cells.get(column).map(String::as_str).unwrap_or("");
+        parse_number(raw, self.dialect).ok_or_else(|| {
+            let example = if self.dialect == Dialect::Dansk { "1234,5" } else { "1234.5" };
+            let found = if raw.is_empty() { "et tomt felt".to_string() } else { format!("«{raw}»") };
+            self.cell_error(row, column, format!("fandt {found}, forventede et tal som {example}"))
+        })
+    }
+
+    /// A whole number, such as a count or a number of øre.
+    pub fn integer(&self, row: &Row, column: usize) -> Result<i64, TableError> {
+        let value = self.number(row, column)?;
+        if value.fract() != 0.0 || value.abs() > 9e15 {
+            let raw = row.cells.get(column).cloned().unwrap_or_default();
+            return Err(self.cell_error(row, column, format!("fandt «{raw}», forventede et helt tal")));
+        }
+        Ok(value as i64)
+    }
+
+    /// The text of a cell, required to be non-empty.
+    pub fn text<'a>(&self, row: &'a Row, column: usize) -> Result<&'a str, TableError> {
+        match row.cells.get(column).map(String::as_str) {
+            Some(t) if !t.is_empty() => Ok(t),
+            _ => Err(self.cell_error(row, column, "fandt et tomt felt, forventede en værdi")),
+        }
+    }
+}
+
+/// Parses "1234.5" (standard) or "1.234,5" (Danish); a leading minus is allowed.
+pub fn parse_number(raw: &str, dialect: Dialect) -> Option<f64> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let normalised = match dialect {
+        Dialect::Standard => raw.replace('_', ""),
+        Dialect::Dansk => raw.replace('.', "").replace(',', "."),
+    };
+    // Only plain decimal notation: no "inf", "NaN" or exponents from a stray cell.
+    let plain = normalised.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'));
+    if !plain || normalised.matches('.').count() > 1 {
+        return None;
+    }
+    normalised.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_csv() {
+        let t = read_bytes("a.csv", b"afdeling,109\nA,12.5\n\nB,3\n").unwrap();
+        assert_eq!(t.dialect, Dialect::Standard);
+        assert_eq!(t.headers, ["afdeling", "109"]);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[1].number, 4, "blank lines keep the file's row numbers: {:?}", t.rows);
+        assert_eq!(t.number(&t.rows[0], 1).unwrap(), 12.5);
+    }
+
+    #[test]
+    fn danish_excel_csv_in_windows_1252() {
+        // "Ærø" in Windows-1252, a BOM-less file with semicolons and decimal commas.
+        let mut bytes = b"afdeling;navn;109\n1;\xC6r\xF8;1.234,5\n".to_vec();
+        bytes.extend_from_slice(b"2;x;-7\n");
+        let t = read_bytes("b.csv", &bytes).unwrap();
+        assert_eq!(t.dialect, Dialect::Dansk);
+        assert_eq!(t.rows[0].cells[1], "Ærø");
+        assert_eq!(t.number(&t.rows[0], 2).unwrap(), 1234.5);
+        assert_eq!(t.number(&t.rows[1], 2).unwrap(), -7.0);
+    }
+
+    #[test]
+    fn utf8_with_bom() {
+        let t = read_bytes("c.csv", "\u{FEFF}afdeling;navn\n1;Ærø\n".as_bytes()).unwrap();
+        assert_eq!(t.headers[0], "afdeling");
+        assert_eq!(t.rows[0].cells[1], "Ærø");
+    }
+
+    #[test]
+    fn errors_name_file_row_column_value_and_expectation() {
+        let t = read_bytes("d.csv", b"afdeling;109\n1;12,5x\n").unwrap();
+        let e = t.number(&t.rows[0], 1).unwrap_err().to_string();
+        assert_eq!(e, "d.csv, række 2, kolonne «109»: fandt «12,5x», forventede et tal som 1234,5");
+        let counts = read_bytes("h.csv", b"afdeling;antal\n1;2,5\n").unwrap();
+        let e = counts.integer(&counts.rows[0], 1).unwrap_err().to_string();
+        assert_eq!(e, "h.csv, række 2, kolonne «antal»: fandt «2,5», forventede et helt tal");
+        let missing = t.require(&["afdeling", "gruppe"]).unwrap_err().to_string();
+        assert!(missing.contains("kolonnen «gruppe» mangler"), "{missing}");
+        let short = read_bytes("e.csv", b"a,b\n1\n").unwrap_err().to_string();
+        assert!(short.starts_with("e.csv, række 2:"), "{short}");
+        assert!(read_bytes("f.pdf", b"x").unwrap_err().to_string().contains("understøttes ikke"));
+        assert!(read_bytes("g.csv", b"a,a\n1,2\n").unwrap_err().to_string().contains("mere end én gang"));
+    }
+
+    #[test]
+    fn xlsx_first_sheet_with_native_numbers() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write(0, 0, "afdeling").unwrap();
+        sheet.write(0, 1, "109").unwrap();
+        sheet.write(1, 0, "A").unwrap();
+        sheet.write(1, 1, 12.5).unwrap();
+        sheet.write(3, 0, "B").unwrap();
+        sheet.write(3, 1, 3).unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let t = read_bytes("x.xlsx", &bytes).unwrap();
+        assert_eq!(t.headers, ["afdeling", "109"]);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[1].number, 4);
+        assert_eq!(t.number(&t.rows[0], 1).unwrap(), 12.5);
+        assert_eq!(t.integer(&t.rows[1], 1).unwrap(), 3);
+        assert!(
+            read_bytes("broken.xlsx", b"not a zip")
+                .unwrap_err()
+                .to_string()
+                .starts_with("broken.xlsx: filen kan ikke læses")
+        );
+    }
+
+    #[test]
+    fn numbers_refuse_what_is_not_plain_decimal() {
+        for bad in ["", "1e5", "inf", "NaN", "1.2.3", "--1", "12 kr"] {
+            assert_eq!(parse_number(bad, Dialect::Standard), None, "{bad}");
+        }
+        assert_eq!(parse_number("1.234.567,89", Dialect::Dansk), Some(1_234_567.89));
+        assert_eq!(parse_number("-0.5", Dialect::Standard), Some(-0.5));
+    }
+}
