@@ -51,6 +51,25 @@ enum Command {
     Migrate,
     /// Print the default configuration as TOML.
     DefaultConfig,
+    /// Compute efficiency figures (FDH) from a file of costs per home per account.
+    ///
+    /// Input: CSV (comma and decimal point, or the Danish Excel dialect with semicolon and
+    /// decimal comma) or XLSX with the header `afdeling,gruppe,<one column per account>`.
+    /// Without a `gruppe` column all afdelinger form one group. Output: CSV with
+    /// `afdeling,effektivitetstal,bedste_praksis`. Nothing is written if the input has errors.
+    Effektivitet {
+        #[arg(long, value_name = "FIL")]
+        input: PathBuf,
+        #[arg(long, value_name = "FIL")]
+        output: PathBuf,
+        /// Share of the cheapest and of the most expensive afdelinger left out as peers in each
+        /// group (0 disables trimming). Default: from data/regler.
+        #[arg(long, value_name = "ANDEL")]
+        trim: Option<f64>,
+        /// Groups smaller than this are reported (groups from the file are never widened).
+        #[arg(long, value_name = "N")]
+        min_peers: Option<u32>,
+    },
 }
 
 #[derive(Args)]
@@ -113,15 +132,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(url) = cli.database {
         config.database.url = url;
     }
-    if let Command::DefaultConfig = cli.command {
-        print!("{}", Config::default_toml());
-        return Ok(());
+    match &cli.command {
+        Command::DefaultConfig => {
+            print!("{}", Config::default_toml());
+            return Ok(());
+        }
+        Command::Effektivitet { input, output, trim, min_peers } => {
+            let regler = domain::reference::Regler::standard().effektivitet;
+            let summary = crate::effektivitet::run(input, output, *trim, *min_peers, &regler)?;
+            eprintln!(
+                "{} afdelinger i {} grupper; gennemsnitligt effektivitetstal {:.1} %. Skrevet til {}.",
+                summary.afdelinger,
+                summary.grupper,
+                summary.mean,
+                output.display()
+            );
+            for (gruppe, n) in summary.small_groups {
+                eprintln!("Bemærk: gruppen «{gruppe}» har kun {n} afdelinger (under minimum); den er ikke udvidet.");
+            }
+            return Ok(());
+        }
+        _ => {}
     }
     let store = connect(&config.database.url).await?;
     let app = App::new(store, settings(&config));
     app.load_reference().await?;
     match cli.command {
-        Command::DefaultConfig => unreachable!("handled above"),
+        Command::DefaultConfig | Command::Effektivitet { .. } => unreachable!("handled above"),
         Command::Migrate => {
             println!("Databasen er migreret og referencedata indlæst.");
         }

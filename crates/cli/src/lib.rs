@@ -3,6 +3,7 @@
 
 mod commands;
 pub mod config;
+mod effektivitet;
 
 pub use commands::{Cli, run};
 
