@@ -350,6 +350,8 @@ mod tests {
             groen_fra_procent: 85.0,
             trim_andel: trim,
             min_sammenligningsgruppe: 30,
+            stoerrelsesgraenser: vec![50, 200, 500],
+            konti: vec![],
         }
     }
 

@@ -2,6 +2,7 @@
 //! figures and who may do what. No IO beyond parsing embedded data, no async, no framework.
 
 pub mod access;
+pub mod beregning;
 pub mod effektivitet;
 pub mod ids;
 pub mod master;

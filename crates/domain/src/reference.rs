@@ -68,6 +68,12 @@ pub struct EffektivitetRegler {
     pub groen_fra_procent: f64,
     pub trim_andel: f64,
     pub min_sammenligningsgruppe: u32,
+    /// Upper bounds (homes, exclusive) of the size bands for comparison groups.
+    #[serde(default)]
+    pub stoerrelsesgraenser: Vec<u32>,
+    /// The benchmarked accounts of the efficiency model.
+    #[serde(default)]
+    pub konti: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

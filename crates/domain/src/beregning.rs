@@ -1,0 +1,603 @@
+//! The national computation for one styringsår (domain.md §5–6): every key figure of every
+//! organisation and afdeling, the benchmarks and critical marks, and the efficiency figures
+//! with their comparison groups. Pure: the inputs are loaded and the results stored by `app`.
+
+use crate::effektivitet::{self, Enhed, Farve};
+use crate::ids::{Regionskode, Styringsaar};
+use crate::master::{AfdelingData, AfdelingId, Boligtype, LejemaalsenhedRegel, OrganisationId};
+use crate::noegletal::{OrganisationPost, OrganisationRegnskab};
+use crate::reference::EffektivitetRegler;
+use crate::registre::AfdelingKontoRaekke;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+const KATALOG: &str = include_str!("../../../data/regler/noegletal.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Niveau {
+    Organisation,
+    Afdeling,
+}
+
+impl Niveau {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Niveau::Organisation => "organisation",
+            Niveau::Afdeling => "afdeling",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Niveau::Organisation, Niveau::Afdeling].into_iter().find(|n| n.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retning {
+    /// High values are unfavourable (costs, vacancy, move-outs).
+    HoejErKritisk,
+    /// Low values are unfavourable (savings, buffers).
+    LavErKritisk,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Maaleenhed {
+    KrPrLejemaalsenhed,
+    KrPrLejemaal,
+    KrPrM2,
+    Procent,
+}
+
+impl Maaleenhed {
+    pub fn label(self) -> &'static str {
+        match self {
+            Maaleenhed::KrPrLejemaalsenhed => "kr. pr. lejemålsenhed",
+            Maaleenhed::KrPrLejemaal => "kr. pr. lejemål",
+            Maaleenhed::KrPrM2 => "kr. pr. m²",
+            Maaleenhed::Procent => "%",
+        }
+    }
+}
+
+/// A key figure's definition, from data/regler/noegletal.toml.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Definition {
+    pub id: String,
+    pub navn: String,
+    pub niveau: Niveau,
+    pub enhed: Maaleenhed,
+    pub retning: Retning,
+    #[serde(default)]
+    pub pr_boligtype: bool,
+    pub gul_fraktil: f64,
+    pub roed_fraktil: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Saet {
+    pub fra_styringsaar: i32,
+    pub noegletal: Vec<Definition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Katalog {
+    pub saet: Vec<Saet>,
+}
+
+/// The ids that have a formula in this module.
+const FORMLER: [&str; 13] = [
+    "administrationsbidrag",
+    "byggesagshonorar_nybyggeri",
+    "byggesagshonorar_renovering",
+    "dispositionsfond",
+    "arbejdskapital",
+    "henlaeggelser_pr_lejemaal",
+    "henlaeggelser_pr_m2",
+    "opsparede_henlaeggelser_pr_lejemaal",
+    "opsparede_henlaeggelser_pr_m2",
+    "fraflytningsprocent",
+    "ledighedsprocent",
+    "leje_pr_m2",
+    "uden_for_arbejdsmarkedet",
+];
+
+impl Katalog {
+    pub fn shipped() -> Katalog {
+        Katalog::parse(KATALOG).expect("data/regler/noegletal.toml is valid")
+    }
+
+    pub fn parse(text: &str) -> Result<Katalog, String> {
+        let katalog: Katalog = toml::from_str(text).map_err(|e| e.to_string())?;
+        for saet in &katalog.saet {
+            for d in &saet.noegletal {
+                if !FORMLER.contains(&d.id.as_str()) {
+                    return Err(format!("nøgletallet «{}» har ingen formel", d.id));
+                }
+                let ordered = match d.retning {
+                    Retning::HoejErKritisk => 0.5 <= d.gul_fraktil && d.gul_fraktil <= d.roed_fraktil && d.roed_fraktil < 1.0,
+                    Retning::LavErKritisk => 0.0 < d.roed_fraktil && d.roed_fraktil <= d.gul_fraktil && d.gul_fraktil <= 0.5,
+                };
+                if !ordered {
+                    return Err(format!("nøgletallet «{}»: fraktilerne passer ikke til retningen", d.id));
+                }
+            }
+        }
+        Ok(katalog)
+    }
+
+    /// The set in force for a styringsår: the newest not later than it.
+    pub fn for_aar(&self, aar: Styringsaar) -> Option<&Saet> {
+        self.saet.iter().filter(|s| s.fra_styringsaar <= aar.get()).max_by_key(|s| s.fra_styringsaar)
+    }
+}
+
+/// One organisation's inputs.
+#[derive(Debug, Clone)]
+pub struct OrganisationInput {
+    pub id: OrganisationId,
+    pub regnskab: OrganisationRegnskab,
+    pub lejemaalsenheder: f64,
+}
+
+/// One afdeling's inputs for the year.
+#[derive(Debug, Clone)]
+pub struct AfdelingInput {
+    pub id: AfdelingId,
+    pub organisation: OrganisationId,
+    pub region: Regionskode,
+    pub data: AfdelingData,
+    /// Account → amount in øre (the balance of saved maintenance included).
+    pub konti: BTreeMap<String, i64>,
+    /// Only twelve-month accounts enter the efficiency model.
+    pub tolv_maaneder: bool,
+    /// Per housing type: (move-outs, empty homes, yearly rent in øre per m²).
+    pub boligtal: BTreeMap<Boligtype, (u32, u32, i64)>,
+    pub uden_for_promille: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Markering {
+    Gul,
+    Roed,
+}
+
+impl Markering {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Markering::Gul => "gul",
+            Markering::Roed => "roed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Markering::Gul, Markering::Roed].into_iter().find(|m| m.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Markering::Gul => "Gul",
+            Markering::Roed => "Rød",
+        }
+    }
+}
+
+/// A figure's benchmark for a year (and housing type where the figure has one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Benchmark {
+    pub noegletal: String,
+    pub boligtype: Option<Boligtype>,
+    /// The year whose values the benchmark was made from (earlier when this year has none).
+    pub fra_aar: i32,
+    pub median: f64,
+    pub gul: f64,
+    pub roed: f64,
+    pub antal: usize,
+}
+
+/// One computed key figure of one organisation or afdeling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vaerdi {
+    pub noegletal: String,
+    pub niveau: Niveau,
+    /// The organisation's or afdeling's database id.
+    pub enhed_id: i64,
+    pub boligtype: Option<Boligtype>,
+    pub vaerdi: f64,
+    pub markering: Option<Markering>,
+}
+
+/// One afdeling's efficiency figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Effektivitet {
+    pub afdeling: AfdelingId,
+    pub gruppe: String,
+    pub peers: usize,
+    pub effektivitetstal: f64,
+    pub bedste_praksis: AfdelingId,
+    /// Potential in kr. for the whole afdeling (per home × homes).
+    pub potentiale_kr: f64,
+    pub farve: Farve,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resultat {
+    pub vaerdier: Vec<Vaerdi>,
+    pub benchmarks: Vec<Benchmark>,
+    pub effektivitet: Vec<Effektivitet>,
+}
+
+/// Fewer values than this make no benchmark; last year's is used instead.
+const MIN_BENCHMARK_VALUES: usize = 10;
+
+fn kr(oere: i64) -> f64 {
+    oere as f64 / 100.0
+}
+
+fn organisation_value(id: &str, o: &OrganisationInput) -> Option<f64> {
+    let get = |p: OrganisationPost| o.regnskab.get(&p).map(|v| kr(*v));
+    let per_enhed = |p| get(p).filter(|_| o.lejemaalsenheder > 0.0).map(|v| v / o.lejemaalsenheder);
+    let andel = |h, s| match (get(h), get(s)) {
+        (Some(h), Some(s)) if s > 0.0 => Some(h / s * 100.0),
+        _ => None,
+    };
+    use OrganisationPost as P;
+    match id {
+        "administrationsbidrag" => per_enhed(P::Administrationsbidrag),
+        "byggesagshonorar_nybyggeri" => andel(P::ByggesagshonorarNybyggeri, P::AnskaffelsessumNybyggeri),
+        "byggesagshonorar_renovering" => andel(P::ByggesagshonorarRenovering, P::AnskaffelsessumRenovering),
+        "dispositionsfond" => per_enhed(P::DispositionsfondDisponibel),
+        "arbejdskapital" => per_enhed(P::Arbejdskapital),
+        _ => None,
+    }
+}
+
+fn afdeling_value(id: &str, a: &AfdelingInput, t: Option<Boligtype>, regel: &LejemaalsenhedRegel) -> Option<f64> {
+    let enheder = a.data.lejemaalsenheder(regel);
+    let m2 = f64::from(a.data.bolig_m2_i_alt() + a.data.erhverv_m2 + a.data.institution_m2);
+    let konto = |k: &str| a.konti.get(k).map(|v| kr(*v));
+    let pr = |v: Option<f64>, d: f64| v.filter(|_| d > 0.0).map(|v| v / d);
+    let boliger = |t: Boligtype| f64::from(a.data.boliger(t).antal);
+    match (id, t) {
+        ("henlaeggelser_pr_lejemaal", None) => pr(konto("120"), enheder),
+        ("henlaeggelser_pr_m2", None) => pr(konto("120"), m2),
+        ("opsparede_henlaeggelser_pr_lejemaal", None) => pr(konto(AfdelingKontoRaekke::OPSPAREDE_HENLAEGGELSER), enheder),
+        ("opsparede_henlaeggelser_pr_m2", None) => pr(konto(AfdelingKontoRaekke::OPSPAREDE_HENLAEGGELSER), m2),
+        ("fraflytningsprocent", Some(t)) => a.boligtal.get(&t).and_then(|b| pr(Some(f64::from(b.0) * 100.0), boliger(t))),
+        ("ledighedsprocent", Some(t)) => a.boligtal.get(&t).and_then(|b| pr(Some(f64::from(b.1) * 100.0), boliger(t))),
+        ("leje_pr_m2", Some(t)) => a.boligtal.get(&t).filter(|_| boliger(t) > 0.0).map(|b| kr(b.2)),
+        ("uden_for_arbejdsmarkedet", None) => a.uden_for_promille.map(|p| f64::from(p) / 10.0),
+        _ => None,
+    }
+}
+
+/// The value at fractile `q` (0–1) of sorted values, interpolating linearly.
+fn fractile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+fn mark(d: &Definition, b: &Benchmark, v: f64) -> Option<Markering> {
+    match d.retning {
+        Retning::HoejErKritisk if v > b.roed => Some(Markering::Roed),
+        Retning::HoejErKritisk if v > b.gul => Some(Markering::Gul),
+        Retning::LavErKritisk if v < b.roed => Some(Markering::Roed),
+        Retning::LavErKritisk if v < b.gul => Some(Markering::Gul),
+        _ => None,
+    }
+}
+
+/// Everything for one styringsår. `sidste_aars_benchmarks` are used, and labelled with their
+/// year, for figures with too few values this year.
+pub fn beregn(
+    aar: Styringsaar,
+    saet: &Saet,
+    organisationer: &[OrganisationInput],
+    afdelinger: &[AfdelingInput],
+    sidste_aars_benchmarks: &[Benchmark],
+    lejemaal: &LejemaalsenhedRegel,
+    eff: &EffektivitetRegler,
+) -> Result<Resultat, effektivitet::EffektivitetError> {
+    let mut vaerdier = Vec::new();
+    for d in &saet.noegletal {
+        let types: Vec<Option<Boligtype>> =
+            if d.pr_boligtype { Boligtype::ALL.into_iter().map(Some).collect() } else { vec![None] };
+        for t in types {
+            match d.niveau {
+                Niveau::Organisation => vaerdier.extend(organisationer.iter().filter_map(|o| {
+                    organisation_value(&d.id, o).map(|v| Vaerdi {
+                        noegletal: d.id.clone(),
+                        niveau: d.niveau,
+                        enhed_id: o.id.0,
+                        boligtype: t,
+                        vaerdi: v,
+                        markering: None,
+                    })
+                })),
+                Niveau::Afdeling => vaerdier.extend(afdelinger.iter().filter(|a| !a.data.under_opfoerelse).filter_map(|a| {
+                    afdeling_value(&d.id, a, t, lejemaal).map(|v| Vaerdi {
+                        noegletal: d.id.clone(),
+                        niveau: d.niveau,
+                        enhed_id: a.id.0,
+                        boligtype: t,
+                        vaerdi: v,
+                        markering: None,
+                    })
+                })),
+            }
+        }
+    }
+
+    // Benchmarks per figure and housing type; marks against them.
+    let mut groups: BTreeMap<(String, Option<Boligtype>), Vec<f64>> = BTreeMap::new();
+    for v in &vaerdier {
+        groups.entry((v.noegletal.clone(), v.boligtype)).or_default().push(v.vaerdi);
+    }
+    let mut benchmarks = Vec::new();
+    for d in &saet.noegletal {
+        let types: Vec<Option<Boligtype>> =
+            if d.pr_boligtype { Boligtype::ALL.into_iter().map(Some).collect() } else { vec![None] };
+        for t in types {
+            let mut values = groups.get(&(d.id.clone(), t)).cloned().unwrap_or_default();
+            if values.len() >= MIN_BENCHMARK_VALUES {
+                values.sort_by(f64::total_cmp);
+                benchmarks.push(Benchmark {
+                    noegletal: d.id.clone(),
+                    boligtype: t,
+                    fra_aar: aar.get(),
+                    median: fractile(&values, 0.5),
+                    gul: fractile(&values, d.gul_fraktil),
+                    roed: fractile(&values, d.roed_fraktil),
+                    antal: values.len(),
+                });
+            } else if let Some(old) = sidste_aars_benchmarks.iter().find(|b| b.noegletal == d.id && b.boligtype == t) {
+                benchmarks.push(old.clone());
+            }
+        }
+    }
+    for v in &mut vaerdier {
+        let d = saet.noegletal.iter().find(|d| d.id == v.noegletal).expect("defined above");
+        if let Some(b) = benchmarks.iter().find(|b| b.noegletal == v.noegletal && b.boligtype == v.boligtype) {
+            v.markering = mark(d, b, v.vaerdi);
+        }
+    }
+
+    let effektivitet = efficiency(afdelinger, eff)?;
+    Ok(Resultat { vaerdier, benchmarks, effektivitet })
+}
+
+/// Size band index of an afdeling with `homes` homes.
+fn band(homes: u32, bounds: &[u32]) -> usize {
+    bounds.iter().take_while(|b| homes >= **b).count()
+}
+
+/// A comparison group at one widening step: the key, and whether an afdeling belongs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct GroupKey {
+    boligtype: Boligtype,
+    /// Inclusive range of size bands.
+    bands: (usize, usize),
+    region: Option<Regionskode>,
+}
+
+impl GroupKey {
+    fn label(&self, bounds: &[u32]) -> String {
+        let edge = |i: usize| if i == 0 { 0 } else { bounds[i - 1] };
+        let size = match (self.bands.0, self.bands.1) {
+            (lo, hi) if hi >= bounds.len() && lo == 0 => "alle størrelser".to_string(),
+            (lo, hi) if hi >= bounds.len() => format!("{} boliger og derover", edge(lo)),
+            (lo, hi) => format!("{}–{} boliger", edge(lo), bounds[hi] - 1),
+        };
+        let where_ = match self.region {
+            Some(r) => format!("region {r}"),
+            None => "hele landet".into(),
+        };
+        format!("{}, {size}, {where_}", self.boligtype.label())
+    }
+
+    fn contains(&self, t: Boligtype, b: usize, r: Regionskode) -> bool {
+        self.boligtype == t && self.bands.0 <= b && b <= self.bands.1 && self.region.is_none_or(|x| x == r)
+    }
+}
+
+fn efficiency(afdelinger: &[AfdelingInput], regler: &EffektivitetRegler) -> Result<Vec<Effektivitet>, effektivitet::EffektivitetError> {
+    let bounds = &regler.stoerrelsesgraenser;
+    let last_band = bounds.len();
+    // Candidates: in operation, twelve-month accounts, homes, and some benchmarked cost.
+    let members: Vec<(&AfdelingInput, Boligtype, usize, Vec<f64>)> = afdelinger
+        .iter()
+        .filter(|a| a.tolv_maaneder && !a.data.under_opfoerelse && a.data.boliger_i_alt() > 0)
+        .filter_map(|a| {
+            let homes = f64::from(a.data.boliger_i_alt());
+            let costs: Vec<f64> = regler.konti.iter().map(|k| a.konti.get(k).map(|v| kr(*v)).unwrap_or(0.0) / homes).collect();
+            costs.iter().any(|c| *c > 0.0).then(|| (a, a.data.hovedboligtype(), band(a.data.boliger_i_alt(), bounds), costs))
+        })
+        .collect();
+    let min = regler.min_sammenligningsgruppe as usize;
+    let count = |key: &GroupKey| members.iter().filter(|(a, t, b, _)| key.contains(*t, *b, a.region)).count();
+    let mut cache: HashMap<GroupKey, usize> = HashMap::new();
+    let mut size = |key: &GroupKey| *cache.entry(key.clone()).or_insert_with(|| count(key));
+
+    // The widening steps (documented in data/regler/standard.toml).
+    let mut assigned: BTreeMap<GroupKey, Vec<usize>> = BTreeMap::new();
+    for (i, (a, t, b, _)) in members.iter().enumerate() {
+        let regional = *t == Boligtype::Familie;
+        let mut steps = Vec::new();
+        if regional {
+            steps.push(GroupKey { boligtype: *t, bands: (*b, *b), region: Some(a.region) });
+            steps.push(GroupKey { boligtype: *t, bands: (b.saturating_sub(1), (*b + 1).min(last_band)), region: Some(a.region) });
+            steps.push(GroupKey { boligtype: *t, bands: (0, last_band), region: Some(a.region) });
+        }
+        steps.push(GroupKey { boligtype: *t, bands: (*b, *b), region: None });
+        steps.push(GroupKey { boligtype: *t, bands: (0, last_band), region: None });
+        let chosen = steps.iter().find(|k| size(k) >= min).cloned().unwrap_or_else(|| steps.last().cloned().expect("steps"));
+        assigned.entry(chosen).or_default().push(i);
+    }
+
+    let mut results = Vec::with_capacity(members.len());
+    for (key, own) in assigned {
+        let label = key.label(bounds);
+        // Everyone in the group's definition is a peer; only the assigned get a result here.
+        let in_group: Vec<usize> =
+            members.iter().enumerate().filter(|(_, (a, t, b, _))| key.contains(*t, *b, a.region)).map(|(i, _)| i).collect();
+        let enheder: Vec<Enhed> = in_group
+            .iter()
+            .map(|i| Enhed { id: members[*i].0.id.0.to_string(), gruppe: label.clone(), omkostninger: members[*i].3.clone() })
+            .collect();
+        let scored = effektivitet::beregn(&enheder, regler)?;
+        for (pos, r) in in_group.iter().zip(scored) {
+            if !own.contains(pos) {
+                continue;
+            }
+            let a = members[*pos].0;
+            let total: f64 = members[*pos].3.iter().sum();
+            results.push(Effektivitet {
+                afdeling: a.id,
+                gruppe: label.clone(),
+                peers: r.peers,
+                effektivitetstal: r.effektivitetstal,
+                bedste_praksis: AfdelingId(r.bedste_praksis.parse().unwrap_or(a.id.0)),
+                potentiale_kr: (1.0 - r.effektivitet) * total * f64::from(a.data.boliger_i_alt()),
+                farve: r.farve,
+            });
+        }
+    }
+    results.sort_by_key(|e| e.afdeling);
+    Ok(results)
+}
+
+/// Averages of efficiency figures weighted by homes [default], over any set of afdelinger.
+pub fn vaegtet_gennemsnit<'a>(items: impl IntoIterator<Item = (&'a Effektivitet, u32)>) -> Option<f64> {
+    let (sum, weight) = items
+        .into_iter()
+        .fold((0.0, 0.0), |(s, w), (e, homes)| (s + e.effektivitetstal * f64::from(homes), w + f64::from(homes)));
+    (weight > 0.0).then(|| sum / weight)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{AfdelingNummer, Kommunekode};
+    use crate::master::Boliger;
+    use crate::reference::Regler;
+
+    fn afdeling(id: i64, homes: u32, region: i64, cost: f64, vacant: u32) -> AfdelingInput {
+        let regler = Regler::standard();
+        let mut konti = BTreeMap::new();
+        for (i, k) in regler.effektivitet.konti.iter().enumerate() {
+            konti.insert(k.clone(), ((cost + i as f64 * 10.0) * f64::from(homes) * 100.0) as i64);
+        }
+        konti.insert("120".into(), i64::from(homes) * 300_000);
+        AfdelingInput {
+            id: AfdelingId(id),
+            organisation: OrganisationId(1),
+            region: Regionskode::new(region).unwrap(),
+            data: AfdelingData {
+                nummer: AfdelingNummer::new(id).unwrap(),
+                navn: format!("A{id}"),
+                adresse: String::new(),
+                kommune: Kommunekode::new(101).unwrap(),
+                familie: Boliger { antal: homes, m2: homes * 80 },
+                aeldre: Boliger::default(),
+                ungdom: Boliger::default(),
+                erhverv_m2: 0,
+                institution_m2: 0,
+                garager: 0,
+                ibrugtagningsaar: 1970,
+                under_opfoerelse: false,
+                afdelingsbestyrelse: true,
+            },
+            konti,
+            tolv_maaneder: true,
+            boligtal: BTreeMap::from([(Boligtype::Familie, (homes / 10, vacant, 90_000))]),
+            uden_for_promille: Some(250),
+        }
+    }
+
+    fn run(afdelinger: &[AfdelingInput], last: &[Benchmark]) -> Resultat {
+        let regler = Regler::standard();
+        let katalog = Katalog::shipped();
+        let aar = Styringsaar::new(2026).unwrap();
+        beregn(aar, katalog.for_aar(aar).unwrap(), &[], afdelinger, last, &regler.lejemaalsenhed, &regler.effektivitet).unwrap()
+    }
+
+    #[test]
+    fn the_shipped_catalogue_has_a_formula_for_every_figure() {
+        let k = Katalog::shipped();
+        let saet = k.for_aar(Styringsaar::new(2026).unwrap()).unwrap();
+        assert_eq!(saet.noegletal.len(), FORMLER.len());
+        assert!(Katalog::parse("[[saet]]\nfra_styringsaar = 2020\n[[saet.noegletal]]\nid = \"x\"\nnavn = \"x\"\nniveau = \"afdeling\"\nenhed = \"procent\"\nretning = \"hoej_er_kritisk\"\ngul_fraktil = 0.75\nroed_fraktil = 0.9\n").is_err());
+    }
+
+    #[test]
+    fn fractiles_benchmarks_and_marks() {
+        // 20 afdelinger; vacancy 0..19 homes of 100: median 9.5 %, red beyond the 90th fractile.
+        let afdelinger: Vec<_> = (1..=20).map(|i| afdeling(i, 100, 1084, 1000.0, (i - 1) as u32)).collect();
+        let r = run(&afdelinger, &[]);
+        let b = r.benchmarks.iter().find(|b| b.noegletal == "ledighedsprocent" && b.boligtype == Some(Boligtype::Familie)).unwrap();
+        assert_eq!((b.median, b.antal, b.fra_aar), (9.5, 20, 2026));
+        assert!((b.roed - 17.1).abs() < 1e-9 && (b.gul - 14.25).abs() < 1e-9, "{b:?}");
+        let mark_of = |id: i64| {
+            r.vaerdier.iter().find(|v| v.noegletal == "ledighedsprocent" && v.enhed_id == id).unwrap().markering
+        };
+        assert_eq!(mark_of(20), Some(Markering::Roed));
+        assert_eq!(mark_of(16), Some(Markering::Gul));
+        assert_eq!(mark_of(10), None);
+        // No aeldre homes: no benchmark and no values for that type.
+        assert!(!r.benchmarks.iter().any(|b| b.boligtype == Some(Boligtype::Aeldre)));
+    }
+
+    #[test]
+    fn too_few_values_use_last_years_benchmark_labelled_with_its_year() {
+        let afdelinger: Vec<_> = (1..=3).map(|i| afdeling(i, 100, 1084, 1000.0, 1)).collect();
+        let last = Benchmark {
+            noegletal: "ledighedsprocent".into(),
+            boligtype: Some(Boligtype::Familie),
+            fra_aar: 2025,
+            median: 0.5,
+            gul: 0.8,
+            roed: 1.5,
+            antal: 7000,
+        };
+        let r = run(&afdelinger, std::slice::from_ref(&last));
+        let b = r.benchmarks.iter().find(|b| b.noegletal == "ledighedsprocent").unwrap();
+        assert_eq!(b, &last);
+        // 1 % vacancy is beyond last year's yellow fractile (0.8 %), not its red (1.5 %).
+        assert!(r.vaerdier.iter().filter(|v| v.noegletal == "ledighedsprocent").all(|v| v.markering == Some(Markering::Gul)));
+    }
+
+    #[test]
+    fn small_groups_are_widened_until_they_have_enough_peers() {
+        // 40 large afdelinger in Hovedstaden and 5 small ones in Nordjylland: the small ones
+        // have too few peers in their band and region and are widened.
+        let mut afdelinger: Vec<_> = (1..=40).map(|i| afdeling(i, 300, 1084, 900.0 + i as f64 * 10.0, 0)).collect();
+        afdelinger.extend((41..=45).map(|i| afdeling(i, 20, 1081, 1500.0, 0)));
+        let r = run(&afdelinger, &[]);
+        assert_eq!(r.effektivitet.len(), 45);
+        let big = r.effektivitet.iter().find(|e| e.afdeling == AfdelingId(10)).unwrap();
+        assert_eq!(big.gruppe, "Familieboliger, 200–499 boliger, region 1084");
+        let small = r.effektivitet.iter().find(|e| e.afdeling == AfdelingId(41)).unwrap();
+        assert_eq!(small.gruppe, "Familieboliger, alle størrelser, hele landet");
+        assert!(small.peers >= 30);
+        // The cheapest large afdeling is best practice for the expensive small one.
+        assert!(small.effektivitetstal < 100.0);
+        assert!(small.potentiale_kr > 0.0);
+    }
+
+    #[test]
+    fn weighted_average_weighs_by_homes() {
+        let e = |t: f64| Effektivitet {
+            afdeling: AfdelingId(1),
+            gruppe: String::new(),
+            peers: 1,
+            effektivitetstal: t,
+            bedste_praksis: AfdelingId(1),
+            potentiale_kr: 0.0,
+            farve: Farve::Groen,
+        };
+        let (a, b) = (e(100.0), e(50.0));
+        assert_eq!(vaegtet_gennemsnit([(&a, 300), (&b, 100)]), Some(87.5));
+        assert_eq!(vaegtet_gennemsnit(std::iter::empty()), None);
+    }
+}
