@@ -4,6 +4,7 @@
 //! is written together with its audit event.
 
 mod auth;
+mod beregning;
 mod demo_history;
 mod error;
 mod packages;
@@ -12,9 +13,10 @@ mod seed;
 mod users;
 
 pub use auth::{LoginOutcome, SessionUser};
+pub use beregning::{BeregningSummary, NoegletalLinje};
 pub use error::{AppError, FieldError};
 pub use packages::{PakkeView, SvarInput};
-pub use public::{DataSheet, NoegletalVisning, Public};
+pub use public::{DataSheet, Public};
 pub use seed::{DEMO_PASSWORD, DemoLogin};
 pub use users::NewUserInput;
 
@@ -73,7 +75,7 @@ impl App {
 
     /// The read-only capabilities of the public part: nothing here can reach a draft.
     pub fn public(&self) -> Public {
-        Public::new(self.store.clone(), self.settings.clone())
+        Public::new(self.store.clone())
     }
 
     /// Direct store access for operator commands (stats, migrations); never used by handlers.

@@ -5,7 +5,6 @@ use crate::{App, AppError, FieldError, SessionUser};
 use chrono::{Months, NaiveDate};
 use domain::access::{PakkeScope, PakkeTilladelse, Principal, Tilladelse};
 use domain::master::{Organisation, OrganisationId};
-use domain::noegletal::{Noegletal, organisation_noegletal};
 use domain::package::{PakkeHaendelse, PakkeStatus};
 use domain::period::Regnskabsperiode;
 use domain::redegoerelse::AFSNIT;
@@ -40,8 +39,8 @@ pub struct PakkeView {
     pub redegoerelser: Vec<RedegoerelseRecord>,
     pub may_edit: bool,
     pub may_behandl: bool,
-    pub noegletal: Vec<Noegletal>,
-    pub noegletal_sidste_aar: Vec<Noegletal>,
+    /// The organisation's key figures for the year, with benchmark and last year's value.
+    pub noegletal: Vec<crate::NoegletalLinje>,
 }
 
 impl PakkeView {
@@ -232,8 +231,13 @@ impl App {
         let organisation = self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound)?;
         let skabelon = Skabelon::shipped(pakke.rapporttype, pakke.styringsaar.get())
             .ok_or_else(|| AppError::Internal(format!("ingen skabelon for {}", pakke.styringsaar)))?;
-        let noegletal = self.organisation_figures(pakke.organisation, pakke.styringsaar).await?;
-        let noegletal_sidste_aar = self.organisation_figures(pakke.organisation, pakke.styringsaar.previous()).await?;
+        let noegletal = crate::beregning::noegletal_linjer(
+            self.store.as_ref(),
+            domain::beregning::Niveau::Organisation,
+            pakke.organisation.0,
+            pakke.styringsaar,
+        )
+        .await?;
         // The redegørelse draft is the kommune's until it is sent for comments.
         let redegoerelser = if p.may_pakke(PakkeTilladelse::Behandl, &scope)
             || matches!(pakke.status, PakkeStatus::RedegoerelseIHoering | PakkeStatus::RedegoerelseOffentliggjort)
@@ -257,19 +261,7 @@ impl App {
             versions,
             redegoerelser,
             noegletal,
-            noegletal_sidste_aar,
         })
-    }
-
-    pub(crate) async fn organisation_figures(
-        &self,
-        org: OrganisationId,
-        aar: Styringsaar,
-    ) -> Result<Vec<Noegletal>, AppError> {
-        let regnskab = self.store.organisation_regnskab(org, aar).await?;
-        let regel = &self.settings.regler.lejemaalsenhed;
-        let enheder: f64 = self.store.afdelinger(org).await?.iter().map(|a| a.data.lejemaalsenheder(regel)).sum();
-        Ok(organisation_noegletal(&regnskab, enheder))
     }
 
     /// Saves the answers of one section. Drafts may be incomplete; only known questions are accepted.

@@ -1,9 +1,8 @@
 //! The public part's capabilities. `Public` reads only what domain.md §9 makes public: master
 //! data, key figures of packages whose meeting is held, and published redegørelser.
 
-use crate::{AppError, AppSettings};
+use crate::AppError;
 use domain::master::{Afdeling, Boligtype, Organisation};
-use domain::noegletal::{Noegletal, organisation_noegletal};
 use domain::{OrganisationNummer, Styringsaar};
 use std::sync::Arc;
 use store::{PublishedRedegoerelse, Store};
@@ -14,22 +13,15 @@ const SEARCH_LIMIT: usize = 100;
 #[derive(Clone)]
 pub struct Public {
     store: Arc<dyn Store>,
-    settings: Arc<AppSettings>,
-}
-
-/// A key figure as the public sees it: the value, or `None` shown as "i/t".
-#[derive(Debug, Clone)]
-pub struct NoegletalVisning {
-    pub figur: Noegletal,
-    pub offentlig: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct AarsNoegletal {
     pub styringsaar: Styringsaar,
-    /// False until the meeting for that year's package is marked held.
+    /// False until the meeting for that year's package is marked held; until then
+    /// `noegletal` holds the catalogue's names only, so nothing ungated can reach a page.
     pub offentlig: bool,
-    pub noegletal: Vec<Noegletal>,
+    pub noegletal: Vec<crate::NoegletalLinje>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,8 +36,8 @@ pub struct DataSheet {
 }
 
 impl Public {
-    pub(crate) fn new(store: Arc<dyn Store>, settings: Arc<AppSettings>) -> Self {
-        Self { store, settings }
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
     }
 
     /// Organisations whose name contains the query (any case, æ/ø/å included) or whose
@@ -82,19 +74,22 @@ impl Public {
             Some(id) => self.store.organisation(id).await?,
             None => None,
         };
-        let regel = &self.settings.regler.lejemaalsenhed;
-        let enheder: f64 = afdelinger.iter().map(|a| a.data.lejemaalsenheder(regel)).sum();
         let pakker = self.store.pakker_for_organisationer(&[organisation.id]).await?;
         let mut aar = Vec::new();
         for periode in self.store.regnskabsperioder(organisation.id).await?.iter().rev() {
             let offentlig =
                 pakker.iter().any(|p| p.styringsaar == periode.styringsaar && p.status.key_figures_public());
-            // Ungated figures are never computed for the public, so they cannot leak.
+            // Ungated figures are never read for the public, so they cannot leak.
             let noegletal = if offentlig {
-                let regnskab = self.store.organisation_regnskab(organisation.id, periode.styringsaar).await?;
-                organisation_noegletal(&regnskab, enheder)
+                crate::beregning::noegletal_linjer(
+                    self.store.as_ref(),
+                    domain::beregning::Niveau::Organisation,
+                    organisation.id.0,
+                    periode.styringsaar,
+                )
+                .await?
             } else {
-                organisation_noegletal(&Default::default(), 0.0)
+                crate::beregning::tomme_linjer(domain::beregning::Niveau::Organisation, periode.styringsaar)
             };
             aar.push(AarsNoegletal { styringsaar: periode.styringsaar, offentlig, noegletal });
         }

@@ -54,6 +54,9 @@ impl App {
         }
         self.load_reference().await?;
         self.store.load_bulk(data, progress).await?;
+        // Last year first, so this year can fall back on its benchmarks.
+        self.compute(None, styringsaar.previous()).await?;
+        self.compute(None, styringsaar).await?;
         let (logins, keep_open) = self.create_demo_users().await?;
         self.create_packages(None, styringsaar.previous()).await?;
         self.create_packages(None, styringsaar).await?;

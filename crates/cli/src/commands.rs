@@ -44,6 +44,13 @@ enum Command {
     Demo(DemoArgs),
     /// Print counts of the stored data as one JSON object.
     Stats,
+    /// Compute every key figure, benchmark, critical mark and efficiency figure of a
+    /// styringsår for the whole country (replaces that year's computed figures).
+    Compute {
+        /// The styringsår, e.g. 2026.
+        #[arg(long)]
+        year: i64,
+    },
     /// Manage local user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -165,6 +172,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats => {
             let stats = app.store().stats().await?;
             println!("{}", serde_json::to_string(&stats)?);
+        }
+        Command::Compute { year } => {
+            let aar = Styringsaar::new(year)?;
+            let spinner = ProgressBar::new_spinner();
+            spinner.set_message(format!("Beregner nøgletal og effektivitetstal for styringsår {aar} …"));
+            spinner.enable_steady_tick(Duration::from_millis(100));
+            let s = app.compute(None, aar).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            spinner.finish_and_clear();
+            eprintln!(
+                "Styringsår {aar}: {} nøgletal, {} benchmarks, {} effektivitetstal (indlæsning {} ms, beregning {} ms, lagring {} ms).",
+                s.noegletal, s.benchmarks, s.effektivitetstal, s.load_ms, s.compute_ms, s.store_ms
+            );
         }
         Command::Demo(args) => {
             seed_demo(&app, &config, args.force, args.seed, args.skala).await?;

@@ -116,8 +116,12 @@ impl Katalog {
                     return Err(format!("nøgletallet «{}» har ingen formel", d.id));
                 }
                 let ordered = match d.retning {
-                    Retning::HoejErKritisk => 0.5 <= d.gul_fraktil && d.gul_fraktil <= d.roed_fraktil && d.roed_fraktil < 1.0,
-                    Retning::LavErKritisk => 0.0 < d.roed_fraktil && d.roed_fraktil <= d.gul_fraktil && d.gul_fraktil <= 0.5,
+                    Retning::HoejErKritisk => {
+                        0.5 <= d.gul_fraktil && d.gul_fraktil <= d.roed_fraktil && d.roed_fraktil < 1.0
+                    }
+                    Retning::LavErKritisk => {
+                        0.0 < d.roed_fraktil && d.roed_fraktil <= d.gul_fraktil && d.gul_fraktil <= 0.5
+                    }
                 };
                 if !ordered {
                     return Err(format!("nøgletallet «{}»: fraktilerne passer ikke til retningen", d.id));
@@ -261,9 +265,13 @@ fn afdeling_value(id: &str, a: &AfdelingInput, t: Option<Boligtype>, regel: &Lej
     match (id, t) {
         ("henlaeggelser_pr_lejemaal", None) => pr(konto("120"), enheder),
         ("henlaeggelser_pr_m2", None) => pr(konto("120"), m2),
-        ("opsparede_henlaeggelser_pr_lejemaal", None) => pr(konto(AfdelingKontoRaekke::OPSPAREDE_HENLAEGGELSER), enheder),
+        ("opsparede_henlaeggelser_pr_lejemaal", None) => {
+            pr(konto(AfdelingKontoRaekke::OPSPAREDE_HENLAEGGELSER), enheder)
+        }
         ("opsparede_henlaeggelser_pr_m2", None) => pr(konto(AfdelingKontoRaekke::OPSPAREDE_HENLAEGGELSER), m2),
-        ("fraflytningsprocent", Some(t)) => a.boligtal.get(&t).and_then(|b| pr(Some(f64::from(b.0) * 100.0), boliger(t))),
+        ("fraflytningsprocent", Some(t)) => {
+            a.boligtal.get(&t).and_then(|b| pr(Some(f64::from(b.0) * 100.0), boliger(t)))
+        }
         ("ledighedsprocent", Some(t)) => a.boligtal.get(&t).and_then(|b| pr(Some(f64::from(b.1) * 100.0), boliger(t))),
         ("leje_pr_m2", Some(t)) => a.boligtal.get(&t).filter(|_| boliger(t) > 0.0).map(|b| kr(b.2)),
         ("uden_for_arbejdsmarkedet", None) => a.uden_for_promille.map(|p| f64::from(p) / 10.0),
@@ -315,16 +323,18 @@ pub fn beregn(
                         markering: None,
                     })
                 })),
-                Niveau::Afdeling => vaerdier.extend(afdelinger.iter().filter(|a| !a.data.under_opfoerelse).filter_map(|a| {
-                    afdeling_value(&d.id, a, t, lejemaal).map(|v| Vaerdi {
-                        noegletal: d.id.clone(),
-                        niveau: d.niveau,
-                        enhed_id: a.id.0,
-                        boligtype: t,
-                        vaerdi: v,
-                        markering: None,
-                    })
-                })),
+                Niveau::Afdeling => {
+                    vaerdier.extend(afdelinger.iter().filter(|a| !a.data.under_opfoerelse).filter_map(|a| {
+                        afdeling_value(&d.id, a, t, lejemaal).map(|v| Vaerdi {
+                            noegletal: d.id.clone(),
+                            niveau: d.niveau,
+                            enhed_id: a.id.0,
+                            boligtype: t,
+                            vaerdi: v,
+                            markering: None,
+                        })
+                    }))
+                }
             }
         }
     }
@@ -390,7 +400,7 @@ impl GroupKey {
             (lo, hi) => format!("{}–{} boliger", edge(lo), bounds[hi] - 1),
         };
         let where_ = match self.region {
-            Some(r) => format!("region {r}"),
+            Some(r) => crate::reference::region_navn(r).map(str::to_string).unwrap_or_else(|| format!("region {r}")),
             None => "hele landet".into(),
         };
         format!("{}, {size}, {where_}", self.boligtype.label())
@@ -401,7 +411,10 @@ impl GroupKey {
     }
 }
 
-fn efficiency(afdelinger: &[AfdelingInput], regler: &EffektivitetRegler) -> Result<Vec<Effektivitet>, effektivitet::EffektivitetError> {
+fn efficiency(
+    afdelinger: &[AfdelingInput],
+    regler: &EffektivitetRegler,
+) -> Result<Vec<Effektivitet>, effektivitet::EffektivitetError> {
     let bounds = &regler.stoerrelsesgraenser;
     let last_band = bounds.len();
     // Candidates: in operation, twelve-month accounts, homes, and some benchmarked cost.
@@ -410,8 +423,12 @@ fn efficiency(afdelinger: &[AfdelingInput], regler: &EffektivitetRegler) -> Resu
         .filter(|a| a.tolv_maaneder && !a.data.under_opfoerelse && a.data.boliger_i_alt() > 0)
         .filter_map(|a| {
             let homes = f64::from(a.data.boliger_i_alt());
-            let costs: Vec<f64> = regler.konti.iter().map(|k| a.konti.get(k).map(|v| kr(*v)).unwrap_or(0.0) / homes).collect();
-            costs.iter().any(|c| *c > 0.0).then(|| (a, a.data.hovedboligtype(), band(a.data.boliger_i_alt(), bounds), costs))
+            let costs: Vec<f64> =
+                regler.konti.iter().map(|k| a.konti.get(k).map(|v| kr(*v)).unwrap_or(0.0) / homes).collect();
+            costs
+                .iter()
+                .any(|c| *c > 0.0)
+                .then(|| (a, a.data.hovedboligtype(), band(a.data.boliger_i_alt(), bounds), costs))
         })
         .collect();
     let min = regler.min_sammenligningsgruppe as usize;
@@ -426,12 +443,17 @@ fn efficiency(afdelinger: &[AfdelingInput], regler: &EffektivitetRegler) -> Resu
         let mut steps = Vec::new();
         if regional {
             steps.push(GroupKey { boligtype: *t, bands: (*b, *b), region: Some(a.region) });
-            steps.push(GroupKey { boligtype: *t, bands: (b.saturating_sub(1), (*b + 1).min(last_band)), region: Some(a.region) });
+            steps.push(GroupKey {
+                boligtype: *t,
+                bands: (b.saturating_sub(1), (*b + 1).min(last_band)),
+                region: Some(a.region),
+            });
             steps.push(GroupKey { boligtype: *t, bands: (0, last_band), region: Some(a.region) });
         }
         steps.push(GroupKey { boligtype: *t, bands: (*b, *b), region: None });
         steps.push(GroupKey { boligtype: *t, bands: (0, last_band), region: None });
-        let chosen = steps.iter().find(|k| size(k) >= min).cloned().unwrap_or_else(|| steps.last().cloned().expect("steps"));
+        let chosen =
+            steps.iter().find(|k| size(k) >= min).cloned().unwrap_or_else(|| steps.last().cloned().expect("steps"));
         assigned.entry(chosen).or_default().push(i);
     }
 
@@ -439,11 +461,19 @@ fn efficiency(afdelinger: &[AfdelingInput], regler: &EffektivitetRegler) -> Resu
     for (key, own) in assigned {
         let label = key.label(bounds);
         // Everyone in the group's definition is a peer; only the assigned get a result here.
-        let in_group: Vec<usize> =
-            members.iter().enumerate().filter(|(_, (a, t, b, _))| key.contains(*t, *b, a.region)).map(|(i, _)| i).collect();
+        let in_group: Vec<usize> = members
+            .iter()
+            .enumerate()
+            .filter(|(_, (a, t, b, _))| key.contains(*t, *b, a.region))
+            .map(|(i, _)| i)
+            .collect();
         let enheder: Vec<Enhed> = in_group
             .iter()
-            .map(|i| Enhed { id: members[*i].0.id.0.to_string(), gruppe: label.clone(), omkostninger: members[*i].3.clone() })
+            .map(|i| Enhed {
+                id: members[*i].0.id.0.to_string(),
+                gruppe: label.clone(),
+                omkostninger: members[*i].3.clone(),
+            })
             .collect();
         let scored = effektivitet::beregn(&enheder, regler)?;
         for (pos, r) in in_group.iter().zip(scored) {
@@ -519,7 +549,8 @@ mod tests {
         let regler = Regler::standard();
         let katalog = Katalog::shipped();
         let aar = Styringsaar::new(2026).unwrap();
-        beregn(aar, katalog.for_aar(aar).unwrap(), &[], afdelinger, last, &regler.lejemaalsenhed, &regler.effektivitet).unwrap()
+        beregn(aar, katalog.for_aar(aar).unwrap(), &[], afdelinger, last, &regler.lejemaalsenhed, &regler.effektivitet)
+            .unwrap()
     }
 
     #[test]
@@ -535,7 +566,11 @@ mod tests {
         // 20 afdelinger; vacancy 0..19 homes of 100: median 9.5 %, red beyond the 90th fractile.
         let afdelinger: Vec<_> = (1..=20).map(|i| afdeling(i, 100, 1084, 1000.0, (i - 1) as u32)).collect();
         let r = run(&afdelinger, &[]);
-        let b = r.benchmarks.iter().find(|b| b.noegletal == "ledighedsprocent" && b.boligtype == Some(Boligtype::Familie)).unwrap();
+        let b = r
+            .benchmarks
+            .iter()
+            .find(|b| b.noegletal == "ledighedsprocent" && b.boligtype == Some(Boligtype::Familie))
+            .unwrap();
         assert_eq!((b.median, b.antal, b.fra_aar), (9.5, 20, 2026));
         assert!((b.roed - 17.1).abs() < 1e-9 && (b.gul - 14.25).abs() < 1e-9, "{b:?}");
         let mark_of = |id: i64| {
@@ -564,7 +599,12 @@ mod tests {
         let b = r.benchmarks.iter().find(|b| b.noegletal == "ledighedsprocent").unwrap();
         assert_eq!(b, &last);
         // 1 % vacancy is beyond last year's yellow fractile (0.8 %), not its red (1.5 %).
-        assert!(r.vaerdier.iter().filter(|v| v.noegletal == "ledighedsprocent").all(|v| v.markering == Some(Markering::Gul)));
+        assert!(
+            r.vaerdier
+                .iter()
+                .filter(|v| v.noegletal == "ledighedsprocent")
+                .all(|v| v.markering == Some(Markering::Gul))
+        );
     }
 
     #[test]
@@ -576,7 +616,7 @@ mod tests {
         let r = run(&afdelinger, &[]);
         assert_eq!(r.effektivitet.len(), 45);
         let big = r.effektivitet.iter().find(|e| e.afdeling == AfdelingId(10)).unwrap();
-        assert_eq!(big.gruppe, "Familieboliger, 200–499 boliger, region 1084");
+        assert_eq!(big.gruppe, "Familieboliger, 200–499 boliger, Region Hovedstaden");
         let small = r.effektivitet.iter().find(|e| e.afdeling == AfdelingId(41)).unwrap();
         assert_eq!(small.gruppe, "Familieboliger, alle størrelser, hele landet");
         assert!(small.peers >= 30);

@@ -40,6 +40,20 @@ pub enum Farve {
 }
 
 impl Farve {
+    pub const ALL: [Farve; 3] = [Farve::Groen, Farve::Gul, Farve::Roed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Farve::Groen => "groen",
+            Farve::Gul => "gul",
+            Farve::Roed => "roed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Farve::Groen => "Grøn",

@@ -23,6 +23,16 @@ struct KommuneRow {
     region: String,
 }
 
+/// The name of a region ("Region Hovedstaden"), from the shipped reference data.
+pub fn region_navn(kode: Regionskode) -> Option<&'static str> {
+    static REGIONER: std::sync::OnceLock<Vec<Region>> = std::sync::OnceLock::new();
+    REGIONER
+        .get_or_init(|| kommuner_og_regioner().map(|(r, _)| r).unwrap_or_default())
+        .iter()
+        .find(|r| r.kode == kode)
+        .map(|r| r.navn.as_str())
+}
+
 /// The 98 kommuner and 5 regioner from `data/reference/kommuner.csv`.
 pub fn kommuner_og_regioner() -> Result<(Vec<Region>, Vec<Kommune>), ReferenceError> {
     parse_kommuner(KOMMUNER_CSV)

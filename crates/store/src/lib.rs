@@ -10,6 +10,7 @@ pub use records::*;
 
 use async_trait::async_trait;
 use domain::access::UserId;
+use domain::beregning;
 use domain::master::{Afdeling, Kommune, Organisation, OrganisationId, Region};
 use domain::noegletal::OrganisationRegnskab;
 use domain::{Kommunekode, OrganisationNummer, Styringsaar};
@@ -67,6 +68,31 @@ pub trait Store: Send + Sync + 'static {
         styringsaar: Styringsaar,
     ) -> Result<OrganisationRegnskab>;
     async fn regnskabsperioder(&self, organisation: OrganisationId) -> Result<Vec<PeriodeRecord>>;
+
+    // --- computed figures -----------------------------------------------------------------
+    /// Everything the national computation of a styringsår needs.
+    async fn beregningsgrundlag(&self, styringsaar: Styringsaar) -> Result<Beregningsgrundlag>;
+    /// Replaces a year's computed figures in one transaction.
+    async fn replace_beregning(
+        &self,
+        styringsaar: Styringsaar,
+        resultat: &beregning::Resultat,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn benchmarks(&self, styringsaar: Styringsaar) -> Result<Vec<beregning::Benchmark>>;
+    /// Computed figures of one organisation or afdeling.
+    async fn noegletal(
+        &self,
+        styringsaar: Styringsaar,
+        niveau: beregning::Niveau,
+        enhed_id: i64,
+    ) -> Result<Vec<beregning::Vaerdi>>;
+    /// Efficiency figures of an organisation's afdelinger.
+    async fn effektivitet_for_organisation(
+        &self,
+        styringsaar: Styringsaar,
+        organisation: OrganisationId,
+    ) -> Result<Vec<beregning::Effektivitet>>;
 
     // --- users, sessions, audit ----------------------------------------------------------
     async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> Result<UserId>;

@@ -51,6 +51,13 @@ impl BulkData {
     }
 }
 
+/// The inputs of a national computation, as the domain wants them.
+#[derive(Debug, Clone, Default)]
+pub struct Beregningsgrundlag {
+    pub organisationer: Vec<(OrganisationId, domain::noegletal::OrganisationRegnskab)>,
+    pub afdelinger: Vec<domain::beregning::AfdelingInput>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     pub regioner: i64,

@@ -494,7 +494,7 @@ macro_rules! sql_store_impl {
                     insert_audit(&mut tx, audit).await?;
                     // Children before parents, so foreign keys hold at every step.
                     for table in [
-                        "redegoerelser", "moeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner",
+                        "noegletal_vaerdier", "noegletal_benchmarks", "effektivitet", "redegoerelser", "moeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner",
                         "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "brugere",
                         "kommune_arbejdsmarked", "arbejdsmarked", "beboerklager", "udlejninger", "boligtal",
                         "organisation_poster", "afdeling_konti", "regnskabsperioder", "afdelinger",
@@ -590,6 +590,241 @@ macro_rules! sql_store_impl {
                             Ok(PeriodeRecord {
                                 periode: Regnskabsperiode::new(start, slut).map_err(|e| corrupt("periode", e))?,
                                 styringsaar: styringsaar(aar)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn beregningsgrundlag(&self, aar: Styringsaar) -> Result<Beregningsgrundlag> {
+                    use ::domain::beregning::AfdelingInput;
+                    let y = i64::from(aar);
+                    let perioder: Vec<(i64, NaiveDate, NaiveDate)> = ::sqlx::query_as(
+                        "SELECT organisation_id, start_dato, slut_dato FROM regnskabsperioder WHERE styringsaar = $1",
+                    )
+                    .bind(y)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    let tolv: HashMap<i64, bool> = perioder
+                        .into_iter()
+                        .map(|(o, start, slut)| (o, Regnskabsperiode::new(start, slut).is_ok_and(|p| p.is_twelve_months())))
+                        .collect();
+                    let rows = ::sqlx::query(
+                        "SELECT a.*, k.regionskode FROM afdelinger a JOIN kommuner k ON k.kode = a.kommunekode ORDER BY a.id",
+                    )
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    let mut afdelinger = Vec::with_capacity(rows.len());
+                    let mut index: HashMap<i64, usize> = HashMap::new();
+                    for r in &rows {
+                        let a = afdeling_from_row(r)?;
+                        let region = Regionskode::new(r.try_get("regionskode").map_err(db_err)?).map_err(|e| corrupt("regionskode", e))?;
+                        index.insert(a.id.0, afdelinger.len());
+                        afdelinger.push(AfdelingInput {
+                            id: a.id,
+                            organisation: a.organisation,
+                            region,
+                            tolv_maaneder: tolv.get(&a.organisation.0).copied().unwrap_or(false),
+                            data: a.data,
+                            konti: BTreeMap::new(),
+                            boligtal: BTreeMap::new(),
+                            uden_for_promille: None,
+                        });
+                    }
+                    let konti: Vec<(i64, String, i64)> =
+                        ::sqlx::query_as("SELECT afdeling_id, konto, beloeb_oere FROM afdeling_konti WHERE styringsaar = $1")
+                            .bind(y)
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(db_err)?;
+                    for (id, konto, beloeb) in konti {
+                        if let Some(i) = index.get(&id) {
+                            afdelinger[*i].konti.insert(konto, beloeb);
+                        }
+                    }
+                    let boligtal: Vec<(i64, String, i64, i64, i64)> = ::sqlx::query_as(
+                        "SELECT afdeling_id, boligtype, fraflytninger, ledige, aarsleje_oere_pr_m2 FROM boligtal WHERE styringsaar = $1",
+                    )
+                    .bind(y)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    for (id, t, ud, ledige, leje) in boligtal {
+                        let t = Boligtype::parse(&t).ok_or_else(|| corrupt("boligtype", &t))?;
+                        if let Some(i) = index.get(&id) {
+                            let count = |v: i64| u32::try_from(v).map_err(|e| corrupt("boligtal", e));
+                            afdelinger[*i].boligtal.insert(t, (count(ud)?, count(ledige)?, leje));
+                        }
+                    }
+                    let marked: Vec<(i64, i64)> =
+                        ::sqlx::query_as("SELECT afdeling_id, uden_for_promille FROM arbejdsmarked WHERE styringsaar = $1")
+                            .bind(y)
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(db_err)?;
+                    for (id, promille) in marked {
+                        if let Some(i) = index.get(&id) {
+                            afdelinger[*i].uden_for_promille = u32::try_from(promille).ok();
+                        }
+                    }
+                    let poster: Vec<(i64, String, i64)> = ::sqlx::query_as(
+                        "SELECT organisation_id, post, beloeb_oere FROM organisation_poster WHERE styringsaar = $1 ORDER BY organisation_id",
+                    )
+                    .bind(y)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    let mut organisationer: BTreeMap<i64, OrganisationRegnskab> = BTreeMap::new();
+                    for (o, post, beloeb) in poster {
+                        let post = OrganisationPost::parse(&post).ok_or_else(|| corrupt("post", &post))?;
+                        organisationer.entry(o).or_default().insert(post, beloeb);
+                    }
+                    Ok(Beregningsgrundlag {
+                        organisationer: organisationer.into_iter().map(|(o, r)| (OrganisationId(o), r)).collect(),
+                        afdelinger,
+                    })
+                }
+
+                async fn replace_beregning(&self, aar: Styringsaar, r: &::domain::beregning::Resultat, audit: &AuditEvent) -> Result<()> {
+                    let y = i64::from(aar);
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    for table in ["noegletal_vaerdier", "noegletal_benchmarks", "effektivitet"] {
+                        ::sqlx::query(::sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE styringsaar = $1")))
+                            .bind(y)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                    let boligtype = |t: Option<Boligtype>| t.map(|t| t.as_str()).unwrap_or("");
+                    for rows in r.vaerdier.chunks(chunk(7)) {
+                        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+                            "INSERT INTO noegletal_vaerdier (styringsaar, niveau, enhed_id, noegletal, boligtype, vaerdi, markering) ",
+                        );
+                        qb.push_values(rows, |mut b, v| {
+                            b.push_bind(y)
+                                .push_bind(v.niveau.as_str())
+                                .push_bind(v.enhed_id)
+                                .push_bind(v.noegletal.clone())
+                                .push_bind(boligtype(v.boligtype))
+                                .push_bind(v.vaerdi)
+                                .push_bind(v.markering.map(|m| m.as_str()));
+                        });
+                        qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                    }
+                    for rows in r.benchmarks.chunks(chunk(8)) {
+                        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+                            "INSERT INTO noegletal_benchmarks (styringsaar, noegletal, boligtype, fra_aar, median, gul, roed, antal) ",
+                        );
+                        qb.push_values(rows, |mut b, v| {
+                            b.push_bind(y)
+                                .push_bind(v.noegletal.clone())
+                                .push_bind(boligtype(v.boligtype))
+                                .push_bind(i64::from(v.fra_aar))
+                                .push_bind(v.median)
+                                .push_bind(v.gul)
+                                .push_bind(v.roed)
+                                .push_bind(v.antal as i64);
+                        });
+                        qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                    }
+                    for rows in r.effektivitet.chunks(chunk(8)) {
+                        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+                            "INSERT INTO effektivitet (styringsaar, afdeling_id, gruppe, peers, effektivitetstal, bedste_praksis_id, potentiale_kr, farve) ",
+                        );
+                        qb.push_values(rows, |mut b, e| {
+                            b.push_bind(y)
+                                .push_bind(e.afdeling.0)
+                                .push_bind(e.gruppe.clone())
+                                .push_bind(e.peers as i64)
+                                .push_bind(e.effektivitetstal)
+                                .push_bind(e.bedste_praksis.0)
+                                .push_bind(e.potentiale_kr)
+                                .push_bind(e.farve.as_str());
+                        });
+                        qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn benchmarks(&self, aar: Styringsaar) -> Result<Vec<::domain::beregning::Benchmark>> {
+                    let rows: Vec<(String, String, i64, f64, f64, f64, i64)> = ::sqlx::query_as(
+                        "SELECT noegletal, boligtype, fra_aar, median, gul, roed, antal FROM noegletal_benchmarks \
+                         WHERE styringsaar = $1 ORDER BY noegletal, boligtype",
+                    )
+                    .bind(i64::from(aar))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(noegletal, t, fra_aar, median, gul, roed, antal)| ::domain::beregning::Benchmark {
+                            noegletal,
+                            boligtype: Boligtype::parse(&t),
+                            fra_aar: fra_aar as i32,
+                            median,
+                            gul,
+                            roed,
+                            antal: antal as usize,
+                        })
+                        .collect())
+                }
+
+                async fn noegletal(
+                    &self,
+                    aar: Styringsaar,
+                    niveau: ::domain::beregning::Niveau,
+                    enhed_id: i64,
+                ) -> Result<Vec<::domain::beregning::Vaerdi>> {
+                    let rows: Vec<(String, String, f64, Option<String>)> = ::sqlx::query_as(
+                        "SELECT noegletal, boligtype, vaerdi, markering FROM noegletal_vaerdier \
+                         WHERE styringsaar = $1 AND niveau = $2 AND enhed_id = $3 ORDER BY noegletal, boligtype",
+                    )
+                    .bind(i64::from(aar))
+                    .bind(niveau.as_str())
+                    .bind(enhed_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(noegletal, t, vaerdi, markering)| ::domain::beregning::Vaerdi {
+                            noegletal,
+                            niveau,
+                            enhed_id,
+                            boligtype: Boligtype::parse(&t),
+                            vaerdi,
+                            markering: markering.as_deref().and_then(::domain::beregning::Markering::parse),
+                        })
+                        .collect())
+                }
+
+                async fn effektivitet_for_organisation(
+                    &self,
+                    aar: Styringsaar,
+                    organisation: OrganisationId,
+                ) -> Result<Vec<::domain::beregning::Effektivitet>> {
+                    let rows: Vec<(i64, String, i64, f64, i64, f64, String)> = ::sqlx::query_as(
+                        "SELECT e.afdeling_id, e.gruppe, e.peers, e.effektivitetstal, e.bedste_praksis_id, e.potentiale_kr, e.farve \
+                         FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id \
+                         WHERE e.styringsaar = $1 AND a.organisation_id = $2 ORDER BY a.nummer",
+                    )
+                    .bind(i64::from(aar))
+                    .bind(organisation.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(afdeling, gruppe, peers, tal, bedste, potentiale, farve)| {
+                            Ok(::domain::beregning::Effektivitet {
+                                afdeling: AfdelingId(afdeling),
+                                gruppe,
+                                peers: peers as usize,
+                                effektivitetstal: tal,
+                                bedste_praksis: AfdelingId(bedste),
+                                potentiale_kr: potentiale,
+                                farve: ::domain::effektivitet::Farve::parse(&farve).ok_or_else(|| corrupt("farve", &farve))?,
                             })
                         })
                         .collect()

@@ -76,6 +76,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/kommune", get(pages::kommune::oversigt))
         .route("/styrelse", get(pages::styrelse::oversigt))
         .route("/styrelse/pakker", post(pages::styrelse::opret_pakker))
+        .route("/styrelse/beregning", post(pages::styrelse::beregn))
         .route("/offentlig", get(pages::public::soeg))
         .route("/offentlig/organisationer/{nummer}", get(pages::public::dataark))
         .route("/api/v1/pakker", get(api::pakker))

@@ -34,6 +34,7 @@ const BESKEDER: &[(&str, &str)] = &[
     ("hoering", "Redegørelsen er sendt i høring hos organisationen."),
     ("offentliggjort", "Redegørelsen er offentliggjort."),
     ("pakker_oprettet", "Pakkerne er oprettet."),
+    ("beregnet", "Nøgletal, benchmarks og effektivitetstal er beregnet for hele landet."),
     ("logget_ud", "Du er logget ud."),
 ];
 

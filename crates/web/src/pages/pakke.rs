@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::error::PageResult;
-use crate::pages::public::{afsnit, vis_noegletal};
+use crate::pages::public::{afsnit, noegletal_navn, vis_noegletal};
 use crate::pages::{Besked, badge};
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::{Layout, dato, render, tidspunkt};
@@ -13,6 +13,15 @@ use axum::extract::{Path, Query, State};
 use domain::package::PakkeStatus;
 use domain::template::Svar;
 use store::PakkeId;
+
+/// A key figure row: name, value, benchmark, last year, and the critical mark if any.
+pub struct NoegletalRaekke {
+    pub navn: String,
+    pub vaerdi: String,
+    pub benchmark: String,
+    pub sidste_aar: String,
+    pub markering: Option<(&'static str, &'static str)>,
+}
 
 pub struct SektionStatus {
     pub id: String,
@@ -34,7 +43,7 @@ struct PakkeSide {
     modtagere: String,
     ver_indsendt: String,
     sektioner: Vec<SektionStatus>,
-    noegletal: Vec<(String, String, String)>,
+    noegletal: Vec<NoegletalRaekke>,
     can_receive: bool,
     can_return: bool,
     can_hold: bool,
@@ -113,8 +122,19 @@ pub async fn render_pakke(
     let noegletal = v
         .noegletal
         .iter()
-        .zip(v.noegletal_sidste_aar.iter())
-        .map(|(n, last)| (n.navn.to_string(), vis_noegletal(n.vaerdi, n.enhed), vis_noegletal(last.vaerdi, last.enhed)))
+        .map(|n| NoegletalRaekke {
+            navn: noegletal_navn(n),
+            vaerdi: vis_noegletal(n.vaerdi, n.enhed),
+            benchmark: match (n.benchmark, n.benchmark_fra_aar) {
+                (Some(b), Some(aar)) => format!("{} (fra {aar})", vis_noegletal(Some(b), n.enhed)),
+                (b, None) => vis_noegletal(b, n.enhed),
+                (None, Some(_)) => "i/t".into(),
+            },
+            sidste_aar: vis_noegletal(n.sidste_aar, n.enhed),
+            markering: n.markering.map(|m| {
+                (m.label(), if m == domain::beregning::Markering::Roed { "badge-error" } else { "badge-warning" })
+            }),
+        })
         .collect();
     let historik = v
         .haendelser

@@ -10,7 +10,7 @@ use app::AppError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use domain::OrganisationNummer;
-use domain::noegletal::Enhed;
+use domain::beregning::Maaleenhed;
 use domain::redegoerelse::AFSNIT;
 use serde::Deserialize;
 
@@ -79,11 +79,19 @@ struct PubliceretRedegoerelse {
 }
 
 /// A key figure value as shown: with unit, or "i/t" when not (yet) available.
-pub fn vis_noegletal(vaerdi: Option<f64>, enhed: Enhed) -> String {
+pub fn vis_noegletal(vaerdi: Option<f64>, enhed: Maaleenhed) -> String {
     match (vaerdi, enhed) {
-        (Some(v), Enhed::KrPerLejemaalsenhed) => format!("{} kr. pr. lejemålsenhed", tal(v, 0)),
-        (Some(v), Enhed::Procent) => format!("{} %", tal(v, 2)),
+        (Some(v), Maaleenhed::Procent) => format!("{} %", tal(v, 2)),
+        (Some(v), other) => format!("{} {}", tal(v, 0), other.label()),
         (None, _) => "i/t".to_string(),
+    }
+}
+
+/// The figure's name, with the housing type where the figure has one.
+pub fn noegletal_navn(l: &app::NoegletalLinje) -> String {
+    match l.boligtype {
+        Some(t) => format!("{}, {}", l.navn, t.label().to_lowercase()),
+        None => l.navn.clone(),
     }
 }
 

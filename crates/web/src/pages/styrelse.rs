@@ -77,6 +77,30 @@ pub struct OpretForm {
     aar: String,
 }
 
+/// Computes every figure of a styringsår for the country (replaces that year's figures).
+pub async fn beregn(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Form(form): Form<OpretForm>,
+) -> PageResult {
+    let Ok(aar) = form.aar.parse::<Styringsaar>() else {
+        let errors = vec![app::FieldError {
+            field: "beregn-aar".into(),
+            message: "Angiv styringsåret som et årstal, fx 2026".into(),
+        }];
+        let layout = Layout::new("National status", Some(&user), &csrf, "/styrelse").with_errors(errors);
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &side(&state, &user, current_styringsaar(&state), layout).await?,
+        );
+    };
+    state.app.compute(Some(&user), aar).await?;
+    Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
+        "/styrelse?aar={aar}&besked=beregnet"
+    ))))
+}
+
 pub async fn opret_pakker(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,

@@ -1,0 +1,182 @@
+//! Computing the country's key figures and efficiency figures for a styringsår, and reading
+//! them back for pages: one line per figure with value, benchmark, last year's value and mark.
+
+use crate::{App, AppError, SessionUser};
+use domain::Styringsaar;
+use domain::access::Tilladelse;
+use domain::beregning::{self, Benchmark, Katalog, Maaleenhed, Markering, Niveau, OrganisationInput, Vaerdi};
+use domain::master::{OrganisationId, OrganisationKind};
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::Instant;
+use store::Store;
+
+/// What a computation did, for the command line and the audit log.
+#[derive(Debug, Clone)]
+pub struct BeregningSummary {
+    pub noegletal: usize,
+    pub benchmarks: usize,
+    pub effektivitetstal: usize,
+    pub load_ms: u128,
+    pub compute_ms: u128,
+    pub store_ms: u128,
+}
+
+/// A key figure as a page shows it.
+#[derive(Debug, Clone)]
+pub struct NoegletalLinje {
+    pub id: String,
+    pub navn: String,
+    pub enhed: Maaleenhed,
+    pub boligtype: Option<domain::master::Boligtype>,
+    pub vaerdi: Option<f64>,
+    pub benchmark: Option<f64>,
+    /// Set when the benchmark is an earlier year's (this year has too few values yet).
+    pub benchmark_fra_aar: Option<i32>,
+    pub sidste_aar: Option<f64>,
+    pub markering: Option<Markering>,
+}
+
+impl App {
+    /// Computes and stores every figure of a styringsår for the whole country.
+    pub async fn compute(&self, actor: Option<&SessionUser>, aar: Styringsaar) -> Result<BeregningSummary, AppError> {
+        if actor.is_some_and(|u| !u.principal.may(Tilladelse::Styrelse)) {
+            return Err(AppError::Forbidden);
+        }
+        let started = Instant::now();
+        let grundlag = self.store.beregningsgrundlag(aar).await?;
+        let organisationer = self.store.organisationer().await?;
+        let sidste = self.store.benchmarks(aar.previous()).await?;
+        let load_ms = started.elapsed().as_millis();
+
+        let regler = self.settings.regler.clone();
+        let computed = Instant::now();
+        let resultat = tokio::task::spawn_blocking(move || {
+            // Lejemålsenheder per organisation; an administration organisation's are those of
+            // the organisations it administers.
+            let mut enheder: HashMap<OrganisationId, f64> = HashMap::new();
+            for a in &grundlag.afdelinger {
+                *enheder.entry(a.organisation).or_default() += a.data.lejemaalsenheder(&regler.lejemaalsenhed);
+            }
+            for o in organisationer.iter().filter(|o| o.kind == OrganisationKind::Administration) {
+                let administered: f64 = organisationer
+                    .iter()
+                    .filter(|x| x.administrator == Some(o.id))
+                    .map(|x| enheder.get(&x.id).copied().unwrap_or(0.0))
+                    .sum();
+                *enheder.entry(o.id).or_default() += administered;
+            }
+            let inputs: Vec<OrganisationInput> = grundlag
+                .organisationer
+                .into_iter()
+                .map(|(id, regnskab)| OrganisationInput {
+                    id,
+                    regnskab,
+                    lejemaalsenheder: enheder.get(&id).copied().unwrap_or(0.0),
+                })
+                .collect();
+            let katalog = Katalog::shipped();
+            let saet =
+                katalog.for_aar(aar).ok_or_else(|| AppError::Internal(format!("intet nøgletalskatalog for {aar}")))?;
+            beregning::beregn(
+                aar,
+                saet,
+                &inputs,
+                &grundlag.afdelinger,
+                &sidste,
+                &regler.lejemaalsenhed,
+                &regler.effektivitet,
+            )
+            .map_err(|e| AppError::Internal(e.to_string()))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+        let compute_ms = computed.elapsed().as_millis();
+
+        let stored = Instant::now();
+        let summary_json = json!({
+            "styringsaar": aar.get(),
+            "noegletal": resultat.vaerdier.len(),
+            "benchmarks": resultat.benchmarks.len(),
+            "effektivitetstal": resultat.effektivitet.len(),
+        });
+        let audit = self.audit(actor.map(|u| u.principal.user_id), "beregning", "styringsaar", aar.get(), summary_json);
+        self.store.replace_beregning(aar, &resultat, &audit).await?;
+        Ok(BeregningSummary {
+            noegletal: resultat.vaerdier.len(),
+            benchmarks: resultat.benchmarks.len(),
+            effektivitetstal: resultat.effektivitet.len(),
+            load_ms,
+            compute_ms,
+            store_ms: stored.elapsed().as_millis(),
+        })
+    }
+}
+
+/// The catalogue's figures for a level with no values: what the public sees before the
+/// meeting is held ("i/t"), without reading any figure.
+pub(crate) fn tomme_linjer(niveau: Niveau, aar: Styringsaar) -> Vec<NoegletalLinje> {
+    let katalog = Katalog::shipped();
+    katalog
+        .for_aar(aar)
+        .map(|saet| {
+            saet.noegletal
+                .iter()
+                .filter(|d| d.niveau == niveau && !d.pr_boligtype)
+                .map(|d| NoegletalLinje {
+                    id: d.id.clone(),
+                    navn: d.navn.clone(),
+                    enhed: d.enhed,
+                    boligtype: None,
+                    vaerdi: None,
+                    benchmark: None,
+                    benchmark_fra_aar: None,
+                    sidste_aar: None,
+                    markering: None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The figures of one organisation or afdeling for a year, in catalogue order, with
+/// benchmark and last year's value. Callers decide whether the viewer may see them.
+pub(crate) async fn noegletal_linjer(
+    store: &dyn Store,
+    niveau: Niveau,
+    enhed_id: i64,
+    aar: Styringsaar,
+) -> Result<Vec<NoegletalLinje>, AppError> {
+    let katalog = Katalog::shipped();
+    let Some(saet) = katalog.for_aar(aar) else { return Ok(Vec::new()) };
+    let now = store.noegletal(aar, niveau, enhed_id).await?;
+    let last = store.noegletal(aar.previous(), niveau, enhed_id).await?;
+    let benchmarks = store.benchmarks(aar).await?;
+    let find = |list: &[Vaerdi], id: &str, t| list.iter().find(|v| v.noegletal == id && v.boligtype == t).cloned();
+    let bench = |id: &str, t| benchmarks.iter().find(|b: &&Benchmark| b.noegletal == id && b.boligtype == t);
+    let mut lines = Vec::new();
+    for d in saet.noegletal.iter().filter(|d| d.niveau == niveau) {
+        let types: Vec<_> =
+            if d.pr_boligtype { domain::master::Boligtype::ALL.into_iter().map(Some).collect() } else { vec![None] };
+        for t in types {
+            let value = find(&now, &d.id, t);
+            let previous = find(&last, &d.id, t);
+            if d.pr_boligtype && value.is_none() && previous.is_none() {
+                continue; // the afdeling has no homes of this type
+            }
+            let b = bench(&d.id, t);
+            lines.push(NoegletalLinje {
+                id: d.id.clone(),
+                navn: d.navn.clone(),
+                enhed: d.enhed,
+                boligtype: t,
+                vaerdi: value.as_ref().map(|v| v.vaerdi),
+                markering: value.and_then(|v| v.markering),
+                benchmark: b.map(|b| b.median),
+                benchmark_fra_aar: b.filter(|b| b.fra_aar != aar.get()).map(|b| b.fra_aar),
+                sidste_aar: previous.map(|v| v.vaerdi),
+            });
+        }
+    }
+    Ok(lines)
+}
