@@ -44,6 +44,25 @@ enum Command {
     Demo(DemoArgs),
     /// Print counts of the stored data as one JSON object.
     Stats,
+    /// Import accounts or register data for a styringsår from CSV (both dialects) or XLSX.
+    ///
+    /// All or nothing: the whole file is checked first, and every error names the file, row,
+    /// column, the value found and what was expected. Rows are upserted by their key, so
+    /// importing the same file again changes nothing. File formats: docs/formater/import.md.
+    Import {
+        /// afdelingsregnskab, organisationsregnskab, boligtal, udlejning, klager, arbejdsmarked
+        /// or kommune-arbejdsmarked.
+        #[arg(value_parser = ["afdelingsregnskab", "organisationsregnskab", "boligtal", "udlejning", "klager", "arbejdsmarked", "kommune-arbejdsmarked"])]
+        art: String,
+        /// The styringsår the data belongs to, e.g. 2026.
+        #[arg(long)]
+        year: i64,
+        #[arg(long, value_name = "FIL")]
+        file: PathBuf,
+        /// Report what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Compute every key figure, benchmark, critical mark and efficiency figure of a
     /// styringsår for the whole country (replaces that year's computed figures).
     Compute {
@@ -172,6 +191,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats => {
             let stats = app.store().stats().await?;
             println!("{}", serde_json::to_string(&stats)?);
+        }
+        Command::Import { art, year, file, dry_run } => {
+            let art = app::ImportArt::parse(&art).context("ukendt importart")?;
+            let aar = Styringsaar::new(year)?;
+            let table = tabular::read_path(&file)?;
+            match app.import(None, art, aar, &table, dry_run).await {
+                Ok(r) => {
+                    let verb = if r.dry_run { "ville give" } else { "gav" };
+                    println!(
+                        "{} ({}), styringsår {}: {} rækker {verb} {} nye, {} ændrede og {} uændrede.{}",
+                        r.fil,
+                        r.art.label(),
+                        r.styringsaar,
+                        r.raekker,
+                        r.nye,
+                        r.aendrede,
+                        r.uaendrede,
+                        if r.dry_run { " Intet er ændret (--dry-run)." } else { "" }
+                    );
+                }
+                Err(app::AppError::Invalid(errors)) => {
+                    for e in &errors {
+                        eprintln!("{}", e.message);
+                    }
+                    bail!("filen er ikke importeret ({} fejl); intet er ændret", errors.len());
+                }
+                Err(e) => bail!("{e}"),
+            }
         }
         Command::Compute { year } => {
             let aar = Styringsaar::new(year)?;

@@ -6,6 +6,28 @@ use serde::{Deserialize, Serialize};
 
 const KOMMUNER_CSV: &str = include_str!("../../../data/reference/kommuner.csv");
 const STANDARD_REGLER: &str = include_str!("../../../data/regler/standard.toml");
+const KONTOPLAN_CSV: &str = include_str!("../../../data/reference/kontoplan-afdeling.csv");
+
+/// An account of the afdeling chart of accounts (kontoplan-afdeling.csv).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Konto {
+    pub nummer: String,
+    pub navn: String,
+    pub i_effektivitetsmodel: bool,
+}
+
+/// The afdeling accounts the system knows, from `data/reference/kontoplan-afdeling.csv`.
+pub fn kontoplan() -> &'static [Konto] {
+    static KONTI: std::sync::OnceLock<Vec<Konto>> = std::sync::OnceLock::new();
+    KONTI.get_or_init(|| {
+        let mut reader = csv::Reader::from_reader(KONTOPLAN_CSV.as_bytes());
+        reader
+            .records()
+            .filter_map(Result::ok)
+            .map(|r| Konto { nummer: r[0].to_string(), navn: r[1].to_string(), i_effektivitetsmodel: &r[2] == "ja" })
+            .collect()
+    })
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReferenceError {
@@ -128,6 +150,13 @@ mod tests {
     fn bad_rows_name_the_row() {
         let err = parse_kommuner("kommunekode,kommune,regionskode,region\n101,A,1084,H\nx,B,1084,H\n").unwrap_err();
         assert!(err.to_string().contains("række 3"), "{err}");
+    }
+
+    #[test]
+    fn the_chart_of_accounts_has_the_efficiency_accounts() {
+        let model: Vec<_> = kontoplan().iter().filter(|k| k.i_effektivitetsmodel).map(|k| k.nummer.as_str()).collect();
+        assert_eq!(model, ["109", "110", "111", "112.1", "114", "115", "117", "121", "122"]);
+        assert_eq!(model, Regler::standard().effektivitet.konti);
     }
 
     #[test]

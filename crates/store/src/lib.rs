@@ -3,6 +3,7 @@
 //! [`sql_store_impl!`]: plain runtime SQL with `$n` placeholders that both understand.
 
 pub mod conformance;
+pub mod import;
 mod records;
 mod sql;
 
@@ -68,6 +69,26 @@ pub trait Store: Send + Sync + 'static {
         styringsaar: Styringsaar,
     ) -> Result<OrganisationRegnskab>;
     async fn regnskabsperioder(&self, organisation: OrganisationId) -> Result<Vec<PeriodeRecord>>;
+
+    // --- imports --------------------------------------------------------------------------
+    /// The rows of an importable table for a year: key → values.
+    async fn import_existing(
+        &self,
+        tabel: import::Tabel,
+        styringsaar: Styringsaar,
+    ) -> Result<std::collections::HashMap<Vec<import::Felt>, Vec<i64>>>;
+    /// Inserts or updates `rows` of a year in one transaction, with the audit event.
+    async fn import_upsert(
+        &self,
+        tabel: import::Tabel,
+        styringsaar: Styringsaar,
+        rows: &[import::ImportRaekke],
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Every afdeling as (organisation number, afdeling number, afdeling id).
+    async fn afdeling_index(
+        &self,
+    ) -> Result<Vec<(OrganisationNummer, domain::AfdelingNummer, domain::master::AfdelingId)>>;
 
     // --- computed figures -----------------------------------------------------------------
     /// Everything the national computation of a styringsår needs.

@@ -595,6 +595,84 @@ macro_rules! sql_store_impl {
                         .collect()
                 }
 
+                async fn import_existing(
+                    &self,
+                    tabel: import::Tabel,
+                    aar: Styringsaar,
+                ) -> Result<HashMap<Vec<import::Felt>, Vec<i64>>> {
+                    let columns: Vec<&str> = tabel.noegle.iter().chain(tabel.vaerdier.iter()).copied().collect();
+                    let sql = format!("SELECT {} FROM {} WHERE styringsaar = $1", columns.join(", "), tabel.navn);
+                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).bind(i64::from(aar)).fetch_all(&self.pool).await.map_err(db_err)?;
+                    let mut out = HashMap::with_capacity(rows.len());
+                    for r in &rows {
+                        let mut key = Vec::with_capacity(tabel.noegle.len());
+                        for (i, _) in tabel.noegle.iter().enumerate() {
+                            // Key columns are integers (ids, codes) or text (account, type, tool).
+                            match r.try_get::<i64, _>(i) {
+                                Ok(v) => key.push(import::Felt::Tal(v)),
+                                Err(_) => key.push(import::Felt::Tekst(r.try_get::<String, _>(i).map_err(db_err)?)),
+                            }
+                        }
+                        let values = (0..tabel.vaerdier.len())
+                            .map(|j| r.try_get::<i64, _>(tabel.noegle.len() + j).map_err(db_err))
+                            .collect::<Result<Vec<i64>>>()?;
+                        out.insert(key, values);
+                    }
+                    Ok(out)
+                }
+
+                async fn import_upsert(
+                    &self,
+                    tabel: import::Tabel,
+                    aar: Styringsaar,
+                    rows: &[import::ImportRaekke],
+                    audit: &AuditEvent,
+                ) -> Result<()> {
+                    let y = i64::from(aar);
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let keys: Vec<&str> = std::iter::once("styringsaar").chain(tabel.noegle.iter().copied()).collect();
+                    let columns: Vec<&str> = keys.iter().chain(tabel.vaerdier.iter()).copied().collect();
+                    let updates: Vec<String> = tabel.vaerdier.iter().map(|v| format!("{v} = excluded.{v}")).collect();
+                    for chunk_rows in rows.chunks(chunk(columns.len())) {
+                        let mut qb: QueryBuilder<Db> =
+                            QueryBuilder::new(format!("INSERT INTO {} ({}) ", tabel.navn, columns.join(", ")));
+                        qb.push_values(chunk_rows, |mut b, r| {
+                            b.push_bind(y);
+                            for k in &r.noegle {
+                                match k {
+                                    import::Felt::Tal(v) => b.push_bind(*v),
+                                    import::Felt::Tekst(t) => b.push_bind(t.clone()),
+                                };
+                            }
+                            for v in &r.vaerdier {
+                                b.push_bind(*v);
+                            }
+                        });
+                        qb.push(format!(" ON CONFLICT ({}) DO UPDATE SET {}", keys.join(", "), updates.join(", ")));
+                        qb.build().execute(&mut *tx).await.map_err(db_err)?;
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn afdeling_index(&self) -> Result<Vec<(OrganisationNummer, AfdelingNummer, AfdelingId)>> {
+                    let rows: Vec<(i64, i64, i64)> = ::sqlx::query_as(
+                        "SELECT o.nummer, a.nummer, a.id FROM afdelinger a JOIN organisationer o ON o.id = a.organisation_id",
+                    )
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(o, a, id)| {
+                            Ok((
+                                OrganisationNummer::new(o).map_err(|e| corrupt("organisationsnummer", e))?,
+                                AfdelingNummer::new(a).map_err(|e| corrupt("afdelingsnummer", e))?,
+                                AfdelingId(id),
+                            ))
+                        })
+                        .collect()
+                }
+
                 async fn beregningsgrundlag(&self, aar: Styringsaar) -> Result<Beregningsgrundlag> {
                     use ::domain::beregning::AfdelingInput;
                     let y = i64::from(aar);

@@ -95,14 +95,21 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<Table, TableError> {
     let mut rows = Vec::new();
     // The csv reader skips blank lines without counting them, and reports a record's start
     // before the blank lines it skipped; counting newlines up to the first non-blank byte
-    // gives the row number the user sees in the file.
-    let line_at = |byte: u64| {
-        let bytes = text.as_bytes();
+    // gives the row number the user sees. Records come in order, so the count continues
+    // from the previous record (linear in the file size).
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut lines_before) = (0usize, 0usize);
+    let mut line_at = |byte: u64| {
         let mut at = (byte as usize).min(bytes.len());
         while at < bytes.len() && (bytes[at] == b'\n' || bytes[at] == b'\r') {
             at += 1;
         }
-        bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+        if at < counted_to {
+            (counted_to, lines_before) = (0, 0);
+        }
+        lines_before += bytes[counted_to..at].iter().filter(|b| **b == b'\n').count();
+        counted_to = at;
+        lines_before + 1
     };
     for (i, record) in records.enumerate() {
         let record = record.map_err(|e| {

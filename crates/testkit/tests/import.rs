@@ -1,0 +1,122 @@
+//! Imports through the app, on the engine under test: all or nothing, dry run, idempotent.
+
+use app::{AppError, ImportArt};
+use domain::Styringsaar;
+use store::import::AFDELING_KONTI;
+use testkit::TestApp;
+
+fn aar() -> Styringsaar {
+    Styringsaar::new(2026).unwrap()
+}
+
+async fn an_afdeling(t: &TestApp) -> (u32, u32) {
+    let index = t.app.store().afdeling_index().await.unwrap();
+    let (org, afd, _) = index[0];
+    (org.get(), afd.get())
+}
+
+#[tokio::test]
+async fn dry_run_changes_nothing_and_a_repeated_import_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let (org, afd) = an_afdeling(&t).await;
+    let csv = format!("organisation;afdeling;konto;beloeb\n{org};{afd};109;12.345,67\n{org};{afd};118;1.000\n");
+    let table = tabular::read_bytes("regnskab.csv", csv.as_bytes()).unwrap();
+    let before = t.app.store().import_existing(AFDELING_KONTI, aar()).await.unwrap();
+
+    let dry = t.app.import(None, ImportArt::Afdelingsregnskab, aar(), &table, true).await.unwrap();
+    assert_eq!(dry.raekker, 2);
+    assert_eq!(dry.nye + dry.aendrede, 2, "{dry:?}");
+    assert_eq!(t.app.store().import_existing(AFDELING_KONTI, aar()).await.unwrap(), before, "a dry run writes nothing");
+
+    let done = t.app.import(None, ImportArt::Afdelingsregnskab, aar(), &table, false).await.unwrap();
+    assert_eq!((done.nye, done.aendrede), (dry.nye, dry.aendrede));
+    let after = t.app.store().import_existing(AFDELING_KONTI, aar()).await.unwrap();
+    assert!(after.values().any(|v| v == &vec![1_234_567]), "12.345,67 kr. is stored as øre");
+
+    let again = t.app.import(None, ImportArt::Afdelingsregnskab, aar(), &table, false).await.unwrap();
+    assert_eq!((again.nye, again.aendrede, again.uaendrede), (0, 0, 2));
+    assert_eq!(t.app.store().import_existing(AFDELING_KONTI, aar()).await.unwrap(), after);
+}
+
+#[tokio::test]
+async fn one_bad_row_stops_the_whole_file_with_precise_messages() {
+    let t = TestApp::spawn().await;
+    let (org, afd) = an_afdeling(&t).await;
+    let csv = format!(
+        "organisation,afdeling,konto,beloeb\n{org},{afd},109,1\n{org},{afd},999,2\n{org},9999,110,3\n77777,1,110,4\n{org},{afd},109,5\n{org},{afd},110,mange\n"
+    );
+    let table = tabular::read_bytes("fejl.csv", csv.as_bytes()).unwrap();
+    let before = t.app.store().import_existing(AFDELING_KONTI, aar()).await.unwrap();
+    let Err(AppError::Invalid(errors)) = t.app.import(None, ImportArt::Afdelingsregnskab, aar(), &table, false).await
+    else {
+        panic!("the file must be refused");
+    };
+    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    let expected = [
+        "fejl.csv, række 3, kolonne «konto»: fandt «999», forventede et kontonummer fra kontoplanen",
+        &format!("fejl.csv, række 4, kolonne «afdeling»: afdeling 9999 i organisation {org} findes ikke i stamdata"),
+        "fejl.csv, række 5, kolonne «organisation»: organisation 77777 findes ikke i stamdata",
+        "fejl.csv, række 6: samme nøgle som række 2",
+        "fejl.csv, række 7, kolonne «beloeb»: fandt «mange», forventede et tal som 1234.5",
+    ];
+    for e in expected {
+        assert!(messages.iter().any(|m| m.starts_with(e)), "missing «{e}» in {messages:#?}");
+    }
+    assert_eq!(t.app.store().import_existing(AFDELING_KONTI, aar()).await.unwrap(), before, "nothing is written");
+}
+
+#[tokio::test]
+async fn every_kind_imports_and_checks_its_own_rules() {
+    let t = TestApp::spawn().await;
+    let (org, afd) = an_afdeling(&t).await;
+    let files = [
+        (ImportArt::Organisationsregnskab, format!("organisation,post,beloeb\n{org},administrationsbidrag,4000000\n")),
+        (
+            ImportArt::Boligtal,
+            format!(
+                "organisation,afdeling,boligtype,fraflytninger,ledige,aarsleje_pr_m2\n{org},{afd},familie,3,0,912.5\n"
+            ),
+        ),
+        (ImportArt::Udlejning, format!("organisation,kommune,redskab,antal\n{org},101,venteliste,12\n")),
+        (ImportArt::Klager, format!("organisation,kategori,afgjorte,tabte\n{org},husorden,3,1\n")),
+        (ImportArt::Arbejdsmarked, format!("organisation,afdeling,uden_for_procent\n{org},{afd},27.5\n")),
+        (ImportArt::KommuneArbejdsmarked, "kommune,uden_for_procent\n101,22.1\n".to_string()),
+    ];
+    for (art, csv) in files {
+        let table = tabular::read_bytes("fil.csv", csv.as_bytes()).unwrap();
+        let r = t.app.import(None, art, aar(), &table, false).await.unwrap_or_else(|e| panic!("{art:?}: {e:?}"));
+        assert_eq!(r.raekker, 1, "{art:?}");
+    }
+    let bad = [
+        (
+            ImportArt::Klager,
+            format!("organisation,kategori,afgjorte,tabte\n{org},husorden,1,2\n"),
+            "forventede højst antallet af afgjorte sager",
+        ),
+        (
+            ImportArt::Udlejning,
+            format!("organisation,kommune,redskab,antal\n{org},100,venteliste,1\n"),
+            "forventede en kommunekode",
+        ),
+        (
+            ImportArt::Boligtal,
+            format!("organisation,afdeling,boligtype,fraflytninger,ledige,aarsleje_pr_m2\n{org},{afd},villa,1,0,1\n"),
+            "forventede en af: familie, aeldre, ungdom",
+        ),
+        (
+            ImportArt::KommuneArbejdsmarked,
+            "kommune,uden_for_procent\n101,120\n".to_string(),
+            "forventede en procent mellem 0 og 100",
+        ),
+        (ImportArt::Organisationsregnskab, "organisation,beloeb\n1,2\n".to_string(), "kolonnen «post» mangler"),
+    ];
+    for (art, csv, expected) in bad {
+        let table = tabular::read_bytes("fil.csv", csv.as_bytes()).unwrap();
+        match t.app.import(None, art, aar(), &table, false).await {
+            Err(AppError::Invalid(errors)) => {
+                assert!(errors[0].message.contains(expected), "{art:?}: {}", errors[0].message)
+            }
+            other => panic!("{art:?} should be refused, got {other:?}"),
+        }
+    }
+}
