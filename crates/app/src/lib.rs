@@ -6,6 +6,7 @@
 mod auth;
 mod beregning;
 mod demo_history;
+mod eksport;
 mod error;
 mod import;
 mod packages;
@@ -15,6 +16,7 @@ mod users;
 
 pub use auth::{LoginOutcome, SessionUser};
 pub use beregning::{BeregningSummary, NoegletalLinje};
+pub use eksport::{EKSPORT_KOLONNER, EksportRaekke};
 pub use error::{AppError, FieldError};
 pub use import::{ImportArt, ImportRapport};
 pub use packages::{PakkeView, SvarInput};

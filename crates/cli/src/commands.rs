@@ -63,6 +63,17 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Export a styringsår's computed figures (key figures with benchmark and mark, and
+    /// efficiency figures) as CSV or XLSX, chosen by the output file's extension.
+    Export {
+        /// What to export.
+        #[arg(value_parser = ["noegletal"])]
+        what: String,
+        #[arg(long)]
+        year: i64,
+        #[arg(long, value_name = "FIL")]
+        output: PathBuf,
+    },
     /// Compute every key figure, benchmark, critical mark and efficiency figure of a
     /// styringsår for the whole country (replaces that year's computed figures).
     Compute {
@@ -219,6 +230,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Err(e) => bail!("{e}"),
             }
+        }
+        Command::Export { what: _, year, output } => {
+            let aar = Styringsaar::new(year)?;
+            let rows = app.eksport_noegletal(aar).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            anyhow::ensure!(
+                !rows.is_empty(),
+                "der er ingen beregnede nøgletal for styringsår {aar}; kør først compute --year {aar}"
+            );
+            crate::eksport::write(&output, aar.get(), &rows)?;
+            eprintln!("{} rækker skrevet til {}.", rows.len(), output.display());
         }
         Command::Compute { year } => {
             let aar = Styringsaar::new(year)?;

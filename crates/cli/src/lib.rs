@@ -4,6 +4,7 @@
 mod commands;
 pub mod config;
 mod effektivitet;
+mod eksport;
 
 pub use commands::{Cli, run};
 

@@ -86,3 +86,29 @@ fn default_config_is_valid_toml() {
     let parsed: toml::Value = toml::from_str(&String::from_utf8_lossy(&out.stdout)).expect("valid TOML");
     assert_eq!(parsed["database"]["url"].as_str(), Some("sqlite://data/styringsdialog.db"));
 }
+
+#[tokio::test]
+async fn figures_are_computed_and_exported_as_csv_and_xlsx() {
+    let db = testkit::fresh_database_url().await;
+    assert!(run(&["--database", &db, "demo", "--skala", "0.02"]).status.success());
+    let compute = run(&["--database", &db, "compute", "--year", "2026"]);
+    assert!(compute.status.success(), "{}", text(&compute));
+    let dir = std::env::temp_dir();
+    let csv_path = dir.join(format!("sd_export_{}.csv", std::process::id()));
+    let xlsx_path = dir.join(format!("sd_export_{}.xlsx", std::process::id()));
+    for path in [&csv_path, &xlsx_path] {
+        let out =
+            run(&["--database", &db, "export", "noegletal", "--year", "2026", "--output", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let csv = tabular::read_path(&csv_path).unwrap();
+    let xlsx = tabular::read_path(&xlsx_path).unwrap();
+    assert_eq!(csv.headers, xlsx.headers);
+    assert_eq!(csv.rows.len(), xlsx.rows.len());
+    let noegletal = csv.column("noegletal").unwrap();
+    assert!(csv.rows.iter().any(|r| r.cells[noegletal] == "effektivitetstal"));
+    assert!(csv.rows.iter().any(|r| r.cells[noegletal] == "administrationsbidrag"));
+    let none =
+        run(&["--database", &db, "export", "noegletal", "--year", "2030", "--output", csv_path.to_str().unwrap()]);
+    assert!(!none.status.success() && text(&none).contains("ingen beregnede nøgletal"));
+}

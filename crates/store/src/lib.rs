@@ -108,6 +108,17 @@ pub trait Store: Send + Sync + 'static {
         niveau: beregning::Niveau,
         enhed_id: i64,
     ) -> Result<Vec<beregning::Vaerdi>>;
+    /// Every computed figure of a year with public numbers, for export: (organisation number,
+    /// afdeling number for afdeling figures, the value).
+    async fn noegletal_eksport(
+        &self,
+        styringsaar: Styringsaar,
+    ) -> Result<Vec<(OrganisationNummer, Option<domain::AfdelingNummer>, beregning::Vaerdi)>>;
+    /// Every efficiency figure of a year with public numbers: (organisation, afdeling, figure).
+    async fn effektivitet_eksport(
+        &self,
+        styringsaar: Styringsaar,
+    ) -> Result<Vec<(OrganisationNummer, domain::AfdelingNummer, beregning::Effektivitet)>>;
     /// Efficiency figures of an organisation's afdelinger.
     async fn effektivitet_for_organisation(
         &self,

@@ -878,6 +878,73 @@ macro_rules! sql_store_impl {
                         .collect())
                 }
 
+                async fn noegletal_eksport(
+                    &self,
+                    aar: Styringsaar,
+                ) -> Result<Vec<(OrganisationNummer, Option<AfdelingNummer>, ::domain::beregning::Vaerdi)>> {
+                    // Organisation figures join on the organisation, afdeling figures on the afdeling.
+                    let rows: Vec<(i64, Option<i64>, String, i64, String, String, f64, Option<String>)> = ::sqlx::query_as(
+                        "SELECT COALESCE(o1.nummer, o2.nummer), a.nummer, v.niveau, v.enhed_id, v.noegletal, v.boligtype, v.vaerdi, v.markering \
+                         FROM noegletal_vaerdier v \
+                         LEFT JOIN organisationer o1 ON v.niveau = 'organisation' AND o1.id = v.enhed_id \
+                         LEFT JOIN afdelinger a ON v.niveau = 'afdeling' AND a.id = v.enhed_id \
+                         LEFT JOIN organisationer o2 ON o2.id = a.organisation_id \
+                         WHERE v.styringsaar = $1 ORDER BY 1, v.niveau DESC, 2, v.noegletal, v.boligtype",
+                    )
+                    .bind(i64::from(aar))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(org, afd, niveau, enhed_id, noegletal, t, vaerdi, markering)| {
+                            Ok((
+                                OrganisationNummer::new(org).map_err(|e| corrupt("organisationsnummer", e))?,
+                                afd.map(AfdelingNummer::new).transpose().map_err(|e| corrupt("afdelingsnummer", e))?,
+                                ::domain::beregning::Vaerdi {
+                                    noegletal,
+                                    niveau: ::domain::beregning::Niveau::parse(&niveau).ok_or_else(|| corrupt("niveau", &niveau))?,
+                                    enhed_id,
+                                    boligtype: Boligtype::parse(&t),
+                                    vaerdi,
+                                    markering: markering.as_deref().and_then(::domain::beregning::Markering::parse),
+                                },
+                            ))
+                        })
+                        .collect()
+                }
+
+                async fn effektivitet_eksport(
+                    &self,
+                    aar: Styringsaar,
+                ) -> Result<Vec<(OrganisationNummer, AfdelingNummer, ::domain::beregning::Effektivitet)>> {
+                    let rows: Vec<(i64, i64, i64, String, i64, f64, i64, f64, String)> = ::sqlx::query_as(
+                        "SELECT o.nummer, a.nummer, e.afdeling_id, e.gruppe, e.peers, e.effektivitetstal, e.bedste_praksis_id, e.potentiale_kr, e.farve \
+                         FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id JOIN organisationer o ON o.id = a.organisation_id \
+                         WHERE e.styringsaar = $1 ORDER BY o.nummer, a.nummer",
+                    )
+                    .bind(i64::from(aar))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(org, afd, id, gruppe, peers, tal, bedste, potentiale, farve)| {
+                            Ok((
+                                OrganisationNummer::new(org).map_err(|e| corrupt("organisationsnummer", e))?,
+                                AfdelingNummer::new(afd).map_err(|e| corrupt("afdelingsnummer", e))?,
+                                ::domain::beregning::Effektivitet {
+                                    afdeling: AfdelingId(id),
+                                    gruppe,
+                                    peers: peers as usize,
+                                    effektivitetstal: tal,
+                                    bedste_praksis: AfdelingId(bedste),
+                                    potentiale_kr: potentiale,
+                                    farve: ::domain::effektivitet::Farve::parse(&farve).ok_or_else(|| corrupt("farve", &farve))?,
+                                },
+                            ))
+                        })
+                        .collect()
+                }
+
                 async fn effektivitet_for_organisation(
                     &self,
                     aar: Styringsaar,

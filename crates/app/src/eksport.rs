@@ -1,0 +1,78 @@
+//! Export of a year's computed figures as a table (the command line writes CSV or XLSX).
+
+use crate::{App, AppError};
+use domain::Styringsaar;
+use domain::beregning::{Katalog, Niveau};
+use std::collections::HashMap;
+
+/// The export's columns.
+pub const EKSPORT_KOLONNER: [&str; 10] = [
+    "styringsaar",
+    "niveau",
+    "organisation",
+    "afdeling",
+    "noegletal",
+    "navn",
+    "boligtype",
+    "vaerdi",
+    "benchmark",
+    "markering",
+];
+
+/// One exported line; numbers stay numbers so spreadsheets can sum them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EksportRaekke {
+    pub niveau: &'static str,
+    pub organisation: u32,
+    pub afdeling: Option<u32>,
+    pub noegletal: String,
+    pub navn: String,
+    pub boligtype: &'static str,
+    pub vaerdi: f64,
+    pub benchmark: Option<f64>,
+    pub markering: &'static str,
+}
+
+impl App {
+    /// Every key figure and efficiency figure of a year, with benchmark and mark.
+    pub async fn eksport_noegletal(&self, aar: Styringsaar) -> Result<Vec<EksportRaekke>, AppError> {
+        let katalog = Katalog::shipped();
+        let navne: HashMap<&str, &str> = katalog
+            .for_aar(aar)
+            .map(|s| s.noegletal.iter().map(|d| (d.id.as_str(), d.navn.as_str())).collect())
+            .unwrap_or_default();
+        let benchmarks = self.store.benchmarks(aar).await?;
+        let mut rows: Vec<EksportRaekke> = self
+            .store
+            .noegletal_eksport(aar)
+            .await?
+            .into_iter()
+            .map(|(org, afd, v)| EksportRaekke {
+                niveau: v.niveau.as_str(),
+                organisation: org.get(),
+                afdeling: afd.map(|a| a.get()),
+                navn: navne.get(v.noegletal.as_str()).copied().unwrap_or_default().to_string(),
+                boligtype: v.boligtype.map(|t| t.as_str()).unwrap_or(""),
+                vaerdi: v.vaerdi,
+                benchmark: benchmarks
+                    .iter()
+                    .find(|b| b.noegletal == v.noegletal && b.boligtype == v.boligtype)
+                    .map(|b| b.median),
+                markering: v.markering.map(|m| m.as_str()).unwrap_or(""),
+                noegletal: v.noegletal,
+            })
+            .collect();
+        rows.extend(self.store.effektivitet_eksport(aar).await?.into_iter().map(|(org, afd, e)| EksportRaekke {
+            niveau: Niveau::Afdeling.as_str(),
+            organisation: org.get(),
+            afdeling: Some(afd.get()),
+            noegletal: "effektivitetstal".into(),
+            navn: format!("Effektivitetstal ({})", e.gruppe),
+            boligtype: "",
+            vaerdi: e.effektivitetstal,
+            benchmark: None,
+            markering: e.farve.as_str(),
+        }));
+        Ok(rows)
+    }
+}
