@@ -180,6 +180,12 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   );
   assert.ok(pakkeNoegletal.some(([, v]) => v !== 'i/t'), 'the package has key figures');
   await axe(t, page, 'pakkesiden (kladde)');
+  // The explanation of an efficiency figure: group, best practice, account by account.
+  await follow(page, main(page).getByRole('link', { name: /^Se forklaring/ }).first());
+  assert.match(path(page), new RegExp(`^/pakker/${id}/effektivitet/\\d+$`));
+  await main(page).getByText('Udgifter pr. bolig pr. konto').waitFor();
+  await axe(t, page, 'forklaring af effektivitetstal');
+  await open(page, `/pakker/${id}`);
 
   // Before the meeting, the public data sheet shows no key figures for the year.
   {

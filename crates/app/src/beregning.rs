@@ -180,3 +180,97 @@ pub(crate) async fn noegletal_linjer(
     }
     Ok(lines)
 }
+
+/// One account of an efficiency explanation: costs per home of the afdeling and of its
+/// best-practice peer, and their ratio (`None` when both spend nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KontoForklaring {
+    pub konto: String,
+    pub navn: String,
+    pub egen: f64,
+    pub bedste_praksis: f64,
+    pub forhold: Option<f64>,
+}
+
+/// Why an afdeling has its efficiency figure: its group, its best-practice peer and the
+/// comparison account by account.
+#[derive(Debug, Clone)]
+pub struct EffektivitetForklaring {
+    pub afdeling: domain::master::Afdeling,
+    pub resultat: beregning::Effektivitet,
+    pub bedste_praksis: domain::master::Afdeling,
+    pub bedste_praksis_organisation: String,
+    pub konti: Vec<KontoForklaring>,
+}
+
+impl App {
+    /// The efficiency figures of a package's afdelinger, for whoever may read the package.
+    pub async fn pakke_effektivitet(
+        &self,
+        user: &SessionUser,
+        pakke: store::PakkeId,
+    ) -> Result<Vec<(domain::master::Afdeling, beregning::Effektivitet)>, AppError> {
+        let view = self.pakke_view(user, pakke).await?;
+        let afdelinger = self.store.afdelinger(view.organisation.id).await?;
+        let figures = self.store.effektivitet_for_organisation(view.pakke.styringsaar, view.organisation.id).await?;
+        Ok(figures
+            .into_iter()
+            .filter_map(|e| afdelinger.iter().find(|a| a.id == e.afdeling).map(|a| (a.clone(), e)))
+            .collect())
+    }
+
+    /// The explanation of one afdeling's figure, within a package the user may read.
+    pub async fn forklar_effektivitet(
+        &self,
+        user: &SessionUser,
+        pakke: store::PakkeId,
+        afdeling: domain::master::AfdelingId,
+    ) -> Result<EffektivitetForklaring, AppError> {
+        let aar = self.pakke_view(user, pakke).await?.pakke.styringsaar;
+        let (a, resultat) = self
+            .pakke_effektivitet(user, pakke)
+            .await?
+            .into_iter()
+            .find(|(a, _)| a.id == afdeling)
+            .ok_or(AppError::NotFound)?;
+        let peer = self.store.afdeling(resultat.bedste_praksis).await?.ok_or(AppError::NotFound)?;
+        let peer_org = self.store.organisation(peer.organisation).await?.map(|o| o.navn).unwrap_or_default();
+        let own_konti = self.store.afdeling_konti(a.id, aar).await?;
+        let peer_konti = self.store.afdeling_konti(peer.id, aar).await?;
+        let per_home = |konti: &std::collections::BTreeMap<String, i64>, k: &str, homes: u32| {
+            konti.get(k).map(|v| *v as f64 / 100.0 / f64::from(homes.max(1))).unwrap_or(0.0)
+        };
+        let names = domain::reference::kontoplan();
+        let konti = self
+            .settings
+            .regler
+            .effektivitet
+            .konti
+            .iter()
+            .map(|k| {
+                let egen = per_home(&own_konti, k, a.data.boliger_i_alt());
+                let bedste = per_home(&peer_konti, k, peer.data.boliger_i_alt());
+                KontoForklaring {
+                    konto: k.clone(),
+                    navn: names.iter().find(|n| &n.nummer == k).map(|n| n.navn.clone()).unwrap_or_default(),
+                    egen,
+                    bedste_praksis: bedste,
+                    forhold: if egen == 0.0 && bedste == 0.0 {
+                        None
+                    } else if egen == 0.0 {
+                        Some(f64::INFINITY)
+                    } else {
+                        Some(bedste / egen)
+                    },
+                }
+            })
+            .collect();
+        Ok(EffektivitetForklaring {
+            afdeling: a,
+            resultat,
+            bedste_praksis: peer,
+            bedste_praksis_organisation: peer_org,
+            konti,
+        })
+    }
+}

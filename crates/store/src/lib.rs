@@ -63,6 +63,13 @@ pub trait Store: Send + Sync + 'static {
     async fn organisationer(&self) -> Result<Vec<Organisation>>;
     async fn administered_by(&self, administrator: OrganisationId) -> Result<Vec<OrganisationId>>;
     async fn afdelinger(&self, organisation: OrganisationId) -> Result<Vec<Afdeling>>;
+    async fn afdeling(&self, id: domain::master::AfdelingId) -> Result<Option<Afdeling>>;
+    /// An afdeling's accounts for a year: account → amount in øre.
+    async fn afdeling_konti(
+        &self,
+        id: domain::master::AfdelingId,
+        styringsaar: Styringsaar,
+    ) -> Result<BTreeMap<String, i64>>;
     async fn organisation_regnskab(
         &self,
         organisation: OrganisationId,

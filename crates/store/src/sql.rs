@@ -556,6 +556,26 @@ macro_rules! sql_store_impl {
                     rows.iter().map(afdeling_from_row).collect()
                 }
 
+                async fn afdeling(&self, id: AfdelingId) -> Result<Option<Afdeling>> {
+                    let row = ::sqlx::query("SELECT * FROM afdelinger WHERE id = $1")
+                        .bind(id.0)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    row.as_ref().map(afdeling_from_row).transpose()
+                }
+
+                async fn afdeling_konti(&self, id: AfdelingId, aar: Styringsaar) -> Result<BTreeMap<String, i64>> {
+                    let rows: Vec<(String, i64)> =
+                        ::sqlx::query_as("SELECT konto, beloeb_oere FROM afdeling_konti WHERE afdeling_id = $1 AND styringsaar = $2")
+                            .bind(id.0)
+                            .bind(i64::from(aar))
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(db_err)?;
+                    Ok(rows.into_iter().collect())
+                }
+
                 async fn organisation_regnskab(
                     &self,
                     organisation: OrganisationId,

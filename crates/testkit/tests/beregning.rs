@@ -42,3 +42,34 @@ async fn only_the_agency_may_compute() {
     let bad = agency.post("/styrelse", "/styrelse/beregning", &[("aar", "året")]).await;
     assert_eq!(bad.status, 422);
 }
+
+#[tokio::test]
+async fn efficiency_figures_are_explained_within_the_package_scope() {
+    let t = TestApp::spawn().await;
+    let org = t.client();
+    org.login("boligorg").await;
+    let list: serde_json::Value = serde_json::from_str(&org.get("/api/v1/pakker").await.body).unwrap();
+    let id = list["data"][0]["id"].as_i64().unwrap();
+    let eff: serde_json::Value =
+        serde_json::from_str(&org.get(&format!("/api/v1/pakker/{id}/effektivitet")).await.body).unwrap();
+    let first = eff["data"][0]["afdeling"]["id"].as_i64().expect("the organisation has efficiency figures");
+    let page = org.get(&format!("/pakker/{id}/effektivitet/{first}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Sammenligningsgruppe") && page.body.contains("Udgifter pr. bolig pr. konto"));
+    let api: serde_json::Value =
+        serde_json::from_str(&org.get(&format!("/api/v1/pakker/{id}/effektivitet/{first}")).await.body).unwrap();
+    assert_eq!(api["konti"].as_array().unwrap().len(), 9);
+    assert!(api["bedste_praksis"]["id"].as_i64().is_some());
+    // The package page shows the distribution and links to each explanation.
+    assert!(org.get(&format!("/pakker/{id}")).await.body.contains(&format!("/pakker/{id}/effektivitet/{first}")));
+
+    // Another organisation reaches neither, and an afdeling outside the package is not found.
+    let other = t.client();
+    other.login("andenorg").await;
+    assert_eq!(other.get(&format!("/pakker/{id}/effektivitet/{first}")).await.status, 404);
+    assert_eq!(other.get(&format!("/api/v1/pakker/{id}/effektivitet")).await.status, 404);
+    let foreign = t.app.store().afdeling_index().await.unwrap();
+    let own_org = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap().organisation_nummer;
+    let outside = foreign.iter().find(|(o, _, _)| *o != own_org).unwrap().2;
+    assert_eq!(org.get(&format!("/pakker/{id}/effektivitet/{}", outside.0)).await.status, 404);
+}

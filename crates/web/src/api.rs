@@ -79,3 +79,57 @@ pub async fn pakke(
         .collect();
     Ok(Json(body))
 }
+
+/// The efficiency figures of the package's afdelinger.
+pub async fn effektivitet(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let rows = state.app.pakke_effektivitet(&user, PakkeId(id)).await?;
+    let data: Vec<_> = rows
+        .iter()
+        .map(|(a, e)| {
+            json!({
+                "afdeling": {"id": a.id.0, "nummer": a.data.nummer.get(), "navn": a.data.navn},
+                "effektivitetstal": e.effektivitetstal,
+                "farve": e.farve.as_str(),
+                "gruppe": e.gruppe,
+                "peers": e.peers,
+                "bedste_praksis_afdeling_id": e.bedste_praksis.0,
+                "potentiale_kr": e.potentiale_kr,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"data": data})))
+}
+
+/// One afdeling's figure explained: group, best-practice peer, account by account.
+pub async fn forklaring(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path((id, afdeling)): Path<(i64, i64)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let f = state.app.forklar_effektivitet(&user, PakkeId(id), domain::master::AfdelingId(afdeling)).await?;
+    Ok(Json(json!({
+        "afdeling": {"id": f.afdeling.id.0, "nummer": f.afdeling.data.nummer.get(), "navn": f.afdeling.data.navn},
+        "effektivitetstal": f.resultat.effektivitetstal,
+        "farve": f.resultat.farve.as_str(),
+        "gruppe": f.resultat.gruppe,
+        "peers": f.resultat.peers,
+        "potentiale_kr": f.resultat.potentiale_kr,
+        "bedste_praksis": {
+            "id": f.bedste_praksis.id.0,
+            "nummer": f.bedste_praksis.data.nummer.get(),
+            "navn": f.bedste_praksis.data.navn,
+            "organisation": f.bedste_praksis_organisation,
+        },
+        "konti": f.konti.iter().map(|k| json!({
+            "konto": k.konto,
+            "navn": k.navn,
+            "egen_kr_pr_bolig": k.egen,
+            "bedste_praksis_kr_pr_bolig": k.bedste_praksis,
+            "forhold": k.forhold.filter(|x| x.is_finite()),
+        })).collect::<Vec<_>>(),
+    })))
+}

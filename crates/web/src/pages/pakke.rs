@@ -14,6 +14,24 @@ use domain::package::PakkeStatus;
 use domain::template::Svar;
 use store::PakkeId;
 
+/// An afdeling's efficiency figure as a row of the package page.
+pub struct EffektivitetRaekke {
+    pub afdeling_id: i64,
+    pub nummer: u32,
+    pub navn: String,
+    pub tal: String,
+    pub farve: &'static str,
+    pub badge: &'static str,
+}
+
+pub fn farve_badge(f: domain::effektivitet::Farve) -> &'static str {
+    match f {
+        domain::effektivitet::Farve::Groen => "badge-success",
+        domain::effektivitet::Farve::Gul => "badge-warning",
+        domain::effektivitet::Farve::Roed => "badge-error",
+    }
+}
+
 /// A key figure row: name, value, benchmark, last year, and the critical mark if any.
 pub struct NoegletalRaekke {
     pub navn: String,
@@ -51,6 +69,10 @@ struct PakkeSide {
     moeder: Vec<(String, String)>,
     redegoerelse: Vec<(&'static str, String)>,
     historik: Vec<(String, String, String, String)>,
+    effektivitet: Vec<EffektivitetRaekke>,
+    /// (green, yellow, red) counts.
+    fordeling: (usize, usize, usize),
+    gennemsnit: Option<String>,
 }
 
 impl PakkeSide {
@@ -143,6 +165,23 @@ pub async fn render_pakke(
             (tidspunkt(h.at), h.to.label().to_string(), h.by_name.clone(), h.begrundelse.clone().unwrap_or_default())
         })
         .collect();
+    let eff = state.app.pakke_effektivitet(user, v.pakke.id).await?;
+    let count = |f| eff.iter().filter(|(_, e)| e.farve == f).count();
+    use domain::effektivitet::Farve;
+    let fordeling = (count(Farve::Groen), count(Farve::Gul), count(Farve::Roed));
+    let gennemsnit = domain::beregning::vaegtet_gennemsnit(eff.iter().map(|(a, e)| (e, a.data.boliger_i_alt())))
+        .map(|g| format!("{} %", crate::view::tal(g, 1)));
+    let effektivitet = eff
+        .iter()
+        .map(|(a, e)| EffektivitetRaekke {
+            afdeling_id: a.id.0,
+            nummer: a.data.nummer.get(),
+            navn: a.data.navn.clone(),
+            tal: format!("{} %", crate::view::tal(e.effektivitetstal, 1)),
+            farve: e.farve.label(),
+            badge: farve_badge(e.farve),
+        })
+        .collect();
     let title = format!("Dokumentationspakke {} – {}", v.pakke.styringsaar, v.organisation.navn);
     render(&PakkeSide {
         layout: Layout::new(&title, Some(user), csrf, "/pakker").with_besked(besked),
@@ -160,7 +199,56 @@ pub async fn render_pakke(
         moeder: v.moeder.iter().map(|m| (dato(m.dato), m.deltagere.clone())).collect(),
         redegoerelse: v.latest_redegoerelse().map(|r| afsnit(&r.tekst)).unwrap_or_default(),
         historik,
+        effektivitet,
+        fordeling,
+        gennemsnit,
         v,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "effektivitet.html")]
+struct ForklaringSide {
+    layout: Layout,
+    hoved: crate::pages::PakkeHoved,
+    f: app::EffektivitetForklaring,
+    tal: String,
+    badge: &'static str,
+    potentiale: String,
+    konti: Vec<(String, String, String, String, String)>,
+}
+
+/// Why an afdeling has its efficiency figure: group, best practice, account by account.
+pub async fn forklaring(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path((id, afdeling)): Path<(i64, i64)>,
+) -> PageResult {
+    let f = state.app.forklar_effektivitet(&user, PakkeId(id), domain::master::AfdelingId(afdeling)).await?;
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    let kr = |x: f64| format!("{} kr.", crate::view::tal(x, 0));
+    let konti = f
+        .konti
+        .iter()
+        .map(|k| {
+            let forhold = match k.forhold {
+                None => "Ingen udgift".to_string(),
+                Some(x) if x.is_infinite() => "Ikke billigere".to_string(),
+                Some(x) => format!("{} %", crate::view::tal(x * 100.0, 1)),
+            };
+            (k.konto.clone(), k.navn.clone(), kr(k.egen), kr(k.bedste_praksis), forhold)
+        })
+        .collect();
+    let title = format!("Effektivitetstal for {}", f.afdeling.data.navn);
+    render(&ForklaringSide {
+        layout: Layout::new(&title, Some(&user), &csrf, "/pakker"),
+        hoved: (&v).into(),
+        tal: format!("{} %", crate::view::tal(f.resultat.effektivitetstal, 1)),
+        badge: farve_badge(f.resultat.farve),
+        potentiale: kr(f.resultat.potentiale_kr),
+        konti,
+        f,
     })
 }
 
