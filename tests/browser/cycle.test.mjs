@@ -325,6 +325,18 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await logIn(page, 'styrelse');
   assert.equal(path(page), '/styrelse');
   await axe(t, page, 'styrelsens nationale status');
+  // Import: a file with an error shows the error state; nothing is imported.
+  await follow(page, main(page).getByRole('link', { name: 'Importér en fil' }));
+  assert.equal(path(page), '/styrelse/import');
+  await axe(t, page, 'import');
+  await page.locator('input[name="fil"]').setInputFiles({
+    name: 'regnskab.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('organisation;afdeling;konto;beloeb\n1;1;999;x\n'),
+  });
+  await follow(page, button(page, 'Importér'), 422);
+  await main(page).getByText('regnskab.csv, række 2').first().waitFor();
+  await axe(t, page, 'import med fejl');
   await logOut(page);
 
   assert.deepEqual(consoleErrors, [], 'no errors in the browser console');

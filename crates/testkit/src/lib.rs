@@ -129,6 +129,17 @@ impl Client {
         Self::page(r).await
     }
 
+    /// Uploads a file with a multipart form whose action carries the CSRF token.
+    pub async fn upload(&self, action: &str, fields: &[(&str, &str)], file: (&str, Vec<u8>)) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form = form.part("fil", reqwest::multipart::Part::bytes(file.1).file_name(file.0.to_string()));
+        let r = self.http.post(format!("{}{action}", self.base)).multipart(form).send().await.expect("POST");
+        Self::page(r).await
+    }
+
     pub async fn login(&self, username: &str) -> Page {
         let page =
             self.post("/log-ind", "/log-ind", &[("brugernavn", username), ("kodeord", app::DEMO_PASSWORD)]).await;

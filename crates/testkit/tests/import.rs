@@ -120,3 +120,64 @@ async fn every_kind_imports_and_checks_its_own_rules() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_agency_imports_through_the_web_page() {
+    let t = TestApp::spawn().await;
+    let (org, afd) = an_afdeling(&t).await;
+    let agency = t.client();
+    agency.login("styrelse").await;
+    let page = agency.get("/styrelse/import").await;
+    assert_eq!(page.status, 200);
+    let marker = "action=\"/styrelse/import?_csrf=";
+    let start = page.body.find(marker).expect("upload form") + marker.len();
+    let token = &page.body[start..start + page.body[start..].find('"').unwrap()];
+    let action = format!("/styrelse/import?_csrf={token}");
+    let csv = format!("organisation,afdeling,konto,beloeb\n{org},{afd},109,1\n");
+
+    let dry = agency
+        .upload(
+            &action,
+            &[("art", "afdelingsregnskab"), ("aar", "2026"), ("proeve", "ja")],
+            ("r.csv", csv.clone().into_bytes()),
+        )
+        .await;
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert!(dry.body.contains("Prøveimport: intet er gemt"));
+    let done = agency
+        .upload(&action, &[("art", "afdelingsregnskab"), ("aar", "2026")], ("r.csv", csv.clone().into_bytes()))
+        .await;
+    assert!(done.body.contains("Filen er importeret"));
+
+    let bad = agency
+        .upload(
+            &action,
+            &[("art", "afdelingsregnskab"), ("aar", "2026")],
+            ("r.csv", b"organisation,afdeling,konto,beloeb\n1,1,999,x\n".to_vec()),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("r.csv, række 2"), "{}", bad.body);
+
+    // Without the token the upload is refused; a kommune user cannot import at all.
+    let forged = agency
+        .upload(
+            "/styrelse/import",
+            &[("art", "afdelingsregnskab"), ("aar", "2026")],
+            ("r.csv", csv.clone().into_bytes()),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    assert_eq!(kommune.get("/styrelse/import").await.status, 404);
+    let page = kommune.get("/kommune").await;
+    let refused = kommune
+        .upload(
+            &format!("/styrelse/import?_csrf={}", page.csrf()),
+            &[("art", "afdelingsregnskab"), ("aar", "2026")],
+            ("r.csv", csv.into_bytes()),
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+}

@@ -78,6 +78,13 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/styrelse", get(pages::styrelse::oversigt))
         .route("/styrelse/pakker", post(pages::styrelse::opret_pakker))
         .route("/styrelse/beregning", post(pages::styrelse::beregn))
+        .route(
+            "/styrelse/import",
+            get(pages::import::form)
+                .post(pages::import::upload)
+                // National accounts files are several MB.
+                .layer(axum::extract::DefaultBodyLimit::max(50 * 1024 * 1024)),
+        )
         .route("/offentlig", get(pages::public::soeg))
         .route("/offentlig/organisationer/{nummer}", get(pages::public::dataark))
         .route("/api/v1/pakker", get(api::pakker))

@@ -1,0 +1,111 @@
+//! The agency's import page: upload a file, check it whole, import all or nothing.
+
+use crate::AppState;
+use crate::error::PageResult;
+use crate::security::{CsrfToken, CurrentUser};
+use crate::view::{Layout, render, render_status};
+use app::{AppError, FieldError, ImportArt, ImportRapport, SessionUser};
+use askama::Template;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use chrono::Datelike;
+use domain::Styringsaar;
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportSide {
+    layout: Layout,
+    arter: Vec<(&'static str, &'static str)>,
+    valgt: String,
+    aar: String,
+    proeve: bool,
+    rapport: Option<ImportRapport>,
+}
+
+fn side(user: &SessionUser, csrf: &str, valgt: String, aar: String, proeve: bool) -> ImportSide {
+    ImportSide {
+        layout: Layout::new("Import", Some(user), csrf, "/styrelse"),
+        arter: ImportArt::ALL.iter().map(|a| (a.as_str(), a.label())).collect(),
+        valgt,
+        aar,
+        proeve,
+        rapport: None,
+    }
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+) -> PageResult {
+    if !user.principal.may(domain::access::Tilladelse::Styrelse) {
+        return Err(AppError::Forbidden.into());
+    }
+    let aar = state.app.now().year().to_string();
+    render(&side(&user, &csrf, ImportArt::Afdelingsregnskab.as_str().into(), aar, false))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    mut multipart: Multipart,
+) -> PageResult {
+    let (mut art, mut aar, mut proeve, mut fil) = (String::new(), String::new(), false, None);
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        AppError::field("fil", format!("Filen kunne ikke modtages: {}", e.body_text()))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        match field.name().unwrap_or("") {
+            "art" => art = field.text().await.map_err(unreadable)?,
+            "aar" => aar = field.text().await.map_err(unreadable)?,
+            "proeve" => proeve = field.text().await.map_err(unreadable)? == "ja",
+            "fil" => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let bytes = field.bytes().await.map_err(unreadable)?;
+                if !name.is_empty() {
+                    fil = Some((name, bytes));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut errors = Vec::new();
+    let kind = ImportArt::parse(&art);
+    if kind.is_none() {
+        errors.push(FieldError { field: "art".into(), message: "Vælg hvilke data filen indeholder".into() });
+    }
+    let year = aar.parse::<Styringsaar>().ok();
+    if year.is_none() {
+        errors.push(FieldError { field: "aar".into(), message: "Angiv styringsåret som et årstal, fx 2026".into() });
+    }
+    let table = match &fil {
+        None => {
+            errors.push(FieldError { field: "fil".into(), message: "Vælg en fil at importere".into() });
+            None
+        }
+        Some((name, bytes)) => match tabular::read_bytes(name, bytes) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                errors.push(FieldError { field: "fil".into(), message: e.to_string() });
+                None
+            }
+        },
+    };
+    let result = match (kind, year, table) {
+        (Some(k), Some(y), Some(t)) if errors.is_empty() => state.app.import(Some(&user), k, y, &t, proeve).await,
+        _ => Err(AppError::Invalid(errors)),
+    };
+    let mut page = side(&user, &csrf, art, aar, proeve);
+    match result {
+        Ok(rapport) => {
+            page.rapport = Some(rapport);
+            render(&page)
+        }
+        Err(AppError::Invalid(errors)) => {
+            page.layout = page.layout.with_errors(errors);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
