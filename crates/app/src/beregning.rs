@@ -201,6 +201,9 @@ pub struct EffektivitetForklaring {
     pub bedste_praksis: domain::master::Afdeling,
     pub bedste_praksis_organisation: String,
     pub konti: Vec<KontoForklaring>,
+    /// Averages weighted by homes [default]: the afdeling's kommune and region.
+    pub gennemsnit_kommune: Option<f64>,
+    pub gennemsnit_region: Option<f64>,
 }
 
 impl App {
@@ -265,7 +268,14 @@ impl App {
                 }
             })
             .collect();
+        let placering = self.store.effektivitet_med_placering(aar).await?;
+        let region = self.store.kommuner().await?.into_iter().find(|k| k.kode == a.data.kommune).map(|k| k.region);
+        let average = |keep: &dyn Fn(&(domain::Kommunekode, domain::Regionskode, u32, f64)) -> bool| {
+            beregning::vaegtet_gennemsnit(placering.iter().filter(|p| keep(p)).map(|p| (p.3, p.2)))
+        };
         Ok(EffektivitetForklaring {
+            gennemsnit_kommune: average(&|p| p.0 == a.data.kommune),
+            gennemsnit_region: average(&|p| Some(p.1) == region),
             afdeling: a,
             resultat,
             bedste_praksis: peer,

@@ -497,11 +497,11 @@ fn efficiency(
     Ok(results)
 }
 
-/// Averages of efficiency figures weighted by homes [default], over any set of afdelinger.
-pub fn vaegtet_gennemsnit<'a>(items: impl IntoIterator<Item = (&'a Effektivitet, u32)>) -> Option<f64> {
-    let (sum, weight) = items
-        .into_iter()
-        .fold((0.0, 0.0), |(s, w), (e, homes)| (s + e.effektivitetstal * f64::from(homes), w + f64::from(homes)));
+/// The average of efficiency figures weighted by homes [default]: (figure, homes) pairs of
+/// any set of afdelinger (an organisation, a kommune, a region).
+pub fn vaegtet_gennemsnit(items: impl IntoIterator<Item = (f64, u32)>) -> Option<f64> {
+    let (sum, weight) =
+        items.into_iter().fold((0.0, 0.0), |(s, w), (tal, homes)| (s + tal * f64::from(homes), w + f64::from(homes)));
     (weight > 0.0).then(|| sum / weight)
 }
 
@@ -627,17 +627,7 @@ mod tests {
 
     #[test]
     fn weighted_average_weighs_by_homes() {
-        let e = |t: f64| Effektivitet {
-            afdeling: AfdelingId(1),
-            gruppe: String::new(),
-            peers: 1,
-            effektivitetstal: t,
-            bedste_praksis: AfdelingId(1),
-            potentiale_kr: 0.0,
-            farve: Farve::Groen,
-        };
-        let (a, b) = (e(100.0), e(50.0));
-        assert_eq!(vaegtet_gennemsnit([(&a, 300), (&b, 100)]), Some(87.5));
+        assert_eq!(vaegtet_gennemsnit([(100.0, 300), (50.0, 100)]), Some(87.5));
         assert_eq!(vaegtet_gennemsnit(std::iter::empty()), None);
     }
 }

@@ -126,6 +126,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         styringsaar: Styringsaar,
     ) -> Result<Vec<(OrganisationNummer, domain::AfdelingNummer, beregning::Effektivitet)>>;
+    /// Every efficiency figure of a year with its afdeling's kommune, region and homes, for
+    /// averages by kommune and region.
+    async fn effektivitet_med_placering(
+        &self,
+        styringsaar: Styringsaar,
+    ) -> Result<Vec<(Kommunekode, domain::Regionskode, u32, f64)>>;
     /// Efficiency figures of an organisation's afdelinger.
     async fn effektivitet_for_organisation(
         &self,

@@ -965,6 +965,28 @@ macro_rules! sql_store_impl {
                         .collect()
                 }
 
+                async fn effektivitet_med_placering(&self, aar: Styringsaar) -> Result<Vec<(Kommunekode, Regionskode, u32, f64)>> {
+                    let rows: Vec<(i64, i64, i64, f64)> = ::sqlx::query_as(
+                        "SELECT a.kommunekode, k.regionskode, a.familie_antal + a.aeldre_antal + a.ungdom_antal, e.effektivitetstal \
+                         FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id JOIN kommuner k ON k.kode = a.kommunekode \
+                         WHERE e.styringsaar = $1",
+                    )
+                    .bind(i64::from(aar))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(k, r, homes, tal)| {
+                            Ok((
+                                kommunekode(k)?,
+                                Regionskode::new(r).map_err(|e| corrupt("regionskode", e))?,
+                                u32::try_from(homes).map_err(|e| corrupt("boliger", e))?,
+                                tal,
+                            ))
+                        })
+                        .collect()
+                }
+
                 async fn effektivitet_for_organisation(
                     &self,
                     aar: Styringsaar,

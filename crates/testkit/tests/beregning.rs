@@ -60,6 +60,9 @@ async fn efficiency_figures_are_explained_within_the_package_scope() {
         serde_json::from_str(&org.get(&format!("/api/v1/pakker/{id}/effektivitet/{first}")).await.body).unwrap();
     assert_eq!(api["konti"].as_array().unwrap().len(), 9);
     assert!(api["bedste_praksis"]["id"].as_i64().is_some());
+    let kommune = api["gennemsnit_kommune"].as_f64().expect("a kommune average");
+    let region = api["gennemsnit_region"].as_f64().expect("a region average");
+    assert!((0.0..=100.0).contains(&kommune) && (0.0..=100.0).contains(&region));
     // The package page shows the distribution and links to each explanation.
     assert!(org.get(&format!("/pakker/{id}")).await.body.contains(&format!("/pakker/{id}/effektivitet/{first}")));
 

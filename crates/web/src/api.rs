@@ -118,6 +118,8 @@ pub async fn forklaring(
         "gruppe": f.resultat.gruppe,
         "peers": f.resultat.peers,
         "potentiale_kr": f.resultat.potentiale_kr,
+        "gennemsnit_kommune": f.gennemsnit_kommune,
+        "gennemsnit_region": f.gennemsnit_region,
         "bedste_praksis": {
             "id": f.bedste_praksis.id.0,
             "nummer": f.bedste_praksis.data.nummer.get(),

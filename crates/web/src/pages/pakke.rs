@@ -169,8 +169,9 @@ pub async fn render_pakke(
     let count = |f| eff.iter().filter(|(_, e)| e.farve == f).count();
     use domain::effektivitet::Farve;
     let fordeling = (count(Farve::Groen), count(Farve::Gul), count(Farve::Roed));
-    let gennemsnit = domain::beregning::vaegtet_gennemsnit(eff.iter().map(|(a, e)| (e, a.data.boliger_i_alt())))
-        .map(|g| format!("{} %", crate::view::tal(g, 1)));
+    let gennemsnit =
+        domain::beregning::vaegtet_gennemsnit(eff.iter().map(|(a, e)| (e.effektivitetstal, a.data.boliger_i_alt())))
+            .map(|g| format!("{} %", crate::view::tal(g, 1)));
     let effektivitet = eff
         .iter()
         .map(|(a, e)| EffektivitetRaekke {
@@ -215,6 +216,8 @@ struct ForklaringSide {
     tal: String,
     badge: &'static str,
     potentiale: String,
+    kommune_gns: String,
+    region_gns: String,
     konti: Vec<(String, String, String, String, String)>,
 }
 
@@ -228,6 +231,9 @@ pub async fn forklaring(
     let f = state.app.forklar_effektivitet(&user, PakkeId(id), domain::master::AfdelingId(afdeling)).await?;
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
     let kr = |x: f64| format!("{} kr.", crate::view::tal(x, 0));
+    let procent = |x: Option<f64>| {
+        x.map(|x| format!("{} % (vægtet med antal boliger)", crate::view::tal(x, 1))).unwrap_or_else(|| "i/t".into())
+    };
     let konti = f
         .konti
         .iter()
@@ -247,6 +253,8 @@ pub async fn forklaring(
         tal: format!("{} %", crate::view::tal(f.resultat.effektivitetstal, 1)),
         badge: farve_badge(f.resultat.farve),
         potentiale: kr(f.resultat.potentiale_kr),
+        kommune_gns: procent(f.gennemsnit_kommune),
+        region_gns: procent(f.gennemsnit_region),
         konti,
         f,
     })
