@@ -270,12 +270,13 @@ impl App {
             .collect();
         let placering = self.store.effektivitet_med_placering(aar).await?;
         let region = self.store.kommuner().await?.into_iter().find(|k| k.kode == a.data.kommune).map(|k| k.region);
-        let average = |keep: &dyn Fn(&(domain::Kommunekode, domain::Regionskode, u32, f64)) -> bool| {
-            beregning::vaegtet_gennemsnit(placering.iter().filter(|p| keep(p)).map(|p| (p.3, p.2)))
-        };
+        let gennemsnit_kommune =
+            beregning::vaegtet_gennemsnit(placering.iter().filter(|p| p.0 == a.data.kommune).map(|p| (p.3, p.2)));
+        let gennemsnit_region =
+            beregning::vaegtet_gennemsnit(placering.iter().filter(|p| Some(p.1) == region).map(|p| (p.3, p.2)));
         Ok(EffektivitetForklaring {
-            gennemsnit_kommune: average(&|p| p.0 == a.data.kommune),
-            gennemsnit_region: average(&|p| Some(p.1) == region),
+            gennemsnit_kommune,
+            gennemsnit_region,
             afdeling: a,
             resultat,
             bedste_praksis: peer,
