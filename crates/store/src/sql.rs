@@ -221,6 +221,21 @@ macro_rules! sql_store_impl {
                 })
             }
 
+            /// afdeling id, group, peers, figure, best-practice id, potential, colour.
+            type EffektivitetRow = (i64, String, i64, f64, i64, f64, String);
+
+            fn effektivitet_from_row(r: EffektivitetRow) -> Result<::domain::beregning::Effektivitet> {
+                Ok(::domain::beregning::Effektivitet {
+                    afdeling: AfdelingId(r.0),
+                    gruppe: r.1,
+                    peers: usize::try_from(r.2).map_err(|e| corrupt("peers", e))?,
+                    effektivitetstal: r.3,
+                    bedste_praksis: AfdelingId(r.4),
+                    potentiale_kr: r.5,
+                    farve: ::domain::effektivitet::Farve::parse(&r.6).ok_or_else(|| corrupt("farve", &r.6))?,
+                })
+            }
+
             type RedegoerelseRow = (i64, i64, String, i64, DateTime<Utc>, Option<DateTime<Utc>>);
 
             fn redegoerelse_from_row(r: RedegoerelseRow) -> Result<RedegoerelseRecord> {
@@ -951,15 +966,7 @@ macro_rules! sql_store_impl {
                             Ok((
                                 OrganisationNummer::new(org).map_err(|e| corrupt("organisationsnummer", e))?,
                                 AfdelingNummer::new(afd).map_err(|e| corrupt("afdelingsnummer", e))?,
-                                ::domain::beregning::Effektivitet {
-                                    afdeling: AfdelingId(id),
-                                    gruppe,
-                                    peers: peers as usize,
-                                    effektivitetstal: tal,
-                                    bedste_praksis: AfdelingId(bedste),
-                                    potentiale_kr: potentiale,
-                                    farve: ::domain::effektivitet::Farve::parse(&farve).ok_or_else(|| corrupt("farve", &farve))?,
-                                },
+                                effektivitet_from_row((id, gruppe, peers, tal, bedste, potentiale, farve))?,
                             ))
                         })
                         .collect()
@@ -992,7 +999,7 @@ macro_rules! sql_store_impl {
                     aar: Styringsaar,
                     organisation: OrganisationId,
                 ) -> Result<Vec<::domain::beregning::Effektivitet>> {
-                    let rows: Vec<(i64, String, i64, f64, i64, f64, String)> = ::sqlx::query_as(
+                    let rows: Vec<EffektivitetRow> = ::sqlx::query_as(
                         "SELECT e.afdeling_id, e.gruppe, e.peers, e.effektivitetstal, e.bedste_praksis_id, e.potentiale_kr, e.farve \
                          FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id \
                          WHERE e.styringsaar = $1 AND a.organisation_id = $2 ORDER BY a.nummer",
@@ -1002,19 +1009,7 @@ macro_rules! sql_store_impl {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db_err)?;
-                    rows.into_iter()
-                        .map(|(afdeling, gruppe, peers, tal, bedste, potentiale, farve)| {
-                            Ok(::domain::beregning::Effektivitet {
-                                afdeling: AfdelingId(afdeling),
-                                gruppe,
-                                peers: peers as usize,
-                                effektivitetstal: tal,
-                                bedste_praksis: AfdelingId(bedste),
-                                potentiale_kr: potentiale,
-                                farve: ::domain::effektivitet::Farve::parse(&farve).ok_or_else(|| corrupt("farve", &farve))?,
-                            })
-                        })
-                        .collect()
+                    rows.into_iter().map(effektivitet_from_row).collect()
                 }
 
                 async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> Result<UserId> {
