@@ -49,7 +49,8 @@ impl App {
         let sidste = self.store.benchmarks(aar.previous()).await?;
         let load_ms = started.elapsed().as_millis();
 
-        let regler = self.settings.regler.clone();
+        let regler = self.regler(aar).clone();
+        let katalog = self.settings.katalog.clone();
         let computed = Instant::now();
         let resultat = tokio::task::spawn_blocking(move || {
             // Lejemålsenheder per organisation; an administration organisation's are those of
@@ -75,7 +76,6 @@ impl App {
                     lejemaalsenheder: enheder.get(&id).copied().unwrap_or(0.0),
                 })
                 .collect();
-            let katalog = Katalog::shipped();
             let saet =
                 katalog.for_aar(aar).ok_or_else(|| AppError::Internal(format!("intet nøgletalskatalog for {aar}")))?;
             beregning::beregn(
@@ -115,8 +115,7 @@ impl App {
 
 /// The catalogue's figures for a level with no values: what the public sees before the
 /// meeting is held ("i/t"), without reading any figure.
-pub(crate) fn tomme_linjer(niveau: Niveau, aar: Styringsaar) -> Vec<NoegletalLinje> {
-    let katalog = Katalog::shipped();
+pub(crate) fn tomme_linjer(katalog: &Katalog, niveau: Niveau, aar: Styringsaar) -> Vec<NoegletalLinje> {
     katalog
         .for_aar(aar)
         .map(|saet| {
@@ -143,11 +142,11 @@ pub(crate) fn tomme_linjer(niveau: Niveau, aar: Styringsaar) -> Vec<NoegletalLin
 /// benchmark and last year's value. Callers decide whether the viewer may see them.
 pub(crate) async fn noegletal_linjer(
     store: &dyn Store,
+    katalog: &Katalog,
     niveau: Niveau,
     enhed_id: i64,
     aar: Styringsaar,
 ) -> Result<Vec<NoegletalLinje>, AppError> {
-    let katalog = Katalog::shipped();
     let Some(saet) = katalog.for_aar(aar) else { return Ok(Vec::new()) };
     let now = store.noegletal(aar, niveau, enhed_id).await?;
     let last = store.noegletal(aar.previous(), niveau, enhed_id).await?;
@@ -245,8 +244,7 @@ impl App {
         };
         let names = domain::reference::kontoplan();
         let konti = self
-            .settings
-            .regler
+            .regler(aar)
             .effektivitet
             .konti
             .iter()

@@ -2,7 +2,7 @@
 
 use crate::{App, AppError};
 use domain::Styringsaar;
-use domain::beregning::{Katalog, Niveau};
+use domain::beregning::Niveau;
 use std::collections::HashMap;
 
 /// The export's columns.
@@ -36,8 +36,9 @@ pub struct EksportRaekke {
 impl App {
     /// Every key figure and efficiency figure of a year, with benchmark and mark.
     pub async fn eksport_noegletal(&self, aar: Styringsaar) -> Result<Vec<EksportRaekke>, AppError> {
-        let katalog = Katalog::shipped();
-        let navne: HashMap<&str, &str> = katalog
+        let navne: HashMap<&str, &str> = self
+            .settings
+            .katalog
             .for_aar(aar)
             .map(|s| s.noegletal.iter().map(|d| (d.id.as_str(), d.navn.as_str())).collect())
             .unwrap_or_default();

@@ -25,7 +25,9 @@ pub use seed::{DEMO_PASSWORD, DemoLogin};
 pub use users::NewUserInput;
 
 use chrono::{DateTime, Utc};
-use domain::reference::Regler;
+use domain::Styringsaar;
+use domain::beregning::Katalog;
+use domain::reference::{Regelsaet, Regler};
 use std::sync::Arc;
 use std::time::Duration;
 use store::{AuditEvent, Store};
@@ -37,12 +39,16 @@ const PARALLEL_WRITES: usize = 8;
 #[derive(Debug, Clone)]
 pub struct AppSettings {
     pub session_ttl: Duration,
-    pub regler: Regler,
+    /// Rules where the law is silent, by styringsår (data/regler/standard.toml or the
+    /// deployment's own file).
+    pub regler: Regelsaet,
+    /// The key-figure catalogue (data/regler/noegletal.toml or the deployment's own file).
+    pub katalog: Katalog,
 }
 
 impl Default for AppSettings {
     fn default() -> Self {
-        Self { session_ttl: Duration::from_secs(8 * 3600), regler: Regler::standard() }
+        Self { session_ttl: Duration::from_secs(8 * 3600), regler: Regelsaet::standard(), katalog: Katalog::shipped() }
     }
 }
 
@@ -73,13 +79,18 @@ impl App {
         self.now().with_timezone(&chrono_tz::Europe::Copenhagen).date_naive()
     }
 
+    /// The rules in force for a styringsår.
+    pub fn regler(&self, aar: Styringsaar) -> &Regler {
+        self.settings.regler.for_aar(aar)
+    }
+
     pub fn settings(&self) -> &AppSettings {
         &self.settings
     }
 
     /// The read-only capabilities of the public part: nothing here can reach a draft.
     pub fn public(&self) -> Public {
-        Public::new(self.store.clone())
+        Public::new(self.store.clone(), self.settings.clone())
     }
 
     /// Direct store access for operator commands (stats, migrations); never used by handlers.

@@ -140,7 +140,8 @@ impl App {
 
     /// The default deadline: a number of months after the period ends (data/regler).
     fn standard_frist(&self, periode: &Regnskabsperiode) -> Option<NaiveDate> {
-        periode.slut().checked_add_months(Months::new(self.settings.regler.frist.maaneder_efter_periodens_udloeb))
+        let maaneder = self.regler(periode.styringsaar()).frist.maaneder_efter_periodens_udloeb;
+        periode.slut().checked_add_months(Months::new(maaneder))
     }
 
     /// Creates the packages of a styringsår for every organisation with a reporting duty.
@@ -233,6 +234,7 @@ impl App {
             .ok_or_else(|| AppError::Internal(format!("ingen skabelon for {}", pakke.styringsaar)))?;
         let noegletal = crate::beregning::noegletal_linjer(
             self.store.as_ref(),
+            &self.settings.katalog,
             domain::beregning::Niveau::Organisation,
             pakke.organisation.0,
             pakke.styringsaar,

@@ -1,7 +1,7 @@
 //! The public part's capabilities. `Public` reads only what domain.md §9 makes public: master
 //! data, key figures of packages whose meeting is held, and published redegørelser.
 
-use crate::AppError;
+use crate::{AppError, AppSettings};
 use domain::master::{Afdeling, Boligtype, Organisation};
 use domain::{OrganisationNummer, Styringsaar};
 use std::sync::Arc;
@@ -13,6 +13,7 @@ const SEARCH_LIMIT: usize = 100;
 #[derive(Clone)]
 pub struct Public {
     store: Arc<dyn Store>,
+    settings: Arc<AppSettings>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,8 +37,8 @@ pub struct DataSheet {
 }
 
 impl Public {
-    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    pub(crate) fn new(store: Arc<dyn Store>, settings: Arc<AppSettings>) -> Self {
+        Self { store, settings }
     }
 
     /// Organisations whose name contains the query (any case, æ/ø/å included) or whose
@@ -83,13 +84,18 @@ impl Public {
             let noegletal = if offentlig {
                 crate::beregning::noegletal_linjer(
                     self.store.as_ref(),
+                    &self.settings.katalog,
                     domain::beregning::Niveau::Organisation,
                     organisation.id.0,
                     periode.styringsaar,
                 )
                 .await?
             } else {
-                crate::beregning::tomme_linjer(domain::beregning::Niveau::Organisation, periode.styringsaar)
+                crate::beregning::tomme_linjer(
+                    &self.settings.katalog,
+                    domain::beregning::Niveau::Organisation,
+                    periode.styringsaar,
+                )
             };
             aar.push(AarsNoegletal { styringsaar: periode.styringsaar, offentlig, noegletal });
         }

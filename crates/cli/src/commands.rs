@@ -152,8 +152,20 @@ enum UserCommand {
     Disable { username: String },
 }
 
-fn settings(config: &Config) -> AppSettings {
-    AppSettings { session_ttl: Duration::from_secs(config.session.ttl_minutes * 60), ..AppSettings::default() }
+/// The app's settings; rule files named in the configuration replace the shipped ones.
+fn settings(config: &Config) -> anyhow::Result<AppSettings> {
+    let read = |path: &str| std::fs::read_to_string(path).with_context(|| format!("kan ikke læse {path}"));
+    let mut settings =
+        AppSettings { session_ttl: Duration::from_secs(config.session.ttl_minutes * 60), ..AppSettings::default() };
+    if !config.regler.fil.is_empty() {
+        settings.regler = domain::reference::Regelsaet::parse(&read(&config.regler.fil)?)
+            .with_context(|| format!("regelfilen {}", config.regler.fil))?;
+    }
+    if !config.regler.noegletal_fil.is_empty() {
+        settings.katalog = domain::beregning::Katalog::parse(&read(&config.regler.noegletal_fil)?)
+            .map_err(|e| anyhow::anyhow!("nøgletalskataloget {}: {e}", config.regler.noegletal_fil))?;
+    }
+    Ok(settings)
 }
 
 fn web_settings(config: &Config) -> web::WebSettings {
@@ -175,7 +187,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Effektivitet { input, output, trim, min_peers } => {
-            let regler = domain::reference::Regler::standard().effektivitet;
+            let regler = settings(&config)?.regler.nyeste().effektivitet.clone();
             let summary = crate::effektivitet::run(input, output, *trim, *min_peers, &regler)?;
             eprintln!(
                 "{} afdelinger i {} grupper; gennemsnitligt effektivitetstal {:.1} %. Skrevet til {}.",
@@ -192,7 +204,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         _ => {}
     }
     let store = connect(&config.database.url).await?;
-    let app = App::new(store, settings(&config));
+    let app = App::new(store, settings(&config)?);
     app.load_reference().await?;
     match cli.command {
         Command::DefaultConfig | Command::Effektivitet { .. } => unreachable!("handled above"),

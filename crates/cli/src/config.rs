@@ -13,6 +13,18 @@ pub struct Config {
     pub session: SessionConfig,
     pub login: LoginConfig,
     pub demo: DemoConfig,
+    #[serde(default)]
+    pub regler: RegelConfig,
+}
+
+/// Where the rules and the key-figure catalogue come from. Empty means the files shipped
+/// with the release (data/regler/); a path lets a deployment change them without a release.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RegelConfig {
+    #[serde(default)]
+    pub fil: String,
+    #[serde(default)]
+    pub noegletal_fil: String,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -56,6 +68,7 @@ impl Default for Config {
             session: SessionConfig { ttl_minutes: 8 * 60 },
             login: LoginConfig { max_failed_attempts: 10, window_minutes: 15 },
             demo: DemoConfig { seed: 2026, styringsaar: 2026, skala: 1.0 },
+            regler: RegelConfig::default(),
         }
     }
 }
@@ -75,6 +88,7 @@ impl std::fmt::Debug for Config {
             .field("session", &self.session)
             .field("login", &self.login)
             .field("demo", &self.demo)
+            .field("regler", &self.regler)
             .finish()
     }
 }

@@ -112,3 +112,25 @@ async fn figures_are_computed_and_exported_as_csv_and_xlsx() {
         run(&["--database", &db, "export", "noegletal", "--year", "2030", "--output", csv_path.to_str().unwrap()]);
     assert!(!none.status.success() && text(&none).contains("ingen beregnede nøgletal"));
 }
+
+#[test]
+fn rule_files_from_the_configuration_are_checked() {
+    let dir = std::env::temp_dir().join(format!("sd_regler_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("styringsdialog.toml");
+    let db = format!("sqlite://{}", dir.join("d.db").display());
+    std::fs::write(&config, "[regler]\nfil = \"/findes/ikke.toml\"\n").unwrap();
+    let missing = run(&["--config", config.to_str().unwrap(), "--database", &db, "stats"]);
+    assert!(!missing.status.success());
+    assert!(text(&missing).contains("kan ikke læse /findes/ikke.toml"), "{}", text(&missing));
+    let bad = dir.join("regler.toml");
+    std::fs::write(&bad, "version = 1\n").unwrap();
+    std::fs::write(&config, format!("[regler]\nfil = \"{}\"\n", bad.display())).unwrap();
+    let refused = run(&["--config", config.to_str().unwrap(), "--database", &db, "stats"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("regelfilen"), "{}", text(&refused));
+    // The shipped file itself is a valid configuration.
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/regler/standard.toml");
+    std::fs::write(&config, format!("[regler]\nfil = \"{shipped}\"\n")).unwrap();
+    assert!(run(&["--config", config.to_str().unwrap(), "--database", &db, "stats"]).status.success());
+}

@@ -79,10 +79,51 @@ pub fn parse_kommuner(csv_text: &str) -> Result<(Vec<Region>, Vec<Kommune>), Ref
     Ok((regioner, kommuner))
 }
 
-/// Rules kept as data (data/regler/standard.toml).
+/// The rule sets by styringsår (data/regler/standard.toml).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Regelsaet {
+    pub version: u32,
+    pub saet: Vec<Regler>,
+}
+
+impl Regelsaet {
+    /// The rules shipped with this release.
+    pub fn standard() -> Regelsaet {
+        Self::parse(STANDARD_REGLER).expect("data/regler/standard.toml is valid")
+    }
+
+    pub fn parse(text: &str) -> Result<Regelsaet, ReferenceError> {
+        let saet: Regelsaet = toml::from_str(text).map_err(|e| ReferenceError::Regler(e.to_string()))?;
+        if saet.saet.is_empty() {
+            return Err(ReferenceError::Regler("filen har intet [[saet]]".into()));
+        }
+        for regler in &saet.saet {
+            regler.check()?;
+        }
+        Ok(saet)
+    }
+
+    /// The newest set (for tools that work outside a styringsår).
+    pub fn nyeste(&self) -> &Regler {
+        self.saet.iter().max_by_key(|r| r.fra_styringsaar).expect("parse refuses an empty file")
+    }
+
+    /// The set in force for a styringsår: the newest not later than it (the oldest before
+    /// the first set).
+    pub fn for_aar(&self, aar: crate::Styringsaar) -> &Regler {
+        self.saet
+            .iter()
+            .filter(|r| r.fra_styringsaar <= aar.get())
+            .max_by_key(|r| r.fra_styringsaar)
+            .or_else(|| self.saet.iter().min_by_key(|r| r.fra_styringsaar))
+            .expect("parse refuses an empty file")
+    }
+}
+
+/// One set of rules kept as data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Regler {
-    pub version: u32,
+    pub fra_styringsaar: i32,
     pub lejemaalsenhed: LejemaalsenhedRegel,
     pub moede: MoedeRegler,
     pub effektivitet: EffektivitetRegler,
@@ -114,14 +155,13 @@ pub struct FristRegler {
 }
 
 impl Regler {
-    /// The rules shipped with this release.
+    /// The newest shipped set, for tools and tests that need one set of rules.
     pub fn standard() -> Regler {
-        Self::parse(STANDARD_REGLER).expect("data/regler/standard.toml is valid")
+        Regelsaet::standard().nyeste().clone()
     }
 
-    pub fn parse(text: &str) -> Result<Regler, ReferenceError> {
-        let regler: Regler = toml::from_str(text).map_err(|e| ReferenceError::Regler(e.to_string()))?;
-        let e = &regler.effektivitet;
+    fn check(&self) -> Result<(), ReferenceError> {
+        let e = &self.effektivitet;
         if !(0.0..=100.0).contains(&e.roed_under_procent) || e.groen_fra_procent < e.roed_under_procent {
             return Err(ReferenceError::Regler(
                 "effektivitet: roed_under_procent skal være 0–100 og højst groen_fra_procent".into(),
@@ -130,7 +170,7 @@ impl Regler {
         if !(0.0..0.5).contains(&e.trim_andel) {
             return Err(ReferenceError::Regler("effektivitet: trim_andel skal være mellem 0 og 0,5".into()));
         }
-        Ok(regler)
+        Ok(())
     }
 }
 
@@ -164,6 +204,18 @@ mod tests {
         let r = Regler::standard();
         assert_eq!(r.moede.varsel_dage, 14);
         assert_eq!(r.lejemaalsenhed.m2_per_enhed_erhverv, 60);
-        assert!(Regler::parse("version = 1").is_err());
+        assert!(Regelsaet::parse("version = 1").is_err());
+        let alle = Regelsaet::standard();
+        assert_eq!(alle.for_aar(crate::Styringsaar::new(2026).unwrap()), &r);
+        assert_eq!(alle.for_aar(crate::Styringsaar::new(2001).unwrap()), &r, "years before the first set use it");
+        // A later set applies from its year on.
+        let text = STANDARD_REGLER.to_string()
+            + &STANDARD_REGLER[STANDARD_REGLER.find("\n[[saet]]").unwrap()..]
+                .replace("fra_styringsaar = 2020", "fra_styringsaar = 2027")
+                .replace("varsel_dage = 14", "varsel_dage = 21");
+        let to = Regelsaet::parse(&text).unwrap();
+        assert_eq!(to.for_aar(crate::Styringsaar::new(2026).unwrap()).moede.varsel_dage, 14);
+        assert_eq!(to.for_aar(crate::Styringsaar::new(2027).unwrap()).moede.varsel_dage, 21);
+        assert_eq!(to.nyeste().fra_styringsaar, 2027);
     }
 }
