@@ -252,7 +252,11 @@ pub async fn forklaring(
         hoved: (&v).into(),
         tal: format!("{} %", crate::view::tal(f.resultat.effektivitetstal, 1)),
         badge: farve_badge(f.resultat.farve),
-        potentiale: kr(f.resultat.potentiale_kr),
+        potentiale: format!(
+            "{} % eller {}",
+            crate::view::tal(100.0 - f.resultat.effektivitetstal, 1),
+            kr(f.resultat.potentiale_kr)
+        ),
         kommune_gns: procent(f.gennemsnit_kommune),
         region_gns: procent(f.gennemsnit_region),
         konti,
