@@ -283,3 +283,82 @@ impl App {
         })
     }
 }
+
+/// Lettings of familieboliger in one kommune over the five rental tools (bilag 3 IV).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UdlejningFordeling {
+    pub kommune: String,
+    /// (tool, lettings, share in percent) for every tool, in the catalogue's order.
+    pub redskaber: Vec<(domain::registre::Udlejningsredskab, u32, f64)>,
+    pub i_alt: u32,
+}
+
+/// Beboerklagenævn cases in one category: decided and lost, this year and last year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KlageLinje {
+    pub kategori: Option<domain::registre::KlageKategori>,
+    pub afgjorte: u32,
+    pub tabte: u32,
+    pub afgjorte_sidste_aar: u32,
+    pub tabte_sidste_aar: u32,
+}
+
+impl App {
+    /// The package organisation's rental tools per kommune and its beboerklagenævn cases
+    /// (this year and last, with a total line), for whoever may read the package.
+    pub async fn pakke_fakta(
+        &self,
+        user: &SessionUser,
+        pakke: store::PakkeId,
+    ) -> Result<(Vec<UdlejningFordeling>, Vec<KlageLinje>), AppError> {
+        use domain::registre::{KlageKategori, Udlejningsredskab};
+        let view = self.pakke_view(user, pakke).await?;
+        let (org, aar) = (view.organisation.id, view.pakke.styringsaar);
+        let kommuner = self.store.kommuner().await?;
+        let mut fordeling: Vec<UdlejningFordeling> = Vec::new();
+        let lettings = self.store.udlejninger(org, aar).await?;
+        let mut koder: Vec<_> = lettings.iter().map(|(k, _, _)| *k).collect();
+        koder.dedup();
+        for kode in koder {
+            let count = |r: Udlejningsredskab| {
+                lettings.iter().filter(|(k, x, _)| *k == kode && *x == r).map(|l| l.2).sum::<u32>()
+            };
+            let i_alt: u32 = Udlejningsredskab::ALL.iter().map(|r| count(*r)).sum();
+            fordeling.push(UdlejningFordeling {
+                kommune: kommuner.iter().find(|k| k.kode == kode).map(|k| k.navn.clone()).unwrap_or_default(),
+                redskaber: Udlejningsredskab::ALL
+                    .iter()
+                    .map(|r| {
+                        (*r, count(*r), if i_alt > 0 { f64::from(count(*r)) * 100.0 / f64::from(i_alt) } else { 0.0 })
+                    })
+                    .collect(),
+                i_alt,
+            });
+        }
+        let now = self.store.klager(org, aar).await?;
+        let last = self.store.klager(org, aar.previous()).await?;
+        let find = |list: &[(KlageKategori, u32, u32)], k: KlageKategori| {
+            list.iter().find(|x| x.0 == k).map(|x| (x.1, x.2)).unwrap_or((0, 0))
+        };
+        let mut klager: Vec<KlageLinje> = KlageKategori::ALL
+            .iter()
+            .map(|k| {
+                let (a, t) = find(&now, *k);
+                let (a1, t1) = find(&last, *k);
+                KlageLinje { kategori: Some(*k), afgjorte: a, tabte: t, afgjorte_sidste_aar: a1, tabte_sidste_aar: t1 }
+            })
+            .collect();
+        let total = klager.iter().fold(
+            KlageLinje { kategori: None, afgjorte: 0, tabte: 0, afgjorte_sidste_aar: 0, tabte_sidste_aar: 0 },
+            |mut t, l| {
+                t.afgjorte += l.afgjorte;
+                t.tabte += l.tabte;
+                t.afgjorte_sidste_aar += l.afgjorte_sidste_aar;
+                t.tabte_sidste_aar += l.tabte_sidste_aar;
+                t
+            },
+        );
+        klager.push(total);
+        Ok((fordeling, klager))
+    }
+}

@@ -15,7 +15,9 @@ mod seed;
 mod users;
 
 pub use auth::{LoginOutcome, SessionUser};
-pub use beregning::{BeregningSummary, EffektivitetForklaring, KontoForklaring, NoegletalLinje};
+pub use beregning::{
+    BeregningSummary, EffektivitetForklaring, KlageLinje, KontoForklaring, NoegletalLinje, UdlejningFordeling,
+};
 pub use eksport::{EKSPORT_KOLONNER, EksportRaekke};
 pub use error::{AppError, FieldError};
 pub use import::{ImportArt, ImportRapport};

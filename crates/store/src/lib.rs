@@ -76,6 +76,18 @@ pub trait Store: Send + Sync + 'static {
         styringsaar: Styringsaar,
     ) -> Result<OrganisationRegnskab>;
     async fn regnskabsperioder(&self, organisation: OrganisationId) -> Result<Vec<PeriodeRecord>>;
+    /// An organisation's lettings of familieboliger for a year: (kommune, tool, count).
+    async fn udlejninger(
+        &self,
+        organisation: OrganisationId,
+        styringsaar: Styringsaar,
+    ) -> Result<Vec<(Kommunekode, domain::registre::Udlejningsredskab, u32)>>;
+    /// An organisation's beboerklagenævn cases for a year: (category, decided, lost).
+    async fn klager(
+        &self,
+        organisation: OrganisationId,
+        styringsaar: Styringsaar,
+    ) -> Result<Vec<(domain::registre::KlageKategori, u32, u32)>>;
 
     // --- imports --------------------------------------------------------------------------
     /// The rows of an importable table for a year: key → values.

@@ -1012,6 +1012,55 @@ macro_rules! sql_store_impl {
                     rows.into_iter().map(effektivitet_from_row).collect()
                 }
 
+                async fn udlejninger(
+                    &self,
+                    organisation: OrganisationId,
+                    aar: Styringsaar,
+                ) -> Result<Vec<(Kommunekode, ::domain::registre::Udlejningsredskab, u32)>> {
+                    let rows: Vec<(i64, String, i64)> = ::sqlx::query_as(
+                        "SELECT kommunekode, redskab, antal FROM udlejninger WHERE organisation_id = $1 AND styringsaar = $2 \
+                         ORDER BY kommunekode, redskab",
+                    )
+                    .bind(organisation.0)
+                    .bind(i64::from(aar))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(k, r, n)| {
+                            Ok((
+                                kommunekode(k)?,
+                                ::domain::registre::Udlejningsredskab::parse(&r).ok_or_else(|| corrupt("redskab", &r))?,
+                                u32::try_from(n).map_err(|e| corrupt("antal", e))?,
+                            ))
+                        })
+                        .collect()
+                }
+
+                async fn klager(
+                    &self,
+                    organisation: OrganisationId,
+                    aar: Styringsaar,
+                ) -> Result<Vec<(::domain::registre::KlageKategori, u32, u32)>> {
+                    let rows: Vec<(String, i64, i64)> = ::sqlx::query_as(
+                        "SELECT kategori, afgjorte, tabte FROM beboerklager WHERE organisation_id = $1 AND styringsaar = $2",
+                    )
+                    .bind(organisation.0)
+                    .bind(i64::from(aar))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(k, a, t)| {
+                            Ok((
+                                ::domain::registre::KlageKategori::parse(&k).ok_or_else(|| corrupt("kategori", &k))?,
+                                u32::try_from(a).map_err(|e| corrupt("afgjorte", e))?,
+                                u32::try_from(t).map_err(|e| corrupt("tabte", e))?,
+                            ))
+                        })
+                        .collect()
+                }
+
                 async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> Result<UserId> {
                     let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     let (id,): (i64,) = ::sqlx::query_as(

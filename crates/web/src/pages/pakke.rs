@@ -73,6 +73,9 @@ struct PakkeSide {
     /// (green, yellow, red) counts.
     fordeling: (usize, usize, usize),
     gennemsnit: Option<String>,
+    redskaber: Vec<&'static str>,
+    udlejning: Vec<(String, Vec<String>, u32)>,
+    klager: Vec<(&'static str, u32, u32, u32, u32)>,
 }
 
 impl PakkeSide {
@@ -183,6 +186,28 @@ pub async fn render_pakke(
             badge: farve_badge(e.farve),
         })
         .collect();
+    let (fordeling_udlejning, klage_linjer) = state.app.pakke_fakta(user, v.pakke.id).await?;
+    let udlejning = fordeling_udlejning
+        .into_iter()
+        .map(|f| {
+            let cells =
+                f.redskaber.iter().map(|(_, n, andel)| format!("{n} ({} %)", crate::view::tal(*andel, 0))).collect();
+            (f.kommune, cells, f.i_alt)
+        })
+        .collect();
+    let klager = klage_linjer
+        .iter()
+        .map(|k| {
+            let navn = match k.kategori {
+                Some(domain::registre::KlageKategori::Forbrugsregnskaber) => "Forbrugsregnskaber",
+                Some(domain::registre::KlageKategori::Fraflytning) => "Fraflytning",
+                Some(domain::registre::KlageKategori::Husorden) => "Husordenssager",
+                Some(domain::registre::KlageKategori::Andet) => "Andet",
+                None => "I alt",
+            };
+            (navn, k.afgjorte, k.tabte, k.afgjorte_sidste_aar, k.tabte_sidste_aar)
+        })
+        .collect();
     let title = format!("Dokumentationspakke {} – {}", v.pakke.styringsaar, v.organisation.navn);
     render(&PakkeSide {
         layout: Layout::new(&title, Some(user), csrf, "/pakker").with_besked(besked),
@@ -203,6 +228,9 @@ pub async fn render_pakke(
         effektivitet,
         fordeling,
         gennemsnit,
+        redskaber: domain::registre::Udlejningsredskab::ALL.iter().map(|r| r.label()).collect(),
+        udlejning,
+        klager,
         v,
     })
 }
