@@ -206,13 +206,12 @@ pub struct EffektivitetForklaring {
 }
 
 impl App {
-    /// The efficiency figures of a package's afdelinger, for whoever may read the package.
+    /// The efficiency figures of a package's afdelinger. Takes a `PakkeView`, which only
+    /// `pakke_view` makes, after the scope check.
     pub async fn pakke_effektivitet(
         &self,
-        user: &SessionUser,
-        pakke: store::PakkeId,
+        view: &crate::PakkeView,
     ) -> Result<Vec<(domain::master::Afdeling, beregning::Effektivitet)>, AppError> {
-        let view = self.pakke_view(user, pakke).await?;
         let afdelinger = self.store.afdelinger(view.organisation.id).await?;
         let figures = self.store.effektivitet_for_organisation(view.pakke.styringsaar, view.organisation.id).await?;
         Ok(figures
@@ -224,13 +223,12 @@ impl App {
     /// The explanation of one afdeling's figure, within a package the user may read.
     pub async fn forklar_effektivitet(
         &self,
-        user: &SessionUser,
-        pakke: store::PakkeId,
+        view: &crate::PakkeView,
         afdeling: domain::master::AfdelingId,
     ) -> Result<EffektivitetForklaring, AppError> {
-        let aar = self.pakke_view(user, pakke).await?.pakke.styringsaar;
+        let aar = view.pakke.styringsaar;
         let (a, resultat) = self
-            .pakke_effektivitet(user, pakke)
+            .pakke_effektivitet(view)
             .await?
             .into_iter()
             .find(|(a, _)| a.id == afdeling)
@@ -308,11 +306,9 @@ impl App {
     /// (this year and last, with a total line), for whoever may read the package.
     pub async fn pakke_fakta(
         &self,
-        user: &SessionUser,
-        pakke: store::PakkeId,
+        view: &crate::PakkeView,
     ) -> Result<(Vec<UdlejningFordeling>, Vec<KlageLinje>), AppError> {
         use domain::registre::{KlageKategori, Udlejningsredskab};
-        let view = self.pakke_view(user, pakke).await?;
         let (org, aar) = (view.organisation.id, view.pakke.styringsaar);
         let kommuner = self.store.kommuner().await?;
         let mut fordeling: Vec<UdlejningFordeling> = Vec::new();

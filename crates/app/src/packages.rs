@@ -23,7 +23,10 @@ pub struct SvarInput {
 }
 
 /// Everything a package page shows, already cut to what the viewer may see.
+/// Non-exhaustive so that only `pakke_view` makes one, after the scope check: holding a
+/// view is proof that the viewer may read the package.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PakkeView {
     pub pakke: PakkeRecord,
     pub organisation: Organisation,

@@ -86,7 +86,8 @@ pub async fn effektivitet(
     CurrentUser(user, _): CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let rows = state.app.pakke_effektivitet(&user, PakkeId(id)).await?;
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    let rows = state.app.pakke_effektivitet(&v).await?;
     let data: Vec<_> = rows
         .iter()
         .map(|(a, e)| {
@@ -110,7 +111,8 @@ pub async fn forklaring(
     CurrentUser(user, _): CurrentUser,
     Path((id, afdeling)): Path<(i64, i64)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let f = state.app.forklar_effektivitet(&user, PakkeId(id), domain::master::AfdelingId(afdeling)).await?;
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    let f = state.app.forklar_effektivitet(&v, domain::master::AfdelingId(afdeling)).await?;
     Ok(Json(json!({
         "afdeling": {"id": f.afdeling.id.0, "nummer": f.afdeling.data.nummer.get(), "navn": f.afdeling.data.navn},
         "effektivitetstal": f.resultat.effektivitetstal,

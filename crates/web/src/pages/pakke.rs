@@ -168,7 +168,7 @@ pub async fn render_pakke(
             (tidspunkt(h.at), h.to.label().to_string(), h.by_name.clone(), h.begrundelse.clone().unwrap_or_default())
         })
         .collect();
-    let eff = state.app.pakke_effektivitet(user, v.pakke.id).await?;
+    let eff = state.app.pakke_effektivitet(&v).await?;
     let count = |f| eff.iter().filter(|(_, e)| e.farve == f).count();
     use domain::effektivitet::Farve;
     let fordeling = (count(Farve::Groen), count(Farve::Gul), count(Farve::Roed));
@@ -186,7 +186,7 @@ pub async fn render_pakke(
             badge: farve_badge(e.farve),
         })
         .collect();
-    let (fordeling_udlejning, klage_linjer) = state.app.pakke_fakta(user, v.pakke.id).await?;
+    let (fordeling_udlejning, klage_linjer) = state.app.pakke_fakta(&v).await?;
     let udlejning = fordeling_udlejning
         .into_iter()
         .map(|f| {
@@ -256,8 +256,8 @@ pub async fn forklaring(
     CsrfToken(csrf): CsrfToken,
     Path((id, afdeling)): Path<(i64, i64)>,
 ) -> PageResult {
-    let f = state.app.forklar_effektivitet(&user, PakkeId(id), domain::master::AfdelingId(afdeling)).await?;
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    let f = state.app.forklar_effektivitet(&v, domain::master::AfdelingId(afdeling)).await?;
     let kr = |x: f64| format!("{} kr.", crate::view::tal(x, 0));
     let procent = |x: Option<f64>| {
         x.map(|x| format!("{} % (vægtet med antal boliger)", crate::view::tal(x, 1))).unwrap_or_else(|| "i/t".into())
