@@ -4,7 +4,9 @@
 use crate::{App, AppError, SessionUser};
 use domain::Styringsaar;
 use domain::access::Tilladelse;
-use domain::beregning::{self, Benchmark, Katalog, Maaleenhed, Markering, Niveau, OrganisationInput, Vaerdi};
+use domain::beregning::{
+    self, Benchmark, Katalog, Maaleenhed, Markering, Niveau, OrganisationInput, Sammenligning, Vaerdi,
+};
 use domain::master::{OrganisationId, OrganisationKind};
 use serde_json::json;
 use std::collections::HashMap;
@@ -30,7 +32,9 @@ pub struct NoegletalLinje {
     pub enhed: Maaleenhed,
     pub boligtype: Option<domain::master::Boligtype>,
     pub vaerdi: Option<f64>,
+    /// The national median, or the kommune's level for a figure compared with the kommune.
     pub benchmark: Option<f64>,
+    pub sammenligning: Sammenligning,
     /// Set when the benchmark is an earlier year's (this year has too few values yet).
     pub benchmark_fra_aar: Option<i32>,
     pub sidste_aar: Option<f64>,
@@ -129,6 +133,7 @@ pub(crate) fn tomme_linjer(katalog: &Katalog, niveau: Niveau, aar: Styringsaar) 
                     boligtype: None,
                     vaerdi: None,
                     benchmark: None,
+                    sammenligning: d.sammenligning,
                     benchmark_fra_aar: None,
                     sidste_aar: None,
                     markering: None,
@@ -170,8 +175,12 @@ pub(crate) async fn noegletal_linjer(
                 enhed: d.enhed,
                 boligtype: t,
                 vaerdi: value.as_ref().map(|v| v.vaerdi),
+                benchmark: match d.sammenligning {
+                    Sammenligning::Landet => b.map(|b| b.median),
+                    Sammenligning::Kommune => value.as_ref().and_then(|v| v.sammenligning),
+                },
+                sammenligning: d.sammenligning,
                 markering: value.and_then(|v| v.markering),
-                benchmark: b.map(|b| b.median),
                 benchmark_fra_aar: b.filter(|b| b.fra_aar != aar.get()).map(|b| b.fra_aar),
                 sidste_aar: previous.map(|v| v.vaerdi),
             });

@@ -55,10 +55,13 @@ impl App {
                 navn: navne.get(v.noegletal.as_str()).copied().unwrap_or_default().to_string(),
                 boligtype: v.boligtype.map(|t| t.as_str()).unwrap_or(""),
                 vaerdi: v.vaerdi,
-                benchmark: benchmarks
-                    .iter()
-                    .find(|b| b.noegletal == v.noegletal && b.boligtype == v.boligtype)
-                    .map(|b| b.median),
+                // A figure compared with the kommune is exported with the kommune's level.
+                benchmark: v.sammenligning.or_else(|| {
+                    benchmarks
+                        .iter()
+                        .find(|b| b.noegletal == v.noegletal && b.boligtype == v.boligtype)
+                        .map(|b| b.median)
+                }),
                 markering: v.markering.map(|m| m.as_str()).unwrap_or(""),
                 noegletal: v.noegletal,
             })

@@ -88,6 +88,19 @@ enum Command {
     Migrate,
     /// Print the default configuration as TOML.
     DefaultConfig,
+    /// Measure the national data path end to end: load the national demo, import a national
+    /// accounts file and recompute the country, several times; prints a Markdown table.
+    ///
+    /// Uses a new SQLite database in the temporary folder (removed afterwards) unless
+    /// --database names one, which must be empty.
+    Bench {
+        /// How many times to import and recompute.
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+        /// Scale on the national size.
+        #[arg(long, default_value_t = 1.0)]
+        skala: f64,
+    },
     /// Compute efficiency figures (FDH) from a file of costs per home per account.
     ///
     /// Input: CSV (comma and decimal point, or the Danish Excel dialect with semicolon and
@@ -178,9 +191,20 @@ fn web_settings(config: &Config) -> web::WebSettings {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
+    let explicit_database = cli.database.is_some();
     if let Some(url) = cli.database {
         config.database.url = url;
     }
+    // The benchmark gets a database of its own unless one is named.
+    let bench_folder = match &cli.command {
+        Command::Bench { .. } if !explicit_database => {
+            let folder = std::env::temp_dir().join(format!("styringsdialog-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&folder)?;
+            config.database.url = format!("sqlite://{}", folder.join("bench.db").display());
+            Some(folder)
+        }
+        _ => None,
+    };
     match &cli.command {
         Command::DefaultConfig => {
             print!("{}", Config::default_toml());
@@ -288,6 +312,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?;
         }
         Command::User(cmd) => user(&app, cmd).await?,
+        Command::Bench { runs, skala } => {
+            let options = crate::bench::BenchOptions {
+                runs: runs.max(1),
+                skala,
+                seed: config.demo.seed,
+                styringsaar: Styringsaar::new(i64::from(config.demo.styringsaar))?,
+            };
+            eprintln!("Måler på {} …", config.database.url);
+            let result = crate::bench::run(&app, &options).await;
+            drop(app);
+            if let Some(folder) = bench_folder {
+                let _ = std::fs::remove_dir_all(folder);
+            }
+            print!("{}", result?);
+        }
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The `styringsdialog` command: configuration, engine selection and the subcommands.
 //! `main.rs` only parses arguments and calls [`run`].
 
+mod bench;
 mod commands;
 pub mod config;
 mod effektivitet;

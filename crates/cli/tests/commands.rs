@@ -108,9 +108,31 @@ async fn figures_are_computed_and_exported_as_csv_and_xlsx() {
     let noegletal = csv.column("noegletal").unwrap();
     assert!(csv.rows.iter().any(|r| r.cells[noegletal] == "effektivitetstal"));
     assert!(csv.rows.iter().any(|r| r.cells[noegletal] == "administrationsbidrag"));
+    // Labour-market attachment is compared with the afdeling's own kommune: its benchmark is
+    // the kommune's level, so it differs between kommuner (a national median would not).
+    let (vaerdi, benchmark) = (csv.column("vaerdi").unwrap(), csv.column("benchmark").unwrap());
+    let marked: Vec<_> = csv.rows.iter().filter(|r| r.cells[noegletal] == "uden_for_arbejdsmarkedet").collect();
+    assert!(!marked.is_empty());
+    assert!(marked.iter().all(|r| !r.cells[benchmark].is_empty() && !r.cells[vaerdi].is_empty()));
+    let levels: std::collections::BTreeSet<&str> = marked.iter().map(|r| r.cells[benchmark].as_str()).collect();
+    assert!(levels.len() > 1, "one level for every afdeling: {levels:?}");
     let none =
         run(&["--database", &db, "export", "noegletal", "--year", "2030", "--output", csv_path.to_str().unwrap()]);
     assert!(!none.status.success() && text(&none).contains("ingen beregnede nøgletal"));
+}
+
+#[tokio::test]
+async fn bench_measures_the_national_path_on_an_empty_database_only() {
+    let db = testkit::fresh_database_url().await;
+    let bench = run(&["--database", &db, "bench", "--skala", "0.02", "--runs", "1"]);
+    assert!(bench.status.success(), "{}", text(&bench));
+    let out = String::from_utf8_lossy(&bench.stdout);
+    for step in ["import, every line changed", "compute: the whole command"] {
+        assert!(out.contains(step), "{out}");
+    }
+    // The database now holds the demo: a second run is refused.
+    let again = run(&["--database", &db, "bench", "--skala", "0.02", "--runs", "1"]);
+    assert!(!again.status.success() && text(&again).contains("tom database"), "{}", text(&again));
 }
 
 #[test]

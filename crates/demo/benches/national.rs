@@ -47,6 +47,7 @@ fn inputs(data: &store::BulkData) -> (Vec<OrganisationInput>, Vec<AfdelingInput>
             tolv_maaneder: tolv.get(org).copied().unwrap_or(false),
             boligtal: BTreeMap::new(),
             uden_for_promille: None,
+            kommune_uden_for_promille: None,
         })
         .collect();
     let index: HashMap<(OrganisationNummer, domain::AfdelingNummer), usize> =
@@ -58,6 +59,18 @@ fn inputs(data: &store::BulkData) -> (Vec<OrganisationInput>, Vec<AfdelingInput>
         afdelinger[index[&(b.organisation, b.afdeling)]]
             .boligtal
             .insert(b.boligtype, (b.fraflytninger, b.ledige, b.aarsleje_oere_pr_m2));
+    }
+    for m in data.arbejdsmarked.iter().filter(|m| m.styringsaar == aar()) {
+        afdelinger[index[&(m.organisation, m.afdeling)]].uden_for_promille = Some(m.uden_for_promille);
+    }
+    let kommune_marked: HashMap<_, _> = data
+        .kommune_arbejdsmarked
+        .iter()
+        .filter(|m| m.styringsaar == aar())
+        .map(|m| (m.kommune, m.uden_for_promille))
+        .collect();
+    for a in &mut afdelinger {
+        a.kommune_uden_for_promille = kommune_marked.get(&a.data.kommune).copied();
     }
     let regel = Regler::standard().lejemaalsenhed;
     let mut enheder: HashMap<i64, f64> = HashMap::new();
@@ -105,11 +118,7 @@ fn nationale_noegletal_og_effektivitetstal(bencher: Bencher) {
 #[divan::bench(sample_count = 10)]
 fn national_regnskabsfil_laest(bencher: Bencher) {
     let data = dataset();
-    let mut csv = String::from("organisation;afdeling;konto;beloeb\n");
-    for k in data.afdeling_konti.iter().filter(|k| k.styringsaar == aar()) {
-        let kr = format!("{:.2}", k.beloeb_oere as f64 / 100.0).replace('.', ",");
-        csv.push_str(&format!("{};{};{};{kr}\n", k.organisation, k.afdeling, k.konto));
-    }
+    let csv = demo::regnskabsfil(&data, aar(), 0);
     bencher.bench_local(|| {
         let table = tabular::read_bytes("national.csv", black_box(csv.as_bytes())).unwrap();
         let sum: f64 = table.rows.iter().map(|r| table.number(r, 3).unwrap()).sum();

@@ -24,4 +24,20 @@ pub fn generate(kommuner: &[Kommune], options: &DemoOptions) -> Dataset {
     generator::generate(kommuner, options)
 }
 
+/// A year's afdeling accounts as an import file in the Danish Excel dialect (semicolon,
+/// decimal comma): `organisation;afdeling;konto;beloeb`. `tillaeg_oere` is added to every
+/// amount, so a benchmark can import a file where every line differs from what is stored.
+pub fn regnskabsfil(data: &Dataset, aar: Styringsaar, tillaeg_oere: i64) -> String {
+    use std::fmt::Write;
+    let mut csv = String::from("organisation;afdeling;konto;beloeb\n");
+    for k in data.afdeling_konti.iter().filter(|k| k.styringsaar == aar) {
+        let oere = k.beloeb_oere + tillaeg_oere;
+        let sign = if oere < 0 { "-" } else { "" };
+        let (kr, rest) = (oere.abs() / 100, oere.abs() % 100);
+        writeln!(csv, "{};{};{};{sign}{kr},{rest:02}", k.organisation, k.afdeling, k.konto)
+            .expect("writing to a String");
+    }
+    csv
+}
+
 mod generator;

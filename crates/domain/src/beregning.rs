@@ -61,6 +61,19 @@ impl Maaleenhed {
     }
 }
 
+/// What a figure is compared with (domain.md §5, column "compared with").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sammenligning {
+    /// The national benchmark (median) of the figure; marks from the fractiles of its values.
+    #[default]
+    Landet,
+    /// The afdeling's own kommune's level. Marks come from the fractiles of the national
+    /// spread of the differences afdeling − kommune, so the benchmark record of such a figure
+    /// holds differences (in the figure's unit), not levels.
+    Kommune,
+}
+
 /// A key figure's definition, from data/regler/noegletal.toml.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Definition {
@@ -71,6 +84,8 @@ pub struct Definition {
     pub retning: Retning,
     #[serde(default)]
     pub pr_boligtype: bool,
+    #[serde(default)]
+    pub sammenligning: Sammenligning,
     pub gul_fraktil: f64,
     pub roed_fraktil: f64,
 }
@@ -103,9 +118,17 @@ const FORMLER: [&str; 13] = [
     "uden_for_arbejdsmarkedet",
 ];
 
+/// The ids whose kommune level is known (and so can be `sammenligning = "kommune"`).
+const KOMMUNE_NIVEAUER: [&str; 1] = ["uden_for_arbejdsmarkedet"];
+
 impl Katalog {
     pub fn shipped() -> Katalog {
         Katalog::parse(KATALOG).expect("data/regler/noegletal.toml is valid")
+    }
+
+    /// The shipped catalogue file's text (a template for deployments' own files).
+    pub fn shipped_text() -> &'static str {
+        KATALOG
     }
 
     pub fn parse(text: &str) -> Result<Katalog, String> {
@@ -125,6 +148,9 @@ impl Katalog {
                 };
                 if !ordered {
                     return Err(format!("nøgletallet «{}»: fraktilerne passer ikke til retningen", d.id));
+                }
+                if d.sammenligning == Sammenligning::Kommune && !KOMMUNE_NIVEAUER.contains(&d.id.as_str()) {
+                    return Err(format!("nøgletallet «{}» har intet kommuneniveau at sammenligne med", d.id));
                 }
             }
         }
@@ -159,6 +185,8 @@ pub struct AfdelingInput {
     /// Per housing type: (move-outs, empty homes, yearly rent in øre per m²).
     pub boligtal: BTreeMap<Boligtype, (u32, u32, i64)>,
     pub uden_for_promille: Option<u32>,
+    /// The same share for the afdeling's kommune (residents 18–64 outside the labour market).
+    pub kommune_uden_for_promille: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -208,6 +236,9 @@ pub struct Vaerdi {
     pub enhed_id: i64,
     pub boligtype: Option<Boligtype>,
     pub vaerdi: f64,
+    /// What this value is compared with when that is its own (the kommune's level for a
+    /// figure compared with the kommune); `None` for figures compared with the benchmark.
+    pub sammenligning: Option<f64>,
     pub markering: Option<Markering>,
 }
 
@@ -279,6 +310,14 @@ fn afdeling_value(id: &str, a: &AfdelingInput, t: Option<Boligtype>, regel: &Lej
     }
 }
 
+/// The level a figure compared with the kommune is compared with.
+fn kommune_niveau(id: &str, a: &AfdelingInput) -> Option<f64> {
+    match id {
+        "uden_for_arbejdsmarkedet" => a.kommune_uden_for_promille.map(|p| f64::from(p) / 10.0),
+        _ => None,
+    }
+}
+
 /// The value at fractile `q` (0–1) of sorted values, interpolating linearly.
 fn fractile(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
@@ -320,17 +359,24 @@ pub fn beregn(
                         enhed_id: o.id.0,
                         boligtype: t,
                         vaerdi: v,
+                        sammenligning: None,
                         markering: None,
                     })
                 })),
                 Niveau::Afdeling => {
                     vaerdier.extend(afdelinger.iter().filter(|a| !a.data.under_opfoerelse).filter_map(|a| {
+                        let sammenligning = match d.sammenligning {
+                            Sammenligning::Landet => None,
+                            // Without its kommune's level the figure cannot be compared.
+                            Sammenligning::Kommune => Some(kommune_niveau(&d.id, a)?),
+                        };
                         afdeling_value(&d.id, a, t, lejemaal).map(|v| Vaerdi {
                             noegletal: d.id.clone(),
                             niveau: d.niveau,
                             enhed_id: a.id.0,
                             boligtype: t,
                             vaerdi: v,
+                            sammenligning,
                             markering: None,
                         })
                     }))
@@ -339,10 +385,12 @@ pub fn beregn(
         }
     }
 
-    // Benchmarks per figure and housing type; marks against them.
+    // Benchmarks per figure and housing type; marks against them. A figure compared with its
+    // own reference (the kommune) is benchmarked and marked on the difference.
+    let compared = |v: &Vaerdi| v.vaerdi - v.sammenligning.unwrap_or(0.0);
     let mut groups: BTreeMap<(String, Option<Boligtype>), Vec<f64>> = BTreeMap::new();
     for v in &vaerdier {
-        groups.entry((v.noegletal.clone(), v.boligtype)).or_default().push(v.vaerdi);
+        groups.entry((v.noegletal.clone(), v.boligtype)).or_default().push(compared(v));
     }
     let mut benchmarks = Vec::new();
     for d in &saet.noegletal {
@@ -369,7 +417,14 @@ pub fn beregn(
     for v in &mut vaerdier {
         let d = saet.noegletal.iter().find(|d| d.id == v.noegletal).expect("defined above");
         if let Some(b) = benchmarks.iter().find(|b| b.noegletal == v.noegletal && b.boligtype == v.boligtype) {
-            v.markering = mark(d, b, v.vaerdi);
+            let diff = compared(v);
+            // At or better than its kommune's level is never critical, whatever the spread.
+            let no_worse_than_kommune = d.sammenligning == Sammenligning::Kommune
+                && match d.retning {
+                    Retning::HoejErKritisk => diff <= 0.0,
+                    Retning::LavErKritisk => diff >= 0.0,
+                };
+            v.markering = if no_worse_than_kommune { None } else { mark(d, b, diff) };
         }
     }
 
@@ -542,6 +597,7 @@ mod tests {
             tolv_maaneder: true,
             boligtal: BTreeMap::from([(Boligtype::Familie, (homes / 10, vacant, 90_000))]),
             uden_for_promille: Some(250),
+            kommune_uden_for_promille: Some(200),
         }
     }
 
@@ -623,6 +679,46 @@ mod tests {
         // The cheapest large afdeling is best practice for the expensive small one.
         assert!(small.effektivitetstal < 100.0);
         assert!(small.potentiale_kr > 0.0);
+    }
+
+    #[test]
+    fn labour_market_attachment_is_compared_with_the_afdelings_kommune() {
+        // 20 afdelinger in a kommune at 20 %: 21..=40 % outside the labour market, so the
+        // differences run 1..=20 points. Two more in a kommune at 45 % sit below their kommune.
+        let mut afdelinger: Vec<_> = (1..=20)
+            .map(|i| {
+                let mut a = afdeling(i, 100, 1084, 1000.0, 0);
+                a.uden_for_promille = Some(200 + 10 * i as u32);
+                a
+            })
+            .collect();
+        for i in 21..=22 {
+            let mut a = afdeling(i, 100, 1084, 1000.0, 0);
+            (a.uden_for_promille, a.kommune_uden_for_promille) = (Some(440), Some(450));
+            afdelinger.push(a);
+        }
+        // No kommune level: the figure is not computed, as it cannot be compared.
+        let mut unknown = afdeling(23, 100, 1084, 1000.0, 0);
+        unknown.kommune_uden_for_promille = None;
+        afdelinger.push(unknown);
+        let r = run(&afdelinger, &[]);
+        let value = |id: i64| r.vaerdier.iter().find(|v| v.noegletal == "uden_for_arbejdsmarkedet" && v.enhed_id == id);
+        assert_eq!(value(20).map(|v| (v.vaerdi, v.sammenligning)), Some((40.0, Some(20.0))));
+        assert_eq!(value(20).unwrap().markering, Some(Markering::Roed));
+        assert_eq!(value(1).unwrap().markering, None);
+        // 44 % is high nationally but below its own kommune's 45 %: not critical.
+        assert_eq!(value(21).unwrap().markering, None);
+        assert!(value(23).is_none());
+        let b = r.benchmarks.iter().find(|b| b.noegletal == "uden_for_arbejdsmarkedet").unwrap();
+        assert_eq!(b.antal, 22);
+        assert!(b.median > 0.0 && b.median < 20.0, "the benchmark holds differences: {b:?}");
+        // The catalogue refuses a kommune comparison for a figure without a kommune level.
+        let text = Katalog::shipped_text().replacen(
+            "id = \"leje_pr_m2\"",
+            "id = \"leje_pr_m2\"\nsammenligning = \"kommune\"",
+            1,
+        );
+        assert!(Katalog::parse(&text).unwrap_err().contains("kommuneniveau"));
     }
 
     #[test]

@@ -743,6 +743,7 @@ macro_rules! sql_store_impl {
                             konti: BTreeMap::new(),
                             boligtal: BTreeMap::new(),
                             uden_for_promille: None,
+                            kommune_uden_for_promille: None,
                         });
                     }
                     let konti: Vec<(i64, String, i64)> =
@@ -781,6 +782,18 @@ macro_rules! sql_store_impl {
                             afdelinger[*i].uden_for_promille = u32::try_from(promille).ok();
                         }
                     }
+                    let kommune_marked: Vec<(i64, i64)> = ::sqlx::query_as(
+                        "SELECT kommunekode, uden_for_promille FROM kommune_arbejdsmarked WHERE styringsaar = $1",
+                    )
+                    .bind(y)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    let kommune_marked: HashMap<i64, u32> =
+                        kommune_marked.into_iter().filter_map(|(k, p)| Some((k, u32::try_from(p).ok()?))).collect();
+                    for a in &mut afdelinger {
+                        a.kommune_uden_for_promille = kommune_marked.get(&i64::from(a.data.kommune.get())).copied();
+                    }
                     let poster: Vec<(i64, String, i64)> = ::sqlx::query_as(
                         "SELECT organisation_id, post, beloeb_oere FROM organisation_poster WHERE styringsaar = $1 ORDER BY organisation_id",
                     )
@@ -810,9 +823,9 @@ macro_rules! sql_store_impl {
                             .map_err(db_err)?;
                     }
                     let boligtype = |t: Option<Boligtype>| t.map(|t| t.as_str()).unwrap_or("");
-                    for rows in r.vaerdier.chunks(chunk(7)) {
+                    for rows in r.vaerdier.chunks(chunk(8)) {
                         let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-                            "INSERT INTO noegletal_vaerdier (styringsaar, niveau, enhed_id, noegletal, boligtype, vaerdi, markering) ",
+                            "INSERT INTO noegletal_vaerdier (styringsaar, niveau, enhed_id, noegletal, boligtype, vaerdi, sammenligning, markering) ",
                         );
                         qb.push_values(rows, |mut b, v| {
                             b.push_bind(y)
@@ -821,6 +834,7 @@ macro_rules! sql_store_impl {
                                 .push_bind(v.noegletal.clone())
                                 .push_bind(boligtype(v.boligtype))
                                 .push_bind(v.vaerdi)
+                                .push_bind(v.sammenligning)
                                 .push_bind(v.markering.map(|m| m.as_str()));
                         });
                         qb.build().execute(&mut *tx).await.map_err(db_err)?;
@@ -890,8 +904,8 @@ macro_rules! sql_store_impl {
                     niveau: ::domain::beregning::Niveau,
                     enhed_id: i64,
                 ) -> Result<Vec<::domain::beregning::Vaerdi>> {
-                    let rows: Vec<(String, String, f64, Option<String>)> = ::sqlx::query_as(
-                        "SELECT noegletal, boligtype, vaerdi, markering FROM noegletal_vaerdier \
+                    let rows: Vec<(String, String, f64, Option<f64>, Option<String>)> = ::sqlx::query_as(
+                        "SELECT noegletal, boligtype, vaerdi, sammenligning, markering FROM noegletal_vaerdier \
                          WHERE styringsaar = $1 AND niveau = $2 AND enhed_id = $3 ORDER BY noegletal, boligtype",
                     )
                     .bind(i64::from(aar))
@@ -902,12 +916,13 @@ macro_rules! sql_store_impl {
                     .map_err(db_err)?;
                     Ok(rows
                         .into_iter()
-                        .map(|(noegletal, t, vaerdi, markering)| ::domain::beregning::Vaerdi {
+                        .map(|(noegletal, t, vaerdi, sammenligning, markering)| ::domain::beregning::Vaerdi {
                             noegletal,
                             niveau,
                             enhed_id,
                             boligtype: Boligtype::parse(&t),
                             vaerdi,
+                            sammenligning,
                             markering: markering.as_deref().and_then(::domain::beregning::Markering::parse),
                         })
                         .collect())
@@ -918,8 +933,9 @@ macro_rules! sql_store_impl {
                     aar: Styringsaar,
                 ) -> Result<Vec<(OrganisationNummer, Option<AfdelingNummer>, ::domain::beregning::Vaerdi)>> {
                     // Organisation figures join on the organisation, afdeling figures on the afdeling.
-                    let rows: Vec<(i64, Option<i64>, String, i64, String, String, f64, Option<String>)> = ::sqlx::query_as(
-                        "SELECT COALESCE(o1.nummer, o2.nummer), a.nummer, v.niveau, v.enhed_id, v.noegletal, v.boligtype, v.vaerdi, v.markering \
+                    #[allow(clippy::type_complexity)]
+                    let rows: Vec<(i64, Option<i64>, String, i64, String, String, f64, Option<f64>, Option<String>)> = ::sqlx::query_as(
+                        "SELECT COALESCE(o1.nummer, o2.nummer), a.nummer, v.niveau, v.enhed_id, v.noegletal, v.boligtype, v.vaerdi, v.sammenligning, v.markering \
                          FROM noegletal_vaerdier v \
                          LEFT JOIN organisationer o1 ON v.niveau = 'organisation' AND o1.id = v.enhed_id \
                          LEFT JOIN afdelinger a ON v.niveau = 'afdeling' AND a.id = v.enhed_id \
@@ -931,7 +947,7 @@ macro_rules! sql_store_impl {
                     .await
                     .map_err(db_err)?;
                     rows.into_iter()
-                        .map(|(org, afd, niveau, enhed_id, noegletal, t, vaerdi, markering)| {
+                        .map(|(org, afd, niveau, enhed_id, noegletal, t, vaerdi, sammenligning, markering)| {
                             Ok((
                                 OrganisationNummer::new(org).map_err(|e| corrupt("organisationsnummer", e))?,
                                 afd.map(AfdelingNummer::new).transpose().map_err(|e| corrupt("afdelingsnummer", e))?,
@@ -941,6 +957,7 @@ macro_rules! sql_store_impl {
                                     enhed_id,
                                     boligtype: Boligtype::parse(&t),
                                     vaerdi,
+                                    sammenligning,
                                     markering: markering.as_deref().and_then(::domain::beregning::Markering::parse),
                                 },
                             ))
