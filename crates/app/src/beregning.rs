@@ -156,6 +156,18 @@ pub(crate) async fn noegletal_linjer(
     let now = store.noegletal(aar, niveau, enhed_id).await?;
     let last = store.noegletal(aar.previous(), niveau, enhed_id).await?;
     let benchmarks = store.benchmarks(aar).await?;
+    Ok(linjer(saet, niveau, &now, &last, &benchmarks, aar))
+}
+
+/// One unit's lines from its values this year and last, and the year's benchmarks.
+pub(crate) fn linjer(
+    saet: &beregning::Saet,
+    niveau: Niveau,
+    now: &[Vaerdi],
+    last: &[Vaerdi],
+    benchmarks: &[Benchmark],
+    aar: Styringsaar,
+) -> Vec<NoegletalLinje> {
     let find = |list: &[Vaerdi], id: &str, t| list.iter().find(|v| v.noegletal == id && v.boligtype == t).cloned();
     let bench = |id: &str, t| benchmarks.iter().find(|b: &&Benchmark| b.noegletal == id && b.boligtype == t);
     let mut lines = Vec::new();
@@ -163,8 +175,8 @@ pub(crate) async fn noegletal_linjer(
         let types: Vec<_> =
             if d.pr_boligtype { domain::master::Boligtype::ALL.into_iter().map(Some).collect() } else { vec![None] };
         for t in types {
-            let value = find(&now, &d.id, t);
-            let previous = find(&last, &d.id, t);
+            let value = find(now, &d.id, t);
+            let previous = find(last, &d.id, t);
             if d.pr_boligtype && value.is_none() && previous.is_none() {
                 continue; // the afdeling has no homes of this type
             }
@@ -186,7 +198,7 @@ pub(crate) async fn noegletal_linjer(
             });
         }
     }
-    Ok(lines)
+    lines
 }
 
 /// One account of an efficiency explanation: costs per home of the afdeling and of its

@@ -8,9 +8,10 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use domain::Styringsaar;
 use domain::access::{Role, UserId};
 use domain::master::OrganisationId;
+use domain::master::Rapporttype;
 use domain::package::{PakkeHaendelse, PakkeStatus};
 use domain::redegoerelse::AFSNIT;
-use domain::template::{Skabelon, Svar};
+use domain::template::{Skabelon, Skema, Spoergsmaal, Svar, Svartype, afdeling_noegle};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -141,23 +142,50 @@ impl App {
         };
         let skabelon = Skabelon::shipped(pakke.rapporttype, pakke.styringsaar.get())
             .ok_or_else(|| AppError::Internal("ingen skabelon".into()))?;
-        let svar: BTreeMap<String, Svar> = skabelon
-            .spoergsmaal()
-            .enumerate()
-            .map(|(i, q)| {
-                let ja = pick(seed, 10 + i as i64, 3) == 0;
-                let tekst = if ja {
-                    INDSATSER[pick(seed, 20 + i as i64, INDSATSER.len() as i64) as usize].to_string()
-                } else {
-                    String::new()
-                };
-                (q.id.clone(), Svar { ja: Some(ja), tekst })
-            })
-            .collect();
+        let answer = |q: &Spoergsmaal, n: i64| -> Svar {
+            match q.svartype {
+                Svartype::Tekst => Svar::tekst(INDSATSER[pick(seed, 20 + n, INDSATSER.len() as i64) as usize]),
+                Svartype::Valg => {
+                    // Mostly the first choice (satisfactory), now and then the others.
+                    let i = [0, 0, 0, 0, 0, 0, 0, 1, 1, 2][pick(seed, 30 + n, 10) as usize].min(q.valg.len() - 1);
+                    Svar { valg: Some(q.valg[i].clone()), ..Svar::default() }
+                }
+                Svartype::JaNej | Svartype::JaNejHvilke => {
+                    let ja = pick(seed, 10 + n, 3) == 0;
+                    let tekst = if ja && q.svartype == Svartype::JaNejHvilke {
+                        INDSATSER[pick(seed, 20 + n, INDSATSER.len() as i64) as usize].to_string()
+                    } else {
+                        String::new()
+                    };
+                    Svar { ja: Some(ja), tekst, valg: None }
+                }
+            }
+        };
+        let mut svar: BTreeMap<String, Svar> =
+            skabelon.spoergsmaal().enumerate().map(|(i, q)| (q.id.clone(), answer(q, i as i64))).collect();
+        let afdelinger = self.store.afdelinger(pakke.organisation).await?;
+        if let Some(skema) = Skabelon::shipped(Skema::Bilag4, pakke.styringsaar.get())
+            .filter(|_| pakke.rapporttype == Rapporttype::Bilag3)
+        {
+            for a in &afdelinger {
+                for (i, q) in skema
+                    .sektioner
+                    .iter()
+                    .filter(|s| !(s.kun_i_drift && a.data.under_opfoerelse))
+                    .flat_map(|s| s.spoergsmaal())
+                    .enumerate()
+                {
+                    svar.insert(
+                        afdeling_noegle(a.data.nummer, &q.id),
+                        answer(q, a.data.nummer.get() as i64 * 7 + i as i64),
+                    );
+                }
+            }
+        }
         let when = at(submitted, 10);
         let modtagere = {
             let mut set: BTreeSet<_> = BTreeSet::from([pakke.hjemstedskommune]);
-            set.extend(self.store.afdelinger(pakke.organisation).await?.iter().map(|a| a.data.kommune));
+            set.extend(afdelinger.iter().map(|a| a.data.kommune));
             set.into_iter().collect()
         };
         let submission = Submission {

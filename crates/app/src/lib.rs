@@ -8,10 +8,12 @@ mod beregning;
 mod demo_history;
 mod eksport;
 mod error;
+mod fakta;
 mod import;
 mod packages;
 mod public;
 mod seed;
+mod skabeloner;
 mod users;
 
 pub use auth::{LoginOutcome, SessionUser};
@@ -20,10 +22,12 @@ pub use beregning::{
 };
 pub use eksport::{EKSPORT_KOLONNER, EksportRaekke};
 pub use error::{AppError, FieldError};
+pub use fakta::{AfdelingFakta, PakkeFakta};
 pub use import::{ImportArt, ImportRapport};
 pub use packages::{PakkeView, SvarInput};
 pub use public::{DataSheet, Public};
 pub use seed::{DEMO_PASSWORD, DemoLogin};
+pub use skabeloner::SkabelonInfo;
 pub use users::NewUserInput;
 
 use chrono::{DateTime, Utc};

@@ -3,23 +3,26 @@
 use crate::error::stale_as_conflict;
 use crate::{App, AppError, FieldError, SessionUser};
 use chrono::{Months, NaiveDate};
+use domain::AfdelingNummer;
 use domain::access::{PakkeScope, PakkeTilladelse, Principal, Tilladelse};
+use domain::master::{Afdeling, AfdelingId, Rapporttype};
 use domain::master::{Organisation, OrganisationId};
 use domain::package::{PakkeHaendelse, PakkeStatus};
 use domain::period::Regnskabsperiode;
 use domain::redegoerelse::AFSNIT;
-use domain::template::{Skabelon, Svar};
+use domain::template::{FaktaArt, Faktablok, Problem, Sektion, SektionStatus, Skabelon, Skema, Svar, Svartype};
 use domain::{Kommunekode, Styringsaar};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use store::*;
 
-/// A form answer as posted: the yes/no choice and the text.
+/// A form answer as posted: the yes/no choice, the text and the chosen option.
 #[derive(Debug, Clone, Default)]
 pub struct SvarInput {
     pub ja: Option<String>,
     pub tekst: String,
+    pub valg: Option<String>,
 }
 
 /// Everything a package page shows, already cut to what the viewer may see.
@@ -44,6 +47,16 @@ pub struct PakkeView {
     pub may_behandl: bool,
     /// The organisation's key figures for the year, with benchmark and last year's value.
     pub noegletal: Vec<crate::NoegletalLinje>,
+    /// The organisation's afdelinger, each with an afdeling form (bilag 3 packages only).
+    pub afdelinger: Vec<Afdeling>,
+    /// The afdeling form (bilag 4) in force, for bilag 3 packages.
+    pub afdelingsskema: Option<Skabelon>,
+    /// This year's computed figures of the afdelinger (for critical marks on the forms).
+    pub afdeling_noegletal: Vec<domain::beregning::Vaerdi>,
+    /// The suggested text of questions prefilled from last year's redegørelse and aftaler.
+    pub forudfyldning: Option<String>,
+    /// Display names of the users who saved answers (for "sidst redigeret af").
+    pub redaktoerer: std::collections::HashMap<i64, String>,
 }
 
 impl PakkeView {
@@ -59,16 +72,95 @@ impl PakkeView {
         self.redegoerelser.last()
     }
 
-    /// Submission problems, one per question, in template order.
-    pub fn missing_answers(&self) -> Vec<FieldError> {
-        self.skabelon
-            .spoergsmaal()
-            .filter_map(|q| q.fejl(self.svar.get(&q.id)).map(|message| FieldError { field: q.id.clone(), message }))
+    /// Whether a fact block shows a critical key figure of the organisation, or of the
+    /// afdeling on an afdeling form; its comment is then required.
+    pub fn kritisk(&self, f: &Faktablok, afdeling: Option<AfdelingId>) -> bool {
+        if f.art != FaktaArt::Noegletal {
+            return false;
+        }
+        match afdeling {
+            None => self.noegletal.iter().any(|l| f.noegletal.contains(&l.id) && l.markering.is_some()),
+            Some(a) => self
+                .afdeling_noegletal
+                .iter()
+                .any(|v| v.enhed_id == a.0 && f.noegletal.contains(&v.noegletal) && v.markering.is_some()),
+        }
+    }
+
+    /// A package section's status on the task list, and its problems.
+    pub fn sektion_status(&self, s: &Sektion) -> (SektionStatus, Vec<Problem>) {
+        s.vurder(|id| self.svar.get(id), |f| self.kritisk(f, None), "")
+    }
+
+    /// The sections of the afdeling form that apply to an afdeling: part B only in operation.
+    pub fn afdelingsskema_sektioner<'a>(&'a self, a: &'a Afdeling) -> impl Iterator<Item = &'a Sektion> + 'a {
+        self.afdelingsskema
+            .iter()
+            .flat_map(|s| s.sektioner.iter())
+            .filter(move |s| !(s.kun_i_drift && a.data.under_opfoerelse))
+    }
+
+    /// An afdeling form's status and problems (keys carry the afdeling prefix).
+    pub fn afdelingsskema_status(&self, a: &Afdeling) -> (SektionStatus, Vec<Problem>) {
+        let prefix = domain::template::afdeling_noegle(a.data.nummer, "");
+        let mut problems = Vec::new();
+        let mut statuses = Vec::new();
+        for s in self.afdelingsskema_sektioner(a) {
+            let (status, p) =
+                s.vurder(|id| self.svar.get(&format!("{prefix}{id}")), |f| self.kritisk(f, Some(a.id)), &prefix);
+            statuses.push(status);
+            problems.extend(p);
+        }
+        (SektionStatus::samlet(statuses), problems)
+    }
+
+    /// Every answer key of an afdeling's form.
+    pub fn afdelingsskema_noegler(&self, a: &Afdeling) -> Vec<String> {
+        self.afdelingsskema_sektioner(a)
+            .flat_map(|s| s.svar_ids())
+            .map(|id| domain::template::afdeling_noegle(a.data.nummer, id))
             .collect()
+    }
+
+    /// The newest saved answer among `keys`: who edited last, and when.
+    pub fn sidst_redigeret<'a>(&'a self, keys: impl IntoIterator<Item = &'a str>) -> Option<&'a SvarRecord> {
+        keys.into_iter().filter_map(|k| self.svar_meta.get(k)).max_by_key(|r| r.revision)
+    }
+
+    /// The revision a section form carries, so a stale save is refused.
+    pub fn revision_af<'a>(&'a self, keys: impl IntoIterator<Item = &'a str>) -> i64 {
+        self.sidst_redigeret(keys).map(|r| r.revision).unwrap_or(0)
+    }
+
+    /// Bilag 3 Q7: the afdelinger whose form reports special challenges, with the description.
+    pub fn afdelinger_med_udfordringer(&self) -> Vec<(&Afdeling, &Svar)> {
+        let Some(q) = self.afdelingsskema.as_ref().and_then(|s| s.udfordringsspoergsmaal()) else {
+            return Vec::new();
+        };
+        self.afdelinger
+            .iter()
+            .filter_map(|a| {
+                self.svar
+                    .get(&domain::template::afdeling_noegle(a.data.nummer, &q.id))
+                    .filter(|s| s.ja == Some(true))
+                    .map(|s| (a, s))
+            })
+            .collect()
+    }
+
+    /// Submission problems in form order: the package's sections, then every afdeling form.
+    pub fn missing_answers(&self) -> Vec<FieldError> {
+        let package = self.skabelon.sektioner.iter().flat_map(|s| self.sektion_status(s).1);
+        let forms = self.afdelinger.iter().flat_map(|a| self.afdelingsskema_status(a).1);
+        package.chain(forms).map(|p| FieldError { field: p.noegle, message: p.besked }).collect()
     }
 }
 
 impl SvarInput {
+    pub fn ja_nej(ja: bool) -> SvarInput {
+        SvarInput { ja: Some(if ja { "ja" } else { "nej" }.into()), ..SvarInput::default() }
+    }
+
     fn parse(&self, field: &str) -> Result<Svar, FieldError> {
         let ja = match self.ja.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -81,7 +173,17 @@ impl SvarInput {
                 });
             }
         };
-        Ok(Svar { ja, tekst: self.tekst.trim().to_string() })
+        let valg = self.valg.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        Ok(Svar { ja, tekst: self.tekst.trim().to_string(), valg })
+    }
+}
+
+/// The answer id of an element, and the question when it is one (a fact block's comment is
+/// free text).
+fn answerable(e: &domain::template::Element) -> Option<(&str, Option<domain::template::Spoergsmaal>)> {
+    match e {
+        domain::template::Element::Spoergsmaal(q) => Some((q.id.as_str(), Some(q.clone()))),
+        domain::template::Element::Fakta(f) => f.kommentar.as_ref().map(|_| (f.id.as_str(), None)),
     }
 }
 
@@ -233,8 +335,23 @@ impl App {
             (versions.last().map(|v| v.svar.clone()).unwrap_or_default(), BTreeMap::new())
         };
         let organisation = self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound)?;
-        let skabelon = Skabelon::shipped(pakke.rapporttype, pakke.styringsaar.get())
-            .ok_or_else(|| AppError::Internal(format!("ingen skabelon for {}", pakke.styringsaar)))?;
+        let skabelon = self.skabelon(pakke.rapporttype.into(), pakke.styringsaar).await?;
+        let (afdelinger, afdelingsskema, afdeling_noegletal) = if pakke.rapporttype == Rapporttype::Bilag3 {
+            (
+                self.store.afdelinger(pakke.organisation).await?,
+                Some(self.skabelon(Skema::Bilag4, pakke.styringsaar).await?),
+                self.store.noegletal_for_afdelinger(pakke.styringsaar, pakke.organisation).await?,
+            )
+        } else {
+            (Vec::new(), None, Vec::new())
+        };
+        let mut redaktoerer = std::collections::HashMap::new();
+        for by in svar_meta.values().map(|r| r.updated_by.0).collect::<BTreeSet<_>>() {
+            if let Some(u) = self.store.user(domain::access::UserId(by)).await? {
+                redaktoerer.insert(by, u.display_name);
+            }
+        }
+        let forudfyldning = if working { self.tidligere_droeftede_forhold(&pakke).await? } else { None };
         let noegletal = crate::beregning::noegletal_linjer(
             self.store.as_ref(),
             &self.settings.katalog,
@@ -266,26 +383,82 @@ impl App {
             versions,
             redegoerelser,
             noegletal,
+            afdelinger,
+            afdelingsskema,
+            afdeling_noegletal,
+            forudfyldning,
+            redaktoerer,
         })
     }
 
-    /// Saves the answers of one section. Drafts may be incomplete; only known questions are accepted.
-    pub async fn save_answers(
+    /// Last year's published redegørelse of the same organisation and report, as the
+    /// starting point for "status for tidligere drøftede forhold".
+    async fn tidligere_droeftede_forhold(&self, pakke: &PakkeRecord) -> Result<Option<String>, AppError> {
+        let earlier = self.store.pakker_for_organisationer(&[pakke.organisation]).await?;
+        let Some(last) = earlier
+            .iter()
+            .find(|p| p.styringsaar == pakke.styringsaar.previous() && p.rapporttype == pakke.rapporttype)
+        else {
+            return Ok(None);
+        };
+        let redegoerelser = self.store.redegoerelser(last.id).await?;
+        let Some(published) = redegoerelser.iter().rev().find(|r| r.published_at.is_some()) else { return Ok(None) };
+        let mut text = format!("Fra kommunens redegørelse for styringsår {}:", last.styringsaar);
+        for id in ["aftaler", "sammenfatning"] {
+            if let Some(t) = published.tekst.get(id).filter(|t| !t.trim().is_empty()) {
+                let titel = domain::redegoerelse::afsnit_titel(id).unwrap_or(id);
+                text.push_str(&format!("\n\n{titel}:\n{}", t.trim()));
+            }
+        }
+        text.push_str("\n\nStatus i dag:\n");
+        Ok(Some(text))
+    }
+
+    /// Saves one section of the package, or one afdeling's whole form (`afdeling`). Drafts may
+    /// be incomplete; only the section's own questions are accepted. `expected_revision` is the
+    /// newest revision among the section's answers when the form was opened: if a colleague
+    /// saved the section since, nothing is saved and the user is told (never a silent overwrite).
+    pub async fn save_sektion(
         &self,
         user: &SessionUser,
         id: PakkeId,
+        sektion: &str,
+        afdeling: Option<AfdelingNummer>,
         answers: Vec<(String, SvarInput)>,
+        expected_revision: i64,
     ) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await?;
-        let skabelon = Skabelon::shipped(pakke.rapporttype, pakke.styringsaar.get()).ok_or(AppError::NotFound)?;
+        let view = self.pakke_view(user, id).await?;
+        // (answer key, template id, the question when it is one): the section's answerable ids.
+        let fields: Vec<(String, Option<domain::template::Spoergsmaal>)> = match afdeling {
+            None => {
+                let s = view.skabelon.sektion(sektion).ok_or(AppError::NotFound)?;
+                s.elementer.iter().filter_map(|e| answerable(e).map(|(id, q)| (id.to_string(), q))).collect()
+            }
+            Some(nr) => {
+                let a = view.afdelinger.iter().find(|a| a.data.nummer == nr).ok_or(AppError::NotFound)?;
+                view.afdelingsskema_sektioner(a)
+                    .flat_map(|s| s.elementer.iter())
+                    .filter_map(|e| answerable(e).map(|(id, q)| (domain::template::afdeling_noegle(nr, id), q)))
+                    .collect()
+            }
+        };
         let mut svar = Vec::new();
         let mut errors = Vec::new();
-        for (qid, input) in answers {
-            if skabelon.spoergsmaal().all(|q| q.id != qid) {
-                return Err(AppError::field(&qid, "Ukendt spørgsmål"));
-            }
-            match input.parse(&qid) {
-                Ok(s) => svar.push((qid, s)),
+        for (key, input) in answers {
+            let Some((_, question)) = fields.iter().find(|(k, _)| *k == key) else {
+                return Err(AppError::field(&key, "Ukendt spørgsmål"));
+            };
+            match input.parse(&key) {
+                Ok(s) => match question {
+                    Some(q) if q.svartype == Svartype::Valg && s.valg.as_ref().is_some_and(|v| !q.valg.contains(v)) => {
+                        errors.push(FieldError {
+                            field: key.clone(),
+                            message: format!("Vælg et af svarene til {}", q.navn()),
+                        })
+                    }
+                    _ => svar.push((key, s)),
+                },
                 Err(e) => errors.push(e),
             }
         }
@@ -296,11 +469,72 @@ impl App {
             user,
             &pakke,
             "svar_gemt",
-            json!({"spoergsmaal": svar.iter().map(|(q, _)| q).collect::<Vec<_>>()}),
+            json!({"sektion": sektion, "afdeling": afdeling.map(|a| a.get()), "spoergsmaal": svar.iter().map(|(q, _)| q).collect::<Vec<_>>()}),
         );
-        let change =
-            SvarChange { pakke: id, expected_status: pakke.status, svar, by: user.principal.user_id, at: self.now() };
-        self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)
+        let change = SvarChange {
+            pakke: id,
+            expected_status: pakke.status,
+            sektion: fields.into_iter().map(|(k, _)| k).collect(),
+            expected_revision,
+            svar,
+            by: user.principal.user_id,
+            at: self.now(),
+        };
+        self.store.save_svar(&change, &audit).await.map_err(|e| match e {
+            StoreError::Stale => AppError::Conflict(
+                "En anden har gemt dette afsnit, mens du arbejdede, eller pakken er indsendt. Dine ændringer er ikke gemt: \
+                 åbn afsnittet igen for at se de nye svar, og indtast dine ændringer på ny."
+                    .into(),
+            ),
+            other => other.into(),
+        })
+    }
+
+    /// Marks many afdeling forms "no special challenges" (part A answered no) in one action.
+    /// Forms whose part A is already answered are left as they are and counted as skipped.
+    pub async fn mark_uden_udfordringer(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        afdelinger: &[AfdelingNummer],
+    ) -> Result<(usize, usize), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await?;
+        let view = self.pakke_view(user, id).await?;
+        let q = view
+            .afdelingsskema
+            .as_ref()
+            .and_then(|s| s.udfordringsspoergsmaal())
+            .ok_or_else(|| AppError::Conflict("Pakken har ingen afdelingsskemaer.".into()))?;
+        let mut keys = Vec::new();
+        let mut skipped = 0;
+        for nr in afdelinger {
+            if !view.afdelinger.iter().any(|a| a.data.nummer == *nr) {
+                return Err(AppError::NotFound);
+            }
+            let key = domain::template::afdeling_noegle(*nr, &q.id);
+            if view.svar.get(&key).is_some_and(|s| s.ja.is_some()) {
+                skipped += 1;
+            } else {
+                keys.push(key);
+            }
+        }
+        if keys.is_empty() {
+            return Ok((0, skipped));
+        }
+        let audit = self.pakke_audit(user, &pakke, "afdelinger_uden_udfordringer", json!({"afdelinger": keys.len()}));
+        let change = SvarChange {
+            pakke: id,
+            expected_status: pakke.status,
+            sektion: keys.clone(),
+            // Only unanswered forms are written; one answered meanwhile makes the action stale.
+            expected_revision: 0,
+            svar: keys.iter().map(|k| (k.clone(), Svar { ja: Some(false), ..Svar::default() })).collect(),
+            by: user.principal.user_id,
+            at: self.now(),
+        };
+        let marked = keys.len();
+        self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)?;
+        Ok((marked, skipped))
     }
 
     /// Submits the package to the hjemstedskommune and every beliggenhedskommune. Repeating

@@ -71,6 +71,14 @@ impl KlageKategori {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
+    pub fn label(self) -> &'static str {
+        match self {
+            KlageKategori::Forbrugsregnskaber => "Forbrugsregnskaber",
+            KlageKategori::Fraflytning => "Fraflytning",
+            KlageKategori::Husorden => "Husordenssager",
+            KlageKategori::Andet => "Andet",
+        }
+    }
 }
 
 /// An organisation's regnskabsperiode; the styringsår follows from it.

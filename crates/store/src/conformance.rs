@@ -262,9 +262,32 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     loaded(&store).await;
     let by = user(&store, "bo").await;
     let id = new_package(&store).await;
-    let svar = vec![("b3.q1".to_string(), Svar { ja: Some(false), tekst: String::new() })];
-    let change = SvarChange { pakke: id, expected_status: PakkeStatus::Kladde, svar: svar.clone(), by, at: at(2) };
+    let svar = vec![("b3.q1".to_string(), Svar { ja: Some(false), ..Svar::default() })];
+    let sektion: Vec<String> = svar.iter().map(|(k, _)| k.clone()).collect();
+    let change = SvarChange {
+        pakke: id,
+        expected_status: PakkeStatus::Kladde,
+        sektion: sektion.clone(),
+        expected_revision: 0,
+        svar: svar.clone(),
+        by,
+        at: at(2),
+    };
     store.save_svar(&change, &audit("svar_gemt")).await.unwrap();
+    // A colleague who opened the section before that save is refused, not silently applied.
+    assert!(matches!(store.save_svar(&change, &audit("svar_gemt")).await, Err(StoreError::Stale)));
+    let saved = store.svar(id).await.unwrap();
+    let seen = saved.values().map(|r| r.revision).max().unwrap();
+    assert!(seen > 0);
+    // Saving from the current revision works, and another section is independent of it.
+    store.save_svar(&SvarChange { expected_revision: seen, ..change.clone() }, &audit("svar_gemt")).await.unwrap();
+    let other = SvarChange {
+        sektion: vec!["andet".into()],
+        expected_revision: 0,
+        svar: vec![("andet".into(), Svar::default())],
+        ..change.clone()
+    };
+    store.save_svar(&other, &audit("svar_gemt")).await.unwrap();
     assert!(store.pakker_for_kommune(k(101)).await.unwrap().is_empty(), "drafts are never routed");
     let revision = store.pakke(id).await.unwrap().unwrap().revision;
     // A submission validated at an older revision is refused: answers changed since.

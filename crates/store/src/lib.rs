@@ -176,6 +176,16 @@ pub trait Store: Send + Sync + 'static {
     async fn pakke_status_counts(&self, styringsaar: Styringsaar) -> Result<Vec<StatusCount>>;
     async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>>;
     async fn svar(&self, pakke: PakkeId) -> Result<BTreeMap<String, SvarRecord>>;
+    /// Every computed afdeling figure of one organisation's afdelinger for a year.
+    async fn noegletal_for_afdelinger(
+        &self,
+        styringsaar: Styringsaar,
+        organisation: OrganisationId,
+    ) -> Result<Vec<beregning::Vaerdi>>;
+    /// Templates loaded by the agency, oldest first.
+    async fn skabeloner(&self) -> Result<Vec<SkabelonRecord>>;
+    /// Stores a new template version; [`StoreError::Stale`] when that version exists.
+    async fn add_skabelon(&self, skabelon: &SkabelonRecord, audit: &AuditEvent) -> Result<()>;
     /// Saves answers while the package still has `expected_status` (else [`StoreError::Stale`]).
     async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<()>;
     /// Moves the package from `from` to `to` and records the event; [`StoreError::Stale`]

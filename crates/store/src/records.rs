@@ -172,12 +172,19 @@ pub struct SvarRecord {
     pub svar: Svar,
     pub updated_by: UserId,
     pub updated_at: DateTime<Utc>,
+    /// The package revision the answer was saved at.
+    pub revision: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SvarChange {
     pub pakke: PakkeId,
     pub expected_status: PakkeStatus,
+    /// Every answer key of the section being saved, and the newest revision among them that
+    /// the editor saw: a newer one means someone else saved the section meanwhile
+    /// ([`crate::StoreError::Stale`]).
+    pub sektion: Vec<String>,
+    pub expected_revision: i64,
     pub svar: Vec<(String, Svar)>,
     pub by: UserId,
     pub at: DateTime<Utc>,
@@ -277,4 +284,15 @@ pub struct PublishedRedegoerelse {
     pub kommune: Kommunekode,
     pub tekst: RedegoerelseTekst,
     pub published_at: DateTime<Utc>,
+}
+
+/// A report template loaded by the agency (the text is the TOML file, already checked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkabelonRecord {
+    pub skema: String,
+    pub styringsaar: i32,
+    pub version: u32,
+    pub tekst: String,
+    pub loaded_by: UserId,
+    pub loaded_at: DateTime<Utc>,
 }

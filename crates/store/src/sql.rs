@@ -510,7 +510,7 @@ macro_rules! sql_store_impl {
                     // Children before parents, so foreign keys hold at every step.
                     for table in [
                         "noegletal_vaerdier", "noegletal_benchmarks", "effektivitet", "redegoerelser", "moeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner",
-                        "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "brugere",
+                        "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "skabeloner", "brugere",
                         "kommune_arbejdsmarked", "arbejdsmarked", "beboerklager", "udlejninger", "boligtal",
                         "organisation_poster", "afdeling_konti", "regnskabsperioder", "afdelinger",
                     ] {
@@ -1352,16 +1352,16 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn svar(&self, pakke: PakkeId) -> Result<BTreeMap<String, SvarRecord>> {
-                    let rows: Vec<(String, String, i64, DateTime<Utc>)> = ::sqlx::query_as(
-                        "SELECT spoergsmaal_id, svar, opdateret_af, opdateret FROM pakke_svar WHERE pakke_id = $1",
+                    let rows: Vec<(String, String, i64, DateTime<Utc>, i64)> = ::sqlx::query_as(
+                        "SELECT spoergsmaal_id, svar, opdateret_af, opdateret, revision FROM pakke_svar WHERE pakke_id = $1",
                     )
                     .bind(pakke.0)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db_err)?;
                     rows.into_iter()
-                        .map(|(id, svar, by, at)| {
-                            Ok((id, SvarRecord { svar: json::<Svar>(&svar)?, updated_by: UserId(by), updated_at: at }))
+                        .map(|(id, svar, by, at, revision)| {
+                            Ok((id, SvarRecord { svar: json::<Svar>(&svar)?, updated_by: UserId(by), updated_at: at, revision }))
                         })
                         .collect()
                 }
@@ -1370,31 +1370,123 @@ macro_rules! sql_store_impl {
                     let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
                     // Touching the package row under the expected status serialises concurrent
                     // savers with a submission: answers never land in a submitted package.
-                    let open = ::sqlx::query("UPDATE pakker SET opdateret = $1, revision = revision + 1 WHERE id = $2 AND status = $3")
-                        .bind(change.at)
-                        .bind(change.pakke.0)
-                        .bind(change.expected_status.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?
-                        .rows_affected();
-                    if open != 1 {
+                    let revision: Option<(i64,)> = ::sqlx::query_as(
+                        "UPDATE pakker SET opdateret = $1, revision = revision + 1 WHERE id = $2 AND status = $3 RETURNING revision",
+                    )
+                    .bind(change.at)
+                    .bind(change.pakke.0)
+                    .bind(change.expected_status.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    let Some((revision,)) = revision else { return Err(StoreError::Stale) };
+                    // The package row is locked now, so this read cannot race another saver.
+                    let mut newest = 0;
+                    for keys in change.sektion.chunks(chunk(1)) {
+                        let mut qb: QueryBuilder<Db> =
+                            QueryBuilder::new("SELECT CAST(COALESCE(MAX(revision), 0) AS BIGINT) FROM pakke_svar WHERE pakke_id = ");
+                        qb.push_bind(change.pakke.0).push(" AND spoergsmaal_id IN (");
+                        let mut list = qb.separated(", ");
+                        for k in keys {
+                            list.push_bind(k.clone());
+                        }
+                        qb.push(")");
+                        let (max,): (i64,) = qb.build_query_as().fetch_one(&mut *tx).await.map_err(db_err)?;
+                        newest = newest.max(max);
+                    }
+                    if newest > change.expected_revision {
                         return Err(StoreError::Stale);
                     }
                     for (id, svar) in &change.svar {
                         ::sqlx::query(
-                            "INSERT INTO pakke_svar (pakke_id, spoergsmaal_id, svar, opdateret_af, opdateret) \
-                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pakke_id, spoergsmaal_id) DO UPDATE SET \
-                             svar = excluded.svar, opdateret_af = excluded.opdateret_af, opdateret = excluded.opdateret",
+                            "INSERT INTO pakke_svar (pakke_id, spoergsmaal_id, svar, opdateret_af, opdateret, revision) \
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pakke_id, spoergsmaal_id) DO UPDATE SET \
+                             svar = excluded.svar, opdateret_af = excluded.opdateret_af, opdateret = excluded.opdateret, \
+                             revision = excluded.revision",
                         )
                         .bind(change.pakke.0)
                         .bind(id)
                         .bind(to_json(svar))
                         .bind(change.by.0)
                         .bind(change.at)
+                        .bind(revision)
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn noegletal_for_afdelinger(
+                    &self,
+                    aar: Styringsaar,
+                    organisation: OrganisationId,
+                ) -> Result<Vec<::domain::beregning::Vaerdi>> {
+                    let rows: Vec<(i64, String, String, f64, Option<f64>, Option<String>)> = ::sqlx::query_as(
+                        "SELECT v.enhed_id, v.noegletal, v.boligtype, v.vaerdi, v.sammenligning, v.markering \
+                         FROM noegletal_vaerdier v JOIN afdelinger a ON a.id = v.enhed_id \
+                         WHERE v.styringsaar = $1 AND v.niveau = 'afdeling' AND a.organisation_id = $2 \
+                         ORDER BY v.enhed_id, v.noegletal, v.boligtype",
+                    )
+                    .bind(i64::from(aar))
+                    .bind(organisation.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(enhed_id, noegletal, t, vaerdi, sammenligning, markering)| ::domain::beregning::Vaerdi {
+                            noegletal,
+                            niveau: ::domain::beregning::Niveau::Afdeling,
+                            enhed_id,
+                            boligtype: Boligtype::parse(&t),
+                            vaerdi,
+                            sammenligning,
+                            markering: markering.as_deref().and_then(::domain::beregning::Markering::parse),
+                        })
+                        .collect())
+                }
+
+                async fn skabeloner(&self) -> Result<Vec<SkabelonRecord>> {
+                    let rows: Vec<(String, i64, i64, String, i64, DateTime<Utc>)> = ::sqlx::query_as(
+                        "SELECT skema, styringsaar, version, tekst, indlaest_af, indlaest FROM skabeloner ORDER BY indlaest",
+                    )
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(skema, aar, version, tekst, by, at)| {
+                            Ok(SkabelonRecord {
+                                skema,
+                                styringsaar: i32::try_from(aar).map_err(|e| corrupt("styringsaar", e))?,
+                                version: u32::try_from(version).map_err(|e| corrupt("version", e))?,
+                                tekst,
+                                loaded_by: UserId(by),
+                                loaded_at: at,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn add_skabelon(&self, s: &SkabelonRecord, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let inserted = ::sqlx::query(
+                        "INSERT INTO skabeloner (skema, styringsaar, version, tekst, indlaest_af, indlaest) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (skema, styringsaar, version) DO NOTHING",
+                    )
+                    .bind(&s.skema)
+                    .bind(i64::from(s.styringsaar))
+                    .bind(i64::from(s.version))
+                    .bind(&s.tekst)
+                    .bind(s.loaded_by.0)
+                    .bind(s.loaded_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if inserted != 1 {
+                        return Err(StoreError::Stale);
                     }
                     insert_audit(&mut tx, audit).await?;
                     tx.commit().await.map_err(db_err)

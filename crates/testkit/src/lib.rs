@@ -105,6 +105,31 @@ impl Page {
     }
 }
 
+impl Page {
+    /// The value of a hidden field, when the page has it.
+    pub fn hidden(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_string())
+    }
+
+    /// The distinct targets of links starting with `prefix`, in page order.
+    pub fn links(&self, prefix: &str) -> Vec<String> {
+        let marker = format!("href=\"{prefix}");
+        let mut out: Vec<String> = Vec::new();
+        let mut rest = self.body.as_str();
+        while let Some(i) = rest.find(&marker) {
+            rest = &rest[i + 6..];
+            let link = rest[..rest.find('"').expect("href ends")].to_string();
+            if !out.contains(&link) {
+                out.push(link);
+            }
+        }
+        out
+    }
+}
+
 impl Client {
     pub async fn get(&self, path: &str) -> Page {
         let r = self.http.get(format!("{}{path}", self.base)).send().await.expect("GET");
@@ -116,10 +141,65 @@ impl Client {
         Self::page(r).await
     }
 
-    /// Posts a form with the CSRF token of the page at `form_page`.
+    /// Posts a form with the CSRF token of the page at `form_page`, and its `_revision`
+    /// when it has one (as a browser posts the form's hidden fields).
     pub async fn post(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
-        let token = self.get(form_page).await.csrf();
-        self.post_with_token(action, &token, fields).await
+        let page = self.get(form_page).await;
+        let token = page.csrf();
+        let revision = page.hidden("_revision");
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        if let Some(r) = &revision {
+            all.push(("_revision", r));
+        }
+        self.post_with_token(action, &token, &all).await
+    }
+
+    /// Completes every section and afdeling form of a package except `skip` (a section id
+    /// the caller answers itself), so it can be submitted.
+    pub async fn complete_package(&self, id: i64, skip: &str) {
+        let pakke = self.get(&format!("/pakker/{id}")).await;
+        for link in pakke.links(&format!("/pakker/{id}/sektioner/")) {
+            if !link.ends_with(&format!("/{skip}")) {
+                let saved = self.complete_form(&link).await;
+                assert_eq!(saved.status, 303, "{link}: {}", saved.body);
+            }
+        }
+        let list = self.get(&format!("/pakker/{id}/afdelinger")).await;
+        if list.status == 200 {
+            for link in list.links(&format!("/pakker/{id}/afdelinger/")) {
+                let saved = self.complete_form(&link).await;
+                assert_eq!(saved.status, 303, "{link}: {}", saved.body);
+            }
+        }
+    }
+
+    /// Fills in every answer field of the form page at `path` the way a diligent user would
+    /// (no to yes/no questions, the first choice, a text in every text field) and saves it.
+    pub async fn complete_form(&self, path: &str) -> Page {
+        let page = self.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        let mut fields: Vec<(String, String)> = Vec::new();
+        let mut rest = page.body.as_str();
+        while let Some(i) = rest.find("name=\"") {
+            rest = &rest[i + 6..];
+            let name = &rest[..rest.find('"').expect("name ends")];
+            if fields.iter().any(|(n, _)| n == name) || name.starts_with('_') {
+                continue;
+            }
+            let value = if name.ends_with(".ja") {
+                "nej".to_string()
+            } else if name.ends_with(".valg") {
+                let v = rest.find("value=\"").map(|j| &rest[j + 7..]).expect("a choice has a value");
+                v[..v.find('"').unwrap()].to_string()
+            } else if name.ends_with(".tekst") {
+                "Organisationen følger op med afdelingsbestyrelsen.".to_string()
+            } else {
+                continue;
+            };
+            fields.push((name.to_string(), value));
+        }
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        self.post(path, path, &borrowed).await
     }
 
     pub async fn post_with_token(&self, action: &str, token: &str, fields: &[(&str, &str)]) -> Page {

@@ -63,6 +63,9 @@ async fn the_whole_yearly_cycle() {
     assert_eq!(saved.status, 303);
     let overview = org.get(&pakke).await;
     assert!(overview.body.contains("Gennemført"));
+    // Still not complete: the other sections and every afdeling form are required too.
+    assert_eq!(org.get(&format!("{pakke}/indsend")).await.status, 422);
+    org.complete_package(id, "b3.I").await;
 
     // Submit; a resend with the same key (double click) submits once.
     let tjek = org.get(&format!("{pakke}/indsend")).await;

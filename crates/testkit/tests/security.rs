@@ -73,6 +73,7 @@ async fn a_kommune_cannot_read_a_package_not_sent_to_it() {
     let answers: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
     let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
+    org.complete_package(id, "b3.I").await;
     let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
     assert_eq!(
         org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "x")]).await.status,

@@ -59,6 +59,12 @@ pub fn router(app: App, settings: WebSettings) -> Router {
             "/pakker/{id}/sektioner/{sektion}",
             get(pages::organisation::sektion_form).post(pages::organisation::gem_sektion),
         )
+        .route("/pakker/{id}/afdelinger", get(pages::organisation::afdelinger))
+        .route("/pakker/{id}/afdelinger/ingen-udfordringer", post(pages::organisation::uden_udfordringer))
+        .route(
+            "/pakker/{id}/afdelinger/{nummer}",
+            get(pages::organisation::afdelingsskema).post(pages::organisation::gem_afdelingsskema),
+        )
         .route("/pakker/{id}/indsend", get(pages::organisation::tjek_svar).post(pages::organisation::indsend))
         .route("/pakker/{id}/kvittering/{version}", get(pages::organisation::kvittering))
         .route("/pakker/{id}/effektivitet/{afdeling}", get(pages::pakke::forklaring))
@@ -78,6 +84,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/styrelse", get(pages::styrelse::oversigt))
         .route("/styrelse/pakker", post(pages::styrelse::opret_pakker))
         .route("/styrelse/beregning", post(pages::styrelse::beregn))
+        .route("/styrelse/skabeloner", get(pages::skabeloner::oversigt).post(pages::skabeloner::upload))
         .route(
             "/styrelse/import",
             get(pages::import::form)

@@ -36,6 +36,13 @@ const BESKEDER: &[(&str, &str)] = &[
     ("pakker_oprettet", "Pakkerne er oprettet."),
     ("beregnet", "Nøgletal, benchmarks og effektivitetstal er beregnet for hele landet."),
     ("logget_ud", "Du er logget ud."),
+    ("markeret", "De valgte afdelingsskemaer er markeret: ingen særlige udfordringer."),
+    (
+        "markeret_delvis",
+        "De valgte afdelingsskemaer er markeret: ingen særlige udfordringer. Skemaer, hvor punkt A allerede var besvaret, er ikke ændret.",
+    ),
+    ("ingen_valgt", "Vælg mindst én afdeling."),
+    ("skabelon_indlaest", "Skabelonen er indlæst og gælder fra nu af."),
 ];
 
 impl Layout {

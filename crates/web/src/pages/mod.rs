@@ -6,6 +6,8 @@ pub mod kommune;
 pub mod organisation;
 pub mod pakke;
 pub mod public;
+pub mod skabeloner;
+pub mod skema;
 pub mod styrelse;
 
 use crate::error::page;

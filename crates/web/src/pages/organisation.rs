@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::error::{PageResult, WebError};
 use crate::pages::pakke::{kommune_navne, svar_tekst};
+use crate::pages::skema::{Del, dele, kortform, sidst_redigeret};
 use crate::pages::{Besked, PakkeHoved, PakkeRaekke, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::{Layout, dato, render, render_status, tidspunkt};
@@ -13,7 +14,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use domain::template::Sektion;
+use domain::AfdelingNummer;
+use domain::master::Afdeling;
+use domain::template::{Sektion, SektionStatus};
 use std::collections::HashMap;
 use store::PakkeId;
 
@@ -40,59 +43,152 @@ pub async fn oversigt(
     })
 }
 
-pub struct Felt {
-    pub id: String,
-    pub nummer: u32,
-    pub tekst: String,
-    pub hvilke: String,
-    pub ja: Option<bool>,
-    pub tekst_svar: String,
-    pub fejl: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "sektion.html")]
 struct SektionSide {
     layout: Layout,
     hoved: PakkeHoved,
-    sektion: Sektion,
-    felter: Vec<Felt>,
+    titel: String,
+    status: Option<(&'static str, &'static str)>,
+    sidst: Option<String>,
+    dele: Vec<Del>,
+    redigerbar: bool,
+    action: String,
+    tilbage: String,
+    revision: i64,
 }
 
-fn find_sektion(v: &PakkeView, id: &str) -> Result<Sektion, WebError> {
-    Ok(v.skabelon.sektion(id).cloned().ok_or(AppError::NotFound)?)
+/// What a form page is: one package section, or one afdeling's whole form.
+enum Formular {
+    Sektion(String),
+    Afdeling(AfdelingNummer),
 }
 
-fn sektion_side(
+impl Formular {
+    fn afdeling<'a>(&self, v: &'a PakkeView) -> Result<Option<&'a Afdeling>, WebError> {
+        match self {
+            Formular::Sektion(_) => Ok(None),
+            Formular::Afdeling(nr) => {
+                Ok(Some(v.afdelinger.iter().find(|a| a.data.nummer == *nr).ok_or(AppError::NotFound)?))
+            }
+        }
+    }
+}
+
+async fn formular_side(
+    state: &AppState,
     v: &PakkeView,
-    sektion: Sektion,
+    formular: &Formular,
     layout: Layout,
     posted: Option<&HashMap<String, String>>,
-) -> SektionSide {
-    let felter = sektion
-        .spoergsmaal
-        .iter()
-        .map(|q| {
-            let saved = v.svar.get(&q.id);
-            let (ja, tekst_svar) = match posted {
-                Some(form) => (
-                    form.get(&format!("{}.ja", q.id)).map(|s| s == "ja"),
-                    form.get(&format!("{}.tekst", q.id)).cloned().unwrap_or_default(),
-                ),
-                None => (saved.and_then(|s| s.ja), saved.map(|s| s.tekst.clone()).unwrap_or_default()),
-            };
-            Felt {
-                id: q.id.clone(),
-                nummer: q.nummer,
-                tekst: q.tekst.clone(),
-                hvilke: q.hvilke.clone().unwrap_or_else(|| "Uddybning".into()),
-                ja,
-                tekst_svar,
-                fejl: layout.error_for(&q.id).map(str::to_string),
+) -> Result<SektionSide, WebError> {
+    let fakta = state.app.fakta(v).await?;
+    let afdeling = formular.afdeling(v)?;
+    let id = v.pakke.id.0;
+    let (titel, sektioner, keys, status, action, tilbage): (String, Vec<&Sektion>, Vec<String>, _, String, String) =
+        match (formular, afdeling) {
+            (Formular::Afdeling(nr), Some(a)) => (
+                format!("Oplysningsskema for afdeling {} {}", a.data.nummer, a.data.navn),
+                v.afdelingsskema_sektioner(a).collect(),
+                v.afdelingsskema_noegler(a),
+                v.afdelingsskema_status(a).0,
+                format!("/pakker/{id}/afdelinger/{nr}"),
+                format!("/pakker/{id}/afdelinger"),
+            ),
+            (Formular::Sektion(sid), _) => {
+                let s = v.skabelon.sektion(sid).ok_or(AppError::NotFound)?;
+                (
+                    s.titel.clone(),
+                    vec![s],
+                    s.svar_ids().map(str::to_string).collect(),
+                    v.sektion_status(s).0,
+                    format!("/pakker/{id}/sektioner/{sid}"),
+                    format!("/pakker/{id}"),
+                )
             }
+            (Formular::Afdeling(_), None) => return Err(AppError::NotFound.into()),
+        };
+    let redigerbar = v.may_edit && v.is_working_copy;
+    let dele = dele(v, &fakta, &sektioner, afdeling, &layout, posted);
+    Ok(SektionSide {
+        hoved: v.into(),
+        titel,
+        status: redigerbar.then(|| kortform(status)),
+        sidst: sidst_redigeret(v, keys.iter().map(String::as_str)),
+        revision: v.revision_af(keys.iter().map(String::as_str)),
+        dele,
+        redigerbar,
+        action,
+        tilbage,
+        layout,
+    })
+}
+
+async fn vis_formular(
+    state: &AppState,
+    user: &app::SessionUser,
+    csrf: &str,
+    id: i64,
+    formular: Formular,
+) -> PageResult {
+    let v = state.app.pakke_view(user, PakkeId(id)).await?;
+    let layout = Layout::new("Skema", Some(user), csrf, "/pakker");
+    let mut side = formular_side(state, &v, &formular, layout, None).await?;
+    side.layout.title = side.titel.clone();
+    render(&side)
+}
+
+async fn gem_formular(
+    state: &AppState,
+    user: &app::SessionUser,
+    csrf: &str,
+    id: i64,
+    formular: Formular,
+    form: HashMap<String, String>,
+) -> PageResult {
+    let v = editable_view(state, user, id).await?;
+    let afdeling = formular.afdeling(&v)?;
+    let keys: Vec<String> = match (&formular, afdeling) {
+        (Formular::Afdeling(_), Some(a)) => v.afdelingsskema_noegler(a),
+        (Formular::Sektion(sid), _) => {
+            v.skabelon.sektion(sid).ok_or(AppError::NotFound)?.svar_ids().map(str::to_string).collect()
+        }
+        (Formular::Afdeling(_), None) => return Err(AppError::NotFound.into()),
+    };
+    // Only fields present in the form are saved; a fact comment has text only.
+    let answers = keys
+        .iter()
+        .filter(|k| ["ja", "tekst", "valg"].iter().any(|f| form.contains_key(&format!("{k}.{f}"))))
+        .map(|k| {
+            let get = |f: &str| form.get(&format!("{k}.{f}")).cloned();
+            (k.clone(), SvarInput { ja: get("ja"), tekst: get("tekst").unwrap_or_default(), valg: get("valg") })
         })
         .collect();
-    SektionSide { hoved: v.into(), sektion, felter, layout }
+    let revision = form.get("_revision").and_then(|r| r.parse().ok()).unwrap_or(0);
+    let (sektion, nr, tilbage) = match &formular {
+        Formular::Sektion(sid) => (sid.clone(), None, format!("/pakker/{id}")),
+        Formular::Afdeling(nr) => (String::new(), Some(*nr), format!("/pakker/{id}/afdelinger")),
+    };
+    match state.app.save_sektion(user, PakkeId(id), &sektion, nr, answers, revision).await {
+        Ok(()) => Ok(redirect_with(&tilbage, "gemt")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (errors, status) = match e {
+                AppError::Invalid(errors) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
+                AppError::Conflict(message) => {
+                    (vec![FieldError { field: "_revision".into(), message }], StatusCode::CONFLICT)
+                }
+                _ => unreachable!("matched above"),
+            };
+            let layout = Layout::new("Skema", Some(user), csrf, "/pakker").with_errors(errors);
+            // After a conflict the page shows the colleague's saved answers, not the posted ones.
+            let posted = (status != StatusCode::CONFLICT).then_some(&form);
+            let fresh = if status == StatusCode::CONFLICT { editable_view(state, user, id).await? } else { v };
+            let mut side = formular_side(state, &fresh, &formular, layout, posted).await?;
+            side.layout.title = side.titel.clone();
+            render_status(status, &side)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn editable_view(state: &AppState, user: &app::SessionUser, id: i64) -> Result<PakkeView, WebError> {
@@ -112,10 +208,7 @@ pub async fn sektion_form(
     CsrfToken(csrf): CsrfToken,
     Path((id, sektion_id)): Path<(i64, String)>,
 ) -> PageResult {
-    let v = editable_view(&state, &user, id).await?;
-    let sektion = find_sektion(&v, &sektion_id)?;
-    let layout = Layout::new(&sektion.titel, Some(&user), &csrf, "/pakker");
-    render(&sektion_side(&v, sektion, layout, None))
+    vis_formular(&state, &user, &csrf, id, Formular::Sektion(sektion_id)).await
 }
 
 pub async fn gem_sektion(
@@ -125,44 +218,170 @@ pub async fn gem_sektion(
     Path((id, sektion_id)): Path<(i64, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let v = editable_view(&state, &user, id).await?;
-    let sektion = find_sektion(&v, &sektion_id)?;
-    let answers = sektion
-        .spoergsmaal
+    gem_formular(&state, &user, &csrf, id, Formular::Sektion(sektion_id), form).await
+}
+
+fn afdelingsnummer(nr: u32) -> Result<AfdelingNummer, WebError> {
+    Ok(AfdelingNummer::new(i64::from(nr)).map_err(|_| AppError::NotFound)?)
+}
+
+pub async fn afdelingsskema(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path((id, nr)): Path<(i64, u32)>,
+) -> PageResult {
+    vis_formular(&state, &user, &csrf, id, Formular::Afdeling(afdelingsnummer(nr)?)).await
+}
+
+pub async fn gem_afdelingsskema(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path((id, nr)): Path<(i64, u32)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    gem_formular(&state, &user, &csrf, id, Formular::Afdeling(afdelingsnummer(nr)?), form).await
+}
+
+/// One afdeling form in the list.
+pub struct AfdelingRaekke {
+    pub nummer: u32,
+    pub navn: String,
+    pub kommune: String,
+    pub status: (&'static str, &'static str),
+    pub sidst: Option<String>,
+    pub besvaret_a: bool,
+}
+
+#[derive(Template)]
+#[template(path = "afdelinger.html")]
+struct AfdelingerSide {
+    layout: Layout,
+    hoved: PakkeHoved,
+    raekker: Vec<AfdelingRaekke>,
+    i_alt: usize,
+    gennemfoert: usize,
+    filter_status: String,
+    filter_tekst: String,
+    statusser: Vec<(&'static str, &'static str)>,
+    redigerbar: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct AfdelingFilter {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    besked: Option<String>,
+}
+
+/// The afdeling forms of a package: a filterable list with a status per form, and one action
+/// that marks many forms "no special challenges".
+pub async fn afdelinger(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Query(filter): Query<AfdelingFilter>,
+) -> PageResult {
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    if v.afdelingsskema.is_none() {
+        return Err(AppError::NotFound.into());
+    }
+    let kommuner = state.app.public().kommuner().await?;
+    let q = filter.q.trim().to_lowercase();
+    let udfordring = v.afdelingsskema.as_ref().and_then(|s| s.udfordringsspoergsmaal()).map(|q| q.id.clone());
+    let all: Vec<AfdelingRaekke> = v
+        .afdelinger
         .iter()
-        .map(|q| {
-            let input = SvarInput {
-                ja: form.get(&format!("{}.ja", q.id)).cloned(),
-                tekst: form.get(&format!("{}.tekst", q.id)).cloned().unwrap_or_default(),
-            };
-            (q.id.clone(), input)
+        .map(|a| {
+            let status = v.afdelingsskema_status(a).0;
+            let keys = v.afdelingsskema_noegler(a);
+            AfdelingRaekke {
+                nummer: a.data.nummer.get(),
+                navn: a.data.navn.clone(),
+                kommune: kommuner.iter().find(|k| k.kode == a.data.kommune).map(|k| k.navn.clone()).unwrap_or_default(),
+                status: kortform(status),
+                sidst: sidst_redigeret(&v, keys.iter().map(String::as_str)),
+                besvaret_a: udfordring.as_ref().is_some_and(|q| {
+                    v.svar.get(&domain::template::afdeling_noegle(a.data.nummer, q)).is_some_and(|s| s.ja.is_some())
+                }),
+            }
         })
         .collect();
-    match state.app.save_answers(&user, PakkeId(id), answers).await {
-        Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "gemt")),
-        Err(AppError::Invalid(errors)) => {
-            let layout = Layout::new(&sektion.titel, Some(&user), &csrf, "/pakker").with_errors(errors);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &sektion_side(&v, sektion, layout, Some(&form)))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let i_alt = all.len();
+    let gennemfoert = all.iter().filter(|r| r.status.0 == SektionStatus::Gennemfoert.label()).count();
+    let raekker = all
+        .into_iter()
+        .filter(|r| {
+            filter.status.is_empty() || SektionStatus::parse(&filter.status).is_some_and(|s| s.label() == r.status.0)
+        })
+        .filter(|r| {
+            q.is_empty()
+                || r.navn.to_lowercase().contains(&q)
+                || r.nummer.to_string() == q
+                || r.kommune.to_lowercase().contains(&q)
+        })
+        .collect();
+    render(&AfdelingerSide {
+        layout: Layout::new("Oplysningsskemaer for afdelinger", Some(&user), &csrf, "/pakker")
+            .with_besked(filter.besked.as_deref()),
+        hoved: (&v).into(),
+        raekker,
+        i_alt,
+        gennemfoert,
+        statusser: [SektionStatus::IkkeStartet, SektionStatus::IGang, SektionStatus::Gennemfoert, SektionStatus::Fejl]
+            .into_iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        filter_status: filter.status,
+        filter_tekst: filter.q,
+        redigerbar: v.may_edit && v.is_working_copy,
+    })
 }
+
+/// Marks the checked afdeling forms "no special challenges" (checkboxes `afd_<nummer>`).
+pub async fn uden_udfordringer(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let numre: Vec<AfdelingNummer> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix("afd_"))
+        .map(|n| {
+            n.parse::<u32>()
+                .map_err(|_| AppError::NotFound)
+                .and_then(|n| afdelingsnummer(n).map_err(|_| AppError::NotFound))
+        })
+        .collect::<Result<_, _>>()?;
+    if numre.is_empty() {
+        return Ok(redirect_with(&format!("/pakker/{id}/afdelinger"), "ingen_valgt"));
+    }
+    let (marked, skipped) = state.app.mark_uden_udfordringer(&user, PakkeId(id), &numre).await?;
+    let besked = if skipped > 0 { "markeret_delvis" } else { "markeret" };
+    tracing::info!(marked, skipped, "afdeling forms marked without special challenges");
+    Ok(redirect_with(&format!("/pakker/{id}/afdelinger"), besked))
+}
+
+/// A section on check-your-answers: title, link, and (question, answer) pairs.
+type SektionOversigt = (String, String, Vec<(String, String)>);
 
 #[derive(Template)]
 #[template(path = "tjek_svar.html")]
 struct TjekSvar {
     layout: Layout,
     v: PakkeView,
+    oversigt: Vec<SektionOversigt>,
+    /// (completed, total) afdeling forms.
+    afdelingsskemaer: Option<(usize, usize)>,
     modtagere: String,
     idempotens: String,
     sent: bool,
     frist: String,
-}
-
-impl TjekSvar {
-    fn svar_tekst(&self, id: &str) -> String {
-        svar_tekst(self.v.svar.get(id))
-    }
 }
 
 async fn tjek_side(
@@ -173,18 +392,55 @@ async fn tjek_side(
     errors: Vec<FieldError>,
 ) -> PageResult {
     let koder = state.app.recipients_if_submitted(user, v.pakke.id).await?;
-    // Errors link to the section that holds the question.
+    // Errors link to the field, on the section page or the afdeling form that holds it.
+    let id = v.pakke.id;
     let errors: Vec<FieldError> = errors
         .into_iter()
         .map(|e| {
-            let sektion = v.skabelon.sektioner.iter().find(|s| s.spoergsmaal.iter().any(|q| q.id == e.field));
-            let href = match sektion {
-                Some(s) => format!("/pakker/{}/sektioner/{}#{}-ja", v.pakke.id, s.id, e.field),
-                None => e.field,
+            let href = match domain::template::split_afdeling_noegle(&e.field) {
+                Some((nr, _)) => format!("/pakker/{id}/afdelinger/{nr}#{}", e.field),
+                None => match v.skabelon.sektion_for(&e.field) {
+                    Some(s) => format!("/pakker/{id}/sektioner/{}#{}", s.id, e.field),
+                    None => format!("#{}", e.field),
+                },
             };
-            FieldError { field: href, message: e.message }
+            let message = match domain::template::split_afdeling_noegle(&e.field) {
+                Some((nr, _)) => format!("Afdeling {nr}: {}", e.message),
+                None => e.message,
+            };
+            FieldError { field: href, message }
         })
         .collect();
+    let oversigt = v
+        .skabelon
+        .sektioner
+        .iter()
+        .map(|s| {
+            let rows = s
+                .elementer
+                .iter()
+                .filter_map(|e| match e {
+                    domain::template::Element::Spoergsmaal(q) => {
+                        let label = match q.nummer {
+                            Some(n) => format!("{n}. {}", q.tekst),
+                            None => q.tekst.clone(),
+                        };
+                        let saved = v.svar.get(&q.id);
+                        Some((label, saved.and_then(|s| s.valg.clone()).unwrap_or_else(|| svar_tekst(saved))))
+                    }
+                    domain::template::Element::Fakta(f) => f.kommentar.as_ref().map(|k| {
+                        let tekst = v.svar.get(&f.id).map(|s| s.tekst.clone()).filter(|t| !t.is_empty());
+                        (format!("{}: {k}", f.titel), tekst.unwrap_or_else(|| "Ingen kommentar".into()))
+                    }),
+                })
+                .collect();
+            (s.titel.clone(), format!("/pakker/{id}/sektioner/{}", s.id), rows)
+        })
+        .collect();
+    let afdelingsskemaer = v.afdelingsskema.as_ref().map(|_| {
+        let done = v.afdelinger.iter().filter(|a| v.afdelingsskema_status(a).0 == SektionStatus::Gennemfoert).count();
+        (done, v.afdelinger.len())
+    });
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let side = TjekSvar {
         layout: Layout::new("Tjek dine svar", Some(user), csrf, "/pakker").with_errors(errors),
@@ -192,6 +448,8 @@ async fn tjek_side(
         idempotens: uuid::Uuid::new_v4().simple().to_string(),
         sent: v.pakke.frist.is_some_and(|f| state.app.today() > f),
         frist: v.pakke.frist.map(dato).unwrap_or_default(),
+        oversigt,
+        afdelingsskemaer,
         v,
     };
     render_status(status, &side)

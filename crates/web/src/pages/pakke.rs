@@ -42,11 +42,12 @@ pub struct NoegletalRaekke {
 }
 
 pub struct SektionStatus {
-    pub id: String,
+    pub href: String,
     pub titel: String,
     pub status: &'static str,
     pub badge: &'static str,
     pub sidst_redigeret: Option<String>,
+    pub noter: Option<String>,
 }
 
 #[derive(Template)]
@@ -58,6 +59,8 @@ struct PakkeSide {
     frist: String,
     /// The deadline has passed while the package is still open to the organisation.
     overskredet: bool,
+    /// Days until the deadline while the package is open to the organisation.
+    dage_tilbage: Option<i64>,
     modtagere: String,
     ver_indsendt: String,
     sektioner: Vec<SektionStatus>,
@@ -78,12 +81,6 @@ struct PakkeSide {
     klager: Vec<(&'static str, u32, u32, u32, u32)>,
 }
 
-impl PakkeSide {
-    fn svar_tekst(&self, id: &str) -> String {
-        svar_tekst(self.v.svar.get(id))
-    }
-}
-
 /// An answer as read-only text.
 pub fn svar_tekst(svar: Option<&Svar>) -> String {
     match svar {
@@ -98,33 +95,40 @@ pub fn svar_tekst(svar: Option<&Svar>) -> String {
     }
 }
 
-/// Opgaveliste status of each section: Ikke startet, I gang, Gennemført or Der er en fejl.
+/// The task list: each section with its status (Ikke startet, I gang, Gennemført or Der er
+/// en fejl) and who edited it last; bilag 3 packages end with the afdeling forms.
 pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
-    v.skabelon
+    let mut tasks: Vec<SektionStatus> = v
+        .skabelon
         .sektioner
         .iter()
         .map(|s| {
-            let answered: Vec<_> =
-                s.spoergsmaal.iter().filter(|q| v.svar.get(&q.id).is_some_and(|a| !a.is_empty())).collect();
-            let errors = s.spoergsmaal.iter().filter(|q| q.fejl(v.svar.get(&q.id)).is_some()).count();
-            let (status, badge) = if answered.is_empty() {
-                ("Ikke startet", "badge-info")
-            } else if errors == 0 {
-                ("Gennemført", "badge-success")
-            } else if answered.len() == s.spoergsmaal.len() {
-                ("Der er en fejl", "badge-error")
-            } else {
-                ("I gang", "badge-warning")
-            };
-            let sidst = s
-                .spoergsmaal
-                .iter()
-                .filter_map(|q| v.svar_meta.get(&q.id))
-                .max_by_key(|m| m.updated_at)
-                .map(|m| tidspunkt(m.updated_at));
-            SektionStatus { id: s.id.clone(), titel: s.titel.clone(), status, badge, sidst_redigeret: sidst }
+            let (status, badge) = crate::pages::skema::kortform(v.sektion_status(s).0);
+            SektionStatus {
+                href: format!("/pakker/{}/sektioner/{}", v.pakke.id, s.id),
+                titel: s.titel.clone(),
+                status,
+                badge,
+                sidst_redigeret: crate::pages::skema::sidst_redigeret(v, s.svar_ids()),
+                noter: None,
+            }
         })
-        .collect()
+        .collect();
+    if v.afdelingsskema.is_some() {
+        let statuses: Vec<_> = v.afdelinger.iter().map(|a| v.afdelingsskema_status(a).0).collect();
+        let done = statuses.iter().filter(|s| **s == domain::template::SektionStatus::Gennemfoert).count();
+        let (status, badge) = crate::pages::skema::kortform(domain::template::SektionStatus::samlet(statuses));
+        let keys: Vec<String> = v.afdelinger.iter().flat_map(|a| v.afdelingsskema_noegler(a)).collect();
+        tasks.push(SektionStatus {
+            href: format!("/pakker/{}/afdelinger", v.pakke.id),
+            titel: "Oplysningsskemaer for afdelinger (bilag 4)".into(),
+            status,
+            badge,
+            sidst_redigeret: crate::pages::skema::sidst_redigeret(v, keys.iter().map(String::as_str)),
+            noter: Some(format!("{done} af {} skemaer gennemført", v.afdelinger.len())),
+        });
+    }
+    tasks
 }
 
 pub async fn kommune_navne(state: &AppState, koder: &[domain::Kommunekode]) -> Result<String, app::AppError> {
@@ -214,6 +218,12 @@ pub async fn render_pakke(
         badge: badge(status),
         frist: v.pakke.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
         overskredet: status.editable_by_organisation() && v.pakke.frist.is_some_and(|f| state.app.today() > f),
+        dage_tilbage: v
+            .pakke
+            .frist
+            .filter(|_| status.editable_by_organisation())
+            .map(|f| (f - state.app.today()).num_days())
+            .filter(|d| *d >= 0),
         modtagere: kommune_navne(state, &v.modtagere).await?,
         ver_indsendt: v.versions.last().map(|x| tidspunkt(x.submitted_at)).unwrap_or_default(),
         sektioner: sektion_status(&v),

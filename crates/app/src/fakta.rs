@@ -1,0 +1,133 @@
+//! The facts a package's forms fill in automatically (bilag 3 IV–V and bilag 1, bilag 4 B,
+//! bilag 5 B): key figures of the organisation and of each afdeling with benchmark, last
+//! year's value and mark; efficiency figures with averages; rental tools; complaints.
+
+use crate::beregning::{KlageLinje, NoegletalLinje, UdlejningFordeling, linjer};
+use crate::{App, AppError, PakkeView};
+use domain::beregning::{self, Effektivitet, Niveau};
+use domain::effektivitet::Farve;
+use domain::master::{Afdeling, AfdelingId};
+use domain::{Kommunekode, Regionskode};
+use std::collections::HashMap;
+
+/// One afdeling's facts.
+#[derive(Debug, Clone)]
+pub struct AfdelingFakta {
+    pub afdeling: Afdeling,
+    pub kommune: String,
+    pub noegletal: Vec<NoegletalLinje>,
+    pub effektivitet: Option<Effektivitet>,
+    /// Efficiency averages weighted by homes [default] for the afdeling's kommune and region.
+    pub gennemsnit_kommune: Option<f64>,
+    pub gennemsnit_region: Option<f64>,
+    /// The rental tools the organisation used in the afdeling's kommune this year.
+    pub anvisningsregler: Vec<&'static str>,
+}
+
+impl AfdelingFakta {
+    /// Whether any of `ids` is marked critical for this afdeling.
+    pub fn kritisk(&self, id: &str) -> Option<domain::beregning::Markering> {
+        self.noegletal.iter().filter(|l| l.id == id).filter_map(|l| l.markering).max()
+    }
+}
+
+/// Every fact a package's forms show.
+#[derive(Debug, Clone)]
+pub struct PakkeFakta {
+    pub afdelinger: Vec<AfdelingFakta>,
+    /// The organisation's efficiency average, weighted by homes.
+    pub gennemsnit_organisation: Option<f64>,
+    /// How many afdelinger have each efficiency colour.
+    pub fordeling: Vec<(Farve, usize)>,
+    pub udlejning: Vec<UdlejningFordeling>,
+    pub klager: Vec<KlageLinje>,
+}
+
+impl PakkeFakta {
+    pub fn afdeling(&self, id: AfdelingId) -> Option<&AfdelingFakta> {
+        self.afdelinger.iter().find(|a| a.afdeling.id == id)
+    }
+}
+
+impl App {
+    /// The facts of a package the viewer may read (the view is proof of the scope check).
+    pub async fn fakta(&self, view: &PakkeView) -> Result<PakkeFakta, AppError> {
+        let aar = view.pakke.styringsaar;
+        let (udlejning, klager) = self.pakke_fakta(view).await?;
+        let kommuner = self.store.kommuner().await?;
+        let kommune_navn = |k: Kommunekode| kommuner.iter().find(|x| x.kode == k).map(|x| x.navn.clone());
+        let region_of: HashMap<Kommunekode, Regionskode> = kommuner.iter().map(|k| (k.kode, k.region)).collect();
+
+        let saet = self.settings.katalog.for_aar(aar);
+        let benchmarks = self.store.benchmarks(aar).await?;
+        let now = self.store.noegletal_for_afdelinger(aar, view.organisation.id).await?;
+        let last = self.store.noegletal_for_afdelinger(aar.previous(), view.organisation.id).await?;
+        let group = |list: Vec<beregning::Vaerdi>| {
+            let mut map: HashMap<i64, Vec<beregning::Vaerdi>> = HashMap::new();
+            for v in list {
+                map.entry(v.enhed_id).or_default().push(v);
+            }
+            map
+        };
+        let (now, last) = (group(now), group(last));
+
+        let effektivitet: HashMap<AfdelingId, Effektivitet> = self
+            .store
+            .effektivitet_for_organisation(aar, view.organisation.id)
+            .await?
+            .into_iter()
+            .map(|e| (e.afdeling, e))
+            .collect();
+        // Kommune and region averages from the national figures, in one pass.
+        let placering = self.store.effektivitet_med_placering(aar).await?;
+        let mut per_kommune: HashMap<Kommunekode, Vec<(f64, u32)>> = HashMap::new();
+        let mut per_region: HashMap<Regionskode, Vec<(f64, u32)>> = HashMap::new();
+        for (kommune, region, homes, tal) in &placering {
+            per_kommune.entry(*kommune).or_default().push((*tal, *homes));
+            per_region.entry(*region).or_default().push((*tal, *homes));
+        }
+        let average =
+            |list: Option<&Vec<(f64, u32)>>| list.and_then(|l| beregning::vaegtet_gennemsnit(l.iter().copied()));
+
+        let afdelinger: Vec<AfdelingFakta> = view
+            .afdelinger
+            .iter()
+            .map(|a| {
+                let kommune = a.data.kommune;
+                AfdelingFakta {
+                    kommune: kommune_navn(kommune).unwrap_or_else(|| kommune.to_string()),
+                    noegletal: saet
+                        .map(|s| {
+                            linjer(
+                                s,
+                                Niveau::Afdeling,
+                                now.get(&a.id.0).map(Vec::as_slice).unwrap_or_default(),
+                                last.get(&a.id.0).map(Vec::as_slice).unwrap_or_default(),
+                                &benchmarks,
+                                aar,
+                            )
+                        })
+                        .unwrap_or_default(),
+                    effektivitet: effektivitet.get(&a.id).cloned(),
+                    gennemsnit_kommune: average(per_kommune.get(&kommune)),
+                    gennemsnit_region: region_of.get(&kommune).and_then(|r| average(per_region.get(r))),
+                    anvisningsregler: udlejning
+                        .iter()
+                        .filter(|u| Some(&u.kommune) == kommune_navn(kommune).as_ref())
+                        .flat_map(|u| u.redskaber.iter().filter(|r| r.1 > 0).map(|r| r.0.label()))
+                        .collect(),
+                    afdeling: a.clone(),
+                }
+            })
+            .collect();
+        let gennemsnit_organisation =
+            beregning::vaegtet_gennemsnit(afdelinger.iter().filter_map(|a| {
+                a.effektivitet.as_ref().map(|e| (e.effektivitetstal, a.afdeling.data.boliger_i_alt()))
+            }));
+        let fordeling = [Farve::Groen, Farve::Gul, Farve::Roed]
+            .into_iter()
+            .map(|f| (f, afdelinger.iter().filter(|a| a.effektivitet.as_ref().is_some_and(|e| e.farve == f)).count()))
+            .collect();
+        Ok(PakkeFakta { afdelinger, gennemsnit_organisation, fordeling, udlejning, klager })
+    }
+}

@@ -1,0 +1,97 @@
+//! Report templates: the shipped ones and those the agency loads without a release.
+
+use crate::{App, AppError, FieldError, SessionUser};
+use domain::access::Tilladelse;
+use domain::template::{Skabelon, Skema};
+use serde_json::json;
+use store::{SkabelonRecord, StoreError};
+
+/// A template as listed for the agency: where it came from and when it applies.
+#[derive(Debug, Clone)]
+pub struct SkabelonInfo {
+    pub skabelon: Skabelon,
+    /// `None` for a template shipped with the release.
+    pub indlaest: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl App {
+    /// Every template: shipped first, then those loaded by the agency.
+    pub async fn skabeloner(&self) -> Result<Vec<SkabelonInfo>, AppError> {
+        let mut all: Vec<SkabelonInfo> =
+            Skabelon::all_shipped().into_iter().map(|skabelon| SkabelonInfo { skabelon, indlaest: None }).collect();
+        for r in self.store.skabeloner().await? {
+            // Stored templates were checked when loaded; one that no longer parses (a release
+            // removed a fact kind) is skipped rather than breaking every package page.
+            match Skabelon::parse(&r.tekst) {
+                Ok(skabelon) => all.push(SkabelonInfo { skabelon, indlaest: Some(r.loaded_at) }),
+                Err(e) => tracing::warn!(skema = r.skema, aar = r.styringsaar, version = r.version, error = %e,
+                    "stored template no longer valid"),
+            }
+        }
+        Ok(all)
+    }
+
+    /// The template in force for a form and styringsår.
+    pub async fn skabelon(&self, skema: Skema, styringsaar: domain::Styringsaar) -> Result<Skabelon, AppError> {
+        let all: Vec<Skabelon> = self.skabeloner().await?.into_iter().map(|i| i.skabelon).collect();
+        Skabelon::in_force(&all, skema, styringsaar.get())
+            .cloned()
+            .ok_or_else(|| AppError::Internal(format!("ingen skabelon for {} {styringsaar}", skema.as_str())))
+    }
+
+    /// The agency loads a template file. It is checked in full (syntax with line and column,
+    /// ids, choices, key figures against the catalogue) and stored as a new version; an
+    /// existing (form, year, version) is never replaced.
+    pub async fn load_skabelon(&self, user: &SessionUser, file: &str, text: &str) -> Result<Skabelon, AppError> {
+        if !user.principal.may(Tilladelse::Styrelse) {
+            return Err(AppError::Forbidden);
+        }
+        let invalid = |message: String| AppError::Invalid(vec![FieldError { field: "fil".into(), message }]);
+        let skabelon = Skabelon::parse(text).map_err(|e| invalid(format!("{file}: {e}")))?;
+        let aar = domain::Styringsaar::new(i64::from(skabelon.styringsaar))
+            .map_err(|e| invalid(format!("{file}: styringsaar: {e}")))?;
+        let katalog = self
+            .settings
+            .katalog
+            .for_aar(aar)
+            .ok_or_else(|| invalid(format!("{file}: der er intet nøgletalskatalog for {aar}")))?;
+        let kendte: Vec<&str> = katalog.noegletal.iter().map(|d| d.id.as_str()).collect();
+        skabelon.check_noegletal(&kendte).map_err(|e| invalid(format!("{file}: {e}")))?;
+        if Skabelon::all_shipped()
+            .iter()
+            .any(|s| (s.skema, s.styringsaar, s.version) == (skabelon.skema, skabelon.styringsaar, skabelon.version))
+        {
+            return Err(invalid(format!(
+                "{file}: version {} af {} for {} følger med systemet; giv den nye skabelon et højere versionsnummer",
+                skabelon.version,
+                skabelon.skema.as_str(),
+                skabelon.styringsaar
+            )));
+        }
+        let record = SkabelonRecord {
+            skema: skabelon.skema.as_str().into(),
+            styringsaar: skabelon.styringsaar,
+            version: skabelon.version,
+            tekst: text.to_string(),
+            loaded_by: user.principal.user_id,
+            loaded_at: self.now(),
+        };
+        let audit = self.audit(
+            Some(user.principal.user_id),
+            "skabelon_indlaest",
+            "skabelon",
+            format!("{}/{}/{}", record.skema, record.styringsaar, record.version),
+            json!({"fil": file, "titel": skabelon.titel}),
+        );
+        match self.store.add_skabelon(&record, &audit).await {
+            Ok(()) => Ok(skabelon),
+            Err(StoreError::Stale) => Err(invalid(format!(
+                "{file}: version {} af {} for {} er allerede indlæst; giv den nye skabelon et højere versionsnummer",
+                skabelon.version,
+                skabelon.skema.as_str(),
+                skabelon.styringsaar
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
