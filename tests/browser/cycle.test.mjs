@@ -80,6 +80,21 @@ const main = (page) => page.locator('main');
 const button = (page, name) => page.getByRole('button', { name, exact: true });
 const link = (page, name) => page.getByRole('link', { name, exact: true });
 
+// Answers every unanswered field of the form on the page the way a user would: "nej" to
+// yes/no questions, the first choice of a choice, and a text in every empty text field.
+async function fillForm(page) {
+  await main(page).locator('form[method="post"]').first().evaluate((form) => {
+    const groups = new Set([...form.querySelectorAll('input[type=radio]')].map((r) => r.name));
+    for (const name of groups) {
+      const radios = [...form.querySelectorAll(`input[type=radio][name="${name}"]`)];
+      if (!radios.some((r) => r.checked)) (radios.find((r) => r.value === 'nej') ?? radios[0]).checked = true;
+    }
+    for (const area of form.querySelectorAll('textarea')) {
+      if (!area.value.trim()) area.value = 'Organisationen følger op sammen med afdelingsbestyrelsen.';
+    }
+  });
+}
+
 async function logIn(page, user) {
   await open(page, '/log-ind');
   await page.locator('input[name="brugernavn"]').fill(user);
@@ -205,7 +220,10 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await follow(page, button(page, 'Gem'));
   assert.equal(path(page), `/pakker/${id}`);
   await main(page).getByText('Dine svar er gemt.').waitFor();
-  await main(page).locator('.task-list').getByText('Ikke startet').waitFor();
+  await main(page)
+    .locator('.task-list li', { has: page.locator(`a[href="/pakker/${id}/sektioner/b3.I"]`) })
+    .getByText('Ikke startet')
+    .waitFor();
 
   // Submitting too early: check-your-answers lists the missing answers (422), and so does
   // the refused submission.
@@ -239,6 +257,36 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   assert.equal(path(page), `/pakker/${id}`);
   await main(page).getByText('Dine svar er gemt.').waitFor();
   await axe(t, page, 'pakkesiden efter gem');
+
+  // The other sections: facts filled in automatically, answers and comments by the user.
+  const sektioner = await main(page)
+    .locator('.task-list a[href*="/sektioner/"]')
+    .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  for (const href of sektioner.filter((h) => !h.endsWith('/b3.I'))) {
+    await open(page, href);
+    await axe(t, page, `sektion ${href.split('/').pop()}`);
+    await fillForm(page);
+    await follow(page, button(page, 'Gem'));
+    await main(page).getByText('Dine svar er gemt.').waitFor();
+  }
+  // The afdeling forms: the list, the bulk action, then part B of each form.
+  await follow(page, main(page).locator(`.task-list a[href="/pakker/${id}/afdelinger"]`));
+  await axe(t, page, 'afdelingsskemaer');
+  await page.locator('input.form-checkbox[name^="afd_"]').evaluateAll((cs) => cs.forEach((c) => (c.checked = true)));
+  await follow(page, button(page, 'Markér valgte: ingen særlige udfordringer'));
+  await main(page).getByText('De valgte afdelingsskemaer er markeret').waitFor();
+  const skemaer = await main(page)
+    .locator(`table a[href^="/pakker/${id}/afdelinger/"]`)
+    .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(skemaer.length > 0, 'the organisation has afdeling forms');
+  for (const [i, href] of skemaer.entries()) {
+    await open(page, href);
+    if (i === 0) await axe(t, page, 'afdelingsskema');
+    await fillForm(page);
+    await follow(page, button(page, 'Gem'));
+  }
+  await axe(t, page, 'afdelingsskemaer udfyldt');
+  await main(page).getByText(`${skemaer.length} af ${skemaer.length} skemaer er gennemført`).waitFor();
 
   await open(page, `/pakker/${id}/indsend`);
   await axe(t, page, 'tjek dine svar');
@@ -337,6 +385,8 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await follow(page, button(page, 'Importér'), 422);
   await main(page).getByText('regnskab.csv, række 2').first().waitFor();
   await axe(t, page, 'import med fejl');
+  await open(page, '/styrelse/skabeloner');
+  await axe(t, page, 'skabeloner');
   await logOut(page);
 
   assert.deepEqual(consoleErrors, [], 'no errors in the browser console');

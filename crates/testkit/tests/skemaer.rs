@@ -1,0 +1,187 @@
+//! The documentation package's forms over HTTP, on the engine under test: sections that
+//! save on their own without overwriting a colleague, the afdeling forms (list, filter,
+//! bulk action, Q7), comments on critical figures, templates loaded by the agency, and who
+//! may see and edit the forms.
+
+use testkit::{Client, TestApp};
+
+async fn package_of(c: &Client) -> i64 {
+    let json: serde_json::Value = serde_json::from_str(&c.get("/api/v1/pakker").await.body).unwrap();
+    json["data"][0]["id"].as_i64().expect("package")
+}
+
+async fn organisation(t: &TestApp) -> (Client, i64) {
+    let c = t.client();
+    c.login("boligorg").await;
+    let id = package_of(&c).await;
+    (c, id)
+}
+
+#[tokio::test]
+async fn a_stale_section_is_refused_instead_of_overwriting_a_colleague() {
+    let t = TestApp::spawn().await;
+    let (c, id) = organisation(&t).await;
+    let sektion = format!("/pakker/{id}/sektioner/b3.II");
+    // Two colleagues open the section; the first saves, the second saves from the old page.
+    let first_page = c.get(&sektion).await;
+    let second_page = c.get(&sektion).await;
+    assert_eq!(first_page.hidden("_revision"), second_page.hidden("_revision"));
+    let mut first = vec![("b3.q6.ja", "ja"), ("b3.q6.tekst", "Ny afdeling på havnen")];
+    let revision = first_page.hidden("_revision").unwrap();
+    first.push(("_revision", &revision));
+    assert_eq!(c.post_with_token(&sektion, &first_page.csrf(), &first).await.status, 303);
+    let second = [("b3.q6.ja", "nej"), ("_revision", revision.as_str())];
+    let refused = c.post_with_token(&sektion, &second_page.csrf(), &second).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("En anden har gemt dette afsnit"));
+    // The refused page shows the colleague's answer, and nothing was overwritten.
+    assert!(refused.body.contains("Ny afdeling på havnen"));
+    let view = c.get(&sektion).await;
+    assert!(view.body.contains("Ny afdeling på havnen"));
+    assert!(view.body.contains("Sidst redigeret af"));
+    // Another section is independent: saving it from a page opened earlier works.
+    let other = format!("/pakker/{id}/sektioner/b3.III");
+    assert_eq!(c.post(&other, &other, &[("b3.q8.tekst", "Aftalerne er fulgt")]).await.status, 303);
+}
+
+#[tokio::test]
+async fn afdeling_forms_are_listed_filtered_and_marked_in_bulk_and_feed_q7() {
+    let t = TestApp::spawn().await;
+    let (c, id) = organisation(&t).await;
+    let list_path = format!("/pakker/{id}/afdelinger");
+    let list = c.get(&list_path).await;
+    assert_eq!(list.status, 200);
+    let forms = list.links(&format!("/pakker/{id}/afdelinger/"));
+    assert!(forms.len() >= 2, "the test organisation has several afdelinger");
+    assert!(list.body.contains("0 af"));
+    assert!(list.body.contains("Ikke startet"));
+
+    // One afdeling reports a challenge; the rest are marked "no special challenges" at once.
+    let challenged = &forms[0];
+    let nummer = challenged.rsplit('/').next().unwrap().to_string();
+    let key = format!("afd{nummer}:b4.A.udfordringer");
+    let (ja, tekst) = (format!("{key}.ja"), format!("{key}.tekst"));
+    let saved = c.post(challenged, challenged, &[(ja.as_str(), "ja"), (tekst.as_str(), "Skimmelsvamp i blok C")]).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let checkboxes: Vec<String> = forms.iter().map(|f| format!("afd_{}", f.rsplit('/').next().unwrap())).collect();
+    let fields: Vec<(&str, &str)> = checkboxes.iter().map(|c| (c.as_str(), "1")).collect();
+    let marked = c.post(&list_path, &format!("{list_path}/ingen-udfordringer"), &fields).await;
+    assert_eq!(marked.status, 303);
+    assert!(marked.location.unwrap().contains("markeret_delvis"), "the answered form is left alone");
+    // The answered form kept its yes, and Q7 carries it over.
+    let q7 = c.get(&format!("/pakker/{id}/sektioner/b3.II")).await;
+    assert!(q7.body.contains("Skimmelsvamp i blok C"), "{}", q7.body);
+    let second = c.get(&forms[1]).await;
+    assert!(second.body.contains("value=\"nej\" class=\"form-radio\" checked"));
+
+    // The filter narrows the list by status and by text.
+    let in_progress = c.get(&format!("{list_path}?status=i_gang")).await;
+    assert!(in_progress.body.contains("badge-warning\">I gang<"));
+    assert!(!in_progress.body.contains("badge-info\">Ikke startet<"));
+    let by_number = c.get(&format!("{list_path}?q={nummer}")).await;
+    assert_eq!(by_number.links(&format!("/pakker/{id}/afdelinger/")), vec![challenged.clone()]);
+    // An afdeling of another organisation is not reachable through this package.
+    assert_eq!(c.get(&format!("{list_path}/99999")).await.status, 404);
+}
+
+#[tokio::test]
+async fn critical_figures_need_a_comment_before_submission() {
+    let t = TestApp::spawn().await;
+    let (c, id) = organisation(&t).await;
+    c.complete_package(id, "").await;
+    // Find an afdeling form with a critical figure and clear its comments.
+    let list = c.get(&format!("/pakker/{id}/afdelinger")).await;
+    let mut critical = None;
+    for form in list.links(&format!("/pakker/{id}/afdelinger/")) {
+        let page = c.get(&form).await;
+        if page.body.contains("skal udfyldes, da der er kritiske nøgletal") {
+            critical = Some((form, page));
+            break;
+        }
+    }
+    let (form, page) = critical.expect("the demo has an afdeling with a critical key figure");
+    assert!(page.body.contains("badge-warning") || page.body.contains("badge-error"));
+    let nummer = form.rsplit('/').next().unwrap();
+    let cleared: Vec<String> = ["henlaeggelser", "opsparede", "fraflytning", "ledighed"]
+        .iter()
+        .map(|b| format!("afd{nummer}:b4.{b}.tekst"))
+        .collect();
+    let fields: Vec<(&str, &str)> = cleared.iter().map(|k| (k.as_str(), "")).collect();
+    assert_eq!(c.post(&form, &form, &fields).await.status, 303);
+    let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
+    assert_eq!(tjek.status, 422);
+    assert!(tjek.body.contains(&format!("Afdeling {nummer}: Kommentér de kritiske nøgletal")), "{}", tjek.body);
+    assert!(tjek.body.contains(&format!("href=\"/pakker/{id}/afdelinger/{nummer}#afd{nummer}:b4.")));
+}
+
+#[tokio::test]
+async fn forms_are_read_only_after_submission_and_drafts_stay_with_the_organisation() {
+    let t = TestApp::spawn().await;
+    let (c, id) = organisation(&t).await;
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    let list = format!("/pakker/{id}/afdelinger");
+    // The draft's forms are the organisation's alone.
+    assert_eq!(kommune.get(&list).await.status, 404);
+    assert_eq!(kommune.get(&format!("/pakker/{id}/sektioner/b3.II")).await.status, 404);
+    c.complete_package(id, "").await;
+    let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
+    assert_eq!(tjek.status, 200, "{}", tjek.body);
+    let submitted = c.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "s1")]).await;
+    assert_eq!(submitted.status, 303);
+    // Now the organisation cannot edit a form, and the kommune can read it.
+    let form = c.get(&list).await.links(&format!("/pakker/{id}/afdelinger/"))[0].clone();
+    let nummer = form.rsplit('/').next().unwrap().to_string();
+    let field = format!("afd{nummer}:b4.A.udfordringer.ja");
+    let edit = c.post_with_token(&form, &tjek.csrf(), &[(field.as_str(), "ja")]).await;
+    assert_eq!(edit.status, 409);
+    let read = kommune.get(&form).await;
+    assert_eq!(read.status, 200);
+    assert!(!read.body.contains("<textarea"), "read-only for the kommune");
+    assert!(read.body.contains("Nej"));
+    assert_eq!(kommune.get(&list).await.status, 200);
+}
+
+#[tokio::test]
+async fn the_agency_loads_a_new_template_version_checked_in_full() {
+    let t = TestApp::spawn().await;
+    let styrelse = t.client();
+    styrelse.login("styrelse").await;
+    let page = styrelse.get("/styrelse/skabeloner").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Følger med systemet"));
+    let action = format!("/styrelse/skabeloner?_csrf={}", page.csrf());
+    let shipped = include_str!("../../../data/templates/2026/bilag3.toml");
+
+    // A duplicate id is refused with the id named, and nothing is stored.
+    let broken =
+        shipped.replacen("id = \"b3.q2\"", "id = \"b3.q1\"", 1).replace("styringsaar = 2026", "styringsaar = 2027");
+    let refused = styrelse.upload(&action, &[], ("bilag3-2027.toml", broken.into_bytes())).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("bilag3-2027.toml: id «b3.q1» er brugt mere end én gang"), "{}", refused.body);
+    // A syntax error names the line.
+    let syntax = styrelse.upload(&action, &[], ("x.toml", b"skema = \"bilag3\"\nstyringsaar = \n".to_vec())).await;
+    assert_eq!(syntax.status, 422);
+    assert!(syntax.body.contains("line 2"), "{}", syntax.body);
+    // The shipped version cannot be replaced.
+    let same = styrelse.upload(&action, &[], ("b3.toml", shipped.as_bytes().to_vec())).await;
+    assert!(same.body.contains("følger med systemet"));
+
+    // A valid 2027 template is stored and listed; loading it again is refused.
+    let next = shipped.replace("styringsaar = 2026", "styringsaar = 2027").replace(
+        "titel = \"Styringsrapport for almen boligorganisation med egne boligafdelinger\"\n\n[[sektioner]]",
+        "titel = \"Styringsrapport 2027\"\n\n[[sektioner]]",
+    );
+    let loaded = styrelse.upload(&action, &[], ("bilag3-2027.toml", next.clone().into_bytes())).await;
+    assert_eq!(loaded.status, 303, "{}", loaded.body);
+    let listed = styrelse.get("/styrelse/skabeloner").await;
+    assert!(listed.body.contains("Styringsrapport 2027") && listed.body.contains("Indlæst"));
+    let again = styrelse.upload(&action, &[], ("bilag3-2027.toml", next.into_bytes())).await;
+    assert!(again.body.contains("er allerede indlæst"));
+    let audit = t.app.store().audit_events(100).await.unwrap();
+    assert!(audit.iter().any(|a| a.event.action == "skabelon_indlaest"));
+
+    // Organisations and kommuner cannot load templates.
+    let (org, _) = organisation(&t).await;
+    assert_eq!(org.get("/styrelse/skabeloner").await.status, 404);
+}
