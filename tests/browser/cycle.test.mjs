@@ -83,7 +83,8 @@ const link = (page, name) => page.getByRole('link', { name, exact: true });
 // Answers every unanswered field of the form on the page the way a user would: "nej" to
 // yes/no questions, the first choice of a choice, and a text in every empty text field.
 async function fillForm(page) {
-  await main(page).locator('form[method="post"]').first().evaluate((form) => {
+  const gem = page.getByRole('button', { name: 'Gem', exact: true });
+  await main(page).locator('form', { has: gem }).evaluate((form) => {
     const groups = new Set([...form.querySelectorAll('input[type=radio]')].map((r) => r.name));
     for (const name of groups) {
       const radios = [...form.querySelectorAll(`input[type=radio][name="${name}"]`)];

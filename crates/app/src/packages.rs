@@ -2,7 +2,7 @@
 
 use crate::error::stale_as_conflict;
 use crate::{App, AppError, FieldError, SessionUser};
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use domain::AfdelingNummer;
 use domain::access::{PakkeScope, PakkeTilladelse, Principal, Tilladelse};
 use domain::master::{Afdeling, AfdelingId, Rapporttype};
@@ -488,6 +488,101 @@ impl App {
             ),
             other => other.into(),
         })
+    }
+
+    /// Copies last year's submitted answers into the unanswered questions of one section
+    /// (`sektion`), of all afdeling forms (`sektion = "afdelinger"`) or of the whole package
+    /// (`None`). Answers already given are never replaced, and questions prefilled from the
+    /// redegørelse are left to that. Returns how many answers were copied.
+    pub async fn load_last_year(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        sektion: Option<&str>,
+    ) -> Result<usize, AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await?;
+        let view = self.pakke_view(user, id).await?;
+        let earlier = self.store.pakker_for_organisationer(&[pakke.organisation]).await?;
+        let Some(last) = earlier
+            .iter()
+            .find(|p| p.styringsaar == pakke.styringsaar.previous() && p.rapporttype == pakke.rapporttype)
+        else {
+            return Err(AppError::Conflict(format!(
+                "Der er ingen pakke fra styringsår {} at hente svar fra.",
+                pakke.styringsaar.previous()
+            )));
+        };
+        let Some(version) = self.store.versions(last.id).await?.pop() else {
+            return Err(AppError::Conflict(format!(
+                "Pakken for styringsår {} blev ikke indsendt, så der er ingen svar at hente.",
+                last.styringsaar
+            )));
+        };
+        let prefilled = |id: &str| {
+            view.skabelon.spoergsmaal().chain(view.afdelingsskema.iter().flat_map(|s| s.spoergsmaal())).any(|q| {
+                q.forudfyld.is_some()
+                    && (q.id == id || domain::template::split_afdeling_noegle(id).is_some_and(|(_, x)| x == q.id))
+            })
+        };
+        let package_keys = |s: &Sektion| s.svar_ids().map(str::to_string).collect::<Vec<_>>();
+        let form_keys = || view.afdelinger.iter().flat_map(|a| view.afdelingsskema_noegler(a)).collect::<Vec<_>>();
+        let keys: Vec<String> = match sektion {
+            None => view.skabelon.sektioner.iter().flat_map(package_keys).chain(form_keys()).collect(),
+            Some("afdelinger") => form_keys(),
+            Some(sid) => package_keys(view.skabelon.sektion(sid).ok_or(AppError::NotFound)?),
+        };
+        let svar: Vec<(String, Svar)> = keys
+            .iter()
+            .filter(|k| !prefilled(k) && view.svar.get(*k).is_none_or(Svar::is_empty))
+            .filter_map(|k| version.svar.get(k).filter(|s| !s.is_empty()).map(|s| (k.clone(), s.clone())))
+            .collect();
+        if svar.is_empty() {
+            return Ok(0);
+        }
+        let copied = svar.len();
+        let audit = self.pakke_audit(
+            user,
+            &pakke,
+            "sidste_aars_svar_hentet",
+            json!({"sektion": sektion, "fra_version": version.version, "antal": copied}),
+        );
+        let change = SvarChange {
+            pakke: id,
+            expected_status: pakke.status,
+            expected_revision: view.revision_af(keys.iter().map(String::as_str)),
+            sektion: keys,
+            svar,
+            by: user.principal.user_id,
+            at: self.now(),
+        };
+        self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)?;
+        Ok(copied)
+    }
+
+    /// Creates the packages that are due: for every organisation with a reporting duty, the
+    /// package of each styringsår whose regnskabsperiode has ended by `today` (domain.md §3.2).
+    /// Idempotent, so the server can run it daily. Returns how many were created.
+    pub async fn create_due_packages(&self) -> Result<u32, AppError> {
+        let today = self.today();
+        let organisationer = self.store.organisationer().await?;
+        let mut created = 0;
+        for org in organisationer.into_iter().filter(|o| o.kind.rapporttype().is_some()) {
+            let perioder = self.store.regnskabsperioder(org.id).await?;
+            for aar in [today.year() - 1, today.year(), today.year() + 1] {
+                let Ok(aar) = Styringsaar::new(i64::from(aar)) else { continue };
+                let periode = match perioder.iter().find(|p| p.styringsaar == aar) {
+                    Some(p) => p.periode,
+                    None => match Regnskabsperiode::for_styringsaar(aar, u32::from(org.regnskabsaar_start_maaned)) {
+                        Ok(p) => p,
+                        Err(_) => continue,
+                    },
+                };
+                if periode.slut() < today && self.create_package(None, org.clone(), aar).await? {
+                    created += 1;
+                }
+            }
+        }
+        Ok(created)
     }
 
     /// Marks many afdeling forms "no special challenges" (part A answered no) in one action.

@@ -305,6 +305,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 print_demo_logins(&app).await?;
             }
             spawn_session_cleanup(app.clone());
+            spawn_package_creation(app.clone());
             axum::serve(listener, web::router(app, web_settings(&config)))
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -341,6 +342,22 @@ fn spawn_session_cleanup(app: App) {
                 Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
+            }
+        }
+    });
+}
+
+/// Creates the packages that have become due (a regnskabsperiode has ended) at start-up and
+/// then daily. Idempotent, so several instances may run it.
+fn spawn_package_creation(app: App) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(24 * 3600));
+        loop {
+            interval.tick().await;
+            match app.create_due_packages().await {
+                Ok(n) if n > 0 => tracing::info!(packages = n, "due packages created"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "creating due packages failed"),
             }
         }
     });

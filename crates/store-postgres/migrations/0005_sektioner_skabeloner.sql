@@ -6,10 +6,10 @@ ALTER TABLE pakke_svar ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
 -- binary). Insert-only: a correction is a new version.
 CREATE TABLE skabeloner (
     skema TEXT NOT NULL,
-    styringsaar INTEGER NOT NULL,
-    version INTEGER NOT NULL,
+    styringsaar BIGINT NOT NULL,
+    version BIGINT NOT NULL,
     tekst TEXT NOT NULL,
-    indlaest_af INTEGER NOT NULL REFERENCES brugere (id),
+    indlaest_af BIGINT NOT NULL REFERENCES brugere (id),
     indlaest TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (skema, styringsaar, version)
 );

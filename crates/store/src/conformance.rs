@@ -211,6 +211,19 @@ pub async fn a_failed_bulk_load_changes_nothing(store: Arc<dyn Store>) {
 pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
     loaded(&store).await;
     let id = user(&store, "anna").await;
+    // Templates loaded by the agency: insert-only, an existing version is never replaced.
+    let skabelon = SkabelonRecord {
+        skema: "bilag3".into(),
+        styringsaar: 2027,
+        version: 2,
+        tekst: "skema = \"bilag3\"".into(),
+        loaded_by: id,
+        loaded_at: at(1),
+    };
+    store.add_skabelon(&skabelon, &audit("skabelon_indlaest")).await.unwrap();
+    let replacement = SkabelonRecord { tekst: "ændret".into(), ..skabelon.clone() };
+    assert!(matches!(store.add_skabelon(&replacement, &audit("x")).await, Err(StoreError::Stale)));
+    assert_eq!(store.skabeloner().await.unwrap(), vec![skabelon]);
     let dup = NewUser {
         username: "anna".into(),
         display_name: "x".into(),

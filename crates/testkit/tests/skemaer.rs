@@ -175,7 +175,7 @@ async fn the_agency_loads_a_new_template_version_checked_in_full() {
     let loaded = styrelse.upload(&action, &[], ("bilag3-2027.toml", next.clone().into_bytes())).await;
     assert_eq!(loaded.status, 303, "{}", loaded.body);
     let listed = styrelse.get("/styrelse/skabeloner").await;
-    assert!(listed.body.contains("Styringsrapport 2027") && listed.body.contains("Indlæst"));
+    assert!(listed.body.contains("Styringsrapport 2027") && listed.body.contains("Indlæst"), "{}", listed.body);
     let again = styrelse.upload(&action, &[], ("bilag3-2027.toml", next.into_bytes())).await;
     assert!(again.body.contains("er allerede indlæst"));
     let audit = t.app.store().audit_events(100).await.unwrap();
@@ -184,4 +184,51 @@ async fn the_agency_loads_a_new_template_version_checked_in_full() {
     // Organisations and kommuner cannot load templates.
     let (org, _) = organisation(&t).await;
     assert_eq!(org.get("/styrelse/skabeloner").await.status, 404);
+}
+
+#[tokio::test]
+async fn last_years_answers_fill_only_what_is_unanswered() {
+    let t = TestApp::spawn().await;
+    let (c, id) = organisation(&t).await;
+    // One answer is given before loading; it must survive.
+    let sektion = format!("/pakker/{id}/sektioner/b3.I");
+    let own = [("b3.q2.ja", "ja"), ("b3.q2.tekst", "Vores egen strategi")];
+    assert_eq!(c.post(&sektion, &sektion, &own).await.status, 303);
+    let loaded = c.post(&format!("/pakker/{id}"), &format!("/pakker/{id}/sidste-aar"), &[]).await;
+    assert_eq!(loaded.status, 303);
+    assert!(loaded.location.unwrap().ends_with("besked=sidste_aar"));
+    let page = c.get(&sektion).await;
+    assert!(page.body.contains("Vores egen strategi"), "an answer given is never replaced");
+    assert!(
+        page.body.contains("name=\"b3.q1.ja\" value=\"ja\" class=\"form-radio\" checked")
+            || page.body.contains("name=\"b3.q1.ja\" value=\"nej\" class=\"form-radio\" checked")
+    );
+    // Q8 is prefilled from the redegørelse, not copied from last year's answer.
+    let q8 = c.get(&format!("/pakker/{id}/sektioner/b3.III")).await;
+    assert!(q8.body.contains("Fra kommunens redegørelse for styringsår 2025"), "{}", q8.body);
+    // The afdeling forms got last year's answers too.
+    let list = c.get(&format!("/pakker/{id}/afdelinger")).await;
+    assert!(!list.body.contains("badge-info\">Ikke startet<"));
+    // Nothing left to fill: a second load copies nothing.
+    let again = c.post(&format!("/pakker/{id}"), &format!("/pakker/{id}/sidste-aar"), &[]).await;
+    assert!(again.location.unwrap().ends_with("besked=sidste_aar_intet"));
+    let audit = t.app.store().audit_events(200).await.unwrap();
+    assert!(audit.iter().any(|a| a.event.action == "sidste_aars_svar_hentet"));
+}
+
+#[tokio::test]
+async fn packages_are_created_when_the_accounting_period_ends() {
+    use chrono::TimeZone;
+    let t = TestApp::spawn().await;
+    let before = t.app.store().stats().await.unwrap().pakker;
+    // On 26 November 2026 the periods ending in 2026 before that day have ended: forskudte
+    // regnskabsår (e.g. 1.7.2025–30.6.2026) lead to styringsår 2027 packages.
+    let app = t.app.clone().with_clock(|| chrono::Utc.with_ymd_and_hms(2026, 11, 26, 6, 0, 0).unwrap());
+    let created = app.create_due_packages().await.unwrap();
+    assert!(created > 0, "the demo has organisations with a forskudt regnskabsår");
+    assert_eq!(t.app.store().stats().await.unwrap().pakker, before + i64::from(created));
+    assert_eq!(app.create_due_packages().await.unwrap(), 0, "running it again creates nothing");
+    // A calendar-year organisation gets its 2027 package only after 31 December 2026.
+    let new_year = t.app.clone().with_clock(|| chrono::Utc.with_ymd_and_hms(2027, 1, 2, 6, 0, 0).unwrap());
+    assert!(new_year.create_due_packages().await.unwrap() > 0);
 }

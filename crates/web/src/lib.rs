@@ -60,6 +60,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
             get(pages::organisation::sektion_form).post(pages::organisation::gem_sektion),
         )
         .route("/pakker/{id}/afdelinger", get(pages::organisation::afdelinger))
+        .route("/pakker/{id}/sidste-aar", post(pages::organisation::sidste_aar))
         .route("/pakker/{id}/afdelinger/ingen-udfordringer", post(pages::organisation::uden_udfordringer))
         .route(
             "/pakker/{id}/afdelinger/{nummer}",

@@ -42,6 +42,11 @@ const BESKEDER: &[(&str, &str)] = &[
         "De valgte afdelingsskemaer er markeret: ingen særlige udfordringer. Skemaer, hvor punkt A allerede var besvaret, er ikke ændret.",
     ),
     ("ingen_valgt", "Vælg mindst én afdeling."),
+    (
+        "sidste_aar",
+        "Sidste års svar er hentet ind, hvor spørgsmålene ikke var besvaret. Gennemgå dem, før du indsender.",
+    ),
+    ("sidste_aar_intet", "Der var ingen ubesvarede spørgsmål, som sidste år havde et svar til."),
     ("skabelon_indlaest", "Skabelonen er indlæst og gælder fra nu af."),
 ];
 

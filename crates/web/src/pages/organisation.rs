@@ -56,6 +56,8 @@ struct SektionSide {
     action: String,
     tilbage: String,
     revision: i64,
+    /// The section id for "Hent sidste års svar" (package sections only).
+    sektion_id: Option<String>,
 }
 
 /// What a form page is: one package section, or one afdeling's whole form.
@@ -120,6 +122,10 @@ async fn formular_side(
         redigerbar,
         action,
         tilbage,
+        sektion_id: match formular {
+            Formular::Sektion(sid) => Some(sid.clone()),
+            Formular::Afdeling(_) => None,
+        },
         layout,
     })
 }
@@ -130,9 +136,10 @@ async fn vis_formular(
     csrf: &str,
     id: i64,
     formular: Formular,
+    besked: Option<&str>,
 ) -> PageResult {
     let v = state.app.pakke_view(user, PakkeId(id)).await?;
-    let layout = Layout::new("Skema", Some(user), csrf, "/pakker");
+    let layout = Layout::new("Skema", Some(user), csrf, "/pakker").with_besked(besked);
     let mut side = formular_side(state, &v, &formular, layout, None).await?;
     side.layout.title = side.titel.clone();
     render(&side)
@@ -207,8 +214,9 @@ pub async fn sektion_form(
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     Path((id, sektion_id)): Path<(i64, String)>,
+    Query(q): Query<Besked>,
 ) -> PageResult {
-    vis_formular(&state, &user, &csrf, id, Formular::Sektion(sektion_id)).await
+    vis_formular(&state, &user, &csrf, id, Formular::Sektion(sektion_id), q.besked.as_deref()).await
 }
 
 pub async fn gem_sektion(
@@ -231,7 +239,7 @@ pub async fn afdelingsskema(
     CsrfToken(csrf): CsrfToken,
     Path((id, nr)): Path<(i64, u32)>,
 ) -> PageResult {
-    vis_formular(&state, &user, &csrf, id, Formular::Afdeling(afdelingsnummer(nr)?)).await
+    vis_formular(&state, &user, &csrf, id, Formular::Afdeling(afdelingsnummer(nr)?), None).await
 }
 
 pub async fn gem_afdelingsskema(
@@ -340,6 +348,29 @@ pub async fn afdelinger(
         filter_tekst: filter.q,
         redigerbar: v.may_edit && v.is_working_copy,
     })
+}
+
+#[derive(serde::Deserialize)]
+pub struct SidsteAarForm {
+    #[serde(default)]
+    sektion: String,
+}
+
+/// "Hent sidste års svar" for a section, the afdeling forms or the whole package.
+pub async fn sidste_aar(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<SidsteAarForm>,
+) -> PageResult {
+    let sektion = Some(form.sektion.as_str()).filter(|s| !s.is_empty());
+    let copied = state.app.load_last_year(&user, PakkeId(id), sektion).await?;
+    let back = match sektion {
+        None => format!("/pakker/{id}"),
+        Some("afdelinger") => format!("/pakker/{id}/afdelinger"),
+        Some(sid) => format!("/pakker/{id}/sektioner/{sid}"),
+    };
+    Ok(redirect_with(&back, if copied > 0 { "sidste_aar" } else { "sidste_aar_intet" }))
 }
 
 /// Marks the checked afdeling forms "no special challenges" (checkboxes `afd_<nummer>`).
