@@ -195,6 +195,8 @@ impl App {
             svar,
             modtagere,
             late,
+            expected_version: 1,
+            mails: Vec::new(),
         };
         self.store.submit(&submission, &step.audit("pakke_indsendt", when)).await?;
         let mut status = PakkeStatus::Indsendt;

@@ -656,6 +656,11 @@ impl App {
         }
         let modtagere = self.planned_recipients(&pakke).await?;
         let late = pakke.frist.is_some_and(|frist| self.today() > frist);
+        let version = view.versions.len() as i64 + 1;
+        let mails = match self.store.user(user.principal.user_id).await?.and_then(|u| u.email) {
+            Some(til) => vec![self.kvittering(&view, &til, version, &modtagere, late).await?],
+            None => Vec::new(),
+        };
         let submission = Submission {
             transition: self.transition(user, &pakke, PakkeHaendelse::Indsend, None)?,
             // The answers validated above are exactly those at this revision.
@@ -664,6 +669,8 @@ impl App {
             svar: view.svar.clone(),
             modtagere,
             late,
+            expected_version: version,
+            mails,
         };
         let audit = self.pakke_audit(
             user,
@@ -680,6 +687,45 @@ impl App {
             },
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The receipt mail of a submission, in Danish, for the submitting user.
+    async fn kvittering(
+        &self,
+        view: &PakkeView,
+        til: &str,
+        version: i64,
+        modtagere: &[Kommunekode],
+        late: bool,
+    ) -> Result<NewMail, AppError> {
+        let kommuner = self.store.kommuner().await?;
+        let navne: Vec<String> = modtagere
+            .iter()
+            .map(|k| kommuner.iter().find(|x| x.kode == *k).map(|x| format!("{} Kommune", x.navn)).unwrap_or_default())
+            .collect();
+        let tid = self.now().with_timezone(&chrono_tz::Europe::Copenhagen).format("%d.%m.%Y kl. %H:%M");
+        let org = &view.organisation;
+        let mut tekst = format!(
+            "Kvittering for indsendt dokumentationspakke\n\n\
+             Organisation: {} ({})\nStyringsår: {}\nVersion: {version}\nIndsendt: {tid}\nSendt til: {}\n",
+            org.navn,
+            org.nummer,
+            view.pakke.styringsaar,
+            navne.join(", ")
+        );
+        if late {
+            tekst.push_str("\nPakken er indsendt efter kommunens frist og er markeret som indsendt for sent.\n");
+        }
+        tekst.push_str(
+            "\nPakken kan nu kun læses. Sender kommunen den retur til rettelse, kan den rettes og indsendes igen som en ny version.\n",
+        );
+        Ok(NewMail {
+            reference: format!("kvittering/{}/{version}", view.pakke.id.0),
+            til: til.to_string(),
+            emne: format!("Kvittering: dokumentationspakke {} for {}", view.pakke.styringsaar, org.navn),
+            tekst,
+            oprettet: self.now(),
+        })
     }
 
     /// Where a submission goes: the hjemstedskommune and every kommune with an afdeling.

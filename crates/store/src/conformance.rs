@@ -311,6 +311,8 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
         svar: BTreeMap::new(),
         modtagere: vec![],
         late: false,
+        expected_version: 1,
+        mails: vec![],
     };
     assert!(matches!(store.submit(&outdated, &audit("x")).await, Err(StoreError::Stale)));
     let submission = Submission {
@@ -320,12 +322,24 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
         svar: svar.into_iter().collect(),
         modtagere: vec![k(101), k(147)],
         late: false,
+        expected_version: 1,
+        mails: vec![NewMail {
+            reference: format!("kvittering/{}/1", id.0),
+            til: "bo@example.invalid".into(),
+            emne: "Kvittering".into(),
+            tekst: "Indsendt".into(),
+            oprettet: at(3),
+        }],
     };
     let v1 = store.submit(&submission, &audit("pakke_indsendt")).await.unwrap();
     assert_eq!(v1.version, 1);
     // The same key again returns the same version and changes nothing.
     assert_eq!(store.submit(&submission, &audit("pakke_indsendt")).await.unwrap(), v1);
     assert_eq!(store.versions(id).await.unwrap().len(), 1);
+    // The receipt is enqueued with the submission, once.
+    let outbox = store.udbakke(10).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!((outbox[0].mail.til.as_str(), outbox[0].sendt), ("bo@example.invalid", None));
     assert_eq!(store.modtagere(id).await.unwrap(), vec![k(101), k(147)]);
     assert_eq!(store.pakker_for_kommune(k(147)).await.unwrap().len(), 1);
     assert!(store.pakker_for_kommune(k(851)).await.unwrap().is_empty());
@@ -338,6 +352,8 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
         transition: transition(id, PakkeStatus::Returneret, PakkeStatus::Indsendt, by),
         revision: store.pakke(id).await.unwrap().unwrap().revision,
         idempotency_key: "key-2".into(),
+        expected_version: 2,
+        mails: vec![],
         ..submission
     };
     assert_eq!(store.submit(&resubmission, &audit("x")).await.unwrap().version, 2);

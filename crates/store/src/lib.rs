@@ -182,6 +182,8 @@ pub trait Store: Send + Sync + 'static {
         styringsaar: Styringsaar,
         organisation: OrganisationId,
     ) -> Result<Vec<beregning::Vaerdi>>;
+    /// The newest mails in the outbox, newest first.
+    async fn udbakke(&self, limit: u32) -> Result<Vec<MailRecord>>;
     /// Templates loaded by the agency, oldest first.
     async fn skabeloner(&self) -> Result<Vec<SkabelonRecord>>;
     /// Stores a new template version; [`StoreError::Stale`] when that version exists.

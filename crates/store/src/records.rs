@@ -210,6 +210,29 @@ pub struct Submission {
     pub svar: BTreeMap<String, Svar>,
     pub modtagere: Vec<Kommunekode>,
     pub late: bool,
+    /// The version this submission becomes; the mails below name it.
+    pub expected_version: i64,
+    /// Mails to enqueue with the submission (the receipt).
+    pub mails: Vec<NewMail>,
+}
+
+/// A mail for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMail {
+    /// Unique per mail, so enqueueing the same mail twice adds it once.
+    pub reference: String,
+    pub til: String,
+    pub emne: String,
+    pub tekst: String,
+    pub oprettet: DateTime<Utc>,
+}
+
+/// A mail in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailRecord {
+    pub id: i64,
+    pub mail: NewMail,
+    pub sendt: Option<DateTime<Utc>>,
 }
 
 /// A submitted, frozen version of a package. Never changed after it is written.

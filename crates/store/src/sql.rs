@@ -57,6 +57,23 @@ macro_rules! sql_store_impl {
                 ::serde_json::to_string(v).expect("records serialize")
             }
 
+            /// Enqueues a mail; the same reference twice is one mail.
+            async fn insert_mail(tx: &mut Tx<'_>, m: &NewMail) -> Result<()> {
+                ::sqlx::query(
+                    "INSERT INTO udbakke (reference, til, emne, tekst, oprettet) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (reference) DO NOTHING",
+                )
+                .bind(&m.reference)
+                .bind(&m.til)
+                .bind(&m.emne)
+                .bind(&m.tekst)
+                .bind(m.oprettet)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+
             async fn insert_audit(tx: &mut Tx<'_>, a: &AuditEvent) -> Result<()> {
                 ::sqlx::query(
                     "INSERT INTO audit_log (tidspunkt, aktoer_id, handling, objekt_type, objekt_id, detaljer) \
@@ -510,7 +527,7 @@ macro_rules! sql_store_impl {
                     // Children before parents, so foreign keys hold at every step.
                     for table in [
                         "noegletal_vaerdier", "noegletal_benchmarks", "effektivitet", "redegoerelser", "moeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner",
-                        "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "skabeloner", "brugere",
+                        "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "skabeloner", "brugere", "udbakke",
                         "kommune_arbejdsmarked", "arbejdsmarked", "beboerklager", "udlejninger", "boligtal",
                         "organisation_poster", "afdeling_konti", "regnskabsperioder", "afdelinger",
                     ] {
@@ -1448,6 +1465,24 @@ macro_rules! sql_store_impl {
                         .collect())
                 }
 
+                async fn udbakke(&self, limit: u32) -> Result<Vec<MailRecord>> {
+                    let rows: Vec<(i64, String, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = ::sqlx::query_as(
+                        "SELECT id, reference, til, emne, tekst, oprettet, sendt FROM udbakke ORDER BY id DESC LIMIT $1",
+                    )
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(id, reference, til, emne, tekst, oprettet, sendt)| MailRecord {
+                            id,
+                            mail: NewMail { reference, til, emne, tekst, oprettet },
+                            sendt,
+                        })
+                        .collect())
+                }
+
                 async fn skabeloner(&self) -> Result<Vec<SkabelonRecord>> {
                     let rows: Vec<(String, i64, i64, String, i64, DateTime<Utc>)> = ::sqlx::query_as(
                         "SELECT skema, styringsaar, version, tekst, indlaest_af, indlaest FROM skabeloner ORDER BY indlaest",
@@ -1529,6 +1564,12 @@ macro_rules! sql_store_impl {
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
+                    if next != s.expected_version {
+                        return Err(StoreError::Stale);
+                    }
+                    for m in &s.mails {
+                        insert_mail(&mut tx, m).await?;
+                    }
                     for k in &s.modtagere {
                         ::sqlx::query(
                             "INSERT INTO pakke_modtagere (pakke_id, kommunekode) VALUES ($1, $2) \

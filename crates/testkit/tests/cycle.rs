@@ -76,6 +76,11 @@ async fn the_whole_yearly_cycle() {
     assert_eq!(again.location.as_deref(), Some(format!("{pakke}/kvittering/1").as_str()));
     let receipt = org.get(&format!("{pakke}/kvittering/1")).await;
     assert!(receipt.body.contains("Dokumentationspakken er indsendt"));
+    // A receipt mail is in the outbox, once, although the form was sent twice.
+    let outbox = t.app.store().udbakke(50).await.unwrap();
+    let receipts: Vec<_> = outbox.iter().filter(|m| m.mail.reference == format!("kvittering/{id}/1")).collect();
+    assert_eq!(receipts.len(), 1);
+    assert!(receipts[0].mail.tekst.contains("Version: 1") && receipts[0].mail.til.ends_with("@demo.invalid"));
 
     // Submitted material cannot be edited by the organisation.
     let locked = org.post(&pakke, &sektion, &answers()).await;
