@@ -289,6 +289,27 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await axe(t, page, 'afdelingsskemaer udfyldt');
   await main(page).getByText(`${skemaer.length} af ${skemaer.length} skemaer er gennemført`).waitFor();
 
+  // Attachments: a renamed picture is refused by its content; then the four required files.
+  await open(page, `/pakker/${id}/bilag`);
+  await axe(t, page, 'bilag');
+  const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n');
+  const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de', 'hex');
+  await page.locator('#fil-regnskab').setInputFiles({ name: 'regnskab.pdf', mimeType: 'application/pdf', buffer: PNG });
+  await follow(page, button(page, 'Vedhæft Årsregnskab'), 422);
+  await errorSummary(page, 'regnskab.pdf er ikke en fil af typen PDF');
+  await axe(t, page, 'bilag med fejl');
+  for (const [art, navn] of [
+    ['regnskab', 'Årsregnskab'],
+    ['revisionsprotokol', 'Revisionsprotokol'],
+    ['aarsberetning', 'Årsberetning'],
+    ['regnskabsspoergeskema', 'Regnskabsspørgeskema'],
+  ]) {
+    await page.locator(`#fil-${art}`).setInputFiles({ name: `${art}.pdf`, mimeType: 'application/pdf', buffer: PDF });
+    await follow(page, button(page, `Vedhæft ${navn}`));
+    await main(page).getByText('Filen er kontrolleret og vedhæftet.').waitFor();
+  }
+  await main(page).locator('.badge', { hasText: 'Gennemført' }).waitFor();
+
   await open(page, `/pakker/${id}/indsend`);
   await axe(t, page, 'tjek dine svar');
   await follow(page, button(page, 'Indsend dokumentationspakken'));

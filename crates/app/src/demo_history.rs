@@ -196,6 +196,7 @@ impl App {
             modtagere,
             late,
             expected_version: 1,
+            bilag: Vec::new(),
             mails: Vec::new(),
         };
         self.store.submit(&submission, &step.audit("pakke_indsendt", when)).await?;

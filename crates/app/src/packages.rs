@@ -57,6 +57,10 @@ pub struct PakkeView {
     pub forudfyldning: Option<String>,
     /// Display names of the users who saved answers (for "sidst redigeret af").
     pub redaktoerer: std::collections::HashMap<i64, String>,
+    /// The attachments: the current ones of the working copy, or those of the newest version.
+    pub bilag: Vec<BilagRecord>,
+    /// The attachment kinds of the package's styringsår.
+    pub bilagsregler: domain::bilag::BilagRegler,
 }
 
 impl PakkeView {
@@ -148,11 +152,34 @@ impl PakkeView {
             .collect()
     }
 
-    /// Submission problems in form order: the package's sections, then every afdeling form.
+    /// Submission problems in form order: the package's sections, every afdeling form, then
+    /// the required attachments.
     pub fn missing_answers(&self) -> Vec<FieldError> {
         let package = self.skabelon.sektioner.iter().flat_map(|s| self.sektion_status(s).1);
         let forms = self.afdelinger.iter().flat_map(|a| self.afdelingsskema_status(a).1);
-        package.chain(forms).map(|p| FieldError { field: p.noegle, message: p.besked }).collect()
+        let mut errors: Vec<FieldError> =
+            package.chain(forms).map(|p| FieldError { field: p.noegle, message: p.besked }).collect();
+        errors.extend(self.manglende_bilag().map(|art| FieldError {
+            field: format!("bilag.{}", art.id),
+            message: format!("Vedhæft {} ({})", art.navn.to_lowercase(), art.typer_tekst()),
+        }));
+        errors
+    }
+
+    /// The required attachment kinds with no file.
+    pub fn manglende_bilag(&self) -> impl Iterator<Item = &domain::bilag::BilagArt> {
+        self.bilagsregler.arter.iter().filter(|a| a.paakraevet && !self.bilag.iter().any(|b| b.art == a.id))
+    }
+
+    /// The attachments task: not started, in progress or complete.
+    pub fn bilag_status(&self) -> SektionStatus {
+        if self.manglende_bilag().next().is_none() {
+            SektionStatus::Gennemfoert
+        } else if self.bilag.is_empty() {
+            SektionStatus::IkkeStartet
+        } else {
+            SektionStatus::IGang
+        }
     }
 }
 
@@ -336,6 +363,7 @@ impl App {
         };
         let organisation = self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound)?;
         let skabelon = self.skabelon(pakke.rapporttype.into(), pakke.styringsaar).await?;
+        let pakke_aar = pakke.styringsaar;
         let (afdelinger, afdelingsskema, afdeling_noegletal) = if pakke.rapporttype == Rapporttype::Bilag3 {
             (
                 self.store.afdelinger(pakke.organisation).await?,
@@ -351,6 +379,13 @@ impl App {
                 redaktoerer.insert(by, u.display_name);
             }
         }
+        let alle_bilag = self.store.bilag(id).await?;
+        let bilag = if working {
+            alle_bilag.into_iter().filter(|b| b.erstattet.is_none()).collect()
+        } else {
+            let ids = versions.last().map(|v| v.bilag.clone()).unwrap_or_default();
+            alle_bilag.into_iter().filter(|b| ids.contains(&b.id)).collect()
+        };
         let forudfyldning = if working { self.tidligere_droeftede_forhold(&pakke).await? } else { None };
         let noegletal = crate::beregning::noegletal_linjer(
             self.store.as_ref(),
@@ -388,6 +423,8 @@ impl App {
             afdeling_noegletal,
             forudfyldning,
             redaktoerer,
+            bilag,
+            bilagsregler: self.regler(pakke_aar).bilag.clone(),
         })
     }
 
@@ -671,6 +708,7 @@ impl App {
             late,
             expected_version: version,
             mails,
+            bilag: view.bilag.iter().map(|b| b.id).collect(),
         };
         let audit = self.pakke_audit(
             user,
@@ -687,6 +725,72 @@ impl App {
             },
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Attaches a file to the package. The file is checked by its content against the kind's
+    /// accepted types and the size limit; a new file of a single-file kind supersedes the
+    /// earlier one, which is kept.
+    pub async fn upload_bilag(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        art: &str,
+        filnavn: &str,
+        indhold: Vec<u8>,
+    ) -> Result<i64, AppError> {
+        use sha2::{Digest, Sha256};
+        // Readers of the draft who may no longer edit (it is submitted) are told why.
+        self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await.map_err(|e| match e {
+            AppError::Forbidden => {
+                AppError::Conflict("Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.".into())
+            }
+            other => other,
+        })?;
+        let regler = &self.regler(pakke.styringsaar).bilag;
+        let kind = regler.art(art).ok_or_else(|| AppError::field("art", "Vælg hvilket bilag filen er"))?;
+        // Only the last path segment: browsers may send a full path.
+        let filnavn = filnavn.rsplit(['/', '\\']).next().unwrap_or(filnavn).trim().to_string();
+        if filnavn.is_empty() {
+            return Err(AppError::field(&format!("bilag.{art}"), "Vælg en fil"));
+        }
+        let filtype =
+            regler.kontroller(kind, &filnavn, &indhold).map_err(|m| AppError::field(&format!("bilag.{art}"), m))?;
+        let sha256 = hex::encode(Sha256::digest(&indhold));
+        let audit = self.pakke_audit(
+            user,
+            &pakke,
+            "bilag_tilfoejet",
+            json!({"art": art, "filnavn": filnavn, "stoerrelse": indhold.len(), "sha256": sha256}),
+        );
+        let new = NewBilag {
+            pakke: id,
+            expected_status: pakke.status,
+            art: art.to_string(),
+            erstatter: !kind.flere,
+            filnavn,
+            mime: filtype.mime().to_string(),
+            sha256,
+            indhold,
+            by: user.principal.user_id,
+            at: self.now(),
+        };
+        self.store.add_bilag(&new, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// An attachment's content for whoever may read the package: the organisation any of its
+    /// files, others only files of a submitted version.
+    pub async fn hent_bilag(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        bilag: i64,
+    ) -> Result<(BilagRecord, Vec<u8>), AppError> {
+        let view = self.pakke_view(user, id).await?;
+        let (record, indhold) = self.store.bilag_indhold(bilag).await?.ok_or(AppError::NotFound)?;
+        let readable =
+            record.pakke == id && (view.is_working_copy || view.versions.iter().any(|v| v.bilag.contains(&record.id)));
+        if readable { Ok((record, indhold)) } else { Err(AppError::NotFound) }
     }
 
     /// The receipt mail of a submission, in Danish, for the submitting user.

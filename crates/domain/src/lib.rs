@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod beregning;
+pub mod bilag;
 pub mod effektivitet;
 pub mod ids;
 pub mod master;

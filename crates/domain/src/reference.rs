@@ -128,6 +128,9 @@ pub struct Regler {
     pub moede: MoedeRegler,
     pub effektivitet: EffektivitetRegler,
     pub frist: FristRegler,
+    /// The package's attachments; the standard set when a rule file has none.
+    #[serde(default = "crate::bilag::BilagRegler::standard")]
+    pub bilag: crate::bilag::BilagRegler,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

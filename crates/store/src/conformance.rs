@@ -312,6 +312,7 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
         modtagere: vec![],
         late: false,
         expected_version: 1,
+        bilag: vec![],
         mails: vec![],
     };
     assert!(matches!(store.submit(&outdated, &audit("x")).await, Err(StoreError::Stale)));
@@ -323,6 +324,7 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
         modtagere: vec![k(101), k(147)],
         late: false,
         expected_version: 1,
+        bilag: vec![],
         mails: vec![NewMail {
             reference: format!("kvittering/{}/1", id.0),
             til: "bo@example.invalid".into(),

@@ -182,6 +182,13 @@ pub trait Store: Send + Sync + 'static {
         styringsaar: Styringsaar,
         organisation: OrganisationId,
     ) -> Result<Vec<beregning::Vaerdi>>;
+    /// Adds an attachment (superseding the kind's current one when asked); bumps the package
+    /// revision. [`StoreError::Stale`] when the package no longer has the expected status.
+    async fn add_bilag(&self, bilag: &NewBilag, audit: &AuditEvent) -> Result<i64>;
+    /// Every attachment of a package, superseded ones included, oldest first.
+    async fn bilag(&self, pakke: PakkeId) -> Result<Vec<BilagRecord>>;
+    /// One attachment with its content.
+    async fn bilag_indhold(&self, id: i64) -> Result<Option<(BilagRecord, Vec<u8>)>>;
     /// The newest mails in the outbox, newest first.
     async fn udbakke(&self, limit: u32) -> Result<Vec<MailRecord>>;
     /// Templates loaded by the agency, oldest first.

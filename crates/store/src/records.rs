@@ -212,6 +212,8 @@ pub struct Submission {
     pub late: bool,
     /// The version this submission becomes; the mails below name it.
     pub expected_version: i64,
+    /// The attachments submitted with it.
+    pub bilag: Vec<i64>,
     /// Mails to enqueue with the submission (the receipt).
     pub mails: Vec<NewMail>,
 }
@@ -244,6 +246,40 @@ pub struct VersionRecord {
     pub submitted_by: UserId,
     pub submitted_at: DateTime<Utc>,
     pub late: bool,
+    /// The attachments the version was submitted with.
+    pub bilag: Vec<i64>,
+}
+
+/// An uploaded attachment (its content is read separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BilagRecord {
+    pub id: i64,
+    pub pakke: PakkeId,
+    pub art: String,
+    pub filnavn: String,
+    pub mime: String,
+    pub stoerrelse: i64,
+    pub sha256: String,
+    pub uploaded_by: UserId,
+    pub uploaded_at: DateTime<Utc>,
+    /// Set when a newer file of the same kind replaced it.
+    pub erstattet: Option<DateTime<Utc>>,
+}
+
+/// A new attachment, added while the package still has `expected_status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBilag {
+    pub pakke: PakkeId,
+    pub expected_status: PakkeStatus,
+    pub art: String,
+    /// Whether it supersedes the kind's current file.
+    pub erstatter: bool,
+    pub filnavn: String,
+    pub mime: String,
+    pub sha256: String,
+    pub indhold: Vec<u8>,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

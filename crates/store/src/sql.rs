@@ -57,6 +57,21 @@ macro_rules! sql_store_impl {
                 ::serde_json::to_string(v).expect("records serialize")
             }
 
+            fn bilag_from_row(r: &<Db as ::sqlx::Database>::Row) -> Result<BilagRecord> {
+                Ok(BilagRecord {
+                    id: r.try_get("id").map_err(db_err)?,
+                    pakke: PakkeId(r.try_get("pakke_id").map_err(db_err)?),
+                    art: r.try_get("art").map_err(db_err)?,
+                    filnavn: r.try_get("filnavn").map_err(db_err)?,
+                    mime: r.try_get("mime").map_err(db_err)?,
+                    stoerrelse: r.try_get("stoerrelse").map_err(db_err)?,
+                    sha256: r.try_get("sha256").map_err(db_err)?,
+                    uploaded_by: UserId(r.try_get("uploadet_af").map_err(db_err)?),
+                    uploaded_at: r.try_get("uploadet").map_err(db_err)?,
+                    erstattet: r.try_get("erstattet").map_err(db_err)?,
+                })
+            }
+
             /// Enqueues a mail; the same reference twice is one mail.
             async fn insert_mail(tx: &mut Tx<'_>, m: &NewMail) -> Result<()> {
                 ::sqlx::query(
@@ -526,7 +541,7 @@ macro_rules! sql_store_impl {
                     insert_audit(&mut tx, audit).await?;
                     // Children before parents, so foreign keys hold at every step.
                     for table in [
-                        "noegletal_vaerdier", "noegletal_benchmarks", "effektivitet", "redegoerelser", "moeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner",
+                        "noegletal_vaerdier", "noegletal_benchmarks", "effektivitet", "redegoerelser", "moeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner", "bilag",
                         "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "skabeloner", "brugere", "udbakke",
                         "kommune_arbejdsmarked", "arbejdsmarked", "beboerklager", "udlejninger", "boligtal",
                         "organisation_poster", "afdeling_konti", "regnskabsperioder", "afdelinger",
@@ -1465,6 +1480,80 @@ macro_rules! sql_store_impl {
                         .collect())
                 }
 
+                async fn add_bilag(&self, b: &NewBilag, audit: &AuditEvent) -> Result<i64> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let open = ::sqlx::query("UPDATE pakker SET opdateret = $1, revision = revision + 1 WHERE id = $2 AND status = $3")
+                        .bind(b.at)
+                        .bind(b.pakke.0)
+                        .bind(b.expected_status.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?
+                        .rows_affected();
+                    if open != 1 {
+                        return Err(StoreError::Stale);
+                    }
+                    if b.erstatter {
+                        ::sqlx::query("UPDATE bilag SET erstattet = $1 WHERE pakke_id = $2 AND art = $3 AND erstattet IS NULL")
+                            .bind(b.at)
+                            .bind(b.pakke.0)
+                            .bind(&b.art)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                    let (id,): (i64,) = ::sqlx::query_as(
+                        "INSERT INTO bilag (pakke_id, art, filnavn, mime, stoerrelse, sha256, indhold, uploadet_af, uploadet) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                    )
+                    .bind(b.pakke.0)
+                    .bind(&b.art)
+                    .bind(&b.filnavn)
+                    .bind(&b.mime)
+                    .bind(b.indhold.len() as i64)
+                    .bind(&b.sha256)
+                    .bind(&b.indhold)
+                    .bind(b.by.0)
+                    .bind(b.at)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    let mut audit = audit.clone();
+                    if let ::serde_json::Value::Object(map) = &mut audit.details {
+                        map.insert("bilag".into(), id.into());
+                    }
+                    insert_audit(&mut tx, &audit).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(id)
+                }
+
+                async fn bilag(&self, pakke: PakkeId) -> Result<Vec<BilagRecord>> {
+                    let rows = ::sqlx::query(
+                        "SELECT id, pakke_id, art, filnavn, mime, stoerrelse, sha256, uploadet_af, uploadet, erstattet \
+                         FROM bilag WHERE pakke_id = $1 ORDER BY id",
+                    )
+                    .bind(pakke.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.iter().map(bilag_from_row).collect()
+                }
+
+                async fn bilag_indhold(&self, id: i64) -> Result<Option<(BilagRecord, Vec<u8>)>> {
+                    let row = ::sqlx::query(
+                        "SELECT id, pakke_id, art, filnavn, mime, stoerrelse, sha256, uploadet_af, uploadet, erstattet, indhold \
+                         FROM bilag WHERE id = $1",
+                    )
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    match row {
+                        Some(r) => Ok(Some((bilag_from_row(&r)?, r.try_get("indhold").map_err(db_err)?))),
+                        None => Ok(None),
+                    }
+                }
+
                 async fn udbakke(&self, limit: u32) -> Result<Vec<MailRecord>> {
                     let rows: Vec<(i64, String, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = ::sqlx::query_as(
                         "SELECT id, reference, til, emne, tekst, oprettet, sendt FROM udbakke ORDER BY id DESC LIMIT $1",
@@ -1551,8 +1640,8 @@ macro_rules! sql_store_impl {
                     .await
                     .map_err(db_err)?;
                     ::sqlx::query(
-                        "INSERT INTO pakke_versioner (pakke_id, version, svar, indsendt_af, indsendt, for_sent, idempotens) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        "INSERT INTO pakke_versioner (pakke_id, version, svar, indsendt_af, indsendt, for_sent, idempotens, bilag) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     )
                     .bind(s.transition.pakke.0)
                     .bind(next)
@@ -1561,6 +1650,7 @@ macro_rules! sql_store_impl {
                     .bind(s.transition.at)
                     .bind(s.late)
                     .bind(&s.idempotency_key)
+                    .bind(to_json(&s.bilag))
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
@@ -1594,12 +1684,13 @@ macro_rules! sql_store_impl {
                         submitted_by: s.transition.by,
                         submitted_at: s.transition.at,
                         late: s.late,
+                        bilag: s.bilag.clone(),
                     })
                 }
 
                 async fn versions(&self, pakke: PakkeId) -> Result<Vec<VersionRecord>> {
-                    let rows: Vec<(i64, String, i64, DateTime<Utc>, bool)> = ::sqlx::query_as(
-                        "SELECT version, svar, indsendt_af, indsendt, for_sent FROM pakke_versioner \
+                    let rows: Vec<(i64, String, i64, DateTime<Utc>, bool, String)> = ::sqlx::query_as(
+                        "SELECT version, svar, indsendt_af, indsendt, for_sent, bilag FROM pakke_versioner \
                          WHERE pakke_id = $1 ORDER BY version",
                     )
                     .bind(pakke.0)
@@ -1607,7 +1698,7 @@ macro_rules! sql_store_impl {
                     .await
                     .map_err(db_err)?;
                     rows.into_iter()
-                        .map(|(version, svar, by, at, late)| {
+                        .map(|(version, svar, by, at, late, bilag)| {
                             Ok(VersionRecord {
                                 pakke,
                                 version,
@@ -1615,6 +1706,7 @@ macro_rules! sql_store_impl {
                                 submitted_by: UserId(by),
                                 submitted_at: at,
                                 late,
+                                bilag: json(&bilag)?,
                             })
                         })
                         .collect()

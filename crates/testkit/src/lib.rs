@@ -81,6 +81,9 @@ impl TestApp {
     }
 }
 
+/// The smallest file a PDF reader accepts as a PDF, for attachments in tests.
+pub const MINIMAL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+
 pub struct Client {
     pub base: String,
     pub http: reqwest::Client,
@@ -163,6 +166,12 @@ impl Client {
                 let saved = self.complete_form(&link).await;
                 assert_eq!(saved.status, 303, "{link}: {}", saved.body);
             }
+        }
+        let bilag = self.get(&format!("/pakker/{id}/bilag")).await;
+        let action = format!("/pakker/{id}/bilag?_csrf={}", bilag.csrf());
+        for art in ["regnskab", "revisionsprotokol", "aarsberetning", "regnskabsspoergeskema"] {
+            let saved = self.upload(&action, &[("art", art)], (&format!("{art}.pdf"), MINIMAL_PDF.to_vec())).await;
+            assert_eq!(saved.status, 303, "{art}: {}", saved.body);
         }
         let list = self.get(&format!("/pakker/{id}/afdelinger")).await;
         if list.status == 200 {

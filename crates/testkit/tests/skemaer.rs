@@ -232,3 +232,64 @@ async fn packages_are_created_when_the_accounting_period_ends() {
     let new_year = t.app.clone().with_clock(|| chrono::Utc.with_ymd_and_hms(2027, 1, 2, 6, 0, 0).unwrap());
     assert!(new_year.create_due_packages().await.unwrap() > 0);
 }
+
+#[tokio::test]
+async fn attachments_are_checked_by_content_kept_when_replaced_and_scoped() {
+    let t = TestApp::spawn().await;
+    let (c, id) = organisation(&t).await;
+    let page = c.get(&format!("/pakker/{id}/bilag")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("PDF eller Excel (XLSX), højst 20 MB"));
+    let action = format!("/pakker/{id}/bilag?_csrf={}", page.csrf());
+    // A picture renamed to .pdf is refused with a precise message, and nothing is stored.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde".to_vec();
+    let renamed = c.upload(&action, &[("art", "regnskab")], ("regnskab.pdf", png)).await;
+    assert_eq!(renamed.status, 422);
+    assert!(renamed.body.contains("regnskab.pdf er ikke en fil af typen PDF; indholdet er PNG"), "{}", renamed.body);
+    // Too large.
+    let mut big = testkit::MINIMAL_PDF.to_vec();
+    big.resize(20 * 1024 * 1024 + 10, b' ');
+    let oversize = c.upload(&action, &[("art", "regnskab")], ("stor.pdf", big)).await;
+    assert_eq!(oversize.status, 422);
+    assert!(oversize.body.contains("må højst fylde 20 MB"), "{}", oversize.body);
+    assert!(t.app.store().bilag(store::PakkeId(id)).await.unwrap().is_empty());
+    // Accepted, then replaced: the first file is kept, marked as superseded.
+    let first = c.upload(&action, &[("art", "regnskab")], ("regnskab-v1.pdf", testkit::MINIMAL_PDF.to_vec())).await;
+    assert_eq!(first.status, 303, "{}", first.body);
+    let second = c.upload(&action, &[("art", "regnskab")], ("regnskab-v2.pdf", testkit::MINIMAL_PDF.to_vec())).await;
+    assert_eq!(second.status, 303);
+    let stored = t.app.store().bilag(store::PakkeId(id)).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored[0].erstattet.is_some() && stored[1].erstattet.is_none());
+    let listing = c.get(&format!("/pakker/{id}/bilag")).await;
+    assert!(listing.body.contains("regnskab-v2.pdf") && !listing.body.contains("regnskab-v1.pdf"));
+    // Missing required attachments block submission, with a link to them.
+    let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
+    assert!(tjek.body.contains(&format!("href=\"/pakker/{id}/bilag#bilag.revisionsprotokol\"")));
+    // The kommune cannot fetch a draft's file; after submission it can, as a download.
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    let file = format!("/pakker/{id}/bilag/{}", stored[1].id);
+    assert_eq!(kommune.get(&file).await.status, 404);
+    c.complete_package(id, "").await;
+    let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
+    assert_eq!(tjek.status, 200, "{}", tjek.body);
+    let sent = c.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "b1")]).await;
+    assert_eq!(sent.status, 303);
+    let version = t.app.store().versions(store::PakkeId(id)).await.unwrap().pop().unwrap();
+    assert_eq!(version.bilag.len(), 4, "the version lists the files it was submitted with");
+    let fetched = kommune
+        .http
+        .get(format!("{}{}", kommune.base, format!("/pakker/{id}/bilag/{}", version.bilag[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert!(fetched.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), testkit::MINIMAL_PDF);
+    // The superseded file was not submitted, so the kommune cannot fetch it.
+    assert_eq!(kommune.get(&format!("/pakker/{id}/bilag/{}", stored[0].id)).await.status, 404);
+    // The organisation cannot attach to a submitted package.
+    let late = c.upload(&action, &[("art", "ekstra")], ("x.pdf", testkit::MINIMAL_PDF.to_vec())).await;
+    assert_eq!(late.status, 409);
+}

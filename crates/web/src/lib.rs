@@ -61,6 +61,13 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         )
         .route("/pakker/{id}/afdelinger", get(pages::organisation::afdelinger))
         .route("/pakker/{id}/sidste-aar", post(pages::organisation::sidste_aar))
+        .route(
+            "/pakker/{id}/bilag",
+            get(pages::bilag::oversigt)
+                .post(pages::bilag::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(25 * 1024 * 1024)),
+        )
+        .route("/pakker/{id}/bilag/{bilag}", get(pages::bilag::hent))
         .route("/pakker/{id}/afdelinger/ingen-udfordringer", post(pages::organisation::uden_udfordringer))
         .route(
             "/pakker/{id}/afdelinger/{nummer}",

@@ -42,6 +42,7 @@ const BESKEDER: &[(&str, &str)] = &[
         "De valgte afdelingsskemaer er markeret: ingen særlige udfordringer. Skemaer, hvor punkt A allerede var besvaret, er ikke ændret.",
     ),
     ("ingen_valgt", "Vælg mindst én afdeling."),
+    ("bilag_tilfoejet", "Filen er kontrolleret og vedhæftet."),
     (
         "sidste_aar",
         "Sidste års svar er hentet ind, hvor spørgsmålene ikke var besvaret. Gennemgå dem, før du indsender.",

@@ -1,6 +1,7 @@
 //! HTML pages, one module per audience.
 
 pub mod auth;
+pub mod bilag;
 pub mod import;
 pub mod kommune;
 pub mod organisation;

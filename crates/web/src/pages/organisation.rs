@@ -429,6 +429,7 @@ async fn tjek_side(
         .into_iter()
         .map(|e| {
             let href = match domain::template::split_afdeling_noegle(&e.field) {
+                None if e.field.starts_with("bilag.") => format!("/pakker/{id}/bilag#{}", e.field),
                 Some((nr, _)) => format!("/pakker/{id}/afdelinger/{nr}#{}", e.field),
                 None => match v.skabelon.sektion_for(&e.field) {
                     Some(s) => format!("/pakker/{id}/sektioner/{}#{}", s.id, e.field),

@@ -128,6 +128,15 @@ pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
             noter: Some(format!("{done} af {} skemaer gennemført", v.afdelinger.len())),
         });
     }
+    let (status, badge) = crate::pages::skema::kortform(v.bilag_status());
+    tasks.push(SektionStatus {
+        href: format!("/pakker/{}/bilag", v.pakke.id),
+        titel: "Bilag: regnskab, revisionsprotokol, årsberetning og regnskabsspørgeskema".into(),
+        status,
+        badge,
+        sidst_redigeret: None,
+        noter: Some(format!("{} filer vedhæftet", v.bilag.len())),
+    });
     tasks
 }
 

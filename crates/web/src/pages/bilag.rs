@@ -1,0 +1,139 @@
+//! The package's attachments: the kinds with their accepted types and size, the files
+//! attached, upload (checked by content) and download under the package's scope.
+
+use crate::AppState;
+use crate::error::PageResult;
+use crate::pages::skema::kortform;
+use crate::pages::{Besked, PakkeHoved, redirect_with};
+use crate::security::{CsrfToken, CurrentUser};
+use crate::view::{Layout, render, render_status, tidspunkt};
+use app::{AppError, PakkeView};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use store::PakkeId;
+
+/// One kind of attachment with its current files.
+pub struct BilagArtVisning {
+    pub id: String,
+    pub navn: String,
+    pub paakraevet: bool,
+    pub typer: String,
+    pub accept: String,
+    pub filer: Vec<(i64, String, String, String)>,
+    pub fejl: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "bilag.html")]
+struct BilagSide {
+    layout: Layout,
+    hoved: PakkeHoved,
+    arter: Vec<BilagArtVisning>,
+    max_mb: u32,
+    status: (&'static str, &'static str),
+    redigerbar: bool,
+}
+
+fn side(v: &PakkeView, layout: Layout) -> BilagSide {
+    let kb = |n: i64| format!("{} kB", crate::view::tal(n as f64 / 1024.0, 0));
+    let arter = v
+        .bilagsregler
+        .arter
+        .iter()
+        .map(|a| BilagArtVisning {
+            fejl: layout.error_for(&format!("bilag.{}", a.id)).map(str::to_string),
+            id: a.id.clone(),
+            navn: a.navn.clone(),
+            paakraevet: a.paakraevet,
+            typer: a.typer_tekst(),
+            accept: a
+                .filtyper
+                .iter()
+                .flat_map(|t| t.endelser().iter().map(|e| format!(".{e}")))
+                .collect::<Vec<_>>()
+                .join(","),
+            filer: v
+                .bilag
+                .iter()
+                .filter(|b| b.art == a.id)
+                .map(|b| (b.id, b.filnavn.clone(), kb(b.stoerrelse), tidspunkt(b.uploaded_at)))
+                .collect(),
+        })
+        .collect();
+    BilagSide {
+        hoved: v.into(),
+        arter,
+        max_mb: v.bilagsregler.max_megabyte,
+        status: kortform(v.bilag_status()),
+        redigerbar: v.may_edit && v.is_working_copy,
+        layout,
+    }
+}
+
+pub async fn oversigt(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Query(q): Query<Besked>,
+) -> PageResult {
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    render(&side(&v, Layout::new("Bilag", Some(&user), &csrf, "/pakker").with_besked(q.besked.as_deref())))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> PageResult {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        AppError::field("fil", format!("Filen kunne ikke modtages: {}", e.body_text()))
+    };
+    let (mut art, mut fil) = (String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        match field.name().unwrap_or("") {
+            "art" => art = field.text().await.map_err(unreadable)?,
+            "fil" => {
+                let name = field.file_name().unwrap_or("").to_string();
+                fil = Some((name, field.bytes().await.map_err(unreadable)?.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) = fil.unwrap_or_default();
+    match state.app.upload_bilag(&user, PakkeId(id), &art, &name, bytes).await {
+        Ok(_) => Ok(redirect_with(&format!("/pakker/{id}/bilag"), "bilag_tilfoejet")),
+        Err(AppError::Invalid(errors)) => {
+            let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+            let layout = Layout::new("Bilag", Some(&user), &csrf, "/pakker").with_errors(errors);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side(&v, layout))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Downloads an attachment; always as a download, never rendered inline by the browser.
+pub async fn hent(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path((id, bilag)): Path<(i64, i64)>,
+) -> PageResult {
+    let (record, indhold) = state.app.hent_bilag(&user, PakkeId(id), bilag).await?;
+    // RFC 6266: an ASCII fallback and the UTF-8 name.
+    let ascii: String =
+        record.filnavn.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let utf8: String =
+        url::form_urlencoded::byte_serialize(record.filnavn.as_bytes()).collect::<String>().replace('+', "%20");
+    Ok((
+        [
+            (header::CONTENT_TYPE, record.mime.clone()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}")),
+        ],
+        indhold,
+    )
+        .into_response())
+}
