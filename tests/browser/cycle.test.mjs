@@ -310,6 +310,30 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   }
   await main(page).locator('.badge', { hasText: 'Gennemført' }).waitFor();
 
+  // The session warning: five minutes before the session ends an alert offers to stay signed
+  // in, and doing so removes it. A second window with a controlled clock, same user.
+  {
+    const ctx = await browser.newContext({ bypassCSP: true, locale: 'da-DK' });
+    const p2 = await ctx.newPage();
+    await p2.clock.install();
+    await logIn(p2, 'boligorg');
+    await open(p2, `/pakker/${id}/sektioner/b3.II`);
+    await p2.clock.fastForward('07:56:00');
+    const advarsel = p2.locator('#session-advarsel');
+    await advarsel.getByText('Din session udløber kl.').waitFor();
+    await axe(t, p2, 'advarsel før sessionen udløber');
+    // The server extends the session. (This window's clock runs ahead of the server's, so
+    // the renewed session still looks close to its end here and the warning comes back.)
+    const [svar] = await Promise.all([
+      p2.waitForResponse((r) => new URL(r.url()).pathname === '/session/forlaeng'),
+      p2.getByRole('button', { name: 'Forbliv logget ind', exact: true }).click(),
+    ]);
+    assert.equal(svar.status(), 200);
+    assert.ok(Date.parse((await svar.json()).udloeber) > Date.now(), 'a new expiry');
+    assert.equal(await advarsel.getByText('kunne ikke forlænges').count(), 0);
+    await ctx.close();
+  }
+
   await open(page, `/pakker/${id}/indsend`);
   await axe(t, page, 'tjek dine svar');
   await follow(page, button(page, 'Indsend dokumentationspakken'));

@@ -115,6 +115,30 @@ impl App {
         }
     }
 
+    /// Keeps a signed-in user signed in for another full session length (the warning before
+    /// expiry offers it, so work in a long form is not lost). Returns the new expiry.
+    pub async fn extend_session(
+        &self,
+        token: &str,
+        user: &SessionUser,
+    ) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+        let ttl =
+            chrono::Duration::from_std(self.settings.session_ttl).map_err(|e| AppError::Internal(e.to_string()))?;
+        let expires_at = self.now() + ttl;
+        let audit = self.audit(
+            Some(user.principal.user_id),
+            "session_forlaenget",
+            "bruger",
+            user.principal.user_id.0,
+            json!({}),
+        );
+        self.store.extend_session(&token_hash(token), expires_at, &audit).await.map_err(|e| match e {
+            store::StoreError::Stale => AppError::Unauthenticated,
+            other => other.into(),
+        })?;
+        Ok(expires_at)
+    }
+
     pub async fn logout(&self, token: &str, user: &SessionUser) -> Result<(), AppError> {
         let audit = self.audit(Some(user.principal.user_id), "logout", "bruger", user.principal.user_id.0, json!({}));
         self.store.delete_session(&token_hash(token), &audit).await?;

@@ -160,6 +160,13 @@ pub trait Store: Send + Sync + 'static {
     async fn create_session(&self, session: &SessionRecord, audit: &AuditEvent) -> Result<()>;
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>>;
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()>;
+    /// Moves a valid session's expiry (the user chose to stay signed in).
+    async fn extend_session(
+        &self,
+        token_hash: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
     async fn delete_expired_sessions(&self, now: chrono::DateTime<chrono::Utc>) -> Result<u64>;
     async fn append_audit(&self, audit: &AuditEvent) -> Result<()>;
     async fn audit_events(&self, limit: u32) -> Result<Vec<AuditRecord>>;

@@ -1238,6 +1238,22 @@ macro_rules! sql_store_impl {
                     tx.commit().await.map_err(db_err)
                 }
 
+                async fn extend_session(&self, token_hash: &str, expires_at: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let updated = ::sqlx::query("UPDATE sessioner SET udloeber = $1 WHERE token_hash = $2")
+                        .bind(expires_at)
+                        .bind(token_hash)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?
+                        .rows_affected();
+                    if updated != 1 {
+                        return Err(StoreError::Stale);
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
                 async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
                     Ok(::sqlx::query("DELETE FROM sessioner WHERE udloeber < $1")
                         .bind(now)

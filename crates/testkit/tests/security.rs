@@ -186,3 +186,26 @@ async fn api_errors_are_json() {
     assert_eq!(json["fejl"]["status"], 404);
     assert_eq!(c.get("/healthz").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_session_can_be_extended_before_it_expires_but_only_with_the_csrf_token() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    c.login("boligorg").await;
+    let page = c.get("/organisation").await;
+    // The page tells the expiry warning when the session ends.
+    let marker = "name=\"session-udloeber\" content=\"";
+    let start = page.body.find(marker).expect("the expiry is on the page") + marker.len();
+    let end = page.body[start..].find('"').unwrap() + start;
+    let before = chrono::DateTime::parse_from_rfc3339(&page.body[start..end]).unwrap();
+    assert_eq!(c.post_with_token("/session/forlaeng", "forkert", &[]).await.status, 403);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let extended = c.post_with_token("/session/forlaeng", &page.csrf(), &[]).await;
+    assert_eq!(extended.status, 200, "{}", extended.body);
+    let json: serde_json::Value = serde_json::from_str(&extended.body).unwrap();
+    let after = chrono::DateTime::parse_from_rfc3339(json["udloeber"].as_str().unwrap()).unwrap();
+    assert!(after > before, "{after} > {before}");
+    assert!(extended.cookies.iter().any(|c| c.starts_with("sd_session=")), "the cookie is renewed too");
+    // Anonymous visitors have nothing to extend.
+    assert_eq!(t.client().post_with_token("/session/forlaeng", "x", &[]).await.status, 403);
+}

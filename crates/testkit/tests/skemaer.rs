@@ -293,3 +293,15 @@ async fn attachments_are_checked_by_content_kept_when_replaced_and_scoped() {
     let late = c.upload(&action, &[("art", "ekstra")], ("x.pdf", testkit::MINIMAL_PDF.to_vec())).await;
     assert_eq!(late.status, 409);
 }
+
+#[tokio::test]
+async fn rental_tools_are_a_chart_with_the_numbers_beside_it() {
+    let t = TestApp::spawn().await;
+    let (c, id) = organisation(&t).await;
+    let page = c.get(&format!("/pakker/{id}/sektioner/b3.IV")).await;
+    assert_eq!(page.status, 200);
+    let svg = &page.body[page.body.find("<svg").expect("a chart")..page.body.find("</svg>").unwrap()];
+    assert!(svg.contains("role=\"img\"") && svg.contains("<title") && svg.contains("<desc"));
+    assert!(svg.contains("udlejninger, heraf venteliste"), "the description carries the numbers");
+    assert!(page.body.contains("<caption>Udlejninger af familieboliger pr. kommune og udlejningsredskab"));
+}

@@ -53,6 +53,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/log-ind", get(pages::auth::login_form).post(pages::auth::login))
         .route("/log-ud", post(pages::auth::logout))
+        .route("/session/forlaeng", post(pages::auth::forlaeng))
         .route("/organisation", get(pages::organisation::oversigt))
         .route("/pakker/{id}", get(pages::pakke::vis))
         .route(

@@ -22,6 +22,8 @@ pub struct Layout {
     pub nav: Vec<NavLink>,
     pub besked: Option<&'static str>,
     pub errors: Vec<FieldError>,
+    /// When the signed-in user's session ends (RFC 3339), for the expiry warning.
+    pub session_udloeber: Option<String>,
 }
 
 /// Messages shown after a redirect, chosen by key so no text travels in the URL.
@@ -61,6 +63,7 @@ impl Layout {
             nav: nav(None, ""),
             besked: None,
             errors: vec![],
+            session_udloeber: None,
         }
     }
 
@@ -73,6 +76,7 @@ impl Layout {
             nav: nav(user.map(|u| u.principal.role), path),
             besked: None,
             errors: vec![],
+            session_udloeber: user.map(|u| u.expires_at.to_rfc3339()),
         }
     }
 

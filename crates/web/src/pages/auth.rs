@@ -101,6 +101,17 @@ pub async fn login(
     }
 }
 
+/// "Forbliv logget ind": extends the session and its cookie; answers the new expiry as JSON.
+pub async fn forlaeng(
+    State(state): State<AppState>,
+    CurrentUser(user, token): CurrentUser,
+    jar: CookieJar,
+) -> PageResult {
+    let expires_at = state.app.extend_session(&token, &user).await?;
+    let cookie = session_cookie(token, state.settings.secure_cookies, state.app.settings().session_ttl);
+    Ok((jar.add(cookie), axum::Json(serde_json::json!({"udloeber": expires_at.to_rfc3339()}))).into_response())
+}
+
 pub async fn logout(
     State(state): State<AppState>,
     CurrentUser(user, token): CurrentUser,
