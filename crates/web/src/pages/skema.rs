@@ -477,8 +477,9 @@ fn noegletal_kort(id: &str) -> String {
 
 /// One bar segment of the rental-tools chart.
 pub struct Segment {
-    pub x: f64,
-    pub bredde: f64,
+    /// Coordinates rounded to a tenth: enough for the eye, and stable text.
+    pub x: String,
+    pub bredde: String,
     pub farve: &'static str,
     pub navn: &'static str,
     pub antal: u32,
@@ -537,8 +538,8 @@ fn udlejning_diagram(id: &str, fakta: &PakkeFakta) -> Option<String> {
                 .map(|(j, (redskab, antal, andel))| {
                     let bredde = f64::from(bar_bredde) * andel / 100.0;
                     let seg = Segment {
-                        x,
-                        bredde,
+                        x: format!("{x:.1}"),
+                        bredde: format!("{bredde:.1}"),
                         farve: FARVER[j % FARVER.len()],
                         navn: redskab.label(),
                         antal: *antal,
