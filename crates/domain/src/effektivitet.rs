@@ -661,4 +661,91 @@ mod tests {
             }
         }
     }
+
+    /// The model's properties, over generated groups (proptest shrinks a failure to a
+    /// smallest case). Every afdeling spends something, as in the national computation.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A group of 2–40 afdelinger with 1–6 accounts; a fifth of the costs are zero.
+        fn gruppe() -> impl Strategy<Value = Vec<Enhed>> {
+            (1usize..=6, 2usize..=40).prop_flat_map(|(konti, n)| {
+                let cost = prop_oneof![1 => Just(0.0), 4 => 1.0f64..10_000.0];
+                proptest::collection::vec(proptest::collection::vec(cost, konti), n).prop_map(|rows| {
+                    rows.into_iter()
+                        .enumerate()
+                        .map(|(i, mut omkostninger)| {
+                            if omkostninger.iter().all(|c| *c == 0.0) {
+                                omkostninger[0] = 1.0;
+                            }
+                            Enhed { id: format!("a{i:03}"), gruppe: "g".into(), omkostninger }
+                        })
+                        .collect()
+                })
+            })
+        }
+
+        fn figures(enheder: &[Enhed], trim: f64) -> Vec<(String, f64)> {
+            beregn(enheder, &regler(trim)).unwrap().into_iter().map(|r| (r.id, r.effektivitetstal)).collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(96))]
+
+            #[test]
+            fn every_figure_lies_in_0_to_100(enheder in gruppe(), trim in prop_oneof![Just(0.0), Just(0.1)]) {
+                for (id, tal) in figures(&enheder, trim) {
+                    prop_assert!(tal > 0.0 && tal <= 100.0, "{id}: {tal}");
+                }
+            }
+
+            #[test]
+            fn the_best_practice_peer_is_no_dearer_on_any_account(enheder in gruppe()) {
+                for r in beregn(&enheder, &regler(0.1)).unwrap() {
+                    let own = enheder.iter().find(|e| e.id == r.id).unwrap();
+                    let peer = enheder.iter().find(|e| e.id == r.bedste_praksis).unwrap();
+                    for (k, (a, b)) in own.omkostninger.iter().zip(&peer.omkostninger).enumerate() {
+                        prop_assert!(*b <= *a * (1.0 + 1e-12), "{} vs {} on account {k}: {b} > {a}", r.id, peer.id);
+                    }
+                }
+            }
+
+            #[test]
+            fn adding_a_dearer_afdeling_changes_nobodys_figure(enheder in gruppe()) {
+                let konti = enheder[0].omkostninger.len();
+                let dearest: Vec<f64> = (0..konti)
+                    .map(|k| enheder.iter().map(|e| e.omkostninger[k]).fold(0.0, f64::max) * 2.0 + 1.0)
+                    .collect();
+                let mut more = enheder.clone();
+                more.push(Enhed { id: "dyr".into(), gruppe: "g".into(), omkostninger: dearest });
+                let before = figures(&enheder, 0.0);
+                let after: Vec<_> = figures(&more, 0.0).into_iter().filter(|(id, _)| id != "dyr").collect();
+                prop_assert_eq!(before, after);
+            }
+
+            #[test]
+            fn scaling_every_cost_leaves_the_figures_unchanged(
+                enheder in gruppe(),
+                factor in prop_oneof![Just(0.25), Just(0.5), Just(2.0), Just(8.0)],
+            ) {
+                // Powers of two scale floating-point numbers exactly.
+                let scaled: Vec<Enhed> = enheder
+                    .iter()
+                    .map(|e| Enhed { omkostninger: e.omkostninger.iter().map(|c| c * factor).collect(), ..e.clone() })
+                    .collect();
+                for trim in [0.0, 0.1] {
+                    prop_assert_eq!(figures(&enheder, trim), figures(&scaled, trim));
+                }
+            }
+
+            #[test]
+            fn trimming_never_lowers_a_figure(enheder in gruppe(), trim in 0.01f64..0.45) {
+                let untrimmed = figures(&enheder, 0.0);
+                for ((id, trimmed), (_, full)) in figures(&enheder, trim).into_iter().zip(untrimmed) {
+                    prop_assert!(trimmed >= full, "{id}: {trimmed} < {full} with trim {trim}");
+                }
+            }
+        }
+    }
 }

@@ -278,12 +278,8 @@ async fn attachments_are_checked_by_content_kept_when_replaced_and_scoped() {
     assert_eq!(sent.status, 303);
     let version = t.app.store().versions(store::PakkeId(id)).await.unwrap().pop().unwrap();
     assert_eq!(version.bilag.len(), 4, "the version lists the files it was submitted with");
-    let fetched = kommune
-        .http
-        .get(format!("{}{}", kommune.base, format!("/pakker/{id}/bilag/{}", version.bilag[0])))
-        .send()
-        .await
-        .unwrap();
+    let fetched =
+        kommune.http.get(format!("{}/pakker/{id}/bilag/{}", kommune.base, version.bilag[0])).send().await.unwrap();
     assert_eq!(fetched.status(), 200);
     assert!(fetched.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
     assert_eq!(fetched.bytes().await.unwrap().as_ref(), testkit::MINIMAL_PDF);
