@@ -721,6 +721,114 @@ mod tests {
         assert!(Katalog::parse(&text).unwrap_err().contains("kommuneniveau"));
     }
 
+    /// Every figure of the catalogue against numbers worked out by hand.
+    #[test]
+    fn every_key_figure_matches_a_hand_computed_case() {
+        use crate::noegletal::OrganisationPost as P;
+        let kr = |x: i64| x * 100;
+        let organisation = OrganisationInput {
+            id: OrganisationId(1),
+            regnskab: [
+                (P::Administrationsbidrag, kr(5_000_000)),
+                (P::ByggesagshonorarNybyggeri, kr(300_000)),
+                (P::AnskaffelsessumNybyggeri, kr(10_000_000)),
+                (P::ByggesagshonorarRenovering, kr(200_000)),
+                (P::AnskaffelsessumRenovering, kr(8_000_000)),
+                (P::DispositionsfondDisponibel, kr(12_000_000)),
+                (P::Arbejdskapital, kr(3_000_000)),
+            ]
+            .into_iter()
+            .collect(),
+            lejemaalsenheder: 1000.0,
+        };
+        // 100 family homes of 80 m²: 100 lejemålsenheder, 8,000 m².
+        let mut a = afdeling(7, 100, 1084, 1000.0, 3);
+        a.konti.insert("120".into(), kr(300_000));
+        a.konti.insert(AfdelingKontoRaekke::OPSPAREDE_HENLAEGGELSER.into(), kr(1_200_000));
+        a.boligtal = BTreeMap::from([(Boligtype::Familie, (12, 3, 90_000))]);
+        a.uden_for_promille = Some(250);
+        a.kommune_uden_for_promille = Some(200);
+        let regler = Regler::standard();
+        let katalog = Katalog::shipped();
+        let aar = Styringsaar::new(2026).unwrap();
+        let r = beregn(
+            aar,
+            katalog.for_aar(aar).unwrap(),
+            &[organisation],
+            &[a],
+            &[],
+            &regler.lejemaalsenhed,
+            &regler.effektivitet,
+        )
+        .unwrap();
+        let value = |id: &str| {
+            let v = r.vaerdier.iter().find(|v| v.noegletal == id).unwrap_or_else(|| panic!("{id} computed"));
+            (v.vaerdi, v.sammenligning)
+        };
+        let expected: [(&str, f64); 13] = [
+            ("administrationsbidrag", 5_000.0),     // 5,000,000 kr. / 1,000 lejemålsenheder
+            ("byggesagshonorar_nybyggeri", 3.0),    // 300,000 / 10,000,000
+            ("byggesagshonorar_renovering", 2.5),   // 200,000 / 8,000,000
+            ("dispositionsfond", 12_000.0),         // 12,000,000 / 1,000
+            ("arbejdskapital", 3_000.0),            // 3,000,000 / 1,000
+            ("henlaeggelser_pr_lejemaal", 3_000.0), // 300,000 / 100
+            ("henlaeggelser_pr_m2", 37.5),          // 300,000 / 8,000 m²
+            ("opsparede_henlaeggelser_pr_lejemaal", 12_000.0), // 1,200,000 / 100
+            ("opsparede_henlaeggelser_pr_m2", 150.0), // 1,200,000 / 8,000 m²
+            ("fraflytningsprocent", 12.0),          // 12 move-outs of 100 homes
+            ("ledighedsprocent", 3.0),              // 3 empty of 100 homes
+            ("leje_pr_m2", 900.0),                  // 90,000 øre
+            ("uden_for_arbejdsmarkedet", 25.0),     // 250 ‰
+        ];
+        for (id, want) in expected {
+            let (got, _) = value(id);
+            assert!((got - want).abs() < 1e-9, "{id}: {got} != {want}");
+        }
+        assert_eq!(value("uden_for_arbejdsmarkedet").1, Some(20.0), "compared with the kommune's 20 %");
+        assert_eq!(r.vaerdier.len(), 13, "one value per figure (family homes only)");
+    }
+
+    /// A value exactly at a fractile is not beyond it; the next one is. Both directions.
+    #[test]
+    fn marks_at_the_fractile_edges() {
+        // Vacancy 0..=20 of 100 homes: the 75th fractile is exactly 15 %, the 90th 18 %.
+        let afdelinger: Vec<_> = (1..=21).map(|i| afdeling(i, 100, 1084, 1000.0, (i - 1) as u32)).collect();
+        let r = run(&afdelinger, &[]);
+        let b = r.benchmarks.iter().find(|b| b.noegletal == "ledighedsprocent").unwrap();
+        assert_eq!((b.gul, b.roed), (15.0, 18.0));
+        let mark_of = |vacant: i64| {
+            r.vaerdier.iter().find(|v| v.noegletal == "ledighedsprocent" && v.enhed_id == vacant + 1).unwrap().markering
+        };
+        assert_eq!(mark_of(15), None, "at the yellow fractile");
+        assert_eq!(mark_of(16), Some(Markering::Gul));
+        assert_eq!(mark_of(18), Some(Markering::Gul), "at the red fractile");
+        assert_eq!(mark_of(19), Some(Markering::Roed));
+        // Low is critical: saved maintenance per m² with 21 values 100, 110, …, 300.
+        let def = Katalog::shipped()
+            .for_aar(Styringsaar::new(2026).unwrap())
+            .unwrap()
+            .noegletal
+            .iter()
+            .find(|d| d.id == "opsparede_henlaeggelser_pr_m2")
+            .unwrap()
+            .clone();
+        assert_eq!(def.retning, Retning::LavErKritisk);
+        let values: Vec<f64> = (0..21).map(|i| 100.0 + 10.0 * f64::from(i)).collect();
+        let b = Benchmark {
+            noegletal: def.id.clone(),
+            boligtype: None,
+            fra_aar: 2026,
+            median: fractile(&values, 0.5),
+            gul: fractile(&values, def.gul_fraktil),
+            roed: fractile(&values, def.roed_fraktil),
+            antal: values.len(),
+        };
+        assert_eq!(mark(&def, &b, b.gul), None, "at the yellow fractile");
+        assert_eq!(mark(&def, &b, b.gul - 0.01), Some(Markering::Gul));
+        assert_eq!(mark(&def, &b, b.roed), Some(Markering::Gul), "at the red fractile");
+        assert_eq!(mark(&def, &b, b.roed - 0.01), Some(Markering::Roed));
+    }
+
     #[test]
     fn weighted_average_weighs_by_homes() {
         assert_eq!(vaegtet_gennemsnit([(100.0, 300), (50.0, 100)]), Some(87.5));
