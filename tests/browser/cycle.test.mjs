@@ -370,6 +370,8 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await follow(page, button(page, 'Indsend dokumentationspakken'));
   assert.equal(path(page), `/pakker/${id}/kvittering/2`);
   await axe(t, page, 'kvittering, version 2');
+  await open(page, `/pakker/${id}/versioner/2`);
+  await axe(t, page, 'indsendt version 2');
   await logOut(page);
 
   // --- kommune receives, holds the meeting and publishes the redegørelse -------------------

@@ -778,6 +778,24 @@ impl App {
         self.store.add_bilag(&new, &audit).await.map_err(stale_as_conflict)
     }
 
+    /// The files a version was submitted with: (id, file name, kind name), for whoever holds
+    /// the package view.
+    pub async fn pakke_bilag_navne(
+        &self,
+        view: &PakkeView,
+        version: &VersionRecord,
+    ) -> Result<Vec<(i64, String, String)>, AppError> {
+        let alle = self.store.bilag(view.pakke.id).await?;
+        Ok(alle
+            .into_iter()
+            .filter(|b| version.bilag.contains(&b.id))
+            .map(|b| {
+                let art = view.bilagsregler.art(&b.art).map(|a| a.navn.clone()).unwrap_or_else(|| b.art.clone());
+                (b.id, b.filnavn, art)
+            })
+            .collect())
+    }
+
     /// An attachment's content for whoever may read the package: the organisation any of its
     /// files, others only files of a submitted version.
     pub async fn hent_bilag(

@@ -110,11 +110,27 @@ async fn the_whole_yearly_cycle() {
     // The organisation sees the reason and resubmits: version 2.
     let reopened = org.get(&pakke).await;
     assert!(reopened.body.contains("Uddyb svaret om driftscenteret"));
-    let saved = org.post(&sektion, &sektion, &answers()).await;
+    let mut corrected = answers();
+    corrected.retain(|(k, _)| *k != "b3.q4.tekst");
+    corrected.push(("b3.q4.tekst", "Fælles driftscenter, nu med tidsplan"));
+    let saved = org.post(&sektion, &sektion, &corrected).await;
     assert_eq!(saved.status, 303);
     let tjek = org.get(&format!("{pakke}/indsend")).await;
     let resubmitted = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k2")]).await;
     assert_eq!(resubmitted.location.as_deref(), Some(format!("{pakke}/kvittering/2").as_str()));
+    // Both versions are kept and can be read, by the organisation and by the kommune.
+    for c in [&org, &kommune] {
+        let v1 = c.get(&format!("{pakke}/versioner/1")).await;
+        assert_eq!(v1.status, 200);
+        assert!(v1.body.contains("Fælles driftscenter for tre afdelinger") && !v1.body.contains("nu med tidsplan"));
+        let v2 = c.get(&format!("{pakke}/versioner/2")).await;
+        assert!(v2.body.contains("Fælles driftscenter, nu med tidsplan"));
+        assert!(v2.body.contains("regnskab.pdf"), "the version lists its files");
+    }
+    assert_eq!(org.get(&format!("{pakke}/versioner/3")).await.status, 404);
+    let stranger = t.client();
+    stranger.login("andenorg").await;
+    assert_eq!(stranger.get(&format!("{pakke}/versioner/1")).await.status, 404);
 
     // Publishing before the meeting is refused.
     let early = kommune.post(&pakke, &format!("{pakke}/redegoerelse/offentliggoer"), &[]).await;

@@ -76,6 +76,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         )
         .route("/pakker/{id}/indsend", get(pages::organisation::tjek_svar).post(pages::organisation::indsend))
         .route("/pakker/{id}/kvittering/{version}", get(pages::organisation::kvittering))
+        .route("/pakker/{id}/versioner/{version}", get(pages::pakke::version))
         .route("/pakker/{id}/effektivitet/{afdeling}", get(pages::pakke::forklaring))
         .route("/pakker/{id}/modtag", post(pages::kommune::modtag))
         .route("/pakker/{id}/returner", get(pages::kommune::returner_form).post(pages::kommune::returner))

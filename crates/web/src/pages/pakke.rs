@@ -321,3 +321,92 @@ pub async fn vis(
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
     render_pakke(&state, &user, &csrf, v, q.besked.as_deref()).await
 }
+
+/// (question, answer) pairs of one section or form.
+type Svarliste = Vec<(String, String)>;
+
+#[derive(Template)]
+#[template(path = "version.html")]
+struct VersionSide {
+    layout: Layout,
+    hoved: crate::pages::PakkeHoved,
+    version: i64,
+    indsendt: String,
+    indsendt_af: String,
+    for_sent: bool,
+    sektioner: Vec<(String, Svarliste)>,
+    afdelinger: Vec<(String, Svarliste)>,
+    /// (id, file name, kind).
+    bilag: Vec<(i64, String, String)>,
+}
+
+/// The answers of sections as read-only (question, answer) pairs; a fact block's comment is
+/// listed under the block's title. `prefix` selects an afdeling form's answers.
+fn svarliste<'a>(
+    sektioner: impl Iterator<Item = &'a domain::template::Sektion>,
+    svar: &std::collections::BTreeMap<String, Svar>,
+    prefix: &str,
+) -> Svarliste {
+    use domain::template::Element;
+    sektioner
+        .flat_map(|s| s.elementer.iter())
+        .filter_map(|e| match e {
+            Element::Spoergsmaal(q) => {
+                let saved = svar.get(&format!("{prefix}{}", q.id));
+                let label = match q.nummer {
+                    Some(n) => format!("{n}. {}", q.tekst),
+                    None => q.tekst.clone(),
+                };
+                Some((label, saved.and_then(|s| s.valg.clone()).unwrap_or_else(|| svar_tekst(saved))))
+            }
+            Element::Fakta(f) => f.kommentar.as_ref().and_then(|k| {
+                let tekst =
+                    svar.get(&format!("{prefix}{}", f.id)).map(|s| s.tekst.clone()).filter(|t| !t.is_empty())?;
+                Some((format!("{}: {k}", f.titel), tekst))
+            }),
+        })
+        .collect()
+}
+
+/// One submitted version, read-only: every answer, every afdeling form and the files it was
+/// submitted with. Whoever may read the package may read its versions.
+pub async fn version(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path((id, nummer)): Path<(i64, i64)>,
+) -> PageResult {
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    let ver = v.versions.iter().find(|x| x.version == nummer).ok_or(app::AppError::NotFound)?;
+    let sektioner =
+        v.skabelon.sektioner.iter().map(|s| (s.titel.clone(), svarliste(std::iter::once(s), &ver.svar, ""))).collect();
+    let afdelinger = v
+        .afdelinger
+        .iter()
+        .map(|a| {
+            let prefix = domain::template::afdeling_noegle(a.data.nummer, "");
+            (
+                format!("Afdeling {} {}", a.data.nummer, a.data.navn),
+                svarliste(v.afdelingsskema_sektioner(a), &ver.svar, &prefix),
+            )
+        })
+        .filter(|(_, svar)| !svar.is_empty())
+        .collect();
+    let navne = state.app.pakke_bilag_navne(&v, ver).await?;
+    render(&VersionSide {
+        layout: Layout::new(&format!("Version {nummer}"), Some(&user), &csrf, "/pakker"),
+        hoved: (&v).into(),
+        version: nummer,
+        indsendt: tidspunkt(ver.submitted_at),
+        indsendt_af: v
+            .haendelser
+            .iter()
+            .find(|h| h.at == ver.submitted_at)
+            .map(|h| h.by_name.clone())
+            .unwrap_or_default(),
+        for_sent: ver.late,
+        sektioner,
+        afdelinger,
+        bilag: navne,
+    })
+}
