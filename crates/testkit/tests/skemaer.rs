@@ -301,3 +301,16 @@ async fn rental_tools_are_a_chart_with_the_numbers_beside_it() {
     assert!(svg.contains("udlejninger, heraf venteliste"), "the description carries the numbers");
     assert!(page.body.contains("<caption>Udlejninger af familieboliger pr. kommune og udlejningsredskab"));
 }
+
+#[tokio::test]
+async fn administration_staff_see_every_organisation_they_act_for_with_progress() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    c.login("admorg").await;
+    let page = c.get("/organisation").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Oversigten omfatter alle"), "{}", page.body);
+    assert!(page.body.contains("opgaver gennemført"));
+    assert!(page.body.contains("Administrationsorganisation (bilag 5)"));
+    assert!(page.body.contains("Styringsrapport (bilag 3)"), "and the organisations it administers");
+}

@@ -24,6 +24,7 @@ struct Oversigt {
     titel: &'static str,
     tom: &'static str,
     pakker: Vec<PakkeRaekke>,
+    vis_fremdrift: bool,
 }
 
 pub async fn oversigt(
@@ -42,6 +43,7 @@ pub async fn oversigt(
         titel: "Dokumentationspakker sendt til kommunen",
         tom: "Der er ikke indsendt nogen dokumentationspakker til kommunen endnu.",
         pakker,
+        vis_fremdrift: false,
     })
 }
 

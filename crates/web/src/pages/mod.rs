@@ -74,6 +74,8 @@ pub struct PakkeRaekke {
     pub status: &'static str,
     pub badge: &'static str,
     pub frist: String,
+    /// "n af m opgaver gennemført" for a package the organisation is working on.
+    pub fremdrift: Option<String>,
 }
 
 impl From<&PakkeRecord> for PakkeRaekke {
@@ -89,6 +91,7 @@ impl From<&PakkeRecord> for PakkeRaekke {
             status: p.status.label(),
             badge: badge(p.status),
             frist: p.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
+            fremdrift: None,
         }
     }
 }

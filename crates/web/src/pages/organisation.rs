@@ -27,6 +27,9 @@ struct Oversigt {
     titel: &'static str,
     tom: &'static str,
     pakker: Vec<PakkeRaekke>,
+    vis_fremdrift: bool,
+    flere_organisationer: bool,
+    antal_organisationer: usize,
 }
 
 pub async fn oversigt(
@@ -34,12 +37,29 @@ pub async fn oversigt(
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
 ) -> PageResult {
-    let pakker = state.app.my_packages(&user).await?.iter().map(PakkeRaekke::from).collect();
+    let records = state.app.my_packages(&user).await?;
+    let mut pakker = Vec::with_capacity(records.len());
+    // One overview of every organisation the user acts for; the packages still being worked
+    // on show how far they have come.
+    for p in &records {
+        let mut row = PakkeRaekke::from(p);
+        if p.status.editable_by_organisation() {
+            let v = state.app.pakke_view(&user, p.id).await?;
+            let tasks = crate::pages::pakke::sektion_status(&v);
+            let done = tasks.iter().filter(|t| t.status == SektionStatus::Gennemfoert.label()).count();
+            row.fremdrift = Some(format!("{done} af {} opgaver gennemført", tasks.len()));
+        }
+        pakker.push(row);
+    }
+    let organisationer: std::collections::BTreeSet<_> = records.iter().map(|p| p.organisation).collect();
     render(&Oversigt {
         layout: Layout::new("Mine pakker", Some(&user), &csrf, "/organisation"),
         titel: "Dokumentationspakker for dine organisationer",
         tom: "Der er ingen dokumentationspakker for dine organisationer endnu.",
         pakker,
+        vis_fremdrift: true,
+        flere_organisationer: organisationer.len() > 1,
+        antal_organisationer: organisationer.len(),
     })
 }
 
