@@ -28,6 +28,44 @@ const INDSATSER: [&str; 6] = [
 ];
 
 /// A small deterministic hash: the same organisation always gets the same story.
+/// A minimal valid one-page PDF showing `title` (ASCII-folded), for demo attachments.
+fn demo_pdf(title: &str) -> Vec<u8> {
+    let text: String = title
+        .chars()
+        .map(|c| match c {
+            'æ' => 'e',
+            'ø' => 'o',
+            'å' => 'a',
+            'Æ' => 'E',
+            'Ø' => 'O',
+            'Å' => 'A',
+            c if c.is_ascii() && c != '(' && c != ')' && c != '\\' => c,
+            _ => ' ',
+        })
+        .collect();
+    let stream = format!("BT /F1 14 Tf 72 770 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
+    }
+    let xref = pdf.len();
+    pdf.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1));
+    for o in offsets {
+        pdf.push_str(&format!("{o:010} 00000 n \n"));
+    }
+    pdf.push_str(&format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1));
+    pdf.into_bytes()
+}
+
 fn pick(seed: i64, salt: i64, modulo: i64) -> i64 {
     let x = (seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(salt.wrapping_mul(1_442_695_040_888_963_407)))
         .rotate_left(17);
@@ -183,6 +221,29 @@ impl App {
             }
         }
         let when = at(submitted, 10);
+        // The required attachments, as small real PDFs, uploaded the hour before submission.
+        let mut bilag = Vec::new();
+        for art in self.regler(pakke.styringsaar).bilag.arter.iter().filter(|a| a.paakraevet) {
+            let indhold =
+                demo_pdf(&format!("{} {} - {}", art.navn, pakke.styringsaar.previous(), pakke.organisation_navn));
+            let new = NewBilag {
+                pakke: pakke.id,
+                expected_status: pakke.status,
+                art: art.id.clone(),
+                erstatter: true,
+                filnavn: format!("{}-{}.pdf", art.id, pakke.organisation_nummer),
+                mime: domain::bilag::Filtype::Pdf.mime().into(),
+                sha256: {
+                    use sha2::{Digest, Sha256};
+                    hex::encode(Sha256::digest(&indhold))
+                },
+                indhold,
+                by: step.actor,
+                at: at(submitted, 9),
+            };
+            bilag.push(self.store.add_bilag(&new, &step.audit("bilag_tilfoejet", at(submitted, 9))).await?);
+        }
+        let revision = self.store.pakke(pakke.id).await?.map(|p| p.revision).unwrap_or(pakke.revision);
         let modtagere = {
             let mut set: BTreeSet<_> = BTreeSet::from([pakke.hjemstedskommune]);
             set.extend(afdelinger.iter().map(|a| a.data.kommune));
@@ -190,13 +251,13 @@ impl App {
         };
         let submission = Submission {
             transition: step.transition(pakke.status, PakkeHaendelse::Indsend, when)?,
-            revision: pakke.revision,
+            revision,
             idempotency_key: format!("demodata-{}", pakke.id.0),
             svar,
             modtagere,
             late,
             expected_version: 1,
-            bilag: Vec::new(),
+            bilag,
             mails: Vec::new(),
         };
         self.store.submit(&submission, &step.audit("pakke_indsendt", when)).await?;
