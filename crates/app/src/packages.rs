@@ -61,6 +61,8 @@ pub struct PakkeView {
     pub bilag: Vec<BilagRecord>,
     /// The attachment kinds of the package's styringsår.
     pub bilagsregler: domain::bilag::BilagRegler,
+    /// Days from today (Danish calendar) to the deadline; negative when it has passed.
+    pub dage_til_frist: Option<i64>,
 }
 
 impl PakkeView {
@@ -364,6 +366,7 @@ impl App {
         let organisation = self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound)?;
         let skabelon = self.skabelon(pakke.rapporttype.into(), pakke.styringsaar).await?;
         let pakke_aar = pakke.styringsaar;
+        let dage_til_frist = pakke.frist.map(|f| (f - self.today()).num_days());
         let (afdelinger, afdelingsskema, afdeling_noegletal) = if pakke.rapporttype == Rapporttype::Bilag3 {
             (
                 self.store.afdelinger(pakke.organisation).await?,
@@ -425,6 +428,7 @@ impl App {
             redaktoerer,
             bilag,
             bilagsregler: self.regler(pakke_aar).bilag.clone(),
+            dage_til_frist,
         })
     }
 

@@ -314,3 +314,33 @@ async fn administration_staff_see_every_organisation_they_act_for_with_progress(
     assert!(page.body.contains("Administrationsorganisation (bilag 5)"));
     assert!(page.body.contains("Styringsrapport (bilag 3)"), "and the organisations it administers");
 }
+
+#[tokio::test]
+async fn an_administration_organisation_completes_and_submits_its_own_bilag_5_package() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    c.login("admorg").await;
+    let json: serde_json::Value = serde_json::from_str(&c.get("/api/v1/pakker").await.body).unwrap();
+    let id = json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["rapporttype"] == "bilag5" && p["styringsaar"] == 2026)
+        .and_then(|p| p["id"].as_i64())
+        .expect("the administration organisation has its own 2026 package");
+    let pakke = c.get(&format!("/pakker/{id}")).await;
+    assert!(pakke.body.contains("Styringsrapport for almen administrationsorganisation"));
+    assert!(!pakke.body.contains("Oplysningsskemaer for afdelinger"), "bilag 5 has no afdeling forms");
+    assert_eq!(c.get(&format!("/pakker/{id}/afdelinger")).await.status, 404);
+    let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
+    assert_eq!(tjek.status, 422);
+    assert!(tjek.body.contains("Svar ja eller nej til spørgsmål 1"));
+    c.complete_package(id, "").await;
+    let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
+    assert_eq!(tjek.status, 200, "{}", tjek.body);
+    let sent = c.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "adm-1")]).await;
+    assert_eq!(sent.location.as_deref(), Some(format!("/pakker/{id}/kvittering/1").as_str()));
+    let version = t.app.store().versions(store::PakkeId(id)).await.unwrap().pop().unwrap();
+    assert!(version.svar.contains_key("b5.C.status"));
+    assert_eq!(version.bilag.len(), 4);
+}

@@ -53,6 +53,8 @@ pub struct PakkeHoved {
     pub id: i64,
     pub organisation: String,
     pub styringsaar: i32,
+    /// The kommune's deadline, with the days left while the organisation is working on it.
+    pub frist: Option<String>,
 }
 
 impl From<&app::PakkeView> for PakkeHoved {
@@ -61,6 +63,18 @@ impl From<&app::PakkeView> for PakkeHoved {
             id: v.pakke.id.0,
             organisation: v.organisation.navn.clone(),
             styringsaar: v.pakke.styringsaar.get(),
+            frist: v.pakke.frist.map(|f| {
+                let dato = dato(f);
+                match v.dage_til_frist.filter(|_| v.pakke.status.editable_by_organisation()) {
+                    Some(0) => format!("Frist {dato}: i dag"),
+                    Some(1) => format!("Frist {dato}: 1 dag tilbage"),
+                    Some(d) if d > 1 => format!("Frist {dato}: {d} dage tilbage"),
+                    Some(_) => format!(
+                        "Frist {dato}: overskredet. Pakken kan stadig indsendes, men markeres som indsendt for sent."
+                    ),
+                    None => format!("Frist {dato}"),
+                }
+            }),
         }
     }
 }
