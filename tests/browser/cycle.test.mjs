@@ -197,7 +197,9 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   assert.ok(pakkeNoegletal.some(([, v]) => v !== 'i/t'), 'the package has key figures');
   await axe(t, page, 'pakkesiden (kladde)');
   // The explanation of an efficiency figure: group, best practice, account by account.
-  await follow(page, main(page).getByRole('link', { name: /^Se forklaring/ }).first());
+  await follow(page, main(page).locator(`.task-list a[href="/pakker/${id}/sektioner/b3.bilag1"]`));
+  await axe(t, page, 'bilag 1: effektivitetstal');
+  await follow(page, main(page).locator(`table a[href^="/pakker/${id}/effektivitet/"]`).first());
   assert.match(path(page), new RegExp(`^/pakker/${id}/effektivitet/\\d+$`));
   await main(page).getByText('Udgifter pr. bolig pr. konto').waitFor();
   await axe(t, page, 'forklaring af effektivitetstal');

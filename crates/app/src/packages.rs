@@ -782,6 +782,31 @@ impl App {
         self.store.add_bilag(&new, &audit).await.map_err(stale_as_conflict)
     }
 
+    /// Withdraws a file from the draft (a wrong upload). The file is kept, no longer current.
+    pub async fn withdraw_bilag(&self, user: &SessionUser, id: PakkeId, bilag: i64) -> Result<(), AppError> {
+        self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await.map_err(|e| match e {
+            AppError::Forbidden => {
+                AppError::Conflict("Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.".into())
+            }
+            other => other,
+        })?;
+        let record = self
+            .store
+            .bilag(id)
+            .await?
+            .into_iter()
+            .find(|b| b.id == bilag && b.erstattet.is_none())
+            .ok_or(AppError::NotFound)?;
+        let audit = self.pakke_audit(
+            user,
+            &pakke,
+            "bilag_fjernet",
+            json!({"bilag": record.id, "art": record.art, "filnavn": record.filnavn}),
+        );
+        self.store.withdraw_bilag(id, bilag, pakke.status, self.now(), &audit).await.map_err(stale_as_conflict)
+    }
+
     /// The files a version was submitted with: (id, file name, kind name), for whoever holds
     /// the package view.
     pub async fn pakke_bilag_navne(

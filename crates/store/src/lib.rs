@@ -192,6 +192,16 @@ pub trait Store: Send + Sync + 'static {
     /// Adds an attachment (superseding the kind's current one when asked); bumps the package
     /// revision. [`StoreError::Stale`] when the package no longer has the expected status.
     async fn add_bilag(&self, bilag: &NewBilag, audit: &AuditEvent) -> Result<i64>;
+    /// Withdraws a current attachment from a draft: it stops being current but is kept.
+    /// [`StoreError::Stale`] when the package left `expected_status` or the file is not current.
+    async fn withdraw_bilag(
+        &self,
+        pakke: PakkeId,
+        bilag: i64,
+        expected_status: domain::package::PakkeStatus,
+        at: chrono::DateTime<chrono::Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
     /// Every attachment of a package, superseded ones included, oldest first.
     async fn bilag(&self, pakke: PakkeId) -> Result<Vec<BilagRecord>>;
     /// One attachment with its content.

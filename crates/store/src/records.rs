@@ -262,7 +262,8 @@ pub struct BilagRecord {
     pub sha256: String,
     pub uploaded_by: UserId,
     pub uploaded_at: DateTime<Utc>,
-    /// Set when a newer file of the same kind replaced it.
+    /// Set when a newer file of the same kind replaced it, or it was withdrawn from the draft
+    /// (the file itself is kept).
     pub erstattet: Option<DateTime<Utc>>,
 }
 

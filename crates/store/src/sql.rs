@@ -1543,6 +1543,38 @@ macro_rules! sql_store_impl {
                     Ok(id)
                 }
 
+                async fn withdraw_bilag(
+                    &self,
+                    pakke: PakkeId,
+                    bilag: i64,
+                    expected_status: PakkeStatus,
+                    at: DateTime<Utc>,
+                    audit: &AuditEvent,
+                ) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let open = ::sqlx::query("UPDATE pakker SET opdateret = $1, revision = revision + 1 WHERE id = $2 AND status = $3")
+                        .bind(at)
+                        .bind(pakke.0)
+                        .bind(expected_status.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?
+                        .rows_affected();
+                    let withdrawn = ::sqlx::query("UPDATE bilag SET erstattet = $1 WHERE id = $2 AND pakke_id = $3 AND erstattet IS NULL")
+                        .bind(at)
+                        .bind(bilag)
+                        .bind(pakke.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?
+                        .rows_affected();
+                    if open != 1 || withdrawn != 1 {
+                        return Err(StoreError::Stale);
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
                 async fn bilag(&self, pakke: PakkeId) -> Result<Vec<BilagRecord>> {
                     let rows = ::sqlx::query(
                         "SELECT id, pakke_id, art, filnavn, mime, stoerrelse, sha256, uploadet_af, uploadet, erstattet \

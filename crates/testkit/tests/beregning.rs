@@ -63,12 +63,14 @@ async fn efficiency_figures_are_explained_within_the_package_scope() {
     let kommune = api["gennemsnit_kommune"].as_f64().expect("a kommune average");
     let region = api["gennemsnit_region"].as_f64().expect("a region average");
     assert!((0.0..=100.0).contains(&kommune) && (0.0..=100.0).contains(&region));
-    // The package page shows the distribution and links to each explanation, and the
-    // rental tools per kommune and the beboerklagenævn cases this year and last.
-    let pakke = org.get(&format!("/pakker/{id}")).await.body;
-    assert!(pakke.contains(&format!("/pakker/{id}/effektivitet/{first}")));
-    assert!(pakke.contains("Udlejninger af familieboliger pr. kommune og udlejningsredskab"));
-    assert!(pakke.contains("Helt/delvist tabt sidste år") && pakke.contains(">I alt</th>"));
+    // Bilag 1 links to each explanation; section IV shows the distribution, the rental tools
+    // per kommune and the beboerklagenævn cases this year and last.
+    let bilag1 = org.get(&format!("/pakker/{id}/sektioner/b3.bilag1")).await.body;
+    assert!(bilag1.contains(&format!("/pakker/{id}/effektivitet/{first}")));
+    let iv = org.get(&format!("/pakker/{id}/sektioner/b3.IV")).await.body;
+    assert!(iv.contains("Afdelinger pr. effektivitetsmarkering"));
+    assert!(iv.contains("Udlejninger af familieboliger pr. kommune og udlejningsredskab"));
+    assert!(iv.contains("Helt/delvist tabt sidste år") && iv.contains(">I alt</th>"));
 
     // Another organisation reaches neither, and an afdeling outside the package is not found.
     let other = t.client();

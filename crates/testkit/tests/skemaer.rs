@@ -260,9 +260,21 @@ async fn attachments_are_checked_by_content_kept_when_replaced_and_scoped() {
     assert_eq!(second.status, 303);
     let stored = t.app.store().bilag(store::PakkeId(id)).await.unwrap();
     assert_eq!(stored.len(), 2);
+    let stored = stored.into_iter().take(2).collect::<Vec<_>>();
     assert!(stored[0].erstattet.is_some() && stored[1].erstattet.is_none());
     let listing = c.get(&format!("/pakker/{id}/bilag")).await;
     assert!(listing.body.contains("regnskab-v2.pdf") && !listing.body.contains("regnskab-v1.pdf"));
+    // A wrong extra file is withdrawn: no longer listed, but kept.
+    let extra = c.upload(&action, &[("art", "ekstra")], ("forkert.pdf", testkit::MINIMAL_PDF.to_vec())).await;
+    assert_eq!(extra.status, 303);
+    let extra_id = t.app.store().bilag(store::PakkeId(id)).await.unwrap().last().unwrap().id;
+    let bilag_page = format!("/pakker/{id}/bilag");
+    let removed = c.post(&bilag_page, &format!("/pakker/{id}/bilag/{extra_id}/fjern"), &[]).await;
+    assert_eq!(removed.status, 303);
+    assert!(!c.get(&bilag_page).await.body.contains("forkert.pdf"));
+    let kept = t.app.store().bilag(store::PakkeId(id)).await.unwrap();
+    assert!(kept.iter().any(|b| b.id == extra_id && b.erstattet.is_some()), "withdrawn, not deleted");
+    assert_eq!(c.post(&bilag_page, &format!("/pakker/{id}/bilag/{extra_id}/fjern"), &[]).await.status, 404);
     // Missing required attachments block submission, with a link to them.
     let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
     assert!(tjek.body.contains(&format!("href=\"/pakker/{id}/bilag#bilag.revisionsprotokol\"")));

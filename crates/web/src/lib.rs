@@ -69,6 +69,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(25 * 1024 * 1024)),
         )
         .route("/pakker/{id}/bilag/{bilag}", get(pages::bilag::hent))
+        .route("/pakker/{id}/bilag/{bilag}/fjern", post(pages::bilag::fjern))
         .route("/pakker/{id}/afdelinger/ingen-udfordringer", post(pages::organisation::uden_udfordringer))
         .route(
             "/pakker/{id}/afdelinger/{nummer}",

@@ -45,6 +45,7 @@ const BESKEDER: &[(&str, &str)] = &[
     ),
     ("ingen_valgt", "Vælg mindst én afdeling."),
     ("bilag_tilfoejet", "Filen er kontrolleret og vedhæftet."),
+    ("bilag_fjernet", "Filen er fjernet fra pakken. Den gemmes fortsat i pakkens historik."),
     (
         "sidste_aar",
         "Sidste års svar er hentet ind, hvor spørgsmålene ikke var besvaret. Gennemgå dem, før du indsender.",

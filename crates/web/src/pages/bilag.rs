@@ -116,6 +116,16 @@ pub async fn upload(
     }
 }
 
+/// Withdraws a file from the draft; it is kept in the package's history.
+pub async fn fjern(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path((id, bilag)): Path<(i64, i64)>,
+) -> PageResult {
+    state.app.withdraw_bilag(&user, PakkeId(id), bilag).await?;
+    Ok(redirect_with(&format!("/pakker/{id}/bilag"), "bilag_fjernet"))
+}
+
 /// Downloads an attachment; always as a download, never rendered inline by the browser.
 pub async fn hent(
     State(state): State<AppState>,

@@ -14,16 +14,6 @@ use domain::package::PakkeStatus;
 use domain::template::Svar;
 use store::PakkeId;
 
-/// An afdeling's efficiency figure as a row of the package page.
-pub struct EffektivitetRaekke {
-    pub afdeling_id: i64,
-    pub nummer: u32,
-    pub navn: String,
-    pub tal: String,
-    pub farve: &'static str,
-    pub badge: &'static str,
-}
-
 pub fn farve_badge(f: domain::effektivitet::Farve) -> &'static str {
     match f {
         domain::effektivitet::Farve::Groen => "badge-success",
@@ -72,13 +62,6 @@ struct PakkeSide {
     moeder: Vec<(String, String)>,
     redegoerelse: Vec<(&'static str, String)>,
     historik: Vec<(String, String, String, String)>,
-    effektivitet: Vec<EffektivitetRaekke>,
-    /// (green, yellow, red) counts.
-    fordeling: (usize, usize, usize),
-    gennemsnit: Option<String>,
-    redskaber: Vec<&'static str>,
-    udlejning: Vec<(String, Vec<String>, u32)>,
-    klager: Vec<(&'static str, u32, u32, u32, u32)>,
 }
 
 /// An answer as read-only text.
@@ -181,46 +164,6 @@ pub async fn render_pakke(
             (tidspunkt(h.at), h.to.label().to_string(), h.by_name.clone(), h.begrundelse.clone().unwrap_or_default())
         })
         .collect();
-    let eff = state.app.pakke_effektivitet(&v).await?;
-    let count = |f| eff.iter().filter(|(_, e)| e.farve == f).count();
-    use domain::effektivitet::Farve;
-    let fordeling = (count(Farve::Groen), count(Farve::Gul), count(Farve::Roed));
-    let gennemsnit =
-        domain::beregning::vaegtet_gennemsnit(eff.iter().map(|(a, e)| (e.effektivitetstal, a.data.boliger_i_alt())))
-            .map(|g| format!("{} %", crate::view::tal(g, 1)));
-    let effektivitet = eff
-        .iter()
-        .map(|(a, e)| EffektivitetRaekke {
-            afdeling_id: a.id.0,
-            nummer: a.data.nummer.get(),
-            navn: a.data.navn.clone(),
-            tal: format!("{} %", crate::view::tal(e.effektivitetstal, 1)),
-            farve: e.farve.label(),
-            badge: farve_badge(e.farve),
-        })
-        .collect();
-    let (fordeling_udlejning, klage_linjer) = state.app.pakke_fakta(&v).await?;
-    let udlejning = fordeling_udlejning
-        .into_iter()
-        .map(|f| {
-            let cells =
-                f.redskaber.iter().map(|(_, n, andel)| format!("{n} ({} %)", crate::view::tal(*andel, 0))).collect();
-            (f.kommune, cells, f.i_alt)
-        })
-        .collect();
-    let klager = klage_linjer
-        .iter()
-        .map(|k| {
-            let navn = match k.kategori {
-                Some(domain::registre::KlageKategori::Forbrugsregnskaber) => "Forbrugsregnskaber",
-                Some(domain::registre::KlageKategori::Fraflytning) => "Fraflytning",
-                Some(domain::registre::KlageKategori::Husorden) => "Husordenssager",
-                Some(domain::registre::KlageKategori::Andet) => "Andet",
-                None => "I alt",
-            };
-            (navn, k.afgjorte, k.tabte, k.afgjorte_sidste_aar, k.tabte_sidste_aar)
-        })
-        .collect();
     let title = format!("Dokumentationspakke {} – {}", v.pakke.styringsaar, v.organisation.navn);
     render(&PakkeSide {
         layout: Layout::new(&title, Some(user), csrf, "/pakker").with_besked(besked),
@@ -244,12 +187,6 @@ pub async fn render_pakke(
         moeder: v.moeder.iter().map(|m| (dato(m.dato), m.deltagere.clone())).collect(),
         redegoerelse: v.latest_redegoerelse().map(|r| afsnit(&r.tekst)).unwrap_or_default(),
         historik,
-        effektivitet,
-        fordeling,
-        gennemsnit,
-        redskaber: domain::registre::Udlejningsredskab::ALL.iter().map(|r| r.label()).collect(),
-        udlejning,
-        klager,
         v,
     })
 }
