@@ -17,6 +17,8 @@ pub struct AfdelingFakta {
     pub kommune: String,
     pub noegletal: Vec<NoegletalLinje>,
     pub effektivitet: Option<Effektivitet>,
+    /// Last year's efficiency figure of the afdeling, when it had one.
+    pub effektivitet_sidste_aar: Option<Effektivitet>,
     /// Efficiency averages weighted by homes [default] for the afdeling's kommune and region.
     pub gennemsnit_kommune: Option<f64>,
     pub gennemsnit_region: Option<f64>,
@@ -37,8 +39,12 @@ pub struct PakkeFakta {
     pub afdelinger: Vec<AfdelingFakta>,
     /// The organisation's efficiency average, weighted by homes.
     pub gennemsnit_organisation: Option<f64>,
-    /// How many afdelinger have each efficiency colour.
-    pub fordeling: Vec<(Farve, usize)>,
+    /// How many afdelinger have each efficiency colour: (colour, this year, last year).
+    pub fordeling: Vec<(Farve, usize, usize)>,
+    /// Last year's organisation average.
+    pub gennemsnit_organisation_sidste_aar: Option<f64>,
+    /// Lettings per kommune last year, by kommune name (for the "last year" column).
+    pub udlejning_sidste_aar: HashMap<String, u32>,
     pub udlejning: Vec<UdlejningFordeling>,
     pub klager: Vec<KlageLinje>,
 }
@@ -78,6 +84,17 @@ impl App {
             .into_iter()
             .map(|e| (e.afdeling, e))
             .collect();
+        let sidste_aar: HashMap<AfdelingId, Effektivitet> = self
+            .store
+            .effektivitet_for_organisation(aar.previous(), view.organisation.id)
+            .await?
+            .into_iter()
+            .map(|e| (e.afdeling, e))
+            .collect();
+        let mut udlejning_sidste_aar: HashMap<String, u32> = HashMap::new();
+        for (kode, _, antal) in self.store.udlejninger(view.organisation.id, aar.previous()).await? {
+            *udlejning_sidste_aar.entry(kommune_navn(kode).unwrap_or_default()).or_default() += antal;
+        }
         // Kommune and region averages from the national figures, in one pass.
         let placering = self.store.effektivitet_med_placering(aar).await?;
         let mut per_kommune: HashMap<Kommunekode, Vec<(f64, u32)>> = HashMap::new();
@@ -109,6 +126,7 @@ impl App {
                         })
                         .unwrap_or_default(),
                     effektivitet: effektivitet.get(&a.id).cloned(),
+                    effektivitet_sidste_aar: sidste_aar.get(&a.id).cloned(),
                     gennemsnit_kommune: average(per_kommune.get(&kommune)),
                     gennemsnit_region: region_of.get(&kommune).and_then(|r| average(per_region.get(r))),
                     anvisningsregler: udlejning
@@ -124,10 +142,29 @@ impl App {
             beregning::vaegtet_gennemsnit(afdelinger.iter().filter_map(|a| {
                 a.effektivitet.as_ref().map(|e| (e.effektivitetstal, a.afdeling.data.boliger_i_alt()))
             }));
-        let fordeling = [Farve::Groen, Farve::Gul, Farve::Roed]
-            .into_iter()
-            .map(|f| (f, afdelinger.iter().filter(|a| a.effektivitet.as_ref().is_some_and(|e| e.farve == f)).count()))
-            .collect();
-        Ok(PakkeFakta { afdelinger, gennemsnit_organisation, fordeling, udlejning, klager })
+        let gennemsnit_organisation_sidste_aar = beregning::vaegtet_gennemsnit(afdelinger.iter().filter_map(|a| {
+            a.effektivitet_sidste_aar.as_ref().map(|e| (e.effektivitetstal, a.afdeling.data.boliger_i_alt()))
+        }));
+        let count = |f: Farve, last: bool| {
+            afdelinger
+                .iter()
+                .filter(|a| {
+                    if last { &a.effektivitet_sidste_aar } else { &a.effektivitet }
+                        .as_ref()
+                        .is_some_and(|e| e.farve == f)
+                })
+                .count()
+        };
+        let fordeling =
+            [Farve::Groen, Farve::Gul, Farve::Roed].into_iter().map(|f| (f, count(f, false), count(f, true))).collect();
+        Ok(PakkeFakta {
+            afdelinger,
+            gennemsnit_organisation,
+            gennemsnit_organisation_sidste_aar,
+            fordeling,
+            udlejning,
+            udlejning_sidste_aar,
+            klager,
+        })
     }
 }

@@ -273,20 +273,23 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
             vec![t]
         }
         FaktaArt::Effektivitetsfordeling => {
-            let mut t = Tabel::new("Afdelinger pr. effektivitetsmarkering", &["Markering", "Afdelinger"], 1);
+            let mut t =
+                Tabel::new("Afdelinger pr. effektivitetsmarkering", &["Markering", "Afdelinger", "Sidste år"], 1);
             t.raekker = fakta
                 .fordeling
                 .iter()
-                .map(|(farve, n)| {
+                .map(|(farve, n, sidste)| {
                     vec![
                         Celle { badge: Some(farve_badge(*farve)), ..Celle::tekst(farve.label()) },
                         Celle::tal(n.to_string()),
+                        Celle::tal(sidste.to_string()),
                     ]
                 })
                 .collect();
             t.raekker.push(vec![
                 Celle::tekst("Organisationens gennemsnit (vægtet med boliger)"),
                 Celle::tal(procent(fakta.gennemsnit_organisation)),
+                Celle::tal(procent(fakta.gennemsnit_organisation_sidste_aar)),
             ]);
             vec![t]
         }
@@ -295,6 +298,7 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
             let mut hoved = vec!["Kommune"];
             hoved.extend(redskaber.iter());
             hoved.push("I alt");
+            hoved.push("I alt sidste år");
             let mut t = Tabel::new(
                 "Udlejninger af familieboliger pr. kommune og udlejningsredskab (antal og andel)",
                 &hoved,
@@ -310,6 +314,7 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
                         u.redskaber.iter().map(|(_, n, andel)| Celle::tal(format!("{n} ({} %)", tal(*andel, 0)))),
                     );
                     row.push(Celle::tal(u.i_alt.to_string()));
+                    row.push(Celle::tal(fakta.udlejning_sidste_aar.get(&u.kommune).copied().unwrap_or(0).to_string()));
                     row
                 })
                 .collect();
@@ -404,7 +409,7 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
         FaktaArt::Effektivitetstal => {
             let mut t = Tabel::new(
                 "Effektivitet for boligorganisationens afdelinger med gennemsnit for organisation, kommune og region",
-                &["Afdeling", "Kommune", "Markering", "Afdeling", "Organisation", "Kommune", "Region"],
+                &["Afdeling", "Kommune", "Markering", "Afdeling", "Sidste år", "Organisation", "Kommune", "Region"],
                 3,
             );
             t.tom = format!("Der er ikke beregnet effektivitetstal for styringsår {aar}.");
@@ -421,6 +426,7 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
                         Celle::tekst(a.kommune.clone()),
                         Celle { badge: Some(farve_badge(e.farve)), ..Celle::tekst(e.farve.label()) },
                         Celle::tal(procent(Some(e.effektivitetstal))),
+                        Celle::tal(procent(a.effektivitet_sidste_aar.as_ref().map(|e| e.effektivitetstal))),
                         Celle::tal(procent(fakta.gennemsnit_organisation)),
                         Celle::tal(procent(a.gennemsnit_kommune)),
                         Celle::tal(procent(a.gennemsnit_region)),
