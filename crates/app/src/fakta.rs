@@ -17,6 +17,8 @@ pub struct AfdelingFakta {
     pub kommune: String,
     pub noegletal: Vec<NoegletalLinje>,
     pub effektivitet: Option<Effektivitet>,
+    /// The key figures that were marked critical last year (ids, with their mark).
+    pub kritiske_sidste_aar: Vec<(String, domain::beregning::Markering)>,
     /// Last year's efficiency figure of the afdeling, when it had one.
     pub effektivitet_sidste_aar: Option<Effektivitet>,
     /// Efficiency averages weighted by homes [default] for the afdeling's kommune and region.
@@ -127,6 +129,12 @@ impl App {
                         .unwrap_or_default(),
                     effektivitet: effektivitet.get(&a.id).cloned(),
                     effektivitet_sidste_aar: sidste_aar.get(&a.id).cloned(),
+                    kritiske_sidste_aar: last
+                        .get(&a.id.0)
+                        .map(|values| {
+                            values.iter().filter_map(|v| v.markering.map(|m| (v.noegletal.clone(), m))).collect()
+                        })
+                        .unwrap_or_default(),
                     gennemsnit_kommune: average(per_kommune.get(&kommune)),
                     gennemsnit_region: region_of.get(&kommune).and_then(|r| average(per_region.get(r))),
                     anvisningsregler: udlejning

@@ -351,6 +351,7 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
             let mut hoved = vec!["Afdeling", "Kommune"];
             let navne: Vec<String> = f.noegletal.iter().map(|id| noegletal_kort(id)).collect();
             hoved.extend(navne.iter().map(String::as_str));
+            hoved.push("Kritisk sidste år");
             let mut t = Tabel::new("Afdelinger med kritiske nøgletal", &hoved, 9);
             t.tom = "Ingen afdelinger har kritiske nøgletal.".into();
             t.raekker = fakta
@@ -366,6 +367,14 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
                         Some(m) => Celle::markering(Some(m)),
                         None => Celle::tekst("–"),
                     }));
+                    let mut sidste: Vec<String> = a
+                        .kritiske_sidste_aar
+                        .iter()
+                        .filter(|(id, _)| f.noegletal.contains(id))
+                        .map(|(id, m)| format!("{} ({})", noegletal_kort(id), m.label().to_lowercase()))
+                        .collect();
+                    sidste.dedup();
+                    row.push(Celle::tekst(if sidste.is_empty() { "Ingen".to_string() } else { sidste.join(", ") }));
                     row
                 })
                 .collect();
@@ -381,6 +390,7 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
                     "Anvendte anvisningsregler i kommunen",
                     "Afdeling",
                     "Kommune",
+                    "Afdeling sidste år",
                 ],
                 2,
             );
@@ -401,6 +411,7 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
                         }),
                         Celle::tal(procent(marked.and_then(|l| l.vaerdi))),
                         Celle::tal(procent(marked.and_then(|l| l.benchmark))),
+                        Celle::tal(procent(marked.and_then(|l| l.sidste_aar))),
                     ]
                 })
                 .collect();
