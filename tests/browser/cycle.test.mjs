@@ -348,6 +348,12 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await logIn(page, 'kommune');
   assert.equal(path(page), '/kommune');
   await axe(t, page, 'kommunens oversigt');
+  await follow(page, main(page).getByRole('link', { name: 'Frister', exact: true }));
+  await axe(t, page, 'frister');
+  await page.locator('#frist').fill('2026-13-40');
+  await follow(page, button(page, 'Sæt frist'), 422);
+  await axe(t, page, 'frister med fejl');
+  await open(page, '/kommune');
   await follow(page, main(page).locator(`a[href="/pakker/${id}"]`));
   await axe(t, page, 'pakkesiden (indsendt, kommune)');
   await follow(page, link(page, 'Send retur til rettelse'));

@@ -340,6 +340,42 @@ impl App {
         Ok(self.store.pakker_for_kommune(kommune).await?)
     }
 
+    /// The packages of a styringsår of the organisations the kommune supervises (its
+    /// hjemstedskommune organisations), for setting deadlines. No answers are read.
+    pub async fn tilsynspakker(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<PakkeRecord>, AppError> {
+        require(&user.principal, Tilladelse::KommuneOversigt)?;
+        let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
+        Ok(self.store.pakker_med_hjemsted(kommune, aar).await?)
+    }
+
+    /// The kommune sets the deadline of a styringsår for all the organisations it supervises,
+    /// or for one (`organisation`). A package already submitted keeps its "late" mark as it
+    /// was at submission. Returns how many packages got the deadline.
+    pub async fn set_frist(
+        &self,
+        user: &SessionUser,
+        aar: Styringsaar,
+        frist: NaiveDate,
+        organisation: Option<domain::OrganisationNummer>,
+    ) -> Result<usize, AppError> {
+        let pakker = self.tilsynspakker(user, aar).await?;
+        let valgte: Vec<&PakkeRecord> =
+            pakker.iter().filter(|p| organisation.is_none_or(|o| p.organisation_nummer == o)).collect();
+        if organisation.is_some() && valgte.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        let audit = self.audit(
+            Some(user.principal.user_id),
+            "frist_fastsat",
+            "kommune",
+            user.principal.kommune.map(|k| k.get()).unwrap_or_default(),
+            json!({"styringsaar": aar.get(), "frist": frist, "organisation": organisation.map(|o| o.get()), "pakker": valgte.len()}),
+        );
+        let ids: Vec<PakkeId> = valgte.iter().map(|p| p.id).collect();
+        self.store.set_frist(&ids, frist, &audit).await?;
+        Ok(ids.len())
+    }
+
     /// National status per kommune for the agency.
     pub async fn national_status(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<StatusCount>, AppError> {
         require(&user.principal, Tilladelse::Styrelse)?;

@@ -179,6 +179,11 @@ pub trait Store: Send + Sync + 'static {
     async fn pakker_for_organisationer(&self, organisationer: &[OrganisationId]) -> Result<Vec<PakkeRecord>>;
     /// Packages ever submitted to `kommune` (drafts never appear).
     async fn pakker_for_kommune(&self, kommune: Kommunekode) -> Result<Vec<PakkeRecord>>;
+    /// The packages of a styringsår of every organisation whose hjemstedskommune is `kommune`,
+    /// drafts included (for the deadlines the kommune sets; callers show no answers).
+    async fn pakker_med_hjemsted(&self, kommune: Kommunekode, styringsaar: Styringsaar) -> Result<Vec<PakkeRecord>>;
+    /// Sets the deadline of the given packages in one transaction.
+    async fn set_frist(&self, pakker: &[PakkeId], frist: chrono::NaiveDate, audit: &AuditEvent) -> Result<()>;
     /// Number of packages per status for a styringsår, by the hjemstedskommune.
     async fn pakke_status_counts(&self, styringsaar: Styringsaar) -> Result<Vec<StatusCount>>;
     async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>>;

@@ -1374,6 +1374,31 @@ macro_rules! sql_store_impl {
                     rows.iter().map(pakke_from_row).collect()
                 }
 
+                async fn pakker_med_hjemsted(&self, kommune: Kommunekode, aar: Styringsaar) -> Result<Vec<PakkeRecord>> {
+                    let sql = format!("{PAKKE_SELECT} WHERE o.hjemstedskommune = $1 AND p.styringsaar = $2 ORDER BY o.navn, o.nummer");
+                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql))
+                        .bind(i64::from(kommune))
+                        .bind(i64::from(aar))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.iter().map(pakke_from_row).collect()
+                }
+
+                async fn set_frist(&self, pakker: &[PakkeId], frist: NaiveDate, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    for p in pakker {
+                        ::sqlx::query("UPDATE pakker SET frist = $1 WHERE id = $2")
+                            .bind(frist)
+                            .bind(p.0)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
                 async fn pakke_status_counts(&self, aar: Styringsaar) -> Result<Vec<StatusCount>> {
                     let rows: Vec<(i64, String, i64)> = ::sqlx::query_as(
                         "SELECT o.hjemstedskommune, p.status, COUNT(*) FROM pakker p \

@@ -356,3 +356,53 @@ async fn an_administration_organisation_completes_and_submits_its_own_bilag_5_pa
     assert!(version.svar.contains_key("b5.C.status"));
     assert_eq!(version.bilag.len(), 4);
 }
+
+#[tokio::test]
+async fn the_kommune_sets_deadlines_for_its_own_organisations_only() {
+    let t = TestApp::spawn().await;
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    let page = kommune.get("/kommune/frister?aar=2026").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Ikke indsendt"), "drafts show only that they are not submitted");
+    let form = "/kommune/frister?aar=2026";
+    // A bad date is refused next to the field, and nothing changes.
+    let bad = kommune.post(form, form, &[("frist", "31.02.2027"), ("organisation", "")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("«31.02.2027» er ikke en dato"));
+    // For all its organisations at once.
+    let all = kommune.post(form, form, &[("frist", "2027-01-15"), ("organisation", "")]).await;
+    assert_eq!(all.status, 303);
+    let (c, id) = organisation(&t).await;
+    let pakke = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
+    assert_eq!(pakke.frist, chrono::NaiveDate::from_ymd_opt(2027, 1, 15));
+    assert!(c.get(&format!("/pakker/{id}")).await.body.contains("15.01.2027"));
+    // Another kommune's organisations are untouched, and cannot be picked.
+    let others = t
+        .app
+        .store()
+        .pakker_med_hjemsted(domain::Kommunekode::new(851).unwrap(), domain::Styringsaar::new(2026).unwrap())
+        .await
+        .unwrap();
+    assert!(others.iter().all(|p| p.frist != chrono::NaiveDate::from_ymd_opt(2027, 1, 15)));
+    let outsider = t.client();
+    outsider.login("andenorg").await;
+    let andet: serde_json::Value = serde_json::from_str(&outsider.get("/api/v1/pakker").await.body).unwrap();
+    let fremmed = andet["data"][0]["organisation"]["nummer"].as_i64().unwrap().to_string();
+    if t.app
+        .store()
+        .pakke(store::PakkeId(andet["data"][0]["id"].as_i64().unwrap()))
+        .await
+        .unwrap()
+        .unwrap()
+        .hjemstedskommune
+        != pakke.hjemstedskommune
+    {
+        let refused = kommune.post(form, form, &[("frist", "2027-02-01"), ("organisation", fremmed.as_str())]).await;
+        assert_eq!(refused.status, 404);
+    }
+    // Organisations cannot set deadlines.
+    assert_eq!(c.get("/kommune/frister").await.status, 404);
+    let audit = t.app.store().audit_events(50).await.unwrap();
+    assert!(audit.iter().any(|a| a.event.action == "frist_fastsat"));
+}

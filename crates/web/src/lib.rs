@@ -92,6 +92,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
             get(pages::kommune::bekraeft_offentliggoer).post(pages::kommune::offentliggoer),
         )
         .route("/kommune", get(pages::kommune::oversigt))
+        .route("/kommune/frister", get(pages::kommune::frister).post(pages::kommune::saet_frist))
         .route("/styrelse", get(pages::styrelse::oversigt))
         .route("/styrelse/pakker", post(pages::styrelse::opret_pakker))
         .route("/styrelse/beregning", post(pages::styrelse::beregn))

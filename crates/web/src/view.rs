@@ -45,6 +45,7 @@ const BESKEDER: &[(&str, &str)] = &[
     ),
     ("ingen_valgt", "Vælg mindst én afdeling."),
     ("bilag_tilfoejet", "Filen er kontrolleret og vedhæftet."),
+    ("frist_fastsat", "Fristen er sat."),
     ("bilag_fjernet", "Filen er fjernet fra pakken. Den gemmes fortsat i pakkens historik."),
     (
         "sidste_aar",

@@ -8,7 +8,7 @@ use crate::view::{Layout, render, render_status};
 use app::{AppError, PakkeView, SessionUser};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::package::PakkeStatus;
 use domain::redegoerelse::AFSNIT;
@@ -255,4 +255,105 @@ pub async fn offentliggoer(
 ) -> PageResult {
     state.app.publish_redegoerelse(&user, PakkeId(id)).await?;
     Ok(redirect_with(&format!("/pakker/{id}"), "offentliggjort"))
+}
+
+#[derive(Template)]
+#[template(path = "frister.html")]
+struct FristSide {
+    layout: Layout,
+    kommune: String,
+    aar: i32,
+    frist: String,
+    /// (organisation number, name, deadline, status).
+    raekker: Vec<(u32, String, String, &'static str)>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct AarQuery {
+    aar: Option<i64>,
+    besked: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct FristForm {
+    frist: String,
+    #[serde(default)]
+    organisation: String,
+}
+
+async fn frist_side(
+    state: &AppState,
+    user: &SessionUser,
+    layout: Layout,
+    aar: domain::Styringsaar,
+    frist: String,
+) -> Result<FristSide, AppError> {
+    let pakker = state.app.tilsynspakker(user, aar).await?;
+    let kommune = match user.principal.kommune {
+        Some(k) => format!("{} Kommune", state.app.public().kommune_navn(k).await?),
+        None => String::new(),
+    };
+    Ok(FristSide {
+        layout,
+        kommune,
+        aar: aar.get(),
+        frist,
+        raekker: pakker
+            .iter()
+            .map(|p| {
+                let frist = p.frist.map(crate::view::dato).unwrap_or_else(|| "Ikke fastsat".into());
+                // Drafts are the organisation's own: the kommune sees only that it is not submitted.
+                let status = if p.status.editable_by_organisation() { "Ikke indsendt" } else { "Indsendt" };
+                (p.organisation_nummer.get(), p.organisation_navn.clone(), frist, status)
+            })
+            .collect(),
+    })
+}
+
+fn valgt_aar(state: &AppState, q: Option<i64>) -> Result<domain::Styringsaar, AppError> {
+    use chrono::Datelike;
+    domain::Styringsaar::new(q.unwrap_or(i64::from(state.app.today().year())))
+        .map_err(|_| AppError::field("aar", "Ukendt styringsår"))
+}
+
+/// The deadlines of a styringsår for the organisations the kommune supervises.
+pub async fn frister(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<AarQuery>,
+) -> PageResult {
+    let aar = valgt_aar(&state, q.aar)?;
+    let layout = Layout::new("Frister", Some(&user), &csrf, "/kommune").with_besked(q.besked.as_deref());
+    render(&frist_side(&state, &user, layout, aar, String::new()).await?)
+}
+
+pub async fn saet_frist(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<AarQuery>,
+    Form(form): Form<FristForm>,
+) -> PageResult {
+    let aar = valgt_aar(&state, q.aar)?;
+    let frist = chrono::NaiveDate::parse_from_str(form.frist.trim(), "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(form.frist.trim(), "%d.%m.%Y"));
+    let organisation = match form.organisation.trim() {
+        "" => None,
+        n => Some(n.parse::<domain::OrganisationNummer>().map_err(|_| AppError::NotFound)?),
+    };
+    match frist {
+        Ok(frist) => {
+            state.app.set_frist(&user, aar, frist, organisation).await?;
+            Ok(redirect_with(&format!("/kommune/frister?aar={aar}"), "frist_fastsat"))
+        }
+        Err(_) => {
+            let errors = vec![app::FieldError {
+                field: "frist".into(),
+                message: format!("«{}» er ikke en dato; skriv den som år-måned-dag, fx 2026-06-30", form.frist.trim()),
+            }];
+            let layout = Layout::new("Frister", Some(&user), &csrf, "/kommune").with_errors(errors);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &frist_side(&state, &user, layout, aar, form.frist).await?)
+        }
+    }
 }
