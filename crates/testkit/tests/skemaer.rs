@@ -406,3 +406,18 @@ async fn the_kommune_sets_deadlines_for_its_own_organisations_only() {
     let audit = t.app.store().audit_events(50).await.unwrap();
     assert!(audit.iter().any(|a| a.event.action == "frist_fastsat"));
 }
+
+#[tokio::test]
+async fn the_agency_sees_national_status_by_region_and_by_kommune() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    c.login("styrelse").await;
+    let page = c.get("/styrelse?aar=2026").await;
+    assert_eq!(page.status, 200);
+    for region in
+        ["Region Hovedstaden", "Region Sjælland", "Region Syddanmark", "Region Midtjylland", "Region Nordjylland"]
+    {
+        assert!(page.body.contains(&format!("<th scope=\"row\">{region}</th>")), "{region}");
+    }
+    assert!(page.body.contains("Dokumentationspakker pr. kommune og status"));
+}

@@ -20,6 +20,8 @@ struct StyrelseSide {
     layout: Layout,
     styringsaar: i32,
     statuser: Vec<&'static str>,
+    /// Per region, then per kommune: (name, count per status, total).
+    regioner: Vec<(String, Vec<i64>, i64)>,
     raekker: Vec<(String, Vec<i64>, i64)>,
 }
 
@@ -37,21 +39,30 @@ async fn side(
 ) -> Result<StyrelseSide, AppError> {
     let counts = state.app.national_status(user, aar).await?;
     let kommuner = state.app.public().kommuner().await?;
-    let raekker = kommuner
-        .iter()
-        .map(|k| {
-            let per_status: Vec<i64> = PakkeStatus::ALL
-                .iter()
-                .map(|s| counts.iter().filter(|c| c.kommune == k.kode && c.status == *s).map(|c| c.antal).sum())
-                .collect();
-            let total = per_status.iter().sum();
-            (k.navn.clone(), per_status, total)
+    let row = |navn: String, in_scope: &dyn Fn(domain::Kommunekode) -> bool| {
+        let per_status: Vec<i64> = PakkeStatus::ALL
+            .iter()
+            .map(|s| counts.iter().filter(|c| in_scope(c.kommune) && c.status == *s).map(|c| c.antal).sum())
+            .collect();
+        let total = per_status.iter().sum();
+        (navn, per_status, total)
+    };
+    let raekker = kommuner.iter().map(|k| row(k.navn.clone(), &|x| x == k.kode)).collect();
+    let mut koder: Vec<domain::Regionskode> = kommuner.iter().map(|k| k.region).collect();
+    koder.sort();
+    koder.dedup();
+    let regioner = koder
+        .into_iter()
+        .map(|r| {
+            let navn = domain::reference::region_navn(r).map(str::to_string).unwrap_or_else(|| r.to_string());
+            row(navn, &|x| kommuner.iter().any(|k| k.kode == x && k.region == r))
         })
         .collect();
     Ok(StyrelseSide {
         layout,
         styringsaar: aar.get(),
         statuser: PakkeStatus::ALL.iter().map(|s| s.label()).collect(),
+        regioner,
         raekker,
     })
 }
