@@ -238,6 +238,19 @@ impl App {
         if principal.may_pakke(tilladelse, &scope) { Ok((pakke, scope)) } else { Err(AppError::Forbidden) }
     }
 
+    /// Loads a package for a change by the organisation. A reader of the draft who may no
+    /// longer edit it (it is submitted) is told why; anyone else gets not found.
+    async fn scoped_for_edit(&self, principal: &Principal, id: PakkeId) -> Result<PakkeRecord, AppError> {
+        self.scoped(principal, id, PakkeTilladelse::LaesKladde).await?;
+        match self.scoped(principal, id, PakkeTilladelse::Rediger).await {
+            Ok((pakke, _)) => Ok(pakke),
+            Err(AppError::Forbidden) => Err(AppError::Conflict(
+                "Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.".into(),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
     fn transition(
         &self,
         user: &SessionUser,
@@ -400,13 +413,14 @@ impl App {
             (versions.last().map(|v| v.svar.clone()).unwrap_or_default(), BTreeMap::new())
         };
         let organisation = self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound)?;
-        let skabelon = self.skabelon(pakke.rapporttype.into(), pakke.styringsaar).await?;
+        let skabeloner = self.skabeloner_i_kraft(pakke.styringsaar).await?;
+        let skabelon = skabeloner.skabelon(pakke.rapporttype.into())?;
         let pakke_aar = pakke.styringsaar;
         let dage_til_frist = pakke.frist.map(|f| (f - self.today()).num_days());
         let (afdelinger, afdelingsskema, afdeling_noegletal) = if pakke.rapporttype == Rapporttype::Bilag3 {
             (
                 self.store.afdelinger(pakke.organisation).await?,
-                Some(self.skabelon(Skema::Bilag4, pakke.styringsaar).await?),
+                Some(skabeloner.skabelon(Skema::Bilag4)?),
                 self.store.noegletal_for_afdelinger(pakke.styringsaar, pakke.organisation).await?,
             )
         } else {
@@ -504,7 +518,7 @@ impl App {
         answers: Vec<(String, SvarInput)>,
         expected_revision: i64,
     ) -> Result<(), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await?;
+        let pakke = self.scoped_for_edit(&user.principal, id).await?;
         let view = self.pakke_view(user, id).await?;
         // (answer key, template id, the question when it is one): the section's answerable ids.
         let fields: Vec<(String, Option<domain::template::Spoergsmaal>)> = match afdeling {
@@ -577,7 +591,7 @@ impl App {
         id: PakkeId,
         sektion: Option<&str>,
     ) -> Result<usize, AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await?;
+        let pakke = self.scoped_for_edit(&user.principal, id).await?;
         let view = self.pakke_view(user, id).await?;
         let earlier = self.store.pakker_for_organisationer(&[pakke.organisation]).await?;
         let Some(last) = earlier
@@ -670,7 +684,7 @@ impl App {
         id: PakkeId,
         afdelinger: &[AfdelingNummer],
     ) -> Result<(usize, usize), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await?;
+        let pakke = self.scoped_for_edit(&user.principal, id).await?;
         let view = self.pakke_view(user, id).await?;
         let q = view
             .afdelingsskema
@@ -722,10 +736,7 @@ impl App {
         if let Some(earlier) = self.store.version_by_key(id, idempotency_key).await? {
             return Ok(earlier);
         }
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await.map_err(|e| match e {
-            AppError::Forbidden => AppError::Conflict("Pakken er allerede indsendt og kan ikke ændres.".into()),
-            other => other,
-        })?;
+        let pakke = self.scoped_for_edit(&user.principal, id).await?;
         let view = self.pakke_view(user, id).await?;
         let missing = view.missing_answers();
         if !missing.is_empty() {
@@ -779,14 +790,7 @@ impl App {
         indhold: Vec<u8>,
     ) -> Result<i64, AppError> {
         use sha2::{Digest, Sha256};
-        // Readers of the draft who may no longer edit (it is submitted) are told why.
-        self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await.map_err(|e| match e {
-            AppError::Forbidden => {
-                AppError::Conflict("Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.".into())
-            }
-            other => other,
-        })?;
+        let pakke = self.scoped_for_edit(&user.principal, id).await?;
         let regler = &self.regler(pakke.styringsaar).bilag;
         let kind = regler.art(art).ok_or_else(|| AppError::field("art", "Vælg hvilket bilag filen er"))?;
         // Only the last path segment: browsers may send a full path.
@@ -820,13 +824,7 @@ impl App {
 
     /// Withdraws a file from the draft (a wrong upload). The file is kept, no longer current.
     pub async fn withdraw_bilag(&self, user: &SessionUser, id: PakkeId, bilag: i64) -> Result<(), AppError> {
-        self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Rediger).await.map_err(|e| match e {
-            AppError::Forbidden => {
-                AppError::Conflict("Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.".into())
-            }
-            other => other,
-        })?;
+        let pakke = self.scoped_for_edit(&user.principal, id).await?;
         let record = self
             .store
             .bilag(id)

@@ -18,7 +18,7 @@ impl App {
     /// Every template: shipped first, then those loaded by the agency.
     pub async fn skabeloner(&self) -> Result<Vec<SkabelonInfo>, AppError> {
         let mut all: Vec<SkabelonInfo> =
-            Skabelon::all_shipped().into_iter().map(|skabelon| SkabelonInfo { skabelon, indlaest: None }).collect();
+            Skabelon::all_shipped().iter().map(|s| SkabelonInfo { skabelon: s.clone(), indlaest: None }).collect();
         for r in self.store.skabeloner().await? {
             // Stored templates were checked when loaded; one that no longer parses (a release
             // removed a fact kind) is skipped rather than breaking every package page.
@@ -31,14 +31,28 @@ impl App {
         Ok(all)
     }
 
-    /// The template in force for a form and styringsår.
-    pub async fn skabelon(&self, skema: Skema, styringsaar: domain::Styringsaar) -> Result<Skabelon, AppError> {
-        let all: Vec<Skabelon> = self.skabeloner().await?.into_iter().map(|i| i.skabelon).collect();
-        Skabelon::in_force(&all, skema, styringsaar.get())
-            .cloned()
-            .ok_or_else(|| AppError::Internal(format!("ingen skabelon for {} {styringsaar}", skema.as_str())))
+    /// The templates in force for a styringsår: one read serves every form of a package.
+    pub async fn skabeloner_i_kraft(&self, styringsaar: domain::Styringsaar) -> Result<SkabelonerIKraft, AppError> {
+        Ok(SkabelonerIKraft { alle: self.skabeloner().await?.into_iter().map(|i| i.skabelon).collect(), styringsaar })
     }
+}
 
+/// The templates to choose from for one styringsår.
+pub struct SkabelonerIKraft {
+    alle: Vec<Skabelon>,
+    styringsaar: domain::Styringsaar,
+}
+
+impl SkabelonerIKraft {
+    /// The template in force for a form.
+    pub fn skabelon(&self, skema: Skema) -> Result<Skabelon, AppError> {
+        Skabelon::in_force(&self.alle, skema, self.styringsaar.get())
+            .cloned()
+            .ok_or_else(|| AppError::Internal(format!("ingen skabelon for {} {}", skema.as_str(), self.styringsaar)))
+    }
+}
+
+impl App {
     /// The agency loads a template file. It is checked in full (syntax with line and column,
     /// ids, choices, key figures against the catalogue) and stored as a new version; an
     /// existing (form, year, version) is never replaced.

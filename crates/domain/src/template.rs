@@ -344,8 +344,12 @@ impl Skabelon {
     }
 
     /// The shipped templates.
-    pub fn all_shipped() -> Vec<Skabelon> {
-        SHIPPED.iter().map(|text| Skabelon::parse(text).expect("shipped templates are valid")).collect()
+    /// The shipped templates, parsed once per process.
+    pub fn all_shipped() -> &'static [Skabelon] {
+        static PARSED: std::sync::OnceLock<Vec<Skabelon>> = std::sync::OnceLock::new();
+        PARSED.get_or_init(|| {
+            SHIPPED.iter().map(|text| Skabelon::parse(text).expect("shipped templates are valid")).collect()
+        })
     }
 
     /// The template in force for `skema` in `styringsaar` among `candidates`: the newest
@@ -360,7 +364,7 @@ impl Skabelon {
 
     /// The shipped template in force (see [`Skabelon::in_force`]).
     pub fn shipped(skema: impl Into<Skema>, styringsaar: i32) -> Option<Skabelon> {
-        Skabelon::in_force(&Skabelon::all_shipped(), skema.into(), styringsaar).cloned()
+        Skabelon::in_force(Skabelon::all_shipped(), skema.into(), styringsaar).cloned()
     }
 
     pub fn sektion(&self, id: &str) -> Option<&Sektion> {
@@ -461,6 +465,14 @@ impl Sektion {
 }
 
 impl Spoergsmaal {
+    /// The question as a form shows it: "3. Har …" where it has a number.
+    pub fn overskrift(&self) -> String {
+        match self.nummer {
+            Some(n) => format!("{n}. {}", self.tekst),
+            None => self.tekst.clone(),
+        }
+    }
+
     /// How the question is named in messages: by its number where it has one.
     pub fn navn(&self) -> String {
         match self.nummer {

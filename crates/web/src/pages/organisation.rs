@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::error::{PageResult, WebError};
-use crate::pages::pakke::{kommune_navne, svar_tekst};
+use crate::pages::pakke::kommune_navne;
 use crate::pages::skema::{Del, dele, kortform, sidst_redigeret};
 use crate::pages::{Besked, PakkeHoved, PakkeRaekke, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
@@ -468,24 +468,7 @@ async fn tjek_side(
         .sektioner
         .iter()
         .map(|s| {
-            let rows = s
-                .elementer
-                .iter()
-                .filter_map(|e| match e {
-                    domain::template::Element::Spoergsmaal(q) => {
-                        let label = match q.nummer {
-                            Some(n) => format!("{n}. {}", q.tekst),
-                            None => q.tekst.clone(),
-                        };
-                        let saved = v.svar.get(&q.id);
-                        Some((label, saved.and_then(|s| s.valg.clone()).unwrap_or_else(|| svar_tekst(saved))))
-                    }
-                    domain::template::Element::Fakta(f) => f.kommentar.as_ref().map(|k| {
-                        let tekst = v.svar.get(&f.id).map(|s| s.tekst.clone()).filter(|t| !t.is_empty());
-                        (format!("{}: {k}", f.titel), tekst.unwrap_or_else(|| "Ingen kommentar".into()))
-                    }),
-                })
-                .collect();
+            let rows = crate::pages::pakke::svarliste(std::iter::once(s), &v.svar, "");
             (s.titel.clone(), format!("/pakker/{id}/sektioner/{}", s.id), rows)
         })
         .collect();

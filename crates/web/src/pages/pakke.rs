@@ -260,7 +260,7 @@ pub async fn vis(
 }
 
 /// (question, answer) pairs of one section or form.
-type Svarliste = Vec<(String, String)>;
+pub type Svarliste = Vec<(String, String)>;
 
 #[derive(Template)]
 #[template(path = "version.html")]
@@ -279,7 +279,7 @@ struct VersionSide {
 
 /// The answers of sections as read-only (question, answer) pairs; a fact block's comment is
 /// listed under the block's title. `prefix` selects an afdeling form's answers.
-fn svarliste<'a>(
+pub fn svarliste<'a>(
     sektioner: impl Iterator<Item = &'a domain::template::Sektion>,
     svar: &std::collections::BTreeMap<String, Svar>,
     prefix: &str,
@@ -290,16 +290,11 @@ fn svarliste<'a>(
         .filter_map(|e| match e {
             Element::Spoergsmaal(q) => {
                 let saved = svar.get(&format!("{prefix}{}", q.id));
-                let label = match q.nummer {
-                    Some(n) => format!("{n}. {}", q.tekst),
-                    None => q.tekst.clone(),
-                };
-                Some((label, saved.and_then(|s| s.valg.clone()).unwrap_or_else(|| svar_tekst(saved))))
+                Some((q.overskrift(), saved.and_then(|s| s.valg.clone()).unwrap_or_else(|| svar_tekst(saved))))
             }
-            Element::Fakta(f) => f.kommentar.as_ref().and_then(|k| {
-                let tekst =
-                    svar.get(&format!("{prefix}{}", f.id)).map(|s| s.tekst.clone()).filter(|t| !t.is_empty())?;
-                Some((format!("{}: {k}", f.titel), tekst))
+            Element::Fakta(f) => f.kommentar.as_ref().map(|k| {
+                let tekst = svar.get(&format!("{prefix}{}", f.id)).map(|s| s.tekst.clone()).filter(|t| !t.is_empty());
+                (format!("{}: {k}", f.titel), tekst.unwrap_or_else(|| "Ingen kommentar".into()))
             }),
         })
         .collect()

@@ -153,10 +153,7 @@ pub fn dele(
                     };
                     match e {
                         Element::Spoergsmaal(q) => FeltVisning {
-                            label: match q.nummer {
-                                Some(n) => format!("{n}. {}", q.tekst),
-                                None => q.tekst.clone(),
-                            },
+                            label: q.overskrift(),
                             hint: q.forudfyld.map(|_| {
                                 "Udfyldt på forhånd med sidste års redegørelse, når den findes. Ret teksten, så den beskriver status i dag."
                                     .to_string()
