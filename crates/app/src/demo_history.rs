@@ -10,7 +10,6 @@ use domain::access::{Role, UserId};
 use domain::master::OrganisationId;
 use domain::master::Rapporttype;
 use domain::package::{PakkeHaendelse, PakkeStatus};
-use domain::redegoerelse::AFSNIT;
 use domain::template::{Skabelon, Skema, Spoergsmaal, Svar, Svartype, afdeling_noegle};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
@@ -275,8 +274,12 @@ impl App {
                 deltagere: format!("Kommunen og bestyrelsen for {}", pakke.organisation_navn),
                 by: step.actor,
                 at: at(meeting, 15),
+                dialogmoede: None,
+                bilateral: true,
+                kommune: Some(pakke.hjemstedskommune),
             };
-            self.store.record_moede(&moede, &t, &step.audit("moede_afholdt", at(meeting, 15))).await?;
+            let audit = step.audit("moede_afholdt", at(meeting, 15));
+            self.store.record_moeder(std::slice::from_ref(&moede), std::slice::from_ref(&t), &audit).await?;
             status = t.to;
             if depth >= 4 {
                 let published = meeting + Duration::days(21 + pick(seed, 6, 30));
@@ -306,11 +309,11 @@ fn redegoerelse_tekst(pakke: &PakkeRecord, meeting: NaiveDate, seed: i64) -> Red
     let vurdering =
         ["tilfredsstillende", "generelt tilfredsstillende", "tilfredsstillende med enkelte opmærksomhedspunkter"]
             [pick(seed, 31, 3) as usize];
-    AFSNIT
-        .iter()
-        .map(|(id, titel, _)| {
-            let text = match *id {
-                "sammenfatning" => format!(
+    domain::redegoerelse::felter()
+        .into_iter()
+        .map(|id| {
+            let text = match id.split_once('.') {
+                None if id == domain::redegoerelse::SAMMENFATNING => format!(
                     "Dialogmødet med {} blev holdt den {}.{}.{}. Parterne gennemgik styringsrapporten for styringsår {} og vurderer samlet organisationens drift som {}.",
                     pakke.organisation_navn,
                     meeting.day(),
@@ -319,10 +322,17 @@ fn redegoerelse_tekst(pakke: &PakkeRecord, meeting: NaiveDate, seed: i64) -> Red
                     pakke.styringsaar,
                     vurdering
                 ),
-                "aftaler" => format!("Parterne er enige om at følge op på: {}.", indsats.to_lowercase()),
-                _ => format!("Parterne drøftede {} og fandt ikke anledning til særlige bemærkninger.", titel.to_lowercase()),
+                None => format!("Parterne er enige om at følge op på: {}.", indsats.to_lowercase()),
+                Some((omraade, del)) => {
+                    let titel = domain::redegoerelse::maalomraade_titel(omraade).unwrap_or(omraade).to_lowercase();
+                    match del {
+                        "organisation" => format!("Organisationen vurderer, at {titel} er i god gænge."),
+                        "kommune" => format!("Kommunen er enig og har ingen særlige bemærkninger til {titel}."),
+                        _ => format!("Organisationen arbejder fortsat med {titel} i sine afdelinger."),
+                    }
+                }
             };
-            (id.to_string(), text)
+            (id, text)
         })
         .collect()
 }

@@ -10,10 +10,13 @@ mod eksport;
 mod error;
 mod fakta;
 mod import;
+mod moeder;
 mod packages;
 mod public;
+mod redegoerelse;
 mod seed;
 mod skabeloner;
+mod tilsyn;
 mod users;
 
 pub use auth::{LoginOutcome, SessionUser};
@@ -24,10 +27,15 @@ pub use eksport::{EKSPORT_KOLONNER, EksportRaekke};
 pub use error::{AppError, FieldError};
 pub use fakta::{AfdelingFakta, PakkeFakta};
 pub use import::{ImportArt, ImportRapport};
+pub use moeder::{DialogmoedeVisning, IndkaldelseInput, MoedeForslag};
 pub use packages::{PakkeView, SvarInput};
 pub use public::{DataSheet, Public};
+pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use seed::{DEMO_PASSWORD, DemoLogin};
 pub use skabeloner::SkabelonInfo;
+pub use tilsyn::{
+    Indsendelse, MoedeStatus, NationalStatus, OversigtRaekke, RedegoerelseStatus, StatusTal, Tilknytning,
+};
 pub use users::NewUserInput;
 
 use chrono::{DateTime, Utc};

@@ -9,7 +9,6 @@ use domain::master::{Afdeling, AfdelingId, Rapporttype};
 use domain::master::{Organisation, OrganisationId};
 use domain::package::{PakkeHaendelse, PakkeStatus};
 use domain::period::Regnskabsperiode;
-use domain::redegoerelse::AFSNIT;
 use domain::template::{FaktaArt, Faktablok, Problem, Sektion, SektionStatus, Skabelon, Skema, Svar, Svartype};
 use domain::{Kommunekode, Styringsaar};
 use futures::{StreamExt, TryStreamExt};
@@ -222,7 +221,7 @@ fn require(principal: &Principal, tilladelse: Tilladelse) -> Result<(), AppError
 
 impl App {
     /// Loads a package with the scope facts, refusing unless `tilladelse` is allowed.
-    async fn scoped(
+    pub(crate) async fn scoped(
         &self,
         principal: &Principal,
         id: PakkeId,
@@ -251,7 +250,7 @@ impl App {
         }
     }
 
-    fn transition(
+    pub(crate) fn transition(
         &self,
         user: &SessionUser,
         pakke: &PakkeRecord,
@@ -269,7 +268,7 @@ impl App {
         })
     }
 
-    fn pakke_audit(
+    pub(crate) fn pakke_audit(
         &self,
         user: &SessionUser,
         pakke: &PakkeRecord,
@@ -493,12 +492,30 @@ impl App {
             return Ok(None);
         };
         let redegoerelser = self.store.redegoerelser(last.id).await?;
-        let Some(published) = redegoerelser.iter().rev().find(|r| r.published_at.is_some()) else { return Ok(None) };
+        let aabne: Vec<AftaleRecord> = self
+            .store
+            .aftaler(AftaleFilter::Organisation(pakke.organisation))
+            .await?
+            .into_iter()
+            .filter(|a| a.styringsaar < pakke.styringsaar && a.status().is_some_and(|s| s.aaben()))
+            .collect();
+        let published = redegoerelser.iter().rev().find(|r| r.published_at.is_some());
+        if published.is_none() && aabne.is_empty() {
+            return Ok(None);
+        }
         let mut text = format!("Fra kommunens redegørelse for styringsår {}:", last.styringsaar);
         for id in ["aftaler", "sammenfatning"] {
-            if let Some(t) = published.tekst.get(id).filter(|t| !t.trim().is_empty()) {
-                let titel = domain::redegoerelse::afsnit_titel(id).unwrap_or(id);
+            if let Some(t) = published.and_then(|p| p.tekst.get(id)).filter(|t| !t.trim().is_empty()) {
+                let titel = domain::redegoerelse::felt_titel(id).unwrap_or_else(|| id.to_string());
                 text.push_str(&format!("\n\n{titel}:\n{}", t.trim()));
+            }
+        }
+        if !aabne.is_empty() {
+            text.push_str("\n\nÅbne aftaler med kommunen:");
+            for a in &aabne {
+                let status = a.status().map(|s| s.label()).unwrap_or_default();
+                let frist = a.aftale.frist.map(|f| format!(", frist {}", f.format("%d.%m.%Y"))).unwrap_or_default();
+                text.push_str(&format!("\n- {} ({status}{frist}): {}", a.aftale.emne, a.aftale.beskrivelse));
             }
         }
         text.push_str("\n\nStatus i dag:\n");
@@ -910,6 +927,7 @@ impl App {
             emne: format!("Kvittering: dokumentationspakke {} for {}", view.pakke.styringsaar, org.navn),
             tekst,
             oprettet: self.now(),
+            vedhaeftning: None,
         })
     }
 
@@ -948,7 +966,8 @@ impl App {
         self.store.transition(&t, &audit).await.map_err(stale_as_conflict)
     }
 
-    /// Marks the dialogue meeting held. The date cannot lie in the future.
+    /// Marks the dialogue meeting held without an invitation in the system (it was convened
+    /// outside it). The date cannot lie in the future.
     pub async fn mark_meeting_held(
         &self,
         user: &SessionUser,
@@ -958,23 +977,7 @@ impl App {
     ) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         let mut errors = Vec::new();
-        let dato = match NaiveDate::parse_from_str(dato.trim(), "%Y-%m-%d") {
-            Ok(d) if d > self.today() => {
-                errors
-                    .push(FieldError {
-                        field: "dato".into(), message: "Mødedatoen kan ikke ligge i fremtiden".into()
-                    });
-                None
-            }
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.push(FieldError {
-                    field: "dato".into(),
-                    message: "Angiv mødedatoen som en dato, fx 2026-05-14".into(),
-                });
-                None
-            }
-        };
+        let dato = self.held_date(dato, &mut errors);
         if deltagere.trim().is_empty() {
             errors.push(FieldError { field: "deltagere".into(), message: "Angiv hvem der deltog i mødet".into() });
         }
@@ -988,68 +991,11 @@ impl App {
             deltagere: deltagere.trim().to_string(),
             by: user.principal.user_id,
             at: self.now(),
+            dialogmoede: None,
+            bilateral: true,
+            kommune: user.principal.kommune,
         };
         let audit = self.pakke_audit(user, &pakke, "moede_afholdt", json!({"dato": dato.to_string()}));
-        self.store.record_moede(&moede, &t, &audit).await.map_err(stale_as_conflict)
-    }
-
-    /// Saves a new revision of the redegørelse draft.
-    pub async fn save_redegoerelse(
-        &self,
-        user: &SessionUser,
-        id: PakkeId,
-        tekst: BTreeMap<String, String>,
-    ) -> Result<(), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
-        if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
-            return Err(AppError::Conflict(
-                "Redegørelsen kan skrives, når mødet er markeret som afholdt, og indtil den er offentliggjort.".into(),
-            ));
-        }
-        let tekst: BTreeMap<String, String> = AFSNIT
-            .iter()
-            .map(|(afsnit, _, _)| {
-                (afsnit.to_string(), tekst.get(*afsnit).map(|t| t.trim().to_string()).unwrap_or_default())
-            })
-            .collect();
-        if tekst.get("sammenfatning").is_none_or(|t| t.is_empty()) {
-            return Err(AppError::field("sammenfatning", "Skriv en sammenfatning af dialogen"));
-        }
-        let draft = NewRedegoerelse { pakke: id, tekst, by: user.principal.user_id, at: self.now() };
-        let audit = self.pakke_audit(user, &pakke, "redegoerelse_gemt", json!({}));
-        self.store.save_redegoerelse(&draft, &audit).await.map_err(|e| match e {
-            StoreError::Stale => AppError::Conflict("En offentliggjort redegørelse kan ikke ændres.".into()),
-            other => AppError::Store(other),
-        })?;
-        Ok(())
-    }
-
-    pub async fn send_redegoerelse_for_comments(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
-        if self.store.redegoerelser(id).await?.is_empty() {
-            return Err(AppError::Conflict("Gem et udkast til redegørelsen, før det sendes i høring.".into()));
-        }
-        let t = self.transition(user, &pakke, PakkeHaendelse::SendRedegoerelseIHoering, None)?;
-        let audit = self.pakke_audit(user, &pakke, "redegoerelse_i_hoering", json!({}));
-        self.store.transition(&t, &audit).await.map_err(stale_as_conflict)
-    }
-
-    /// Publishes the newest revision. From then on it is public and can never change.
-    pub async fn publish_redegoerelse(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
-        if pakke.status == PakkeStatus::RedegoerelseOffentliggjort {
-            return Err(AppError::Conflict("Redegørelsen er allerede offentliggjort og kan ikke ændres.".into()));
-        }
-        if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
-            return Err(AppError::Conflict(
-                "Redegørelsen kan først offentliggøres, når mødet er markeret som afholdt.".into(),
-            ));
-        }
-        let latest = self.store.redegoerelser(id).await?.pop().ok_or_else(|| {
-            AppError::Conflict("Der er ingen redegørelse at offentliggøre. Skriv og gem den først.".into())
-        })?;
-        let t = self.transition(user, &pakke, PakkeHaendelse::OffentliggoerRedegoerelse, None)?;
-        let audit = self.pakke_audit(user, &pakke, "redegoerelse_offentliggjort", json!({"revision": latest.revision}));
-        self.store.publish_redegoerelse(id, latest.revision, self.now(), &t, &audit).await.map_err(stale_as_conflict)
+        self.store.record_moeder(&[moede], &[t], &audit).await.map_err(stale_as_conflict)
     }
 }

@@ -306,6 +306,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             spawn_session_cleanup(app.clone());
             spawn_package_creation(app.clone());
+            match mail::Postbud::new(&config.smtp, app.store().clone())? {
+                Some(postbud) => {
+                    tokio::spawn(postbud.run(Duration::from_secs(config.smtp.interval_sekunder.max(1))));
+                }
+                None => eprintln!("Ingen SMTP-server er sat op (smtp.host): mails venter i udbakken."),
+            }
             axum::serve(listener, web::router(app, web_settings(&config)))
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -347,8 +353,8 @@ fn spawn_session_cleanup(app: App) {
     });
 }
 
-/// Creates the packages that have become due (a regnskabsperiode has ended) at start-up and
-/// then daily. Idempotent, so several instances may run it.
+/// Creates the packages that have become due (a regnskabsperiode has ended) and enqueues the
+/// deadline reminders, at start-up and then daily. Idempotent, so several instances may run it.
 fn spawn_package_creation(app: App) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(24 * 3600));
@@ -358,6 +364,13 @@ fn spawn_package_creation(app: App) {
                 Ok(n) if n > 0 => tracing::info!(packages = n, "due packages created"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "creating due packages failed"),
+            }
+            // Reminders are enqueued once per package, deadline and step, so this is
+            // idempotent too; the outbox sends them.
+            match app.enqueue_paamindelser().await {
+                Ok(n) if n > 0 => tracing::info!(mails = n, "deadline reminders enqueued"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "enqueueing reminders failed"),
             }
         }
     });

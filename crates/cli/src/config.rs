@@ -15,6 +15,9 @@ pub struct Config {
     pub demo: DemoConfig,
     #[serde(default)]
     pub regler: RegelConfig,
+    /// Outgoing mail. With no host the mails wait in the outbox (and can be read there).
+    #[serde(default)]
+    pub smtp: mail::SmtpSettings,
 }
 
 /// Where the rules and the key-figure catalogue come from. Empty means the files shipped
@@ -69,6 +72,7 @@ impl Default for Config {
             login: LoginConfig { max_failed_attempts: 10, window_minutes: 15 },
             demo: DemoConfig { seed: 2026, styringsaar: 2026, skala: 1.0 },
             regler: RegelConfig::default(),
+            smtp: mail::SmtpSettings::default(),
         }
     }
 }
@@ -89,6 +93,7 @@ impl std::fmt::Debug for Config {
             .field("login", &self.login)
             .field("demo", &self.demo)
             .field("regler", &self.regler)
+            .field("smtp", &self.smtp)
             .finish()
     }
 }

@@ -75,6 +75,10 @@ pub enum PakkeTilladelse {
     LaesIndsendt,
     /// Receive, return, convene, mark held, write and publish the redegørelse.
     Behandl,
+    /// A beliggenhedskommune's own meeting about its afdelinger (no change to the package).
+    EgetMoede,
+    /// Comment on the redegørelse while it is in høring.
+    Bemaerk,
 }
 
 /// Operations that do not concern one package.
@@ -113,6 +117,12 @@ impl Principal {
                 submitted && self.kommune.is_some_and(|k| pakke.modtagere.contains(&k))
             }
             (Role::Kommune, PakkeTilladelse::Behandl) => submitted && self.kommune == Some(pakke.hjemstedskommune),
+            (Role::Kommune, PakkeTilladelse::EgetMoede) => {
+                submitted && self.kommune.is_some_and(|k| k != pakke.hjemstedskommune && pakke.modtagere.contains(&k))
+            }
+            (Role::Organisation, PakkeTilladelse::Bemaerk) => {
+                self.is_member_of(pakke.organisation) && pakke.status == PakkeStatus::RedegoerelseIHoering
+            }
             (Role::Styrelse, PakkeTilladelse::LaesIndsendt) => submitted,
             _ => false,
         }
@@ -173,6 +183,24 @@ mod tests {
         assert!(beliggenhed.may_pakke(PakkeTilladelse::LaesIndsendt, &sent));
         assert!(!beliggenhed.may_pakke(PakkeTilladelse::Behandl, &sent));
         assert!(!outsider.may_pakke(PakkeTilladelse::LaesIndsendt, &sent));
+        // Only a beliggenhedskommune holds its own meeting; the hjemstedskommune convenes.
+        assert!(beliggenhed.may_pakke(PakkeTilladelse::EgetMoede, &sent));
+        assert!(!hjemsted.may_pakke(PakkeTilladelse::EgetMoede, &sent));
+        assert!(!outsider.may_pakke(PakkeTilladelse::EgetMoede, &sent));
+        assert!(!beliggenhed.may_pakke(PakkeTilladelse::EgetMoede, &draft));
+    }
+
+    #[test]
+    fn only_the_organisation_comments_and_only_in_hoering() {
+        let own = principal(Role::Organisation, None, &[7]);
+        let other = principal(Role::Organisation, None, &[8]);
+        let kommune = principal(Role::Kommune, Some(101), &[]);
+        for status in PakkeStatus::ALL {
+            let p = pakke(status);
+            assert_eq!(own.may_pakke(PakkeTilladelse::Bemaerk, &p), status == PakkeStatus::RedegoerelseIHoering);
+            assert!(!other.may_pakke(PakkeTilladelse::Bemaerk, &p));
+            assert!(!kommune.may_pakke(PakkeTilladelse::Bemaerk, &p));
+        }
     }
 
     #[test]

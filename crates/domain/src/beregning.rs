@@ -122,6 +122,13 @@ const FORMLER: [&str; 13] = [
 const KOMMUNE_NIVEAUER: [&str; 1] = ["uden_for_arbejdsmarkedet"];
 
 impl Katalog {
+    /// The name of a figure, from the newest set that defines it.
+    pub fn navn(&self, id: &str) -> Option<&str> {
+        let mut saet: Vec<&Saet> = self.saet.iter().collect();
+        saet.sort_by_key(|s| std::cmp::Reverse(s.fra_styringsaar));
+        saet.iter().flat_map(|s| &s.noegletal).find(|d| d.id == id).map(|d| d.navn.as_str())
+    }
+
     pub fn shipped() -> Katalog {
         Katalog::parse(KATALOG).expect("data/regler/noegletal.toml is valid")
     }

@@ -131,11 +131,34 @@ pub struct Regler {
     /// The package's attachments; the standard set when a rule file has none.
     #[serde(default = "crate::bilag::BilagRegler::standard")]
     pub bilag: crate::bilag::BilagRegler,
+    #[serde(default)]
+    pub paamindelser: PaamindelseRegler,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MoedeRegler {
     pub varsel_dage: u32,
+    /// The length of a meeting unless the kommune says otherwise (for the calendar file).
+    #[serde(default = "default_varighed")]
+    pub varighed_minutter: u32,
+}
+
+fn default_varighed() -> u32 {
+    120
+}
+
+/// Reminder mails about the deadline: days before it, and days after it while the package is
+/// still not submitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaamindelseRegler {
+    pub dage_foer_frist: Vec<u32>,
+    pub dage_efter_frist: Vec<u32>,
+}
+
+impl Default for PaamindelseRegler {
+    fn default() -> Self {
+        Self { dage_foer_frist: vec![14, 3], dage_efter_frist: vec![1, 14] }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

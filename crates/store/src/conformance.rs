@@ -331,6 +331,7 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
             emne: "Kvittering".into(),
             tekst: "Indsendt".into(),
             oprettet: at(3),
+            vedhaeftning: None,
         }],
     };
     let v1 = store.submit(&submission, &audit("pakke_indsendt")).await.unwrap();
@@ -420,15 +421,20 @@ pub async fn meetings_are_recorded_with_their_transition(store: Arc<dyn Store>) 
         deltagere: "A, B".into(),
         by,
         at: at(5),
+        dialogmoede: None,
+        bilateral: true,
+        kommune: Some(k(101)),
     };
     // Not allowed from a draft: nothing is written.
     let bad = transition(id, PakkeStatus::Modtaget, PakkeStatus::MoedeAfholdt, by);
-    assert!(store.record_moede(&moede, &bad, &audit("x")).await.is_err());
+    let moede = std::slice::from_ref(&moede);
+    assert!(store.record_moeder(moede, std::slice::from_ref(&bad), &audit("x")).await.is_err());
     assert!(store.moeder(id).await.unwrap().is_empty());
     store.transition(&transition(id, PakkeStatus::Kladde, PakkeStatus::Indsendt, by), &audit("x")).await.unwrap();
     store.transition(&transition(id, PakkeStatus::Indsendt, PakkeStatus::Modtaget, by), &audit("x")).await.unwrap();
-    store.record_moede(&moede, &bad, &audit("moede")).await.unwrap();
-    assert_eq!(store.moeder(id).await.unwrap()[0].deltagere, "A, B");
+    store.record_moeder(moede, &[bad], &audit("moede")).await.unwrap();
+    let held = store.moeder(id).await.unwrap();
+    assert_eq!((held[0].deltagere.as_str(), held[0].kommune), ("A, B", Some(k(101))));
     let counts = store.pakke_status_counts(aar()).await.unwrap();
     assert_eq!(counts, vec![StatusCount { kommune: k(101), status: PakkeStatus::MoedeAfholdt, antal: 1 }]);
 }
@@ -443,4 +449,98 @@ pub async fn reset_empties_everything_but_the_audit_log(store: Arc<dyn Store>) {
     let after = store.audit_events(1000).await.unwrap();
     assert_eq!(after.len(), before + 1, "the audit log survives a reset");
     assert_eq!(after[0].event.action, "demo_nulstillet");
+}
+
+fn mail(reference: &str) -> NewMail {
+    NewMail {
+        reference: reference.into(),
+        til: "bo@example.invalid".into(),
+        emne: "Påmindelse".into(),
+        tekst: "Fristen nærmer sig".into(),
+        oprettet: at(1),
+        vedhaeftning: Some(Vedhaeftning { navn: "moede.ics".into(), indhold: "BEGIN:VCALENDAR".into() }),
+    }
+}
+
+/// The outbox: a mail is claimed once, a refused delivery waits for its next try, and a claim
+/// left by a dead sender is never handed out again.
+pub async fn the_outbox_never_hands_out_a_mail_twice(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    assert_eq!(store.enqueue_mails(&[mail("a"), mail("b"), mail("a")], &audit("paamindelse")).await.unwrap(), 2);
+    assert_eq!(store.udbakke(10).await.unwrap().len(), 2, "a reference is enqueued once");
+    let first = store.claim_mail(at(2)).await.unwrap().unwrap();
+    assert_eq!(first.mail, mail("a"));
+    let second = store.claim_mail(at(2)).await.unwrap().unwrap();
+    assert_eq!(second.mail.reference, "b");
+    assert!(store.claim_mail(at(2)).await.unwrap().is_none(), "both are claimed");
+    store.mail_sendt(first.id, at(2)).await.unwrap();
+    assert!(store.mail_sendt(first.id, at(3)).await.is_err(), "sent once");
+    store.mail_fejlet(second.id, "421 prøv igen", at(5)).await.unwrap();
+    assert!(store.claim_mail(at(4)).await.unwrap().is_none(), "waits for its next try");
+    let again = store.claim_mail(at(5)).await.unwrap().unwrap();
+    assert_eq!((again.id, again.forsoeg, again.sidste_fejl.as_deref()), (second.id, 2, Some("421 prøv igen")));
+    // The sender dies here: the claim stays, and the mail is never handed out again.
+    assert!(store.claim_mail(at(9)).await.unwrap().is_none());
+    let listed = store.udbakke(10).await.unwrap();
+    assert!(listed.iter().any(|m| m.id == second.id && m.afsendes.is_some() && m.sendt.is_none()));
+}
+
+/// A convened (joint) meeting, held with its transitions; comments only in høring; aftaler
+/// with an insert-only status history; the progress overview.
+pub async fn meetings_comments_and_aftaler(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let by = user(&store, "kim").await;
+    let id = new_package(&store).await;
+    for (from, to) in [(PakkeStatus::Kladde, PakkeStatus::Indsendt), (PakkeStatus::Indsendt, PakkeStatus::Modtaget)] {
+        store.transition(&transition(id, from, to, by), &audit("x")).await.unwrap();
+    }
+    let moede = NewDialogmoede {
+        kommune: k(101),
+        styringsaar: aar(),
+        starter: at(20),
+        varighed_minutter: 90,
+        sted: "Rådhuset".into(),
+        deltagere: "Kim\nBo".into(),
+        kommuner: vec![k(147)],
+        dagsorden: "1. Nøgletal".into(),
+        brev: "Indkaldelse".into(),
+        pakker: vec![id],
+        by,
+        at: at(6),
+    };
+    let indkald = transition(id, PakkeStatus::Modtaget, PakkeStatus::MoedeIndkaldt, by);
+    let moede_id = store.indkald_moede(&moede, &[indkald], &[mail("indkaldelse")], &audit("x")).await.unwrap();
+    assert_eq!(store.dialogmoede(moede_id).await.unwrap().unwrap().moede, moede);
+    assert_eq!(store.dialogmoeder_for_pakke(id).await.unwrap().len(), 1);
+    assert_eq!(store.udbakke(10).await.unwrap()[0].mail.vedhaeftning, mail("x").vedhaeftning);
+    let forloeb = store.pakke_forloeb(aar(), None).await.unwrap();
+    assert_eq!((forloeb.len(), forloeb[0].moede_indkaldt, forloeb[0].moede_afholdt), (1, Some(at(20)), None));
+
+    let bemaerkning = NewBemaerkning { pakke: id, revision: 1, tekst: "Enig".into(), by, at: at(21) };
+    assert!(matches!(store.add_bemaerkning(&bemaerkning, &audit("x")).await, Err(StoreError::Stale)));
+
+    let aftale = NewAftale {
+        pakke: id,
+        organisation: store.pakke(id).await.unwrap().unwrap().organisation,
+        kommune: k(101),
+        oevrige_parter: "Landsbyggefonden".into(),
+        emne: "Energirenovering".into(),
+        beskrivelse: "Plan for afdeling 3".into(),
+        maalomraader: vec!["nybyggeri_og_renovering".into()],
+        ansvarlig: "Organisationen".into(),
+        frist: NaiveDate::from_ymd_opt(2027, 6, 30),
+        by,
+        at: at(22),
+    };
+    let status = |s: &str, d| AftaleStatusRecord { status: s.into(), bemaerkning: String::new(), by, at: at(d) };
+    let aftale_id = store.add_aftale(&aftale, &status("aftalt", 22), &audit("x")).await.unwrap();
+    store.add_aftale_status(aftale_id, &status("opfyldt", 25), &audit("x")).await.unwrap();
+    assert!(store.add_aftale_status(aftale_id + 99, &status("opfyldt", 25), &audit("x")).await.is_err());
+    let listed = store.aftaler(AftaleFilter::Kommune(k(101))).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].aftale, aftale);
+    let historik: Vec<&str> = listed[0].historik.iter().map(|h| h.status.as_str()).collect();
+    assert_eq!(historik, ["aftalt", "opfyldt"]);
+    assert!(store.aftaler(AftaleFilter::Kommune(k(147))).await.unwrap().is_empty());
+    assert_eq!(store.aftaler(AftaleFilter::Alle).await.unwrap().len(), 1);
 }

@@ -230,9 +230,43 @@ pub trait Store: Send + Sync + 'static {
     /// The version an earlier submission with `idempotency_key` made, if any.
     async fn version_by_key(&self, pakke: PakkeId, idempotency_key: &str) -> Result<Option<VersionRecord>>;
     async fn haendelser(&self, pakke: PakkeId) -> Result<Vec<HaendelseRecord>>;
-    /// Meeting held: the transition plus the meeting record.
-    async fn record_moede(&self, moede: &NewMoede, transition: &Transition, audit: &AuditEvent) -> Result<()>;
+    /// Meetings held: the records plus the packages' transitions, at once. A beliggenhedskommune's
+    /// own meeting has no transition.
+    async fn record_moeder(&self, moeder: &[NewMoede], transitions: &[Transition], audit: &AuditEvent) -> Result<()>;
     async fn moeder(&self, pakke: PakkeId) -> Result<Vec<MoedeRecord>>;
+    /// Convenes a meeting: the meeting with its letter, the packages' transitions and the
+    /// invitation mails, at once. Returns the meeting's id.
+    async fn indkald_moede(
+        &self,
+        moede: &NewDialogmoede,
+        transitions: &[Transition],
+        mails: &[NewMail],
+        audit: &AuditEvent,
+    ) -> Result<i64>;
+    async fn dialogmoede(&self, id: i64) -> Result<Option<DialogmoedeRecord>>;
+    /// The convened meetings that cover a package, oldest first.
+    async fn dialogmoeder_for_pakke(&self, pakke: PakkeId) -> Result<Vec<DialogmoedeRecord>>;
+    /// Every package of a styringsår (or of the given organisations) with its progress.
+    async fn pakke_forloeb(
+        &self,
+        styringsaar: Styringsaar,
+        organisationer: Option<&[OrganisationId]>,
+    ) -> Result<Vec<PakkeForloeb>>;
+    /// Organisations with at least one afdeling in `kommune`.
+    async fn organisationer_med_afdelinger_i(&self, kommune: Kommunekode) -> Result<Vec<OrganisationId>>;
+    /// Critical marks per organisation for a year (only organisations that have some).
+    async fn kritik(&self, styringsaar: Styringsaar) -> Result<Vec<Kritik>>;
+
+    // --- mail ----------------------------------------------------------------------------
+    /// Enqueues mails (an existing reference is skipped) with the audit event; returns how
+    /// many were added.
+    async fn enqueue_mails(&self, mails: &[NewMail], audit: &AuditEvent) -> Result<u64>;
+    /// Claims the oldest mail that is due for delivery, or none.
+    async fn claim_mail(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Option<MailRecord>>;
+    /// Marks a claimed mail delivered.
+    async fn mail_sendt(&self, id: i64, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
+    /// Releases a claimed mail after a refused delivery, to be tried again at `naeste`.
+    async fn mail_fejlet(&self, id: i64, fejl: &str, naeste: chrono::DateTime<chrono::Utc>) -> Result<()>;
 
     // --- redegørelse ---------------------------------------------------------------------
     /// Saves a new draft revision; refused once a version is published.
@@ -247,6 +281,18 @@ pub trait Store: Send + Sync + 'static {
         transition: &Transition,
         audit: &AuditEvent,
     ) -> Result<()>;
+    /// Adds the organisation's comment while the redegørelse is in høring
+    /// ([`StoreError::Stale`] otherwise).
+    async fn add_bemaerkning(&self, bemaerkning: &NewBemaerkning, audit: &AuditEvent) -> Result<i64>;
+    async fn bemaerkninger(&self, pakke: PakkeId) -> Result<Vec<BemaerkningRecord>>;
+
+    // --- aftaler -------------------------------------------------------------------------
+    /// Creates an aftale with its first status.
+    async fn add_aftale(&self, aftale: &NewAftale, status: &AftaleStatusRecord, audit: &AuditEvent) -> Result<i64>;
+    /// Appends a status to an aftale's history.
+    async fn add_aftale_status(&self, aftale: i64, status: &AftaleStatusRecord, audit: &AuditEvent) -> Result<()>;
+    async fn aftaler(&self, filter: AftaleFilter) -> Result<Vec<AftaleRecord>>;
+
     /// Published redegørelser of an organisation, newest year first.
     async fn published_redegoerelser(&self, organisation: OrganisationId) -> Result<Vec<PublishedRedegoerelse>>;
 }

@@ -227,6 +227,15 @@ pub struct NewMail {
     pub emne: String,
     pub tekst: String,
     pub oprettet: DateTime<Utc>,
+    /// One text attachment, such as the calendar file of a meeting invitation.
+    pub vedhaeftning: Option<Vedhaeftning>,
+}
+
+/// A text attachment of a mail: file name and content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vedhaeftning {
+    pub navn: String,
+    pub indhold: String,
 }
 
 /// A mail in the outbox.
@@ -235,6 +244,10 @@ pub struct MailRecord {
     pub id: i64,
     pub mail: NewMail,
     pub sendt: Option<DateTime<Utc>>,
+    /// Set while a sender delivers it; set without `sendt`, the outcome is unknown.
+    pub afsendes: Option<DateTime<Utc>>,
+    pub forsoeg: i64,
+    pub sidste_fejl: Option<String>,
 }
 
 /// A submitted, frozen version of a package. Never changed after it is written.
@@ -303,6 +316,12 @@ pub struct NewMoede {
     pub deltagere: String,
     pub by: UserId,
     pub at: DateTime<Utc>,
+    /// The convened meeting it was, when it was convened in the system.
+    pub dialogmoede: Option<i64>,
+    /// At a joint meeting: whether the organisation had its own discussion.
+    pub bilateral: bool,
+    /// The kommune that held it (a beliggenhedskommune may hold its own meeting).
+    pub kommune: Option<Kommunekode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -313,6 +332,133 @@ pub struct MoedeRecord {
     pub deltagere: String,
     pub registered_by: UserId,
     pub registered_at: DateTime<Utc>,
+    pub dialogmoede: Option<i64>,
+    pub bilateral: bool,
+    pub kommune: Option<Kommunekode>,
+}
+
+/// A dialogue meeting as convened, with the letter that was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDialogmoede {
+    /// The convening kommune.
+    pub kommune: Kommunekode,
+    pub styringsaar: Styringsaar,
+    pub starter: DateTime<Utc>,
+    pub varighed_minutter: i64,
+    pub sted: String,
+    /// The invited participants, one per line.
+    pub deltagere: String,
+    /// Invited beliggenhedskommuner.
+    pub kommuner: Vec<Kommunekode>,
+    pub dagsorden: String,
+    pub brev: String,
+    /// The packages the meeting covers: one, or several for a joint meeting.
+    pub pakker: Vec<PakkeId>,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogmoedeRecord {
+    pub id: i64,
+    pub moede: NewDialogmoede,
+}
+
+/// The organisation's comment on a redegørelse in høring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBemaerkning {
+    pub pakke: PakkeId,
+    /// The revision of the redegørelse commented on.
+    pub revision: i64,
+    pub tekst: String,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BemaerkningRecord {
+    pub id: i64,
+    pub bemaerkning: NewBemaerkning,
+    pub by_name: String,
+}
+
+/// An aftale between an organisation and a kommune, made from a redegørelse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAftale {
+    pub pakke: PakkeId,
+    pub organisation: OrganisationId,
+    pub kommune: Kommunekode,
+    /// Parties besides the kommune and the organisation (may be empty).
+    pub oevrige_parter: String,
+    pub emne: String,
+    pub beskrivelse: String,
+    /// Goal-area ids (domain::redegoerelse::MAALOMRAADER).
+    pub maalomraader: Vec<String>,
+    pub ansvarlig: String,
+    pub frist: Option<NaiveDate>,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
+/// One entry of an aftale's status history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AftaleStatusRecord {
+    pub status: String,
+    pub bemaerkning: String,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AftaleRecord {
+    pub id: i64,
+    pub aftale: NewAftale,
+    pub organisation_navn: String,
+    pub styringsaar: Styringsaar,
+    /// Oldest first; the last entry is the current status.
+    pub historik: Vec<AftaleStatusRecord>,
+}
+
+impl AftaleRecord {
+    /// The current status: the newest entry of the history.
+    pub fn status(&self) -> Option<domain::redegoerelse::AftaleStatus> {
+        self.historik.last().and_then(|h| domain::redegoerelse::AftaleStatus::parse(&h.status))
+    }
+}
+
+/// Which aftaler to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AftaleFilter {
+    Organisation(OrganisationId),
+    Kommune(Kommunekode),
+    Pakke(PakkeId),
+    Alle,
+}
+
+/// A package with what an overview needs about its progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PakkeForloeb {
+    pub pakke: PakkeRecord,
+    /// First submission, if any.
+    pub foerst_indsendt: Option<DateTime<Utc>>,
+    /// Whether the newest version was late.
+    pub for_sent: Option<bool>,
+    /// Start of the latest convened meeting.
+    pub moede_indkaldt: Option<DateTime<Utc>>,
+    /// Date of the latest held meeting.
+    pub moede_afholdt: Option<NaiveDate>,
+    /// Saved revisions of the redegørelse.
+    pub redegoerelse_revisioner: i64,
+}
+
+/// Critical marks of an organisation for a year: marked key figures (organisation and
+/// afdelinger) and red afdelinger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kritik {
+    pub organisation: OrganisationId,
+    pub kritiske_noegletal: i64,
+    pub roede_noegletal: i64,
+    pub roede_afdelinger: i64,
 }
 
 /// The redegørelse text per goal area (key: goal area id) plus a summary.

@@ -73,20 +73,101 @@ macro_rules! sql_store_impl {
             }
 
             /// Enqueues a mail; the same reference twice is one mail.
-            async fn insert_mail(tx: &mut Tx<'_>, m: &NewMail) -> Result<()> {
-                ::sqlx::query(
-                    "INSERT INTO udbakke (reference, til, emne, tekst, oprettet) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (reference) DO NOTHING",
+            async fn insert_mail(tx: &mut Tx<'_>, m: &NewMail) -> Result<u64> {
+                let n = ::sqlx::query(
+                    "INSERT INTO udbakke (reference, til, emne, tekst, oprettet, vedhaeftning_navn, vedhaeftning) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (reference) DO NOTHING",
                 )
                 .bind(&m.reference)
                 .bind(&m.til)
                 .bind(&m.emne)
                 .bind(&m.tekst)
                 .bind(m.oprettet)
+                .bind(m.vedhaeftning.as_ref().map(|v| v.navn.clone()))
+                .bind(m.vedhaeftning.as_ref().map(|v| v.indhold.clone()))
                 .execute(&mut **tx)
                 .await
-                .map_err(db_err)?;
-                Ok(())
+                .map_err(db_err)?
+                .rows_affected();
+                Ok(n)
+            }
+
+            const MAIL_SELECT: &str = "SELECT id, reference, til, emne, tekst, oprettet, vedhaeftning_navn, vedhaeftning, \
+                 sendt, afsendes, forsoeg, sidste_fejl FROM udbakke";
+
+            fn mail_from_row(r: &<Db as ::sqlx::Database>::Row) -> Result<MailRecord> {
+                let navn: Option<String> = r.try_get("vedhaeftning_navn").map_err(db_err)?;
+                let indhold: Option<String> = r.try_get("vedhaeftning").map_err(db_err)?;
+                Ok(MailRecord {
+                    id: r.try_get("id").map_err(db_err)?,
+                    mail: NewMail {
+                        reference: r.try_get("reference").map_err(db_err)?,
+                        til: r.try_get("til").map_err(db_err)?,
+                        emne: r.try_get("emne").map_err(db_err)?,
+                        tekst: r.try_get("tekst").map_err(db_err)?,
+                        oprettet: r.try_get("oprettet").map_err(db_err)?,
+                        vedhaeftning: navn.zip(indhold).map(|(navn, indhold)| Vedhaeftning { navn, indhold }),
+                    },
+                    sendt: r.try_get("sendt").map_err(db_err)?,
+                    afsendes: r.try_get("afsendes").map_err(db_err)?,
+                    forsoeg: r.try_get("forsoeg").map_err(db_err)?,
+                    sidste_fejl: r.try_get("sidste_fejl").map_err(db_err)?,
+                })
+            }
+
+            const MOEDE_SELECT: &str = "SELECT id, pakke_id, dato, deltagere, registreret_af, registreret, dialogmoede_id, \
+                 bilateral, kommunekode FROM moeder";
+
+            fn moede_from_row(r: &<Db as ::sqlx::Database>::Row) -> Result<MoedeRecord> {
+                let kommune: Option<i64> = r.try_get("kommunekode").map_err(db_err)?;
+                Ok(MoedeRecord {
+                    id: r.try_get("id").map_err(db_err)?,
+                    pakke: PakkeId(r.try_get("pakke_id").map_err(db_err)?),
+                    dato: r.try_get("dato").map_err(db_err)?,
+                    deltagere: r.try_get("deltagere").map_err(db_err)?,
+                    registered_by: UserId(r.try_get("registreret_af").map_err(db_err)?),
+                    registered_at: r.try_get("registreret").map_err(db_err)?,
+                    dialogmoede: r.try_get("dialogmoede_id").map_err(db_err)?,
+                    bilateral: r.try_get("bilateral").map_err(db_err)?,
+                    kommune: kommune.map(kommunekode).transpose()?,
+                })
+            }
+
+            const DIALOGMOEDE_SELECT: &str = "SELECT id, kommunekode, styringsaar, starter, varighed_minutter, sted, deltagere, \
+                 kommuner, dagsorden, brev, indkaldt_af, indkaldt FROM dialogmoeder";
+
+            async fn dialogmoeder_where(pool: &::sqlx::Pool<Db>, filter: &str, id: i64) -> Result<Vec<DialogmoedeRecord>> {
+                let sql = format!("{DIALOGMOEDE_SELECT} WHERE {filter} ORDER BY starter, id");
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(pool).await.map_err(db_err)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let id: i64 = r.try_get("id").map_err(db_err)?;
+                    let pakker: Vec<(i64,)> =
+                        ::sqlx::query_as("SELECT pakke_id FROM dialogmoede_pakker WHERE moede_id = $1 ORDER BY pakke_id")
+                            .bind(id)
+                            .fetch_all(pool)
+                            .await
+                            .map_err(db_err)?;
+                    let kommuner: Vec<i64> = json(&r.try_get::<String, _>("kommuner").map_err(db_err)?)?;
+                    out.push(DialogmoedeRecord {
+                        id,
+                        moede: NewDialogmoede {
+                            kommune: kommunekode(r.try_get("kommunekode").map_err(db_err)?)?,
+                            styringsaar: styringsaar(r.try_get("styringsaar").map_err(db_err)?)?,
+                            starter: r.try_get("starter").map_err(db_err)?,
+                            varighed_minutter: r.try_get("varighed_minutter").map_err(db_err)?,
+                            sted: r.try_get("sted").map_err(db_err)?,
+                            deltagere: r.try_get("deltagere").map_err(db_err)?,
+                            kommuner: kommuner.into_iter().map(kommunekode).collect::<Result<_>>()?,
+                            dagsorden: r.try_get("dagsorden").map_err(db_err)?,
+                            brev: r.try_get("brev").map_err(db_err)?,
+                            pakker: pakker.into_iter().map(|(p,)| PakkeId(p)).collect(),
+                            by: UserId(r.try_get("indkaldt_af").map_err(db_err)?),
+                            at: r.try_get("indkaldt").map_err(db_err)?,
+                        },
+                    });
+                }
+                Ok(out)
             }
 
             async fn insert_audit(tx: &mut Tx<'_>, a: &AuditEvent) -> Result<()> {
@@ -104,6 +185,23 @@ macro_rules! sql_store_impl {
                 .await
                 .map_err(db_err)?;
                 Ok(())
+            }
+
+            async fn insert_aftale_status(tx: &mut Tx<'_>, aftale: i64, s: &AftaleStatusRecord) -> Result<()> {
+                let n = ::sqlx::query(
+                    "INSERT INTO aftale_status (aftale_id, status, bemaerkning, af, tidspunkt) \
+                     SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM aftaler WHERE id = $1)",
+                )
+                .bind(aftale)
+                .bind(&s.status)
+                .bind(&s.bemaerkning)
+                .bind(s.by.0)
+                .bind(s.at)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 1 { Ok(()) } else { Err(StoreError::NotFound(format!("aftale {aftale}"))) }
             }
 
             /// Compare-and-set of the package status (and revision, when given), plus the event row.
@@ -541,7 +639,7 @@ macro_rules! sql_store_impl {
                     insert_audit(&mut tx, audit).await?;
                     // Children before parents, so foreign keys hold at every step.
                     for table in [
-                        "noegletal_vaerdier", "noegletal_benchmarks", "effektivitet", "redegoerelser", "moeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner", "bilag",
+                        "noegletal_vaerdier", "noegletal_benchmarks", "effektivitet", "aftale_status", "aftaler", "redegoerelse_bemaerkninger", "redegoerelser", "moeder", "dialogmoede_pakker", "dialogmoeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner", "bilag",
                         "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "skabeloner", "brugere", "udbakke",
                         "kommune_arbejdsmarked", "arbejdsmarked", "beboerklager", "udlejninger", "boligtal",
                         "organisation_poster", "afdeling_konti", "regnskabsperioder", "afdelinger",
@@ -1628,21 +1726,86 @@ macro_rules! sql_store_impl {
                 }
 
                 async fn udbakke(&self, limit: u32) -> Result<Vec<MailRecord>> {
-                    let rows: Vec<(i64, String, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = ::sqlx::query_as(
-                        "SELECT id, reference, til, emne, tekst, oprettet, sendt FROM udbakke ORDER BY id DESC LIMIT $1",
+                    let sql = format!("{MAIL_SELECT} ORDER BY id DESC LIMIT $1");
+                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql))
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.iter().map(mail_from_row).collect()
+                }
+
+                async fn enqueue_mails(&self, mails: &[NewMail], audit: &AuditEvent) -> Result<u64> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let mut added = 0;
+                    for m in mails {
+                        added += insert_mail(&mut tx, m).await?;
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(added)
+                }
+
+                async fn claim_mail(&self, now: DateTime<Utc>) -> Result<Option<MailRecord>> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let next: Option<(i64,)> = ::sqlx::query_as(
+                        "SELECT id FROM udbakke WHERE sendt IS NULL AND afsendes IS NULL \
+                         AND (naeste_forsoeg IS NULL OR naeste_forsoeg <= $1) ORDER BY id LIMIT 1",
                     )
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
                     .await
                     .map_err(db_err)?;
-                    Ok(rows
-                        .into_iter()
-                        .map(|(id, reference, til, emne, tekst, oprettet, sendt)| MailRecord {
-                            id,
-                            mail: NewMail { reference, til, emne, tekst, oprettet },
-                            sendt,
-                        })
-                        .collect())
+                    let Some((id,)) = next else { return Ok(None) };
+                    // The claim re-checks the row, so two senders can never take the same mail.
+                    let claimed = ::sqlx::query(
+                        "UPDATE udbakke SET afsendes = $1, forsoeg = forsoeg + 1 WHERE id = $2 AND sendt IS NULL AND afsendes IS NULL",
+                    )
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if claimed != 1 {
+                        return Ok(None);
+                    }
+                    let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("{MAIL_SELECT} WHERE id = $1")))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    let mail = mail_from_row(&row)?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(Some(mail))
+                }
+
+                async fn mail_sendt(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
+                    let n = ::sqlx::query(
+                        "UPDATE udbakke SET sendt = $1, sidste_fejl = NULL WHERE id = $2 AND sendt IS NULL AND afsendes IS NOT NULL",
+                    )
+                    .bind(at)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if n == 1 { Ok(()) } else { Err(StoreError::Stale) }
+                }
+
+                async fn mail_fejlet(&self, id: i64, fejl: &str, naeste: DateTime<Utc>) -> Result<()> {
+                    let n = ::sqlx::query(
+                        "UPDATE udbakke SET afsendes = NULL, sidste_fejl = $1, naeste_forsoeg = $2 \
+                         WHERE id = $3 AND sendt IS NULL AND afsendes IS NOT NULL",
+                    )
+                    .bind(fejl)
+                    .bind(naeste)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if n == 1 { Ok(()) } else { Err(StoreError::Stale) }
                 }
 
                 async fn skabeloner(&self) -> Result<Vec<SkabelonRecord>> {
@@ -1826,41 +1989,180 @@ macro_rules! sql_store_impl {
                         .collect()
                 }
 
-                async fn record_moede(&self, m: &NewMoede, t: &Transition, audit: &AuditEvent) -> Result<()> {
+                async fn record_moeder(&self, moeder: &[NewMoede], transitions: &[Transition], audit: &AuditEvent) -> Result<()> {
                     let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
-                    apply_transition(&mut tx, t, None).await?;
-                    ::sqlx::query(
-                        "INSERT INTO moeder (pakke_id, dato, deltagere, registreret_af, registreret) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(m.pakke.0)
-                    .bind(m.dato)
-                    .bind(&m.deltagere)
-                    .bind(m.by.0)
-                    .bind(m.at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    for t in transitions {
+                        apply_transition(&mut tx, t, None).await?;
+                    }
+                    for m in moeder {
+                        ::sqlx::query(
+                            "INSERT INTO moeder (pakke_id, dato, deltagere, registreret_af, registreret, dialogmoede_id, bilateral, kommunekode) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        )
+                        .bind(m.pakke.0)
+                        .bind(m.dato)
+                        .bind(&m.deltagere)
+                        .bind(m.by.0)
+                        .bind(m.at)
+                        .bind(m.dialogmoede)
+                        .bind(m.bilateral)
+                        .bind(m.kommune.map(i64::from))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    }
                     insert_audit(&mut tx, audit).await?;
                     tx.commit().await.map_err(db_err)
                 }
 
                 async fn moeder(&self, pakke: PakkeId) -> Result<Vec<MoedeRecord>> {
-                    let rows: Vec<(i64, NaiveDate, String, i64, DateTime<Utc>)> = ::sqlx::query_as(
-                        "SELECT id, dato, deltagere, registreret_af, registreret FROM moeder WHERE pakke_id = $1 ORDER BY id",
+                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("{MOEDE_SELECT} WHERE pakke_id = $1 ORDER BY id")))
+                        .bind(pakke.0)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.iter().map(moede_from_row).collect()
+                }
+
+                async fn indkald_moede(
+                    &self,
+                    m: &NewDialogmoede,
+                    transitions: &[Transition],
+                    mails: &[NewMail],
+                    audit: &AuditEvent,
+                ) -> Result<i64> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    for t in transitions {
+                        apply_transition(&mut tx, t, None).await?;
+                    }
+                    let kommuner: Vec<i64> = m.kommuner.iter().map(|k| i64::from(*k)).collect();
+                    let (id,): (i64,) = ::sqlx::query_as(
+                        "INSERT INTO dialogmoeder (kommunekode, styringsaar, starter, varighed_minutter, sted, deltagere, kommuner, \
+                         dagsorden, brev, indkaldt_af, indkaldt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                     )
-                    .bind(pakke.0)
+                    .bind(i64::from(m.kommune))
+                    .bind(i64::from(m.styringsaar))
+                    .bind(m.starter)
+                    .bind(m.varighed_minutter)
+                    .bind(&m.sted)
+                    .bind(&m.deltagere)
+                    .bind(to_json(&kommuner))
+                    .bind(&m.dagsorden)
+                    .bind(&m.brev)
+                    .bind(m.by.0)
+                    .bind(m.at)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    for p in &m.pakker {
+                        ::sqlx::query("INSERT INTO dialogmoede_pakker (moede_id, pakke_id) VALUES ($1, $2)")
+                            .bind(id)
+                            .bind(p.0)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                    for mail in mails {
+                        insert_mail(&mut tx, mail).await?;
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(id)
+                }
+
+                async fn dialogmoede(&self, id: i64) -> Result<Option<DialogmoedeRecord>> {
+                    Ok(dialogmoeder_where(&self.pool, "id = $1", id).await?.pop())
+                }
+
+                async fn dialogmoeder_for_pakke(&self, pakke: PakkeId) -> Result<Vec<DialogmoedeRecord>> {
+                    dialogmoeder_where(&self.pool, "id IN (SELECT moede_id FROM dialogmoede_pakker WHERE pakke_id = $1)", pakke.0).await
+                }
+
+                async fn pakke_forloeb(
+                    &self,
+                    aar: Styringsaar,
+                    organisationer: Option<&[OrganisationId]>,
+                ) -> Result<Vec<PakkeForloeb>> {
+                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+                        "SELECT p.id, p.organisation_id, o.nummer, o.navn, o.hjemstedskommune, p.styringsaar, p.rapporttype, \
+                         p.periode_start, p.periode_slut, p.status, p.frist, p.oprettet, p.opdateret, p.revision, \
+                         (SELECT MIN(v.indsendt) FROM pakke_versioner v WHERE v.pakke_id = p.id) AS foerst_indsendt, \
+                         (SELECT v.for_sent FROM pakke_versioner v WHERE v.pakke_id = p.id ORDER BY v.version DESC LIMIT 1) AS for_sent, \
+                         (SELECT MAX(d.starter) FROM dialogmoeder d JOIN dialogmoede_pakker dp ON dp.moede_id = d.id \
+                            WHERE dp.pakke_id = p.id) AS moede_indkaldt, \
+                         (SELECT MAX(m.dato) FROM moeder m WHERE m.pakke_id = p.id) AS moede_afholdt, \
+                         (SELECT COUNT(*) FROM redegoerelser r WHERE r.pakke_id = p.id) AS redegoerelse_revisioner \
+                         FROM pakker p JOIN organisationer o ON o.id = p.organisation_id WHERE p.styringsaar = ",
+                    );
+                    qb.push_bind(i64::from(aar));
+                    if let Some(orgs) = organisationer {
+                        if orgs.is_empty() {
+                            return Ok(Vec::new());
+                        }
+                        qb.push(" AND p.organisation_id IN (");
+                        let mut sep = qb.separated(", ");
+                        for o in orgs {
+                            sep.push_bind(o.0);
+                        }
+                        qb.push(")");
+                    }
+                    qb.push(" ORDER BY o.navn, o.nummer, p.rapporttype");
+                    let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(PakkeForloeb {
+                                pakke: pakke_from_row(r)?,
+                                foerst_indsendt: r.try_get("foerst_indsendt").map_err(db_err)?,
+                                for_sent: r.try_get("for_sent").map_err(db_err)?,
+                                moede_indkaldt: r.try_get("moede_indkaldt").map_err(db_err)?,
+                                moede_afholdt: r.try_get("moede_afholdt").map_err(db_err)?,
+                                redegoerelse_revisioner: r.try_get("redegoerelse_revisioner").map_err(db_err)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn organisationer_med_afdelinger_i(&self, kommune: Kommunekode) -> Result<Vec<OrganisationId>> {
+                    let rows: Vec<(i64,)> = ::sqlx::query_as(
+                        "SELECT DISTINCT organisation_id FROM afdelinger WHERE kommunekode = $1 ORDER BY organisation_id",
+                    )
+                    .bind(i64::from(kommune))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(rows.into_iter().map(|(o,)| OrganisationId(o)).collect())
+                }
+
+                async fn kritik(&self, aar: Styringsaar) -> Result<Vec<Kritik>> {
+                    // Marked figures of the organisation itself and of its afdelinger, and red
+                    // efficiency figures, summed per organisation.
+                    let rows: Vec<(i64, i64, i64, i64)> = ::sqlx::query_as(
+                        "SELECT org, CAST(SUM(kritiske) AS BIGINT), CAST(SUM(roede) AS BIGINT), CAST(SUM(roede_afd) AS BIGINT) FROM ( \
+                           SELECT v.enhed_id AS org, COUNT(*) AS kritiske, \
+                             SUM(CASE WHEN v.markering = 'roed' THEN 1 ELSE 0 END) AS roede, 0 AS roede_afd \
+                           FROM noegletal_vaerdier v WHERE v.styringsaar = $1 AND v.niveau = 'organisation' \
+                             AND v.markering IS NOT NULL GROUP BY v.enhed_id \
+                           UNION ALL \
+                           SELECT a.organisation_id, COUNT(*), SUM(CASE WHEN v.markering = 'roed' THEN 1 ELSE 0 END), 0 \
+                           FROM noegletal_vaerdier v JOIN afdelinger a ON a.id = v.enhed_id \
+                           WHERE v.styringsaar = $1 AND v.niveau = 'afdeling' AND v.markering IS NOT NULL \
+                           GROUP BY a.organisation_id \
+                           UNION ALL \
+                           SELECT a.organisation_id, 0, 0, COUNT(*) FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id \
+                           WHERE e.styringsaar = $1 AND e.farve = 'roed' GROUP BY a.organisation_id \
+                         ) t GROUP BY org ORDER BY org",
+                    )
+                    .bind(i64::from(aar))
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db_err)?;
                     Ok(rows
                         .into_iter()
-                        .map(|(id, dato, deltagere, by, at)| MoedeRecord {
-                            id,
-                            pakke,
-                            dato,
-                            deltagere,
-                            registered_by: UserId(by),
-                            registered_at: at,
+                        .map(|(o, kritiske, roede, roede_afd)| Kritik {
+                            organisation: OrganisationId(o),
+                            kritiske_noegletal: kritiske,
+                            roede_noegletal: roede,
+                            roede_afdelinger: roede_afd,
                         })
                         .collect())
                 }
@@ -1957,6 +2259,130 @@ macro_rules! sql_store_impl {
                     }
                     insert_audit(&mut tx, audit).await?;
                     tx.commit().await.map_err(db_err)
+                }
+
+                async fn add_bemaerkning(&self, b: &NewBemaerkning, audit: &AuditEvent) -> Result<i64> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    // Only while in høring: the status check and the insert are one statement.
+                    let row: Option<(i64,)> = ::sqlx::query_as(
+                        "INSERT INTO redegoerelse_bemaerkninger (pakke_id, revision, tekst, af, tidspunkt) \
+                         SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM pakker WHERE id = $1 AND status = $6) RETURNING id",
+                    )
+                    .bind(b.pakke.0)
+                    .bind(b.revision)
+                    .bind(&b.tekst)
+                    .bind(b.by.0)
+                    .bind(b.at)
+                    .bind(PakkeStatus::RedegoerelseIHoering.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    let Some((id,)) = row else { return Err(StoreError::Stale) };
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(id)
+                }
+
+                async fn bemaerkninger(&self, pakke: PakkeId) -> Result<Vec<BemaerkningRecord>> {
+                    let rows: Vec<(i64, i64, String, i64, DateTime<Utc>, String)> = ::sqlx::query_as(
+                        "SELECT b.id, b.revision, b.tekst, b.af, b.tidspunkt, u.navn FROM redegoerelse_bemaerkninger b \
+                         JOIN brugere u ON u.id = b.af WHERE b.pakke_id = $1 ORDER BY b.id",
+                    )
+                    .bind(pakke.0)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(id, revision, tekst, by, at, by_name)| BemaerkningRecord {
+                            id,
+                            bemaerkning: NewBemaerkning { pakke, revision, tekst, by: UserId(by), at },
+                            by_name,
+                        })
+                        .collect())
+                }
+
+                async fn add_aftale(&self, a: &NewAftale, status: &AftaleStatusRecord, audit: &AuditEvent) -> Result<i64> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let (id,): (i64,) = ::sqlx::query_as(
+                        "INSERT INTO aftaler (pakke_id, organisation_id, kommunekode, emne, beskrivelse, maalomraader, ansvarlig, \
+                         frist, oprettet_af, oprettet, oevrige_parter) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                    )
+                    .bind(a.pakke.0)
+                    .bind(a.organisation.0)
+                    .bind(i64::from(a.kommune))
+                    .bind(&a.emne)
+                    .bind(&a.beskrivelse)
+                    .bind(to_json(&a.maalomraader))
+                    .bind(&a.ansvarlig)
+                    .bind(a.frist)
+                    .bind(a.by.0)
+                    .bind(a.at)
+                    .bind(&a.oevrige_parter)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    insert_aftale_status(&mut tx, id, status).await?;
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(id)
+                }
+
+                async fn add_aftale_status(&self, aftale: i64, status: &AftaleStatusRecord, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    insert_aftale_status(&mut tx, aftale, status).await?;
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn aftaler(&self, filter: AftaleFilter) -> Result<Vec<AftaleRecord>> {
+                    let (cond, id) = match filter {
+                        AftaleFilter::Organisation(o) => ("a.organisation_id = $1", o.0),
+                        AftaleFilter::Kommune(k) => ("a.kommunekode = $1", i64::from(k)),
+                        AftaleFilter::Pakke(p) => ("a.pakke_id = $1", p.0),
+                        AftaleFilter::Alle => ("$1 = $1", 0),
+                    };
+                    let sql = format!(
+                        "SELECT a.id, a.pakke_id, a.organisation_id, a.kommunekode, a.oevrige_parter, a.emne, a.beskrivelse, a.maalomraader, \
+                         a.ansvarlig, a.frist, a.oprettet_af, a.oprettet, o.navn, p.styringsaar \
+                         FROM aftaler a JOIN organisationer o ON o.id = a.organisation_id JOIN pakker p ON p.id = a.pakke_id \
+                         WHERE {cond} ORDER BY p.styringsaar, a.id"
+                    );
+                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&self.pool).await.map_err(db_err)?;
+                    let hsql = format!(
+                        "SELECT s.aftale_id, s.status, s.bemaerkning, s.af, s.tidspunkt FROM aftale_status s \
+                         JOIN aftaler a ON a.id = s.aftale_id WHERE {cond} ORDER BY s.id"
+                    );
+                    let historik: Vec<(i64, String, String, i64, DateTime<Utc>)> =
+                        ::sqlx::query_as(::sqlx::AssertSqlSafe(hsql)).bind(id).fetch_all(&self.pool).await.map_err(db_err)?;
+                    let mut per_aftale: HashMap<i64, Vec<AftaleStatusRecord>> = HashMap::new();
+                    for (aftale, status, bemaerkning, by, at) in historik {
+                        per_aftale.entry(aftale).or_default().push(AftaleStatusRecord { status, bemaerkning, by: UserId(by), at });
+                    }
+                    rows.iter()
+                        .map(|r| {
+                            let id: i64 = r.try_get("id").map_err(db_err)?;
+                            Ok(AftaleRecord {
+                                id,
+                                aftale: NewAftale {
+                                    pakke: PakkeId(r.try_get("pakke_id").map_err(db_err)?),
+                                    organisation: OrganisationId(r.try_get("organisation_id").map_err(db_err)?),
+                                    kommune: kommunekode(r.try_get("kommunekode").map_err(db_err)?)?,
+                                    oevrige_parter: r.try_get("oevrige_parter").map_err(db_err)?,
+                                    emne: r.try_get("emne").map_err(db_err)?,
+                                    beskrivelse: r.try_get("beskrivelse").map_err(db_err)?,
+                                    maalomraader: json(&r.try_get::<String, _>("maalomraader").map_err(db_err)?)?,
+                                    ansvarlig: r.try_get("ansvarlig").map_err(db_err)?,
+                                    frist: r.try_get("frist").map_err(db_err)?,
+                                    by: UserId(r.try_get("oprettet_af").map_err(db_err)?),
+                                    at: r.try_get("oprettet").map_err(db_err)?,
+                                },
+                                organisation_navn: r.try_get("navn").map_err(db_err)?,
+                                styringsaar: styringsaar(r.try_get("styringsaar").map_err(db_err)?)?,
+                                historik: per_aftale.remove(&id).unwrap_or_default(),
+                            })
+                        })
+                        .collect()
                 }
 
                 async fn published_redegoerelser(&self, organisation: OrganisationId) -> Result<Vec<PublishedRedegoerelse>> {

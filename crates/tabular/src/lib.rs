@@ -252,6 +252,38 @@ pub fn parse_number(raw: &str, dialect: Dialect) -> Option<f64> {
     normalised.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A cell of a sheet to write: text, or a number Excel can compute with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Celle {
+    Tekst(String),
+    Tal(f64),
+    Tom,
+}
+
+/// Writes one sheet with a bold header row and frozen header as an XLSX file in memory.
+pub fn xlsx(ark: &str, overskrifter: &[&str], raekker: &[Vec<Celle>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(ark)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in overskrifter.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (r, raekke) in raekker.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, celle) in raekke.iter().enumerate() {
+            match celle {
+                Celle::Tekst(t) => sheet.write_string(r, c as u16, t)?,
+                Celle::Tal(x) => sheet.write_number(r, c as u16, *x)?,
+                Celle::Tom => sheet,
+            };
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofit();
+    workbook.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +331,20 @@ mod tests {
         assert!(short.starts_with("e.csv, række 2:"), "{short}");
         assert!(read_bytes("f.pdf", b"x").unwrap_err().to_string().contains("understøttes ikke"));
         assert!(read_bytes("g.csv", b"a,a\n1,2\n").unwrap_err().to_string().contains("mere end én gang"));
+    }
+
+    #[test]
+    fn written_sheets_read_back() {
+        let bytes = xlsx(
+            "Oversigt",
+            &["organisation", "røde"],
+            &[vec![Celle::Tekst("Bo A/S".into()), Celle::Tal(3.0)], vec![Celle::Tom, Celle::Tal(0.5)]],
+        )
+        .unwrap();
+        let t = read_bytes("oversigt.xlsx", &bytes).unwrap();
+        assert_eq!(t.headers, ["organisation", "røde"]);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[0].cells, ["Bo A/S", "3"]);
     }
 
     #[test]

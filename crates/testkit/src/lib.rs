@@ -42,10 +42,15 @@ pub async fn fresh_store() -> Arc<dyn Store> {
 
 /// A small but complete demo dataset (all shapes of the national one).
 pub fn small_demo() -> store::BulkData {
+    demo_at(0.02)
+}
+
+/// The demo data at a scale of the national size.
+pub fn demo_at(skala: f64) -> store::BulkData {
     let (_, kommuner) = domain::reference::kommuner_og_regioner().expect("reference data");
     demo::generate(
         &kommuner,
-        &DemoOptions { seed: 7, styringsaar: domain::Styringsaar::new(2026).expect("year"), aar: 2, skala: 0.02 },
+        &DemoOptions { seed: 7, styringsaar: domain::Styringsaar::new(2026).expect("year"), aar: 2, skala },
     )
 }
 
@@ -57,10 +62,16 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(small_demo()).await
+    }
+
+    /// Over other demo data, e.g. [`demo_at`] a larger scale where a test needs several
+    /// organisations in one kommune or afdelinger in several kommuner.
+    pub async fn spawn_with(data: store::BulkData) -> TestApp {
         let store = fresh_store().await;
         let app = App::new(store, AppSettings::default());
         let year = domain::Styringsaar::new(2026).expect("year");
-        app.seed_demo(&small_demo(), year, false, &|_| {}).await.expect("demo seed");
+        app.seed_demo(&data, year, false, &|_| {}).await.expect("demo seed");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let router = web::router(app.clone(), web::WebSettings::default());
@@ -78,6 +89,14 @@ impl TestApp {
                 .build()
                 .expect("client"),
         }
+    }
+}
+
+/// A signed-in demo user for calling use cases directly (e.g. with another clock).
+pub async fn session_user(app: &App, username: &str) -> app::SessionUser {
+    match app.login(username, app::DEMO_PASSWORD).await.expect("login") {
+        app::LoginOutcome::Success { user, .. } => *user,
+        _ => panic!("demo user {username} cannot log in"),
     }
 }
 

@@ -20,5 +20,7 @@ conformance!(
     transitions_are_compare_and_set,
     a_published_redegoerelse_is_immutable,
     meetings_are_recorded_with_their_transition,
+    the_outbox_never_hands_out_a_mail_twice,
+    meetings_comments_and_aftaler,
     reset_empties_everything_but_the_audit_log,
 );

@@ -91,7 +91,17 @@ pub fn router(app: App, settings: WebSettings) -> Router {
             "/pakker/{id}/redegoerelse/offentliggoer",
             get(pages::kommune::bekraeft_offentliggoer).post(pages::kommune::offentliggoer),
         )
-        .route("/kommune", get(pages::kommune::oversigt))
+        .route("/kommune", get(pages::tilsyn::oversigt))
+        .route("/kommune/oversigt.xlsx", get(pages::tilsyn::oversigt_xlsx))
+        .route("/kommune/pakker", get(pages::kommune::oversigt))
+        .route("/pakker/{id}/indkald", get(pages::tilsyn::indkald_form).post(pages::tilsyn::indkald))
+        .route("/moeder/{id}", get(pages::tilsyn::moede))
+        .route("/moeder/{id}/afholdt", post(pages::tilsyn::moede_afholdt))
+        .route("/pakker/{id}/hoering", get(pages::tilsyn::hoering))
+        .route("/pakker/{id}/bemaerkninger", post(pages::tilsyn::bemaerk))
+        .route("/pakker/{id}/aftaler", post(pages::kommune::opret_aftale))
+        .route("/aftaler", get(pages::tilsyn::aftaler))
+        .route("/aftaler/{id}/status", post(pages::tilsyn::aftale_status))
         .route("/kommune/frister", get(pages::kommune::frister).post(pages::kommune::saet_frist))
         .route("/styrelse", get(pages::styrelse::oversigt))
         .route("/styrelse/pakker", post(pages::styrelse::opret_pakker))

@@ -53,6 +53,10 @@ const BESKEDER: &[(&str, &str)] = &[
     ),
     ("sidste_aar_intet", "Der var ingen ubesvarede spørgsmål, som sidste år havde et svar til."),
     ("skabelon_indlaest", "Skabelonen er indlæst og gælder fra nu af."),
+    ("indkaldt", "Indkaldelsen er gemt og sendt som mail med kalenderfil."),
+    ("bemaerkning", "Jeres bemærkninger er sendt til kommunen."),
+    ("aftale_oprettet", "Aftalen er registreret."),
+    ("aftale_opdateret", "Aftalens status er gemt."),
 ];
 
 impl Layout {
@@ -119,8 +123,8 @@ impl Layout {
 fn nav(role: Option<Role>, path: &str) -> Vec<NavLink> {
     let mut links = vec![("/", "Forside")];
     match role {
-        Some(Role::Organisation) => links.push(("/organisation", "Mine pakker")),
-        Some(Role::Kommune) => links.push(("/kommune", "Kommunens oversigt")),
+        Some(Role::Organisation) => links.extend([("/organisation", "Mine pakker"), ("/aftaler", "Aftaler")]),
+        Some(Role::Kommune) => links.extend([("/kommune", "Kommunens oversigt"), ("/aftaler", "Aftaler")]),
         Some(Role::Styrelse) => links.push(("/styrelse", "National status")),
         None => {}
     }

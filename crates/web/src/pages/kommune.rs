@@ -11,7 +11,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::package::PakkeStatus;
-use domain::redegoerelse::AFSNIT;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use store::PakkeId;
@@ -158,11 +157,10 @@ pub async fn moede(
     }
 }
 
-pub struct Afsnit {
-    pub id: &'static str,
+/// A goal area of the editor with its three parts: (field id, label, guidance, text).
+pub struct Omraade {
     pub titel: &'static str,
-    pub hjaelp: &'static str,
-    pub tekst: String,
+    pub dele: Vec<(String, &'static str, &'static str, String)>,
 }
 
 #[derive(Template)]
@@ -170,33 +168,93 @@ pub struct Afsnit {
 struct RedegoerelseSide {
     layout: Layout,
     hoved: PakkeHoved,
-    afsnit: Vec<Afsnit>,
+    sammenfatning: String,
+    aftaletekst: String,
+    omraader: Vec<Omraade>,
     has_draft: bool,
     can_send: bool,
+    /// (time, who, text) of the organisation's comments.
+    bemaerkninger: Vec<(String, String, String)>,
+    aftaler: Vec<crate::pages::tilsyn::AftaleVisning>,
+    maalomraader: Vec<(&'static str, &'static str)>,
+    emner: [&'static str; 5],
+    ny_aftale: app::AftaleInput,
+    forslag: bool,
 }
 
-fn redegoerelse_side(v: &PakkeView, layout: Layout, tekst: &BTreeMap<String, String>) -> RedegoerelseSide {
-    RedegoerelseSide {
+async fn redegoerelse_side(
+    state: &AppState,
+    v: &PakkeView,
+    layout: Layout,
+    tekst: &BTreeMap<String, String>,
+    ny_aftale: app::AftaleInput,
+    forslag: bool,
+) -> Result<RedegoerelseSide, AppError> {
+    use domain::redegoerelse::{AFTALER, DELE, MAALOMRAADER, SAMMENFATNING, felt};
+    let get = |id: &str| tekst.get(id).cloned().unwrap_or_default();
+    let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
+    Ok(RedegoerelseSide {
         layout,
         hoved: v.into(),
-        afsnit: AFSNIT
+        sammenfatning: get(SAMMENFATNING),
+        aftaletekst: get(AFTALER),
+        omraader: MAALOMRAADER
             .iter()
-            .map(|(id, titel, hjaelp)| Afsnit { id, titel, hjaelp, tekst: tekst.get(*id).cloned().unwrap_or_default() })
+            .map(|(id, titel)| Omraade {
+                titel,
+                dele: DELE
+                    .iter()
+                    .map(|(del, label, hjaelp)| (felt(id, del), *label, *hjaelp, get(&felt(id, del))))
+                    .collect(),
+            })
             .collect(),
         has_draft: !v.redegoerelser.is_empty(),
         can_send: v.pakke.status == PakkeStatus::MoedeAfholdt,
-    }
+        bemaerkninger: state
+            .app
+            .bemaerkninger(v)
+            .await?
+            .into_iter()
+            .map(|b| (crate::view::tidspunkt(b.bemaerkning.at), b.by_name, b.bemaerkning.tekst))
+            .collect(),
+        aftaler: state
+            .app
+            .pakke_aftaler(v)
+            .await?
+            .iter()
+            .map(|a| crate::pages::tilsyn::aftale_visning(a, &kommune))
+            .collect(),
+        maalomraader: crate::pages::tilsyn::maalomraader(),
+        emner: domain::redegoerelse::AFTALE_EMNER,
+        ny_aftale,
+        forslag,
+    })
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct RedegoerelseQuery {
+    #[serde(default)]
+    forslag: bool,
+    besked: Option<String>,
+}
+
+/// The editor. `?forslag=true` fills the fields with a draft generated from the package
+/// (nothing is saved until the kommune saves).
 pub async fn redegoerelse_form(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     Path(id): Path<i64>,
+    Query(q): Query<RedegoerelseQuery>,
 ) -> PageResult {
     let v = handled(&state, &user, id).await?;
-    let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
-    render(&redegoerelse_side(&v, Layout::new("Redegørelse", Some(&user), &csrf, "/pakker"), &tekst))
+    let tekst = if q.forslag {
+        state.app.redegoerelse_forslag(&user, PakkeId(id)).await?
+    } else {
+        v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default()
+    };
+    let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_besked(q.besked.as_deref());
+    render(&redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), q.forslag).await?)
 }
 
 pub async fn gem_redegoerelse(
@@ -212,7 +270,38 @@ pub async fn gem_redegoerelse(
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
             let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &redegoerelse_side(&v, layout, &tekst))
+            let side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), false).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A new aftale from the redegørelse page.
+pub async fn opret_aftale(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let input = app::AftaleInput {
+        emne: get("emne"),
+        beskrivelse: get("beskrivelse"),
+        oevrige_parter: get("oevrige_parter"),
+        maalomraader: form.iter().filter_map(|(k, _)| k.strip_prefix("maal_").map(str::to_string)).collect(),
+        ansvarlig: get("ansvarlig"),
+        frist: get("frist"),
+    };
+    match state.app.opret_aftale(&user, PakkeId(id), &input).await {
+        Ok(_) => Ok(redirect_with(&format!("/pakker/{id}/redegoerelse"), "aftale_oprettet")),
+        Err(AppError::Invalid(errors)) => {
+            let v = handled(&state, &user, id).await?;
+            let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
+            let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
+            let side = redegoerelse_side(&state, &v, layout, &tekst, input, false).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
         }
         Err(e) => Err(e.into()),
     }

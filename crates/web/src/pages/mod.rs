@@ -10,6 +10,7 @@ pub mod public;
 pub mod skabeloner;
 pub mod skema;
 pub mod styrelse;
+pub mod tilsyn;
 
 use crate::error::page;
 use crate::view::dato;

@@ -60,7 +60,14 @@ struct PakkeSide {
     can_hold: bool,
     can_write: bool,
     moeder: Vec<(String, String)>,
-    redegoerelse: Vec<(&'static str, String)>,
+    /// Convened meetings: (id, time, place, letter, held).
+    dialogmoeder: Vec<(i64, String, String, String, bool)>,
+    /// The hjemstedskommune may convene; a beliggenhedskommune may hold its own meeting.
+    can_invite: bool,
+    eget_moede: bool,
+    i_hoering: bool,
+    aftaler: Vec<crate::pages::tilsyn::AftaleVisning>,
+    redegoerelse: Vec<(String, String)>,
     historik: Vec<(String, String, String, String)>,
 }
 
@@ -165,6 +172,23 @@ pub async fn render_pakke(
         })
         .collect();
     let title = format!("Dokumentationspakke {} – {}", v.pakke.styringsaar, v.organisation.navn);
+    let dialogmoeder = state
+        .app
+        .dialogmoeder(user, v.pakke.id)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let d = &m.moede.moede;
+            (m.moede.id, tidspunkt(d.starter), d.sted.clone(), d.brev.clone(), m.is_held())
+        })
+        .collect();
+    let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
+    let aftaler =
+        state.app.pakke_aftaler(&v).await?.iter().map(|a| crate::pages::tilsyn::aftale_visning(a, &kommune)).collect();
+    let eget_moede = user.principal.role == domain::access::Role::Kommune
+        && !v.may_behandl
+        && status.visible_to_recipients()
+        && user.principal.kommune.is_some_and(|k| v.modtagere.contains(&k));
     render(&PakkeSide {
         layout: Layout::new(&title, Some(user), csrf, "/pakker").with_besked(besked),
         badge: badge(status),
@@ -185,6 +209,11 @@ pub async fn render_pakke(
         can_hold: matches!(status, PakkeStatus::Modtaget | PakkeStatus::MoedeIndkaldt),
         can_write: matches!(status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering),
         moeder: v.moeder.iter().map(|m| (dato(m.dato), m.deltagere.clone())).collect(),
+        dialogmoeder,
+        can_invite: matches!(status, PakkeStatus::Modtaget | PakkeStatus::MoedeIndkaldt),
+        eget_moede,
+        i_hoering: status == PakkeStatus::RedegoerelseIHoering,
+        aftaler,
         redegoerelse: v.latest_redegoerelse().map(|r| afsnit(&r.tekst)).unwrap_or_default(),
         historik,
         v,
@@ -275,6 +304,25 @@ struct VersionSide {
     afdelinger: Vec<(String, Svarliste)>,
     /// (id, file name, kind).
     bilag: Vec<(i64, String, String)>,
+    /// The version before this one, and what changed since it: (where, question, before, now).
+    forrige: Option<i64>,
+    aendringer: Vec<(String, String, String, String)>,
+}
+
+/// Every (where, question, answer) of a version, in form order.
+fn alle_svar(v: &PakkeView, svar: &std::collections::BTreeMap<String, Svar>) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for s in &v.skabelon.sektioner {
+        out.extend(svarliste(std::iter::once(s), svar, "").into_iter().map(|(q, a)| (s.titel.clone(), q, a)));
+    }
+    for a in &v.afdelinger {
+        let prefix = domain::template::afdeling_noegle(a.data.nummer, "");
+        let hvor = format!("Afdeling {} {}", a.data.nummer, a.data.navn);
+        out.extend(
+            svarliste(v.afdelingsskema_sektioner(a), svar, &prefix).into_iter().map(|(q, s)| (hvor.clone(), q, s)),
+        );
+    }
+    out
 }
 
 /// The answers of sections as read-only (question, answer) pairs; a fact block's comment is
@@ -325,6 +373,28 @@ pub async fn version(
         .filter(|(_, svar)| !svar.is_empty())
         .collect();
     let navne = state.app.pakke_bilag_navne(&v, ver).await?;
+    let forrige = v.versions.iter().rev().find(|x| x.version < nummer);
+    let aendringer = match forrige {
+        None => Vec::new(),
+        Some(f) => {
+            let foer = alle_svar(&v, &f.svar);
+            let nu = alle_svar(&v, &ver.svar);
+            let mut out: Vec<(String, String, String, String)> = nu
+                .into_iter()
+                .zip(foer)
+                .filter(|(n, f)| n.2 != f.2)
+                .map(|((hvor, q, nu), (_, _, foer))| (hvor, q, foer, nu))
+                .collect();
+            let foer_bilag = state.app.pakke_bilag_navne(&v, f).await?;
+            for (_, navn, art) in navne.iter().filter(|b| !foer_bilag.iter().any(|x| x.0 == b.0)) {
+                out.push(("Bilag".into(), art.clone(), "–".into(), format!("Ny fil: {navn}")));
+            }
+            for (_, navn, art) in foer_bilag.iter().filter(|b| !navne.iter().any(|x| x.0 == b.0)) {
+                out.push(("Bilag".into(), art.clone(), navn.clone(), "Ikke med i denne version".into()));
+            }
+            out
+        }
+    };
     render(&VersionSide {
         layout: Layout::new(&format!("Version {nummer}"), Some(&user), &csrf, "/pakker"),
         hoved: (&v).into(),
@@ -337,6 +407,8 @@ pub async fn version(
             .map(|h| h.by_name.clone())
             .unwrap_or_default(),
         for_sent: ver.late,
+        forrige: forrige.map(|f| f.version),
+        aendringer,
         sektioner,
         afdelinger,
         bilag: navne,

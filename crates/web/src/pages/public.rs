@@ -11,7 +11,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use domain::OrganisationNummer;
 use domain::beregning::Maaleenhed;
-use domain::redegoerelse::AFSNIT;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -75,7 +74,7 @@ struct AfdelingRaekke {
 struct PubliceretRedegoerelse {
     aar: i32,
     offentliggjort: String,
-    afsnit: Vec<(&'static str, String)>,
+    afsnit: Vec<(String, String)>,
 }
 
 /// A key figure value as shown: with unit, or "i/t" when not (yet) available.
@@ -95,10 +94,14 @@ pub fn noegletal_navn(l: &app::NoegletalLinje) -> String {
     }
 }
 
-pub fn afsnit(tekst: &store::RedegoerelseTekst) -> Vec<(&'static str, String)> {
-    AFSNIT
-        .iter()
-        .filter_map(|(id, titel, _)| tekst.get(*id).filter(|t| !t.is_empty()).map(|t| (*titel, t.clone())))
+/// The redegørelse's non-empty fields in reading order: (heading, text).
+pub fn afsnit(tekst: &store::RedegoerelseTekst) -> Vec<(String, String)> {
+    domain::redegoerelse::felter()
+        .into_iter()
+        .filter_map(|id| {
+            let t = tekst.get(&id).filter(|t| !t.trim().is_empty())?;
+            Some((domain::redegoerelse::felt_titel(&id)?, t.clone()))
+        })
         .collect()
 }
 

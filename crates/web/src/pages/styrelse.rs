@@ -23,6 +23,8 @@ struct StyrelseSide {
     /// Per region, then per kommune: (name, count per status, total).
     regioner: Vec<(String, Vec<i64>, i64)>,
     raekker: Vec<(String, Vec<i64>, i64)>,
+    /// Supervision: submitted, late, missing, meetings held, published, open aftaler.
+    tilsyn: app::NationalStatus,
 }
 
 #[derive(Deserialize, Default)]
@@ -60,6 +62,7 @@ async fn side(
         .collect();
     Ok(StyrelseSide {
         layout,
+        tilsyn: state.app.national_oversigt(user, aar).await?,
         styringsaar: aar.get(),
         statuser: PakkeStatus::ALL.iter().map(|s| s.label()).collect(),
         regioner,

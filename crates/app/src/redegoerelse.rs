@@ -1,0 +1,403 @@
+//! The redegørelse (domain.md §7) and the aftaler register (§8): a draft generated from the
+//! package, the editor's revisions, the organisation's comments in høring, publication, and
+//! aftaler with a status history that carries into next year.
+
+use crate::error::stale_as_conflict;
+use crate::{App, AppError, FieldError, PakkeView, SessionUser};
+use chrono::NaiveDate;
+use domain::access::{PakkeTilladelse, Role};
+use domain::package::{PakkeHaendelse, PakkeStatus};
+use domain::redegoerelse::{AFTALER, AftaleStatus, MAALOMRAADER, SAMMENFATNING, felt, felter};
+use serde_json::json;
+use std::collections::BTreeMap;
+use store::*;
+
+/// What the dialogue is about, read from the package: the agenda and the draft use it.
+#[derive(Debug, Clone, Default)]
+pub struct Droeftelsespunkter {
+    /// "Name: value (mark)" of every critical key figure, organisation and afdelinger.
+    pub kritiske: Vec<String>,
+    /// "Afdeling nr. name: description" of afdelinger with challenges.
+    pub afdelinger: Vec<String>,
+    /// "Subject (status): description" of the open aftaler from earlier years.
+    pub aftaler: Vec<String>,
+}
+
+/// A new aftale as posted.
+#[derive(Debug, Clone, Default)]
+pub struct AftaleInput {
+    pub emne: String,
+    pub beskrivelse: String,
+    pub oevrige_parter: String,
+    pub maalomraader: Vec<String>,
+    pub ansvarlig: String,
+    pub frist: String,
+}
+
+impl App {
+    /// The points for the meeting and the redegørelse, from the package as submitted.
+    pub(crate) async fn droeftelsespunkter(&self, pakke: &PakkeRecord) -> Result<Droeftelsespunkter, AppError> {
+        let versions = self.store.versions(pakke.id).await?;
+        let svar = versions.last().map(|v| v.svar.clone()).unwrap_or_default();
+        let mut punkter = Droeftelsespunkter::default();
+        for l in crate::beregning::noegletal_linjer(
+            self.store.as_ref(),
+            &self.settings.katalog,
+            domain::beregning::Niveau::Organisation,
+            pakke.organisation.0,
+            pakke.styringsaar,
+        )
+        .await?
+        {
+            if let (Some(m), Some(v)) = (l.markering, l.vaerdi) {
+                let navn = match l.boligtype {
+                    Some(t) => format!("{}, {}", l.navn, t.label().to_lowercase()),
+                    None => l.navn.clone(),
+                };
+                punkter.kritiske.push(format!("{navn}: {v:.1} ({})", m.label().to_lowercase()));
+            }
+        }
+        let afdelinger = self.store.afdelinger(pakke.organisation).await?;
+        let katalog = &self.settings.katalog;
+        for v in self.store.noegletal_for_afdelinger(pakke.styringsaar, pakke.organisation).await? {
+            let (Some(m), Some(a)) = (v.markering, afdelinger.iter().find(|a| a.id.0 == v.enhed_id)) else { continue };
+            let navn = katalog.navn(&v.noegletal).unwrap_or(&v.noegletal);
+            punkter.kritiske.push(format!(
+                "Afd. {} {}: {navn} {:.1} ({})",
+                a.data.nummer,
+                a.data.navn,
+                v.vaerdi,
+                m.label().to_lowercase()
+            ));
+        }
+        let skabeloner = self.skabeloner_i_kraft(pakke.styringsaar).await?;
+        if let Ok(skema) = skabeloner.skabelon(domain::template::Skema::Bilag4)
+            && let Some(q) = skema.udfordringsspoergsmaal()
+        {
+            for a in &afdelinger {
+                if let Some(s) = svar.get(&domain::template::afdeling_noegle(a.data.nummer, &q.id))
+                    && s.ja == Some(true)
+                {
+                    punkter.afdelinger.push(format!("Afd. {} {}: {}", a.data.nummer, a.data.navn, s.tekst.trim()));
+                }
+            }
+        }
+        for a in self.store.aftaler(AftaleFilter::Organisation(pakke.organisation)).await? {
+            if a.styringsaar < pakke.styringsaar && a.status().is_some_and(|s| s.aaben()) {
+                let status = a.status().map(|s| s.label().to_lowercase()).unwrap_or_default();
+                punkter
+                    .aftaler
+                    .push(format!("{} ({status}, aftalt {}): {}", a.aftale.emne, a.styringsaar, a.aftale.beskrivelse));
+            }
+        }
+        Ok(punkter)
+    }
+
+    /// A first draft from the package: what the dialogue will be about, for the kommune to
+    /// rewrite. Nothing is saved.
+    pub async fn redegoerelse_forslag(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+    ) -> Result<BTreeMap<String, String>, AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let p = self.droeftelsespunkter(&pakke).await?;
+        let moede = self.store.moeder(id).await?.pop();
+        let mut tekst = BTreeMap::new();
+        let dato = moede.map(|m| m.dato.format("%d.%m.%Y").to_string()).unwrap_or_else(|| "[dato]".into());
+        tekst.insert(
+            SAMMENFATNING.to_string(),
+            format!(
+                "Kommunen og {} holdt dialogmøde den {dato} om styringsrapporten for styringsår {}.",
+                pakke.organisation_navn, pakke.styringsaar
+            ),
+        );
+        if !p.kritiske.is_empty() {
+            tekst.insert(
+                felt("oekonomi_og_drift", "kommune"),
+                format!("På mødet blev følgende kritiske nøgletal drøftet:\n- {}", p.kritiske.join("\n- ")),
+            );
+        }
+        if !p.afdelinger.is_empty() {
+            tekst.insert(
+                felt("boligafdelinger", "organisation"),
+                format!(
+                    "Organisationen har beskrevet udfordringer i disse afdelinger:\n- {}",
+                    p.afdelinger.join("\n- ")
+                ),
+            );
+        }
+        if !p.aftaler.is_empty() {
+            tekst.insert(
+                AFTALER.to_string(),
+                format!("Status på tidligere aftaler:\n- {}\n\nNye aftaler:", p.aftaler.join("\n- ")),
+            );
+        }
+        Ok(tekst)
+    }
+
+    /// Saves a new revision of the redegørelse. Only the known fields are kept; a summary is
+    /// required. A published redegørelse can never change.
+    pub async fn save_redegoerelse(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        tekst: BTreeMap<String, String>,
+    ) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        if pakke.status == PakkeStatus::RedegoerelseOffentliggjort {
+            return Err(AppError::Conflict("Redegørelsen er offentliggjort og kan ikke længere ændres.".into()));
+        }
+        if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
+            return Err(AppError::Conflict(
+                "Redegørelsen kan skrives, når mødet er markeret som afholdt, og indtil den er offentliggjort.".into(),
+            ));
+        }
+        let tekst: BTreeMap<String, String> = felter()
+            .into_iter()
+            .map(|f| {
+                let t = tekst.get(&f).map(|t| t.trim().to_string()).unwrap_or_default();
+                (f, t)
+            })
+            .collect();
+        if tekst.get(SAMMENFATNING).is_none_or(|t| t.is_empty()) {
+            return Err(AppError::field(SAMMENFATNING, "Skriv en sammenfatning af dialogen"));
+        }
+        let draft = NewRedegoerelse { pakke: id, tekst, by: user.principal.user_id, at: self.now() };
+        let audit = self.pakke_audit(user, &pakke, "redegoerelse_gemt", json!({}));
+        self.store.save_redegoerelse(&draft, &audit).await.map_err(|e| match e {
+            StoreError::Stale => {
+                AppError::Conflict("Redegørelsen er offentliggjort og kan ikke længere ændres.".into())
+            }
+            other => AppError::Store(other),
+        })?;
+        Ok(())
+    }
+
+    /// Sends the newest draft to the organisation for comments, with a mail to its users.
+    pub async fn send_redegoerelse_for_comments(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let Some(udkast) = self.store.redegoerelser(id).await?.pop() else {
+            return Err(AppError::Conflict("Gem et udkast til redegørelsen, før det sendes i høring.".into()));
+        };
+        let t = self.transition(user, &pakke, PakkeHaendelse::SendRedegoerelseIHoering, None)?;
+        let audit = self.pakke_audit(user, &pakke, "redegoerelse_i_hoering", json!({"revision": udkast.revision}));
+        self.store.transition(&t, &audit).await.map_err(stale_as_conflict)?;
+        let kommune = self.kommune_navn(pakke.hjemstedskommune).await?;
+        let mails = self
+            .organisation_emails(pakke.organisation)
+            .await?
+            .into_iter()
+            .map(|til| NewMail {
+                reference: format!("hoering/{}/{}/{til}", id.0, udkast.revision),
+                emne: format!("Udkast til redegørelse i høring – styringsår {}", pakke.styringsaar),
+                tekst: format!(
+                    "{kommune} Kommune har sendt sit udkast til redegørelse for styringsår {} i høring hos {}.\n\n\
+                     Læs udkastet og skriv jeres bemærkninger i styringsdialogen under pakken for styringsår {}.\n",
+                    pakke.styringsaar, pakke.organisation_navn, pakke.styringsaar
+                ),
+                til,
+                oprettet: self.now(),
+                vedhaeftning: None,
+            })
+            .collect::<Vec<_>>();
+        if !mails.is_empty() {
+            let audit = self.pakke_audit(user, &pakke, "mail_hoering", json!({"mails": mails.len()}));
+            self.store.enqueue_mails(&mails, &audit).await?;
+        }
+        Ok(())
+    }
+
+    /// E-mail addresses of an organisation's active users.
+    pub(crate) async fn organisation_emails(
+        &self,
+        organisation: domain::master::OrganisationId,
+    ) -> Result<Vec<String>, AppError> {
+        Ok(self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled && u.role == Role::Organisation && u.organisationer.contains(&organisation))
+            .filter_map(|u| u.email)
+            .collect())
+    }
+
+    /// Publishes the newest revision. Only after the meeting is held; from then on it is
+    /// public and can never change.
+    pub async fn publish_redegoerelse(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        if pakke.status == PakkeStatus::RedegoerelseOffentliggjort {
+            return Err(AppError::Conflict("Redegørelsen er allerede offentliggjort og kan ikke ændres.".into()));
+        }
+        if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
+            return Err(AppError::Conflict(
+                "Redegørelsen kan først offentliggøres, når dialogmødet er markeret som afholdt.".into(),
+            ));
+        }
+        let latest = self.store.redegoerelser(id).await?.pop().ok_or_else(|| {
+            AppError::Conflict("Der er ingen redegørelse at offentliggøre. Skriv og gem den først.".into())
+        })?;
+        let t = self.transition(user, &pakke, PakkeHaendelse::OffentliggoerRedegoerelse, None)?;
+        let audit = self.pakke_audit(user, &pakke, "redegoerelse_offentliggjort", json!({"revision": latest.revision}));
+        self.store.publish_redegoerelse(id, latest.revision, self.now(), &t, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// The organisation comments on the redegørelse in høring.
+    pub async fn bemaerk_redegoerelse(&self, user: &SessionUser, id: PakkeId, tekst: &str) -> Result<(), AppError> {
+        let (pakke, _) = match self.scoped(&user.principal, id, PakkeTilladelse::Bemaerk).await {
+            Err(AppError::Forbidden) if self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await.is_ok() => {
+                return Err(AppError::Conflict(
+                    "Der kan kun skrives bemærkninger, mens kommunens udkast er i høring.".into(),
+                ));
+            }
+            other => other?,
+        };
+        let tekst = tekst.trim();
+        if tekst.is_empty() {
+            return Err(AppError::field("bemaerkning", "Skriv jeres bemærkninger til udkastet"));
+        }
+        let revision = self.store.redegoerelser(id).await?.last().map(|r| r.revision).unwrap_or_default();
+        let b = NewBemaerkning {
+            pakke: id,
+            revision,
+            tekst: tekst.to_string(),
+            by: user.principal.user_id,
+            at: self.now(),
+        };
+        let audit = self.pakke_audit(user, &pakke, "redegoerelse_bemaerkning", json!({"revision": revision}));
+        self.store.add_bemaerkning(&b, &audit).await.map_err(stale_as_conflict)?;
+        Ok(())
+    }
+
+    /// The organisation's comments, for the kommune and the organisation (and the public once
+    /// published; see `Public`).
+    pub async fn bemaerkninger(&self, view: &PakkeView) -> Result<Vec<BemaerkningRecord>, AppError> {
+        Ok(self.store.bemaerkninger(view.pakke.id).await?)
+    }
+
+    /// Creates an aftale from the package's redegørelse (the kommune that supervises it).
+    pub async fn opret_aftale(&self, user: &SessionUser, id: PakkeId, input: &AftaleInput) -> Result<i64, AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
+            return Err(AppError::Conflict(
+                "Aftaler indgås fra redegørelsen: efter mødet er holdt og før redegørelsen er offentliggjort.".into(),
+            ));
+        }
+        let mut errors = Vec::new();
+        if input.emne.trim().is_empty() {
+            errors.push(FieldError { field: "emne".into(), message: "Angiv aftalens emne".into() });
+        }
+        if input.beskrivelse.trim().is_empty() {
+            errors.push(FieldError { field: "beskrivelse".into(), message: "Beskriv hvad der er aftalt".into() });
+        }
+        if input.ansvarlig.trim().is_empty() {
+            errors.push(FieldError { field: "ansvarlig".into(), message: "Angiv hvem der er ansvarlig".into() });
+        }
+        let maalomraader: Vec<String> = input.maalomraader.iter().map(|m| m.trim().to_string()).collect();
+        if maalomraader.is_empty() {
+            errors.push(FieldError { field: "maalomraader".into(), message: "Vælg mindst ét målområde".into() });
+        } else if maalomraader.iter().any(|m| !MAALOMRAADER.iter().any(|(id, _)| id == m)) {
+            errors.push(FieldError { field: "maalomraader".into(), message: "Ukendt målområde".into() });
+        }
+        let frist = match input.frist.trim() {
+            "" => None,
+            f => match NaiveDate::parse_from_str(f, "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.push(FieldError {
+                        field: "frist".into(),
+                        message: format!("«{f}» er ikke en dato; skriv den som år-måned-dag, fx 2027-06-30"),
+                    });
+                    None
+                }
+            },
+        };
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let aftale = NewAftale {
+            pakke: id,
+            organisation: pakke.organisation,
+            kommune: pakke.hjemstedskommune,
+            oevrige_parter: input.oevrige_parter.trim().to_string(),
+            emne: input.emne.trim().to_string(),
+            beskrivelse: input.beskrivelse.trim().to_string(),
+            maalomraader,
+            ansvarlig: input.ansvarlig.trim().to_string(),
+            frist,
+            by: user.principal.user_id,
+            at: self.now(),
+        };
+        let status = AftaleStatusRecord {
+            status: AftaleStatus::Aftalt.as_str().into(),
+            bemaerkning: String::new(),
+            by: user.principal.user_id,
+            at: self.now(),
+        };
+        let audit = self.pakke_audit(user, &pakke, "aftale_oprettet", json!({"emne": aftale.emne}));
+        Ok(self.store.add_aftale(&aftale, &status, &audit).await?)
+    }
+
+    /// The kommune that made an aftale records its status, with the year's follow-up text.
+    pub async fn opdater_aftale(
+        &self,
+        user: &SessionUser,
+        aftale: i64,
+        status: &str,
+        bemaerkning: &str,
+    ) -> Result<(), AppError> {
+        let kommune =
+            user.principal.kommune.filter(|_| user.principal.role == Role::Kommune).ok_or(AppError::NotFound)?;
+        let egne = self.store.aftaler(AftaleFilter::Kommune(kommune)).await?;
+        let a = egne.iter().find(|a| a.id == aftale).ok_or(AppError::NotFound)?;
+        let Some(ny) = AftaleStatus::parse(status) else {
+            return Err(AppError::field("status", "Vælg en status"));
+        };
+        if bemaerkning.trim().is_empty() {
+            return Err(AppError::field("bemaerkning", "Skriv årets opfølgning på aftalen"));
+        }
+        let record = AftaleStatusRecord {
+            status: ny.as_str().into(),
+            bemaerkning: bemaerkning.trim().to_string(),
+            by: user.principal.user_id,
+            at: self.now(),
+        };
+        let audit = self.audit(
+            Some(user.principal.user_id),
+            "aftale_status",
+            "aftale",
+            aftale,
+            json!({"fra": a.status().map(|s| s.as_str()), "til": ny.as_str()}),
+        );
+        Ok(self.store.add_aftale_status(aftale, &record, &audit).await?)
+    }
+
+    /// The aftaler a user may read: a kommune its own, an organisation user those of its
+    /// organisations, the agency all.
+    pub async fn aftaler(&self, user: &SessionUser) -> Result<Vec<AftaleRecord>, AppError> {
+        let p = &user.principal;
+        Ok(match p.role {
+            Role::Kommune => self.store.aftaler(AftaleFilter::Kommune(p.kommune.ok_or(AppError::Forbidden)?)).await?,
+            Role::Styrelse => self.store.aftaler(AftaleFilter::Alle).await?,
+            Role::Organisation => {
+                let mut out = Vec::new();
+                for o in &p.organisationer {
+                    out.extend(self.store.aftaler(AftaleFilter::Organisation(*o)).await?);
+                }
+                out
+            }
+        })
+    }
+
+    /// The aftaler of a package's organisation with its hjemstedskommune, for the package page.
+    pub async fn pakke_aftaler(&self, view: &PakkeView) -> Result<Vec<AftaleRecord>, AppError> {
+        Ok(self
+            .store
+            .aftaler(AftaleFilter::Organisation(view.pakke.organisation))
+            .await?
+            .into_iter()
+            .filter(|a| a.aftale.kommune == view.pakke.hjemstedskommune && a.styringsaar <= view.pakke.styringsaar)
+            .collect())
+    }
+}

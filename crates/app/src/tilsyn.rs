@@ -1,0 +1,413 @@
+//! The overviews of supervision: the kommune's overview of every organisation it supervises
+//! or has afdelinger of, "where to look first", the agency's national status, and the
+//! reminder mails about deadlines.
+
+use crate::{App, AppError, SessionUser};
+use chrono::NaiveDate;
+use domain::access::{Role, Tilladelse};
+use domain::master::OrganisationId;
+use domain::package::PakkeStatus;
+use domain::{Kommunekode, Regionskode, Styringsaar};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use store::*;
+
+/// How the kommune relates to an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tilknytning {
+    /// The kommune is its hjemstedskommune and supervises it.
+    Tilsyn,
+    /// The organisation has afdelinger in the kommune.
+    Beliggenhed,
+}
+
+impl Tilknytning {
+    pub fn label(self) -> &'static str {
+        match self {
+            Tilknytning::Tilsyn => "Tilsyn",
+            Tilknytning::Beliggenhed => "Afdelinger i kommunen",
+        }
+    }
+}
+
+/// Where the package stands with the kommune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Indsendelse {
+    /// Not submitted, deadline passed (or no package at all).
+    Mangler,
+    Returneret,
+    ForSent,
+    /// Not submitted, deadline not yet passed.
+    Afventer,
+    Rettidig,
+}
+
+impl Indsendelse {
+    pub const ALL: [Indsendelse; 5] = [
+        Indsendelse::Mangler,
+        Indsendelse::Returneret,
+        Indsendelse::ForSent,
+        Indsendelse::Afventer,
+        Indsendelse::Rettidig,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Indsendelse::Mangler => "mangler",
+            Indsendelse::Returneret => "returneret",
+            Indsendelse::ForSent => "for_sent",
+            Indsendelse::Afventer => "afventer",
+            Indsendelse::Rettidig => "rettidig",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Indsendelse::Mangler => "Mangler (fristen er overskredet)",
+            Indsendelse::Returneret => "Returneret til rettelse",
+            Indsendelse::ForSent => "Indsendt for sent",
+            Indsendelse::Afventer => "Ikke indsendt endnu",
+            Indsendelse::Rettidig => "Indsendt rettidigt",
+        }
+    }
+}
+
+/// The meeting of a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MoedeStatus {
+    Ingen,
+    Indkaldt(chrono::DateTime<chrono::Utc>),
+    Afholdt(NaiveDate),
+}
+
+/// The redegørelse of a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RedegoerelseStatus {
+    Ingen,
+    Udkast,
+    IHoering,
+    Offentliggjort,
+}
+
+impl RedegoerelseStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            RedegoerelseStatus::Ingen => "Ikke påbegyndt",
+            RedegoerelseStatus::Udkast => "Udkast",
+            RedegoerelseStatus::IHoering => "I høring",
+            RedegoerelseStatus::Offentliggjort => "Offentliggjort",
+        }
+    }
+}
+
+/// One organisation (and package) in the kommune's overview.
+#[derive(Debug, Clone)]
+pub struct OversigtRaekke {
+    pub organisation: OrganisationId,
+    pub nummer: domain::OrganisationNummer,
+    pub navn: String,
+    pub tilknytning: Tilknytning,
+    /// The package, once created; its status is told only as far as the kommune may know it.
+    pub pakke: Option<PakkeId>,
+    pub rapporttype: Option<domain::master::Rapporttype>,
+    pub frist: Option<NaiveDate>,
+    pub indsendelse: Indsendelse,
+    pub indsendt: Option<chrono::DateTime<chrono::Utc>>,
+    pub moede: MoedeStatus,
+    pub redegoerelse: RedegoerelseStatus,
+    pub kritiske_noegletal: i64,
+    pub roede_noegletal: i64,
+    pub roede_afdelinger: i64,
+}
+
+impl OversigtRaekke {
+    /// Weight for "where to look first": red marks weigh most, then late or missing packages.
+    pub fn opmaerksomhed(&self) -> i64 {
+        let pakke = match self.indsendelse {
+            Indsendelse::Mangler => 5,
+            Indsendelse::ForSent | Indsendelse::Returneret => 2,
+            _ => 0,
+        };
+        self.roede_afdelinger * 3 + self.roede_noegletal * 2 + (self.kritiske_noegletal - self.roede_noegletal) + pakke
+    }
+}
+
+/// The status counts of one kommune or region for the agency.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusTal {
+    pub pakker: i64,
+    pub indsendt: i64,
+    pub for_sent: i64,
+    pub mangler: i64,
+    pub moeder_afholdt: i64,
+    pub offentliggjort: i64,
+    pub aftaler_aabne: i64,
+}
+
+impl StatusTal {
+    fn add(&mut self, o: &StatusTal) {
+        self.pakker += o.pakker;
+        self.indsendt += o.indsendt;
+        self.for_sent += o.for_sent;
+        self.mangler += o.mangler;
+        self.moeder_afholdt += o.moeder_afholdt;
+        self.offentliggjort += o.offentliggjort;
+        self.aftaler_aabne += o.aftaler_aabne;
+    }
+}
+
+/// The national status by kommune and by region.
+#[derive(Debug, Clone, Default)]
+pub struct NationalStatus {
+    /// (kode, name, counts) per kommune, in code order.
+    pub kommuner: Vec<(Kommunekode, String, StatusTal)>,
+    pub regioner: Vec<(Regionskode, String, StatusTal)>,
+    pub landet: StatusTal,
+}
+
+fn indsendelse(f: &PakkeForloeb, today: NaiveDate) -> Indsendelse {
+    match f.pakke.status {
+        PakkeStatus::Returneret => Indsendelse::Returneret,
+        PakkeStatus::Kladde if f.pakke.frist.is_some_and(|d| d < today) => Indsendelse::Mangler,
+        PakkeStatus::Kladde => Indsendelse::Afventer,
+        _ if f.for_sent == Some(true) => Indsendelse::ForSent,
+        _ => Indsendelse::Rettidig,
+    }
+}
+
+fn moede(f: &PakkeForloeb) -> MoedeStatus {
+    match (f.moede_afholdt, f.moede_indkaldt) {
+        (Some(d), _) => MoedeStatus::Afholdt(d),
+        (None, Some(t)) => MoedeStatus::Indkaldt(t),
+        _ => MoedeStatus::Ingen,
+    }
+}
+
+fn redegoerelse(f: &PakkeForloeb) -> RedegoerelseStatus {
+    match f.pakke.status {
+        PakkeStatus::RedegoerelseOffentliggjort => RedegoerelseStatus::Offentliggjort,
+        PakkeStatus::RedegoerelseIHoering => RedegoerelseStatus::IHoering,
+        _ if f.redegoerelse_revisioner > 0 => RedegoerelseStatus::Udkast,
+        _ => RedegoerelseStatus::Ingen,
+    }
+}
+
+impl App {
+    /// Every organisation the kommune supervises, and every organisation with afdelinger in
+    /// it, with the status of its package for the styringsår.
+    pub async fn tilsynsoversigt(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<OversigtRaekke>, AppError> {
+        if !user.principal.may(Tilladelse::KommuneOversigt) {
+            return Err(AppError::Forbidden);
+        }
+        let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
+        let organisationer = self.store.organisationer().await?;
+        let beliggenhed: BTreeSet<OrganisationId> =
+            self.store.organisationer_med_afdelinger_i(kommune).await?.into_iter().collect();
+        let valgte: Vec<&domain::master::Organisation> = organisationer
+            .iter()
+            .filter(|o| o.kind.rapporttype().is_some())
+            .filter(|o| o.hjemstedskommune == kommune || beliggenhed.contains(&o.id))
+            .collect();
+        let ids: Vec<OrganisationId> = valgte.iter().map(|o| o.id).collect();
+        let forloeb = self.store.pakke_forloeb(aar, Some(&ids)).await?;
+        let kritik: HashMap<OrganisationId, Kritik> =
+            self.store.kritik(aar).await?.into_iter().map(|k| (k.organisation, k)).collect();
+        let today = self.today();
+        let mut rows = Vec::new();
+        for o in valgte {
+            let tilknytning =
+                if o.hjemstedskommune == kommune { Tilknytning::Tilsyn } else { Tilknytning::Beliggenhed };
+            let k = kritik.get(&o.id).copied();
+            let base = OversigtRaekke {
+                organisation: o.id,
+                nummer: o.nummer,
+                navn: o.navn.clone(),
+                tilknytning,
+                pakke: None,
+                rapporttype: o.kind.rapporttype(),
+                frist: None,
+                indsendelse: Indsendelse::Afventer,
+                indsendt: None,
+                moede: MoedeStatus::Ingen,
+                redegoerelse: RedegoerelseStatus::Ingen,
+                kritiske_noegletal: k.map(|k| k.kritiske_noegletal).unwrap_or_default(),
+                roede_noegletal: k.map(|k| k.roede_noegletal).unwrap_or_default(),
+                roede_afdelinger: k.map(|k| k.roede_afdelinger).unwrap_or_default(),
+            };
+            let egne: Vec<&PakkeForloeb> = forloeb.iter().filter(|f| f.pakke.organisation == o.id).collect();
+            if egne.is_empty() {
+                rows.push(base);
+                continue;
+            }
+            for f in egne {
+                rows.push(OversigtRaekke {
+                    pakke: Some(f.pakke.id),
+                    rapporttype: Some(f.pakke.rapporttype),
+                    frist: f.pakke.frist,
+                    indsendelse: indsendelse(f, today),
+                    indsendt: f.foerst_indsendt,
+                    moede: moede(f),
+                    redegoerelse: redegoerelse(f),
+                    ..base.clone()
+                });
+            }
+        }
+        Ok(rows)
+    }
+
+    /// National status for the agency, by kommune (the hjemstedskommune) and by region.
+    pub async fn national_oversigt(&self, user: &SessionUser, aar: Styringsaar) -> Result<NationalStatus, AppError> {
+        if !user.principal.may(Tilladelse::Styrelse) {
+            return Err(AppError::Forbidden);
+        }
+        let kommuner = self.store.kommuner().await?;
+        let regioner = self.store.regioner().await?;
+        let today = self.today();
+        let mut per_kommune: BTreeMap<Kommunekode, StatusTal> = BTreeMap::new();
+        for f in self.store.pakke_forloeb(aar, None).await? {
+            let t = per_kommune.entry(f.pakke.hjemstedskommune).or_default();
+            t.pakker += 1;
+            match indsendelse(&f, today) {
+                Indsendelse::Mangler => t.mangler += 1,
+                Indsendelse::Afventer => {}
+                Indsendelse::ForSent => {
+                    t.indsendt += 1;
+                    t.for_sent += 1;
+                }
+                Indsendelse::Returneret | Indsendelse::Rettidig => t.indsendt += 1,
+            }
+            if f.moede_afholdt.is_some() {
+                t.moeder_afholdt += 1;
+            }
+            if f.pakke.status == PakkeStatus::RedegoerelseOffentliggjort {
+                t.offentliggjort += 1;
+            }
+        }
+        for a in self.store.aftaler(AftaleFilter::Alle).await? {
+            if a.status().is_some_and(|s| s.aaben()) {
+                per_kommune.entry(a.aftale.kommune).or_default().aftaler_aabne += 1;
+            }
+        }
+        let mut out = NationalStatus::default();
+        let mut per_region: BTreeMap<Regionskode, StatusTal> = BTreeMap::new();
+        for k in &kommuner {
+            let t = per_kommune.remove(&k.kode).unwrap_or_default();
+            per_region.entry(k.region).or_default().add(&t);
+            out.landet.add(&t);
+            out.kommuner.push((k.kode, k.navn.clone(), t));
+        }
+        out.kommuner.sort_by_key(|(k, _, _)| *k);
+        for r in &regioner {
+            out.regioner.push((r.kode, r.navn.clone(), per_region.remove(&r.kode).unwrap_or_default()));
+        }
+        Ok(out)
+    }
+
+    /// Enqueues the reminder mails that are due today (data/regler: paamindelser): before the
+    /// deadline and after it, for packages not submitted. Each reminder has a reference made
+    /// of the package, the deadline and the step, so it is enqueued once however often this
+    /// runs, and a new deadline gives new reminders. Returns how many mails were enqueued.
+    pub async fn enqueue_paamindelser(&self) -> Result<usize, AppError> {
+        let today = self.today();
+        let users = self.store.users().await?;
+        let kommuner = self.store.kommuner().await?;
+        let mut mails = Vec::new();
+        let mut aar: BTreeSet<Styringsaar> = BTreeSet::new();
+        for y in [-1, 0, 1] {
+            if let Ok(a) = Styringsaar::new(i64::from(chrono::Datelike::year(&today)) + y) {
+                aar.insert(a);
+            }
+        }
+        for a in aar {
+            let regler = self.regler(a).paamindelser.clone();
+            for f in self.store.pakke_forloeb(a, None).await? {
+                let p = &f.pakke;
+                let Some(frist) = p.frist else { continue };
+                if !p.status.editable_by_organisation() {
+                    continue;
+                }
+                let Some(trin) = paamindelse_trin(&regler, frist, today) else { continue };
+                let kommune =
+                    kommuner.iter().find(|k| k.kode == p.hjemstedskommune).map(|k| k.navn.as_str()).unwrap_or("");
+                let (emne, tekst) = paamindelse_tekst(p, frist, today, kommune);
+                for u in users.iter().filter(|u| {
+                    !u.disabled && u.role == Role::Organisation && u.organisationer.contains(&p.organisation)
+                }) {
+                    let Some(til) = u.email.clone() else { continue };
+                    mails.push(NewMail {
+                        reference: format!("paamindelse/{}/{frist}/{trin}/{til}", p.id.0),
+                        til,
+                        emne: emne.clone(),
+                        tekst: tekst.clone(),
+                        oprettet: self.now(),
+                        vedhaeftning: None,
+                    });
+                }
+            }
+        }
+        if mails.is_empty() {
+            return Ok(0);
+        }
+        let audit = self.audit(None, "paamindelser", "udbakke", today, json!({"kandidater": mails.len()}));
+        Ok(self.store.enqueue_mails(&mails, &audit).await? as usize)
+    }
+}
+
+/// The reminder step due today, if any: the most recent step whose day has come. Before the
+/// deadline the steps are "foer<N>", after it "efter<N>". A step is due from its day until the
+/// next step's day, so a day the job did not run is caught up once, never twice.
+fn paamindelse_trin(r: &domain::reference::PaamindelseRegler, frist: NaiveDate, today: NaiveDate) -> Option<String> {
+    let dage = (frist - today).num_days();
+    if dage >= 0 {
+        // The smallest N with N >= days left is the step whose day has come most recently.
+        r.dage_foer_frist.iter().filter(|n| i64::from(**n) >= dage).min().map(|n| format!("foer{n}"))
+    } else {
+        r.dage_efter_frist.iter().filter(|n| i64::from(**n) <= -dage).max().map(|n| format!("efter{n}"))
+    }
+}
+
+fn paamindelse_tekst(p: &PakkeRecord, frist: NaiveDate, today: NaiveDate, kommune: &str) -> (String, String) {
+    let dage = (frist - today).num_days();
+    let frist_txt = frist.format("%d.%m.%Y");
+    if dage >= 0 {
+        (
+            format!("Påmindelse: dokumentationspakke {} skal indsendes senest {frist_txt}", p.styringsaar),
+            format!(
+                "Dokumentationspakken for styringsår {} for {} er endnu ikke indsendt.\n\n\
+                 {kommune} Kommunes frist er {frist_txt} ({dage} dage herfra).\n\n\
+                 Log ind i styringsdialogen for at gøre pakken færdig og indsende den.\n",
+                p.styringsaar, p.organisation_navn
+            ),
+        )
+    } else {
+        (
+            format!("Fristen er overskredet: dokumentationspakke {} er ikke indsendt", p.styringsaar),
+            format!(
+                "Dokumentationspakken for styringsår {} for {} skulle have været indsendt til {kommune} Kommune senest {frist_txt}.\n\n\
+                 Pakken kan stadig indsendes, men markeres som indsendt for sent.\n",
+                p.styringsaar, p.organisation_navn
+            ),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    #[test]
+    fn reminder_steps_follow_the_rules() {
+        let r = domain::reference::PaamindelseRegler::default(); // 14 and 3 before, 1 and 14 after
+        let frist = d(6, 30);
+        assert_eq!(paamindelse_trin(&r, frist, d(6, 1)), None, "too early");
+        assert_eq!(paamindelse_trin(&r, frist, d(6, 16)).as_deref(), Some("foer14"));
+        assert_eq!(paamindelse_trin(&r, frist, d(6, 20)).as_deref(), Some("foer14"), "caught up, same step");
+        assert_eq!(paamindelse_trin(&r, frist, d(6, 27)).as_deref(), Some("foer3"));
+        assert_eq!(paamindelse_trin(&r, frist, d(6, 30)).as_deref(), Some("foer3"));
+        assert_eq!(paamindelse_trin(&r, frist, d(7, 1)).as_deref(), Some("efter1"));
+        assert_eq!(paamindelse_trin(&r, frist, d(7, 14)).as_deref(), Some("efter14"));
+        assert_eq!(paamindelse_trin(&r, frist, d(12, 1)).as_deref(), Some("efter14"));
+    }
+}

@@ -1,0 +1,436 @@
+//! The kommune's side over HTTP, on the engine under test: overview and export, invitation
+//! with notice check and calendar mail, joint and held meetings, redegørelse with the
+//! organisation's comments, aftaler carried into next year, the agency's national view, and
+//! refusals for another kommune.
+
+use testkit::{Client, TestApp};
+
+/// The id of the user's first package (the 2026 package of `boligorg`).
+async fn package_of(t: &TestApp, user: &str) -> i64 {
+    let c = t.client();
+    let token = c.login_token(user).await;
+    let page = c.get_bearer("/api/v1/pakker", &token).await;
+    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    json["data"][0]["id"].as_i64().expect("a package")
+}
+
+/// Completes and submits a package as `user`; returns the client.
+async fn submit(t: &TestApp, user: &str, id: i64) -> Client {
+    let org = t.client();
+    org.login(user).await;
+    let sektion = format!("/pakker/{id}/sektioner/b3.I");
+    let answers: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
+    let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
+    org.complete_package(id, "b3.I").await;
+    let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
+    let sent = org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "k1")]).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    org
+}
+
+/// A kommune user of a kommune with no part in the package.
+async fn foreign_kommune(t: &TestApp, id: i64) -> Client {
+    let pakke = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
+    let afdelinger = t.app.store().afdelinger(pakke.organisation).await.unwrap();
+    let outsider = t
+        .app
+        .store()
+        .kommuner()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.kode != pakke.hjemstedskommune && afdelinger.iter().all(|a| a.data.kommune != k.kode))
+        .unwrap();
+    t.app
+        .add_user(
+            None,
+            app::NewUserInput {
+                username: "fremmed".into(),
+                display_name: "Fremmed kommune".into(),
+                email: None,
+                password: app::DEMO_PASSWORD.into(),
+                role: domain::access::Role::Kommune,
+                kommune: Some(outsider.kode),
+                organisationer: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let c = t.client();
+    c.login("fremmed").await;
+    c
+}
+
+/// Adds a demo-password user.
+async fn add_user(
+    t: &TestApp,
+    username: &str,
+    role: domain::access::Role,
+    kommune: Option<domain::Kommunekode>,
+    organisationer: Vec<domain::OrganisationNummer>,
+) {
+    t.app
+        .add_user(
+            None,
+            app::NewUserInput {
+                username: username.into(),
+                display_name: username.into(),
+                email: Some(format!("{username}@demo.invalid")),
+                password: app::DEMO_PASSWORD.into(),
+                role,
+                kommune,
+                organisationer,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// A user of the package's first beliggenhedskommune.
+async fn beliggenhedskommune(t: &TestApp, id: i64) -> (domain::Kommunekode, Client) {
+    let pakke = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
+    let afdelinger = t.app.store().afdelinger(pakke.organisation).await.unwrap();
+    let nabo = afdelinger
+        .iter()
+        .map(|a| a.data.kommune)
+        .find(|k| *k != pakke.hjemstedskommune)
+        .expect("an afdeling elsewhere");
+    add_user(t, "belig", domain::access::Role::Kommune, Some(nabo), vec![]).await;
+    let c = t.client();
+    c.login("belig").await;
+    (nabo, c)
+}
+
+/// The part of the overview below "where to look first".
+fn main_table(body: &str) -> &str {
+    &body[body.find("Alle organisationer").expect("the full list")..]
+}
+
+fn days_from_today(t: &TestApp, days: i64) -> String {
+    (t.app.today() + chrono::Duration::days(days)).to_string()
+}
+
+fn invitation<'a>(dato: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("dato", dato),
+        ("tid", "13:00"),
+        ("varighed", "90"),
+        ("sted", "Rådhuset, mødelokale 2"),
+        ("deltagere", "Kommunens sagsbehandler\nBestyrelsen"),
+        ("dagsorden", "1. Styringsrapporten\n2. Aftaler"),
+    ];
+    f.extend_from_slice(extra);
+    f
+}
+
+#[tokio::test]
+async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
+    let t = TestApp::spawn_with(testkit::demo_at(0.1)).await;
+    let id = package_of(&t, "boligorg").await;
+    let pakke = format!("/pakker/{id}");
+    let kommune = t.client();
+    kommune.login("kommune").await;
+
+    // The overview lists the organisation, without a link to its draft.
+    let oversigt = kommune.get("/kommune?aar=2026").await;
+    assert_eq!(oversigt.status, 200);
+    assert!(oversigt.body.contains("Hvor skal vi kigge først"));
+    assert!(!oversigt.body.contains(&format!("href=\"{pakke}\"")), "a draft is linked");
+    let org = submit(&t, "boligorg", id).await;
+    let oversigt = kommune.get("/kommune?aar=2026&indsendelse=for_sent&sorter=kritiske").await;
+    assert!(main_table(&oversigt.body).contains(&format!("href=\"{pakke}\"")), "the late package is listed");
+    let rettidig = kommune.get("/kommune?aar=2026&indsendelse=rettidig").await;
+    assert!(!main_table(&rettidig.body).contains(&format!("href=\"{pakke}\"")));
+    // The XLSX export has the same rows.
+    let xlsx = kommune.http.get(format!("{}/kommune/oversigt.xlsx?aar=2026", kommune.base)).send().await.unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let table = tabular::read_bytes("oversigt.xlsx", &bytes).unwrap();
+    assert_eq!(table.headers[1], "organisation");
+    assert!(table.rows.iter().any(|r| r.cells[4] == "Indsendt for sent"));
+
+    // Invitation: a past date and short notice are refused, the latter until acknowledged.
+    assert_eq!(kommune.post(&pakke, &format!("{pakke}/modtag"), &[]).await.status, 303);
+    let form = format!("{pakke}/indkald");
+    let page = kommune.get(&form).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Styringsrapporten for styringsår 2026"), "agenda is suggested from the package");
+    let past = days_from_today(&t, -1);
+    let refused = kommune.post(&form, &form, &invitation(&past, &[])).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Mødedatoen ligger før i dag"));
+    let soon = days_from_today(&t, 5);
+    let warned = kommune.post(&form, &form, &invitation(&soon, &[])).await;
+    assert_eq!(warned.status, 422);
+    assert!(warned.body.contains("kun varslet 5 dage"));
+    assert!(t.app.store().dialogmoeder_for_pakke(store::PakkeId(id)).await.unwrap().is_empty(), "nothing saved");
+    // The beliggenhedskommune is invited along.
+    let (nabo, _) = beliggenhedskommune(&t, id).await;
+    let nabo_felt = format!("kommune_{nabo}");
+    let invited =
+        kommune.post(&form, &form, &invitation(&soon, &[("kort_varsel", "ja"), (nabo_felt.as_str(), "ja")])).await;
+    assert_eq!(invited.status, 303, "{}", invited.body);
+    let moede = invited.location.unwrap().split('?').next().unwrap().to_string();
+    let letter = kommune.get(&moede).await;
+    assert!(letter.body.contains("Indkaldelse til dialogmøde") && letter.body.contains("Rådhuset, mødelokale 2"));
+    // The invitation mail with its calendar file went to the organisation and the nabokommune.
+    let mails = t.app.store().udbakke(100).await.unwrap();
+    let invitations: Vec<_> = mails.iter().filter(|m| m.mail.reference.starts_with("indkaldelse/")).collect();
+    for user in ["boligorg", "belig"] {
+        let m = invitations.iter().find(|m| m.mail.til == format!("{user}@demo.invalid")).expect(user);
+        let ics = m.mail.vedhaeftning.as_ref().expect("calendar file");
+        assert!(ics.indhold.contains("BEGIN:VEVENT") && ics.indhold.contains("LOCATION:Rådhuset"));
+    }
+    assert!(org.get(&pakke).await.body.contains("Rådhuset, mødelokale 2"), "the organisation sees the letter");
+
+    // Publishing before the meeting is held is refused with a reason.
+    let early = kommune.post(&pakke, &format!("{pakke}/redegoerelse/offentliggoer"), &[]).await;
+    assert_eq!(early.status, 409);
+    assert!(early.body.contains("markeret som afholdt"), "{}", early.body);
+
+    // Held: not before the date it was convened for.
+    let held_form = format!("{moede}/afholdt");
+    let too_early = kommune.post(&moede, &held_form, &[("dato", &t.app.today().to_string()), ("deltagere", "x")]).await;
+    assert_eq!(too_early.status, 422);
+    // The meeting lies 5 days ahead: mark it held with the clock moved past it.
+    let later = t.app.clone().with_clock({
+        let now = t.app.now();
+        move || now + chrono::Duration::days(6)
+    });
+    let kommune_user = testkit::session_user(&t.app, "kommune").await;
+    later
+        .marker_dialogmoede_afholdt(&kommune_user, moede_id(&moede), &soon, "Sagsbehandler, bestyrelsen", &[])
+        .await
+        .unwrap();
+    assert!(kommune.get(&pakke).await.body.contains("Møde afholdt"));
+
+    // The redegørelse: a generated draft, saved, sent for comments; the organisation comments.
+    let red = format!("{pakke}/redegoerelse");
+    let forslag = kommune.get(&format!("{red}?forslag=true")).await;
+    assert_eq!(forslag.status, 200);
+    assert!(forslag.body.contains("holdt dialogmøde"), "draft generated from the package");
+    let saved = kommune
+        .post(
+            &red,
+            &red,
+            &[
+                ("sammenfatning", "Konstruktiv dialog."),
+                ("udlejning.organisation", "Udlejningen går godt."),
+                ("udlejning.kommune", "Kommunen er enig."),
+                ("udlejning.initiativer", "Fleksibel udlejning fortsætter."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let aftale = kommune
+        .post(
+            &red,
+            &format!("{pakke}/aftaler"),
+            &[("emne", "Helhedsplan"), ("beskrivelse", "Plan for afdelingen"), ("ansvarlig", "Organisationen")],
+        )
+        .await;
+    assert_eq!(aftale.status, 422, "a goal area is required");
+    assert!(aftale.body.contains("Vælg mindst ét målområde"));
+    let aftale = kommune
+        .post(
+            &red,
+            &format!("{pakke}/aftaler"),
+            &[
+                ("emne", "Helhedsplan"),
+                ("beskrivelse", "Plan for afdelingen"),
+                ("ansvarlig", "Organisationen"),
+                ("maal_boligafdelinger", "ja"),
+                ("frist", "2027-06-30"),
+            ],
+        )
+        .await;
+    assert_eq!(aftale.status, 303);
+    // The organisation cannot comment before the høring, nor read the kommune's draft.
+    let hoering = format!("{pakke}/hoering");
+    assert_eq!(org.get(&hoering).await.status, 404);
+    assert_eq!(kommune.post(&red, &format!("{red}/hoering"), &[]).await.status, 303);
+    let draft = org.get(&hoering).await;
+    assert!(draft.body.contains("Udlejningen går godt."), "{}", draft.body);
+    let empty = org.post(&hoering, &format!("{pakke}/bemaerkninger"), &[("bemaerkning", " ")]).await;
+    assert_eq!(empty.status, 422);
+    let comment =
+        org.post(&hoering, &format!("{pakke}/bemaerkninger"), &[("bemaerkning", "Vi er enige i udkastet.")]).await;
+    assert_eq!(comment.status, 303);
+    assert!(kommune.get(&red).await.body.contains("Vi er enige i udkastet."));
+    // The høring mail went to the organisation.
+    let mails = t.app.store().udbakke(100).await.unwrap();
+    assert!(mails.iter().any(|m| m.mail.reference.starts_with(&format!("hoering/{id}/"))));
+
+    // Published: public, immutable, and no more comments.
+    assert_eq!(kommune.post(&red, &format!("{red}/offentliggoer"), &[]).await.status, 303);
+    let edit = kommune.post(&pakke, &red, &[("sammenfatning", "Ændret")]).await;
+    assert_eq!(edit.status, 409);
+    assert!(edit.body.contains("kan ikke længere ændres"), "{}", edit.body);
+    let late_comment = org.post(&pakke, &format!("{pakke}/bemaerkninger"), &[("bemaerkning", "For sent")]).await;
+    assert_eq!(late_comment.status, 409);
+
+    // The aftale is in the register with its history; the kommune records this year's status.
+    let register = kommune.get("/aftaler").await;
+    assert!(register.body.contains("Helhedsplan") && register.body.contains("Aftalt"));
+    let aftale_id = t.app.store().aftaler(store::AftaleFilter::Pakke(store::PakkeId(id))).await.unwrap()[0].id;
+    let status_url = format!("/aftaler/{aftale_id}/status");
+    let no_text = kommune.post("/aftaler", &status_url, &[("status", "i_gang"), ("bemaerkning", "")]).await;
+    assert_eq!(no_text.status, 422);
+    let ok =
+        kommune.post("/aftaler", &status_url, &[("status", "i_gang"), ("bemaerkning", "Planen er i høring")]).await;
+    assert_eq!(ok.status, 303);
+    assert!(org.get("/aftaler").await.body.contains("Planen er i høring"), "the organisation reads its aftaler");
+
+    // The agency's national view counts the meeting, the publication and the open aftale.
+    let styrelse = t.client();
+    styrelse.login("styrelse").await;
+    let national = styrelse.get("/styrelse?aar=2026").await;
+    assert_eq!(national.status, 200);
+    assert!(national.body.contains("Tilsynet pr. kommune") && national.body.contains("aftaler er åbne"));
+    let styrelse_user = testkit::session_user(&t.app, "styrelse").await;
+    let tal = t.app.national_oversigt(&styrelse_user, domain::Styringsaar::new(2026).unwrap()).await.unwrap();
+    assert!(tal.landet.aftaler_aabne >= 1 && tal.landet.offentliggjort >= 1 && tal.landet.moeder_afholdt >= 1);
+}
+
+fn moede_id(path: &str) -> i64 {
+    path.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn another_kommune_cannot_act_on_the_organisations() {
+    let t = TestApp::spawn_with(testkit::demo_at(0.1)).await;
+    let id = package_of(&t, "boligorg").await;
+    let pakke = format!("/pakker/{id}");
+    submit(&t, "boligorg", id).await;
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    assert_eq!(kommune.post(&pakke, &format!("{pakke}/modtag"), &[]).await.status, 303);
+    let soon = days_from_today(&t, 20);
+    let invited = kommune.post(&format!("{pakke}/indkald"), &format!("{pakke}/indkald"), &invitation(&soon, &[])).await;
+    assert_eq!(invited.status, 303, "{}", invited.body);
+    let moede = invited.location.unwrap().split('?').next().unwrap().to_string();
+
+    let fremmed = foreign_kommune(&t, id).await;
+    let own = fremmed.get("/kommune").await;
+    assert_eq!(own.status, 200);
+    assert!(!own.body.contains(&format!("href=\"{pakke}\"")), "another kommune's organisation is listed");
+    assert_eq!(fremmed.get(&format!("{pakke}/indkald")).await.status, 404);
+    let csrf = own.csrf();
+    for (path, fields) in [
+        (format!("{pakke}/indkald"), invitation(&soon, &[])),
+        (format!("{moede}/afholdt"), vec![("dato", "2026-01-01"), ("deltagere", "x")]),
+        (format!("{pakke}/redegoerelse"), vec![("sammenfatning", "x")]),
+        (format!("{pakke}/aftaler"), vec![("emne", "x")]),
+        (format!("{pakke}/redegoerelse/offentliggoer"), vec![]),
+    ] {
+        let r = fremmed.post_with_token(&path, &csrf, &fields).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.body);
+    }
+    assert_eq!(fremmed.get(&moede).await.status, 404);
+    assert_eq!(fremmed.get(&format!("{pakke}/hoering")).await.status, 404);
+    // The beliggenhedskommune reads the package and may hold its own meeting, which does not
+    // move the package; it cannot touch the hjemstedskommune's meeting.
+    let (_, nabo) = beliggenhedskommune(&t, id).await;
+    assert_eq!(nabo.get(&moede).await.status, 404);
+    let form = format!("{pakke}/indkald");
+    let page = nabo.get(&form).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("beliggenhedskommune"));
+    let own_meeting = nabo.post(&form, &form, &invitation(&soon, &[])).await;
+    assert_eq!(own_meeting.status, 303, "{}", own_meeting.body);
+    let status = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap().status;
+    assert_eq!(status, domain::package::PakkeStatus::MoedeIndkaldt);
+    assert_eq!(t.app.store().dialogmoeder_for_pakke(store::PakkeId(id)).await.unwrap().len(), 2);
+    // Nobody else can post a comment or an aftale status.
+    let other_org = t.client();
+    other_org.login("andenorg").await;
+    let csrf = other_org.get("/aftaler").await.csrf();
+    assert_eq!(
+        other_org.post_with_token(&format!("{pakke}/bemaerkninger"), &csrf, &[("bemaerkning", "x")]).await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_joint_meeting_needs_each_organisations_own_discussion() {
+    let t = TestApp::spawn_with(testkit::demo_at(0.25)).await;
+    // Next year's packages are all drafts: a kommune that supervises two organisations with a
+    // styringsrapport convenes them together. (At a quarter of the national size there are more
+    // organisations than kommuner, so some kommune has two.)
+    let aar = domain::Styringsaar::new(2027).unwrap();
+    t.app.create_packages(None, aar).await.unwrap();
+    let mut per_kommune: std::collections::BTreeMap<domain::Kommunekode, Vec<store::PakkeRecord>> = Default::default();
+    for o in t.app.store().organisationer().await.unwrap() {
+        for p in t.app.store().pakker_for_organisationer(&[o.id]).await.unwrap() {
+            use domain::package::PakkeStatus as S;
+            let convenable = matches!(p.status, S::Kladde | S::Indsendt | S::Modtaget);
+            if p.styringsaar == aar && p.rapporttype == domain::master::Rapporttype::Bilag3 && convenable {
+                per_kommune.entry(p.hjemstedskommune).or_default().push(p);
+            }
+        }
+    }
+    let sizes: Vec<usize> = per_kommune.values().map(Vec::len).collect();
+    let (kommune, pakker) = per_kommune
+        .into_iter()
+        .find(|(_, p)| p.len() >= 2)
+        .unwrap_or_else(|| panic!("a kommune with two organisations: {sizes:?}"));
+    add_user(&t, "tilsyn", domain::access::Role::Kommune, Some(kommune), vec![]).await;
+    for (i, p) in pakker.iter().take(2).enumerate() {
+        let name = format!("org{i}");
+        add_user(&t, &name, domain::access::Role::Organisation, None, vec![p.organisation_nummer]).await;
+        if p.status.editable_by_organisation() {
+            submit(&t, &name, p.id.0).await;
+        }
+    }
+    let user = testkit::session_user(&t.app, "tilsyn").await;
+    let (first, second) = (pakker[0].id.0, &pakker[1]);
+    let c = t.client();
+    c.login("tilsyn").await;
+    for p in [first, second.id.0] {
+        let status = t.app.store().pakke(store::PakkeId(p)).await.unwrap().unwrap().status;
+        if status == domain::package::PakkeStatus::Indsendt {
+            assert_eq!(c.post(&format!("/pakker/{p}"), &format!("/pakker/{p}/modtag"), &[]).await.status, 303);
+        }
+    }
+    let soon = days_from_today(&t, 30);
+    let faelles = format!("faelles_{}", second.id.0);
+    let form = format!("/pakker/{first}/indkald");
+    let invited = c.post(&form, &form, &invitation(&soon, &[(faelles.as_str(), "ja")])).await;
+    assert_eq!(invited.status, 303, "{}", invited.body);
+    let moede = invited.location.unwrap().split('?').next().unwrap().to_string();
+    assert!(c.get(&moede).await.body.contains("fælles dialogmøde"));
+    let later = t.app.clone().with_clock({
+        let now = t.app.now();
+        move || now + chrono::Duration::days(31)
+    });
+    // Without the second organisation's own discussion it is refused.
+    let refused = later
+        .marker_dialogmoede_afholdt(&user, moede_id(&moede), &soon, "Begge bestyrelser", &[store::PakkeId(first)])
+        .await;
+    match refused {
+        Err(app::AppError::Invalid(errors)) => {
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.field == format!("bilateral_{}", second.id.0) && e.message.contains("egen drøftelse"))
+            )
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    later
+        .marker_dialogmoede_afholdt(
+            &user,
+            moede_id(&moede),
+            &soon,
+            "Begge bestyrelser",
+            &[store::PakkeId(first), second.id],
+        )
+        .await
+        .unwrap();
+    for p in [store::PakkeId(first), second.id] {
+        let rec = t.app.store().pakke(p).await.unwrap().unwrap();
+        assert_eq!(rec.status, domain::package::PakkeStatus::MoedeAfholdt);
+        assert!(t.app.store().moeder(p).await.unwrap().iter().all(|m| m.bilateral && m.kommune == Some(kommune)));
+    }
+}

@@ -1,0 +1,177 @@
+//! Mail delivery against a real SMTP server: aiosmtpd (PyPI) run as a local sink that writes
+//! every message it accepts to a maildir. `.ci/run` installs it.
+
+use chrono::Utc;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use store::{NewMail, Store, Vedhaeftning};
+
+/// An aiosmtpd process on a free port, stopped when dropped.
+struct SmtpSink {
+    child: Child,
+    port: u16,
+    maildir: PathBuf,
+}
+
+impl SmtpSink {
+    async fn start() -> SmtpSink {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let maildir = std::env::temp_dir().join(format!("sd-smtp-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&maildir).unwrap();
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.join("mbox"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd is needed for the mail tests: pip install aiosmtpd");
+        let sink = SmtpSink { child, port, maildir };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return sink;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("aiosmtpd did not start on port {port}: is it installed (pip install aiosmtpd)?");
+    }
+
+    /// Every message the sink has accepted, as raw text.
+    fn messages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            let dir = self.maildir.join("mbox").join(sub);
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for e in entries.flatten() {
+                    out.push(std::fs::read_to_string(e.path()).unwrap());
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.maildir);
+    }
+}
+
+fn settings(port: u16) -> mail::SmtpSettings {
+    mail::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        sikkerhed: mail::Sikkerhed::Ingen,
+        afsender: "Styringsdialogen <noreply@styringsdialog.invalid>".into(),
+        ..Default::default()
+    }
+}
+
+fn mail(reference: &str, til: &str, ics: bool) -> NewMail {
+    NewMail {
+        reference: reference.into(),
+        til: til.into(),
+        emne: "Indkaldelse til dialogmøde – styringsår 2026".into(),
+        tekst: "Tid: 14. maj 2026 kl. 13.00\nSted: Rådhuset".into(),
+        oprettet: Utc::now(),
+        vedhaeftning: ics.then(|| Vedhaeftning {
+            navn: "dialogmoede.ics".into(),
+            indhold: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n".into(),
+        }),
+    }
+}
+
+async fn enqueue(store: &Arc<dyn Store>, mails: &[NewMail]) {
+    let audit = store::AuditEvent {
+        at: Utc::now(),
+        actor: None,
+        action: "test".into(),
+        object_type: "udbakke".into(),
+        object_id: "1".into(),
+        details: serde_json::json!({}),
+    };
+    store.enqueue_mails(mails, &audit).await.unwrap();
+}
+
+fn has(messages: &[String], needle: &str) -> usize {
+    messages.iter().filter(|m| m.contains(needle)).count()
+}
+
+#[tokio::test]
+async fn the_outbox_is_delivered_once_over_smtp() {
+    let sink = SmtpSink::start().await;
+    let store = testkit::fresh_store().await;
+    enqueue(&store, &[mail("a", "bo@example.invalid", true), mail("b", "kim@example.invalid", false)]).await;
+    let postbud = mail::Postbud::new(&settings(sink.port), store.clone()).unwrap().expect("configured");
+    let first = postbud.lever(Utc::now()).await.unwrap();
+    assert_eq!(first, mail::Levering { sendt: 2, fejlet: 0 });
+    // A second round, and a new sender after a "restart", send nothing again.
+    assert_eq!(postbud.lever(Utc::now()).await.unwrap(), mail::Levering::default());
+    let restarted = mail::Postbud::new(&settings(sink.port), store.clone()).unwrap().unwrap();
+    assert_eq!(restarted.lever(Utc::now()).await.unwrap(), mail::Levering::default());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(has(&messages, "bo@example.invalid"), 1);
+    // The Danish subject is encoded, the calendar file is attached.
+    assert!(messages.iter().any(|m| m.contains("text/calendar") && m.contains("dialogmoede.ics")));
+    assert!(messages.iter().all(|m| m.contains("Subject:")));
+    assert!(store.udbakke(10).await.unwrap().iter().all(|m| m.sendt.is_some()));
+}
+
+#[tokio::test]
+async fn a_refused_delivery_is_retried_later_and_never_twice() {
+    let store = testkit::fresh_store().await;
+    enqueue(&store, &[mail("c", "bo@example.invalid", false), mail("d", "ikke en adresse", false)]).await;
+    // No server listens: the delivery fails and the mail waits.
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let offline = mail::Postbud::new(&settings(dead_port), store.clone()).unwrap().unwrap();
+    assert_eq!(offline.lever(Utc::now()).await.unwrap(), mail::Levering { sendt: 0, fejlet: 2 });
+    let waiting = store.udbakke(10).await.unwrap();
+    assert!(waiting.iter().all(|m| m.sendt.is_none() && m.afsendes.is_none() && m.sidste_fejl.is_some()));
+    // The server comes up; the retry waits for its time, then goes out once.
+    let sink = SmtpSink::start().await;
+    let online = mail::Postbud::new(&settings(sink.port), store.clone()).unwrap().unwrap();
+    assert_eq!(online.lever(Utc::now()).await.unwrap(), mail::Levering::default(), "not due yet");
+    let later = Utc::now() + chrono::Duration::minutes(5);
+    assert_eq!(online.lever(later).await.unwrap(), mail::Levering { sendt: 1, fejlet: 0 });
+    assert_eq!(online.lever(later + chrono::Duration::days(1)).await.unwrap(), mail::Levering::default());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 1);
+    // The malformed address is parked with its reason, not retried.
+    let parked = store.udbakke(10).await.unwrap().into_iter().find(|m| m.mail.reference == "d").unwrap();
+    assert!(parked.sendt.is_none() && parked.sidste_fejl.unwrap().contains("ikke en adresse"));
+}
+
+#[tokio::test]
+async fn reminders_reach_the_smtp_server_once_per_step() {
+    let sink = SmtpSink::start().await;
+    let t = testkit::TestApp::spawn().await;
+    let user = testkit::session_user(&t.app, "kommune").await;
+    // The kommune sets a deadline 3 days ahead: the "3 days before" reminder is due today.
+    let aar = domain::Styringsaar::new(2026).unwrap();
+    let frist = t.app.today() + chrono::Duration::days(3);
+    t.app.set_frist(&user, aar, frist, None).await.unwrap();
+    let first = t.app.enqueue_paamindelser().await.unwrap();
+    assert!(first >= 1, "the organisations of the kommune get a reminder");
+    assert_eq!(t.app.enqueue_paamindelser().await.unwrap(), 0, "enqueued once");
+    let postbud = mail::Postbud::new(&settings(sink.port), t.app.store().clone()).unwrap().unwrap();
+    let sent = postbud.lever(Utc::now()).await.unwrap();
+    assert!(sent.sendt as usize >= first);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let messages = sink.messages();
+    assert_eq!(has(&messages, "To: boligorg@demo.invalid"), 1, "{messages:?}");
+    // The deadline passes: the next step is a new reminder.
+    let later = t.app.clone().with_clock({
+        let now = t.app.now();
+        move || now + chrono::Duration::days(4)
+    });
+    assert!(later.enqueue_paamindelser().await.unwrap() >= 1);
+    assert_eq!(later.enqueue_paamindelser().await.unwrap(), 0);
+    postbud.lever(Utc::now()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(has(&sink.messages(), "To: boligorg@demo.invalid"), 2);
+}

@@ -1,0 +1,630 @@
+//! The kommune's supervision pages: the overview with "where to look first" and its XLSX
+//! export, meeting invitations and held meetings, the organisation's høring of the
+//! redegørelse, and the aftaler register.
+
+use crate::AppState;
+use crate::error::PageResult;
+use crate::pages::{PakkeHoved, redirect_with};
+use crate::security::{CsrfToken, CurrentUser};
+use crate::view::{Layout, dato, render, render_status, tidspunkt};
+use app::{AppError, Indsendelse, MoedeStatus, OversigtRaekke, SessionUser, Tilknytning};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use domain::redegoerelse::{AftaleStatus, MAALOMRAADER};
+use serde::Deserialize;
+use store::PakkeId;
+
+type Felter = Vec<(String, String)>;
+
+/// The value of a posted field ("" when absent).
+fn felt<'a>(form: &'a Felter, navn: &str) -> &'a str {
+    form.iter().find(|(k, _)| k == navn).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// The suffixes of checked boxes named `<prefix><suffix>`.
+fn afkrydset(form: &Felter, prefix: &str) -> Vec<String> {
+    form.iter().filter_map(|(k, _)| k.strip_prefix(prefix).map(str::to_string)).collect()
+}
+
+// --- the overview --------------------------------------------------------------------------
+
+#[derive(Deserialize, Default, Clone)]
+pub struct OversigtQuery {
+    aar: Option<i64>,
+    #[serde(default)]
+    tilknytning: String,
+    #[serde(default)]
+    indsendelse: String,
+    #[serde(default)]
+    moede: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sorter: String,
+    besked: Option<String>,
+}
+
+pub struct Raekke {
+    pub href: Option<String>,
+    pub organisation: String,
+    pub tilknytning: &'static str,
+    pub frist: String,
+    pub indsendelse: &'static str,
+    pub indsendelse_badge: &'static str,
+    pub moede: String,
+    pub redegoerelse: &'static str,
+    pub kritiske: i64,
+    pub roede_noegletal: i64,
+    pub roede_afdelinger: i64,
+}
+
+fn indsendelse_badge(i: Indsendelse) -> &'static str {
+    match i {
+        Indsendelse::Mangler => "badge-error",
+        Indsendelse::Returneret | Indsendelse::ForSent => "badge-warning",
+        Indsendelse::Rettidig => "badge-success",
+        Indsendelse::Afventer => "badge-info",
+    }
+}
+
+fn moede_tekst(m: MoedeStatus) -> String {
+    match m {
+        MoedeStatus::Ingen => "Ikke indkaldt".into(),
+        MoedeStatus::Indkaldt(t) => format!("Indkaldt til {}", tidspunkt(t)),
+        MoedeStatus::Afholdt(d) => format!("Afholdt {}", dato(d)),
+    }
+}
+
+impl From<&OversigtRaekke> for Raekke {
+    fn from(r: &OversigtRaekke) -> Self {
+        Raekke {
+            // A draft is the organisation's own: the kommune sees only that it is not submitted.
+            href: r
+                .pakke
+                .filter(|_| !matches!(r.indsendelse, Indsendelse::Mangler | Indsendelse::Afventer))
+                .map(|p| format!("/pakker/{p}")),
+            organisation: format!("{} ({})", r.navn, r.nummer),
+            tilknytning: r.tilknytning.label(),
+            frist: r.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
+            indsendelse: if r.pakke.is_none() { "Ingen pakke oprettet" } else { r.indsendelse.label() },
+            indsendelse_badge: indsendelse_badge(r.indsendelse),
+            moede: moede_tekst(r.moede),
+            redegoerelse: r.redegoerelse.label(),
+            kritiske: r.kritiske_noegletal,
+            roede_noegletal: r.roede_noegletal,
+            roede_afdelinger: r.roede_afdelinger,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tilsyn_oversigt.html")]
+struct OversigtSide {
+    layout: Layout,
+    kommune: String,
+    aar: i32,
+    q: OversigtQuery,
+    foerst: Vec<Raekke>,
+    raekker: Vec<Raekke>,
+    antal_i_alt: usize,
+    eksport: String,
+    indsendelser: Vec<(&'static str, &'static str)>,
+}
+
+fn filtrer(rows: Vec<OversigtRaekke>, q: &OversigtQuery) -> Vec<OversigtRaekke> {
+    let soeg = q.q.trim().to_lowercase();
+    let mut rows: Vec<OversigtRaekke> = rows
+        .into_iter()
+        .filter(|r| match q.tilknytning.as_str() {
+            "tilsyn" => r.tilknytning == Tilknytning::Tilsyn,
+            "beliggenhed" => r.tilknytning == Tilknytning::Beliggenhed,
+            _ => true,
+        })
+        .filter(|r| q.indsendelse.is_empty() || r.indsendelse.as_str() == q.indsendelse)
+        .filter(|r| match q.moede.as_str() {
+            "ingen" => matches!(r.moede, MoedeStatus::Ingen),
+            "indkaldt" => matches!(r.moede, MoedeStatus::Indkaldt(_)),
+            "afholdt" => matches!(r.moede, MoedeStatus::Afholdt(_)),
+            _ => true,
+        })
+        .filter(|r| soeg.is_empty() || r.navn.to_lowercase().contains(&soeg) || r.nummer.to_string().contains(&soeg))
+        .collect();
+    match q.sorter.as_str() {
+        "frist" => rows.sort_by_key(|r| (r.frist, r.navn.clone())),
+        "indsendelse" => rows.sort_by_key(|r| (r.indsendelse, r.navn.clone())),
+        "moede" => rows.sort_by_key(|r| (r.moede, r.navn.clone())),
+        "kritiske" => rows.sort_by_key(|r| (std::cmp::Reverse(r.kritiske_noegletal), r.navn.clone())),
+        "roede" => rows.sort_by_key(|r| (std::cmp::Reverse(r.roede_afdelinger), r.navn.clone())),
+        _ => rows.sort_by_key(|r| (r.navn.to_lowercase(), r.nummer)),
+    }
+    rows
+}
+
+fn valgt_aar(state: &AppState, q: Option<i64>) -> Result<domain::Styringsaar, AppError> {
+    use chrono::Datelike;
+    domain::Styringsaar::new(q.unwrap_or(i64::from(state.app.today().year())))
+        .map_err(|_| AppError::field("aar", "Ukendt styringsår"))
+}
+
+/// The kommune's overview of every organisation it supervises or has afdelinger of.
+pub async fn oversigt(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<OversigtQuery>,
+) -> PageResult {
+    let aar = valgt_aar(&state, q.aar)?;
+    let alle = state.app.tilsynsoversigt(&user, aar).await?;
+    let antal_i_alt = alle.len();
+    let mut foerst: Vec<&OversigtRaekke> = alle.iter().filter(|r| r.opmaerksomhed() > 0).collect();
+    foerst.sort_by_key(|r| (std::cmp::Reverse(r.opmaerksomhed()), r.navn.clone()));
+    let foerst = foerst.into_iter().take(10).map(Raekke::from).collect();
+    let raekker = filtrer(alle, &q).iter().map(Raekke::from).collect();
+    let kommune = kommune_navn(&state, &user).await?;
+    let eksport = serde_urlencoded::to_string([
+        ("aar", aar.to_string()),
+        ("tilknytning", q.tilknytning.clone()),
+        ("indsendelse", q.indsendelse.clone()),
+        ("moede", q.moede.clone()),
+        ("q", q.q.clone()),
+        ("sorter", q.sorter.clone()),
+    ])
+    .unwrap_or_default();
+    render(&OversigtSide {
+        layout: Layout::new("Kommunens oversigt", Some(&user), &csrf, "/kommune").with_besked(q.besked.as_deref()),
+        kommune,
+        aar: aar.get(),
+        foerst,
+        raekker,
+        antal_i_alt,
+        eksport,
+        indsendelser: Indsendelse::ALL.iter().map(|i| (i.as_str(), i.label())).collect(),
+        q,
+    })
+}
+
+async fn kommune_navn(state: &AppState, user: &SessionUser) -> Result<String, AppError> {
+    Ok(match user.principal.kommune {
+        Some(k) => format!("{} Kommune", state.app.public().kommune_navn(k).await?),
+        None => String::new(),
+    })
+}
+
+/// The same rows, filtered and sorted the same way, as an XLSX file.
+pub async fn oversigt_xlsx(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Query(q): Query<OversigtQuery>,
+) -> PageResult {
+    use tabular::Celle;
+    let aar = valgt_aar(&state, q.aar)?;
+    let rows = filtrer(state.app.tilsynsoversigt(&user, aar).await?, &q);
+    let tekst = |s: &str| Celle::Tekst(s.to_string());
+    let data: Vec<Vec<Celle>> = rows
+        .iter()
+        .map(|r| {
+            let v = Raekke::from(r);
+            vec![
+                Celle::Tal(f64::from(r.nummer.get())),
+                tekst(&r.navn),
+                tekst(v.tilknytning),
+                r.frist.map(|f| tekst(&f.to_string())).unwrap_or(Celle::Tom),
+                tekst(v.indsendelse),
+                tekst(&v.moede),
+                tekst(v.redegoerelse),
+                Celle::Tal(r.kritiske_noegletal as f64),
+                Celle::Tal(r.roede_noegletal as f64),
+                Celle::Tal(r.roede_afdelinger as f64),
+            ]
+        })
+        .collect();
+    let bytes = tabular::xlsx(
+        &format!("Styringsår {aar}"),
+        &[
+            "organisationsnummer",
+            "organisation",
+            "tilknytning",
+            "frist",
+            "indsendelse",
+            "dialogmøde",
+            "redegørelse",
+            "kritiske nøgletal",
+            "røde nøgletal",
+            "røde afdelinger",
+        ],
+        &data,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"tilsyn-{aar}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// --- meetings ------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "indkald.html")]
+struct IndkaldSide {
+    layout: Layout,
+    hoved: PakkeHoved,
+    forslag: app::MoedeForslag,
+    dato: String,
+    tid: String,
+    varighed: String,
+    sted: String,
+    deltagere: String,
+    dagsorden: String,
+    valgte_kommuner: Vec<String>,
+    valgte_faelles: Vec<String>,
+    kort_varsel: bool,
+}
+
+fn indkald_side(
+    v: &app::PakkeView,
+    layout: Layout,
+    forslag: app::MoedeForslag,
+    input: app::IndkaldelseInput,
+) -> IndkaldSide {
+    IndkaldSide {
+        layout,
+        hoved: v.into(),
+        forslag,
+        dato: input.dato,
+        tid: input.tid,
+        varighed: input.varighed_minutter,
+        sted: input.sted,
+        deltagere: input.deltagere,
+        dagsorden: input.dagsorden,
+        valgte_kommuner: input.kommuner,
+        valgte_faelles: input.faelles,
+        kort_varsel: input.kort_varsel_ok,
+    }
+}
+
+pub async fn indkald_form(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let forslag = state.app.moede_forslag(&user, PakkeId(id)).await?;
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    let dato = state.app.today() + chrono::Duration::days(i64::from(forslag.varsel_dage) + 7);
+    let input = app::IndkaldelseInput {
+        dato: dato.to_string(),
+        tid: "13:00".into(),
+        varighed_minutter: forslag.varighed_minutter.to_string(),
+        deltagere: forslag.deltagere.clone(),
+        dagsorden: forslag.dagsorden.clone(),
+        ..Default::default()
+    };
+    render(&indkald_side(&v, Layout::new("Indkald til dialogmøde", Some(&user), &csrf, "/pakker"), forslag, input))
+}
+
+pub async fn indkald(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Form(form): Form<Felter>,
+) -> PageResult {
+    let input = app::IndkaldelseInput {
+        dato: felt(&form, "dato").into(),
+        tid: felt(&form, "tid").into(),
+        varighed_minutter: felt(&form, "varighed").into(),
+        sted: felt(&form, "sted").into(),
+        deltagere: felt(&form, "deltagere").into(),
+        kommuner: afkrydset(&form, "kommune_"),
+        faelles: afkrydset(&form, "faelles_"),
+        dagsorden: felt(&form, "dagsorden").into(),
+        kort_varsel_ok: felt(&form, "kort_varsel") == "ja",
+    };
+    match state.app.indkald_moede(&user, PakkeId(id), &input).await {
+        Ok(moede) => Ok(redirect_with(&format!("/moeder/{moede}"), "indkaldt")),
+        Err(AppError::Invalid(errors)) => {
+            let forslag = state.app.moede_forslag(&user, PakkeId(id)).await?;
+            let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+            let layout = Layout::new("Indkald til dialogmøde", Some(&user), &csrf, "/pakker").with_errors(errors);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &indkald_side(&v, layout, forslag, input))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dialogmoede.html")]
+struct MoedeSide {
+    layout: Layout,
+    m: app::DialogmoedeVisning,
+    tid: String,
+    indkaldt: String,
+    kommuner: String,
+    dato: String,
+    deltagere: String,
+    /// (package id, organisation, held date if held, bilateral).
+    pakker: Vec<(i64, String, Option<String>, bool)>,
+}
+
+async fn moede_side(
+    state: &AppState,
+    layout: Layout,
+    m: app::DialogmoedeVisning,
+    dato: String,
+    deltagere: String,
+) -> Result<MoedeSide, AppError> {
+    let slut = m.moede.moede.starter + chrono::Duration::minutes(m.moede.moede.varighed_minutter);
+    let tid = format!("{}–{}", tidspunkt(m.moede.moede.starter), tidspunkt(slut).split(" kl. ").nth(1).unwrap_or(""));
+    let kommuner = crate::pages::pakke::kommune_navne(state, &m.moede.moede.kommuner).await?;
+    let pakker = m
+        .pakker
+        .iter()
+        .map(|(p, held)| {
+            (
+                p.id.0,
+                format!("{} ({})", p.organisation_navn, p.organisation_nummer),
+                held.first().map(|h| dato_fmt(h.dato)),
+                held.first().is_none_or(|h| h.bilateral),
+            )
+        })
+        .collect();
+    Ok(MoedeSide { layout, tid, indkaldt: tidspunkt(m.moede.moede.at), kommuner, dato, deltagere, pakker, m })
+}
+
+fn dato_fmt(d: chrono::NaiveDate) -> String {
+    dato(d)
+}
+
+pub async fn moede(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Query(q): Query<crate::pages::Besked>,
+) -> PageResult {
+    let m = state.app.dialogmoede(&user, id).await?;
+    let deltagere = m.moede.moede.deltagere.clone();
+    let layout = Layout::new("Dialogmøde", Some(&user), &csrf, "/kommune").with_besked(q.besked.as_deref());
+    render(&moede_side(&state, layout, m, state.app.today().to_string(), deltagere).await?)
+}
+
+pub async fn moede_afholdt(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Form(form): Form<Felter>,
+) -> PageResult {
+    let bilaterale: Vec<PakkeId> =
+        afkrydset(&form, "bilateral_").iter().filter_map(|p| p.parse().ok()).map(PakkeId).collect();
+    let (dato, deltagere) = (felt(&form, "dato"), felt(&form, "deltagere"));
+    match state.app.marker_dialogmoede_afholdt(&user, id, dato, deltagere, &bilaterale).await {
+        Ok(()) => Ok(redirect_with(&format!("/moeder/{id}"), "moede")),
+        Err(AppError::Invalid(errors)) => {
+            let m = state.app.dialogmoede(&user, id).await?;
+            let layout = Layout::new("Dialogmøde", Some(&user), &csrf, "/kommune").with_errors(errors);
+            let side = moede_side(&state, layout, m, dato.to_string(), deltagere.to_string()).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// --- the organisation's høring ----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "hoering.html")]
+struct HoeringSide {
+    layout: Layout,
+    hoved: PakkeHoved,
+    afsnit: Vec<(String, String)>,
+    revision: i64,
+    bemaerkninger: Vec<(String, String, String)>,
+    kan_bemaerke: bool,
+    tekst: String,
+}
+
+async fn hoering_side(
+    state: &AppState,
+    user: &SessionUser,
+    layout: Layout,
+    id: i64,
+    tekst: String,
+) -> Result<HoeringSide, AppError> {
+    let v = state.app.pakke_view(user, PakkeId(id)).await?;
+    let r = v.latest_redegoerelse().ok_or(AppError::NotFound)?;
+    let bemaerkninger = state
+        .app
+        .bemaerkninger(&v)
+        .await?
+        .into_iter()
+        .map(|b| (tidspunkt(b.bemaerkning.at), b.by_name, b.bemaerkning.tekst))
+        .collect();
+    Ok(HoeringSide {
+        layout,
+        hoved: (&v).into(),
+        afsnit: crate::pages::public::afsnit(&r.tekst),
+        revision: r.revision,
+        bemaerkninger,
+        kan_bemaerke: v.pakke.status == domain::package::PakkeStatus::RedegoerelseIHoering
+            && user.principal.is_member_of(v.pakke.organisation),
+        tekst,
+    })
+}
+
+/// The draft in høring and the comments on it: for the organisation and the kommune.
+pub async fn hoering(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Query(q): Query<crate::pages::Besked>,
+) -> PageResult {
+    let layout = Layout::new("Redegørelse i høring", Some(&user), &csrf, "/pakker").with_besked(q.besked.as_deref());
+    render(&hoering_side(&state, &user, layout, id, String::new()).await?)
+}
+
+#[derive(Deserialize)]
+pub struct BemaerkningForm {
+    #[serde(default)]
+    bemaerkning: String,
+}
+
+pub async fn bemaerk(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Form(form): Form<BemaerkningForm>,
+) -> PageResult {
+    match state.app.bemaerk_redegoerelse(&user, PakkeId(id), &form.bemaerkning).await {
+        Ok(()) => Ok(redirect_with(&format!("/pakker/{id}/hoering"), "bemaerkning")),
+        Err(AppError::Invalid(errors)) => {
+            let layout = Layout::new("Redegørelse i høring", Some(&user), &csrf, "/pakker").with_errors(errors);
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &hoering_side(&state, &user, layout, id, form.bemaerkning).await?,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// --- aftaler -------------------------------------------------------------------------------
+
+pub struct AftaleVisning {
+    pub id: i64,
+    pub organisation: String,
+    pub aar: i32,
+    pub emne: String,
+    pub beskrivelse: String,
+    pub parter: String,
+    pub maalomraader: String,
+    pub ansvarlig: String,
+    pub frist: String,
+    pub status: &'static str,
+    pub aaben: bool,
+    /// (time, status, follow-up text).
+    pub historik: Vec<(String, &'static str, String)>,
+}
+
+pub fn aftale_visning(a: &store::AftaleRecord, kommune: &str) -> AftaleVisning {
+    let mut parter = vec![kommune.to_string(), a.organisation_navn.clone()];
+    if !a.aftale.oevrige_parter.is_empty() {
+        parter.push(a.aftale.oevrige_parter.clone());
+    }
+    AftaleVisning {
+        id: a.id,
+        organisation: a.organisation_navn.clone(),
+        aar: a.styringsaar.get(),
+        emne: a.aftale.emne.clone(),
+        beskrivelse: a.aftale.beskrivelse.clone(),
+        parter: parter.join(", "),
+        maalomraader: a
+            .aftale
+            .maalomraader
+            .iter()
+            .filter_map(|m| domain::redegoerelse::maalomraade_titel(m))
+            .collect::<Vec<_>>()
+            .join(", "),
+        ansvarlig: a.aftale.ansvarlig.clone(),
+        frist: a.aftale.frist.map(dato).unwrap_or_else(|| "Ingen".into()),
+        status: a.status().map(|s| s.label()).unwrap_or(""),
+        aaben: a.status().is_some_and(|s| s.aaben()),
+        historik: a
+            .historik
+            .iter()
+            .map(|h| {
+                (
+                    tidspunkt(h.at),
+                    AftaleStatus::parse(&h.status).map(|s| s.label()).unwrap_or(""),
+                    h.bemaerkning.clone(),
+                )
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "aftaler.html")]
+struct AftaleSide {
+    layout: Layout,
+    aftaler: Vec<AftaleVisning>,
+    kan_opdatere: bool,
+    statusser: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AftaleQuery {
+    #[serde(default)]
+    vis: String,
+    besked: Option<String>,
+}
+
+async fn aftale_side(state: &AppState, user: &SessionUser, layout: Layout, vis: &str) -> Result<AftaleSide, AppError> {
+    let kommuner = state.app.public();
+    let mut aftaler = Vec::new();
+    for a in state.app.aftaler(user).await? {
+        if vis != "alle" && !a.status().is_some_and(|s| s.aaben()) {
+            continue;
+        }
+        let navn = format!("{} Kommune", kommuner.kommune_navn(a.aftale.kommune).await?);
+        aftaler.push(aftale_visning(&a, &navn));
+    }
+    Ok(AftaleSide {
+        layout,
+        aftaler,
+        kan_opdatere: user.principal.role == domain::access::Role::Kommune,
+        statusser: AftaleStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+    })
+}
+
+/// The aftaler register: the kommune's own (with status updates), an organisation's, or all.
+pub async fn aftaler(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<AftaleQuery>,
+) -> PageResult {
+    let layout = Layout::new("Aftaler", Some(&user), &csrf, "/aftaler").with_besked(q.besked.as_deref());
+    render(&aftale_side(&state, &user, layout, &q.vis).await?)
+}
+
+#[derive(Deserialize)]
+pub struct AftaleStatusForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    bemaerkning: String,
+}
+
+pub async fn aftale_status(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<i64>,
+    Form(form): Form<AftaleStatusForm>,
+) -> PageResult {
+    match state.app.opdater_aftale(&user, id, &form.status, &form.bemaerkning).await {
+        Ok(()) => Ok(redirect_with("/aftaler", "aftale_opdateret")),
+        Err(AppError::Invalid(errors)) => {
+            let errors =
+                errors.into_iter().map(|e| app::FieldError { field: format!("{}-{id}", e.field), ..e }).collect();
+            let layout = Layout::new("Aftaler", Some(&user), &csrf, "/aftaler").with_errors(errors);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &aftale_side(&state, &user, layout, "alle").await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The goal areas for checkboxes: (id, heading).
+pub fn maalomraader() -> Vec<(&'static str, &'static str)> {
+    MAALOMRAADER.to_vec()
+}
