@@ -353,8 +353,12 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await page.locator('#frist').fill('2026-13-40');
   await follow(page, button(page, 'Sæt frist'), 422);
   await axe(t, page, 'frister med fejl');
+  await open(page, '/kommune?sorter=kritiske');
+  await axe(t, page, 'kommunens oversigt, sorteret');
+  await open(page, '/kommune/pakker');
+  await axe(t, page, 'pakker sendt til kommunen');
   await open(page, '/kommune');
-  await follow(page, main(page).locator(`a[href="/pakker/${id}"]`));
+  await follow(page, main(page).locator(`a[href="/pakker/${id}"]`).first());
   await axe(t, page, 'pakkesiden (indsendt, kommune)');
   await follow(page, link(page, 'Send retur til rettelse'));
   assert.equal(path(page), `/pakker/${id}/returner`);
@@ -388,7 +392,29 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await follow(page, button(page, 'Kvittér for modtagelse'));
   await main(page).getByText('Pakken er kvitteret som modtaget.').waitFor();
   await axe(t, page, 'pakkesiden (modtaget)');
-  await follow(page, link(page, 'Registrér afholdt dialogmøde'));
+  // Invitation: a past date is refused, short notice warns until acknowledged.
+  await follow(page, link(page, 'Indkald til dialogmøde'));
+  assert.equal(path(page), `/pakker/${id}/indkald`);
+  await axe(t, page, 'indkald til dialogmøde');
+  const iso = (days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  await page.locator('#dato').fill(iso(-2));
+  await page.locator('#sted').fill('Rådhuset, mødelokale 2');
+  await follow(page, button(page, 'Send indkaldelsen'), 422);
+  await errorSummary(page, 'Mødedatoen ligger før i dag');
+  await axe(t, page, 'indkaldelse med fejl');
+  await page.locator('#dato').fill(iso(5));
+  await follow(page, button(page, 'Send indkaldelsen'), 422);
+  await main(page).getByText('Bekræft, at du vil indkalde med kortere varsel').first().waitFor();
+  await axe(t, page, 'indkaldelse med kort varsel');
+  await page.locator('#kort_varsel').check();
+  await follow(page, button(page, 'Send indkaldelsen'));
+  assert.match(path(page), /^\/moeder\/\d+$/);
+  await main(page).getByText('Indkaldelse til dialogmøde').first().waitFor();
+  await axe(t, page, 'dialogmøde med indkaldelsesbrev');
+  await open(page, `/pakker/${id}`);
+  await axe(t, page, 'pakkesiden (møde indkaldt)');
+  // The meeting lies ahead, so this run registers a meeting held outside the system.
+  await follow(page, link(page, 'Registrér møde holdt uden indkaldelse her'));
   assert.equal(path(page), `/pakker/${id}/moede`);
   const today = new Date().toISOString().slice(0, 10);
   const dato = await page.locator('input[name="dato"]').inputValue();
@@ -402,11 +428,43 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await follow(page, link(page, 'Skriv redegørelse'));
   assert.equal(path(page), `/pakker/${id}/redegoerelse`);
   await axe(t, page, 'redegørelse');
+  await follow(page, link(page, 'Udfyld med forslag fra pakken'));
+  await axe(t, page, 'redegørelse med forslag fra pakken');
   await page.locator('textarea[name="sammenfatning"]').fill(SAMMENFATNING);
-  await page.locator('textarea[name="oekonomi_og_drift"]').fill(OEKONOMI);
+  await page.locator('textarea[name="oekonomi_og_drift.kommune"]').fill(OEKONOMI);
   await follow(page, button(page, 'Gem udkast'));
   assert.equal(path(page), `/pakker/${id}/redegoerelse`);
   await axe(t, page, 'redegørelse (udkast gemt)');
+  // An aftale: the goal area is required.
+  await page.locator('#emne').fill('Helhedsplan');
+  await page.locator('#beskrivelse').fill('Organisationen udarbejder en helhedsplan for afdelingen.');
+  await page.locator('#ansvarlig').fill('Organisationen');
+  await follow(page, button(page, 'Registrér aftalen'), 422);
+  await errorSummary(page, 'Vælg mindst ét målområde');
+  await axe(t, page, 'aftale med fejl');
+  await page.locator('#maal_boligafdelinger').check();
+  await follow(page, button(page, 'Registrér aftalen'));
+  await main(page).getByText('Aftalen er registreret.').waitFor();
+  // The draft goes to the organisation for comments.
+  await follow(page, button(page, 'Send i høring hos organisationen'));
+  assert.equal(path(page), `/pakker/${id}`);
+  await logOut(page);
+  await logIn(page, 'boligorg');
+  await open(page, `/pakker/${id}`);
+  await axe(t, page, 'pakkesiden (i høring, organisation)');
+  await follow(page, link(page, 'Læs udkastet og bemærkningerne'));
+  await axe(t, page, 'høring');
+  await follow(page, button(page, 'Send bemærkninger til kommunen'), 422);
+  await axe(t, page, 'høring med fejl');
+  await page.locator('#bemaerkning').fill('Vi er enige i udkastet.');
+  await follow(page, button(page, 'Send bemærkninger til kommunen'));
+  await main(page).getByText('Vi er enige i udkastet.').waitFor();
+  await open(page, '/aftaler');
+  await axe(t, page, 'aftaler (organisation)');
+  await logOut(page);
+  await logIn(page, 'kommune');
+  await open(page, `/pakker/${id}/redegoerelse`);
+  await main(page).getByText('Vi er enige i udkastet.').waitFor();
   await follow(page, link(page, 'Offentliggør redegørelsen'));
   assert.equal(path(page), `/pakker/${id}/redegoerelse/offentliggoer`);
   await axe(t, page, 'bekræft offentliggørelse');
@@ -414,6 +472,10 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   assert.equal(path(page), `/pakker/${id}`);
   await main(page).getByText('Redegørelsen er offentliggjort.').waitFor();
   await axe(t, page, 'pakkesiden (redegørelse offentliggjort)');
+  await open(page, '/aftaler');
+  await axe(t, page, 'aftaler (kommune)');
+  await follow(page, button(page, 'Gem status').first(), 422);
+  await axe(t, page, 'aftaler med fejl');
   await logOut(page);
 
   // --- Anonymous: the data sheet now shows the redegørelse and the key figures --------------
