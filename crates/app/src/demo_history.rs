@@ -10,6 +10,7 @@ use domain::access::{Role, UserId};
 use domain::master::OrganisationId;
 use domain::master::Rapporttype;
 use domain::package::{PakkeHaendelse, PakkeStatus};
+use domain::redegoerelse::AftaleStatus;
 use domain::template::{Skabelon, Skema, Spoergsmaal, Svar, Svartype, afdeling_noegle};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
@@ -126,7 +127,22 @@ impl App {
     ) -> Result<(), AppError> {
         let actor = self.demo_actor().await?;
         let orgs: Vec<OrganisationId> = self.store.organisationer().await?.iter().map(|o| o.id).collect();
-        let pakker = self.store.pakker_for_organisationer(&orgs).await?;
+        let (earlier, this_year): (Vec<PakkeRecord>, Vec<PakkeRecord>) =
+            self.store.pakker_for_organisationer(&orgs).await?.into_iter().partition(|p| p.styringsaar < aar);
+        // Earlier years first: this year's meetings follow up on their aftaler.
+        for pakker in [earlier, this_year] {
+            self.seed_packages(aar, pakker, keep_open, actor).await?;
+        }
+        Ok(())
+    }
+
+    async fn seed_packages(
+        &self,
+        aar: Styringsaar,
+        pakker: Vec<PakkeRecord>,
+        keep_open: &BTreeSet<OrganisationId>,
+        actor: UserId,
+    ) -> Result<(), AppError> {
         futures::stream::iter(pakker)
             .map(|pakke| async move {
                 let seed = i64::from(pakke.organisation_nummer.get());
@@ -261,12 +277,46 @@ impl App {
         };
         self.store.submit(&submission, &step.audit("pakke_indsendt", when)).await?;
         let mut status = PakkeStatus::Indsendt;
+        let mut received = submitted;
         if depth >= 2 {
-            let received = submitted + Duration::days(3 + pick(seed, 4, 10));
+            received = submitted + Duration::days(3 + pick(seed, 4, 10));
             status = step.go(status, PakkeHaendelse::Modtag, "pakke_modtaget", at(received, 9)).await?;
         }
         if depth >= 3 {
             let meeting = (frist + Duration::days(30 + pick(seed, 5, 90))).min(self.today() - Duration::days(7));
+            // Convened in writing three to four weeks before, as the letter kept in the system.
+            let invited = (meeting - Duration::days(21 + pick(seed, 8, 10))).max(received + Duration::days(1));
+            let t = step.transition(status, PakkeHaendelse::IndkaldMoede, at(invited, 10))?;
+            let kommune = self.kommune_navn(pakke.hjemstedskommune).await?;
+            let dialogmoede = NewDialogmoede {
+                kommune: pakke.hjemstedskommune,
+                styringsaar: pakke.styringsaar,
+                starter: at(meeting, 11),
+                varighed_minutter: i64::from(self.regler(pakke.styringsaar).moede.varighed_minutter),
+                sted: format!("{kommune} Rådhus"),
+                deltagere: format!("{kommune} Kommune\nBestyrelsen for {}", pakke.organisation_navn),
+                kommuner: Vec::new(),
+                dagsorden: self.dagsorden(pakke).await?,
+                brev: format!(
+                    "{kommune} Kommune indkalder hermed {} til det årlige dialogmøde om styringsrapporten for styringsår {} den {}.",
+                    pakke.organisation_navn,
+                    pakke.styringsaar,
+                    meeting.format("%d.%m.%Y")
+                ),
+                pakker: vec![pakke.id],
+                by: step.actor,
+                at: at(invited, 10),
+            };
+            let moede_id = self
+                .store
+                .indkald_moede(
+                    &dialogmoede,
+                    std::slice::from_ref(&t),
+                    &[],
+                    &step.audit("moede_indkaldt", at(invited, 10)),
+                )
+                .await?;
+            status = t.to;
             let t = step.transition(status, PakkeHaendelse::MarkerMoedeAfholdt, at(meeting, 15))?;
             let moede = NewMoede {
                 pakke: pakke.id,
@@ -274,12 +324,30 @@ impl App {
                 deltagere: format!("Kommunen og bestyrelsen for {}", pakke.organisation_navn),
                 by: step.actor,
                 at: at(meeting, 15),
-                dialogmoede: None,
+                dialogmoede: Some(moede_id),
                 bilateral: true,
                 kommune: Some(pakke.hjemstedskommune),
             };
             let audit = step.audit("moede_afholdt", at(meeting, 15));
             self.store.record_moeder(std::slice::from_ref(&moede), std::slice::from_ref(&t), &audit).await?;
+            // The meeting follows up on the aftaler of earlier years.
+            for (i, a) in self.store.aftaler(AftaleFilter::Organisation(pakke.organisation)).await?.iter().enumerate() {
+                if a.styringsaar >= pakke.styringsaar || !a.status().is_some_and(|s| s.aaben()) {
+                    continue;
+                }
+                let (ny, tekst) = match pick(seed, 20 + i as i64, 3) {
+                    0 => (AftaleStatus::Opfyldt, "Aftalen er gennemført som planlagt."),
+                    1 => (AftaleStatus::IGang, "Arbejdet er i gang; der følges op næste år."),
+                    _ => (AftaleStatus::IGang, "Tidsplanen er forskudt, men arbejdet fortsætter."),
+                };
+                let record = AftaleStatusRecord {
+                    status: ny.as_str().into(),
+                    bemaerkning: tekst.into(),
+                    by: step.actor,
+                    at: at(meeting, 16),
+                };
+                self.store.add_aftale_status(a.id, &record, &step.audit("aftale_status", at(meeting, 16))).await?;
+            }
             status = t.to;
             if depth >= 4 {
                 let published = meeting + Duration::days(21 + pick(seed, 6, 30));
@@ -288,6 +356,34 @@ impl App {
                 let draft = NewRedegoerelse { pakke: pakke.id, tekst, by: step.actor, at: at(published, 9) };
                 let saved =
                     self.store.save_redegoerelse(&draft, &step.audit("redegoerelse_gemt", at(published, 9))).await?;
+                // Zero to two aftaler from the redegørelse, each with its goal area.
+                for i in 0..pick(seed, 9, 3) {
+                    let n = pick(seed, 10 + i, domain::redegoerelse::AFTALE_EMNER.len() as i64) as usize;
+                    let maal = domain::redegoerelse::MAALOMRAADER[pick(seed, 12 + i, 5) as usize].0;
+                    let aftale = NewAftale {
+                        pakke: pakke.id,
+                        organisation: pakke.organisation,
+                        kommune: pakke.hjemstedskommune,
+                        oevrige_parter: String::new(),
+                        emne: domain::redegoerelse::AFTALE_EMNER[n].into(),
+                        beskrivelse: format!(
+                            "{} følger op med en plan, der drøftes på næste dialogmøde.",
+                            pakke.organisation_navn
+                        ),
+                        maalomraader: vec![maal.into()],
+                        ansvarlig: "Boligorganisationen".into(),
+                        frist: Some(published + Duration::days(365)),
+                        by: step.actor,
+                        at: at(published, 10),
+                    };
+                    let status = AftaleStatusRecord {
+                        status: AftaleStatus::Aftalt.as_str().into(),
+                        bemaerkning: String::new(),
+                        by: step.actor,
+                        at: at(published, 10),
+                    };
+                    self.store.add_aftale(&aftale, &status, &step.audit("aftale_oprettet", at(published, 10))).await?;
+                }
                 let t = step.transition(status, PakkeHaendelse::OffentliggoerRedegoerelse, at(published, 12))?;
                 self.store
                     .publish_redegoerelse(
