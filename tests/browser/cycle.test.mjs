@@ -357,6 +357,8 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await axe(t, page, 'kommunens oversigt, sorteret');
   await open(page, '/kommune/pakker');
   await axe(t, page, 'pakker sendt til kommunen');
+  await open(page, '/kommune/afdelinger');
+  await axe(t, page, 'afdelinger i kommunen fra andre organisationer');
   await open(page, '/kommune');
   await follow(page, main(page).locator(`a[href="/pakker/${id}"]`).first());
   await axe(t, page, 'pakkesiden (indsendt, kommune)');
@@ -505,6 +507,9 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await axe(t, page, 'import med fejl');
   await open(page, '/styrelse/skabeloner');
   await axe(t, page, 'skabeloner');
+  await open(page, '/styrelse/udbakke');
+  await main(page).getByText('Indkaldelse til dialogmøde').first().waitFor();
+  await axe(t, page, 'udbakke');
   await logOut(page);
 
   assert.deepEqual(consoleErrors, [], 'no errors in the browser console');

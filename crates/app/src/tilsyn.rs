@@ -116,6 +116,22 @@ pub struct OversigtRaekke {
     pub kritiske_noegletal: i64,
     pub roede_noegletal: i64,
     pub roede_afdelinger: i64,
+    /// How many of its afdelinger lie in the kommune.
+    pub afdelinger_i_kommunen: usize,
+}
+
+/// An afdeling in the kommune that belongs to an organisation supervised elsewhere.
+#[derive(Debug, Clone)]
+pub struct BeliggenhedsAfdeling {
+    pub afdeling: domain::master::Afdeling,
+    pub organisation: String,
+    pub organisation_nummer: domain::OrganisationNummer,
+    pub hjemstedskommune: Kommunekode,
+    pub effektivitet: Option<domain::beregning::Effektivitet>,
+    /// Marked (critical) key figures of the afdeling this year.
+    pub kritiske: usize,
+    /// The organisation's package as sent to this kommune, once submitted.
+    pub pakke: Option<PakkeId>,
 }
 
 impl OversigtRaekke {
@@ -199,12 +215,14 @@ impl App {
         }
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         let organisationer = self.store.organisationer().await?;
-        let beliggenhed: BTreeSet<OrganisationId> =
-            self.store.organisationer_med_afdelinger_i(kommune).await?.into_iter().collect();
+        let mut beliggenhed: BTreeMap<OrganisationId, usize> = BTreeMap::new();
+        for a in self.store.afdelinger_i_kommune(kommune).await? {
+            *beliggenhed.entry(a.organisation).or_default() += 1;
+        }
         let valgte: Vec<&domain::master::Organisation> = organisationer
             .iter()
             .filter(|o| o.kind.rapporttype().is_some())
-            .filter(|o| o.hjemstedskommune == kommune || beliggenhed.contains(&o.id))
+            .filter(|o| o.hjemstedskommune == kommune || beliggenhed.contains_key(&o.id))
             .collect();
         let ids: Vec<OrganisationId> = valgte.iter().map(|o| o.id).collect();
         let forloeb = self.store.pakke_forloeb(aar, Some(&ids)).await?;
@@ -231,6 +249,7 @@ impl App {
                 kritiske_noegletal: k.map(|k| k.kritiske_noegletal).unwrap_or_default(),
                 roede_noegletal: k.map(|k| k.roede_noegletal).unwrap_or_default(),
                 roede_afdelinger: k.map(|k| k.roede_afdelinger).unwrap_or_default(),
+                afdelinger_i_kommunen: beliggenhed.get(&o.id).copied().unwrap_or_default(),
             };
             let egne: Vec<&PakkeForloeb> = forloeb.iter().filter(|f| f.pakke.organisation == o.id).collect();
             if egne.is_empty() {
@@ -251,6 +270,60 @@ impl App {
             }
         }
         Ok(rows)
+    }
+
+    /// The beliggenhedskommune's view: every afdeling in the kommune of an organisation
+    /// supervised by another kommune, with its efficiency figure and critical marks.
+    pub async fn beliggenhedsafdelinger(
+        &self,
+        user: &SessionUser,
+        aar: Styringsaar,
+    ) -> Result<Vec<BeliggenhedsAfdeling>, AppError> {
+        if !user.principal.may(Tilladelse::KommuneOversigt) {
+            return Err(AppError::Forbidden);
+        }
+        let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
+        let mut per_org: BTreeMap<OrganisationId, Vec<domain::master::Afdeling>> = BTreeMap::new();
+        for a in self.store.afdelinger_i_kommune(kommune).await? {
+            per_org.entry(a.organisation).or_default().push(a);
+        }
+        let mut out = Vec::new();
+        for (org, afdelinger) in per_org {
+            let Some(o) = self.store.organisation(org).await? else { continue };
+            if o.hjemstedskommune == kommune {
+                continue;
+            }
+            let effektivitet = self.store.effektivitet_for_organisation(aar, org).await?;
+            let noegletal = self.store.noegletal_for_afdelinger(aar, org).await?;
+            // Only a package sent to this kommune is linked (drafts never are).
+            let pakke = self
+                .store
+                .pakker_for_organisationer(&[org])
+                .await?
+                .into_iter()
+                .find(|p| p.styringsaar == aar && p.status.visible_to_recipients())
+                .map(|p| p.id);
+            for a in afdelinger {
+                out.push(BeliggenhedsAfdeling {
+                    effektivitet: effektivitet.iter().find(|e| e.afdeling == a.id).cloned(),
+                    kritiske: noegletal.iter().filter(|v| v.enhed_id == a.id.0 && v.markering.is_some()).count(),
+                    organisation: o.navn.clone(),
+                    organisation_nummer: o.nummer,
+                    hjemstedskommune: o.hjemstedskommune,
+                    pakke,
+                    afdeling: a,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The newest mails of the outbox with their delivery state, for the agency.
+    pub async fn udbakke(&self, user: &SessionUser, limit: u32) -> Result<Vec<MailRecord>, AppError> {
+        if !user.principal.may(Tilladelse::Styrelse) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.store.udbakke(limit).await?)
     }
 
     /// National status for the agency, by kommune (the hjemstedskommune) and by region.

@@ -252,8 +252,8 @@ pub trait Store: Send + Sync + 'static {
         styringsaar: Styringsaar,
         organisationer: Option<&[OrganisationId]>,
     ) -> Result<Vec<PakkeForloeb>>;
-    /// Organisations with at least one afdeling in `kommune`.
-    async fn organisationer_med_afdelinger_i(&self, kommune: Kommunekode) -> Result<Vec<OrganisationId>>;
+    /// Every afdeling located in `kommune`, of any organisation.
+    async fn afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>>;
     /// Critical marks per organisation for a year (only organisations that have some).
     async fn kritik(&self, styringsaar: Styringsaar) -> Result<Vec<Kritik>>;
 

@@ -2122,15 +2122,13 @@ macro_rules! sql_store_impl {
                         .collect()
                 }
 
-                async fn organisationer_med_afdelinger_i(&self, kommune: Kommunekode) -> Result<Vec<OrganisationId>> {
-                    let rows: Vec<(i64,)> = ::sqlx::query_as(
-                        "SELECT DISTINCT organisation_id FROM afdelinger WHERE kommunekode = $1 ORDER BY organisation_id",
-                    )
-                    .bind(i64::from(kommune))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(db_err)?;
-                    Ok(rows.into_iter().map(|(o,)| OrganisationId(o)).collect())
+                async fn afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>> {
+                    let rows = ::sqlx::query("SELECT * FROM afdelinger WHERE kommunekode = $1 ORDER BY organisation_id, nummer")
+                        .bind(i64::from(kommune))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.iter().map(afdeling_from_row).collect()
                 }
 
                 async fn kritik(&self, aar: Styringsaar) -> Result<Vec<Kritik>> {

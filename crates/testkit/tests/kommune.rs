@@ -282,6 +282,33 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     assert_eq!(ok.status, 303);
     assert!(org.get("/aftaler").await.body.contains("Planen er i høring"), "the organisation reads its aftaler");
 
+    // Next year, the open aftale carries into the organisation's package (question 8) and into
+    // the suggested agenda of the next meeting.
+    let naeste = domain::Styringsaar::new(2027).unwrap();
+    t.app.create_packages(None, naeste).await.unwrap();
+    let organisation = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap().organisation;
+    let next = t.app.store().pakker_for_organisationer(&[organisation]).await.unwrap();
+    let next = next.iter().find(|p| p.styringsaar == naeste).expect("next year's package").id.0;
+    let q8 = org.get(&format!("/pakker/{next}/sektioner/b3.III")).await;
+    assert_eq!(q8.status, 200);
+    assert!(q8.body.contains("Helhedsplan (I gang"), "the open aftale is prefilled in question 8");
+    assert!(q8.body.contains("Konstruktiv dialog."), "last year's summary is prefilled");
+    submit(&t, "boligorg", next).await;
+    assert_eq!(kommune.post(&format!("/pakker/{next}"), &format!("/pakker/{next}/modtag"), &[]).await.status, 303);
+    let agenda = kommune.get(&format!("/pakker/{next}/indkald")).await;
+    assert!(
+        agenda.body.contains("Opfølgning på aftaler:") && agenda.body.contains("Helhedsplan (i gang, aftalt 2026)")
+    );
+
+    // The beliggenhedskommune sees its afdelinger of the organisation, with the package.
+    let (_, belig) = (nabo, t.client());
+    belig.login("belig").await;
+    let afdelinger = belig.get("/kommune/afdelinger?aar=2026").await;
+    assert_eq!(afdelinger.status, 200);
+    assert!(afdelinger.body.contains(&format!("href=\"{pakke}\"")), "the submitted package is linked");
+    let overblik = belig.get("/kommune?aar=2026&tilknytning=beliggenhed").await;
+    assert!(main_table(&overblik.body).contains(&format!("href=\"{pakke}\"")));
+
     // The agency's national view counts the meeting, the publication and the open aftale.
     let styrelse = t.client();
     styrelse.login("styrelse").await;
@@ -291,6 +318,13 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     let styrelse_user = testkit::session_user(&t.app, "styrelse").await;
     let tal = t.app.national_oversigt(&styrelse_user, domain::Styringsaar::new(2026).unwrap()).await.unwrap();
     assert!(tal.landet.aftaler_aabne >= 1 && tal.landet.offentliggjort >= 1 && tal.landet.moeder_afholdt >= 1);
+    // The outbox page is the agency's alone.
+    let udbakke = styrelse.get("/styrelse/udbakke").await;
+    assert_eq!(udbakke.status, 200);
+    assert!(udbakke.body.contains("Indkaldelse til dialogmøde"));
+    for c in [&kommune, &org] {
+        assert_eq!(c.get("/styrelse/udbakke").await.status, 404);
+    }
 }
 
 fn moede_id(path: &str) -> i64 {
@@ -329,6 +363,7 @@ async fn another_kommune_cannot_act_on_the_organisations() {
     }
     assert_eq!(fremmed.get(&moede).await.status, 404);
     assert_eq!(fremmed.get(&format!("{pakke}/hoering")).await.status, 404);
+    assert!(!fremmed.get("/kommune/afdelinger").await.body.contains(&format!("href=\"{pakke}\"")));
     // The beliggenhedskommune reads the package and may hold its own meeting, which does not
     // move the package; it cannot touch the hjemstedskommune's meeting.
     let (_, nabo) = beliggenhedskommune(&t, id).await;

@@ -32,10 +32,7 @@ pub async fn oversigt(
     CsrfToken(csrf): CsrfToken,
 ) -> PageResult {
     let pakker = state.app.kommune_packages(&user).await?.iter().map(PakkeRaekke::from).collect();
-    let kommune = match user.principal.kommune {
-        Some(k) => format!("{} Kommune", state.app.public().kommune_navn(k).await?),
-        None => String::new(),
-    };
+    let kommune = crate::pages::tilsyn::kommune_navn(&state, &user).await?;
     render(&Oversigt {
         layout: Layout::new("Kommunens oversigt", Some(&user), &csrf, "/kommune"),
         kommune,
@@ -378,10 +375,7 @@ async fn frist_side(
     frist: String,
 ) -> Result<FristSide, AppError> {
     let pakker = state.app.tilsynspakker(user, aar).await?;
-    let kommune = match user.principal.kommune {
-        Some(k) => format!("{} Kommune", state.app.public().kommune_navn(k).await?),
-        None => String::new(),
-    };
+    let kommune = crate::pages::tilsyn::kommune_navn(state, user).await?;
     Ok(FristSide {
         layout,
         kommune,
@@ -399,7 +393,8 @@ async fn frist_side(
     })
 }
 
-fn valgt_aar(state: &AppState, q: Option<i64>) -> Result<domain::Styringsaar, AppError> {
+/// The styringsår of `?aar=`, or the current year.
+pub(crate) fn valgt_aar(state: &AppState, q: Option<i64>) -> Result<domain::Styringsaar, AppError> {
     use chrono::Datelike;
     domain::Styringsaar::new(q.unwrap_or(i64::from(state.app.today().year())))
         .map_err(|_| AppError::field("aar", "Ukendt styringsår"))

@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::pages::kommune::valgt_aar;
 use crate::pages::{PakkeHoved, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::{Layout, dato, render, render_status, tidspunkt};
@@ -59,6 +60,7 @@ pub struct Raekke {
     pub kritiske: i64,
     pub roede_noegletal: i64,
     pub roede_afdelinger: i64,
+    pub afdelinger_i_kommunen: usize,
 }
 
 fn indsendelse_badge(i: Indsendelse) -> &'static str {
@@ -96,6 +98,7 @@ impl From<&OversigtRaekke> for Raekke {
             kritiske: r.kritiske_noegletal,
             roede_noegletal: r.roede_noegletal,
             roede_afdelinger: r.roede_afdelinger,
+            afdelinger_i_kommunen: r.afdelinger_i_kommunen,
         }
     }
 }
@@ -143,12 +146,6 @@ fn filtrer(rows: Vec<OversigtRaekke>, q: &OversigtQuery) -> Vec<OversigtRaekke> 
     rows
 }
 
-fn valgt_aar(state: &AppState, q: Option<i64>) -> Result<domain::Styringsaar, AppError> {
-    use chrono::Datelike;
-    domain::Styringsaar::new(q.unwrap_or(i64::from(state.app.today().year())))
-        .map_err(|_| AppError::field("aar", "Ukendt styringsår"))
-}
-
 /// The kommune's overview of every organisation it supervises or has afdelinger of.
 pub async fn oversigt(
     State(state): State<AppState>,
@@ -186,7 +183,8 @@ pub async fn oversigt(
     })
 }
 
-async fn kommune_navn(state: &AppState, user: &SessionUser) -> Result<String, AppError> {
+/// "X Kommune" of the signed-in kommune user ("" for others).
+pub(crate) async fn kommune_navn(state: &AppState, user: &SessionUser) -> Result<String, AppError> {
     Ok(match user.principal.kommune {
         Some(k) => format!("{} Kommune", state.app.public().kommune_navn(k).await?),
         None => String::new(),
@@ -627,4 +625,96 @@ pub async fn aftale_status(
 /// The goal areas for checkboxes: (id, heading).
 pub fn maalomraader() -> Vec<(&'static str, &'static str)> {
     MAALOMRAADER.to_vec()
+}
+
+// --- the beliggenhedskommune's afdelinger --------------------------------------------------
+
+pub struct AfdelingRaekke {
+    pub afdeling: String,
+    pub organisation: String,
+    pub hjemsted: String,
+    pub boliger: u32,
+    pub effektivitet: String,
+    pub farve: Option<(&'static str, &'static str)>,
+    pub kritiske: usize,
+    pub href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "beliggenhed.html")]
+struct BeliggenhedSide {
+    layout: Layout,
+    kommune: String,
+    aar: i32,
+    raekker: Vec<AfdelingRaekke>,
+}
+
+/// The afdelinger in the kommune of organisations supervised by another kommune.
+pub async fn beliggenhed(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<OversigtQuery>,
+) -> PageResult {
+    let aar = valgt_aar(&state, q.aar)?;
+    let public = state.app.public();
+    let mut raekker = Vec::new();
+    for a in state.app.beliggenhedsafdelinger(&user, aar).await? {
+        let d = &a.afdeling.data;
+        raekker.push(AfdelingRaekke {
+            afdeling: format!("{} {}", d.nummer, d.navn),
+            organisation: format!("{} ({})", a.organisation, a.organisation_nummer),
+            hjemsted: format!("{} Kommune", public.kommune_navn(a.hjemstedskommune).await?),
+            boliger: d.boliger_i_alt(),
+            effektivitet: a
+                .effektivitet
+                .as_ref()
+                .map(|e| format!("{} %", crate::view::tal(e.effektivitetstal, 1)))
+                .unwrap_or_else(|| "i/t".into()),
+            farve: a.effektivitet.as_ref().map(|e| (e.farve.label(), crate::pages::pakke::farve_badge(e.farve))),
+            kritiske: a.kritiske,
+            href: a.pakke.map(|p| format!("/pakker/{p}")),
+        });
+    }
+    render(&BeliggenhedSide {
+        layout: Layout::new("Afdelinger i kommunen", Some(&user), &csrf, "/kommune"),
+        kommune: kommune_navn(&state, &user).await?,
+        aar: aar.get(),
+        raekker,
+    })
+}
+
+// --- the outbox, for the agency ----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "udbakke.html")]
+struct UdbakkeSide {
+    layout: Layout,
+    /// (created, to, subject, state, badge, last error).
+    mails: Vec<(String, String, String, &'static str, &'static str, String)>,
+}
+
+/// The newest mails with their delivery state, so an operator can see what waits, what failed
+/// and what has an unknown outcome (a sender died mid-send; it is never resent by itself).
+pub async fn udbakke(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+) -> PageResult {
+    let mails = state
+        .app
+        .udbakke(&user, 300)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let (tilstand, badge) = match (m.sendt, m.afsendes, &m.sidste_fejl) {
+                (Some(_), _, _) => ("Sendt", "badge-success"),
+                (None, Some(_), _) => ("Ukendt udfald", "badge-error"),
+                (None, None, Some(_)) => ("Fejlet, prøves igen", "badge-warning"),
+                (None, None, None) => ("Venter", "badge-info"),
+            };
+            (tidspunkt(m.mail.oprettet), m.mail.til, m.mail.emne, tilstand, badge, m.sidste_fejl.unwrap_or_default())
+        })
+        .collect();
+    render(&UdbakkeSide { layout: Layout::new("Udbakke", Some(&user), &csrf, "/styrelse"), mails })
 }
