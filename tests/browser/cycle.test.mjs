@@ -357,6 +357,8 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await axe(t, page, 'kommunens oversigt, sorteret');
   await open(page, '/kommune/pakker');
   await axe(t, page, 'pakker sendt til kommunen');
+  await open(page, '/kommune/opmaerksomhed');
+  await axe(t, page, 'hvor skal vi kigge først, detaljer');
   await open(page, '/kommune/afdelinger');
   await axe(t, page, 'afdelinger i kommunen fra andre organisationer');
   await open(page, '/kommune');

@@ -34,8 +34,8 @@ pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use seed::{DEMO_PASSWORD, DemoLogin};
 pub use skabeloner::SkabelonInfo;
 pub use tilsyn::{
-    BeliggenhedsAfdeling, Indsendelse, MoedeStatus, NationalStatus, OversigtRaekke, RedegoerelseStatus, StatusTal,
-    Tilknytning,
+    BeliggenhedsAfdeling, Indsendelse, MoedeStatus, NationalStatus, Opmaerksomhedspunkt, OversigtRaekke,
+    RedegoerelseStatus, StatusTal, Tilknytning,
 };
 pub use users::NewUserInput;
 

@@ -38,7 +38,7 @@ pub struct MoedeForslag {
     pub deltagere: String,
     pub varighed_minutter: u32,
     pub varsel_dage: u32,
-    /// (kode, name) of the package's beliggenhedskommuner.
+    /// (kode, name) of the kommuner that may be invited: the package's other recipients.
     pub beliggenhedskommuner: Vec<(Kommunekode, String)>,
     /// Packages of the same styringsår the kommune may convene with this one.
     pub faelles_kandidater: Vec<PakkeRecord>,
@@ -108,7 +108,8 @@ impl App {
             .modtagere(id)
             .await?
             .into_iter()
-            .filter(|k| *k != pakke.hjemstedskommune && Some(*k) != user.principal.kommune)
+            // A beliggenhedskommune's own meeting may invite the hjemstedskommune too.
+            .filter(|k| (eget || *k != pakke.hjemstedskommune) && Some(*k) != user.principal.kommune)
             .map(|k| (k, navn(k)))
             .collect();
         let faelles_kandidater = if eget {

@@ -120,6 +120,19 @@ pub struct OversigtRaekke {
     pub afdelinger_i_kommunen: usize,
 }
 
+/// One critical mark for "where to look first": a red afdeling or a marked key figure.
+#[derive(Debug, Clone)]
+pub struct Opmaerksomhedspunkt {
+    pub organisation: String,
+    pub organisation_nummer: domain::OrganisationNummer,
+    /// The afdeling, for an afdeling's figure or efficiency.
+    pub afdeling: Option<domain::master::Afdeling>,
+    /// The key figure's name, or "Effektivitetstal".
+    pub hvad: String,
+    pub vaerdi: f64,
+    pub roed: bool,
+}
+
 /// An afdeling in the kommune that belongs to an organisation supervised elsewhere.
 #[derive(Debug, Clone)]
 pub struct BeliggenhedsAfdeling {
@@ -315,6 +328,64 @@ impl App {
                 });
             }
         }
+        Ok(out)
+    }
+
+    /// Every red afdeling and every critical key figure of the organisations in the kommune's
+    /// overview (of an organisation supervised elsewhere, only its afdelinger in the kommune):
+    /// red marks first, then the lowest efficiency.
+    pub async fn opmaerksomhedspunkter(
+        &self,
+        user: &SessionUser,
+        aar: Styringsaar,
+    ) -> Result<Vec<Opmaerksomhedspunkt>, AppError> {
+        let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
+        let mut orgs: Vec<(OrganisationId, Tilknytning)> =
+            self.tilsynsoversigt(user, aar).await?.iter().map(|r| (r.organisation, r.tilknytning)).collect();
+        orgs.dedup();
+        let katalog = &self.settings.katalog;
+        let mut out = Vec::new();
+        for (org, tilknytning) in orgs {
+            let Some(o) = self.store.organisation(org).await? else { continue };
+            let afdelinger = self.store.afdelinger(org).await?;
+            let relevant = |id: i64| {
+                afdelinger
+                    .iter()
+                    .find(|a| a.id.0 == id)
+                    .filter(|a| tilknytning == Tilknytning::Tilsyn || a.data.kommune == kommune)
+                    .cloned()
+            };
+            let punkt = |afdeling, hvad: String, vaerdi, roed| Opmaerksomhedspunkt {
+                organisation: o.navn.clone(),
+                organisation_nummer: o.nummer,
+                afdeling,
+                hvad,
+                vaerdi,
+                roed,
+            };
+            if tilknytning == Tilknytning::Tilsyn {
+                for v in self.store.noegletal(aar, domain::beregning::Niveau::Organisation, org.0).await? {
+                    if let Some(m) = v.markering {
+                        let navn = katalog.navn(&v.noegletal).unwrap_or(&v.noegletal).to_string();
+                        out.push(punkt(None, navn, v.vaerdi, m == domain::beregning::Markering::Roed));
+                    }
+                }
+            }
+            for v in self.store.noegletal_for_afdelinger(aar, org).await? {
+                if let (Some(m), Some(a)) = (v.markering, relevant(v.enhed_id)) {
+                    let navn = katalog.navn(&v.noegletal).unwrap_or(&v.noegletal).to_string();
+                    out.push(punkt(Some(a), navn, v.vaerdi, m == domain::beregning::Markering::Roed));
+                }
+            }
+            for e in self.store.effektivitet_for_organisation(aar, org).await? {
+                if let (domain::effektivitet::Farve::Roed, Some(a)) = (e.farve, relevant(e.afdeling.0)) {
+                    out.push(punkt(Some(a), "Effektivitetstal".into(), e.effektivitetstal, true));
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            b.roed.cmp(&a.roed).then_with(|| a.organisation.cmp(&b.organisation)).then_with(|| a.hvad.cmp(&b.hvad))
+        });
         Ok(out)
     }
 

@@ -150,6 +150,20 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     assert_eq!(table.headers[1], "organisation");
     assert!(table.rows.iter().any(|r| r.cells[4] == "Indsendt for sent"));
 
+    // "Where to look first" in detail lists exactly the red marks the overview counts.
+    let user = testkit::session_user(&t.app, "kommune").await;
+    let aar = domain::Styringsaar::new(2026).unwrap();
+    let rows = t.app.tilsynsoversigt(&user, aar).await.unwrap();
+    let punkter = t.app.opmaerksomhedspunkter(&user, aar).await.unwrap();
+    let tilsyn: Vec<_> = rows.iter().filter(|r| r.tilknytning == app::Tilknytning::Tilsyn).collect();
+    let counted: i64 = tilsyn.iter().map(|r| r.roede_afdelinger + r.roede_noegletal).sum();
+    let listed = punkter.iter().filter(|p| p.roed && tilsyn.iter().any(|r| r.nummer == p.organisation_nummer)).count();
+    assert_eq!(counted, listed as i64);
+    assert!(counted > 0, "the demo has red marks");
+    let detail = kommune.get("/kommune/opmaerksomhed?aar=2026").await;
+    assert_eq!(detail.status, 200);
+    assert!(detail.body.contains("Effektivitetstal") || detail.body.contains("badge-error"));
+
     // Invitation: a past date and short notice are refused, the latter until acknowledged.
     assert_eq!(kommune.post(&pakke, &format!("{pakke}/modtag"), &[]).await.status, 303);
     let form = format!("{pakke}/indkald");

@@ -95,6 +95,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/kommune/oversigt.xlsx", get(pages::tilsyn::oversigt_xlsx))
         .route("/kommune/pakker", get(pages::kommune::oversigt))
         .route("/kommune/afdelinger", get(pages::tilsyn::beliggenhed))
+        .route("/kommune/opmaerksomhed", get(pages::tilsyn::opmaerksomhed))
         .route("/styrelse/udbakke", get(pages::tilsyn::udbakke))
         .route("/pakker/{id}/indkald", get(pages::tilsyn::indkald_form).post(pages::tilsyn::indkald))
         .route("/moeder/{id}", get(pages::tilsyn::moede))

@@ -627,6 +627,59 @@ pub fn maalomraader() -> Vec<(&'static str, &'static str)> {
     MAALOMRAADER.to_vec()
 }
 
+// --- where to look first, in detail --------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "opmaerksomhed.html")]
+struct OpmaerksomhedSide {
+    layout: Layout,
+    kommune: String,
+    aar: i32,
+    /// (organisation, afdeling or "Organisationen", what, value, mark, badge).
+    punkter: Vec<(String, String, String, String, &'static str, &'static str)>,
+    roede: usize,
+}
+
+/// Every red afdeling and critical key figure across the kommune's organisations.
+pub async fn opmaerksomhed(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<OversigtQuery>,
+) -> PageResult {
+    let aar = valgt_aar(&state, q.aar)?;
+    let punkter = state.app.opmaerksomhedspunkter(&user, aar).await?;
+    let roede = punkter.iter().filter(|p| p.roed).count();
+    let punkter = punkter
+        .into_iter()
+        .map(|p| {
+            let (mark, badge) = if p.roed { ("Rød", "badge-error") } else { ("Gul", "badge-warning") };
+            let vaerdi = if p.hvad == "Effektivitetstal" {
+                format!("{} %", crate::view::tal(p.vaerdi, 1))
+            } else {
+                crate::view::tal(p.vaerdi, 1)
+            };
+            (
+                format!("{} ({})", p.organisation, p.organisation_nummer),
+                p.afdeling
+                    .map(|a| format!("Afd. {} {}", a.data.nummer, a.data.navn))
+                    .unwrap_or_else(|| "Organisationen".into()),
+                p.hvad,
+                vaerdi,
+                mark,
+                badge,
+            )
+        })
+        .collect();
+    render(&OpmaerksomhedSide {
+        layout: Layout::new("Hvor skal vi kigge først", Some(&user), &csrf, "/kommune"),
+        kommune: kommune_navn(&state, &user).await?,
+        aar: aar.get(),
+        punkter,
+        roede,
+    })
+}
+
 // --- the beliggenhedskommune's afdelinger --------------------------------------------------
 
 pub struct AfdelingRaekke {
