@@ -163,6 +163,8 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   const results = main(page).locator('ul li a[href^="/offentlig/organisationer/"]');
   assert.ok((await results.count()) > 0, 'the search for "bolig" finds organisations');
   await axe(t, page, 'søgeresultater');
+  await open(page, '/offentlig/data');
+  await axe(t, page, 'åbne data');
   await follow(page, results.first());
   assert.match(path(page), /^\/offentlig\/organisationer\/\d+$/);
   await axe(t, page, 'dataark (første søgeresultat)');

@@ -33,50 +33,73 @@ pub struct EksportRaekke {
     pub markering: &'static str,
 }
 
-impl App {
-    /// Every key figure and efficiency figure of a year, with benchmark and mark.
-    pub async fn eksport_noegletal(&self, aar: Styringsaar) -> Result<Vec<EksportRaekke>, AppError> {
-        let navne: HashMap<&str, &str> = self
-            .settings
-            .katalog
-            .for_aar(aar)
-            .map(|s| s.noegletal.iter().map(|d| (d.id.as_str(), d.navn.as_str())).collect())
-            .unwrap_or_default();
-        let benchmarks = self.store.benchmarks(aar).await?;
-        let mut rows: Vec<EksportRaekke> = self
-            .store
-            .noegletal_eksport(aar)
-            .await?
-            .into_iter()
-            .map(|(org, afd, v)| EksportRaekke {
-                niveau: v.niveau.as_str(),
-                organisation: org.get(),
-                afdeling: afd.map(|a| a.get()),
-                navn: navne.get(v.noegletal.as_str()).copied().unwrap_or_default().to_string(),
-                boligtype: v.boligtype.map(|t| t.as_str()).unwrap_or(""),
-                vaerdi: v.vaerdi,
-                // A figure compared with the kommune is exported with the kommune's level.
-                benchmark: v.sammenligning.or_else(|| {
-                    benchmarks
-                        .iter()
-                        .find(|b| b.noegletal == v.noegletal && b.boligtype == v.boligtype)
-                        .map(|b| b.median)
-                }),
-                markering: v.markering.map(|m| m.as_str()).unwrap_or(""),
-                noegletal: v.noegletal,
-            })
-            .collect();
-        rows.extend(self.store.effektivitet_eksport(aar).await?.into_iter().map(|(org, afd, e)| EksportRaekke {
-            niveau: Niveau::Afdeling.as_str(),
-            organisation: org.get(),
-            afdeling: Some(afd.get()),
-            noegletal: "effektivitetstal".into(),
-            navn: format!("Effektivitetstal ({})", e.gruppe),
-            boligtype: "",
-            vaerdi: e.effektivitetstal,
-            benchmark: None,
-            markering: e.farve.as_str(),
-        }));
-        Ok(rows)
+impl EksportRaekke {
+    /// The row's cells in the order of [`EKSPORT_KOLONNER`].
+    pub fn celler(&self, aar: Styringsaar) -> Vec<tabular::Celle> {
+        use tabular::Celle;
+        vec![
+            Celle::Heltal(i64::from(aar.get())),
+            Celle::Tekst(self.niveau.into()),
+            Celle::Heltal(i64::from(self.organisation)),
+            self.afdeling.map(|a| Celle::Heltal(i64::from(a))).unwrap_or(Celle::Tom),
+            Celle::Tekst(self.noegletal.clone()),
+            Celle::Tekst(self.navn.clone()),
+            Celle::Tekst(self.boligtype.into()),
+            Celle::Tal(self.vaerdi),
+            self.benchmark.map(Celle::Tal).unwrap_or(Celle::Tom),
+            Celle::Tekst(self.markering.into()),
+        ]
     }
+}
+
+impl App {
+    /// Every key figure and efficiency figure of a year, with benchmark and mark (the
+    /// operator's export: nothing is held back; the public's is `Public::aaben_data`).
+    pub async fn eksport_noegletal(&self, aar: Styringsaar) -> Result<Vec<EksportRaekke>, AppError> {
+        eksport_raekker(self.store.as_ref(), &self.settings.katalog, aar).await
+    }
+}
+
+/// The export rows of a year, read from the store.
+pub(crate) async fn eksport_raekker(
+    store: &dyn store::Store,
+    katalog: &domain::beregning::Katalog,
+    aar: Styringsaar,
+) -> Result<Vec<EksportRaekke>, AppError> {
+    let navne: HashMap<&str, &str> = katalog
+        .for_aar(aar)
+        .map(|s| s.noegletal.iter().map(|d| (d.id.as_str(), d.navn.as_str())).collect())
+        .unwrap_or_default();
+    let benchmarks = store.benchmarks(aar).await?;
+    let mut rows: Vec<EksportRaekke> = store
+        .noegletal_eksport(aar)
+        .await?
+        .into_iter()
+        .map(|(org, afd, v)| EksportRaekke {
+            niveau: v.niveau.as_str(),
+            organisation: org.get(),
+            afdeling: afd.map(|a| a.get()),
+            navn: navne.get(v.noegletal.as_str()).copied().unwrap_or_default().to_string(),
+            boligtype: v.boligtype.map(|t| t.as_str()).unwrap_or(""),
+            vaerdi: v.vaerdi,
+            // A figure compared with the kommune is exported with the kommune's level.
+            benchmark: v.sammenligning.or_else(|| {
+                benchmarks.iter().find(|b| b.noegletal == v.noegletal && b.boligtype == v.boligtype).map(|b| b.median)
+            }),
+            markering: v.markering.map(|m| m.as_str()).unwrap_or(""),
+            noegletal: v.noegletal,
+        })
+        .collect();
+    rows.extend(store.effektivitet_eksport(aar).await?.into_iter().map(|(org, afd, e)| EksportRaekke {
+        niveau: Niveau::Afdeling.as_str(),
+        organisation: org.get(),
+        afdeling: Some(afd.get()),
+        noegletal: "effektivitetstal".into(),
+        navn: format!("Effektivitetstal ({})", e.gruppe),
+        boligtype: "",
+        vaerdi: e.effektivitetstal,
+        benchmark: None,
+        markering: e.farve.as_str(),
+    }));
+    Ok(rows)
 }

@@ -68,6 +68,44 @@ impl Public {
         Ok(self.store.kommuner().await?.into_iter().find(|k| k.kode == kode).map(|k| k.navn).unwrap_or_default())
     }
 
+    /// Open data: the key figures and efficiency figures of a styringsår, of the organisations
+    /// whose meeting for that year is marked held (domain.md §9). Others are left out whole,
+    /// so nothing ungated can reach the file.
+    pub async fn aaben_data(&self, aar: Styringsaar) -> Result<Vec<crate::EksportRaekke>, AppError> {
+        let offentlige: std::collections::BTreeSet<u32> = self
+            .store
+            .pakke_forloeb(aar, None)
+            .await?
+            .into_iter()
+            .filter(|f| f.pakke.status.key_figures_public())
+            .map(|f| f.pakke.organisation_nummer.get())
+            .collect();
+        let mut rows = crate::eksport::eksport_raekker(self.store.as_ref(), &self.settings.katalog, aar).await?;
+        rows.retain(|r| offentlige.contains(&r.organisation));
+        Ok(rows)
+    }
+
+    /// The styringsår with open data: those where some organisation's meeting is held, among
+    /// the last ten years, newest first.
+    pub async fn aabne_aar(&self, today: chrono::NaiveDate) -> Result<Vec<(Styringsaar, usize)>, AppError> {
+        use chrono::Datelike;
+        let mut out = Vec::new();
+        for y in (today.year() - 9..=today.year() + 1).rev() {
+            let Ok(aar) = Styringsaar::new(i64::from(y)) else { continue };
+            let n = self
+                .store
+                .pakke_forloeb(aar, None)
+                .await?
+                .iter()
+                .filter(|f| f.pakke.status.key_figures_public())
+                .count();
+            if n > 0 {
+                out.push((aar, n));
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn data_sheet(&self, nummer: OrganisationNummer) -> Result<DataSheet, AppError> {
         let organisation = self.store.organisation_by_nummer(nummer).await?.ok_or(AppError::NotFound)?;
         let afdelinger = self.store.afdelinger(organisation.id).await?;

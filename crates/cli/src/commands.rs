@@ -274,7 +274,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 !rows.is_empty(),
                 "der er ingen beregnede nøgletal for styringsår {aar}; kør først compute --year {aar}"
             );
-            crate::eksport::write(&output, aar.get(), &rows)?;
+            crate::eksport::write(&output, aar, &rows)?;
             eprintln!("{} rækker skrevet til {}.", rows.len(), output.display());
         }
         Command::Compute { year } => {

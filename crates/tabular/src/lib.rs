@@ -252,15 +252,34 @@ pub fn parse_number(raw: &str, dialect: Dialect) -> Option<f64> {
     normalised.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// A cell of a sheet to write: text, or a number Excel can compute with.
+/// A cell of a table to write: text, or a number a spreadsheet can compute with.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Celle {
     Tekst(String),
+    /// A whole number (a year, an organisation number): written without decimals.
+    Heltal(i64),
+    /// A measured value: four decimals in CSV.
     Tal(f64),
     Tom,
 }
 
-/// Writes one sheet with a bold header row and frozen header as an XLSX file in memory.
+/// Writes a table as CSV in the ordinary dialect (comma, decimal point, UTF-8).
+pub fn csv(overskrifter: &[&str], raekker: &[Vec<Celle>]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(overskrifter).expect("writing to memory");
+    for r in raekker {
+        w.write_record(r.iter().map(|c| match c {
+            Celle::Tekst(t) => t.clone(),
+            Celle::Heltal(n) => n.to_string(),
+            Celle::Tal(x) => format!("{x:.4}"),
+            Celle::Tom => String::new(),
+        }))
+        .expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// Writes one sheet with a bold, frozen and filterable header row as an XLSX file in memory.
 pub fn xlsx(ark: &str, overskrifter: &[&str], raekker: &[Vec<Celle>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
@@ -274,12 +293,16 @@ pub fn xlsx(ark: &str, overskrifter: &[&str], raekker: &[Vec<Celle>]) -> Result<
         for (c, celle) in raekke.iter().enumerate() {
             match celle {
                 Celle::Tekst(t) => sheet.write_string(r, c as u16, t)?,
+                Celle::Heltal(n) => sheet.write_number(r, c as u16, *n as f64)?,
                 Celle::Tal(x) => sheet.write_number(r, c as u16, *x)?,
                 Celle::Tom => sheet,
             };
         }
     }
     sheet.set_freeze_panes(1, 0)?;
+    if !overskrifter.is_empty() {
+        sheet.autofilter(0, 0, raekker.len() as u32, overskrifter.len() as u16 - 1)?;
+    }
     sheet.autofit();
     workbook.save_to_buffer()
 }
@@ -338,9 +361,13 @@ mod tests {
         let bytes = xlsx(
             "Oversigt",
             &["organisation", "røde"],
-            &[vec![Celle::Tekst("Bo A/S".into()), Celle::Tal(3.0)], vec![Celle::Tom, Celle::Tal(0.5)]],
+            &[vec![Celle::Tekst("Bo A/S".into()), Celle::Heltal(3)], vec![Celle::Tom, Celle::Tal(0.5)]],
         )
         .unwrap();
+        let text =
+            String::from_utf8(csv(&["organisation", "røde"], &[vec![Celle::Tekst("Bo, A/S".into()), Celle::Tal(0.5)]]))
+                .unwrap();
+        assert_eq!(text, "organisation,røde\n\"Bo, A/S\",0.5000\n");
         let t = read_bytes("oversigt.xlsx", &bytes).unwrap();
         assert_eq!(t.headers, ["organisation", "røde"]);
         assert_eq!(t.rows.len(), 2);

@@ -118,6 +118,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(50 * 1024 * 1024)),
         )
         .route("/offentlig", get(pages::public::soeg))
+        .route("/offentlig/data", get(pages::public::aaben_data))
+        .route("/offentlig/data/{aar}/{fil}", get(pages::public::aaben_data_fil))
         .route("/offentlig/organisationer/{nummer}", get(pages::public::dataark))
         .route("/api/v1/pakker", get(api::pakker))
         .route("/api/v1/pakker/{id}", get(api::pakke))

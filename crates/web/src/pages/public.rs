@@ -164,3 +164,54 @@ pub async fn dataark(
         redegoerelser,
     })
 }
+
+#[derive(Template)]
+#[template(path = "aaben_data.html")]
+struct AabenData {
+    layout: Layout,
+    /// (styringsår, organisations with public figures).
+    aar: Vec<(i32, usize)>,
+    kolonner: [&'static str; 10],
+}
+
+/// Open data: per styringsår, the published key figures and efficiency figures as CSV and XLSX.
+pub async fn aaben_data(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    CsrfToken(csrf): CsrfToken,
+) -> PageResult {
+    let aar = state.app.public().aabne_aar(state.app.today()).await?.into_iter().map(|(a, n)| (a.get(), n)).collect();
+    render(&AabenData {
+        layout: Layout::new("Åbne data", user.as_ref(), &csrf, "/offentlig"),
+        aar,
+        kolonner: app::EKSPORT_KOLONNER,
+    })
+}
+
+/// `/offentlig/data/{aar}/noegletal.csv|xlsx`: the year's open data as a file.
+pub async fn aaben_data_fil(State(state): State<AppState>, Path((aar, fil)): Path<(String, String)>) -> PageResult {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let aar: domain::Styringsaar = aar.parse().map_err(|_| AppError::NotFound)?;
+    let rows = state.app.public().aaben_data(aar).await?;
+    let celler: Vec<Vec<tabular::Celle>> = rows.iter().map(|r| r.celler(aar)).collect();
+    let (bytes, mime) = match fil.as_str() {
+        "noegletal.csv" => (tabular::csv(&app::EKSPORT_KOLONNER, &celler), "text/csv; charset=utf-8"),
+        "noegletal.xlsx" => (
+            tabular::xlsx(&format!("Nøgletal {aar}"), &app::EKSPORT_KOLONNER, &celler)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => return Err(AppError::NotFound.into()),
+    };
+    let navn = fil.replace("noegletal", &format!("noegletal-{aar}"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{navn}\"")),
+            (header::CACHE_CONTROL, "public, max-age=300".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
