@@ -160,14 +160,23 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await axe(t, page, 'offentlige data');
 
   await open(page, '/offentlig?q=bolig');
-  const results = main(page).locator('ul li a[href^="/offentlig/organisationer/"]');
+  const results = main(page).locator('ul li a[href^="/offentlig/organisationer/"]:not([href*="/afdelinger/"])');
   assert.ok((await results.count()) > 0, 'the search for "bolig" finds organisations');
   await axe(t, page, 'søgeresultater');
-  await open(page, '/offentlig/data');
-  await axe(t, page, 'åbne data');
   await follow(page, results.first());
   assert.match(path(page), /^\/offentlig\/organisationer\/\d+$/);
   await axe(t, page, 'dataark (første søgeresultat)');
+  const orgSheet = path(page);
+  await follow(page, main(page).locator('a[href*="/afdelinger/"]').first());
+  assert.match(path(page), /^\/offentlig\/organisationer\/\d+\/afdelinger\/\d+$/);
+  await axe(t, page, 'dataark for en afdeling');
+  await open(page, orgSheet);
+  await follow(page, link(page, 'kommunens redegørelser'));
+  await axe(t, page, 'kommunens offentliggjorte redegørelser');
+  await open(page, '/offentlig?kommune=101');
+  await axe(t, page, 'søgning i en kommune');
+  await open(page, '/offentlig/data');
+  await axe(t, page, 'åbne data');
 
   await open(page, '/log-ind');
   await axe(t, page, 'log ind');

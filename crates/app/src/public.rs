@@ -36,6 +36,35 @@ pub struct DataSheet {
     pub redegoerelser: Vec<PublishedRedegoerelse>,
 }
 
+/// An afdeling's public data sheet: master data, and per year its key figures and efficiency
+/// figure, read only for years whose meeting is held.
+#[derive(Debug, Clone)]
+pub struct AfdelingSheet {
+    pub organisation: Organisation,
+    pub afdeling: Afdeling,
+    pub kommune_navn: String,
+    pub aar: Vec<AarsAfdeling>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AarsAfdeling {
+    pub styringsaar: Styringsaar,
+    pub offentlig: bool,
+    /// The afdeling's figures against the national benchmark (names only when not public).
+    pub noegletal: Vec<crate::NoegletalLinje>,
+    /// The efficiency figure with its comparison group, when public.
+    pub effektivitet: Option<domain::beregning::Effektivitet>,
+    /// The best-practice peer of the comparison group: (number, name, organisation).
+    pub bedste_praksis: Option<(u32, String, String)>,
+}
+
+/// A search hit: an organisation, or an afdeling with its organisation.
+#[derive(Debug, Clone)]
+pub enum Fund {
+    Organisation(Organisation),
+    Afdeling(Afdeling, Organisation),
+}
+
 impl Public {
     pub(crate) fn new(store: Arc<dyn Store>, settings: Arc<AppSettings>) -> Self {
         Self { store, settings }
@@ -57,6 +86,95 @@ impl Public {
             .filter(|o| Some(o.nummer.get()) == nummer || o.navn.to_lowercase().contains(&query))
             .take(SEARCH_LIMIT)
             .collect())
+    }
+
+    /// Organisations and afdelinger by name or number, optionally within a kommune (an
+    /// organisation is in a kommune when it has its hjemsted or an afdeling there).
+    pub async fn soeg(&self, query: &str, kommune: Option<domain::Kommunekode>) -> Result<Vec<Fund>, AppError> {
+        let query = query.trim().to_lowercase();
+        if query.is_empty() && kommune.is_none() {
+            return Ok(Vec::new());
+        }
+        let nummer = query.parse::<u32>().ok();
+        let matcher =
+            |navn: &str, nr: u32| query.is_empty() || Some(nr) == nummer || navn.to_lowercase().contains(&query);
+        let organisationer = self.store.organisationer().await?;
+        let afdelinger = match kommune {
+            Some(k) => self.store.afdelinger_i_kommune(k).await?,
+            None => self.store.alle_afdelinger().await?,
+        };
+        let i_kommunen: std::collections::BTreeSet<_> = afdelinger.iter().map(|a| a.organisation).collect();
+        let mut fund: Vec<Fund> = organisationer
+            .iter()
+            .filter(|o| kommune.is_none_or(|k| o.hjemstedskommune == k || i_kommunen.contains(&o.id)))
+            .filter(|o| matcher(&o.navn, o.nummer.get()))
+            .map(|o| Fund::Organisation(o.clone()))
+            .collect();
+        fund.extend(afdelinger.into_iter().filter(|a| matcher(&a.data.navn, a.data.nummer.get())).filter_map(|a| {
+            let o = organisationer.iter().find(|o| o.id == a.organisation)?.clone();
+            Some(Fund::Afdeling(a, o))
+        }));
+        fund.truncate(SEARCH_LIMIT);
+        Ok(fund)
+    }
+
+    /// Published redegørelser of the organisations with hjemsted in `kommune`, newest first.
+    pub async fn kommunens_redegoerelser(
+        &self,
+        kommune: domain::Kommunekode,
+    ) -> Result<Vec<(Organisation, PublishedRedegoerelse)>, AppError> {
+        let mut out = Vec::new();
+        for o in self.store.organisationer().await?.into_iter().filter(|o| o.hjemstedskommune == kommune) {
+            for r in self.store.published_redegoerelser(o.id).await? {
+                out.push((o.clone(), r));
+            }
+        }
+        out.sort_by(|a, b| b.1.styringsaar.cmp(&a.1.styringsaar).then_with(|| a.0.navn.cmp(&b.0.navn)));
+        Ok(out)
+    }
+
+    pub async fn afdeling_sheet(
+        &self,
+        nummer: OrganisationNummer,
+        afdeling: domain::AfdelingNummer,
+    ) -> Result<AfdelingSheet, AppError> {
+        let organisation = self.store.organisation_by_nummer(nummer).await?.ok_or(AppError::NotFound)?;
+        let afdelinger = self.store.afdelinger(organisation.id).await?;
+        let afdeling = afdelinger.iter().find(|a| a.data.nummer == afdeling).cloned().ok_or(AppError::NotFound)?;
+        let pakker = self.store.pakker_for_organisationer(&[organisation.id]).await?;
+        let mut aar = Vec::new();
+        for periode in self.store.regnskabsperioder(organisation.id).await?.iter().rev() {
+            let y = periode.styringsaar;
+            let offentlig = pakker.iter().any(|p| p.styringsaar == y && p.status.key_figures_public());
+            let niveau = domain::beregning::Niveau::Afdeling;
+            // Ungated figures are never read for the public, so they cannot leak.
+            let (noegletal, effektivitet) = if offentlig {
+                let linjer = crate::beregning::noegletal_linjer(
+                    self.store.as_ref(),
+                    &self.settings.katalog,
+                    niveau,
+                    afdeling.id.0,
+                    y,
+                )
+                .await?;
+                let e = self.store.effektivitet_for_organisation(y, organisation.id).await?;
+                (linjer, e.into_iter().find(|e| e.afdeling == afdeling.id))
+            } else {
+                (crate::beregning::tomme_linjer(&self.settings.katalog, niveau, y), None)
+            };
+            let bedste_praksis = match &effektivitet {
+                Some(e) if e.bedste_praksis != afdeling.id => match self.store.afdeling(e.bedste_praksis).await? {
+                    Some(b) => {
+                        let org = self.store.organisation(b.organisation).await?.map(|o| o.navn).unwrap_or_default();
+                        Some((b.data.nummer.get(), b.data.navn, org))
+                    }
+                    None => None,
+                },
+                _ => None,
+            };
+            aar.push(AarsAfdeling { styringsaar: y, offentlig, noegletal, effektivitet, bedste_praksis });
+        }
+        Ok(AfdelingSheet { kommune_navn: self.kommune_navn(afdeling.data.kommune).await?, organisation, afdeling, aar })
     }
 
     /// The kommuner, for names in pages.

@@ -545,4 +545,5 @@ pub async fn meetings_comments_and_aftaler(store: Arc<dyn Store>) {
     assert_eq!(store.aftaler(AftaleFilter::Alle).await.unwrap().len(), 1);
     let i_147 = store.afdelinger_i_kommune(k(147)).await.unwrap();
     assert!(!i_147.is_empty() && i_147.iter().all(|a| a.data.kommune == k(147)));
+    assert!(store.alle_afdelinger().await.unwrap().len() > i_147.len());
 }

@@ -252,6 +252,8 @@ pub trait Store: Send + Sync + 'static {
         styringsaar: Styringsaar,
         organisationer: Option<&[OrganisationId]>,
     ) -> Result<Vec<PakkeForloeb>>;
+    /// Every afdeling of the country, for the public search.
+    async fn alle_afdelinger(&self) -> Result<Vec<Afdeling>>;
     /// Every afdeling located in `kommune`, of any organisation.
     async fn afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>>;
     /// Critical marks per organisation for a year (only organisations that have some).

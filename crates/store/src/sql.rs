@@ -2122,6 +2122,14 @@ macro_rules! sql_store_impl {
                         .collect()
                 }
 
+                async fn alle_afdelinger(&self) -> Result<Vec<Afdeling>> {
+                    let rows = ::sqlx::query("SELECT * FROM afdelinger ORDER BY organisation_id, nummer")
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.iter().map(afdeling_from_row).collect()
+                }
+
                 async fn afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>> {
                     let rows = ::sqlx::query("SELECT * FROM afdelinger WHERE kommunekode = $1 ORDER BY organisation_id, nummer")
                         .bind(i64::from(kommune))

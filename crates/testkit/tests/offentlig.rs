@@ -49,3 +49,56 @@ async fn open_data_holds_only_figures_made_public_by_a_held_meeting() {
     assert_eq!(anonymous.get("/offentlig/data/2026/noegletal.pdf").await.status, 404);
     assert_eq!(anonymous.get("/offentlig/data/aar/noegletal.csv").await.status, 404);
 }
+
+/// The rows of one table (by id) of a page: the text of its cells.
+fn table_cells(body: &str, id: &str) -> Vec<String> {
+    let start = body.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no table {id}"));
+    let end = body[start..].find("</table>").unwrap() + start;
+    body[start..end].split("<td>").skip(1).map(|c| c.split("</td>").next().unwrap_or("").to_string()).collect()
+}
+
+#[tokio::test]
+async fn afdeling_sheets_search_and_redegoerelser_per_kommune() {
+    let t = TestApp::spawn().await;
+    let public = t.client();
+    // boligorg: its 2026 package is a draft, its 2025 meeting was held.
+    let token = public.login_token("boligorg").await;
+    let me = t.client().get_bearer("/api/v1/pakker", &token).await;
+    let json: serde_json::Value = serde_json::from_str(&me.body).unwrap();
+    let nummer = json["data"][0]["organisation"]["nummer"].as_i64().unwrap();
+    let anonymous = t.client();
+    let org =
+        t.app.store().organisation_by_nummer(domain::OrganisationNummer::new(nummer).unwrap()).await.unwrap().unwrap();
+    let afdeling = t.app.store().afdelinger(org.id).await.unwrap().remove(0);
+
+    // Search by the afdeling's name finds it, within its kommune too, and not in another.
+    let navn = afdeling.data.navn.clone();
+    let q = serde_urlencoded::to_string([("q", navn.as_str())]).unwrap();
+    let href = format!("/offentlig/organisationer/{nummer}/afdelinger/{}", afdeling.data.nummer);
+    assert!(anonymous.get(&format!("/offentlig?{q}")).await.body.contains(&href));
+    assert!(anonymous.get(&format!("/offentlig?{q}&kommune={}", afdeling.data.kommune)).await.body.contains(&href));
+    let other = t.app.store().kommuner().await.unwrap().into_iter().find(|k| k.kode != afdeling.data.kommune).unwrap();
+    assert!(!anonymous.get(&format!("/offentlig?{q}&kommune={}", other.kode)).await.body.contains(&href));
+
+    // The afdeling's sheet: 2026 reads i/t everywhere, 2025 has numbers.
+    let sheet = anonymous.get(&href).await;
+    assert_eq!(sheet.status, 200);
+    let draft_year = table_cells(&sheet.body, "afdeling-noegletal-2026");
+    // Four cells a row: the name, then value, median and mark, all withheld.
+    assert!(!draft_year.is_empty());
+    assert!(draft_year.chunks(4).all(|r| r[1..].iter().all(|c| c == "i/t")), "{draft_year:?}");
+    let held_year = table_cells(&sheet.body, "afdeling-noegletal-2025");
+    assert!(held_year.chunks(4).any(|r| r[1] != "i/t"), "last year's figures are public: {held_year:?}");
+    assert_eq!(anonymous.get(&format!("/offentlig/organisationer/{nummer}/afdelinger/99999")).await.status, 404);
+
+    // The organisation's development over the years: 2026 is i/t.
+    let org_sheet = anonymous.get(&format!("/offentlig/organisationer/{nummer}")).await;
+    assert!(org_sheet.body.contains("Udvikling over årene"));
+    assert!(org_sheet.body.contains(&href), "the afdeling is linked from the organisation");
+
+    // The kommune's published redegørelser link to the organisation's sheet.
+    let list = anonymous.get(&format!("/offentlig/kommuner/{}/redegoerelser", org.hjemstedskommune)).await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains(&format!("/offentlig/organisationer/{nummer}#redegoerelse-2025")));
+    assert_eq!(anonymous.get("/offentlig/kommuner/9999/redegoerelser").await.status, 404);
+}

@@ -121,6 +121,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/offentlig/data", get(pages::public::aaben_data))
         .route("/offentlig/data/{aar}/{fil}", get(pages::public::aaben_data_fil))
         .route("/offentlig/organisationer/{nummer}", get(pages::public::dataark))
+        .route("/offentlig/organisationer/{nummer}/afdelinger/{afdeling}", get(pages::public::afdeling_dataark))
+        .route("/offentlig/kommuner/{kode}/redegoerelser", get(pages::public::kommune_redegoerelser))
         .route("/api/v1/pakker", get(api::pakker))
         .route("/api/v1/pakker/{id}", get(api::pakke))
         .route("/api/v1/pakker/{id}/effektivitet", get(api::effektivitet))

@@ -30,23 +30,56 @@ pub async fn forside(MaybeUser(user): MaybeUser, CsrfToken(csrf): CsrfToken) -> 
 struct Soeg {
     layout: Layout,
     q: String,
-    resultater: Vec<(u32, String)>,
+    kommune: String,
+    kommuner: Vec<(i64, String)>,
+    soegt: bool,
+    /// (link, label, kind).
+    resultater: Vec<(String, String, &'static str)>,
 }
 
 #[derive(Deserialize)]
 pub struct SoegQuery {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    kommune: String,
 }
 
+/// Search organisations and afdelinger by name or number, optionally within a kommune.
 pub async fn soeg(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     CsrfToken(csrf): CsrfToken,
     Query(query): Query<SoegQuery>,
 ) -> PageResult {
-    let resultater = state.app.public().search(&query.q).await?.into_iter().map(|o| (o.nummer.get(), o.navn)).collect();
-    render(&Soeg { layout: Layout::new("Offentlige data", user.as_ref(), &csrf, "/offentlig"), q: query.q, resultater })
+    let public = state.app.public();
+    let kommune = query.kommune.trim().parse::<domain::Kommunekode>().ok();
+    let resultater = public
+        .soeg(&query.q, kommune)
+        .await?
+        .into_iter()
+        .map(|f| match f {
+            app::Fund::Organisation(o) => (
+                format!("/offentlig/organisationer/{}", o.nummer),
+                format!("{} ({})", o.navn, o.nummer),
+                "Organisation",
+            ),
+            app::Fund::Afdeling(a, o) => (
+                format!("/offentlig/organisationer/{}/afdelinger/{}", o.nummer, a.data.nummer),
+                format!("{} (afd. {}), {}", a.data.navn, a.data.nummer, o.navn),
+                "Afdeling",
+            ),
+        })
+        .collect();
+    let kommuner = public.kommuner().await?.into_iter().map(|k| (i64::from(k.kode), k.navn)).collect();
+    render(&Soeg {
+        layout: Layout::new("Offentlige data", user.as_ref(), &csrf, "/offentlig"),
+        soegt: !query.q.trim().is_empty() || kommune.is_some(),
+        q: query.q,
+        kommune: query.kommune,
+        kommuner,
+        resultater,
+    })
 }
 
 #[derive(Template)]
@@ -57,11 +90,14 @@ struct Dataark {
     afdelinger: Vec<AfdelingRaekke>,
     boliger: Vec<(&'static str, String)>,
     noegletal: Vec<(i32, Vec<(String, String)>)>,
+    /// Over the years: the years (oldest first), then per figure its value each year.
+    udvikling: (Vec<i32>, Vec<(String, Vec<String>)>),
     redegoerelser: Vec<PubliceretRedegoerelse>,
 }
 
 /// An afdeling as a row of the data sheet.
 struct AfdelingRaekke {
+    href: String,
     nummer: u32,
     navn: String,
     adresse: String,
@@ -142,6 +178,7 @@ pub async fn dataark(
         .afdelinger
         .iter()
         .map(|a| AfdelingRaekke {
+            href: format!("/offentlig/organisationer/{}/afdelinger/{}", d.organisation.nummer, a.data.nummer),
             nummer: a.data.nummer.get(),
             navn: a.data.navn.clone(),
             adresse: a.data.adresse.clone(),
@@ -154,9 +191,34 @@ pub async fn dataark(
             },
         })
         .collect();
+    let udvikling = {
+        let aar: Vec<&app::AarsNoegletal> = d.aar.iter().rev().collect();
+        let navne: Vec<(String, String)> = aar
+            .last()
+            .map(|a| a.noegletal.iter().map(|n| (n.id.clone(), noegletal_navn(n))).collect())
+            .unwrap_or_default();
+        let rows = navne
+            .into_iter()
+            .map(|(id, navn)| {
+                let values = aar
+                    .iter()
+                    .map(|a| {
+                        let n = a.noegletal.iter().find(|n| n.id == id);
+                        match n {
+                            Some(n) if a.offentlig => vis_noegletal(n.vaerdi, n.enhed),
+                            _ => "i/t".into(),
+                        }
+                    })
+                    .collect();
+                (navn, values)
+            })
+            .collect();
+        (aar.iter().map(|a| a.styringsaar.get()).collect(), rows)
+    };
     let title = format!("Dataark: {}", d.organisation.navn);
     render(&Dataark {
         layout: Layout::new(&title, user.as_ref(), &csrf, "/offentlig"),
+        udvikling,
         d,
         afdelinger,
         boliger,
@@ -214,4 +276,115 @@ pub async fn aaben_data_fil(State(state): State<AppState>, Path((aar, fil)): Pat
         bytes,
     )
         .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "afdeling_dataark.html")]
+struct AfdelingDataark {
+    layout: Layout,
+    s: app::AfdelingSheet,
+    boliger: Vec<(&'static str, String)>,
+    aar: Vec<AfdelingsAar>,
+}
+
+/// One year of an afdeling's sheet as shown.
+struct AfdelingsAar {
+    aar: i32,
+    /// (figure, value, national median, mark): "i/t" until the meeting is held.
+    noegletal: Vec<(String, String, String, String)>,
+    effektivitet: String,
+    /// The comparison group and its best practice.
+    gruppe: String,
+}
+
+/// An afdeling's data sheet: master data, and per year its key figures against the national
+/// benchmark and its efficiency figure against its comparison group ("i/t" until the meeting).
+pub async fn afdeling_dataark(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    CsrfToken(csrf): CsrfToken,
+    Path((nummer, afdeling)): Path<(String, String)>,
+) -> PageResult {
+    let nummer: OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
+    let afdeling: domain::AfdelingNummer = afdeling.parse().map_err(|_| AppError::NotFound)?;
+    let s = state.app.public().afdeling_sheet(nummer, afdeling).await?;
+    let boliger = domain::master::Boligtype::ALL
+        .into_iter()
+        .map(|t| (t.label(), tal(f64::from(s.afdeling.data.boliger(t).antal), 0)))
+        .collect();
+    let aar = s
+        .aar
+        .iter()
+        .map(|a| {
+            let rows = a
+                .noegletal
+                .iter()
+                .map(|n| {
+                    if a.offentlig {
+                        (
+                            noegletal_navn(n),
+                            vis_noegletal(n.vaerdi, n.enhed),
+                            vis_noegletal(n.benchmark, n.enhed),
+                            n.markering.map(|m| m.label().to_string()).unwrap_or_else(|| "Ingen".into()),
+                        )
+                    } else {
+                        (noegletal_navn(n), "i/t".into(), "i/t".into(), "i/t".into())
+                    }
+                })
+                .collect();
+            let (eff, gruppe) = match &a.effektivitet {
+                Some(e) => (
+                    format!("{} % ({})", tal(e.effektivitetstal, 1), e.farve.label().to_lowercase()),
+                    format!(
+                        "Sammenligningsgruppe {} med {} afdelinger.{}",
+                        e.gruppe,
+                        e.peers,
+                        a.bedste_praksis
+                            .as_ref()
+                            .map(|(nr, navn, org)| format!(" Bedste praksis: afd. {nr} {navn} ({org})."))
+                            .unwrap_or_else(|| " Afdelingen er selv bedste praksis i sin gruppe.".into())
+                    ),
+                ),
+                None => ("i/t".into(), String::new()),
+            };
+            AfdelingsAar { aar: a.styringsaar.get(), noegletal: rows, effektivitet: eff, gruppe }
+        })
+        .collect();
+    let title = format!("Dataark: afdeling {} {}", s.afdeling.data.nummer, s.afdeling.data.navn);
+    render(&AfdelingDataark { layout: Layout::new(&title, user.as_ref(), &csrf, "/offentlig"), s, boliger, aar })
+}
+
+#[derive(Template)]
+#[template(path = "kommune_redegoerelser.html")]
+struct KommuneRedegoerelser {
+    layout: Layout,
+    kommune: String,
+    /// (organisation number, name, year, published).
+    raekker: Vec<(u32, String, i32, String)>,
+}
+
+/// The published redegørelser of a kommune's organisations.
+pub async fn kommune_redegoerelser(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(kode): Path<String>,
+) -> PageResult {
+    let kode: domain::Kommunekode = kode.parse().map_err(|_| AppError::NotFound)?;
+    let public = state.app.public();
+    let navn = public.kommune_navn(kode).await?;
+    if navn.is_empty() {
+        return Err(AppError::NotFound.into());
+    }
+    let raekker = public
+        .kommunens_redegoerelser(kode)
+        .await?
+        .into_iter()
+        .map(|(o, r)| (o.nummer.get(), o.navn, r.styringsaar.get(), tidspunkt(r.published_at)))
+        .collect();
+    render(&KommuneRedegoerelser {
+        layout: Layout::new(&format!("Redegørelser fra {navn} Kommune"), user.as_ref(), &csrf, "/offentlig"),
+        kommune: navn,
+        raekker,
+    })
 }
