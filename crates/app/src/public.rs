@@ -177,6 +177,11 @@ impl Public {
         Ok(AfdelingSheet { kommune_navn: self.kommune_navn(afdeling.data.kommune).await?, organisation, afdeling, aar })
     }
 
+    /// Every organisation (master data is public).
+    pub async fn organisationer(&self) -> Result<Vec<Organisation>, AppError> {
+        Ok(self.store.organisationer().await?)
+    }
+
     /// The kommuner, for names in pages.
     pub async fn kommuner(&self) -> Result<Vec<domain::master::Kommune>, AppError> {
         Ok(self.store.kommuner().await?)

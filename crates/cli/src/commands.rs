@@ -88,6 +88,8 @@ enum Command {
     Migrate,
     /// Print the default configuration as TOML.
     DefaultConfig,
+    /// Print the OpenAPI document of the JSON API (the checked-in docs/openapi.json).
+    Openapi,
     /// Measure the national data path end to end: load the national demo, import a national
     /// accounts file and recompute the country, several times; prints a Markdown table.
     ///
@@ -210,6 +212,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", Config::default_toml());
             return Ok(());
         }
+        Command::Openapi => {
+            print!("{}", web::api::openapi_json());
+            return Ok(());
+        }
         Command::Effektivitet { input, output, trim, min_peers } => {
             let regler = settings(&config)?.regler.nyeste().effektivitet.clone();
             let summary = crate::effektivitet::run(input, output, *trim, *min_peers, &regler)?;
@@ -231,7 +237,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let app = App::new(store, settings(&config)?);
     app.load_reference().await?;
     match cli.command {
-        Command::DefaultConfig | Command::Effektivitet { .. } => unreachable!("handled above"),
+        Command::DefaultConfig | Command::Openapi | Command::Effektivitet { .. } => unreachable!("handled above"),
         Command::Migrate => {
             println!("Databasen er migreret og referencedata indlæst.");
         }

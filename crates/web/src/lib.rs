@@ -5,7 +5,7 @@
 //! every handler that acts for a user receives a [`security::CurrentUser`]; the use cases in
 //! `app` then check the user's scope.
 
-mod api;
+pub mod api;
 mod assets;
 mod error;
 mod pages;
@@ -48,6 +48,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         app,
         settings: Arc::new(settings),
     };
+    let (api_routes, _) = api::routes();
     Router::new()
         .route("/", get(pages::public::forside))
         .route("/healthz", get(|| async { "ok" }))
@@ -123,10 +124,11 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/offentlig/organisationer/{nummer}", get(pages::public::dataark))
         .route("/offentlig/organisationer/{nummer}/afdelinger/{afdeling}", get(pages::public::afdeling_dataark))
         .route("/offentlig/kommuner/{kode}/redegoerelser", get(pages::public::kommune_redegoerelser))
-        .route("/api/v1/pakker", get(api::pakker))
-        .route("/api/v1/pakker/{id}", get(api::pakke))
-        .route("/api/v1/pakker/{id}/effektivitet", get(api::effektivitet))
-        .route("/api/v1/pakker/{id}/effektivitet/{afdeling}", get(api::forklaring))
+        .merge(api_routes)
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/json")], api::openapi_json()) }),
+        )
         .route("/static/{*path}", get(assets::serve))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))

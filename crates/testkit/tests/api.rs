@@ -1,0 +1,186 @@
+//! The JSON API over HTTP: every documented route answers, the public endpoints never show a
+//! draft's figures, lists are paginated, errors are JSON, and submission works for
+//! integrations with a bearer token.
+
+use serde_json::Value;
+use testkit::TestApp;
+
+struct Fixture {
+    pakke: i64,
+    nummer: i64,
+    afdeling_nummer: u32,
+    afdeling_id: i64,
+    kommune: i64,
+    token: String,
+}
+
+async fn fixture(t: &TestApp) -> Fixture {
+    let c = t.client();
+    let token = c.login_token("boligorg").await;
+    let list: Value = serde_json::from_str(&c.get_bearer("/api/v1/pakker", &token).await.body).unwrap();
+    let pakke = list["data"][0]["id"].as_i64().unwrap();
+    let nummer = list["data"][0]["organisation"]["nummer"].as_i64().unwrap();
+    let org =
+        t.app.store().organisation_by_nummer(domain::OrganisationNummer::new(nummer).unwrap()).await.unwrap().unwrap();
+    let afdeling = t.app.store().afdelinger(org.id).await.unwrap().remove(0);
+    Fixture {
+        pakke,
+        nummer,
+        afdeling_nummer: afdeling.data.nummer.get(),
+        afdeling_id: afdeling.id.0,
+        kommune: i64::from(org.hjemstedskommune),
+        token,
+    }
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+#[tokio::test]
+async fn every_documented_route_answers() {
+    let t = TestApp::spawn().await;
+    let f = fixture(&t).await;
+    let doc = json(&t.client().get("/api/v1/openapi.json").await.body);
+    assert_eq!(doc, json(&web::api::openapi_json()), "the served document is the generated one");
+    let c = t.client();
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        let url = path
+            .replace("{id}", &f.pakke.to_string())
+            .replace("{nummer}", &f.nummer.to_string())
+            .replace("{kode}", &f.kommune.to_string())
+            .replace(
+                "{afdeling}",
+                &if path.contains("/pakker/") { f.afdeling_id.to_string() } else { f.afdeling_nummer.to_string() },
+            );
+        for method in methods.as_object().unwrap().keys() {
+            let page = match method.as_str() {
+                "get" => c.get_bearer(&url, &f.token).await,
+                "post" => {
+                    let r = c
+                        .http
+                        .post(format!("{}{url}", c.base))
+                        .bearer_auth(&f.token)
+                        .json(&serde_json::json!({"idempotensnoegle": "probe"}))
+                        .send()
+                        .await
+                        .unwrap();
+                    testkit::Page {
+                        status: r.status().as_u16(),
+                        location: None,
+                        cookies: vec![],
+                        body: r.text().await.unwrap(),
+                    }
+                }
+                other => panic!("undocumented method {other}"),
+            };
+            // A documented route exists: it may refuse (the draft is incomplete), never 404/405.
+            assert!(![404, 405].contains(&page.status), "{method} {url}: {} {}", page.status, page.body);
+            json(&page.body);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_public_api_never_shows_a_drafts_figures() {
+    let t = TestApp::spawn().await;
+    let f = fixture(&t).await;
+    let anonymous = t.client();
+    let sheet = json(&anonymous.get(&format!("/api/v1/offentlig/organisationer/{}", f.nummer)).await.body);
+    let years = sheet["aar"].as_array().unwrap();
+    let draft = years.iter().find(|a| a["styringsaar"] == 2026).expect("2026");
+    assert_eq!(draft["offentlig"], false);
+    for n in draft["noegletal"].as_array().unwrap() {
+        assert!(n["vaerdi"].is_null() && n["benchmark"].is_null() && n["markering"].is_null(), "{n}");
+    }
+    let held = years.iter().find(|a| a["styringsaar"] == 2025).expect("2025");
+    assert!(held["noegletal"].as_array().unwrap().iter().any(|n| n["vaerdi"].is_number()));
+    let afd = json(
+        &anonymous
+            .get(&format!("/api/v1/offentlig/organisationer/{}/afdelinger/{}", f.nummer, f.afdeling_nummer))
+            .await
+            .body,
+    );
+    let draft = afd["aar"].as_array().unwrap().iter().find(|a| a["styringsaar"] == 2026).unwrap().clone();
+    assert!(draft["effektivitet"].is_null());
+    assert!(draft["noegletal"].as_array().unwrap().iter().all(|n| n["vaerdi"].is_null()));
+    // Packages need a token.
+    assert_eq!(anonymous.get(&format!("/api/v1/pakker/{}", f.pakke)).await.status, 401);
+}
+
+#[tokio::test]
+async fn lists_are_paginated_and_errors_are_json() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    let all = json(&c.get("/api/v1/offentlig/organisationer?pr_side=500").await.body);
+    let total = all["i_alt"].as_u64().unwrap();
+    assert!(total > 3);
+    let page2 = json(&c.get("/api/v1/offentlig/organisationer?side=2&pr_side=2").await.body);
+    assert_eq!(
+        (page2["side"].as_u64(), page2["pr_side"].as_u64(), page2["i_alt"].as_u64()),
+        (Some(2), Some(2), Some(total))
+    );
+    assert_eq!(page2["data"].as_array().unwrap().len(), 2);
+    assert_eq!(page2["data"][0], all["data"][2], "page 2 continues where page 1 ended");
+    for bad in ["pr_side=0", "pr_side=501", "side=0", "side=x", "kommune=1"] {
+        let r = c.get(&format!("/api/v1/offentlig/organisationer?{bad}")).await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.body);
+        assert!(json(&r.body)["fejl"]["felter"].is_array(), "{bad}: the field is named");
+    }
+    for missing in [
+        "/api/v1/offentlig/organisationer/abc",
+        "/api/v1/offentlig/organisationer/999999",
+        "/api/v1/offentlig/kommuner/9999/redegoerelser",
+        "/api/v1/nope",
+    ] {
+        let r = c.get(missing).await;
+        assert_eq!(r.status, 404, "{missing}");
+        assert_eq!(json(&r.body)["fejl"]["status"], 404);
+    }
+}
+
+#[tokio::test]
+async fn an_integration_submits_a_package_with_its_token() {
+    let t = TestApp::spawn().await;
+    let f = fixture(&t).await;
+    let c = t.client();
+    let url = format!("{}/api/v1/pakker/{}/indsend", c.base, f.pakke);
+    let post = |token: Option<String>, body: Value| {
+        let mut r = c.http.post(&url).json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), json(&r.text().await.unwrap()))
+        }
+    };
+    // Incomplete: every missing answer is listed, nothing is submitted.
+    let (status, body) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k1"})).await;
+    assert_eq!(status, 422);
+    assert!(body["fejl"]["felter"].as_array().unwrap().len() > 1);
+    assert!(t.app.store().versions(store::PakkeId(f.pakke)).await.unwrap().is_empty());
+    // No token, a bad body, another organisation's or a kommune's token: refused.
+    assert_eq!(post(None, serde_json::json!({"idempotensnoegle": "k1"})).await.0, 403);
+    assert_eq!(post(Some(f.token.clone()), serde_json::json!({"x": 1})).await.0, 422);
+    for other in ["andenorg", "kommune"] {
+        let token = t.client().login_token(other).await;
+        assert_eq!(post(Some(token), serde_json::json!({"idempotensnoegle": "k1"})).await.0, 404, "{other}");
+    }
+    // Complete it in the UI, submit through the API twice with the same key: one version.
+    let org = t.client();
+    org.login("boligorg").await;
+    let sektion = format!("/pakker/{}/sektioner/b3.I", f.pakke);
+    let answers: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
+    let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
+    org.complete_package(f.pakke, "b3.I").await;
+    let (status, first) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k2"})).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["version"], 1);
+    let (status, again) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k2"})).await;
+    assert_eq!((status, &again), (200, &first));
+    assert_eq!(t.app.store().versions(store::PakkeId(f.pakke)).await.unwrap().len(), 1);
+    let (status, _) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k3"})).await;
+    assert_eq!(status, 409, "a submitted package is not submitted again");
+}

@@ -1,0 +1,219 @@
+//! JSON API /api/v1. Same use cases and scope checks as the pages; every error is JSON; lists
+//! are paginated. The OpenAPI document is generated from the handlers' annotations while the
+//! routes are registered (utoipa-axum), so the two cannot drift apart; `docs/openapi.json` is
+//! the checked-in copy, and a test fails when it differs.
+
+mod offentlig;
+mod pakker;
+
+use crate::AppState;
+use app::AppError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Every error: `{"fejl": {"status": 404, "besked": "…", "felter": [...]}}`.
+#[derive(Serialize, ToSchema)]
+pub struct Fejl {
+    pub fejl: FejlIndhold,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FejlIndhold {
+    pub status: u16,
+    /// In Danish, for people.
+    pub besked: String,
+    /// For invalid input: each field with what was expected.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub felter: Vec<FeltFejl>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeltFejl {
+    pub felt: String,
+    pub besked: String,
+}
+
+pub fn error(status: StatusCode, message: &str) -> Response {
+    fejl(status, message, Vec::new())
+}
+
+fn fejl(status: StatusCode, message: &str, felter: Vec<FeltFejl>) -> Response {
+    let body = Fejl { fejl: FejlIndhold { status: status.as_u16(), besked: message.to_string(), felter } };
+    (status, Json(body)).into_response()
+}
+
+pub struct ApiError(AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self.0 {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Store(_) | AppError::Internal(_) => {
+                tracing::error!(cause = %format!("{:?}", self.0), "api request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let felter = match &self.0 {
+            AppError::Invalid(errors) => {
+                errors.iter().map(|e| FeltFejl { felt: e.field.clone(), besked: e.message.clone() }).collect()
+            }
+            _ => Vec::new(),
+        };
+        fejl(status, &self.0.to_string(), felter)
+    }
+}
+
+pub type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// Pagination of every list: `side` from 1, `pr_side` up to 500 (default 50).
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Side {
+    /// The page, from 1.
+    pub side: Option<u32>,
+    /// Items per page, 1–500 (default 50).
+    pub pr_side: Option<u32>,
+}
+
+/// One page of a list.
+#[derive(Serialize, ToSchema)]
+pub struct Liste<T: ToSchema> {
+    pub data: Vec<T>,
+    pub side: u32,
+    pub pr_side: u32,
+    pub i_alt: usize,
+}
+
+impl Side {
+    fn checked(self) -> Result<(u32, u32), ApiError> {
+        let side = self.side.unwrap_or(1);
+        let pr_side = self.pr_side.unwrap_or(50);
+        let mut errors = Vec::new();
+        if side == 0 {
+            errors.push(app::FieldError { field: "side".into(), message: "side tælles fra 1".into() });
+        }
+        if !(1..=500).contains(&pr_side) {
+            errors.push(app::FieldError { field: "pr_side".into(), message: "pr_side skal være 1–500".into() });
+        }
+        if errors.is_empty() { Ok((side, pr_side)) } else { Err(AppError::Invalid(errors).into()) }
+    }
+
+    /// Cuts `items` to the page.
+    pub fn cut<T: ToSchema>(self, items: Vec<T>) -> Result<Liste<T>, ApiError> {
+        let (side, pr_side) = self.checked()?;
+        let i_alt = items.len();
+        let data = items.into_iter().skip(((side - 1) * pr_side) as usize).take(pr_side as usize).collect();
+        Ok(Liste { data, side, pr_side, i_alt })
+    }
+}
+
+/// A query string parsed into `T`, with a JSON error naming the bad parameter.
+pub fn query<T: serde::de::DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).map_err(|e| {
+        ApiError(AppError::Invalid(vec![app::FieldError {
+            field: "query".into(),
+            message: format!("ugyldig forespørgsel: {e}"),
+        }]))
+    })
+}
+
+/// A path segment parsed into `T`; anything else is not found.
+pub fn segment<T: std::str::FromStr>(s: &str) -> Result<T, ApiError> {
+    s.parse().map_err(|_| ApiError(AppError::NotFound))
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "styringsdialog API",
+        version = "1.0.0",
+        description = "Styringsdialogen for den almene boligsektor. Offentlige endepunkter kræver ikke login; \
+                       pakker kræver et adgangstoken (Authorization: Bearer) og følger samme adgangsregler som brugerfladen. \
+                       Alle fejl er JSON; alle lister er sidedelte (side, pr_side)."
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "offentlig", description = "Offentlige data: organisationer, afdelinger, nøgletal efter afholdt møde, redegørelser"),
+        (name = "pakker", description = "Dokumentationspakker for integrationer (kræver adgangstoken)")
+    )
+)]
+struct ApiDoc;
+
+/// The API's routes and its OpenAPI document, from the same registrations.
+pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(offentlig::organisationer))
+        .routes(routes!(offentlig::organisation))
+        .routes(routes!(offentlig::afdeling))
+        .routes(routes!(offentlig::kommune_redegoerelser))
+        .routes(routes!(offentlig::aabne_data))
+        .routes(routes!(pakker::pakker))
+        .routes(routes!(pakker::pakke))
+        .routes(routes!(pakker::indsend))
+        .routes(routes!(pakker::effektivitet))
+        .routes(routes!(pakker::forklaring))
+        .split_for_parts()
+}
+
+/// The OpenAPI document as checked in (`docs/openapi.json`): pretty JSON, trailing newline.
+pub fn openapi_json() -> String {
+    let (_, doc) = routes();
+    let mut text = doc.to_pretty_json().expect("the OpenAPI document serializes");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    /// The checked-in document is the generated one. After an intended API change, update it
+    /// with `OPENAPI_UPDATE=1 cargo test -p web openapi` (or `styringsdialog openapi`).
+    #[test]
+    fn the_checked_in_openapi_document_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+        let generated = super::openapi_json();
+        if std::env::var_os("OPENAPI_UPDATE").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            checked_in == generated,
+            "docs/openapi.json differs from the API; run `OPENAPI_UPDATE=1 cargo test -p web openapi` and commit it"
+        );
+    }
+
+    #[test]
+    fn every_route_is_documented_with_json_errors() {
+        let (_, doc) = super::routes();
+        let paths: Vec<&String> = doc.paths.paths.keys().collect();
+        assert_eq!(paths.len(), 10, "{paths:?}");
+        let text = super::openapi_json();
+        assert!(text.contains("\"Fejl\"") && text.contains("\"bearer\""));
+    }
+}

@@ -1,0 +1,301 @@
+//! Packages for integrations: read the user's packages and submit one. Bearer token required;
+//! the scope rules are the pages' (a kommune never sees a draft, an organisation only its own).
+
+use super::{ApiError, ApiResult, Fejl, Liste, Side, query, segment};
+use crate::AppState;
+use crate::security::CurrentUser;
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use store::{PakkeId, PakkeRecord};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationRef {
+    pub nummer: u32,
+    pub navn: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Periode {
+    pub start: chrono::NaiveDate,
+    pub slut: chrono::NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Pakke {
+    pub id: i64,
+    pub organisation: OrganisationRef,
+    pub styringsaar: i32,
+    /// `bilag3` or `bilag5`.
+    pub rapporttype: String,
+    /// The package's state (`kladde`, `indsendt`, `returneret`, `modtaget`, `moede_indkaldt`,
+    /// `moede_afholdt`, `redegoerelse_i_hoering`, `redegoerelse_offentliggjort`).
+    pub status: String,
+    pub frist: Option<chrono::NaiveDate>,
+    pub regnskabsperiode: Periode,
+}
+
+impl From<&PakkeRecord> for Pakke {
+    fn from(p: &PakkeRecord) -> Self {
+        Pakke {
+            id: p.id.0,
+            organisation: OrganisationRef { nummer: p.organisation_nummer.get(), navn: p.organisation_navn.clone() },
+            styringsaar: p.styringsaar.get(),
+            rapporttype: p.rapporttype.as_str().into(),
+            status: p.status.as_str().into(),
+            frist: p.frist,
+            regnskabsperiode: Periode { start: p.periode.start(), slut: p.periode.slut() },
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Svar {
+    pub ja: Option<bool>,
+    pub tekst: String,
+    pub valg: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Version {
+    pub version: i64,
+    pub indsendt: chrono::DateTime<chrono::Utc>,
+    pub for_sent: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PakkeDetalje {
+    #[serde(flatten)]
+    pub pakke: Pakke,
+    /// The answers by question id (afdeling forms: `afd<nummer>:<id>`): the working copy for
+    /// the organisation, the newest submitted version for others.
+    pub svar: BTreeMap<String, Svar>,
+    pub arbejdskopi: bool,
+    pub versioner: Vec<Version>,
+}
+
+/// The packages the user works on: the organisation's own, or those sent to the kommune.
+#[utoipa::path(
+    get, path = "/api/v1/pakker", tag = "pakker",
+    params(Side),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user's packages, newest year first", body = Liste<Pakke>),
+        (status = 401, description = "No or an invalid token", body = Fejl),
+        (status = 422, description = "Invalid pagination", body = Fejl)
+    )
+)]
+pub async fn pakker(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Liste<Pakke>> {
+    let side: Side = query(raw)?;
+    let pakker = match user.principal.role {
+        domain::access::Role::Organisation => state.app.my_packages(&user).await?,
+        domain::access::Role::Kommune => state.app.kommune_packages(&user).await?,
+        domain::access::Role::Styrelse => Vec::new(),
+    };
+    Ok(Json(side.cut(pakker.iter().map(Pakke::from).collect())?))
+}
+
+/// One package with its answers and versions.
+#[utoipa::path(
+    get, path = "/api/v1/pakker/{id}", tag = "pakker",
+    params(("id" = i64, Path, description = "The package id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PakkeDetalje),
+        (status = 401, body = Fejl),
+        (status = 404, description = "Unknown, or out of the user's scope", body = Fejl)
+    )
+)]
+pub async fn pakke(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<PakkeDetalje> {
+    let v = state.app.pakke_view(&user, PakkeId(segment(&id)?)).await?;
+    Ok(Json(PakkeDetalje {
+        pakke: Pakke::from(&v.pakke),
+        svar: v
+            .svar
+            .iter()
+            .map(|(k, s)| (k.clone(), Svar { ja: s.ja, tekst: s.tekst.clone(), valg: s.valg.clone() }))
+            .collect(),
+        arbejdskopi: v.is_working_copy,
+        versioner: v
+            .versions
+            .iter()
+            .map(|x| Version { version: x.version, indsendt: x.submitted_at, for_sent: x.late })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Indsendelse {
+    /// Chosen by the client; a repeat with the same key returns the same version.
+    pub idempotensnoegle: String,
+}
+
+/// Submits the package (the organisation). Refused with every missing answer when it is not
+/// complete; a repeat with the same key submits once.
+#[utoipa::path(
+    post, path = "/api/v1/pakker/{id}/indsend", tag = "pakker",
+    params(("id" = i64, Path, description = "The package id")),
+    request_body = Indsendelse,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The submitted version", body = Version),
+        (status = 401, body = Fejl),
+        (status = 404, body = Fejl),
+        (status = 409, description = "Already submitted, or changed meanwhile", body = Fejl),
+        (status = 422, description = "Incomplete: each missing answer is listed", body = Fejl)
+    )
+)]
+pub async fn indsend(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Version> {
+    let id: i64 = segment(&id)?;
+    let request: Indsendelse = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::from(app::AppError::Invalid(vec![app::FieldError {
+            field: "idempotensnoegle".into(),
+            message: format!("forventede JSON med idempotensnoegle: {e}"),
+        }]))
+    })?;
+    if request.idempotensnoegle.trim().is_empty() {
+        return Err(app::AppError::field("idempotensnoegle", "angiv en idempotensnøgle").into());
+    }
+    let v = state.app.submit(&user, PakkeId(id), request.idempotensnoegle.trim()).await?;
+    Ok(Json(Version { version: v.version, indsendt: v.submitted_at, for_sent: v.late }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AfdelingRef {
+    pub id: i64,
+    pub nummer: u32,
+    pub navn: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Effektivitet {
+    pub afdeling: AfdelingRef,
+    pub effektivitetstal: f64,
+    /// `groen`, `gul` or `roed`.
+    pub farve: String,
+    pub gruppe: String,
+    pub peers: usize,
+    pub bedste_praksis_afdeling_id: i64,
+    pub potentiale_kr: f64,
+}
+
+/// The efficiency figures of the package's afdelinger.
+#[utoipa::path(
+    get, path = "/api/v1/pakker/{id}/effektivitet", tag = "pakker",
+    params(("id" = i64, Path, description = "The package id"), Side),
+    security(("bearer" = [])),
+    responses((status = 200, body = Liste<Effektivitet>), (status = 401, body = Fejl), (status = 404, body = Fejl))
+)]
+pub async fn effektivitet(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Liste<Effektivitet>> {
+    let side: Side = query(raw)?;
+    let v = state.app.pakke_view(&user, PakkeId(segment(&id)?)).await?;
+    let rows = state.app.pakke_effektivitet(&v).await?;
+    let data = rows
+        .iter()
+        .map(|(a, e)| Effektivitet {
+            afdeling: AfdelingRef { id: a.id.0, nummer: a.data.nummer.get(), navn: a.data.navn.clone() },
+            effektivitetstal: e.effektivitetstal,
+            farve: e.farve.as_str().into(),
+            gruppe: e.gruppe.clone(),
+            peers: e.peers,
+            bedste_praksis_afdeling_id: e.bedste_praksis.0,
+            potentiale_kr: e.potentiale_kr,
+        })
+        .collect();
+    Ok(Json(side.cut(data)?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Konto {
+    pub konto: String,
+    pub navn: String,
+    pub egen_kr_pr_bolig: f64,
+    pub bedste_praksis_kr_pr_bolig: f64,
+    /// Own cost relative to best practice; absent when there is none to compare.
+    pub forhold: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BedstePraksis {
+    pub id: i64,
+    pub nummer: u32,
+    pub navn: String,
+    pub organisation: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Forklaring {
+    pub afdeling: AfdelingRef,
+    pub effektivitetstal: f64,
+    pub farve: String,
+    pub gruppe: String,
+    pub peers: usize,
+    pub potentiale_kr: f64,
+    pub gennemsnit_kommune: Option<f64>,
+    pub gennemsnit_region: Option<f64>,
+    pub bedste_praksis: BedstePraksis,
+    pub konti: Vec<Konto>,
+}
+
+/// One afdeling's efficiency figure explained: group, best-practice peer, account by account.
+#[utoipa::path(
+    get, path = "/api/v1/pakker/{id}/effektivitet/{afdeling}", tag = "pakker",
+    params(("id" = i64, Path, description = "The package id"), ("afdeling" = i64, Path, description = "The afdeling's id")),
+    security(("bearer" = [])),
+    responses((status = 200, body = Forklaring), (status = 401, body = Fejl), (status = 404, body = Fejl))
+)]
+pub async fn forklaring(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path((id, afdeling)): Path<(String, String)>,
+) -> ApiResult<Forklaring> {
+    let v = state.app.pakke_view(&user, PakkeId(segment(&id)?)).await?;
+    let f = state.app.forklar_effektivitet(&v, domain::master::AfdelingId(segment(&afdeling)?)).await?;
+    Ok(Json(Forklaring {
+        afdeling: AfdelingRef { id: f.afdeling.id.0, nummer: f.afdeling.data.nummer.get(), navn: f.afdeling.data.navn },
+        effektivitetstal: f.resultat.effektivitetstal,
+        farve: f.resultat.farve.as_str().into(),
+        gruppe: f.resultat.gruppe,
+        peers: f.resultat.peers,
+        potentiale_kr: f.resultat.potentiale_kr,
+        gennemsnit_kommune: f.gennemsnit_kommune,
+        gennemsnit_region: f.gennemsnit_region,
+        bedste_praksis: BedstePraksis {
+            id: f.bedste_praksis.id.0,
+            nummer: f.bedste_praksis.data.nummer.get(),
+            navn: f.bedste_praksis.data.navn,
+            organisation: f.bedste_praksis_organisation,
+        },
+        konti: f
+            .konti
+            .into_iter()
+            .map(|k| Konto {
+                konto: k.konto,
+                navn: k.navn,
+                egen_kr_pr_bolig: k.egen,
+                bedste_praksis_kr_pr_bolig: k.bedste_praksis,
+                forhold: k.forhold.filter(|x| x.is_finite()),
+            })
+            .collect(),
+    }))
+}
