@@ -29,7 +29,7 @@ pub use fakta::{AfdelingFakta, PakkeFakta};
 pub use import::{ImportArt, ImportRapport};
 pub use moeder::{DialogmoedeVisning, IndkaldelseInput, MoedeForslag};
 pub use packages::{PakkeView, SvarInput};
-pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Fund, Public};
+pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, Public};
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use seed::{DEMO_PASSWORD, DemoLogin};
 pub use skabeloner::SkabelonInfo;
@@ -73,11 +73,12 @@ pub struct App {
     store: Arc<dyn Store>,
     settings: Arc<AppSettings>,
     clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    public_cache: Arc<public::PublicCache>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: AppSettings) -> Self {
-        Self { store, settings: Arc::new(settings), clock: Arc::new(Utc::now) }
+        Self { store, settings: Arc::new(settings), clock: Arc::new(Utc::now), public_cache: Default::default() }
     }
 
     pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
@@ -105,7 +106,7 @@ impl App {
 
     /// The read-only capabilities of the public part: nothing here can reach a draft.
     pub fn public(&self) -> Public {
-        Public::new(self.store.clone(), self.settings.clone())
+        Public::new(self.store.clone(), self.settings.clone(), self.public_cache.clone())
     }
 
     /// Direct store access for operator commands (stats, migrations); never used by handlers.

@@ -14,6 +14,35 @@ const SEARCH_LIMIT: usize = 100;
 pub struct Public {
     store: Arc<dyn Store>,
     settings: Arc<AppSettings>,
+    cache: Arc<PublicCache>,
+}
+
+/// How long the public part reuses what it read: the afdeling list for search, and the open
+/// data files. Only public data is kept, and a meeting once held stays held, so a stale entry
+/// can only lack the newest figures for this long, never show one too many.
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// A cached value with the moment it was read.
+type Gemt<T> = std::sync::Mutex<Option<(std::time::Instant, T)>>;
+
+/// A built file with the moment it was built.
+type Fil = (std::time::Instant, Arc<Vec<u8>>);
+
+/// Reused reads of the public part, shared by every request of the process.
+#[derive(Default)]
+pub struct PublicCache {
+    afdelinger: Gemt<Arc<Vec<Afdeling>>>,
+    /// Open-data files by (styringsår, format).
+    filer: std::sync::Mutex<std::collections::HashMap<(i32, &'static str), Fil>>,
+    /// The years with open data, as of a day.
+    aabne_aar: Gemt<(chrono::NaiveDate, Vec<(Styringsaar, usize)>)>,
+}
+
+/// An open-data file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filformat {
+    Csv,
+    Xlsx,
 }
 
 #[derive(Debug, Clone)]
@@ -66,8 +95,39 @@ pub enum Fund {
 }
 
 impl Public {
-    pub(crate) fn new(store: Arc<dyn Store>, settings: Arc<AppSettings>) -> Self {
-        Self { store, settings }
+    pub(crate) fn new(store: Arc<dyn Store>, settings: Arc<AppSettings>, cache: Arc<PublicCache>) -> Self {
+        Self { store, settings, cache }
+    }
+
+    /// Every afdeling, read at most once per [`CACHE_TTL`].
+    async fn alle_afdelinger(&self) -> Result<Arc<Vec<Afdeling>>, AppError> {
+        if let Some((t, a)) = self.cache.afdelinger.lock().expect("cache lock").as_ref()
+            && t.elapsed() < CACHE_TTL
+        {
+            return Ok(a.clone());
+        }
+        let fresh = Arc::new(self.store.alle_afdelinger().await?);
+        *self.cache.afdelinger.lock().expect("cache lock") = Some((std::time::Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
+
+    /// The open-data file of a year (built at most once per [`CACHE_TTL`]).
+    pub async fn aaben_data_fil(&self, aar: Styringsaar, format: Filformat) -> Result<Arc<Vec<u8>>, AppError> {
+        let key = (aar.get(), if format == Filformat::Csv { "csv" } else { "xlsx" });
+        if let Some((t, bytes)) = self.cache.filer.lock().expect("cache lock").get(&key)
+            && t.elapsed() < CACHE_TTL
+        {
+            return Ok(bytes.clone());
+        }
+        let rows = self.aaben_data(aar).await?;
+        let celler: Vec<Vec<tabular::Celle>> = rows.iter().map(|r| r.celler(aar)).collect();
+        let bytes = Arc::new(match format {
+            Filformat::Csv => tabular::csv(&crate::EKSPORT_KOLONNER, &celler),
+            Filformat::Xlsx => tabular::xlsx(&format!("Nøgletal {aar}"), &crate::EKSPORT_KOLONNER, &celler)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        });
+        self.cache.filer.lock().expect("cache lock").insert(key, (std::time::Instant::now(), bytes.clone()));
+        Ok(bytes)
     }
 
     /// Organisations whose name contains the query (any case, æ/ø/å included) or whose
@@ -99,9 +159,16 @@ impl Public {
         let matcher =
             |navn: &str, nr: u32| query.is_empty() || Some(nr) == nummer || navn.to_lowercase().contains(&query);
         let organisationer = self.store.organisationer().await?;
-        let afdelinger = match kommune {
-            Some(k) => self.store.afdelinger_i_kommune(k).await?,
-            None => self.store.alle_afdelinger().await?,
+        let (i_kommune, alle);
+        let afdelinger: &[Afdeling] = match kommune {
+            Some(k) => {
+                i_kommune = self.store.afdelinger_i_kommune(k).await?;
+                &i_kommune
+            }
+            None => {
+                alle = self.alle_afdelinger().await?;
+                &alle
+            }
         };
         let i_kommunen: std::collections::BTreeSet<_> = afdelinger.iter().map(|a| a.organisation).collect();
         let mut fund: Vec<Fund> = organisationer
@@ -110,10 +177,14 @@ impl Public {
             .filter(|o| matcher(&o.navn, o.nummer.get()))
             .map(|o| Fund::Organisation(o.clone()))
             .collect();
-        fund.extend(afdelinger.into_iter().filter(|a| matcher(&a.data.navn, a.data.nummer.get())).filter_map(|a| {
-            let o = organisationer.iter().find(|o| o.id == a.organisation)?.clone();
-            Some(Fund::Afdeling(a, o))
-        }));
+        fund.extend(
+            afdelinger.iter().filter(|a| matcher(&a.data.navn, a.data.nummer.get())).take(SEARCH_LIMIT).filter_map(
+                |a| {
+                    let o = organisationer.iter().find(|o| o.id == a.organisation)?.clone();
+                    Some(Fund::Afdeling(a.clone(), o))
+                },
+            ),
+        );
         fund.truncate(SEARCH_LIMIT);
         Ok(fund)
     }
@@ -177,6 +248,25 @@ impl Public {
         Ok(AfdelingSheet { kommune_navn: self.kommune_navn(afdeling.data.kommune).await?, organisation, afdeling, aar })
     }
 
+    /// The efficiency figures of a comparison group in a year, of the organisations whose
+    /// meeting is held (others are not public yet), with the rule's colour limits
+    /// (red below, green from).
+    pub async fn sammenligningsgruppe(&self, aar: Styringsaar, gruppe: &str) -> Result<(Vec<f64>, f64, f64), AppError> {
+        let offentlige: std::collections::BTreeSet<OrganisationNummer> =
+            self.store.offentlige_organisationer(aar).await?.into_iter().collect();
+        let mut tal: Vec<f64> = self
+            .store
+            .effektivitet_i_gruppe(aar, gruppe)
+            .await?
+            .into_iter()
+            .filter(|(org, _)| offentlige.contains(org))
+            .map(|(_, v)| v)
+            .collect();
+        tal.sort_by(f64::total_cmp);
+        let regler = &self.settings.regler.for_aar(aar).effektivitet;
+        Ok((tal, regler.roed_under_procent, regler.groen_fra_procent))
+    }
+
     /// Every organisation (master data is public).
     pub async fn organisationer(&self) -> Result<Vec<Organisation>, AppError> {
         Ok(self.store.organisationer().await?)
@@ -195,14 +285,8 @@ impl Public {
     /// whose meeting for that year is marked held (domain.md §9). Others are left out whole,
     /// so nothing ungated can reach the file.
     pub async fn aaben_data(&self, aar: Styringsaar) -> Result<Vec<crate::EksportRaekke>, AppError> {
-        let offentlige: std::collections::BTreeSet<u32> = self
-            .store
-            .pakke_forloeb(aar, None)
-            .await?
-            .into_iter()
-            .filter(|f| f.pakke.status.key_figures_public())
-            .map(|f| f.pakke.organisation_nummer.get())
-            .collect();
+        let offentlige: std::collections::BTreeSet<u32> =
+            self.store.offentlige_organisationer(aar).await?.into_iter().map(|n| n.get()).collect();
         let mut rows = crate::eksport::eksport_raekker(self.store.as_ref(), &self.settings.katalog, aar).await?;
         rows.retain(|r| offentlige.contains(&r.organisation));
         Ok(rows)
@@ -212,6 +296,12 @@ impl Public {
     /// the last ten years, newest first.
     pub async fn aabne_aar(&self, today: chrono::NaiveDate) -> Result<Vec<(Styringsaar, usize)>, AppError> {
         use chrono::Datelike;
+        if let Some((t, (dag, aar))) = self.cache.aabne_aar.lock().expect("cache lock").as_ref()
+            && t.elapsed() < CACHE_TTL
+            && *dag == today
+        {
+            return Ok(aar.clone());
+        }
         let mut out = Vec::new();
         for y in (today.year() - 9..=today.year() + 1).rev() {
             let Ok(aar) = Styringsaar::new(i64::from(y)) else { continue };
@@ -226,6 +316,7 @@ impl Public {
                 out.push((aar, n));
             }
         }
+        *self.cache.aabne_aar.lock().expect("cache lock") = Some((std::time::Instant::now(), (today, out.clone())));
         Ok(out)
     }
 

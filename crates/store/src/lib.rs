@@ -252,6 +252,14 @@ pub trait Store: Send + Sync + 'static {
         styringsaar: Styringsaar,
         organisationer: Option<&[OrganisationId]>,
     ) -> Result<Vec<PakkeForloeb>>;
+    /// The organisations whose key figures of a year are public (their meeting is held).
+    async fn offentlige_organisationer(&self, styringsaar: Styringsaar) -> Result<Vec<OrganisationNummer>>;
+    /// The efficiency figures of one comparison group in a year: (organisation, figure).
+    async fn effektivitet_i_gruppe(
+        &self,
+        styringsaar: Styringsaar,
+        gruppe: &str,
+    ) -> Result<Vec<(OrganisationNummer, f64)>>;
     /// Every afdeling of the country, for the public search.
     async fn alle_afdelinger(&self) -> Result<Vec<Afdeling>>;
     /// Every afdeling located in `kommune`, of any organisation.

@@ -2122,6 +2122,41 @@ macro_rules! sql_store_impl {
                         .collect()
                 }
 
+                async fn offentlige_organisationer(&self, aar: Styringsaar) -> Result<Vec<OrganisationNummer>> {
+                    let public: Vec<&str> =
+                        PakkeStatus::ALL.iter().filter(|s| s.key_figures_public()).map(|s| s.as_str()).collect();
+                    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+                        "SELECT DISTINCT o.nummer FROM pakker p JOIN organisationer o ON o.id = p.organisation_id WHERE p.styringsaar = ",
+                    );
+                    qb.push_bind(i64::from(aar));
+                    qb.push(" AND p.status IN (");
+                    let mut sep = qb.separated(", ");
+                    for s in public {
+                        sep.push_bind(s);
+                    }
+                    qb.push(") ORDER BY o.nummer");
+                    let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(&self.pool).await.map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(n,)| OrganisationNummer::new(n).map_err(|e| corrupt("organisationsnummer", e)))
+                        .collect()
+                }
+
+                async fn effektivitet_i_gruppe(&self, aar: Styringsaar, gruppe: &str) -> Result<Vec<(OrganisationNummer, f64)>> {
+                    let rows: Vec<(i64, f64)> = ::sqlx::query_as(
+                        "SELECT o.nummer, e.effektivitetstal FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id \
+                         JOIN organisationer o ON o.id = a.organisation_id WHERE e.styringsaar = $1 AND e.gruppe = $2 \
+                         ORDER BY e.effektivitetstal",
+                    )
+                    .bind(i64::from(aar))
+                    .bind(gruppe)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                    rows.into_iter()
+                        .map(|(n, v)| Ok((OrganisationNummer::new(n).map_err(|e| corrupt("organisationsnummer", e))?, v)))
+                        .collect()
+                }
+
                 async fn alle_afdelinger(&self) -> Result<Vec<Afdeling>> {
                     let rows = ::sqlx::query("SELECT * FROM afdelinger ORDER BY organisation_id, nummer")
                         .fetch_all(&self.pool)

@@ -90,6 +90,17 @@ async fn afdeling_sheets_search_and_redegoerelser_per_kommune() {
     let held_year = table_cells(&sheet.body, "afdeling-noegletal-2025");
     assert!(held_year.chunks(4).any(|r| r[1] != "i/t"), "last year's figures are public: {held_year:?}");
     assert_eq!(anonymous.get(&format!("/offentlig/organisationer/{nummer}/afdelinger/99999")).await.status, 404);
+    // The afdeling against its comparison group, as an accessible chart of the public year.
+    assert!(sheet.body.contains("id=\"sammenligning-titel\"") && sheet.body.contains("Effektivitetstal 2025"));
+    // An organisation with two public years has its key figures over the years as charts.
+    let to_aar: BTreeSet<_> = {
+        let a = t.app.store().offentlige_organisationer(domain::Styringsaar::new(2025).unwrap()).await.unwrap();
+        let b = t.app.store().offentlige_organisationer(domain::Styringsaar::new(2026).unwrap()).await.unwrap();
+        a.into_iter().filter(|n| b.contains(n)).collect()
+    };
+    let begge = to_aar.iter().next().expect("the demo has an organisation with two public years");
+    let charts = anonymous.get(&format!("/offentlig/organisationer/{begge}")).await;
+    assert!(charts.body.contains("role=\"img\"") && charts.body.contains("id=\"udvikling-0-titel\""));
 
     // The organisation's development over the years: 2026 is i/t.
     let org_sheet = anonymous.get(&format!("/offentlig/organisationer/{nummer}")).await;

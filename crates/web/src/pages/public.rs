@@ -92,6 +92,8 @@ struct Dataark {
     noegletal: Vec<(i32, Vec<(String, String)>)>,
     /// Over the years: the years (oldest first), then per figure its value each year.
     udvikling: (Vec<i32>, Vec<(String, Vec<String>)>),
+    /// A line chart per figure with at least two public years (accessible SVG).
+    diagrammer: Vec<String>,
     redegoerelser: Vec<PubliceretRedegoerelse>,
 }
 
@@ -215,10 +217,31 @@ pub async fn dataark(
             .collect();
         (aar.iter().map(|a| a.styringsaar.get()).collect(), rows)
     };
+    let diagrammer = {
+        let aar: Vec<&app::AarsNoegletal> = d.aar.iter().rev().collect();
+        let figurer: Vec<&app::NoegletalLinje> = aar.last().map(|a| a.noegletal.iter().collect()).unwrap_or_default();
+        figurer
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let punkter: Vec<(i32, Option<f64>)> = aar
+                    .iter()
+                    .map(|a| {
+                        let v = a.noegletal.iter().find(|x| x.id == n.id && x.boligtype == n.boligtype);
+                        (a.styringsaar.get(), v.and_then(|v| v.vaerdi).filter(|_| a.offentlig))
+                    })
+                    .collect();
+                (punkter.iter().filter(|p| p.1.is_some()).count() >= 2).then(|| {
+                    diagram::tidsserie(&format!("udvikling-{i}"), &noegletal_navn(n), n.enhed.label(), &punkter)
+                })
+            })
+            .collect()
+    };
     let title = format!("Dataark: {}", d.organisation.navn);
     render(&Dataark {
         layout: Layout::new(&title, user.as_ref(), &csrf, "/offentlig"),
         udvikling,
+        diagrammer,
         d,
         afdelinger,
         boliger,
@@ -255,17 +278,12 @@ pub async fn aaben_data_fil(State(state): State<AppState>, Path((aar, fil)): Pat
     use axum::http::header;
     use axum::response::IntoResponse;
     let aar: domain::Styringsaar = aar.parse().map_err(|_| AppError::NotFound)?;
-    let rows = state.app.public().aaben_data(aar).await?;
-    let celler: Vec<Vec<tabular::Celle>> = rows.iter().map(|r| r.celler(aar)).collect();
-    let (bytes, mime) = match fil.as_str() {
-        "noegletal.csv" => (tabular::csv(&app::EKSPORT_KOLONNER, &celler), "text/csv; charset=utf-8"),
-        "noegletal.xlsx" => (
-            tabular::xlsx(&format!("Nøgletal {aar}"), &app::EKSPORT_KOLONNER, &celler)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
+    let (format, mime) = match fil.as_str() {
+        "noegletal.csv" => (app::Filformat::Csv, "text/csv; charset=utf-8"),
+        "noegletal.xlsx" => (app::Filformat::Xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         _ => return Err(AppError::NotFound.into()),
     };
+    let bytes = state.app.public().aaben_data_fil(aar, format).await?.as_ref().clone();
     let navn = fil.replace("noegletal", &format!("noegletal-{aar}"));
     Ok((
         [
@@ -282,6 +300,8 @@ pub async fn aaben_data_fil(State(state): State<AppState>, Path((aar, fil)): Pat
 #[template(path = "afdeling_dataark.html")]
 struct AfdelingDataark {
     layout: Layout,
+    /// The afdeling against its comparison group in the newest public year (accessible SVG).
+    diagram: Option<String>,
     s: app::AfdelingSheet,
     boliger: Vec<(&'static str, String)>,
     aar: Vec<AfdelingsAar>,
@@ -350,8 +370,23 @@ pub async fn afdeling_dataark(
             AfdelingsAar { aar: a.styringsaar.get(), noegletal: rows, effektivitet: eff, gruppe }
         })
         .collect();
+    let diagram = match s.aar.iter().find(|a| a.offentlig && a.effektivitet.is_some()) {
+        Some(a) => {
+            let e = a.effektivitet.as_ref().expect("found with one");
+            let (gruppe, roed, groen) = state.app.public().sammenligningsgruppe(a.styringsaar, &e.gruppe).await?;
+            let titel = format!("Effektivitetstal {} i sammenligningsgruppen {}", a.styringsaar, e.gruppe);
+            Some(diagram::sammenligning("sammenligning", &titel, &gruppe, e.effektivitetstal, roed, groen))
+        }
+        None => None,
+    };
     let title = format!("Dataark: afdeling {} {}", s.afdeling.data.nummer, s.afdeling.data.navn);
-    render(&AfdelingDataark { layout: Layout::new(&title, user.as_ref(), &csrf, "/offentlig"), s, boliger, aar })
+    render(&AfdelingDataark {
+        layout: Layout::new(&title, user.as_ref(), &csrf, "/offentlig"),
+        diagram,
+        s,
+        boliger,
+        aar,
+    })
 }
 
 #[derive(Template)]
