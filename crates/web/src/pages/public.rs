@@ -273,6 +273,15 @@ pub async fn aaben_data(
     })
 }
 
+/// A cached file as a response body.
+struct DeltFil(std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for DeltFil {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// `/offentlig/data/{aar}/noegletal.csv|xlsx`: the year's open data as a file.
 pub async fn aaben_data_fil(State(state): State<AppState>, Path((aar, fil)): Path<(String, String)>) -> PageResult {
     use axum::http::header;
@@ -283,7 +292,8 @@ pub async fn aaben_data_fil(State(state): State<AppState>, Path((aar, fil)): Pat
         "noegletal.xlsx" => (app::Filformat::Xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         _ => return Err(AppError::NotFound.into()),
     };
-    let bytes = state.app.public().aaben_data_fil(aar, format).await?.as_ref().clone();
+    // The cached file is shared, not copied, into the response body.
+    let bytes = axum::body::Bytes::from_owner(DeltFil(state.app.public().aaben_data_fil(aar, format).await?));
     let navn = fil.replace("noegletal", &format!("noegletal-{aar}"));
     Ok((
         [
