@@ -86,8 +86,10 @@ impl App {
         self
     }
 
+    /// The current moment, to the microsecond: PostgreSQL keeps no finer time, so what a use
+    /// case returns is exactly what a later read returns, on both engines.
     pub fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
+        chrono::SubsecRound::trunc_subsecs((self.clock)(), 6)
     }
 
     /// Today's date in Denmark: deadlines and meeting dates are Danish calendar dates.
