@@ -197,6 +197,146 @@ pub fn sammenligning(id: &str, titel: &str, gruppe: &[f64], egen: f64, roed_unde
     svg
 }
 
+/// Colours for categories (each at least 3:1 against white), in order.
+pub const KATEGORIFARVER: [&str; 5] = ["#0059b3", "#008139", "#a65c00", "#6b3fa0", "#b0182f"];
+
+/// One bar of a stacked bar chart: a label, its parts (name, count, share in %) and its total.
+pub struct StabletSoejle {
+    pub etiket: String,
+    pub dele: Vec<(String, u32, f64)>,
+    pub i_alt: u32,
+}
+
+/// Horizontal stacked bars, each 100 % wide, split by category, with the total at the end and
+/// a legend of `kategorier` (coloured in order of [`KATEGORIFARVER`]).
+pub fn stablede_soejler(id: &str, titel: &str, soejler: &[StabletSoejle], kategorier: &[&str]) -> String {
+    let (etiket_bredde, bar_bredde, raekke_h) = (170u32, 420u32, 36u32);
+    let legende_y = 16 + soejler.len() as u32 * raekke_h;
+    let bredde = etiket_bredde + bar_bredde + 60;
+    let hoejde = legende_y + kategorier.len() as u32 * 22 + 4;
+    let beskrivelse = soejler
+        .iter()
+        .map(|s| {
+            let dele: Vec<String> = s
+                .dele
+                .iter()
+                .filter(|d| d.1 > 0)
+                .map(|(navn, n, andel)| format!("{} {n} ({} %)", navn.to_lowercase(), dansk(*andel, 0)))
+                .collect();
+            format!("{}: {} i alt, heraf {}.", s.etiket, s.i_alt, dele.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut svg = String::new();
+    aaben(&mut svg, id, bredde, hoejde, titel, &beskrivelse);
+    let farve = |navn: &str| {
+        let i = kategorier.iter().position(|k| *k == navn).unwrap_or(0);
+        KATEGORIFARVER[i % KATEGORIFARVER.len()]
+    };
+    for (i, s) in soejler.iter().enumerate() {
+        let y = 8 + i as u32 * raekke_h;
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\" fill=\"{TEKST}\">{}</text>",
+            etiket_bredde - 8,
+            y + 18,
+            esc(&s.etiket)
+        );
+        let mut x = f64::from(etiket_bredde);
+        for (navn, antal, andel) in s.dele.iter().filter(|d| d.1 > 0) {
+            let w = f64::from(bar_bredde) * andel / 100.0;
+            let _ = write!(
+                svg,
+                "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"26\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"1\">\
+                 <title>{}: {} {antal} ({} %)</title></rect>",
+                farve(navn),
+                esc(&s.etiket),
+                esc(navn),
+                dansk(*andel, 0)
+            );
+            x += w;
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" font-size=\"13\" fill=\"{TEKST}\">{}</text>",
+            etiket_bredde + bar_bredde + 6,
+            y + 18,
+            s.i_alt
+        );
+    }
+    for (j, k) in kategorier.iter().enumerate() {
+        let y = legende_y + j as u32 * 22;
+        let _ = write!(
+            svg,
+            "<rect x=\"{etiket_bredde}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{}\"></rect>\
+             <text x=\"{}\" y=\"{}\" font-size=\"13\" fill=\"{TEKST}\">{}</text>",
+            KATEGORIFARVER[j % KATEGORIFARVER.len()],
+            etiket_bredde + 20,
+            y + 12,
+            esc(k)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The efficiency distribution: afdelinger per colour this year beside last year, as grouped
+/// vertical bars. `kategorier` are (label, colour, this year, last year).
+pub fn fordeling(id: &str, titel: &str, aar: i32, kategorier: &[(&str, &str, usize, usize)]) -> String {
+    let (bredde, hoejde, venstre, top, bund) = (480u32, 220u32, 40.0, 20.0, 50.0);
+    let max = kategorier.iter().map(|k| k.2.max(k.3)).max().unwrap_or(0).max(1) as f64;
+    let beskrivelse = kategorier
+        .iter()
+        .map(|(navn, _, nu, sidst)| format!("{navn}: {nu} afdelinger i {aar}, {sidst} året før"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut svg = String::new();
+    aaben(&mut svg, id, bredde, hoejde, titel, &beskrivelse);
+    let plot_h = f64::from(hoejde) - top - bund;
+    let gruppe_b = (f64::from(bredde) - venstre - 10.0) / kategorier.len().max(1) as f64;
+    let y0 = top + plot_h;
+    let _ = write!(
+        svg,
+        "<line x1=\"{venstre}\" x2=\"{}\" y1=\"{y0}\" y2=\"{y0}\" stroke=\"{TEKST}\"/>",
+        f64::from(bredde) - 10.0
+    );
+    for (i, (navn, farve, nu, sidst)) in kategorier.iter().enumerate() {
+        let gx = venstre + gruppe_b * i as f64;
+        for (j, (antal, label, fyld)) in [(*sidst, aar - 1, ANDRE), (*nu, aar, *farve)].into_iter().enumerate() {
+            let h = plot_h * antal as f64 / max;
+            let x = gx + gruppe_b * 0.15 + j as f64 * gruppe_b * 0.35;
+            let _ = write!(
+                svg,
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{fyld}\"><title>{}, {label}: {antal}</title></rect>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"{TEKST}\">{antal}</text>",
+                y0 - h,
+                gruppe_b * 0.33,
+                esc(navn),
+                x + gruppe_b * 0.165,
+                y0 - h - 4.0
+            );
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"13\" fill=\"{TEKST}\">{}</text>",
+            gx + gruppe_b / 2.0,
+            y0 + 18.0,
+            esc(navn)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<rect x=\"{venstre}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{ANDRE}\"></rect>\
+         <text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{TEKST}\">{} (grå søjle); {aar} i markeringens farve</text>",
+        y0 + 28.0,
+        venstre + 16.0,
+        y0 + 38.0,
+        aar - 1
+    );
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +357,27 @@ mod tests {
         assert!(svg.contains("Leje &lt;pr. m²&gt;"), "text is escaped");
         assert_eq!(svg.matches("<circle").count(), 2);
         assert_eq!(svg.matches(" M").count() + svg.matches("\"M").count(), 2, "the gap breaks the line: {svg}");
+    }
+
+    #[test]
+    fn stacked_bars_describe_every_part_and_have_a_legend() {
+        let soejler = [StabletSoejle {
+            etiket: "Aarhus".into(),
+            dele: vec![("Venteliste".into(), 30, 75.0), ("Fleksibel".into(), 10, 25.0), ("Kombineret".into(), 0, 0.0)],
+            i_alt: 40,
+        }];
+        let svg = stablede_soejler("u", "Udlejning", &soejler, &["Venteliste", "Fleksibel", "Kombineret"]);
+        assert!(svg.contains("Aarhus: 40 i alt, heraf venteliste 30 (75 %), fleksibel 10 (25 %)."));
+        assert_eq!(svg.matches("<title>Aarhus:").count(), 2, "no empty parts");
+        assert_eq!(svg.matches("height=\"14\"").count(), 3, "a legend entry per category");
+    }
+
+    #[test]
+    fn the_distribution_names_both_years() {
+        let svg =
+            fordeling("f", "Fordeling", 2026, &[("Rød", ROED, 2, 3), ("Gul", GUL, 5, 4), ("Grøn", GROEN, 10, 10)]);
+        assert!(svg.contains("Rød: 2 afdelinger i 2026, 3 året før"));
+        assert_eq!(svg.matches("<rect").count(), 7, "two bars per colour and a legend mark");
     }
 
     #[test]

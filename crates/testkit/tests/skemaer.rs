@@ -308,10 +308,15 @@ async fn rental_tools_are_a_chart_with_the_numbers_beside_it() {
     let (c, id) = organisation(&t).await;
     let page = c.get(&format!("/pakker/{id}/sektioner/b3.IV")).await;
     assert_eq!(page.status, 200);
-    let svg = &page.body[page.body.find("<svg").expect("a chart")..page.body.find("</svg>").unwrap()];
+    let titel = page.body.find("Udlejninger af familieboliger pr. kommune fordelt").expect("the rental chart");
+    let start = page.body[..titel].rfind("<svg").unwrap();
+    let svg = &page.body[start..start + page.body[start..].find("</svg>").unwrap()];
     assert!(svg.contains("role=\"img\"") && svg.contains("<title") && svg.contains("<desc"));
-    assert!(svg.contains("udlejninger, heraf venteliste"), "the description carries the numbers");
+    assert!(svg.contains("i alt, heraf venteliste"), "the description carries the numbers");
     assert!(page.body.contains("<caption>Udlejninger af familieboliger pr. kommune og udlejningsredskab"));
+    // The efficiency distribution is a chart too, this year beside last year.
+    assert!(page.body.contains("Afdelinger pr. effektivitetsmarkering, i år og sidste år"));
+    assert!(page.body.contains("afdelinger i 2026,"), "its description names both years");
 }
 
 #[tokio::test]

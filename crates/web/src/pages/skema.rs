@@ -184,9 +184,13 @@ pub fn dele(
                             hvilke: String::new(),
                             valg: Vec::new(),
                             tabeller: tabeller(f, v, fakta, afdeling_fakta),
-                            diagram: (f.art == FaktaArt::Udlejningsredskaber)
-                                .then(|| udlejning_diagram(&f.id, fakta))
-                                .flatten(),
+                            diagram: match f.art {
+                                FaktaArt::Udlejningsredskaber => udlejning_diagram(&f.id, fakta),
+                                FaktaArt::Effektivitetsfordeling => {
+                                    fordeling_diagram(&f.id, fakta, v.pakke.styringsaar.get())
+                                }
+                                _ => None,
+                            },
                             kommentar: f.kommentar.clone(),
                             kommentar_paakraevet: v.kritisk(f, afdeling.map(|a| a.id)),
                             laest: saved.map(|s| s.tekst.clone()).filter(|t| !t.is_empty()).unwrap_or_else(|| "Ingen kommentar".into()),
@@ -489,113 +493,56 @@ fn noegletal_kort(id: &str) -> String {
     }
 }
 
-/// One bar segment of the rental-tools chart.
-pub struct Segment {
-    /// Coordinates rounded to a tenth: enough for the eye, and stable text.
-    pub x: String,
-    pub bredde: String,
-    pub farve: &'static str,
-    pub navn: &'static str,
-    pub antal: u32,
-    pub andel: String,
-}
-
-pub struct DiagramRaekke {
-    pub kommune: String,
-    pub y: u32,
-    pub segmenter: Vec<Segment>,
-    pub i_alt: u32,
-}
-
-pub struct Legende {
-    pub y: u32,
-    pub farve: &'static str,
-    pub navn: &'static str,
-}
-
-#[derive(askama::Template)]
-#[template(path = "_udlejning_diagram.html")]
-struct UdlejningDiagram {
-    id: String,
-    titel: String,
-    beskrivelse: String,
-    bredde: u32,
-    hoejde: u32,
-    etiket_bredde: u32,
-    bar_bredde: u32,
-    raekker: Vec<DiagramRaekke>,
-    legende: Vec<Legende>,
-}
-
-/// Colours with at least 3:1 contrast against white (WCAG 1.4.11), one per rental tool; the
-/// numbers are also in the table beside the chart, so colour is never the only carrier.
-const FARVER: [&str; 5] = ["#0059b3", "#008139", "#a65c00", "#6b3fa0", "#b0182f"];
-
-/// The rental tools per kommune as a stacked bar chart (bilag 3 IV).
+/// The rental tools per kommune as stacked bars (bilag 3 IV); the numbers are also in the
+/// table beside the chart, so colour is never the only carrier.
 fn udlejning_diagram(id: &str, fakta: &PakkeFakta) -> Option<String> {
-    use askama::Template;
-    let rows: Vec<_> = fakta.udlejning.iter().filter(|u| u.i_alt > 0).collect();
-    if rows.is_empty() {
+    let soejler: Vec<diagram::StabletSoejle> = fakta
+        .udlejning
+        .iter()
+        .filter(|u| u.i_alt > 0)
+        .map(|u| diagram::StabletSoejle {
+            etiket: u.kommune.clone(),
+            dele: u.redskaber.iter().map(|(r, n, andel)| (r.label().to_string(), *n, *andel)).collect(),
+            i_alt: u.i_alt,
+        })
+        .collect();
+    if soejler.is_empty() {
         return None;
     }
-    let (etiket_bredde, bar_bredde, row_h) = (170u32, 420u32, 36u32);
-    let raekker: Vec<DiagramRaekke> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, u)| {
-            let mut x = f64::from(etiket_bredde);
-            let segmenter = u
-                .redskaber
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.1 > 0)
-                .map(|(j, (redskab, antal, andel))| {
-                    let bredde = f64::from(bar_bredde) * andel / 100.0;
-                    let seg = Segment {
-                        x: format!("{x:.1}"),
-                        bredde: format!("{bredde:.1}"),
-                        farve: FARVER[j % FARVER.len()],
-                        navn: redskab.label(),
-                        antal: *antal,
-                        andel: format!("{} %", tal(*andel, 0)),
-                    };
-                    x += bredde;
-                    seg
-                })
-                .collect();
-            DiagramRaekke { kommune: u.kommune.clone(), y: 8 + i as u32 * row_h, segmenter, i_alt: u.i_alt }
-        })
-        .collect();
-    let legende_y = 16 + rows.len() as u32 * row_h;
-    let legende = domain::registre::Udlejningsredskab::ALL
-        .iter()
-        .enumerate()
-        .map(|(j, r)| Legende { y: legende_y + j as u32 * 22, farve: FARVER[j % FARVER.len()], navn: r.label() })
-        .collect();
-    let beskrivelse = rows
-        .iter()
-        .map(|u| {
-            let dele: Vec<String> = u
-                .redskaber
-                .iter()
-                .filter(|r| r.1 > 0)
-                .map(|(r, n, a)| format!("{} {n} ({} %)", r.label().to_lowercase(), tal(*a, 0)))
-                .collect();
-            format!("{}: {} udlejninger, heraf {}.", u.kommune, u.i_alt, dele.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    UdlejningDiagram {
-        id: format!("{}-diagram", id.replace('.', "-")),
-        titel: "Udlejninger af familieboliger pr. kommune fordelt på udlejningsredskaber".into(),
-        beskrivelse,
-        bredde: etiket_bredde + bar_bredde + 60,
-        hoejde: legende_y + 5 * 22 + 4,
-        etiket_bredde,
-        bar_bredde,
-        raekker,
-        legende,
+    let kategorier: Vec<&str> = domain::registre::Udlejningsredskab::ALL.iter().map(|r| r.label()).collect();
+    let svg = diagram::stablede_soejler(
+        &format!("{}-diagram", id.replace('.', "-")),
+        "Udlejninger af familieboliger pr. kommune fordelt på udlejningsredskaber",
+        &soejler,
+        &kategorier,
+    );
+    Some(format!(
+        "<figure class=\"diagram mb-5\">{svg}<figcaption class=\"form-hint\">Søjlerne viser andelen af udlejninger pr. \
+         udlejningsredskab i hver kommune; tallet til højre er udlejninger i alt. Tallene står i tabellen herunder.</figcaption></figure>"
+    ))
+}
+
+/// The efficiency distribution this year beside last year (bilag 3 III).
+fn fordeling_diagram(id: &str, fakta: &PakkeFakta, aar: i32) -> Option<String> {
+    use domain::effektivitet::Farve;
+    if fakta.fordeling.iter().all(|(_, n, sidst)| *n == 0 && *sidst == 0) {
+        return None;
     }
-    .render()
-    .ok()
+    let farve = |f: Farve| match f {
+        Farve::Roed => diagram::ROED,
+        Farve::Gul => diagram::GUL,
+        Farve::Groen => diagram::GROEN,
+    };
+    let kategorier: Vec<(&str, &str, usize, usize)> =
+        fakta.fordeling.iter().map(|(f, n, sidst)| (f.label(), farve(*f), *n, *sidst)).collect();
+    let svg = diagram::fordeling(
+        &format!("{}-diagram", id.replace('.', "-")),
+        "Afdelinger pr. effektivitetsmarkering, i år og sidste år",
+        aar,
+        &kategorier,
+    );
+    Some(format!(
+        "<figure class=\"diagram mb-5\">{svg}<figcaption class=\"form-hint\">Antallet af afdelinger med rødt, gult og grønt \
+         effektivitetstal; tallene står i tabellen herunder.</figcaption></figure>"
+    ))
 }
