@@ -520,6 +520,12 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await axe(t, page, 'import med fejl');
   await open(page, '/styrelse/skabeloner');
   await axe(t, page, 'skabeloner');
+  await open(page, '/konto/api-noegler');
+  await axe(t, page, 'API-nøgler');
+  await page.locator('#navn').fill('Integrationstest');
+  await follow(page, button(page, 'Opret nøgle'));
+  await main(page).locator('#ny-noegle').waitFor();
+  await axe(t, page, 'API-nøgle oprettet');
   await open(page, '/styrelse/udbakke');
   await main(page).getByText('Indkaldelse til dialogmøde').first().waitFor();
   await axe(t, page, 'udbakke');

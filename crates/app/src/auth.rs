@@ -145,6 +145,70 @@ impl App {
         Ok(())
     }
 
+    /// Makes a personal API key for integrations. Returns its id and the key itself, which is
+    /// shown this once; only its hash is stored.
+    pub async fn opret_api_noegle(&self, user: &SessionUser, navn: &str) -> Result<(i64, String), AppError> {
+        let navn = navn.trim();
+        if navn.is_empty() {
+            return Err(AppError::field("navn", "Giv nøglen et navn, så du kan kende den igen, fx systemets navn"));
+        }
+        let token = format!("sd_{}", random_token());
+        let ttl =
+            chrono::Duration::from_std(self.settings.api_noegle_ttl).map_err(|e| AppError::Internal(e.to_string()))?;
+        let noegle = store::NewApiNoegle {
+            bruger: user.principal.user_id,
+            navn: navn.to_string(),
+            token_hash: token_hash(&token),
+            oprettet: self.now(),
+            udloeber: self.now() + ttl,
+        };
+        let audit = self.audit(
+            Some(user.principal.user_id),
+            "api_noegle_oprettet",
+            "bruger",
+            user.principal.user_id.0,
+            json!({"navn": navn}),
+        );
+        let id = self.store.add_api_noegle(&noegle, &audit).await?;
+        Ok((id, token))
+    }
+
+    /// The user's own API keys (never their tokens).
+    pub async fn api_noegler(&self, user: &SessionUser) -> Result<Vec<store::ApiNoegleRecord>, AppError> {
+        Ok(self.store.api_noegler(user.principal.user_id).await?)
+    }
+
+    /// Revokes one of the user's own keys; it is kept, and refused from then on.
+    pub async fn tilbagekald_api_noegle(&self, user: &SessionUser, id: i64) -> Result<(), AppError> {
+        let audit = self.audit(Some(user.principal.user_id), "api_noegle_tilbagekaldt", "api_noegle", id, json!({}));
+        self.store.tilbagekald_api_noegle(id, user.principal.user_id, self.now(), &audit).await.map_err(|e| match e {
+            store::StoreError::Stale => AppError::NotFound,
+            other => AppError::Store(other),
+        })
+    }
+
+    /// The user behind a personal API key, if it is valid (not revoked, not expired, the user
+    /// active). Such a user has no CSRF token: a key only works as a bearer token on the API.
+    pub async fn authenticate_api_noegle(&self, token: &str) -> Result<Option<SessionUser>, AppError> {
+        let Some(k) = self.store.api_noegle(&token_hash(token)).await? else { return Ok(None) };
+        if k.tilbagekaldt.is_some() || k.noegle.udloeber <= self.now() {
+            return Ok(None);
+        }
+        match self.store.user(k.noegle.bruger).await? {
+            Some(user) if !user.disabled => {
+                let session = SessionRecord {
+                    token_hash: k.noegle.token_hash.clone(),
+                    user_id: user.id,
+                    csrf_token: random_token(),
+                    created_at: k.noegle.oprettet,
+                    expires_at: k.noegle.udloeber,
+                };
+                Ok(Some(self.session_user(user, &session).await?))
+            }
+            _ => Ok(None),
+        }
+    }
+
     async fn session_user(&self, user: store::UserRecord, session: &SessionRecord) -> Result<SessionUser, AppError> {
         let mut organisationer: BTreeSet<_> = user.organisationer.iter().copied().collect();
         if user.role == Role::Organisation {

@@ -54,6 +54,8 @@ const PARALLEL_WRITES: usize = 8;
 #[derive(Debug, Clone)]
 pub struct AppSettings {
     pub session_ttl: Duration,
+    /// How long a personal API key lasts.
+    pub api_noegle_ttl: Duration,
     /// Rules where the law is silent, by styringsår (data/regler/standard.toml or the
     /// deployment's own file).
     pub regler: Regelsaet,
@@ -63,7 +65,12 @@ pub struct AppSettings {
 
 impl Default for AppSettings {
     fn default() -> Self {
-        Self { session_ttl: Duration::from_secs(8 * 3600), regler: Regelsaet::standard(), katalog: Katalog::shipped() }
+        Self {
+            session_ttl: Duration::from_secs(8 * 3600),
+            api_noegle_ttl: Duration::from_secs(365 * 24 * 3600),
+            regler: Regelsaet::standard(),
+            katalog: Katalog::shipped(),
+        }
     }
 }
 

@@ -170,8 +170,11 @@ enum UserCommand {
 /// The app's settings; rule files named in the configuration replace the shipped ones.
 fn settings(config: &Config) -> anyhow::Result<AppSettings> {
     let read = |path: &str| std::fs::read_to_string(path).with_context(|| format!("kan ikke læse {path}"));
-    let mut settings =
-        AppSettings { session_ttl: Duration::from_secs(config.session.ttl_minutes * 60), ..AppSettings::default() };
+    let mut settings = AppSettings {
+        session_ttl: Duration::from_secs(config.session.ttl_minutes * 60),
+        api_noegle_ttl: Duration::from_secs(config.session.api_noegle_dage * 24 * 3600),
+        ..AppSettings::default()
+    };
     if !config.regler.fil.is_empty() {
         settings.regler = domain::reference::Regelsaet::parse(&read(&config.regler.fil)?)
             .with_context(|| format!("regelfilen {}", config.regler.fil))?;

@@ -46,6 +46,13 @@ pub struct ServerConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionConfig {
     pub ttl_minutes: u64,
+    /// How long a personal API key lasts.
+    #[serde(default = "default_api_noegle_dage")]
+    pub api_noegle_dage: u64,
+}
+
+fn default_api_noegle_dage() -> u64 {
+    365
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,7 +75,7 @@ impl Default for Config {
         Config {
             database: DatabaseConfig { url: "sqlite://data/styringsdialog.db".into() },
             server: ServerConfig { listen: "127.0.0.1:8080".into(), secure_cookies: false },
-            session: SessionConfig { ttl_minutes: 8 * 60 },
+            session: SessionConfig { ttl_minutes: 8 * 60, api_noegle_dage: default_api_noegle_dage() },
             login: LoginConfig { max_failed_attempts: 10, window_minutes: 15 },
             demo: DemoConfig { seed: 2026, styringsaar: 2026, skala: 1.0 },
             regler: RegelConfig::default(),

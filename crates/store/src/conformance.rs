@@ -550,3 +550,26 @@ pub async fn meetings_comments_and_aftaler(store: Arc<dyn Store>) {
     assert!(store.offentlige_organisationer(aar()).await.unwrap().is_empty());
     assert!(store.effektivitet_i_gruppe(aar(), "ingen").await.unwrap().is_empty());
 }
+
+/// Personal API keys: found by hash, listed per user, revoked once and only by their owner.
+pub async fn api_keys_are_revoked_once_by_their_owner(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let owner = user(&store, "ejer").await;
+    let other = user(&store, "anden").await;
+    let key = NewApiNoegle {
+        bruger: owner,
+        navn: "System".into(),
+        token_hash: "abc123".into(),
+        oprettet: at(1),
+        udloeber: at(20),
+    };
+    let id = store.add_api_noegle(&key, &audit("api_noegle_oprettet")).await.unwrap();
+    assert_eq!(store.api_noegle("abc123").await.unwrap().unwrap().noegle, key);
+    assert!(store.api_noegle("andet").await.unwrap().is_none());
+    assert!(matches!(store.tilbagekald_api_noegle(id, other, at(2), &audit("x")).await, Err(StoreError::Stale)));
+    store.tilbagekald_api_noegle(id, owner, at(3), &audit("x")).await.unwrap();
+    assert!(matches!(store.tilbagekald_api_noegle(id, owner, at(4), &audit("x")).await, Err(StoreError::Stale)));
+    let listed = store.api_noegler(owner).await.unwrap();
+    assert_eq!((listed.len(), listed[0].tilbagekaldt), (1, Some(at(3))));
+    assert!(store.api_noegler(other).await.unwrap().is_empty());
+}

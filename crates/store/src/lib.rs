@@ -167,6 +167,17 @@ pub trait Store: Send + Sync + 'static {
         expires_at: chrono::DateTime<chrono::Utc>,
         audit: &AuditEvent,
     ) -> Result<()>;
+    async fn add_api_noegle(&self, noegle: &NewApiNoegle, audit: &AuditEvent) -> Result<i64>;
+    async fn api_noegle(&self, token_hash: &str) -> Result<Option<ApiNoegleRecord>>;
+    async fn api_noegler(&self, bruger: UserId) -> Result<Vec<ApiNoegleRecord>>;
+    /// Revokes the user's own active key ([`StoreError::Stale`] when there is none such).
+    async fn tilbagekald_api_noegle(
+        &self,
+        id: i64,
+        bruger: UserId,
+        at: chrono::DateTime<chrono::Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()>;
     async fn delete_expired_sessions(&self, now: chrono::DateTime<chrono::Utc>) -> Result<u64>;
     async fn append_audit(&self, audit: &AuditEvent) -> Result<()>;
     async fn audit_events(&self, limit: u32) -> Result<Vec<AuditRecord>>;

@@ -115,6 +115,23 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A personal API key as made (its token is shown once and stored only as a hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiNoegle {
+    pub bruger: UserId,
+    pub navn: String,
+    pub token_hash: String,
+    pub oprettet: DateTime<Utc>,
+    pub udloeber: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiNoegleRecord {
+    pub id: i64,
+    pub noegle: NewApiNoegle,
+    pub tilbagekaldt: Option<DateTime<Utc>>,
+}
+
 /// One append-only audit entry: who did what to which object, and the details.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEvent {

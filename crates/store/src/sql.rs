@@ -187,6 +187,25 @@ macro_rules! sql_store_impl {
                 Ok(())
             }
 
+            async fn api_noegler_where<T>(pool: &::sqlx::Pool<Db>, filter: &str, value: T) -> Result<Vec<ApiNoegleRecord>>
+            where
+                T: for<'q> ::sqlx::Encode<'q, Db> + ::sqlx::Type<Db> + Send,
+            {
+                let sql = format!(
+                    "SELECT id, bruger_id, navn, token_hash, oprettet, udloeber, tilbagekaldt FROM api_noegler WHERE {filter} ORDER BY id"
+                );
+                let rows: Vec<(i64, i64, String, String, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>)> =
+                    ::sqlx::query_as(::sqlx::AssertSqlSafe(sql)).bind(value).fetch_all(pool).await.map_err(db_err)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, bruger, navn, token_hash, oprettet, udloeber, tilbagekaldt)| ApiNoegleRecord {
+                        id,
+                        noegle: NewApiNoegle { bruger: UserId(bruger), navn, token_hash, oprettet, udloeber },
+                        tilbagekaldt,
+                    })
+                    .collect())
+            }
+
             async fn insert_aftale_status(tx: &mut Tx<'_>, aftale: i64, s: &AftaleStatusRecord) -> Result<()> {
                 let n = ::sqlx::query(
                     "INSERT INTO aftale_status (aftale_id, status, bemaerkning, af, tidspunkt) \
@@ -640,7 +659,7 @@ macro_rules! sql_store_impl {
                     // Children before parents, so foreign keys hold at every step.
                     for table in [
                         "noegletal_vaerdier", "noegletal_benchmarks", "effektivitet", "aftale_status", "aftaler", "redegoerelse_bemaerkninger", "redegoerelser", "moeder", "dialogmoede_pakker", "dialogmoeder", "pakke_haendelser", "pakke_modtagere", "pakke_versioner", "bilag",
-                        "pakke_svar", "pakker", "sessioner", "bruger_organisationer", "skabeloner", "brugere", "udbakke",
+                        "pakke_svar", "pakker", "sessioner", "api_noegler", "bruger_organisationer", "skabeloner", "brugere", "udbakke",
                         "kommune_arbejdsmarked", "arbejdsmarked", "beboerklager", "udlejninger", "boligtal",
                         "organisation_poster", "afdeling_konti", "regnskabsperioder", "afdelinger",
                     ] {
@@ -1346,6 +1365,51 @@ macro_rules! sql_store_impl {
                         .map_err(db_err)?
                         .rows_affected();
                     if updated != 1 {
+                        return Err(StoreError::Stale);
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)
+                }
+
+                async fn add_api_noegle(&self, n: &NewApiNoegle, audit: &AuditEvent) -> Result<i64> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let (id,): (i64,) = ::sqlx::query_as(
+                        "INSERT INTO api_noegler (bruger_id, navn, token_hash, oprettet, udloeber) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(n.bruger.0)
+                    .bind(&n.navn)
+                    .bind(&n.token_hash)
+                    .bind(n.oprettet)
+                    .bind(n.udloeber)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(id)
+                }
+
+                async fn api_noegle(&self, token_hash: &str) -> Result<Option<ApiNoegleRecord>> {
+                    Ok(api_noegler_where(&self.pool, "token_hash = $1", token_hash.to_string()).await?.pop())
+                }
+
+                async fn api_noegler(&self, bruger: UserId) -> Result<Vec<ApiNoegleRecord>> {
+                    api_noegler_where(&self.pool, "bruger_id = $1", bruger.0).await
+                }
+
+                async fn tilbagekald_api_noegle(&self, id: i64, bruger: UserId, at: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let n = ::sqlx::query(
+                        "UPDATE api_noegler SET tilbagekaldt = $1 WHERE id = $2 AND bruger_id = $3 AND tilbagekaldt IS NULL",
+                    )
+                    .bind(at)
+                    .bind(id)
+                    .bind(bruger.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if n != 1 {
                         return Err(StoreError::Stale);
                     }
                     insert_audit(&mut tx, audit).await?;

@@ -184,3 +184,55 @@ async fn an_integration_submits_a_package_with_its_token() {
     let (status, _) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k3"})).await;
     assert_eq!(status, 409, "a submitted package is not submitted again");
 }
+
+#[tokio::test]
+async fn personal_api_keys_work_on_the_api_only_until_revoked() {
+    let t = TestApp::spawn().await;
+    let org = t.client();
+    org.login("boligorg").await;
+    let page = org.get("/konto/api-noegler").await;
+    assert_eq!(page.status, 200);
+    let unnamed = org.post("/konto/api-noegler", "/konto/api-noegler", &[("navn", " ")]).await;
+    assert_eq!(unnamed.status, 422);
+    let made = org.post("/konto/api-noegler", "/konto/api-noegler", &[("navn", "Ejendomssystem")]).await;
+    assert_eq!(made.status, 200);
+    let start =
+        made.body.find("<code id=\"ny-noegle\">").expect("the key is shown once") + "<code id=\"ny-noegle\">".len();
+    let key = made.body[start..start + made.body[start..].find('<').unwrap()].to_string();
+    assert!(key.starts_with("sd_"));
+    assert!(!org.get("/konto/api-noegler").await.body.contains(&key), "never shown again");
+    // Only its hash is stored.
+    let user = t.app.store().user_by_username("boligorg").await.unwrap().unwrap();
+    let stored = t.app.store().api_noegler(user.id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].noegle.token_hash, key);
+
+    // It works as a bearer token on the API, with the user's scope.
+    let integration = t.client();
+    let list = integration.get_bearer("/api/v1/pakker", &key).await;
+    assert_eq!(list.status, 200);
+    assert!(json(&list.body)["i_alt"].as_u64().unwrap() >= 1);
+    // Not as a page session.
+    let as_cookie = t.client();
+    let r = as_cookie
+        .http
+        .get(format!("{}/organisation", as_cookie.base))
+        .header("cookie", format!("{}={key}", web::security::SESSION_COOKIE))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "a key is no page session");
+    // Another user cannot revoke it; its owner can, and then it is refused.
+    let other = t.client();
+    other.login("andenorg").await;
+    let action = format!("/konto/api-noegler/{}/tilbagekald", stored[0].id);
+    assert_eq!(other.post("/konto/api-noegler", &action, &[]).await.status, 404);
+    assert_eq!(integration.get_bearer("/api/v1/pakker", &key).await.status, 200);
+    assert_eq!(org.post("/konto/api-noegler", &action, &[]).await.status, 303);
+    assert_eq!(integration.get_bearer("/api/v1/pakker", &key).await.status, 401);
+    assert!(org.get("/konto/api-noegler").await.body.contains("Tilbagekaldt"));
+    let audit = t.app.store().audit_events(200).await.unwrap();
+    for action in ["api_noegle_oprettet", "api_noegle_tilbagekaldt"] {
+        assert!(audit.iter().any(|a| a.event.action == action), "{action}");
+    }
+}

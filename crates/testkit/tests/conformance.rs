@@ -22,5 +22,6 @@ conformance!(
     meetings_are_recorded_with_their_transition,
     the_outbox_never_hands_out_a_mail_twice,
     meetings_comments_and_aftaler,
+    api_keys_are_revoked_once_by_their_owner,
     reset_empties_everything_but_the_audit_log,
 );

@@ -9,7 +9,7 @@ pub mod api;
 mod assets;
 mod error;
 mod pages;
-mod security;
+pub mod security;
 mod view;
 
 use app::App;
@@ -55,6 +55,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/log-ind", get(pages::auth::login_form).post(pages::auth::login))
         .route("/log-ud", post(pages::auth::logout))
         .route("/session/forlaeng", post(pages::auth::forlaeng))
+        .route("/konto/api-noegler", get(pages::auth::api_noegler).post(pages::auth::opret_api_noegle))
+        .route("/konto/api-noegler/{id}/tilbagekald", post(pages::auth::tilbagekald_api_noegle))
         .route("/organisation", get(pages::organisation::oversigt))
         .route("/pakker/{id}", get(pages::pakke::vis))
         .route(

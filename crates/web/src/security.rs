@@ -116,6 +116,17 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             Err(e) => return crate::error::internal(&e.to_string()),
         }
     }
+    // A personal API key works only as a bearer token on the API, never as a page session.
+    if authenticated.is_none()
+        && is_api
+        && let Some(token) = bearer_token.clone()
+    {
+        match state.app.authenticate_api_noegle(&token).await {
+            Ok(Some(user)) => authenticated = Some(Authenticated { user, token }),
+            Ok(None) => {}
+            Err(e) => return crate::error::internal(&e.to_string()),
+        }
+    }
 
     // Forms before login use a random double-submit cookie; after login, the session's token.
     let mut new_anon_cookie = None;

@@ -54,6 +54,7 @@ const BESKEDER: &[(&str, &str)] = &[
     ("sidste_aar_intet", "Der var ingen ubesvarede spørgsmål, som sidste år havde et svar til."),
     ("skabelon_indlaest", "Skabelonen er indlæst og gælder fra nu af."),
     ("indkaldt", "Indkaldelsen er gemt og sendt som mail med kalenderfil."),
+    ("noegle_tilbagekaldt", "Nøglen er tilbagekaldt og virker ikke længere."),
     ("bemaerkning", "Jeres bemærkninger er sendt til kommunen."),
     ("aftale_oprettet", "Aftalen er registreret."),
     ("aftale_opdateret", "Aftalens status er gemt."),
@@ -127,6 +128,9 @@ fn nav(role: Option<Role>, path: &str) -> Vec<NavLink> {
         Some(Role::Kommune) => links.extend([("/kommune", "Kommunens oversigt"), ("/aftaler", "Aftaler")]),
         Some(Role::Styrelse) => links.push(("/styrelse", "National status")),
         None => {}
+    }
+    if role.is_some() {
+        links.push(("/konto/api-noegler", "API-nøgler"));
     }
     links.push(("/offentlig", "Offentlige data"));
     links

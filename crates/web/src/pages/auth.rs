@@ -7,7 +7,7 @@ use crate::view::{Layout, render, render_status};
 use app::LoginOutcome;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
@@ -134,4 +134,95 @@ mod tests {
         assert_eq!(safe_next("/\t/evil.example"), None);
         assert_eq!(safe_next("/%09/evil.example"), Some("/%09/evil.example"), "encoded stays a local path");
     }
+}
+
+#[derive(askama::Template)]
+#[template(path = "api_noegler.html")]
+struct ApiNoeglerSide {
+    layout: Layout,
+    /// (id, name, created, expires, state, active).
+    noegler: Vec<(i64, String, String, String, &'static str, bool)>,
+    /// A key just made: shown this once.
+    ny: Option<String>,
+    navn: String,
+}
+
+async fn api_noegler_side(
+    state: &AppState,
+    user: &app::SessionUser,
+    layout: Layout,
+    ny: Option<String>,
+    navn: String,
+) -> Result<ApiNoeglerSide, app::AppError> {
+    let now = state.app.now();
+    let noegler = state
+        .app
+        .api_noegler(user)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|k| {
+            let (tilstand, aktiv) = match (k.tilbagekaldt, k.noegle.udloeber <= now) {
+                (Some(_), _) => ("Tilbagekaldt", false),
+                (None, true) => ("Udløbet", false),
+                (None, false) => ("Aktiv", true),
+            };
+            (
+                k.id,
+                k.noegle.navn,
+                crate::view::tidspunkt(k.noegle.oprettet),
+                crate::view::tidspunkt(k.noegle.udloeber),
+                tilstand,
+                aktiv,
+            )
+        })
+        .collect();
+    Ok(ApiNoeglerSide { layout, noegler, ny, navn })
+}
+
+/// The user's personal API keys for integrations (`Authorization: Bearer`).
+pub async fn api_noegler(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<crate::pages::Besked>,
+) -> PageResult {
+    let layout = Layout::new("API-nøgler", Some(&user), &csrf, "/konto").with_besked(q.besked.as_deref());
+    render(&api_noegler_side(&state, &user, layout, None, String::new()).await?)
+}
+
+#[derive(serde::Deserialize)]
+pub struct NoegleForm {
+    #[serde(default)]
+    navn: String,
+}
+
+pub async fn opret_api_noegle(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Form(form): Form<NoegleForm>,
+) -> PageResult {
+    match state.app.opret_api_noegle(&user, &form.navn).await {
+        // Shown in this response only; a reload does not show it again.
+        Ok((_, token)) => {
+            let layout = Layout::new("API-nøgler", Some(&user), &csrf, "/konto");
+            render(&api_noegler_side(&state, &user, layout, Some(token), String::new()).await?)
+        }
+        Err(app::AppError::Invalid(errors)) => {
+            let layout = Layout::new("API-nøgler", Some(&user), &csrf, "/konto").with_errors(errors);
+            let side = api_noegler_side(&state, &user, layout, None, form.navn).await?;
+            crate::view::render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &side)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn tilbagekald_api_noegle(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    state.app.tilbagekald_api_noegle(&user, id).await?;
+    Ok(crate::pages::redirect_with("/konto/api-noegler", "noegle_tilbagekaldt"))
 }
