@@ -49,6 +49,7 @@ async fn every_documented_route_answers() {
             .replace("{id}", &f.pakke.to_string())
             .replace("{nummer}", &f.nummer.to_string())
             .replace("{kode}", &f.kommune.to_string())
+            .replace("{sektion}", "b3.I")
             .replace(
                 "{afdeling}",
                 &if path.contains("/pakker/") { f.afdeling_id.to_string() } else { f.afdeling_nummer.to_string() },
@@ -65,6 +66,17 @@ async fn every_documented_route_answers() {
                         .send()
                         .await
                         .unwrap();
+                    testkit::Page {
+                        status: r.status().as_u16(),
+                        location: None,
+                        cookies: vec![],
+                        body: r.text().await.unwrap(),
+                    }
+                }
+                "put" => {
+                    let body = serde_json::json!({"revision": 0, "svar": {}});
+                    let r =
+                        c.http.put(format!("{}{url}", c.base)).bearer_auth(&f.token).json(&body).send().await.unwrap();
                     testkit::Page {
                         status: r.status().as_u16(),
                         location: None,
@@ -235,4 +247,39 @@ async fn personal_api_keys_work_on_the_api_only_until_revoked() {
     for action in ["api_noegle_oprettet", "api_noegle_tilbagekaldt"] {
         assert!(audit.iter().any(|a| a.event.action == action), "{action}");
     }
+}
+
+#[tokio::test]
+async fn an_integration_saves_a_section_without_overwriting_a_colleague() {
+    let t = TestApp::spawn().await;
+    let f = fixture(&t).await;
+    let c = t.client();
+    let url = format!("{}/api/v1/pakker/{}/sektioner/b3.I", c.base, f.pakke);
+    let put = |token: String, body: Value| {
+        let r = c.http.put(&url).bearer_auth(token).json(&body);
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), json(&r.text().await.unwrap()))
+        }
+    };
+    let detail = json(&c.get_bearer(&format!("/api/v1/pakker/{}", f.pakke), &f.token).await.body);
+    let sektion = detail["sektioner"].as_array().unwrap().iter().find(|s| s["id"] == "b3.I").unwrap().clone();
+    let revision = sektion["revision"].as_i64().unwrap();
+    let svar = |tekst: &str| serde_json::json!({"revision": revision, "svar": {"b3.q1": {"ja": true, "tekst": tekst}, "b3.q2": {"ja": false}}});
+    let (status, saved) = put(f.token.clone(), svar("Helhedsplan")).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["svar"]["b3.q1"]["tekst"], "Helhedsplan");
+    assert_eq!(saved["svar"]["b3.q2"]["ja"], false);
+    // The same revision again: someone saved the section meanwhile, so it is refused.
+    let (status, body) = put(f.token.clone(), svar("Overskrevet")).await;
+    assert_eq!(status, 409, "{body}");
+    let now = json(&c.get_bearer(&format!("/api/v1/pakker/{}", f.pakke), &f.token).await.body);
+    assert_eq!(now["svar"]["b3.q1"]["tekst"], "Helhedsplan", "nothing was overwritten");
+    // An unknown question, and a kommune's token.
+    let fresh = now["sektioner"].as_array().unwrap().iter().find(|s| s["id"] == "b3.I").unwrap()["revision"].clone();
+    let (status, body) =
+        put(f.token.clone(), serde_json::json!({"revision": fresh, "svar": {"b3.q99": {"ja": true}}})).await;
+    assert_eq!(status, 422, "{body}");
+    let kommune = t.client().login_token("kommune").await;
+    assert_eq!(put(kommune, serde_json::json!({"revision": fresh, "svar": {}})).await.0, 404);
 }

@@ -176,6 +176,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(offentlig::aabne_data))
         .routes(routes!(pakker::pakker))
         .routes(routes!(pakker::pakke))
+        .routes(routes!(pakker::gem_sektion))
         .routes(routes!(pakker::indsend))
         .routes(routes!(pakker::effektivitet))
         .routes(routes!(pakker::forklaring))
@@ -212,7 +213,7 @@ mod tests {
     fn every_route_is_documented_with_json_errors() {
         let (_, doc) = super::routes();
         let paths: Vec<&String> = doc.paths.paths.keys().collect();
-        assert_eq!(paths.len(), 10, "{paths:?}");
+        assert_eq!(paths.len(), 11, "{paths:?}");
         let text = super::openapi_json();
         assert!(text.contains("\"Fejl\"") && text.contains("\"bearer\""));
     }

@@ -74,6 +74,16 @@ pub struct PakkeDetalje {
     pub svar: BTreeMap<String, Svar>,
     pub arbejdskopi: bool,
     pub versioner: Vec<Version>,
+    /// The package's sections, each with the revision to send back when saving it (the
+    /// working copy only; a save from a stale revision is refused).
+    pub sektioner: Vec<SektionRef>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SektionRef {
+    pub id: String,
+    pub titel: String,
+    pub revision: i64,
 }
 
 /// The packages the user works on: the organisation's own, or those sent to the kommune.
@@ -131,7 +141,69 @@ pub async fn pakke(
             .iter()
             .map(|x| Version { version: x.version, indsendt: x.submitted_at, for_sent: x.late })
             .collect(),
+        sektioner: v
+            .skabelon
+            .sektioner
+            .iter()
+            .map(|s| SektionRef { id: s.id.clone(), titel: s.titel.clone(), revision: v.revision_af(s.svar_ids()) })
+            .collect(),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SvarInput {
+    pub ja: Option<bool>,
+    #[serde(default)]
+    pub tekst: String,
+    pub valg: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SektionSvar {
+    /// The section's revision as read (`sektioner[].revision`).
+    pub revision: i64,
+    /// Answers by question id; other questions of the section keep their answers.
+    pub svar: BTreeMap<String, SvarInput>,
+}
+
+/// Saves answers of one section of the working copy (the organisation). Refused when a
+/// colleague saved the section since `revision` was read, or when the package is submitted.
+#[utoipa::path(
+    put, path = "/api/v1/pakker/{id}/sektioner/{sektion}", tag = "pakker",
+    params(("id" = i64, Path, description = "The package id"), ("sektion" = String, Path, description = "The section id, e.g. b3.I")),
+    request_body = SektionSvar,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Saved; the package as it is now", body = PakkeDetalje),
+        (status = 401, body = Fejl),
+        (status = 404, body = Fejl),
+        (status = 409, description = "Saved by someone else meanwhile, or submitted", body = Fejl),
+        (status = 422, description = "An unknown question or an invalid answer, by field", body = Fejl)
+    )
+)]
+pub async fn gem_sektion(
+    State(state): State<AppState>,
+    CurrentUser(user, token): CurrentUser,
+    Path((id, sektion)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<PakkeDetalje> {
+    let pakke_id: i64 = segment(&id)?;
+    let request: SektionSvar = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::from(app::AppError::Invalid(vec![app::FieldError {
+            field: "svar".into(),
+            message: format!("forventede JSON med revision og svar: {e}"),
+        }]))
+    })?;
+    let answers = request
+        .svar
+        .into_iter()
+        .map(|(k, s)| {
+            let ja = s.ja.map(|j| if j { "ja" } else { "nej" }.to_string());
+            (k, app::SvarInput { ja, tekst: s.tekst, valg: s.valg })
+        })
+        .collect();
+    state.app.save_sektion(&user, PakkeId(pakke_id), &sektion, None, answers, request.revision).await?;
+    pakke(State(state), CurrentUser(user, token), Path(id)).await
 }
 
 #[derive(Deserialize, ToSchema)]
