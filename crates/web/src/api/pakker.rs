@@ -11,6 +11,16 @@ use std::collections::BTreeMap;
 use store::{PakkeId, PakkeRecord};
 use utoipa::ToSchema;
 
+/// A JSON request body, or a 422 naming `felt` and what was expected.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], felt: &str, forventet: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::from(app::AppError::Invalid(vec![app::FieldError {
+            field: felt.into(),
+            message: format!("forventede JSON med {forventet}: {e}"),
+        }]))
+    })
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct OrganisationRef {
     pub nummer: u32,
@@ -188,12 +198,7 @@ pub async fn gem_sektion(
     body: axum::body::Bytes,
 ) -> ApiResult<PakkeDetalje> {
     let pakke_id: i64 = segment(&id)?;
-    let request: SektionSvar = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::from(app::AppError::Invalid(vec![app::FieldError {
-            field: "svar".into(),
-            message: format!("forventede JSON med revision og svar: {e}"),
-        }]))
-    })?;
+    let request: SektionSvar = json_body(&body, "svar", "revision og svar")?;
     let answers = request
         .svar
         .into_iter()
@@ -234,12 +239,7 @@ pub async fn indsend(
     body: axum::body::Bytes,
 ) -> ApiResult<Version> {
     let id: i64 = segment(&id)?;
-    let request: Indsendelse = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::from(app::AppError::Invalid(vec![app::FieldError {
-            field: "idempotensnoegle".into(),
-            message: format!("forventede JSON med idempotensnoegle: {e}"),
-        }]))
-    })?;
+    let request: Indsendelse = json_body(&body, "idempotensnoegle", "idempotensnoegle")?;
     if request.idempotensnoegle.trim().is_empty() {
         return Err(app::AppError::field("idempotensnoegle", "angiv en idempotensnøgle").into());
     }
