@@ -429,8 +429,12 @@ impl App {
     /// One convened meeting, for the kommune that convened it.
     pub async fn dialogmoede(&self, user: &SessionUser, moede: i64) -> Result<DialogmoedeVisning, AppError> {
         let m = self.store.dialogmoede(moede).await?.ok_or(AppError::NotFound)?;
-        if user.principal.role != Role::Kommune || user.principal.kommune != Some(m.moede.kommune) {
+        if user.principal.kommune != Some(m.moede.kommune) {
             return Err(AppError::NotFound);
+        }
+        // The same package scope as convening: the kommune must still handle every package.
+        for p in &m.moede.pakker {
+            self.moede_pakke(user, *p).await?;
         }
         self.dialogmoede_visning(m).await
     }

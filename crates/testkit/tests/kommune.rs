@@ -42,21 +42,7 @@ async fn foreign_kommune(t: &TestApp, id: i64) -> Client {
         .into_iter()
         .find(|k| k.kode != pakke.hjemstedskommune && afdelinger.iter().all(|a| a.data.kommune != k.kode))
         .unwrap();
-    t.app
-        .add_user(
-            None,
-            app::NewUserInput {
-                username: "fremmed".into(),
-                display_name: "Fremmed kommune".into(),
-                email: None,
-                password: app::DEMO_PASSWORD.into(),
-                role: domain::access::Role::Kommune,
-                kommune: Some(outsider.kode),
-                organisationer: vec![],
-            },
-        )
-        .await
-        .unwrap();
+    add_user(t, "fremmed", domain::access::Role::Kommune, Some(outsider.kode), vec![]).await;
     let c = t.client();
     c.login("fremmed").await;
     c
