@@ -158,6 +158,16 @@ impl Client {
         Self::page(r).await
     }
 
+    /// A PDF download: its status, and its text (one string per page) when it is a PDF.
+    pub async fn get_pdf(&self, path: &str) -> (u16, Option<Vec<String>>) {
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let status = r.status().as_u16();
+        let is_pdf = r.headers().get("content-type").is_some_and(|v| v == "application/pdf");
+        let bytes = r.bytes().await.expect("body");
+        let pages = is_pdf.then(|| pdf_extract::extract_text_from_mem_by_pages(&bytes).expect("a readable PDF"));
+        (status, pages)
+    }
+
     pub async fn get_bearer(&self, path: &str, token: &str) -> Page {
         let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.expect("GET");
         Self::page(r).await

@@ -81,6 +81,9 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/pakker/{id}/indsend", get(pages::organisation::tjek_svar).post(pages::organisation::indsend))
         .route("/pakker/{id}/kvittering/{version}", get(pages::organisation::kvittering))
         .route("/pakker/{id}/versioner/{version}", get(pages::pakke::version))
+        .route("/pakker/{id}/versioner/{version}/styringsrapport.pdf", get(pages::udskrift::version))
+        .route("/pakker/{id}/styringsrapport.pdf", get(pages::udskrift::styringsrapport))
+        .route("/pakker/{id}/redegoerelse.pdf", get(pages::udskrift::redegoerelse))
         .route("/pakker/{id}/effektivitet/{afdeling}", get(pages::pakke::forklaring))
         .route("/pakker/{id}/modtag", post(pages::kommune::modtag))
         .route("/pakker/{id}/returner", get(pages::kommune::returner_form).post(pages::kommune::returner))
@@ -126,6 +129,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/offentlig/organisationer/{nummer}", get(pages::public::dataark))
         .route("/offentlig/organisationer/{nummer}/afdelinger/{afdeling}", get(pages::public::afdeling_dataark))
         .route("/offentlig/kommuner/{kode}/redegoerelser", get(pages::public::kommune_redegoerelser))
+        .route("/offentlig/organisationer/{nummer}/redegoerelser/{fil}", get(pages::udskrift::offentlig_redegoerelse))
         .merge(api_routes)
         .route(
             "/api/v1/openapi.json",

@@ -195,3 +195,12 @@ mod tests {
         assert_eq!(tal(0.0, 1), "0,0");
     }
 }
+
+/// A Content-Disposition value (RFC 6266): an ASCII fallback name and the UTF-8 name, so that
+/// Danish letters survive in every browser. `art` is "inline" or "attachment".
+pub fn content_disposition(art: &str, filnavn: &str) -> String {
+    let ascii: String =
+        filnavn.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let utf8: String = url::form_urlencoded::byte_serialize(filnavn.as_bytes()).collect::<String>().replace('+', "%20");
+    format!("{art}; filename=\"{ascii}\"; filename*=UTF-8''{utf8}")
+}

@@ -133,15 +133,10 @@ pub async fn hent(
     Path((id, bilag)): Path<(i64, i64)>,
 ) -> PageResult {
     let (record, indhold) = state.app.hent_bilag(&user, PakkeId(id), bilag).await?;
-    // RFC 6266: an ASCII fallback and the UTF-8 name.
-    let ascii: String =
-        record.filnavn.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    let utf8: String =
-        url::form_urlencoded::byte_serialize(record.filnavn.as_bytes()).collect::<String>().replace('+', "%20");
     Ok((
         [
             (header::CONTENT_TYPE, record.mime.clone()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}")),
+            (header::CONTENT_DISPOSITION, crate::view::content_disposition("attachment", &record.filnavn)),
         ],
         indhold,
     )

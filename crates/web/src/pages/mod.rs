@@ -11,6 +11,7 @@ pub mod skabeloner;
 pub mod skema;
 pub mod styrelse;
 pub mod tilsyn;
+pub mod udskrift;
 
 use crate::error::page;
 use crate::view::dato;

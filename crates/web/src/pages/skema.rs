@@ -69,13 +69,19 @@ pub struct FeltVisning {
     pub valgt: Option<String>,
     pub fejl: Option<String>,
     pub tabeller: Vec<Tabel>,
-    /// An accessible SVG chart shown before the tables (already rendered and escaped).
-    pub diagram: Option<String>,
+    /// An accessible SVG chart shown before the tables.
+    pub diagram: Option<Diagram>,
     /// A fact block's comment field (label), when it has one.
     pub kommentar: Option<String>,
     pub kommentar_paakraevet: bool,
     /// The answer as read-only text (check-your-answers and submitted versions).
     pub laest: String,
+}
+
+/// A chart: the SVG (already escaped by the `diagram` crate) and a caption saying how to read it.
+pub struct Diagram {
+    pub svg: String,
+    pub forklaring: &'static str,
 }
 
 /// A part of a form page: a section's heading, intro and elements.
@@ -495,7 +501,7 @@ fn noegletal_kort(id: &str) -> String {
 
 /// The rental tools per kommune as stacked bars (bilag 3 IV); the numbers are also in the
 /// table beside the chart, so colour is never the only carrier.
-fn udlejning_diagram(id: &str, fakta: &PakkeFakta) -> Option<String> {
+fn udlejning_diagram(id: &str, fakta: &PakkeFakta) -> Option<Diagram> {
     let soejler: Vec<diagram::StabletSoejle> = fakta
         .udlejning
         .iter()
@@ -516,14 +522,15 @@ fn udlejning_diagram(id: &str, fakta: &PakkeFakta) -> Option<String> {
         &soejler,
         &kategorier,
     );
-    Some(format!(
-        "<figure class=\"diagram mb-5\">{svg}<figcaption class=\"form-hint\">Søjlerne viser andelen af udlejninger pr. \
-         udlejningsredskab i hver kommune; tallet til højre er udlejninger i alt. Tallene står i tabellen herunder.</figcaption></figure>"
-    ))
+    Some(Diagram {
+        svg,
+        forklaring: "Søjlerne viser andelen af udlejninger pr. udlejningsredskab i hver kommune; tallet til højre er \
+                     udlejninger i alt. Tallene står i tabellen herunder.",
+    })
 }
 
 /// The efficiency distribution this year beside last year (bilag 3 III).
-fn fordeling_diagram(id: &str, fakta: &PakkeFakta, aar: i32) -> Option<String> {
+fn fordeling_diagram(id: &str, fakta: &PakkeFakta, aar: i32) -> Option<Diagram> {
     use domain::effektivitet::Farve;
     if fakta.fordeling.iter().all(|(_, n, sidst)| *n == 0 && *sidst == 0) {
         return None;
@@ -541,8 +548,8 @@ fn fordeling_diagram(id: &str, fakta: &PakkeFakta, aar: i32) -> Option<String> {
         aar,
         &kategorier,
     );
-    Some(format!(
-        "<figure class=\"diagram mb-5\">{svg}<figcaption class=\"form-hint\">Antallet af afdelinger med rødt, gult og grønt \
-         effektivitetstal; tallene står i tabellen herunder.</figcaption></figure>"
-    ))
+    Some(Diagram {
+        svg,
+        forklaring: "Antallet af afdelinger med rødt, gult og grønt effektivitetstal; tallene står i tabellen herunder.",
+    })
 }

@@ -1,0 +1,327 @@
+//! Printable PDFs of what the pages show, under the same scope: each handler reads through the
+//! same app call as its HTML page (so whoever cannot read the page cannot fetch the PDF),
+//! builds a `pdf::Dokument` from the same view models, and typesets it off the async runtime.
+
+use crate::AppState;
+use crate::error::{PageResult, WebError};
+use crate::pages::public::afsnit;
+use crate::pages::skema::{Del as FormDel, Tabel, dele};
+use crate::security::CurrentUser;
+use crate::view::{Layout, dato, tidspunkt};
+use app::{AppError, PakkeView};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use domain::package::PakkeStatus;
+use pdf::{Blok, Del, Dokument};
+use store::PakkeId;
+
+/// Serves a document as an inline PDF with a readable file name.
+async fn pdf_svar(dokument: Dokument, filnavn: String) -> PageResult {
+    let bytes = tokio::task::spawn_blocking(move || pdf::pdf(&dokument))
+        .await
+        .map_err(|e| AppError::Internal(format!("PDF: {e}")))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, crate::view::content_disposition("inline", &filnavn)),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn idag(state: &AppState) -> pdf::Dato {
+    use chrono::Datelike;
+    let d = state.app.today();
+    pdf::Dato { aar: d.year(), maaned: d.month() as u8, dag: d.day() as u8 }
+}
+
+fn organisation_linje(v: &PakkeView) -> String {
+    format!("{} (nr. {})", v.organisation.navn, v.organisation.nummer)
+}
+
+/// A form part's fields as blocks: answers, fact tables and charts. `niveau` is the heading
+/// level of a fact block.
+fn blokke(del: FormDel, niveau: u8, ud: &mut Vec<Blok>) {
+    for felt in del.felter {
+        if felt.art != "fakta" {
+            ud.push(Blok::Svar { spoergsmaal: felt.label, svar: felt.laest });
+            continue;
+        }
+        ud.push(Blok::Overskrift { niveau, tekst: felt.label });
+        if let Some(hint) = felt.hint {
+            ud.push(Blok::Afsnit { tekst: hint });
+        }
+        if let Some(d) = felt.diagram {
+            ud.push(Blok::diagram(d.svg));
+            ud.push(Blok::Afsnit { tekst: d.forklaring.to_string() });
+        }
+        ud.extend(felt.tabeller.into_iter().map(tabel));
+        if let Some(kommentar) = felt.kommentar {
+            ud.push(Blok::Svar { spoergsmaal: kommentar, svar: felt.laest });
+        }
+    }
+}
+
+fn tabel(t: Tabel) -> Blok {
+    Blok::Tabel {
+        tal_fra: t.hoved.iter().position(|(_, tal)| *tal).unwrap_or(t.hoved.len()),
+        titel: t.caption,
+        kolonner: t.hoved.into_iter().map(|(h, _)| h).collect(),
+        raekker: t.raekker.into_iter().map(|r| r.into_iter().map(|c| c.tekst).collect()).collect(),
+    }
+}
+
+/// The styringsrapport of a package (bilag 3 with every afdeling form, or bilag 5) as the
+/// viewer may read it: the organisation's working copy, or the newest submitted version for
+/// a kommune; `version` prints a submitted version instead.
+async fn styringsrapport_dokument(
+    state: &AppState,
+    v: &PakkeView,
+    version: Option<&store::VersionRecord>,
+) -> Result<Dokument, WebError> {
+    let aar = v.pakke.styringsaar.get();
+    let fakta = state.app.fakta(v).await?;
+    let ingen_fejl = Layout::anonymous("");
+    let mut dokument_dele = Vec::new();
+    for s in &v.skabelon.sektioner {
+        let mut del = Del { titel: s.titel.clone(), intro: s.intro.clone(), ny_side: false, blokke: Vec::new() };
+        for form in dele(v, &fakta, &[s], None, &ingen_fejl, None) {
+            blokke(form, 2, &mut del.blokke);
+        }
+        dokument_dele.push(del);
+    }
+    for (i, a) in v.afdelinger.iter().enumerate() {
+        let sektioner: Vec<_> = v.afdelingsskema_sektioner(a).collect();
+        let mut del = Del {
+            titel: format!("Oplysningsskema for afdeling {} {}", a.data.nummer, a.data.navn),
+            intro: (i == 0).then(|| "Bilag 4: et oplysningsskema for hver afdeling.".to_string()),
+            ny_side: true,
+            blokke: Vec::new(),
+        };
+        for form in dele(v, &fakta, &sektioner, Some(a), &ingen_fejl, None) {
+            del.blokke.push(Blok::Overskrift { niveau: 2, tekst: form.titel.clone() });
+            if let Some(intro) = &form.intro {
+                del.blokke.push(Blok::Afsnit { tekst: intro.clone() });
+            }
+            blokke(form, 3, &mut del.blokke);
+        }
+        dokument_dele.push(del);
+    }
+    let bilag: Vec<(String, String)> = match version {
+        Some(ver) => state.app.pakke_bilag_navne(v, ver).await?.into_iter().map(|(_, navn, art)| (navn, art)).collect(),
+        None => v.bilag.iter().map(|b| (b.filnavn.clone(), b.art.clone())).collect(),
+    };
+    dokument_dele.push(Del {
+        titel: "Bilag".into(),
+        intro: Some("Filerne kan hentes fra pakken i styringsdialog.".into()),
+        ny_side: false,
+        blokke: vec![Blok::Tabel {
+            titel: "Vedhæftede filer".into(),
+            kolonner: vec!["Fil".into(), "Art".into()],
+            tal_fra: 2,
+            raekker: bilag.into_iter().map(|(navn, art)| vec![navn, art]).collect(),
+        }],
+    });
+
+    let mut fakta_linjer = vec![
+        ("Organisation".to_string(), organisation_linje(v)),
+        ("Skema".into(), domain::template::Skema::from(v.pakke.rapporttype).label().to_string()),
+        ("Styringsår".into(), aar.to_string()),
+        ("Regnskabsperiode".into(), v.pakke.periode.label()),
+        ("Status".into(), v.pakke.status.label().to_string()),
+        ("Modtagere".into(), crate::pages::pakke::kommune_navne(state, &v.modtagere).await?),
+        ("Frist".into(), v.pakke.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into())),
+    ];
+    let shown = version.or_else(|| if v.is_working_copy { None } else { v.versions.last() });
+    if let Some(ver) = shown {
+        fakta_linjer.push(("Version".into(), ver.version.to_string()));
+        fakta_linjer.push((
+            "Indsendt".into(),
+            format!("{}{}", tidspunkt(ver.submitted_at), if ver.late { " (efter fristen)" } else { "" }),
+        ));
+    }
+    fakta_linjer.push(("Udskrevet".into(), dato(state.app.today())));
+    let nyeste = v.versions.last().map(|x| x.version);
+    let bemaerkning = match version {
+        Some(ver) if nyeste.is_some_and(|n| n > ver.version) => {
+            Some(format!("Der findes en nyere version af pakken (version {}).", nyeste.unwrap_or_default()))
+        }
+        Some(_) => None,
+        None if v.is_working_copy && v.pakke.status.editable_by_organisation() => {
+            Some("Kladde: organisationens arbejdskopi, som ikke er indsendt. Svarene kan stadig ændres.".to_string())
+        }
+        None => None,
+    };
+    Ok(Dokument {
+        titel: format!("Styringsrapport {aar}"),
+        organisation: organisation_linje(v),
+        aar: format!("Styringsår {aar}"),
+        forfatter: v.organisation.navn.clone(),
+        dato: idag(state),
+        fakta: fakta_linjer,
+        bemaerkning,
+        indhold: true,
+        dele: dokument_dele,
+    })
+}
+
+fn filnavn(v: &PakkeView, hvad: &str) -> String {
+    format!("{hvad}-{}-{}.pdf", v.pakke.styringsaar, v.organisation.nummer)
+}
+
+/// GET /pakker/{id}/styringsrapport.pdf
+pub async fn styringsrapport(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    let dokument = styringsrapport_dokument(&state, &v, None).await?;
+    pdf_svar(dokument, filnavn(&v, "styringsrapport")).await
+}
+
+/// GET /pakker/{id}/versioner/{version}/styringsrapport.pdf: a submitted version as it was
+/// submitted (its answers and files; the computed facts are today's).
+pub async fn version(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path((id, nummer)): Path<(i64, i64)>,
+) -> PageResult {
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    let ver = v.versions.iter().find(|x| x.version == nummer).ok_or(AppError::NotFound)?.clone();
+    let mut som_indsendt = v.clone();
+    som_indsendt.svar = ver.svar.clone();
+    let dokument = styringsrapport_dokument(&state, &som_indsendt, Some(&ver)).await?;
+    pdf_svar(dokument, filnavn(&v, &format!("styringsrapport-version-{nummer}"))).await
+}
+
+/// GET /pakker/{id}/redegoerelse.pdf: the newest redegørelse the viewer may read (the
+/// kommune's draft is the kommune's own until it is sent for comments), with the aftaler and
+/// the organisation's comments, as the package and høring pages show them.
+pub async fn redegoerelse(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    let r = v.latest_redegoerelse().ok_or(AppError::NotFound)?;
+    let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
+    let mut dokument_dele = redegoerelse_dele(&r.tekst);
+    let aftaler = state.app.pakke_aftaler(&v).await?;
+    if !aftaler.is_empty() {
+        dokument_dele.push(Del {
+            titel: "Aftaler".into(),
+            intro: None,
+            ny_side: false,
+            blokke: vec![Blok::Tabel {
+                titel: "Aftaler indgået på baggrund af dialogen".into(),
+                kolonner: ["Emne", "Aftale", "Parter", "Ansvarlig", "Frist", "Status"].map(String::from).to_vec(),
+                tal_fra: 6,
+                raekker: aftaler
+                    .iter()
+                    .map(|a| crate::pages::tilsyn::aftale_visning(a, &kommune))
+                    .map(|a| vec![a.emne, a.beskrivelse, a.parter, a.ansvarlig, a.frist, a.status.to_string()])
+                    .collect(),
+            }],
+        });
+    }
+    let bemaerkninger = state.app.bemaerkninger(&v).await?;
+    if !bemaerkninger.is_empty() {
+        dokument_dele.push(Del {
+            titel: "Organisationens bemærkninger".into(),
+            intro: None,
+            ny_side: false,
+            blokke: bemaerkninger
+                .into_iter()
+                .map(|b| Blok::Svar {
+                    spoergsmaal: format!("{}, {}", b.by_name, tidspunkt(b.bemaerkning.at)),
+                    svar: b.bemaerkning.tekst,
+                })
+                .collect(),
+        });
+    }
+    let bemaerkning = match v.pakke.status {
+        PakkeStatus::RedegoerelseOffentliggjort => None,
+        PakkeStatus::RedegoerelseIHoering => {
+            Some("Udkast sendt i høring hos organisationen. Ikke offentliggjort.".into())
+        }
+        _ => Some("Udkast: kommunens arbejdsudkast, som ikke er sendt i høring.".into()),
+    };
+    let dokument = redegoerelse_dokument(
+        &state,
+        organisation_linje(&v),
+        v.pakke.styringsaar.get(),
+        kommune,
+        r.published_at.or(Some(r.saved_at)).filter(|_| bemaerkning.is_none()),
+        bemaerkning,
+        dokument_dele,
+    );
+    pdf_svar(dokument, filnavn(&v, "redegoerelse")).await
+}
+
+/// The redegørelse's non-empty fields, each a part of its own.
+fn redegoerelse_dele(tekst: &store::RedegoerelseTekst) -> Vec<Del> {
+    afsnit(tekst)
+        .into_iter()
+        .map(|(titel, tekst)| Del { titel, intro: None, ny_side: false, blokke: vec![Blok::Afsnit { tekst }] })
+        .collect()
+}
+
+fn redegoerelse_dokument(
+    state: &AppState,
+    organisation: String,
+    aar: i32,
+    kommune: String,
+    offentliggjort: Option<chrono::DateTime<chrono::Utc>>,
+    bemaerkning: Option<String>,
+    dele: Vec<Del>,
+) -> Dokument {
+    let mut fakta = vec![
+        ("Organisation".to_string(), organisation.clone()),
+        ("Styringsår".into(), aar.to_string()),
+        ("Udarbejdet af".into(), kommune.clone()),
+    ];
+    if let Some(t) = offentliggjort {
+        fakta.push(("Offentliggjort".into(), tidspunkt(t)));
+    }
+    fakta.push(("Udskrevet".into(), dato(state.app.today())));
+    Dokument {
+        titel: format!("Redegørelse for styringsdialogen {aar}"),
+        organisation,
+        aar: format!("Styringsår {aar}"),
+        forfatter: kommune,
+        dato: idag(state),
+        fakta,
+        bemaerkning,
+        indhold: false,
+        dele,
+    }
+}
+
+/// GET /offentlig/organisationer/{nummer}/redegoerelser/{aar}.pdf: a published redegørelse,
+/// for everyone. Only published ones exist here, as on the data sheet.
+pub async fn offentlig_redegoerelse(
+    State(state): State<AppState>,
+    Path((nummer, fil)): Path<(String, String)>,
+) -> PageResult {
+    let nummer: domain::OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
+    let aar: i32 = fil.strip_suffix(".pdf").and_then(|a| a.parse().ok()).ok_or(AppError::NotFound)?;
+    let public = state.app.public();
+    let d = public.data_sheet(nummer).await?;
+    let r = d.redegoerelser.iter().find(|r| r.styringsaar.get() == aar).ok_or(AppError::NotFound)?;
+    let kommune = format!("{} Kommune", public.kommune_navn(r.kommune).await?);
+    let organisation = format!("{} (nr. {})", d.organisation.navn, d.organisation.nummer);
+    let dokument = redegoerelse_dokument(
+        &state,
+        organisation,
+        aar,
+        kommune,
+        Some(r.published_at),
+        None,
+        redegoerelse_dele(&r.tekst),
+    );
+    pdf_svar(dokument, format!("redegoerelse-{aar}-{}.pdf", d.organisation.nummer)).await
+}
