@@ -4,7 +4,7 @@ use crate::error::stale_as_conflict;
 use crate::{App, AppError, FieldError, SessionUser};
 use chrono::{Datelike, Months, NaiveDate};
 use domain::AfdelingNummer;
-use domain::access::{PakkeScope, PakkeTilladelse, Principal, Tilladelse};
+use domain::access::{PakkeScope, PakkeTilladelse, Principal, Role, Tilladelse};
 use domain::master::{Afdeling, AfdelingId, Rapporttype};
 use domain::master::{Organisation, OrganisationId};
 use domain::package::{PakkeHaendelse, PakkeStatus};
@@ -386,6 +386,22 @@ impl App {
         let ids: Vec<PakkeId> = valgte.iter().map(|p| p.id).collect();
         self.store.set_frist(&ids, frist, &audit).await?;
         Ok(ids.len())
+    }
+
+    /// The packages of a styringsår that the user's role lists: the organisation's own, those
+    /// sent to the kommune, or, for the agency, every package in the country. Listing reads no
+    /// answers; reading a package still goes through `pakke_view`.
+    pub async fn pakker_i_aar(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<PakkeRecord>, AppError> {
+        let pakker = match user.principal.role {
+            Role::Organisation => self.my_packages(user).await?,
+            Role::Kommune => self.kommune_packages(user).await?,
+            Role::Styrelse => {
+                require(&user.principal, Tilladelse::Styrelse)?;
+                let alle: Vec<OrganisationId> = self.store.organisationer().await?.iter().map(|o| o.id).collect();
+                self.store.pakker_for_organisationer(&alle).await?
+            }
+        };
+        Ok(pakker.into_iter().filter(|p| p.styringsaar == aar).collect())
     }
 
     /// National status per kommune for the agency.

@@ -103,6 +103,28 @@ enum Command {
         #[arg(long, default_value_t = 1.0)]
         skala: f64,
     },
+    /// Print a styringsår's documents as PDF files into a folder, as one user account may read
+    /// them: each readable package's styringsrapport (with its afdeling forms) and redegørelse.
+    /// With the agency's account this is the national archive of the year.
+    Udskriv {
+        #[arg(long)]
+        year: i64,
+        /// The folder; files go to <MAPPE>/<år>/<hjemstedskommune>/.
+        #[arg(long, value_name = "MAPPE")]
+        output: PathBuf,
+        /// The user account whose access applies, e.g. the agency's.
+        #[arg(long)]
+        bruger: String,
+        /// Only this organisation (its number).
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Typeset each document this many times and report the median (benchmarks).
+        #[arg(long, default_value_t = 1)]
+        gentag: u32,
+        /// Also write each document's data as JSON beside it (for work on the template).
+        #[arg(long)]
+        json: bool,
+    },
     /// Compute efficiency figures (FDH) from a file of costs per home per account.
     ///
     /// Input: CSV (comma and decimal point, or the Danish Excel dialect with semicolon and
@@ -285,6 +307,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             crate::eksport::write(&output, aar, &rows)?;
             eprintln!("{} rækker skrevet til {}.", rows.len(), output.display());
+        }
+        Command::Udskriv { year, output, bruger, organisation, gentag, json } => {
+            let organisation = match organisation {
+                Some(nr) => Some(nr.parse().map_err(|e| anyhow::anyhow!("organisationsnummer «{nr}»: {e}"))?),
+                None => None,
+            };
+            let options = crate::udskriv::UdskrivOptions {
+                aar: Styringsaar::new(year)?,
+                mappe: output.clone(),
+                bruger,
+                organisation,
+                gentag,
+                json,
+            };
+            let o = crate::udskriv::run(&app, &options).await?;
+            eprintln!(
+                "{} PDF-dokumenter ({:.1} MB) skrevet til {} på {:.1} s; {} pakker kunne brugeren ikke læse.",
+                o.dokumenter,
+                o.bytes as f64 / 1e6,
+                output.display(),
+                o.sekunder,
+                o.ikke_laesbare
+            );
+            print!("{}", o.rapport);
         }
         Command::Compute { year } => {
             let aar = Styringsaar::new(year)?;

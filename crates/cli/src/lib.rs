@@ -6,6 +6,7 @@ mod commands;
 pub mod config;
 mod effektivitet;
 mod eksport;
+mod udskriv;
 
 pub use commands::{Cli, run};
 

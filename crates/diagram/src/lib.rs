@@ -305,13 +305,20 @@ pub fn fordeling(id: &str, titel: &str, aar: i32, kategorier: &[(&str, &str, usi
         for (j, (antal, label, fyld)) in [(*sidst, aar - 1, ANDRE), (*nu, aar, *farve)].into_iter().enumerate() {
             let h = plot_h * antal as f64 / max;
             let x = gx + gruppe_b * 0.15 + j as f64 * gruppe_b * 0.35;
+            // An empty bar is no shape (a zero height is invalid for SVG renderers); its
+            // count still stands on the axis.
+            if antal > 0 {
+                let _ = write!(
+                    svg,
+                    "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{fyld}\"><title>{}, {label}: {antal}</title></rect>",
+                    y0 - h,
+                    gruppe_b * 0.33,
+                    esc(navn),
+                );
+            }
             let _ = write!(
                 svg,
-                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{fyld}\"><title>{}, {label}: {antal}</title></rect>\
-                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"{TEKST}\">{antal}</text>",
-                y0 - h,
-                gruppe_b * 0.33,
-                esc(navn),
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"{TEKST}\">{antal}</text>",
                 x + gruppe_b * 0.165,
                 y0 - h - 4.0
             );

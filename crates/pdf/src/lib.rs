@@ -8,7 +8,7 @@
 //!
 //! typst is heavy to build; this crate keeps it away from the rest of the workspace.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::{LazyLock, Mutex};
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime};
@@ -30,7 +30,7 @@ const FONTS: [&[u8]; 4] = [
 
 /// A document to print. Text is plain text: the template escapes nothing because typst reads
 /// it as data, never as markup.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Dokument {
     /// The document title, also the PDF's title metadata ("Styringsrapport 2026").
     pub titel: String,
@@ -52,7 +52,7 @@ pub struct Dokument {
 }
 
 /// A calendar date.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Dato {
     pub aar: i32,
     pub maaned: u8,
@@ -60,7 +60,7 @@ pub struct Dato {
 }
 
 /// A part of the document: a heading of the first level and what follows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Del {
     pub titel: String,
     pub intro: Option<String>,
@@ -70,7 +70,7 @@ pub struct Del {
 }
 
 /// A block of a part.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "art", rename_all = "snake_case")]
 pub enum Blok {
     /// A heading below the part's: level 2 or 3.
@@ -114,13 +114,33 @@ pub enum PdfFejl {
 
 /// Typesets a document as PDF/UA-1: tagged, with title, language and alternative texts.
 pub fn pdf(dokument: &Dokument) -> Result<Vec<u8>, PdfFejl> {
+    Ok(pdf_med_maaling(dokument)?.bytes)
+}
+
+/// A typeset document and what it took.
+pub struct Udskrift {
+    pub bytes: Vec<u8>,
+    pub sider: usize,
+    /// Evaluation and layout (typst).
+    pub saetning: std::time::Duration,
+    /// Writing the tagged PDF (and checking PDF/UA-1).
+    pub eksport: std::time::Duration,
+}
+
+/// [`pdf`], with the page count and the time of each stage (for `udskriv` and benchmarks).
+pub fn pdf_med_maaling(dokument: &Dokument) -> Result<Udskrift, PdfFejl> {
+    let start = std::time::Instant::now();
     let data = serde_json::to_vec(dokument).map_err(|e| PdfFejl::Saetning(e.to_string()))?;
     let world = Verden { data: Bytes::new(data), dato: dokument.dato };
     let result = typst::compile::<typst_layout::PagedDocument>(&world).output;
     // typst memoises across compilations; keep only what the last few documents used.
-    let _guard = EVICT.lock();
-    typst::comemo::evict(10);
+    {
+        let _guard = EVICT.lock();
+        typst::comemo::evict(10);
+    }
     let document = result.map_err(|e| PdfFejl::Saetning(beskeder(&e)))?;
+    let saetning = start.elapsed();
+    let start = std::time::Instant::now();
     let dato = Datetime::from_ymd(dokument.dato.aar, dokument.dato.maaned, dokument.dato.dag);
     let options = PdfOptions {
         ident: typst::foundations::Smart::Custom(format!(
@@ -132,7 +152,15 @@ pub fn pdf(dokument: &Dokument) -> Result<Vec<u8>, PdfFejl> {
         standards: PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| PdfFejl::Eksport(e.message().to_string()))?,
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(&document, &options).map_err(|e| PdfFejl::Eksport(beskeder(&e)))
+    let bytes = typst_pdf::pdf(&document, &options).map_err(|e| PdfFejl::Eksport(beskeder(&e)))?;
+    Ok(Udskrift { bytes, sider: document.pages().len(), saetning, eksport: start.elapsed() })
+}
+
+/// Empties typst's memo cache, so that the next document is typeset from scratch: benchmarks
+/// call it before each repetition, or a repeated document would be measured from the cache.
+pub fn glem_mellemlager() {
+    let _guard = EVICT.lock();
+    typst::comemo::evict(0);
 }
 
 /// Serialises eviction: the cache is global to the process.
@@ -270,6 +298,7 @@ mod tests {
         assert!(alt.contains("Kladde: ikke indsendt"));
         assert!(alt.contains("Henlæggelser pr. m²") && alt.contains("123,4 kr."));
         assert!(alt.contains("Afdeling 3 Solhaven"));
+        assert!(!alt.contains('\u{2060}'), "no invisible characters shaped into the digits");
     }
 
     #[test]

@@ -50,6 +50,7 @@ async fn every_documented_route_answers() {
             .replace("{nummer}", &f.nummer.to_string())
             .replace("{kode}", &f.kommune.to_string())
             .replace("{sektion}", "b3.I")
+            .replace("{afdelingsnummer}", &f.afdeling_nummer.to_string())
             .replace(
                 "{afdeling}",
                 &if path.contains("/pakker/") { f.afdeling_id.to_string() } else { f.afdeling_nummer.to_string() },
@@ -282,4 +283,79 @@ async fn an_integration_saves_a_section_without_overwriting_a_colleague() {
     assert_eq!(status, 422, "{body}");
     let kommune = t.client().login_token("kommune").await;
     assert_eq!(put(kommune, serde_json::json!({"revision": fresh, "svar": {}})).await.0, 404);
+}
+
+#[tokio::test]
+async fn an_integration_fills_afdeling_forms_and_attaches_files() {
+    let t = TestApp::spawn().await;
+    let f = fixture(&t).await;
+    let c = t.client();
+    let detail_url = format!("/api/v1/pakker/{}", f.pakke);
+    let detail = json(&c.get_bearer(&detail_url, &f.token).await.body);
+    let skema = detail["afdelingsskemaer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["afdeling"] == f.afdeling_nummer)
+        .expect("the afdeling's form is listed")
+        .clone();
+    let url = format!("{}/api/v1/pakker/{}/afdelinger/{}", c.base, f.pakke, f.afdeling_nummer);
+    let put = |token: String, body: Value| {
+        let r = c.http.put(&url).bearer_auth(token).json(&body);
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), json(&r.text().await.unwrap()))
+        }
+    };
+    let body = serde_json::json!({"revision": skema["revision"], "svar": {"b4.A.udfordringer": {"ja": true, "tekst": "Tagudskiftning"}}});
+    let (status, saved) = put(f.token.clone(), body.clone()).await;
+    assert_eq!(status, 200, "{saved}");
+    let key = format!("afd{}:b4.A.udfordringer", f.afdeling_nummer);
+    assert_eq!(saved["svar"][&key]["tekst"], "Tagudskiftning");
+    assert_eq!(put(f.token.clone(), body).await.0, 409, "a stale revision is refused");
+    let fresh = saved["afdelingsskemaer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["afdeling"] == f.afdeling_nummer)
+        .unwrap()["revision"]
+        .clone();
+    let (status, error) =
+        put(f.token.clone(), serde_json::json!({"revision": fresh, "svar": {"b3.q1": {"ja": true}}})).await;
+    assert_eq!(status, 422, "a question of another form: {error}");
+    let other = format!("{}/api/v1/pakker/{}/afdelinger/99999", c.base, f.pakke);
+    let r = c.http.put(&other).bearer_auth(&f.token).json(&serde_json::json!({"revision": 0, "svar": {}})).send().await;
+    assert_eq!(r.unwrap().status(), 404, "an afdeling the organisation does not have");
+
+    // Attachments: multipart with the kind and the file; the content is checked.
+    let bilag_url = format!("{}/api/v1/pakker/{}/bilag", c.base, f.pakke);
+    let upload = |token: String, art: &str, navn: &str, indhold: &[u8]| {
+        let form = reqwest::multipart::Form::new()
+            .text("art", art.to_string())
+            .part("fil", reqwest::multipart::Part::bytes(indhold.to_vec()).file_name(navn.to_string()));
+        let r = c.http.post(&bilag_url).bearer_auth(token).multipart(form);
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), json(&r.text().await.unwrap()))
+        }
+    };
+    let (status, with_file) = upload(f.token.clone(), "regnskab", "regnskab.pdf", testkit::MINIMAL_PDF).await;
+    assert_eq!(status, 200, "{with_file}");
+    let filer = with_file["bilag"].as_array().unwrap();
+    assert!(filer.iter().any(|b| b["art"] == "regnskab" && b["filnavn"] == "regnskab.pdf"), "{with_file}");
+    let (status, error) = upload(f.token.clone(), "regnskab", "regnskab.pdf", b"ikke en pdf").await;
+    assert_eq!(status, 422, "{error}");
+    assert!(error["fejl"]["felter"].is_array(), "{error}");
+    let (status, _) = upload(f.token.clone(), "ukendt", "x.pdf", testkit::MINIMAL_PDF).await;
+    assert_eq!(status, 422);
+    // Not a multipart form: still a JSON error.
+    let r = c.http.post(&bilag_url).bearer_auth(&f.token).json(&serde_json::json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    json(&r.text().await.unwrap());
+    // Another organisation's token: the package does not exist for it.
+    let andenorg = t.client().login_token("andenorg").await;
+    assert_eq!(upload(andenorg.clone(), "regnskab", "r.pdf", testkit::MINIMAL_PDF).await.0, 404);
+    assert_eq!(put(andenorg, serde_json::json!({"revision": 0, "svar": {}})).await.0, 404);
+    let filer_nu = json(&c.get_bearer(&detail_url, &f.token).await.body)["bilag"].as_array().unwrap().len();
+    assert_eq!(filer_nu, filer.len(), "refused uploads changed nothing");
 }

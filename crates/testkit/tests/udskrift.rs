@@ -65,7 +65,7 @@ async fn the_styringsrapport_pdf_prints_every_answer_and_afdeling_form_under_the
     }
     for (i, page) in pages.iter().enumerate() {
         assert!(page.contains(&organisation.navn) && page.contains("Styringsår 2026"), "page {} has the header", i + 1);
-        assert!(page.contains(&format!("Side {} af {}", i + 1, pages.len())), "page {} is numbered", i + 1);
+        assert!(page.contains(&format!("Side {} af {}", i + 1, pages.len())), "page {} is numbered: {page}", i + 1);
     }
 
     // Nobody else reads the draft: not the kommune, not another organisation, not the public.

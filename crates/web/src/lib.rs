@@ -12,6 +12,9 @@ mod pages;
 pub mod security;
 mod view;
 
+/// The printable documents, for the command line's archive export.
+pub use pages::udskrift;
+
 use app::App;
 use axum::Router;
 use axum::routing::{get, post};

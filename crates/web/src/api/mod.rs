@@ -177,6 +177,8 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pakker::pakker))
         .routes(routes!(pakker::pakke))
         .routes(routes!(pakker::gem_sektion))
+        .routes(routes!(pakker::gem_afdelingsskema))
+        .routes(routes!(pakker::vedhaeft))
         .routes(routes!(pakker::indsend))
         .routes(routes!(pakker::effektivitet))
         .routes(routes!(pakker::forklaring))
@@ -213,7 +215,7 @@ mod tests {
     fn every_route_is_documented_with_json_errors() {
         let (_, doc) = super::routes();
         let paths: Vec<&String> = doc.paths.paths.keys().collect();
-        assert_eq!(paths.len(), 11, "{paths:?}");
+        assert_eq!(paths.len(), 13, "{paths:?}");
         let text = super::openapi_json();
         assert!(text.contains("\"Fejl\"") && text.contains("\"bearer\""));
     }

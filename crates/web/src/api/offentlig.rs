@@ -136,6 +136,8 @@ pub struct Redegoerelse {
     pub kommune: i64,
     pub offentliggjort: chrono::DateTime<chrono::Utc>,
     pub afsnit: Vec<Afsnit>,
+    /// The printable PDF (tagged, PDF/UA-1).
+    pub pdf: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -177,6 +179,7 @@ pub async fn organisation(State(state): State<AppState>, Path(nummer): Path<Stri
                 styringsaar: r.styringsaar.get(),
                 kommune: i64::from(r.kommune),
                 offentliggjort: r.published_at,
+                pdf: crate::pages::udskrift::offentlig_sti(d.organisation.nummer, r.styringsaar),
                 afsnit: domain::redegoerelse::felter()
                     .into_iter()
                     .filter_map(|id| {
@@ -248,6 +251,8 @@ pub struct RedegoerelseRef {
     pub organisation: OrganisationKort,
     pub styringsaar: i32,
     pub offentliggjort: chrono::DateTime<chrono::Utc>,
+    /// The printable PDF (tagged, PDF/UA-1).
+    pub pdf: String,
 }
 
 /// The published redegørelser of a kommune's organisations, newest year first.
@@ -275,6 +280,7 @@ pub async fn kommune_redegoerelser(
             organisation: kort(o),
             styringsaar: r.styringsaar.get(),
             offentliggjort: r.published_at,
+            pdf: crate::pages::udskrift::offentlig_sti(o.nummer, r.styringsaar),
         })
         .collect();
     Ok(Json(side.cut(rows)?))

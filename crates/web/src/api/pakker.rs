@@ -87,6 +87,27 @@ pub struct PakkeDetalje {
     /// The package's sections, each with the revision to send back when saving it (the
     /// working copy only; a save from a stale revision is refused).
     pub sektioner: Vec<SektionRef>,
+    /// The afdeling forms (bilag 3 packages), each with its revision.
+    pub afdelingsskemaer: Vec<AfdelingsskemaRef>,
+    /// The attached files: the working copy's current ones, or the newest version's.
+    pub bilag: Vec<BilagRef>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AfdelingsskemaRef {
+    pub afdeling: u32,
+    pub navn: String,
+    pub revision: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BilagRef {
+    pub id: i64,
+    /// The kind (`regnskab`, `revisionsprotokol`, …).
+    pub art: String,
+    pub filnavn: String,
+    pub stoerrelse: i64,
+    pub sha256: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -157,6 +178,26 @@ pub async fn pakke(
             .iter()
             .map(|s| SektionRef { id: s.id.clone(), titel: s.titel.clone(), revision: v.revision_af(s.svar_ids()) })
             .collect(),
+        afdelingsskemaer: v
+            .afdelinger
+            .iter()
+            .map(|a| AfdelingsskemaRef {
+                afdeling: a.data.nummer.get(),
+                navn: a.data.navn.clone(),
+                revision: v.revision_af(v.afdelingsskema_noegler(a).iter().map(String::as_str)),
+            })
+            .collect(),
+        bilag: v
+            .bilag
+            .iter()
+            .map(|b| BilagRef {
+                id: b.id,
+                art: b.art.clone(),
+                filnavn: b.filnavn.clone(),
+                stoerrelse: b.stoerrelse,
+                sha256: b.sha256.clone(),
+            })
+            .collect(),
     }))
 }
 
@@ -197,17 +238,100 @@ pub async fn gem_sektion(
     Path((id, sektion)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> ApiResult<PakkeDetalje> {
+    gem(state, CurrentUser(user, token), id, &sektion, None, &body).await
+}
+
+/// Saves answers of one afdeling form of the working copy (the organisation). The keys are
+/// the form's question ids (`b4.A.udfordringer`, …) without the afdeling prefix.
+#[utoipa::path(
+    put, path = "/api/v1/pakker/{id}/afdelinger/{afdelingsnummer}", tag = "pakker",
+    params(("id" = i64, Path, description = "The package id"), ("afdelingsnummer" = u32, Path, description = "The afdeling's number")),
+    request_body = SektionSvar,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Saved; the package as it is now", body = PakkeDetalje),
+        (status = 401, body = Fejl),
+        (status = 404, body = Fejl),
+        (status = 409, description = "Saved by someone else meanwhile, or submitted", body = Fejl),
+        (status = 422, description = "An unknown question or an invalid answer, by field", body = Fejl)
+    )
+)]
+pub async fn gem_afdelingsskema(
+    State(state): State<AppState>,
+    CurrentUser(user, token): CurrentUser,
+    Path((id, afdeling)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<PakkeDetalje> {
+    let nummer: domain::AfdelingNummer = segment(&afdeling)?;
+    gem(state, CurrentUser(user, token), id, "", Some(nummer), &body).await
+}
+
+/// Saves a section (`afdeling` None) or an afdeling form, whose answer keys get the afdeling
+/// prefix, and answers with the package as it is now.
+async fn gem(
+    state: AppState,
+    CurrentUser(user, token): CurrentUser,
+    id: String,
+    sektion: &str,
+    afdeling: Option<domain::AfdelingNummer>,
+    body: &[u8],
+) -> ApiResult<PakkeDetalje> {
     let pakke_id: i64 = segment(&id)?;
-    let request: SektionSvar = json_body(&body, "svar", "revision og svar")?;
+    let request: SektionSvar = json_body(body, "svar", "revision og svar")?;
     let answers = request
         .svar
         .into_iter()
         .map(|(k, s)| {
             let ja = s.ja.map(|j| if j { "ja" } else { "nej" }.to_string());
-            (k, app::SvarInput { ja, tekst: s.tekst, valg: s.valg })
+            let key = match afdeling {
+                Some(nr) => domain::template::afdeling_noegle(nr, &k),
+                None => k,
+            };
+            (key, app::SvarInput { ja, tekst: s.tekst, valg: s.valg })
         })
         .collect();
-    state.app.save_sektion(&user, PakkeId(pakke_id), &sektion, None, answers, request.revision).await?;
+    state.app.save_sektion(&user, PakkeId(pakke_id), sektion, afdeling, answers, request.revision).await?;
+    pakke(State(state), CurrentUser(user, token), Path(id)).await
+}
+
+/// A file to attach: multipart form with `art` (the kind) and `fil` (the file).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BilagUpload {
+    /// The kind, e.g. `regnskab`.
+    art: String,
+    #[schema(value_type = String, format = Binary)]
+    fil: Vec<u8>,
+}
+
+/// Attaches a file to the working copy (the organisation). The content is checked against
+/// the kind's file types and size; a newer file of the same kind supersedes the older, which
+/// is kept.
+#[utoipa::path(
+    post, path = "/api/v1/pakker/{id}/bilag", tag = "pakker",
+    params(("id" = i64, Path, description = "The package id")),
+    request_body(content = BilagUpload, content_type = "multipart/form-data"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Attached; the package as it is now", body = PakkeDetalje),
+        (status = 401, body = Fejl),
+        (status = 404, body = Fejl),
+        (status = 409, description = "The package is submitted", body = Fejl),
+        (status = 422, description = "Unknown kind, wrong file type or too large", body = Fejl)
+    )
+)]
+pub async fn vedhaeft(
+    State(state): State<AppState>,
+    CurrentUser(user, token): CurrentUser,
+    Path(id): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<PakkeDetalje> {
+    let pakke_id: i64 = segment(&id)?;
+    // Every error is JSON, also a body that is not a multipart form.
+    let multipart =
+        multipart.map_err(|e| app::AppError::field("fil", format!("forventede multipart/form-data: {e}")))?;
+    let (art, navn, bytes) = crate::pages::bilag::les_upload(multipart).await?;
+    state.app.upload_bilag(&user, PakkeId(pakke_id), &art, &navn, bytes).await?;
     pakke(State(state), CurrentUser(user, token), Path(id)).await
 }
 

@@ -88,8 +88,23 @@ pub async fn upload(
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     Path(id): Path<i64>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> PageResult {
+    let (art, name, bytes) = les_upload(multipart).await?;
+    match state.app.upload_bilag(&user, PakkeId(id), &art, &name, bytes).await {
+        Ok(_) => Ok(redirect_with(&format!("/pakker/{id}/bilag"), "bilag_tilfoejet")),
+        Err(AppError::Invalid(errors)) => {
+            let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+            let layout = Layout::new("Bilag", Some(&user), &csrf, "/pakker").with_errors(errors);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side(&v, layout))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An upload form's fields: the kind (`art`), and the file (`fil`) with its name. The app
+/// checks both; a missing field arrives empty.
+pub async fn les_upload(mut multipart: Multipart) -> Result<(String, String, Vec<u8>), AppError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         AppError::field("fil", format!("Filen kunne ikke modtages: {}", e.body_text()))
     };
@@ -105,15 +120,7 @@ pub async fn upload(
         }
     }
     let (name, bytes) = fil.unwrap_or_default();
-    match state.app.upload_bilag(&user, PakkeId(id), &art, &name, bytes).await {
-        Ok(_) => Ok(redirect_with(&format!("/pakker/{id}/bilag"), "bilag_tilfoejet")),
-        Err(AppError::Invalid(errors)) => {
-            let v = state.app.pakke_view(&user, PakkeId(id)).await?;
-            let layout = Layout::new("Bilag", Some(&user), &csrf, "/pakker").with_errors(errors);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side(&v, layout))
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok((art, name, bytes))
 }
 
 /// Withdraws a file from the draft; it is kept in the package's history.

@@ -479,7 +479,7 @@ async fn tjek_side(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let side = TjekSvar {
         layout: Layout::new("Tjek dine svar", Some(user), csrf, "/pakker").with_errors(errors),
-        modtagere: kommune_navne(state, &koder).await?,
+        modtagere: kommune_navne(&state.app, &koder).await?,
         idempotens: uuid::Uuid::new_v4().simple().to_string(),
         sent: v.pakke.frist.is_some_and(|f| state.app.today() > f),
         frist: v.pakke.frist.map(dato).unwrap_or_default(),
@@ -553,6 +553,6 @@ pub async fn kvittering(
         version,
         indsendt: tidspunkt(ver.submitted_at),
         late: ver.late,
-        modtagere: kommune_navne(&state, &v.modtagere).await?,
+        modtagere: kommune_navne(&state.app, &v.modtagere).await?,
     })
 }

@@ -130,8 +130,8 @@ pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
     tasks
 }
 
-pub async fn kommune_navne(state: &AppState, koder: &[domain::Kommunekode]) -> Result<String, app::AppError> {
-    let public = state.app.public();
+pub async fn kommune_navne(app: &app::App, koder: &[domain::Kommunekode]) -> Result<String, app::AppError> {
+    let public = app.public();
     let mut navne = Vec::new();
     for k in koder {
         navne.push(format!("{} Kommune", public.kommune_navn(*k).await?));
@@ -200,7 +200,7 @@ pub async fn render_pakke(
             .filter(|_| status.editable_by_organisation())
             .map(|f| (f - state.app.today()).num_days())
             .filter(|d| *d >= 0),
-        modtagere: kommune_navne(state, &v.modtagere).await?,
+        modtagere: kommune_navne(&state.app, &v.modtagere).await?,
         ver_indsendt: v.versions.last().map(|x| tidspunkt(x.submitted_at)).unwrap_or_default(),
         sektioner: sektion_status(&v),
         noegletal,

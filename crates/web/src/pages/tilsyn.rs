@@ -360,7 +360,7 @@ async fn moede_side(
 ) -> Result<MoedeSide, AppError> {
     let slut = m.moede.moede.starter + chrono::Duration::minutes(m.moede.moede.varighed_minutter);
     let tid = format!("{}–{}", tidspunkt(m.moede.moede.starter), tidspunkt(slut).split(" kl. ").nth(1).unwrap_or(""));
-    let kommuner = crate::pages::pakke::kommune_navne(state, &m.moede.moede.kommuner).await?;
+    let kommuner = crate::pages::pakke::kommune_navne(&state.app, &m.moede.moede.kommuner).await?;
     let pakker = m
         .pakker
         .iter()

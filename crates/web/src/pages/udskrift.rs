@@ -3,12 +3,12 @@
 //! builds a `pdf::Dokument` from the same view models, and typesets it off the async runtime.
 
 use crate::AppState;
-use crate::error::{PageResult, WebError};
+use crate::error::PageResult;
 use crate::pages::public::afsnit;
 use crate::pages::skema::{Del as FormDel, Tabel, dele};
 use crate::security::CurrentUser;
 use crate::view::{Layout, dato, tidspunkt};
-use app::{AppError, PakkeView};
+use app::{App, AppError, PakkeView};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -16,12 +16,17 @@ use domain::package::PakkeStatus;
 use pdf::{Blok, Del, Dokument};
 use store::PakkeId;
 
-/// Serves a document as an inline PDF with a readable file name.
-async fn pdf_svar(dokument: Dokument, filnavn: String) -> PageResult {
-    let bytes = tokio::task::spawn_blocking(move || pdf::pdf(&dokument))
+/// Typesets a document off the async runtime: typst is CPU-bound.
+pub async fn saet(dokument: Dokument) -> Result<pdf::Udskrift, AppError> {
+    tokio::task::spawn_blocking(move || pdf::pdf_med_maaling(&dokument))
         .await
         .map_err(|e| AppError::Internal(format!("PDF: {e}")))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Serves a document as an inline PDF with a readable file name.
+async fn pdf_svar(dokument: Dokument, filnavn: String) -> PageResult {
+    let bytes = saet(dokument).await?.bytes;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
@@ -32,9 +37,9 @@ async fn pdf_svar(dokument: Dokument, filnavn: String) -> PageResult {
         .into_response())
 }
 
-fn idag(state: &AppState) -> pdf::Dato {
+fn idag(app: &App) -> pdf::Dato {
     use chrono::Datelike;
-    let d = state.app.today();
+    let d = app.today();
     pdf::Dato { aar: d.year(), maaned: d.month() as u8, dag: d.day() as u8 }
 }
 
@@ -77,13 +82,13 @@ fn tabel(t: Tabel) -> Blok {
 /// The styringsrapport of a package (bilag 3 with every afdeling form, or bilag 5) as the
 /// viewer may read it: the organisation's working copy, or the newest submitted version for
 /// a kommune; `version` prints a submitted version instead.
-async fn styringsrapport_dokument(
-    state: &AppState,
+pub async fn styringsrapport_dokument(
+    app: &App,
     v: &PakkeView,
     version: Option<&store::VersionRecord>,
-) -> Result<Dokument, WebError> {
+) -> Result<Dokument, AppError> {
     let aar = v.pakke.styringsaar.get();
-    let fakta = state.app.fakta(v).await?;
+    let fakta = app.fakta(v).await?;
     let ingen_fejl = Layout::anonymous("");
     let mut dokument_dele = Vec::new();
     for s in &v.skabelon.sektioner {
@@ -111,7 +116,7 @@ async fn styringsrapport_dokument(
         dokument_dele.push(del);
     }
     let bilag: Vec<(String, String)> = match version {
-        Some(ver) => state.app.pakke_bilag_navne(v, ver).await?.into_iter().map(|(_, navn, art)| (navn, art)).collect(),
+        Some(ver) => app.pakke_bilag_navne(v, ver).await?.into_iter().map(|(_, navn, art)| (navn, art)).collect(),
         None => v.bilag.iter().map(|b| (b.filnavn.clone(), b.art.clone())).collect(),
     };
     dokument_dele.push(Del {
@@ -132,7 +137,7 @@ async fn styringsrapport_dokument(
         ("Styringsår".into(), aar.to_string()),
         ("Regnskabsperiode".into(), v.pakke.periode.label()),
         ("Status".into(), v.pakke.status.label().to_string()),
-        ("Modtagere".into(), crate::pages::pakke::kommune_navne(state, &v.modtagere).await?),
+        ("Modtagere".into(), crate::pages::pakke::kommune_navne(app, &v.modtagere).await?),
         ("Frist".into(), v.pakke.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into())),
     ];
     let shown = version.or_else(|| if v.is_working_copy { None } else { v.versions.last() });
@@ -143,7 +148,7 @@ async fn styringsrapport_dokument(
             format!("{}{}", tidspunkt(ver.submitted_at), if ver.late { " (efter fristen)" } else { "" }),
         ));
     }
-    fakta_linjer.push(("Udskrevet".into(), dato(state.app.today())));
+    fakta_linjer.push(("Udskrevet".into(), dato(app.today())));
     let nyeste = v.versions.last().map(|x| x.version);
     let bemaerkning = match version {
         Some(ver) if nyeste.is_some_and(|n| n > ver.version) => {
@@ -160,7 +165,7 @@ async fn styringsrapport_dokument(
         organisation: organisation_linje(v),
         aar: format!("Styringsår {aar}"),
         forfatter: v.organisation.navn.clone(),
-        dato: idag(state),
+        dato: idag(app),
         fakta: fakta_linjer,
         bemaerkning,
         indhold: true,
@@ -168,7 +173,8 @@ async fn styringsrapport_dokument(
     })
 }
 
-fn filnavn(v: &PakkeView, hvad: &str) -> String {
+/// The file name of a package's document: "styringsrapport-2026-1234.pdf".
+pub fn filnavn(v: &PakkeView, hvad: &str) -> String {
     format!("{hvad}-{}-{}.pdf", v.pakke.styringsaar, v.organisation.nummer)
 }
 
@@ -179,7 +185,7 @@ pub async fn styringsrapport(
     Path(id): Path<i64>,
 ) -> PageResult {
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
-    let dokument = styringsrapport_dokument(&state, &v, None).await?;
+    let dokument = styringsrapport_dokument(&state.app, &v, None).await?;
     pdf_svar(dokument, filnavn(&v, "styringsrapport")).await
 }
 
@@ -194,7 +200,7 @@ pub async fn version(
     let ver = v.versions.iter().find(|x| x.version == nummer).ok_or(AppError::NotFound)?.clone();
     let mut som_indsendt = v.clone();
     som_indsendt.svar = ver.svar.clone();
-    let dokument = styringsrapport_dokument(&state, &som_indsendt, Some(&ver)).await?;
+    let dokument = styringsrapport_dokument(&state.app, &som_indsendt, Some(&ver)).await?;
     pdf_svar(dokument, filnavn(&v, &format!("styringsrapport-version-{nummer}"))).await
 }
 
@@ -207,10 +213,16 @@ pub async fn redegoerelse(
     Path(id): Path<i64>,
 ) -> PageResult {
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
-    let r = v.latest_redegoerelse().ok_or(AppError::NotFound)?;
-    let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
+    let dokument = pakkens_redegoerelse(&state.app, &v).await?.ok_or(AppError::NotFound)?;
+    pdf_svar(dokument, filnavn(&v, "redegoerelse")).await
+}
+
+/// The package's newest redegørelse as the viewer of `v` may read it, if there is one.
+pub async fn pakkens_redegoerelse(app: &App, v: &PakkeView) -> Result<Option<Dokument>, AppError> {
+    let Some(r) = v.latest_redegoerelse() else { return Ok(None) };
+    let kommune = format!("{} Kommune", app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
     let mut dokument_dele = redegoerelse_dele(&r.tekst);
-    let aftaler = state.app.pakke_aftaler(&v).await?;
+    let aftaler = app.pakke_aftaler(v).await?;
     if !aftaler.is_empty() {
         dokument_dele.push(Del {
             titel: "Aftaler".into(),
@@ -228,7 +240,7 @@ pub async fn redegoerelse(
             }],
         });
     }
-    let bemaerkninger = state.app.bemaerkninger(&v).await?;
+    let bemaerkninger = app.bemaerkninger(v).await?;
     if !bemaerkninger.is_empty() {
         dokument_dele.push(Del {
             titel: "Organisationens bemærkninger".into(),
@@ -250,16 +262,15 @@ pub async fn redegoerelse(
         }
         _ => Some("Udkast: kommunens arbejdsudkast, som ikke er sendt i høring.".into()),
     };
-    let dokument = redegoerelse_dokument(
-        &state,
-        organisation_linje(&v),
+    Ok(Some(redegoerelse_dokument(
+        app,
+        organisation_linje(v),
         v.pakke.styringsaar.get(),
         kommune,
         r.published_at.or(Some(r.saved_at)).filter(|_| bemaerkning.is_none()),
         bemaerkning,
         dokument_dele,
-    );
-    pdf_svar(dokument, filnavn(&v, "redegoerelse")).await
+    )))
 }
 
 /// The redegørelse's non-empty fields, each a part of its own.
@@ -271,7 +282,7 @@ fn redegoerelse_dele(tekst: &store::RedegoerelseTekst) -> Vec<Del> {
 }
 
 fn redegoerelse_dokument(
-    state: &AppState,
+    app: &App,
     organisation: String,
     aar: i32,
     kommune: String,
@@ -287,18 +298,23 @@ fn redegoerelse_dokument(
     if let Some(t) = offentliggjort {
         fakta.push(("Offentliggjort".into(), tidspunkt(t)));
     }
-    fakta.push(("Udskrevet".into(), dato(state.app.today())));
+    fakta.push(("Udskrevet".into(), dato(app.today())));
     Dokument {
         titel: format!("Redegørelse for styringsdialogen {aar}"),
         organisation,
         aar: format!("Styringsår {aar}"),
         forfatter: kommune,
-        dato: idag(state),
+        dato: idag(app),
         fakta,
         bemaerkning,
         indhold: false,
         dele,
     }
+}
+
+/// Where a published redegørelse's PDF is, for links and the API.
+pub fn offentlig_sti(nummer: domain::OrganisationNummer, aar: domain::Styringsaar) -> String {
+    format!("/offentlig/organisationer/{nummer}/redegoerelser/{aar}.pdf")
 }
 
 /// GET /offentlig/organisationer/{nummer}/redegoerelser/{aar}.pdf: a published redegørelse,
@@ -315,7 +331,7 @@ pub async fn offentlig_redegoerelse(
     let kommune = format!("{} Kommune", public.kommune_navn(r.kommune).await?);
     let organisation = format!("{} (nr. {})", d.organisation.navn, d.organisation.nummer);
     let dokument = redegoerelse_dokument(
-        &state,
+        &state.app,
         organisation,
         aar,
         kommune,
