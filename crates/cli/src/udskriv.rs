@@ -6,6 +6,7 @@
 
 use app::{App, AppError};
 use domain::Styringsaar;
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -58,38 +59,28 @@ pub async fn run(app: &App, o: &UdskrivOptions) -> anyhow::Result<Opsummering> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} pakker, {eta} tilbage")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    // One package per core at a time: typst is CPU-bound, and each document is typeset on a
+    // blocking thread of its own.
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let resultater: Vec<anyhow::Result<Option<Vec<Maaling>>>> = futures::stream::iter(&pakker)
+        .map(|p| {
+            let (user, bar) = (&user, &bar);
+            async move {
+                let r = pakke(app, user, p.id, o).await;
+                bar.inc(1);
+                r
+            }
+        })
+        .buffer_unordered(jobs)
+        .collect()
+        .await;
     let mut maalinger = Vec::new();
     let mut ikke_laesbare = 0;
-    for p in &pakker {
-        bar.inc(1);
-        let v = match app.pakke_view(&user, p.id).await {
-            Ok(v) => v,
+    for r in resultater {
+        match r? {
+            Some(m) => maalinger.extend(m),
             // A draft the user may not read is not printed.
-            Err(AppError::Forbidden | AppError::NotFound) => {
-                ikke_laesbare += 1;
-                continue;
-            }
-            Err(e) => anyhow::bail!("pakke {}: {e}", p.id.0),
-        };
-        if !v.is_working_copy && v.versions.is_empty() {
-            ikke_laesbare += 1;
-            continue;
-        }
-        let mappe = o.mappe.join(o.aar.to_string()).join(v.pakke.hjemstedskommune.to_string());
-        std::fs::create_dir_all(&mappe)?;
-        let t = Instant::now();
-        let dokument =
-            web::udskrift::styringsrapport_dokument(app, &v, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        let opbyg_ms = ms(t);
-        let fil = mappe.join(web::udskrift::filnavn(&v, "styringsrapport"));
-        maalinger.push(skriv(dokument, fil, v.afdelinger.len(), opbyg_ms, o).await?);
-        let t = Instant::now();
-        if let Some(dokument) =
-            web::udskrift::pakkens_redegoerelse(app, &v).await.map_err(|e| anyhow::anyhow!("{e}"))?
-        {
-            let opbyg_ms = ms(t);
-            let fil = mappe.join(web::udskrift::filnavn(&v, "redegoerelse"));
-            maalinger.push(skriv(dokument, fil, 0, opbyg_ms, o).await?);
+            None => ikke_laesbare += 1,
         }
     }
     bar.finish_and_clear();
@@ -100,6 +91,38 @@ pub async fn run(app: &App, o: &UdskrivOptions) -> anyhow::Result<Opsummering> {
         sekunder: started.elapsed().as_secs_f64(),
         rapport: rapport(&mut maalinger, &o.mappe),
     })
+}
+
+/// The documents of one package, or None when the user may not read it.
+async fn pakke(
+    app: &App,
+    user: &app::SessionUser,
+    id: store::PakkeId,
+    o: &UdskrivOptions,
+) -> anyhow::Result<Option<Vec<Maaling>>> {
+    let v = match app.pakke_view(user, id).await {
+        Ok(v) => v,
+        Err(AppError::Forbidden | AppError::NotFound) => return Ok(None),
+        Err(e) => anyhow::bail!("pakke {}: {e}", id.0),
+    };
+    if !v.is_working_copy && v.versions.is_empty() {
+        return Ok(None);
+    }
+    let mappe = o.mappe.join(o.aar.to_string()).join(v.pakke.hjemstedskommune.to_string());
+    std::fs::create_dir_all(&mappe)?;
+    let mut ud = Vec::new();
+    let t = Instant::now();
+    let dokument = web::udskrift::styringsrapport_dokument(app, &v, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let opbyg_ms = ms(t);
+    let fil = mappe.join(web::udskrift::filnavn(&v, "styringsrapport"));
+    ud.push(skriv(dokument, fil, v.afdelinger.len(), opbyg_ms, o).await?);
+    let t = Instant::now();
+    if let Some(dokument) = web::udskrift::pakkens_redegoerelse(app, &v).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        let opbyg_ms = ms(t);
+        let fil = mappe.join(web::udskrift::filnavn(&v, "redegoerelse"));
+        ud.push(skriv(dokument, fil, 0, opbyg_ms, o).await?);
+    }
+    Ok(Some(ud))
 }
 
 async fn skriv(

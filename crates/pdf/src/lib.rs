@@ -59,9 +59,12 @@ pub struct Dato {
     pub dag: u8,
 }
 
-/// A part of the document: a heading of the first level and what follows it.
+/// A part of the document: a heading and what follows it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Del {
+    /// The heading level: 1 for the parts in the contents, 2 for a part within the one
+    /// before (an afdeling form within the afdeling forms).
+    pub niveau: u8,
     pub titel: String,
     pub intro: Option<String>,
     /// Starts on a new page (each afdeling form does).
@@ -73,20 +76,42 @@ pub struct Del {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "art", rename_all = "snake_case")]
 pub enum Blok {
-    /// A heading below the part's: level 2 or 3.
+    /// A heading below the part's: a level or two deeper.
     Overskrift { niveau: u8, tekst: String },
     /// Paragraphs; blank lines separate them.
     Afsnit { tekst: String },
     /// A question and its answer.
     Svar { spoergsmaal: String, svar: String },
     /// A table; `tal_fra` is the first column of numbers (right-aligned). The first column
-    /// heads its row.
-    Tabel { titel: String, kolonner: Vec<String>, tal_fra: usize, raekker: Vec<Vec<String>> },
+    /// heads its row. Made by [`Blok::tabel`], which sets the column widths.
+    Tabel {
+        titel: String,
+        kolonner: Vec<String>,
+        tal_fra: usize,
+        raekker: Vec<Vec<String>>,
+        /// Relative column widths (typst `fr`).
+        bredder: Vec<u16>,
+    },
     /// A chart: the SVG and its text alternative.
     Diagram { svg: String, alt: String },
 }
 
 impl Blok {
+    /// A table whose columns are as wide as their content needs, relatively: the longest
+    /// cell (up to 40 characters; longer text wraps) or the header's longest word. Measured
+    /// here, because typst's `auto` columns measure every cell and cost a sixth of the layout
+    /// of a long report.
+    pub fn tabel(titel: impl Into<String>, kolonner: Vec<String>, tal_fra: usize, raekker: Vec<Vec<String>>) -> Blok {
+        let bredder = (0..kolonner.len())
+            .map(|i| {
+                let ord = kolonner[i].split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0);
+                let celle = raekker.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0);
+                ord.max(celle).clamp(4, 40) as u16
+            })
+            .collect();
+        Blok::Tabel { titel: titel.into(), kolonner, tal_fra, raekker, bredder }
+    }
+
     /// A chart from the `diagram` crate; its `<title>` and `<desc>` become the alternative text.
     pub fn diagram(svg: String) -> Blok {
         let tag = |navn: &str| {
@@ -113,6 +138,7 @@ pub enum PdfFejl {
 }
 
 /// Typesets a document as PDF/UA-1: tagged, with title, language and alternative texts.
+/// Call [`ryd_op`] now and then (after each document, off the request path).
 pub fn pdf(dokument: &Dokument) -> Result<Vec<u8>, PdfFejl> {
     Ok(pdf_med_maaling(dokument)?.bytes)
 }
@@ -133,11 +159,6 @@ pub fn pdf_med_maaling(dokument: &Dokument) -> Result<Udskrift, PdfFejl> {
     let data = serde_json::to_vec(dokument).map_err(|e| PdfFejl::Saetning(e.to_string()))?;
     let world = Verden { data: Bytes::new(data), dato: dokument.dato };
     let result = typst::compile::<typst_layout::PagedDocument>(&world).output;
-    // typst memoises across compilations; keep only what the last few documents used.
-    {
-        let _guard = EVICT.lock();
-        typst::comemo::evict(10);
-    }
     let document = result.map_err(|e| PdfFejl::Saetning(beskeder(&e)))?;
     let saetning = start.elapsed();
     let start = std::time::Instant::now();
@@ -154,6 +175,15 @@ pub fn pdf_med_maaling(dokument: &Dokument) -> Result<Udskrift, PdfFejl> {
     };
     let bytes = typst_pdf::pdf(&document, &options).map_err(|e| PdfFejl::Eksport(beskeder(&e)))?;
     Ok(Udskrift { bytes, sider: document.pages().len(), saetning, eksport: start.elapsed() })
+}
+
+/// Empties typst's memo cache after a document. Documents share little (each has its own
+/// data), and a cache holding earlier documents makes the next one slower to typeset, not
+/// faster; emptying also keeps a long-running server from growing. It takes a while, so
+/// callers run it after answering, not before.
+pub fn ryd_op() {
+    let _guard = EVICT.lock();
+    typst::comemo::evict(0);
 }
 
 /// Empties typst's memo cache, so that the next document is typeset from scratch: benchmarks
@@ -238,6 +268,7 @@ mod tests {
 
     fn eksempel(afdelinger: usize) -> Dokument {
         let mut dele = vec![Del {
+            niveau: 1,
             titel: "Spørgsmål 1: Økonomi".into(),
             intro: Some("Besvar spørgsmålene.\n\nBrug eksemplerne.".into()),
             ny_side: false,
@@ -247,12 +278,12 @@ mod tests {
                     // typst markup in an answer is printed as written.
                     svar: "Ja: #panic(\"nej\") *fed* $x$ <etiket> @henvisning".into(),
                 },
-                Blok::Tabel {
-                    titel: "Nøgletal".into(),
-                    kolonner: vec!["Nøgletal".into(), "Værdi".into(), "Benchmark".into()],
-                    tal_fra: 1,
-                    raekker: vec![vec!["Henlæggelser pr. m²".into(), "123,4 kr.".into(), "98,0 kr.".into()]],
-                },
+                Blok::tabel(
+                    "Nøgletal",
+                    vec!["Nøgletal".into(), "Værdi".into(), "Benchmark".into()],
+                    1,
+                    vec![vec!["Henlæggelser pr. m²".into(), "123,4 kr.".into(), "98,0 kr.".into()]],
+                ),
                 Blok::diagram(
                     "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 100 50\" role=\"img\"><title>Fordeling</title>\
                      <desc>3 grønne &amp; 1 rød</desc><rect x=\"0\" y=\"0\" width=\"40\" height=\"50\" fill=\"#2e7d32\"/>\
@@ -263,6 +294,7 @@ mod tests {
         }];
         for i in 0..afdelinger {
             dele.push(Del {
+                niveau: 1,
                 titel: format!("Afdeling {} Solhaven", i + 1),
                 intro: None,
                 ny_side: true,
@@ -317,6 +349,19 @@ mod tests {
         assert!(raw.contains("pdfuaid:part"), "PDF/UA identification in the XMP metadata");
         assert!(raw.contains("/Lang(da"), "document language");
         assert!(raw.contains("/Alt") || raw.contains("Fordeling"), "the chart has its alternative text");
+    }
+
+    #[test]
+    fn table_columns_are_as_wide_as_their_content_needs() {
+        let Blok::Tabel { bredder, .. } = Blok::tabel(
+            "T",
+            vec!["Afdeling".into(), "Anvendte udlejningsredskaber".into(), "I alt".into()],
+            2,
+            vec![vec!["1 Solhaven".into(), "x".repeat(120), "3".into()]],
+        ) else {
+            unreachable!()
+        };
+        assert_eq!(bredder, vec![10, 40, 4]);
     }
 
     #[test]

@@ -100,6 +100,50 @@ pub async fn session_user(app: &App, username: &str) -> app::SessionUser {
     }
 }
 
+/// A kommune user of a kommune with no part in the package.
+pub async fn foreign_kommune(t: &TestApp, id: i64) -> Client {
+    let pakke = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
+    let afdelinger = t.app.store().afdelinger(pakke.organisation).await.unwrap();
+    let outsider = t
+        .app
+        .store()
+        .kommuner()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.kode != pakke.hjemstedskommune && afdelinger.iter().all(|a| a.data.kommune != k.kode))
+        .unwrap();
+    add_user(t, "fremmed", domain::access::Role::Kommune, Some(outsider.kode), vec![]).await;
+    let c = t.client();
+    c.login("fremmed").await;
+    c
+}
+
+/// Adds a user with the demo password.
+pub async fn add_user(
+    t: &TestApp,
+    username: &str,
+    role: domain::access::Role,
+    kommune: Option<domain::Kommunekode>,
+    organisationer: Vec<domain::OrganisationNummer>,
+) {
+    t.app
+        .add_user(
+            None,
+            app::NewUserInput {
+                username: username.into(),
+                display_name: username.into(),
+                email: Some(format!("{username}@demo.invalid")),
+                password: app::DEMO_PASSWORD.into(),
+                role,
+                kommune,
+                organisationer,
+            },
+        )
+        .await
+        .unwrap();
+}
+
 /// The smallest file a PDF reader accepts as a PDF, for attachments in tests.
 pub const MINIMAL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 

@@ -29,50 +29,6 @@ async fn submit(t: &TestApp, user: &str, id: i64) -> Client {
     org
 }
 
-/// A kommune user of a kommune with no part in the package.
-async fn foreign_kommune(t: &TestApp, id: i64) -> Client {
-    let pakke = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
-    let afdelinger = t.app.store().afdelinger(pakke.organisation).await.unwrap();
-    let outsider = t
-        .app
-        .store()
-        .kommuner()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|k| k.kode != pakke.hjemstedskommune && afdelinger.iter().all(|a| a.data.kommune != k.kode))
-        .unwrap();
-    add_user(t, "fremmed", domain::access::Role::Kommune, Some(outsider.kode), vec![]).await;
-    let c = t.client();
-    c.login("fremmed").await;
-    c
-}
-
-/// Adds a demo-password user.
-async fn add_user(
-    t: &TestApp,
-    username: &str,
-    role: domain::access::Role,
-    kommune: Option<domain::Kommunekode>,
-    organisationer: Vec<domain::OrganisationNummer>,
-) {
-    t.app
-        .add_user(
-            None,
-            app::NewUserInput {
-                username: username.into(),
-                display_name: username.into(),
-                email: Some(format!("{username}@demo.invalid")),
-                password: app::DEMO_PASSWORD.into(),
-                role,
-                kommune,
-                organisationer,
-            },
-        )
-        .await
-        .unwrap();
-}
-
 /// A user of the package's first beliggenhedskommune.
 async fn beliggenhedskommune(t: &TestApp, id: i64) -> (domain::Kommunekode, Client) {
     let pakke = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
@@ -82,7 +38,7 @@ async fn beliggenhedskommune(t: &TestApp, id: i64) -> (domain::Kommunekode, Clie
         .map(|a| a.data.kommune)
         .find(|k| *k != pakke.hjemstedskommune)
         .expect("an afdeling elsewhere");
-    add_user(t, "belig", domain::access::Role::Kommune, Some(nabo), vec![]).await;
+    testkit::add_user(t, "belig", domain::access::Role::Kommune, Some(nabo), vec![]).await;
     let c = t.client();
     c.login("belig").await;
     (nabo, c)
@@ -345,7 +301,7 @@ async fn another_kommune_cannot_act_on_the_organisations() {
     assert_eq!(invited.status, 303, "{}", invited.body);
     let moede = invited.location.unwrap().split('?').next().unwrap().to_string();
 
-    let fremmed = foreign_kommune(&t, id).await;
+    let fremmed = testkit::foreign_kommune(&t, id).await;
     let own = fremmed.get("/kommune").await;
     assert_eq!(own.status, 200);
     assert!(!own.body.contains(&format!("href=\"{pakke}\"")), "another kommune's organisation is listed");
@@ -410,10 +366,10 @@ async fn a_joint_meeting_needs_each_organisations_own_discussion() {
         .into_iter()
         .find(|(_, p)| p.len() >= 2)
         .unwrap_or_else(|| panic!("a kommune with two organisations: {sizes:?}"));
-    add_user(&t, "tilsyn", domain::access::Role::Kommune, Some(kommune), vec![]).await;
+    testkit::add_user(&t, "tilsyn", domain::access::Role::Kommune, Some(kommune), vec![]).await;
     for (i, p) in pakker.iter().take(2).enumerate() {
         let name = format!("org{i}");
-        add_user(&t, &name, domain::access::Role::Organisation, None, vec![p.organisation_nummer]).await;
+        testkit::add_user(&t, &name, domain::access::Role::Organisation, None, vec![p.organisation_nummer]).await;
         if p.status.editable_by_organisation() {
             submit(&t, &name, p.id.0).await;
         }

@@ -94,6 +94,11 @@ async fn the_styringsrapport_pdf_prints_every_answer_and_afdeling_form_under_the
     assert_eq!(kommune.get_pdf(&format!("/pakker/{id}/versioner/2/styringsrapport.pdf")).await.0, 404);
     let (status, pages) = other.get_pdf(&version).await;
     assert!(refused(status, &pages), "another organisation reads a version: {status}");
+    let fremmed = testkit::foreign_kommune(&t, id).await;
+    for url in [&url, &version] {
+        let (status, pages) = fremmed.get_pdf(url).await;
+        assert!(refused(status, &pages), "a kommune with no part in the package reads {url}: {status}");
+    }
 }
 
 #[tokio::test]
@@ -147,6 +152,9 @@ async fn the_redegoerelse_pdf_follows_the_redegoerelse_from_draft_to_publication
     let (status, pages) = org.get_pdf(&url).await;
     assert_eq!(status, 200);
     assert!(pages.unwrap().concat().contains("i høring"));
+    let fremmed = testkit::foreign_kommune(&t, id).await;
+    let (status, pages) = fremmed.get_pdf(&url).await;
+    assert!(refused(status, &pages), "a kommune with no part in the package reads the redegørelse: {status}");
     assert_eq!(t.client().get_pdf(&offentlig).await.0, 404, "the public reads a draft in høring");
 
     // Published: everyone reads it, linked from the data sheet.

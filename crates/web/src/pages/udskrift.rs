@@ -16,25 +16,32 @@ use domain::package::PakkeStatus;
 use pdf::{Blok, Del, Dokument};
 use store::PakkeId;
 
-/// Typesets a document off the async runtime: typst is CPU-bound.
+/// Typesets a document off the async runtime: typst is CPU-bound. typst's cache is trimmed
+/// afterwards, without keeping the caller waiting.
 pub async fn saet(dokument: Dokument) -> Result<pdf::Udskrift, AppError> {
-    tokio::task::spawn_blocking(move || pdf::pdf_med_maaling(&dokument))
+    let udskrift = tokio::task::spawn_blocking(move || pdf::pdf_med_maaling(&dokument))
         .await
         .map_err(|e| AppError::Internal(format!("PDF: {e}")))?
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::Internal(e.to_string()));
+    drop(tokio::task::spawn_blocking(pdf::ryd_op));
+    udskrift
 }
 
 /// Serves a document as an inline PDF with a readable file name.
 async fn pdf_svar(dokument: Dokument, filnavn: String) -> PageResult {
     let bytes = saet(dokument).await?.bytes;
-    Ok((
+    Ok(pdf_fil(bytes, &filnavn))
+}
+
+fn pdf_fil(bytes: impl axum::response::IntoResponse, filnavn: &str) -> axum::response::Response {
+    (
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, crate::view::content_disposition("inline", &filnavn)),
+            (header::CONTENT_DISPOSITION, crate::view::content_disposition("inline", filnavn)),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 fn idag(app: &App) -> pdf::Dato {
@@ -71,12 +78,12 @@ fn blokke(del: FormDel, niveau: u8, ud: &mut Vec<Blok>) {
 }
 
 fn tabel(t: Tabel) -> Blok {
-    Blok::Tabel {
-        tal_fra: t.hoved.iter().position(|(_, tal)| *tal).unwrap_or(t.hoved.len()),
-        titel: t.caption,
-        kolonner: t.hoved.into_iter().map(|(h, _)| h).collect(),
-        raekker: t.raekker.into_iter().map(|r| r.into_iter().map(|c| c.tekst).collect()).collect(),
-    }
+    Blok::tabel(
+        t.caption,
+        t.hoved.iter().map(|(h, _)| h.clone()).collect(),
+        t.hoved.iter().position(|(_, tal)| *tal).unwrap_or(t.hoved.len()),
+        t.raekker.into_iter().map(|r| r.into_iter().map(|c| c.tekst).collect()).collect(),
+    )
 }
 
 /// The styringsrapport of a package (bilag 3 with every afdeling form, or bilag 5) as the
@@ -92,26 +99,40 @@ pub async fn styringsrapport_dokument(
     let ingen_fejl = Layout::anonymous("");
     let mut dokument_dele = Vec::new();
     for s in &v.skabelon.sektioner {
-        let mut del = Del { titel: s.titel.clone(), intro: s.intro.clone(), ny_side: false, blokke: Vec::new() };
+        let mut del =
+            Del { niveau: 1, titel: s.titel.clone(), intro: s.intro.clone(), ny_side: false, blokke: Vec::new() };
         for form in dele(v, &fakta, &[s], None, &ingen_fejl, None) {
             blokke(form, 2, &mut del.blokke);
         }
         dokument_dele.push(del);
     }
+    // The afdeling forms under one part of their own, so that the contents stay short; each
+    // form is a bookmark.
+    if !v.afdelinger.is_empty() {
+        dokument_dele.push(Del {
+            niveau: 1,
+            titel: "Oplysningsskemaer for afdelinger (bilag 4)".into(),
+            intro: Some(format!("Et oplysningsskema for hver af organisationens {} afdelinger.", v.afdelinger.len())),
+            ny_side: true,
+            blokke: Vec::new(),
+        });
+    }
     for (i, a) in v.afdelinger.iter().enumerate() {
         let sektioner: Vec<_> = v.afdelingsskema_sektioner(a).collect();
         let mut del = Del {
+            niveau: 2,
             titel: format!("Oplysningsskema for afdeling {} {}", a.data.nummer, a.data.navn),
-            intro: (i == 0).then(|| "Bilag 4: et oplysningsskema for hver afdeling.".to_string()),
-            ny_side: true,
+            intro: None,
+            // The first form follows the part's introduction on its page.
+            ny_side: i > 0,
             blokke: Vec::new(),
         };
         for form in dele(v, &fakta, &sektioner, Some(a), &ingen_fejl, None) {
-            del.blokke.push(Blok::Overskrift { niveau: 2, tekst: form.titel.clone() });
+            del.blokke.push(Blok::Overskrift { niveau: 3, tekst: form.titel.clone() });
             if let Some(intro) = &form.intro {
                 del.blokke.push(Blok::Afsnit { tekst: intro.clone() });
             }
-            blokke(form, 3, &mut del.blokke);
+            blokke(form, 4, &mut del.blokke);
         }
         dokument_dele.push(del);
     }
@@ -120,15 +141,16 @@ pub async fn styringsrapport_dokument(
         None => v.bilag.iter().map(|b| (b.filnavn.clone(), b.art.clone())).collect(),
     };
     dokument_dele.push(Del {
+        niveau: 1,
         titel: "Bilag".into(),
         intro: Some("Filerne kan hentes fra pakken i styringsdialog.".into()),
         ny_side: false,
-        blokke: vec![Blok::Tabel {
-            titel: "Vedhæftede filer".into(),
-            kolonner: vec!["Fil".into(), "Art".into()],
-            tal_fra: 2,
-            raekker: bilag.into_iter().map(|(navn, art)| vec![navn, art]).collect(),
-        }],
+        blokke: vec![Blok::tabel(
+            "Vedhæftede filer",
+            vec!["Fil".into(), "Art".into()],
+            2,
+            bilag.into_iter().map(|(navn, art)| vec![navn, art]).collect(),
+        )],
     });
 
     let mut fakta_linjer = vec![
@@ -225,24 +247,26 @@ pub async fn pakkens_redegoerelse(app: &App, v: &PakkeView) -> Result<Option<Dok
     let aftaler = app.pakke_aftaler(v).await?;
     if !aftaler.is_empty() {
         dokument_dele.push(Del {
+            niveau: 1,
             titel: "Aftaler".into(),
             intro: None,
             ny_side: false,
-            blokke: vec![Blok::Tabel {
-                titel: "Aftaler indgået på baggrund af dialogen".into(),
-                kolonner: ["Emne", "Aftale", "Parter", "Ansvarlig", "Frist", "Status"].map(String::from).to_vec(),
-                tal_fra: 6,
-                raekker: aftaler
+            blokke: vec![Blok::tabel(
+                "Aftaler indgået på baggrund af dialogen",
+                ["Emne", "Aftale", "Parter", "Ansvarlig", "Frist", "Status"].map(String::from).to_vec(),
+                6,
+                aftaler
                     .iter()
                     .map(|a| crate::pages::tilsyn::aftale_visning(a, &kommune))
                     .map(|a| vec![a.emne, a.beskrivelse, a.parter, a.ansvarlig, a.frist, a.status.to_string()])
                     .collect(),
-            }],
+            )],
         });
     }
     let bemaerkninger = app.bemaerkninger(v).await?;
     if !bemaerkninger.is_empty() {
         dokument_dele.push(Del {
+            niveau: 1,
             titel: "Organisationens bemærkninger".into(),
             intro: None,
             ny_side: false,
@@ -277,7 +301,13 @@ pub async fn pakkens_redegoerelse(app: &App, v: &PakkeView) -> Result<Option<Dok
 fn redegoerelse_dele(tekst: &store::RedegoerelseTekst) -> Vec<Del> {
     afsnit(tekst)
         .into_iter()
-        .map(|(titel, tekst)| Del { titel, intro: None, ny_side: false, blokke: vec![Blok::Afsnit { tekst }] })
+        .map(|(titel, tekst)| Del {
+            niveau: 1,
+            titel,
+            intro: None,
+            ny_side: false,
+            blokke: vec![Blok::Afsnit { tekst }],
+        })
         .collect()
 }
 
@@ -312,6 +342,34 @@ fn redegoerelse_dokument(
     }
 }
 
+/// Published documents by (organisation number, styringsår). A published redegørelse never
+/// changes, so its PDF is typeset once and kept for a few minutes (the title page carries the
+/// date it was printed). Only public documents are kept here.
+#[derive(Default)]
+pub struct PdfCache(std::sync::Mutex<std::collections::HashMap<(u32, i32), (std::time::Instant, axum::body::Bytes)>>);
+
+impl PdfCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(300);
+    /// About 35 MB of typical redegørelser at most.
+    const MAX: usize = 1000;
+
+    fn get(&self, key: (u32, i32)) -> Option<axum::body::Bytes> {
+        let map = self.0.lock().expect("cache lock");
+        map.get(&key).filter(|(t, _)| t.elapsed() < Self::TTL).map(|(_, b)| b.clone())
+    }
+
+    fn put(&self, key: (u32, i32), bytes: axum::body::Bytes) {
+        let mut map = self.0.lock().expect("cache lock");
+        if map.len() >= Self::MAX {
+            map.retain(|_, (t, _)| t.elapsed() < Self::TTL);
+            if map.len() >= Self::MAX {
+                map.clear();
+            }
+        }
+        map.insert(key, (std::time::Instant::now(), bytes));
+    }
+}
+
 /// Where a published redegørelse's PDF is, for links and the API.
 pub fn offentlig_sti(nummer: domain::OrganisationNummer, aar: domain::Styringsaar) -> String {
     format!("/offentlig/organisationer/{nummer}/redegoerelser/{aar}.pdf")
@@ -325,6 +383,10 @@ pub async fn offentlig_redegoerelse(
 ) -> PageResult {
     let nummer: domain::OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
     let aar: i32 = fil.strip_suffix(".pdf").and_then(|a| a.parse().ok()).ok_or(AppError::NotFound)?;
+    let filnavn = format!("redegoerelse-{aar}-{nummer}.pdf");
+    if let Some(bytes) = state.offentlige_pdf.get((nummer.get(), aar)) {
+        return Ok(pdf_fil(bytes, &filnavn));
+    }
     let public = state.app.public();
     let d = public.data_sheet(nummer).await?;
     let r = d.redegoerelser.iter().find(|r| r.styringsaar.get() == aar).ok_or(AppError::NotFound)?;
@@ -339,5 +401,7 @@ pub async fn offentlig_redegoerelse(
         None,
         redegoerelse_dele(&r.tekst),
     );
-    pdf_svar(dokument, format!("redegoerelse-{aar}-{}.pdf", d.organisation.nummer)).await
+    let bytes = axum::body::Bytes::from(saet(dokument).await?.bytes);
+    state.offentlige_pdf.put((nummer.get(), aar), bytes.clone());
+    Ok(pdf_fil(bytes, &filnavn))
 }
