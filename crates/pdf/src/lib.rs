@@ -98,15 +98,19 @@ pub enum Blok {
 
 impl Blok {
     /// A table whose columns are as wide as their content needs, relatively: the longest
-    /// cell (up to 40 characters; longer text wraps) or the header's longest word. Measured
+    /// cell (up to 40 characters; longer text wraps), the header's longest word, or half the
+    /// header (it may wrap once). Measured
     /// here, because typst's `auto` columns measure every cell and cost a sixth of the layout
     /// of a long report.
     pub fn tabel(titel: impl Into<String>, kolonner: Vec<String>, tal_fra: usize, raekker: Vec<Vec<String>>) -> Blok {
         let bredder = (0..kolonner.len())
             .map(|i| {
-                let ord = kolonner[i].split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0);
+                let hoved = &kolonner[i];
+                let ord = hoved.split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0);
+                let halv = hoved.chars().count().div_ceil(2);
                 let celle = raekker.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0);
-                ord.max(celle).clamp(4, 40) as u16
+                // Two characters more for the header: it is bold, and the cells have insets.
+                (ord + 2).max(halv + 2).max(celle).clamp(4, 40) as u16
             })
             .collect();
         Blok::Tabel { titel: titel.into(), kolonner, tal_fra, raekker, bredder }
@@ -361,7 +365,12 @@ mod tests {
         ) else {
             unreachable!()
         };
-        assert_eq!(bredder, vec![10, 40, 4]);
+        assert_eq!(bredder, vec![10, 40, 5]);
+        let Blok::Tabel { bredder, .. } = Blok::tabel("T", vec!["Sidste års værdi".into()], 0, vec![vec!["i/t".into()]])
+        else {
+            unreachable!()
+        };
+        assert_eq!(bredder, vec![10], "a header may wrap once");
     }
 
     #[test]
