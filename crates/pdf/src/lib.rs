@@ -366,7 +366,8 @@ mod tests {
             unreachable!()
         };
         assert_eq!(bredder, vec![10, 40, 5]);
-        let Blok::Tabel { bredder, .. } = Blok::tabel("T", vec!["Sidste års værdi".into()], 0, vec![vec!["i/t".into()]])
+        let Blok::Tabel { bredder, .. } =
+            Blok::tabel("T", vec!["Sidste års værdi".into()], 0, vec![vec!["i/t".into()]])
         else {
             unreachable!()
         };
