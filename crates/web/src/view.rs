@@ -183,6 +183,15 @@ pub fn tidspunkt(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&chrono_tz::Europe::Copenhagen).format("%d.%m.%Y kl. %H:%M").to_string()
 }
 
+/// A Content-Disposition value (RFC 6266): an ASCII fallback name and the UTF-8 name, so that
+/// Danish letters survive in every browser. `art` is "inline" or "attachment".
+pub fn content_disposition(art: &str, filnavn: &str) -> String {
+    let ascii: String =
+        filnavn.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let utf8: String = url::form_urlencoded::byte_serialize(filnavn.as_bytes()).collect::<String>().replace('+', "%20");
+    format!("{art}; filename=\"{ascii}\"; filename*=UTF-8''{utf8}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,13 +203,12 @@ mod tests {
         assert_eq!(tal(-4200.5, 1), "-4.200,5");
         assert_eq!(tal(0.0, 1), "0,0");
     }
-}
 
-/// A Content-Disposition value (RFC 6266): an ASCII fallback name and the UTF-8 name, so that
-/// Danish letters survive in every browser. `art` is "inline" or "attachment".
-pub fn content_disposition(art: &str, filnavn: &str) -> String {
-    let ascii: String =
-        filnavn.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    let utf8: String = url::form_urlencoded::byte_serialize(filnavn.as_bytes()).collect::<String>().replace('+', "%20");
-    format!("{art}; filename=\"{ascii}\"; filename*=UTF-8''{utf8}")
+    #[test]
+    fn file_names_keep_their_danish_letters() {
+        assert_eq!(
+            content_disposition("inline", "Årsberetning 2026.pdf"),
+            "inline; filename=\"_rsberetning_2026.pdf\"; filename*=UTF-8''%C3%85rsberetning%202026.pdf"
+        );
+    }
 }
