@@ -29,7 +29,7 @@ pub use fakta::{AfdelingFakta, PakkeFakta};
 pub use import::{ImportArt, ImportRapport};
 pub use moeder::{DialogmoedeVisning, IndkaldelseInput, MoedeForslag};
 pub use packages::{PakkeView, SvarInput};
-pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, Public};
+pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, OffentligtBilag, Public};
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use seed::{DEMO_PASSWORD, DemoLogin};
 pub use skabeloner::SkabelonInfo;

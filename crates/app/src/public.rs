@@ -63,6 +63,17 @@ pub struct DataSheet {
     pub boliger: Vec<(Boligtype, u32)>,
     pub aar: Vec<AarsNoegletal>,
     pub redegoerelser: Vec<PublishedRedegoerelse>,
+    /// The public attachments (the accounts) of the packages the kommune has received.
+    pub regnskaber: Vec<OffentligtBilag>,
+}
+
+/// A public attachment of a received package: the newest submitted version's file.
+#[derive(Debug, Clone)]
+pub struct OffentligtBilag {
+    pub styringsaar: Styringsaar,
+    /// The kind's name, e.g. "Årsregnskab".
+    pub art: String,
+    pub bilag: store::BilagRecord,
 }
 
 /// An afdeling's public data sheet: master data, and per year its key figures and efficiency
@@ -320,6 +331,39 @@ impl Public {
         Ok(out)
     }
 
+    /// The public attachments of packages the kommune has received, newest year first: only
+    /// files of the newest submitted version, of kinds the year's rules mark public.
+    async fn offentlige_bilag(&self, pakker: &[store::PakkeRecord]) -> Result<Vec<OffentligtBilag>, AppError> {
+        let mut ud = Vec::new();
+        for p in pakker.iter().filter(|p| p.status.received_by_kommune()) {
+            let Some(version) = self.store.versions(p.id).await?.pop() else { continue };
+            let regler = &self.settings.regler.for_aar(p.styringsaar).bilag;
+            for b in self.store.bilag(p.id).await?.into_iter().filter(|b| version.bilag.contains(&b.id)) {
+                if let Some(art) = regler.art(&b.art).filter(|a| a.offentlig) {
+                    ud.push(OffentligtBilag { styringsaar: p.styringsaar, art: art.navn.clone(), bilag: b });
+                }
+            }
+        }
+        ud.sort_by(|a, b| b.styringsaar.cmp(&a.styringsaar).then_with(|| a.bilag.filnavn.cmp(&b.bilag.filnavn)));
+        Ok(ud)
+    }
+
+    /// One public attachment with its content, if it is public (see [`DataSheet::regnskaber`]).
+    pub async fn offentligt_bilag(
+        &self,
+        nummer: OrganisationNummer,
+        bilag: i64,
+    ) -> Result<(store::BilagRecord, Vec<u8>), AppError> {
+        let organisation = self.store.organisation_by_nummer(nummer).await?.ok_or(AppError::NotFound)?;
+        let pakker = self.store.pakker_for_organisationer(&[organisation.id]).await?;
+        let offentlige = self.offentlige_bilag(&pakker).await?;
+        if !offentlige.iter().any(|o| o.bilag.id == bilag) {
+            return Err(AppError::NotFound);
+        }
+        let (record, indhold) = self.store.bilag_indhold(bilag).await?.ok_or(AppError::NotFound)?;
+        Ok((record, indhold))
+    }
+
     pub async fn data_sheet(&self, nummer: OrganisationNummer) -> Result<DataSheet, AppError> {
         let organisation = self.store.organisation_by_nummer(nummer).await?.ok_or(AppError::NotFound)?;
         let afdelinger = self.store.afdelinger(organisation.id).await?;
@@ -354,6 +398,7 @@ impl Public {
         let boliger =
             Boligtype::ALL.into_iter().map(|t| (t, afdelinger.iter().map(|a| a.data.boliger(t).antal).sum())).collect();
         Ok(DataSheet {
+            regnskaber: self.offentlige_bilag(&pakker).await?,
             hjemstedskommune_navn: self.kommune_navn(organisation.hjemstedskommune).await?,
             redegoerelser: self.store.published_redegoerelser(organisation.id).await?,
             organisation,

@@ -62,6 +62,10 @@ pub struct BilagArt {
     #[serde(default)]
     pub flere: bool,
     pub filtyper: Vec<Filtype>,
+    /// Public once the kommune has received the package (the accounts): the material is then
+    /// covered by public access to records (guidance 6.1).
+    #[serde(default)]
+    pub offentlig: bool,
 }
 
 impl BilagArt {

@@ -92,6 +92,19 @@ impl PakkeStatus {
         self != PakkeStatus::Kladde
     }
 
+    /// The kommune has received the package (and not returned it): its material is then
+    /// covered by public access to records (guidance 6.1), so public attachments are shown.
+    pub fn received_by_kommune(self) -> bool {
+        matches!(
+            self,
+            PakkeStatus::Modtaget
+                | PakkeStatus::MoedeIndkaldt
+                | PakkeStatus::MoedeAfholdt
+                | PakkeStatus::RedegoerelseIHoering
+                | PakkeStatus::RedegoerelseOffentliggjort
+        )
+    }
+
     /// Key figures become public only once the meeting is marked held (domain.md §9).
     pub fn key_figures_public(self) -> bool {
         matches!(

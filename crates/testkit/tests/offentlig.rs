@@ -113,3 +113,60 @@ async fn afdeling_sheets_search_and_redegoerelser_per_kommune() {
     assert!(list.body.contains(&format!("/offentlig/organisationer/{nummer}#redegoerelse-2025")));
     assert_eq!(anonymous.get("/offentlig/kommuner/9999/redegoerelser").await.status, 404);
 }
+
+/// The accounts become public when the kommune receives the package: not while it is a draft
+/// or only submitted, and only the kinds the rules mark public.
+#[tokio::test]
+async fn the_accounts_are_public_once_the_kommune_has_received_the_package() {
+    let t = TestApp::spawn().await;
+    let org = t.client();
+    let token = org.login_token("boligorg").await;
+    let liste: serde_json::Value = serde_json::from_str(&org.get_bearer("/api/v1/pakker", &token).await.body).unwrap();
+    let pakke =
+        liste["data"].as_array().unwrap().iter().find(|p| p["styringsaar"] == 2026).expect("the 2026 package").clone();
+    let (id, nummer) = (pakke["id"].as_i64().unwrap(), pakke["organisation"]["nummer"].as_i64().unwrap());
+    let sektion = format!("/pakker/{id}/sektioner/b3.I");
+    let svar: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
+    let felter: Vec<(&str, &str)> = svar.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(org.post(&sektion, &sektion, &felter).await.status, 303);
+    org.complete_package(id, "b3.I").await;
+    let detalje: serde_json::Value =
+        serde_json::from_str(&org.get_bearer(&format!("/api/v1/pakker/{id}"), &token).await.body).unwrap();
+    let fil = |art: &str| {
+        detalje["bilag"].as_array().unwrap().iter().find(|b| b["art"] == art).unwrap()["id"].as_i64().unwrap()
+    };
+    let (regnskab, protokol) = (fil("regnskab"), fil("revisionsprotokol"));
+    let url = |bilag: i64| format!("/offentlig/organisationer/{nummer}/regnskaber/{bilag}");
+    let anonymous = t.client();
+    let dataark = format!("/offentlig/organisationer/{nummer}");
+    let api = format!("/api/v1/offentlig/organisationer/{nummer}");
+    let listed = |body: &str| body.contains(&url(regnskab));
+
+    // A draft: nothing.
+    assert_eq!(anonymous.get(&url(regnskab)).await.status, 404);
+    assert!(!listed(&anonymous.get(&dataark).await.body));
+    // Submitted, not yet received: still nothing.
+    let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
+    let sendt = org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "r1")]).await;
+    assert_eq!(sendt.status, 303);
+    assert_eq!(anonymous.get(&url(regnskab)).await.status, 404);
+    assert!(!listed(&anonymous.get(&api).await.body));
+    // Received: the accounts are public, on the page, in the API and as the file itself.
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    let pakke_side = format!("/pakker/{id}");
+    assert_eq!(kommune.post(&pakke_side, &format!("{pakke_side}/modtag"), &[]).await.status, 303);
+    assert!(listed(&anonymous.get(&dataark).await.body));
+    assert!(listed(&anonymous.get(&api).await.body));
+    let r = anonymous.http.get(format!("{}{}", anonymous.base, url(regnskab))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), testkit::MINIMAL_PDF);
+    // The audit extract is not among the public kinds; an id of another organisation's file
+    // is not found under this one.
+    assert_eq!(anonymous.get(&url(protokol)).await.status, 404);
+    assert_eq!(
+        anonymous.get(&format!("/offentlig/organisationer/{}/regnskaber/{regnskab}", nummer + 1)).await.status,
+        404
+    );
+}

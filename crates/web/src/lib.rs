@@ -136,6 +136,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/offentlig/organisationer/{nummer}/afdelinger/{afdeling}", get(pages::public::afdeling_dataark))
         .route("/offentlig/kommuner/{kode}/redegoerelser", get(pages::public::kommune_redegoerelser))
         .route("/offentlig/organisationer/{nummer}/redegoerelser/{fil}", get(pages::udskrift::offentlig_redegoerelse))
+        .route("/offentlig/organisationer/{nummer}/regnskaber/{bilag}", get(pages::public::regnskab))
         .merge(api_routes)
         .route(
             "/api/v1/openapi.json",

@@ -192,6 +192,25 @@ pub fn content_disposition(art: &str, filnavn: &str) -> String {
     format!("{art}; filename=\"{ascii}\"; filename*=UTF-8''{utf8}")
 }
 
+/// A file as a response: its type, and its name for the browser (`art`: "inline" to show it,
+/// "attachment" to save it).
+pub fn fil_svar(
+    mime: &str,
+    art: &str,
+    filnavn: &str,
+    indhold: impl axum::response::IntoResponse,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, content_disposition(art, filnavn)),
+        ],
+        indhold,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -146,6 +146,20 @@ pub struct Dataark {
     pub afdelinger: Vec<AfdelingKort>,
     pub aar: Vec<Aar>,
     pub redegoerelser: Vec<Redegoerelse>,
+    /// The accounts of the packages the kommune has received.
+    pub regnskaber: Vec<Regnskab>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Regnskab {
+    pub styringsaar: i32,
+    /// The kind's name, e.g. "Årsregnskab".
+    pub art: String,
+    pub filnavn: String,
+    pub stoerrelse: i64,
+    pub sha256: String,
+    /// Where the file is downloaded.
+    pub url: String,
 }
 
 fn afdeling_kort(a: &domain::master::Afdeling) -> AfdelingKort {
@@ -172,6 +186,18 @@ pub async fn organisation(State(state): State<AppState>, Path(nummer): Path<Stri
         organisation: kort(&d.organisation),
         afdelinger: d.afdelinger.iter().map(afdeling_kort).collect(),
         aar: d.aar.iter().map(|a| aar(a.styringsaar, a.offentlig, &a.noegletal)).collect(),
+        regnskaber: d
+            .regnskaber
+            .iter()
+            .map(|r| Regnskab {
+                styringsaar: r.styringsaar.get(),
+                art: r.art.clone(),
+                filnavn: r.bilag.filnavn.clone(),
+                stoerrelse: r.bilag.stoerrelse,
+                sha256: r.bilag.sha256.clone(),
+                url: crate::pages::public::regnskab_sti(d.organisation.nummer, r.bilag.id),
+            })
+            .collect(),
         redegoerelser: d
             .redegoerelser
             .iter()

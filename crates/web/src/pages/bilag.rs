@@ -10,8 +10,7 @@ use crate::view::{Layout, render, render_status, tidspunkt};
 use app::{AppError, PakkeView};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
 use store::PakkeId;
 
 /// One kind of attachment with its current files.
@@ -140,12 +139,5 @@ pub async fn hent(
     Path((id, bilag)): Path<(i64, i64)>,
 ) -> PageResult {
     let (record, indhold) = state.app.hent_bilag(&user, PakkeId(id), bilag).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, record.mime.clone()),
-            (header::CONTENT_DISPOSITION, crate::view::content_disposition("attachment", &record.filnavn)),
-        ],
-        indhold,
-    )
-        .into_response())
+    Ok(crate::view::fil_svar(&record.mime, "attachment", &record.filnavn, indhold))
 }

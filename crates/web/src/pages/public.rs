@@ -95,6 +95,8 @@ struct Dataark {
     /// A line chart per figure with at least two public years (accessible SVG).
     diagrammer: Vec<String>,
     redegoerelser: Vec<PubliceretRedegoerelse>,
+    /// The accounts: (styringsår, kind, file name, size, link).
+    regnskaber: Vec<(i32, String, String, String, String)>,
 }
 
 /// An afdeling as a row of the data sheet.
@@ -237,6 +239,19 @@ pub async fn dataark(
             })
             .collect()
     };
+    let regnskaber = d
+        .regnskaber
+        .iter()
+        .map(|r| {
+            (
+                r.styringsaar.get(),
+                r.art.clone(),
+                r.bilag.filnavn.clone(),
+                format!("{} kB", tal(r.bilag.stoerrelse as f64 / 1024.0, 0)),
+                regnskab_sti(d.organisation.nummer, r.bilag.id),
+            )
+        })
+        .collect();
     let title = format!("Dataark: {}", d.organisation.navn);
     render(&Dataark {
         layout: Layout::new(&title, user.as_ref(), &csrf, "/offentlig"),
@@ -247,7 +262,22 @@ pub async fn dataark(
         boliger,
         noegletal,
         redegoerelser,
+        regnskaber,
     })
+}
+
+/// Where a public attachment (the accounts) is downloaded.
+pub fn regnskab_sti(nummer: domain::OrganisationNummer, bilag: i64) -> String {
+    format!("/offentlig/organisationer/{nummer}/regnskaber/{bilag}")
+}
+
+/// GET /offentlig/organisationer/{nummer}/regnskaber/{bilag}: a public attachment of a
+/// received package, for everyone; anything else is 404.
+pub async fn regnskab(State(state): State<AppState>, Path((nummer, bilag)): Path<(String, String)>) -> PageResult {
+    let nummer: OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
+    let bilag: i64 = bilag.parse().map_err(|_| AppError::NotFound)?;
+    let (record, indhold) = state.app.public().offentligt_bilag(nummer, bilag).await?;
+    Ok(crate::view::fil_svar(&record.mime, "attachment", &record.filnavn, indhold))
 }
 
 #[derive(Template)]

@@ -10,8 +10,6 @@ use crate::security::CurrentUser;
 use crate::view::{Layout, dato, tidspunkt};
 use app::{App, AppError, PakkeView};
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::IntoResponse;
 use domain::package::PakkeStatus;
 use pdf::{Blok, Del, Dokument};
 use store::PakkeId;
@@ -34,14 +32,7 @@ async fn pdf_svar(dokument: Dokument, filnavn: String) -> PageResult {
 }
 
 fn pdf_fil(bytes: impl axum::response::IntoResponse, filnavn: &str) -> axum::response::Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, crate::view::content_disposition("inline", filnavn)),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::view::fil_svar("application/pdf", "inline", filnavn, bytes)
 }
 
 fn idag(app: &App) -> pdf::Dato {
