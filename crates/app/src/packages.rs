@@ -388,20 +388,24 @@ impl App {
         Ok(ids.len())
     }
 
-    /// The packages of a styringsår that the user's role lists: the organisation's own, those
-    /// sent to the kommune, or, for the agency, every package in the country. Listing reads no
-    /// answers; reading a package still goes through `pakke_view`.
-    pub async fn pakker_i_aar(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<PakkeRecord>, AppError> {
-        let pakker = match user.principal.role {
-            Role::Organisation => self.my_packages(user).await?,
-            Role::Kommune => self.kommune_packages(user).await?,
+    /// The packages the user's role lists: the organisation's own, those sent to the kommune,
+    /// or, for the agency, every package in the country. Listing reads no answers; reading a
+    /// package still goes through `pakke_view`.
+    pub async fn listede_pakker(&self, user: &SessionUser) -> Result<Vec<PakkeRecord>, AppError> {
+        match user.principal.role {
+            Role::Organisation => self.my_packages(user).await,
+            Role::Kommune => self.kommune_packages(user).await,
             Role::Styrelse => {
                 require(&user.principal, Tilladelse::Styrelse)?;
                 let alle: Vec<OrganisationId> = self.store.organisationer().await?.iter().map(|o| o.id).collect();
-                self.store.pakker_for_organisationer(&alle).await?
+                Ok(self.store.pakker_for_organisationer(&alle).await?)
             }
-        };
-        Ok(pakker.into_iter().filter(|p| p.styringsaar == aar).collect())
+        }
+    }
+
+    /// [`App::listede_pakker`] of one styringsår.
+    pub async fn pakker_i_aar(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<PakkeRecord>, AppError> {
+        Ok(self.listede_pakker(user).await?.into_iter().filter(|p| p.styringsaar == aar).collect())
     }
 
     /// National status per kommune for the agency.

@@ -359,3 +359,21 @@ async fn an_integration_fills_afdeling_forms_and_attaches_files() {
     let filer_nu = json(&c.get_bearer(&detail_url, &f.token).await.body)["bilag"].as_array().unwrap().len();
     assert_eq!(filer_nu, filer.len(), "refused uploads changed nothing");
 }
+
+#[tokio::test]
+async fn the_agency_lists_every_package_but_reads_no_draft() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    let token = c.login_token("styrelse").await;
+    let first = json(&c.get_bearer("/api/v1/pakker?pr_side=500", &token).await.body);
+    let alle = first["data"].as_array().unwrap();
+    let i_alt = t.app.store().organisationer().await.unwrap();
+    let ids: Vec<domain::master::OrganisationId> = i_alt.iter().map(|o| o.id).collect();
+    let forventet = t.app.store().pakker_for_organisationer(&ids).await.unwrap().len();
+    assert_eq!(first["i_alt"].as_u64().unwrap() as usize, forventet, "every package in the country");
+    assert!(!alle.is_empty());
+    let kladde = alle.iter().find(|p| p["status"] == "kladde").expect("the demo has drafts");
+    let page = c.get_bearer(&format!("/api/v1/pakker/{}", kladde["id"]), &token).await;
+    assert!([403, 404].contains(&page.status), "the agency reads a draft: {} {}", page.status, page.body);
+    json(&page.body);
+}

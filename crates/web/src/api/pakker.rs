@@ -117,7 +117,9 @@ pub struct SektionRef {
     pub revision: i64,
 }
 
-/// The packages the user works on: the organisation's own, or those sent to the kommune.
+/// The packages the user works on: the organisation's own, those sent to the kommune, or for
+/// the agency every package in the country. A listed draft is still unreadable to all but its
+/// organisation.
 #[utoipa::path(
     get, path = "/api/v1/pakker", tag = "pakker",
     params(Side),
@@ -134,11 +136,7 @@ pub async fn pakker(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Liste<Pakke>> {
     let side: Side = query(raw)?;
-    let pakker = match user.principal.role {
-        domain::access::Role::Organisation => state.app.my_packages(&user).await?,
-        domain::access::Role::Kommune => state.app.kommune_packages(&user).await?,
-        domain::access::Role::Styrelse => Vec::new(),
-    };
+    let pakker = state.app.listede_pakker(&user).await?;
     Ok(Json(side.cut(pakker.iter().map(Pakke::from).collect())?))
 }
 
