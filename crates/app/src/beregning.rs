@@ -258,13 +258,13 @@ impl App {
         let peer_org = self.store.organisation(peer.organisation).await?.map(|o| o.navn).unwrap_or_default();
         let own_konti = self.store.afdeling_konti(a.id, aar).await?;
         let peer_konti = self.store.afdeling_konti(peer.id, aar).await?;
+        let regler = &self.regler(aar).effektivitet;
         let per_home = |konti: &std::collections::BTreeMap<String, i64>, k: &str, homes: u32| {
-            konti.get(k).map(|v| *v as f64 / 100.0 / f64::from(homes.max(1))).unwrap_or(0.0)
+            regler.beloeb(konti, k).map(|v| v as f64 / 100.0 / f64::from(homes.max(1))).unwrap_or(0.0)
         };
         let names = domain::reference::kontoplan();
-        let konti = self
-            .regler(aar)
-            .effektivitet
+        let navn = |k: &str| names.iter().find(|n| n.nummer == k).map(|n| n.navn.clone()).unwrap_or_default();
+        let konti = regler
             .konti
             .iter()
             .map(|k| {
@@ -272,7 +272,10 @@ impl App {
                 let bedste = per_home(&peer_konti, k, peer.data.boliger_i_alt());
                 KontoForklaring {
                     konto: k.clone(),
-                    navn: names.iter().find(|n| &n.nummer == k).map(|n| n.navn.clone()).unwrap_or_default(),
+                    navn: match regler.grupper.get(k) {
+                        Some(konti) => format!("Konto {} samlet", konti.join(", ")),
+                        None => navn(k),
+                    },
                     egen,
                     bedste_praksis: bedste,
                     forhold: if egen == 0.0 && bedste == 0.0 {

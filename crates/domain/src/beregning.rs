@@ -486,7 +486,7 @@ fn efficiency(
         .filter_map(|a| {
             let homes = f64::from(a.data.boliger_i_alt());
             let costs: Vec<f64> =
-                regler.konti.iter().map(|k| a.konti.get(k).map(|v| kr(*v)).unwrap_or(0.0) / homes).collect();
+                regler.konti.iter().map(|k| regler.beloeb(&a.konti, k).map(kr).unwrap_or(0.0) / homes).collect();
             costs
                 .iter()
                 .any(|c| *c > 0.0)
@@ -686,6 +686,27 @@ mod tests {
         // The cheapest large afdeling is best practice for the expensive small one.
         assert!(small.effektivitetstal < 100.0);
         assert!(small.potentiale_kr > 0.0);
+    }
+
+    #[test]
+    fn merging_117_121_and_122_changes_who_is_best_practice_on_the_sum() {
+        // Afdeling 1 is cheaper than 2 on every account but 117: account by account it is no
+        // best practice for 2; with 117.h (117 + 121 + 122) it is cheaper on every entry.
+        let mut a1 = afdeling(1, 100, 1084, 900.0, 0);
+        let mut a2 = afdeling(2, 100, 1084, 1000.0, 0);
+        a1.konti.insert("117".into(), 50_000_00);
+        a1.konti.insert("121".into(), 10_000_00);
+        a2.konti.insert("117".into(), 40_000_00);
+        a2.konti.insert("121".into(), 30_000_00);
+        let regler = Regler::standard();
+        let mut merged = regler.effektivitet.clone();
+        merged.min_sammenligningsgruppe = 1;
+        let separate = efficiency(&[a1.clone(), a2.clone()], &merged).unwrap();
+        merged.konti = ["109", "110", "111", "112.1", "114", "115", "117.h"].map(String::from).to_vec();
+        let together = efficiency(&[a1, a2], &merged).unwrap();
+        let tal = |r: &[Effektivitet], id| r.iter().find(|e| e.afdeling == AfdelingId(id)).unwrap().effektivitetstal;
+        assert_eq!(tal(&separate, 2), 100.0, "no peer is cheaper on every account");
+        assert!(tal(&together, 2) < 100.0, "afdeling 1 is cheaper on every entry once merged");
     }
 
     #[test]

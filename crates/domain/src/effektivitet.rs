@@ -366,6 +366,7 @@ mod tests {
             min_sammenligningsgruppe: 30,
             stoerrelsesgraenser: vec![50, 200, 500],
             konti: vec![],
+            grupper: Default::default(),
         }
     }
 

@@ -170,9 +170,28 @@ pub struct EffektivitetRegler {
     /// Upper bounds (homes, exclusive) of the size bands for comparison groups.
     #[serde(default)]
     pub stoerrelsesgraenser: Vec<u32>,
-    /// The benchmarked accounts of the efficiency model.
+    /// The benchmarked accounts of the efficiency model: account numbers, or the names of
+    /// `grupper`.
     #[serde(default)]
     pub konti: Vec<String>,
+    /// Accounts compared as one (domain.md §6: 117, 121 and 122 may be combined as "117.h"):
+    /// the group's cost is the sum of its accounts.
+    #[serde(default)]
+    pub grupper: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl EffektivitetRegler {
+    /// The accounts behind a benchmarked entry: a group's accounts, or the account itself.
+    pub fn konti_i(&self, post: &str) -> Vec<String> {
+        self.grupper.get(post).cloned().unwrap_or_else(|| vec![post.to_string()])
+    }
+
+    /// A benchmarked entry's amount (øre) in an afdeling's accounts: a group sums its
+    /// accounts; None when none of them is there.
+    pub fn beloeb(&self, konti: &std::collections::BTreeMap<String, i64>, post: &str) -> Option<i64> {
+        let beloeb: Vec<i64> = self.konti_i(post).iter().filter_map(|k| konti.get(k).copied()).collect();
+        (!beloeb.is_empty()).then(|| beloeb.iter().sum())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +215,20 @@ impl Regler {
         if !(0.0..0.5).contains(&e.trim_andel) {
             return Err(ReferenceError::Regler("effektivitet: trim_andel skal være mellem 0 og 0,5".into()));
         }
+        // An account may count once: alone or in one group.
+        let mut brugt = std::collections::BTreeSet::new();
+        for post in &e.konti {
+            if e.grupper.get(post).is_some_and(Vec::is_empty) {
+                return Err(ReferenceError::Regler(format!("effektivitet: gruppen «{post}» har ingen konti")));
+            }
+            for konto in e.konti_i(post) {
+                if !brugt.insert(konto.clone()) {
+                    return Err(ReferenceError::Regler(format!(
+                        "effektivitet: konto {konto} indgår mere end én gang i konti (alene eller i en gruppe)"
+                    )));
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -216,6 +249,25 @@ mod tests {
     fn bad_rows_name_the_row() {
         let err = parse_kommuner("kommunekode,kommune,regionskode,region\n101,A,1084,H\nx,B,1084,H\n").unwrap_err();
         assert!(err.to_string().contains("række 3"), "{err}");
+    }
+
+    #[test]
+    fn accounts_117_121_and_122_can_be_compared_as_one() {
+        let mut e = Regler::standard().effektivitet;
+        let konti: std::collections::BTreeMap<String, i64> =
+            [("117".to_string(), 100), ("121".into(), 20), ("109".into(), 7)].into_iter().collect();
+        assert_eq!(e.beloeb(&konti, "117.h"), Some(120), "the group sums the accounts that are there");
+        assert_eq!(e.beloeb(&konti, "109"), Some(7));
+        assert_eq!(e.beloeb(&konti, "110"), None);
+        // The merged variant is valid; counting an account twice is refused with the reason.
+        let mut merged = Regler::standard();
+        merged.effektivitet.konti = ["109", "110", "111", "112.1", "114", "115", "117.h"].map(String::from).to_vec();
+        assert!(merged.check().is_ok());
+        e.konti.push("117.h".into());
+        let mut twice = Regler::standard();
+        twice.effektivitet = e;
+        let err = twice.check().unwrap_err().to_string();
+        assert!(err.contains("konto 117 indgår mere end én gang"), "{err}");
     }
 
     #[test]
