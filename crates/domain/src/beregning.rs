@@ -694,10 +694,10 @@ mod tests {
         // best practice for 2; with 117.h (117 + 121 + 122) it is cheaper on every entry.
         let mut a1 = afdeling(1, 100, 1084, 900.0, 0);
         let mut a2 = afdeling(2, 100, 1084, 1000.0, 0);
-        a1.konti.insert("117".into(), 50_000_00);
-        a1.konti.insert("121".into(), 10_000_00);
-        a2.konti.insert("117".into(), 40_000_00);
-        a2.konti.insert("121".into(), 30_000_00);
+        a1.konti.insert("117".into(), 50_000 * 100);
+        a1.konti.insert("121".into(), 10_000 * 100);
+        a2.konti.insert("117".into(), 40_000 * 100);
+        a2.konti.insert("121".into(), 30_000 * 100);
         let regler = Regler::standard();
         let mut merged = regler.effektivitet.clone();
         merged.min_sammenligningsgruppe = 1;
