@@ -12,6 +12,10 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use store::*;
 
+/// How long after a sender claimed a mail its outcome counts as unknown: far beyond the SMTP
+/// timeouts, so no sender is still at work on it.
+const UKENDT_EFTER: chrono::Duration = chrono::Duration::minutes(10);
+
 /// How the kommune relates to an organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tilknytning {
@@ -395,6 +399,28 @@ impl App {
             return Err(AppError::Forbidden);
         }
         Ok(self.store.udbakke(limit).await?)
+    }
+
+    /// Whether a mail's delivery outcome is unknown: claimed by a sender this long ago and never
+    /// marked sent. A delivery attempt times out well before, so the sender is gone.
+    pub fn ukendt_udfald(&self, m: &MailRecord) -> bool {
+        m.sendt.is_none() && m.afsendes.is_some_and(|t| self.now() - t > UKENDT_EFTER)
+    }
+
+    /// The agency decides to send a mail of unknown outcome again (after checking the SMTP
+    /// server's log): the recipient may then get it twice, so it is never done automatically.
+    pub async fn send_mail_igen(&self, user: &SessionUser, id: i64) -> Result<(), AppError> {
+        if !user.principal.may(Tilladelse::Styrelse) {
+            return Err(AppError::Forbidden);
+        }
+        let audit = self.audit(Some(user.principal.user_id), "mail_sendt_igen", "udbakke", id, json!({}));
+        match self.store.mail_send_igen(id, self.now() - UKENDT_EFTER, &audit).await {
+            Ok(()) => Ok(()),
+            Err(store::StoreError::Stale) => Err(AppError::Conflict(
+                "Mailen har ikke ukendt udfald (den er sendt, venter eller sendes netop nu).".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// National status for the agency, by kommune (the hjemstedskommune) and by region.

@@ -483,6 +483,16 @@ pub async fn the_outbox_never_hands_out_a_mail_twice(store: Arc<dyn Store>) {
     assert!(store.claim_mail(at(9)).await.unwrap().is_none());
     let listed = store.udbakke(10).await.unwrap();
     assert!(listed.iter().any(|m| m.id == second.id && m.afsendes.is_some() && m.sendt.is_none()));
+    // The agency sends it again: only a claim older than the given moment, only once, and
+    // never a sent mail; each time with its audit event.
+    let audits = store.audit_events(1000).await.unwrap().len();
+    assert!(store.mail_send_igen(second.id, at(5), &audit("mail_sendt_igen")).await.is_err(), "claimed too recently");
+    assert!(store.mail_send_igen(first.id, at(20), &audit("mail_sendt_igen")).await.is_err(), "already sent");
+    store.mail_send_igen(second.id, at(10), &audit("mail_sendt_igen")).await.unwrap();
+    assert!(store.mail_send_igen(second.id, at(10), &audit("mail_sendt_igen")).await.is_err(), "released once");
+    assert_eq!(store.audit_events(1000).await.unwrap().len(), audits + 1);
+    let resent = store.claim_mail(at(11)).await.unwrap().unwrap();
+    assert_eq!((resent.id, resent.forsoeg), (second.id, 3));
 }
 
 /// A convened (joint) meeting, held with its transitions; comments only in høring; aftaler

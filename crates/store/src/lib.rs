@@ -288,6 +288,9 @@ pub trait Store: Send + Sync + 'static {
     async fn mail_sendt(&self, id: i64, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
     /// Releases a claimed mail after a refused delivery, to be tried again at `naeste`.
     async fn mail_fejlet(&self, id: i64, fejl: &str, naeste: chrono::DateTime<chrono::Utc>) -> Result<()>;
+    /// Releases a mail whose delivery outcome is unknown (claimed before `foer` and never
+    /// marked sent) to be sent again, with the audit event; Stale when it is not in that state.
+    async fn mail_send_igen(&self, id: i64, foer: chrono::DateTime<chrono::Utc>, audit: &AuditEvent) -> Result<()>;
 
     // --- redegørelse ---------------------------------------------------------------------
     /// Saves a new draft revision; refused once a version is published.

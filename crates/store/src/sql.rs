@@ -1872,6 +1872,27 @@ macro_rules! sql_store_impl {
                     if n == 1 { Ok(()) } else { Err(StoreError::Stale) }
                 }
 
+                async fn mail_send_igen(&self, id: i64, foer: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(db_err)?;
+                    let n = ::sqlx::query(
+                        "UPDATE udbakke SET afsendes = NULL, naeste_forsoeg = NULL, sidste_fejl = $1 \
+                         WHERE id = $2 AND sendt IS NULL AND afsendes IS NOT NULL AND afsendes < $3",
+                    )
+                    .bind("Udfaldet var ukendt; sendt igen efter beslutning i Styrelsen")
+                    .bind(id)
+                    .bind(foer)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if n != 1 {
+                        return Err(StoreError::Stale);
+                    }
+                    insert_audit(&mut tx, audit).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(())
+                }
+
                 async fn skabeloner(&self) -> Result<Vec<SkabelonRecord>> {
                     let rows: Vec<(String, i64, i64, String, i64, DateTime<Utc>)> = ::sqlx::query_as(
                         "SELECT skema, styringsaar, version, tekst, indlaest_af, indlaest FROM skabeloner ORDER BY indlaest",

@@ -175,3 +175,31 @@ async fn reminders_reach_the_smtp_server_once_per_step() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(has(&sink.messages(), "To: boligorg@demo.invalid"), 2);
 }
+
+/// A mail whose sender died mid-send is never resent by itself; the agency sends it again
+/// from the outbox page (a CSRF-checked form), once, and nobody else may.
+#[tokio::test]
+async fn the_agency_sends_a_mail_of_unknown_outcome_again() {
+    let t = testkit::TestApp::spawn().await;
+    let store = t.app.store();
+    enqueue(store, &[mail("ukendt", "bo@example.invalid", false)]).await;
+    // A sender claimed it an hour ago and never came back.
+    let claimed = store.claim_mail(Utc::now() - chrono::Duration::hours(1)).await.unwrap().unwrap();
+    let styrelse = t.client();
+    styrelse.login("styrelse").await;
+    let side = styrelse.get("/styrelse/udbakke").await;
+    assert!(side.body.contains("Ukendt udfald"), "{}", side.body);
+    let action = format!("/styrelse/udbakke/{}/send-igen", claimed.id);
+    assert!(side.body.contains(&action), "the page offers to send it again");
+    // Without the form's CSRF token nothing happens.
+    assert_eq!(styrelse.post_with_token(&action, "forkert", &[]).await.status, 403);
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    assert!([403, 404].contains(&kommune.post("/kommune", &action, &[]).await.status), "only the agency");
+    assert_eq!(styrelse.post("/styrelse/udbakke", &action, &[]).await.status, 303);
+    assert_eq!(styrelse.post("/styrelse/udbakke", &action, &[]).await.status, 409, "released once");
+    let again = store.claim_mail(Utc::now()).await.unwrap().expect("due again");
+    assert_eq!((again.id, again.forsoeg), (claimed.id, 2));
+    let log = store.audit_events(50).await.unwrap();
+    assert!(log.iter().any(|e| e.event.action == "mail_sendt_igen"));
+}

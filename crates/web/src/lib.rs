@@ -109,6 +109,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/kommune/afdelinger", get(pages::tilsyn::beliggenhed))
         .route("/kommune/opmaerksomhed", get(pages::tilsyn::opmaerksomhed))
         .route("/styrelse/udbakke", get(pages::tilsyn::udbakke))
+        .route("/styrelse/udbakke/{id}/send-igen", post(pages::tilsyn::send_mail_igen))
         .route("/pakker/{id}/indkald", get(pages::tilsyn::indkald_form).post(pages::tilsyn::indkald))
         .route("/moeder/{id}", get(pages::tilsyn::moede))
         .route("/moeder/{id}/afholdt", post(pages::tilsyn::moede_afholdt))

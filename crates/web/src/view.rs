@@ -58,6 +58,7 @@ const BESKEDER: &[(&str, &str)] = &[
     ("bemaerkning", "Jeres bemærkninger er sendt til kommunen."),
     ("aftale_oprettet", "Aftalen er registreret."),
     ("aftale_opdateret", "Aftalens status er gemt."),
+    ("mail_sendes_igen", "Mailen sendes igen ved næste levering."),
 ];
 
 impl Layout {

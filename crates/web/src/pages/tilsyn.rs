@@ -743,16 +743,29 @@ pub async fn beliggenhed(
 #[template(path = "udbakke.html")]
 struct UdbakkeSide {
     layout: Layout,
-    /// (created, to, subject, state, badge, last error).
-    mails: Vec<(String, String, String, &'static str, &'static str, String)>,
+    mails: Vec<MailVisning>,
+}
+
+/// A mail of the outbox as the page shows it.
+struct MailVisning {
+    id: i64,
+    oprettet: String,
+    til: String,
+    emne: String,
+    tilstand: &'static str,
+    badge: &'static str,
+    fejl: String,
+    kan_sendes_igen: bool,
 }
 
 /// The newest mails with their delivery state, so an operator can see what waits, what failed
-/// and what has an unknown outcome (a sender died mid-send; it is never resent by itself).
+/// and what has an unknown outcome (a sender died mid-send; it is never resent by itself, but
+/// the agency may send it again after checking the SMTP server's log).
 pub async fn udbakke(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
+    Query(q): Query<crate::pages::Besked>,
 ) -> PageResult {
     let mails = state
         .app
@@ -760,14 +773,38 @@ pub async fn udbakke(
         .await?
         .into_iter()
         .map(|m| {
+            let ukendt = state.app.ukendt_udfald(&m);
             let (tilstand, badge) = match (m.sendt, m.afsendes, &m.sidste_fejl) {
                 (Some(_), _, _) => ("Sendt", "badge-success"),
-                (None, Some(_), _) => ("Ukendt udfald", "badge-error"),
+                (None, Some(_), _) if ukendt => ("Ukendt udfald", "badge-error"),
+                (None, Some(_), _) => ("Sendes nu", "badge-info"),
                 (None, None, Some(_)) => ("Fejlet, prøves igen", "badge-warning"),
                 (None, None, None) => ("Venter", "badge-info"),
             };
-            (tidspunkt(m.mail.oprettet), m.mail.til, m.mail.emne, tilstand, badge, m.sidste_fejl.unwrap_or_default())
+            MailVisning {
+                id: m.id,
+                oprettet: tidspunkt(m.mail.oprettet),
+                til: m.mail.til,
+                emne: m.mail.emne,
+                tilstand,
+                badge,
+                fejl: m.sidste_fejl.unwrap_or_default(),
+                kan_sendes_igen: ukendt,
+            }
         })
         .collect();
-    render(&UdbakkeSide { layout: Layout::new("Udbakke", Some(&user), &csrf, "/styrelse"), mails })
+    render(&UdbakkeSide {
+        layout: Layout::new("Udbakke", Some(&user), &csrf, "/styrelse").with_besked(q.besked.as_deref()),
+        mails,
+    })
+}
+
+/// POST /styrelse/udbakke/{id}/send-igen: the agency sends a mail of unknown outcome again.
+pub async fn send_mail_igen(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    state.app.send_mail_igen(&user, id).await?;
+    Ok(redirect_with("/styrelse/udbakke", "mail_sendes_igen"))
 }
