@@ -32,8 +32,8 @@ type Fil = (std::time::Instant, Arc<Vec<u8>>);
 #[derive(Default)]
 pub struct PublicCache {
     afdelinger: Gemt<Arc<Vec<Afdeling>>>,
-    /// Open-data files by (styringsår, format).
-    filer: std::sync::Mutex<std::collections::HashMap<(i32, &'static str), Fil>>,
+    /// Built public files by name (open-data files, published redegørelser as PDF).
+    filer: std::sync::Mutex<std::collections::HashMap<String, Fil>>,
     /// The years with open data, as of a day.
     aabne_aar: Gemt<(chrono::NaiveDate, Vec<(Styringsaar, usize)>)>,
 }
@@ -122,23 +122,56 @@ impl Public {
         Ok(fresh)
     }
 
-    /// The open-data file of a year (built at most once per [`CACHE_TTL`]).
-    pub async fn aaben_data_fil(&self, aar: Styringsaar, format: Filformat) -> Result<Arc<Vec<u8>>, AppError> {
-        let key = (aar.get(), if format == Filformat::Csv { "csv" } else { "xlsx" });
-        if let Some((t, bytes)) = self.cache.filer.lock().expect("cache lock").get(&key)
+    /// A public file built by `byg`, at most once per [`CACHE_TTL`] for each `navn`. Only
+    /// public files may be kept here: a hit is served without reading anything.
+    pub async fn gemt_fil<F>(&self, navn: String, byg: F) -> Result<Arc<Vec<u8>>, AppError>
+    where
+        F: std::future::Future<Output = Result<Vec<u8>, AppError>>,
+    {
+        /// At most this many files (some tens of MB of PDFs); older ones go first.
+        const MAX_FILER: usize = 1000;
+        if let Some((t, bytes)) = self.cache.filer.lock().expect("cache lock").get(&navn)
             && t.elapsed() < CACHE_TTL
         {
             return Ok(bytes.clone());
         }
-        let rows = self.aaben_data(aar).await?;
-        let celler: Vec<Vec<tabular::Celle>> = rows.iter().map(|r| r.celler(aar)).collect();
-        let bytes = Arc::new(match format {
-            Filformat::Csv => tabular::csv(&crate::EKSPORT_KOLONNER, &celler),
-            Filformat::Xlsx => tabular::xlsx(&format!("Nøgletal {aar}"), &crate::EKSPORT_KOLONNER, &celler)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-        });
-        self.cache.filer.lock().expect("cache lock").insert(key, (std::time::Instant::now(), bytes.clone()));
+        let bytes = Arc::new(byg.await?);
+        let mut filer = self.cache.filer.lock().expect("cache lock");
+        if filer.len() >= MAX_FILER {
+            filer.retain(|_, (t, _)| t.elapsed() < CACHE_TTL);
+            if filer.len() >= MAX_FILER {
+                filer.clear();
+            }
+        }
+        filer.insert(navn, (std::time::Instant::now(), bytes.clone()));
         Ok(bytes)
+    }
+
+    /// The open-data file of a year (built at most once per [`CACHE_TTL`]).
+    pub async fn aaben_data_fil(&self, aar: Styringsaar, format: Filformat) -> Result<Arc<Vec<u8>>, AppError> {
+        let navn = format!("aabne-data/{aar}.{}", if format == Filformat::Csv { "csv" } else { "xlsx" });
+        self.gemt_fil(navn, async {
+            let rows = self.aaben_data(aar).await?;
+            let celler: Vec<Vec<tabular::Celle>> = rows.iter().map(|r| r.celler(aar)).collect();
+            Ok(match format {
+                Filformat::Csv => tabular::csv(&crate::EKSPORT_KOLONNER, &celler),
+                Filformat::Xlsx => tabular::xlsx(&format!("Nøgletal {aar}"), &crate::EKSPORT_KOLONNER, &celler)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            })
+        })
+        .await
+    }
+
+    /// One published redegørelse of an organisation, with the organisation: NotFound unless
+    /// it is published.
+    pub async fn publiceret_redegoerelse(
+        &self,
+        nummer: OrganisationNummer,
+        aar: Styringsaar,
+    ) -> Result<(Organisation, PublishedRedegoerelse), AppError> {
+        let organisation = self.store.organisation_by_nummer(nummer).await?.ok_or(AppError::NotFound)?;
+        let r = self.store.published_redegoerelser(organisation.id).await?.into_iter().find(|r| r.styringsaar == aar);
+        Ok((organisation, r.ok_or(AppError::NotFound)?))
     }
 
     /// Organisations whose name contains the query (any case, æ/ø/å included) or whose

@@ -142,7 +142,7 @@ async fn skriv(
     for _ in 0..gentag.max(1) {
         // Each repetition from scratch: a repeated document would otherwise come from the cache.
         if gentag > 1 {
-            pdf::glem_mellemlager();
+            pdf::ryd_op();
         }
         let u = web::udskrift::saet(dokument.clone()).await.map_err(|e| anyhow::anyhow!("{}: {e}", fil.display()))?;
         saetning.push(u.saetning.as_secs_f64() * 1000.0);

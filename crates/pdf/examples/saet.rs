@@ -5,7 +5,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for fil in std::env::args().skip(1) {
         let dokument: pdf::Dokument = serde_json::from_slice(&std::fs::read(&fil)?)?;
         for _ in 0..3 {
-            pdf::glem_mellemlager();
+            pdf::ryd_op();
             let u = pdf::pdf_med_maaling(&dokument)?;
             println!(
                 "{fil}: {} sider, sætning {:.0} ms, PDF {:.0} ms, {} kB",

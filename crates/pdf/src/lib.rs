@@ -184,15 +184,9 @@ pub fn pdf_med_maaling(dokument: &Dokument) -> Result<Udskrift, PdfFejl> {
 /// Empties typst's memo cache after a document. Documents share little (each has its own
 /// data), and a cache holding earlier documents makes the next one slower to typeset, not
 /// faster; emptying also keeps a long-running server from growing. It takes a while, so
-/// callers run it after answering, not before.
+/// callers run it after answering, not before. Benchmarks call it before each repetition,
+/// or a repeated document would be measured from the cache.
 pub fn ryd_op() {
-    let _guard = EVICT.lock();
-    typst::comemo::evict(0);
-}
-
-/// Empties typst's memo cache, so that the next document is typeset from scratch: benchmarks
-/// call it before each repetition, or a repeated document would be measured from the cache.
-pub fn glem_mellemlager() {
     let _guard = EVICT.lock();
     typst::comemo::evict(0);
 }

@@ -42,8 +42,6 @@ pub struct AppState {
     pub app: App,
     pub settings: Arc<WebSettings>,
     pub login_limiter: Arc<security::LoginLimiter>,
-    /// Published redegørelser as PDF, typeset once per few minutes.
-    pub offentlige_pdf: Arc<pages::udskrift::PdfCache>,
 }
 
 /// The whole application as a router; `serve` and the tests use exactly this wiring.
@@ -52,7 +50,6 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         login_limiter: Arc::new(security::LoginLimiter::new(settings.login_attempts, settings.login_window)),
         app,
         settings: Arc::new(settings),
-        offentlige_pdf: Arc::default(),
     };
     let (api_routes, _) = api::routes();
     Router::new()

@@ -303,8 +303,14 @@ pub async fn aaben_data(
     })
 }
 
-/// A cached file as a response body.
-struct DeltFil(std::sync::Arc<Vec<u8>>);
+/// A cached file as a response body: shared, not copied.
+pub struct DeltFil(std::sync::Arc<Vec<u8>>);
+
+impl DeltFil {
+    pub fn body(fil: std::sync::Arc<Vec<u8>>) -> axum::body::Bytes {
+        axum::body::Bytes::from_owner(DeltFil(fil))
+    }
+}
 
 impl AsRef<[u8]> for DeltFil {
     fn as_ref(&self) -> &[u8] {
@@ -314,26 +320,18 @@ impl AsRef<[u8]> for DeltFil {
 
 /// `/offentlig/data/{aar}/noegletal.csv|xlsx`: the year's open data as a file.
 pub async fn aaben_data_fil(State(state): State<AppState>, Path((aar, fil)): Path<(String, String)>) -> PageResult {
-    use axum::http::header;
-    use axum::response::IntoResponse;
     let aar: domain::Styringsaar = aar.parse().map_err(|_| AppError::NotFound)?;
     let (format, mime) = match fil.as_str() {
         "noegletal.csv" => (app::Filformat::Csv, "text/csv; charset=utf-8"),
         "noegletal.xlsx" => (app::Filformat::Xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         _ => return Err(AppError::NotFound.into()),
     };
-    // The cached file is shared, not copied, into the response body.
-    let bytes = axum::body::Bytes::from_owner(DeltFil(state.app.public().aaben_data_fil(aar, format).await?));
+    let bytes = DeltFil::body(state.app.public().aaben_data_fil(aar, format).await?);
     let navn = fil.replace("noegletal", &format!("noegletal-{aar}"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{navn}\"")),
-            (header::CACHE_CONTROL, "public, max-age=300".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    let mut svar = crate::view::fil_svar(mime, "attachment", &navn, bytes);
+    svar.headers_mut()
+        .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("public, max-age=300"));
+    Ok(svar)
 }
 
 #[derive(Template)]

@@ -12,8 +12,7 @@ use app::{AppError, Indsendelse, MoedeStatus, OversigtRaekke, SessionUser, Tilkn
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
 use domain::redegoerelse::{AftaleStatus, MAALOMRAADER};
 use serde::Deserialize;
 use store::PakkeId;
@@ -236,14 +235,12 @@ pub async fn oversigt_xlsx(
         &data,
     )
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"tilsyn-{aar}.xlsx\"")),
-        ],
+    Ok(crate::view::fil_svar(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "attachment",
+        &format!("tilsyn-{aar}.xlsx"),
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 // --- meetings ------------------------------------------------------------------------------

@@ -41,8 +41,9 @@ fn idag(app: &App) -> pdf::Dato {
     pdf::Dato { aar: d.year(), maaned: d.month() as u8, dag: d.day() as u8 }
 }
 
-fn organisation_linje(v: &PakkeView) -> String {
-    format!("{} (nr. {})", v.organisation.navn, v.organisation.nummer)
+/// "Boligselskabet X (nr. 1234)": the header of every page.
+fn organisation_linje(o: &domain::master::Organisation) -> String {
+    format!("{} (nr. {})", o.navn, o.nummer)
 }
 
 /// A form part's fields as blocks: answers, fact tables and charts. `niveau` is the heading
@@ -145,7 +146,7 @@ pub async fn styringsrapport_dokument(
     });
 
     let mut fakta_linjer = vec![
-        ("Organisation".to_string(), organisation_linje(v)),
+        ("Organisation".to_string(), organisation_linje(&v.organisation)),
         ("Skema".into(), domain::template::Skema::from(v.pakke.rapporttype).label().to_string()),
         ("Styringsår".into(), aar.to_string()),
         ("Regnskabsperiode".into(), v.pakke.periode.label()),
@@ -175,7 +176,7 @@ pub async fn styringsrapport_dokument(
     };
     Ok(Dokument {
         titel: format!("Styringsrapport {aar}"),
-        organisation: organisation_linje(v),
+        organisation: organisation_linje(&v.organisation),
         aar: format!("Styringsår {aar}"),
         forfatter: v.organisation.navn.clone(),
         dato: idag(app),
@@ -188,7 +189,11 @@ pub async fn styringsrapport_dokument(
 
 /// The file name of a package's document: "styringsrapport-2026-1234.pdf".
 pub fn filnavn(v: &PakkeView, hvad: &str) -> String {
-    format!("{hvad}-{}-{}.pdf", v.pakke.styringsaar, v.organisation.nummer)
+    dokument_navn(hvad, v.pakke.styringsaar, v.organisation.nummer)
+}
+
+fn dokument_navn(hvad: &str, aar: domain::Styringsaar, nummer: domain::OrganisationNummer) -> String {
+    format!("{hvad}-{aar}-{nummer}.pdf")
 }
 
 /// GET /pakker/{id}/styringsrapport.pdf
@@ -233,7 +238,7 @@ pub async fn redegoerelse(
 /// The package's newest redegørelse as the viewer of `v` may read it, if there is one.
 pub async fn pakkens_redegoerelse(app: &App, v: &PakkeView) -> Result<Option<Dokument>, AppError> {
     let Some(r) = v.latest_redegoerelse() else { return Ok(None) };
-    let kommune = format!("{} Kommune", app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
+    let kommune = crate::pages::pakke::kommune_navne(app, &[v.pakke.hjemstedskommune]).await?;
     let mut dokument_dele = redegoerelse_dele(&r.tekst);
     let aftaler = app.pakke_aftaler(v).await?;
     if !aftaler.is_empty() {
@@ -279,10 +284,10 @@ pub async fn pakkens_redegoerelse(app: &App, v: &PakkeView) -> Result<Option<Dok
     };
     Ok(Some(redegoerelse_dokument(
         app,
-        organisation_linje(v),
+        organisation_linje(&v.organisation),
         v.pakke.styringsaar.get(),
         kommune,
-        r.published_at.or(Some(r.saved_at)).filter(|_| bemaerkning.is_none()),
+        r.published_at,
         bemaerkning,
         dokument_dele,
     )))
@@ -333,66 +338,35 @@ fn redegoerelse_dokument(
     }
 }
 
-/// Published documents by (organisation number, styringsår). A published redegørelse never
-/// changes, so its PDF is typeset once and kept for a few minutes (the title page carries the
-/// date it was printed). Only public documents are kept here.
-#[derive(Default)]
-pub struct PdfCache(std::sync::Mutex<std::collections::HashMap<(u32, i32), (std::time::Instant, axum::body::Bytes)>>);
-
-impl PdfCache {
-    const TTL: std::time::Duration = std::time::Duration::from_secs(300);
-    /// About 35 MB of typical redegørelser at most.
-    const MAX: usize = 1000;
-
-    fn get(&self, key: (u32, i32)) -> Option<axum::body::Bytes> {
-        let map = self.0.lock().expect("cache lock");
-        map.get(&key).filter(|(t, _)| t.elapsed() < Self::TTL).map(|(_, b)| b.clone())
-    }
-
-    fn put(&self, key: (u32, i32), bytes: axum::body::Bytes) {
-        let mut map = self.0.lock().expect("cache lock");
-        if map.len() >= Self::MAX {
-            map.retain(|_, (t, _)| t.elapsed() < Self::TTL);
-            if map.len() >= Self::MAX {
-                map.clear();
-            }
-        }
-        map.insert(key, (std::time::Instant::now(), bytes));
-    }
-}
-
 /// Where a published redegørelse's PDF is, for links and the API.
 pub fn offentlig_sti(nummer: domain::OrganisationNummer, aar: domain::Styringsaar) -> String {
     format!("/offentlig/organisationer/{nummer}/redegoerelser/{aar}.pdf")
 }
 
 /// GET /offentlig/organisationer/{nummer}/redegoerelser/{aar}.pdf: a published redegørelse,
-/// for everyone. Only published ones exist here, as on the data sheet.
+/// for everyone. A published redegørelse never changes, so its PDF is typeset once and kept
+/// for a few minutes with the other public files (the title page carries the print date).
 pub async fn offentlig_redegoerelse(
     State(state): State<AppState>,
     Path((nummer, fil)): Path<(String, String)>,
 ) -> PageResult {
     let nummer: domain::OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
-    let aar: i32 = fil.strip_suffix(".pdf").and_then(|a| a.parse().ok()).ok_or(AppError::NotFound)?;
-    let filnavn = format!("redegoerelse-{aar}-{nummer}.pdf");
-    if let Some(bytes) = state.offentlige_pdf.get((nummer.get(), aar)) {
-        return Ok(pdf_fil(bytes, &filnavn));
-    }
+    let aar: domain::Styringsaar = fil.strip_suffix(".pdf").and_then(|a| a.parse().ok()).ok_or(AppError::NotFound)?;
     let public = state.app.public();
-    let d = public.data_sheet(nummer).await?;
-    let r = d.redegoerelser.iter().find(|r| r.styringsaar.get() == aar).ok_or(AppError::NotFound)?;
-    let kommune = format!("{} Kommune", public.kommune_navn(r.kommune).await?);
-    let organisation = format!("{} (nr. {})", d.organisation.navn, d.organisation.nummer);
-    let dokument = redegoerelse_dokument(
-        &state.app,
-        organisation,
-        aar,
-        kommune,
-        Some(r.published_at),
-        None,
-        redegoerelse_dele(&r.tekst),
-    );
-    let bytes = axum::body::Bytes::from(saet(dokument).await?.bytes);
-    state.offentlige_pdf.put((nummer.get(), aar), bytes.clone());
-    Ok(pdf_fil(bytes, &filnavn))
+    let bytes = public
+        .gemt_fil(offentlig_sti(nummer, aar), async {
+            let (organisation, r) = public.publiceret_redegoerelse(nummer, aar).await?;
+            let dokument = redegoerelse_dokument(
+                &state.app,
+                organisation_linje(&organisation),
+                aar.get(),
+                crate::pages::pakke::kommune_navne(&state.app, &[r.kommune]).await?,
+                Some(r.published_at),
+                None,
+                redegoerelse_dele(&r.tekst),
+            );
+            Ok(saet(dokument).await?.bytes)
+        })
+        .await?;
+    Ok(pdf_fil(crate::pages::public::DeltFil::body(bytes), &dokument_navn("redegoerelse", aar, nummer)))
 }
