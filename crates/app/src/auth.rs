@@ -97,20 +97,15 @@ impl App {
         };
         let audit = self.audit(Some(user.id), "login", "bruger", user.id.0, json!({}));
         self.store.create_session(&session, &audit).await?;
-        let session_user = self.session_user(user, &session).await?;
-        Ok(LoginOutcome::Success { token, user: Box::new(session_user) })
+        Ok(LoginOutcome::Success { token, user: Box::new(session_user(user, &session)) })
     }
 
     /// The user behind a session token, if the session is valid.
     pub async fn authenticate(&self, token: &str) -> Result<Option<SessionUser>, AppError> {
-        let Some(session) = self.store.session(&token_hash(token)).await? else {
-            return Ok(None);
-        };
-        if session.expires_at <= self.now() {
-            return Ok(None);
-        }
-        match self.store.user(session.user_id).await? {
-            Some(user) if !user.disabled => Ok(Some(self.session_user(user, &session).await?)),
+        match self.store.session(&token_hash(token)).await? {
+            Some((session, user)) if session.expires_at > self.now() && !user.disabled => {
+                Ok(Some(session_user(user, &session)))
+            }
             _ => Ok(None),
         }
     }
@@ -147,7 +142,11 @@ impl App {
 
     /// Makes a personal API key for integrations. Returns its id and the key itself, which is
     /// shown this once; only its hash is stored.
-    pub async fn opret_api_noegle(&self, user: &SessionUser, navn: &str) -> Result<(i64, String), AppError> {
+    pub async fn opret_api_noegle(
+        &self,
+        user: &SessionUser,
+        navn: &str,
+    ) -> Result<(store::ApiNoegleId, String), AppError> {
         let navn = navn.trim();
         if navn.is_empty() {
             return Err(AppError::field("navn", "Giv nøglen et navn, så du kan kende den igen, fx systemets navn"));
@@ -179,9 +178,9 @@ impl App {
     }
 
     /// Revokes one of the user's own keys; it is kept, and refused from then on.
-    pub async fn tilbagekald_api_noegle(&self, user: &SessionUser, id: i64) -> Result<(), AppError> {
+    pub async fn revoke_api_noegle(&self, user: &SessionUser, id: store::ApiNoegleId) -> Result<(), AppError> {
         let audit = self.audit(Some(user.principal.user_id), "api_noegle_tilbagekaldt", "api_noegle", id, json!({}));
-        self.store.tilbagekald_api_noegle(id, user.principal.user_id, self.now(), &audit).await.map_err(|e| match e {
+        self.store.revoke_api_noegle(id, user.principal.user_id, self.now(), &audit).await.map_err(|e| match e {
             store::StoreError::Stale => AppError::NotFound,
             other => AppError::Store(other),
         })
@@ -190,23 +189,18 @@ impl App {
     /// The user behind a personal API key, if it is valid (not revoked, not expired, the user
     /// active). Such a user has no CSRF token: a key only works as a bearer token on the API.
     pub async fn authenticate_api_noegle(&self, token: &str) -> Result<Option<SessionUser>, AppError> {
-        let Some(k) = self.store.api_noegle(&token_hash(token)).await? else { return Ok(None) };
-        if k.tilbagekaldt.is_some() || k.noegle.udloeber <= self.now() {
+        let Some((k, user)) = self.store.api_noegle(&token_hash(token)).await? else { return Ok(None) };
+        if k.tilbagekaldt.is_some() || k.noegle.udloeber <= self.now() || user.disabled {
             return Ok(None);
         }
-        match self.store.user(k.noegle.bruger).await? {
-            Some(user) if !user.disabled => {
-                let session = SessionRecord {
-                    token_hash: k.noegle.token_hash.clone(),
-                    user_id: user.id,
-                    csrf_token: random_token(),
-                    created_at: k.noegle.oprettet,
-                    expires_at: k.noegle.udloeber,
-                };
-                Ok(Some(self.session_user(user, &session).await?))
-            }
-            _ => Ok(None),
-        }
+        let session = SessionRecord {
+            token_hash: k.noegle.token_hash.clone(),
+            user_id: user.id,
+            csrf_token: random_token(),
+            created_at: k.noegle.oprettet,
+            expires_at: k.noegle.udloeber,
+        };
+        Ok(Some(session_user(user, &session)))
     }
 
     /// An enabled account acting from the command line, with the role and scope it has when
@@ -228,24 +222,23 @@ impl App {
             created_at: now,
             expires_at: now + chrono::Duration::hours(12),
         };
-        self.session_user(user, &session).await
+        Ok(session_user(user, &session))
     }
+}
 
-    async fn session_user(&self, user: store::UserRecord, session: &SessionRecord) -> Result<SessionUser, AppError> {
-        let mut organisationer: BTreeSet<_> = user.organisationer.iter().copied().collect();
-        if user.role == Role::Organisation {
-            // Staff of an administration organisation act for those it administers.
-            for org in &user.organisationer {
-                organisationer.extend(self.store.administered_by(*org).await?);
-            }
-        }
-        Ok(SessionUser {
-            principal: Principal { user_id: user.id, role: user.role, kommune: user.kommune, organisationer },
-            username: user.username,
-            display_name: user.display_name,
-            csrf_token: session.csrf_token.clone(),
-            expires_at: session.expires_at,
-        })
+/// The principal of a session: the user's role and scope. Staff of an administration
+/// organisation act for the organisations it administers.
+fn session_user(user: store::UserRecord, session: &SessionRecord) -> SessionUser {
+    let mut organisationer: BTreeSet<_> = user.organisationer.iter().copied().collect();
+    if user.role == Role::Organisation {
+        organisationer.extend(user.administrerede.iter().copied());
+    }
+    SessionUser {
+        principal: Principal { user_id: user.id, role: user.role, kommune: user.kommune, organisationer },
+        username: user.username,
+        display_name: user.display_name,
+        csrf_token: session.csrf_token.clone(),
+        expires_at: session.expires_at,
     }
 }
 

@@ -5,7 +5,7 @@ use crate::{App, AppError, SessionUser};
 use domain::Styringsaar;
 use domain::access::Tilladelse;
 use domain::beregning::{
-    self, Benchmark, Katalog, Maaleenhed, Markering, Niveau, OrganisationInput, Sammenligning, Vaerdi,
+    self, Benchmark, Katalog, Maaleenhed, Markering, Niveau, Omraade, OrganisationInput, Sammenligning, Vaerdi,
 };
 use domain::master::{OrganisationId, OrganisationKind};
 use serde_json::json;
@@ -233,11 +233,10 @@ impl App {
         &self,
         view: &crate::PakkeView,
     ) -> Result<Vec<(domain::master::Afdeling, beregning::Effektivitet)>, AppError> {
-        let afdelinger = self.store.afdelinger(view.organisation.id).await?;
-        let figures = self.store.effektivitet_for_organisation(view.pakke.styringsaar, view.organisation.id).await?;
+        let figures = self.store.effektivitet_for(view.pakke.styringsaar, &[view.organisation.id]).await?;
         Ok(figures
             .into_iter()
-            .filter_map(|e| afdelinger.iter().find(|a| a.id == e.afdeling).map(|a| (a.clone(), e)))
+            .filter_map(|e| view.afdelinger.iter().find(|a| a.id == e.afdeling).map(|a| (a.clone(), e)))
             .collect())
     }
 
@@ -288,15 +287,13 @@ impl App {
                 }
             })
             .collect();
-        let placering = self.store.effektivitet_med_placering(aar).await?;
+        let kommune = Omraade::Kommune(a.data.kommune);
         let region = self.store.kommuner().await?.into_iter().find(|k| k.kode == a.data.kommune).map(|k| k.region);
-        let gennemsnit_kommune =
-            beregning::vaegtet_gennemsnit(placering.iter().filter(|p| p.0 == a.data.kommune).map(|p| (p.3, p.2)));
-        let gennemsnit_region =
-            beregning::vaegtet_gennemsnit(placering.iter().filter(|p| Some(p.1) == region).map(|p| (p.3, p.2)));
+        let omraader: Vec<Omraade> = std::iter::once(kommune).chain(region.map(Omraade::Region)).collect();
+        let gennemsnit = self.store.effektivitet_gennemsnit(aar, &omraader).await?;
         Ok(EffektivitetForklaring {
-            gennemsnit_kommune,
-            gennemsnit_region,
+            gennemsnit_kommune: gennemsnit.get(&kommune).copied(),
+            gennemsnit_region: region.and_then(|r| gennemsnit.get(&Omraade::Region(r)).copied()),
             afdeling: a,
             resultat,
             bedste_praksis: peer,

@@ -99,7 +99,7 @@ impl Step<'_> {
             pakke: self.pakke.id,
             from,
             to: from.apply(h)?,
-            haendelse: h.as_str().into(),
+            haendelse: h,
             by: self.actor,
             at: when,
             begrundelse: None,
@@ -309,7 +309,7 @@ impl App {
             };
             let moede_id = self
                 .store
-                .indkald_moede(
+                .convene_dialogmoede(
                     &dialogmoede,
                     std::slice::from_ref(&t),
                     &[],
@@ -340,12 +340,8 @@ impl App {
                     1 => (AftaleStatus::IGang, "Arbejdet er i gang; der følges op næste år."),
                     _ => (AftaleStatus::IGang, "Tidsplanen er forskudt, men arbejdet fortsætter."),
                 };
-                let record = AftaleStatusRecord {
-                    status: ny.as_str().into(),
-                    bemaerkning: tekst.into(),
-                    by: step.actor,
-                    at: at(meeting, 16),
-                };
+                let record =
+                    AftaleStatusRecord { status: ny, bemaerkning: tekst.into(), by: step.actor, at: at(meeting, 16) };
                 self.store.add_aftale_status(a.id, &record, &step.audit("aftale_status", at(meeting, 16))).await?;
             }
             status = t.to;
@@ -377,7 +373,7 @@ impl App {
                         at: at(published, 10),
                     };
                     let status = AftaleStatusRecord {
-                        status: AftaleStatus::Aftalt.as_str().into(),
+                        status: AftaleStatus::Aftalt,
                         bemaerkning: String::new(),
                         by: step.actor,
                         at: at(published, 10),

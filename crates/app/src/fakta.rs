@@ -4,7 +4,7 @@
 
 use crate::beregning::{KlageLinje, NoegletalLinje, UdlejningFordeling, linjer};
 use crate::{App, AppError, PakkeView};
-use domain::beregning::{self, Effektivitet, Niveau};
+use domain::beregning::{self, Effektivitet, Niveau, Omraade};
 use domain::effektivitet::Farve;
 use domain::master::{Afdeling, AfdelingId};
 use domain::{Kommunekode, Regionskode};
@@ -79,34 +79,26 @@ impl App {
         };
         let (now, last) = (group(now), group(last));
 
-        let effektivitet: HashMap<AfdelingId, Effektivitet> = self
-            .store
-            .effektivitet_for_organisation(aar, view.organisation.id)
-            .await?
-            .into_iter()
-            .map(|e| (e.afdeling, e))
-            .collect();
-        let sidste_aar: HashMap<AfdelingId, Effektivitet> = self
-            .store
-            .effektivitet_for_organisation(aar.previous(), view.organisation.id)
-            .await?
-            .into_iter()
-            .map(|e| (e.afdeling, e))
-            .collect();
+        let org = [view.organisation.id];
+        let by_afdeling = |list: Vec<Effektivitet>| -> HashMap<AfdelingId, Effektivitet> {
+            list.into_iter().map(|e| (e.afdeling, e)).collect()
+        };
+        let effektivitet = by_afdeling(self.store.effektivitet_for(aar, &org).await?);
+        let sidste_aar = by_afdeling(self.store.effektivitet_for(aar.previous(), &org).await?);
         let mut udlejning_sidste_aar: HashMap<String, u32> = HashMap::new();
         for (kode, _, antal) in self.store.udlejninger(view.organisation.id, aar.previous()).await? {
             *udlejning_sidste_aar.entry(kommune_navn(kode).unwrap_or_default()).or_default() += antal;
         }
-        // Kommune and region averages from the national figures, in one pass.
-        let placering = self.store.effektivitet_med_placering(aar).await?;
-        let mut per_kommune: HashMap<Kommunekode, Vec<(f64, u32)>> = HashMap::new();
-        let mut per_region: HashMap<Regionskode, Vec<(f64, u32)>> = HashMap::new();
-        for (kommune, region, homes, tal) in &placering {
-            per_kommune.entry(*kommune).or_default().push((*tal, *homes));
-            per_region.entry(*region).or_default().push((*tal, *homes));
+        // Kommune and region averages: the stored read model of the computation.
+        let mut omraader: Vec<Omraade> = Vec::new();
+        for a in &view.afdelinger {
+            omraader.push(Omraade::Kommune(a.data.kommune));
+            omraader.extend(region_of.get(&a.data.kommune).map(|r| Omraade::Region(*r)));
         }
-        let average =
-            |list: Option<&Vec<(f64, u32)>>| list.and_then(|l| beregning::vaegtet_gennemsnit(l.iter().copied()));
+        omraader.sort();
+        omraader.dedup();
+        let gennemsnit = self.store.effektivitet_gennemsnit(aar, &omraader).await?;
+        let average = |o: Omraade| gennemsnit.get(&o).copied();
 
         let afdelinger: Vec<AfdelingFakta> = view
             .afdelinger
@@ -135,8 +127,8 @@ impl App {
                             values.iter().filter_map(|v| v.markering.map(|m| (v.noegletal.clone(), m))).collect()
                         })
                         .unwrap_or_default(),
-                    gennemsnit_kommune: average(per_kommune.get(&kommune)),
-                    gennemsnit_region: region_of.get(&kommune).and_then(|r| average(per_region.get(r))),
+                    gennemsnit_kommune: average(Omraade::Kommune(kommune)),
+                    gennemsnit_region: region_of.get(&kommune).and_then(|r| average(Omraade::Region(*r))),
                     anvisningsregler: udlejning
                         .iter()
                         .filter(|u| Some(&u.kommune) == kommune_navn(kommune).as_ref())

@@ -178,7 +178,7 @@ impl App {
         user: &SessionUser,
         id: PakkeId,
         input: &IndkaldelseInput,
-    ) -> Result<i64, AppError> {
+    ) -> Result<DialogmoedeId, AppError> {
         let (pakke, eget) = self.moede_pakke(user, id).await?;
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         let regler = self.regler(pakke.styringsaar).moede.clone();
@@ -304,7 +304,7 @@ impl App {
             json!({"starter": starter, "pakker": moede.pakker, "kommuner": kommuner.iter().map(|k| k.get()).collect::<Vec<_>>(),
                    "varsel_dage": varsel, "kort_varsel": varsel < i64::from(regler.varsel_dage), "eget_moede": eget, "mails": mails.len()}),
         );
-        self.store.indkald_moede(&moede, &transitions, &mails, &audit).await.map_err(stale_as_conflict)
+        self.store.convene_dialogmoede(&moede, &transitions, &mails, &audit).await.map_err(stale_as_conflict)
     }
 
     pub(crate) async fn kommune_navn(&self, k: Kommunekode) -> Result<String, AppError> {
@@ -427,7 +427,7 @@ impl App {
     }
 
     /// One convened meeting, for the kommune that convened it.
-    pub async fn dialogmoede(&self, user: &SessionUser, moede: i64) -> Result<DialogmoedeVisning, AppError> {
+    pub async fn dialogmoede(&self, user: &SessionUser, moede: DialogmoedeId) -> Result<DialogmoedeVisning, AppError> {
         let m = self.store.dialogmoede(moede).await?.ok_or(AppError::NotFound)?;
         if user.principal.kommune != Some(m.moede.kommune) {
             return Err(AppError::NotFound);
@@ -444,7 +444,7 @@ impl App {
     pub async fn marker_dialogmoede_afholdt(
         &self,
         user: &SessionUser,
-        moede: i64,
+        moede: DialogmoedeId,
         dato: &str,
         deltagere: &str,
         bilaterale: &[PakkeId],

@@ -54,8 +54,6 @@ pub struct PakkeView {
     pub afdeling_noegletal: Vec<domain::beregning::Vaerdi>,
     /// The suggested text of questions prefilled from last year's redegørelse and aftaler.
     pub forudfyldning: Option<String>,
-    /// Display names of the users who saved answers (for "sidst redigeret af").
-    pub redaktoerer: std::collections::HashMap<i64, String>,
     /// The attachments: the current ones of the working copy, or those of the newest version.
     pub bilag: Vec<BilagRecord>,
     /// The attachment kinds of the package's styringsår.
@@ -133,8 +131,8 @@ impl PakkeView {
     }
 
     /// The revision a section form carries, so a stale save is refused.
-    pub fn revision_af<'a>(&'a self, keys: impl IntoIterator<Item = &'a str>) -> i64 {
-        self.sidst_redigeret(keys).map(|r| r.revision).unwrap_or(0)
+    pub fn revision_af<'a>(&'a self, keys: impl IntoIterator<Item = &'a str>) -> Revision {
+        self.sidst_redigeret(keys).map(|r| r.revision).unwrap_or_default()
     }
 
     /// Bilag 3 Q7: the afdelinger whose form reports special challenges, with the description.
@@ -220,6 +218,18 @@ fn require(principal: &Principal, tilladelse: Tilladelse) -> Result<(), AppError
 }
 
 impl App {
+    /// A package and the facts its scope decisions need, read once.
+    async fn pakke_scope(&self, id: PakkeId) -> Result<(PakkeRecord, PakkeScope), AppError> {
+        let (pakke, modtagere) = self.store.pakke_med_modtagere(id).await?.ok_or(AppError::NotFound)?;
+        let scope = PakkeScope {
+            organisation: pakke.organisation,
+            hjemstedskommune: pakke.hjemstedskommune,
+            modtagere,
+            status: pakke.status,
+        };
+        Ok((pakke, scope))
+    }
+
     /// Loads a package with the scope facts, refusing unless `tilladelse` is allowed.
     pub(crate) async fn scoped(
         &self,
@@ -227,27 +237,23 @@ impl App {
         id: PakkeId,
         tilladelse: PakkeTilladelse,
     ) -> Result<(PakkeRecord, PakkeScope), AppError> {
-        let pakke = self.store.pakke(id).await?.ok_or(AppError::NotFound)?;
-        let scope = PakkeScope {
-            organisation: pakke.organisation,
-            hjemstedskommune: pakke.hjemstedskommune,
-            modtagere: self.store.modtagere(id).await?,
-            status: pakke.status,
-        };
+        let (pakke, scope) = self.pakke_scope(id).await?;
         if principal.may_pakke(tilladelse, &scope) { Ok((pakke, scope)) } else { Err(AppError::Forbidden) }
     }
 
     /// Loads a package for a change by the organisation. A reader of the draft who may no
     /// longer edit it (it is submitted) is told why; anyone else gets not found.
-    async fn scoped_for_edit(&self, principal: &Principal, id: PakkeId) -> Result<PakkeRecord, AppError> {
-        self.scoped(principal, id, PakkeTilladelse::LaesKladde).await?;
-        match self.scoped(principal, id, PakkeTilladelse::Rediger).await {
-            Ok((pakke, _)) => Ok(pakke),
-            Err(AppError::Forbidden) => Err(AppError::Conflict(
-                "Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.".into(),
-            )),
-            Err(e) => Err(e),
+    pub(crate) async fn scoped_for_edit(&self, principal: &Principal, id: PakkeId) -> Result<PakkeRecord, AppError> {
+        let (pakke, scope) = self.pakke_scope(id).await?;
+        if !principal.may_pakke(PakkeTilladelse::LaesKladde, &scope) {
+            return Err(AppError::Forbidden);
         }
+        if !principal.may_pakke(PakkeTilladelse::Rediger, &scope) {
+            return Err(AppError::Conflict(
+                "Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.".into(),
+            ));
+        }
+        Ok(pakke)
     }
 
     pub(crate) fn transition(
@@ -261,7 +267,7 @@ impl App {
             pakke: pakke.id,
             from: pakke.status,
             to: pakke.status.apply(h)?,
-            haendelse: h.as_str().to_string(),
+            haendelse: h,
             by: user.principal.user_id,
             at: self.now(),
             begrundelse: reason,
@@ -416,71 +422,82 @@ impl App {
 
     pub async fn pakke_view(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
         let p = &user.principal;
-        let (pakke, scope, working) = match self.scoped(p, id, PakkeTilladelse::LaesKladde).await {
-            Ok((pakke, scope)) => (pakke, scope, true),
-            Err(AppError::Forbidden) => {
-                let (pakke, scope) = self.scoped(p, id, PakkeTilladelse::LaesIndsendt).await?;
-                (pakke, scope, false)
-            }
-            Err(e) => return Err(e),
-        };
-        let versions = self.store.versions(id).await?;
-        let (svar, svar_meta) = if working {
-            let meta = self.store.svar(id).await?;
-            (meta.iter().map(|(k, v)| (k.clone(), v.svar.clone())).collect(), meta)
-        } else {
-            (versions.last().map(|v| v.svar.clone()).unwrap_or_default(), BTreeMap::new())
-        };
-        let organisation = self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound)?;
-        let skabeloner = self.skabeloner_i_kraft(pakke.styringsaar).await?;
-        let skabelon = skabeloner.skabelon(pakke.rapporttype.into())?;
-        let pakke_aar = pakke.styringsaar;
-        let dage_til_frist = pakke.frist.map(|f| (f - self.today()).num_days());
-        let (afdelinger, afdelingsskema, afdeling_noegletal) = if pakke.rapporttype == Rapporttype::Bilag3 {
-            (
-                self.store.afdelinger(pakke.organisation).await?,
-                Some(skabeloner.skabelon(Skema::Bilag4)?),
-                self.store.noegletal_for_afdelinger(pakke.styringsaar, pakke.organisation).await?,
-            )
-        } else {
-            (Vec::new(), None, Vec::new())
-        };
-        let mut redaktoerer = std::collections::HashMap::new();
-        for by in svar_meta.values().map(|r| r.updated_by.0).collect::<BTreeSet<_>>() {
-            if let Some(u) = self.store.user(domain::access::UserId(by)).await? {
-                redaktoerer.insert(by, u.display_name);
-            }
+        let (pakke, scope) = self.pakke_scope(id).await?;
+        // The organisation reads its working copy; recipients the newest submitted version.
+        let working = p.may_pakke(PakkeTilladelse::LaesKladde, &scope);
+        if !working && !p.may_pakke(PakkeTilladelse::LaesIndsendt, &scope) {
+            return Err(AppError::Forbidden);
         }
-        let alle_bilag = self.store.bilag(id).await?;
+        let may_behandl = p.may_pakke(PakkeTilladelse::Behandl, &scope);
+        let bilag3 = pakke.rapporttype == Rapporttype::Bilag3;
+        let (versions, svar_meta, organisation, skabeloner, alle_bilag, haendelser, moeder) = futures::try_join!(
+            async { Ok::<_, AppError>(self.store.versions(id).await?) },
+            async { Ok(if working { self.store.svar(id).await? } else { BTreeMap::new() }) },
+            async { self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound) },
+            self.skabeloner_i_kraft(pakke.styringsaar),
+            async { Ok(self.store.bilag(id).await?) },
+            async { Ok(self.store.haendelser(id).await?) },
+            async { Ok(self.store.moeder(id).await?) },
+        )?;
+        let newest = versions.last().cloned();
+        let (afdelinger, afdeling_noegletal, noegletal, svar, redegoerelser, forudfyldning) = futures::try_join!(
+            async {
+                Ok::<_, AppError>(if bilag3 { self.store.afdelinger(pakke.organisation).await? } else { Vec::new() })
+            },
+            async {
+                Ok(if bilag3 {
+                    self.store.noegletal_for_afdelinger(pakke.styringsaar, pakke.organisation).await?
+                } else {
+                    Vec::new()
+                })
+            },
+            crate::beregning::noegletal_linjer(
+                self.store.as_ref(),
+                &self.settings.katalog,
+                domain::beregning::Niveau::Organisation,
+                pakke.organisation.0,
+                pakke.styringsaar,
+            ),
+            async {
+                Ok(match (&newest, working) {
+                    (_, true) => svar_meta.iter().map(|(k, v)| (k.clone(), v.svar.clone())).collect(),
+                    (Some(v), false) => self.store.version_svar(id, v.version).await?.unwrap_or_default(),
+                    (None, false) => BTreeMap::new(),
+                })
+            },
+            async {
+                // The redegørelse draft is the kommune's until it is sent for comments.
+                Ok(
+                    if may_behandl
+                        || matches!(
+                            pakke.status,
+                            PakkeStatus::RedegoerelseIHoering | PakkeStatus::RedegoerelseOffentliggjort
+                        )
+                    {
+                        self.store.redegoerelser(id).await?
+                    } else {
+                        Vec::new()
+                    },
+                )
+            },
+            async { if working { self.tidligere_droeftede_forhold(&pakke).await } else { Ok(None) } },
+        )?;
+        let skabelon = skabeloner.skabelon(pakke.rapporttype.into())?;
+        let afdelingsskema = if bilag3 { Some(skabeloner.skabelon(Skema::Bilag4)?) } else { None };
         let bilag = if working {
             alle_bilag.into_iter().filter(|b| b.erstattet.is_none()).collect()
         } else {
-            let ids = versions.last().map(|v| v.bilag.clone()).unwrap_or_default();
+            let ids = newest.map(|v| v.bilag).unwrap_or_default();
             alle_bilag.into_iter().filter(|b| ids.contains(&b.id)).collect()
-        };
-        let forudfyldning = if working { self.tidligere_droeftede_forhold(&pakke).await? } else { None };
-        let noegletal = crate::beregning::noegletal_linjer(
-            self.store.as_ref(),
-            &self.settings.katalog,
-            domain::beregning::Niveau::Organisation,
-            pakke.organisation.0,
-            pakke.styringsaar,
-        )
-        .await?;
-        // The redegørelse draft is the kommune's until it is sent for comments.
-        let redegoerelser = if p.may_pakke(PakkeTilladelse::Behandl, &scope)
-            || matches!(pakke.status, PakkeStatus::RedegoerelseIHoering | PakkeStatus::RedegoerelseOffentliggjort)
-        {
-            self.store.redegoerelser(id).await?
-        } else {
-            Vec::new()
         };
         Ok(PakkeView {
             may_edit: p.may_pakke(PakkeTilladelse::Rediger, &scope),
-            may_behandl: p.may_pakke(PakkeTilladelse::Behandl, &scope),
-            haendelser: self.store.haendelser(id).await?,
-            moeder: self.store.moeder(id).await?,
-            modtagere: scope.modtagere.clone(),
+            may_behandl,
+            haendelser,
+            moeder,
+            modtagere: scope.modtagere,
+            dage_til_frist: pakke.frist.map(|f| (f - self.today()).num_days()),
+            bilagsregler: self.regler(pakke.styringsaar).bilag.clone(),
             pakke,
             organisation,
             skabelon,
@@ -494,10 +511,7 @@ impl App {
             afdelingsskema,
             afdeling_noegletal,
             forudfyldning,
-            redaktoerer,
             bilag,
-            bilagsregler: self.regler(pakke_aar).bilag.clone(),
-            dage_til_frist,
         })
     }
 
@@ -553,7 +567,7 @@ impl App {
         sektion: &str,
         afdeling: Option<AfdelingNummer>,
         answers: Vec<(String, SvarInput)>,
-        expected_revision: i64,
+        expected_revision: Revision,
     ) -> Result<(), AppError> {
         let pakke = self.scoped_for_edit(&user.principal, id).await?;
         let view = self.pakke_view(user, id).await?;
@@ -646,6 +660,7 @@ impl App {
                 last.styringsaar
             )));
         };
+        let last_svar = self.store.version_svar(last.id, version.version).await?.unwrap_or_default();
         let prefilled = |id: &str| {
             view.skabelon.spoergsmaal().chain(view.afdelingsskema.iter().flat_map(|s| s.spoergsmaal())).any(|q| {
                 q.forudfyld.is_some()
@@ -662,7 +677,7 @@ impl App {
         let svar: Vec<(String, Svar)> = keys
             .iter()
             .filter(|k| !prefilled(k) && view.svar.get(*k).is_none_or(Svar::is_empty))
-            .filter_map(|k| version.svar.get(k).filter(|s| !s.is_empty()).map(|s| (k.clone(), s.clone())))
+            .filter_map(|k| last_svar.get(k).filter(|s| !s.is_empty()).map(|s| (k.clone(), s.clone())))
             .collect();
         if svar.is_empty() {
             return Ok(0);
@@ -750,7 +765,7 @@ impl App {
             expected_status: pakke.status,
             sektion: keys.clone(),
             // Only unanswered forms are written; one answered meanwhile makes the action stale.
-            expected_revision: 0,
+            expected_revision: Revision(0),
             svar: keys.iter().map(|k| (k.clone(), Svar { ja: Some(false), ..Svar::default() })).collect(),
             by: user.principal.user_id,
             at: self.now(),
@@ -825,7 +840,7 @@ impl App {
         art: &str,
         filnavn: &str,
         indhold: Vec<u8>,
-    ) -> Result<i64, AppError> {
+    ) -> Result<BilagId, AppError> {
         use sha2::{Digest, Sha256};
         let pakke = self.scoped_for_edit(&user.principal, id).await?;
         let regler = &self.regler(pakke.styringsaar).bilag;
@@ -860,7 +875,7 @@ impl App {
     }
 
     /// Withdraws a file from the draft (a wrong upload). The file is kept, no longer current.
-    pub async fn withdraw_bilag(&self, user: &SessionUser, id: PakkeId, bilag: i64) -> Result<(), AppError> {
+    pub async fn withdraw_bilag(&self, user: &SessionUser, id: PakkeId, bilag: BilagId) -> Result<(), AppError> {
         let pakke = self.scoped_for_edit(&user.principal, id).await?;
         let record = self
             .store
@@ -878,13 +893,18 @@ impl App {
         self.store.withdraw_bilag(id, bilag, pakke.status, self.now(), &audit).await.map_err(stale_as_conflict)
     }
 
+    /// The answers of one submitted version, for whoever holds the package view.
+    pub async fn version_svar(&self, view: &PakkeView, version: i64) -> Result<BTreeMap<String, Svar>, AppError> {
+        self.store.version_svar(view.pakke.id, version).await?.ok_or(AppError::NotFound)
+    }
+
     /// The files a version was submitted with: (id, file name, kind name), for whoever holds
     /// the package view.
     pub async fn pakke_bilag_navne(
         &self,
         view: &PakkeView,
         version: &VersionRecord,
-    ) -> Result<Vec<(i64, String, String)>, AppError> {
+    ) -> Result<Vec<(BilagId, String, String)>, AppError> {
         let alle = self.store.bilag(view.pakke.id).await?;
         Ok(alle
             .into_iter()
@@ -902,12 +922,17 @@ impl App {
         &self,
         user: &SessionUser,
         id: PakkeId,
-        bilag: i64,
+        bilag: BilagId,
     ) -> Result<(BilagRecord, Vec<u8>), AppError> {
-        let view = self.pakke_view(user, id).await?;
+        let p = &user.principal;
+        let (_, scope) = self.pakke_scope(id).await?;
+        let working = p.may_pakke(PakkeTilladelse::LaesKladde, &scope);
+        if !working && !p.may_pakke(PakkeTilladelse::LaesIndsendt, &scope) {
+            return Err(AppError::Forbidden);
+        }
         let (record, indhold) = self.store.bilag_indhold(bilag).await?.ok_or(AppError::NotFound)?;
-        let readable =
-            record.pakke == id && (view.is_working_copy || view.versions.iter().any(|v| v.bilag.contains(&record.id)));
+        let readable = record.pakke == id
+            && (working || self.store.versions(id).await?.iter().any(|v| v.bilag.contains(&record.id)));
         if readable { Ok((record, indhold)) } else { Err(AppError::NotFound) }
     }
 

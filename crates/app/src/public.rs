@@ -272,7 +272,7 @@ impl Public {
                     y,
                 )
                 .await?;
-                let e = self.store.effektivitet_for_organisation(y, organisation.id).await?;
+                let e = self.store.effektivitet_for(y, &[organisation.id]).await?;
                 (linjer, e.into_iter().find(|e| e.afdeling == afdeling.id))
             } else {
                 (crate::beregning::tomme_linjer(&self.settings.katalog, niveau, y), None)
@@ -385,7 +385,7 @@ impl Public {
     pub async fn offentligt_bilag(
         &self,
         nummer: OrganisationNummer,
-        bilag: i64,
+        bilag: store::BilagId,
     ) -> Result<(store::BilagRecord, Vec<u8>), AppError> {
         let organisation = self.store.organisation_by_nummer(nummer).await?.ok_or(AppError::NotFound)?;
         let pakker = self.store.pakker_for_organisationer(&[organisation.id]).await?;

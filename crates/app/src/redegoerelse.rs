@@ -37,8 +37,10 @@ pub struct AftaleInput {
 impl App {
     /// The points for the meeting and the redegørelse, from the package as submitted.
     pub(crate) async fn droeftelsespunkter(&self, pakke: &PakkeRecord) -> Result<Droeftelsespunkter, AppError> {
-        let versions = self.store.versions(pakke.id).await?;
-        let svar = versions.last().map(|v| v.svar.clone()).unwrap_or_default();
+        let svar = match self.store.versions(pakke.id).await?.last() {
+            Some(v) => self.store.version_svar(pakke.id, v.version).await?.unwrap_or_default(),
+            None => Default::default(),
+        };
         let mut punkter = Droeftelsespunkter::default();
         for l in crate::beregning::noegletal_linjer(
             self.store.as_ref(),
@@ -277,7 +279,12 @@ impl App {
     }
 
     /// Creates an aftale from the package's redegørelse (the kommune that supervises it).
-    pub async fn opret_aftale(&self, user: &SessionUser, id: PakkeId, input: &AftaleInput) -> Result<i64, AppError> {
+    pub async fn opret_aftale(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        input: &AftaleInput,
+    ) -> Result<AftaleId, AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
             return Err(AppError::Conflict(
@@ -330,7 +337,7 @@ impl App {
             at: self.now(),
         };
         let status = AftaleStatusRecord {
-            status: AftaleStatus::Aftalt.as_str().into(),
+            status: AftaleStatus::Aftalt,
             bemaerkning: String::new(),
             by: user.principal.user_id,
             at: self.now(),
@@ -343,7 +350,7 @@ impl App {
     pub async fn opdater_aftale(
         &self,
         user: &SessionUser,
-        aftale: i64,
+        aftale: AftaleId,
         status: &str,
         bemaerkning: &str,
     ) -> Result<(), AppError> {
@@ -358,7 +365,7 @@ impl App {
             return Err(AppError::field("bemaerkning", "Skriv årets opfølgning på aftalen"));
         }
         let record = AftaleStatusRecord {
-            status: ny.as_str().into(),
+            status: ny,
             bemaerkning: bemaerkning.trim().to_string(),
             by: user.principal.user_id,
             at: self.now(),
@@ -373,21 +380,24 @@ impl App {
         Ok(self.store.add_aftale_status(aftale, &record, &audit).await?)
     }
 
-    /// The aftaler a user may read: a kommune its own, an organisation user those of its
-    /// organisations, the agency all.
-    pub async fn aftaler(&self, user: &SessionUser) -> Result<Vec<AftaleRecord>, AppError> {
+    /// One page of the aftaler a user may read (`kun_aabne`: only those still open): a kommune
+    /// its own and an organisation user those of its organisations, by styringsår; the agency
+    /// all, newest first.
+    pub async fn aftaler(
+        &self,
+        user: &SessionUser,
+        kun_aabne: bool,
+        side: Side,
+    ) -> Result<Udsnit<AftaleRecord>, AppError> {
         let p = &user.principal;
-        Ok(match p.role {
-            Role::Kommune => self.store.aftaler(AftaleFilter::Kommune(p.kommune.ok_or(AppError::Forbidden)?)).await?,
-            Role::Styrelse => self.store.aftaler(AftaleFilter::Alle).await?,
-            Role::Organisation => {
-                let mut out = Vec::new();
-                for o in &p.organisationer {
-                    out.extend(self.store.aftaler(AftaleFilter::Organisation(*o)).await?);
-                }
-                out
-            }
-        })
+        let filter = match p.role {
+            Role::Styrelse => return Ok(self.store.alle_aftaler(kun_aabne, side).await?),
+            Role::Kommune => AftaleFilter::Kommune(p.kommune.ok_or(AppError::Forbidden)?),
+            Role::Organisation => AftaleFilter::Organisationer(p.organisationer.iter().copied().collect()),
+        };
+        let aftaler = self.store.aftaler(filter).await?;
+        let valgte = aftaler.into_iter().filter(|a| !kun_aabne || a.status().is_some_and(|s| s.aaben())).collect();
+        Ok(Udsnit::af(valgte, side))
     }
 
     /// The aftaler of a package's organisation with its hjemstedskommune, for the package page.

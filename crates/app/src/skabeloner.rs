@@ -24,8 +24,10 @@ impl App {
             // removed a fact kind) is skipped rather than breaking every package page.
             match Skabelon::parse(&r.tekst) {
                 Ok(skabelon) => all.push(SkabelonInfo { skabelon, indlaest: Some(r.loaded_at) }),
-                Err(e) => tracing::warn!(skema = r.skema, aar = r.styringsaar, version = r.version, error = %e,
-                    "stored template no longer valid"),
+                Err(e) => {
+                    tracing::warn!(skema = r.skema.as_str(), aar = r.styringsaar, version = r.version, error = %e,
+                    "stored template no longer valid")
+                }
             }
         }
         Ok(all)
@@ -83,7 +85,7 @@ impl App {
             )));
         }
         let record = SkabelonRecord {
-            skema: skabelon.skema.as_str().into(),
+            skema: skabelon.skema,
             styringsaar: skabelon.styringsaar,
             version: skabelon.version,
             tekst: text.to_string(),
@@ -94,7 +96,7 @@ impl App {
             Some(user.principal.user_id),
             "skabelon_indlaest",
             "skabelon",
-            format!("{}/{}/{}", record.skema, record.styringsaar, record.version),
+            format!("{}/{}/{}", record.skema.as_str(), record.styringsaar, record.version),
             json!({"fil": file, "titel": skabelon.titel}),
         );
         match self.store.add_skabelon(&record, &audit).await {

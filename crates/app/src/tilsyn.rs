@@ -5,6 +5,7 @@
 use crate::{App, AppError, SessionUser};
 use chrono::NaiveDate;
 use domain::access::{Role, Tilladelse};
+use domain::beregning::Kritik;
 use domain::master::OrganisationId;
 use domain::package::PakkeStatus;
 use domain::{Kommunekode, Regionskode, Styringsaar};
@@ -231,20 +232,22 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
-        let organisationer = self.store.organisationer().await?;
+        // Only what the kommune's overview covers: its organisations and those with afdelinger
+        // in it, their packages with progress and their critical marks (stored read models).
+        let (organisationer, i_kommunen) = futures::try_join!(
+            self.store.organisationer_i_kommune(kommune),
+            self.store.afdelinger_i_kommune(kommune),
+        )?;
         let mut beliggenhed: BTreeMap<OrganisationId, usize> = BTreeMap::new();
-        for a in self.store.afdelinger_i_kommune(kommune).await? {
+        for a in i_kommunen {
             *beliggenhed.entry(a.organisation).or_default() += 1;
         }
-        let valgte: Vec<&domain::master::Organisation> = organisationer
-            .iter()
-            .filter(|o| o.kind.rapporttype().is_some())
-            .filter(|o| o.hjemstedskommune == kommune || beliggenhed.contains_key(&o.id))
-            .collect();
+        let valgte: Vec<&domain::master::Organisation> =
+            organisationer.iter().filter(|o| o.kind.rapporttype().is_some()).collect();
         let ids: Vec<OrganisationId> = valgte.iter().map(|o| o.id).collect();
-        let forloeb = self.store.pakke_forloeb(aar, Some(&ids)).await?;
-        let kritik: HashMap<OrganisationId, Kritik> =
-            self.store.kritik(aar).await?.into_iter().map(|k| (k.organisation, k)).collect();
+        let (forloeb, kritik) =
+            futures::try_join!(self.store.pakke_forloeb(aar, Some(&ids)), self.store.kritik(aar, &ids))?;
+        let kritik: HashMap<OrganisationId, Kritik> = kritik.into_iter().map(|k| (k.organisation, k)).collect();
         let today = self.today();
         let mut rows = Vec::new();
         for o in valgte {
@@ -300,37 +303,38 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
-        let mut per_org: BTreeMap<OrganisationId, Vec<domain::master::Afdeling>> = BTreeMap::new();
-        for a in self.store.afdelinger_i_kommune(kommune).await? {
-            per_org.entry(a.organisation).or_default().push(a);
-        }
+        let (organisationer, i_kommunen) = futures::try_join!(
+            self.store.organisationer_i_kommune(kommune),
+            self.store.afdelinger_i_kommune(kommune),
+        )?;
+        let andre: BTreeMap<OrganisationId, &domain::master::Organisation> =
+            organisationer.iter().filter(|o| o.hjemstedskommune != kommune).map(|o| (o.id, o)).collect();
+        let ids: Vec<OrganisationId> = andre.keys().copied().collect();
+        let (effektivitet, markerede, pakker) = futures::try_join!(
+            self.store.effektivitet_for(aar, &ids),
+            self.store.markerede_noegletal(aar, &ids),
+            self.store.pakker_for_organisationer(&ids),
+        )?;
         let mut out = Vec::new();
-        for (org, afdelinger) in per_org {
-            let Some(o) = self.store.organisation(org).await? else { continue };
-            if o.hjemstedskommune == kommune {
-                continue;
-            }
-            let effektivitet = self.store.effektivitet_for_organisation(aar, org).await?;
-            let noegletal = self.store.noegletal_for_afdelinger(aar, org).await?;
+        for a in i_kommunen {
+            let Some(o) = andre.get(&a.organisation) else { continue };
             // Only a package sent to this kommune is linked (drafts never are).
-            let pakke = self
-                .store
-                .pakker_for_organisationer(&[org])
-                .await?
-                .into_iter()
-                .find(|p| p.styringsaar == aar && p.status.visible_to_recipients())
+            let pakke = pakker
+                .iter()
+                .find(|p| p.organisation == o.id && p.styringsaar == aar && p.status.visible_to_recipients())
                 .map(|p| p.id);
-            for a in afdelinger {
-                out.push(BeliggenhedsAfdeling {
-                    effektivitet: effektivitet.iter().find(|e| e.afdeling == a.id).cloned(),
-                    kritiske: noegletal.iter().filter(|v| v.enhed_id == a.id.0 && v.markering.is_some()).count(),
-                    organisation: o.navn.clone(),
-                    organisation_nummer: o.nummer,
-                    hjemstedskommune: o.hjemstedskommune,
-                    pakke,
-                    afdeling: a,
-                });
-            }
+            out.push(BeliggenhedsAfdeling {
+                effektivitet: effektivitet.iter().find(|e| e.afdeling == a.id).cloned(),
+                kritiske: markerede
+                    .iter()
+                    .filter(|(_, v)| v.niveau == domain::beregning::Niveau::Afdeling && v.enhed_id == a.id.0)
+                    .count(),
+                organisation: o.navn.clone(),
+                organisation_nummer: o.nummer,
+                hjemstedskommune: o.hjemstedskommune,
+                pakke,
+                afdeling: a,
+            });
         }
         Ok(out)
     }
@@ -344,47 +348,59 @@ impl App {
         aar: Styringsaar,
     ) -> Result<Vec<Opmaerksomhedspunkt>, AppError> {
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
-        let mut orgs: Vec<(OrganisationId, Tilknytning)> =
-            self.tilsynsoversigt(user, aar).await?.iter().map(|r| (r.organisation, r.tilknytning)).collect();
-        orgs.dedup();
+        let oversigt = self.tilsynsoversigt(user, aar).await?;
+        let mut orgs: BTreeMap<OrganisationId, &OversigtRaekke> = BTreeMap::new();
+        for r in &oversigt {
+            orgs.entry(r.organisation).or_insert(r);
+        }
+        let ids: Vec<OrganisationId> = orgs.keys().copied().collect();
+        let (afdelinger, markerede, effektivitet) = futures::try_join!(
+            self.store.afdelinger_for(&ids),
+            self.store.markerede_noegletal(aar, &ids),
+            self.store.effektivitet_for(aar, &ids),
+        )?;
+        let afdelinger: HashMap<i64, &domain::master::Afdeling> = afdelinger.iter().map(|a| (a.id.0, a)).collect();
+        // Of an organisation supervised elsewhere, only its afdelinger in the kommune count.
+        let relevant = |org: OrganisationId, id: i64| {
+            let raekke = orgs.get(&org)?;
+            afdelinger
+                .get(&id)
+                .filter(|a| raekke.tilknytning == Tilknytning::Tilsyn || a.data.kommune == kommune)
+                .map(|a| (*a).clone())
+        };
         let katalog = &self.settings.katalog;
-        let mut out = Vec::new();
-        for (org, tilknytning) in orgs {
-            let Some(o) = self.store.organisation(org).await? else { continue };
-            let afdelinger = self.store.afdelinger(org).await?;
-            let relevant = |id: i64| {
-                afdelinger
-                    .iter()
-                    .find(|a| a.id.0 == id)
-                    .filter(|a| tilknytning == Tilknytning::Tilsyn || a.data.kommune == kommune)
-                    .cloned()
-            };
-            let punkt = |afdeling, hvad: String, vaerdi, roed| Opmaerksomhedspunkt {
-                organisation: o.navn.clone(),
-                organisation_nummer: o.nummer,
+        let punkt = |org: OrganisationId, afdeling, hvad: String, vaerdi, roed| {
+            let raekke = orgs[&org];
+            Opmaerksomhedspunkt {
+                organisation: raekke.navn.clone(),
+                organisation_nummer: raekke.nummer,
                 afdeling,
                 hvad,
                 vaerdi,
                 roed,
-            };
-            if tilknytning == Tilknytning::Tilsyn {
-                for v in self.store.noegletal(aar, domain::beregning::Niveau::Organisation, org.0).await? {
-                    if let Some(m) = v.markering {
-                        let navn = katalog.navn(&v.noegletal).unwrap_or(&v.noegletal).to_string();
-                        out.push(punkt(None, navn, v.vaerdi, m == domain::beregning::Markering::Roed));
+            }
+        };
+        let mut out = Vec::new();
+        for (org, v) in &markerede {
+            let Some(m) = v.markering else { continue };
+            let navn = katalog.navn(&v.noegletal).unwrap_or(&v.noegletal).to_string();
+            let roed = m == domain::beregning::Markering::Roed;
+            match v.niveau {
+                domain::beregning::Niveau::Organisation if orgs[org].tilknytning == Tilknytning::Tilsyn => {
+                    out.push(punkt(*org, None, navn, v.vaerdi, roed))
+                }
+                domain::beregning::Niveau::Organisation => {}
+                domain::beregning::Niveau::Afdeling => {
+                    if let Some(a) = relevant(*org, v.enhed_id) {
+                        out.push(punkt(*org, Some(a), navn, v.vaerdi, roed));
                     }
                 }
             }
-            for v in self.store.noegletal_for_afdelinger(aar, org).await? {
-                if let (Some(m), Some(a)) = (v.markering, relevant(v.enhed_id)) {
-                    let navn = katalog.navn(&v.noegletal).unwrap_or(&v.noegletal).to_string();
-                    out.push(punkt(Some(a), navn, v.vaerdi, m == domain::beregning::Markering::Roed));
-                }
-            }
-            for e in self.store.effektivitet_for_organisation(aar, org).await? {
-                if let (domain::effektivitet::Farve::Roed, Some(a)) = (e.farve, relevant(e.afdeling.0)) {
-                    out.push(punkt(Some(a), "Effektivitetstal".into(), e.effektivitetstal, true));
-                }
+        }
+        for e in effektivitet.iter().filter(|e| e.farve == domain::effektivitet::Farve::Roed) {
+            let Some(org) = afdelinger.get(&e.afdeling.0).map(|a| a.organisation) else { continue };
+            if let Some(a) = relevant(org, e.afdeling.0) {
+                out.push(punkt(org, Some(a), "Effektivitetstal".into(), e.effektivitetstal, true));
             }
         }
         out.sort_by(|a, b| {
@@ -394,11 +410,11 @@ impl App {
     }
 
     /// The newest mails of the outbox with their delivery state, for the agency.
-    pub async fn udbakke(&self, user: &SessionUser, limit: u32) -> Result<Vec<MailRecord>, AppError> {
+    pub async fn udbakke(&self, user: &SessionUser, side: Side) -> Result<Udsnit<MailRecord>, AppError> {
         if !user.principal.may(Tilladelse::Styrelse) {
             return Err(AppError::Forbidden);
         }
-        Ok(self.store.udbakke(limit).await?)
+        Ok(self.store.udbakke(side).await?)
     }
 
     /// Whether a mail's delivery outcome is unknown: claimed by a sender this long ago and never
@@ -409,12 +425,12 @@ impl App {
 
     /// The agency decides to send a mail of unknown outcome again (after checking the SMTP
     /// server's log): the recipient may then get it twice, so it is never done automatically.
-    pub async fn send_mail_igen(&self, user: &SessionUser, id: i64) -> Result<(), AppError> {
+    pub async fn send_mail_igen(&self, user: &SessionUser, id: MailId) -> Result<(), AppError> {
         if !user.principal.may(Tilladelse::Styrelse) {
             return Err(AppError::Forbidden);
         }
         let audit = self.audit(Some(user.principal.user_id), "mail_sendt_igen", "udbakke", id, json!({}));
-        match self.store.mail_send_igen(id, self.now() - UKENDT_EFTER, &audit).await {
+        match self.store.resend_mail(id, self.now() - UKENDT_EFTER, &audit).await {
             Ok(()) => Ok(()),
             Err(store::StoreError::Stale) => Err(AppError::Conflict(
                 "Mailen har ikke ukendt udfald (den er sendt, venter eller sendes netop nu).".into(),
@@ -428,33 +444,31 @@ impl App {
         if !user.principal.may(Tilladelse::Styrelse) {
             return Err(AppError::Forbidden);
         }
-        let kommuner = self.store.kommuner().await?;
-        let regioner = self.store.regioner().await?;
-        let today = self.today();
+        // The stored supervision counts and open aftaler: a few rows per kommune.
+        let (kommuner, regioner, tal, aabne) = futures::try_join!(
+            self.store.kommuner(),
+            self.store.regioner(),
+            self.store.tilsynstal(aar, self.today()),
+            self.store.aabne_aftaler(),
+        )?;
         let mut per_kommune: BTreeMap<Kommunekode, StatusTal> = BTreeMap::new();
-        for f in self.store.pakke_forloeb(aar, None).await? {
-            let t = per_kommune.entry(f.pakke.hjemstedskommune).or_default();
-            t.pakker += 1;
-            match indsendelse(&f, today) {
-                Indsendelse::Mangler => t.mangler += 1,
-                Indsendelse::Afventer => {}
-                Indsendelse::ForSent => {
-                    t.indsendt += 1;
-                    t.for_sent += 1;
-                }
-                Indsendelse::Returneret | Indsendelse::Rettidig => t.indsendt += 1,
-            }
-            if f.moede_afholdt.is_some() {
-                t.moeder_afholdt += 1;
-            }
-            if f.pakke.status == PakkeStatus::RedegoerelseOffentliggjort {
-                t.offentliggjort += 1;
-            }
+        for t in tal {
+            let Some(k) = t.kommune else { continue };
+            per_kommune.insert(
+                k,
+                StatusTal {
+                    pakker: t.pakker,
+                    indsendt: t.indsendt,
+                    for_sent: t.for_sent,
+                    mangler: t.mangler,
+                    moeder_afholdt: t.moeder_afholdt,
+                    offentliggjort: t.offentliggjort,
+                    aftaler_aabne: 0,
+                },
+            );
         }
-        for a in self.store.aftaler(AftaleFilter::Alle).await? {
-            if a.status().is_some_and(|s| s.aaben()) {
-                per_kommune.entry(a.aftale.kommune).or_default().aftaler_aabne += 1;
-            }
+        for (k, n) in aabne {
+            per_kommune.entry(k).or_default().aftaler_aabne = n;
         }
         let mut out = NationalStatus::default();
         let mut per_region: BTreeMap<Regionskode, StatusTal> = BTreeMap::new();

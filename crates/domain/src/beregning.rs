@@ -3,7 +3,7 @@
 //! with their comparison groups. Pure: the inputs are loaded and the results stored by `app`.
 
 use crate::effektivitet::{self, Enhed, Farve};
-use crate::ids::{Regionskode, Styringsaar};
+use crate::ids::{Kommunekode, Regionskode, Styringsaar};
 use crate::master::{AfdelingData, AfdelingId, Boligtype, LejemaalsenhedRegel, OrganisationId};
 use crate::noegletal::{OrganisationPost, OrganisationRegnskab};
 use crate::reference::EffektivitetRegler;
@@ -267,6 +267,102 @@ pub struct Resultat {
     pub vaerdier: Vec<Vaerdi>,
     pub benchmarks: Vec<Benchmark>,
     pub effektivitet: Vec<Effektivitet>,
+    /// What the overviews read, derived from the above in the same computation.
+    pub sammendrag: Sammendrag,
+}
+
+/// The counts and averages overviews show, derived once per computation so a page reads a
+/// few stored rows instead of the country's figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sammendrag {
+    /// Organisations with at least one mark, in id order.
+    pub kritik: Vec<Kritik>,
+    /// Efficiency averages weighted by homes, per organisation, kommune and region.
+    pub gennemsnit: Vec<(Omraade, f64)>,
+}
+
+/// Critical marks of an organisation in a year: its own and its afdelinger's marked key
+/// figures (of which red), and its red afdelinger (efficiency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kritik {
+    pub organisation: OrganisationId,
+    pub kritiske_noegletal: i64,
+    pub roede_noegletal: i64,
+    pub roede_afdelinger: i64,
+}
+
+impl Kritik {
+    pub fn ingen(organisation: OrganisationId) -> Kritik {
+        Kritik { organisation, kritiske_noegletal: 0, roede_noegletal: 0, roede_afdelinger: 0 }
+    }
+}
+
+/// What an efficiency average covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Omraade {
+    Organisation(OrganisationId),
+    Kommune(Kommunekode),
+    Region(Regionskode),
+}
+
+impl Omraade {
+    /// The stored kind and key.
+    pub fn noegle(self) -> (&'static str, i64) {
+        match self {
+            Omraade::Organisation(o) => ("organisation", o.0),
+            Omraade::Kommune(k) => ("kommune", i64::from(k)),
+            Omraade::Region(r) => ("region", i64::from(r)),
+        }
+    }
+
+    pub fn fra_noegle(kind: &str, key: i64) -> Option<Omraade> {
+        match kind {
+            "organisation" => Some(Omraade::Organisation(OrganisationId(key))),
+            "kommune" => Kommunekode::new(key).ok().map(Omraade::Kommune),
+            "region" => Regionskode::new(key).ok().map(Omraade::Region),
+            _ => None,
+        }
+    }
+}
+
+/// The overviews' counts and averages of one computation.
+pub fn sammendrag(vaerdier: &[Vaerdi], effektivitet: &[Effektivitet], afdelinger: &[AfdelingInput]) -> Sammendrag {
+    let afdeling: HashMap<i64, &AfdelingInput> = afdelinger.iter().map(|a| (a.id.0, a)).collect();
+    let mut kritik: BTreeMap<OrganisationId, Kritik> = BTreeMap::new();
+    for v in vaerdier.iter().filter(|v| v.markering.is_some()) {
+        let org = match v.niveau {
+            Niveau::Organisation => Some(OrganisationId(v.enhed_id)),
+            Niveau::Afdeling => afdeling.get(&v.enhed_id).map(|a| a.organisation),
+        };
+        if let Some(org) = org {
+            let k = kritik.entry(org).or_insert(Kritik::ingen(org));
+            k.kritiske_noegletal += 1;
+            if v.markering == Some(Markering::Roed) {
+                k.roede_noegletal += 1;
+            }
+        }
+    }
+    let mut per_omraade: BTreeMap<Omraade, Vec<(f64, u32)>> = BTreeMap::new();
+    for e in effektivitet {
+        let Some(a) = afdeling.get(&e.afdeling.0) else { continue };
+        if e.farve == Farve::Roed {
+            let k = kritik.entry(a.organisation).or_insert(Kritik::ingen(a.organisation));
+            k.roede_afdelinger += 1;
+        }
+        let homes = a.data.boliger_i_alt();
+        for omraade in
+            [Omraade::Organisation(a.organisation), Omraade::Kommune(a.data.kommune), Omraade::Region(a.region)]
+        {
+            per_omraade.entry(omraade).or_default().push((e.effektivitetstal, homes));
+        }
+    }
+    Sammendrag {
+        kritik: kritik.into_values().collect(),
+        gennemsnit: per_omraade
+            .into_iter()
+            .filter_map(|(o, values)| vaegtet_gennemsnit(values).map(|g| (o, g)))
+            .collect(),
+    }
 }
 
 /// Fewer values than this make no benchmark; last year's is used instead.
@@ -436,7 +532,8 @@ pub fn beregn(
     }
 
     let effektivitet = efficiency(afdelinger, eff)?;
-    Ok(Resultat { vaerdier, benchmarks, effektivitet })
+    let sammendrag = sammendrag(&vaerdier, &effektivitet, afdelinger);
+    Ok(Resultat { vaerdier, benchmarks, effektivitet, sammendrag })
 }
 
 /// Size band index of an afdeling with `homes` homes.

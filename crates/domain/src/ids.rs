@@ -69,6 +69,87 @@ impl Styringsaar {
     }
 }
 
+/// A database row id: any value the database handed out. Unlike the checked ids above it
+/// carries no rule, but its type says which table it belongs to.
+macro_rules! row_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl From<i64> for $name {
+            fn from(value: i64) -> Self {
+                Self(value)
+            }
+        }
+        impl From<$name> for i64 {
+            fn from(value: $name) -> i64 {
+                value.0
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.trim().parse().map(Self)
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+row_id!(
+    /// A dokumentationspakke.
+    PakkeId
+);
+row_id!(
+    /// An uploaded attachment of a package.
+    BilagId
+);
+row_id!(
+    /// An aftale between a kommune and an organisation.
+    AftaleId
+);
+row_id!(
+    /// A convened dialogue meeting (the invitation with its letter).
+    DialogmoedeId
+);
+row_id!(
+    /// A personal API key.
+    ApiNoegleId
+);
+row_id!(
+    /// A mail in the outbox.
+    MailId
+);
+
+/// A package's revision: bumped by every change to the package or its answers, so a save made
+/// from an older read is refused (optimistic concurrency). Answers record the revision they
+/// were saved at; a redegørelse counts its own saves the same way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Revision(pub i64);
+
+impl From<i64> for Revision {
+    fn from(value: i64) -> Self {
+        Self(value)
+    }
+}
+impl From<Revision> for i64 {
+    fn from(value: Revision) -> i64 {
+        value.0
+    }
+}
+impl fmt::Display for Revision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

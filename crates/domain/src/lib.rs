@@ -15,4 +15,7 @@ pub mod reference;
 pub mod registre;
 pub mod template;
 
-pub use ids::{AfdelingNummer, Kommunekode, OrganisationNummer, Regionskode, Styringsaar};
+pub use ids::{
+    AfdelingNummer, AftaleId, ApiNoegleId, BilagId, DialogmoedeId, Kommunekode, MailId, OrganisationNummer, PakkeId,
+    Regionskode, Revision, Styringsaar,
+};

@@ -134,6 +134,20 @@ impl PakkeStatus {
 }
 
 impl PakkeHaendelse {
+    pub const ALL: [PakkeHaendelse; 7] = [
+        PakkeHaendelse::Indsend,
+        PakkeHaendelse::Returner,
+        PakkeHaendelse::Modtag,
+        PakkeHaendelse::IndkaldMoede,
+        PakkeHaendelse::MarkerMoedeAfholdt,
+        PakkeHaendelse::SendRedegoerelseIHoering,
+        PakkeHaendelse::OffentliggoerRedegoerelse,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PakkeHaendelse::Indsend => "indsend",

@@ -126,11 +126,11 @@ impl Postbud {
         while let Some(mail) = self.store.claim_mail(now).await? {
             match self.send(&mail).await {
                 Ok(()) => {
-                    self.store.mail_sendt(mail.id, Utc::now()).await?;
+                    self.store.mark_mail_sent(mail.id, Utc::now()).await?;
                     levering.sendt += 1;
                 }
                 Err(Afvist { fejl, permanent }) => {
-                    tracing::warn!(mail = mail.id, forsoeg = mail.forsoeg, %fejl, "mail kunne ikke afleveres");
+                    tracing::warn!(mail = mail.id.0, forsoeg = mail.forsoeg, %fejl, "mail kunne ikke afleveres");
                     // A mail that can never go out (a malformed address) is parked for good;
                     // otherwise the pause doubles per try, from one minute up to six hours.
                     let pause = if permanent {
@@ -139,7 +139,7 @@ impl Postbud {
                         chrono::Duration::minutes(1i64 << mail.forsoeg.clamp(1, 9).saturating_sub(1))
                             .min(chrono::Duration::hours(6))
                     };
-                    self.store.mail_fejlet(mail.id, &fejl, now + pause).await?;
+                    self.store.mark_mail_failed(mail.id, &fejl, now + pause).await?;
                     levering.fejlet += 1;
                 }
             }

@@ -3,7 +3,7 @@
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use std::time::Duration;
-use store::StoreError;
+use store::{Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -11,17 +11,40 @@ pub struct PgStore {
     pool: PgPool,
 }
 
+pub(crate) type Db = sqlx::Postgres;
+pub(crate) type Backend = PgStore;
+
+#[path = "../../store/sql/mod.rs"]
+mod sql;
+
 impl PgStore {
     /// Connects to a `postgres://` URL and migrates the database.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    pub async fn connect(url: &str) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await
-            .map_err(|e| StoreError::Database(format!("kan ikke forbinde til PostgreSQL «{}»: {e}", redact(url))))?;
-        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Database(format!("migrering fejlede: {e}")))?;
+            .map_err(|e| StoreError::in_context(format!("kan ikke forbinde til PostgreSQL «{}»", redact(url)), e))?;
+        MIGRATOR.run(&pool).await.map_err(|e| StoreError::in_context("migrering fejlede", e))?;
         Ok(Self { pool })
+    }
+
+    /// The pool pages read from: PostgreSQL serves readers and writers from one pool.
+    pub(crate) fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A write transaction; row locks and compare-and-set statements serialise conflicting
+    /// writers.
+    pub(crate) async fn begin_write(&self) -> Result<sql::Tx> {
+        self.pool.begin().await.map_err(sql::db_err)
+    }
+}
+
+impl store::Store for PgStore {
+    fn engine(&self) -> store::Engine {
+        store::Engine::Postgres
     }
 }
 
@@ -38,5 +61,3 @@ pub fn redact(url: &str) -> String {
         None => url.to_string(),
     }
 }
-
-store::sql_store_impl!(PgStore, sqlx::Postgres, store::Engine::Postgres, "BEGIN");

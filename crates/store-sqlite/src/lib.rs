@@ -1,24 +1,39 @@
 //! SQLite engine: the embedded default. WAL, a busy timeout and foreign keys on; migrations
 //! embedded and run at connect.
+//!
+//! Readers and the writer are separate pools: pages read concurrently from several
+//! connections (WAL lets them read while a write is in progress), and every write transaction
+//! goes through one connection, so writers queue in the process instead of spinning on the
+//! database file's lock.
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
-use store::StoreError;
+use store::{Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Connections that read at once; more would only queue on the two cores.
+const READERS: u32 = 8;
+
 pub struct SqliteStore {
-    pool: SqlitePool,
+    readers: SqlitePool,
+    writer: SqlitePool,
 }
+
+pub(crate) type Db = sqlx::Sqlite;
+pub(crate) type Backend = SqliteStore;
+
+#[path = "../../store/sql/mod.rs"]
+mod sql;
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite://` URL and migrates it.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    pub async fn connect(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Database(format!("ugyldig SQLite-adresse «{url}»: {e}")))?
+            .map_err(|e| StoreError::in_context(format!("ugyldig SQLite-adresse «{url}»"), e))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -28,16 +43,38 @@ impl SqliteStore {
             && !parent.as_os_str().is_empty()
         {
             std::fs::create_dir_all(parent)
-                .map_err(|e| StoreError::Database(format!("kan ikke oprette mappen {}: {e}", parent.display())))?;
+                .map_err(|e| StoreError::in_context(format!("kan ikke oprette mappen {}", parent.display()), e))?;
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+        let open_error = |e| StoreError::in_context(format!("kan ikke åbne SQLite-databasen «{url}»"), e);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
             .await
-            .map_err(|e| StoreError::Database(format!("kan ikke åbne SQLite-databasen «{url}»: {e}")))?;
-        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Database(format!("migrering fejlede: {e}")))?;
-        Ok(Self { pool })
+            .map_err(open_error)?;
+        MIGRATOR.run(&writer).await.map_err(|e| StoreError::in_context("migrering fejlede", e))?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(open_error)?;
+        Ok(Self { readers, writer })
+    }
+
+    /// The pool pages read from.
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.readers
+    }
+
+    /// A write transaction on the single writer. `BEGIN IMMEDIATE` takes the write lock at
+    /// once, so a transaction that reads before it writes never fails on a lock upgrade.
+    pub(crate) async fn begin_write(&self) -> Result<sql::Tx> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(sql::db_err)
     }
 }
 
-store::sql_store_impl!(SqliteStore, sqlx::Sqlite, store::Engine::Sqlite, "BEGIN IMMEDIATE");
+impl store::Store for SqliteStore {
+    fn engine(&self) -> store::Engine {
+        store::Engine::Sqlite
+    }
+}

@@ -4,6 +4,8 @@
 //! The engine is chosen by `TEST_DATABASE_URL`: unset means SQLite in a temporary file; a
 //! `postgres://` URL means a new, uniquely named database on that server per test.
 
+pub mod conformance;
+
 use app::{App, AppSettings};
 use std::sync::Arc;
 use store::Store;

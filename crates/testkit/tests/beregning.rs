@@ -14,7 +14,7 @@ async fn the_demo_is_computed_and_a_recomputation_changes_nothing() {
     let org = store.organisationer().await.unwrap().into_iter().find(|o| o.kind.rapporttype().is_some()).unwrap();
     let figures = store.noegletal(aar, Niveau::Organisation, org.id.0).await.unwrap();
     assert!(figures.iter().any(|v| v.noegletal == "administrationsbidrag" && v.vaerdi > 0.0), "{figures:?}");
-    let eff = store.effektivitet_for_organisation(aar, org.id).await.unwrap();
+    let eff = store.effektivitet_for(aar, &[org.id]).await.unwrap();
     assert!(eff.iter().all(|e| (0.0..=100.0).contains(&e.effektivitetstal)));
 
     let before =

@@ -1,11 +1,11 @@
-//! The storage conformance suite (store::conformance) on the engine under test.
+//! The storage conformance suite (testkit::conformance) on the engine under test.
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         $(
             #[tokio::test]
             async fn $name() {
-                store::conformance::$name(testkit::fresh_store().await).await;
+                testkit::conformance::$name(testkit::fresh_store().await).await;
             }
         )*
     };

@@ -77,7 +77,7 @@ async fn the_whole_yearly_cycle() {
     let receipt = org.get(&format!("{pakke}/kvittering/1")).await;
     assert!(receipt.body.contains("Dokumentationspakken er indsendt"));
     // A receipt mail is in the outbox, once, although the form was sent twice.
-    let outbox = t.app.store().udbakke(50).await.unwrap();
+    let outbox = t.app.store().udbakke(store::Side::new(1, 50)).await.unwrap().raekker;
     let receipts: Vec<_> = outbox.iter().filter(|m| m.mail.reference == format!("kvittering/{id}/1")).collect();
     assert_eq!(receipts.len(), 1);
     assert!(receipts[0].mail.tekst.contains("Version: 1") && receipts[0].mail.til.ends_with("@demo.invalid"));

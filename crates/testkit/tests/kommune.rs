@@ -131,7 +131,7 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     let letter = kommune.get(&moede).await;
     assert!(letter.body.contains("Indkaldelse til dialogmøde") && letter.body.contains("Rådhuset, mødelokale 2"));
     // The invitation mail with its calendar file went to the organisation and the nabokommune.
-    let mails = t.app.store().udbakke(100).await.unwrap();
+    let mails = t.app.store().udbakke(store::Side::new(1, 100)).await.unwrap().raekker;
     let invitations: Vec<_> = mails.iter().filter(|m| m.mail.reference.starts_with("indkaldelse/")).collect();
     for user in ["boligorg", "belig"] {
         let m = invitations.iter().find(|m| m.mail.til == format!("{user}@demo.invalid")).expect(user);
@@ -215,7 +215,7 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     assert_eq!(comment.status, 303);
     assert!(kommune.get(&red).await.body.contains("Vi er enige i udkastet."));
     // The høring mail went to the organisation.
-    let mails = t.app.store().udbakke(100).await.unwrap();
+    let mails = t.app.store().udbakke(store::Side::new(1, 100)).await.unwrap().raekker;
     assert!(mails.iter().any(|m| m.mail.reference.starts_with(&format!("hoering/{id}/"))));
 
     // Published: public, immutable, and no more comments.
@@ -283,7 +283,7 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     }
 }
 
-fn moede_id(path: &str) -> i64 {
+fn moede_id(path: &str) -> store::DialogmoedeId {
     path.rsplit('/').next().unwrap().parse().unwrap()
 }
 

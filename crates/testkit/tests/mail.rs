@@ -119,7 +119,7 @@ async fn the_outbox_is_delivered_once_over_smtp() {
     // The Danish subject is encoded, the calendar file is attached.
     assert!(messages.iter().any(|m| m.contains("text/calendar") && m.contains("dialogmoede.ics")));
     assert!(messages.iter().all(|m| m.contains("Subject:")));
-    assert!(store.udbakke(10).await.unwrap().iter().all(|m| m.sendt.is_some()));
+    assert!(store.udbakke(store::Side::new(1, 10)).await.unwrap().raekker.iter().all(|m| m.sendt.is_some()));
 }
 
 #[tokio::test]
@@ -130,7 +130,7 @@ async fn a_refused_delivery_is_retried_later_and_never_twice() {
     let dead_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let offline = mail::Postbud::new(&settings(dead_port), store.clone()).unwrap().unwrap();
     assert_eq!(offline.lever(Utc::now()).await.unwrap(), mail::Levering { sendt: 0, fejlet: 2 });
-    let waiting = store.udbakke(10).await.unwrap();
+    let waiting = store.udbakke(store::Side::new(1, 10)).await.unwrap().raekker;
     assert!(waiting.iter().all(|m| m.sendt.is_none() && m.afsendes.is_none() && m.sidste_fejl.is_some()));
     // The server comes up; the retry waits for its time, then goes out once.
     let sink = SmtpSink::start().await;
@@ -142,7 +142,14 @@ async fn a_refused_delivery_is_retried_later_and_never_twice() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 1);
     // The malformed address is parked with its reason, not retried.
-    let parked = store.udbakke(10).await.unwrap().into_iter().find(|m| m.mail.reference == "d").unwrap();
+    let parked = store
+        .udbakke(store::Side::new(1, 10))
+        .await
+        .unwrap()
+        .raekker
+        .into_iter()
+        .find(|m| m.mail.reference == "d")
+        .unwrap();
     assert!(parked.sendt.is_none() && parked.sidste_fejl.unwrap().contains("ikke en adresse"));
 }
 

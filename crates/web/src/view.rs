@@ -212,6 +212,48 @@ pub fn fil_svar(
         .into_response()
 }
 
+/// A page link in a paged list.
+pub struct SideLink {
+    pub nummer: u32,
+    pub href: String,
+    pub aktuel: bool,
+}
+
+/// DKFDS pagination of a list read one page at a time: the page numbers around the current
+/// one, the first and the last, with gaps (`None`) between.
+pub struct Sider {
+    pub nummer: u32,
+    pub antal: u32,
+    pub i_alt: i64,
+    pub forrige: Option<String>,
+    pub naeste: Option<String>,
+    pub punkter: Vec<Option<SideLink>>,
+}
+
+impl Sider {
+    pub fn new<T>(udsnit: &store::Udsnit<T>, href: impl Fn(u32) -> String) -> Sider {
+        let antal = udsnit.antal_sider();
+        let nummer = udsnit.side.nummer().min(antal);
+        let vis = |n: u32| n == 1 || n == antal || n.abs_diff(nummer) <= 1;
+        let mut punkter = Vec::new();
+        for n in 1..=antal {
+            if vis(n) {
+                punkter.push(Some(SideLink { nummer: n, href: href(n), aktuel: n == nummer }));
+            } else if punkter.last().is_some_and(Option::is_some) {
+                punkter.push(None);
+            }
+        }
+        Sider {
+            nummer,
+            antal,
+            i_alt: udsnit.i_alt,
+            forrige: (nummer > 1).then(|| href(nummer - 1)),
+            naeste: (nummer < antal).then(|| href(nummer + 1)),
+            punkter,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -174,7 +174,7 @@ pub async fn pakke(
             .skabelon
             .sektioner
             .iter()
-            .map(|s| SektionRef { id: s.id.clone(), titel: s.titel.clone(), revision: v.revision_af(s.svar_ids()) })
+            .map(|s| SektionRef { id: s.id.clone(), titel: s.titel.clone(), revision: v.revision_af(s.svar_ids()).0 })
             .collect(),
         afdelingsskemaer: v
             .afdelinger
@@ -182,14 +182,14 @@ pub async fn pakke(
             .map(|a| AfdelingsskemaRef {
                 afdeling: a.data.nummer.get(),
                 navn: a.data.navn.clone(),
-                revision: v.revision_af(v.afdelingsskema_noegler(a).iter().map(String::as_str)),
+                revision: v.revision_af(v.afdelingsskema_noegler(a).iter().map(String::as_str)).0,
             })
             .collect(),
         bilag: v
             .bilag
             .iter()
             .map(|b| BilagRef {
-                id: b.id,
+                id: b.id.0,
                 art: b.art.clone(),
                 filnavn: b.filnavn.clone(),
                 stoerrelse: b.stoerrelse,
@@ -288,7 +288,10 @@ async fn gem(
             (key, app::SvarInput { ja, tekst: s.tekst, valg: s.valg })
         })
         .collect();
-    state.app.save_sektion(&user, PakkeId(pakke_id), sektion, afdeling, answers, request.revision).await?;
+    state
+        .app
+        .save_sektion(&user, PakkeId(pakke_id), sektion, afdeling, answers, store::Revision(request.revision))
+        .await?;
     pakke(State(state), CurrentUser(user, token), Path(id)).await
 }
 

@@ -141,7 +141,7 @@ mod tests {
 struct ApiNoeglerSide {
     layout: Layout,
     /// (id, name, created, expires, state, active).
-    noegler: Vec<(i64, String, String, String, &'static str, bool)>,
+    noegler: Vec<(store::ApiNoegleId, String, String, String, &'static str, bool)>,
     /// A key just made: shown this once.
     ny: Option<String>,
     navn: String,
@@ -221,8 +221,8 @@ pub async fn opret_api_noegle(
 pub async fn tilbagekald_api_noegle(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
-    Path(id): Path<i64>,
+    Path(id): Path<store::ApiNoegleId>,
 ) -> PageResult {
-    state.app.tilbagekald_api_noegle(&user, id).await?;
+    state.app.revoke_api_noegle(&user, id).await?;
     Ok(crate::pages::redirect_with("/konto/api-noegler", "noegle_tilbagekaldt"))
 }

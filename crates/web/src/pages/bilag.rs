@@ -20,7 +20,7 @@ pub struct BilagArtVisning {
     pub paakraevet: bool,
     pub typer: String,
     pub accept: String,
-    pub filer: Vec<(i64, String, String, String)>,
+    pub filer: Vec<(store::BilagId, String, String, String)>,
     pub fejl: Option<String>,
 }
 
@@ -126,7 +126,7 @@ pub async fn les_upload(mut multipart: Multipart) -> Result<(String, String, Vec
 pub async fn fjern(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
-    Path((id, bilag)): Path<(i64, i64)>,
+    Path((id, bilag)): Path<(i64, store::BilagId)>,
 ) -> PageResult {
     state.app.withdraw_bilag(&user, PakkeId(id), bilag).await?;
     Ok(redirect_with(&format!("/pakker/{id}/bilag"), "bilag_fjernet"))
@@ -136,7 +136,7 @@ pub async fn fjern(
 pub async fn hent(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
-    Path((id, bilag)): Path<(i64, i64)>,
+    Path((id, bilag)): Path<(i64, store::BilagId)>,
 ) -> PageResult {
     let (record, indhold) = state.app.hent_bilag(&user, PakkeId(id), bilag).await?;
     Ok(crate::view::fil_svar(&record.mime, "attachment", &record.filnavn, indhold))

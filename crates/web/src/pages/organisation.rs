@@ -137,7 +137,7 @@ async fn formular_side(
         titel,
         status: redigerbar.then(|| kortform(status)),
         sidst: sidst_redigeret(v, keys.iter().map(String::as_str)),
-        revision: v.revision_af(keys.iter().map(String::as_str)),
+        revision: v.revision_af(keys.iter().map(String::as_str)).0,
         dele,
         redigerbar,
         action,
@@ -196,7 +196,7 @@ async fn gem_formular(
         Formular::Sektion(sid) => (sid.clone(), None, format!("/pakker/{id}")),
         Formular::Afdeling(nr) => (String::new(), Some(*nr), format!("/pakker/{id}/afdelinger")),
     };
-    match state.app.save_sektion(user, PakkeId(id), &sektion, nr, answers, revision).await {
+    match state.app.save_sektion(user, PakkeId(id), &sektion, nr, answers, store::Revision(revision)).await {
         Ok(()) => Ok(redirect_with(&tilbage, "gemt")),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (errors, status) = match e {

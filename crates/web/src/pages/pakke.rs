@@ -61,7 +61,7 @@ struct PakkeSide {
     can_write: bool,
     moeder: Vec<(String, String)>,
     /// Convened meetings: (id, time, place, letter, held).
-    dialogmoeder: Vec<(i64, String, String, String, bool)>,
+    dialogmoeder: Vec<(store::DialogmoedeId, String, String, String, bool)>,
     /// The hjemstedskommune may convene; a beliggenhedskommune may hold its own meeting.
     can_invite: bool,
     eget_moede: bool,
@@ -303,7 +303,7 @@ struct VersionSide {
     sektioner: Vec<(String, Svarliste)>,
     afdelinger: Vec<(String, Svarliste)>,
     /// (id, file name, kind).
-    bilag: Vec<(i64, String, String)>,
+    bilag: Vec<(store::BilagId, String, String)>,
     /// The version before this one, and what changed since it: (where, question, before, now).
     forrige: Option<i64>,
     aendringer: Vec<(String, String, String, String)>,
@@ -358,8 +358,9 @@ pub async fn version(
 ) -> PageResult {
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
     let ver = v.versions.iter().find(|x| x.version == nummer).ok_or(app::AppError::NotFound)?;
+    let ver_svar = state.app.version_svar(&v, nummer).await?;
     let sektioner =
-        v.skabelon.sektioner.iter().map(|s| (s.titel.clone(), svarliste(std::iter::once(s), &ver.svar, ""))).collect();
+        v.skabelon.sektioner.iter().map(|s| (s.titel.clone(), svarliste(std::iter::once(s), &ver_svar, ""))).collect();
     let afdelinger = v
         .afdelinger
         .iter()
@@ -367,7 +368,7 @@ pub async fn version(
             let prefix = domain::template::afdeling_noegle(a.data.nummer, "");
             (
                 format!("Afdeling {} {}", a.data.nummer, a.data.navn),
-                svarliste(v.afdelingsskema_sektioner(a), &ver.svar, &prefix),
+                svarliste(v.afdelingsskema_sektioner(a), &ver_svar, &prefix),
             )
         })
         .filter(|(_, svar)| !svar.is_empty())
@@ -377,8 +378,8 @@ pub async fn version(
     let aendringer = match forrige {
         None => Vec::new(),
         Some(f) => {
-            let foer = alle_svar(&v, &f.svar);
-            let nu = alle_svar(&v, &ver.svar);
+            let foer = alle_svar(&v, &state.app.version_svar(&v, f.version).await?);
+            let nu = alle_svar(&v, &ver_svar);
             let mut out: Vec<(String, String, String, String)> = nu
                 .into_iter()
                 .zip(foer)

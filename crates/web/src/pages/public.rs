@@ -267,7 +267,7 @@ pub async fn dataark(
 }
 
 /// Where a public attachment (the accounts) is downloaded.
-pub fn regnskab_sti(nummer: domain::OrganisationNummer, bilag: i64) -> String {
+pub fn regnskab_sti(nummer: domain::OrganisationNummer, bilag: store::BilagId) -> String {
     format!("/offentlig/organisationer/{nummer}/regnskaber/{bilag}")
 }
 
@@ -275,7 +275,7 @@ pub fn regnskab_sti(nummer: domain::OrganisationNummer, bilag: i64) -> String {
 /// received package, for everyone; anything else is 404.
 pub async fn regnskab(State(state): State<AppState>, Path((nummer, bilag)): Path<(String, String)>) -> PageResult {
     let nummer: OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
-    let bilag: i64 = bilag.parse().map_err(|_| AppError::NotFound)?;
+    let bilag: store::BilagId = bilag.parse().map_err(|_| AppError::NotFound)?;
     let (record, indhold) = state.app.public().offentligt_bilag(nummer, bilag).await?;
     Ok(crate::view::fil_svar(&record.mime, "attachment", &record.filnavn, indhold))
 }

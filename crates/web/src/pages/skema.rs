@@ -103,10 +103,7 @@ pub fn kortform(s: SektionStatus) -> (&'static str, &'static str) {
 
 /// Who edited answers among `keys` last, as "navn, tidspunkt".
 pub fn sidst_redigeret<'a>(v: &'a PakkeView, keys: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    v.sidst_redigeret(keys).map(|r| {
-        let hvem = v.redaktoerer.get(&r.updated_by.0).cloned().unwrap_or_else(|| "en kollega".into());
-        format!("{hvem}, {}", tidspunkt(r.updated_at))
-    })
+    v.sidst_redigeret(keys).map(|r| format!("{}, {}", r.updated_by_name, tidspunkt(r.updated_at)))
 }
 
 /// Builds the parts of a form. `prefix` is the afdeling key prefix ("" for the package),

@@ -381,7 +381,7 @@ pub async fn moede(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
-    Path(id): Path<i64>,
+    Path(id): Path<store::DialogmoedeId>,
     Query(q): Query<crate::pages::Besked>,
 ) -> PageResult {
     let m = state.app.dialogmoede(&user, id).await?;
@@ -394,7 +394,7 @@ pub async fn moede_afholdt(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
-    Path(id): Path<i64>,
+    Path(id): Path<store::DialogmoedeId>,
     Form(form): Form<Felter>,
 ) -> PageResult {
     let bilaterale: Vec<PakkeId> =
@@ -446,7 +446,7 @@ async fn hoering_side(
         layout,
         hoved: (&v).into(),
         afsnit: crate::pages::public::afsnit(&r.tekst),
-        revision: r.revision,
+        revision: r.revision.0,
         bemaerkninger,
         kan_bemaerke: v.pakke.status == domain::package::PakkeStatus::RedegoerelseIHoering
             && user.principal.is_member_of(v.pakke.organisation),
@@ -495,7 +495,7 @@ pub async fn bemaerk(
 // --- aftaler -------------------------------------------------------------------------------
 
 pub struct AftaleVisning {
-    pub id: i64,
+    pub id: store::AftaleId,
     pub organisation: String,
     pub aar: i32,
     pub emne: String,
@@ -533,17 +533,7 @@ pub fn aftale_visning(a: &store::AftaleRecord, kommune: &str) -> AftaleVisning {
         frist: a.aftale.frist.map(dato).unwrap_or_else(|| "Ingen".into()),
         status: a.status().map(|s| s.label()).unwrap_or(""),
         aaben: a.status().is_some_and(|s| s.aaben()),
-        historik: a
-            .historik
-            .iter()
-            .map(|h| {
-                (
-                    tidspunkt(h.at),
-                    AftaleStatus::parse(&h.status).map(|s| s.label()).unwrap_or(""),
-                    h.bemaerkning.clone(),
-                )
-            })
-            .collect(),
+        historik: a.historik.iter().map(|h| (tidspunkt(h.at), h.status.label(), h.bemaerkning.clone())).collect(),
     }
 }
 
@@ -554,30 +544,41 @@ struct AftaleSide {
     aftaler: Vec<AftaleVisning>,
     kan_opdatere: bool,
     statusser: Vec<(&'static str, &'static str)>,
+    alle: bool,
+    sider: crate::view::Sider,
 }
+
+/// Aftaler per page of the register.
+const AFTALER_PR_SIDE: u32 = 50;
 
 #[derive(Deserialize, Default)]
 pub struct AftaleQuery {
     #[serde(default)]
     vis: String,
+    side: Option<String>,
     besked: Option<String>,
 }
 
-async fn aftale_side(state: &AppState, user: &SessionUser, layout: Layout, vis: &str) -> Result<AftaleSide, AppError> {
-    let kommuner = state.app.public();
-    let mut aftaler = Vec::new();
-    for a in state.app.aftaler(user).await? {
-        if vis != "alle" && !a.status().is_some_and(|s| s.aaben()) {
-            continue;
-        }
-        let navn = format!("{} Kommune", kommuner.kommune_navn(a.aftale.kommune).await?);
-        aftaler.push(aftale_visning(&a, &navn));
-    }
+async fn aftale_side(
+    state: &AppState,
+    user: &SessionUser,
+    layout: Layout,
+    vis: &str,
+    side: Option<&str>,
+) -> Result<AftaleSide, AppError> {
+    let alle = vis == "alle";
+    let side = store::Side::new(side.and_then(|s| s.parse().ok()).unwrap_or(1), AFTALER_PR_SIDE);
+    let udsnit = state.app.aftaler(user, !alle, side).await?;
+    let kommuner = state.app.public().kommuner().await?;
+    let navn = |k| kommuner.iter().find(|x| x.kode == k).map(|x| format!("{} Kommune", x.navn)).unwrap_or_default();
+    let vis = if alle { "vis=alle&" } else { "" };
     Ok(AftaleSide {
+        sider: crate::view::Sider::new(&udsnit, |n| format!("/aftaler?{vis}side={n}")),
         layout,
-        aftaler,
+        aftaler: udsnit.raekker.iter().map(|a| aftale_visning(a, &navn(a.aftale.kommune))).collect(),
         kan_opdatere: user.principal.role == domain::access::Role::Kommune,
         statusser: AftaleStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+        alle,
     })
 }
 
@@ -589,7 +590,7 @@ pub async fn aftaler(
     Query(q): Query<AftaleQuery>,
 ) -> PageResult {
     let layout = Layout::new("Aftaler", Some(&user), &csrf, "/aftaler").with_besked(q.besked.as_deref());
-    render(&aftale_side(&state, &user, layout, &q.vis).await?)
+    render(&aftale_side(&state, &user, layout, &q.vis, q.side.as_deref()).await?)
 }
 
 #[derive(Deserialize)]
@@ -604,7 +605,7 @@ pub async fn aftale_status(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
-    Path(id): Path<i64>,
+    Path(id): Path<store::AftaleId>,
     Form(form): Form<AftaleStatusForm>,
 ) -> PageResult {
     match state.app.opdater_aftale(&user, id, &form.status, &form.bemaerkning).await {
@@ -613,7 +614,7 @@ pub async fn aftale_status(
             let errors =
                 errors.into_iter().map(|e| app::FieldError { field: format!("{}-{id}", e.field), ..e }).collect();
             let layout = Layout::new("Aftaler", Some(&user), &csrf, "/aftaler").with_errors(errors);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &aftale_side(&state, &user, layout, "alle").await?)
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &aftale_side(&state, &user, layout, "alle", None).await?)
         }
         Err(e) => Err(e.into()),
     }
@@ -741,11 +742,12 @@ pub async fn beliggenhed(
 struct UdbakkeSide {
     layout: Layout,
     mails: Vec<MailVisning>,
+    sider: crate::view::Sider,
 }
 
 /// A mail of the outbox as the page shows it.
 struct MailVisning {
-    id: i64,
+    id: store::MailId,
     oprettet: String,
     til: String,
     emne: String,
@@ -762,12 +764,13 @@ pub async fn udbakke(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
-    Query(q): Query<crate::pages::Besked>,
+    Query(q): Query<UdbakkeQuery>,
 ) -> PageResult {
-    let mails = state
-        .app
-        .udbakke(&user, 300)
-        .await?
+    let side = store::Side::new(q.side.as_deref().and_then(|s| s.parse().ok()).unwrap_or(1), UDBAKKE_PR_SIDE);
+    let udsnit = state.app.udbakke(&user, side).await?;
+    let sider = crate::view::Sider::new(&udsnit, |n| format!("/styrelse/udbakke?side={n}"));
+    let mails = udsnit
+        .raekker
         .into_iter()
         .map(|m| {
             let ukendt = state.app.ukendt_udfald(&m);
@@ -793,14 +796,24 @@ pub async fn udbakke(
     render(&UdbakkeSide {
         layout: Layout::new("Udbakke", Some(&user), &csrf, "/styrelse").with_besked(q.besked.as_deref()),
         mails,
+        sider,
     })
+}
+
+/// Mails per page of the outbox.
+const UDBAKKE_PR_SIDE: u32 = 100;
+
+#[derive(Deserialize, Default)]
+pub struct UdbakkeQuery {
+    side: Option<String>,
+    besked: Option<String>,
 }
 
 /// POST /styrelse/udbakke/{id}/send-igen: the agency sends a mail of unknown outcome again.
 pub async fn send_mail_igen(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
-    Path(id): Path<i64>,
+    Path(id): Path<store::MailId>,
 ) -> PageResult {
     state.app.send_mail_igen(&user, id).await?;
     Ok(redirect_with("/styrelse/udbakke", "mail_sendes_igen"))

@@ -1,7 +1,6 @@
 //! The conformance suite: behaviour every engine must show. Each function gets a fresh,
 //! migrated, empty store; `testkit` runs them all against the engine under test.
 
-use crate::*;
 use chrono::{NaiveDate, TimeZone, Utc};
 use domain::access::Role;
 use domain::master::{AfdelingData, Boliger, NewOrganisation, OrganisationKind, Rapporttype};
@@ -14,6 +13,7 @@ use domain::template::Svar;
 use domain::{AfdelingNummer, Kommunekode, OrganisationNummer, Styringsaar};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use store::*;
 
 fn at(day: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, day, 12, 0, 0).unwrap()
@@ -172,7 +172,15 @@ async fn new_package(store: &Arc<dyn Store>) -> PakkeId {
 }
 
 fn transition(pakke: PakkeId, from: PakkeStatus, to: PakkeStatus, by: domain::access::UserId) -> Transition {
-    Transition { pakke, from, to, haendelse: "test".into(), by, at: at(2), begrundelse: Some("fordi".into()) }
+    Transition {
+        pakke,
+        from,
+        to,
+        haendelse: domain::package::PakkeHaendelse::Indsend,
+        by,
+        at: at(2),
+        begrundelse: Some("fordi".into()),
+    }
 }
 
 pub async fn reference_and_bulk_load_round_trip(store: Arc<dyn Store>) {
@@ -213,7 +221,7 @@ pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
     let id = user(&store, "anna").await;
     // Templates loaded by the agency: insert-only, an existing version is never replaced.
     let skabelon = SkabelonRecord {
-        skema: "bilag3".into(),
+        skema: domain::template::Skema::Bilag3,
         styringsaar: 2027,
         version: 2,
         tekst: "skema = \"bilag3\"".into(),
@@ -243,7 +251,7 @@ pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
         expires_at: at(2),
     };
     store.create_session(&session, &audit("login")).await.unwrap();
-    assert_eq!(store.session("abc").await.unwrap(), Some(session));
+    assert_eq!(store.session("abc").await.unwrap().map(|(s, u)| (s, u.id)), Some((session, id)));
     store.set_user_disabled(id, true, &audit("bruger_deaktiveret")).await.unwrap();
     assert!(store.user(id).await.unwrap().unwrap().disabled);
     assert_eq!(store.session("abc").await.unwrap(), None, "disabling ends sessions");
@@ -281,7 +289,7 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
         pakke: id,
         expected_status: PakkeStatus::Kladde,
         sektion: sektion.clone(),
-        expected_revision: 0,
+        expected_revision: Revision(0),
         svar: svar.clone(),
         by,
         at: at(2),
@@ -291,12 +299,12 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     assert!(matches!(store.save_svar(&change, &audit("svar_gemt")).await, Err(StoreError::Stale)));
     let saved = store.svar(id).await.unwrap();
     let seen = saved.values().map(|r| r.revision).max().unwrap();
-    assert!(seen > 0);
+    assert!(seen > Revision(0));
     // Saving from the current revision works, and another section is independent of it.
     store.save_svar(&SvarChange { expected_revision: seen, ..change.clone() }, &audit("svar_gemt")).await.unwrap();
     let other = SvarChange {
         sektion: vec!["andet".into()],
-        expected_revision: 0,
+        expected_revision: Revision(0),
         svar: vec![("andet".into(), Svar::default())],
         ..change.clone()
     };
@@ -306,7 +314,7 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     // A submission validated at an older revision is refused: answers changed since.
     let outdated = Submission {
         transition: transition(id, PakkeStatus::Kladde, PakkeStatus::Indsendt, by),
-        revision: revision - 1,
+        revision: Revision(revision.0 - 1),
         idempotency_key: "key-0".into(),
         svar: BTreeMap::new(),
         modtagere: vec![],
@@ -340,7 +348,7 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     assert_eq!(store.submit(&submission, &audit("pakke_indsendt")).await.unwrap(), v1);
     assert_eq!(store.versions(id).await.unwrap().len(), 1);
     // The receipt is enqueued with the submission, once.
-    let outbox = store.udbakke(10).await.unwrap();
+    let outbox = store.udbakke(Side::new(1, 10)).await.unwrap().raekker;
     assert_eq!(outbox.len(), 1);
     assert_eq!((outbox[0].mail.til.as_str(), outbox[0].sendt), ("bo@example.invalid", None));
     assert_eq!(store.modtagere(id).await.unwrap(), vec![k(101), k(147)]);
@@ -394,14 +402,14 @@ pub async fn a_published_redegoerelse_is_immutable(store: Arc<dyn Store>) {
     ] {
         store.transition(&transition(id, from, to, by), &audit("x")).await.unwrap();
     }
-    assert_eq!(store.save_redegoerelse(&draft, &audit("x")).await.unwrap().revision, 1);
+    assert_eq!(store.save_redegoerelse(&draft, &audit("x")).await.unwrap().revision, Revision(1));
     tekst.insert("sammenfatning".into(), "Andet udkast".into());
     let second = NewRedegoerelse { tekst, ..draft.clone() };
-    assert_eq!(store.save_redegoerelse(&second, &audit("x")).await.unwrap().revision, 2);
+    assert_eq!(store.save_redegoerelse(&second, &audit("x")).await.unwrap().revision, Revision(2));
     let publish = transition(id, PakkeStatus::MoedeAfholdt, PakkeStatus::RedegoerelseOffentliggjort, by);
     // Publishing an older revision is refused.
-    assert!(store.publish_redegoerelse(id, 1, at(4), &publish, &audit("x")).await.is_err());
-    store.publish_redegoerelse(id, 2, at(4), &publish, &audit("offentliggjort")).await.unwrap();
+    assert!(store.publish_redegoerelse(id, Revision(1), at(4), &publish, &audit("x")).await.is_err());
+    store.publish_redegoerelse(id, Revision(2), at(4), &publish, &audit("offentliggjort")).await.unwrap();
     assert!(matches!(store.save_redegoerelse(&draft, &audit("x")).await, Err(StoreError::Stale)));
     let org = store.organisation_by_nummer(nr(10)).await.unwrap().unwrap();
     let published = store.published_redegoerelser(org.id).await.unwrap();
@@ -467,29 +475,29 @@ fn mail(reference: &str) -> NewMail {
 pub async fn the_outbox_never_hands_out_a_mail_twice(store: Arc<dyn Store>) {
     loaded(&store).await;
     assert_eq!(store.enqueue_mails(&[mail("a"), mail("b"), mail("a")], &audit("paamindelse")).await.unwrap(), 2);
-    assert_eq!(store.udbakke(10).await.unwrap().len(), 2, "a reference is enqueued once");
+    assert_eq!(store.udbakke(Side::new(1, 10)).await.unwrap().raekker.len(), 2, "a reference is enqueued once");
     let first = store.claim_mail(at(2)).await.unwrap().unwrap();
     assert_eq!(first.mail, mail("a"));
     let second = store.claim_mail(at(2)).await.unwrap().unwrap();
     assert_eq!(second.mail.reference, "b");
     assert!(store.claim_mail(at(2)).await.unwrap().is_none(), "both are claimed");
-    store.mail_sendt(first.id, at(2)).await.unwrap();
-    assert!(store.mail_sendt(first.id, at(3)).await.is_err(), "sent once");
-    store.mail_fejlet(second.id, "421 prøv igen", at(5)).await.unwrap();
+    store.mark_mail_sent(first.id, at(2)).await.unwrap();
+    assert!(store.mark_mail_sent(first.id, at(3)).await.is_err(), "sent once");
+    store.mark_mail_failed(second.id, "421 prøv igen", at(5)).await.unwrap();
     assert!(store.claim_mail(at(4)).await.unwrap().is_none(), "waits for its next try");
     let again = store.claim_mail(at(5)).await.unwrap().unwrap();
     assert_eq!((again.id, again.forsoeg, again.sidste_fejl.as_deref()), (second.id, 2, Some("421 prøv igen")));
     // The sender dies here: the claim stays, and the mail is never handed out again.
     assert!(store.claim_mail(at(9)).await.unwrap().is_none());
-    let listed = store.udbakke(10).await.unwrap();
+    let listed = store.udbakke(Side::new(1, 10)).await.unwrap().raekker;
     assert!(listed.iter().any(|m| m.id == second.id && m.afsendes.is_some() && m.sendt.is_none()));
     // The agency sends it again: only a claim older than the given moment, only once, and
     // never a sent mail; each time with its audit event.
     let audits = store.audit_events(1000).await.unwrap().len();
-    assert!(store.mail_send_igen(second.id, at(5), &audit("mail_sendt_igen")).await.is_err(), "claimed too recently");
-    assert!(store.mail_send_igen(first.id, at(20), &audit("mail_sendt_igen")).await.is_err(), "already sent");
-    store.mail_send_igen(second.id, at(10), &audit("mail_sendt_igen")).await.unwrap();
-    assert!(store.mail_send_igen(second.id, at(10), &audit("mail_sendt_igen")).await.is_err(), "released once");
+    assert!(store.resend_mail(second.id, at(5), &audit("mail_sendt_igen")).await.is_err(), "claimed too recently");
+    assert!(store.resend_mail(first.id, at(20), &audit("mail_sendt_igen")).await.is_err(), "already sent");
+    store.resend_mail(second.id, at(10), &audit("mail_sendt_igen")).await.unwrap();
+    assert!(store.resend_mail(second.id, at(10), &audit("mail_sendt_igen")).await.is_err(), "released once");
     assert_eq!(store.audit_events(1000).await.unwrap().len(), audits + 1);
     let resent = store.claim_mail(at(11)).await.unwrap().unwrap();
     assert_eq!((resent.id, resent.forsoeg), (second.id, 3));
@@ -519,14 +527,14 @@ pub async fn meetings_comments_and_aftaler(store: Arc<dyn Store>) {
         at: at(6),
     };
     let indkald = transition(id, PakkeStatus::Modtaget, PakkeStatus::MoedeIndkaldt, by);
-    let moede_id = store.indkald_moede(&moede, &[indkald], &[mail("indkaldelse")], &audit("x")).await.unwrap();
+    let moede_id = store.convene_dialogmoede(&moede, &[indkald], &[mail("indkaldelse")], &audit("x")).await.unwrap();
     assert_eq!(store.dialogmoede(moede_id).await.unwrap().unwrap().moede, moede);
     assert_eq!(store.dialogmoeder_for_pakke(id).await.unwrap().len(), 1);
-    assert_eq!(store.udbakke(10).await.unwrap()[0].mail.vedhaeftning, mail("x").vedhaeftning);
+    assert_eq!(store.udbakke(Side::new(1, 10)).await.unwrap().raekker[0].mail.vedhaeftning, mail("x").vedhaeftning);
     let forloeb = store.pakke_forloeb(aar(), None).await.unwrap();
     assert_eq!((forloeb.len(), forloeb[0].moede_indkaldt, forloeb[0].moede_afholdt), (1, Some(at(20)), None));
 
-    let bemaerkning = NewBemaerkning { pakke: id, revision: 1, tekst: "Enig".into(), by, at: at(21) };
+    let bemaerkning = NewBemaerkning { pakke: id, revision: Revision(1), tekst: "Enig".into(), by, at: at(21) };
     assert!(matches!(store.add_bemaerkning(&bemaerkning, &audit("x")).await, Err(StoreError::Stale)));
 
     let aftale = NewAftale {
@@ -542,17 +550,22 @@ pub async fn meetings_comments_and_aftaler(store: Arc<dyn Store>) {
         by,
         at: at(22),
     };
-    let status = |s: &str, d| AftaleStatusRecord { status: s.into(), bemaerkning: String::new(), by, at: at(d) };
+    let status = |s: &str, d| AftaleStatusRecord {
+        status: domain::redegoerelse::AftaleStatus::parse(s).unwrap(),
+        bemaerkning: String::new(),
+        by,
+        at: at(d),
+    };
     let aftale_id = store.add_aftale(&aftale, &status("aftalt", 22), &audit("x")).await.unwrap();
     store.add_aftale_status(aftale_id, &status("opfyldt", 25), &audit("x")).await.unwrap();
-    assert!(store.add_aftale_status(aftale_id + 99, &status("opfyldt", 25), &audit("x")).await.is_err());
+    assert!(store.add_aftale_status(AftaleId(aftale_id.0 + 99), &status("opfyldt", 25), &audit("x")).await.is_err());
     let listed = store.aftaler(AftaleFilter::Kommune(k(101))).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].aftale, aftale);
     let historik: Vec<&str> = listed[0].historik.iter().map(|h| h.status.as_str()).collect();
     assert_eq!(historik, ["aftalt", "opfyldt"]);
     assert!(store.aftaler(AftaleFilter::Kommune(k(147))).await.unwrap().is_empty());
-    assert_eq!(store.aftaler(AftaleFilter::Alle).await.unwrap().len(), 1);
+    assert_eq!(store.alle_aftaler(false, Side::new(1, 10)).await.unwrap().raekker.len(), 1);
     let i_147 = store.afdelinger_i_kommune(k(147)).await.unwrap();
     assert!(!i_147.is_empty() && i_147.iter().all(|a| a.data.kommune == k(147)));
     assert!(store.alle_afdelinger().await.unwrap().len() > i_147.len());
@@ -574,11 +587,11 @@ pub async fn api_keys_are_revoked_once_by_their_owner(store: Arc<dyn Store>) {
         udloeber: at(20),
     };
     let id = store.add_api_noegle(&key, &audit("api_noegle_oprettet")).await.unwrap();
-    assert_eq!(store.api_noegle("abc123").await.unwrap().unwrap().noegle, key);
+    assert_eq!(store.api_noegle("abc123").await.unwrap().unwrap().0.noegle, key);
     assert!(store.api_noegle("andet").await.unwrap().is_none());
-    assert!(matches!(store.tilbagekald_api_noegle(id, other, at(2), &audit("x")).await, Err(StoreError::Stale)));
-    store.tilbagekald_api_noegle(id, owner, at(3), &audit("x")).await.unwrap();
-    assert!(matches!(store.tilbagekald_api_noegle(id, owner, at(4), &audit("x")).await, Err(StoreError::Stale)));
+    assert!(matches!(store.revoke_api_noegle(id, other, at(2), &audit("x")).await, Err(StoreError::Stale)));
+    store.revoke_api_noegle(id, owner, at(3), &audit("x")).await.unwrap();
+    assert!(matches!(store.revoke_api_noegle(id, owner, at(4), &audit("x")).await, Err(StoreError::Stale)));
     let listed = store.api_noegler(owner).await.unwrap();
     assert_eq!((listed.len(), listed[0].tilbagekaldt), (1, Some(at(3))));
     assert!(store.api_noegler(other).await.unwrap().is_empty());

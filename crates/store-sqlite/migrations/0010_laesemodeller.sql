@@ -1,0 +1,109 @@
+-- Read models (SQLite): what overviews show is kept beside the data it summarises, by the transactions
+-- that change that data, so a page reads a few indexed rows instead of the country's data.
+
+-- Progress per package, refreshed by every submission, meeting, redegørelse save and
+-- transition of the package.
+ALTER TABLE pakker ADD COLUMN foerst_indsendt TIMESTAMP;
+ALTER TABLE pakker ADD COLUMN for_sent BOOLEAN;
+ALTER TABLE pakker ADD COLUMN moede_indkaldt TIMESTAMP;
+ALTER TABLE pakker ADD COLUMN moede_afholdt DATE;
+ALTER TABLE pakker ADD COLUMN redegoerelse_revisioner INTEGER NOT NULL DEFAULT 0;
+UPDATE pakker SET
+    foerst_indsendt = (SELECT MIN(v.indsendt) FROM pakke_versioner v WHERE v.pakke_id = pakker.id),
+    for_sent = (SELECT v.for_sent FROM pakke_versioner v WHERE v.pakke_id = pakker.id ORDER BY v.version DESC LIMIT 1),
+    moede_indkaldt = (SELECT MAX(d.starter) FROM dialogmoeder d JOIN dialogmoede_pakker dp ON dp.moede_id = d.id
+                      WHERE dp.pakke_id = pakker.id),
+    moede_afholdt = (SELECT MAX(m.dato) FROM moeder m WHERE m.pakke_id = pakker.id),
+    redegoerelse_revisioner = (SELECT COUNT(*) FROM redegoerelser r WHERE r.pakke_id = pakker.id);
+CREATE INDEX pakker_aar_status ON pakker (styringsaar, status);
+
+-- Supervision counts per hjemstedskommune and styringsår, refreshed with the packages.
+CREATE TABLE tilsynstal (
+    styringsaar INTEGER NOT NULL,
+    kommunekode INTEGER NOT NULL REFERENCES kommuner (kode),
+    pakker INTEGER NOT NULL,
+    indsendt INTEGER NOT NULL,
+    for_sent INTEGER NOT NULL,
+    moeder_afholdt INTEGER NOT NULL,
+    offentliggjort INTEGER NOT NULL,
+    PRIMARY KEY (styringsaar, kommunekode)
+);
+INSERT INTO tilsynstal (styringsaar, kommunekode, pakker, indsendt, for_sent, moeder_afholdt, offentliggjort)
+SELECT p.styringsaar, o.hjemstedskommune, COUNT(*),
+       COALESCE(SUM(CASE WHEN p.status <> 'kladde' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.status NOT IN ('kladde', 'returneret') AND p.for_sent THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.moede_afholdt IS NOT NULL THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.status = 'redegoerelse_offentliggjort' THEN 1 ELSE 0 END), 0)
+FROM pakker p JOIN organisationer o ON o.id = p.organisation_id
+GROUP BY p.styringsaar, o.hjemstedskommune;
+
+-- Packages per status, per hjemstedskommune and styringsår, refreshed with the counts above.
+CREATE TABLE pakke_statustal (
+    styringsaar INTEGER NOT NULL,
+    kommunekode INTEGER NOT NULL REFERENCES kommuner (kode),
+    status TEXT NOT NULL,
+    antal INTEGER NOT NULL,
+    PRIMARY KEY (styringsaar, kommunekode, status)
+);
+INSERT INTO pakke_statustal (styringsaar, kommunekode, status, antal)
+SELECT p.styringsaar, o.hjemstedskommune, p.status, COUNT(*)
+FROM pakker p JOIN organisationer o ON o.id = p.organisation_id
+GROUP BY p.styringsaar, o.hjemstedskommune, p.status;
+
+-- Critical marks per organisation, written with each computation.
+CREATE TABLE kritik (
+    styringsaar INTEGER NOT NULL,
+    organisation_id INTEGER NOT NULL REFERENCES organisationer (id),
+    kritiske_noegletal INTEGER NOT NULL,
+    roede_noegletal INTEGER NOT NULL,
+    roede_afdelinger INTEGER NOT NULL,
+    PRIMARY KEY (styringsaar, organisation_id)
+);
+INSERT INTO kritik (styringsaar, organisation_id, kritiske_noegletal, roede_noegletal, roede_afdelinger)
+SELECT aar, org, SUM(kritiske), SUM(roede), SUM(roede_afd) FROM (
+    SELECT v.styringsaar AS aar, v.enhed_id AS org, COUNT(*) AS kritiske,
+           SUM(CASE WHEN v.markering = 'roed' THEN 1 ELSE 0 END) AS roede, 0 AS roede_afd
+    FROM noegletal_vaerdier v WHERE v.niveau = 'organisation' AND v.markering IS NOT NULL
+    GROUP BY v.styringsaar, v.enhed_id
+    UNION ALL
+    SELECT v.styringsaar, a.organisation_id, COUNT(*), SUM(CASE WHEN v.markering = 'roed' THEN 1 ELSE 0 END), 0
+    FROM noegletal_vaerdier v JOIN afdelinger a ON a.id = v.enhed_id
+    WHERE v.niveau = 'afdeling' AND v.markering IS NOT NULL GROUP BY v.styringsaar, a.organisation_id
+    UNION ALL
+    SELECT e.styringsaar, a.organisation_id, 0, 0, COUNT(*) FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id
+    WHERE e.farve = 'roed' GROUP BY e.styringsaar, a.organisation_id
+) t GROUP BY aar, org;
+
+-- Efficiency averages weighted by homes, per organisation, kommune and region, written with
+-- each computation.
+CREATE TABLE effektivitet_gennemsnit (
+    styringsaar INTEGER NOT NULL,
+    omraade TEXT NOT NULL,
+    noegle INTEGER NOT NULL,
+    gennemsnit REAL NOT NULL,
+    PRIMARY KEY (styringsaar, omraade, noegle)
+);
+INSERT INTO effektivitet_gennemsnit (styringsaar, omraade, noegle, gennemsnit)
+SELECT styringsaar, omraade, noegle, SUM(tal * boliger) / SUM(boliger) FROM (
+    SELECT e.styringsaar, 'organisation' AS omraade, a.organisation_id AS noegle, e.effektivitetstal AS tal,
+           CAST(a.familie_antal + a.aeldre_antal + a.ungdom_antal AS REAL) AS boliger
+    FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id
+    UNION ALL
+    SELECT e.styringsaar, 'kommune', a.kommunekode, e.effektivitetstal,
+           CAST(a.familie_antal + a.aeldre_antal + a.ungdom_antal AS REAL)
+    FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id
+    UNION ALL
+    SELECT e.styringsaar, 'region', k.regionskode, e.effektivitetstal,
+           CAST(a.familie_antal + a.aeldre_antal + a.ungdom_antal AS REAL)
+    FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id JOIN kommuner k ON k.kode = a.kommunekode
+) t GROUP BY styringsaar, omraade, noegle HAVING SUM(boliger) > 0;
+
+-- The current status of an aftale, kept with its history.
+ALTER TABLE aftaler ADD COLUMN status TEXT;
+UPDATE aftaler SET status = (SELECT s.status FROM aftale_status s WHERE s.aftale_id = aftaler.id ORDER BY s.id DESC LIMIT 1);
+
+-- Lookups that had no index.
+CREATE INDEX moeder_pakke ON moeder (pakke_id);
+CREATE INDEX aftaler_pakke ON aftaler (pakke_id);
+CREATE INDEX sessioner_bruger ON sessioner (bruger_id);
+CREATE INDEX effektivitet_gruppe ON effektivitet (styringsaar, gruppe);

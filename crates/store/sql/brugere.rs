@@ -1,0 +1,262 @@
+//! Users, sessions, API keys and the audit log.
+
+use super::rows::{API_NOEGLE_COLUMNS, ApiNoegleRow, SessionRow, USER_COLUMNS, UserRow};
+use super::{Backend, Db, DbResult, commit, from_json, insert_audit};
+use chrono::{DateTime, Utc};
+use domain::access::UserId;
+use domain::master::OrganisationId;
+use sqlx::QueryBuilder;
+use std::collections::HashMap;
+use store::*;
+
+impl Backend {
+    /// Users with their organisations, and those their organisations administer: two reads
+    /// for any number of users.
+    async fn users_with_organisations(&self, rows: Vec<UserRow>) -> Result<Vec<UserRecord>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "SELECT bo.bruger_id, bo.organisation_id, o.id FROM bruger_organisationer bo \
+             LEFT JOIN organisationer o ON o.administrator_id = bo.organisation_id WHERE bo.bruger_id IN (",
+        );
+        let mut ids = qb.separated(", ");
+        for r in &rows {
+            ids.push_bind(r.id().0);
+        }
+        qb.push(") ORDER BY bo.bruger_id, bo.organisation_id, o.id");
+        let links: Vec<(i64, i64, Option<i64>)> = qb.build_query_as().fetch_all(self.reader()).await.db()?;
+        let mut per_user: HashMap<i64, (Vec<OrganisationId>, Vec<OrganisationId>)> = HashMap::new();
+        for (bruger, org, administreret) in links {
+            let (egne, administrerede) = per_user.entry(bruger).or_default();
+            if egne.last() != Some(&OrganisationId(org)) {
+                egne.push(OrganisationId(org));
+            }
+            administrerede.extend(administreret.map(OrganisationId));
+        }
+        rows.into_iter()
+            .map(|r| {
+                let (egne, administrerede) = per_user.remove(&r.id().0).unwrap_or_default();
+                r.into_record(egne, administrerede)
+            })
+            .collect()
+    }
+
+    async fn users_where(&self, filter: &str, value: Option<&str>, id: Option<i64>) -> Result<Vec<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM brugere b WHERE {filter} ORDER BY b.brugernavn");
+        let query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        let query = match (value, id) {
+            (Some(v), _) => query.bind(v),
+            (None, Some(id)) => query.bind(id),
+            (None, None) => query,
+        };
+        let rows: Vec<UserRow> = query.fetch_all(self.reader()).await.db()?;
+        self.users_with_organisations(rows).await
+    }
+}
+
+#[async_trait::async_trait]
+impl BrugerStore for Backend {
+    async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> Result<UserId> {
+        let mut tx = self.begin_write().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO brugere (brugernavn, navn, email, password_hash, rolle, kommunekode, deaktiveret, oprettet) \
+             VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id",
+        )
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(user.role.as_str())
+        .bind(user.kommune.map(i64::from))
+        .bind(user.created_at)
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        for org in &user.organisationer {
+            sqlx::query("INSERT INTO bruger_organisationer (bruger_id, organisation_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(org.0)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        commit(tx, &audit.about(id)).await?;
+        Ok(UserId(id))
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<UserRecord>> {
+        Ok(self.users_where("b.id = $1", None, Some(id.0)).await?.pop())
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>> {
+        Ok(self.users_where("b.brugernavn = $1", Some(username), None).await?.pop())
+    }
+
+    async fn users(&self) -> Result<Vec<UserRecord>> {
+        self.users_where("1 = 1", None, None).await
+    }
+
+    async fn set_user_disabled(&self, id: UserId, disabled: bool, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE brugere SET deaktiveret = $1 WHERE id = $2")
+            .bind(disabled)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .db()?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("bruger {}", id.0)));
+        }
+        if disabled {
+            // A disabled user loses every open session at once.
+            sqlx::query("DELETE FROM sessioner WHERE bruger_id = $1").bind(id.0).execute(&mut *tx).await.db()?;
+        }
+        commit(tx, audit).await
+    }
+
+    async fn create_session(&self, s: &SessionRecord, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO sessioner (token_hash, bruger_id, csrf_token, oprettet, udloeber) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&s.token_hash)
+        .bind(s.user_id.0)
+        .bind(&s.csrf_token)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        commit(tx, audit).await
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
+        let sql = format!(
+            "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, {USER_COLUMNS} \
+             FROM sessioner s JOIN brugere b ON b.id = s.bruger_id WHERE s.token_hash = $1"
+        );
+        let Some(row) =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(self.reader()).await.db()?
+        else {
+            return Ok(None);
+        };
+        let session: SessionRow = sqlx::FromRow::from_row(&row).db()?;
+        let user: UserRow = sqlx::FromRow::from_row(&row).db()?;
+        let user = self.users_with_organisations(vec![user]).await?.pop();
+        Ok(user.map(|u| (SessionRecord::from(session), u)))
+    }
+
+    async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM sessioner WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await.db()?;
+        commit(tx, audit).await
+    }
+
+    async fn extend_session(&self, token_hash: &str, expires_at: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+        self.change_one(
+            sqlx::query("UPDATE sessioner SET udloeber = $1 WHERE token_hash = $2").bind(expires_at).bind(token_hash),
+            audit,
+        )
+        .await
+    }
+
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM sessioner WHERE udloeber < $1").bind(now).execute(&mut *tx).await.db()?;
+        tx.commit().await.db()?;
+        Ok(n.rows_affected())
+    }
+
+    async fn add_api_noegle(&self, n: &NewApiNoegle, audit: &AuditEvent) -> Result<ApiNoegleId> {
+        let mut tx = self.begin_write().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO api_noegler (bruger_id, navn, token_hash, oprettet, udloeber) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(n.bruger.0)
+        .bind(&n.navn)
+        .bind(&n.token_hash)
+        .bind(n.oprettet)
+        .bind(n.udloeber)
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        commit(tx, audit).await?;
+        Ok(ApiNoegleId(id))
+    }
+
+    async fn api_noegle(&self, token_hash: &str) -> Result<Option<(ApiNoegleRecord, UserRecord)>> {
+        let sql = format!(
+            "SELECT {API_NOEGLE_COLUMNS}, {USER_COLUMNS} FROM api_noegler k JOIN brugere b ON b.id = k.bruger_id \
+             WHERE k.token_hash = $1"
+        );
+        let Some(row) =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(self.reader()).await.db()?
+        else {
+            return Ok(None);
+        };
+        let noegle: ApiNoegleRow = sqlx::FromRow::from_row(&row).db()?;
+        let user: UserRow = sqlx::FromRow::from_row(&row).db()?;
+        let user = self.users_with_organisations(vec![user]).await?.pop();
+        Ok(user.map(|u| (ApiNoegleRecord::from(noegle), u)))
+    }
+
+    async fn api_noegler(&self, bruger: UserId) -> Result<Vec<ApiNoegleRecord>> {
+        let sql = format!("SELECT {API_NOEGLE_COLUMNS} FROM api_noegler k WHERE k.bruger_id = $1 ORDER BY k.id");
+        let rows: Vec<ApiNoegleRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(bruger.0).fetch_all(self.reader()).await.db()?;
+        Ok(rows.into_iter().map(ApiNoegleRecord::from).collect())
+    }
+
+    async fn revoke_api_noegle(
+        &self,
+        id: ApiNoegleId,
+        bruger: UserId,
+        at: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        self.change_one(
+            sqlx::query(
+                "UPDATE api_noegler SET tilbagekaldt = $1 WHERE id = $2 AND bruger_id = $3 AND tilbagekaldt IS NULL",
+            )
+            .bind(at)
+            .bind(id.0)
+            .bind(bruger.0),
+            audit,
+        )
+        .await
+    }
+
+    async fn append_audit(&self, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.db()
+    }
+
+    async fn audit_events(&self, limit: u32) -> Result<Vec<AuditRecord>> {
+        let rows: Vec<(i64, DateTime<Utc>, Option<i64>, String, String, String, String)> = sqlx::query_as(
+            "SELECT id, tidspunkt, aktoer_id, handling, objekt_type, objekt_id, detaljer FROM audit_log \
+             ORDER BY id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(self.reader())
+        .await
+        .db()?;
+        rows.into_iter()
+            .map(|(id, at, actor, action, object_type, object_id, details)| {
+                Ok(AuditRecord {
+                    id,
+                    event: AuditEvent {
+                        at,
+                        actor: actor.map(UserId),
+                        action,
+                        object_type,
+                        object_id,
+                        details: from_json("detaljer", &details)?,
+                    },
+                })
+            })
+            .collect()
+    }
+}

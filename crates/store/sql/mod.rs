@@ -1,0 +1,122 @@
+//! The SQL both engines share, one module per aggregate. This folder is not a module of the
+//! `store` crate: each engine crate includes it as its own module `sql` (`#[path]`) and puts
+//! in scope, at its root,
+//!
+//! - `Db`, its sqlx driver (`sqlx::Sqlite` or `sqlx::Postgres`), and
+//! - `Backend`, its store type, with `reader()` (the pool pages read from) and
+//!   `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's single writer).
+//!
+//! So the same text is compiled once per engine against its native driver: rustfmt, the
+//! compiler and rust-analyzer see ordinary modules, and no generic bounds clutter the queries.
+//! The statements are portable (`$n` placeholders, `RETURNING`, `ON CONFLICT`, integer øre,
+//! UTC timestamps); only the migrations differ per engine.
+
+mod beregning;
+mod bilag;
+mod brugere;
+mod mail;
+mod master;
+mod moeder;
+mod pakker;
+mod redegoerelse;
+mod rows;
+
+use super::{Backend, Db};
+use store::{AuditEvent, Result, StoreError};
+
+pub(crate) type Tx = sqlx::Transaction<'static, Db>;
+type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
+
+/// Bound values per multi-row INSERT: keeps every statement under both engines' bind limits.
+const BIND_BUDGET: usize = 30_000;
+
+/// Rows per statement for a table with `columns` columns.
+fn chunk(columns: usize) -> usize {
+    (BIND_BUDGET / columns).max(1)
+}
+
+/// A uniqueness violation names its constraint; anything else keeps the driver's error.
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    if let Some(d) = e.as_database_error()
+        && d.is_unique_violation()
+    {
+        return StoreError::Conflict(d.constraint().unwrap_or(d.message()).to_string());
+    }
+    StoreError::database(e)
+}
+
+/// `.db()?` on a driver result: the store's error with the driver's as its source.
+trait DbResult<T> {
+    fn db(self) -> Result<T>;
+}
+
+impl<T> DbResult<T> for std::result::Result<T, sqlx::Error> {
+    fn db(self) -> Result<T> {
+        self.map_err(db_err)
+    }
+}
+
+/// A compare-and-set changed exactly one row, or the row had moved on.
+fn exactly_one(changed: u64) -> Result<()> {
+    if changed == 1 { Ok(()) } else { Err(StoreError::Stale) }
+}
+
+async fn insert_audit(tx: &mut Tx, a: &AuditEvent) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (tidspunkt, aktoer_id, handling, objekt_type, objekt_id, detaljer) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(a.at)
+    .bind(a.actor.map(|u| u.0))
+    .bind(&a.action)
+    .bind(&a.object_type)
+    .bind(&a.object_id)
+    .bind(a.details.to_string())
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+/// The end of every state change: its audit event, then the commit.
+async fn commit(mut tx: Tx, audit: &AuditEvent) -> Result<()> {
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await.db()
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("records serialize")
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &'static str, v: &str) -> Result<T> {
+    serde_json::from_str(v).map_err(|e| StoreError::corrupt(what, e))
+}
+
+/// A stored code or number the domain type accepts, else the database is corrupt.
+fn checked<T, E>(what: &'static str, v: i64) -> Result<T>
+where
+    T: TryFrom<i64, Error = E>,
+{
+    T::try_from(v).map_err(|_| StoreError::corrupt(what, v))
+}
+
+/// A stored count that must fit a smaller unsigned type.
+fn count<T: TryFrom<i64>>(what: &'static str, v: i64) -> Result<T> {
+    T::try_from(v).map_err(|_| StoreError::corrupt(what, v))
+}
+
+/// A stored name of an enum value, parsed by the enum's own `parse`.
+fn parsed<T>(what: &'static str, v: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    parse(v).ok_or_else(|| StoreError::corrupt(what, v))
+}
+
+impl Backend {
+    /// The shape of most single changes: one statement that must change exactly one row
+    /// (otherwise the row had moved on: [`StoreError::Stale`]), then the audit event, in one
+    /// transaction.
+    async fn change_one(&self, query: Query<'_>, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        exactly_one(query.execute(&mut *tx).await.db()?.rows_affected())?;
+        commit(tx, audit).await
+    }
+}

@@ -1,0 +1,57 @@
+//! The outbox: mails written in the same transaction as the event they tell about, then
+//! delivered by the `mail` crate. A mail is claimed before it is sent and never handed out
+//! twice.
+
+use crate::{AuditEvent, MailId, Result, Side, Udsnit};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[async_trait]
+pub trait MailStore: Send + Sync {
+    /// Enqueues mails (an existing reference is skipped) with the audit event; returns how
+    /// many were added.
+    async fn enqueue_mails(&self, mails: &[NewMail], audit: &AuditEvent) -> Result<u64>;
+    /// Claims the oldest mail that is due for delivery, or none.
+    async fn claim_mail(&self, now: DateTime<Utc>) -> Result<Option<MailRecord>>;
+    /// Marks a claimed mail delivered.
+    async fn mark_mail_sent(&self, id: MailId, at: DateTime<Utc>) -> Result<()>;
+    /// Releases a claimed mail after a refused delivery, to be tried again at `naeste`.
+    async fn mark_mail_failed(&self, id: MailId, fejl: &str, naeste: DateTime<Utc>) -> Result<()>;
+    /// Releases a mail whose delivery outcome is unknown (claimed before `foer` and never
+    /// marked sent) to be sent again, with the audit event; Stale when it is not in that state.
+    async fn resend_mail(&self, id: MailId, foer: DateTime<Utc>, audit: &AuditEvent) -> Result<()>;
+    /// One page of the outbox, newest first.
+    async fn udbakke(&self, side: Side) -> Result<Udsnit<MailRecord>>;
+}
+
+/// A mail for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMail {
+    /// Unique per mail, so enqueueing the same mail twice adds it once.
+    pub reference: String,
+    pub til: String,
+    pub emne: String,
+    pub tekst: String,
+    pub oprettet: DateTime<Utc>,
+    /// One text attachment, such as the calendar file of a meeting invitation.
+    pub vedhaeftning: Option<Vedhaeftning>,
+}
+
+/// A text attachment of a mail: file name and content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vedhaeftning {
+    pub navn: String,
+    pub indhold: String,
+}
+
+/// A mail in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailRecord {
+    pub id: MailId,
+    pub mail: NewMail,
+    pub sendt: Option<DateTime<Utc>>,
+    /// Set while a sender delivers it; set without `sendt`, the outcome is unknown.
+    pub afsendes: Option<DateTime<Utc>>,
+    pub forsoeg: i64,
+    pub sidste_fejl: Option<String>,
+}

@@ -1,0 +1,126 @@
+//! Reference, master and register data: regioner, kommuner, organisations, afdelinger, their
+//! accounting periods, accounts and registers, and the bulk load that fills them.
+
+use crate::{AuditEvent, Result};
+use async_trait::async_trait;
+use domain::master::{
+    Afdeling, AfdelingData, AfdelingId, Kommune, NewOrganisation, Organisation, OrganisationId, Region,
+};
+use domain::noegletal::OrganisationRegnskab;
+use domain::period::Regnskabsperiode;
+use domain::registre::*;
+use domain::{AfdelingNummer, Kommunekode, OrganisationNummer, Styringsaar};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[async_trait]
+pub trait MasterStore: Send + Sync {
+    async fn replace_reference(&self, regioner: &[Region], kommuner: &[Kommune]) -> Result<()>;
+    async fn regioner(&self) -> Result<Vec<Region>>;
+    /// Every kommune, by name.
+    async fn kommuner(&self) -> Result<Vec<Kommune>>;
+    /// Bulk load of master and register data; all or nothing. `progress` is called with the
+    /// number of rows written so far.
+    async fn load_bulk(&self, data: &BulkData, progress: &(dyn Fn(u64) + Sync)) -> Result<()>;
+    async fn stats(&self) -> Result<Stats>;
+    /// Deletes all data except the audit log, which records the reset. Only `demo --force`
+    /// uses it, on a demo database.
+    async fn reset(&self, audit: &AuditEvent) -> Result<()>;
+
+    async fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>>;
+    async fn organisation_by_nummer(&self, nummer: OrganisationNummer) -> Result<Option<Organisation>>;
+    /// Every organisation, by number.
+    async fn organisationer(&self) -> Result<Vec<Organisation>>;
+    /// The organisations a kommune supervises (its hjemstedskommune) or has afdelinger of, by
+    /// number.
+    async fn organisationer_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Organisation>>;
+    async fn administered_by(&self, administrator: OrganisationId) -> Result<Vec<OrganisationId>>;
+
+    /// An organisation's afdelinger, by number.
+    async fn afdelinger(&self, organisation: OrganisationId) -> Result<Vec<Afdeling>>;
+    /// The afdelinger of several organisations, by organisation and number.
+    async fn afdelinger_for(&self, organisationer: &[OrganisationId]) -> Result<Vec<Afdeling>>;
+    async fn afdeling(&self, id: AfdelingId) -> Result<Option<Afdeling>>;
+    /// Every afdeling of the country, for the public search.
+    async fn alle_afdelinger(&self) -> Result<Vec<Afdeling>>;
+    /// Every afdeling located in `kommune`, of any organisation.
+    async fn afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>>;
+    /// Every afdeling as (organisation number, afdeling number, afdeling id).
+    async fn afdeling_index(&self) -> Result<Vec<(OrganisationNummer, AfdelingNummer, AfdelingId)>>;
+
+    /// An afdeling's accounts for a year: account → amount in øre.
+    async fn afdeling_konti(&self, id: AfdelingId, styringsaar: Styringsaar) -> Result<BTreeMap<String, i64>>;
+    async fn organisation_regnskab(
+        &self,
+        organisation: OrganisationId,
+        styringsaar: Styringsaar,
+    ) -> Result<OrganisationRegnskab>;
+    /// An organisation's accounting periods, by styringsår.
+    async fn regnskabsperioder(&self, organisation: OrganisationId) -> Result<Vec<PeriodeRecord>>;
+    /// Every organisation's accounting periods (for creating the year's packages at once).
+    async fn alle_regnskabsperioder(&self) -> Result<Vec<(OrganisationId, PeriodeRecord)>>;
+    /// An organisation's lettings of familieboliger for a year: (kommune, tool, count).
+    async fn udlejninger(
+        &self,
+        organisation: OrganisationId,
+        styringsaar: Styringsaar,
+    ) -> Result<Vec<(Kommunekode, Udlejningsredskab, u32)>>;
+    /// An organisation's beboerklagenævn cases for a year: (category, decided, lost).
+    async fn klager(
+        &self,
+        organisation: OrganisationId,
+        styringsaar: Styringsaar,
+    ) -> Result<Vec<(KlageKategori, u32, u32)>>;
+}
+
+/// Master and register data to load in one go (demo data, national imports).
+#[derive(Debug, Clone, Default)]
+pub struct BulkData {
+    /// Administration organisations must come before those they administer.
+    pub organisationer: Vec<NewOrganisation>,
+    pub afdelinger: Vec<(OrganisationNummer, AfdelingData)>,
+    pub perioder: Vec<PeriodeRaekke>,
+    pub afdeling_konti: Vec<AfdelingKontoRaekke>,
+    pub organisation_poster: Vec<OrganisationPostRaekke>,
+    pub boligtal: Vec<BoligtalRaekke>,
+    pub udlejninger: Vec<UdlejningRaekke>,
+    pub klager: Vec<KlageRaekke>,
+    pub arbejdsmarked: Vec<ArbejdsmarkedRaekke>,
+    pub kommune_arbejdsmarked: Vec<KommuneArbejdsmarkedRaekke>,
+}
+
+impl BulkData {
+    pub fn row_count(&self) -> u64 {
+        (self.organisationer.len()
+            + self.afdelinger.len()
+            + self.perioder.len()
+            + self.afdeling_konti.len()
+            + self.organisation_poster.len()
+            + self.boligtal.len()
+            + self.udlejninger.len()
+            + self.klager.len()
+            + self.arbejdsmarked.len()
+            + self.kommune_arbejdsmarked.len()) as u64
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub regioner: i64,
+    pub kommuner: i64,
+    pub organisationer: i64,
+    pub afdelinger: i64,
+    pub boliger: i64,
+    pub familieboliger: i64,
+    pub aeldreboliger: i64,
+    pub ungdomsboliger: i64,
+    pub afdeling_kontolinjer: i64,
+    pub pakker: i64,
+    pub brugere: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodeRecord {
+    pub periode: Regnskabsperiode,
+    pub styringsaar: Styringsaar,
+}
