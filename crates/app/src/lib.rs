@@ -81,11 +81,18 @@ pub struct App {
     settings: Arc<AppSettings>,
     clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
     public_cache: Arc<public::PublicCache>,
+    skabelon_cache: Arc<skabeloner::SkabelonCache>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: AppSettings) -> Self {
-        Self { store, settings: Arc::new(settings), clock: Arc::new(Utc::now), public_cache: Default::default() }
+        Self {
+            store,
+            settings: Arc::new(settings),
+            clock: Arc::new(Utc::now),
+            public_cache: Default::default(),
+            skabelon_cache: Default::default(),
+        }
     }
 
     pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {

@@ -5,7 +5,7 @@ use crate::{AppError, AppSettings};
 use domain::master::{Afdeling, Boligtype, Organisation};
 use domain::{OrganisationNummer, Styringsaar};
 use std::sync::Arc;
-use store::{PublishedRedegoerelse, Store};
+use store::{CacheStamp, PublishedRedegoerelse, Store};
 
 /// Most search hits shown at once.
 const SEARCH_LIMIT: usize = 100;
@@ -17,25 +17,35 @@ pub struct Public {
     cache: Arc<PublicCache>,
 }
 
-/// How long the public part reuses what it read: the afdeling list for search, and the open
-/// data files. Only public data is kept, and a meeting once held stays held, so a stale entry
-/// can only lack the newest figures for this long, never show one too many.
-const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+/// A cached value with the stamp of the public data it was read under.
+type Gemt<T> = std::sync::Mutex<Option<(i64, T)>>;
 
-/// A cached value with the moment it was read.
-type Gemt<T> = std::sync::Mutex<Option<(std::time::Instant, T)>>;
-
-/// A built file with the moment it was built.
-type Fil = (std::time::Instant, Arc<Vec<u8>>);
-
-/// Reused reads of the public part, shared by every request of the process.
+/// Reused reads of the public part, shared by every request of the process. Each entry keeps
+/// the stamp of the public data it was read under ([`CacheStamp::Offentlig`], changed in the
+/// same transaction as any change of public data), so an entry is used only while nothing it
+/// shows has changed, also when another instance made the change. Only public data is kept.
 #[derive(Default)]
 pub struct PublicCache {
-    afdelinger: Gemt<Arc<Vec<Afdeling>>>,
+    indeks: Gemt<Arc<Soegeindeks>>,
     /// Built public files by name (open-data files, published redegørelser as PDF).
-    filer: std::sync::Mutex<std::collections::HashMap<String, Fil>>,
+    filer: std::sync::Mutex<std::collections::HashMap<String, (i64, Arc<Vec<u8>>)>>,
     /// The years with open data, as of a day.
     aabne_aar: Gemt<(chrono::NaiveDate, Vec<(Styringsaar, usize)>)>,
+}
+
+/// Every organisation and afdeling with its name in lower case, for the search.
+struct Soegeindeks {
+    organisationer: Vec<(Organisation, String)>,
+    /// (afdeling, name in lower case, index of its organisation)
+    afdelinger: Vec<(Afdeling, String, usize)>,
+}
+
+fn fra_cache<T: Clone>(slot: &Gemt<T>, stamp: i64) -> Option<T> {
+    slot.lock().expect("cache lock").as_ref().filter(|(s, _)| *s == stamp).map(|(_, v)| v.clone())
+}
+
+fn gem<T>(slot: &Gemt<T>, stamp: i64, value: T) {
+    *slot.lock().expect("cache lock") = Some((stamp, value));
 }
 
 /// An open-data file format.
@@ -110,44 +120,65 @@ impl Public {
         Self { store, settings, cache }
     }
 
-    /// Every afdeling, read at most once per [`CACHE_TTL`].
-    async fn alle_afdelinger(&self) -> Result<Arc<Vec<Afdeling>>, AppError> {
-        if let Some((t, a)) = self.cache.afdelinger.lock().expect("cache lock").as_ref()
-            && t.elapsed() < CACHE_TTL
-        {
-            return Ok(a.clone());
-        }
-        let fresh = Arc::new(self.store.alle_afdelinger().await?);
-        *self.cache.afdelinger.lock().expect("cache lock") = Some((std::time::Instant::now(), fresh.clone()));
-        Ok(fresh)
+    /// The stamp of the public data now.
+    async fn stamp(&self) -> Result<i64, AppError> {
+        Ok(self.store.cache_stamp(CacheStamp::Offentlig).await?)
     }
 
-    /// A public file built by `byg`, at most once per [`CACHE_TTL`] for each `navn`. Only
-    /// public files may be kept here: a hit is served without reading anything.
+    /// The search index, read again only when public data changed.
+    async fn soegeindeks(&self) -> Result<Arc<Soegeindeks>, AppError> {
+        let stamp = self.stamp().await?;
+        if let Some(indeks) = fra_cache(&self.cache.indeks, stamp) {
+            return Ok(indeks);
+        }
+        let (organisationer, afdelinger) =
+            futures::try_join!(self.store.organisationer(), self.store.alle_afdelinger())?;
+        let position: std::collections::HashMap<_, _> =
+            organisationer.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+        let indeks = Arc::new(Soegeindeks {
+            afdelinger: afdelinger
+                .into_iter()
+                .filter_map(|a| {
+                    let i = *position.get(&a.organisation)?;
+                    let navn = a.data.navn.to_lowercase();
+                    Some((a, navn, i))
+                })
+                .collect(),
+            organisationer: organisationer
+                .into_iter()
+                .map(|o| (o.navn.to_lowercase(), o))
+                .map(|(n, o)| (o, n))
+                .collect(),
+        });
+        gem(&self.cache.indeks, stamp, indeks.clone());
+        Ok(indeks)
+    }
+
+    /// A public file built by `byg`, kept for each `navn` until public data changes. Only
+    /// public files may be kept here.
     pub async fn gemt_fil<F>(&self, navn: String, byg: F) -> Result<Arc<Vec<u8>>, AppError>
     where
         F: std::future::Future<Output = Result<Vec<u8>, AppError>>,
     {
-        /// At most this many files (some tens of MB of PDFs); older ones go first.
+        /// At most this many files (some tens of MB of PDFs).
         const MAX_FILER: usize = 1000;
-        if let Some((t, bytes)) = self.cache.filer.lock().expect("cache lock").get(&navn)
-            && t.elapsed() < CACHE_TTL
+        let stamp = self.stamp().await?;
+        if let Some((s, bytes)) = self.cache.filer.lock().expect("cache lock").get(&navn)
+            && *s == stamp
         {
             return Ok(bytes.clone());
         }
         let bytes = Arc::new(byg.await?);
         let mut filer = self.cache.filer.lock().expect("cache lock");
+        filer.retain(|_, (s, _)| *s == stamp);
         if filer.len() >= MAX_FILER {
-            filer.retain(|_, (t, _)| t.elapsed() < CACHE_TTL);
-            if filer.len() >= MAX_FILER {
-                filer.clear();
-            }
+            filer.clear();
         }
-        filer.insert(navn, (std::time::Instant::now(), bytes.clone()));
+        filer.insert(navn, (stamp, bytes.clone()));
         Ok(bytes)
     }
 
-    /// The open-data file of a year (built at most once per [`CACHE_TTL`]).
+    /// The open-data file of a year (built once per change of public data).
     pub async fn aaben_data_fil(&self, aar: Styringsaar, format: Filformat) -> Result<Arc<Vec<u8>>, AppError> {
         let navn = format!("aabne-data/{aar}.{}", if format == Filformat::Csv { "csv" } else { "xlsx" });
         self.gemt_fil(navn, async {
@@ -174,60 +205,39 @@ impl Public {
         Ok((organisation, r.ok_or(AppError::NotFound)?))
     }
 
-    /// Organisations whose name contains the query (any case, æ/ø/å included) or whose
-    /// number it is. The sector has a few hundred organisations, so this runs in memory.
-    pub async fn search(&self, query: &str) -> Result<Vec<Organisation>, AppError> {
-        let query = query.trim().to_lowercase();
-        if query.is_empty() {
-            return Ok(Vec::new());
-        }
-        let nummer = query.parse::<u32>().ok();
-        Ok(self
-            .store
-            .organisationer()
-            .await?
-            .into_iter()
-            .filter(|o| Some(o.nummer.get()) == nummer || o.navn.to_lowercase().contains(&query))
-            .take(SEARCH_LIMIT)
-            .collect())
-    }
-
     /// Organisations and afdelinger by name or number, optionally within a kommune (an
-    /// organisation is in a kommune when it has its hjemsted or an afdeling there).
+    /// organisation is in a kommune when it has its hjemsted or an afdeling there). The sector
+    /// has some thousand names, so this runs in memory over the cached index.
     pub async fn soeg(&self, query: &str, kommune: Option<domain::Kommunekode>) -> Result<Vec<Fund>, AppError> {
         let query = query.trim().to_lowercase();
         if query.is_empty() && kommune.is_none() {
             return Ok(Vec::new());
         }
+        let indeks = self.soegeindeks().await?;
         let nummer = query.parse::<u32>().ok();
-        let matcher =
-            |navn: &str, nr: u32| query.is_empty() || Some(nr) == nummer || navn.to_lowercase().contains(&query);
-        let organisationer = self.store.organisationer().await?;
-        let (i_kommune, alle);
-        let afdelinger: &[Afdeling] = match kommune {
-            Some(k) => {
-                i_kommune = self.store.afdelinger_i_kommune(k).await?;
-                &i_kommune
-            }
-            None => {
-                alle = self.alle_afdelinger().await?;
-                &alle
-            }
-        };
-        let i_kommunen: std::collections::BTreeSet<_> = afdelinger.iter().map(|a| a.organisation).collect();
-        let mut fund: Vec<Fund> = organisationer
+        let matcher = |navn: &str, nr: u32| query.is_empty() || Some(nr) == nummer || navn.contains(&query);
+        let i_kommunen: std::collections::BTreeSet<usize> = indeks
+            .afdelinger
             .iter()
-            .filter(|o| kommune.is_none_or(|k| o.hjemstedskommune == k || i_kommunen.contains(&o.id)))
-            .filter(|o| matcher(&o.navn, o.nummer.get()))
-            .map(|o| Fund::Organisation(o.clone()))
+            .filter(|(a, _, _)| kommune.is_some_and(|k| a.data.kommune == k))
+            .map(|(_, _, i)| *i)
+            .collect();
+        let mut fund: Vec<Fund> = indeks
+            .organisationer
+            .iter()
+            .enumerate()
+            .filter(|(i, (o, _))| kommune.is_none_or(|k| o.hjemstedskommune == k || i_kommunen.contains(i)))
+            .filter(|(_, (o, navn))| matcher(navn, o.nummer.get()))
+            .map(|(_, (o, _))| Fund::Organisation(o.clone()))
             .collect();
         fund.extend(
-            afdelinger.iter().filter(|a| matcher(&a.data.navn, a.data.nummer.get())).take(SEARCH_LIMIT).filter_map(
-                |a| {
-                    let o = organisationer.iter().find(|o| o.id == a.organisation)?.clone();
-                    Some(Fund::Afdeling(a.clone(), o))
-                },
-            ),
+            indeks
+                .afdelinger
+                .iter()
+                .filter(|(a, _, _)| kommune.is_none_or(|k| a.data.kommune == k))
+                .filter(|(a, navn, _)| matcher(navn, a.data.nummer.get()))
+                .take(SEARCH_LIMIT)
+                .map(|(a, _, i)| Fund::Afdeling(a.clone(), indeks.organisationer[*i].0.clone())),
         );
         fund.truncate(SEARCH_LIMIT);
         Ok(fund)
@@ -340,11 +350,11 @@ impl Public {
     /// the last ten years, newest first.
     pub async fn aabne_aar(&self, today: chrono::NaiveDate) -> Result<Vec<(Styringsaar, usize)>, AppError> {
         use chrono::Datelike;
-        if let Some((t, (dag, aar))) = self.cache.aabne_aar.lock().expect("cache lock").as_ref()
-            && t.elapsed() < CACHE_TTL
-            && *dag == today
+        let stamp = self.stamp().await?;
+        if let Some((dag, aar)) = fra_cache(&self.cache.aabne_aar, stamp)
+            && dag == today
         {
-            return Ok(aar.clone());
+            return Ok(aar);
         }
         let mut out = Vec::new();
         for y in (today.year() - 9..=today.year() + 1).rev() {
@@ -360,7 +370,7 @@ impl Public {
                 out.push((aar, n));
             }
         }
-        *self.cache.aabne_aar.lock().expect("cache lock") = Some((std::time::Instant::now(), (today, out.clone())));
+        gem(&self.cache.aabne_aar, stamp, (today, out.clone()));
         Ok(out)
     }
 

@@ -4,6 +4,7 @@ use crate::{App, AppError, FieldError, SessionUser};
 use domain::access::Tilladelse;
 use domain::template::{Skabelon, Skema};
 use serde_json::json;
+use std::sync::Arc;
 use store::{SkabelonRecord, StoreError};
 
 /// A template as listed for the agency: where it came from and when it applies.
@@ -33,15 +34,28 @@ impl App {
         Ok(all)
     }
 
-    /// The templates in force for a styringsår: one read serves every form of a package.
+    /// The templates in force for a styringsår: one read serves every form of a package. The
+    /// parsed templates are kept while no template is loaded (they are insert-only, so their
+    /// count in the database tells whether the kept ones are current, on any instance).
     pub async fn skabeloner_i_kraft(&self, styringsaar: domain::Styringsaar) -> Result<SkabelonerIKraft, AppError> {
-        Ok(SkabelonerIKraft { alle: self.skabeloner().await?.into_iter().map(|i| i.skabelon).collect(), styringsaar })
+        let count = self.store.skabelon_count().await?;
+        if let Some((n, alle)) = self.skabelon_cache.lock().expect("cache lock").as_ref()
+            && *n == count
+        {
+            return Ok(SkabelonerIKraft { alle: alle.clone(), styringsaar });
+        }
+        let alle: Arc<Vec<Skabelon>> = Arc::new(self.skabeloner().await?.into_iter().map(|i| i.skabelon).collect());
+        *self.skabelon_cache.lock().expect("cache lock") = Some((count, alle.clone()));
+        Ok(SkabelonerIKraft { alle, styringsaar })
     }
 }
 
+/// The parsed templates with the count of loaded ones they were read at.
+pub(crate) type SkabelonCache = std::sync::Mutex<Option<(i64, Arc<Vec<Skabelon>>)>>;
+
 /// The templates to choose from for one styringsår.
 pub struct SkabelonerIKraft {
-    alle: Vec<Skabelon>,
+    alle: Arc<Vec<Skabelon>>,
     styringsaar: domain::Styringsaar,
 }
 

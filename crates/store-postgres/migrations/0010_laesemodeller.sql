@@ -107,3 +107,11 @@ CREATE INDEX moeder_pakke ON moeder (pakke_id);
 CREATE INDEX aftaler_pakke ON aftaler (pakke_id);
 CREATE INDEX sessioner_bruger ON sessioner (bruger_id);
 CREATE INDEX effektivitet_gruppe ON effektivitet (styringsaar, gruppe);
+
+-- Stamps of what the processes cache: bumped in the same transaction as any change of what a
+-- cache holds, so every instance sees at once that its copy is out of date.
+CREATE TABLE cache_stempler (
+    navn TEXT PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+INSERT INTO cache_stempler (navn, version) VALUES ('offentlig', 0);

@@ -5,7 +5,7 @@ use super::master::push_organisation_ids;
 use super::rows::{
     AFDELING_COLUMNS, AfdelingRow, EFFEKTIVITET_COLUMNS, EffektivitetRow, VAERDI_COLUMNS, VaerdiRow, numre,
 };
-use super::{Backend, Db, DbResult, chunk, commit, count, parsed};
+use super::{Backend, Db, DbResult, bump_stamp, chunk, commit, count, parsed};
 use chrono::NaiveDate;
 use domain::beregning::{self, AfdelingInput, Benchmark, Effektivitet, Kritik, Niveau, Omraade, Vaerdi};
 use domain::master::*;
@@ -263,6 +263,7 @@ impl BeregningStore for Backend {
             });
             qb.build().execute(&mut *tx).await.db()?;
         }
+        bump_stamp(&mut tx, CacheStamp::Offentlig).await?;
         commit(tx, audit).await
     }
 

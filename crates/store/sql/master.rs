@@ -1,7 +1,7 @@
 //! Reference, master and register data.
 
 use super::rows::{AFDELING_COLUMNS, AfdelingRow, ORGANISATION_COLUMNS, OrganisationRow};
-use super::{Backend, Db, DbResult, checked, chunk, commit, count, parsed};
+use super::{Backend, Db, DbResult, bump_stamp, checked, chunk, commit, count, parsed};
 use chrono::NaiveDate;
 use domain::master::*;
 use domain::noegletal::{OrganisationPost, OrganisationRegnskab};
@@ -346,6 +346,7 @@ impl MasterStore for Backend {
             progress,
         )
         .await?;
+        bump_stamp(&mut tx, CacheStamp::Offentlig).await?;
         tx.commit().await.db()
     }
 
@@ -386,8 +387,18 @@ impl MasterStore for Backend {
         for table in ["organisationer", "kommuner", "regioner"] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await.db()?;
         }
+        bump_stamp(&mut tx, CacheStamp::Offentlig).await?;
         // The audit log is kept: it records the reset itself too.
         commit(tx, audit).await
+    }
+
+    async fn cache_stamp(&self, stamp: CacheStamp) -> Result<i64> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT version FROM cache_stempler WHERE navn = $1")
+            .bind(stamp.as_str())
+            .fetch_optional(self.reader())
+            .await
+            .db()?;
+        Ok(row.map(|(v,)| v).unwrap_or_default())
     }
 
     async fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>> {

@@ -78,6 +78,16 @@ async fn insert_audit(tx: &mut Tx, a: &AuditEvent) -> Result<()> {
     Ok(())
 }
 
+/// Marks what caches of `stamp` hold as out of date, in the transaction that changes it.
+async fn bump_stamp(tx: &mut Tx, stamp: store::CacheStamp) -> Result<()> {
+    sqlx::query("UPDATE cache_stempler SET version = version + 1 WHERE navn = $1")
+        .bind(stamp.as_str())
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}
+
 /// The end of every state change: its audit event, then the commit.
 async fn commit(mut tx: Tx, audit: &AuditEvent) -> Result<()> {
     insert_audit(&mut tx, audit).await?;

@@ -3,7 +3,7 @@
 use super::mail::insert_mail;
 use super::master::push_organisation_ids;
 use super::rows::{HaendelseRow, PAKKE_SELECT, PakkeRow, VersionRow};
-use super::{Backend, Db, DbResult, Tx, checked, chunk, commit, exactly_one, from_json, to_json};
+use super::{Backend, Db, DbResult, Tx, bump_stamp, checked, chunk, commit, exactly_one, from_json, to_json};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::UserId;
 use domain::master::OrganisationId;
@@ -45,6 +45,11 @@ pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Opti
     .execute(&mut **tx)
     .await
     .db()?;
+    // The public part shows a package's figures from the meeting and its redegørelse once
+    // published: a change of either is a change of public data.
+    if t.from.key_figures_public() != t.to.key_figures_public() || t.to == PakkeStatus::RedegoerelseOffentliggjort {
+        bump_stamp(tx, CacheStamp::Offentlig).await?;
+    }
     Ok(())
 }
 

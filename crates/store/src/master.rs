@@ -26,6 +26,9 @@ pub trait MasterStore: Send + Sync {
     /// Deletes all data except the audit log, which records the reset. Only `demo --force`
     /// uses it, on a demo database.
     async fn reset(&self, audit: &AuditEvent) -> Result<()>;
+    /// The current stamp of what a process cache holds; it changes in the same transaction as
+    /// the data.
+    async fn cache_stamp(&self, stamp: CacheStamp) -> Result<i64>;
 
     async fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>>;
     async fn organisation_by_nummer(&self, nummer: OrganisationNummer) -> Result<Option<Organisation>>;
@@ -117,6 +120,22 @@ pub struct Stats {
     pub afdeling_kontolinjer: i64,
     pub pakker: i64,
     pub brugere: i64,
+}
+
+/// What a process cache may hold, each with a stamp in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheStamp {
+    /// What the public part shows: master data, computed figures, which organisations' figures
+    /// are public, published redegørelser.
+    Offentlig,
+}
+
+impl CacheStamp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheStamp::Offentlig => "offentlig",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

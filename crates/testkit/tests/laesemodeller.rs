@@ -1,0 +1,258 @@
+//! The stored read models (progress per package, supervision and status counts, critical marks,
+//! efficiency averages, open aftaler) agree with the data they summarise after every kind of
+//! change, on the engine under test; and every process cache shows a change at once.
+
+use domain::beregning::{Markering, Omraade};
+use domain::effektivitet::Farve;
+use domain::package::PakkeStatus;
+use domain::{Kommunekode, Styringsaar};
+use std::collections::{BTreeMap, HashMap};
+use store::{AftaleFilter, Tilsynstal};
+use testkit::{Client, TestApp};
+
+fn aar(y: i64) -> Styringsaar {
+    Styringsaar::new(y).unwrap()
+}
+
+/// Recounts every read model of `aar` from the rows it summarises, the slow way, and compares
+/// with what the store keeps and what the agency's page model shows.
+async fn assert_read_models_agree(t: &TestApp, aar: Styringsaar, step: &str) {
+    let store = t.app.store();
+    let today = t.app.today();
+    let forloeb = store.pakke_forloeb(aar, None).await.unwrap();
+    let mut expected: BTreeMap<Kommunekode, Tilsynstal> = BTreeMap::new();
+    let mut status: BTreeMap<(Kommunekode, PakkeStatus), i64> = BTreeMap::new();
+    for f in &forloeb {
+        let p = &f.pakke;
+        let versions = store.versions(p.id).await.unwrap();
+        let moeder = store.moeder(p.id).await.unwrap();
+        let indkaldt = store.dialogmoeder_for_pakke(p.id).await.unwrap();
+        let redegoerelser = store.redegoerelser(p.id).await.unwrap();
+        let what = format!("{step}: package {}", p.id);
+        assert_eq!(f.foerst_indsendt, versions.iter().map(|v| v.submitted_at).min(), "{what}: first submission");
+        assert_eq!(f.for_sent, versions.last().map(|v| v.late), "{what}: late");
+        assert_eq!(f.moede_afholdt, moeder.iter().map(|m| m.dato).max(), "{what}: meeting held");
+        assert_eq!(f.moede_indkaldt, indkaldt.iter().map(|d| d.moede.starter).max(), "{what}: meeting convened");
+        assert_eq!(f.redegoerelse_revisioner, redegoerelser.len() as i64, "{what}: redegørelse");
+        let c = expected
+            .entry(p.hjemstedskommune)
+            .or_insert(Tilsynstal { kommune: Some(p.hjemstedskommune), ..Default::default() });
+        c.pakker += 1;
+        c.indsendt += i64::from(p.status != PakkeStatus::Kladde);
+        c.for_sent += i64::from(
+            !matches!(p.status, PakkeStatus::Kladde | PakkeStatus::Returneret)
+                && versions.last().is_some_and(|v| v.late),
+        );
+        c.mangler += i64::from(p.status == PakkeStatus::Kladde && p.frist.is_some_and(|d| d < today));
+        c.moeder_afholdt += i64::from(!moeder.is_empty());
+        c.offentliggjort += i64::from(p.status == PakkeStatus::RedegoerelseOffentliggjort);
+        *status.entry((p.hjemstedskommune, p.status)).or_default() += 1;
+    }
+    let stored: BTreeMap<Kommunekode, Tilsynstal> =
+        store.tilsynstal(aar, today).await.unwrap().into_iter().map(|t| (t.kommune.unwrap(), t)).collect();
+    assert_eq!(stored, expected, "{step}: supervision counts");
+    let stored_status: BTreeMap<(Kommunekode, PakkeStatus), i64> =
+        store.pakke_status_counts(aar).await.unwrap().into_iter().map(|c| ((c.kommune, c.status), c.antal)).collect();
+    assert_eq!(stored_status, status, "{step}: packages per status");
+
+    // What the agency's page shows: the same counts, and the open aftaler per kommune.
+    let styrelse = testkit::session_user(&t.app, "styrelse").await;
+    let national = t.app.national_oversigt(&styrelse, aar).await.unwrap();
+    for (kode, _, tal) in &national.kommuner {
+        let e = expected.get(kode).copied().unwrap_or_default();
+        let aabne = store
+            .aftaler(AftaleFilter::Kommune(*kode))
+            .await
+            .unwrap()
+            .iter()
+            .filter(|a| a.status().is_some_and(|s| s.aaben()))
+            .count() as i64;
+        assert_eq!(
+            (
+                tal.pakker,
+                tal.indsendt,
+                tal.for_sent,
+                tal.mangler,
+                tal.moeder_afholdt,
+                tal.offentliggjort,
+                tal.aftaler_aabne
+            ),
+            (e.pakker, e.indsendt, e.for_sent, e.mangler, e.moeder_afholdt, e.offentliggjort, aabne),
+            "{step}: national status of kommune {kode}"
+        );
+    }
+    assert_eq!(national.landet.pakker, forloeb.len() as i64, "{step}: packages in the country");
+
+    // Critical marks and efficiency averages, recounted from the computed figures.
+    let organisationer = store.organisationer().await.unwrap();
+    let ids: Vec<_> = organisationer.iter().map(|o| o.id).collect();
+    let mut kritik: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
+    for (org, v) in store.markerede_noegletal(aar, &ids).await.unwrap() {
+        let k = kritik.entry(org).or_default();
+        k.0 += 1;
+        k.1 += i64::from(v.markering == Some(Markering::Roed));
+    }
+    let effektivitet = store.effektivitet_for(aar, &ids).await.unwrap();
+    let afdelinger: HashMap<_, _> = store.afdelinger_for(&ids).await.unwrap().into_iter().map(|a| (a.id, a)).collect();
+    for e in effektivitet.iter().filter(|e| e.farve == Farve::Roed) {
+        kritik.entry(afdelinger[&e.afdeling].organisation).or_default().2 += 1;
+    }
+    let stored: BTreeMap<_, _> = store
+        .kritik(aar, &ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| (k.organisation, (k.kritiske_noegletal, k.roede_noegletal, k.roede_afdelinger)))
+        .collect();
+    assert_eq!(stored, kritik, "{step}: critical marks");
+    let region: HashMap<_, _> = store.kommuner().await.unwrap().into_iter().map(|k| (k.kode, k.region)).collect();
+    let mut per_omraade: BTreeMap<Omraade, Vec<(f64, u32)>> = BTreeMap::new();
+    for e in &effektivitet {
+        let a = &afdelinger[&e.afdeling];
+        for o in [
+            Omraade::Organisation(a.organisation),
+            Omraade::Kommune(a.data.kommune),
+            Omraade::Region(region[&a.data.kommune]),
+        ] {
+            per_omraade.entry(o).or_default().push((e.effektivitetstal, a.data.boliger_i_alt()));
+        }
+    }
+    let omraader: Vec<Omraade> = per_omraade.keys().copied().collect();
+    let stored = store.effektivitet_gennemsnit(aar, &omraader).await.unwrap();
+    for (o, values) in per_omraade {
+        let want = domain::beregning::vaegtet_gennemsnit(values);
+        let got = stored.get(&o).copied();
+        let close = match (want, got) {
+            (Some(w), Some(g)) => (w - g).abs() <= 1e-9 * w.abs().max(1.0),
+            (w, g) => w == g,
+        };
+        assert!(close, "{step}: average of {o:?}: stored {got:?}, recounted {want:?}");
+    }
+}
+
+/// The id of the user's first package (the 2026 package of `boligorg`).
+async fn package_of(t: &TestApp, user: &str) -> i64 {
+    let c = t.client();
+    let token = c.login_token(user).await;
+    let page = c.get_bearer("/api/v1/pakker", &token).await;
+    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    json["data"][0]["id"].as_i64().expect("a package")
+}
+
+/// Completes and submits a package as the signed-in organisation user.
+async fn submit(org: &Client, id: i64, key: &str) {
+    let sektion = format!("/pakker/{id}/sektioner/b3.I");
+    let answers: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
+    let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
+    org.complete_package(id, "b3.I").await;
+    let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
+    let sent = org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", key)]).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+}
+
+/// The organisation numbers in the open-data CSV of a year.
+async fn open_data(c: &Client, y: i32) -> Vec<String> {
+    let page = c.get(&format!("/offentlig/data/{y}/noegletal.csv")).await;
+    assert_eq!(page.status, 200);
+    // The third column is the organisation's number (docs/formater/eksport.md).
+    let mut numbers: Vec<String> =
+        page.body.lines().skip(1).filter_map(|l| l.split(',').nth(2)).map(str::to_string).collect();
+    numbers.dedup();
+    numbers
+}
+
+#[tokio::test]
+async fn read_models_agree_with_their_data_through_the_whole_cycle() {
+    let t = TestApp::spawn_with(testkit::demo_at(0.05)).await;
+    // The demo's history went through every write path of the store.
+    assert_read_models_agree(&t, aar(2025), "after the demo").await;
+    assert_read_models_agree(&t, aar(2026), "after the demo").await;
+
+    let id = package_of(&t, "boligorg").await;
+    let pakke = format!("/pakker/{id}");
+    let org = t.client();
+    org.login("boligorg").await;
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    let anonym = t.client();
+    let nummer = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap().organisation_nummer.to_string();
+
+    // A deadline in the past makes the draft missing; a later one makes it awaited again.
+    let frister = "/kommune/frister?aar=2026";
+    let past = (t.app.today() - chrono::Duration::days(3)).to_string();
+    assert_eq!(kommune.post(frister, frister, &[("frist", &past), ("organisation", &nummer)]).await.status, 303);
+    assert_read_models_agree(&t, aar(2026), "deadline passed").await;
+    let later = (t.app.today() + chrono::Duration::days(30)).to_string();
+    assert_eq!(kommune.post(frister, frister, &[("frist", &later), ("organisation", &nummer)]).await.status, 303);
+    assert_read_models_agree(&t, aar(2026), "deadline moved").await;
+
+    submit(&org, id, "r1").await;
+    assert_read_models_agree(&t, aar(2026), "submitted").await;
+    let retur = format!("{pakke}/returner");
+    assert_eq!(kommune.post(&retur, &retur, &[("begrundelse", "Ret afsnit IV")]).await.status, 303);
+    assert_read_models_agree(&t, aar(2026), "returned").await;
+    submit(&org, id, "r2").await;
+    assert_read_models_agree(&t, aar(2026), "resubmitted").await;
+    assert_eq!(kommune.post(&pakke, &format!("{pakke}/modtag"), &[]).await.status, 303);
+    assert_read_models_agree(&t, aar(2026), "received").await;
+
+    // Holding the meeting makes the organisation's figures public: the open-data file, kept
+    // by the process, shows it at once.
+    assert!(!open_data(&anonym, 2026).await.contains(&nummer), "not public before the meeting");
+    let moede = format!("{pakke}/moede");
+    let held = kommune
+        .post(&moede, &moede, &[("dato", &t.app.today().to_string()), ("deltagere", "Kommunen og bestyrelsen")])
+        .await;
+    assert_eq!(held.status, 303, "{}", held.body);
+    assert_read_models_agree(&t, aar(2026), "meeting held").await;
+    assert!(open_data(&anonym, 2026).await.contains(&nummer), "the cached open data shows the meeting");
+
+    let redegoerelse = format!("{pakke}/redegoerelse");
+    let saved = kommune.post(&redegoerelse, &redegoerelse, &[("sammenfatning", "Et godt møde.")]).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_read_models_agree(&t, aar(2026), "redegørelse saved").await;
+    let publish = format!("{pakke}/redegoerelse/offentliggoer");
+    assert_eq!(kommune.post(&publish, &publish, &[]).await.status, 303);
+    assert_read_models_agree(&t, aar(2026), "published").await;
+
+    // A recomputation replaces the marks and averages with the figures.
+    let styrelse = t.client();
+    styrelse.login("styrelse").await;
+    let beregn = styrelse.post("/styrelse", "/styrelse/beregning", &[("aar", "2026")]).await;
+    assert_eq!(beregn.status, 303, "{}", beregn.body);
+    assert_read_models_agree(&t, aar(2026), "recomputed").await;
+}
+
+#[tokio::test]
+async fn the_search_index_follows_the_master_data() {
+    let t = TestApp::spawn().await;
+    let public = t.app.public();
+    assert!(public.soeg("zetagården", None).await.unwrap().is_empty());
+    // A new load of master data (the demo loaded again with one afdeling renamed) is found at
+    // once: the cached index is keyed by the stamp the load changes.
+    let mut data = testkit::small_demo();
+    data.afdelinger[0].1.navn = "Zetagården".into();
+    t.app.seed_demo(&data, aar(2026), true, &|_| {}).await.unwrap();
+    let hits = public.soeg("zetagården", None).await.unwrap();
+    assert_eq!(hits.len(), 1, "the renamed afdeling is found");
+    let page = t.client().get("/offentlig?q=zetag%C3%A5rden").await;
+    assert!(page.body.contains("Zetagården"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_loaded_template_is_in_force_at_once() {
+    let t = TestApp::spawn().await;
+    let before = t.app.skabeloner_i_kraft(aar(2027)).await.unwrap();
+    let titel = before.skabelon(domain::template::Skema::Bilag3).unwrap().titel;
+    assert!(!titel.contains("2027"), "{titel}");
+    let styrelse = testkit::session_user(&t.app, "styrelse").await;
+    let shipped = include_str!("../../../data/templates/2026/bilag3.toml");
+    let next = shipped.replace("styringsaar = 2026", "styringsaar = 2027").replace(
+        "titel = \"Styringsrapport for almen boligorganisation med egne boligafdelinger\"\n\n[[sektioner]]",
+        "titel = \"Styringsrapport 2027\"\n\n[[sektioner]]",
+    );
+    t.app.load_skabelon(&styrelse, "bilag3-2027.toml", &next).await.unwrap();
+    let after = t.app.skabeloner_i_kraft(aar(2027)).await.unwrap();
+    assert_eq!(after.skabelon(domain::template::Skema::Bilag3).unwrap().titel, "Styringsrapport 2027");
+}
