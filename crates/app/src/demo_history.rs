@@ -221,12 +221,8 @@ impl App {
             .filter(|_| pakke.rapporttype == Rapporttype::Bilag3)
         {
             for a in &afdelinger {
-                for (i, q) in skema
-                    .sektioner
-                    .iter()
-                    .filter(|s| !(s.kun_i_drift && a.data.under_opfoerelse))
-                    .flat_map(|s| s.spoergsmaal())
-                    .enumerate()
+                for (i, q) in
+                    skema.afdelingssektioner(a.data.under_opfoerelse).flat_map(|s| s.spoergsmaal()).enumerate()
                 {
                     svar.insert(
                         afdeling_noegle(a.data.nummer, &q.id),

@@ -97,10 +97,7 @@ impl PakkeView {
 
     /// The sections of the afdeling form that apply to an afdeling: part B only in operation.
     pub fn afdelingsskema_sektioner<'a>(&'a self, a: &'a Afdeling) -> impl Iterator<Item = &'a Sektion> + 'a {
-        self.afdelingsskema
-            .iter()
-            .flat_map(|s| s.sektioner.iter())
-            .filter(move |s| !(s.kun_i_drift && a.data.under_opfoerelse))
+        self.afdelingsskema.iter().flat_map(|s| s.afdelingssektioner(a.data.under_opfoerelse))
     }
 
     /// An afdeling form's status and problems (keys carry the afdeling prefix).
@@ -213,6 +210,16 @@ fn answerable(e: &domain::template::Element) -> Option<(&str, Option<domain::tem
     }
 }
 
+/// Why the organisation cannot change a package it has submitted.
+const INDSENDT: &str = "Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.";
+
+/// Where a submission goes: the hjemstedskommune and every kommune with an afdeling.
+fn recipients(pakke: &PakkeRecord, afdelinger: &[Afdeling]) -> Vec<Kommunekode> {
+    let mut modtagere: BTreeSet<Kommunekode> = BTreeSet::from([pakke.hjemstedskommune]);
+    modtagere.extend(afdelinger.iter().map(|a| a.data.kommune));
+    modtagere.into_iter().collect()
+}
+
 fn require(principal: &Principal, tilladelse: Tilladelse) -> Result<(), AppError> {
     if principal.may(tilladelse) { Ok(()) } else { Err(AppError::Forbidden) }
 }
@@ -249,11 +256,22 @@ impl App {
             return Err(AppError::Forbidden);
         }
         if !principal.may_pakke(PakkeTilladelse::Rediger, &scope) {
-            return Err(AppError::Conflict(
-                "Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.".into(),
-            ));
+            return Err(AppError::Conflict(INDSENDT.into()));
         }
         Ok(pakke)
+    }
+
+    /// The package view for a change by the organisation, its scope checked once: not found
+    /// for anyone who may not read the draft, and a clear refusal once it is submitted.
+    async fn view_for_edit(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
+        let view = self.pakke_view(user, id).await?;
+        if !view.is_working_copy {
+            return Err(AppError::Forbidden);
+        }
+        if !view.may_edit {
+            return Err(AppError::Conflict(INDSENDT.into()));
+        }
+        Ok(view)
     }
 
     pub(crate) fn transition(
@@ -394,24 +412,31 @@ impl App {
         Ok(ids.len())
     }
 
-    /// The packages the user's role lists: the organisation's own, those sent to the kommune,
-    /// or, for the agency, every package in the country. Listing reads no answers; reading a
-    /// package still goes through `pakke_view`.
-    pub async fn listede_pakker(&self, user: &SessionUser) -> Result<Vec<PakkeRecord>, AppError> {
+    /// One page of the packages the user's role lists: the organisation's own, those sent to
+    /// the kommune, or, for the agency, every package in the country (read one page at a time).
+    /// Listing reads no answers; reading a package still goes through `pakke_view`.
+    pub async fn listede_pakker(&self, user: &SessionUser, side: Side) -> Result<Udsnit<PakkeRecord>, AppError> {
         match user.principal.role {
-            Role::Organisation => self.my_packages(user).await,
-            Role::Kommune => self.kommune_packages(user).await,
+            Role::Organisation => Ok(Udsnit::af(self.my_packages(user).await?, side)),
+            Role::Kommune => Ok(Udsnit::af(self.kommune_packages(user).await?, side)),
             Role::Styrelse => {
                 require(&user.principal, Tilladelse::Styrelse)?;
-                let alle: Vec<OrganisationId> = self.store.organisationer().await?.iter().map(|o| o.id).collect();
-                Ok(self.store.pakker_for_organisationer(&alle).await?)
+                Ok(self.store.alle_pakker(side).await?)
             }
         }
     }
 
-    /// [`App::listede_pakker`] of one styringsår.
+    /// The packages of one styringsår the user's role lists (every one, for the archive).
     pub async fn pakker_i_aar(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<PakkeRecord>, AppError> {
-        Ok(self.listede_pakker(user).await?.into_iter().filter(|p| p.styringsaar == aar).collect())
+        let pakker = match user.principal.role {
+            Role::Organisation => self.my_packages(user).await?,
+            Role::Kommune => self.kommune_packages(user).await?,
+            Role::Styrelse => {
+                require(&user.principal, Tilladelse::Styrelse)?;
+                self.store.pakke_forloeb(aar, None).await?.into_iter().map(|f| f.pakke).collect()
+            }
+        };
+        Ok(pakker.into_iter().filter(|p| p.styringsaar == aar).collect())
     }
 
     /// National status per kommune for the agency.
@@ -569,21 +594,28 @@ impl App {
         answers: Vec<(String, SvarInput)>,
         expected_revision: Revision,
     ) -> Result<(), AppError> {
+        // Only what a save needs: the package (its scope once), its template, and for an
+        // afdeling form the afdeling.
         let pakke = self.scoped_for_edit(&user.principal, id).await?;
-        let view = self.pakke_view(user, id).await?;
-        // (answer key, template id, the question when it is one): the section's answerable ids.
+        let skabeloner = self.skabeloner_i_kraft(pakke.styringsaar).await?;
+        // (answer key, the question when it is one): the section's answerable ids.
         let fields: Vec<(String, Option<domain::template::Spoergsmaal>)> = match afdeling {
             None => {
-                let s = view.skabelon.sektion(sektion).ok_or(AppError::NotFound)?;
+                let skabelon = skabeloner.skabelon(pakke.rapporttype.into())?;
+                let s = skabelon.sektion(sektion).ok_or(AppError::NotFound)?;
                 s.elementer.iter().filter_map(|e| answerable(e).map(|(id, q)| (id.to_string(), q))).collect()
             }
-            Some(nr) => {
-                let a = view.afdelinger.iter().find(|a| a.data.nummer == nr).ok_or(AppError::NotFound)?;
-                view.afdelingsskema_sektioner(a)
+            Some(nr) if pakke.rapporttype == Rapporttype::Bilag3 => {
+                let afdelinger = self.store.afdelinger(pakke.organisation).await?;
+                let a = afdelinger.iter().find(|a| a.data.nummer == nr).ok_or(AppError::NotFound)?;
+                let skema = skabeloner.skabelon(Skema::Bilag4)?;
+                skema
+                    .afdelingssektioner(a.data.under_opfoerelse)
                     .flat_map(|s| s.elementer.iter())
                     .filter_map(|e| answerable(e).map(|(id, q)| (domain::template::afdeling_noegle(nr, id), q)))
                     .collect()
             }
+            Some(_) => return Err(AppError::NotFound),
         };
         let mut svar = Vec::new();
         let mut errors = Vec::new();
@@ -642,8 +674,8 @@ impl App {
         id: PakkeId,
         sektion: Option<&str>,
     ) -> Result<usize, AppError> {
-        let pakke = self.scoped_for_edit(&user.principal, id).await?;
-        let view = self.pakke_view(user, id).await?;
+        let view = self.view_for_edit(user, id).await?;
+        let pakke = &view.pakke;
         let earlier = self.store.pakker_for_organisationer(&[pakke.organisation]).await?;
         let Some(last) = earlier
             .iter()
@@ -736,8 +768,8 @@ impl App {
         id: PakkeId,
         afdelinger: &[AfdelingNummer],
     ) -> Result<(usize, usize), AppError> {
-        let pakke = self.scoped_for_edit(&user.principal, id).await?;
-        let view = self.pakke_view(user, id).await?;
+        let view = self.view_for_edit(user, id).await?;
+        let pakke = &view.pakke;
         let q = view
             .afdelingsskema
             .as_ref()
@@ -783,18 +815,24 @@ impl App {
         id: PakkeId,
         idempotency_key: &str,
     ) -> Result<VersionRecord, AppError> {
+        // One read of the package and its scope serves the checks and the submission.
+        let view = self.pakke_view(user, id).await?;
+        if !view.is_working_copy {
+            return Err(AppError::Forbidden);
+        }
         // A resend of a submission that went through only finds it; it never writes.
-        self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
         if let Some(earlier) = self.store.version_by_key(id, idempotency_key).await? {
             return Ok(earlier);
         }
-        let pakke = self.scoped_for_edit(&user.principal, id).await?;
-        let view = self.pakke_view(user, id).await?;
+        if !view.may_edit {
+            return Err(AppError::Conflict(INDSENDT.into()));
+        }
+        let pakke = &view.pakke;
         let missing = view.missing_answers();
         if !missing.is_empty() {
             return Err(AppError::Invalid(missing));
         }
-        let modtagere = self.planned_recipients(&pakke).await?;
+        let modtagere = recipients(pakke, &view.afdelinger);
         let late = pakke.frist.is_some_and(|frist| self.today() > frist);
         let version = view.versions.len() as i64 + 1;
         let mails = match self.store.user(user.principal.user_id).await?.and_then(|u| u.email) {
@@ -802,7 +840,7 @@ impl App {
             None => Vec::new(),
         };
         let submission = Submission {
-            transition: self.transition(user, &pakke, PakkeHaendelse::Indsend, None)?,
+            transition: self.transition(user, pakke, PakkeHaendelse::Indsend, None)?,
             // The answers validated above are exactly those at this revision.
             revision: view.pakke.revision,
             idempotency_key: idempotency_key.into(),
@@ -815,7 +853,7 @@ impl App {
         };
         let audit = self.pakke_audit(
             user,
-            &pakke,
+            pakke,
             "pakke_indsendt",
             json!({"modtagere": submission.modtagere.iter().map(|k| k.get()).collect::<Vec<_>>(), "for_sent": late}),
         );
@@ -976,17 +1014,10 @@ impl App {
         })
     }
 
-    /// Where a submission goes: the hjemstedskommune and every kommune with an afdeling.
-    async fn planned_recipients(&self, pakke: &PakkeRecord) -> Result<Vec<Kommunekode>, AppError> {
-        let mut modtagere: BTreeSet<Kommunekode> = BTreeSet::from([pakke.hjemstedskommune]);
-        modtagere.extend(self.store.afdelinger(pakke.organisation).await?.iter().map(|a| a.data.kommune));
-        Ok(modtagere.into_iter().collect())
-    }
-
     /// The recipients a submission of this package would go to (for check-your-answers).
     pub async fn recipients_if_submitted(&self, user: &SessionUser, id: PakkeId) -> Result<Vec<Kommunekode>, AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
-        self.planned_recipients(&pakke).await
+        Ok(recipients(&pakke, &self.store.afdelinger(pakke.organisation).await?))
     }
 
     /// The kommune returns the package for correction; the reason is shown to the organisation.

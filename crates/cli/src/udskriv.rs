@@ -62,6 +62,7 @@ pub async fn run(app: &App, o: &UdskrivOptions) -> anyhow::Result<Opsummering> {
     // One package per core at a time: typst is CPU-bound, and each document is typeset on a
     // blocking thread of its own.
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    web::udskrift::saet_pdf_pladser(jobs);
     let resultater: Vec<anyhow::Result<Option<Vec<Maaling>>>> = futures::stream::iter(&pakker)
         .map(|p| {
             let (user, bar) = (&user, &bar);

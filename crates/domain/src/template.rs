@@ -292,6 +292,12 @@ fn valid_id(id: &str) -> bool {
 }
 
 impl Skabelon {
+    /// The sections of an afdeling form that apply to an afdeling: those marked `kun_i_drift`
+    /// only once it is built.
+    pub fn afdelingssektioner(&self, under_opfoerelse: bool) -> impl Iterator<Item = &Sektion> {
+        self.sektioner.iter().filter(move |s| !(s.kun_i_drift && under_opfoerelse))
+    }
+
     /// Parse and check a template file. Syntax errors name the line and column.
     pub fn parse(text: &str) -> Result<Skabelon, SkabelonError> {
         let skabelon: Skabelon = toml::from_str(text).map_err(|e| SkabelonError::Syntax(e.to_string()))?;

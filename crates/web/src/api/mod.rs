@@ -99,26 +99,35 @@ pub struct Liste<T: ToSchema> {
     pub i_alt: usize,
 }
 
+impl<T: ToSchema> From<store::Udsnit<T>> for Liste<T> {
+    fn from(u: store::Udsnit<T>) -> Liste<T> {
+        Liste {
+            side: u.side.nummer(),
+            pr_side: u.side.pr_side(),
+            i_alt: usize::try_from(u.i_alt).unwrap_or_default(),
+            data: u.raekker,
+        }
+    }
+}
+
 impl Side {
-    fn checked(self) -> Result<(u32, u32), ApiError> {
+    /// The page asked for, or a JSON error naming the parameter out of range.
+    pub fn checked(self) -> Result<store::Side, ApiError> {
         let side = self.side.unwrap_or(1);
         let pr_side = self.pr_side.unwrap_or(50);
         let mut errors = Vec::new();
         if side == 0 {
             errors.push(app::FieldError { field: "side".into(), message: "side tælles fra 1".into() });
         }
-        if !(1..=500).contains(&pr_side) {
+        if !(1..=store::Side::MAX_PR_SIDE).contains(&pr_side) {
             errors.push(app::FieldError { field: "pr_side".into(), message: "pr_side skal være 1–500".into() });
         }
-        if errors.is_empty() { Ok((side, pr_side)) } else { Err(AppError::Invalid(errors).into()) }
+        if errors.is_empty() { Ok(store::Side::new(side, pr_side)) } else { Err(AppError::Invalid(errors).into()) }
     }
 
     /// Cuts `items` to the page.
     pub fn cut<T: ToSchema>(self, items: Vec<T>) -> Result<Liste<T>, ApiError> {
-        let (side, pr_side) = self.checked()?;
-        let i_alt = items.len();
-        let data = items.into_iter().skip(((side - 1) * pr_side) as usize).take(pr_side as usize).collect();
-        Ok(Liste { data, side, pr_side, i_alt })
+        Ok(Liste::from(store::Udsnit::af(items, self.checked()?)))
     }
 }
 

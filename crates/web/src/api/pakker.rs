@@ -136,8 +136,8 @@ pub async fn pakker(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Liste<Pakke>> {
     let side: Side = query(raw)?;
-    let pakker = state.app.listede_pakker(&user).await?;
-    Ok(Json(side.cut(pakker.iter().map(Pakke::from).collect())?))
+    let pakker = state.app.listede_pakker(&user, side.checked()?).await?;
+    Ok(Json(Liste::from(pakker.map(|p| Pakke::from(&p)))))
 }
 
 /// One package with its answers and versions.

@@ -14,14 +14,36 @@ use domain::package::PakkeStatus;
 use pdf::{Blok, Del, Dokument};
 use store::PakkeId;
 
-/// Typesets a document off the async runtime: typst is CPU-bound. typst's cache is trimmed
-/// afterwards, without keeping the caller waiting.
+static PDF_PLADSER: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+
+/// How many documents are typeset at once: by default half the cores, so pages keep the rest
+/// while PDFs are made; more requests for PDFs wait their turn.
+fn pdf_pladser() -> &'static tokio::sync::Semaphore {
+    PDF_PLADSER.get_or_init(|| {
+        let kerner = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        tokio::sync::Semaphore::new((kerner / 2).max(1))
+    })
+}
+
+/// Sets how many documents are typeset at once, before the first one (the archive command uses
+/// every core; the server keeps the default).
+pub fn saet_pdf_pladser(antal: usize) {
+    let _ = PDF_PLADSER.set(tokio::sync::Semaphore::new(antal.max(1)));
+}
+
+/// Typesets a document off the async runtime (typst is CPU-bound), at most [`pdf_pladser`] at
+/// once. typst's cache is trimmed afterwards, without keeping the caller waiting.
 pub async fn saet(dokument: Dokument) -> Result<pdf::Udskrift, AppError> {
-    let udskrift = tokio::task::spawn_blocking(move || pdf::pdf_med_maaling(&dokument))
-        .await
-        .map_err(|e| AppError::Internal(format!("PDF: {e}")))?
-        .map_err(|e| AppError::Internal(e.to_string()));
-    drop(tokio::task::spawn_blocking(pdf::ryd_op));
+    let plads = pdf_pladser().acquire().await.map_err(|e| AppError::Internal(format!("PDF: {e}")))?;
+    let udskrift = tokio::task::spawn_blocking(move || {
+        let udskrift = pdf::pdf_med_maaling(&dokument);
+        pdf::ryd_op();
+        udskrift
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("PDF: {e}")))?
+    .map_err(|e| AppError::Internal(e.to_string()));
+    drop(plads);
     udskrift
 }
 
