@@ -717,7 +717,7 @@ impl App {
         let copied = svar.len();
         let audit = self.pakke_audit(
             user,
-            &pakke,
+            pakke,
             "sidste_aars_svar_hentet",
             json!({"sektion": sektion, "fra_version": version.version, "antal": copied}),
         );
@@ -791,7 +791,7 @@ impl App {
         if keys.is_empty() {
             return Ok((0, skipped));
         }
-        let audit = self.pakke_audit(user, &pakke, "afdelinger_uden_udfordringer", json!({"afdelinger": keys.len()}));
+        let audit = self.pakke_audit(user, pakke, "afdelinger_uden_udfordringer", json!({"afdelinger": keys.len()}));
         let change = SvarChange {
             pakke: id,
             expected_status: pakke.status,

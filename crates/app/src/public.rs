@@ -28,10 +28,13 @@ type Gemt<T> = std::sync::Mutex<Option<(i64, T)>>;
 pub struct PublicCache {
     indeks: Gemt<Arc<Soegeindeks>>,
     /// Built public files by name (open-data files, published redegørelser as PDF).
-    filer: std::sync::Mutex<std::collections::HashMap<String, (i64, Arc<Vec<u8>>)>>,
+    filer: std::sync::Mutex<std::collections::HashMap<String, GemtFil>>,
     /// The years with open data, as of a day.
     aabne_aar: Gemt<(chrono::NaiveDate, Vec<(Styringsaar, usize)>)>,
 }
+
+/// A built public file with the stamp it was built under.
+type GemtFil = (i64, Arc<Vec<u8>>);
 
 /// Every organisation and afdeling with its name in lower case, for the search.
 struct Soegeindeks {
