@@ -276,7 +276,11 @@ fn git_commit() -> Option<String> {
 fn markdown(r: &Results) -> String {
     let s = &r.settings;
     let mut out = String::new();
-    let build = if r.server_binary.contains("/release/") { "release" } else { "debug (or custom profile)" };
+    // The profile is the binary's folder in the target folder (debug, release, …).
+    let build = std::path::Path::new(&r.server_binary)
+        .parent()
+        .and_then(|p| p.file_name())
+        .map_or("unknown".into(), |p| p.to_string_lossy().into_owned());
     let _ = writeln!(out, "## Load test: {} ({} engine, demo skala {})\n", r.date, r.engine, s.skala);
     let _ = writeln!(out, "- command: `{}`", r.command);
     let _ = writeln!(out, "- commit: {}", r.commit.as_deref().unwrap_or("unknown"));

@@ -43,12 +43,19 @@ fn build_server(cargo: &Path, manifest_dir: &Path, profile_dir: &Path) -> Result
     let profile = profile_dir.file_name().and_then(|p| p.to_str()).context("odd profile folder")?;
     let profile = if profile == "debug" { "dev" } else { profile };
     eprintln!("Building the server: cargo build -p cli --profile {profile}");
-    let status = std::process::Command::new(cargo)
-        .current_dir(&workspace)
-        .args(["build", "-p", "cli", "--profile", profile, "--target-dir"])
-        .arg(target_dir)
-        .status()
-        .context("cannot run cargo")?;
+    let mut command = std::process::Command::new(cargo);
+    command.current_dir(&workspace).args(["build", "-p", "cli", "--profile", profile, "--target-dir"]).arg(target_dir);
+    // `cargo run` describes this package in the environment; some build scripts watch those
+    // variables (ring: CARGO_MANIFEST_DIR) and would rebuild the server every time.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || ["CARGO_MANIFEST_DIR", "CARGO_MANIFEST_PATH", "CARGO_CRATE_NAME", "CARGO_BIN_NAME"].contains(&&*name)
+        {
+            command.env_remove(&*name);
+        }
+    }
+    let status = command.status().context("cannot run cargo")?;
     if !status.success() {
         bail!("building the server failed ({status})");
     }

@@ -386,6 +386,7 @@ pub async fn prepare(cli: &Cli, http: &Http, needs: &Needs) -> Result<Fixture> {
         }
     }
 
+    let boligorg_tjek_status = http.tjek_status(egen.id, &boligorg).await?;
     let distinct: BTreeSet<i64> = redigerbare.iter().map(|p| p.id).collect();
     Ok(Fixture {
         counts: Counts {
@@ -401,7 +402,7 @@ pub async fn prepare(cli: &Cli, http: &Http, needs: &Needs) -> Result<Fixture> {
         boligorg_nummer: egen.organisation.nummer,
         boligorg_pakke: egen.id,
         boligorg_afdeling,
-        boligorg_tjek_status: http.tjek_status(egen.id, &boligorg).await?,
+        boligorg_tjek_status,
         kommuner: kommune_users,
         savers,
         api_savers,
