@@ -215,6 +215,26 @@ impl Target {
     }
 }
 
+impl Target {
+    /// One request before the measurement, outside goose: the page must answer as expected,
+    /// and its caches are warm when the loop starts (a cold cache under full concurrency is a
+    /// different measurement).
+    pub async fn warm_up(&self, client: &reqwest::Client, host: &str) -> anyhow::Result<()> {
+        let Target::Get { path, auth, expect } = self else { return Ok(()) };
+        let mut request = client.get(format!("{host}{path}"));
+        request = match auth {
+            Auth::Anonymous => request,
+            Auth::Cookie(token) => request.header(COOKIE, format!("sd_session={token}")),
+            Auth::Bearer(token) => request.bearer_auth(token),
+        };
+        let status = request.send().await?.status();
+        if status.as_u16() != *expect {
+            anyhow::bail!("GET {path} answered {status}, expected {expect}");
+        }
+        Ok(())
+    }
+}
+
 /// The closed-loop scenario of one per-page row: the target as fast as it answers.
 pub fn per_page(client: &reqwest::Client, name: &str, target: Target) -> Scenario {
     let state = Arc::new((target, name.to_string(), AtomicUsize::new(0)));

@@ -133,7 +133,8 @@ struct Results {
     memory_after_per_page: u64,
     per_page: phases::PerPage,
     mixed: phases::Mixed,
-    server_log_problems: Vec<String>,
+    /// The server's warnings and errors by message, most frequent first.
+    server_log_problems: Vec<(String, usize)>,
     failures: u64,
 }
 
@@ -368,9 +369,9 @@ fn markdown(r: &Results) -> String {
         }
     }
     if !r.server_log_problems.is_empty() {
-        let _ = writeln!(out, "\nServer log warnings and errors ({}), the first ten:\n", r.server_log_problems.len());
-        for line in r.server_log_problems.iter().take(10) {
-            let _ = writeln!(out, "    {line}");
+        let _ = writeln!(out, "\nServer log warnings and errors, by message:\n\n| message | count |\n|---|---:|");
+        for (message, count) in &r.server_log_problems {
+            let _ = writeln!(out, "| `{message}` | {count} |");
         }
     }
     out

@@ -143,6 +143,7 @@ fn pages(f: &Fixture, connections: usize) -> Vec<Page> {
     tjek.note = Some(format!("answers {}", f.boligorg_tjek_status));
     let mut pdf = get("organisation", format!("/pakker/{p}/styringsrapport.pdf"), &org);
     pdf.users = connections.min(PDF_CONNECTIONS);
+    pdf.note = Some("typeset for every request, so fewer users".into());
     vec![
         get("organisation", "/organisation".into(), &org),
         get("organisation", format!("/pakker/{p}"), &org),
@@ -191,6 +192,7 @@ fn pages(f: &Fixture, connections: usize) -> Vec<Page> {
 /// Runs one page in a closed loop and returns its row.
 async fn measure(host: &str, client: &reqwest::Client, page: Page, seconds: u64, out: &mut PerPage) -> Result<Row> {
     let key = page.target.key(&page.name);
+    page.target.warm_up(client, host).await?;
     let scenario = journeys::per_page(client, &page.name, page.target);
     // All users at once: the loop is closed, so they pace themselves.
     let metrics = attack(host, page.users, 10_000.0, seconds, vec![scenario]).await?;

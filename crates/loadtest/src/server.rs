@@ -167,6 +167,17 @@ impl Cli {
     }
 }
 
+impl Cli {
+    /// The styringsår the demo is generated for (the `demo.styringsaar` setting). Not the
+    /// newest year with packages: the server creates next year's packages at start-up for
+    /// organisations whose regnskabsperiode has ended.
+    pub async fn demo_year(&self) -> Result<i32> {
+        let config: toml::Table = self.run(&["default-config"], None).await?.parse().context("default-config")?;
+        let year = config.get("demo").and_then(|d| d.get("styringsaar")).and_then(|y| y.as_integer());
+        year.and_then(|y| i32::try_from(y).ok()).context("no demo.styringsaar in the default configuration")
+    }
+}
+
 /// The serving process.
 pub struct Server {
     child: tokio::process::Child,
@@ -231,10 +242,18 @@ impl Server {
         lines[lines.len().saturating_sub(30)..].join("\n")
     }
 
-    /// The server's log lines at warning level or above.
-    pub fn log_problems(&self) -> Vec<String> {
+    /// The server's warnings and errors, counted by message, most frequent first.
+    pub fn log_problems(&self) -> Vec<(String, usize)> {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        text.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).map(str::to_string).collect()
+        let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+        for line in text.lines().map(strip_ansi) {
+            if let Some(message) = log_message(&line) {
+                *counts.entry(message).or_default() += 1;
+            }
+        }
+        let mut problems: Vec<(String, usize)> = counts.into_iter().collect();
+        problems.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        problems
     }
 
     /// SIGTERM, then SIGKILL if the server has not exited within five seconds.
@@ -262,6 +281,34 @@ fn free_port() -> Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
+/// The line without terminal colour codes (the server's log colours its levels).
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ parameters, up to the final letter.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A warning's or error's level, target and message, without its time and fields (which
+/// differ on every line): `WARN sqlx::query: slow statement: …`.
+fn log_message(line: &str) -> Option<String> {
+    let mut words = line.split_whitespace().skip_while(|w| !matches!(*w, "WARN" | "ERROR"));
+    let level = words.next()?;
+    let message: Vec<&str> = words.take_while(|w| !w.contains('=')).collect();
+    Some(format!("{level} {}", message.join(" ")))
+}
+
 /// The resident memory (VmRSS) of process `pid`, in bytes.
 pub fn rss_bytes(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
@@ -276,7 +323,17 @@ fn parse_vm_rss(status: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_vm_rss;
+    use super::{log_message, parse_vm_rss, strip_ansi};
+
+    #[test]
+    fn log_lines_are_counted_by_message() {
+        let line = "\u{1b}[2m2026-11-29T08:45:33.261376Z\u{1b}[0m \u{1b}[33m WARN\u{1b}[0m \u{1b}[2msqlx::query\u{1b}[0m\u{1b}[2m:\u{1b}[0m slow statement: execution time exceeded alert threshold \u{1b}[3msummary\u{1b}[0m\u{1b}[2m=\u{1b}[0m\"SELECT org\" elapsed=1.07s";
+        assert_eq!(
+            log_message(&strip_ansi(line)).as_deref(),
+            Some("WARN sqlx::query: slow statement: execution time exceeded alert threshold")
+        );
+        assert_eq!(log_message("2026-11-29T08:45:33Z  INFO web: started"), None);
+    }
 
     #[test]
     fn vm_rss_is_read_in_bytes() {

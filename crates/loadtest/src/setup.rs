@@ -74,7 +74,7 @@ pub struct Fixture {
 /// What the dataset held, for the report.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Counts {
-    /// The styringsår the journeys work in: the newest with packages.
+    /// The styringsår the journeys work in: the demo's.
     pub styringsaar: i32,
     pub organisationer: usize,
     pub pakker: usize,
@@ -251,8 +251,8 @@ pub async fn prepare(cli: &Cli, http: &Http, needs: &Needs) -> Result<Fixture> {
     let styrelse = http.login("styrelse", DEMO_PASSWORD).await?;
     let boligorg = http.login("boligorg", DEMO_PASSWORD).await?;
 
+    let year = cli.demo_year().await?;
     let pakker: Vec<Pakke> = http.get_all("/api/v1/pakker", Some(&styrelse)).await?;
-    let year = pakker.iter().map(|p| p.styringsaar).max().context("the demo has no packages")?;
     let organisationer: Vec<OrganisationKort> = http.get_all("/api/v1/offentlig/organisationer", None).await?;
     let hjemsted: BTreeMap<u32, i64> = organisationer.iter().map(|o| (o.nummer, o.hjemstedskommune)).collect();
 
@@ -332,10 +332,10 @@ pub async fn prepare(cli: &Cli, http: &Http, needs: &Needs) -> Result<Fixture> {
     let mut known: BTreeMap<i64, (Vec<u32>, u16)> = BTreeMap::new();
     for (p, variant) in &form_slots {
         let session = session(&format!("last-org-{}-{variant}", p.organisation.nummer))?;
-        if !known.contains_key(&p.id) {
+        if let std::collections::btree_map::Entry::Vacant(entry) = known.entry(p.id) {
             let d: PakkeDetalje = http.get_json(&format!("/api/v1/pakker/{}", p.id), Some(&session)).await?;
             let status = http.tjek_status(p.id, &session).await?;
-            known.insert(p.id, (d.afdelingsskemaer.iter().map(|a| a.afdeling).collect(), status));
+            entry.insert((d.afdelingsskemaer.iter().map(|a| a.afdeling).collect(), status));
         }
         let (afdelinger, tjek_status) = &known[&p.id];
         savers.push(Saver {
