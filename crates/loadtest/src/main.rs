@@ -329,6 +329,14 @@ fn markdown(r: &Results) -> String {
         s.taenketid.1,
         users.join(", ")
     );
+    let _ = writeln!(
+        out,
+        "Saving users never share a form: each organisation user saves its own section and afdeling form \
+         (of {} editable packages, at most two users per package, on different sections), each API client \
+         section {} of a package; every save sends the revision just read.",
+        r.counts.redigerbare,
+        setup::API_SECTION
+    );
     if m.read_only != (0, 0) {
         let _ = writeln!(
             out,

@@ -3,7 +3,7 @@
 
 use crate::journeys::{self, Auth, Target};
 use crate::report::{self, Row};
-use crate::setup::{API_SECTION, Fixture};
+use crate::setup::{API_SECTION, FORM_SECTIONS, Fixture};
 use anyhow::{Result, bail};
 use goose::GooseAttack;
 use goose::client::GooseClientBuilder;
@@ -134,7 +134,10 @@ fn pages(f: &Fixture, connections: usize) -> Vec<Page> {
     let public = Auth::Anonymous;
     let (p, afd, nr) = (f.boligorg_pakke, f.boligorg_afdeling, f.boligorg_nummer);
     let (kp, kv) = f.kommuner[0].pakker[0];
-    let savers = |n: usize| n.min(connections);
+    // One saving user per package: the first saver of each package (see `setup`).
+    let first_savers: Vec<_> =
+        f.savers.iter().filter(|s| s.sektion == FORM_SECTIONS[0]).take(connections).cloned().collect();
+    let api_savers: Vec<_> = f.api_savers.iter().take(connections).cloned().collect();
     // "Check your answers" lists the missing answers with 422 until the package is complete.
     let mut tjek = get("organisation", format!("/pakker/{p}/indsend"), &org);
     if let Target::Get { expect, .. } = &mut tjek.target {
@@ -157,10 +160,10 @@ fn pages(f: &Fixture, connections: usize) -> Vec<Page> {
         pdf,
         Page {
             audience: "organisation",
-            name: "/pakker/{id}/sektioner/b3.III".into(),
-            users: savers(f.savers.len()),
+            name: format!("/pakker/{{id}}/sektioner/{}", FORM_SECTIONS[0]),
+            users: first_savers.len(),
             note: Some("save: each user its own package, after a GET of the form for the revision".into()),
-            target: Target::SaveForm { savers: Arc::new(f.savers.clone()) },
+            target: Target::SaveForm { savers: Arc::new(first_savers) },
         },
         get("kommune", "/kommune".into(), &kommune),
         get("kommune", "/kommune/opmaerksomhed".into(), &kommune),
@@ -182,9 +185,9 @@ fn pages(f: &Fixture, connections: usize) -> Vec<Page> {
         Page {
             audience: "api",
             name: format!("/api/v1/pakker/{{id}}/sektioner/{API_SECTION}"),
-            users: savers(f.api_savers.len()),
+            users: api_savers.len(),
             note: Some("save: each user its own package, after a GET of the package for the revision".into()),
-            target: Target::SaveApi { savers: Arc::new(f.api_savers.clone()) },
+            target: Target::SaveApi { savers: Arc::new(api_savers) },
         },
     ]
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 const DEMO_PASSWORD: &str = "demo-styringsdialog";
 /// Sections the organisation users save through the form, one per user of a package. Each
 /// section has its own revision, so two users saving different sections never conflict.
-const FORM_SECTIONS: [&str; 2] = ["b3.III", "b3.I"];
+pub const FORM_SECTIONS: [&str; 2] = ["b3.III", "b3.I"];
 /// The section the API clients save (on the same packages as the form users, who never touch it).
 pub const API_SECTION: &str = "b3.II";
 /// `user add` runs at a time (each hashes a password).
@@ -61,7 +61,8 @@ pub struct Fixture {
     pub boligorg_tjek_status: u16,
     /// `kommune` (the demo's hjemstedskommune of boligorg) first, then the others.
     pub kommuner: Vec<KommuneUser>,
-    /// Form savers; the first of each package saves `FORM_SECTIONS[0]` and its first afdeling.
+    /// Form savers: first one per package (`FORM_SECTIONS[0]` and the first afdeling form),
+    /// then, if more users are needed, a second per package (the next section and afdeling).
     pub savers: Vec<Saver>,
     pub api_savers: Vec<Saver>,
     /// Public data sheets: organisation and one of its afdelinger.
