@@ -191,7 +191,9 @@ async fn benchmark(settings: &Settings, cli: &server::Cli, engine: &'static str)
     let problems = server.log_problems();
     let running = server.running();
     let tail = server.log_tail();
+    let stopping = Instant::now();
     server.stop().await?;
+    eprintln!("Server stopped in {:.1} s.", stopping.elapsed().as_secs_f64());
     let (mut results, started) = outcome?;
     if !running {
         bail!("the server stopped during the run:\n{tail}");
@@ -235,7 +237,9 @@ async fn measure(
     let client = journeys::client(Duration::from_secs(settings.timeout_s))?;
     eprintln!("Per page: {} connections, {} s each …", settings.forbindelser, settings.sekunder);
     let per_page_settings = phases::PerPageSettings { connections: settings.forbindelser, seconds: settings.sekunder };
+    let phase = Instant::now();
     let per_page = phases::per_page(&server.base_url, &client, &fixture, &per_page_settings).await?;
+    eprintln!("Per-page phase done in {:.0} s.", phase.elapsed().as_secs_f64());
     let memory_after_per_page = server.rss_bytes()?;
     if !server.running() {
         bail!("the server stopped during the per-page phase:\n{}", server.log_tail());
@@ -245,7 +249,9 @@ async fn measure(
     let think = (Duration::from_secs_f64(settings.taenketid.0), Duration::from_secs_f64(settings.taenketid.1));
     let mixed_settings = phases::MixedSettings { users: settings.brugere, seconds: settings.varighed, think };
     let pid = server.pid().context("the server has exited")?;
+    let phase = Instant::now();
     let mixed = phases::mixed(&server.base_url, &client, fixture.clone(), pid, &mixed_settings).await?;
+    eprintln!("Mixed phase done in {:.0} s.", phase.elapsed().as_secs_f64());
 
     let failures = per_page.failures + mixed.failures;
     let results = Results {

@@ -1,6 +1,7 @@
-//! Standard output carries the Markdown report only. Goose logs through the `log` crate and,
-//! unless a logger is already installed, installs one that prints to standard output: this
-//! logger comes first and sends warnings and errors to standard error, the first few in full.
+//! Standard output carries the Markdown report only. Goose (like sqlx) logs through the `log`
+//! crate and, unless a logger is already installed, installs one that prints to standard
+//! output: this logger comes first and sends warnings and errors to standard error, the first
+//! few in full.
 //! Goose also prints progress lines on standard output whatever its options, so standard
 //! output points to /dev/null while an attack runs.
 
@@ -26,9 +27,9 @@ impl Log for Stderr {
         }
         let n = self.seen.fetch_add(1, Ordering::Relaxed);
         if n < SHOWN {
-            eprintln!("goose {}: {}", record.level(), record.args());
+            eprintln!("{} {}: {}", record.level(), record.target(), record.args());
         } else if n == SHOWN {
-            eprintln!("goose: further warnings not shown (the report lists every error)");
+            eprintln!("(further warnings not shown; the report lists every failed request)");
         }
     }
 

@@ -2,7 +2,7 @@
 //! the serving process with its memory.
 
 use anyhow::{Context, Result, bail};
-use sqlx::Connection;
+use sqlx::{ConnectOptions, Connection};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -98,7 +98,7 @@ impl Database {
             bail!("--database takes `sqlite` or a postgres://user@host:port/db URL, not {spec}");
         }
         let name = format!("sd_last_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        let mut admin = sqlx::PgConnection::connect(spec).await.with_context(|| format!("cannot connect to {spec}"))?;
+        let mut admin = admin_connection(spec).await?;
         // The name is ours (letters, digits, underscore), so it can be spliced in.
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
@@ -113,7 +113,7 @@ impl Database {
     /// Drops the PostgreSQL database; a SQLite file goes with the temporary folder.
     pub async fn remove(self) -> Result<()> {
         if let Some((admin_url, name)) = self.postgres {
-            let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
+            let mut admin = admin_connection(&admin_url).await?;
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
                 .execute(&mut admin)
                 .await?;
@@ -121,6 +121,14 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// A connection to the PostgreSQL server for creating and dropping the run's database (a
+/// slow DROP is no news worth a warning).
+async fn admin_connection(url: &str) -> Result<sqlx::PgConnection> {
+    let options: sqlx::postgres::PgConnectOptions = url.parse().context("invalid PostgreSQL URL")?;
+    let options = options.disable_statement_logging();
+    sqlx::PgConnection::connect_with(&options).await.with_context(|| format!("cannot connect to {url}"))
 }
 
 /// The `styringsdialog` command on the run's database.
