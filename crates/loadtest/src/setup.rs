@@ -8,6 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -333,7 +334,7 @@ pub async fn prepare(cli: &Cli, http: &Http, needs: &Needs) -> Result<Fixture> {
     let mut known: BTreeMap<i64, (Vec<u32>, u16)> = BTreeMap::new();
     for (p, variant) in &form_slots {
         let session = session(&format!("last-org-{}-{variant}", p.organisation.nummer))?;
-        if let std::collections::btree_map::Entry::Vacant(entry) = known.entry(p.id) {
+        if let Entry::Vacant(entry) = known.entry(p.id) {
             let d: PakkeDetalje = http.get_json(&format!("/api/v1/pakker/{}", p.id), Some(&session)).await?;
             let status = http.tjek_status(p.id, &session).await?;
             entry.insert((d.afdelingsskemaer.iter().map(|a| a.afdeling).collect(), status));
