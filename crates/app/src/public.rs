@@ -31,6 +31,9 @@ pub struct PublicCache {
     filer: std::sync::Mutex<std::collections::HashMap<String, GemtFil>>,
     /// The years with open data, as of a day.
     aabne_aar: Gemt<(chrono::NaiveDate, Vec<(Styringsaar, usize)>)>,
+    /// Held while an entry is built, so a burst of requests after a change builds it once
+    /// while the others wait for it.
+    bygger: tokio::sync::Mutex<()>,
 }
 
 /// A built public file with the stamp it was built under.
@@ -134,6 +137,10 @@ impl Public {
         if let Some(indeks) = fra_cache(&self.cache.indeks, stamp) {
             return Ok(indeks);
         }
+        let _bygger = self.cache.bygger.lock().await;
+        if let Some(indeks) = fra_cache(&self.cache.indeks, stamp) {
+            return Ok(indeks);
+        }
         let (organisationer, afdelinger) =
             futures::try_join!(self.store.organisationer(), self.store.alle_afdelinger())?;
         let position: std::collections::HashMap<_, _> =
@@ -166,10 +173,15 @@ impl Public {
         /// At most this many files (some tens of MB of PDFs).
         const MAX_FILER: usize = 1000;
         let stamp = self.stamp().await?;
-        if let Some((s, bytes)) = self.cache.filer.lock().expect("cache lock").get(&navn)
-            && *s == stamp
-        {
-            return Ok(bytes.clone());
+        let gemt = || {
+            self.cache.filer.lock().expect("cache lock").get(&navn).filter(|(s, _)| *s == stamp).map(|(_, b)| b.clone())
+        };
+        if let Some(bytes) = gemt() {
+            return Ok(bytes);
+        }
+        let _bygger = self.cache.bygger.lock().await;
+        if let Some(bytes) = gemt() {
+            return Ok(bytes);
         }
         let bytes = Arc::new(byg.await?);
         let mut filer = self.cache.filer.lock().expect("cache lock");

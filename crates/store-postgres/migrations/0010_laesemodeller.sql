@@ -17,7 +17,8 @@ UPDATE pakker SET
     redegoerelse_revisioner = (SELECT COUNT(*) FROM redegoerelser r WHERE r.pakke_id = pakker.id);
 CREATE INDEX pakker_aar_status ON pakker (styringsaar, status);
 
--- Supervision counts per hjemstedskommune and styringsår, refreshed with the packages.
+-- Supervision counts per hjemstedskommune and styringsår, and its packages per status,
+-- refreshed with the packages.
 CREATE TABLE tilsynstal (
     styringsaar BIGINT NOT NULL,
     kommunekode BIGINT NOT NULL REFERENCES kommuner (kode),
@@ -26,29 +27,34 @@ CREATE TABLE tilsynstal (
     for_sent BIGINT NOT NULL,
     moeder_afholdt BIGINT NOT NULL,
     offentliggjort BIGINT NOT NULL,
+    status_kladde BIGINT NOT NULL DEFAULT 0,
+    status_indsendt BIGINT NOT NULL DEFAULT 0,
+    status_returneret BIGINT NOT NULL DEFAULT 0,
+    status_modtaget BIGINT NOT NULL DEFAULT 0,
+    status_moede_indkaldt BIGINT NOT NULL DEFAULT 0,
+    status_moede_afholdt BIGINT NOT NULL DEFAULT 0,
+    status_redegoerelse_i_hoering BIGINT NOT NULL DEFAULT 0,
+    status_redegoerelse_offentliggjort BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (styringsaar, kommunekode)
 );
-INSERT INTO tilsynstal (styringsaar, kommunekode, pakker, indsendt, for_sent, moeder_afholdt, offentliggjort)
+INSERT INTO tilsynstal (styringsaar, kommunekode, pakker, indsendt, for_sent, moeder_afholdt, offentliggjort,
+    status_kladde, status_indsendt, status_returneret, status_modtaget, status_moede_indkaldt, status_moede_afholdt, status_redegoerelse_i_hoering, status_redegoerelse_offentliggjort)
 SELECT p.styringsaar, o.hjemstedskommune, COUNT(*),
        COALESCE(SUM(CASE WHEN p.status <> 'kladde' THEN 1 ELSE 0 END), 0),
        COALESCE(SUM(CASE WHEN p.status NOT IN ('kladde', 'returneret') AND p.for_sent THEN 1 ELSE 0 END), 0),
        COALESCE(SUM(CASE WHEN p.moede_afholdt IS NOT NULL THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.status = 'redegoerelse_offentliggjort' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.status = 'kladde' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.status = 'indsendt' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.status = 'returneret' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.status = 'modtaget' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.status = 'moede_indkaldt' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.status = 'moede_afholdt' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.status = 'redegoerelse_i_hoering' THEN 1 ELSE 0 END), 0),
        COALESCE(SUM(CASE WHEN p.status = 'redegoerelse_offentliggjort' THEN 1 ELSE 0 END), 0)
 FROM pakker p JOIN organisationer o ON o.id = p.organisation_id
 GROUP BY p.styringsaar, o.hjemstedskommune;
 
--- Packages per status, per hjemstedskommune and styringsår, refreshed with the counts above.
-CREATE TABLE pakke_statustal (
-    styringsaar BIGINT NOT NULL,
-    kommunekode BIGINT NOT NULL REFERENCES kommuner (kode),
-    status TEXT NOT NULL,
-    antal BIGINT NOT NULL,
-    PRIMARY KEY (styringsaar, kommunekode, status)
-);
-INSERT INTO pakke_statustal (styringsaar, kommunekode, status, antal)
-SELECT p.styringsaar, o.hjemstedskommune, p.status, COUNT(*)
-FROM pakker p JOIN organisationer o ON o.id = p.organisation_id
-GROUP BY p.styringsaar, o.hjemstedskommune, p.status;
 
 -- Critical marks per organisation, written with each computation.
 CREATE TABLE kritik (

@@ -30,6 +30,11 @@ impl PgStore {
         Ok(Self { pool })
     }
 
+    /// After a bulk change: PostgreSQL's autovacuum keeps the planner's statistics current.
+    pub(crate) async fn refresh_statistics(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// The pool pages read from: PostgreSQL serves readers and writers from one pool.
     pub(crate) fn reader(&self) -> &PgPool {
         &self.pool

@@ -61,6 +61,16 @@ impl SqliteStore {
         Ok(Self { readers, writer })
     }
 
+    /// After a bulk change (a load, a computation): lets SQLite's planner learn the new sizes
+    /// of the tables (`PRAGMA optimize` analyses the tables that changed, a sample of each).
+    pub(crate) async fn refresh_statistics(&self) -> Result<()> {
+        sqlx::query("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
+            .execute(&self.writer)
+            .await
+            .map_err(sql::db_err)?;
+        Ok(())
+    }
+
     /// The pool pages read from.
     pub(crate) fn reader(&self) -> &SqlitePool {
         &self.readers

@@ -264,7 +264,8 @@ impl BeregningStore for Backend {
             qb.build().execute(&mut *tx).await.db()?;
         }
         bump_stamp(&mut tx, CacheStamp::Offentlig).await?;
-        commit(tx, audit).await
+        commit(tx, audit).await?;
+        self.refresh_statistics().await
     }
 
     async fn benchmarks(&self, aar: Styringsaar) -> Result<Vec<Benchmark>> {
@@ -307,9 +308,11 @@ impl BeregningStore for Backend {
     }
 
     async fn noegletal_for_afdelinger(&self, aar: Styringsaar, organisation: OrganisationId) -> Result<Vec<Vaerdi>> {
+        // The organisation's afdelinger first, then each one's figures by the primary key: a
+        // join could make the planner walk the year's figures for the whole country.
         let sql = format!(
-            "SELECT {VAERDI_COLUMNS} FROM noegletal_vaerdier v JOIN afdelinger a ON a.id = v.enhed_id \
-             WHERE v.styringsaar = $1 AND v.niveau = 'afdeling' AND a.organisation_id = $2 \
+            "SELECT {VAERDI_COLUMNS} FROM noegletal_vaerdier v WHERE v.styringsaar = $1 AND v.niveau = 'afdeling' \
+             AND v.enhed_id IN (SELECT id FROM afdelinger WHERE organisation_id = $2) \
              ORDER BY v.enhed_id, v.noegletal, v.boligtype"
         );
         let rows: Vec<VaerdiRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -329,17 +332,25 @@ impl BeregningStore for Backend {
         if organisationer.is_empty() {
             return Ok(Vec::new());
         }
-        // The organisations' own figures, then their afdelinger's: both by the primary key.
+        // The organisations' own figures, then their afdelinger's: both by the primary key
+        // (the afdelinger found first by their organisation, never the country's figures).
         let mut out = Vec::new();
-        for (join, org) in [("", "v.enhed_id"), (" JOIN afdelinger a ON a.id = v.enhed_id", "a.organisation_id")] {
-            let niveau = if join.is_empty() { Niveau::Organisation } else { Niveau::Afdeling };
+        for niveau in [Niveau::Organisation, Niveau::Afdeling] {
+            let (org, enheder) = match niveau {
+                Niveau::Organisation => ("v.enhed_id", "v.enhed_id IN ("),
+                Niveau::Afdeling => (
+                    "(SELECT a.organisation_id FROM afdelinger a WHERE a.id = v.enhed_id)",
+                    "v.enhed_id IN (SELECT id FROM afdelinger WHERE organisation_id IN (",
+                ),
+            };
             let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                "SELECT {org} AS organisation_id, {VAERDI_COLUMNS} FROM noegletal_vaerdier v{join} WHERE v.styringsaar = "
+                "SELECT {org} AS organisation_id, {VAERDI_COLUMNS} FROM noegletal_vaerdier v WHERE v.styringsaar = "
             ));
             qb.push_bind(i64::from(aar)).push(" AND v.niveau = ").push_bind(niveau.as_str());
-            qb.push(format!(" AND v.markering IS NOT NULL AND {org} IN ("));
+            qb.push(format!(" AND v.markering IS NOT NULL AND {enheder}"));
             push_organisation_ids(&mut qb, organisationer);
-            qb.push(") ORDER BY v.enhed_id, v.noegletal, v.boligtype");
+            qb.push(if niveau == Niveau::Afdeling { "))" } else { ")" });
+            qb.push(" ORDER BY v.enhed_id, v.noegletal, v.boligtype");
             for row in qb.build().fetch_all(self.reader()).await.db()? {
                 let organisation = OrganisationId(row.try_get("organisation_id").db()?);
                 let v: VaerdiRow = sqlx::FromRow::from_row(&row).db()?;
@@ -403,9 +414,10 @@ impl BeregningStore for Backend {
         let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
             "SELECT {EFFEKTIVITET_COLUMNS} FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id WHERE e.styringsaar = "
         ));
-        qb.push_bind(i64::from(aar)).push(" AND a.organisation_id IN (");
+        qb.push_bind(i64::from(aar))
+            .push(" AND e.afdeling_id IN (SELECT id FROM afdelinger WHERE organisation_id IN (");
         push_organisation_ids(&mut qb, organisationer);
-        qb.push(") ORDER BY a.organisation_id, a.nummer");
+        qb.push(")) ORDER BY a.organisation_id, a.nummer");
         let rows: Vec<EffektivitetRow> = qb.build_query_as().fetch_all(self.reader()).await.db()?;
         rows.into_iter().map(Effektivitet::try_from).collect()
     }

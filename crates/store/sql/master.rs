@@ -19,7 +19,6 @@ const RESET_ORDER: &[&str] = &[
     "noegletal_benchmarks",
     "effektivitet",
     "kritik",
-    "pakke_statustal",
     "effektivitet_gennemsnit",
     "tilsynstal",
     "aftale_status",
@@ -347,7 +346,8 @@ impl MasterStore for Backend {
         )
         .await?;
         bump_stamp(&mut tx, CacheStamp::Offentlig).await?;
-        tx.commit().await.db()
+        tx.commit().await.db()?;
+        self.refresh_statistics().await
     }
 
     async fn stats(&self) -> Result<Stats> {

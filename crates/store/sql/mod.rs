@@ -3,8 +3,9 @@
 //! in scope, at its root,
 //!
 //! - `Db`, its sqlx driver (`sqlx::Sqlite` or `sqlx::Postgres`), and
-//! - `Backend`, its store type, with `reader()` (the pool pages read from) and
-//!   `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's single writer).
+//! - `Backend`, its store type, with `reader()` (the pool pages read from),
+//!   `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's single writer) and
+//!   `refresh_statistics()` (after bulk changes).
 //!
 //! So the same text is compiled once per engine against its native driver: rustfmt, the
 //! compiler and rust-analyzer see ordinary modules, and no generic bounds clutter the queries.

@@ -1,7 +1,7 @@
 //! Dialogue meetings.
 
 use super::mail::insert_mail;
-use super::pakker::{apply_transition, refresh_forloeb};
+use super::pakker::{apply_transition, lock_pakke, refresh_forloeb};
 use super::rows::{DIALOGMOEDE_SELECT, DialogmoedeRow, MOEDE_SELECT, MoedeRow};
 use super::{Backend, Db, DbResult, commit, to_json};
 use sqlx::QueryBuilder;
@@ -50,6 +50,9 @@ impl MoedeStore for Backend {
         let mut tx = self.begin_write().await?;
         for t in transitions {
             apply_transition(&mut tx, t, None).await?;
+        }
+        for p in m.pakker.iter().filter(|p| !transitions.iter().any(|t| t.pakke == **p)) {
+            lock_pakke(&mut tx, *p).await?;
         }
         let kommuner: Vec<i64> = m.kommuner.iter().map(|k| i64::from(*k)).collect();
         let (id,): (i64,) = sqlx::query_as(
@@ -101,6 +104,9 @@ impl MoedeStore for Backend {
         let mut tx = self.begin_write().await?;
         for t in transitions {
             apply_transition(&mut tx, t, None).await?;
+        }
+        for m in moeder.iter().filter(|m| !transitions.iter().any(|t| t.pakke == m.pakke)) {
+            lock_pakke(&mut tx, m.pakke).await?;
         }
         for m in moeder {
             sqlx::query(

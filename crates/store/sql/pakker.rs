@@ -10,7 +10,7 @@ use domain::master::OrganisationId;
 use domain::package::PakkeStatus;
 use domain::template::{Skema, Svar};
 use domain::{Kommunekode, OrganisationNummer, Styringsaar};
-use sqlx::QueryBuilder;
+use sqlx::{QueryBuilder, Row};
 use std::collections::BTreeMap;
 use store::*;
 
@@ -57,19 +57,13 @@ pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Opti
 /// kommune's supervision counts of the year. Every write that changes a submission, a meeting,
 /// a redegørelse or the status calls it, so the read models never disagree with their data.
 ///
-/// Each recount first locks the row it will write. PostgreSQL runs at read committed, where
-/// every statement sees what was committed before it started: once the lock is held, the
-/// recount sees every change of the writers that held it before. (SQLite has one writer.)
+/// The caller holds the package's row lock (its transition or revision bump, or
+/// [`lock_pakke`]), and each recount locks the row it writes before it counts. PostgreSQL runs
+/// at read committed, where every statement sees what was committed before it started: so a
+/// recount sees every change of the writers that held the lock before. (SQLite has one
+/// writer.)
 pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
     let (aar, kommune): (i64, i64) = sqlx::query_as(
-        "UPDATE pakker SET revision = revision WHERE id = $1 \
-         RETURNING styringsaar, (SELECT o.hjemstedskommune FROM organisationer o WHERE o.id = pakker.organisation_id)",
-    )
-    .bind(pakke.0)
-    .fetch_one(&mut **tx)
-    .await
-    .db()?;
-    sqlx::query(
         "UPDATE pakker SET \
          foerst_indsendt = (SELECT MIN(v.indsendt) FROM pakke_versioner v WHERE v.pakke_id = pakker.id), \
          for_sent = (SELECT v.for_sent FROM pakke_versioner v WHERE v.pakke_id = pakker.id ORDER BY v.version DESC LIMIT 1), \
@@ -77,68 +71,67 @@ pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
                            WHERE dp.pakke_id = pakker.id), \
          moede_afholdt = (SELECT MAX(m.dato) FROM moeder m WHERE m.pakke_id = pakker.id), \
          redegoerelse_revisioner = (SELECT COUNT(*) FROM redegoerelser r WHERE r.pakke_id = pakker.id) \
-         WHERE id = $1",
+         WHERE id = $1 \
+         RETURNING styringsaar, (SELECT o.hjemstedskommune FROM organisationer o WHERE o.id = pakker.organisation_id)",
     )
     .bind(pakke.0)
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await
     .db()?;
     refresh_tilsynstal(tx, aar, kommune).await
 }
 
+/// Takes a package's row lock for a change that does not move the package (a
+/// beliggenhedskommune's own meeting), before its progress is recounted.
+pub(super) async fn lock_pakke(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
+    sqlx::query("UPDATE pakker SET revision = revision WHERE id = $1").bind(pakke.0).execute(&mut **tx).await.db()?;
+    Ok(())
+}
+
+/// The recount of one kommune's supervision counts and packages per status in a styringsår,
+/// built once from [`PakkeStatus::ALL`] (a column per status).
+fn tilsynstal_recount() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let statuses = || PakkeStatus::ALL.iter().map(|s| s.as_str());
+        let columns: Vec<String> = statuses().map(|s| format!("status_{s} = t.status_{s}")).collect();
+        let counts: Vec<String> = statuses()
+            .map(|s| format!("COALESCE(SUM(CASE WHEN p.status = '{s}' THEN 1 ELSE 0 END), 0) AS status_{s}"))
+            .collect();
+        format!(
+            "UPDATE tilsynstal SET pakker = t.pakker, indsendt = t.indsendt, for_sent = t.for_sent, \
+             moeder_afholdt = t.moeder_afholdt, offentliggjort = t.offentliggjort, {} FROM ( \
+               SELECT COUNT(*) AS pakker, \
+                 COALESCE(SUM(CASE WHEN p.status <> 'kladde' THEN 1 ELSE 0 END), 0) AS indsendt, \
+                 COALESCE(SUM(CASE WHEN p.status NOT IN ('kladde', 'returneret') AND p.for_sent THEN 1 ELSE 0 END), 0) \
+                   AS for_sent, \
+                 COALESCE(SUM(CASE WHEN p.moede_afholdt IS NOT NULL THEN 1 ELSE 0 END), 0) AS moeder_afholdt, \
+                 COALESCE(SUM(CASE WHEN p.status = 'redegoerelse_offentliggjort' THEN 1 ELSE 0 END), 0) \
+                   AS offentliggjort, {} \
+               FROM pakker p JOIN organisationer o ON o.id = p.organisation_id \
+               WHERE p.styringsaar = $1 AND o.hjemstedskommune = $2 \
+             ) t WHERE tilsynstal.styringsaar = $1 AND tilsynstal.kommunekode = $2",
+            columns.join(", "),
+            counts.join(", ")
+        )
+    })
+}
+
 /// Recomputes one kommune's supervision counts of a styringsår from its packages.
 async fn refresh_tilsynstal(tx: &mut Tx, aar: i64, kommune: i64) -> Result<()> {
+    // The upsert makes the row and locks it: the lock that serialises recounts of this kommune
+    // (see `refresh_forloeb`).
     sqlx::query(
         "INSERT INTO tilsynstal (styringsaar, kommunekode, pakker, indsendt, for_sent, moeder_afholdt, offentliggjort) \
-         VALUES ($1, $2, 0, 0, 0, 0, 0) ON CONFLICT (styringsaar, kommunekode) DO NOTHING",
+         VALUES ($1, $2, 0, 0, 0, 0, 0) \
+         ON CONFLICT (styringsaar, kommunekode) DO UPDATE SET pakker = tilsynstal.pakker",
     )
     .bind(aar)
     .bind(kommune)
     .execute(&mut **tx)
     .await
     .db()?;
-    // The lock that serialises recounts of this kommune (see `refresh_forloeb`).
-    sqlx::query("UPDATE tilsynstal SET pakker = pakker WHERE styringsaar = $1 AND kommunekode = $2")
-        .bind(aar)
-        .bind(kommune)
-        .execute(&mut **tx)
-        .await
-        .db()?;
-    sqlx::query(
-        "UPDATE tilsynstal SET pakker = t.pakker, indsendt = t.indsendt, for_sent = t.for_sent, \
-         moeder_afholdt = t.moeder_afholdt, offentliggjort = t.offentliggjort FROM ( \
-           SELECT COUNT(*) AS pakker, \
-             COALESCE(SUM(CASE WHEN p.status <> 'kladde' THEN 1 ELSE 0 END), 0) AS indsendt, \
-             COALESCE(SUM(CASE WHEN p.status NOT IN ('kladde', 'returneret') AND p.for_sent THEN 1 ELSE 0 END), 0) \
-               AS for_sent, \
-             COALESCE(SUM(CASE WHEN p.moede_afholdt IS NOT NULL THEN 1 ELSE 0 END), 0) AS moeder_afholdt, \
-             COALESCE(SUM(CASE WHEN p.status = 'redegoerelse_offentliggjort' THEN 1 ELSE 0 END), 0) AS offentliggjort \
-           FROM pakker p JOIN organisationer o ON o.id = p.organisation_id \
-           WHERE p.styringsaar = $1 AND o.hjemstedskommune = $2 \
-         ) t WHERE tilsynstal.styringsaar = $1 AND tilsynstal.kommunekode = $2",
-    )
-    .bind(aar)
-    .bind(kommune)
-    .execute(&mut **tx)
-    .await
-    .db()?;
-    sqlx::query("DELETE FROM pakke_statustal WHERE styringsaar = $1 AND kommunekode = $2")
-        .bind(aar)
-        .bind(kommune)
-        .execute(&mut **tx)
-        .await
-        .db()?;
-    sqlx::query(
-        "INSERT INTO pakke_statustal (styringsaar, kommunekode, status, antal) \
-         SELECT p.styringsaar, o.hjemstedskommune, p.status, COUNT(*) \
-         FROM pakker p JOIN organisationer o ON o.id = p.organisation_id \
-         WHERE p.styringsaar = $1 AND o.hjemstedskommune = $2 GROUP BY p.styringsaar, o.hjemstedskommune, p.status",
-    )
-    .bind(aar)
-    .bind(kommune)
-    .execute(&mut **tx)
-    .await
-    .db()?;
+    sqlx::query(sqlx::AssertSqlSafe(tilsynstal_recount())).bind(aar).bind(kommune).execute(&mut **tx).await.db()?;
     Ok(())
 }
 
@@ -581,22 +574,23 @@ impl PakkeStore for Backend {
     }
 
     async fn pakke_status_counts(&self, aar: Styringsaar) -> Result<Vec<StatusCount>> {
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT kommunekode, status, antal FROM pakke_statustal WHERE styringsaar = $1 ORDER BY kommunekode, status",
-        )
-        .bind(i64::from(aar))
-        .fetch_all(self.reader())
-        .await
-        .db()?;
-        rows.into_iter()
-            .map(|(k, s, antal)| {
-                Ok(StatusCount {
-                    kommune: checked("kommunekode", k)?,
-                    status: super::parsed("status", &s, PakkeStatus::parse)?,
-                    antal,
-                })
-            })
-            .collect()
+        let columns: Vec<String> = PakkeStatus::ALL.iter().map(|s| format!("status_{}", s.as_str())).collect();
+        let sql = format!(
+            "SELECT kommunekode, {} FROM tilsynstal WHERE styringsaar = $1 ORDER BY kommunekode",
+            columns.join(", ")
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(aar)).fetch_all(self.reader()).await.db()?;
+        let mut out = Vec::new();
+        for row in rows {
+            let kommune: Kommunekode = checked("kommunekode", row.try_get::<i64, _>("kommunekode").db()?)?;
+            for (i, status) in PakkeStatus::ALL.into_iter().enumerate() {
+                let antal: i64 = row.try_get(i + 1).db()?;
+                if antal > 0 {
+                    out.push(StatusCount { kommune, status, antal });
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn offentlige_organisationer(&self, aar: Styringsaar) -> Result<Vec<OrganisationNummer>> {
