@@ -61,20 +61,28 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password(&random_token()).expect("hashing works"))
 }
 
+/// Runs an Argon2 computation off the async runtime, at most one per core at a time: each
+/// takes some 19 MiB and a few milliseconds of CPU, so a burst of logins queues here instead of
+/// taking every core and hundreds of megabytes at once.
+async fn argon2<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    static PLADSER: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    let pladser = PLADSER.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    });
+    let _plads = pladser.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(e.to_string()))
+}
+
 impl App {
     pub async fn hash_password(&self, password: String) -> Result<String, AppError> {
-        tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
+        argon2(move || hash_password(&password)).await?
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome, AppError> {
         let user = self.store.user_by_username(username.trim()).await?;
         let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
         let password = password.to_string();
-        let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let valid = argon2(move || verify_password(&password, &hash)).await?;
         let user = match user {
             Some(u) if valid && !u.disabled => u,
             other => {

@@ -1,5 +1,10 @@
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: a request allocates many small values (rows,
+/// strings), and glibc's per-thread arenas kept hundreds of megabytes after a burst.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
