@@ -9,6 +9,7 @@ use domain::effektivitet::Farve;
 use domain::master::{Afdeling, AfdelingId};
 use domain::{Kommunekode, Regionskode};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One afdeling's facts.
 #[derive(Debug, Clone)]
@@ -58,8 +59,18 @@ impl PakkeFakta {
 }
 
 impl App {
-    /// The facts of a package the viewer may read (the view is proof of the scope check).
-    pub async fn fakta(&self, view: &PakkeView) -> Result<PakkeFakta, AppError> {
+    /// The facts of a package the viewer may read (the view is proof of the scope check), read
+    /// once per change of the package or the figures (see `pakkedata`).
+    pub async fn fakta(&self, view: &PakkeView) -> Result<Arc<PakkeFakta>, AppError> {
+        Ok(view
+            .data
+            .fakta
+            .get_or_try_init(|| async { Ok::<_, AppError>(Arc::new(self.les_fakta(view).await?)) })
+            .await?
+            .clone())
+    }
+
+    async fn les_fakta(&self, view: &PakkeView) -> Result<PakkeFakta, AppError> {
         let aar = view.pakke.styringsaar;
         let (udlejning, klager) = self.pakke_fakta(view).await?;
         let kommuner = self.store.kommuner().await?;
@@ -91,7 +102,7 @@ impl App {
         }
         // Kommune and region averages: the stored read model of the computation.
         let mut omraader: Vec<Omraade> = Vec::new();
-        for a in &view.afdelinger {
+        for a in view.afdelinger.iter() {
             omraader.push(Omraade::Kommune(a.data.kommune));
             omraader.extend(region_of.get(&a.data.kommune).map(|r| Omraade::Region(*r)));
         }

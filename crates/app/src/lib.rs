@@ -12,6 +12,7 @@ mod fakta;
 mod import;
 mod moeder;
 mod packages;
+mod pakkedata;
 mod public;
 mod redegoerelse;
 mod seed;
@@ -82,6 +83,7 @@ pub struct App {
     clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
     public_cache: Arc<public::PublicCache>,
     skabelon_cache: Arc<skabeloner::SkabelonCache>,
+    pakke_cache: Arc<pakkedata::PakkeCache>,
 }
 
 impl App {
@@ -92,6 +94,7 @@ impl App {
             clock: Arc::new(Utc::now),
             public_cache: Default::default(),
             skabelon_cache: Default::default(),
+            pakke_cache: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use domain::access::{PakkeTilladelse, Role};
 use domain::package::{PakkeHaendelse, PakkeStatus};
 use serde_json::json;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use store::*;
 
 /// The invitation form as posted.
@@ -398,18 +399,17 @@ impl App {
             .collect())
     }
 
-    /// The meetings convened for a package, for anyone who may read the package.
-    pub async fn dialogmoeder(&self, user: &SessionUser, id: PakkeId) -> Result<Vec<DialogmoedeVisning>, AppError> {
-        let view_ok = self.scoped(&user.principal, id, PakkeTilladelse::LaesIndsendt).await.is_ok()
-            || self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await.is_ok();
-        if !view_ok {
-            return Err(AppError::NotFound);
-        }
-        let mut out = Vec::new();
-        for m in self.store.dialogmoeder_for_pakke(id).await? {
-            out.push(self.dialogmoede_visning(m).await?);
-        }
-        Ok(out)
+    /// The meetings convened for a package, for anyone who holds its view (the proof that they
+    /// may read it).
+    pub async fn dialogmoeder(&self, view: &crate::PakkeView) -> Result<Arc<Vec<DialogmoedeVisning>>, AppError> {
+        let moeder = view.data.dialogmoeder.get_or_try_init(|| async {
+            let mut out = Vec::new();
+            for m in self.store.dialogmoeder_for_pakke(view.pakke.id).await? {
+                out.push(self.dialogmoede_visning(m).await?);
+            }
+            Ok::<_, AppError>(Arc::new(out))
+        });
+        Ok(moeder.await?.clone())
     }
 
     async fn dialogmoede_visning(&self, moede: DialogmoedeRecord) -> Result<DialogmoedeVisning, AppError> {

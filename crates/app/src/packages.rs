@@ -14,6 +14,7 @@ use domain::{Kommunekode, Styringsaar};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use store::*;
 
 /// A form answer as posted: the yes/no choice, the text and the chosen option.
@@ -32,10 +33,10 @@ pub struct SvarInput {
 pub struct PakkeView {
     pub pakke: PakkeRecord,
     pub organisation: Organisation,
-    pub skabelon: Skabelon,
+    pub skabelon: Arc<Skabelon>,
     /// The working copy for the organisation; the newest submitted version for others.
-    pub svar: BTreeMap<String, Svar>,
-    pub svar_meta: BTreeMap<String, SvarRecord>,
+    pub svar: Arc<BTreeMap<String, Svar>>,
+    pub svar_meta: Arc<BTreeMap<String, SvarRecord>>,
     pub is_working_copy: bool,
     pub versions: Vec<VersionRecord>,
     pub haendelser: Vec<HaendelseRecord>,
@@ -47,11 +48,11 @@ pub struct PakkeView {
     /// The organisation's key figures for the year, with benchmark and last year's value.
     pub noegletal: Vec<crate::NoegletalLinje>,
     /// The organisation's afdelinger, each with an afdeling form (bilag 3 packages only).
-    pub afdelinger: Vec<Afdeling>,
+    pub afdelinger: Arc<Vec<Afdeling>>,
     /// The afdeling form (bilag 4) in force, for bilag 3 packages.
-    pub afdelingsskema: Option<Skabelon>,
+    pub afdelingsskema: Option<Arc<Skabelon>>,
     /// This year's computed figures of the afdelinger (for critical marks on the forms).
-    pub afdeling_noegletal: Vec<domain::beregning::Vaerdi>,
+    pub afdeling_noegletal: Arc<Vec<domain::beregning::Vaerdi>>,
     /// The suggested text of questions prefilled from last year's redegørelse and aftaler.
     pub forudfyldning: Option<String>,
     /// The attachments: the current ones of the working copy, or those of the newest version.
@@ -60,6 +61,8 @@ pub struct PakkeView {
     pub bilagsregler: domain::bilag::BilagRegler,
     /// Days from today (Danish calendar) to the deadline; negative when it has passed.
     pub dage_til_frist: Option<i64>,
+    /// The package's cached data, for the parts pages read on demand (facts, meetings, aftaler).
+    pub(crate) data: Arc<crate::pakkedata::PakkeData>,
 }
 
 impl PakkeView {
@@ -447,25 +450,111 @@ impl App {
 
     pub async fn pakke_view(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
         let p = &user.principal;
-        let (pakke, scope) = self.pakke_scope(id).await?;
+        let ((pakke, scope), stempler) =
+            futures::try_join!(self.pakke_scope(id), async { Ok::<_, AppError>(self.store.cache_stempler().await?) })?;
         // The organisation reads its working copy; recipients the newest submitted version.
         let working = p.may_pakke(PakkeTilladelse::LaesKladde, &scope);
         if !working && !p.may_pakke(PakkeTilladelse::LaesIndsendt, &scope) {
             return Err(AppError::Forbidden);
         }
         let may_behandl = p.may_pakke(PakkeTilladelse::Behandl, &scope);
+        let (data, skabeloner) = futures::try_join!(
+            self.pakke_data(&pakke, stempler),
+            self.skabeloner_under(stempler.skabeloner, pakke.styringsaar),
+        )?;
+        let newest = data.versions.last().cloned();
+        let (svar, svar_meta) = if working {
+            let (meta, svar) = data
+                .arbejdskopi
+                .get_or_try_init(|| async {
+                    let meta = self.store.svar(id).await?;
+                    let svar = meta.iter().map(|(k, v)| (k.clone(), v.svar.clone())).collect();
+                    Ok::<_, AppError>((Arc::new(meta), Arc::new(svar)))
+                })
+                .await?;
+            (svar.clone(), meta.clone())
+        } else {
+            let svar = data
+                .indsendt
+                .get_or_try_init(|| async {
+                    Ok::<_, AppError>(Arc::new(match &newest {
+                        Some(v) => self.store.version_svar(id, v.version).await?.unwrap_or_default(),
+                        None => BTreeMap::new(),
+                    }))
+                })
+                .await?;
+            (svar.clone(), Arc::default())
+        };
+        let forudfyldning = if working {
+            data.forudfyldning.get_or_try_init(|| self.tidligere_droeftede_forhold(&pakke)).await?.clone()
+        } else {
+            None
+        };
+        let skabelon = skabeloner.skabelon(pakke.rapporttype.into())?;
         let bilag3 = pakke.rapporttype == Rapporttype::Bilag3;
-        let (versions, svar_meta, organisation, skabeloner, alle_bilag, haendelser, moeder) = futures::try_join!(
+        let afdelingsskema = if bilag3 { Some(skabeloner.skabelon(Skema::Bilag4)?) } else { None };
+        let bilag = if working {
+            data.bilag.iter().filter(|b| b.erstattet.is_none()).cloned().collect()
+        } else {
+            let ids = newest.map(|v| v.bilag).unwrap_or_default();
+            data.bilag.iter().filter(|b| ids.contains(&b.id)).cloned().collect()
+        };
+        // The redegørelse draft is the kommune's until it is sent for comments.
+        let redegoerelser = if may_behandl
+            || matches!(pakke.status, PakkeStatus::RedegoerelseIHoering | PakkeStatus::RedegoerelseOffentliggjort)
+        {
+            data.redegoerelser.clone()
+        } else {
+            Vec::new()
+        };
+        Ok(PakkeView {
+            may_edit: p.may_pakke(PakkeTilladelse::Rediger, &scope),
+            may_behandl,
+            haendelser: data.haendelser.clone(),
+            moeder: data.moeder.clone(),
+            modtagere: scope.modtagere,
+            dage_til_frist: pakke.frist.map(|f| (f - self.today()).num_days()),
+            bilagsregler: self.regler(pakke.styringsaar).bilag.clone(),
+            organisation: data.organisation.clone(),
+            versions: data.versions.clone(),
+            noegletal: data.noegletal.clone(),
+            afdelinger: data.afdelinger.clone(),
+            afdeling_noegletal: data.afdeling_noegletal.clone(),
+            pakke,
+            skabelon,
+            svar,
+            svar_meta,
+            is_working_copy: working,
+            redegoerelser,
+            afdelingsskema,
+            forudfyldning,
+            bilag,
+            data,
+        })
+    }
+
+    /// A package's data for every viewer, read once per change of the package or of what it
+    /// shows (see `pakkedata`).
+    async fn pakke_data(
+        &self,
+        pakke: &PakkeRecord,
+        stempler: CacheStempler,
+    ) -> Result<Arc<crate::pakkedata::PakkeData>, AppError> {
+        let noegle = crate::pakkedata::Noegle { revision: pakke.revision, stempler };
+        if let Some(data) = self.pakke_cache.hent(pakke.id, noegle) {
+            return Ok(data);
+        }
+        let id = pakke.id;
+        let bilag3 = pakke.rapporttype == Rapporttype::Bilag3;
+        let (versions, organisation, bilag, haendelser, moeder, redegoerelser) = futures::try_join!(
             async { Ok::<_, AppError>(self.store.versions(id).await?) },
-            async { Ok(if working { self.store.svar(id).await? } else { BTreeMap::new() }) },
             async { self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound) },
-            self.skabeloner_i_kraft(pakke.styringsaar),
             async { Ok(self.store.bilag(id).await?) },
             async { Ok(self.store.haendelser(id).await?) },
             async { Ok(self.store.moeder(id).await?) },
+            async { Ok(self.store.redegoerelser(id).await?) },
         )?;
-        let newest = versions.last().cloned();
-        let (afdelinger, afdeling_noegletal, noegletal, svar, redegoerelser, forudfyldning) = futures::try_join!(
+        let (afdelinger, afdeling_noegletal, noegletal) = futures::try_join!(
             async {
                 Ok::<_, AppError>(if bilag3 { self.store.afdelinger(pakke.organisation).await? } else { Vec::new() })
             },
@@ -483,61 +572,26 @@ impl App {
                 pakke.organisation.0,
                 pakke.styringsaar,
             ),
-            async {
-                Ok(match (&newest, working) {
-                    (_, true) => svar_meta.iter().map(|(k, v)| (k.clone(), v.svar.clone())).collect(),
-                    (Some(v), false) => self.store.version_svar(id, v.version).await?.unwrap_or_default(),
-                    (None, false) => BTreeMap::new(),
-                })
-            },
-            async {
-                // The redegørelse draft is the kommune's until it is sent for comments.
-                Ok(
-                    if may_behandl
-                        || matches!(
-                            pakke.status,
-                            PakkeStatus::RedegoerelseIHoering | PakkeStatus::RedegoerelseOffentliggjort
-                        )
-                    {
-                        self.store.redegoerelser(id).await?
-                    } else {
-                        Vec::new()
-                    },
-                )
-            },
-            async { if working { self.tidligere_droeftede_forhold(&pakke).await } else { Ok(None) } },
         )?;
-        let skabelon = skabeloner.skabelon(pakke.rapporttype.into())?;
-        let afdelingsskema = if bilag3 { Some(skabeloner.skabelon(Skema::Bilag4)?) } else { None };
-        let bilag = if working {
-            alle_bilag.into_iter().filter(|b| b.erstattet.is_none()).collect()
-        } else {
-            let ids = newest.map(|v| v.bilag).unwrap_or_default();
-            alle_bilag.into_iter().filter(|b| ids.contains(&b.id)).collect()
-        };
-        Ok(PakkeView {
-            may_edit: p.may_pakke(PakkeTilladelse::Rediger, &scope),
-            may_behandl,
+        let data = Arc::new(crate::pakkedata::PakkeData {
+            organisation,
+            versions,
+            bilag,
             haendelser,
             moeder,
-            modtagere: scope.modtagere,
-            dage_til_frist: pakke.frist.map(|f| (f - self.today()).num_days()),
-            bilagsregler: self.regler(pakke.styringsaar).bilag.clone(),
-            pakke,
-            organisation,
-            skabelon,
-            svar,
-            svar_meta,
-            is_working_copy: working,
-            versions,
             redegoerelser,
             noegletal,
-            afdelinger,
-            afdelingsskema,
-            afdeling_noegletal,
-            forudfyldning,
-            bilag,
-        })
+            afdelinger: Arc::new(afdelinger),
+            afdeling_noegletal: Arc::new(afdeling_noegletal),
+            arbejdskopi: Default::default(),
+            indsendt: Default::default(),
+            forudfyldning: Default::default(),
+            fakta: Default::default(),
+            dialogmoeder: Default::default(),
+            aftaler: Default::default(),
+        });
+        self.pakke_cache.gem(id, noegle, data.clone());
+        Ok(data)
     }
 
     /// Last year's published redegørelse of the same organisation and report, as the
@@ -844,7 +898,7 @@ impl App {
             // The answers validated above are exactly those at this revision.
             revision: view.pakke.revision,
             idempotency_key: idempotency_key.into(),
-            svar: view.svar.clone(),
+            svar: (*view.svar).clone(),
             modtagere,
             late,
             expected_version: version,

@@ -5,7 +5,7 @@ use crate::{AppError, AppSettings};
 use domain::master::{Afdeling, Boligtype, Organisation};
 use domain::{OrganisationNummer, Styringsaar};
 use std::sync::Arc;
-use store::{CacheStamp, PublishedRedegoerelse, Store};
+use store::{PublishedRedegoerelse, Store};
 
 /// Most search hits shown at once.
 const SEARCH_LIMIT: usize = 100;
@@ -21,7 +21,7 @@ pub struct Public {
 type Gemt<T> = std::sync::Mutex<Option<(i64, T)>>;
 
 /// Reused reads of the public part, shared by every request of the process. Each entry keeps
-/// the stamp of the public data it was read under ([`CacheStamp::Offentlig`], changed in the
+/// the stamp of the figures it was read under ([`store::CacheStamp::Tal`], changed in the
 /// same transaction as any change of public data), so an entry is used only while nothing it
 /// shows has changed, also when another instance made the change. Only public data is kept.
 #[derive(Default)]
@@ -128,7 +128,7 @@ impl Public {
 
     /// The stamp of the public data now.
     async fn stamp(&self) -> Result<i64, AppError> {
-        Ok(self.store.cache_stamp(CacheStamp::Offentlig).await?)
+        Ok(self.store.cache_stempler().await?.tal)
     }
 
     /// The search index, read again only when public data changed.

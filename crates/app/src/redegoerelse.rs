@@ -401,13 +401,17 @@ impl App {
     }
 
     /// The aftaler of a package's organisation with its hjemstedskommune, for the package page.
-    pub async fn pakke_aftaler(&self, view: &PakkeView) -> Result<Vec<AftaleRecord>, AppError> {
-        Ok(self
-            .store
-            .aftaler(AftaleFilter::Organisation(view.pakke.organisation))
-            .await?
-            .into_iter()
-            .filter(|a| a.aftale.kommune == view.pakke.hjemstedskommune && a.styringsaar <= view.pakke.styringsaar)
-            .collect())
+    pub async fn pakke_aftaler(&self, view: &PakkeView) -> Result<std::sync::Arc<Vec<AftaleRecord>>, AppError> {
+        let aftaler = view.data.aftaler.get_or_try_init(|| async {
+            let alle = self.store.aftaler(AftaleFilter::Organisation(view.pakke.organisation)).await?;
+            Ok::<_, AppError>(std::sync::Arc::new(
+                alle.into_iter()
+                    .filter(|a| {
+                        a.aftale.kommune == view.pakke.hjemstedskommune && a.styringsaar <= view.pakke.styringsaar
+                    })
+                    .collect(),
+            ))
+        });
+        Ok(aftaler.await?.clone())
     }
 }

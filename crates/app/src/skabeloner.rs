@@ -34,34 +34,43 @@ impl App {
         Ok(all)
     }
 
-    /// The templates in force for a styringsår: one read serves every form of a package. The
-    /// parsed templates are kept while no template is loaded (they are insert-only, so their
-    /// count in the database tells whether the kept ones are current, on any instance).
+    /// The templates in force for a styringsår: one read serves every form of a package.
     pub async fn skabeloner_i_kraft(&self, styringsaar: domain::Styringsaar) -> Result<SkabelonerIKraft, AppError> {
-        let count = self.store.skabelon_count().await?;
-        if let Some((n, alle)) = self.skabelon_cache.lock().expect("cache lock").as_ref()
-            && *n == count
+        let stempler = self.store.cache_stempler().await?;
+        self.skabeloner_under(stempler.skabeloner, styringsaar).await
+    }
+
+    /// The templates in force, parsed once per change of the loaded ones (`stamp`: the
+    /// templates' cache stamp, bumped when the agency loads one, on any instance).
+    pub(crate) async fn skabeloner_under(
+        &self,
+        stamp: i64,
+        styringsaar: domain::Styringsaar,
+    ) -> Result<SkabelonerIKraft, AppError> {
+        if let Some((s, alle)) = self.skabelon_cache.lock().expect("cache lock").as_ref()
+            && *s == stamp
         {
             return Ok(SkabelonerIKraft { alle: alle.clone(), styringsaar });
         }
-        let alle: Arc<Vec<Skabelon>> = Arc::new(self.skabeloner().await?.into_iter().map(|i| i.skabelon).collect());
-        *self.skabelon_cache.lock().expect("cache lock") = Some((count, alle.clone()));
+        let alle: Arc<Vec<Arc<Skabelon>>> =
+            Arc::new(self.skabeloner().await?.into_iter().map(|i| Arc::new(i.skabelon)).collect());
+        *self.skabelon_cache.lock().expect("cache lock") = Some((stamp, alle.clone()));
         Ok(SkabelonerIKraft { alle, styringsaar })
     }
 }
 
-/// The parsed templates with the count of loaded ones they were read at.
-pub(crate) type SkabelonCache = std::sync::Mutex<Option<(i64, Arc<Vec<Skabelon>>)>>;
+/// The parsed templates with the stamp they were read under.
+pub(crate) type SkabelonCache = std::sync::Mutex<Option<(i64, Arc<Vec<Arc<Skabelon>>>)>>;
 
 /// The templates to choose from for one styringsår.
 pub struct SkabelonerIKraft {
-    alle: Arc<Vec<Skabelon>>,
+    alle: Arc<Vec<Arc<Skabelon>>>,
     styringsaar: domain::Styringsaar,
 }
 
 impl SkabelonerIKraft {
     /// The template in force for a form.
-    pub fn skabelon(&self, skema: Skema) -> Result<Skabelon, AppError> {
+    pub fn skabelon(&self, skema: Skema) -> Result<Arc<Skabelon>, AppError> {
         Skabelon::in_force(&self.alle, skema, self.styringsaar.get())
             .cloned()
             .ok_or_else(|| AppError::Internal(format!("ingen skabelon for {} {}", skema.as_str(), self.styringsaar)))

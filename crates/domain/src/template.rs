@@ -360,12 +360,12 @@ impl Skabelon {
 
     /// The template in force for `skema` in `styringsaar` among `candidates`: the newest
     /// (year, version) not newer than the year, or the oldest when all are newer.
-    pub fn in_force(candidates: &[Skabelon], skema: Skema, styringsaar: i32) -> Option<&Skabelon> {
-        let of_kind = || candidates.iter().filter(|s| s.skema == skema);
+    pub fn in_force<S: std::borrow::Borrow<Skabelon>>(candidates: &[S], skema: Skema, styringsaar: i32) -> Option<&S> {
+        let of_kind = || candidates.iter().filter(|s| s.borrow().skema == skema);
         of_kind()
-            .filter(|s| s.styringsaar <= styringsaar)
-            .max_by_key(|s| (s.styringsaar, s.version))
-            .or_else(|| of_kind().min_by_key(|s| (s.styringsaar, s.version)))
+            .filter(|s| s.borrow().styringsaar <= styringsaar)
+            .max_by_key(|s| (s.borrow().styringsaar, s.borrow().version))
+            .or_else(|| of_kind().min_by_key(|s| (s.borrow().styringsaar, s.borrow().version)))
     }
 
     /// The shipped template in force (see [`Skabelon::in_force`]).

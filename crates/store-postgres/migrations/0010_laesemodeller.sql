@@ -120,4 +120,4 @@ CREATE TABLE cache_stempler (
     navn TEXT PRIMARY KEY,
     version BIGINT NOT NULL
 );
-INSERT INTO cache_stempler (navn, version) VALUES ('offentlig', 0);
+INSERT INTO cache_stempler (navn, version) VALUES ('tal', 0), ('aftaler', 0), ('skabeloner', 0);

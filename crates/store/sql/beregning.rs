@@ -75,6 +75,8 @@ impl BeregningStore for Backend {
             qb.push(format!(" ON CONFLICT ({}) DO UPDATE SET {}", keys.join(", "), updates.join(", ")));
             qb.build().execute(&mut *tx).await.db()?;
         }
+        // Pages show the registers (lettings, complaints) as imported.
+        bump_stamp(&mut tx, CacheStamp::Tal).await?;
         commit(tx, audit).await
     }
 
@@ -263,7 +265,7 @@ impl BeregningStore for Backend {
             });
             qb.build().execute(&mut *tx).await.db()?;
         }
-        bump_stamp(&mut tx, CacheStamp::Offentlig).await?;
+        bump_stamp(&mut tx, CacheStamp::Tal).await?;
         commit(tx, audit).await?;
         self.refresh_statistics().await
     }

@@ -345,7 +345,7 @@ impl MasterStore for Backend {
             progress,
         )
         .await?;
-        bump_stamp(&mut tx, CacheStamp::Offentlig).await?;
+        bump_stamp(&mut tx, CacheStamp::Tal).await?;
         tx.commit().await.db()?;
         self.refresh_statistics().await
     }
@@ -387,18 +387,22 @@ impl MasterStore for Backend {
         for table in ["organisationer", "kommuner", "regioner"] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await.db()?;
         }
-        bump_stamp(&mut tx, CacheStamp::Offentlig).await?;
+        for stamp in CacheStamp::ALL {
+            bump_stamp(&mut tx, stamp).await?;
+        }
         // The audit log is kept: it records the reset itself too.
         commit(tx, audit).await
     }
 
-    async fn cache_stamp(&self, stamp: CacheStamp) -> Result<i64> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT version FROM cache_stempler WHERE navn = $1")
-            .bind(stamp.as_str())
-            .fetch_optional(self.reader())
-            .await
-            .db()?;
-        Ok(row.map(|(v,)| v).unwrap_or_default())
+    async fn cache_stempler(&self) -> Result<CacheStempler> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT navn, version FROM cache_stempler").fetch_all(self.reader()).await.db()?;
+        let stamp = |s: CacheStamp| rows.iter().find(|(n, _)| n == s.as_str()).map(|(_, v)| *v).unwrap_or_default();
+        Ok(CacheStempler {
+            tal: stamp(CacheStamp::Tal),
+            aftaler: stamp(CacheStamp::Aftaler),
+            skabeloner: stamp(CacheStamp::Skabeloner),
+        })
     }
 
     async fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>> {

@@ -48,7 +48,7 @@ pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Opti
     // The public part shows a package's figures from the meeting and its redegørelse once
     // published: a change of either is a change of public data.
     if t.from.key_figures_public() != t.to.key_figures_public() || t.to == PakkeStatus::RedegoerelseOffentliggjort {
-        bump_stamp(tx, CacheStamp::Offentlig).await?;
+        bump_stamp(tx, CacheStamp::Tal).await?;
     }
     Ok(())
 }
@@ -82,9 +82,14 @@ pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
 }
 
 /// Takes a package's row lock for a change that does not move the package (a
-/// beliggenhedskommune's own meeting), before its progress is recounted.
+/// beliggenhedskommune's own meeting), before its progress is recounted. It is a change of the
+/// package, so its revision moves too.
 pub(super) async fn lock_pakke(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
-    sqlx::query("UPDATE pakker SET revision = revision WHERE id = $1").bind(pakke.0).execute(&mut **tx).await.db()?;
+    sqlx::query("UPDATE pakker SET revision = revision + 1 WHERE id = $1")
+        .bind(pakke.0)
+        .execute(&mut **tx)
+        .await
+        .db()?;
     Ok(())
 }
 
@@ -494,26 +499,25 @@ impl PakkeStore for Backend {
             .collect()
     }
 
-    async fn skabelon_count(&self) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM skabeloner").fetch_one(self.reader()).await.db()?;
-        Ok(n)
-    }
-
     async fn add_skabelon(&self, s: &SkabelonRecord, audit: &AuditEvent) -> Result<()> {
-        self.change_one(
-            sqlx::query(
-                "INSERT INTO skabeloner (skema, styringsaar, version, tekst, indlaest_af, indlaest) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (skema, styringsaar, version) DO NOTHING",
-            )
-            .bind(s.skema.as_str())
-            .bind(i64::from(s.styringsaar))
-            .bind(i64::from(s.version))
-            .bind(&s.tekst)
-            .bind(s.loaded_by.0)
-            .bind(s.loaded_at),
-            audit,
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO skabeloner (skema, styringsaar, version, tekst, indlaest_af, indlaest) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (skema, styringsaar, version) DO NOTHING",
         )
+        .bind(s.skema.as_str())
+        .bind(i64::from(s.styringsaar))
+        .bind(i64::from(s.version))
+        .bind(&s.tekst)
+        .bind(s.loaded_by.0)
+        .bind(s.loaded_at)
+        .execute(&mut *tx)
         .await
+        .db()?
+        .rows_affected();
+        exactly_one(inserted)?;
+        bump_stamp(&mut tx, CacheStamp::Skabeloner).await?;
+        commit(tx, audit).await
     }
 
     async fn pakke_forloeb(

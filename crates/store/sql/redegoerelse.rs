@@ -2,7 +2,7 @@
 
 use super::pakker::{apply_transition, bump_revision, refresh_forloeb};
 use super::rows::{AFTALE_SELECT, AftaleRow, AftaleStatusRow, RedegoerelseRow};
-use super::{Backend, Db, DbResult, Tx, checked, commit, exactly_one, from_json, to_json};
+use super::{Backend, Db, DbResult, Tx, bump_stamp, checked, commit, exactly_one, from_json, to_json};
 use chrono::{DateTime, Utc};
 use domain::access::UserId;
 use domain::master::OrganisationId;
@@ -37,7 +37,7 @@ async fn insert_aftale_status(tx: &mut Tx, aftale: AftaleId, s: &AftaleStatusRec
         .execute(&mut **tx)
         .await
         .db()?;
-    Ok(())
+    bump_stamp(tx, CacheStamp::Aftaler).await
 }
 
 impl Backend {

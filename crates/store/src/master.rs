@@ -26,9 +26,9 @@ pub trait MasterStore: Send + Sync {
     /// Deletes all data except the audit log, which records the reset. Only `demo --force`
     /// uses it, on a demo database.
     async fn reset(&self, audit: &AuditEvent) -> Result<()>;
-    /// The current stamp of what a process cache holds; it changes in the same transaction as
-    /// the data.
-    async fn cache_stamp(&self, stamp: CacheStamp) -> Result<i64>;
+    /// The current stamps of what process caches hold, in one read; each changes in the same
+    /// transaction as the data it stands for.
+    async fn cache_stempler(&self) -> Result<CacheStempler>;
 
     async fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>>;
     async fn organisation_by_nummer(&self, nummer: OrganisationNummer) -> Result<Option<Organisation>>;
@@ -125,17 +125,33 @@ pub struct Stats {
 /// What a process cache may hold, each with a stamp in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheStamp {
-    /// What the public part shows: master data, computed figures, which organisations' figures
-    /// are public, published redegørelser.
-    Offentlig,
+    /// The figures: master data, registers, computed key figures and efficiency figures, which
+    /// packages' figures are public, and published redegørelser.
+    Tal,
+    /// The aftaler and their statuses.
+    Aftaler,
+    /// The templates loaded by the agency.
+    Skabeloner,
 }
 
 impl CacheStamp {
+    pub const ALL: [CacheStamp; 3] = [CacheStamp::Tal, CacheStamp::Aftaler, CacheStamp::Skabeloner];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            CacheStamp::Offentlig => "offentlig",
+            CacheStamp::Tal => "tal",
+            CacheStamp::Aftaler => "aftaler",
+            CacheStamp::Skabeloner => "skabeloner",
         }
     }
+}
+
+/// The stamps at one moment: a cached value read under other stamps is out of date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CacheStempler {
+    pub tal: i64,
+    pub aftaler: i64,
+    pub skabeloner: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

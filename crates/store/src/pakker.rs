@@ -56,9 +56,6 @@ pub trait PakkeStore: Send + Sync {
 
     /// Templates loaded by the agency, oldest first.
     async fn skabeloner(&self) -> Result<Vec<SkabelonRecord>>;
-    /// How many templates the agency has loaded: a cheap stamp to tell whether a cache of
-    /// them is current.
-    async fn skabelon_count(&self) -> Result<i64>;
     /// Stores a new template version; [`crate::StoreError::Stale`] when that version exists.
     async fn add_skabelon(&self, skabelon: &SkabelonRecord, audit: &AuditEvent) -> Result<()>;
 

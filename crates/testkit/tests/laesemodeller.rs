@@ -244,7 +244,7 @@ async fn the_search_index_follows_the_master_data() {
 async fn a_loaded_template_is_in_force_at_once() {
     let t = TestApp::spawn().await;
     let before = t.app.skabeloner_i_kraft(aar(2027)).await.unwrap();
-    let titel = before.skabelon(domain::template::Skema::Bilag3).unwrap().titel;
+    let titel = before.skabelon(domain::template::Skema::Bilag3).unwrap().titel.clone();
     assert!(!titel.contains("2027"), "{titel}");
     let styrelse = testkit::session_user(&t.app, "styrelse").await;
     let shipped = include_str!("../../../data/templates/2026/bilag3.toml");

@@ -174,9 +174,9 @@ pub async fn render_pakke(
     let title = format!("Dokumentationspakke {} – {}", v.pakke.styringsaar, v.organisation.navn);
     let dialogmoeder = state
         .app
-        .dialogmoeder(user, v.pakke.id)
+        .dialogmoeder(&v)
         .await?
-        .into_iter()
+        .iter()
         .map(|m| {
             let d = &m.moede.moede;
             (m.moede.id, tidspunkt(d.starter), d.sted.clone(), d.brev.clone(), m.is_held())
@@ -315,7 +315,7 @@ fn alle_svar(v: &PakkeView, svar: &std::collections::BTreeMap<String, Svar>) -> 
     for s in &v.skabelon.sektioner {
         out.extend(svarliste(std::iter::once(s), svar, "").into_iter().map(|(q, a)| (s.titel.clone(), q, a)));
     }
-    for a in &v.afdelinger {
+    for a in v.afdelinger.iter() {
         let prefix = domain::template::afdeling_noegle(a.data.nummer, "");
         let hvor = format!("Afdeling {} {}", a.data.nummer, a.data.navn);
         out.extend(

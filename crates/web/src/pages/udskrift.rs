@@ -239,7 +239,7 @@ pub async fn version(
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
     let ver = v.versions.iter().find(|x| x.version == nummer).ok_or(AppError::NotFound)?.clone();
     let mut som_indsendt = v.clone();
-    som_indsendt.svar = state.app.version_svar(&v, nummer).await?;
+    som_indsendt.svar = state.app.version_svar(&v, nummer).await?.into();
     let dokument = styringsrapport_dokument(&state.app, &som_indsendt, Some(&ver)).await?;
     pdf_svar(dokument, filnavn(&v, &format!("styringsrapport-version-{nummer}"))).await
 }

@@ -1,0 +1,82 @@
+//! What a package's pages read, kept per package while nothing it shows has changed.
+//!
+//! The key is the package's revision (bumped in the same transaction as every change to the
+//! package: answers, files, transitions, meetings, the redegørelse) and the cache stamps of the
+//! figures, the aftaler and the templates (bumped by the transactions that change those). Every
+//! request reads the package row for its scope check anyway, and the stamps in one more small
+//! read; a hit then needs nothing else, on any instance. Parts only some pages need (the
+//! working copy, the submitted answers, the facts, the meetings, the aftaler) are read the first
+//! time a page asks for them.
+
+use crate::{NoegletalLinje, PakkeFakta};
+use domain::beregning::Vaerdi;
+use domain::master::{Afdeling, Organisation};
+use domain::template::Svar;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use store::*;
+use tokio::sync::OnceCell;
+
+/// How many packages are kept: the busiest ones of a deadline day, some tens of MB.
+const PAKKER: usize = 64;
+
+/// What a cached package was read under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Noegle {
+    pub revision: Revision,
+    pub stempler: CacheStempler,
+}
+
+/// A package's data as read under one [`Noegle`]: the same for every viewer; what a viewer may
+/// see of it is decided per request.
+pub(crate) struct PakkeData {
+    pub organisation: Organisation,
+    pub versions: Vec<VersionRecord>,
+    pub bilag: Vec<BilagRecord>,
+    pub haendelser: Vec<HaendelseRecord>,
+    pub moeder: Vec<MoedeRecord>,
+    /// Every revision; the page shows them only to whoever may see the draft.
+    pub redegoerelser: Vec<RedegoerelseRecord>,
+    pub noegletal: Vec<NoegletalLinje>,
+    pub afdelinger: Arc<Vec<Afdeling>>,
+    pub afdeling_noegletal: Arc<Vec<Vaerdi>>,
+    pub arbejdskopi: OnceCell<(Arc<BTreeMap<String, SvarRecord>>, Arc<BTreeMap<String, Svar>>)>,
+    pub indsendt: OnceCell<Arc<BTreeMap<String, Svar>>>,
+    pub forudfyldning: OnceCell<Option<String>>,
+    pub fakta: OnceCell<Arc<PakkeFakta>>,
+    pub dialogmoeder: OnceCell<Arc<Vec<crate::DialogmoedeVisning>>>,
+    pub aftaler: OnceCell<Arc<Vec<AftaleRecord>>>,
+}
+
+impl std::fmt::Debug for PakkeData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PakkeData").field("organisation", &self.organisation.nummer).finish_non_exhaustive()
+    }
+}
+
+/// The kept packages, with the order they were kept in (the oldest goes first when full).
+#[derive(Default)]
+pub(crate) struct PakkeCache {
+    pakker: Mutex<HashMap<PakkeId, (Noegle, u64, Arc<PakkeData>)>>,
+    taeller: std::sync::atomic::AtomicU64,
+}
+
+impl PakkeCache {
+    /// The package's data if it was read under `noegle`.
+    pub fn hent(&self, id: PakkeId, noegle: Noegle) -> Option<Arc<PakkeData>> {
+        let pakker = self.pakker.lock().expect("cache lock");
+        pakker.get(&id).filter(|(n, _, _)| *n == noegle).map(|(_, _, d)| d.clone())
+    }
+
+    pub fn gem(&self, id: PakkeId, noegle: Noegle, data: Arc<PakkeData>) {
+        let nr = self.taeller.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut pakker = self.pakker.lock().expect("cache lock");
+        if pakker.len() >= PAKKER && !pakker.contains_key(&id) {
+            let aeldste = pakker.iter().min_by_key(|(_, (_, n, _))| *n).map(|(id, _)| *id);
+            if let Some(aeldste) = aeldste {
+                pakker.remove(&aeldste);
+            }
+        }
+        pakker.insert(id, (noegle, nr, data));
+    }
+}
