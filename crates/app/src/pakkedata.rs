@@ -27,6 +27,12 @@ pub(crate) struct Noegle {
     pub stempler: CacheStempler,
 }
 
+/// The working copy's answers with who saved them, and the answers alone.
+pub(crate) type Arbejdskopi = (Arc<BTreeMap<String, SvarRecord>>, Arc<BTreeMap<String, Svar>>);
+
+/// A kept package: what it was read under, when it was kept, its data.
+type Gemt = (Noegle, u64, Arc<PakkeData>);
+
 /// A package's data as read under one [`Noegle`]: the same for every viewer; what a viewer may
 /// see of it is decided per request.
 pub(crate) struct PakkeData {
@@ -40,7 +46,7 @@ pub(crate) struct PakkeData {
     pub noegletal: Vec<NoegletalLinje>,
     pub afdelinger: Arc<Vec<Afdeling>>,
     pub afdeling_noegletal: Arc<Vec<Vaerdi>>,
-    pub arbejdskopi: OnceCell<(Arc<BTreeMap<String, SvarRecord>>, Arc<BTreeMap<String, Svar>>)>,
+    pub arbejdskopi: OnceCell<Arbejdskopi>,
     pub indsendt: OnceCell<Arc<BTreeMap<String, Svar>>>,
     pub forudfyldning: OnceCell<Option<String>>,
     pub fakta: OnceCell<Arc<PakkeFakta>>,
@@ -57,7 +63,7 @@ impl std::fmt::Debug for PakkeData {
 /// The kept packages, with the order they were kept in (the oldest goes first when full).
 #[derive(Default)]
 pub(crate) struct PakkeCache {
-    pakker: Mutex<HashMap<PakkeId, (Noegle, u64, Arc<PakkeData>)>>,
+    pakker: Mutex<HashMap<PakkeId, Gemt>>,
     taeller: std::sync::atomic::AtomicU64,
 }
 
