@@ -84,6 +84,7 @@ pub struct App {
     public_cache: Arc<public::PublicCache>,
     skabelon_cache: Arc<skabeloner::SkabelonCache>,
     pakke_cache: Arc<pakkedata::PakkeCache>,
+    opmaerksomhed_cache: Arc<tilsyn::OpmaerksomhedCache>,
 }
 
 impl App {
@@ -95,6 +96,7 @@ impl App {
             public_cache: Default::default(),
             skabelon_cache: Default::default(),
             pakke_cache: Default::default(),
+            opmaerksomhed_cache: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use domain::package::PakkeStatus;
 use domain::{Kommunekode, Regionskode, Styringsaar};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use store::*;
 
 /// How long after a sender claimed a mail its outcome counts as unknown: far beyond the SMTP
@@ -138,6 +139,11 @@ pub struct Opmaerksomhedspunkt {
     pub roed: bool,
 }
 
+/// The kept lists of "where to look first" in detail, per kommune and year, with the stamp of
+/// the figures they were read under.
+pub(crate) type OpmaerksomhedCache =
+    std::sync::Mutex<HashMap<(Kommunekode, Styringsaar), (i64, Arc<Vec<Opmaerksomhedspunkt>>)>>;
+
 /// An afdeling in the kommune that belongs to an organisation supervised elsewhere.
 #[derive(Debug, Clone)]
 pub struct BeliggenhedsAfdeling {
@@ -234,14 +240,11 @@ impl App {
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         // Only what the kommune's overview covers: its organisations and those with afdelinger
         // in it, their packages with progress and their critical marks (stored read models).
-        let (organisationer, i_kommunen) = futures::try_join!(
+        let (organisationer, beliggenhed) = futures::try_join!(
             self.store.organisationer_i_kommune(kommune),
-            self.store.afdelinger_i_kommune(kommune),
+            self.store.afdelinger_pr_organisation(kommune),
         )?;
-        let mut beliggenhed: BTreeMap<OrganisationId, usize> = BTreeMap::new();
-        for a in i_kommunen {
-            *beliggenhed.entry(a.organisation).or_default() += 1;
-        }
+        let beliggenhed: BTreeMap<OrganisationId, usize> = beliggenhed.into_iter().collect();
         let valgte: Vec<&domain::master::Organisation> =
             organisationer.iter().filter(|o| o.kind.rapporttype().is_some()).collect();
         let ids: Vec<OrganisationId> = valgte.iter().map(|o| o.id).collect();
@@ -342,17 +345,49 @@ impl App {
     /// Every red afdeling and every critical key figure of the organisations in the kommune's
     /// overview (of an organisation supervised elsewhere, only its afdelinger in the kommune):
     /// red marks first, then the lowest efficiency.
+    ///
+    /// The list depends only on master data and the computed figures, so it is kept per kommune
+    /// and year until the figures' stamp moves.
     pub async fn opmaerksomhedspunkter(
         &self,
         user: &SessionUser,
         aar: Styringsaar,
-    ) -> Result<Vec<Opmaerksomhedspunkt>, AppError> {
-        let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
-        let oversigt = self.tilsynsoversigt(user, aar).await?;
-        let mut orgs: BTreeMap<OrganisationId, &OversigtRaekke> = BTreeMap::new();
-        for r in &oversigt {
-            orgs.entry(r.organisation).or_insert(r);
+    ) -> Result<Arc<Vec<Opmaerksomhedspunkt>>, AppError> {
+        if !user.principal.may(Tilladelse::KommuneOversigt) {
+            return Err(AppError::Forbidden);
         }
+        let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
+        let stamp = self.store.cache_stempler().await?.tal;
+        if let Some((s, punkter)) = self.opmaerksomhed_cache.lock().expect("cache lock").get(&(kommune, aar))
+            && *s == stamp
+        {
+            return Ok(punkter.clone());
+        }
+        let punkter = Arc::new(self.les_opmaerksomhedspunkter(kommune, aar).await?);
+        let mut cache = self.opmaerksomhed_cache.lock().expect("cache lock");
+        cache.retain(|_, (s, _)| *s == stamp);
+        cache.insert((kommune, aar), (stamp, punkter.clone()));
+        Ok(punkter)
+    }
+
+    async fn les_opmaerksomhedspunkter(
+        &self,
+        kommune: Kommunekode,
+        aar: Styringsaar,
+    ) -> Result<Vec<Opmaerksomhedspunkt>, AppError> {
+        // The organisations of the kommune's overview: those it supervises and those with
+        // afdelinger in it, that report.
+        let orgs: BTreeMap<OrganisationId, (Tilknytning, domain::master::Organisation)> = self
+            .store
+            .organisationer_i_kommune(kommune)
+            .await?
+            .into_iter()
+            .filter(|o| o.kind.rapporttype().is_some())
+            .map(|o| {
+                let t = if o.hjemstedskommune == kommune { Tilknytning::Tilsyn } else { Tilknytning::Beliggenhed };
+                (o.id, (t, o))
+            })
+            .collect();
         let ids: Vec<OrganisationId> = orgs.keys().copied().collect();
         let (afdelinger, markerede, effektivitet) = futures::try_join!(
             self.store.afdelinger_for(&ids),
@@ -362,18 +397,18 @@ impl App {
         let afdelinger: HashMap<i64, &domain::master::Afdeling> = afdelinger.iter().map(|a| (a.id.0, a)).collect();
         // Of an organisation supervised elsewhere, only its afdelinger in the kommune count.
         let relevant = |org: OrganisationId, id: i64| {
-            let raekke = orgs.get(&org)?;
+            let (tilknytning, _) = orgs.get(&org)?;
             afdelinger
                 .get(&id)
-                .filter(|a| raekke.tilknytning == Tilknytning::Tilsyn || a.data.kommune == kommune)
+                .filter(|a| *tilknytning == Tilknytning::Tilsyn || a.data.kommune == kommune)
                 .map(|a| (*a).clone())
         };
         let katalog = &self.settings.katalog;
         let punkt = |org: OrganisationId, afdeling, hvad: String, vaerdi, roed| {
-            let raekke = orgs[&org];
+            let (_, o) = &orgs[&org];
             Opmaerksomhedspunkt {
-                organisation: raekke.navn.clone(),
-                organisation_nummer: raekke.nummer,
+                organisation: o.navn.clone(),
+                organisation_nummer: o.nummer,
                 afdeling,
                 hvad,
                 vaerdi,
@@ -386,7 +421,7 @@ impl App {
             let navn = katalog.navn(&v.noegletal).unwrap_or(&v.noegletal).to_string();
             let roed = m == domain::beregning::Markering::Roed;
             match v.niveau {
-                domain::beregning::Niveau::Organisation if orgs[org].tilknytning == Tilknytning::Tilsyn => {
+                domain::beregning::Niveau::Organisation if orgs[org].0 == Tilknytning::Tilsyn => {
                     out.push(punkt(*org, None, navn, v.vaerdi, roed))
                 }
                 domain::beregning::Niveau::Organisation => {}

@@ -466,6 +466,17 @@ impl MasterStore for Backend {
         self.afdelinger_where("a.kommunekode = $1", Some(i64::from(kommune))).await
     }
 
+    async fn afdelinger_pr_organisation(&self, kommune: Kommunekode) -> Result<Vec<(OrganisationId, usize)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT organisation_id, COUNT(*) FROM afdelinger WHERE kommunekode = $1 GROUP BY organisation_id",
+        )
+        .bind(i64::from(kommune))
+        .fetch_all(self.reader())
+        .await
+        .db()?;
+        rows.into_iter().map(|(o, n)| Ok((OrganisationId(o), count("antal", n)?))).collect()
+    }
+
     async fn afdeling_index(&self) -> Result<Vec<(OrganisationNummer, AfdelingNummer, AfdelingId)>> {
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
             "SELECT o.nummer, a.nummer, a.id FROM afdelinger a JOIN organisationer o ON o.id = a.organisation_id",

@@ -48,6 +48,8 @@ pub trait MasterStore: Send + Sync {
     async fn alle_afdelinger(&self) -> Result<Vec<Afdeling>>;
     /// Every afdeling located in `kommune`, of any organisation.
     async fn afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>>;
+    /// How many afdelinger each organisation has in `kommune`.
+    async fn afdelinger_pr_organisation(&self, kommune: Kommunekode) -> Result<Vec<(OrganisationId, usize)>>;
     /// Every afdeling as (organisation number, afdeling number, afdeling id).
     async fn afdeling_index(&self) -> Result<Vec<(OrganisationNummer, AfdelingNummer, AfdelingId)>>;
 

@@ -41,23 +41,31 @@ async fn side(
 ) -> Result<StyrelseSide, AppError> {
     let counts = state.app.national_status(user, aar).await?;
     let kommuner = state.app.public().kommuner().await?;
-    let row = |navn: String, in_scope: &dyn Fn(domain::Kommunekode) -> bool| {
-        let per_status: Vec<i64> = PakkeStatus::ALL
-            .iter()
-            .map(|s| counts.iter().filter(|c| in_scope(c.kommune) && c.status == *s).map(|c| c.antal).sum())
-            .collect();
+    // Packages per status, per kommune and per region, in one pass over the counts.
+    let status_nr = |s: PakkeStatus| PakkeStatus::ALL.iter().position(|x| *x == s).unwrap_or_default();
+    let region_af: std::collections::HashMap<_, _> = kommuner.iter().map(|k| (k.kode, k.region)).collect();
+    let mut per_kommune: std::collections::HashMap<domain::Kommunekode, Vec<i64>> = Default::default();
+    let mut per_region: std::collections::BTreeMap<domain::Regionskode, Vec<i64>> =
+        kommuner.iter().map(|k| (k.region, vec![0; PakkeStatus::ALL.len()])).collect();
+    for c in &counts {
+        per_kommune.entry(c.kommune).or_insert_with(|| vec![0; PakkeStatus::ALL.len()])[status_nr(c.status)] += c.antal;
+        if let Some(r) = region_af.get(&c.kommune).and_then(|r| per_region.get_mut(r)) {
+            r[status_nr(c.status)] += c.antal;
+        }
+    }
+    let row = |navn: String, per_status: Vec<i64>| {
         let total = per_status.iter().sum();
         (navn, per_status, total)
     };
-    let raekker = kommuner.iter().map(|k| row(k.navn.clone(), &|x| x == k.kode)).collect();
-    let mut koder: Vec<domain::Regionskode> = kommuner.iter().map(|k| k.region).collect();
-    koder.sort();
-    koder.dedup();
-    let regioner = koder
+    let raekker = kommuner
+        .iter()
+        .map(|k| row(k.navn.clone(), per_kommune.remove(&k.kode).unwrap_or_else(|| vec![0; PakkeStatus::ALL.len()])))
+        .collect();
+    let regioner = per_region
         .into_iter()
-        .map(|r| {
+        .map(|(r, per_status)| {
             let navn = domain::reference::region_navn(r).map(str::to_string).unwrap_or_else(|| r.to_string());
-            row(navn, &|x| kommuner.iter().any(|k| k.kode == x && k.region == r))
+            row(navn, per_status)
         })
         .collect();
     Ok(StyrelseSide {

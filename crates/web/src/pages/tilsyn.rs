@@ -649,7 +649,7 @@ pub async fn opmaerksomhed(
     let punkter = state.app.opmaerksomhedspunkter(&user, aar).await?;
     let roede = punkter.iter().filter(|p| p.roed).count();
     let punkter = punkter
-        .into_iter()
+        .iter()
         .map(|p| {
             let (mark, badge) = if p.roed { ("Rød", "badge-error") } else { ("Gul", "badge-warning") };
             let vaerdi = if p.hvad == "Effektivitetstal" {
@@ -660,9 +660,10 @@ pub async fn opmaerksomhed(
             (
                 format!("{} ({})", p.organisation, p.organisation_nummer),
                 p.afdeling
+                    .as_ref()
                     .map(|a| format!("Afd. {} {}", a.data.nummer, a.data.navn))
                     .unwrap_or_else(|| "Organisationen".into()),
-                p.hvad,
+                p.hvad.clone(),
                 vaerdi,
                 mark,
                 badge,
