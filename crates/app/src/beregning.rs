@@ -218,12 +218,61 @@ pub struct KontoForklaring {
 pub struct EffektivitetForklaring {
     pub afdeling: domain::master::Afdeling,
     pub resultat: beregning::Effektivitet,
-    pub bedste_praksis: domain::master::Afdeling,
-    pub bedste_praksis_organisation: String,
+    pub bedste_praksis: BedstePraksis,
     pub konti: Vec<KontoForklaring>,
     /// Averages weighted by homes [default]: the afdeling's kommune and region.
     pub gennemsnit_kommune: Option<f64>,
     pub gennemsnit_region: Option<f64>,
+}
+
+/// Who an afdeling's best-practice peer is, as far as the reader may know: another
+/// organisation's afdeling is named only once that organisation's year is public (its meeting
+/// is held); until then it is "an afdeling in the comparison group", with its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BedstePraksis {
+    /// The afdeling is its own best practice.
+    Selv,
+    Navngivet {
+        afdeling: domain::master::Afdeling,
+        organisation: String,
+    },
+    Anonym,
+}
+
+impl BedstePraksis {
+    /// The peer in a sentence: "afd. 3 Solgården (Boligselskabet Sjælland)".
+    pub fn beskrivelse(&self) -> String {
+        match self {
+            BedstePraksis::Selv => "afdelingen selv".into(),
+            BedstePraksis::Navngivet { afdeling, organisation } => {
+                format!("afd. {} {} ({organisation})", afdeling.data.nummer, afdeling.data.navn)
+            }
+            BedstePraksis::Anonym => "en afdeling i sammenligningsgruppen".into(),
+        }
+    }
+}
+
+/// The best-practice peer of `egen` in year `aar`, named only where the public rule allows.
+pub(crate) async fn bedste_praksis(
+    store: &dyn Store,
+    aar: domain::Styringsaar,
+    egen: &domain::master::Afdeling,
+    peer: &domain::master::Afdeling,
+) -> Result<BedstePraksis, AppError> {
+    if peer.id == egen.id {
+        return Ok(BedstePraksis::Selv);
+    }
+    let offentlig = peer.organisation == egen.organisation
+        || store
+            .pakker_for_organisationer(&[peer.organisation])
+            .await?
+            .iter()
+            .any(|p| p.styringsaar == aar && p.status.key_figures_public());
+    if !offentlig {
+        return Ok(BedstePraksis::Anonym);
+    }
+    let organisation = store.organisation(peer.organisation).await?.map(|o| o.navn).unwrap_or_default();
+    Ok(BedstePraksis::Navngivet { afdeling: peer.clone(), organisation })
 }
 
 impl App {
@@ -254,7 +303,7 @@ impl App {
             .find(|(a, _)| a.id == afdeling)
             .ok_or(AppError::NotFound)?;
         let peer = self.store.afdeling(resultat.bedste_praksis).await?.ok_or(AppError::NotFound)?;
-        let peer_org = self.store.organisation(peer.organisation).await?.map(|o| o.navn).unwrap_or_default();
+        let bedste_praksis = bedste_praksis(self.store.as_ref(), aar, &a, &peer).await?;
         let own_konti = self.store.afdeling_konti(a.id, aar).await?;
         let peer_konti = self.store.afdeling_konti(peer.id, aar).await?;
         let regler = &self.regler(aar).effektivitet;
@@ -296,8 +345,7 @@ impl App {
             gennemsnit_region: region.and_then(|r| gennemsnit.get(&Omraade::Region(r)).copied()),
             afdeling: a,
             resultat,
-            bedste_praksis: peer,
-            bedste_praksis_organisation: peer_org,
+            bedste_praksis,
             konti,
         })
     }

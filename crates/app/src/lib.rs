@@ -22,7 +22,8 @@ mod users;
 
 pub use auth::{LoginOutcome, SessionUser};
 pub use beregning::{
-    BeregningSummary, EffektivitetForklaring, KlageLinje, KontoForklaring, NoegletalLinje, UdlejningFordeling,
+    BedstePraksis, BeregningSummary, EffektivitetForklaring, KlageLinje, KontoForklaring, NoegletalLinje,
+    UdlejningFordeling,
 };
 pub use eksport::{EKSPORT_KOLONNER, EksportRaekke};
 pub use error::{AppError, FieldError};

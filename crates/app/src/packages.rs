@@ -925,6 +925,11 @@ impl App {
     /// Attaches a file to the package. The file is checked by its content against the kind's
     /// accepted types and the size limit; a new file of a single-file kind supersedes the
     /// earlier one, which is kept.
+    /// Checks that the user may attach files to the package, before an upload is read.
+    pub async fn kan_vedhaefte(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
+        self.scoped_for_edit(&user.principal, id).await.map(|_| ())
+    }
+
     pub async fn upload_bilag(
         &self,
         user: &SessionUser,

@@ -110,8 +110,10 @@ pub struct AarsAfdeling {
     pub noegletal: Vec<crate::NoegletalLinje>,
     /// The efficiency figure with its comparison group, when public.
     pub effektivitet: Option<domain::beregning::Effektivitet>,
-    /// The best-practice peer of the comparison group: (number, name, organisation).
-    pub bedste_praksis: Option<(u32, String, String)>,
+    /// The best-practice peer of the comparison group, named only once its year is public.
+    pub bedste_praksis: Option<crate::BedstePraksis>,
+    /// How many afdelinger of the comparison group have public figures this year.
+    pub offentlige_i_gruppen: usize,
 }
 
 /// A search hit: an organisation, or an afdeling with its organisation.
@@ -302,17 +304,22 @@ impl Public {
             } else {
                 (crate::beregning::tomme_linjer(&self.settings.katalog, niveau, y), None)
             };
-            let bedste_praksis = match &effektivitet {
-                Some(e) if e.bedste_praksis != afdeling.id => match self.store.afdeling(e.bedste_praksis).await? {
-                    Some(b) => {
-                        let org = self.store.organisation(b.organisation).await?.map(|o| o.navn).unwrap_or_default();
-                        Some((b.data.nummer.get(), b.data.navn, org))
-                    }
-                    None => None,
-                },
-                _ => None,
+            let (bedste_praksis, offentlige_i_gruppen) = match &effektivitet {
+                Some(e) => {
+                    let peer = self.store.afdeling(e.bedste_praksis).await?.ok_or(AppError::NotFound)?;
+                    let bedste = crate::beregning::bedste_praksis(self.store.as_ref(), y, &afdeling, &peer).await?;
+                    (Some(bedste), self.sammenligningsgruppe(y, &e.gruppe).await?.0.len())
+                }
+                None => (None, 0),
             };
-            aar.push(AarsAfdeling { styringsaar: y, offentlig, noegletal, effektivitet, bedste_praksis });
+            aar.push(AarsAfdeling {
+                styringsaar: y,
+                offentlig,
+                noegletal,
+                effektivitet,
+                bedste_praksis,
+                offentlige_i_gruppen,
+            });
         }
         Ok(AfdelingSheet { kommune_navn: self.kommune_navn(afdeling.data.kommune).await?, organisation, afdeling, aar })
     }

@@ -61,6 +61,8 @@ impl App {
         self.create_packages(None, styringsaar.previous()).await?;
         self.create_packages(None, styringsaar).await?;
         self.seed_history(styringsaar, &keep_open).await?;
+        // The history wrote tens of thousands of rows after the last analysis.
+        self.store.refresh_statistics().await?;
         Ok(logins)
     }
 

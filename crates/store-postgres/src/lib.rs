@@ -31,7 +31,10 @@ impl PgStore {
     }
 
     /// After a bulk change: PostgreSQL's autovacuum keeps the planner's statistics current.
-    pub(crate) async fn refresh_statistics(&self) -> Result<()> {
+    pub(crate) async fn analyse(&self) -> Result<()> {
+        // Autovacuum analyses a table only after a while; until then the planner guesses
+        // from no statistics and walks a year's figures for the country instead of an index.
+        sqlx::query("ANALYZE").execute(&self.pool).await.map_err(sql::db_err)?;
         Ok(())
     }
 

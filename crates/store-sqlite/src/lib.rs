@@ -66,7 +66,7 @@ impl SqliteStore {
 
     /// After a bulk change (a load, a computation): lets SQLite's planner learn the new sizes
     /// of the tables (`PRAGMA optimize` analyses the tables that changed, a sample of each).
-    pub(crate) async fn refresh_statistics(&self) -> Result<()> {
+    pub(crate) async fn analyse(&self) -> Result<()> {
         sqlx::query("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
             .execute(&self.writer)
             .await

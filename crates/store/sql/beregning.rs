@@ -267,7 +267,7 @@ impl BeregningStore for Backend {
         }
         bump_stamp(&mut tx, CacheStamp::Tal).await?;
         commit(tx, audit).await?;
-        self.refresh_statistics().await
+        self.analyse().await
     }
 
     async fn benchmarks(&self, aar: Styringsaar) -> Result<Vec<Benchmark>> {

@@ -128,6 +128,10 @@ impl MasterStore for Backend {
             .collect()
     }
 
+    async fn refresh_statistics(&self) -> Result<()> {
+        self.analyse().await
+    }
+
     async fn load_bulk(&self, data: &BulkData, progress: &(dyn Fn(u64) + Sync)) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let mut written = 0u64;
@@ -347,7 +351,7 @@ impl MasterStore for Backend {
         .await?;
         bump_stamp(&mut tx, CacheStamp::Tal).await?;
         tx.commit().await.db()?;
-        self.refresh_statistics().await
+        self.analyse().await
     }
 
     async fn stats(&self) -> Result<Stats> {

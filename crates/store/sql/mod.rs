@@ -5,7 +5,7 @@
 //! - `Db`, its sqlx driver (`sqlx::Sqlite` or `sqlx::Postgres`), and
 //! - `Backend`, its store type, with `reader()` (the pool pages read from),
 //!   `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's single writer) and
-//!   `refresh_statistics()` (after bulk changes).
+//!   `analyse()` (planner statistics after bulk changes).
 //!
 //! So the same text is compiled once per engine against its native driver: rustfmt, the
 //! compiler and rust-analyzer see ordinary modules, and no generic bounds clutter the queries.

@@ -23,6 +23,9 @@ pub trait MasterStore: Send + Sync {
     /// number of rows written so far.
     async fn load_bulk(&self, data: &BulkData, progress: &(dyn Fn(u64) + Sync)) -> Result<()>;
     async fn stats(&self) -> Result<Stats>;
+    /// Brings the planner's statistics up to date after many rows changed (a load, a
+    /// computation, the demo's history), so pages keep their index plans.
+    async fn refresh_statistics(&self) -> Result<()>;
     /// Deletes all data except the audit log, which records the reset. Only `demo --force`
     /// uses it, on a demo database.
     async fn reset(&self, audit: &AuditEvent) -> Result<()>;

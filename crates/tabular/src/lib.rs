@@ -134,32 +134,84 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<Table, TableError> {
     Ok(table)
 }
 
+/// Limits on a workbook read from an upload: a small zip can unpack to gigabytes, and one cell
+/// far down and to the right would make a dense sheet of billions of cells.
+pub const XLSX_MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
+pub const XLSX_MAX_CELLS: usize = 5_000_000;
+pub const XLSX_MAX_COLUMNS: u32 = 200;
+
+/// Reads the first sheet of a workbook, cell by cell (never as a dense range), within the
+/// limits above. Row numbers are the sheet's own.
 pub fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Table, TableError> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{Data, DataRef, Reader, Xlsx};
+    use std::collections::BTreeMap;
     let unreadable = |e: String| TableError::Unreadable { file: file.into(), message: e };
+    check_unpacked_size(bytes).map_err(unreadable)?;
     let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| unreadable("projektmappen har ingen ark".into()))?
-        .map_err(|e| unreadable(e.to_string()))?;
-    let cell = |d: &Data| match d {
+    let sheet =
+        workbook.sheet_names().first().cloned().ok_or_else(|| unreadable("projektmappen har ingen ark".into()))?;
+    let mut cells = workbook.worksheet_cells_reader(&sheet).map_err(|e| unreadable(e.to_string()))?;
+    let text = |d: Data| match d {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_string(),
-        Data::Float(f) => format_float(*f),
+        Data::Float(f) => format_float(f),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
         other => other.to_string(),
     };
-    let mut iter = range.rows();
-    let headers: Vec<String> = iter.next().ok_or(TableError::Empty { file: file.into() })?.iter().map(cell).collect();
-    let rows = iter
-        .enumerate()
-        .map(|(i, r)| Row { number: i + 2, cells: r.iter().map(cell).collect() })
-        .filter(|r| r.cells.iter().any(|c| !c.is_empty()))
-        .collect();
-    let table = Table { file: file.into(), dialect: Dialect::Standard, headers, rows };
+    let (mut grid, mut count, mut first_column) = (BTreeMap::<u32, Vec<(u32, String)>>::new(), 0usize, u32::MAX);
+    while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
+        count += 1;
+        if count > XLSX_MAX_CELLS {
+            return Err(unreadable(format!("arket har flere end {XLSX_MAX_CELLS} celler")));
+        }
+        let (row, column) = cell.get_position();
+        if column >= XLSX_MAX_COLUMNS {
+            return Err(unreadable(format!(
+                "række {}: arket har flere end {XLSX_MAX_COLUMNS} kolonner",
+                u64::from(row) + 1
+            )));
+        }
+        let value = text(Data::from(cell.get_value().clone()));
+        if value.is_empty() || matches!(cell.get_value(), DataRef::Empty) {
+            continue;
+        }
+        first_column = first_column.min(column);
+        grid.entry(row).or_default().push((column, value));
+    }
+    let width = grid.values().flatten().map(|(c, _)| c - first_column + 1).max().unwrap_or(0) as usize;
+    let mut rows = grid.into_iter().map(|(row, values)| {
+        let mut cells = vec![String::new(); width];
+        for (column, value) in values {
+            cells[(column - first_column) as usize] = value;
+        }
+        Row { number: row as usize + 1, cells }
+    });
+    let headers = rows.next().ok_or(TableError::Empty { file: file.into() })?.cells;
+    let table = Table { file: file.into(), dialect: Dialect::Standard, headers, rows: rows.collect() };
     table.check_unique_headers()?;
     Ok(table)
+}
+
+/// Refuses a workbook whose parts unpack to more than [`XLSX_MAX_UNPACKED_BYTES`] together,
+/// by the sizes its directory declares. (A part that understates its size is caught only by
+/// its checksum after reading; the route's upload limit bounds that case.)
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("filen er ikke en Excel-projektmappe (XLSX): {e}"))?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| format!("filen er beskadiget: {e}"))?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > XLSX_MAX_UNPACKED_BYTES {
+        return Err(format!(
+            "projektmappen fylder {} MB udpakket; højst {} MB kan læses",
+            total / 1024 / 1024,
+            XLSX_MAX_UNPACKED_BYTES / 1024 / 1024
+        ));
+    }
+    Ok(())
 }
 
 /// Whole numbers without a fraction, others as Rust writes them (decimal point).
@@ -372,6 +424,42 @@ mod tests {
         assert_eq!(t.headers, ["organisation", "røde"]);
         assert_eq!(t.rows.len(), 2);
         assert_eq!(t.rows[0].cells, ["Bo A/S", "3"]);
+    }
+
+    #[test]
+    fn xlsx_far_cells_and_wide_sheets_are_refused_without_a_dense_sheet() {
+        // One cell at the last row and column would be 17 billion cells as a dense range.
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write(0, 0, "afdeling").unwrap();
+        sheet.write(1_048_575, 16_383, 1).unwrap();
+        let e = read_bytes("far.xlsx", &workbook.save_to_buffer().unwrap()).unwrap_err().to_string();
+        assert!(e.contains("række 1048576") && e.contains("flere end 200 kolonner"), "{e}");
+        // Far down but narrow is fine, and keeps the sheet's own row number.
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write(0, 0, "afdeling").unwrap();
+        sheet.write(1_048_575, 0, "Z").unwrap();
+        let t = read_bytes("low.xlsx", &workbook.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(t.rows[0].number, 1_048_576);
+    }
+
+    #[test]
+    fn a_workbook_that_unpacks_beyond_the_limit_is_refused() {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        zip.start_file("xl/sharedStrings.xml", options).unwrap();
+        let zeros = vec![b' '; 1 << 20];
+        for _ in 0..(XLSX_MAX_UNPACKED_BYTES >> 20) + 1 {
+            zip.write_all(&zeros).unwrap();
+        }
+        let bytes = zip.finish().unwrap().into_inner();
+        assert!(bytes.len() < 2 << 20, "a small upload: {} bytes", bytes.len());
+        let e = read_bytes("bombe.xlsx", &bytes).unwrap_err().to_string();
+        assert!(e.contains("udpakket"), "{e}");
     }
 
     #[test]

@@ -82,6 +82,15 @@ impl TestApp {
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
+    /// The id of the first package the user's API list shows (a new session of its own).
+    pub async fn package_of(&self, user: &str) -> i64 {
+        let c = self.client();
+        let token = c.login_token(user).await;
+        let page = c.get_bearer("/api/v1/pakker", &token).await;
+        let json: serde_json::Value = serde_json::from_str(&page.body).expect("JSON");
+        json["data"][0]["id"].as_i64().expect("a package")
+    }
+
     pub fn client(&self) -> Client {
         Client {
             base: self.base.clone(),
@@ -243,9 +252,10 @@ impl Client {
             }
         }
         let bilag = self.get(&format!("/pakker/{id}/bilag")).await;
-        let action = format!("/pakker/{id}/bilag?_csrf={}", bilag.csrf());
+        let (action, csrf) = (format!("/pakker/{id}/bilag"), bilag.csrf());
         for art in ["regnskab", "revisionsprotokol", "aarsberetning", "regnskabsspoergeskema"] {
-            let saved = self.upload(&action, &[("art", art)], (&format!("{art}.pdf"), MINIMAL_PDF.to_vec())).await;
+            let saved =
+                self.upload(&action, &csrf, &[("art", art)], (&format!("{art}.pdf"), MINIMAL_PDF.to_vec())).await;
             assert_eq!(saved.status, 303, "{art}: {}", saved.body);
         }
         let list = self.get(&format!("/pakker/{id}/afdelinger")).await;
@@ -294,8 +304,10 @@ impl Client {
     }
 
     /// Uploads a file with a multipart form whose action carries the CSRF token.
-    pub async fn upload(&self, action: &str, fields: &[(&str, &str)], file: (&str, Vec<u8>)) -> Page {
-        let mut form = reqwest::multipart::Form::new();
+    /// Posts a multipart form as a browser does: the CSRF token first (the guard reads it before
+    /// any file), then the fields and the file.
+    pub async fn upload(&self, action: &str, csrf: &str, fields: &[(&str, &str)], file: (&str, Vec<u8>)) -> Page {
+        let mut form = reqwest::multipart::Form::new().text("_csrf", csrf.to_string());
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }

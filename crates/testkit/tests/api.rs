@@ -358,6 +358,15 @@ async fn an_integration_fills_afdeling_forms_and_attaches_files() {
     assert_eq!(put(andenorg, serde_json::json!({"revision": 0, "svar": {}})).await.0, 404);
     let filer_nu = json(&c.get_bearer(&detail_url, &f.token).await.body)["bilag"].as_array().unwrap().len();
     assert_eq!(filer_nu, filer.len(), "refused uploads changed nothing");
+    // The API takes files as large as the rules allow (20 MB), not only axum's 2 MB default;
+    // a larger one is refused by the rule, in JSON.
+    let mut stor = testkit::MINIMAL_PDF.to_vec();
+    stor.resize(5 * 1024 * 1024, b' ');
+    let (status, body) = upload(f.token.clone(), "regnskab", "stor.pdf", &stor).await;
+    assert_eq!(status, 200, "{body}");
+    stor.resize(20 * 1024 * 1024 + 10, b' ');
+    let (status, error) = upload(f.token.clone(), "regnskab", "for-stor.pdf", &stor).await;
+    assert_eq!(status, 422, "{error}");
 }
 
 #[tokio::test]

@@ -59,7 +59,7 @@ async fn efficiency_figures_are_explained_within_the_package_scope() {
     let api: serde_json::Value =
         serde_json::from_str(&org.get(&format!("/api/v1/pakker/{id}/effektivitet/{first}")).await.body).unwrap();
     assert_eq!(api["konti"].as_array().unwrap().len(), 9);
-    assert!(api["bedste_praksis"]["id"].as_i64().is_some());
+    assert!(api["bedste_praksis"]["beskrivelse"].as_str().is_some());
     let kommune = api["gennemsnit_kommune"].as_f64().expect("a kommune average");
     let region = api["gennemsnit_region"].as_f64().expect("a region average");
     assert!((0.0..=100.0).contains(&kommune) && (0.0..=100.0).contains(&region));
@@ -81,4 +81,51 @@ async fn efficiency_figures_are_explained_within_the_package_scope() {
     let own_org = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap().organisation_nummer;
     let outside = foreign.iter().find(|(o, _, _)| *o != own_org).unwrap().2;
     assert_eq!(org.get(&format!("/pakker/{id}/effektivitet/{}", outside.0)).await.status, 404);
+}
+
+/// Another organisation's best-practice afdeling is named, on the explanation page, in the
+/// API and on the public sheet, only once that organisation's year is public; until then it
+/// is "en afdeling i sammenligningsgruppen", with its figures.
+#[tokio::test]
+async fn a_best_practice_peer_is_named_only_once_its_year_is_public() {
+    let t = TestApp::spawn().await;
+    let store = t.app.store();
+    let org = t.client();
+    org.login("boligorg").await;
+    let id = t.package_of("boligorg").await;
+    let pakke = store.pakke(store::PakkeId(id)).await.unwrap().unwrap();
+    let eff: serde_json::Value =
+        serde_json::from_str(&org.get(&format!("/api/v1/pakker/{id}/effektivitet")).await.body).unwrap();
+    let (mut anonyme, mut navngivne) = (0, 0);
+    for row in eff["data"].as_array().unwrap() {
+        let afdeling = row["afdeling"]["id"].as_i64().unwrap();
+        let peer = store
+            .afdeling(domain::master::AfdelingId(row["bedste_praksis_afdeling_id"].as_i64().unwrap()))
+            .await
+            .unwrap()
+            .unwrap();
+        let peer_public = store
+            .pakker_for_organisationer(&[peer.organisation])
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.styringsaar == pakke.styringsaar && p.status.key_figures_public());
+        let api: serde_json::Value =
+            serde_json::from_str(&org.get(&format!("/api/v1/pakker/{id}/effektivitet/{afdeling}")).await.body).unwrap();
+        let page = org.get(&format!("/pakker/{id}/effektivitet/{afdeling}")).await.body;
+        let b = &api["bedste_praksis"];
+        if peer.id.0 == afdeling || peer.organisation == pakke.organisation || peer_public {
+            assert_eq!(b["nummer"].as_u64(), Some(u64::from(peer.data.nummer.get())), "{b}");
+            navngivne += 1;
+        } else {
+            assert!(b["id"].is_null() && b["navn"].is_null() && b["organisation"].is_null(), "{b}");
+            assert_eq!(b["beskrivelse"], "en afdeling i sammenligningsgruppen");
+            assert!(page.contains("En afdeling i sammenligningsgruppen"));
+            assert!(!page.contains(&peer.data.navn), "the page names {}", peer.data.navn);
+            // The figures are still there, to compare with.
+            assert_eq!(api["konti"].as_array().unwrap().len(), 9);
+            anonyme += 1;
+        }
+    }
+    assert!(anonyme > 0, "the demo has a peer whose year is not public ({navngivne} named)");
 }

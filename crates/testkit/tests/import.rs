@@ -129,15 +129,15 @@ async fn the_agency_imports_through_the_web_page() {
     agency.login("styrelse").await;
     let page = agency.get("/styrelse/import").await;
     assert_eq!(page.status, 200);
-    let marker = "action=\"/styrelse/import?_csrf=";
-    let start = page.body.find(marker).expect("upload form") + marker.len();
-    let token = &page.body[start..start + page.body[start..].find('"').unwrap()];
-    let action = format!("/styrelse/import?_csrf={token}");
+    assert!(page.body.contains("action=\"/styrelse/import\""), "the token is not in the URL");
+    let token = page.csrf();
+    let action = "/styrelse/import";
     let csv = format!("organisation,afdeling,konto,beloeb\n{org},{afd},109,1\n");
 
     let dry = agency
         .upload(
-            &action,
+            action,
+            &token,
             &[("art", "afdelingsregnskab"), ("aar", "2026"), ("proeve", "ja")],
             ("r.csv", csv.clone().into_bytes()),
         )
@@ -145,13 +145,14 @@ async fn the_agency_imports_through_the_web_page() {
     assert_eq!(dry.status, 200, "{}", dry.body);
     assert!(dry.body.contains("Prøveimport: intet er gemt"));
     let done = agency
-        .upload(&action, &[("art", "afdelingsregnskab"), ("aar", "2026")], ("r.csv", csv.clone().into_bytes()))
+        .upload(action, &token, &[("art", "afdelingsregnskab"), ("aar", "2026")], ("r.csv", csv.clone().into_bytes()))
         .await;
     assert!(done.body.contains("Filen er importeret"));
 
     let bad = agency
         .upload(
-            &action,
+            action,
+            &token,
             &[("art", "afdelingsregnskab"), ("aar", "2026")],
             ("r.csv", b"organisation,afdeling,konto,beloeb\n1,1,999,x\n".to_vec()),
         )
@@ -163,6 +164,7 @@ async fn the_agency_imports_through_the_web_page() {
     let forged = agency
         .upload(
             "/styrelse/import",
+            "",
             &[("art", "afdelingsregnskab"), ("aar", "2026")],
             ("r.csv", csv.clone().into_bytes()),
         )
@@ -174,7 +176,8 @@ async fn the_agency_imports_through_the_web_page() {
     let page = kommune.get("/kommune").await;
     let refused = kommune
         .upload(
-            &format!("/styrelse/import?_csrf={}", page.csrf()),
+            "/styrelse/import",
+            &page.csrf(),
             &[("art", "afdelingsregnskab"), ("aar", "2026")],
             ("r.csv", csv.into_bytes()),
         )

@@ -6,14 +6,6 @@
 use testkit::{Client, TestApp};
 
 /// The id of the user's first package (the 2026 package of `boligorg`).
-async fn package_of(t: &TestApp, user: &str) -> i64 {
-    let c = t.client();
-    let token = c.login_token(user).await;
-    let page = c.get_bearer("/api/v1/pakker", &token).await;
-    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
-    json["data"][0]["id"].as_i64().expect("a package")
-}
-
 /// Completes and submits a package as `user`; returns the client.
 async fn submit(t: &TestApp, user: &str, id: i64) -> Client {
     let org = t.client();
@@ -69,7 +61,7 @@ fn invitation<'a>(dato: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, 
 #[tokio::test]
 async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     let t = TestApp::spawn_with(testkit::demo_at(0.1)).await;
-    let id = package_of(&t, "boligorg").await;
+    let id = t.package_of("boligorg").await;
     let pakke = format!("/pakker/{id}");
     let kommune = t.client();
     kommune.login("kommune").await;
@@ -290,7 +282,7 @@ fn moede_id(path: &str) -> store::DialogmoedeId {
 #[tokio::test]
 async fn another_kommune_cannot_act_on_the_organisations() {
     let t = TestApp::spawn_with(testkit::demo_at(0.1)).await;
-    let id = package_of(&t, "boligorg").await;
+    let id = t.package_of("boligorg").await;
     let pakke = format!("/pakker/{id}");
     submit(&t, "boligorg", id).await;
     let kommune = t.client();

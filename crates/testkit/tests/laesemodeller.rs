@@ -131,14 +131,6 @@ async fn assert_read_models_agree(t: &TestApp, aar: Styringsaar, step: &str) {
 }
 
 /// The id of the user's first package (the 2026 package of `boligorg`).
-async fn package_of(t: &TestApp, user: &str) -> i64 {
-    let c = t.client();
-    let token = c.login_token(user).await;
-    let page = c.get_bearer("/api/v1/pakker", &token).await;
-    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
-    json["data"][0]["id"].as_i64().expect("a package")
-}
-
 /// Completes and submits a package as the signed-in organisation user.
 async fn submit(org: &Client, id: i64, key: &str) {
     let sektion = format!("/pakker/{id}/sektioner/b3.I");
@@ -169,7 +161,7 @@ async fn read_models_agree_with_their_data_through_the_whole_cycle() {
     assert_read_models_agree(&t, aar(2025), "after the demo").await;
     assert_read_models_agree(&t, aar(2026), "after the demo").await;
 
-    let id = package_of(&t, "boligorg").await;
+    let id = t.package_of("boligorg").await;
     let pakke = format!("/pakker/{id}");
     let org = t.client();
     org.login("boligorg").await;

@@ -2,17 +2,10 @@
 
 use testkit::TestApp;
 
-async fn package_of(t: &TestApp, user: &str) -> i64 {
-    let c = t.client();
-    c.login(user).await;
-    let json: serde_json::Value = serde_json::from_str(&c.get("/api/v1/pakker").await.body).unwrap();
-    json["data"][0]["id"].as_i64().expect("package")
-}
-
 #[tokio::test]
 async fn an_organisation_cannot_reach_another_organisations_package() {
     let t = TestApp::spawn().await;
-    let own = package_of(&t, "boligorg").await;
+    let own = t.package_of("boligorg").await;
     let other = t.client();
     let token = other.login_token("andenorg").await;
     let page = other.get(&format!("/pakker/{own}")).await;
@@ -36,7 +29,7 @@ async fn an_organisation_cannot_reach_another_organisations_package() {
 #[tokio::test]
 async fn a_kommune_cannot_read_a_package_not_sent_to_it() {
     let t = TestApp::spawn().await;
-    let id = package_of(&t, "boligorg").await;
+    let id = t.package_of("boligorg").await;
     let kommune = t.client();
     kommune.login("kommune").await;
     // A draft is invisible even to the hjemstedskommune, in the UI and the API.
@@ -91,7 +84,7 @@ async fn a_kommune_cannot_read_a_package_not_sent_to_it() {
 #[tokio::test]
 async fn the_public_never_sees_drafts_and_needs_login_for_packages() {
     let t = TestApp::spawn().await;
-    let id = package_of(&t, "boligorg").await;
+    let id = t.package_of("boligorg").await;
     let anon = t.client();
     let page = anon.get(&format!("/pakker/{id}")).await;
     assert_eq!(page.status, 303);
@@ -121,7 +114,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         c.post_with_token("/log-ind", "forkert", &[("brugernavn", "boligorg"), ("kodeord", app::DEMO_PASSWORD)]).await;
     assert_eq!(refused.status, 403);
     c.login("boligorg").await;
-    let id = package_of(&t, "boligorg").await;
+    let id = t.package_of("boligorg").await;
     let forged = c.post_with_token(&format!("/pakker/{id}/sektioner/b3.I"), "", &[("b3.q1.ja", "nej")]).await;
     assert_eq!(forged.status, 403);
 }

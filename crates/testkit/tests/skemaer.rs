@@ -150,21 +150,22 @@ async fn the_agency_loads_a_new_template_version_checked_in_full() {
     let page = styrelse.get("/styrelse/skabeloner").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Følger med systemet"));
-    let action = format!("/styrelse/skabeloner?_csrf={}", page.csrf());
+    let (action, csrf) = ("/styrelse/skabeloner", page.csrf());
     let shipped = include_str!("../../../data/templates/2026/bilag3.toml");
 
     // A duplicate id is refused with the id named, and nothing is stored.
     let broken =
         shipped.replacen("id = \"b3.q2\"", "id = \"b3.q1\"", 1).replace("styringsaar = 2026", "styringsaar = 2027");
-    let refused = styrelse.upload(&action, &[], ("bilag3-2027.toml", broken.into_bytes())).await;
+    let refused = styrelse.upload(action, &csrf, &[], ("bilag3-2027.toml", broken.into_bytes())).await;
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("bilag3-2027.toml: id «b3.q1» er brugt mere end én gang"), "{}", refused.body);
     // A syntax error names the line.
-    let syntax = styrelse.upload(&action, &[], ("x.toml", b"skema = \"bilag3\"\nstyringsaar = \n".to_vec())).await;
+    let syntax =
+        styrelse.upload(action, &csrf, &[], ("x.toml", b"skema = \"bilag3\"\nstyringsaar = \n".to_vec())).await;
     assert_eq!(syntax.status, 422);
     assert!(syntax.body.contains("line 2"), "{}", syntax.body);
     // The shipped version cannot be replaced.
-    let same = styrelse.upload(&action, &[], ("b3.toml", shipped.as_bytes().to_vec())).await;
+    let same = styrelse.upload(action, &csrf, &[], ("b3.toml", shipped.as_bytes().to_vec())).await;
     assert!(same.body.contains("følger med systemet"));
 
     // A valid 2027 template is stored and listed; loading it again is refused.
@@ -172,11 +173,11 @@ async fn the_agency_loads_a_new_template_version_checked_in_full() {
         "titel = \"Styringsrapport for almen boligorganisation med egne boligafdelinger\"\n\n[[sektioner]]",
         "titel = \"Styringsrapport 2027\"\n\n[[sektioner]]",
     );
-    let loaded = styrelse.upload(&action, &[], ("bilag3-2027.toml", next.clone().into_bytes())).await;
+    let loaded = styrelse.upload(action, &csrf, &[], ("bilag3-2027.toml", next.clone().into_bytes())).await;
     assert_eq!(loaded.status, 303, "{}", loaded.body);
     let listed = styrelse.get("/styrelse/skabeloner").await;
     assert!(listed.body.contains("Styringsrapport 2027") && listed.body.contains("Indlæst"), "{}", listed.body);
-    let again = styrelse.upload(&action, &[], ("bilag3-2027.toml", next.into_bytes())).await;
+    let again = styrelse.upload(action, &csrf, &[], ("bilag3-2027.toml", next.into_bytes())).await;
     assert!(again.body.contains("er allerede indlæst"));
     let audit = t.app.store().audit_events(100).await.unwrap();
     assert!(audit.iter().any(|a| a.event.action == "skabelon_indlaest"));
@@ -240,23 +241,25 @@ async fn attachments_are_checked_by_content_kept_when_replaced_and_scoped() {
     let page = c.get(&format!("/pakker/{id}/bilag")).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("PDF eller Excel (XLSX), højst 20 MB"));
-    let action = format!("/pakker/{id}/bilag?_csrf={}", page.csrf());
+    let (action, csrf) = (format!("/pakker/{id}/bilag"), page.csrf());
     // A picture renamed to .pdf is refused with a precise message, and nothing is stored.
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde".to_vec();
-    let renamed = c.upload(&action, &[("art", "regnskab")], ("regnskab.pdf", png)).await;
+    let renamed = c.upload(&action, &csrf, &[("art", "regnskab")], ("regnskab.pdf", png)).await;
     assert_eq!(renamed.status, 422);
     assert!(renamed.body.contains("regnskab.pdf er ikke en fil af typen PDF; indholdet er PNG"), "{}", renamed.body);
     // Too large.
     let mut big = testkit::MINIMAL_PDF.to_vec();
     big.resize(20 * 1024 * 1024 + 10, b' ');
-    let oversize = c.upload(&action, &[("art", "regnskab")], ("stor.pdf", big)).await;
+    let oversize = c.upload(&action, &csrf, &[("art", "regnskab")], ("stor.pdf", big)).await;
     assert_eq!(oversize.status, 422);
     assert!(oversize.body.contains("må højst fylde 20 MB"), "{}", oversize.body);
     assert!(t.app.store().bilag(store::PakkeId(id)).await.unwrap().is_empty());
     // Accepted, then replaced: the first file is kept, marked as superseded.
-    let first = c.upload(&action, &[("art", "regnskab")], ("regnskab-v1.pdf", testkit::MINIMAL_PDF.to_vec())).await;
+    let first =
+        c.upload(&action, &csrf, &[("art", "regnskab")], ("regnskab-v1.pdf", testkit::MINIMAL_PDF.to_vec())).await;
     assert_eq!(first.status, 303, "{}", first.body);
-    let second = c.upload(&action, &[("art", "regnskab")], ("regnskab-v2.pdf", testkit::MINIMAL_PDF.to_vec())).await;
+    let second =
+        c.upload(&action, &csrf, &[("art", "regnskab")], ("regnskab-v2.pdf", testkit::MINIMAL_PDF.to_vec())).await;
     assert_eq!(second.status, 303);
     let stored = t.app.store().bilag(store::PakkeId(id)).await.unwrap();
     assert_eq!(stored.len(), 2);
@@ -265,7 +268,7 @@ async fn attachments_are_checked_by_content_kept_when_replaced_and_scoped() {
     let listing = c.get(&format!("/pakker/{id}/bilag")).await;
     assert!(listing.body.contains("regnskab-v2.pdf") && !listing.body.contains("regnskab-v1.pdf"));
     // A wrong extra file is withdrawn: no longer listed, but kept.
-    let extra = c.upload(&action, &[("art", "ekstra")], ("forkert.pdf", testkit::MINIMAL_PDF.to_vec())).await;
+    let extra = c.upload(&action, &csrf, &[("art", "ekstra")], ("forkert.pdf", testkit::MINIMAL_PDF.to_vec())).await;
     assert_eq!(extra.status, 303);
     let extra_id = t.app.store().bilag(store::PakkeId(id)).await.unwrap().last().unwrap().id;
     let bilag_page = format!("/pakker/{id}/bilag");
@@ -298,7 +301,7 @@ async fn attachments_are_checked_by_content_kept_when_replaced_and_scoped() {
     // The superseded file was not submitted, so the kommune cannot fetch it.
     assert_eq!(kommune.get(&format!("/pakker/{id}/bilag/{}", stored[0].id)).await.status, 404);
     // The organisation cannot attach to a submitted package.
-    let late = c.upload(&action, &[("art", "ekstra")], ("x.pdf", testkit::MINIMAL_PDF.to_vec())).await;
+    let late = c.upload(&action, &csrf, &[("art", "ekstra")], ("x.pdf", testkit::MINIMAL_PDF.to_vec())).await;
     assert_eq!(late.status, 409);
 }
 
@@ -379,6 +382,10 @@ async fn the_kommune_sets_deadlines_for_its_own_organisations_only() {
     // For all its organisations at once.
     let all = kommune.post(form, form, &[("frist", "2027-01-15"), ("organisation", "")]).await;
     assert_eq!(all.status, 303);
+    // The redirect keeps the year and adds the message as a second parameter.
+    let back = all.location.expect("a redirect");
+    assert_eq!(back, "/kommune/frister?aar=2026&besked=frist_fastsat");
+    assert_eq!(kommune.get(&back).await.status, 200);
     let (c, id) = organisation(&t).await;
     let pakke = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
     assert_eq!(pakke.frist, chrono::NaiveDate::from_ymd_opt(2027, 1, 15));

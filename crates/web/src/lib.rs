@@ -51,7 +51,19 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         app,
         settings: Arc::new(settings),
     };
-    let (api_routes, _) = api::routes();
+    // An upload may be as large as the largest the rules allow, plus the multipart framing.
+    let upload_limit = state
+        .app
+        .settings()
+        .regler
+        .saet
+        .iter()
+        .map(|r| r.bilag.max_megabyte as usize)
+        .max()
+        .unwrap_or(20)
+        .saturating_add(1)
+        .saturating_mul(1024 * 1024);
+    let (api_routes, _) = api::routes_with_upload_limit(upload_limit);
     Router::new()
         .route("/", get(pages::public::forside))
         .route("/healthz", get(|| async { "ok" }))
@@ -72,7 +84,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
             "/pakker/{id}/bilag",
             get(pages::bilag::oversigt)
                 .post(pages::bilag::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(25 * 1024 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
         .route("/pakker/{id}/bilag/{bilag}", get(pages::bilag::hent))
         .route("/pakker/{id}/bilag/{bilag}/fjern", post(pages::bilag::fjern))

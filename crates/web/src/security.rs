@@ -100,7 +100,40 @@ fn forbidden_form() -> Response {
     )
 }
 
+/// The gate: every response, including the ones the checks below answer early (CSRF 403, 413,
+/// API 401/403, 500), leaves with the security headers.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = checks(&state, request, next).await;
+    security_headers(&mut response, &state.settings);
+    response
+}
+
+/// Headers every response carries.
+fn security_headers(response: &mut Response, settings: &crate::WebSettings) {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if settings.secure_cookies {
+        // Served over HTTPS (the default): browsers keep to HTTPS for a year.
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        // Pages can hold personal or draft data: never store them in shared caches.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+async fn checks(state: &AppState, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let jar = CookieJar::from_headers(&parts.headers);
     let is_api = parts.uri.path().starts_with("/api/");
@@ -155,18 +188,13 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             }
             body
         } else if is_multipart(&parts) {
-            // File uploads carry the token in the form's action URL (`?_csrf=`): the body is
-            // streamed to the handler, not read here. Same check, same token.
-            let sent = parts
-                .uri
-                .query()
-                .and_then(|q| serde_urlencoded::from_str::<HashMap<String, String>>(q).ok())
-                .and_then(|m| m.get(CSRF_FIELD).cloned())
-                .unwrap_or_default();
-            if !equal(&sent, &csrf) {
-                return forbidden_form();
+            // File uploads carry the token as the form's first field, so it is checked before
+            // any file is read and never travels in a URL; the body then goes on unchanged.
+            match multipart_csrf(&parts, body).await {
+                Ok((sent, body)) if equal(&sent, &csrf) => body,
+                Ok(_) => return forbidden_form(),
+                Err(response) => return response,
             }
-            body
         } else {
             let bytes: Bytes = match http_body_util::Limited::new(body, MAX_FORM_BYTES).collect().await {
                 Ok(collected) => collected.to_bytes(),
@@ -206,22 +234,44 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             headers.append(header::SET_COOKIE, v);
         }
     }
-    for (name, value) in [
-        (
-            "content-security-policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-        ),
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "same-origin"),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        // Pages can hold personal or draft data: never store them in shared caches.
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
     response
+}
+
+/// How much of a multipart body is read to find its first field, the CSRF token.
+const MULTIPART_PEEK_BYTES: usize = 16 * 1024;
+
+/// The value of a multipart body's first field if it is the CSRF field (else empty), and the
+/// whole body to pass on: the bytes read are put back in front of the rest of the stream.
+async fn multipart_csrf(parts: &Parts, body: Body) -> Result<(String, Body), Response> {
+    use futures::StreamExt;
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return Err(forbidden_form());
+    };
+    let mut stream = body.into_data_stream();
+    let mut prefix = Vec::new();
+    while prefix.len() < MULTIPART_PEEK_BYTES {
+        match stream.next().await {
+            Some(Ok(chunk)) => prefix.extend_from_slice(&chunk),
+            Some(Err(_)) => {
+                return Err(crate::error::page(
+                    StatusCode::BAD_REQUEST,
+                    "Formularen kunne ikke modtages",
+                    "Forbindelsen blev afbrudt under afsendelsen. Prøv igen.",
+                ));
+            }
+            None => break,
+        }
+    }
+    let prefix = Bytes::from(prefix);
+    let peek = futures::stream::once(std::future::ready(Ok::<_, std::convert::Infallible>(prefix.clone())));
+    let mut form = multer::Multipart::new(peek, boundary);
+    let sent = match form.next_field().await {
+        Ok(Some(field)) if field.name() == Some(CSRF_FIELD) => field.text().await.unwrap_or_default(),
+        _ => String::new(),
+    };
+    let rest = futures::stream::once(std::future::ready(Ok::<_, axum::Error>(prefix))).chain(stream);
+    Ok((sent, Body::from_stream(rest)))
 }
 
 /// The session cookie after a successful login.

@@ -177,6 +177,15 @@ struct ApiDoc;
 
 /// The API's routes and its OpenAPI document, from the same registrations.
 pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    routes_with_upload_limit(21 * 1024 * 1024)
+}
+
+/// The routes with the body limit of the attachment upload (the JSON endpoints keep axum's
+/// default of 2 MB).
+pub fn routes_with_upload_limit(upload_limit: usize) -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let upload = OpenApiRouter::new()
+        .routes(routes!(pakker::vedhaeft))
+        .layer(axum::extract::DefaultBodyLimit::max(upload_limit));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(offentlig::organisationer))
         .routes(routes!(offentlig::organisation))
@@ -187,7 +196,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pakker::pakke))
         .routes(routes!(pakker::gem_sektion))
         .routes(routes!(pakker::gem_afdelingsskema))
-        .routes(routes!(pakker::vedhaeft))
+        .merge(upload)
         .routes(routes!(pakker::indsend))
         .routes(routes!(pakker::effektivitet))
         .routes(routes!(pakker::forklaring))

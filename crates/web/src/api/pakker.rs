@@ -328,6 +328,8 @@ pub async fn vedhaeft(
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<PakkeDetalje> {
     let pakke_id: i64 = segment(&id)?;
+    // The scope first: nobody else's upload is read.
+    state.app.kan_vedhaefte(&user, PakkeId(pakke_id)).await?;
     // Every error is JSON, also a body that is not a multipart form.
     let multipart =
         multipart.map_err(|e| app::AppError::field("fil", format!("forventede multipart/form-data: {e}")))?;
@@ -432,12 +434,19 @@ pub struct Konto {
     pub forhold: Option<f64>,
 }
 
+/// The best-practice peer. Another organisation's afdeling is named only once that
+/// organisation's year is public; until then `id`, `nummer`, `navn` and `organisation` are
+/// absent and `beskrivelse` says "en afdeling i sammenligningsgruppen".
 #[derive(Serialize, ToSchema)]
 pub struct BedstePraksis {
-    pub id: i64,
-    pub nummer: u32,
-    pub navn: String,
-    pub organisation: String,
+    /// The afdeling is its own best practice.
+    pub selv: bool,
+    /// The peer in a Danish sentence fragment.
+    pub beskrivelse: String,
+    pub id: Option<i64>,
+    pub nummer: Option<u32>,
+    pub navn: Option<String>,
+    pub organisation: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -469,7 +478,11 @@ pub async fn forklaring(
     let v = state.app.pakke_view(&user, PakkeId(segment(&id)?)).await?;
     let f = state.app.forklar_effektivitet(&v, domain::master::AfdelingId(segment(&afdeling)?)).await?;
     Ok(Json(Forklaring {
-        afdeling: AfdelingRef { id: f.afdeling.id.0, nummer: f.afdeling.data.nummer.get(), navn: f.afdeling.data.navn },
+        afdeling: AfdelingRef {
+            id: f.afdeling.id.0,
+            nummer: f.afdeling.data.nummer.get(),
+            navn: f.afdeling.data.navn.clone(),
+        },
         effektivitetstal: f.resultat.effektivitetstal,
         farve: f.resultat.farve.as_str().into(),
         gruppe: f.resultat.gruppe,
@@ -477,11 +490,25 @@ pub async fn forklaring(
         potentiale_kr: f.resultat.potentiale_kr,
         gennemsnit_kommune: f.gennemsnit_kommune,
         gennemsnit_region: f.gennemsnit_region,
-        bedste_praksis: BedstePraksis {
-            id: f.bedste_praksis.id.0,
-            nummer: f.bedste_praksis.data.nummer.get(),
-            navn: f.bedste_praksis.data.navn,
-            organisation: f.bedste_praksis_organisation,
+        bedste_praksis: {
+            let beskrivelse = f.bedste_praksis.beskrivelse();
+            let selv = f.bedste_praksis == app::BedstePraksis::Selv;
+            let (id, nummer, navn, organisation) = match f.bedste_praksis {
+                app::BedstePraksis::Selv => (
+                    Some(f.afdeling.id.0),
+                    Some(f.afdeling.data.nummer.get()),
+                    Some(f.afdeling.data.navn.clone()),
+                    None,
+                ),
+                app::BedstePraksis::Navngivet { afdeling, organisation } => (
+                    Some(afdeling.id.0),
+                    Some(afdeling.data.nummer.get()),
+                    Some(afdeling.data.navn),
+                    Some(organisation),
+                ),
+                app::BedstePraksis::Anonym => (None, None, None, None),
+            };
+            BedstePraksis { selv, beskrivelse, id, nummer, navn, organisation }
         },
         konti: f
             .konti

@@ -89,6 +89,8 @@ pub async fn upload(
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> PageResult {
+    // The scope first: nobody else's upload is read.
+    state.app.kan_vedhaefte(&user, PakkeId(id)).await?;
     let (art, name, bytes) = les_upload(multipart).await?;
     match state.app.upload_bilag(&user, PakkeId(id), &art, &name, bytes).await {
         Ok(_) => Ok(redirect_with(&format!("/pakker/{id}/bilag"), "bilag_tilfoejet")),

@@ -36,8 +36,10 @@ pub struct Besked {
     pub besked: Option<String>,
 }
 
+/// Redirects to `path` with a message; `path` may already carry a query.
 pub fn redirect_with(path: &str, besked: &str) -> Response {
-    axum::response::IntoResponse::into_response(Redirect::to(&format!("{path}?besked={besked}")))
+    let separator = if path.contains('?') { '&' } else { '?' };
+    axum::response::IntoResponse::into_response(Redirect::to(&format!("{path}{separator}besked={besked}")))
 }
 
 /// DKFDS badge class for a package status.

@@ -394,13 +394,15 @@ pub async fn afdeling_dataark(
                 Some(e) => (
                     format!("{} % ({})", tal(e.effektivitetstal, 1), e.farve.label().to_lowercase()),
                     format!(
-                        "Sammenligningsgruppe {} med {} afdelinger.{}",
+                        "Sammenligningsgruppe {}; {} af gruppens afdelinger har offentlige tal. {}",
                         e.gruppe,
-                        e.peers,
-                        a.bedste_praksis
-                            .as_ref()
-                            .map(|(nr, navn, org)| format!(" Bedste praksis: afd. {nr} {navn} ({org})."))
-                            .unwrap_or_else(|| " Afdelingen er selv bedste praksis i sin gruppe.".into())
+                        a.offentlige_i_gruppen,
+                        match &a.bedste_praksis {
+                            Some(app::BedstePraksis::Selv) | None => {
+                                "Afdelingen er selv bedste praksis i sin gruppe.".to_string()
+                            }
+                            Some(b) => format!("Bedste praksis: {}.", b.beskrivelse()),
+                        }
                     ),
                 ),
                 None => ("i/t".into(), String::new()),

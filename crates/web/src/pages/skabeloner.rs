@@ -56,6 +56,10 @@ pub async fn upload(
     CsrfToken(csrf): CsrfToken,
     mut multipart: Multipart,
 ) -> PageResult {
+    // The agency only: nobody else's file is read, let alone parsed.
+    if !user.principal.may(domain::access::Tilladelse::Styrelse) {
+        return Err(AppError::Forbidden.into());
+    }
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         AppError::field("fil", format!("Filen kunne ikke modtages: {}", e.body_text()))
     };
