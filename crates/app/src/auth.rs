@@ -20,6 +20,8 @@ pub struct SessionUser {
     /// The token every unsafe form must carry back.
     pub csrf_token: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// When the session began: it may be extended up to the absolute limit from here.
+    pub session_created: chrono::DateTime<chrono::Utc>,
 }
 
 pub enum LoginOutcome {
@@ -27,6 +29,50 @@ pub enum LoginOutcome {
     Success { token: String, user: Box<SessionUser> },
     /// Unknown user, wrong password or disabled account: one answer for all.
     Failed,
+    /// Too many failures lately for this account or address: try again after `til`. The
+    /// password was not checked.
+    Pause { til: chrono::DateTime<chrono::Utc> },
+}
+
+/// How failed logins slow further attempts down. Every key counts its failures within
+/// `vindue`; from its threshold on, each failure doubles the key's pause, up to its maximum.
+/// The account on its own has a high threshold and a short maximum, so failures from
+/// elsewhere can slow its owner down for seconds but never lock them out.
+#[derive(Debug, Clone)]
+pub struct LoginGraenser {
+    /// Failures of one account from one address.
+    pub konto_fra_adresse: i64,
+    /// Failures of one account from anywhere.
+    pub konto: i64,
+    /// Failures from one address, over all accounts.
+    pub adresse: i64,
+    pub vindue: std::time::Duration,
+    pub max_pause: std::time::Duration,
+    pub max_pause_konto: std::time::Duration,
+}
+
+impl Default for LoginGraenser {
+    fn default() -> Self {
+        LoginGraenser {
+            konto_fra_adresse: 5,
+            konto: 20,
+            adresse: 30,
+            // Longer than the longest pause, so waiting one out does not wipe the count.
+            vindue: std::time::Duration::from_secs(60 * 60),
+            max_pause: std::time::Duration::from_secs(15 * 60),
+            max_pause_konto: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// The pause after `fejl` failures on a key with this threshold and maximum: none below the
+/// threshold, then 1, 2, 4 … seconds.
+fn login_pause(fejl: i64, taerskel: i64, max: std::time::Duration) -> chrono::Duration {
+    if fejl < taerskel {
+        return chrono::Duration::zero();
+    }
+    let sekunder = 1u64.checked_shl(u32::try_from(fejl - taerskel).unwrap_or(u32::MAX)).unwrap_or(u64::MAX);
+    chrono::Duration::from_std(std::time::Duration::from_secs(sekunder).min(max)).unwrap_or(chrono::Duration::zero())
 }
 
 pub(crate) fn random_token() -> String {
@@ -79,6 +125,54 @@ impl App {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome, AppError> {
+        self.login_fra(username, password, None).await
+    }
+
+    /// Logs in from a client address (when known), within the throttle of [`LoginGraenser`]:
+    /// while a key is paused, the password is not even checked.
+    pub async fn login_fra(
+        &self,
+        username: &str,
+        password: &str,
+        adresse: Option<std::net::IpAddr>,
+    ) -> Result<LoginOutcome, AppError> {
+        let navn: String = username.trim().to_lowercase().chars().take(100).collect();
+        let graenser = &self.settings.login;
+        // (key, threshold, longest pause); the account-from-address key first.
+        let mut noegler: Vec<(String, i64, std::time::Duration)> = Vec::new();
+        if let Some(a) = adresse {
+            noegler.push((format!("konto@adresse:{navn}@{a}"), graenser.konto_fra_adresse, graenser.max_pause));
+        }
+        noegler.push((format!("konto:{navn}"), graenser.konto, graenser.max_pause_konto));
+        if let Some(a) = adresse {
+            noegler.push((format!("adresse:{a}"), graenser.adresse, graenser.max_pause));
+        }
+        let navne: Vec<String> = noegler.iter().map(|(n, _, _)| n.clone()).collect();
+        let now = self.now();
+        if let Some(til) = self.store.login_pause(&navne).await?.filter(|til| *til > now) {
+            return Ok(LoginOutcome::Pause { til });
+        }
+        let outcome = self.check_password(username, password).await?;
+        match &outcome {
+            LoginOutcome::Failed => {
+                let vindue =
+                    chrono::Duration::from_std(graenser.vindue).map_err(|e| AppError::Internal(e.to_string()))?;
+                let pause = |i: usize, fejl: i64| {
+                    let (_, taerskel, max) = &noegler[i];
+                    login_pause(fejl, *taerskel, *max)
+                };
+                self.store.register_login_fejl(&navne, now, now - vindue, &pause).await?;
+            }
+            LoginOutcome::Success { .. } if adresse.is_some() => {
+                // This account from this address is trusted again; the others keep counting.
+                self.store.clear_login_fejl(&navne[..1]).await?;
+            }
+            _ => {}
+        }
+        Ok(outcome)
+    }
+
+    async fn check_password(&self, username: &str, password: &str) -> Result<LoginOutcome, AppError> {
         let user = self.store.user_by_username(username.trim()).await?;
         let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
         let password = password.to_string();
@@ -94,14 +188,12 @@ impl App {
         };
         let token = random_token();
         let now = self.now();
-        let ttl =
-            chrono::Duration::from_std(self.settings.session_ttl).map_err(|e| AppError::Internal(e.to_string()))?;
         let session = SessionRecord {
             token_hash: token_hash(&token),
             user_id: user.id,
             csrf_token: random_token(),
             created_at: now,
-            expires_at: now + ttl,
+            expires_at: self.session_expiry(now, now)?,
         };
         let audit = self.audit(Some(user.id), "login", "bruger", user.id.0, json!({}));
         self.store.create_session(&session, &audit).await?;
@@ -109,9 +201,24 @@ impl App {
     }
 
     /// The user behind a session token, if the session is valid.
+    /// When a session made at `created` expires if it is (re)started at `now`: one idle
+    /// period on, but never past the absolute limit.
+    fn session_expiry(
+        &self,
+        created: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+        let duration =
+            |d: std::time::Duration| chrono::Duration::from_std(d).map_err(|e| AppError::Internal(e.to_string()));
+        Ok((now + duration(self.settings.session_ttl)?).min(created + duration(self.settings.session_max)?))
+    }
+
     pub async fn authenticate(&self, token: &str) -> Result<Option<SessionUser>, AppError> {
+        let now = self.now();
+        let max =
+            chrono::Duration::from_std(self.settings.session_max).map_err(|e| AppError::Internal(e.to_string()))?;
         match self.store.session(&token_hash(token)).await? {
-            Some((session, user)) if session.expires_at > self.now() && !user.disabled => {
+            Some((session, user)) if session.expires_at > now && session.created_at + max > now && !user.disabled => {
                 Ok(Some(session_user(user, &session)))
             }
             _ => Ok(None),
@@ -125,9 +232,7 @@ impl App {
         token: &str,
         user: &SessionUser,
     ) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
-        let ttl =
-            chrono::Duration::from_std(self.settings.session_ttl).map_err(|e| AppError::Internal(e.to_string()))?;
-        let expires_at = self.now() + ttl;
+        let expires_at = self.session_expiry(user.session_created, self.now())?;
         let audit = self.audit(
             Some(user.principal.user_id),
             "session_forlaenget",
@@ -140,6 +245,40 @@ impl App {
             other => other.into(),
         })?;
         Ok(expires_at)
+    }
+
+    /// The user's sessions that have not expired, newest first, each marked if it is the one
+    /// of `token` (this browser).
+    pub async fn mine_sessioner(
+        &self,
+        user: &SessionUser,
+        token: &str,
+    ) -> Result<Vec<(SessionRecord, bool)>, AppError> {
+        let denne = token_hash(token);
+        let sessioner = self.store.user_sessions(user.principal.user_id, self.now()).await?;
+        Ok(sessioner
+            .into_iter()
+            .map(|s| {
+                let er_denne = s.token_hash == denne;
+                (s, er_denne)
+            })
+            .collect())
+    }
+
+    /// Ends another of the user's own sessions, named by its token's hash (the token itself
+    /// is never shown again). Another user's session is not found.
+    pub async fn afslut_session(&self, user: &SessionUser, session_hash: &str) -> Result<(), AppError> {
+        let audit = self.audit(
+            Some(user.principal.user_id),
+            "session_afsluttet",
+            "bruger",
+            user.principal.user_id.0,
+            json!({"session": session_hash.get(..12).unwrap_or(session_hash)}),
+        );
+        self.store.end_user_session(user.principal.user_id, session_hash, &audit).await.map_err(|e| match e {
+            store::StoreError::Stale => AppError::NotFound,
+            other => other.into(),
+        })
     }
 
     pub async fn logout(&self, token: &str, user: &SessionUser) -> Result<(), AppError> {
@@ -247,6 +386,7 @@ fn session_user(user: store::UserRecord, session: &SessionRecord) -> SessionUser
         display_name: user.display_name,
         csrf_token: session.csrf_token.clone(),
         expires_at: session.expires_at,
+        session_created: session.created_at,
     }
 }
 

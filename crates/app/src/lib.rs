@@ -20,7 +20,7 @@ mod skabeloner;
 mod tilsyn;
 mod users;
 
-pub use auth::{LoginOutcome, SessionUser};
+pub use auth::{LoginGraenser, LoginOutcome, SessionUser};
 pub use beregning::{
     BedstePraksis, BeregningSummary, EffektivitetForklaring, KlageLinje, KontoForklaring, NoegletalLinje,
     UdlejningFordeling,
@@ -55,9 +55,14 @@ const PARALLEL_WRITES: usize = 8;
 /// Settings the use cases need, from the layered configuration.
 #[derive(Debug, Clone)]
 pub struct AppSettings {
+    /// How long a session lasts without being extended (the idle limit).
     pub session_ttl: Duration,
+    /// How long a session may last at all, however often it is extended.
+    pub session_max: Duration,
     /// How long a personal API key lasts.
     pub api_noegle_ttl: Duration,
+    /// How failed logins slow further attempts down.
+    pub login: LoginGraenser,
     /// Rules where the law is silent, by styringsår (data/regler/standard.toml or the
     /// deployment's own file).
     pub regler: Regelsaet,
@@ -69,7 +74,9 @@ impl Default for AppSettings {
     fn default() -> Self {
         Self {
             session_ttl: Duration::from_secs(8 * 3600),
+            session_max: Duration::from_secs(12 * 3600),
             api_noegle_ttl: Duration::from_secs(365 * 24 * 3600),
+            login: LoginGraenser::default(),
             regler: Regelsaet::standard(),
             katalog: Katalog::shipped(),
         }

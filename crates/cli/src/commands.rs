@@ -194,6 +194,12 @@ fn settings(config: &Config) -> anyhow::Result<AppSettings> {
     let read = |path: &str| std::fs::read_to_string(path).with_context(|| format!("kan ikke læse {path}"));
     let mut settings = AppSettings {
         session_ttl: Duration::from_secs(config.session.ttl_minutes * 60),
+        session_max: Duration::from_secs(config.session.max_timer * 3600),
+        login: app::LoginGraenser {
+            konto_fra_adresse: i64::from(config.login.max_failed_attempts.max(1)),
+            vindue: Duration::from_secs(config.login.window_minutes.max(1) * 60),
+            ..app::LoginGraenser::default()
+        },
         api_noegle_ttl: Duration::from_secs(config.session.api_noegle_dage * 24 * 3600),
         ..AppSettings::default()
     };
@@ -208,11 +214,12 @@ fn settings(config: &Config) -> anyhow::Result<AppSettings> {
     Ok(settings)
 }
 
-fn web_settings(config: &Config) -> web::WebSettings {
+fn web_settings(config: &Config, plain_http: bool) -> web::WebSettings {
     web::WebSettings {
-        secure_cookies: config.server.secure_cookies,
-        login_attempts: config.login.max_failed_attempts,
-        login_window: Duration::from_secs(config.login.window_minutes * 60),
+        secure_cookies: !plain_http,
+        trusted_proxies: config.server.betroede_proxyer.clone(),
+        request_timeout: Duration::from_secs(config.server.request_timeout_sekunder.max(1)),
+        max_concurrent_requests: config.server.max_samtidige_forespoergsler,
     }
 }
 
@@ -355,7 +362,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(&address)
                 .await
                 .with_context(|| format!("kan ikke lytte på {address}"))?;
-            println!("styringsdialog kører på http://{}", listener.local_addr()?);
+            let local = listener.local_addr()?;
+            // Plain HTTP only where nobody else can listen in: on this machine.
+            let plain_http = config.server.plain_http || demo;
+            if plain_http && !local.ip().is_loopback() {
+                bail!(
+                    "almindelig HTTP (server.plain_http eller --demo) er kun tilladt på en loopback-adresse, \
+                     ikke {local}; sæt HTTPS foran serveren og slå plain_http fra"
+                );
+            }
+            if plain_http {
+                println!("styringsdialog kører på http://{local} (almindelig HTTP, kun på denne maskine)");
+            } else {
+                println!("styringsdialog lytter på {local}; cookies er mærket Secure, så siderne skal nås over HTTPS");
+            }
             if demo {
                 print_demo_logins(&app).await?;
             }
@@ -367,11 +387,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => eprintln!("Ingen SMTP-server er sat op (smtp.host): mails venter i udbakken."),
             }
-            axum::serve(listener, web::router(app, web_settings(&config)))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            axum::serve(
+                listener,
+                web::router(app, web_settings(&config, plain_http))
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
         }
         Command::User(cmd) => user(&app, cmd).await?,
         Command::Bench { runs, skala } => {
@@ -403,6 +427,11 @@ fn spawn_session_cleanup(app: App) {
                 Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
+            }
+            // Failed logins outside every window count for nothing any more.
+            let foer = app.now() - chrono::Duration::days(1);
+            if let Err(e) = app.store().delete_old_login_fejl(foer).await {
+                tracing::warn!(error = %e, "cleanup of failed logins failed");
             }
         }
     });

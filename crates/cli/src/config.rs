@@ -39,16 +39,45 @@ pub struct DatabaseConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServerConfig {
     pub listen: String,
-    /// Set when served over HTTPS so cookies are marked Secure.
-    pub secure_cookies: bool,
+    /// Serve plain HTTP: cookies without `Secure`, no HSTS. Only on a loopback address (a
+    /// developer's machine); `serve --demo` on loopback sets it. Otherwise the server assumes
+    /// HTTPS in front of it (a TLS-terminating proxy).
+    #[serde(default)]
+    pub plain_http: bool,
+    /// Seconds before a request is answered 503 (uploads of national files included).
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_sekunder: u64,
+    /// Requests handled at once; more wait their turn.
+    #[serde(default = "default_max_samtidige")]
+    pub max_samtidige_forespoergsler: usize,
+    /// Addresses of the reverse proxies in front of the server. Only from these is
+    /// `X-Forwarded-For` believed (for the login throttle); without any, it is ignored.
+    #[serde(default)]
+    pub betroede_proxyer: Vec<std::net::IpAddr>,
+}
+
+fn default_request_timeout() -> u64 {
+    120
+}
+
+fn default_max_samtidige() -> usize {
+    1024
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionConfig {
+    /// Minutes a session lasts without being extended.
     pub ttl_minutes: u64,
+    /// Hours a session may last at all from login, however often it is extended.
+    #[serde(default = "default_max_timer")]
+    pub max_timer: u64,
     /// How long a personal API key lasts.
     #[serde(default = "default_api_noegle_dage")]
     pub api_noegle_dage: u64,
+}
+
+fn default_max_timer() -> u64 {
+    12
 }
 
 fn default_api_noegle_dage() -> u64 {
@@ -57,7 +86,11 @@ fn default_api_noegle_dage() -> u64 {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginConfig {
+    /// Failed logins of one account from one address before each further failure doubles a
+    /// pause (1, 2, 4 … s, at most 15 minutes). An account's failures from anywhere and an
+    /// address's over all accounts have their own, higher thresholds.
     pub max_failed_attempts: u32,
+    /// Minutes a failure counts.
     pub window_minutes: u64,
 }
 
@@ -74,9 +107,19 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database: DatabaseConfig { url: "sqlite://data/styringsdialog.db".into() },
-            server: ServerConfig { listen: "127.0.0.1:8080".into(), secure_cookies: false },
-            session: SessionConfig { ttl_minutes: 8 * 60, api_noegle_dage: default_api_noegle_dage() },
-            login: LoginConfig { max_failed_attempts: 10, window_minutes: 15 },
+            server: ServerConfig {
+                listen: "127.0.0.1:8080".into(),
+                plain_http: false,
+                request_timeout_sekunder: default_request_timeout(),
+                max_samtidige_forespoergsler: default_max_samtidige(),
+                betroede_proxyer: Vec::new(),
+            },
+            session: SessionConfig {
+                ttl_minutes: 8 * 60,
+                max_timer: default_max_timer(),
+                api_noegle_dage: default_api_noegle_dage(),
+            },
+            login: LoginConfig { max_failed_attempts: 5, window_minutes: 60 },
             demo: DemoConfig { seed: 2026, styringsaar: 2026, skala: 1.0 },
             regler: RegelConfig::default(),
             smtp: mail::SmtpSettings::default(),

@@ -116,7 +116,13 @@ impl Principal {
             (Role::Kommune, PakkeTilladelse::LaesIndsendt) => {
                 submitted && self.kommune.is_some_and(|k| pakke.modtagere.contains(&k))
             }
-            (Role::Kommune, PakkeTilladelse::Behandl) => submitted && self.kommune == Some(pakke.hjemstedskommune),
+            // The hjemstedskommune acts on what was sent to it: an organisation that moved
+            // after submitting does not hand its package to the new kommune.
+            (Role::Kommune, PakkeTilladelse::Behandl) => {
+                submitted
+                    && self.kommune == Some(pakke.hjemstedskommune)
+                    && pakke.modtagere.contains(&pakke.hjemstedskommune)
+            }
             (Role::Kommune, PakkeTilladelse::EgetMoede) => {
                 submitted && self.kommune.is_some_and(|k| k != pakke.hjemstedskommune && pakke.modtagere.contains(&k))
             }
@@ -188,6 +194,18 @@ mod tests {
         assert!(!hjemsted.may_pakke(PakkeTilladelse::EgetMoede, &sent));
         assert!(!outsider.may_pakke(PakkeTilladelse::EgetMoede, &sent));
         assert!(!beliggenhed.may_pakke(PakkeTilladelse::EgetMoede, &draft));
+    }
+
+    #[test]
+    fn a_kommune_acts_only_on_packages_sent_to_it() {
+        // Sent to 101 and 147; the organisation has since moved its seat to 851.
+        let moved = PakkeScope { hjemstedskommune: k(851), ..pakke(PakkeStatus::Indsendt) };
+        let ny = principal(Role::Kommune, Some(851), &[]);
+        let gammel = principal(Role::Kommune, Some(101), &[]);
+        for t in [PakkeTilladelse::Behandl, PakkeTilladelse::LaesIndsendt, PakkeTilladelse::EgetMoede] {
+            assert!(!ny.may_pakke(t, &moved), "{t:?}");
+        }
+        assert!(gammel.may_pakke(PakkeTilladelse::LaesIndsendt, &moved));
     }
 
     #[test]

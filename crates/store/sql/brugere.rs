@@ -57,6 +57,71 @@ impl Backend {
 
 #[async_trait::async_trait]
 impl BrugerStore for Backend {
+    async fn login_pause(&self, noegler: &[String]) -> Result<Option<DateTime<Utc>>> {
+        if noegler.is_empty() {
+            return Ok(None);
+        }
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT MAX(pause_til) FROM login_fejl WHERE noegle IN (");
+        let mut list = qb.separated(", ");
+        for n in noegler {
+            list.push_bind(n);
+        }
+        qb.push(")");
+        let (pause,): (Option<DateTime<Utc>>,) = qb.build_query_as().fetch_one(self.reader()).await.db()?;
+        Ok(pause)
+    }
+
+    async fn register_login_fejl(
+        &self,
+        noegler: &[String],
+        now: DateTime<Utc>,
+        glemt_foer: DateTime<Utc>,
+        pause: &(dyn Fn(usize, i64) -> chrono::Duration + Sync),
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for (i, noegle) in noegler.iter().enumerate() {
+            // One statement per key: the row lock makes concurrent failures count one by one.
+            let (fejl,): (i64,) = sqlx::query_as(
+                "INSERT INTO login_fejl (noegle, fejl, sidste, pause_til) VALUES ($1, 1, $2, $2) \
+                 ON CONFLICT (noegle) DO UPDATE SET \
+                 fejl = CASE WHEN login_fejl.sidste < $3 THEN 1 ELSE login_fejl.fejl + 1 END, sidste = $2 \
+                 RETURNING fejl",
+            )
+            .bind(noegle)
+            .bind(now)
+            .bind(glemt_foer)
+            .fetch_one(&mut *tx)
+            .await
+            .db()?;
+            sqlx::query("UPDATE login_fejl SET pause_til = $1 WHERE noegle = $2")
+                .bind(now + pause(i, fejl))
+                .bind(noegle)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        tx.commit().await.db()
+    }
+
+    async fn clear_login_fejl(&self, noegler: &[String]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for noegle in noegler {
+            sqlx::query("DELETE FROM login_fejl WHERE noegle = $1").bind(noegle).execute(&mut *tx).await.db()?;
+        }
+        tx.commit().await.db()
+    }
+
+    async fn delete_old_login_fejl(&self, foer: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM login_fejl WHERE sidste < $1 AND pause_til < $1")
+            .bind(foer)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        Ok(n.rows_affected())
+    }
+
     async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> Result<UserId> {
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
@@ -167,6 +232,27 @@ impl BrugerStore for Backend {
         let n = sqlx::query("DELETE FROM sessioner WHERE udloeber < $1").bind(now).execute(&mut *tx).await.db()?;
         tx.commit().await.db()?;
         Ok(n.rows_affected())
+    }
+
+    async fn user_sessions(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionRecord>> {
+        let rows: Vec<SessionRow> = sqlx::query_as(
+            "SELECT token_hash, bruger_id, csrf_token, oprettet AS session_oprettet, udloeber FROM sessioner \
+             WHERE bruger_id = $1 AND udloeber > $2 ORDER BY oprettet DESC, token_hash",
+        )
+        .bind(user.0)
+        .bind(now)
+        .fetch_all(self.reader())
+        .await
+        .db()?;
+        Ok(rows.into_iter().map(SessionRecord::from).collect())
+    }
+
+    async fn end_user_session(&self, user: UserId, token_hash: &str, audit: &AuditEvent) -> Result<()> {
+        self.change_one(
+            sqlx::query("DELETE FROM sessioner WHERE bruger_id = $1 AND token_hash = $2").bind(user.0).bind(token_hash),
+            audit,
+        )
+        .await
     }
 
     async fn add_api_noegle(&self, n: &NewApiNoegle, audit: &AuditEvent) -> Result<ApiNoegleId> {

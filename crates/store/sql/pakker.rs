@@ -53,6 +53,9 @@ pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Opti
     Ok(())
 }
 
+/// The package's hjemstedskommune inside a statement on `pakker`.
+const HJEMSTED: &str = "SELECT o.hjemstedskommune FROM organisationer o WHERE o.id = pakker.organisation_id";
+
 /// Recomputes a package's progress (kept on its row) from what it summarises, then its
 /// kommune's supervision counts of the year. Every write that changes a submission, a meeting,
 /// a redegørelse or the status calls it, so the read models never disagree with their data.
@@ -63,21 +66,25 @@ pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Opti
 /// recount sees every change of the writers that held the lock before. (SQLite has one
 /// writer.)
 pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
-    let (aar, kommune): (i64, i64) = sqlx::query_as(
-        "UPDATE pakker SET \
+    // The progress is the hjemstedskommune's: a beliggenhedskommune's own meeting is its own
+    // matter and does not make the package's meeting held (or convened).
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "UPDATE pakker SET \
          foerst_indsendt = (SELECT MIN(v.indsendt) FROM pakke_versioner v WHERE v.pakke_id = pakker.id), \
          for_sent = (SELECT v.for_sent FROM pakke_versioner v WHERE v.pakke_id = pakker.id ORDER BY v.version DESC LIMIT 1), \
          moede_indkaldt = (SELECT MAX(d.starter) FROM dialogmoeder d JOIN dialogmoede_pakker dp ON dp.moede_id = d.id \
-                           WHERE dp.pakke_id = pakker.id), \
-         moede_afholdt = (SELECT MAX(m.dato) FROM moeder m WHERE m.pakke_id = pakker.id), \
+                           WHERE dp.pakke_id = pakker.id AND d.kommunekode = ({HJEMSTED})), \
+         moede_afholdt = (SELECT MAX(m.dato) FROM moeder m WHERE m.pakke_id = pakker.id \
+                          AND (m.kommunekode IS NULL OR m.kommunekode = ({HJEMSTED}))), \
          redegoerelse_revisioner = (SELECT COUNT(*) FROM redegoerelser r WHERE r.pakke_id = pakker.id) \
          WHERE id = $1 \
-         RETURNING styringsaar, (SELECT o.hjemstedskommune FROM organisationer o WHERE o.id = pakker.organisation_id)",
-    )
-    .bind(pakke.0)
-    .fetch_one(&mut **tx)
-    .await
-    .db()?;
+         RETURNING styringsaar, ({HJEMSTED})"
+        )
+    });
+    let (aar, kommune): (i64, i64) =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(pakke.0).fetch_one(&mut **tx).await.db()?;
     refresh_tilsynstal(tx, aar, kommune).await
 }
 

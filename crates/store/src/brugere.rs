@@ -24,6 +24,10 @@ pub trait BrugerStore: Send + Sync {
     /// Moves a valid session's expiry (the user chose to stay signed in).
     async fn extend_session(&self, token_hash: &str, expires_at: DateTime<Utc>, audit: &AuditEvent) -> Result<()>;
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
+    /// A user's sessions that have not expired, newest first.
+    async fn user_sessions(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionRecord>>;
+    /// Ends one of the user's own sessions; `Stale` when the user has no such session.
+    async fn end_user_session(&self, user: UserId, token_hash: &str, audit: &AuditEvent) -> Result<()>;
 
     async fn add_api_noegle(&self, noegle: &NewApiNoegle, audit: &AuditEvent) -> Result<ApiNoegleId>;
     /// A key with its user, in one read.
@@ -39,6 +43,22 @@ pub trait BrugerStore: Send + Sync {
     ) -> Result<()>;
 
     async fn append_audit(&self, audit: &AuditEvent) -> Result<()>;
+
+    /// The latest pause any of the throttle keys is under.
+    async fn login_pause(&self, noegler: &[String]) -> Result<Option<DateTime<Utc>>>;
+    /// Counts a failed login against each key (a count older than `glemt_foer` starts over)
+    /// and sets each key's pause by `pause(key index, failures)`, atomically per key.
+    async fn register_login_fejl(
+        &self,
+        noegler: &[String],
+        now: DateTime<Utc>,
+        glemt_foer: DateTime<Utc>,
+        pause: &(dyn Fn(usize, i64) -> chrono::Duration + Sync),
+    ) -> Result<()>;
+    /// Forgets the failures of the keys (after a successful login).
+    async fn clear_login_fejl(&self, noegler: &[String]) -> Result<()>;
+    /// Forgets failures older than `foer` (housekeeping).
+    async fn delete_old_login_fejl(&self, foer: DateTime<Utc>) -> Result<u64>;
     /// The newest audit events, newest first.
     async fn audit_events(&self, limit: u32) -> Result<Vec<AuditRecord>>;
 }

@@ -76,12 +76,14 @@ impl TestApp {
         app.seed_demo(&data, year, false, &|_| {}).await.expect("demo seed");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
-        let router = web::router(app.clone(), web::WebSettings::default());
-        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        // The tests speak plain HTTP on loopback.
+        let router =
+            web::router(app.clone(), web::WebSettings { secure_cookies: false, ..web::WebSettings::default() });
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.expect("serve") });
         TestApp { base, app }
     }
 
-    /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
     /// The id of the first package the user's API list shows (a new session of its own).
     pub async fn package_of(&self, user: &str) -> i64 {
         let c = self.client();
@@ -91,6 +93,7 @@ impl TestApp {
         json["data"][0]["id"].as_i64().expect("a package")
     }
 
+    /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
     pub fn client(&self) -> Client {
         Client {
             base: self.base.clone(),

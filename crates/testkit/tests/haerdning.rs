@@ -124,3 +124,132 @@ async fn uploads_are_authorised_before_they_are_read() {
     assert_eq!(refused.status, 404, "{}", refused.body);
     assert!(!refused.body.contains("x.pdf"));
 }
+
+#[tokio::test]
+async fn by_default_cookies_are_secure_and_browsers_are_told_to_keep_to_https() {
+    let t = TestApp::spawn().await;
+    // The same application with the default settings (served behind HTTPS).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = web::router(t.app.clone(), web::WebSettings::default());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = http.get(format!("{base}/log-ind")).send().await.unwrap();
+    assert_eq!(form.headers()["strict-transport-security"], "max-age=31536000");
+    let anon = form.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(anon.contains("; Secure"), "{anon}");
+    // The plain-HTTP test server sends neither.
+    let plain = t.client().http.get(format!("{}/log-ind", t.base)).send().await.unwrap();
+    assert!(!plain.headers().contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_limit_however_often_it_is_extended() {
+    let t = TestApp::spawn().await;
+    let start = t.app.now();
+    let klokke = std::sync::Arc::new(std::sync::Mutex::new(start));
+    let app = {
+        let klokke = klokke.clone();
+        t.app.clone().with_clock(move || *klokke.lock().unwrap())
+    };
+    let (token, user) = match app.login("boligorg", app::DEMO_PASSWORD).await.unwrap() {
+        app::LoginOutcome::Success { token, user } => (token, user),
+        _ => panic!("login"),
+    };
+    let max = app.settings().session_max;
+    let at = |hours: i64| start + chrono::Duration::hours(hours);
+    // Extended after 7 hours: the idle period would reach 15 hours, the limit stops it at 12.
+    *klokke.lock().unwrap() = at(7);
+    let expiry = app.extend_session(&token, &user).await.unwrap();
+    assert_eq!(expiry, start + chrono::Duration::from_std(max).unwrap());
+    *klokke.lock().unwrap() = at(11);
+    assert!(app.authenticate(&token).await.unwrap().is_some());
+    *klokke.lock().unwrap() = at(12) + chrono::Duration::seconds(1);
+    assert!(app.authenticate(&token).await.unwrap().is_none(), "past the absolute limit");
+}
+
+#[tokio::test]
+async fn a_user_sees_their_sessions_and_ends_another_one() {
+    let t = TestApp::spawn().await;
+    let (a, b) = (t.client(), t.client());
+    a.login("boligorg").await;
+    b.login("boligorg").await;
+    let page = a.get("/konto/sessioner").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Denne browser"));
+    let andre = page.links("/konto/sessioner/");
+    let forms: Vec<&str> =
+        page.body.match_indices("action=\"/konto/sessioner/").map(|(i, _)| &page.body[i + 8..]).collect();
+    assert!(andre.is_empty() && forms.len() == 1, "one other session, as a form: {forms:?}");
+    let action = forms[0][..forms[0].find('"').unwrap()].to_string();
+    // Another user cannot end it.
+    let c = t.client();
+    c.login("andenorg").await;
+    let fremmed = c.post("/konto/sessioner", &action, &[]).await;
+    assert_eq!(fremmed.status, 404);
+    assert_eq!(b.get("/organisation").await.status, 200, "still signed in");
+    // Its owner can: the other browser must log in again, this one stays.
+    let ended = a.post("/konto/sessioner", &action, &[]).await;
+    assert_eq!(ended.status, 303, "{}", ended.body);
+    assert!(b.get("/organisation").await.location.unwrap_or_default().starts_with("/log-ind"));
+    assert_eq!(a.get("/organisation").await.status, 200);
+    let audit = t.app.store().audit_events(20).await.unwrap();
+    assert!(audit.iter().any(|e| e.event.action == "session_afsluttet"));
+}
+
+#[tokio::test]
+async fn failed_logins_slow_the_guesser_down_not_the_owner() {
+    let t = TestApp::spawn().await;
+    // Over HTTP from one address: five wrong passwords, then even the right one waits.
+    let c = t.client();
+    for _ in 0..5 {
+        let wrong = c.post("/log-ind", "/log-ind", &[("brugernavn", "boligorg"), ("kodeord", "forkert")]).await;
+        assert_eq!(wrong.status, 401);
+        assert!(wrong.body.contains("Brugernavn eller kodeord er forkert"));
+    }
+    let paused = c.post("/log-ind", "/log-ind", &[("brugernavn", "boligorg"), ("kodeord", app::DEMO_PASSWORD)]).await;
+    assert_eq!(paused.status, 401);
+    assert!(paused.body.contains("For mange mislykkede forsøg") && paused.body.contains("Vent"), "{}", paused.body);
+    // Another account from the same address is not held up.
+    t.client().login("kommune").await;
+
+    // Through the use case, with a clock: a guesser at another address fails 25 times on
+    // the kommune's account. Its owner elsewhere waits seconds, never a lockout, and a second
+    // instance over the same database sees the same counts.
+    let start = t.app.now();
+    let klokke = std::sync::Arc::new(std::sync::Mutex::new(start));
+    let instance = |app: app::App| {
+        let klokke = klokke.clone();
+        app.with_clock(move || *klokke.lock().unwrap())
+    };
+    let one = instance(t.app.clone());
+    let two = instance(app::App::new(t.app.store().clone(), app::AppSettings::default()));
+    let guesser = Some("203.0.113.7".parse().unwrap());
+    let owner = Some("198.51.100.20".parse().unwrap());
+    let (mut failures, mut paused_guesser) = (0, 0);
+    while failures < 25 {
+        match one.login_fra("kommune", "gæt", guesser).await.unwrap() {
+            app::LoginOutcome::Failed => failures += 1,
+            // The guesser waits out each pause, and it grows.
+            app::LoginOutcome::Pause { til } => {
+                paused_guesser += 1;
+                *klokke.lock().unwrap() = til;
+            }
+            app::LoginOutcome::Success { .. } => panic!("a guess succeeded"),
+        }
+    }
+    assert!(paused_guesser > 0, "the guesser was slowed down");
+    match two.login_fra("kommune", app::DEMO_PASSWORD, owner).await.unwrap() {
+        app::LoginOutcome::Pause { til } => {
+            let now = *klokke.lock().unwrap();
+            assert!(til - now <= chrono::Duration::seconds(60), "a pause of seconds, not a lockout: {}", til - now);
+            *klokke.lock().unwrap() = til + chrono::Duration::seconds(1);
+        }
+        app::LoginOutcome::Success { .. } => {}
+        app::LoginOutcome::Failed => panic!("the owner's password is right"),
+    }
+    assert!(matches!(
+        two.login_fra("kommune", app::DEMO_PASSWORD, owner).await.unwrap(),
+        app::LoginOutcome::Success { .. }
+    ));
+}

@@ -325,6 +325,25 @@ async fn another_kommune_cannot_act_on_the_organisations() {
     let status = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap().status;
     assert_eq!(status, domain::package::PakkeStatus::MoedeIndkaldt);
     assert_eq!(t.app.store().dialogmoeder_for_pakke(store::PakkeId(id)).await.unwrap().len(), 2);
+    // Its own meeting held is its own matter: the package's meeting (the hjemstedskommune's)
+    // is still only convened, on the store's read model and on the hjemstedskommune's overview.
+    let own_moede = own_meeting.location.unwrap().split('?').next().unwrap().to_string();
+    let own_id: i64 = own_moede.rsplit('/').next().unwrap().parse().unwrap();
+    // Held on its day: the use case with a clock past the meeting.
+    let later = t.app.now() + chrono::Duration::days(21);
+    let app = t.app.clone().with_clock(move || later);
+    let belig = testkit::session_user(&app, "belig").await;
+    app.marker_dialogmoede_afholdt(&belig, store::DialogmoedeId(own_id), &soon, "Nabokommunen", &[]).await.unwrap();
+    let pakke_record = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
+    let forloeb =
+        t.app.store().pakke_forloeb(pakke_record.styringsaar, Some(&[pakke_record.organisation])).await.unwrap();
+    let forloeb = forloeb.iter().find(|f| f.pakke.id == store::PakkeId(id)).unwrap();
+    assert_eq!(forloeb.moede_afholdt, None, "the beliggenhedskommune's meeting is not the package's");
+    assert!(forloeb.moede_indkaldt.is_some());
+    let overview = kommune.get("/kommune").await.body;
+    let row = &overview[overview.find(&format!("href=\"{pakke}\"")).expect("the package on the overview")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(!row.contains("Afholdt"), "{row}");
     // Nobody else can post a comment or an aftale status.
     let other_org = t.client();
     other_org.login("andenorg").await;

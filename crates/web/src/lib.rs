@@ -24,16 +24,27 @@ use tower_http::trace::TraceLayer;
 /// Web settings from the layered configuration.
 #[derive(Debug, Clone)]
 pub struct WebSettings {
-    /// Mark cookies `Secure` (set when served over HTTPS).
+    /// Served over HTTPS (the default): cookies are `Secure` and responses carry HSTS. Off
+    /// only for plain HTTP on loopback.
     pub secure_cookies: bool,
-    /// Failed logins per user name before a pause.
-    pub login_attempts: u32,
-    pub login_window: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; without any, the header is
+    /// ignored and the client is the connection's peer.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A request that takes longer is answered 503 (a slow upload or a stuck read cannot hold
+    /// a worker for ever).
+    pub request_timeout: std::time::Duration,
+    /// Requests handled at once; more wait their turn (within the timeout).
+    pub max_concurrent_requests: usize,
 }
 
 impl Default for WebSettings {
     fn default() -> Self {
-        Self { secure_cookies: false, login_attempts: 10, login_window: std::time::Duration::from_secs(15 * 60) }
+        Self {
+            secure_cookies: true,
+            trusted_proxies: Vec::new(),
+            request_timeout: std::time::Duration::from_secs(120),
+            max_concurrent_requests: 1024,
+        }
     }
 }
 
@@ -41,16 +52,11 @@ impl Default for WebSettings {
 pub struct AppState {
     pub app: App,
     pub settings: Arc<WebSettings>,
-    pub login_limiter: Arc<security::LoginLimiter>,
 }
 
 /// The whole application as a router; `serve` and the tests use exactly this wiring.
 pub fn router(app: App, settings: WebSettings) -> Router {
-    let state = AppState {
-        login_limiter: Arc::new(security::LoginLimiter::new(settings.login_attempts, settings.login_window)),
-        app,
-        settings: Arc::new(settings),
-    };
+    let state = AppState { app, settings: Arc::new(settings) };
     // An upload may be as large as the largest the rules allow, plus the multipart framing.
     let upload_limit = state
         .app
@@ -72,6 +78,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/session/forlaeng", post(pages::auth::forlaeng))
         .route("/konto/api-noegler", get(pages::auth::api_noegler).post(pages::auth::opret_api_noegle))
         .route("/konto/api-noegler/{id}/tilbagekald", post(pages::auth::tilbagekald_api_noegle))
+        .route("/konto/sessioner", get(pages::auth::sessioner))
+        .route("/konto/sessioner/{session}/afslut", post(pages::auth::afslut_session))
         .route("/organisation", get(pages::organisation::oversigt))
         .route("/pakker/{id}", get(pages::pakke::vis))
         .route(
@@ -154,6 +162,12 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         )
         .route("/static/{*path}", get(assets::serve))
         .fallback(pages::not_found)
+        // Inside the guard, so a timeout's answer carries the security headers too.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            state.settings.request_timeout,
+        ))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(state.settings.max_concurrent_requests.max(1)))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -14,8 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use http_body_util::BodyExt;
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 pub const SESSION_COOKIE: &str = "sd_session";
@@ -218,6 +217,8 @@ async fn checks(state: &AppState, request: Request, next: Next) -> Response {
     };
 
     parts.extensions.insert(CsrfToken(csrf));
+    let adresse = klient_adresse(&parts, &state.settings.trusted_proxies);
+    parts.extensions.insert(adresse);
     if let Some(a) = authenticated {
         parts.extensions.insert(a);
     }
@@ -289,67 +290,62 @@ pub fn expired_session_cookie() -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, "")).path("/").max_age(time::Duration::ZERO).build()
 }
 
-/// Limits login attempts per user name, whether or not the user exists, so the limit
-/// reveals nothing either. An attempt is counted when it starts (so parallel guesses count)
-/// and forgotten on success. Per instance; enough to stop guessing at one server.
-pub struct LoginLimiter {
-    attempts: u32,
-    window: Duration,
-    counts: Mutex<HashMap<String, (u32, Instant)>>,
+/// The client's address as the login throttle sees it: the connection's peer, or, when the
+/// peer is a trusted reverse proxy, the nearest address in `X-Forwarded-For` that is not one
+/// of the trusted proxies. Put in the request extensions by [`guard`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KlientAdresse(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for KlientAdresse {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<KlientAdresse>().copied().unwrap_or(KlientAdresse(None)))
+    }
 }
 
-/// Longest user name the limiter keys on; longer input is cut (user names are short).
-const MAX_KEY: usize = 100;
-/// Above this many tracked names, expired entries are swept before adding more.
-const SWEEP_AT: usize = 10_000;
-
-impl LoginLimiter {
-    pub fn new(attempts: u32, window: Duration) -> Self {
-        Self { attempts, window, counts: Mutex::new(HashMap::new()) }
+fn klient_adresse(parts: &Parts, trusted: &[std::net::IpAddr]) -> KlientAdresse {
+    let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let Some(peer) = peer else { return KlientAdresse(None) };
+    if !trusted.contains(&peer) {
+        return KlientAdresse(Some(peer));
     }
-
-    fn key(username: &str) -> String {
-        username.chars().take(MAX_KEY).collect()
-    }
-
-    /// Reserves an attempt; false when the name has used up its attempts in the window.
-    pub fn try_attempt(&self, username: &str) -> bool {
-        let mut map = self.counts.lock().expect("limiter lock");
-        if map.len() >= SWEEP_AT {
-            let window = self.window;
-            map.retain(|_, (_, since)| since.elapsed() <= window);
-        }
-        let entry = map.entry(Self::key(username)).or_insert((0, Instant::now()));
-        if entry.1.elapsed() > self.window {
-            *entry = (0, Instant::now());
-        }
-        if entry.0 >= self.attempts {
-            return false;
-        }
-        entry.0 += 1;
-        true
-    }
-
-    pub fn succeeded(&self, username: &str) {
-        self.counts.lock().expect("limiter lock").remove(&Self::key(username));
-    }
+    // Proxies append: read from the right, past the trusted ones.
+    let forwarded: Vec<std::net::IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    KlientAdresse(Some(forwarded.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parts(peer: &str, forwarded: Option<&str>) -> Parts {
+        let mut request = axum::http::Request::builder().uri("/");
+        if let Some(f) = forwarded {
+            request = request.header("x-forwarded-for", f);
+        }
+        let (mut parts, _) = request.body(()).unwrap().into_parts();
+        parts.extensions.insert(axum::extract::ConnectInfo::<std::net::SocketAddr>(peer.parse().unwrap()));
+        parts
+    }
+
     #[test]
-    fn limiter_blocks_after_the_allowed_attempts_and_resets_on_success() {
-        let l = LoginLimiter::new(2, Duration::from_secs(60));
-        assert!(l.try_attempt("a"));
-        assert!(l.try_attempt("a"));
-        assert!(!l.try_attempt("a"));
-        assert!(l.try_attempt("b"));
-        l.succeeded("a");
-        assert!(l.try_attempt("a"));
-        let long = "x".repeat(10_000);
-        assert!(l.try_attempt(&long) && l.try_attempt(&long) && !l.try_attempt(&long));
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let ip = |a: &str| Some(a.parse::<std::net::IpAddr>().unwrap());
+        let proxy: Vec<std::net::IpAddr> = vec!["10.0.0.1".parse().unwrap()];
+        // No trusted proxy: the header is ignored, whatever it says.
+        assert_eq!(klient_adresse(&parts("10.0.0.1:5000", Some("1.2.3.4")), &[]).0, ip("10.0.0.1"));
+        // From an untrusted peer: ignored too.
+        assert_eq!(klient_adresse(&parts("9.9.9.9:5000", Some("1.2.3.4")), &proxy).0, ip("9.9.9.9"));
+        // From the proxy: the nearest untrusted address; a forged left part does not count.
+        assert_eq!(klient_adresse(&parts("10.0.0.1:5000", Some("6.6.6.6, 1.2.3.4")), &proxy).0, ip("1.2.3.4"));
+        assert_eq!(klient_adresse(&parts("10.0.0.1:5000", None), &proxy).0, ip("10.0.0.1"));
     }
 
     #[test]

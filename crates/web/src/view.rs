@@ -55,6 +55,7 @@ const BESKEDER: &[(&str, &str)] = &[
     ("skabelon_indlaest", "Skabelonen er indlæst og gælder fra nu af."),
     ("indkaldt", "Indkaldelsen er gemt og sendt som mail med kalenderfil."),
     ("noegle_tilbagekaldt", "Nøglen er tilbagekaldt og virker ikke længere."),
+    ("session_afsluttet", "Sessionen er afsluttet. Den browser skal logge ind igen."),
     ("bemaerkning", "Jeres bemærkninger er sendt til kommunen."),
     ("aftale_oprettet", "Aftalen er registreret."),
     ("aftale_opdateret", "Aftalens status er gemt."),
@@ -132,6 +133,7 @@ fn nav(role: Option<Role>, path: &str) -> Vec<NavLink> {
     }
     if role.is_some() {
         links.push(("/konto/api-noegler", "API-nøgler"));
+        links.push(("/konto/sessioner", "Sessioner"));
     }
     links.push(("/offentlig", "Offentlige data"));
     links

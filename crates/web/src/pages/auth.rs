@@ -72,6 +72,7 @@ pub async fn login_form(
 pub async fn login(
     State(state): State<AppState>,
     CsrfToken(csrf): CsrfToken,
+    adresse: crate::security::KlientAdresse,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
@@ -87,12 +88,19 @@ pub async fn login(
             },
         )
     };
-    if !state.login_limiter.try_attempt(&username) {
-        return failed("For mange mislykkede forsøg. Vent et kvarter, og prøv igen.");
-    }
-    match state.app.login(&username, &form.kodeord).await? {
+    match state.app.login_fra(&username, &form.kodeord, adresse.0).await? {
+        LoginOutcome::Pause { til } => {
+            let sekunder = (til - state.app.now()).num_seconds().max(1);
+            let vent = if sekunder < 120 {
+                format!("{sekunder} sekunder")
+            } else {
+                format!("{} minutter", (sekunder + 59) / 60)
+            };
+            failed(&format!(
+                "For mange mislykkede forsøg på kort tid. Vent {vent}, og prøv igen. Har du glemt dit kodeord, så kontakt din administrator."
+            ))
+        }
         LoginOutcome::Success { token, user } => {
-            state.login_limiter.succeeded(&username);
             let cookie = session_cookie(token, state.settings.secure_cookies, state.app.settings().session_ttl);
             let target = safe_next(&form.naeste).unwrap_or(home(user.principal.role)).to_string();
             Ok((jar.add(cookie), Redirect::to(&target)).into_response())
@@ -225,4 +233,41 @@ pub async fn tilbagekald_api_noegle(
 ) -> PageResult {
     state.app.revoke_api_noegle(&user, id).await?;
     Ok(crate::pages::redirect_with("/konto/api-noegler", "noegle_tilbagekaldt"))
+}
+
+#[derive(askama::Template)]
+#[template(path = "sessioner.html")]
+struct SessionerSide {
+    layout: Layout,
+    /// (token hash, started, expires, this browser).
+    sessioner: Vec<(String, String, String, bool)>,
+}
+
+/// The user's signed-in sessions, with a button to end each other one.
+pub async fn sessioner(
+    State(state): State<AppState>,
+    CurrentUser(user, token): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<crate::pages::Besked>,
+) -> PageResult {
+    let sessioner = state
+        .app
+        .mine_sessioner(&user, &token)
+        .await?
+        .into_iter()
+        .map(|(s, denne)| {
+            (s.token_hash, crate::view::tidspunkt(s.created_at), crate::view::tidspunkt(s.expires_at), denne)
+        })
+        .collect();
+    let layout = Layout::new("Dine sessioner", Some(&user), &csrf, "/konto").with_besked(q.besked.as_deref());
+    render(&SessionerSide { layout, sessioner })
+}
+
+pub async fn afslut_session(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(session): Path<String>,
+) -> PageResult {
+    state.app.afslut_session(&user, &session).await?;
+    Ok(crate::pages::redirect_with("/konto/sessioner", "session_afsluttet"))
 }
