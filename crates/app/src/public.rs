@@ -31,6 +31,11 @@ pub struct PublicCache {
     filer: std::sync::Mutex<std::collections::HashMap<String, GemtFil>>,
     /// The years with open data, as of a day.
     aabne_aar: Gemt<(chrono::NaiveDate, Vec<(Styringsaar, usize)>)>,
+    /// Afdeling sheets by organisation and afdeling number: every figure on them (key
+    /// figures, efficiency figures, which years and peers are public) moves the stamp.
+    afdelingsark: Kort<(OrganisationNummer, domain::AfdelingNummer), AfdelingSheet>,
+    /// The public efficiency figures of a comparison group, with its colour limits.
+    grupper: Kort<(Styringsaar, String), (Vec<f64>, f64, f64)>,
     /// Held while an entry is built, so a burst of requests after a change builds it once
     /// while the others wait for it.
     bygger: tokio::sync::Mutex<()>,
@@ -44,6 +49,25 @@ struct Soegeindeks {
     organisationer: Vec<(Organisation, String)>,
     /// (afdeling, name in lower case, index of its organisation)
     afdelinger: Vec<(Afdeling, String, usize)>,
+}
+
+/// Cached values by key, each with the stamp it was read under.
+type Kort<K, V> = std::sync::Mutex<std::collections::HashMap<K, (i64, Arc<V>)>>;
+
+/// At most this many entries per map (an afdeling sheet is some kilobytes).
+const MAX_I_KORT: usize = 2000;
+
+fn fra_kort<K: std::hash::Hash + Eq, V>(kort: &Kort<K, V>, key: &K, stamp: i64) -> Option<Arc<V>> {
+    kort.lock().expect("cache lock").get(key).filter(|(s, _)| *s == stamp).map(|(_, v)| v.clone())
+}
+
+fn gem_i_kort<K: std::hash::Hash + Eq, V>(kort: &Kort<K, V>, key: K, stamp: i64, value: Arc<V>) {
+    let mut kort = kort.lock().expect("cache lock");
+    kort.retain(|_, (s, _)| *s == stamp);
+    if kort.len() >= MAX_I_KORT {
+        kort.clear();
+    }
+    kort.insert(key, (stamp, value));
 }
 
 fn fra_cache<T: Clone>(slot: &Gemt<T>, stamp: i64) -> Option<T> {
@@ -275,7 +299,22 @@ impl Public {
         Ok(out)
     }
 
+    /// An afdeling's sheet, kept until public data changes.
     pub async fn afdeling_sheet(
+        &self,
+        nummer: OrganisationNummer,
+        afdeling: domain::AfdelingNummer,
+    ) -> Result<Arc<AfdelingSheet>, AppError> {
+        let stamp = self.stamp().await?;
+        if let Some(ark) = fra_kort(&self.cache.afdelingsark, &(nummer, afdeling), stamp) {
+            return Ok(ark);
+        }
+        let ark = Arc::new(self.les_afdeling_sheet(nummer, afdeling).await?);
+        gem_i_kort(&self.cache.afdelingsark, (nummer, afdeling), stamp, ark.clone());
+        Ok(ark)
+    }
+
+    async fn les_afdeling_sheet(
         &self,
         nummer: OrganisationNummer,
         afdeling: domain::AfdelingNummer,
@@ -327,7 +366,22 @@ impl Public {
     /// The efficiency figures of a comparison group in a year, of the organisations whose
     /// meeting is held (others are not public yet), with the rule's colour limits
     /// (red below, green from).
-    pub async fn sammenligningsgruppe(&self, aar: Styringsaar, gruppe: &str) -> Result<(Vec<f64>, f64, f64), AppError> {
+    pub async fn sammenligningsgruppe(
+        &self,
+        aar: Styringsaar,
+        gruppe: &str,
+    ) -> Result<Arc<(Vec<f64>, f64, f64)>, AppError> {
+        let stamp = self.stamp().await?;
+        let key = (aar, gruppe.to_string());
+        if let Some(g) = fra_kort(&self.cache.grupper, &key, stamp) {
+            return Ok(g);
+        }
+        let g = Arc::new(self.les_sammenligningsgruppe(aar, gruppe).await?);
+        gem_i_kort(&self.cache.grupper, key, stamp, g.clone());
+        Ok(g)
+    }
+
+    async fn les_sammenligningsgruppe(&self, aar: Styringsaar, gruppe: &str) -> Result<(Vec<f64>, f64, f64), AppError> {
         let offentlige: std::collections::BTreeSet<OrganisationNummer> =
             self.store.offentlige_organisationer(aar).await?.into_iter().collect();
         let mut tal: Vec<f64> = self

@@ -25,8 +25,16 @@ async fn assert_read_models_agree(t: &TestApp, aar: Styringsaar, step: &str) {
     for f in &forloeb {
         let p = &f.pakke;
         let versions = store.versions(p.id).await.unwrap();
-        let moeder = store.moeder(p.id).await.unwrap();
-        let indkaldt = store.dialogmoeder_for_pakke(p.id).await.unwrap();
+        // The package's meetings are its hjemstedskommune's; a beliggenhedskommune's own is not.
+        let hjemsted = |k: Option<Kommunekode>| k.is_none_or(|k| k == p.hjemstedskommune);
+        let moeder: Vec<_> = store.moeder(p.id).await.unwrap().into_iter().filter(|m| hjemsted(m.kommune)).collect();
+        let indkaldt: Vec<_> = store
+            .dialogmoeder_for_pakke(p.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.moede.kommune == p.hjemstedskommune)
+            .collect();
         let redegoerelser = store.redegoerelser(p.id).await.unwrap();
         let what = format!("{step}: package {}", p.id);
         assert_eq!(f.foerst_indsendt, versions.iter().map(|v| v.submitted_at).min(), "{what}: first submission");
@@ -192,6 +200,19 @@ async fn read_models_agree_with_their_data_through_the_whole_cycle() {
     // Holding the meeting makes the organisation's figures public: the open-data file, kept
     // by the process, shows it at once.
     assert!(!open_data(&anonym, 2026).await.contains(&nummer), "not public before the meeting");
+    // The afdeling sheet, kept by the process, too.
+    let afdeling = t
+        .app
+        .store()
+        .afdelinger(t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap().organisation)
+        .await
+        .unwrap()[0]
+        .data
+        .nummer;
+    let ark = format!("/offentlig/organisationer/{nummer}/afdelinger/{afdeling}");
+    let before = anonym.get(&ark).await.body;
+    let aars_kolonne = |body: &str| body[body.find("Styringsår 2026").expect("the year on the sheet")..].to_string();
+    assert!(aars_kolonne(&before).contains("i/t"), "not public before the meeting");
     let moede = format!("{pakke}/moede");
     let held = kommune
         .post(&moede, &moede, &[("dato", &t.app.today().to_string()), ("deltagere", "Kommunen og bestyrelsen")])
@@ -199,6 +220,8 @@ async fn read_models_agree_with_their_data_through_the_whole_cycle() {
     assert_eq!(held.status, 303, "{}", held.body);
     assert_read_models_agree(&t, aar(2026), "meeting held").await;
     assert!(open_data(&anonym, 2026).await.contains(&nummer), "the cached open data shows the meeting");
+    let after = anonym.get(&ark).await.body;
+    assert_ne!(aars_kolonne(&after), aars_kolonne(&before), "the cached afdeling sheet shows the meeting");
 
     let redegoerelse = format!("{pakke}/redegoerelse");
     let saved = kommune.post(&redegoerelse, &redegoerelse, &[("sammenfatning", "Et godt møde.")]).await;

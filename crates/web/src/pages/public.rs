@@ -340,7 +340,7 @@ struct AfdelingDataark {
     layout: Layout,
     /// The afdeling against its comparison group in the newest public year (accessible SVG).
     diagram: Option<String>,
-    s: app::AfdelingSheet,
+    s: std::sync::Arc<app::AfdelingSheet>,
     boliger: Vec<(&'static str, String)>,
     aar: Vec<AfdelingsAar>,
 }
@@ -413,9 +413,10 @@ pub async fn afdeling_dataark(
     let diagram = match s.aar.iter().find(|a| a.offentlig && a.effektivitet.is_some()) {
         Some(a) => {
             let e = a.effektivitet.as_ref().expect("found with one");
-            let (gruppe, roed, groen) = state.app.public().sammenligningsgruppe(a.styringsaar, &e.gruppe).await?;
+            let gruppe = state.app.public().sammenligningsgruppe(a.styringsaar, &e.gruppe).await?;
+            let (gruppe, roed, groen) = (&gruppe.0, gruppe.1, gruppe.2);
             let titel = format!("Effektivitetstal {} i sammenligningsgruppen {}", a.styringsaar, e.gruppe);
-            Some(diagram::sammenligning("sammenligning", &titel, &gruppe, e.effektivitetstal, roed, groen))
+            Some(diagram::sammenligning("sammenligning", &titel, gruppe, e.effektivitetstal, roed, groen))
         }
         None => None,
     };
