@@ -87,8 +87,9 @@ fn default_api_noegle_dage() -> u64 {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginConfig {
     /// Failed logins of one account from one address before each further failure doubles a
-    /// pause (1, 2, 4 … s, at most 15 minutes). An account's failures from anywhere and an
-    /// address's over all accounts have their own, higher thresholds.
+    /// pause (1, 2, 4 … s, at most 15 minutes). An account's failures from anywhere (20) and
+    /// an address's over all accounts (100) have their own thresholds, with pauses of at most
+    /// a minute.
     pub max_failed_attempts: u32,
     /// Minutes a failure counts.
     pub window_minutes: u64,
@@ -119,7 +120,7 @@ impl Default for Config {
                 max_timer: default_max_timer(),
                 api_noegle_dage: default_api_noegle_dage(),
             },
-            login: LoginConfig { max_failed_attempts: 5, window_minutes: 60 },
+            login: LoginConfig { max_failed_attempts: 10, window_minutes: 60 },
             demo: DemoConfig { seed: 2026, styringsaar: 2026, skala: 1.0 },
             regler: RegelConfig::default(),
             smtp: mail::SmtpSettings::default(),

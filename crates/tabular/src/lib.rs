@@ -107,7 +107,10 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<Table, TableError> {
         if at < counted_to {
             (counted_to, lines_before) = (0, 0);
         }
-        lines_before += bytes[counted_to..at].iter().filter(|b| **b == b'\n').count();
+        // A line ends at LF, CRLF or a lone CR, as the csv reader sees it.
+        lines_before += (counted_to..at)
+            .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+            .count();
         counted_to = at;
         lines_before + 1
     };
