@@ -34,6 +34,9 @@ pub struct PublicCache {
     /// Afdeling sheets by organisation and afdeling number: every figure on them (key
     /// figures, efficiency figures, which years and peers are public) moves the stamp.
     afdelingsark: Kort<(OrganisationNummer, domain::AfdelingNummer), AfdelingSheet>,
+    /// Organisation sheets by number: their figures, accounts and redegørelser all move the
+    /// stamp when they change or become public.
+    dataark: Kort<OrganisationNummer, DataSheet>,
     /// The public efficiency figures of a comparison group, with its colour limits.
     grupper: Kort<(Styringsaar, String), (Vec<f64>, f64, f64)>,
     /// Held while an entry is built, so a burst of requests after a change builds it once
@@ -483,7 +486,18 @@ impl Public {
         Ok((record, indhold))
     }
 
-    pub async fn data_sheet(&self, nummer: OrganisationNummer) -> Result<DataSheet, AppError> {
+    /// An organisation's sheet, kept until public data changes.
+    pub async fn data_sheet(&self, nummer: OrganisationNummer) -> Result<Arc<DataSheet>, AppError> {
+        let stamp = self.stamp().await?;
+        if let Some(ark) = fra_kort(&self.cache.dataark, &nummer, stamp) {
+            return Ok(ark);
+        }
+        let ark = Arc::new(self.les_data_sheet(nummer).await?);
+        gem_i_kort(&self.cache.dataark, nummer, stamp, ark.clone());
+        Ok(ark)
+    }
+
+    async fn les_data_sheet(&self, nummer: OrganisationNummer) -> Result<DataSheet, AppError> {
         let organisation = self.store.organisation_by_nummer(nummer).await?.ok_or(AppError::NotFound)?;
         let afdelinger = self.store.afdelinger(organisation.id).await?;
         let administrator = match organisation.administrator {

@@ -45,9 +45,13 @@ pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Opti
     .execute(&mut **tx)
     .await
     .db()?;
-    // The public part shows a package's figures from the meeting and its redegørelse once
-    // published: a change of either is a change of public data.
-    if t.from.key_figures_public() != t.to.key_figures_public() || t.to == PakkeStatus::RedegoerelseOffentliggjort {
+    // The public part shows a package's figures from the meeting, its accounts while the
+    // kommune has received it, and its redegørelse once published: a change of any is a
+    // change of public data.
+    if t.from.key_figures_public() != t.to.key_figures_public()
+        || t.from.received_by_kommune() != t.to.received_by_kommune()
+        || t.to == PakkeStatus::RedegoerelseOffentliggjort
+    {
         bump_stamp(tx, CacheStamp::Tal).await?;
     }
     Ok(())

@@ -131,7 +131,7 @@ pub struct Stats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheStamp {
     /// The figures: master data, registers, computed key figures and efficiency figures, which
-    /// packages' figures are public, and published redegørelser.
+    /// packages' figures and accounts are public, and published redegørelser.
     Tal,
     /// The aftaler and their statuses.
     Aftaler,

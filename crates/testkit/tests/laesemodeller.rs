@@ -194,8 +194,18 @@ async fn read_models_agree_with_their_data_through_the_whole_cycle() {
     assert_read_models_agree(&t, aar(2026), "returned").await;
     submit(&org, id, "r2").await;
     assert_read_models_agree(&t, aar(2026), "resubmitted").await;
+    // The organisation's public sheet, kept by the process, shows the accounts once the
+    // kommune has received the package.
+    let dataark = format!("/offentlig/organisationer/{nummer}");
+    let bilag = t.app.store().bilag(store::PakkeId(id)).await.unwrap();
+    let links: Vec<String> =
+        bilag.iter().map(|b| format!("/offentlig/organisationer/{nummer}/regnskaber/{}\"", b.id.0)).collect();
+    let shown = |body: &str| links.iter().any(|l| body.contains(l.as_str()));
+    assert!(!links.is_empty());
+    assert!(!shown(&anonym.get(&dataark).await.body), "no accounts of this year before they are received");
     assert_eq!(kommune.post(&pakke, &format!("{pakke}/modtag"), &[]).await.status, 303);
     assert_read_models_agree(&t, aar(2026), "received").await;
+    assert!(shown(&anonym.get(&dataark).await.body), "the cached sheet shows the received accounts");
 
     // Holding the meeting makes the organisation's figures public: the open-data file, kept
     // by the process, shows it at once.

@@ -86,7 +86,7 @@ pub async fn soeg(
 #[template(path = "dataark.html")]
 struct Dataark {
     layout: Layout,
-    d: app::DataSheet,
+    d: std::sync::Arc<app::DataSheet>,
     afdelinger: Vec<AfdelingRaekke>,
     boliger: Vec<(&'static str, String)>,
     noegletal: Vec<(i32, Vec<(String, String)>)>,
