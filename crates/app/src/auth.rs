@@ -78,6 +78,11 @@ fn login_pause(fejl: i64, taerskel: i64, max: std::time::Duration) -> chrono::Du
     chrono::Duration::from_std(std::time::Duration::from_secs(sekunder).min(max)).unwrap_or(chrono::Duration::zero())
 }
 
+/// A configured duration as a span of calendar time.
+fn varighed(d: std::time::Duration) -> Result<chrono::Duration, AppError> {
+    chrono::Duration::from_std(d).map_err(|e| AppError::Internal(e.to_string()))
+}
+
 pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -160,8 +165,7 @@ impl App {
         let outcome = self.check_password(username, password).await?;
         match &outcome {
             LoginOutcome::Failed => {
-                let vindue =
-                    chrono::Duration::from_std(graenser.vindue).map_err(|e| AppError::Internal(e.to_string()))?;
+                let vindue = varighed(graenser.vindue)?;
                 let pause = |i: usize, fejl: i64| {
                     let (_, taerskel, max) = &noegler[i];
                     login_pause(fejl, *taerskel, *max)
@@ -205,7 +209,6 @@ impl App {
         Ok(LoginOutcome::Success { token, user: Box::new(session_user(user, &session)) })
     }
 
-    /// The user behind a session token, if the session is valid.
     /// When a session made at `created` expires if it is (re)started at `now`: one idle
     /// period on, but never past the absolute limit.
     fn session_expiry(
@@ -213,15 +216,13 @@ impl App {
         created: chrono::DateTime<chrono::Utc>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
-        let duration =
-            |d: std::time::Duration| chrono::Duration::from_std(d).map_err(|e| AppError::Internal(e.to_string()));
-        Ok((now + duration(self.settings.session_ttl)?).min(created + duration(self.settings.session_max)?))
+        Ok((now + varighed(self.settings.session_ttl)?).min(created + varighed(self.settings.session_max)?))
     }
 
+    /// The user behind a session token, if the session is valid.
     pub async fn authenticate(&self, token: &str) -> Result<Option<SessionUser>, AppError> {
         let now = self.now();
-        let max =
-            chrono::Duration::from_std(self.settings.session_max).map_err(|e| AppError::Internal(e.to_string()))?;
+        let max = varighed(self.settings.session_max)?;
         match self.store.session(&token_hash(token)).await? {
             Some((session, user)) if session.expires_at > now && session.created_at + max > now && !user.disabled => {
                 Ok(Some(session_user(user, &session)))
@@ -304,8 +305,7 @@ impl App {
             return Err(AppError::field("navn", "Giv nøglen et navn, så du kan kende den igen, fx systemets navn"));
         }
         let token = format!("sd_{}", random_token());
-        let ttl =
-            chrono::Duration::from_std(self.settings.api_noegle_ttl).map_err(|e| AppError::Internal(e.to_string()))?;
+        let ttl = varighed(self.settings.api_noegle_ttl)?;
         let noegle = store::NewApiNoegle {
             bruger: user.principal.user_id,
             navn: navn.to_string(),

@@ -17,6 +17,7 @@ mod public;
 mod redegoerelse;
 mod seed;
 mod skabeloner;
+mod stempelkort;
 mod tilsyn;
 mod users;
 

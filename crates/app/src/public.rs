@@ -1,6 +1,7 @@
 //! The public part's capabilities. `Public` reads only what domain.md §9 makes public: master
 //! data, key figures of packages whose meeting is held, and published redegørelser.
 
+use crate::stempelkort::{self, Stempelkort};
 use crate::{AppError, AppSettings};
 use domain::master::{Afdeling, Boligtype, Organisation};
 use domain::{OrganisationNummer, Styringsaar};
@@ -28,24 +29,21 @@ type Gemt<T> = std::sync::Mutex<Option<(i64, T)>>;
 pub struct PublicCache {
     indeks: Gemt<Arc<Soegeindeks>>,
     /// Built public files by name (open-data files, published redegørelser as PDF).
-    filer: std::sync::Mutex<std::collections::HashMap<String, GemtFil>>,
+    filer: Stempelkort<String, Vec<u8>>,
     /// The years with open data, as of a day.
     aabne_aar: Gemt<(chrono::NaiveDate, Vec<(Styringsaar, usize)>)>,
     /// Afdeling sheets by organisation and afdeling number: every figure on them (key
     /// figures, efficiency figures, which years and peers are public) moves the stamp.
-    afdelingsark: Kort<(OrganisationNummer, domain::AfdelingNummer), AfdelingSheet>,
+    afdelingsark: Stempelkort<(OrganisationNummer, domain::AfdelingNummer), AfdelingSheet>,
     /// Organisation sheets by number: their figures, accounts and redegørelser all move the
     /// stamp when they change or become public.
-    dataark: Kort<OrganisationNummer, DataSheet>,
+    dataark: Stempelkort<OrganisationNummer, DataSheet>,
     /// The public efficiency figures of a comparison group, with its colour limits.
-    grupper: Kort<(Styringsaar, String), (Vec<f64>, f64, f64)>,
+    grupper: Stempelkort<(Styringsaar, String), (Vec<f64>, f64, f64)>,
     /// Held while an entry is built, so a burst of requests after a change builds it once
     /// while the others wait for it.
     bygger: tokio::sync::Mutex<()>,
 }
-
-/// A built public file with the stamp it was built under.
-type GemtFil = (i64, Arc<Vec<u8>>);
 
 /// Every organisation and afdeling with its name in lower case, for the search.
 struct Soegeindeks {
@@ -54,24 +52,8 @@ struct Soegeindeks {
     afdelinger: Vec<(Afdeling, String, usize)>,
 }
 
-/// Cached values by key, each with the stamp it was read under.
-type Kort<K, V> = std::sync::Mutex<std::collections::HashMap<K, (i64, Arc<V>)>>;
-
-/// At most this many entries per map (an afdeling sheet is some kilobytes).
-const MAX_I_KORT: usize = 2000;
-
-fn fra_kort<K: std::hash::Hash + Eq, V>(kort: &Kort<K, V>, key: &K, stamp: i64) -> Option<Arc<V>> {
-    kort.lock().expect("cache lock").get(key).filter(|(s, _)| *s == stamp).map(|(_, v)| v.clone())
-}
-
-fn gem_i_kort<K: std::hash::Hash + Eq, V>(kort: &Kort<K, V>, key: K, stamp: i64, value: Arc<V>) {
-    let mut kort = kort.lock().expect("cache lock");
-    kort.retain(|_, (s, _)| *s == stamp);
-    if kort.len() >= MAX_I_KORT {
-        kort.clear();
-    }
-    kort.insert(key, (stamp, value));
-}
+/// At most this many sheets per map (a sheet is some kilobytes).
+const MAX_ARK: usize = 2000;
 
 fn fra_cache<T: Clone>(slot: &Gemt<T>, stamp: i64) -> Option<T> {
     slot.lock().expect("cache lock").as_ref().filter(|(s, _)| *s == stamp).map(|(_, v)| v.clone())
@@ -202,23 +184,15 @@ impl Public {
         /// At most this many files (some tens of MB of PDFs).
         const MAX_FILER: usize = 1000;
         let stamp = self.stamp().await?;
-        let gemt = || {
-            self.cache.filer.lock().expect("cache lock").get(&navn).filter(|(s, _)| *s == stamp).map(|(_, b)| b.clone())
-        };
-        if let Some(bytes) = gemt() {
+        if let Some(bytes) = stempelkort::hent(&self.cache.filer, &navn, stamp) {
             return Ok(bytes);
         }
         let _bygger = self.cache.bygger.lock().await;
-        if let Some(bytes) = gemt() {
+        if let Some(bytes) = stempelkort::hent(&self.cache.filer, &navn, stamp) {
             return Ok(bytes);
         }
         let bytes = Arc::new(byg.await?);
-        let mut filer = self.cache.filer.lock().expect("cache lock");
-        filer.retain(|_, (s, _)| *s == stamp);
-        if filer.len() >= MAX_FILER {
-            filer.clear();
-        }
-        filer.insert(navn, (stamp, bytes.clone()));
+        stempelkort::gem(&self.cache.filer, navn, stamp, bytes.clone(), MAX_FILER);
         Ok(bytes)
     }
 
@@ -309,11 +283,11 @@ impl Public {
         afdeling: domain::AfdelingNummer,
     ) -> Result<Arc<AfdelingSheet>, AppError> {
         let stamp = self.stamp().await?;
-        if let Some(ark) = fra_kort(&self.cache.afdelingsark, &(nummer, afdeling), stamp) {
+        if let Some(ark) = stempelkort::hent(&self.cache.afdelingsark, &(nummer, afdeling), stamp) {
             return Ok(ark);
         }
         let ark = Arc::new(self.les_afdeling_sheet(nummer, afdeling).await?);
-        gem_i_kort(&self.cache.afdelingsark, (nummer, afdeling), stamp, ark.clone());
+        stempelkort::gem(&self.cache.afdelingsark, (nummer, afdeling), stamp, ark.clone(), MAX_ARK);
         Ok(ark)
     }
 
@@ -376,11 +350,11 @@ impl Public {
     ) -> Result<Arc<(Vec<f64>, f64, f64)>, AppError> {
         let stamp = self.stamp().await?;
         let key = (aar, gruppe.to_string());
-        if let Some(g) = fra_kort(&self.cache.grupper, &key, stamp) {
+        if let Some(g) = stempelkort::hent(&self.cache.grupper, &key, stamp) {
             return Ok(g);
         }
         let g = Arc::new(self.les_sammenligningsgruppe(aar, gruppe).await?);
-        gem_i_kort(&self.cache.grupper, key, stamp, g.clone());
+        stempelkort::gem(&self.cache.grupper, key, stamp, g.clone(), MAX_ARK);
         Ok(g)
     }
 
@@ -489,11 +463,11 @@ impl Public {
     /// An organisation's sheet, kept until public data changes.
     pub async fn data_sheet(&self, nummer: OrganisationNummer) -> Result<Arc<DataSheet>, AppError> {
         let stamp = self.stamp().await?;
-        if let Some(ark) = fra_kort(&self.cache.dataark, &nummer, stamp) {
+        if let Some(ark) = stempelkort::hent(&self.cache.dataark, &nummer, stamp) {
             return Ok(ark);
         }
         let ark = Arc::new(self.les_data_sheet(nummer).await?);
-        gem_i_kort(&self.cache.dataark, nummer, stamp, ark.clone());
+        stempelkort::gem(&self.cache.dataark, nummer, stamp, ark.clone(), MAX_ARK);
         Ok(ark)
     }
 

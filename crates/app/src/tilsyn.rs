@@ -142,7 +142,7 @@ pub struct Opmaerksomhedspunkt {
 /// The kept lists of "where to look first" in detail, per kommune and year, with the stamp of
 /// the figures they were read under.
 pub(crate) type OpmaerksomhedCache =
-    std::sync::Mutex<HashMap<(Kommunekode, Styringsaar), (i64, Arc<Vec<Opmaerksomhedspunkt>>)>>;
+    crate::stempelkort::Stempelkort<(Kommunekode, Styringsaar), Vec<Opmaerksomhedspunkt>>;
 
 /// An afdeling in the kommune that belongs to an organisation supervised elsewhere.
 #[derive(Debug, Clone)]
@@ -358,15 +358,12 @@ impl App {
         }
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         let stamp = self.store.cache_stempler().await?.tal;
-        if let Some((s, punkter)) = self.opmaerksomhed_cache.lock().expect("cache lock").get(&(kommune, aar))
-            && *s == stamp
-        {
-            return Ok(punkter.clone());
+        if let Some(punkter) = crate::stempelkort::hent(&self.opmaerksomhed_cache, &(kommune, aar), stamp) {
+            return Ok(punkter);
         }
         let punkter = Arc::new(self.les_opmaerksomhedspunkter(kommune, aar).await?);
-        let mut cache = self.opmaerksomhed_cache.lock().expect("cache lock");
-        cache.retain(|_, (s, _)| *s == stamp);
-        cache.insert((kommune, aar), (stamp, punkter.clone()));
+        // One entry per kommune and year at most: the bound is never reached.
+        crate::stempelkort::gem(&self.opmaerksomhed_cache, (kommune, aar), stamp, punkter.clone(), usize::MAX);
         Ok(punkter)
     }
 
