@@ -526,6 +526,26 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await follow(page, button(page, 'Opret nøgle'));
   await main(page).locator('#ny-noegle').waitFor();
   await axe(t, page, 'API-nøgle oprettet');
+  // Accounts: search, a refused and an accepted new local account, then disable it.
+  await follow(page, page.locator('nav').getByRole('link', { name: 'Brugere', exact: true }).first());
+  assert.equal(path(page), '/styrelse/brugere');
+  await axe(t, page, 'brugere');
+  await page.locator('#q').fill('kommune');
+  await follow(page, button(page, 'Søg'));
+  await main(page).getByRole('cell', { name: 'Kommune', exact: true }).first().waitFor();
+  await page.locator('#brugernavn').fill('ny.bruger');
+  await page.locator('#navn').fill('Ny Bruger');
+  await page.locator('#kodeord').fill('et-langt-kodeord');
+  await follow(page, button(page, 'Opret konto'), 422);
+  await errorSummary(page, 'Vælg en rolle');
+  await axe(t, page, 'brugere med fejl');
+  await page.locator('#kodeord').fill('et-langt-kodeord');
+  await page.locator('#rolle').selectOption('styrelse');
+  await follow(page, button(page, 'Opret konto'));
+  await main(page).getByText('Kontoen er oprettet').waitFor();
+  await follow(page, main(page).getByRole('button', { name: 'Spær kontoen ny.bruger' }));
+  await main(page).getByText('Kontoen er spærret').waitFor();
+  await axe(t, page, 'brugere efter spærring');
   await open(page, '/styrelse/udbakke');
   await main(page).getByText('Indkaldelse til dialogmøde').first().waitFor();
   await axe(t, page, 'udbakke');

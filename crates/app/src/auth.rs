@@ -32,6 +32,9 @@ pub enum LoginOutcome {
     /// Too many failures lately for this account or address: try again after `til`. The
     /// password was not checked.
     Pause { til: chrono::DateTime<chrono::Utc> },
+    /// The password was right, but local accounts are turned off for this user's role: they
+    /// log in through the national login.
+    KunNationalLogin,
 }
 
 /// How failed logins slow further attempts down. Every key counts its failures within
@@ -187,6 +190,17 @@ impl App {
         let password = password.to_string();
         let valid = argon2(move || verify_password(&password, &hash)).await?;
         let user = match user {
+            Some(u) if valid && !u.disabled && !self.local_login_allowed(u.role) => {
+                let audit = self.audit(
+                    Some(u.id),
+                    "login_afvist",
+                    "bruger",
+                    &u.username,
+                    json!({"grund": "lokale_konti_slaaet_fra"}),
+                );
+                self.store.append_audit(&audit).await?;
+                return Ok(LoginOutcome::KunNationalLogin);
+            }
             Some(u) if valid && !u.disabled => u,
             other => {
                 let audit =
@@ -195,23 +209,40 @@ impl App {
                 return Ok(LoginOutcome::Failed);
             }
         };
-        let token = random_token();
-        let now = self.now();
-        let session = SessionRecord {
-            token_hash: token_hash(&token),
-            user_id: user.id,
-            csrf_token: random_token(),
-            created_at: now,
-            expires_at: self.session_expiry(now, now)?,
-        };
+        let (token, session) = self.new_session(user.id, None)?;
         let audit = self.audit(Some(user.id), "login", "bruger", user.id.0, json!({}));
         self.store.create_session(&session, &audit).await?;
         Ok(LoginOutcome::Success { token, user: Box::new(session_user(user, &session)) })
     }
 
+    /// A new session of a user from now, and its token (only the token's hash is stored).
+    /// `id_token` is the provider's, for a national login.
+    pub(crate) fn new_session(
+        &self,
+        user: domain::access::UserId,
+        id_token: Option<String>,
+    ) -> Result<(String, SessionRecord), AppError> {
+        let token = random_token();
+        let now = self.now();
+        let session = SessionRecord {
+            token_hash: token_hash(&token),
+            user_id: user,
+            csrf_token: random_token(),
+            created_at: now,
+            expires_at: self.session_expiry(now, now)?,
+            id_token,
+        };
+        Ok((token, session))
+    }
+
+    /// Whether local accounts of this role may log in (the agency's always may: break-glass).
+    pub fn local_login_allowed(&self, role: Role) -> bool {
+        self.settings.lokale_konti == crate::LokaleKonti::Alle || role == Role::Styrelse
+    }
+
     /// When a session made at `created` expires if it is (re)started at `now`: one idle
     /// period on, but never past the absolute limit.
-    fn session_expiry(
+    pub(crate) fn session_expiry(
         &self,
         created: chrono::DateTime<chrono::Utc>,
         now: chrono::DateTime<chrono::Utc>,
@@ -287,10 +318,13 @@ impl App {
         })
     }
 
-    pub async fn logout(&self, token: &str, user: &SessionUser) -> Result<(), AppError> {
+    /// Ends the session. For a session from the national login, returns where to send the
+    /// browser to end the provider's session too (RP-initiated logout), when it offers that.
+    pub async fn logout(&self, token: &str, user: &SessionUser) -> Result<Option<String>, AppError> {
+        let id_token = self.session_id_token(token).await?;
         let audit = self.audit(Some(user.principal.user_id), "logout", "bruger", user.principal.user_id.0, json!({}));
         self.store.delete_session(&token_hash(token), &audit).await?;
-        Ok(())
+        Ok(self.oidc_logout_url(id_token.as_deref()).await)
     }
 
     /// Makes a personal API key for integrations. Returns its id and the key itself, which is
@@ -351,6 +385,7 @@ impl App {
             csrf_token: random_token(),
             created_at: k.noegle.oprettet,
             expires_at: k.noegle.udloeber,
+            id_token: None,
         };
         Ok(Some(session_user(user, &session)))
     }
@@ -373,6 +408,7 @@ impl App {
             csrf_token: random_token(),
             created_at: now,
             expires_at: now + chrono::Duration::hours(12),
+            id_token: None,
         };
         Ok(session_user(user, &session))
     }
@@ -380,7 +416,7 @@ impl App {
 
 /// The principal of a session: the user's role and scope. Staff of an administration
 /// organisation act for the organisations it administers.
-fn session_user(user: store::UserRecord, session: &SessionRecord) -> SessionUser {
+pub(crate) fn session_user(user: store::UserRecord, session: &SessionRecord) -> SessionUser {
     let mut organisationer: BTreeSet<_> = user.organisationer.iter().copied().collect();
     if user.role == Role::Organisation {
         organisationer.extend(user.administrerede.iter().copied());

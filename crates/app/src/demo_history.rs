@@ -174,6 +174,8 @@ impl App {
             kommune: None,
             organisationer: vec![],
             created_at: self.now(),
+            ekstern_id: None,
+            cvr: None,
         };
         let audit = self.audit(None, "bruger_oprettet", "bruger", "", json!({"brugernavn": "demodata"}));
         let id = self.store.create_user(&new, &audit).await?;

@@ -343,3 +343,167 @@ impl App {
         Ok(rapport)
     }
 }
+
+/// What a CVR import did, or with `dry_run` would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CvrRapport {
+    pub fil: String,
+    pub raekker: usize,
+    pub aendrede: usize,
+    pub dry_run: bool,
+}
+
+/// The columns of a CVR file: `type` (organisation or kommune), `nummer` (organisationsnummer
+/// or kommunekode) and `cvr` (eight digits; empty removes the number).
+pub const CVR_KOLONNER: [&str; 3] = ["type", "nummer", "cvr"];
+
+impl App {
+    /// Imports the CVR numbers of organisations and kommuner, which map national logins to
+    /// them. Checked whole first (every error names row and column), then written in one
+    /// transaction, or nothing is. A CVR number may belong to one organisation or kommune.
+    pub async fn import_cvr(
+        &self,
+        actor: Option<&SessionUser>,
+        table: &Table,
+        dry_run: bool,
+    ) -> Result<CvrRapport, AppError> {
+        if actor.is_some_and(|u| !u.principal.may(Tilladelse::Styrelse)) {
+            return Err(AppError::Forbidden);
+        }
+        let invalid = |e: TableError| FieldError { field: "fil".into(), message: e.to_string() };
+        let cols = table.require(&CVR_KOLONNER).map_err(|e| AppError::Invalid(vec![invalid(e)]))?;
+        let organisationer: HashMap<OrganisationNummer, domain::master::Organisation> =
+            self.store.organisationer().await?.into_iter().map(|o| (o.nummer, o)).collect();
+        let kommuner: HashMap<Kommunekode, domain::master::Kommune> =
+            self.store.kommuner().await?.into_iter().map(|k| (k.kode, k)).collect();
+
+        #[derive(PartialEq, Eq, Hash, Clone, Copy)]
+        enum Ejer {
+            Organisation(OrganisationNummer),
+            Kommune(Kommunekode),
+        }
+        let mut errors = Vec::new();
+        let mut rows: Vec<(Ejer, Option<domain::Cvr>)> = Vec::new();
+        let mut ejer_raekke: HashMap<Ejer, usize> = HashMap::new();
+        let mut cvr_raekke: HashMap<domain::Cvr, usize> = HashMap::new();
+        for r in &table.rows {
+            let row = (|| -> Result<(Ejer, Option<domain::Cvr>), TableError> {
+                let art = choice(
+                    table,
+                    r,
+                    cols[0],
+                    |s| match s {
+                        "organisation" => Some(true),
+                        "kommune" => Some(false),
+                        _ => None,
+                    },
+                    "organisation, kommune",
+                )?;
+                let raw = table.integer(r, cols[1])?;
+                let ejer = if art {
+                    let nr = OrganisationNummer::new(raw).ok().filter(|n| organisationer.contains_key(n)).ok_or_else(
+                        || table.cell_error(r, cols[1], format!("organisation {raw} findes ikke i stamdata")),
+                    )?;
+                    Ejer::Organisation(nr)
+                } else {
+                    let kode = Kommunekode::new(raw).ok().filter(|k| kommuner.contains_key(k)).ok_or_else(|| {
+                        table.cell_error(
+                            r,
+                            cols[1],
+                            format!("fandt «{raw}», forventede en kommunekode som 101 eller 851"),
+                        )
+                    })?;
+                    Ejer::Kommune(kode)
+                };
+                let tekst = r.cells.get(cols[2]).map(|c| c.trim()).unwrap_or_default();
+                let cvr = if tekst.is_empty() {
+                    None
+                } else {
+                    Some(tekst.parse::<domain::Cvr>().map_err(|_| {
+                        table.cell_error(r, cols[2], format!("fandt «{tekst}», forventede et CVR-nummer på 8 cifre"))
+                    })?)
+                };
+                Ok((ejer, cvr))
+            })();
+            match row {
+                Ok((ejer, cvr)) => {
+                    let mut dublet = |message: String| {
+                        errors.push(invalid(TableError::Row { file: table.file.clone(), row: r.number, message }))
+                    };
+                    if let Some(first) = ejer_raekke.insert(ejer, r.number) {
+                        dublet(format!("samme organisation eller kommune som række {first}"));
+                    }
+                    if let Some(c) = cvr
+                        && let Some(first) = cvr_raekke.insert(c, r.number)
+                    {
+                        dublet(format!("CVR-nummer {c} står også i række {first}; et CVR-nummer hører til én"));
+                    }
+                    rows.push((ejer, cvr));
+                }
+                Err(e) => errors.push(invalid(e)),
+            }
+            if errors.len() >= MAX_ERRORS {
+                break;
+            }
+        }
+        // A number kept by a row the file does not change may not be given to another.
+        let mut beholdt: HashMap<domain::Cvr, String> = HashMap::new();
+        for o in organisationer.values().filter(|o| !ejer_raekke.contains_key(&Ejer::Organisation(o.nummer))) {
+            if let Some(c) = o.cvr {
+                beholdt.insert(c, format!("organisation {}", o.nummer));
+            }
+        }
+        for k in kommuner.values().filter(|k| !ejer_raekke.contains_key(&Ejer::Kommune(k.kode))) {
+            if let Some(c) = k.cvr {
+                beholdt.insert(c, format!("{} Kommune", k.navn));
+            }
+        }
+        for (c, raekke) in &cvr_raekke {
+            if let Some(hvem) = beholdt.get(c) {
+                errors.push(invalid(TableError::Row {
+                    file: table.file.clone(),
+                    row: *raekke,
+                    message: format!("CVR-nummer {c} hører allerede til {hvem}"),
+                }));
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.message.clone());
+            return Err(AppError::Invalid(errors));
+        }
+        let mut org_changes = Vec::new();
+        let mut kommune_changes = Vec::new();
+        for (ejer, cvr) in &rows {
+            match ejer {
+                Ejer::Organisation(nr) => {
+                    let o = &organisationer[nr];
+                    if o.cvr != *cvr {
+                        org_changes.push((o.id, *cvr));
+                    }
+                }
+                Ejer::Kommune(kode) => {
+                    if kommuner[kode].cvr != *cvr {
+                        kommune_changes.push((*kode, *cvr));
+                    }
+                }
+            }
+        }
+        let rapport = CvrRapport {
+            fil: table.file.clone(),
+            raekker: rows.len(),
+            aendrede: org_changes.len() + kommune_changes.len(),
+            dry_run,
+        };
+        if !dry_run && rapport.aendrede > 0 {
+            let audit = self.audit(
+                actor.map(|u| u.principal.user_id),
+                "import",
+                "cvr_numre",
+                "",
+                json!({"fil": table.file, "raekker": rapport.raekker, "aendrede": rapport.aendrede}),
+            );
+            self.store.set_cvr_numre(&org_changes, &kommune_changes, &audit).await?;
+        }
+        Ok(rapport)
+    }
+}

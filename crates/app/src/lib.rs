@@ -11,6 +11,7 @@ mod error;
 mod fakta;
 mod import;
 mod moeder;
+mod oidc;
 mod packages;
 mod pakkedata;
 mod public;
@@ -29,8 +30,9 @@ pub use beregning::{
 pub use eksport::{EKSPORT_KOLONNER, EksportRaekke};
 pub use error::{AppError, FieldError};
 pub use fakta::{AfdelingFakta, PakkeFakta};
-pub use import::{ImportArt, ImportRapport};
+pub use import::{CVR_KOLONNER, CvrRapport, ImportArt, ImportRapport};
 pub use moeder::{DialogmoedeVisning, IndkaldelseInput, MoedeForslag};
+pub use oidc::{ClaimNavne, Identitet, OidcAfvisning, OidcSettings, OidcUdfald, Rettigheder};
 pub use packages::{PakkeView, SvarInput};
 pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, OffentligtBilag, Public};
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
@@ -69,6 +71,23 @@ pub struct AppSettings {
     pub regler: Regelsaet,
     /// The key-figure catalogue (data/regler/noegletal.toml or the deployment's own file).
     pub katalog: Katalog,
+    /// The national login provider, if the deployment has one.
+    pub oidc: Option<OidcSettings>,
+    /// Who may log in with a local password.
+    pub lokale_konti: LokaleKonti,
+}
+
+/// Who may log in with a local account (a password of ours). With national login the
+/// agency keeps local accounts as break-glass access; everyone else logs in through the
+/// provider.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LokaleKonti {
+    /// Every local account (development, the demo, a deployment without national login).
+    #[default]
+    Alle,
+    /// Only the agency's local accounts.
+    KunStyrelsen,
 }
 
 impl Default for AppSettings {
@@ -80,6 +99,8 @@ impl Default for AppSettings {
             login: LoginGraenser::default(),
             regler: Regelsaet::standard(),
             katalog: Katalog::shipped(),
+            oidc: None,
+            lokale_konti: LokaleKonti::Alle,
         }
     }
 }
@@ -94,11 +115,14 @@ pub struct App {
     skabelon_cache: Arc<skabeloner::SkabelonCache>,
     pakke_cache: Arc<pakkedata::PakkeCache>,
     opmaerksomhed_cache: Arc<tilsyn::OpmaerksomhedCache>,
+    udbyder: Option<Arc<oidc::Udbyder>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: AppSettings) -> Self {
+        let udbyder = settings.oidc.clone().map(|o| Arc::new(oidc::Udbyder::new(o)));
         Self {
+            udbyder,
             store,
             settings: Arc::new(settings),
             clock: Arc::new(Utc::now),

@@ -54,6 +54,16 @@ impl App {
         }
         self.load_reference().await?;
         self.store.load_bulk(data, progress).await?;
+        // Every kommune gets a plausible CVR number, so national logins can be tried.
+        let kommune_cvr: Vec<_> = self
+            .store
+            .kommuner()
+            .await?
+            .into_iter()
+            .map(|k| (k.kode, Some(domain::Cvr::i_serie(domain::Cvr::DEMO_KOMMUNER, u32::from(k.kode.get())))))
+            .collect();
+        let audit = self.audit(None, "demo_cvr", "kommuner", "", serde_json::json!({"antal": kommune_cvr.len()}));
+        self.store.set_cvr_numre(&[], &kommune_cvr, &audit).await?;
         // Last year first, so this year can fall back on its benchmarks.
         self.compute(None, styringsaar.previous()).await?;
         self.compute(None, styringsaar).await?;

@@ -4,7 +4,7 @@ use crate::{App, AppError, SessionUser};
 use domain::access::{Role, Tilladelse, UserId};
 use domain::{Kommunekode, OrganisationNummer};
 use serde_json::json;
-use store::{NewUser, UserRecord};
+use store::{BrugerFilter, NewUser, Side, Udsnit, UserRecord};
 
 #[derive(Debug, Clone)]
 pub struct NewUserInput {
@@ -35,6 +35,13 @@ impl App {
         }
         if input.password.chars().count() < MIN_PASSWORD {
             return Err(AppError::field("kodeord", format!("Kodeordet skal have mindst {MIN_PASSWORD} tegn")));
+        }
+        // The operator's command line (and the demo) may still make them; they cannot log in.
+        if actor.is_some() && !self.local_login_allowed(input.role) {
+            return Err(AppError::field(
+                "rolle",
+                "Lokale konti er slået fra for andre end styrelsen: brugere logger ind med national login",
+            ));
         }
         match (input.role, input.kommune, input.organisationer.is_empty()) {
             (Role::Kommune, None, _) => {
@@ -71,6 +78,8 @@ impl App {
             kommune: input.kommune.filter(|_| input.role == Role::Kommune),
             organisationer: if input.role == Role::Organisation { organisationer } else { Vec::new() },
             created_at: self.now(),
+            ekstern_id: None,
+            cvr: None,
         };
         let audit = self.audit(
             actor.map(|u| u.principal.user_id),
@@ -92,6 +101,17 @@ impl App {
         Ok(self.store.users().await?)
     }
 
+    /// One page of the accounts (local and provisioned) that match the agency's search.
+    pub async fn search_users(
+        &self,
+        actor: &SessionUser,
+        filter: &BrugerFilter,
+        side: Side,
+    ) -> Result<Udsnit<UserRecord>, AppError> {
+        require_user_admin(Some(actor))?;
+        Ok(self.store.search_users(filter, side).await?)
+    }
+
     /// Disables a user and ends the user's sessions. Accounts are never deleted.
     pub async fn set_user_disabled(
         &self,
@@ -105,6 +125,9 @@ impl App {
             .user_by_username(&username.trim().to_lowercase())
             .await?
             .ok_or_else(|| AppError::field("brugernavn", format!("Brugeren «{username}» findes ikke")))?;
+        if disabled && actor.is_some_and(|a| a.principal.user_id == user.id) {
+            return Err(AppError::field("brugernavn", "Du kan ikke spærre din egen konto"));
+        }
         let action = if disabled { "bruger_deaktiveret" } else { "bruger_genaktiveret" };
         let audit = self.audit(
             actor.map(|u| u.principal.user_id),

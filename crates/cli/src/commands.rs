@@ -63,6 +63,15 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Import the CVR numbers of organisations and kommuner (columns type, nummer, cvr), which
+    /// map national logins to them; all or nothing.
+    ImportCvr {
+        #[arg(long, value_name = "FIL")]
+        file: PathBuf,
+        /// Report what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Export a styringsår's computed figures (key figures with benchmark and mark, and
     /// efficiency figures) as CSV or XLSX, chosen by the output file's extension.
     Export {
@@ -201,6 +210,8 @@ fn settings(config: &Config) -> anyhow::Result<AppSettings> {
             ..app::LoginGraenser::default()
         },
         api_noegle_ttl: Duration::from_secs(config.session.api_noegle_dage * 24 * 3600),
+        oidc: national_login(&config.oidc)?,
+        lokale_konti: config.login.lokale_konti,
         ..AppSettings::default()
     };
     if !config.regler.fil.is_empty() {
@@ -212,6 +223,32 @@ fn settings(config: &Config) -> anyhow::Result<AppSettings> {
             .map_err(|e| anyhow::anyhow!("nøgletalskataloget {}: {e}", config.regler.noegletal_fil))?;
     }
     Ok(settings)
+}
+
+/// An import refused: each error on its own line, then what that means.
+fn refused_import(e: app::AppError) -> anyhow::Error {
+    match e {
+        app::AppError::Invalid(errors) => {
+            for e in &errors {
+                eprintln!("{}", e.message);
+            }
+            anyhow::anyhow!("filen er ikke importeret ({} fejl); intet er ændret", errors.len())
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// The national login, when configured: all of issuer, client id and redirect URL, or none.
+fn national_login(oidc: &app::OidcSettings) -> anyhow::Result<Option<app::OidcSettings>> {
+    if oidc.issuer.is_empty() {
+        return Ok(None);
+    }
+    for (name, value) in [("oidc.client_id", &oidc.client_id), ("oidc.redirect_url", &oidc.redirect_url)] {
+        if value.is_empty() {
+            bail!("{name} mangler: national login kræver issuer, client_id og redirect_url");
+        }
+    }
+    Ok(Some(oidc.clone()))
 }
 
 fn web_settings(config: &Config, plain_http: bool) -> web::WebSettings {
@@ -296,13 +333,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         if r.dry_run { " Intet er ændret (--dry-run)." } else { "" }
                     );
                 }
-                Err(app::AppError::Invalid(errors)) => {
-                    for e in &errors {
-                        eprintln!("{}", e.message);
-                    }
-                    bail!("filen er ikke importeret ({} fejl); intet er ændret", errors.len());
-                }
-                Err(e) => bail!("{e}"),
+                Err(e) => return Err(refused_import(e)),
+            }
+        }
+        Command::ImportCvr { file, dry_run } => {
+            let table = tabular::read_path(&file)?;
+            match app.import_cvr(None, &table, dry_run).await {
+                Ok(r) => println!(
+                    "{}: {} rækker, {} CVR-numre {}.",
+                    r.fil,
+                    r.raekker,
+                    r.aendrede,
+                    if r.dry_run { "ville blive ændret; intet er ændret (--dry-run)" } else { "ændret" }
+                ),
+                Err(e) => return Err(refused_import(e)),
             }
         }
         Command::Export { what: _, year, output } => {

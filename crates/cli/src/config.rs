@@ -18,6 +18,10 @@ pub struct Config {
     /// Outgoing mail. With no host the mails wait in the outbox (and can be read there).
     #[serde(default)]
     pub smtp: mail::SmtpSettings,
+    /// National login through OpenID Connect (a MitID Erhverv broker). Off while `issuer` is
+    /// empty; the README explains each setting.
+    #[serde(default)]
+    pub oidc: app::OidcSettings,
 }
 
 /// Where the rules and the key-figure catalogue come from. Empty means the files shipped
@@ -93,6 +97,10 @@ pub struct LoginConfig {
     pub max_failed_attempts: u32,
     /// Minutes a failure counts.
     pub window_minutes: u64,
+    /// Who may log in with a local account: `alle` (default) or `kun_styrelsen` (with
+    /// national login, the agency's break-glass access only).
+    #[serde(default)]
+    pub lokale_konti: app::LokaleKonti,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -120,10 +128,11 @@ impl Default for Config {
                 max_timer: default_max_timer(),
                 api_noegle_dage: default_api_noegle_dage(),
             },
-            login: LoginConfig { max_failed_attempts: 10, window_minutes: 60 },
+            login: LoginConfig { max_failed_attempts: 10, window_minutes: 60, lokale_konti: app::LokaleKonti::Alle },
             demo: DemoConfig { seed: 2026, styringsaar: 2026, skala: 1.0 },
             regler: RegelConfig::default(),
             smtp: mail::SmtpSettings::default(),
+            oidc: app::OidcSettings::default(),
         }
     }
 }
@@ -145,6 +154,7 @@ impl std::fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("regler", &self.regler)
             .field("smtp", &self.smtp)
+            .field("oidc.issuer", &self.oidc.issuer)
             .finish()
     }
 }

@@ -340,6 +340,7 @@ fn organisationer(geo: &Geografi, skala: f64, rng: &mut ChaCha8Rng) -> Vec<Org> 
                 hjemstedskommune: geo.kommuner[kommune].kode,
                 administrator: None,
                 regnskabsaar_start_maaned: maaned,
+                cvr: Some(domain::Cvr::i_serie(domain::Cvr::DEMO_ORGANISATIONER, nummer.get())),
             },
             kommune,
             antal_afdelinger: 0,

@@ -16,6 +16,6 @@ pub mod registre;
 pub mod template;
 
 pub use ids::{
-    AfdelingNummer, AftaleId, ApiNoegleId, BilagId, DialogmoedeId, Kommunekode, MailId, OrganisationNummer, PakkeId,
-    Regionskode, Revision, Styringsaar,
+    AfdelingNummer, AftaleId, ApiNoegleId, BilagId, Cvr, DialogmoedeId, Kommunekode, MailId, OrganisationNummer,
+    PakkeId, Regionskode, Revision, Styringsaar,
 };

@@ -1,6 +1,6 @@
 //! Master data: regioner, kommuner, boligorganisationer and afdelinger.
 
-use crate::ids::{AfdelingNummer, Kommunekode, OrganisationNummer, Regionskode};
+use crate::ids::{AfdelingNummer, Cvr, Kommunekode, OrganisationNummer, Regionskode};
 use serde::{Deserialize, Serialize};
 
 /// Database identity of a boligorganisation (not its public number).
@@ -22,6 +22,8 @@ pub struct Kommune {
     pub kode: Kommunekode,
     pub navn: String,
     pub region: Regionskode,
+    /// The kommune's CVR number: its caseworkers' logins carry it.
+    pub cvr: Option<Cvr>,
 }
 
 /// What kind of organisation this is, which decides its report (guidance 2.1 and 6.2–6.3).
@@ -117,6 +119,8 @@ pub struct Organisation {
     pub administrator: Option<OrganisationId>,
     /// First month of the regnskabsår: 1 for calendar years, otherwise a forskudt regnskabsår.
     pub regnskabsaar_start_maaned: u8,
+    /// The organisation's CVR number: its staff's logins carry it.
+    pub cvr: Option<Cvr>,
 }
 
 /// A new organisation before it has a database identity.
@@ -129,6 +133,7 @@ pub struct NewOrganisation {
     /// Number of the administering organisation (resolved to an id on insert).
     pub administrator: Option<OrganisationNummer>,
     pub regnskabsaar_start_maaned: u8,
+    pub cvr: Option<Cvr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

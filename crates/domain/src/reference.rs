@@ -73,7 +73,7 @@ pub fn parse_kommuner(csv_text: &str) -> Result<(Vec<Region>, Vec<Kommune>), Ref
         if !regioner.iter().any(|r| r.kode == region) {
             regioner.push(Region { kode: region, navn: row.region.clone() });
         }
-        kommuner.push(Kommune { kode, navn: row.kommune, region });
+        kommuner.push(Kommune { kode, navn: row.kommune, region, cvr: None });
     }
     regioner.sort_by_key(|r| r.kode);
     Ok((regioner, kommuner))

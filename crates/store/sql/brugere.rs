@@ -1,13 +1,67 @@
 //! Users, sessions, API keys and the audit log.
 
 use super::rows::{API_NOEGLE_COLUMNS, ApiNoegleRow, SessionRow, USER_COLUMNS, UserRow};
-use super::{Backend, Db, DbResult, commit, from_json, insert_audit};
+use super::{Backend, Db, DbResult, Tx, commit, exactly_one, from_json, insert_audit};
 use chrono::{DateTime, Utc};
 use domain::access::UserId;
 use domain::master::OrganisationId;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use store::*;
+
+/// Replaces a user's organisations.
+async fn set_organisations(tx: &mut Tx, user: i64, organisationer: &[OrganisationId]) -> Result<()> {
+    sqlx::query("DELETE FROM bruger_organisationer WHERE bruger_id = $1").bind(user).execute(&mut **tx).await.db()?;
+    for org in organisationer {
+        sqlx::query("INSERT INTO bruger_organisationer (bruger_id, organisation_id) VALUES ($1, $2)")
+            .bind(user)
+            .bind(org.0)
+            .execute(&mut **tx)
+            .await
+            .db()?;
+    }
+    Ok(())
+}
+
+/// The WHERE clause of a user search, its values bound in order.
+fn push_user_filter(qb: &mut QueryBuilder<Db>, filter: &BrugerFilter) {
+    qb.push(" WHERE 1 = 1");
+    if let Some(tekst) = filter.tekst.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // LIKE's own wildcards in the text are matched literally.
+        let escaped: String = tekst
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        qb.push(" AND (LOWER(b.brugernavn) LIKE ");
+        qb.push_bind(pattern.clone());
+        qb.push(" ESCAPE '\\' OR LOWER(b.navn) LIKE ");
+        qb.push_bind(pattern.clone());
+        qb.push(" ESCAPE '\\' OR LOWER(COALESCE(b.email, '')) LIKE ");
+        qb.push_bind(pattern.clone());
+        qb.push(" ESCAPE '\\' OR COALESCE(b.cvr, '') LIKE ");
+        qb.push_bind(pattern);
+        qb.push(" ESCAPE '\\')");
+    }
+    if let Some(rolle) = filter.rolle {
+        qb.push(" AND b.rolle = ");
+        qb.push_bind(rolle.as_str());
+    }
+    match filter.provisioneret {
+        Some(true) => {
+            qb.push(" AND b.ekstern_id IS NOT NULL");
+        }
+        Some(false) => {
+            qb.push(" AND b.ekstern_id IS NULL");
+        }
+        None => {}
+    }
+    if let Some(d) = filter.deaktiveret {
+        qb.push(" AND b.deaktiveret = ");
+        qb.push_bind(d);
+    }
+}
 
 impl Backend {
     /// Users with their organisations, and those their organisations administer: two reads
@@ -125,8 +179,8 @@ impl BrugerStore for Backend {
     async fn create_user(&self, user: &NewUser, audit: &AuditEvent) -> Result<UserId> {
         let mut tx = self.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO brugere (brugernavn, navn, email, password_hash, rolle, kommunekode, deaktiveret, oprettet) \
-             VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id",
+            "INSERT INTO brugere (brugernavn, navn, email, password_hash, rolle, kommunekode, deaktiveret, oprettet, \
+             ekstern_id, cvr) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8, $9) RETURNING id",
         )
         .bind(&user.username)
         .bind(&user.display_name)
@@ -135,17 +189,12 @@ impl BrugerStore for Backend {
         .bind(user.role.as_str())
         .bind(user.kommune.map(i64::from))
         .bind(user.created_at)
+        .bind(&user.ekstern_id)
+        .bind(user.cvr.map(|c| c.to_string()))
         .fetch_one(&mut *tx)
         .await
         .db()?;
-        for org in &user.organisationer {
-            sqlx::query("INSERT INTO bruger_organisationer (bruger_id, organisation_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(org.0)
-                .execute(&mut *tx)
-                .await
-                .db()?;
-        }
+        set_organisations(&mut tx, id, &user.organisationer).await?;
         commit(tx, &audit.about(id)).await?;
         Ok(UserId(id))
     }
@@ -160,6 +209,101 @@ impl BrugerStore for Backend {
 
     async fn users(&self) -> Result<Vec<UserRecord>> {
         self.users_where("1 = 1", None, None).await
+    }
+
+    async fn search_users(&self, filter: &BrugerFilter, side: Side) -> Result<Udsnit<UserRecord>> {
+        let mut count: QueryBuilder<Db> = QueryBuilder::new("SELECT COUNT(*) FROM brugere b");
+        push_user_filter(&mut count, filter);
+        let (i_alt,): (i64,) = count.build_query_as().fetch_one(self.reader()).await.db()?;
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM brugere b"));
+        push_user_filter(&mut qb, filter);
+        qb.push(" ORDER BY b.brugernavn LIMIT ");
+        qb.push_bind(side.limit());
+        qb.push(" OFFSET ");
+        qb.push_bind(side.offset());
+        let rows: Vec<UserRow> = qb.build_query_as().fetch_all(self.reader()).await.db()?;
+        Ok(Udsnit { raekker: self.users_with_organisations(rows).await?, i_alt, side })
+    }
+
+    async fn user_by_ekstern_id(&self, ekstern_id: &str) -> Result<Option<UserRecord>> {
+        Ok(self.users_where("b.ekstern_id = $1", Some(ekstern_id), None).await?.pop())
+    }
+
+    async fn update_provisioned_user(&self, id: UserId, user: &NewUser, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE brugere SET navn = $1, email = $2, rolle = $3, kommunekode = $4, cvr = $5 \
+             WHERE id = $6 AND ekstern_id IS NOT NULL",
+        )
+        .bind(&user.display_name)
+        .bind(&user.email)
+        .bind(user.role.as_str())
+        .bind(user.kommune.map(i64::from))
+        .bind(user.cvr.map(|c| c.to_string()))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        exactly_one(n.rows_affected())?;
+        set_organisations(&mut tx, id.0, &user.organisationer).await?;
+        commit(tx, audit).await
+    }
+
+    async fn end_user_access(&self, id: UserId, at: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM sessioner WHERE bruger_id = $1").bind(id.0).execute(&mut *tx).await.db()?;
+        sqlx::query("UPDATE api_noegler SET tilbagekaldt = $1 WHERE bruger_id = $2 AND tilbagekaldt IS NULL")
+            .bind(at)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        commit(tx, audit).await
+    }
+
+    async fn add_oidc_forsoeg(&self, f: &OidcForsoeg) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO oidc_forsoeg (state_hash, nonce, pkce_verifier, naeste, udloeber) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&f.state_hash)
+        .bind(&f.nonce)
+        .bind(&f.pkce_verifier)
+        .bind(&f.naeste)
+        .bind(f.expires_at)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()
+    }
+
+    async fn take_oidc_forsoeg(&self, state_hash: &str) -> Result<Option<OidcForsoeg>> {
+        let mut tx = self.begin_write().await?;
+        // Deleting and reading in one statement: two callbacks with the same state cannot
+        // both find it.
+        let row: Option<(String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+            "DELETE FROM oidc_forsoeg WHERE state_hash = $1 \
+             RETURNING state_hash, nonce, pkce_verifier, naeste, udloeber",
+        )
+        .bind(state_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .db()?;
+        tx.commit().await.db()?;
+        Ok(row.map(|(state_hash, nonce, pkce_verifier, naeste, expires_at)| OidcForsoeg {
+            state_hash,
+            nonce,
+            pkce_verifier,
+            naeste,
+            expires_at,
+        }))
+    }
+
+    async fn delete_expired_oidc_forsoeg(&self, now: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM oidc_forsoeg WHERE udloeber < $1").bind(now).execute(&mut *tx).await.db()?;
+        tx.commit().await.db()?;
+        Ok(n.rows_affected())
     }
 
     async fn set_user_disabled(&self, id: UserId, disabled: bool, audit: &AuditEvent) -> Result<()> {
@@ -184,22 +328,31 @@ impl BrugerStore for Backend {
     async fn create_session(&self, s: &SessionRecord, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO sessioner (token_hash, bruger_id, csrf_token, oprettet, udloeber) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessioner (token_hash, bruger_id, csrf_token, oprettet, udloeber, id_token) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&s.token_hash)
         .bind(s.user_id.0)
         .bind(&s.csrf_token)
         .bind(s.created_at)
         .bind(s.expires_at)
+        .bind(&s.id_token)
         .execute(&mut *tx)
         .await
         .db()?;
+        sqlx::query("UPDATE brugere SET sidste_login = $1 WHERE id = $2")
+            .bind(s.created_at)
+            .bind(s.user_id.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
         commit(tx, audit).await
     }
 
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
         let sql = format!(
-            "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, {USER_COLUMNS} \
+            "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, s.id_token, \
+             {USER_COLUMNS} \
              FROM sessioner s JOIN brugere b ON b.id = s.bruger_id WHERE s.token_hash = $1"
         );
         let Some(row) =
@@ -236,7 +389,7 @@ impl BrugerStore for Backend {
 
     async fn user_sessions(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionRecord>> {
         let rows: Vec<SessionRow> = sqlx::query_as(
-            "SELECT token_hash, bruger_id, csrf_token, oprettet AS session_oprettet, udloeber FROM sessioner \
+            "SELECT token_hash, bruger_id, csrf_token, oprettet AS session_oprettet, udloeber, id_token FROM sessioner \
              WHERE bruger_id = $1 AND udloeber > $2 ORDER BY oprettet DESC, token_hash",
         )
         .bind(user.0)

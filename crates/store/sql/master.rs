@@ -1,13 +1,13 @@
 //! Reference, master and register data.
 
-use super::rows::{AFDELING_COLUMNS, AfdelingRow, ORGANISATION_COLUMNS, OrganisationRow};
-use super::{Backend, Db, DbResult, bump_stamp, checked, chunk, commit, count, parsed};
+use super::rows::{AFDELING_COLUMNS, AfdelingRow, ORGANISATION_COLUMNS, OrganisationRow, stored_cvr};
+use super::{Backend, Db, DbResult, bump_stamp, checked, chunk, commit, count, exactly_one, parsed};
 use chrono::NaiveDate;
 use domain::master::*;
 use domain::noegletal::{OrganisationPost, OrganisationRegnskab};
 use domain::period::Regnskabsperiode;
 use domain::registre::{KlageKategori, Udlejningsredskab};
-use domain::{AfdelingNummer, Kommunekode, OrganisationNummer, Regionskode, Styringsaar};
+use domain::{AfdelingNummer, Cvr, Kommunekode, OrganisationNummer, Regionskode, Styringsaar};
 use sqlx::QueryBuilder;
 use std::collections::{BTreeMap, HashMap};
 use store::*;
@@ -60,6 +60,26 @@ pub(super) fn push_organisation_ids(qb: &mut QueryBuilder<Db>, ids: &[Organisati
 }
 
 impl Backend {
+    async fn kommuner_where(&self, filter: &str, value: Option<String>) -> Result<Vec<Kommune>> {
+        let sql = format!("SELECT kode, navn, regionskode, cvr FROM kommuner WHERE {filter} ORDER BY navn");
+        let query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        let query = match value {
+            Some(v) => query.bind(v),
+            None => query,
+        };
+        let rows: Vec<(i64, String, i64, Option<String>)> = query.fetch_all(self.reader()).await.db()?;
+        rows.into_iter()
+            .map(|(kode, navn, region, cvr)| {
+                Ok(Kommune {
+                    kode: checked("kommunekode", kode)?,
+                    navn,
+                    region: checked("regionskode", region)?,
+                    cvr: stored_cvr(cvr)?,
+                })
+            })
+            .collect()
+    }
+
     async fn organisationer_where(&self, filter: &str, value: i64) -> Result<Vec<Organisation>> {
         let sql = format!("SELECT {ORGANISATION_COLUMNS} FROM organisationer o WHERE {filter}");
         let rows: Vec<OrganisationRow> =
@@ -116,16 +136,61 @@ impl MasterStore for Backend {
     }
 
     async fn kommuner(&self) -> Result<Vec<Kommune>> {
-        let rows: Vec<(i64, String, i64)> =
-            sqlx::query_as("SELECT kode, navn, regionskode FROM kommuner ORDER BY navn")
-                .fetch_all(self.reader())
+        self.kommuner_where("1 = 1", None).await
+    }
+
+    async fn kommune_med_cvr(&self, cvr: Cvr) -> Result<Option<Kommune>> {
+        Ok(self.kommuner_where("cvr = $1", Some(cvr.to_string())).await?.pop())
+    }
+
+    async fn organisationer_med_cvr(&self, cvr: Cvr) -> Result<Vec<Organisation>> {
+        let sql = format!("SELECT {ORGANISATION_COLUMNS} FROM organisationer o WHERE o.cvr = $1 ORDER BY o.nummer");
+        let rows: Vec<OrganisationRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(cvr.to_string()).fetch_all(self.reader()).await.db()?;
+        rows.into_iter().map(Organisation::try_from).collect()
+    }
+
+    async fn set_cvr_numre(
+        &self,
+        organisationer: &[(OrganisationId, Option<Cvr>)],
+        kommuner: &[(Kommunekode, Option<Cvr>)],
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        // Clear first, so a number can move from one row to another within the change.
+        for (id, _) in organisationer {
+            sqlx::query("UPDATE organisationer SET cvr = NULL WHERE id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
                 .await
                 .db()?;
-        rows.into_iter()
-            .map(|(kode, navn, region)| {
-                Ok(Kommune { kode: checked("kommunekode", kode)?, navn, region: checked("regionskode", region)? })
-            })
-            .collect()
+        }
+        for (kode, _) in kommuner {
+            sqlx::query("UPDATE kommuner SET cvr = NULL WHERE kode = $1")
+                .bind(i64::from(*kode))
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        for (id, cvr) in organisationer.iter().filter_map(|(id, c)| c.map(|c| (id, c))) {
+            let n = sqlx::query("UPDATE organisationer SET cvr = $1 WHERE id = $2")
+                .bind(cvr.to_string())
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            exactly_one(n.rows_affected())?;
+        }
+        for (kode, cvr) in kommuner.iter().filter_map(|(k, c)| c.map(|c| (k, c))) {
+            let n = sqlx::query("UPDATE kommuner SET cvr = $1 WHERE kode = $2")
+                .bind(cvr.to_string())
+                .bind(i64::from(*kode))
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            exactly_one(n.rows_affected())?;
+        }
+        commit(tx, audit).await
     }
 
     async fn refresh_statistics(&self) -> Result<()> {
@@ -145,7 +210,7 @@ impl MasterStore for Backend {
             };
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO organisationer (nummer, navn, kind, hjemstedskommune, administrator_id, \
-                 regnskabsaar_start_maaned) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                 regnskabsaar_start_maaned, cvr) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(i64::from(o.nummer))
             .bind(&o.navn)
@@ -153,6 +218,7 @@ impl MasterStore for Backend {
             .bind(i64::from(o.hjemstedskommune))
             .bind(administrator)
             .bind(i64::from(o.regnskabsaar_start_maaned))
+            .bind(o.cvr.map(|c| c.to_string()))
             .fetch_one(&mut *tx)
             .await
             .db()?;

@@ -12,7 +12,7 @@ use domain::{AfdelingNummer, Kommunekode, OrganisationNummer, Styringsaar};
 use store::*;
 
 pub(super) const ORGANISATION_COLUMNS: &str =
-    "o.id, o.nummer, o.navn, o.kind, o.hjemstedskommune, o.administrator_id, o.regnskabsaar_start_maaned";
+    "o.id, o.nummer, o.navn, o.kind, o.hjemstedskommune, o.administrator_id, o.regnskabsaar_start_maaned, o.cvr";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct OrganisationRow {
@@ -23,6 +23,12 @@ pub(super) struct OrganisationRow {
     hjemstedskommune: i64,
     administrator_id: Option<i64>,
     regnskabsaar_start_maaned: i64,
+    cvr: Option<String>,
+}
+
+/// A stored CVR number, which the type accepts, else the database is corrupt.
+pub(super) fn stored_cvr(v: Option<String>) -> Result<Option<domain::Cvr>> {
+    v.map(|v| v.parse().map_err(|_| StoreError::corrupt("CVR-nummer", v))).transpose()
 }
 
 impl TryFrom<OrganisationRow> for Organisation {
@@ -36,6 +42,7 @@ impl TryFrom<OrganisationRow> for Organisation {
             hjemstedskommune: checked("kommunekode", r.hjemstedskommune)?,
             administrator: r.administrator_id.map(OrganisationId),
             regnskabsaar_start_maaned: count("måned", r.regnskabsaar_start_maaned)?,
+            cvr: stored_cvr(r.cvr)?,
         })
     }
 }
@@ -93,8 +100,8 @@ impl TryFrom<AfdelingRow> for Afdeling {
     }
 }
 
-pub(super) const USER_COLUMNS: &str =
-    "b.id, b.brugernavn, b.navn, b.email, b.password_hash, b.rolle, b.kommunekode, b.deaktiveret, b.oprettet";
+pub(super) const USER_COLUMNS: &str = "b.id, b.brugernavn, b.navn, b.email, b.password_hash, b.rolle, b.kommunekode, b.deaktiveret, b.oprettet, \
+     b.ekstern_id, b.cvr AS bruger_cvr, b.sidste_login";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
@@ -107,6 +114,9 @@ pub(super) struct UserRow {
     kommunekode: Option<i64>,
     deaktiveret: bool,
     oprettet: DateTime<Utc>,
+    ekstern_id: Option<String>,
+    bruger_cvr: Option<String>,
+    sidste_login: Option<DateTime<Utc>>,
 }
 
 impl UserRow {
@@ -132,6 +142,9 @@ impl UserRow {
             administrerede,
             disabled: self.deaktiveret,
             created_at: self.oprettet,
+            ekstern_id: self.ekstern_id,
+            cvr: stored_cvr(self.bruger_cvr)?,
+            last_login: self.sidste_login,
         })
     }
 }
@@ -143,6 +156,7 @@ pub(super) struct SessionRow {
     csrf_token: String,
     session_oprettet: DateTime<Utc>,
     udloeber: DateTime<Utc>,
+    id_token: Option<String>,
 }
 
 impl From<SessionRow> for SessionRecord {
@@ -153,6 +167,7 @@ impl From<SessionRow> for SessionRecord {
             csrf_token: r.csrf_token,
             created_at: r.session_oprettet,
             expires_at: r.udloeber,
+            id_token: r.id_token,
         }
     }
 }

@@ -1,11 +1,11 @@
 //! Users, login sessions, personal API keys and the append-only audit log.
 
-use crate::{ApiNoegleId, AuditEvent, AuditRecord, Result};
+use crate::{ApiNoegleId, AuditEvent, AuditRecord, Result, Side, Udsnit};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::Kommunekode;
 use domain::access::{Role, UserId};
 use domain::master::OrganisationId;
+use domain::{Cvr, Kommunekode};
 
 #[async_trait]
 pub trait BrugerStore: Send + Sync {
@@ -14,6 +14,23 @@ pub trait BrugerStore: Send + Sync {
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>>;
     /// Every user, by user name.
     async fn users(&self) -> Result<Vec<UserRecord>>;
+    /// A page of the users matching `filter`, by user name.
+    async fn search_users(&self, filter: &BrugerFilter, side: Side) -> Result<Udsnit<UserRecord>>;
+    /// The account provisioned for a provider's identity.
+    async fn user_by_ekstern_id(&self, ekstern_id: &str) -> Result<Option<UserRecord>>;
+    /// Brings a provisioned account up to date with what its provider said at login: name,
+    /// e-mail, CVR, role and scope.
+    async fn update_provisioned_user(&self, id: UserId, user: &NewUser, audit: &AuditEvent) -> Result<()>;
+    /// Ends everything a user is signed in with: sessions are deleted and active API keys
+    /// revoked (their rights were withdrawn). The account is kept.
+    async fn end_user_access(&self, id: UserId, at: DateTime<Utc>, audit: &AuditEvent) -> Result<()>;
+
+    /// A login begun at the provider, until it comes back.
+    async fn add_oidc_forsoeg(&self, forsoeg: &OidcForsoeg) -> Result<()>;
+    /// Takes (and deletes) the attempt of a `state` hash: an attempt is used once.
+    async fn take_oidc_forsoeg(&self, state_hash: &str) -> Result<Option<OidcForsoeg>>;
+    /// Forgets attempts that expired before `now` (housekeeping).
+    async fn delete_expired_oidc_forsoeg(&self, now: DateTime<Utc>) -> Result<u64>;
     /// Disabling a user also ends every session of theirs.
     async fn set_user_disabled(&self, id: UserId, disabled: bool, audit: &AuditEvent) -> Result<()>;
 
@@ -73,6 +90,11 @@ pub struct NewUser {
     pub kommune: Option<Kommunekode>,
     pub organisationer: Vec<OrganisationId>,
     pub created_at: DateTime<Utc>,
+    /// For an account provisioned from a login provider: the provider and the person's
+    /// persistent id. `None` for a local account.
+    pub ekstern_id: Option<String>,
+    /// The CVR number the person logged in with (provisioned accounts).
+    pub cvr: Option<Cvr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +113,40 @@ pub struct UserRecord {
     pub administrerede: Vec<OrganisationId>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    pub ekstern_id: Option<String>,
+    pub cvr: Option<Cvr>,
+    pub last_login: Option<DateTime<Utc>>,
+}
+
+impl UserRecord {
+    /// Provisioned from a login provider (no password of ours).
+    pub fn is_provisioned(&self) -> bool {
+        self.ekstern_id.is_some()
+    }
+}
+
+/// Which users the agency's account page lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrugerFilter {
+    /// Part of the user name, name, e-mail or CVR number (case-insensitive).
+    pub tekst: Option<String>,
+    pub rolle: Option<Role>,
+    /// `Some(true)`: only provisioned accounts; `Some(false)`: only local ones.
+    pub provisioneret: Option<bool>,
+    /// `Some(true)`: only disabled accounts.
+    pub deaktiveret: Option<bool>,
+}
+
+/// A login begun at the provider: what the callback needs to finish it. Only the hash of
+/// `state` is the key; the browser holds the state itself in a cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcForsoeg {
+    pub state_hash: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// The local path to go to after login.
+    pub naeste: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A login session. Only the SHA-256 of the token is stored.
@@ -101,6 +157,8 @@ pub struct SessionRecord {
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The provider's ID token of a national login, kept as the hint for logging out there.
+    pub id_token: Option<String>,
 }
 
 /// A personal API key as made (its token is shown once and stored only as a hash).

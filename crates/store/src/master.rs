@@ -9,7 +9,7 @@ use domain::master::{
 use domain::noegletal::OrganisationRegnskab;
 use domain::period::Regnskabsperiode;
 use domain::registre::*;
-use domain::{AfdelingNummer, Kommunekode, OrganisationNummer, Styringsaar};
+use domain::{AfdelingNummer, Cvr, Kommunekode, OrganisationNummer, Styringsaar};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -41,6 +41,18 @@ pub trait MasterStore: Send + Sync {
     /// number.
     async fn organisationer_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Organisation>>;
     async fn administered_by(&self, administrator: OrganisationId) -> Result<Vec<OrganisationId>>;
+    /// The organisations with this CVR number (one, unless the register says otherwise).
+    async fn organisationer_med_cvr(&self, cvr: Cvr) -> Result<Vec<Organisation>>;
+    /// The kommune with this CVR number.
+    async fn kommune_med_cvr(&self, cvr: Cvr) -> Result<Option<Kommune>>;
+    /// Sets CVR numbers of organisations and kommuner (`None` removes one), all or nothing.
+    /// A number moves freely within the change: it is unique only once every row is set.
+    async fn set_cvr_numre(
+        &self,
+        organisationer: &[(OrganisationId, Option<Cvr>)],
+        kommuner: &[(Kommunekode, Option<Cvr>)],
+        audit: &AuditEvent,
+    ) -> Result<()>;
 
     /// An organisation's afdelinger, by number.
     async fn afdelinger(&self, organisation: OrganisationId) -> Result<Vec<Afdeling>>;

@@ -60,6 +60,11 @@ fn afdeling(n: i64, kommune: i64, familie: u32) -> AfdelingData {
     }
 }
 
+/// A CVR number of the test data.
+fn cvr(n: u32) -> domain::Cvr {
+    domain::Cvr::i_serie(3_000_000, n)
+}
+
 /// Two organisations (one administering the other) with three afdelinger and accounts.
 pub fn sample_data() -> BulkData {
     let periode = Regnskabsperiode::for_styringsaar(aar(), 1).unwrap();
@@ -72,6 +77,7 @@ pub fn sample_data() -> BulkData {
                 hjemstedskommune: k(101),
                 administrator: None,
                 regnskabsaar_start_maaned: 1,
+                cvr: Some(cvr(1)),
             },
             NewOrganisation {
                 nummer: nr(10),
@@ -80,6 +86,7 @@ pub fn sample_data() -> BulkData {
                 hjemstedskommune: k(101),
                 administrator: Some(nr(900)),
                 regnskabsaar_start_maaned: 1,
+                cvr: Some(cvr(2)),
             },
         ],
         afdelinger: vec![
@@ -154,6 +161,8 @@ async fn user(store: &Arc<dyn Store>, name: &str) -> domain::access::UserId {
         kommune: None,
         organisationer: vec![],
         created_at: at(1),
+        ekstern_id: None,
+        cvr: None,
     };
     store.create_user(&new, &audit("bruger_oprettet")).await.unwrap()
 }
@@ -241,6 +250,8 @@ pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
         kommune: None,
         organisationer: vec![],
         created_at: at(1),
+        ekstern_id: None,
+        cvr: None,
     };
     assert!(matches!(store.create_user(&dup, &audit("x")).await, Err(StoreError::Conflict(_))));
     let session = SessionRecord {
@@ -249,8 +260,10 @@ pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
         csrf_token: "c".into(),
         created_at: at(1),
         expires_at: at(2),
+        id_token: Some("hint".into()),
     };
     store.create_session(&session, &audit("login")).await.unwrap();
+    assert_eq!(store.user(id).await.unwrap().unwrap().last_login, Some(at(1)), "a session records the login");
     assert_eq!(store.session("abc").await.unwrap().map(|(s, u)| (s, u.id)), Some((session, id)));
     store.set_user_disabled(id, true, &audit("bruger_deaktiveret")).await.unwrap();
     assert!(store.user(id).await.unwrap().unwrap().disabled);
@@ -595,4 +608,99 @@ pub async fn api_keys_are_revoked_once_by_their_owner(store: Arc<dyn Store>) {
     let listed = store.api_noegler(owner).await.unwrap();
     assert_eq!((listed.len(), listed[0].tilbagekaldt), (1, Some(at(3))));
     assert!(store.api_noegler(other).await.unwrap().is_empty());
+}
+
+/// CVR numbers find their organisation or kommune; a change sets them all or none, and a
+/// number may move from one to another within it.
+pub async fn cvr_numbers_map_to_one_organisation_or_kommune(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let admin = store.organisation_by_nummer(nr(900)).await.unwrap().unwrap();
+    let org = store.organisation_by_nummer(nr(10)).await.unwrap().unwrap();
+    assert_eq!((admin.cvr, org.cvr), (Some(cvr(1)), Some(cvr(2))), "the bulk load keeps CVR numbers");
+    assert_eq!(store.organisationer_med_cvr(cvr(2)).await.unwrap().iter().map(|o| o.id).collect::<Vec<_>>(), [org.id]);
+    // Swap the two numbers and give København the third, in one change.
+    let swap = [(admin.id, Some(cvr(2))), (org.id, Some(cvr(1)))];
+    store.set_cvr_numre(&swap, &[(k(101), Some(cvr(3)))], &audit("import")).await.unwrap();
+    assert_eq!(store.organisationer_med_cvr(cvr(1)).await.unwrap()[0].id, org.id);
+    assert_eq!(store.kommune_med_cvr(cvr(3)).await.unwrap().map(|k| k.kode), Some(k(101)));
+    // A number already held by a row outside the change is refused, and nothing changes.
+    let clash = store.set_cvr_numre(&[(admin.id, Some(cvr(1)))], &[(k(147), Some(cvr(4)))], &audit("import")).await;
+    assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
+    assert_eq!(store.organisation(admin.id).await.unwrap().unwrap().cvr, Some(cvr(2)), "all or nothing");
+    assert_eq!(store.kommune_med_cvr(cvr(4)).await.unwrap(), None);
+    // Reference data loaded again keeps the kommuner's numbers.
+    let (regioner, kommuner) = kommuner_og_regioner().unwrap();
+    store.replace_reference(&regioner, &kommuner).await.unwrap();
+    assert_eq!(store.kommune_med_cvr(cvr(3)).await.unwrap().map(|k| k.kode), Some(k(101)));
+}
+
+/// Accounts provisioned by the national login: found by their provider's id, updated at
+/// login, searched by the agency, and cut off (sessions and keys) when their rights go.
+pub async fn provisioned_accounts_and_login_attempts(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let org = store.organisation_by_nummer(nr(10)).await.unwrap().unwrap();
+    let mut new = NewUser {
+        username: "mitid-0001".into(),
+        display_name: "Bente Bruger".into(),
+        email: Some("bente@example.org".into()),
+        password_hash: "!national-login".into(),
+        role: Role::Organisation,
+        kommune: None,
+        organisationer: vec![org.id],
+        created_at: at(1),
+        ekstern_id: Some("https://idp|abc".into()),
+        cvr: Some(cvr(2)),
+    };
+    let id = store.create_user(&new, &audit("bruger_provisioneret")).await.unwrap();
+    user(&store, "lokal").await;
+    let found = store.user_by_ekstern_id("https://idp|abc").await.unwrap().unwrap();
+    assert_eq!((found.id, found.cvr, found.is_provisioned()), (id, Some(cvr(2)), true));
+    new.role = Role::Kommune;
+    new.kommune = Some(k(101));
+    new.organisationer = vec![];
+    store.update_provisioned_user(id, &new, &audit("bruger_opdateret_ved_login")).await.unwrap();
+    let updated = store.user(id).await.unwrap().unwrap();
+    assert_eq!((updated.role, updated.kommune, updated.organisationer.len()), (Role::Kommune, Some(k(101)), 0));
+
+    let alle = BrugerFilter::default();
+    assert_eq!(store.search_users(&alle, Side::new(1, 50)).await.unwrap().i_alt, 2);
+    let national = BrugerFilter { provisioneret: Some(true), ..Default::default() };
+    let hit = store.search_users(&national, Side::new(1, 50)).await.unwrap();
+    assert_eq!(hit.raekker.iter().map(|u| u.id).collect::<Vec<_>>(), [id]);
+    let by_cvr = BrugerFilter { tekst: Some(cvr(2).to_string()), ..Default::default() };
+    assert_eq!(store.search_users(&by_cvr, Side::new(1, 50)).await.unwrap().i_alt, 1);
+    let wildcard = BrugerFilter { tekst: Some("%".into()), ..Default::default() };
+    assert_eq!(store.search_users(&wildcard, Side::new(1, 50)).await.unwrap().i_alt, 0, "% is matched literally");
+    let paged = store.search_users(&alle, Side::new(2, 1)).await.unwrap();
+    assert_eq!((paged.raekker.len(), paged.i_alt), (1, 2));
+
+    let session = SessionRecord {
+        token_hash: "s1".into(),
+        user_id: id,
+        csrf_token: "c".into(),
+        created_at: at(1),
+        expires_at: at(9),
+        id_token: None,
+    };
+    store.create_session(&session, &audit("login")).await.unwrap();
+    let noegle =
+        NewApiNoegle { bruger: id, navn: "system".into(), token_hash: "k1".into(), oprettet: at(1), udloeber: at(9) };
+    store.add_api_noegle(&noegle, &audit("api_noegle_oprettet")).await.unwrap();
+    store.end_user_access(id, at(2), &audit("adgang_frataget")).await.unwrap();
+    assert_eq!(store.session("s1").await.unwrap(), None);
+    assert_eq!(store.api_noegle("k1").await.unwrap().unwrap().0.tilbagekaldt, Some(at(2)));
+    assert!(!store.user(id).await.unwrap().unwrap().disabled, "the account is kept, not disabled");
+
+    let forsoeg = OidcForsoeg {
+        state_hash: "h".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        naeste: "/".into(),
+        expires_at: at(5),
+    };
+    store.add_oidc_forsoeg(&forsoeg).await.unwrap();
+    assert_eq!(store.take_oidc_forsoeg("h").await.unwrap(), Some(forsoeg.clone()));
+    assert_eq!(store.take_oidc_forsoeg("h").await.unwrap(), None, "an attempt is used once");
+    store.add_oidc_forsoeg(&OidcForsoeg { state_hash: "old".into(), ..forsoeg }).await.unwrap();
+    assert_eq!(store.delete_expired_oidc_forsoeg(at(6)).await.unwrap(), 1);
 }

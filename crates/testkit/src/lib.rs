@@ -70,12 +70,23 @@ impl TestApp {
     /// Over other demo data, e.g. [`demo_at`] a larger scale where a test needs several
     /// organisations in one kommune or afdelinger in several kommuner.
     pub async fn spawn_with(data: store::BulkData) -> TestApp {
-        let store = fresh_store().await;
-        let app = App::new(store, AppSettings::default());
-        let year = domain::Styringsaar::new(2026).expect("year");
-        app.seed_demo(&data, year, false, &|_| {}).await.expect("demo seed");
+        Self::spawn_custom(data, |_| AppSettings::default(), |app| app).await
+    }
+
+    /// With settings that may depend on the server's own address (`settings` gets it, e.g.
+    /// for the national login's redirect URL), and the app adapted before it serves (e.g.
+    /// with a clock).
+    pub async fn spawn_custom(
+        data: store::BulkData,
+        settings: impl FnOnce(&str) -> AppSettings,
+        adapt: impl FnOnce(App) -> App,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
+        let store = fresh_store().await;
+        let app = adapt(App::new(store, settings(&base)));
+        let year = domain::Styringsaar::new(2026).expect("year");
+        app.seed_demo(&data, year, false, &|_| {}).await.expect("demo seed");
         // The tests speak plain HTTP on loopback.
         let router =
             web::router(app.clone(), web::WebSettings { secure_cookies: false, ..web::WebSettings::default() });

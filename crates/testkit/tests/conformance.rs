@@ -24,4 +24,6 @@ conformance!(
     meetings_comments_and_aftaler,
     api_keys_are_revoked_once_by_their_owner,
     reset_empties_everything_but_the_audit_log,
+    cvr_numbers_map_to_one_organisation_or_kommune,
+    provisioned_accounts_and_login_attempts,
 );

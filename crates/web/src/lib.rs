@@ -52,11 +52,14 @@ impl Default for WebSettings {
 pub struct AppState {
     pub app: App,
     pub settings: Arc<WebSettings>,
+    /// The Content-Security-Policy header, made once (it names the login provider's origin).
+    pub csp: axum::http::HeaderValue,
 }
 
 /// The whole application as a router; `serve` and the tests use exactly this wiring.
 pub fn router(app: App, settings: WebSettings) -> Router {
-    let state = AppState { app, settings: Arc::new(settings) };
+    let csp = security::content_security_policy(app.national_login().map(|o| o.issuer.as_str()));
+    let state = AppState { app, settings: Arc::new(settings), csp };
     // An upload may be as large as the largest the rules allow, plus the multipart framing.
     let upload_limit = state
         .app
@@ -74,6 +77,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/", get(pages::public::forside))
         .route("/healthz", get(|| async { "ok" }))
         .route("/log-ind", get(pages::auth::login_form).post(pages::auth::login))
+        .route("/log-ind/mitid", get(pages::auth::national_login))
+        .route("/log-ind/mitid/retur", get(pages::auth::national_retur))
         .route("/log-ud", post(pages::auth::logout))
         .route("/session/forlaeng", post(pages::auth::forlaeng))
         .route("/konto/api-noegler", get(pages::auth::api_noegler).post(pages::auth::opret_api_noegle))
@@ -138,6 +143,9 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/kommune/frister", get(pages::kommune::frister).post(pages::kommune::saet_frist))
         .route("/styrelse", get(pages::styrelse::oversigt))
         .route("/styrelse/pakker", post(pages::styrelse::opret_pakker))
+        .route("/styrelse/brugere", get(pages::brugere::oversigt).post(pages::brugere::opret))
+        .route("/styrelse/brugere/{brugernavn}/spaer", post(pages::brugere::spaer))
+        .route("/styrelse/brugere/{brugernavn}/genaktiver", post(pages::brugere::genaktiver))
         .route("/styrelse/beregning", post(pages::styrelse::beregn))
         .route("/styrelse/skabeloner", get(pages::skabeloner::oversigt).post(pages::skabeloner::upload))
         .route(

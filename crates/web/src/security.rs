@@ -103,23 +103,35 @@ fn forbidden_form() -> Response {
 /// API 401/403, 500), leaves with the security headers.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = checks(&state, request, next).await;
-    security_headers(&mut response, &state.settings);
+    security_headers(&mut response, &state);
     response
 }
 
+/// The Content-Security-Policy of every response. Forms post only here, except that logging
+/// out may redirect to the national login provider to end its session too (a redirect after
+/// a form submission is governed by `form-action`).
+pub fn content_security_policy(login_provider: Option<&str>) -> HeaderValue {
+    let provider = login_provider
+        .and_then(|issuer| url::Url::parse(issuer).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         frame-ancestors 'none'; form-action 'self'{provider}; base-uri 'none'; object-src 'none'"
+    );
+    HeaderValue::from_str(&csp).unwrap_or_else(|_| content_security_policy(None))
+}
+
 /// Headers every response carries.
-fn security_headers(response: &mut Response, settings: &crate::WebSettings) {
+fn security_headers(response: &mut Response, state: &crate::AppState) {
+    let settings = &state.settings;
     let headers = response.headers_mut();
-    for (name, value) in [
-        (
-            "content-security-policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-             frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
-        ),
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "same-origin"),
-    ] {
+    headers.insert(header::CONTENT_SECURITY_POLICY, state.csp.clone());
+    for (name, value) in
+        [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "same-origin")]
+    {
         headers.insert(name, HeaderValue::from_static(value));
     }
     if settings.secure_cookies {

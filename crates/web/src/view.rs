@@ -38,6 +38,9 @@ const BESKEDER: &[(&str, &str)] = &[
     ("pakker_oprettet", "Pakkerne er oprettet."),
     ("beregnet", "Nøgletal, benchmarks og effektivitetstal er beregnet for hele landet."),
     ("logget_ud", "Du er logget ud."),
+    ("bruger_oprettet", "Kontoen er oprettet. Brugeren kan logge ind med det kodeord, du valgte."),
+    ("bruger_spaerret", "Kontoen er spærret, og alle dens sessioner er afsluttet."),
+    ("bruger_genaktiveret", "Kontoen er genåbnet. Brugeren kan logge ind igen."),
     ("markeret", "De valgte afdelingsskemaer er markeret: ingen særlige udfordringer."),
     (
         "markeret_delvis",
@@ -128,7 +131,7 @@ fn nav(role: Option<Role>, path: &str) -> Vec<NavLink> {
     match role {
         Some(Role::Organisation) => links.extend([("/organisation", "Mine pakker"), ("/aftaler", "Aftaler")]),
         Some(Role::Kommune) => links.extend([("/kommune", "Kommunens oversigt"), ("/aftaler", "Aftaler")]),
-        Some(Role::Styrelse) => links.push(("/styrelse", "National status")),
+        Some(Role::Styrelse) => links.extend([("/styrelse", "National status"), ("/styrelse/brugere", "Brugere")]),
         None => {}
     }
     if role.is_some() {
@@ -136,14 +139,13 @@ fn nav(role: Option<Role>, path: &str) -> Vec<NavLink> {
         links.push(("/konto/sessioner", "Sessioner"));
     }
     links.push(("/offentlig", "Offentlige data"));
-    links
-        .into_iter()
-        .map(|(href, label)| NavLink {
-            href,
-            label,
-            active: if href == "/" { path == "/" } else { path.starts_with(href) },
-        })
-        .collect()
+    // The most specific link the path lies under is the active one.
+    let active = links
+        .iter()
+        .map(|(href, _)| *href)
+        .filter(|href| if *href == "/" { path == "/" } else { path.starts_with(href) })
+        .max_by_key(|href| href.len());
+    links.into_iter().map(|(href, label)| NavLink { href, label, active: active == Some(href) }).collect()
 }
 
 /// Renders a template as a 200 page.

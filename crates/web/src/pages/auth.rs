@@ -21,6 +21,212 @@ struct LoginSide {
     fejl: Option<String>,
     naeste: String,
     brugernavn: String,
+    /// The national login provider's name, when the deployment has one.
+    national: Option<String>,
+    national_href: String,
+    /// Local accounts are the agency's break-glass access only.
+    kun_styrelsen: bool,
+}
+
+impl LoginSide {
+    fn new(state: &AppState, layout: Layout, fejl: Option<String>, naeste: String, brugernavn: String) -> Self {
+        let national_href = match safe_next(&naeste) {
+            Some(n) => format!("/log-ind/mitid?{}", serde_urlencoded::to_string([("naeste", n)]).unwrap_or_default()),
+            None => "/log-ind/mitid".into(),
+        };
+        LoginSide {
+            layout,
+            fejl,
+            naeste,
+            brugernavn,
+            national: state.app.national_login().map(|o| o.navn.clone()),
+            national_href,
+            kun_styrelsen: state.app.settings().lokale_konti == app::LokaleKonti::KunStyrelsen,
+        }
+    }
+}
+
+/// The page of a national login that did not sign the person in: what happened, who the
+/// provider said they are, and what to do.
+#[derive(Template)]
+#[template(path = "login_afvist.html")]
+struct LoginAfvistSide {
+    layout: Layout,
+    overskrift: String,
+    forklaring: String,
+    identitet: Option<app::Identitet>,
+    udbyder: String,
+    hvad_nu: Vec<String>,
+}
+
+/// The cookie that ties the provider's answer to the browser that began the login.
+const OIDC_COOKIE: &str = "sd_oidc";
+const OIDC_COOKIE_PATH: &str = "/log-ind/mitid";
+
+fn afvist_side(state: &AppState, csrf: &str, afvisning: app::OidcAfvisning) -> PageResult {
+    use app::OidcAfvisning as A;
+    let udbyder = state.app.national_login().map(|o| o.navn.clone()).unwrap_or_else(|| "login-udbyderen".into());
+    let forfra = "Start login forfra fra siden «Log ind», i samme browser hele vejen.".to_string();
+    let support = "Sker det igen, så kontakt styrelsens support og oplys tidspunktet.".to_string();
+    let (status, overskrift, forklaring, identitet, hvad_nu) = match afvisning {
+        A::Afbrudt { fejl } => (
+            StatusCode::UNAUTHORIZED,
+            "Login blev afbrudt".to_string(),
+            format!("Login hos {udbyder} blev afbrudt eller afvist (svar: «{fejl}»). Du er ikke logget ind."),
+            None,
+            vec!["Prøv at logge ind igen.".to_string()],
+        ),
+        A::UgyldigTilstand => (
+            StatusCode::BAD_REQUEST,
+            "Login kunne ikke gennemføres".to_string(),
+            format!(
+                "Svaret fra {udbyder} hørte ikke til et login, der blev startet i denne browser, eller det var for gammelt eller allerede brugt. Af sikkerhedshensyn er du ikke logget ind."
+            ),
+            None,
+            vec![forfra],
+        ),
+        A::KodeAfvist => (
+            StatusCode::BAD_REQUEST,
+            "Login kunne ikke gennemføres".to_string(),
+            format!("{udbyder} afviste login-koden: den var allerede brugt eller udløbet. Du er ikke logget ind."),
+            None,
+            vec![forfra],
+        ),
+        A::UgyldigToken { grund } => (
+            StatusCode::UNAUTHORIZED,
+            "Login kunne ikke godkendes".to_string(),
+            format!(
+                "Svaret fra {udbyder} bestod ikke kontrollen af underskrift, afsender, modtager og gyldighed ({grund}). Af sikkerhedshensyn er du ikke logget ind."
+            ),
+            None,
+            vec!["Prøv at logge ind igen.".to_string(), support],
+        ),
+        A::ManglerOplysninger { claim, identitet } => (
+            StatusCode::FORBIDDEN,
+            "Login mangler oplysninger".to_string(),
+            format!(
+                "{udbyder} sendte ikke oplysningen «{claim}», som styringsdialogen bruger til at finde din organisation og din person. Du er ikke logget ind."
+            ),
+            Some(*identitet),
+            vec![support],
+        ),
+        A::UkendtCvr { identitet } => {
+            let cvr = identitet.cvr.map(|c| format!(" (CVR {c})")).unwrap_or_default();
+            (
+                StatusCode::FORBIDDEN,
+                "Din organisation er ikke kendt i styringsdialogen".to_string(),
+                format!(
+                    "Du er logget ind hos {udbyder} for en organisation{cvr}, som hverken er en almen boligorganisation, en kommune eller styrelsen i styringsdialogen."
+                ),
+                Some(*identitet),
+                vec![
+                    "Har du flere organisationer i MitID Erhverv, så log ind igen og vælg den boligorganisation eller kommune, du arbejder for.".to_string(),
+                    "Er din organisation en almen boligorganisation eller en kommune, så bed styrelsen registrere jeres CVR-nummer.".to_string(),
+                ],
+            )
+        }
+        A::ManglerRettighed { identitet, for_hvem, rolle, rettighed } => (
+            StatusCode::FORBIDDEN,
+            "Du mangler rettigheden til styringsdialogen".to_string(),
+            format!(
+                "Du er logget ind hos {udbyder} som medarbejder i {for_hvem} ({}), men din organisation har ikke givet dig rettigheden «{rettighed}». Uden den kan du ikke bruge styringsdialogen.",
+                rolle.label().to_lowercase()
+            ),
+            Some(*identitet),
+            vec![
+                format!(
+                    "Bed din organisations administrator om at tildele dig rettigheden «{rettighed}» i brugeradministrationen til {udbyder}."
+                ),
+                "Log ind igen, når rettigheden er tildelt.".to_string(),
+            ],
+        ),
+        A::Spaerret { identitet } => (
+            StatusCode::FORBIDDEN,
+            "Din konto er spærret".to_string(),
+            "Styrelsen har spærret din konto i styringsdialogen. Du er ikke logget ind.".to_string(),
+            Some(*identitet),
+            vec!["Kontakt styrelsen, hvis du mener, at spærringen er en fejl.".to_string()],
+        ),
+        A::UdbyderUtilgaengelig => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{udbyder} svarer ikke"),
+            format!("{udbyder} kunne ikke nås eller svarede ikke som ventet. Du er ikke logget ind."),
+            None,
+            vec!["Prøv igen om lidt.".to_string(), support],
+        ),
+    };
+    render_status(
+        status,
+        &LoginAfvistSide {
+            layout: Layout::new(&overskrift, None, csrf, "/log-ind"),
+            overskrift,
+            forklaring,
+            identitet,
+            udbyder,
+            hvad_nu,
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct NationalStart {
+    naeste: Option<String>,
+}
+
+/// Begins a national login: the browser goes to the provider with a fresh `state`, which it
+/// also keeps in a cookie until it comes back.
+pub async fn national_login(
+    State(state): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    jar: CookieJar,
+    Query(q): Query<NationalStart>,
+) -> PageResult {
+    let Some(oidc) = state.app.national_login() else { return Err(app::AppError::NotFound.into()) };
+    let naeste = q.naeste.as_deref().and_then(safe_next).unwrap_or_default().to_string();
+    match state.app.oidc_start(&naeste).await? {
+        Ok((url, oidc_state)) => {
+            let cookie = axum_extra::extract::cookie::Cookie::build((OIDC_COOKIE, oidc_state))
+                .path(OIDC_COOKIE_PATH)
+                .http_only(true)
+                // Lax: the provider's redirect back is a top-level navigation, which carries it.
+                .same_site(axum_extra::extract::cookie::SameSite::Lax)
+                .secure(state.settings.secure_cookies)
+                .max_age(time::Duration::minutes(oidc.forsoeg_minutter.max(1) as i64))
+                .build();
+            Ok((jar.add(cookie), Redirect::to(&url)).into_response())
+        }
+        Err(afvisning) => afvist_side(&state, &csrf, afvisning),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NationalRetur {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+}
+
+/// The provider sends the browser back here with a code (or an error).
+pub async fn national_retur(
+    State(state): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    jar: CookieJar,
+    Query(q): Query<NationalRetur>,
+) -> PageResult {
+    let cookie_state = jar.get(OIDC_COOKIE).map(|c| c.value().to_string());
+    let jar = jar.remove(axum_extra::extract::cookie::Cookie::build(OIDC_COOKIE).path(OIDC_COOKIE_PATH));
+    let udfald = state
+        .app
+        .oidc_finish(cookie_state.as_deref(), q.state.as_deref(), q.code.as_deref(), q.error.as_deref())
+        .await?;
+    match udfald {
+        app::OidcUdfald::LoggetInd { token, user, naeste } => {
+            let cookie = session_cookie(token, state.settings.secure_cookies, state.app.settings().session_ttl);
+            let target = safe_next(&naeste).unwrap_or(home(user.principal.role)).to_string();
+            Ok((jar.add(cookie), Redirect::to(&target)).into_response())
+        }
+        app::OidcUdfald::Afvist(afvisning) => Ok((jar, afvist_side(&state, &csrf, afvisning)?).into_response()),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -54,6 +260,7 @@ pub fn home(role: Role) -> &'static str {
 }
 
 pub async fn login_form(
+    State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     CsrfToken(csrf): CsrfToken,
     Query(q): Query<LoginQuery>,
@@ -61,12 +268,13 @@ pub async fn login_form(
     if let Some(user) = user {
         return Ok(Redirect::to(home(user.principal.role)).into_response());
     }
-    render(&LoginSide {
-        layout: Layout::new("Log ind", None, &csrf, "/log-ind").with_besked(q.besked.as_deref()),
-        fejl: None,
-        naeste: q.naeste.unwrap_or_default(),
-        brugernavn: String::new(),
-    })
+    render(&LoginSide::new(
+        &state,
+        Layout::new("Log ind", None, &csrf, "/log-ind").with_besked(q.besked.as_deref()),
+        None,
+        q.naeste.unwrap_or_default(),
+        String::new(),
+    ))
 }
 
 pub async fn login(
@@ -80,12 +288,13 @@ pub async fn login(
     let failed = |message: &str| {
         render_status(
             StatusCode::UNAUTHORIZED,
-            &LoginSide {
-                layout: Layout::new("Log ind", None, &csrf, "/log-ind"),
-                fejl: Some(message.to_string()),
-                naeste: form.naeste.clone(),
-                brugernavn: form.brugernavn.clone(),
-            },
+            &LoginSide::new(
+                &state,
+                Layout::new("Log ind", None, &csrf, "/log-ind"),
+                Some(message.to_string()),
+                form.naeste.clone(),
+                form.brugernavn.clone(),
+            ),
         )
     };
     match state.app.login_fra(&username, &form.kodeord, adresse.0).await? {
@@ -106,6 +315,10 @@ pub async fn login(
             Ok((jar.add(cookie), Redirect::to(&target)).into_response())
         }
         LoginOutcome::Failed => failed("Brugernavn eller kodeord er forkert."),
+        LoginOutcome::KunNationalLogin => {
+            let udbyder = state.app.national_login().map(|o| o.navn.as_str()).unwrap_or("national login");
+            failed(&format!("Lokale konti er slået fra for din organisation. Log ind med {udbyder}."))
+        }
     }
 }
 
@@ -125,8 +338,9 @@ pub async fn logout(
     CurrentUser(user, token): CurrentUser,
     jar: CookieJar,
 ) -> PageResult {
-    state.app.logout(&token, &user).await?;
-    Ok((jar.add(expired_session_cookie()), Redirect::to("/log-ind?besked=logget_ud")).into_response())
+    // A session from the national login ends at the provider too, when it offers that.
+    let target = state.app.logout(&token, &user).await?.unwrap_or_else(|| "/log-ind?besked=logget_ud".into());
+    Ok((jar.add(expired_session_cookie()), Redirect::to(&target)).into_response())
 }
 
 #[cfg(test)]

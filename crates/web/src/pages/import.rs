@@ -20,16 +20,26 @@ struct ImportSide {
     aar: String,
     proeve: bool,
     rapport: Option<ImportRapport>,
+    cvr_rapport: Option<app::CvrRapport>,
 }
+
+/// The form's value for the CVR numbers of organisations and kommuner (master data, not of a
+/// styringsår).
+const CVR_ART: &str = "cvr";
 
 fn side(user: &SessionUser, csrf: &str, valgt: String, aar: String, proeve: bool) -> ImportSide {
     ImportSide {
         layout: Layout::new("Import", Some(user), csrf, "/styrelse"),
-        arter: ImportArt::ALL.iter().map(|a| (a.as_str(), a.label())).collect(),
+        arter: ImportArt::ALL
+            .iter()
+            .map(|a| (a.as_str(), a.label()))
+            .chain([(CVR_ART, "CVR-numre på organisationer og kommuner (stamdata)")])
+            .collect(),
         valgt,
         aar,
         proeve,
         rapport: None,
+        cvr_rapport: None,
     }
 }
 
@@ -75,12 +85,13 @@ pub async fn upload(
         }
     }
     let mut errors = Vec::new();
+    let cvr = art == CVR_ART;
     let kind = ImportArt::parse(&art);
-    if kind.is_none() {
+    if kind.is_none() && !cvr {
         errors.push(FieldError { field: "art".into(), message: "Vælg hvilke data filen indeholder".into() });
     }
     let year = aar.parse::<Styringsaar>().ok();
-    if year.is_none() {
+    if year.is_none() && !cvr {
         errors.push(FieldError { field: "aar".into(), message: "Angiv styringsåret som et årstal, fx 2026".into() });
     }
     let table = match &fil {
@@ -96,16 +107,18 @@ pub async fn upload(
             }
         },
     };
+    let mut page = side(&user, &csrf, art, aar, proeve);
     let result = match (kind, year, table) {
-        (Some(k), Some(y), Some(t)) if errors.is_empty() => state.app.import(Some(&user), k, y, &t, proeve).await,
+        (_, _, Some(t)) if cvr && errors.is_empty() => {
+            state.app.import_cvr(Some(&user), &t, proeve).await.map(|r| page.cvr_rapport = Some(r))
+        }
+        (Some(k), Some(y), Some(t)) if errors.is_empty() => {
+            state.app.import(Some(&user), k, y, &t, proeve).await.map(|r| page.rapport = Some(r))
+        }
         _ => Err(AppError::Invalid(errors)),
     };
-    let mut page = side(&user, &csrf, art, aar, proeve);
     match result {
-        Ok(rapport) => {
-            page.rapport = Some(rapport);
-            render(&page)
-        }
+        Ok(()) => render(&page),
         Err(AppError::Invalid(errors)) => {
             page.layout = page.layout.with_errors(errors);
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bilag;
+pub mod brugere;
 pub mod import;
 pub mod kommune;
 pub mod organisation;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The JSON API against its own OpenAPI document, with schemathesis (PyPI): generated valid and
+# invalid requests for every operation, anonymously and with a logged-in user's bearer key.
+# Fails on any server error (5xx) or any response that breaks the documented schema.
+#
+# Expects the binary built beforehand (`cargo build -p cli`); builds nothing itself. Starts
+# the server on a small fresh demo database in a temporary folder.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ "$TARGET_DIR" = /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
+BIN="$TARGET_DIR/debug/styringsdialog"
+LISTEN="127.0.0.1:18081"
+BASE_URL="http://$LISTEN"
+# Test cases per operation and mode; raise it for a deeper run (e.g. EKSEMPLER=500).
+EKSEMPLER="${EKSEMPLER:-40}"
+
+if ! command -v schemathesis >/dev/null; then
+  pip3 install --quiet schemathesis || pip3 install --quiet --break-system-packages schemathesis
+fi
+[[ -x "$BIN" ]] || { echo "api-fuzz.sh: $BIN is missing; build it first with: cargo build -p cli" >&2; exit 1; }
+
+TMP="$(mktemp -d)"
+SERVER_PID=""
+cleanup() {
+  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+DB="sqlite://$TMP/api.db"
+"$BIN" --database "$DB" demo --skala 0.05 >"$TMP/demo.log" 2>&1
+"$BIN" --database "$DB" serve --demo --listen "$LISTEN" >"$TMP/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do
+  curl -fsS -o /dev/null "$BASE_URL/healthz" 2>/dev/null && break
+  sleep 0.5
+done
+
+# A personal API key of an organisation user, made the way a user makes one.
+JAR="$TMP/jar"
+csrf() { sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1; }
+token=$(curl -fsS -c "$JAR" -b "$JAR" "$BASE_URL/log-ind" | csrf)
+curl -fsS -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "_csrf=$token" \
+  --data-urlencode "brugernavn=boligorg" --data-urlencode "kodeord=demo-styringsdialog" "$BASE_URL/log-ind"
+token=$(curl -fsS -c "$JAR" -b "$JAR" "$BASE_URL/konto/api-noegler" | csrf)
+KEY=$(curl -fsS -c "$JAR" -b "$JAR" --data-urlencode "_csrf=$token" --data-urlencode "navn=schemathesis" \
+  "$BASE_URL/konto/api-noegler" | sed -n 's/.*id="ny-noegle">\([^<]*\)<.*/\1/p')
+[[ "$KEY" == sd_* ]] || { echo "api-fuzz.sh: could not make an API key" >&2; exit 1; }
+
+run() {
+  echo "api-fuzz.sh: $1"
+  shift
+  schemathesis run "$BASE_URL/api/v1/openapi.json" \
+    --checks not_a_server_error,response_schema_conformance,content_type_conformance \
+    --phases examples,coverage,fuzzing --max-examples "$EKSEMPLER" --seed 2026 \
+    --generation-database none --no-color --request-timeout 30 "$@"
+}
+status=0
+run "anonymously" || status=$?
+run "with an organisation user's bearer key" -H "Authorization: Bearer $KEY" || status=$?
+if [[ $status -ne 0 ]]; then
+  echo "api-fuzz.sh: failures above; last lines of the server log:" >&2
+  tail -n 30 "$TMP/server.log" >&2
+fi
+exit "$status"
