@@ -15,7 +15,7 @@ BIN="$TARGET_DIR/debug/styringsdialog"
 LISTEN="127.0.0.1:18081"
 BASE_URL="http://$LISTEN"
 # Test cases per operation and mode; raise it for a deeper run (e.g. EKSEMPLER=500).
-EKSEMPLER="${EKSEMPLER:-40}"
+EKSEMPLER="${EKSEMPLER:-100}"
 
 if ! command -v schemathesis >/dev/null; then
   pip3 install --quiet schemathesis || pip3 install --quiet --break-system-packages schemathesis
@@ -25,7 +25,10 @@ fi
 TMP="$(mktemp -d)"
 SERVER_PID=""
 cleanup() {
-  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  if [[ -n "$SERVER_PID" ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -50,10 +53,35 @@ KEY=$(curl -fsS -c "$JAR" -b "$JAR" --data-urlencode "_csrf=$token" --data-urlen
   "$BASE_URL/konto/api-noegler" | sed -n 's/.*id="ny-noegle">\([^<]*\)<.*/\1/p')
 [[ "$KEY" == sd_* ]] || { echo "api-fuzz.sh: could not make an API key" >&2; exit 1; }
 
+# Real identifiers, so generated requests also reach past "not found": the user's first
+# package, its organisation and an afdeling of it, and its hjemstedskommune.
+curl -fsS -H "Authorization: Bearer $KEY" "$BASE_URL/api/v1/pakker" >"$TMP/pakker.json"
+pakke=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['data'][0]['id'])" "$TMP/pakker.json")
+curl -fsS -H "Authorization: Bearer $KEY" "$BASE_URL/api/v1/pakker/$pakke" >"$TMP/pakke.json"
+python3 - "$TMP/pakke.json" "$TMP/schemathesis.toml" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+org = p.get("organisation", {})
+afdelinger = p.get("afdelinger") or [{}]
+values = {
+    "path.id": p["id"],
+    "path.nummer": org.get("nummer"),
+    "path.kode": org.get("hjemstedskommune"),
+    "path.afdeling": afdelinger[0].get("id"),
+    "path.afdelingsnummer": afdelinger[0].get("nummer"),
+}
+with open(sys.argv[2], "w") as f:
+    f.write("[parameters]\n")
+    for k, v in values.items():
+        if v is not None:
+            f.write(f'"{k}" = {json.dumps(v)}\n')
+PY
+cat "$TMP/schemathesis.toml"
+
 run() {
   echo "api-fuzz.sh: $1"
   shift
-  schemathesis run "$BASE_URL/api/v1/openapi.json" \
+  schemathesis --config-file "$TMP/schemathesis.toml" run "$BASE_URL/api/v1/openapi.json" \
     --checks not_a_server_error,response_schema_conformance,content_type_conformance \
     --phases examples,coverage,fuzzing --max-examples "$EKSEMPLER" --seed 2026 \
     --generation-database none --no-color --request-timeout 30 "$@"
