@@ -26,6 +26,9 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use store::{NewUser, OidcForsoeg, UserRecord};
 
+/// The start of every provisioned account's user name; local accounts may not use it.
+pub(crate) const BRUGERNAVN_PREFIKS: &str = "mitid-";
+
 /// The password hash of a provisioned account: no password verifies against it, so such an
 /// account can only log in through its provider.
 const INGEN_ADGANGSKODE: &str = "!national-login";
@@ -55,6 +58,10 @@ pub struct OidcSettings {
     pub navn: String,
     /// Minutes a login begun at the provider may take to come back.
     pub forsoeg_minutter: u64,
+    /// The levels of assurance a login must have (`acr`), asked for and checked; empty to
+    /// accept the broker's default. For MitID Erhverv at NSIS "betydelig":
+    /// `https://data.gov.dk/concept/core/nsis/loa/Substantial` (and `…/High`).
+    pub acr_values: Vec<String>,
 }
 
 impl Default for OidcSettings {
@@ -71,6 +78,7 @@ impl Default for OidcSettings {
             styrelse_cvr: Vec::new(),
             navn: "MitID Erhverv".into(),
             forsoeg_minutter: 10,
+            acr_values: Vec::new(),
         }
     }
 }
@@ -156,8 +164,9 @@ pub enum OidcAfvisning {
     UgyldigTilstand,
     /// The provider did not accept the code (already used, expired, or not ours).
     KodeAfvist,
-    /// The ID token failed its checks (signature, issuer, audience, expiry, nonce).
-    UgyldigToken { grund: String },
+    /// The ID token failed its checks (signature, issuer, audience, expiry, nonce, level of
+    /// assurance). Why is logged and audited, not shown.
+    UgyldigToken,
     /// A claim the login needs was missing or malformed.
     ManglerOplysninger { claim: String, identitet: Box<Identitet> },
     /// No organisation, kommune or the agency has this CVR number.
@@ -179,6 +188,22 @@ pub enum OidcUdfald {
     },
     Afvist(OidcAfvisning),
 }
+
+/// The error codes of an authorization response (RFC 6749 4.1.2.1, OpenID Connect Core
+/// 3.1.2.6).
+const OAUTH_FEJL: &[&str] = &[
+    "access_denied",
+    "invalid_request",
+    "unauthorized_client",
+    "unsupported_response_type",
+    "invalid_scope",
+    "server_error",
+    "temporarily_unavailable",
+    "interaction_required",
+    "login_required",
+    "account_selection_required",
+    "consent_required",
+];
 
 /// The provider's discovery document (with its keys), read at the first login and again when
 /// it is an hour old or a token is signed with a key it does not hold.
@@ -342,6 +367,9 @@ impl App {
         for scope in udbyder.settings.scopes.iter().filter(|s| s.as_str() != "openid") {
             request = request.add_scope(Scope::new(scope.clone()));
         }
+        for acr in &udbyder.settings.acr_values {
+            request = request.add_auth_context_value(openidconnect::AuthenticationContextClass::new(acr.clone()));
+        }
         let (url, state, nonce) = request.set_pkce_challenge(challenge).url();
         let forsoeg = OidcForsoeg {
             state_hash: token_hash(state.secret()),
@@ -373,7 +401,10 @@ impl App {
         // An error answer signs nobody in, so it is shown whatever its state (some providers
         // leave the state out of it).
         if let Some(fejl) = error {
-            return afvist(OidcAfvisning::Afbrudt { fejl: fejl.chars().take(100).collect() });
+            // Only the standard codes are shown: the text of the link is anybody's to write.
+            let kendt = OAUTH_FEJL.iter().find(|k| **k == fejl).copied().unwrap_or("ukendt");
+            tracing::info!("login-udbyderen svarede med fejl: {}", fejl.chars().take(100).collect::<String>());
+            return afvist(OidcAfvisning::Afbrudt { fejl: kendt.to_string() });
         }
         let (Some(forsoeg), Some(state)) = (forsoeg, state) else { return afvist(OidcAfvisning::UgyldigTilstand) };
         let same_browser = cookie_state.is_some_and(|c| {
@@ -421,12 +452,21 @@ impl App {
             }
         };
         let Some(id_token) = svar.id_token() else {
-            return afvist(OidcAfvisning::UgyldigToken { grund: "svaret havde intet ID-token".into() });
+            tracing::warn!("token-svaret havde intet ID-token");
+            return afvist(OidcAfvisning::UgyldigToken);
         };
         let nonce = Nonce::new(forsoeg.nonce.clone());
         let now = self.now();
+        let acr = &udbyder.settings.acr_values;
+        let niveau = move |a: Option<&openidconnect::AuthenticationContextClass>| {
+            if acr.is_empty() || a.is_some_and(|a| acr.iter().any(|k| k == a.as_str())) {
+                Ok(())
+            } else {
+                Err(format!("sikringsniveauet {:?} er ikke et af {acr:?}", a.map(|a| a.as_str())))
+            }
+        };
         let verified = {
-            let verifier = client.id_token_verifier().set_time_fn(move || now);
+            let verifier = client.id_token_verifier().set_time_fn(move || now).set_auth_context_verifier_fn(niveau);
             id_token.claims(&verifier, &nonce).map(|_| ())
         };
         let verified = match verified {
@@ -435,7 +475,8 @@ impl App {
             Err(openidconnect::ClaimsVerificationError::SignatureVerification(_)) => {
                 match udbyder.metadata(true).await.and_then(|m| udbyder.client(&m)) {
                     Ok(fresh) => {
-                        let verifier = fresh.id_token_verifier().set_time_fn(move || now);
+                        let verifier =
+                            fresh.id_token_verifier().set_time_fn(move || now).set_auth_context_verifier_fn(niveau);
                         id_token.claims(&verifier, &nonce).map(|_| ())
                     }
                     Err(a) => return afvist(a),
@@ -446,11 +487,13 @@ impl App {
         if let Err(e) = verified {
             let audit = self.audit(None, "login_afvist", "national_login", "", json!({"grund": e.to_string()}));
             self.store.append_audit(&audit).await?;
-            return afvist(OidcAfvisning::UgyldigToken { grund: e.to_string() });
+            tracing::warn!("ID-token afvist: {e}");
+            return afvist(OidcAfvisning::UgyldigToken);
         }
         let raw = id_token.to_string();
         let Some(claims) = payload(&raw) else {
-            return afvist(OidcAfvisning::UgyldigToken { grund: "ID-tokenets indhold kunne ikke læses".into() });
+            tracing::warn!("ID-tokenets indhold kunne ikke læses");
+            return afvist(OidcAfvisning::UgyldigToken);
         };
         self.provision(udbyder, &claims, raw, forsoeg.naeste).await
     }
@@ -472,7 +515,9 @@ impl App {
             cvr: cvr_tekst.as_deref().and_then(|c| c.parse().ok()),
             organisation_navn: claim_tekst(claims, &navne.organisation_navn),
         };
-        let person_id = claim_tekst(claims, &navne.person_id).or_else(|| claim_tekst(claims, "sub"));
+        // No fallback to `sub`: the same person under two ids would get two accounts, and a
+        // block of one would not hold the other.
+        let person_id = claim_tekst(claims, &navne.person_id);
         let cvr_felt = cvr_tekst.clone().unwrap_or_default();
         let afvist = |a: OidcAfvisning, app: &App, grund: &str, navn: &str| {
             let audit =
@@ -539,7 +584,7 @@ impl App {
         }
 
         let ny = NewUser {
-            username: format!("mitid-{}", &hex::encode(Sha256::digest(ekstern_id.as_bytes()))[..16]),
+            username: format!("{BRUGERNAVN_PREFIKS}{}", &hex::encode(Sha256::digest(ekstern_id.as_bytes()))[..16]),
             display_name: identitet.navn.chars().take(200).collect(),
             email: identitet.email.clone().map(|e| e.chars().take(200).collect()),
             password_hash: INGEN_ADGANGSKODE.into(),
@@ -560,20 +605,27 @@ impl App {
         let user_id = match &eksisterende {
             None => {
                 let audit = self.audit(None, "bruger_provisioneret", "bruger", "", detaljer.clone());
-                self.store.create_user(&ny, &audit).await?
+                match self.store.create_user(&ny, &audit).await {
+                    Ok(id) => id,
+                    // Two first logins at once: the other made the account a moment ago.
+                    Err(store::StoreError::Conflict(_)) => {
+                        self.store.user_by_ekstern_id(&ekstern_id).await?.ok_or(AppError::NotFound)?.id
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
             Some(u) => {
                 let mut organisationer = u.organisationer.clone();
                 organisationer.sort();
                 let mut nye = ny.organisationer.clone();
                 nye.sort();
-                let aendret = u.display_name != ny.display_name
-                    || u.email != ny.email
-                    || u.role != ny.role
-                    || u.kommune != ny.kommune
-                    || u.cvr != ny.cvr
-                    || organisationer != nye;
-                if aendret {
+                let ny_scope = u.role != ny.role || u.kommune != ny.kommune || u.cvr != ny.cvr || organisationer != nye;
+                if ny_scope {
+                    // What the person was signed in with acted for the old organisation or
+                    // kommune: sessions and API keys end before the account takes the new one.
+                    self.withdraw(Some(u), "ny_tilknytning").await?;
+                }
+                if ny_scope || u.display_name != ny.display_name || u.email != ny.email {
                     let audit =
                         self.audit(Some(u.id), "bruger_opdateret_ved_login", "bruger", u.id.0, detaljer.clone());
                     self.store.update_provisioned_user(u.id, &ny, &audit).await?;

@@ -30,8 +30,22 @@ impl App {
     pub async fn add_user(&self, actor: Option<&SessionUser>, input: NewUserInput) -> Result<UserId, AppError> {
         require_user_admin(actor)?;
         let username = input.username.trim().to_lowercase();
-        if username.is_empty() || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
-            return Err(AppError::field("brugernavn", "Brugernavnet må kun indeholde bogstaver a–z, tal og . _ - @"));
+        if !username.starts_with(|c: char| c.is_ascii_alphanumeric())
+            || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+        {
+            return Err(AppError::field(
+                "brugernavn",
+                "Brugernavnet skal begynde med et bogstav a–z eller et tal og må kun indeholde bogstaver a–z, tal og . _ - @",
+            ));
+        }
+        if username.starts_with(crate::oidc::BRUGERNAVN_PREFIKS) {
+            return Err(AppError::field(
+                "brugernavn",
+                format!(
+                    "Brugernavne, der begynder med «{}», er forbeholdt national login",
+                    crate::oidc::BRUGERNAVN_PREFIKS
+                ),
+            ));
         }
         if input.password.chars().count() < MIN_PASSWORD {
             return Err(AppError::field("kodeord", format!("Kodeordet skal have mindst {MIN_PASSWORD} tegn")));

@@ -44,6 +44,21 @@ enum Command {
     Demo(DemoArgs),
     /// Print counts of the stored data as one JSON object.
     Stats,
+    /// Write an online, consistent backup of the SQLite database to a new file while the
+    /// server runs, then verify it (PostgreSQL: use pg_dump; docs/operations.md).
+    Backup {
+        #[arg(long, value_name = "FIL")]
+        output: PathBuf,
+    },
+    /// Restore a SQLite backup as the configured database, which must not exist yet; the
+    /// backup is verified before and the database after.
+    Restore {
+        #[arg(long, value_name = "FIL")]
+        input: PathBuf,
+    },
+    /// Check a SQLite backup file (or, without FIL, the configured database) without changing
+    /// it: integrity, references and schema version; prints the same counts as `stats`.
+    Verify { fil: Option<PathBuf> },
     /// Import accounts or register data for a styringsår from CSV (both dialects) or XLSX.
     ///
     /// All or nothing: the whole file is checked first, and every error names the file, row,
@@ -225,6 +240,51 @@ fn settings(config: &Config) -> anyhow::Result<AppSettings> {
     Ok(settings)
 }
 
+/// The file of a `sqlite://` URL.
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
+}
+
+async fn backup(url: &str, output: &std::path::Path) -> anyhow::Result<()> {
+    if sqlite_path(url).is_none() {
+        bail!(
+            "backup tager SQLite-databaser; tag PostgreSQL med pg_dump --format=custom, gendan med pg_restore, og kontrollér med `styringsdialog --database <url> verify` (docs/operations.md)"
+        );
+    }
+    let store = store_sqlite::SqliteStore::connect(url).await?;
+    let started = std::time::Instant::now();
+    store.backup(output).await?;
+    let v = store_sqlite::SqliteStore::verify_file(output).await?;
+    let what = format!("backup skrevet til {} på {:.1} s", output.display(), started.elapsed().as_secs_f64());
+    print_verified(&what, v.skemaversion, &v.store).await
+}
+
+async fn verify(url: &str, fil: Option<&std::path::Path>) -> anyhow::Result<()> {
+    match (fil, sqlite_path(url)) {
+        (Some(fil), _) => {
+            let v = store_sqlite::SqliteStore::verify_file(fil).await?;
+            print_verified(&format!("{} er i orden", fil.display()), v.skemaversion, &v.store).await
+        }
+        (None, Some(path)) => {
+            let v = store_sqlite::SqliteStore::verify_file(&path).await?;
+            print_verified(&format!("{} er i orden", path.display()), v.skemaversion, &v.store).await
+        }
+        (None, None) => {
+            let (version, store) = store_postgres::PgStore::verify(url).await?;
+            print_verified(&format!("{} er i orden", store_postgres::redact(url)), version, &store).await
+        }
+    }
+}
+
+/// What was verified, on stderr, and the counts of `stats` as JSON on stdout.
+async fn print_verified(what: &str, skemaversion: i64, store: &dyn store::Store) -> anyhow::Result<()> {
+    let stats = store.stats().await?;
+    eprintln!("{what}: integritet og skemaversion {skemaversion} kontrolleret.");
+    println!("{}", serde_json::to_string(&stats)?);
+    Ok(())
+}
+
 /// An import refused: each error on its own line, then what that means.
 fn refused_import(e: app::AppError) -> anyhow::Error {
     match e {
@@ -277,6 +337,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         _ => None,
     };
     match &cli.command {
+        Command::Backup { output } => return backup(&config.database.url, output).await,
+        Command::Restore { input } => {
+            let target = sqlite_path(&config.database.url)
+                .context("restore gendanner en SQLite-backup; gendan PostgreSQL med pg_restore")?;
+            let v = store_sqlite::SqliteStore::restore(input, &target).await?;
+            return print_verified(
+                &format!("{} gendannet til {}", input.display(), target.display()),
+                v.skemaversion,
+                &v.store,
+            )
+            .await;
+        }
+        Command::Verify { fil } => return verify(&config.database.url, fil.as_deref()).await,
         Command::DefaultConfig => {
             print!("{}", Config::default_toml());
             return Ok(());
@@ -306,7 +379,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let app = App::new(store, settings(&config)?);
     app.load_reference().await?;
     match cli.command {
-        Command::DefaultConfig | Command::Openapi | Command::Effektivitet { .. } => unreachable!("handled above"),
+        Command::DefaultConfig
+        | Command::Openapi
+        | Command::Effektivitet { .. }
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Verify { .. } => unreachable!("handled above"),
         Command::Migrate => {
             println!("Databasen er migreret og referencedata indlæst.");
         }
@@ -461,7 +539,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Removes expired sessions every hour. Safe with several instances: deleting is idempotent.
+/// Removes expired sessions, old login failures and unfinished national logins every hour. Safe with several instances: deleting is idempotent.
 fn spawn_session_cleanup(app: App) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(3600));
@@ -476,6 +554,10 @@ fn spawn_session_cleanup(app: App) {
             let foer = app.now() - chrono::Duration::days(1);
             if let Err(e) = app.store().delete_old_login_fejl(foer).await {
                 tracing::warn!(error = %e, "cleanup of failed logins failed");
+            }
+            // National logins begun and never finished.
+            if let Err(e) = app.delete_expired_oidc_forsoeg().await {
+                tracing::warn!(error = %e, "cleanup of unfinished national logins failed");
             }
         }
     });

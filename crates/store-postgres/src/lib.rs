@@ -30,6 +30,26 @@ impl PgStore {
         Ok(Self { pool })
     }
 
+    /// Checks a database without changing it (one restored with `pg_restore`, say): every
+    /// applied migration is one of this release's, unchanged and complete. Returns the schema
+    /// version and the store, for counting. Nothing is migrated.
+    pub async fn verify(url: &str) -> Result<(i64, Self)> {
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::in_context(format!("kan ikke forbinde til PostgreSQL «{}»", redact(url)), e))?;
+        let applied: Vec<(i64, bool, Vec<u8>)> =
+            sqlx::query_as("SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&pool)
+                .await
+                .map_err(|e| StoreError::Ubrugelig(format!("{} har ingen læsbar skemaversion: {e}", redact(url))))?;
+        let kendte: Vec<(i64, &[u8])> = MIGRATOR.iter().map(|m| (m.version, &*m.checksum)).collect();
+        let version = store::skemaversion(&applied, &kendte, &redact(url))?;
+        Ok((version, Self { pool }))
+    }
+
     /// After a bulk change: PostgreSQL's autovacuum keeps the planner's statistics current.
     pub(crate) async fn analyse(&self) -> Result<()> {
         // Autovacuum analyses a table only after a while; until then the planner guesses

@@ -18,6 +18,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// Connections that read at once; more would only queue on the two cores.
 const READERS: u32 = 8;
 
+mod backup;
+pub use backup::Verificeret;
+
 pub struct SqliteStore {
     readers: SqlitePool,
     writer: SqlitePool,

@@ -59,6 +59,10 @@ pub enum StoreError {
     /// A stored value the types refuse: the database was changed outside the system.
     #[error("ugyldig værdi i databasen ({what}): {value}")]
     Corrupt { what: &'static str, value: String },
+    /// A database file or backup that cannot be used as it is (damaged, incomplete, of a
+    /// newer schema, or in the way of a file that must not be overwritten); says why.
+    #[error("{0}")]
+    Ubrugelig(String),
 }
 
 impl StoreError {
@@ -134,4 +138,25 @@ impl AuditEvent {
 pub struct AuditRecord {
     pub id: i64,
     pub event: AuditEvent,
+}
+
+/// The schema version of a database from its applied migrations `(version, success,
+/// checksum)`, against this release's `(version, checksum)`: every applied one must be known,
+/// unchanged and complete. A newer schema is refused, for migrations only go forward. `hvad`
+/// names the database in the message.
+pub fn skemaversion(applied: &[(i64, bool, Vec<u8>)], kendte: &[(i64, &[u8])], hvad: &str) -> Result<i64> {
+    let nyeste = kendte.iter().map(|(v, _)| *v).max().unwrap_or(0);
+    let mut version = 0;
+    for (v, success, checksum) in applied {
+        let Some((_, kendt)) = kendte.iter().find(|(k, _)| k == v) else {
+            return Err(StoreError::Ubrugelig(format!(
+                "{hvad} har skemaversion {v}, som denne udgave ikke kender (den kender til og med {nyeste}): den er fra en nyere udgave"
+            )));
+        };
+        if !success || *kendt != checksum.as_slice() {
+            return Err(StoreError::Ubrugelig(format!("{hvad}: migrering {v} er ufuldstændig eller ændret")));
+        }
+        version = version.max(*v);
+    }
+    Ok(version)
 }

@@ -34,6 +34,18 @@ async fn the_agency_lists_searches_creates_and_disables_accounts() {
     assert!(bad.body.contains("«abc» er ikke en kommunekode"), "{}", bad.body);
     assert!(!bad.body.contains("value=\"kort\""), "the password is not sent back");
     assert!(t.app.store().user_by_username("ny bruger").await.unwrap().is_none());
+    for (name, why) in [("..", "skal begynde med et bogstav"), ("mitid-0123456789abcdef", "forbeholdt national login")]
+    {
+        let refused = agency
+            .post(
+                "/styrelse/brugere",
+                "/styrelse/brugere",
+                &[("brugernavn", name), ("navn", "X"), ("kodeord", "et-langt-kodeord"), ("rolle", "styrelse")],
+            )
+            .await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.body.contains(why), "{name}: {}", refused.body);
+    }
     let made = agency
         .post(
             "/styrelse/brugere",

@@ -170,3 +170,63 @@ async fn the_accounts_are_public_once_the_kommune_has_received_the_package() {
         404
     );
 }
+
+/// The public afdeling sheet follows the public rule for its peers: it counts only the
+/// comparison group's afdelinger with public figures, and names the best-practice peer only
+/// once that peer's organisation's year is public ("en afdeling i sammenligningsgruppen"
+/// until then).
+#[tokio::test]
+async fn the_public_afdeling_sheet_counts_and_names_only_public_peers() {
+    let t = TestApp::spawn().await;
+    let store = t.app.store();
+    let public = t.app.public();
+    let anonymous = t.client();
+    let (mut anonyme, mut navngivne, mut skjulte_peers) = (0, 0, 0);
+    for aar in [2025, 2026] {
+        let aar = domain::Styringsaar::new(aar).unwrap();
+        let offentlige: BTreeSet<_> = store.offentlige_organisationer(aar).await.unwrap().into_iter().collect();
+        for nummer in offentlige.iter().take(12) {
+            let org = store.organisation_by_nummer(*nummer).await.unwrap().unwrap();
+            for afdeling in store.afdelinger(org.id).await.unwrap() {
+                let sheet = public.afdeling_sheet(*nummer, afdeling.data.nummer).await.unwrap();
+                let Some(year) = sheet.aar.iter().find(|a| a.styringsaar == aar) else { continue };
+                let Some(e) = &year.effektivitet else { continue };
+                let gruppe = store.effektivitet_i_gruppe(aar, &e.gruppe).await.unwrap();
+                let public_peers = gruppe.iter().filter(|(o, _)| offentlige.contains(o)).count();
+                assert_eq!(year.offentlige_i_gruppen, public_peers, "only peers with public figures are counted");
+                skjulte_peers += gruppe.len() - public_peers;
+                let peer = store.afdeling(e.bedste_praksis).await.unwrap().unwrap();
+                let peer_org = store.organisation(peer.organisation).await.unwrap().unwrap();
+                match year.bedste_praksis.as_ref().unwrap() {
+                    app::BedstePraksis::Selv => assert_eq!(peer.id, afdeling.id),
+                    app::BedstePraksis::Navngivet { afdeling: named, .. } => {
+                        assert!(offentlige.contains(&peer_org.nummer) || peer_org.id == org.id, "named while public");
+                        assert_eq!(named.id, peer.id);
+                        navngivne += 1;
+                    }
+                    app::BedstePraksis::Anonym => {
+                        assert!(!offentlige.contains(&peer_org.nummer), "anonymous only while not public");
+                        let href = format!("/offentlig/organisationer/{nummer}/afdelinger/{}", afdeling.data.nummer);
+                        let page = anonymous.get(&href).await.body;
+                        assert!(page.contains("Bedste praksis: en afdeling i sammenligningsgruppen."));
+                        // Named only if another year of the sheet, public for that peer, names it.
+                        let named_elsewhere = sheet.aar.iter().any(|a| {
+                            matches!(&a.bedste_praksis, Some(app::BedstePraksis::Navngivet { afdeling: n, .. }) if n.id == peer.id)
+                        });
+                        let named = app::BedstePraksis::Navngivet {
+                            afdeling: peer.clone(),
+                            organisation: peer_org.navn.clone(),
+                        };
+                        assert!(
+                            named_elsewhere || !page.contains(&named.beskrivelse()),
+                            "the sheet names {}",
+                            named.beskrivelse()
+                        );
+                        anonyme += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(anonyme > 0 && skjulte_peers > 0, "the demo has peers that are not public ({navngivne} named)");
+}

@@ -255,7 +255,11 @@ async fn every_failure_gets_a_clear_danish_answer() {
     let back = denied.headers().get("location").unwrap().to_str().unwrap().to_string();
     let cancelled = cancel.get(&local(&back)).await;
     assert_eq!(cancelled.status, 401);
-    assert!(cancelled.body.contains("Login blev afbrudt"), "{}", cancelled.body);
+    assert!(cancelled.body.contains("Du afbrød eller afviste login"), "{}", cancelled.body);
+    // The error text of a link is never shown; only the standard codes are.
+    let forged = t.client().get("/log-ind/mitid/retur?error=Ring+til+support+p%C3%A5+90909090").await;
+    assert_eq!(forged.status, 401);
+    assert!(!forged.body.contains("90909090") && forged.body.contains("«ukendt»"), "{}", forged.body);
 
     // None of them signed anybody in.
     for page in [&wrong, &unknown, &no_right, &cancelled] {
@@ -290,6 +294,18 @@ async fn withdrawn_rights_end_the_sessions_and_keys_at_the_next_login() {
 
     // Granted again, she is back in with the same account.
     provider.set_person("anne", person("anne", org_cvr, &[RET_ORG])).await;
+    let back = t.client();
+    assert_eq!(login(&back, "anne").await.location.as_deref(), Some("/organisation"));
+
+    // She moves to the kommune (same person id at the broker): what she was signed in with
+    // for the organisation ends before the account acts for the kommune.
+    let (_, kommune_cvr) = demo_cvr(&t).await;
+    provider.set_person("anne", person("anne", kommune_cvr, &[RET_KOMMUNE])).await;
+    let kommune = t.client();
+    assert_eq!(login(&kommune, "anne").await.location.as_deref(), Some("/kommune"));
+    assert_eq!(back.get("/organisation").await.status, 303, "the organisation session ended");
+    assert_eq!(kommune.get("/kommune").await.status, 200);
+    provider.set_person("anne", person("anne", org_cvr, &[RET_ORG])).await;
     assert_eq!(login(&t.client(), "anne").await.location.as_deref(), Some("/organisation"));
 
     // Disabled by the agency: refused with its own page.
@@ -298,6 +314,47 @@ async fn withdrawn_rights_end_the_sessions_and_keys_at_the_next_login() {
     let disabled = login(&t.client(), "anne").await;
     assert_eq!(disabled.status, 403);
     assert!(disabled.body.contains("Din konto er spærret"));
+}
+
+#[tokio::test]
+async fn the_level_of_assurance_and_the_persons_id_are_required() {
+    let provider = Provider::start().await;
+    let issuer = provider.issuer.clone();
+    let substantial = "https://data.gov.dk/concept/core/nsis/loa/Substantial";
+    let t = TestApp::spawn_custom(
+        testkit::small_demo(),
+        move |base| {
+            let mut s = settings(&issuer, base);
+            s.oidc.as_mut().unwrap().acr_values = vec![substantial.to_string()];
+            s
+        },
+        |a| a,
+    )
+    .await;
+    let (org_cvr, _) = demo_cvr(&t).await;
+    let with_acr = |sub: &str, acr: &str| {
+        let mut p = person(sub, org_cvr, &[RET_ORG]);
+        p["acr"] = json!(acr);
+        p
+    };
+    provider.set_person("betydelig", with_acr("betydelig", substantial)).await;
+    provider.set_person("lav", with_acr("lav", "https://data.gov.dk/concept/core/nsis/loa/Low")).await;
+    let mut uden_id = with_acr("uden-id", substantial);
+    uden_id.as_object_mut().unwrap().remove("nemlogin.persistent_professional_id");
+    provider.set_person("uden-id", uden_id).await;
+
+    let browser = t.client();
+    let start = browser.get("/log-ind/mitid").await.location.unwrap();
+    assert!(start.contains("acr_values="), "the level is asked for: {start}");
+    assert_eq!(login(&t.client(), "betydelig").await.location.as_deref(), Some("/organisation"));
+    let low = login(&t.client(), "lav").await;
+    assert_eq!(low.status, 401, "a lower level of assurance is refused: {}", low.body);
+    assert!(low.body.contains("sikringsniveau"));
+    assert!(!low.body.contains("Low"), "the details stay in the log, not on the page");
+    // Without the persistent id there is no account to map to (no fallback to `sub`).
+    let no_id = login(&t.client(), "uden-id").await;
+    assert_eq!(no_id.status, 403);
+    assert!(no_id.body.contains("nemlogin.persistent_professional_id"), "{}", no_id.body);
 }
 
 #[tokio::test]

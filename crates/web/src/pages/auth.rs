@@ -72,7 +72,11 @@ fn afvist_side(state: &AppState, csrf: &str, afvisning: app::OidcAfvisning) -> P
         A::Afbrudt { fejl } => (
             StatusCode::UNAUTHORIZED,
             "Login blev afbrudt".to_string(),
-            format!("Login hos {udbyder} blev afbrudt eller afvist (svar: «{fejl}»). Du er ikke logget ind."),
+            if fejl == "access_denied" {
+                format!("Du afbrød eller afviste login hos {udbyder}. Du er ikke logget ind.")
+            } else {
+                format!("{udbyder} gennemførte ikke login (fejlkode «{fejl}»). Du er ikke logget ind.")
+            },
             None,
             vec!["Prøv at logge ind igen.".to_string()],
         ),
@@ -92,11 +96,11 @@ fn afvist_side(state: &AppState, csrf: &str, afvisning: app::OidcAfvisning) -> P
             None,
             vec![forfra],
         ),
-        A::UgyldigToken { grund } => (
+        A::UgyldigToken => (
             StatusCode::UNAUTHORIZED,
             "Login kunne ikke godkendes".to_string(),
             format!(
-                "Svaret fra {udbyder} bestod ikke kontrollen af underskrift, afsender, modtager og gyldighed ({grund}). Af sikkerhedshensyn er du ikke logget ind."
+                "Svaret fra {udbyder} bestod ikke kontrollen af underskrift, afsender, modtager, gyldighed og sikringsniveau. Af sikkerhedshensyn er du ikke logget ind."
             ),
             None,
             vec!["Prøv at logge ind igen.".to_string(), support],
