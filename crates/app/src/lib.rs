@@ -154,6 +154,11 @@ impl App {
         self.settings.regler.for_aar(aar)
     }
 
+    /// Whether the database answers and has this release's whole schema: its version.
+    pub async fn klar(&self) -> Result<i64, AppError> {
+        Ok(self.store.klar().await?)
+    }
+
     pub fn settings(&self) -> &AppSettings {
         &self.settings
     }

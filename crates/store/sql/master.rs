@@ -464,6 +464,22 @@ impl MasterStore for Backend {
         commit(tx, audit).await
     }
 
+    async fn klar(&self) -> Result<i64> {
+        let applied: Vec<(i64, bool, Vec<u8>)> =
+            sqlx::query_as("SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(self.reader())
+                .await
+                .db()?;
+        // The engine's own migrations (each engine crate includes this module at its root).
+        let kendte: Vec<(i64, &[u8])> = super::super::MIGRATOR.iter().map(|m| (m.version, &*m.checksum)).collect();
+        let version = store::skemaversion(&applied, &kendte, "databasen")?;
+        let nyeste = kendte.iter().map(|(v, _)| *v).max().unwrap_or(0);
+        if version < nyeste {
+            return Err(StoreError::Ubrugelig(format!("databasens skema er version {version}, ikke {nyeste}")));
+        }
+        Ok(version)
+    }
+
     async fn cache_stempler(&self) -> Result<CacheStempler> {
         let rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT navn, version FROM cache_stempler").fetch_all(self.reader()).await.db()?;

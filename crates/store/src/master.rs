@@ -32,6 +32,9 @@ pub trait MasterStore: Send + Sync {
     /// The current stamps of what process caches hold, in one read; each changes in the same
     /// transaction as the data it stands for.
     async fn cache_stempler(&self) -> Result<CacheStempler>;
+    /// Whether the database answers and has this release's whole schema (for `/readyz`):
+    /// the schema version, or why not.
+    async fn klar(&self) -> Result<i64>;
 
     async fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>>;
     async fn organisation_by_nummer(&self, nummer: OrganisationNummer) -> Result<Option<Organisation>>;

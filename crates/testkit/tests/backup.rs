@@ -151,6 +151,19 @@ async fn damaged_incomplete_and_newer_backups_are_refused_and_nothing_is_overwri
     assert!(ubrugelig(SqliteStore::restore(&backup, &existing).await).contains("findes allerede"));
     assert_eq!(std::fs::metadata(&existing).unwrap().len(), before);
     assert!(no_partial_files(&mappe.0), "no half-written files are left");
+
+    // A database whose schema is behind this release is not ready to serve.
+    assert!(store.klar().await.unwrap() >= 13, "the running database is ready");
+    let bagud = mappe.fil("bagud.db");
+    std::fs::write(&bagud, &original).unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", bagud.display())).await.unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let behind = SqliteStore::verify_file(&bagud).await.unwrap().store;
+    assert!(matches!(behind.klar().await, Err(StoreError::Ubrugelig(m)) if m.contains("ikke")));
 }
 
 fn no_partial_files(dir: &Path) -> bool {

@@ -253,3 +253,19 @@ async fn failed_logins_slow_the_guesser_down_not_the_owner() {
         app::LoginOutcome::Success { .. }
     ));
 }
+
+/// `/healthz` says the process lives; `/readyz` that the database answers with this release's
+/// schema. Every response carries its request id, and keeps one a proxy gave it.
+#[tokio::test]
+async fn readiness_and_request_ids() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    let ready = c.get("/readyz").await;
+    assert_eq!(ready.status, 200);
+    assert!(ready.body.starts_with("klar (skema "), "{}", ready.body);
+    let r = c.http.get(format!("{}/healthz", t.base)).send().await.unwrap();
+    let id = r.headers().get("x-request-id").expect("a request id").to_str().unwrap().to_string();
+    assert!(id.len() >= 32, "{id}");
+    let given = c.http.get(format!("{}/healthz", t.base)).header("x-request-id", "proxy-42").send().await.unwrap();
+    assert_eq!(given.headers()["x-request-id"], "proxy-42");
+}

@@ -33,8 +33,18 @@ fn render_error(status: StatusCode, overskrift: &str, besked: &str, fejl_id: Opt
     }
 }
 
+tokio::task_local! {
+    /// The id of the request being handled (set by the guard), for its error page.
+    pub static REQUEST_ID: String;
+}
+
 pub fn internal(cause: &str) -> Response {
-    let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+    // The request's own id, so the user quotes what the log lines of the request carry.
+    let id = REQUEST_ID
+        .try_with(|id| id.clone())
+        .ok()
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     tracing::error!(fejl_id = %id, cause, "request failed");
     render_error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -78,3 +88,18 @@ impl IntoResponse for WebError {
 }
 
 pub type PageResult = Result<Response, WebError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_system_error_page_shows_the_requests_own_id() {
+        let response = REQUEST_ID.scope("8f1c2e".to_string(), async { internal("the cause") }).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("Fejl-id: <strong>8f1c2e</strong>"), "{body}");
+        assert!(!body.contains("the cause"), "the cause goes to the log, not the page");
+    }
+}

@@ -56,6 +56,22 @@ pub struct AppState {
     pub csp: axum::http::HeaderValue,
 }
 
+/// The header that carries a request's id.
+pub(crate) const REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
+
+/// Ready to serve: the database answers and has this release's schema (`/healthz` only says
+/// the process lives). A load balancer sends traffic only to ready instances.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.app.klar().await {
+        Ok(version) => format!("klar (skema {version})").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "ikke klar").into_response()
+        }
+    }
+}
+
 /// The whole application as a router; `serve` and the tests use exactly this wiring.
 pub fn router(app: App, settings: WebSettings) -> Router {
     let csp = security::content_security_policy(app.national_login().map(|o| o.issuer.as_str()));
@@ -76,6 +92,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
     Router::new()
         .route("/", get(pages::public::forside))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
         .route("/log-ind", get(pages::auth::login_form).post(pages::auth::login))
         .route("/log-ind/mitid", get(pages::auth::national_login))
         .route("/log-ind/mitid/retur", get(pages::auth::national_retur))
@@ -177,6 +194,13 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         ))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(state.settings.max_concurrent_requests.max(1)))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
-        .layer(TraceLayer::new_for_http())
+        // Every request gets an id (or keeps the one its proxy gave it): on the response, on
+        // every log line of its span, and on its error page.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(tower_http::request_id::PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(tower_http::request_id::SetRequestIdLayer::new(REQUEST_ID, tower_http::request_id::MakeRequestUuid))
         .with_state(state)
 }

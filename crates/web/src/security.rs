@@ -102,7 +102,8 @@ fn forbidden_form() -> Response {
 /// The gate: every response, including the ones the checks below answer early (CSRF 403, 413,
 /// API 401/403, 500), leaves with the security headers.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let mut response = checks(&state, request, next).await;
+    let id = request.headers().get(crate::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let mut response = crate::error::REQUEST_ID.scope(id, checks(&state, request, next)).await;
     security_headers(&mut response, &state);
     response
 }
