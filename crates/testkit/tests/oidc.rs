@@ -415,7 +415,17 @@ async fn an_expired_id_token_is_refused() {
 /// that, in the token response, changes the ID token's CVR claim to the agency's and keeps
 /// the signature (a forged token). Every other request passes unchanged, with the proxy's
 /// host, so the provider names the proxy as its issuer.
-async fn tampering_proxy(provider: &Provider) -> String {
+/// What the proxy changes on the way.
+#[derive(Clone, Copy, PartialEq)]
+enum Tamper {
+    /// The ID token's CVR claim, keeping the signature (a forged token).
+    Token,
+    /// The discovery document's logout endpoint, moved to another origin (same server,
+    /// reached as `localhost` instead of `127.0.0.1`).
+    LogoutElsewhere,
+}
+
+async fn tampering_proxy(provider: &Provider, tamper: Tamper) -> String {
     let target = provider.issuer.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -437,7 +447,13 @@ async fn tampering_proxy(provider: &Provider) -> String {
             let status = answer.status();
             let headers = answer.headers().clone();
             let mut bytes = answer.bytes().await.unwrap().to_vec();
-            if path.starts_with("/oauth2/token") && status.is_success() {
+            if tamper == Tamper::LogoutElsewhere && path.starts_with("/.well-known/openid-configuration") {
+                let mut doc: Value = serde_json::from_slice(&bytes).unwrap();
+                let moved = doc["end_session_endpoint"].as_str().unwrap().replace("127.0.0.1", "localhost");
+                doc["end_session_endpoint"] = json!(moved);
+                bytes = serde_json::to_vec(&doc).unwrap();
+            }
+            if tamper == Tamper::Token && path.starts_with("/oauth2/token") && status.is_success() {
                 let mut token: Value = serde_json::from_slice(&bytes).unwrap();
                 let id_token = token["id_token"].as_str().unwrap().to_string();
                 let parts: Vec<&str> = id_token.split('.').collect();
@@ -465,7 +481,7 @@ async fn tampering_proxy(provider: &Provider) -> String {
 #[tokio::test]
 async fn a_wrongly_signed_id_token_is_refused() {
     let provider = Provider::start().await;
-    let issuer = tampering_proxy(&provider).await;
+    let issuer = tampering_proxy(&provider, Tamper::Token).await;
     let t = TestApp::spawn_custom(testkit::small_demo(), move |base| settings(&issuer, base), |a| a).await;
     let (org_cvr, _) = demo_cvr(&t).await;
     provider.set_person("mallory", person("mallory", org_cvr, &[RET_ORG, RET_STYRELSE])).await;
@@ -513,4 +529,20 @@ async fn local_accounts_can_be_the_agencys_break_glass_only() {
         .await;
     assert_eq!(made.status, 422);
     assert!(made.body.contains("Lokale konti er slået fra"));
+}
+
+#[tokio::test]
+async fn logout_at_a_provider_elsewhere_is_a_link_the_policy_allows() {
+    let provider = Provider::start().await;
+    let issuer = tampering_proxy(&provider, Tamper::LogoutElsewhere).await;
+    let t = TestApp::spawn_custom(testkit::small_demo(), move |base| settings(&issuer, base), |a| a).await;
+    let (org_cvr, _) = demo_cvr(&t).await;
+    provider.set_person("anne", person("anne", org_cvr, &[RET_ORG])).await;
+    let browser = t.client();
+    login(&browser, "anne").await;
+    let out = browser.post("/organisation", "/log-ud", &[]).await;
+    // Not a redirect the form-action policy would block, but a page with the link.
+    assert_eq!(out.status, 200, "{}", out.body);
+    assert!(out.body.contains("Du er logget ud af styringsdialogen") && out.body.contains("href=\"http://localhost:"));
+    assert_eq!(browser.get("/organisation").await.status, 303, "our session is over");
 }

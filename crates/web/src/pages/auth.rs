@@ -57,6 +57,8 @@ struct LoginAfvistSide {
     identitet: Option<app::Identitet>,
     udbyder: String,
     hvad_nu: Vec<String>,
+    /// A link onward (to log out at the provider), when there is one.
+    videre: Option<String>,
 }
 
 /// The cookie that ties the provider's answer to the browser that began the login.
@@ -168,6 +170,7 @@ fn afvist_side(state: &AppState, csrf: &str, afvisning: app::OidcAfvisning) -> P
             identitet,
             udbyder,
             hvad_nu,
+            videre: None,
         },
     )
 }
@@ -343,13 +346,52 @@ pub async fn logout(
     jar: CookieJar,
 ) -> PageResult {
     // A session from the national login ends at the provider too, when it offers that.
-    let target = state.app.logout(&token, &user).await?.unwrap_or_else(|| "/log-ind?besked=logget_ud".into());
-    Ok((jar.add(expired_session_cookie()), Redirect::to(&target)).into_response())
+    let jar = jar.add(expired_session_cookie());
+    let web_address = |t: &String| url::Url::parse(t).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
+    let Some(target) = state.app.logout(&token, &user).await?.filter(web_address) else {
+        return Ok((jar, Redirect::to("/log-ind?besked=logget_ud")).into_response());
+    };
+    let issuer = state.app.national_login().map(|o| o.issuer.as_str()).unwrap_or_default();
+    if same_origin(&target, issuer) {
+        return Ok((jar, Redirect::to(&target)).into_response());
+    }
+    // The policy lets a form's redirect go only to the issuer's origin: for a logout page
+    // elsewhere, the person follows a link instead.
+    let side = LoginAfvistSide {
+        layout: Layout::new("Du er logget ud", None, "", "/log-ind"),
+        overskrift: "Du er logget ud af styringsdialogen".into(),
+        forklaring: format!(
+            "Din session her er afsluttet. Log også ud hos {}, så ingen andre kan logge ind som dig fra denne browser.",
+            state.app.national_login().map(|o| o.navn.as_str()).unwrap_or("login-udbyderen")
+        ),
+        identitet: None,
+        udbyder: String::new(),
+        hvad_nu: Vec::new(),
+        videre: Some(target),
+    };
+    Ok((jar, render(&side)?).into_response())
+}
+
+/// Whether two URLs share scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin() && a.origin().is_tuple(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{safe_next, same_origin};
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert!(same_origin("https://idp.example.dk/logout?x=1", "https://idp.example.dk"));
+        assert!(!same_origin("https://logout.example.dk/x", "https://idp.example.dk"));
+        assert!(!same_origin("http://idp.example.dk/x", "https://idp.example.dk"));
+        assert!(!same_origin("https://idp.example.dk:8443/x", "https://idp.example.dk"));
+        assert!(!same_origin("javascript:alert(1)", "https://idp.example.dk"));
+    }
 
     #[test]
     fn only_local_paths_are_followed() {
