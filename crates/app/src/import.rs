@@ -355,7 +355,7 @@ pub struct CvrRapport {
 
 /// The columns of a CVR file: `type` (organisation or kommune), `nummer` (organisationsnummer
 /// or kommunekode) and `cvr` (eight digits; empty removes the number).
-pub const CVR_KOLONNER: [&str; 3] = ["type", "nummer", "cvr"];
+const CVR_KOLONNER: [&str; 3] = ["type", "nummer", "cvr"];
 
 impl App {
     /// Imports the CVR numbers of organisations and kommuner, which map national logins to

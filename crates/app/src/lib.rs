@@ -30,7 +30,7 @@ pub use beregning::{
 pub use eksport::{EKSPORT_KOLONNER, EksportRaekke};
 pub use error::{AppError, FieldError};
 pub use fakta::{AfdelingFakta, PakkeFakta};
-pub use import::{CVR_KOLONNER, CvrRapport, ImportArt, ImportRapport};
+pub use import::{CvrRapport, ImportArt, ImportRapport};
 pub use moeder::{DialogmoedeVisning, IndkaldelseInput, MoedeForslag};
 pub use oidc::{ClaimNavne, Identitet, OidcAfvisning, OidcSettings, OidcUdfald, Rettigheder};
 pub use packages::{PakkeView, SvarInput};
