@@ -163,11 +163,13 @@ impl App {
         let navne: Vec<String> = noegler.iter().map(|(n, _, _)| n.clone()).collect();
         let now = self.now();
         if let Some(til) = self.store.login_pause(&navne).await?.filter(|til| *til > now) {
+            metrics::counter!("styringsdialog_login_failures_total", "grund" => "pause").increment(1);
             return Ok(LoginOutcome::Pause { til });
         }
         let outcome = self.check_password(username, password).await?;
         match &outcome {
             LoginOutcome::Failed => {
+                metrics::counter!("styringsdialog_login_failures_total", "grund" => "adgangskode").increment(1);
                 let vindue = varighed(graenser.vindue)?;
                 let pause = |i: usize, fejl: i64| {
                     let (_, taerskel, max) = &noegler[i];
@@ -199,6 +201,7 @@ impl App {
                     json!({"grund": "lokale_konti_slaaet_fra"}),
                 );
                 self.store.append_audit(&audit).await?;
+                metrics::counter!("styringsdialog_login_failures_total", "grund" => "kun_national_login").increment(1);
                 return Ok(LoginOutcome::KunNationalLogin);
             }
             Some(u) if valid && !u.disabled => u,

@@ -216,8 +216,16 @@ impl App {
                 }
             }
         };
+        // The board's comment on a fact block: required where a key figure is critical, and
+        // given on every one here, so every submitted package passes the checks.
+        let kommentar = || Svar {
+            ja: None,
+            tekst: "Bestyrelsen har drøftet nøgletallene og følger udviklingen.".into(),
+            valg: None,
+        };
         let mut svar: BTreeMap<String, Svar> =
             skabelon.spoergsmaal().enumerate().map(|(i, q)| (q.id.clone(), answer(q, i as i64))).collect();
+        svar.extend(skabelon.fakta().filter(|f| f.kommentar.is_some()).map(|f| (f.id.clone(), kommentar())));
         let afdelinger = self.store.afdelinger(pakke.organisation).await?;
         if let Some(skema) = Skabelon::shipped(Skema::Bilag4, pakke.styringsaar.get())
             .filter(|_| pakke.rapporttype == Rapporttype::Bilag3)
@@ -230,6 +238,11 @@ impl App {
                         afdeling_noegle(a.data.nummer, &q.id),
                         answer(q, a.data.nummer.get() as i64 * 7 + i as i64),
                     );
+                }
+                for f in skema.afdelingssektioner(a.data.under_opfoerelse).flat_map(|s| s.fakta()) {
+                    if f.kommentar.is_some() {
+                        svar.insert(afdeling_noegle(a.data.nummer, &f.id), kommentar());
+                    }
                 }
             }
         }
@@ -255,6 +268,21 @@ impl App {
                 at: at(submitted, 9),
             };
             bilag.push(self.store.add_bilag(&new, &step.audit("bilag_tilfoejet", at(submitted, 9))).await?);
+        }
+        // A package left submitted may still be returned: its working copy holds the answers
+        // it was submitted with, as after a real submission, so the organisation can correct
+        // them. (Packages taken further can no longer change; they keep only their version.)
+        if depth == 1 {
+            let change = store::SvarChange {
+                pakke: pakke.id,
+                expected_status: pakke.status,
+                sektion: svar.keys().cloned().collect(),
+                expected_revision: store::Revision(0),
+                svar: svar.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                by: step.actor,
+                at: at(submitted, 8),
+            };
+            self.store.save_svar(&change, &step.audit("svar_gemt", at(submitted, 8))).await?;
         }
         let revision = self.store.pakke(pakke.id).await?.map(|p| p.revision).unwrap_or(pakke.revision);
         let modtagere = {

@@ -105,6 +105,13 @@ impl Default for AppSettings {
     }
 }
 
+/// Operating figures for the metrics.
+#[derive(Debug, Clone)]
+pub struct Driftstal {
+    pub pools: Vec<store::PoolStatus>,
+    pub udbakke: store::UdbakkeTal,
+}
+
 /// The application: a store, its settings and a clock (tests may set the time).
 #[derive(Clone)]
 pub struct App {
@@ -161,6 +168,12 @@ impl App {
 
     pub fn settings(&self) -> &AppSettings {
         &self.settings
+    }
+
+    /// The operating figures that are read when the metrics are scraped: the connection
+    /// pools and the outbox's backlog (never anybody's data).
+    pub async fn driftstal(&self) -> Result<Driftstal, AppError> {
+        Ok(Driftstal { pools: self.store.pools(), udbakke: self.store.udbakke_tal().await? })
     }
 
     /// The read-only capabilities of the public part: nothing here can reach a draft.

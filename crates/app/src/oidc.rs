@@ -179,6 +179,23 @@ pub enum OidcAfvisning {
     UdbyderUtilgaengelig,
 }
 
+impl OidcAfvisning {
+    /// The refusal's label in the metrics (a fixed set, never a person's details).
+    pub fn metrik(&self) -> &'static str {
+        match self {
+            OidcAfvisning::Afbrudt { .. } => "national_afbrudt",
+            OidcAfvisning::UgyldigTilstand => "national_ugyldig_tilstand",
+            OidcAfvisning::KodeAfvist => "national_kode_afvist",
+            OidcAfvisning::UgyldigToken => "national_ugyldig_token",
+            OidcAfvisning::ManglerOplysninger { .. } => "national_mangler_oplysninger",
+            OidcAfvisning::UkendtCvr { .. } => "national_ukendt_cvr",
+            OidcAfvisning::ManglerRettighed { .. } => "national_mangler_rettighed",
+            OidcAfvisning::Spaerret { .. } => "national_spaerret",
+            OidcAfvisning::UdbyderUtilgaengelig => "national_udbyder_utilgaengelig",
+        }
+    }
+}
+
 pub enum OidcUdfald {
     /// `token` goes in the session cookie; `naeste` is where the login was begun from.
     LoggetInd {
@@ -385,6 +402,20 @@ impl App {
     /// Finishes a login when the provider sends the browser back. `cookie_state` is the state
     /// this browser kept; `state`, `code` and `error` are the provider's query parameters.
     pub async fn oidc_finish(
+        &self,
+        cookie_state: Option<&str>,
+        state: Option<&str>,
+        code: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<OidcUdfald, AppError> {
+        let udfald = self.oidc_finish_checked(cookie_state, state, code, error).await;
+        if let Ok(OidcUdfald::Afvist(a)) = &udfald {
+            metrics::counter!("styringsdialog_login_failures_total", "grund" => a.metrik()).increment(1);
+        }
+        udfald
+    }
+
+    async fn oidc_finish_checked(
         &self,
         cookie_state: Option<&str>,
         state: Option<&str>,

@@ -317,6 +317,7 @@ fn web_settings(config: &Config, plain_http: bool) -> web::WebSettings {
         trusted_proxies: config.server.betroede_proxyer.clone(),
         request_timeout: Duration::from_secs(config.server.request_timeout_sekunder.max(1)),
         max_concurrent_requests: config.server.max_samtidige_forespoergsler,
+        metrics_token: Some(config.metrics.token.trim().to_string()).filter(|t| !t.is_empty()),
     }
 }
 
@@ -501,23 +502,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if demo {
                 print_demo_logins(&app).await?;
             }
-            spawn_session_cleanup(app.clone());
-            spawn_package_creation(app.clone());
-            match mail::Postbud::new(&config.smtp, app.store().clone())? {
-                Some(postbud) => {
-                    tokio::spawn(postbud.run(Duration::from_secs(config.smtp.interval_sekunder.max(1))));
-                }
-                None => eprintln!("Ingen SMTP-server er sat op (smtp.host): mails venter i udbakken."),
-            }
-            axum::serve(
-                listener,
-                web::router(app, web_settings(&config, plain_http))
-                    .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            serve(app, &config, listener, plain_http).await?;
         }
         Command::User(cmd) => user(&app, cmd).await?,
         Command::Bench { runs, skala } => {
@@ -539,51 +524,148 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Removes expired sessions, old login failures and unfinished national logins every hour. Safe with several instances: deleting is idempotent.
-fn spawn_session_cleanup(app: App) {
+/// Serves until SIGTERM or Ctrl-C, then stops in order: no new connections, the requests in
+/// flight answered, the background jobs stopped at a safe point (between two steps, never
+/// inside one), all within `server.nedlukning_sekunder`; after that the process exits anyway
+/// (every step is a transaction, so an interrupted one leaves nothing half done).
+async fn serve(app: App, config: &Config, listener: tokio::net::TcpListener, plain_http: bool) -> anyhow::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut jobs =
+        vec![spawn_session_cleanup(app.clone(), stopped.clone()), spawn_package_creation(app.clone(), stopped.clone())];
+    match mail::Postbud::new(&config.smtp, app.store().clone())? {
+        Some(postbud) => {
+            let interval = Duration::from_secs(config.smtp.interval_sekunder.max(1));
+            jobs.push(tokio::spawn(postbud.run(interval, stopped.clone())));
+        }
+        None => eprintln!("Ingen SMTP-server er sat op (smtp.host): mails venter i udbakken."),
+    }
+    let mut server_stopped = stopped.clone();
+    let mut server = tokio::spawn(
+        axum::serve(
+            listener,
+            web::router(app, web_settings(config, plain_http))
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = server_stopped.wait_for(|s| *s).await;
+        })
+        .into_future(),
+    );
+    tokio::select! {
+        served = &mut server => return Ok(served??),
+        signal = stop_signal() => tracing::info!(signal, "stopping: finishing requests in flight and background jobs"),
+    }
+    let _ = stop.send(true);
+    let grace = Duration::from_secs(config.server.nedlukning_sekunder);
+    let all = async {
+        let served = server.await;
+        for job in jobs {
+            let _ = job.await;
+        }
+        served
+    };
+    match tokio::time::timeout(grace, all).await {
+        Ok(served) => {
+            served??;
+            tracing::info!("stopped");
+        }
+        Err(_) => tracing::warn!(seconds = grace.as_secs(), "stopped before everything in flight had finished"),
+    }
+    Ok(())
+}
+
+/// The first SIGTERM (from systemd, Kubernetes, docker stop) or Ctrl-C.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM cannot be caught; only Ctrl-C stops gracefully");
+                let _ = tokio::signal::ctrl_c().await;
+                return "SIGINT";
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// Runs `step` at start-up and then every `every`, until stopped; a step under way when the
+/// stop comes is finished first. Each run is counted in the metrics by job and outcome.
+fn spawn_job<F, Fut>(
+    job: &'static str,
+    every: Duration,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+    step: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(Duration::from_secs(3600));
+        let mut interval = tokio::time::interval(every);
         loop {
-            interval.tick().await;
-            match app.store().delete_expired_sessions(app.now()).await {
-                Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
+            tokio::select! {
+                _ = interval.tick() => {}
+                _ = stopped.wait_for(|s| *s) => return,
+            }
+            let udfald = match step().await {
+                Ok(()) => "ok",
+                Err(e) => {
+                    tracing::warn!(job, error = %e, "background job failed");
+                    "fejl"
+                }
+            };
+            metrics::counter!("styringsdialog_job_runs_total", "job" => job, "udfald" => udfald).increment(1);
+        }
+    })
+}
+
+/// Removes expired sessions, old login failures and unfinished national logins every hour. Safe with several instances: deleting is idempotent.
+fn spawn_session_cleanup(app: App, stopped: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    spawn_job("oprydning", Duration::from_secs(3600), stopped, move || {
+        let app = app.clone();
+        async move {
+            let n = app.store().delete_expired_sessions(app.now()).await?;
+            if n > 0 {
+                tracing::info!(sessions = n, "expired sessions removed");
             }
             // Failed logins outside every window count for nothing any more.
-            let foer = app.now() - chrono::Duration::days(1);
-            if let Err(e) = app.store().delete_old_login_fejl(foer).await {
-                tracing::warn!(error = %e, "cleanup of failed logins failed");
-            }
+            app.store().delete_old_login_fejl(app.now() - chrono::Duration::days(1)).await?;
             // National logins begun and never finished.
-            if let Err(e) = app.delete_expired_oidc_forsoeg().await {
-                tracing::warn!(error = %e, "cleanup of unfinished national logins failed");
-            }
+            app.delete_expired_oidc_forsoeg().await?;
+            Ok(())
         }
-    });
+    })
 }
 
 /// Creates the packages that have become due (a regnskabsperiode has ended) and enqueues the
 /// deadline reminders, at start-up and then daily. Idempotent, so several instances may run it.
-fn spawn_package_creation(app: App) {
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(Duration::from_secs(24 * 3600));
-        loop {
-            interval.tick().await;
-            match app.create_due_packages().await {
-                Ok(n) if n > 0 => tracing::info!(packages = n, "due packages created"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "creating due packages failed"),
+fn spawn_package_creation(app: App, stopped: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    spawn_job("pakker_og_paamindelser", Duration::from_secs(24 * 3600), stopped, move || {
+        let app = app.clone();
+        async move {
+            let n = app.create_due_packages().await?;
+            if n > 0 {
+                tracing::info!(packages = n, "due packages created");
             }
             // Reminders are enqueued once per package, deadline and step, so this is
             // idempotent too; the outbox sends them.
-            match app.enqueue_paamindelser().await {
-                Ok(n) if n > 0 => tracing::info!(mails = n, "deadline reminders enqueued"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "enqueueing reminders failed"),
+            let n = app.enqueue_paamindelser().await?;
+            if n > 0 {
+                tracing::info!(mails = n, "deadline reminders enqueued");
             }
+            Ok(())
         }
-    });
+    })
 }
 
 async fn seed_demo(

@@ -22,6 +22,9 @@ pub struct Config {
     /// empty; the README explains each setting.
     #[serde(default)]
     pub oidc: app::OidcSettings,
+    /// `/metrics` for Prometheus; off without a token.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
 }
 
 /// Where the rules and the key-figure catalogue come from. Empty means the files shipped
@@ -58,6 +61,29 @@ pub struct ServerConfig {
     /// `X-Forwarded-For` believed (for the login throttle); without any, it is ignored.
     #[serde(default)]
     pub betroede_proxyer: Vec<std::net::IpAddr>,
+    /// Seconds a stop (SIGTERM or Ctrl-C) waits for requests in flight and background jobs
+    /// to finish before the process exits anyway.
+    #[serde(default = "default_nedlukning")]
+    pub nedlukning_sekunder: u64,
+}
+
+fn default_nedlukning() -> u64 {
+    30
+}
+
+/// `/metrics` for Prometheus.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct MetricsConfig {
+    /// The bearer token a scraper presents. Empty (the default): no metrics, `/metrics` is 404.
+    #[serde(default)]
+    pub token: String,
+}
+
+/// The token never reaches logs.
+impl std::fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsConfig").field("token", &if self.token.is_empty() { "" } else { "***" }).finish()
+    }
 }
 
 fn default_request_timeout() -> u64 {
@@ -122,7 +148,9 @@ impl Default for Config {
                 request_timeout_sekunder: default_request_timeout(),
                 max_samtidige_forespoergsler: default_max_samtidige(),
                 betroede_proxyer: Vec::new(),
+                nedlukning_sekunder: default_nedlukning(),
             },
+            metrics: MetricsConfig::default(),
             session: SessionConfig {
                 ttl_minutes: 8 * 60,
                 max_timer: default_max_timer(),
@@ -154,6 +182,7 @@ impl std::fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("regler", &self.regler)
             .field("smtp", &self.smtp)
+            .field("metrics", &self.metrics)
             .field("oidc.issuer", &self.oidc.issuer)
             .finish()
     }

@@ -7,13 +7,7 @@
 //! journeys with think time; the server's memory throughout. Prints Markdown tables for
 //! docs/performance.md and exits non-zero if any request failed (timings are never judged).
 
-mod html;
-mod journeys;
-mod phases;
-mod quiet;
-mod report;
-mod server;
-mod setup;
+use loadtest::{journeys, phases, quiet, report, server, setup};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;

@@ -50,6 +50,8 @@ pub struct MutedStdout {
 }
 
 impl MutedStdout {
+    // Not `Default`: making one mutes the process's standard output.
+    #[allow(clippy::new_without_default)]
     pub fn new() -> MutedStdout {
         let _ = std::io::stdout().flush();
         let mute = || -> std::io::Result<OwnedFd> {

@@ -18,7 +18,8 @@ pub fn locate_binary(explicit: Option<&Path>) -> Result<PathBuf> {
         if !path.is_file() {
             bail!("--server {}: no such file", path.display());
         }
-        return Ok(path.to_path_buf());
+        // The server runs in a folder of its own: a relative path must not depend on it.
+        return Ok(std::fs::canonicalize(path)?);
     }
     let exe = std::env::current_exe().context("cannot find this executable's path")?;
     let profile_dir = exe.parent().context("this executable has no folder")?;
@@ -196,18 +197,47 @@ pub struct Server {
 impl Server {
     /// Starts `serve` on a free loopback port and waits until `/healthz` answers.
     pub async fn start(cli: &Cli) -> Result<Server> {
-        let port = free_port()?;
-        let log = cli.workdir.join("server.log");
-        let log_file = std::fs::File::create(&log).context("cannot create the server log")?;
+        Server::start_on(cli, free_port()?, &[]).await
+    }
+
+    /// Starts `serve` on `port` with extra environment (configuration such as
+    /// `STYRINGSDIALOG__SMTP__HOST`) and waits until `/healthz` answers. The log is appended
+    /// to, so a restarted server keeps one log.
+    pub async fn start_on(cli: &Cli, port: u16, env: &[(&str, &str)]) -> Result<Server> {
+        let log = cli.workdir.join(format!("server-{port}.log"));
+        let log_file =
+            std::fs::OpenOptions::new().create(true).append(true).open(&log).context("cannot open the server log")?;
         let mut command = cli.command();
         command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .envs(env.iter().copied())
             .stdout(log_file.try_clone()?)
             .stderr(log_file);
         let child = command.spawn().with_context(|| format!("cannot start {}", cli.binary.display()))?;
         let mut server = Server { child, base_url: format!("http://127.0.0.1:{port}"), log };
         server.wait_healthy().await?;
         Ok(server)
+    }
+
+    /// SIGKILL: the process gets no chance to finish anything.
+    pub async fn kill(mut self) -> Result<()> {
+        self.child.start_kill()?;
+        self.child.wait().await?;
+        Ok(())
+    }
+
+    /// SIGTERM, and the exit status if the server exits within `within`.
+    pub async fn terminate(mut self, within: Duration) -> Result<std::process::ExitStatus> {
+        if let Some(pid) = self.child.id().and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
+            rustix::process::kill_process(pid, rustix::process::Signal::TERM)?;
+        }
+        match tokio::time::timeout(within, self.child.wait()).await {
+            Ok(status) => Ok(status?),
+            Err(_) => {
+                self.child.kill().await?;
+                bail!("the server had not exited {} s after SIGTERM:\n{}", within.as_secs(), self.log_tail())
+            }
+        }
     }
 
     async fn wait_healthy(&mut self) -> Result<()> {
@@ -282,7 +312,7 @@ impl Server {
     }
 }
 
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     // The port is released again before the server binds it; on a loopback interface
     // nothing else is likely to take it in between.
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The demo users' password (`crates/app/src/seed.rs`).
-const DEMO_PASSWORD: &str = "demo-styringsdialog";
+pub const DEMO_PASSWORD: &str = "demo-styringsdialog";
 /// Sections the organisation users save through the form, one per user of a package. Each
 /// section has its own revision, so two users saving different sections never conflict.
 pub const FORM_SECTIONS: [&str; 2] = ["b3.III", "b3.I"];
@@ -198,7 +198,7 @@ impl Http {
     }
 
     /// The status of a page as the session's user sees it: "check your answers" is 200 or 422.
-    async fn tjek_status(&self, pakke: i64, session: &Session) -> Result<u16> {
+    pub async fn tjek_status(&self, pakke: i64, session: &Session) -> Result<u16> {
         let path = format!("/pakker/{pakke}/indsend");
         let answer = self
             .client
@@ -212,7 +212,7 @@ impl Http {
         }
     }
 
-    async fn get_json<T: DeserializeOwned>(&self, path: &str, session: Option<&Session>) -> Result<T> {
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str, session: Option<&Session>) -> Result<T> {
         let mut request = self.client.get(format!("{}{path}", self.base));
         if let Some(s) = session {
             request = request.bearer_auth(&*s.token);
@@ -225,7 +225,7 @@ impl Http {
     }
 
     /// Every item of a paginated API list.
-    async fn get_all<T: DeserializeOwned>(&self, path: &str, session: Option<&Session>) -> Result<Vec<T>> {
+    pub async fn get_all<T: DeserializeOwned>(&self, path: &str, session: Option<&Session>) -> Result<Vec<T>> {
         let mut all = Vec::new();
         for side in 1.. {
             let sep = if path.contains('?') { '&' } else { '?' };
@@ -240,7 +240,7 @@ impl Http {
     }
 }
 
-fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+pub fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
     response.headers().get_all(SET_COOKIE).iter().find_map(|v| {
         let v = v.to_str().ok()?;
         let value = v.strip_prefix(name)?.strip_prefix('=')?;
@@ -413,7 +413,7 @@ pub async fn prepare(cli: &Cli, http: &Http, needs: &Needs) -> Result<Fixture> {
     })
 }
 
-fn org_args(nummer: u32) -> Vec<String> {
+pub fn org_args(nummer: u32) -> Vec<String> {
     vec!["--role".into(), "organisation".into(), "--organisation".into(), nummer.to_string()]
 }
 

@@ -122,12 +122,24 @@ impl Postbud {
 
     /// Delivers every mail that is due at `now`, one at a time.
     pub async fn lever(&self, now: DateTime<Utc>) -> Result<Levering, MailError> {
+        self.lever_indtil(now, &tokio::sync::watch::channel(false).1).await
+    }
+
+    /// Delivers until nothing is due or a stop is asked for; the stop is heeded between two
+    /// mails, never between a claim and its result.
+    async fn lever_indtil(
+        &self,
+        now: DateTime<Utc>,
+        stopped: &tokio::sync::watch::Receiver<bool>,
+    ) -> Result<Levering, MailError> {
         let mut levering = Levering::default();
-        while let Some(mail) = self.store.claim_mail(now).await? {
+        while !*stopped.borrow() {
+            let Some(mail) = self.store.claim_mail(now).await? else { break };
             match self.send(&mail).await {
                 Ok(()) => {
                     self.store.mark_mail_sent(mail.id, Utc::now()).await?;
                     levering.sendt += 1;
+                    metrics::counter!("styringsdialog_mails_total", "udfald" => "sendt").increment(1);
                 }
                 Err(Afvist { fejl, permanent }) => {
                     tracing::warn!(mail = mail.id.0, forsoeg = mail.forsoeg, %fejl, "mail kunne ikke afleveres");
@@ -141,6 +153,7 @@ impl Postbud {
                     };
                     self.store.mark_mail_failed(mail.id, &fejl, now + pause).await?;
                     levering.fejlet += 1;
+                    metrics::counter!("styringsdialog_mails_total", "udfald" => "fejlet").increment(1);
                 }
             }
         }
@@ -185,16 +198,26 @@ impl Postbud {
     }
 
     /// Delivers due mails every `interval` until the process ends.
-    pub async fn run(self, interval: Duration) {
+    pub async fn run(self, interval: Duration, mut stopped: tokio::sync::watch::Receiver<bool>) {
         loop {
-            match self.lever(Utc::now()).await {
-                Ok(l) if l.sendt + l.fejlet > 0 => {
-                    tracing::info!(sendt = l.sendt, fejlet = l.fejlet, "udbakke leveret")
+            match self.lever_indtil(Utc::now(), &stopped).await {
+                Ok(l) => {
+                    metrics::counter!("styringsdialog_job_runs_total", "job" => "udbakke", "udfald" => "ok")
+                        .increment(1);
+                    if l.sendt + l.fejlet > 0 {
+                        tracing::info!(sendt = l.sendt, fejlet = l.fejlet, "udbakke leveret")
+                    }
                 }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "udbakken kunne ikke læses"),
+                Err(e) => {
+                    metrics::counter!("styringsdialog_job_runs_total", "job" => "udbakke", "udfald" => "fejl")
+                        .increment(1);
+                    tracing::error!(error = %e, "udbakken kunne ikke læses")
+                }
             }
-            tokio::time::sleep(interval).await;
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stopped.wait_for(|s| *s) => return,
+            }
         }
     }
 }

@@ -66,13 +66,25 @@ impl PgStore {
     /// A write transaction; row locks and compare-and-set statements serialise conflicting
     /// writers.
     pub(crate) async fn begin_write(&self) -> Result<sql::Tx> {
-        self.pool.begin().await.map_err(sql::db_err)
+        let waiting = std::time::Instant::now();
+        let tx = self.pool.begin().await.map_err(sql::db_err);
+        metrics::histogram!("styringsdialog_db_write_wait_seconds").record(waiting.elapsed().as_secs_f64());
+        tx
     }
 }
 
 impl store::Store for PgStore {
     fn engine(&self) -> store::Engine {
         store::Engine::Postgres
+    }
+
+    fn pools(&self) -> Vec<store::PoolStatus> {
+        vec![store::PoolStatus {
+            navn: "faelles",
+            forbindelser: self.pool.size(),
+            ledige: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }]
     }
 }
 

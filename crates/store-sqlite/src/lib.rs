@@ -85,12 +85,26 @@ impl SqliteStore {
     /// A write transaction on the single writer. `BEGIN IMMEDIATE` takes the write lock at
     /// once, so a transaction that reads before it writes never fails on a lock upgrade.
     pub(crate) async fn begin_write(&self) -> Result<sql::Tx> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(sql::db_err)
+        let waiting = std::time::Instant::now();
+        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(sql::db_err);
+        // The single writer is where SQLite's writes queue: the wait is worth watching.
+        metrics::histogram!("styringsdialog_db_write_wait_seconds").record(waiting.elapsed().as_secs_f64());
+        tx
     }
 }
 
 impl store::Store for SqliteStore {
     fn engine(&self) -> store::Engine {
         store::Engine::Sqlite
+    }
+
+    fn pools(&self) -> Vec<store::PoolStatus> {
+        let status = |navn, pool: &SqlitePool| store::PoolStatus {
+            navn,
+            forbindelser: pool.size(),
+            ledige: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        };
+        vec![status("laesere", &self.readers), status("skriver", &self.writer)]
     }
 }

@@ -125,4 +125,17 @@ impl MailStore for Backend {
                 .db()?;
         Ok(Udsnit { raekker: rows.into_iter().map(MailRecord::from).collect(), i_alt, side })
     }
+
+    async fn udbakke_tal(&self) -> Result<UdbakkeTal> {
+        let (venter, afsendes, aeldste): (i64, i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN afsendes IS NULL THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN afsendes IS NULL THEN 0 ELSE 1 END), 0), \
+             MIN(CASE WHEN afsendes IS NULL THEN oprettet END) \
+             FROM udbakke WHERE sendt IS NULL",
+        )
+        .fetch_one(self.reader())
+        .await
+        .db()?;
+        Ok(UdbakkeTal { venter, afsendes, aeldste })
+    }
 }

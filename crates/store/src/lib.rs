@@ -105,6 +105,21 @@ pub trait Store:
     + 'static
 {
     fn engine(&self) -> Engine;
+    /// The connection pools' use at this moment, for the metrics.
+    fn pools(&self) -> Vec<PoolStatus>;
+}
+
+/// One connection pool's use at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// `laesere` and `skriver` on SQLite; `faelles` on PostgreSQL (one pool for both).
+    pub navn: &'static str,
+    /// Connections open now.
+    pub forbindelser: u32,
+    /// Of those, idle now.
+    pub ledige: u32,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// One append-only audit entry: who did what to which object, and the details.

@@ -22,6 +22,19 @@ pub trait MailStore: Send + Sync {
     async fn resend_mail(&self, id: MailId, foer: DateTime<Utc>, audit: &AuditEvent) -> Result<()>;
     /// One page of the outbox, newest first.
     async fn udbakke(&self, side: Side) -> Result<Udsnit<MailRecord>>;
+    /// How far delivery lags behind: the mails waiting and the oldest of them.
+    async fn udbakke_tal(&self) -> Result<UdbakkeTal>;
+}
+
+/// The outbox's backlog at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UdbakkeTal {
+    /// Not yet delivered and not being delivered (due now or waiting for a retry).
+    pub venter: i64,
+    /// Claimed by a sender and not marked sent: being delivered, or the outcome is unknown.
+    pub afsendes: i64,
+    /// When the oldest waiting mail was written.
+    pub aeldste: Option<DateTime<Utc>>,
 }
 
 /// A mail for the outbox.

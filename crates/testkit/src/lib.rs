@@ -88,8 +88,14 @@ impl TestApp {
         let year = domain::Styringsaar::new(2026).expect("year");
         app.seed_demo(&data, year, false, &|_| {}).await.expect("demo seed");
         // The tests speak plain HTTP on loopback.
-        let router =
-            web::router(app.clone(), web::WebSettings { secure_cookies: false, ..web::WebSettings::default() });
+        let router = web::router(
+            app.clone(),
+            web::WebSettings {
+                secure_cookies: false,
+                metrics_token: Some(METRICS_TOKEN.into()),
+                ..web::WebSettings::default()
+            },
+        );
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, service).await.expect("serve") });
         TestApp { base, app }
@@ -170,6 +176,9 @@ pub async fn add_user(
 }
 
 /// The smallest file a PDF reader accepts as a PDF, for attachments in tests.
+/// The token that opens `/metrics` on every test server.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 pub const MINIMAL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 
 pub struct Client {

@@ -269,3 +269,44 @@ async fn readiness_and_request_ids() {
     let given = c.http.get(format!("{}/healthz", t.base)).header("x-request-id", "proxy-42").send().await.unwrap();
     assert_eq!(given.headers()["x-request-id"], "proxy-42");
 }
+
+/// `/metrics` answers only with the configured token, in the Prometheus text format: requests
+/// by route template (never an id) and status, the latency histogram, refused logins, the
+/// pools and the outbox.
+#[tokio::test]
+async fn metrics_behind_their_token() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    assert_eq!(c.get("/metrics").await.status, 404, "not public");
+    let wrong = c.http.get(format!("{}/metrics", t.base)).bearer_auth("gaet").send().await.unwrap();
+    assert_eq!(wrong.status(), 404);
+
+    let pakke = t.package_of("boligorg").await;
+    let org = t.client();
+    org.login("boligorg").await;
+    assert_eq!(org.get(&format!("/pakker/{pakke}")).await.status, 200);
+    let failed = t.client();
+    let refused = failed.post("/log-ind", "/log-ind", &[("brugernavn", "boligorg"), ("kodeord", "forkert")]).await;
+    assert_ne!(refused.status, 303);
+
+    let scrape = c.http.get(format!("{}/metrics", t.base)).bearer_auth(testkit::METRICS_TOKEN).send().await.unwrap();
+    assert_eq!(scrape.status(), 200);
+    assert!(scrape.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = scrape.text().await.unwrap();
+    // The recorder is shared by every test server of this process, so only presence is
+    // asserted, never a count.
+    let line = |prefix: &str| text.lines().find(|l| l.starts_with(prefix)).map(str::to_string);
+    assert!(
+        line("styringsdialog_http_requests_total{method=\"GET\",route=\"/pakker/{id}\",status=\"200\"}").is_some(),
+        "{text}"
+    );
+    assert!(!text.contains(&format!("/pakker/{pakke}\"")), "ids never become series");
+    assert!(
+        line("styringsdialog_http_request_duration_seconds_bucket{method=\"GET\",route=\"/pakker/{id}\",le=\"0.1\"}")
+            .is_some()
+    );
+    assert!(line("styringsdialog_login_failures_total{grund=\"adgangskode\"}").is_some(), "{text}");
+    assert!(line("styringsdialog_db_pool_connections{pool=").is_some(), "{text}");
+    assert!(line("styringsdialog_outbox_waiting ").is_some(), "{text}");
+    assert!(line("styringsdialog_db_write_wait_seconds_count").is_some(), "{text}");
+}

@@ -8,6 +8,7 @@
 pub mod api;
 mod assets;
 mod error;
+mod metrics;
 mod pages;
 pub mod security;
 mod view;
@@ -35,6 +36,8 @@ pub struct WebSettings {
     pub request_timeout: std::time::Duration,
     /// Requests handled at once; more wait their turn (within the timeout).
     pub max_concurrent_requests: usize,
+    /// The bearer token that opens `/metrics`; without one there are no metrics.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebSettings {
@@ -44,6 +47,7 @@ impl Default for WebSettings {
             trusted_proxies: Vec::new(),
             request_timeout: std::time::Duration::from_secs(120),
             max_concurrent_requests: 1024,
+            metrics_token: None,
         }
     }
 }
@@ -89,10 +93,11 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .saturating_add(1)
         .saturating_mul(1024 * 1024);
     let (api_routes, _) = api::routes_with_upload_limit(upload_limit);
-    Router::new()
+    let router = Router::new()
         .route("/", get(pages::public::forside))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::scrape))
         .route("/log-ind", get(pages::auth::login_form).post(pages::auth::login))
         .route("/log-ind/mitid", get(pages::auth::national_login))
         .route("/log-ind/mitid/retur", get(pages::auth::national_retur))
@@ -201,6 +206,14 @@ pub fn router(app: App, settings: WebSettings) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
         }))
         .layer(tower_http::request_id::PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(tower_http::request_id::SetRequestIdLayer::new(REQUEST_ID, tower_http::request_id::MakeRequestUuid))
-        .with_state(state)
+        .layer(tower_http::request_id::SetRequestIdLayer::new(REQUEST_ID, tower_http::request_id::MakeRequestUuid));
+    // Layers on a router wrap each route after routing, so the outermost one still sees the
+    // route template, and counts what the timeout and the guard answered too.
+    let router = if state.settings.metrics_token.is_some() {
+        metrics::recorder();
+        router.layer(axum::middleware::from_fn(metrics::track))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
