@@ -210,3 +210,60 @@ async fn the_agency_sends_a_mail_of_unknown_outcome_again() {
     let log = store.audit_events(50).await.unwrap();
     assert!(log.iter().any(|e| e.event.action == "mail_sendt_igen"));
 }
+
+/// A store of its own on the test database, as a second `serve` process would open.
+async fn open_store(url: &str) -> Arc<dyn Store> {
+    if url.starts_with("postgres") {
+        Arc::new(store_postgres::PgStore::connect(url).await.expect("connect"))
+    } else {
+        Arc::new(store_sqlite::SqliteStore::connect(url).await.expect("open"))
+    }
+}
+
+/// Two instances on one database, each with its own connections and its own background jobs,
+/// run the jobs at the same moment: every due package is created once (and each instance
+/// counts only what it created), and every mail reaches the SMTP server once.
+#[tokio::test]
+async fn two_instances_run_each_job_once() {
+    let sink = SmtpSink::start().await;
+    let url = testkit::fresh_database_url().await;
+    let (store_a, store_b) = (open_store(&url).await, open_store(&url).await);
+    // The period of styringsår 2027 has ended on this day, so its packages are due.
+    let clock = || chrono::TimeZone::with_ymd_and_hms(&Utc, 2028, 3, 1, 9, 0, 0).unwrap();
+    let a = app::App::new(store_a.clone(), app::AppSettings::default()).with_clock(clock);
+    let b = app::App::new(store_b.clone(), app::AppSettings::default()).with_clock(clock);
+    let year = domain::Styringsaar::new(2026).unwrap();
+    a.seed_demo(&testkit::small_demo(), year, false, &|_| {}).await.unwrap();
+    let before = store_a.stats().await.unwrap().pakker;
+
+    let (made_a, made_b) = tokio::join!(a.create_due_packages(), b.create_due_packages());
+    let made = made_a.unwrap() + made_b.unwrap();
+    let after = store_b.stats().await.unwrap().pakker;
+    assert!(made > 0, "the test needs due packages");
+    assert_eq!(after - before, i64::from(made), "each package made once and counted by the instance that made it");
+    let (again_a, again_b) = tokio::join!(a.create_due_packages(), b.create_due_packages());
+    assert_eq!((again_a.unwrap(), again_b.unwrap()), (0, 0));
+
+    // Reminders enqueued by both at once are one mail each; with 40 more, both senders
+    // deliver at the same time.
+    let (r_a, r_b) = tokio::join!(a.enqueue_paamindelser(), b.enqueue_paamindelser());
+    let reminders = r_a.unwrap() + r_b.unwrap();
+    let mails: Vec<NewMail> =
+        (0..40).map(|i| mail(&format!("m{i}"), &format!("modtager{i}@example.invalid"), false)).collect();
+    enqueue(&store_a, &mails).await;
+    let sender_a = mail::Postbud::new(&settings(sink.port), store_a.clone()).unwrap().unwrap();
+    let sender_b = mail::Postbud::new(&settings(sink.port), store_b.clone()).unwrap().unwrap();
+    let now = Utc::now();
+    let (sent_a, sent_b) = tokio::join!(sender_a.lever(now), sender_b.lever(now));
+    let (sent_a, sent_b) = (sent_a.unwrap(), sent_b.unwrap());
+    assert_eq!(sent_a.fejlet + sent_b.fejlet, 0);
+    assert_eq!((sent_a.sendt + sent_b.sendt) as usize, 40 + reminders, "every mail sent once");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 40 + reminders);
+    for i in 0..40 {
+        assert_eq!(has(&messages, &format!("modtager{i}@example.invalid")), 1, "mail {i}");
+    }
+    let tal = store_b.udbakke_tal().await.unwrap();
+    assert_eq!((tal.venter, tal.afsendes), (0, 0), "nothing left or half sent");
+}
