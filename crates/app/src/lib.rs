@@ -173,7 +173,7 @@ impl App {
     /// The operating figures that are read when the metrics are scraped: the connection
     /// pools and the outbox's backlog (never anybody's data).
     pub async fn driftstal(&self) -> Result<Driftstal, AppError> {
-        Ok(Driftstal { pools: self.store.pools(), udbakke: self.store.udbakke_tal().await? })
+        Ok(Driftstal { pools: self.store.pools(), udbakke: self.store.udbakke_tal(self.now()).await? })
     }
 
     /// The read-only capabilities of the public part: nothing here can reach a draft.

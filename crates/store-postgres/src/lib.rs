@@ -20,12 +20,7 @@ mod sql;
 impl PgStore {
     /// Connects to a `postgres://` URL and migrates the database.
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await
-            .map_err(|e| StoreError::in_context(format!("kan ikke forbinde til PostgreSQL «{}»", redact(url)), e))?;
+        let pool = open_pool(url, 16).await?;
         MIGRATOR.run(&pool).await.map_err(|e| StoreError::in_context("migrering fejlede", e))?;
         Ok(Self { pool })
     }
@@ -34,12 +29,7 @@ impl PgStore {
     /// applied migration is one of this release's, unchanged and complete. Returns the schema
     /// version and the store, for counting. Nothing is migrated.
     pub async fn verify(url: &str) -> Result<(i64, Self)> {
-        let pool = PgPoolOptions::new()
-            .max_connections(2)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await
-            .map_err(|e| StoreError::in_context(format!("kan ikke forbinde til PostgreSQL «{}»", redact(url)), e))?;
+        let pool = open_pool(url, 2).await?;
         let applied: Vec<(i64, bool, Vec<u8>)> =
             sqlx::query_as("SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version")
                 .fetch_all(&pool)
@@ -86,6 +76,16 @@ impl store::Store for PgStore {
             max: self.pool.options().get_max_connections(),
         }]
     }
+}
+
+/// A pool of at most `connections` on the database at `url`.
+async fn open_pool(url: &str, connections: u32) -> Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await
+        .map_err(|e| StoreError::in_context(format!("kan ikke forbinde til PostgreSQL «{}»", redact(url)), e))
 }
 
 /// The URL without its password, for messages and logs.

@@ -126,13 +126,14 @@ impl MailStore for Backend {
         Ok(Udsnit { raekker: rows.into_iter().map(MailRecord::from).collect(), i_alt, side })
     }
 
-    async fn udbakke_tal(&self) -> Result<UdbakkeTal> {
+    async fn udbakke_tal(&self, now: DateTime<Utc>) -> Result<UdbakkeTal> {
         let (venter, afsendes, aeldste): (i64, i64, Option<DateTime<Utc>>) = sqlx::query_as(
             "SELECT COALESCE(SUM(CASE WHEN afsendes IS NULL THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN afsendes IS NULL THEN 0 ELSE 1 END), 0), \
-             MIN(CASE WHEN afsendes IS NULL THEN oprettet END) \
+             MIN(CASE WHEN afsendes IS NULL AND (naeste_forsoeg IS NULL OR naeste_forsoeg <= $1) THEN oprettet END) \
              FROM udbakke WHERE sendt IS NULL",
         )
+        .bind(now)
         .fetch_one(self.reader())
         .await
         .db()?;

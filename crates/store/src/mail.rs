@@ -22,8 +22,8 @@ pub trait MailStore: Send + Sync {
     async fn resend_mail(&self, id: MailId, foer: DateTime<Utc>, audit: &AuditEvent) -> Result<()>;
     /// One page of the outbox, newest first.
     async fn udbakke(&self, side: Side) -> Result<Udsnit<MailRecord>>;
-    /// How far delivery lags behind: the mails waiting and the oldest of them.
-    async fn udbakke_tal(&self) -> Result<UdbakkeTal>;
+    /// How far delivery lags behind at `now`: the mails waiting, and the oldest of those due.
+    async fn udbakke_tal(&self, now: DateTime<Utc>) -> Result<UdbakkeTal>;
 }
 
 /// The outbox's backlog at one moment.
@@ -33,7 +33,9 @@ pub struct UdbakkeTal {
     pub venter: i64,
     /// Claimed by a sender and not marked sent: being delivered, or the outcome is unknown.
     pub afsendes: i64,
-    /// When the oldest waiting mail was written.
+    /// When the oldest mail due for delivery now was written. A mail parked until a later
+    /// retry (or for good: a malformed address) is waiting but not due, so it does not age
+    /// the backlog.
     pub aeldste: Option<DateTime<Utc>>,
 }
 

@@ -132,6 +132,11 @@ async fn a_refused_delivery_is_retried_later_and_never_twice() {
     assert_eq!(offline.lever(Utc::now()).await.unwrap(), mail::Levering { sendt: 0, fejlet: 2 });
     let waiting = store.udbakke(store::Side::new(1, 10)).await.unwrap().raekker;
     assert!(waiting.iter().all(|m| m.sendt.is_none() && m.afsendes.is_none() && m.sidste_fejl.is_some()));
+    // Both wait; neither is due before its retry, so the backlog has no age yet.
+    let tal = store.udbakke_tal(Utc::now()).await.unwrap();
+    assert_eq!((tal.venter, tal.afsendes, tal.aeldste), (2, 0, None));
+    let retry_due = store.udbakke_tal(Utc::now() + chrono::Duration::minutes(5)).await.unwrap();
+    assert!(retry_due.aeldste.is_some(), "the retry of c is due, the malformed d is parked");
     // The server comes up; the retry waits for its time, then goes out once.
     let sink = SmtpSink::start().await;
     let online = mail::Postbud::new(&settings(sink.port), store.clone()).unwrap().unwrap();
@@ -264,6 +269,6 @@ async fn two_instances_run_each_job_once() {
     for i in 0..40 {
         assert_eq!(has(&messages, &format!("modtager{i}@example.invalid")), 1, "mail {i}");
     }
-    let tal = store_b.udbakke_tal().await.unwrap();
+    let tal = store_b.udbakke_tal(Utc::now()).await.unwrap();
     assert_eq!((tal.venter, tal.afsendes), (0, 0), "nothing left or half sent");
 }
