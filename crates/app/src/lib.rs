@@ -75,6 +75,35 @@ pub struct AppSettings {
     pub oidc: Option<OidcSettings>,
     /// Who may log in with a local password.
     pub lokale_konti: LokaleKonti,
+    /// Who runs the service: the data controller and the contact on the legal pages.
+    pub udbyder: Udbyder,
+}
+
+/// The operator of the service, as the accessibility statement and the privacy notice name
+/// it (`[udbyder]` in the configuration).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Udbyder {
+    /// The data controller (dataansvarlig).
+    pub navn: String,
+    /// Where users write about accessibility, their data or errors; empty until the operator
+    /// sets it (the pages then say so rather than invent an address).
+    pub email: String,
+    /// Postal address, for the privacy notice.
+    pub adresse: String,
+    /// The date the accessibility statement was last reviewed (YYYY-MM-DD).
+    pub tilgaengelighed_vurderet: String,
+}
+
+impl Default for Udbyder {
+    fn default() -> Self {
+        Udbyder {
+            navn: "Social- og Boligstyrelsen".into(),
+            email: String::new(),
+            adresse: String::new(),
+            tilgaengelighed_vurderet: "2026-11-29".into(),
+        }
+    }
 }
 
 /// Who may log in with a local account (a password of ours). With national login the
@@ -101,6 +130,7 @@ impl Default for AppSettings {
             katalog: Katalog::shipped(),
             oidc: None,
             lokale_konti: LokaleKonti::Alle,
+            udbyder: Udbyder::default(),
         }
     }
 }

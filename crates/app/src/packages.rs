@@ -396,12 +396,50 @@ impl App {
         aar: Styringsaar,
         frist: NaiveDate,
         organisation: Option<domain::OrganisationNummer>,
+        bekraeftet: bool,
     ) -> Result<usize, AppError> {
         let pakker = self.tilsynspakker(user, aar).await?;
         let valgte: Vec<&PakkeRecord> =
             pakker.iter().filter(|p| organisation.is_none_or(|o| p.organisation_nummer == o)).collect();
         if organisation.is_some() && valgte.is_empty() {
             return Err(AppError::NotFound);
+        }
+        // Nothing changes silently: a deadline already passed, or one that replaces deadlines
+        // set before (one organisation's own, when all are set at once), is confirmed first.
+        if !bekraeftet {
+            let mut advarsler = Vec::new();
+            if frist < self.today() {
+                advarsler.push(format!("Datoen {} er allerede passeret.", frist.format("%d.%m.%Y")));
+            }
+            let aendres: Vec<String> = valgte
+                .iter()
+                .filter(|p| p.frist.is_some_and(|f| f != frist))
+                .map(|p| {
+                    format!(
+                        "{} ({})",
+                        p.organisation_navn,
+                        p.frist.map(|f| f.format("%d.%m.%Y").to_string()).unwrap_or_default()
+                    )
+                })
+                .collect();
+            if !aendres.is_empty() {
+                let navne = if aendres.len() > 5 {
+                    format!("{} og {} andre", aendres[..5].join(", "), aendres.len() - 5)
+                } else {
+                    aendres.join(", ")
+                };
+                advarsler.push(format!(
+                    "{} {} allerede en anden frist, som ændres: {navne}.",
+                    aendres.len(),
+                    if aendres.len() == 1 { "organisation har" } else { "organisationer har" }
+                ));
+            }
+            if !advarsler.is_empty() {
+                return Err(AppError::field(
+                    "bekraeft",
+                    format!("{} Bekræft, at fristen skal sættes.", advarsler.join(" ")),
+                ));
+            }
         }
         let audit = self.audit(
             Some(user.principal.user_id),
@@ -684,6 +722,11 @@ impl App {
                             field: key.clone(),
                             message: format!("Vælg et af svarene til {}", q.navn()),
                         })
+                    }
+                    // "Hvis ja, hvilke?" belongs to a yes: under a no the form hides it, and a
+                    // text left there is not kept as if it were part of the answer.
+                    Some(q) if q.svartype == Svartype::JaNejHvilke && s.ja == Some(false) => {
+                        svar.push((key, Svar { tekst: String::new(), ..s }))
                     }
                     _ => svar.push((key, s)),
                 },

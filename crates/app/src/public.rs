@@ -8,9 +8,6 @@ use domain::{OrganisationNummer, Styringsaar};
 use std::sync::Arc;
 use store::{PublishedRedegoerelse, Store};
 
-/// Most search hits shown at once.
-const SEARCH_LIMIT: usize = 100;
-
 #[derive(Clone)]
 pub struct Public {
     store: Arc<dyn Store>,
@@ -226,39 +223,34 @@ impl Public {
     /// Organisations and afdelinger by name or number, optionally within a kommune (an
     /// organisation is in a kommune when it has its hjemsted or an afdeling there). The sector
     /// has some thousand names, so this runs in memory over the cached index.
-    pub async fn soeg(&self, query: &str, kommune: Option<domain::Kommunekode>) -> Result<Vec<Fund>, AppError> {
-        let query = query.trim().to_lowercase();
-        if query.is_empty() && kommune.is_none() {
-            return Ok(Vec::new());
-        }
+    pub async fn soeg(
+        &self,
+        query: &str,
+        kommune: Option<domain::Kommunekode>,
+        side: store::Side,
+    ) -> Result<store::Udsnit<Fund>, AppError> {
         let indeks = self.soegeindeks().await?;
-        let nummer = query.parse::<u32>().ok();
-        let matcher = |navn: &str, nr: u32| query.is_empty() || Some(nr) == nummer || navn.contains(&query);
-        let i_kommunen: std::collections::BTreeSet<usize> = indeks
-            .afdelinger
-            .iter()
-            .filter(|(a, _, _)| kommune.is_some_and(|k| a.data.kommune == k))
-            .map(|(_, _, i)| *i)
-            .collect();
-        let mut fund: Vec<Fund> = indeks
-            .organisationer
-            .iter()
-            .enumerate()
-            .filter(|(i, (o, _))| kommune.is_none_or(|k| o.hjemstedskommune == k || i_kommunen.contains(i)))
-            .filter(|(_, (o, navn))| matcher(navn, o.nummer.get()))
-            .map(|(_, (o, _))| Fund::Organisation(o.clone()))
-            .collect();
-        fund.extend(
-            indeks
-                .afdelinger
-                .iter()
-                .filter(|(a, _, _)| kommune.is_none_or(|k| a.data.kommune == k))
-                .filter(|(a, navn, _)| matcher(navn, a.data.nummer.get()))
-                .take(SEARCH_LIMIT)
-                .map(|(a, _, i)| Fund::Afdeling(a.clone(), indeks.organisationer[*i].0.clone())),
-        );
-        fund.truncate(SEARCH_LIMIT);
-        Ok(fund)
+        let fund = rangeret(&indeks, query, kommune, false);
+        Ok(store::Udsnit::af(fund, side).map(|(art, i)| match art {
+            Art::Organisation => Fund::Organisation(indeks.organisationer[i].0.clone()),
+            Art::Afdeling => {
+                let (a, _, o) = &indeks.afdelinger[i];
+                Fund::Afdeling(a.clone(), indeks.organisationer[*o].0.clone())
+            }
+        }))
+    }
+
+    /// Every organisation that matches, best match first (as [`Public::soeg`] ranks them).
+    pub async fn soeg_organisationer(
+        &self,
+        query: &str,
+        kommune: Option<domain::Kommunekode>,
+    ) -> Result<Vec<Organisation>, AppError> {
+        let indeks = self.soegeindeks().await?;
+        Ok(rangeret(&indeks, query, kommune, true)
+            .into_iter()
+            .map(|(_, i)| indeks.organisationer[i].0.clone())
+            .collect())
     }
 
     /// Published redegørelser of the organisations with hjemsted in `kommune`, newest first.
@@ -515,4 +507,70 @@ impl Public {
             aar,
         })
     }
+}
+
+#[derive(Clone, Copy)]
+enum Art {
+    Organisation,
+    Afdeling,
+}
+
+/// The search hits as (kind, position in the index), best first: the exact name or number,
+/// then names that begin with the query, then names with a word that does, then names that
+/// contain it; organisations before afdelinger, then by name. Ranked without copying a
+/// record.
+fn rangeret(
+    indeks: &Soegeindeks,
+    query: &str,
+    kommune: Option<domain::Kommunekode>,
+    kun_organisationer: bool,
+) -> Vec<(Art, usize)> {
+    let query = query.trim().to_lowercase();
+    if query.is_empty() && kommune.is_none() {
+        return Vec::new();
+    }
+    let nummer = query.parse::<u32>().ok();
+    let rang = |navn: &str, nr: u32| -> Option<u8> {
+        if query.is_empty() {
+            Some(3)
+        } else if Some(nr) == nummer || navn == query {
+            Some(0)
+        } else if navn.starts_with(&query) {
+            Some(1)
+        } else if navn.split(|c: char| !c.is_alphanumeric()).any(|ord| ord.starts_with(&query)) {
+            Some(2)
+        } else if navn.contains(&query) {
+            Some(3)
+        } else {
+            None
+        }
+    };
+    let i_kommunen: std::collections::BTreeSet<usize> = indeks
+        .afdelinger
+        .iter()
+        .filter(|(a, _, _)| kommune.is_some_and(|k| a.data.kommune == k))
+        .map(|(_, _, i)| *i)
+        .collect();
+    // (rank, organisations before afdelinger, name, number, which).
+    let mut fund: Vec<(u8, u8, &str, u32, usize)> = indeks
+        .organisationer
+        .iter()
+        .enumerate()
+        .filter(|(i, (o, _))| kommune.is_none_or(|k| o.hjemstedskommune == k || i_kommunen.contains(i)))
+        .filter_map(|(i, (o, navn))| rang(navn, o.nummer.get()).map(|r| (r, 0, navn.as_str(), o.nummer.get(), i)))
+        .collect();
+    if !kun_organisationer {
+        fund.extend(
+            indeks
+                .afdelinger
+                .iter()
+                .enumerate()
+                .filter(|(_, (a, _, _))| kommune.is_none_or(|k| a.data.kommune == k))
+                .filter_map(|(i, (a, navn, _))| {
+                    rang(navn, a.data.nummer.get()).map(|r| (r, 1, navn.as_str(), a.data.nummer.get(), i))
+                }),
+        );
+    }
+    fund.sort_unstable();
+    fund.into_iter().map(|(_, art, _, _, i)| (if art == 0 { Art::Organisation } else { Art::Afdeling }, i)).collect()
 }

@@ -56,19 +56,23 @@ impl App {
                     Some(t) => format!("{}, {}", l.navn, t.label().to_lowercase()),
                     None => l.navn.clone(),
                 };
-                punkter.kritiske.push(format!("{navn}: {v:.1} ({})", m.label().to_lowercase()));
+                punkter.kritiske.push(format!("{navn}: {} ({})", l.enhed.vis(v), m.label().to_lowercase()));
             }
         }
         let afdelinger = self.store.afdelinger(pakke.organisation).await?;
         let katalog = &self.settings.katalog;
         for v in self.store.noegletal_for_afdelinger(pakke.styringsaar, pakke.organisation).await? {
             let (Some(m), Some(a)) = (v.markering, afdelinger.iter().find(|a| a.id.0 == v.enhed_id)) else { continue };
-            let navn = katalog.navn(&v.noegletal).unwrap_or(&v.noegletal);
+            let definition = katalog.definition(&v.noegletal);
+            let navn = definition.map_or(v.noegletal.as_str(), |d| d.navn.as_str());
+            let vaerdi = match definition {
+                Some(d) => d.enhed.vis(v.vaerdi),
+                None => domain::tal::dansk(v.vaerdi, 1),
+            };
             punkter.kritiske.push(format!(
-                "Afd. {} {}: {navn} {:.1} ({})",
+                "Afd. {} {}: {navn} {vaerdi} ({})",
                 a.data.nummer,
                 a.data.navn,
-                v.vaerdi,
                 m.label().to_lowercase()
             ));
         }

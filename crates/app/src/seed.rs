@@ -115,6 +115,7 @@ impl App {
                 Role::Organisation,
                 None,
                 vec![boligorg.nummer],
+                "Anne Nielsen",
                 format!("{} ({})", boligorg.navn, boligorg.nummer),
             ),
             (
@@ -122,6 +123,7 @@ impl App {
                 Role::Organisation,
                 None,
                 vec![anden.0.nummer],
+                "Peter Madsen",
                 format!("{} ({})", anden.0.navn, anden.0.nummer),
             ),
             (
@@ -129,6 +131,7 @@ impl App {
                 Role::Kommune,
                 Some(boligorg.hjemstedskommune),
                 vec![],
+                "Karen Holm",
                 format!("{} Kommune (hjemstedskommune for boligorg)", kommune_navn(boligorg.hjemstedskommune)),
             ),
         ];
@@ -138,6 +141,7 @@ impl App {
                 Role::Kommune,
                 Some(*k),
                 vec![],
+                "Jens Lund",
                 format!("{} Kommune (beliggenhedskommune)", kommune_navn(*k)),
             ));
         }
@@ -147,18 +151,28 @@ impl App {
                 Role::Organisation,
                 None,
                 vec![adm.nummer],
+                "Lone Berg",
                 format!("{} ({}), administrationsorganisation", adm.navn, adm.nummer),
             ));
         }
-        specs.push(("styrelse", Role::Styrelse, None, vec![], "Styrelsen (national administrator)".into()));
+        specs.push((
+            "styrelse",
+            Role::Styrelse,
+            None,
+            vec![],
+            "Søren Kjær",
+            "Styrelsen (national administrator)".into(),
+        ));
 
         let mut logins = Vec::new();
-        for (username, role, kommune, organisationer, description) in specs {
+        // A person's name signs letters and heads pages; the description (what the login is
+        // for) is printed with the demo logins only.
+        for (username, role, kommune, organisationer, navn, description) in specs {
             self.add_user(
                 None,
                 NewUserInput {
                     username: username.into(),
-                    display_name: description.clone(),
+                    display_name: navn.into(),
                     email: Some(format!("{username}@demo.invalid")),
                     password: DEMO_PASSWORD.into(),
                     role,

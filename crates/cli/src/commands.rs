@@ -227,6 +227,7 @@ fn settings(config: &Config) -> anyhow::Result<AppSettings> {
         api_noegle_ttl: Duration::from_secs(config.session.api_noegle_dage * 24 * 3600),
         oidc: national_login(&config.oidc)?,
         lokale_konti: config.login.lokale_konti,
+        udbyder: config.udbyder.clone(),
         ..AppSettings::default()
     };
     if !config.regler.fil.is_empty() {

@@ -25,6 +25,9 @@ pub struct Config {
     /// `/metrics` for Prometheus; off without a token.
     #[serde(default)]
     pub metrics: MetricsConfig,
+    /// Who runs the service (data controller and contact on the legal pages).
+    #[serde(default)]
+    pub udbyder: app::Udbyder,
 }
 
 /// Where the rules and the key-figure catalogue come from. Empty means the files shipped
@@ -151,6 +154,7 @@ impl Default for Config {
                 nedlukning_sekunder: default_nedlukning(),
             },
             metrics: MetricsConfig::default(),
+            udbyder: app::Udbyder::default(),
             session: SessionConfig {
                 ttl_minutes: 8 * 60,
                 max_timer: default_max_timer(),

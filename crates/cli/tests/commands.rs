@@ -20,6 +20,8 @@ async fn demo_stats_and_a_refused_second_demo() {
     let db = testkit::fresh_database_url().await;
     let demo = run(&["--database", &db, "demo", "--skala", "0.02"]);
     assert!(demo.status.success(), "{}", text(&demo));
+    // Logs written to a pipe or a file carry no terminal colour codes.
+    assert!(!demo.stderr.contains(&0x1b), "ANSI escape codes in the log: {}", String::from_utf8_lossy(&demo.stderr));
     let stats = run(&["--database", &db, "stats"]);
     assert!(stats.status.success(), "{}", text(&stats));
     let json: serde_json::Value = serde_json::from_slice(&stats.stdout).expect("stats prints one JSON object");

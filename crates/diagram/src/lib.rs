@@ -24,22 +24,7 @@ fn esc(s: &str) -> String {
 }
 
 /// A number the Danish way: decimal comma, thousands point.
-pub fn dansk(x: f64, decimaler: usize) -> String {
-    let s = format!("{:.*}", decimaler, x.abs());
-    let (heltal, decimal) = s.split_once('.').map_or((s.as_str(), None), |(h, d)| (h, Some(d)));
-    let mut grupper = String::new();
-    for (i, c) in heltal.chars().enumerate() {
-        if i > 0 && (heltal.len() - i) % 3 == 0 {
-            grupper.push('.');
-        }
-        grupper.push(c);
-    }
-    let tegn = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
-    match decimal {
-        Some(d) => format!("{tegn}{grupper},{d}"),
-        None => format!("{tegn}{grupper}"),
-    }
-}
+pub use domain::tal::dansk;
 
 fn aaben(svg: &mut String, id: &str, bredde: u32, hoejde: u32, titel: &str, beskrivelse: &str) {
     let _ = write!(

@@ -124,9 +124,14 @@ const KOMMUNE_NIVEAUER: [&str; 1] = ["uden_for_arbejdsmarkedet"];
 impl Katalog {
     /// The name of a figure, from the newest set that defines it.
     pub fn navn(&self, id: &str) -> Option<&str> {
+        self.definition(id).map(|d| d.navn.as_str())
+    }
+
+    /// A figure's definition, from the newest set that defines it.
+    pub fn definition(&self, id: &str) -> Option<&Definition> {
         let mut saet: Vec<&Saet> = self.saet.iter().collect();
         saet.sort_by_key(|s| std::cmp::Reverse(s.fra_styringsaar));
-        saet.iter().flat_map(|s| &s.noegletal).find(|d| d.id == id).map(|d| d.navn.as_str())
+        saet.into_iter().flat_map(|s| &s.noegletal).find(|d| d.id == id)
     }
 
     pub fn shipped() -> Katalog {

@@ -105,8 +105,8 @@ impl BilagRegler {
         let max = u64::from(self.max_megabyte) * 1024 * 1024;
         if indhold.len() as u64 > max {
             return Err(format!(
-                "{filnavn} fylder {:.1} MB; den må højst fylde {} MB",
-                indhold.len() as f64 / 1024.0 / 1024.0,
+                "{filnavn} fylder {} MB; den må højst fylde {} MB",
+                crate::tal::dansk(indhold.len() as f64 / 1024.0 / 1024.0, 1),
                 self.max_megabyte
             ));
         }

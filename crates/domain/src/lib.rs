@@ -13,6 +13,7 @@ pub mod period;
 pub mod redegoerelse;
 pub mod reference;
 pub mod registre;
+pub mod tal;
 pub mod template;
 
 pub use ids::{

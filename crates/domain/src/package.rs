@@ -28,6 +28,8 @@ pub enum PakkeHaendelse {
     Returner,
     Modtag,
     IndkaldMoede,
+    /// The last standing invitation is cancelled: the package waits for a new one.
+    AflysMoede,
     MarkerMoedeAfholdt,
     SendRedegoerelseIHoering,
     OffentliggoerRedegoerelse,
@@ -122,6 +124,7 @@ impl PakkeStatus {
             (S::Indsendt | S::Modtaget, H::Returner) => S::Returneret,
             (S::Indsendt, H::Modtag) => S::Modtaget,
             (S::Modtaget | S::MoedeIndkaldt, H::IndkaldMoede) => S::MoedeIndkaldt,
+            (S::MoedeIndkaldt, H::AflysMoede) => S::Modtaget,
             (S::Modtaget | S::MoedeIndkaldt, H::MarkerMoedeAfholdt) => S::MoedeAfholdt,
             (S::MoedeAfholdt, H::SendRedegoerelseIHoering) => S::RedegoerelseIHoering,
             (S::MoedeAfholdt | S::RedegoerelseIHoering, H::OffentliggoerRedegoerelse) => S::RedegoerelseOffentliggjort,
@@ -134,11 +137,12 @@ impl PakkeStatus {
 }
 
 impl PakkeHaendelse {
-    pub const ALL: [PakkeHaendelse; 7] = [
+    pub const ALL: [PakkeHaendelse; 8] = [
         PakkeHaendelse::Indsend,
         PakkeHaendelse::Returner,
         PakkeHaendelse::Modtag,
         PakkeHaendelse::IndkaldMoede,
+        PakkeHaendelse::AflysMoede,
         PakkeHaendelse::MarkerMoedeAfholdt,
         PakkeHaendelse::SendRedegoerelseIHoering,
         PakkeHaendelse::OffentliggoerRedegoerelse,
@@ -154,6 +158,7 @@ impl PakkeHaendelse {
             PakkeHaendelse::Returner => "returner",
             PakkeHaendelse::Modtag => "modtag",
             PakkeHaendelse::IndkaldMoede => "indkald_moede",
+            PakkeHaendelse::AflysMoede => "aflys_moede",
             PakkeHaendelse::MarkerMoedeAfholdt => "marker_moede_afholdt",
             PakkeHaendelse::SendRedegoerelseIHoering => "send_redegoerelse_i_hoering",
             PakkeHaendelse::OffentliggoerRedegoerelse => "offentliggoer_redegoerelse",
@@ -166,6 +171,7 @@ impl PakkeHaendelse {
             PakkeHaendelse::Returner => "Returnér til rettelse",
             PakkeHaendelse::Modtag => "Kvittér for modtagelse",
             PakkeHaendelse::IndkaldMoede => "Indkald til møde",
+            PakkeHaendelse::AflysMoede => "Aflys mødet",
             PakkeHaendelse::MarkerMoedeAfholdt => "Markér mødet som afholdt",
             PakkeHaendelse::SendRedegoerelseIHoering => "Send redegørelsen i høring",
             PakkeHaendelse::OffentliggoerRedegoerelse => "Offentliggør redegørelsen",

@@ -12,6 +12,66 @@ use store::Store;
 
 pub use demo::DemoOptions;
 
+/// The Python packages the tests run as real local servers: an SMTP sink for the mail tests
+/// and an OpenID Connect provider for the national-login tests (PyPI).
+const TEST_PYTHON_PACKAGES: [&str; 2] = ["aiosmtpd==1.4.6", "oidc-provider-mock==0.3.4"];
+
+/// A Python 3 that has the tests' servers: the system's `python3` when it already has them,
+/// else a virtual environment the tests make once beside the build (`target/test-python`,
+/// from PyPI). So `cargo test` needs only Python 3 on a fresh machine, as the README says.
+pub fn test_python() -> std::path::PathBuf {
+    static PYTHON: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(make_test_python).clone()
+}
+
+fn make_test_python() -> std::path::PathBuf {
+    use std::process::{Command, Stdio};
+    let has_modules = |python: &std::path::Path| {
+        Command::new(python)
+            .args(["-W", "ignore", "-c", "import aiosmtpd, oidc_provider_mock"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has_modules(std::path::Path::new("python3")) {
+        return "python3".into();
+    }
+    // target/<profile>/deps/<test binary> → target/test-python
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let target = exe.ancestors().nth(3).expect("the test binary lies under target/<profile>/deps");
+    let venv = target.join("test-python");
+    let python = venv.join("bin").join("python3");
+    if has_modules(&python) {
+        return python;
+    }
+    // Made under a name of its own and renamed when complete, so a test binary running at the
+    // same time never sees half an environment.
+    let building = target.join(format!("test-python.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&building);
+    let made = Command::new("python3").args(["-m", "venv"]).arg(&building).status();
+    assert!(
+        made.is_ok_and(|s| s.success()),
+        "the mail and national-login tests need Python 3 with venv (Debian: apt-get install python3-venv)"
+    );
+    let installed = Command::new(building.join("bin").join("python3"))
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args(TEST_PYTHON_PACKAGES)
+        .status();
+    assert!(
+        installed.is_ok_and(|s| s.success()),
+        "pip could not install {TEST_PYTHON_PACKAGES:?} from PyPI into {}",
+        building.display()
+    );
+    let _ = std::fs::remove_dir_all(&venv);
+    if std::fs::rename(&building, &venv).is_err() {
+        // Another test binary finished first: use its environment.
+        let _ = std::fs::remove_dir_all(&building);
+    }
+    assert!(has_modules(&python), "{} lacks the test packages", python.display());
+    python
+}
+
 /// The URL of a new, empty database on the engine under test (not yet migrated).
 pub async fn fresh_database_url() -> String {
     let name = format!("sd_test_{}", uuid::Uuid::new_v4().simple());

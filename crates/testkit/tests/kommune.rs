@@ -41,6 +41,25 @@ fn main_table(body: &str) -> &str {
     &body[body.find("Alle organisationer").expect("the full list")..]
 }
 
+/// Generated text (agenda, draft) writes numbers the Danish way: "11.782 kr. pr. lejemål",
+/// "66,70 %", never "11782.3" before a mark.
+fn assert_danish_numbers(body: &str) {
+    for mark in [" (rød)", " (gul)"] {
+        for (i, _) in body.match_indices(mark) {
+            let before: String = body[..i].chars().rev().take(25).collect::<Vec<_>>().into_iter().rev().collect();
+            let english = before.split_whitespace().any(|w| {
+                w.split_once('.').is_some_and(|(a, b)| {
+                    !a.is_empty()
+                        && a.chars().all(|c| c.is_ascii_digit())
+                        && (1..=2).contains(&b.len())
+                        && b.chars().all(|c| c.is_ascii_digit())
+                })
+            });
+            assert!(!english, "an English number before a mark: «{before}{mark}»");
+        }
+    }
+}
+
 fn days_from_today(t: &TestApp, days: i64) -> String {
     (t.app.today() + chrono::Duration::days(days)).to_string()
 }
@@ -104,6 +123,7 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     let page = kommune.get(&form).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Styringsrapporten for styringsår 2026"), "agenda is suggested from the package");
+    assert_danish_numbers(&page.body);
     let past = days_from_today(&t, -1);
     let refused = kommune.post(&form, &form, &invitation(&past, &[])).await;
     assert_eq!(refused.status, 422);
@@ -155,9 +175,17 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
 
     // The redegørelse: a generated draft, saved, sent for comments; the organisation comments.
     let red = format!("{pakke}/redegoerelse");
-    let forslag = kommune.get(&format!("{red}?forslag=true")).await;
+    // The suggestion is a POST of the form as typed: it fills the empty fields only.
+    let forslag = kommune
+        .post(
+            &red,
+            &red,
+            &[("_handling", "forslag"), ("sammenfatning", ""), ("udlejning.organisation", "Skrevet selv.")],
+        )
+        .await;
     assert_eq!(forslag.status, 200);
     assert!(forslag.body.contains("holdt dialogmøde"), "draft generated from the package");
+    assert!(forslag.body.contains("Skrevet selv."), "typed text is kept");
     let saved = kommune
         .post(
             &red,
@@ -171,6 +199,12 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
         )
         .await;
     assert_eq!(saved.status, 303);
+    // On a saved draft the suggestion leaves every saved field as it is.
+    let again = kommune.post(&red, &red, &[("_handling", "forslag"), ("sammenfatning", "Konstruktiv dialog.")]).await;
+    assert_eq!(again.status, 200);
+    assert!(again.body.contains("Konstruktiv dialog.") && !again.body.contains("holdt dialogmøde"));
+    assert_danish_numbers(&again.body);
+    assert!(kommune.get(&red).await.body.contains("Udlejningen går godt."), "the suggestion saved nothing");
     let aftale = kommune
         .post(
             &red,

@@ -20,7 +20,7 @@ impl SmtpSink {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let maildir = std::env::temp_dir().join(format!("sd-smtp-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&maildir).unwrap();
-        let child = Command::new("python3")
+        let child = Command::new(testkit::test_python())
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(maildir.join("mbox"))
             .stdout(Stdio::null())
@@ -166,7 +166,7 @@ async fn reminders_reach_the_smtp_server_once_per_step() {
     // The kommune sets a deadline 3 days ahead: the "3 days before" reminder is due today.
     let aar = domain::Styringsaar::new(2026).unwrap();
     let frist = t.app.today() + chrono::Duration::days(3);
-    t.app.set_frist(&user, aar, frist, None).await.unwrap();
+    t.app.set_frist(&user, aar, frist, None, true).await.unwrap();
     let first = t.app.enqueue_paamindelser().await.unwrap();
     assert!(first >= 1, "the organisations of the kommune get a reminder");
     assert_eq!(t.app.enqueue_paamindelser().await.unwrap(), 0, "enqueued once");

@@ -30,7 +30,7 @@ struct Provider {
 impl Provider {
     async fn start() -> Provider {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("python3")
+        let child = Command::new(testkit::test_python())
             .args(["-W", "ignore", "-m", "oidc_provider_mock", "--port", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -183,7 +183,7 @@ async fn a_login_lands_on_the_right_pages_with_the_right_scope() {
 
     // A provisioned account has no password here.
     let local =
-        t.client().post("/log-ind", "/log-ind", &[("brugernavn", &anne_account.username), ("kodeord", "")]).await;
+        t.client().post("/log-ind", "/log-ind", &[("brugernavn", &anne_account.username), ("kodeord", "et-gæt")]).await;
     assert_eq!(local.status, 401);
 }
 

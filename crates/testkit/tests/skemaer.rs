@@ -110,8 +110,13 @@ async fn critical_figures_need_a_comment_before_submission() {
     assert_eq!(c.post(&form, &form, &fields).await.status, 303);
     let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
     assert_eq!(tjek.status, 422);
-    assert!(tjek.body.contains(&format!("Afdeling {nummer}: Kommentér de kritiske nøgletal")), "{}", tjek.body);
-    assert!(tjek.body.contains(&format!("href=\"/pakker/{id}/afdelinger/{nummer}#afd{nummer}:b4.")));
+    // One line per afdeling in the summary (its problems counted when several), linking to
+    // the form, which then shows each problem at its field.
+    assert!(tjek.body.contains(&format!("Afdeling {nummer}: ")), "{}", tjek.body);
+    let link = format!("/pakker/{id}/afdelinger/{nummer}?fejl=alle#afd{nummer}:b4.");
+    assert!(tjek.body.contains(&format!("href=\"{link}")), "{}", tjek.body);
+    let skema = c.get(&format!("/pakker/{id}/afdelinger/{nummer}?fejl=alle")).await;
+    assert!(skema.body.contains("Kommentér de kritiske nøgletal"), "{}", skema.body);
 }
 
 #[tokio::test]
@@ -380,7 +385,7 @@ async fn the_kommune_sets_deadlines_for_its_own_organisations_only() {
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("«31.02.2027» er ikke en dato"));
     // For all its organisations at once.
-    let all = kommune.post(form, form, &[("frist", "2027-01-15"), ("organisation", "")]).await;
+    let all = kommune.post(form, form, &[("frist", "2027-01-15"), ("organisation", ""), ("bekraeft", "ja")]).await;
     assert_eq!(all.status, 303);
     // The redirect keeps the year and adds the message as a second parameter.
     let back = all.location.expect("a redirect");

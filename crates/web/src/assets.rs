@@ -38,3 +38,8 @@ pub async fn serve(Path(path): Path<String>) -> Response {
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
+
+/// Browsers ask for `/favicon.ico` on every site whatever the page links.
+pub async fn favicon() -> Response {
+    serve(Path("favicon.ico".to_string())).await
+}

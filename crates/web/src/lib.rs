@@ -81,17 +81,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
     let csp = security::content_security_policy(app.national_login().map(|o| o.issuer.as_str()));
     let state = AppState { app, settings: Arc::new(settings), csp };
     // An upload may be as large as the largest the rules allow, plus the multipart framing.
-    let upload_limit = state
-        .app
-        .settings()
-        .regler
-        .saet
-        .iter()
-        .map(|r| r.bilag.max_megabyte as usize)
-        .max()
-        .unwrap_or(20)
-        .saturating_add(1)
-        .saturating_mul(1024 * 1024);
+    let upload_limit = (pages::bilag::stoerste_mb(&state.app) as usize).saturating_add(1).saturating_mul(1024 * 1024);
     let (api_routes, _) = api::routes_with_upload_limit(upload_limit);
     let router = Router::new()
         .route("/", get(pages::public::forside))
@@ -177,6 +167,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
                 // National accounts files are several MB.
                 .layer(axum::extract::DefaultBodyLimit::max(50 * 1024 * 1024)),
         )
+        .route("/om/tilgaengelighed", get(pages::public::tilgaengelighed))
+        .route("/om/privatliv", get(pages::public::privatliv))
         .route("/offentlig", get(pages::public::soeg))
         .route("/offentlig/data", get(pages::public::aaben_data))
         .route("/offentlig/data/{aar}/{fil}", get(pages::public::aaben_data_fil))
@@ -191,6 +183,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
             get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/json")], api::openapi_json()) }),
         )
         .route("/static/{*path}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .fallback(pages::not_found)
         // Inside the guard, so a timeout's answer carries the security headers too.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -173,82 +173,110 @@ async fn checks(state: &AppState, request: Request, next: Next) -> Response {
         }
     }
 
-    // Forms before login use a random double-submit cookie; after login, the session's token.
-    let mut new_anon_cookie = None;
-    let csrf = match &authenticated {
-        Some(a) => a.user.csrf_token.clone(),
-        None => match jar.get(ANON_CSRF_COOKIE) {
-            Some(c) => c.value().to_string(),
-            None => {
-                let fresh = uuid::Uuid::new_v4().simple().to_string();
-                new_anon_cookie = Some(fresh.clone());
-                fresh
-            }
-        },
-    };
+    let user = authenticated.as_ref().map(|a| a.user.clone());
+    let path = parts.uri.path().to_string();
+    let tilbage = tilbage(&parts);
+    // Every early answer below and the handler's own leave through the error pages.
+    let response = async move {
+        // Forms before login use a random double-submit cookie; after login, the session's token.
+        let mut new_anon_cookie = None;
+        let csrf = match &authenticated {
+            Some(a) => a.user.csrf_token.clone(),
+            None => match jar.get(ANON_CSRF_COOKIE) {
+                Some(c) => c.value().to_string(),
+                None => {
+                    let fresh = uuid::Uuid::new_v4().simple().to_string();
+                    new_anon_cookie = Some(fresh.clone());
+                    fresh
+                }
+            },
+        };
 
-    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let body = if unsafe_method {
-        if is_api {
-            // The API takes unsafe requests only with a bearer token, which browsers never
-            // send on their own, so cross-site requests cannot ride on a cookie.
-            if bearer_token.is_none() {
-                return crate::api::error(
-                    StatusCode::FORBIDDEN,
-                    "Ændringer via API kræver et adgangstoken (Authorization: Bearer).",
-                );
-            }
-            body
-        } else if is_multipart(&parts) {
-            // File uploads carry the token as the form's first field, so it is checked before
-            // any file is read and never travels in a URL; the body then goes on unchanged.
-            match multipart_csrf(&parts, body).await {
-                Ok((sent, body)) if equal(&sent, &csrf) => body,
-                Ok(_) => return forbidden_form(),
-                Err(response) => return response,
-            }
-        } else {
-            let bytes: Bytes = match http_body_util::Limited::new(body, MAX_FORM_BYTES).collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(_) => {
-                    return crate::error::page(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "For stor forespørgsel",
-                        "Formularen indeholder for meget data.",
+        let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let body = if unsafe_method {
+            if is_api {
+                // The API takes unsafe requests only with a bearer token, which browsers never
+                // send on their own, so cross-site requests cannot ride on a cookie.
+                if bearer_token.is_none() {
+                    return crate::api::error(
+                        StatusCode::FORBIDDEN,
+                        "Ændringer via API kræver et adgangstoken (Authorization: Bearer).",
                     );
                 }
-            };
-            let fields: HashMap<String, String> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-            let sent = fields.get(CSRF_FIELD).map(String::as_str).unwrap_or("");
-            if !equal(sent, &csrf) {
-                return forbidden_form();
+                body
+            } else if is_multipart(&parts) {
+                // File uploads carry the token as the form's first field, so it is checked before
+                // any file is read and never travels in a URL; the body then goes on unchanged.
+                match multipart_csrf(&parts, body).await {
+                    Ok((sent, body)) if equal(&sent, &csrf) => body,
+                    Ok(_) => return forbidden_form(),
+                    Err(response) => return response,
+                }
+            } else {
+                let bytes: Bytes = match http_body_util::Limited::new(body, MAX_FORM_BYTES).collect().await {
+                    Ok(collected) => collected.to_bytes(),
+                    Err(_) => {
+                        return crate::error::page(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "For stor forespørgsel",
+                            "Formularen indeholder for meget data.",
+                        );
+                    }
+                };
+                let fields: HashMap<String, String> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+                let sent = fields.get(CSRF_FIELD).map(String::as_str).unwrap_or("");
+                if !equal(sent, &csrf) {
+                    return forbidden_form();
+                }
+                Body::from(bytes)
             }
-            Body::from(bytes)
-        }
-    } else {
-        body
-    };
+        } else {
+            body
+        };
 
-    parts.extensions.insert(CsrfToken(csrf));
-    let adresse = klient_adresse(&parts, &state.settings.trusted_proxies);
-    parts.extensions.insert(adresse);
-    if let Some(a) = authenticated {
-        parts.extensions.insert(a);
-    }
-    let mut response = next.run(Request::from_parts(parts, body)).await;
-    let headers = response.headers_mut();
-    if let Some(value) = new_anon_cookie {
-        let cookie = Cookie::build((ANON_CSRF_COOKIE, value))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Strict)
-            .secure(state.settings.secure_cookies)
-            .build();
-        if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
-            headers.append(header::SET_COOKIE, v);
+        parts.extensions.insert(CsrfToken(csrf));
+        let adresse = klient_adresse(&parts, &state.settings.trusted_proxies);
+        parts.extensions.insert(adresse);
+        if let Some(a) = authenticated {
+            parts.extensions.insert(a);
         }
+        let mut response = next.run(Request::from_parts(parts, body)).await;
+        let headers = response.headers_mut();
+        if let Some(value) = new_anon_cookie {
+            let cookie = Cookie::build((ANON_CSRF_COOKIE, value))
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .secure(state.settings.secure_cookies)
+                .build();
+            if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+                headers.append(header::SET_COOKIE, v);
+            }
+        }
+        response
     }
-    response
+    .await;
+    crate::error::fejlside(response, user.as_ref(), &path, tilbage)
+}
+
+/// The page the user came from, when it is on this site and not the page that failed: the
+/// error page's way back.
+fn tilbage(parts: &Parts) -> Option<String> {
+    let referer = url::Url::parse(parts.headers.get(header::REFERER)?.to_str().ok()?).ok()?;
+    let host = parts.headers.get(header::HOST)?.to_str().ok()?;
+    let same_site = referer.host_str().map(|h| match referer.port() {
+        Some(port) => format!("{h}:{port}"),
+        None => h.to_string(),
+    });
+    if same_site.as_deref() != Some(host) {
+        return None;
+    }
+    let target = match referer.query() {
+        Some(q) => format!("{}?{q}", referer.path()),
+        None => referer.path().to_string(),
+    };
+    let current = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
+    (parts.method != Method::GET || target != current).then_some(target)
 }
 
 /// How much of a multipart body is read to find its first field, the CSRF token.

@@ -21,6 +21,8 @@ pub struct Layout {
     pub csrf: String,
     pub nav: Vec<NavLink>,
     pub besked: Option<&'static str>,
+    /// The DKFDS alert the message is shown in: "success", or "warning" when it asks for more.
+    pub besked_art: &'static str,
     pub errors: Vec<FieldError>,
     /// When the signed-in user's session ends (RFC 3339), for the expiry warning.
     pub session_udloeber: Option<String>,
@@ -29,6 +31,7 @@ pub struct Layout {
 /// Messages shown after a redirect, chosen by key so no text travels in the URL.
 const BESKEDER: &[(&str, &str)] = &[
     ("gemt", "Dine svar er gemt."),
+    ("gemt_med_fejl", "Dine svar er gemt, men der er fejl, som skal rettes, før pakken kan indsendes."),
     ("modtaget", "Pakken er kvitteret som modtaget."),
     ("returneret", "Pakken er sendt retur til organisationen med din begrundelse."),
     ("moede", "Mødet er registreret som afholdt."),
@@ -46,7 +49,6 @@ const BESKEDER: &[(&str, &str)] = &[
         "markeret_delvis",
         "De valgte afdelingsskemaer er markeret: ingen særlige udfordringer. Skemaer, hvor punkt A allerede var besvaret, er ikke ændret.",
     ),
-    ("ingen_valgt", "Vælg mindst én afdeling."),
     ("bilag_tilfoejet", "Filen er kontrolleret og vedhæftet."),
     ("frist_fastsat", "Fristen er sat."),
     ("bilag_fjernet", "Filen er fjernet fra pakken. Den gemmes fortsat i pakkens historik."),
@@ -65,6 +67,9 @@ const BESKEDER: &[(&str, &str)] = &[
     ("mail_sendes_igen", "Mailen sendes igen ved næste levering."),
 ];
 
+/// Messages that report a success with something still to do.
+const ADVARSLER: &[&str] = &["gemt_med_fejl", "markeret_delvis", "sidste_aar_intet"];
+
 impl Layout {
     pub fn anonymous(title: &str) -> Layout {
         Layout {
@@ -74,6 +79,7 @@ impl Layout {
             csrf: String::new(),
             nav: nav(None, ""),
             besked: None,
+            besked_art: "success",
             errors: vec![],
             session_udloeber: None,
         }
@@ -87,6 +93,7 @@ impl Layout {
             csrf: csrf.to_string(),
             nav: nav(user.map(|u| u.principal.role), path),
             besked: None,
+            besked_art: "success",
             errors: vec![],
             session_udloeber: user.map(|u| u.expires_at.to_rfc3339()),
         }
@@ -94,6 +101,7 @@ impl Layout {
 
     pub fn with_besked(mut self, key: Option<&str>) -> Layout {
         self.besked = key.and_then(|k| BESKEDER.iter().find(|(id, _)| *id == k).map(|(_, text)| *text));
+        self.besked_art = if key.is_some_and(|k| ADVARSLER.contains(&k)) { "warning" } else { "success" };
         self
     }
 
@@ -123,6 +131,16 @@ impl Layout {
                 (href, e.message.as_str())
             })
             .collect()
+    }
+}
+
+/// The user's own start page (the front page when not signed in), as (link, text).
+pub fn startside(role: Option<Role>) -> (&'static str, &'static str) {
+    match role {
+        Some(Role::Organisation) => ("/organisation", "Gå til Mine pakker"),
+        Some(Role::Kommune) => ("/kommune", "Gå til kommunens oversigt"),
+        Some(Role::Styrelse) => ("/styrelse", "Gå til national status"),
+        None => ("/", "Gå til forsiden"),
     }
 }
 
@@ -158,26 +176,8 @@ pub fn render_status(status: axum::http::StatusCode, t: &impl Template) -> Resul
     Ok((status, Html(t.render()?)).into_response())
 }
 
-/// Danish number formatting: thousands separated by '.', decimals by ','.
-pub fn tal(value: f64, decimals: usize) -> String {
-    let formatted = format!("{:.*}", decimals, value.abs());
-    let (int, frac) = formatted
-        .split_once('.')
-        .map(|(i, f)| (i.to_string(), Some(f.to_string())))
-        .unwrap_or((formatted.clone(), None));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    let sign = if value < 0.0 && value.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) { "-" } else { "" };
-    match frac {
-        Some(f) => format!("{sign}{grouped},{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
+/// Danish number formatting (one formatter for pages, PDFs and letters).
+pub use domain::tal::dansk as tal;
 
 pub fn dato(d: chrono::NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
@@ -261,14 +261,6 @@ impl Sider {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn danish_numbers() {
-        assert_eq!(tal(1234567.891, 2), "1.234.567,89");
-        assert_eq!(tal(999.0, 0), "999");
-        assert_eq!(tal(-4200.5, 1), "-4.200,5");
-        assert_eq!(tal(0.0, 1), "0,0");
-    }
 
     #[test]
     fn file_names_keep_their_danish_letters() {

@@ -61,15 +61,8 @@ pub async fn organisationer(
     let orgs: Vec<OrganisationKort> = if q.trim().is_empty() && kommune.is_none() {
         public.organisationer().await?.iter().map(kort).collect()
     } else {
-        public
-            .soeg(&q, kommune)
-            .await?
-            .into_iter()
-            .filter_map(|f| match f {
-                app::Fund::Organisation(o) => Some(kort(&o)),
-                app::Fund::Afdeling(..) => None,
-            })
-            .collect()
+        // Every organisation that matches, best match first; the API's own paging cuts it.
+        public.soeg_organisationer(&q, kommune).await?.iter().map(kort).collect()
     };
     Ok(Json(side.cut(orgs)?))
 }

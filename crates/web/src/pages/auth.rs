@@ -244,7 +244,9 @@ pub struct LoginQuery {
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     brugernavn: String,
+    #[serde(default)]
     kodeord: String,
     #[serde(default)]
     naeste: String,
@@ -304,6 +306,19 @@ pub async fn login(
             ),
         )
     };
+    // An empty field is said as such, not as a wrong password (and costs no login attempt).
+    let mut tomme = Vec::new();
+    if username.is_empty() {
+        tomme.push(app::FieldError { field: "brugernavn".into(), message: "Skriv dit brugernavn".into() });
+    }
+    if form.kodeord.is_empty() {
+        tomme.push(app::FieldError { field: "kodeord".into(), message: "Skriv dit kodeord".into() });
+    }
+    if !tomme.is_empty() {
+        let layout = Layout::new("Log ind", None, &csrf, "/log-ind").with_errors(tomme);
+        let side = LoginSide::new(&state, layout, None, form.naeste.clone(), form.brugernavn.clone());
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &side);
+    }
     match state.app.login_fra(&username, &form.kodeord, adresse.0).await? {
         LoginOutcome::Pause { til } => {
             let sekunder = (til - state.app.now()).num_seconds().max(1);

@@ -176,7 +176,8 @@ struct RedegoerelseSide {
     maalomraader: Vec<(&'static str, &'static str)>,
     emner: [&'static str; 5],
     ny_aftale: app::AftaleInput,
-    forslag: bool,
+    /// After "Udfyld tomme felter med forslag": how many empty fields got a suggestion.
+    forslag: Option<usize>,
 }
 
 async fn redegoerelse_side(
@@ -185,7 +186,7 @@ async fn redegoerelse_side(
     layout: Layout,
     tekst: &BTreeMap<String, String>,
     ny_aftale: app::AftaleInput,
-    forslag: bool,
+    forslag: Option<usize>,
 ) -> Result<RedegoerelseSide, AppError> {
     use domain::redegoerelse::{AFTALER, DELE, MAALOMRAADER, SAMMENFATNING, felt};
     let get = |id: &str| tekst.get(id).cloned().unwrap_or_default();
@@ -228,30 +229,33 @@ async fn redegoerelse_side(
     })
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct RedegoerelseQuery {
-    #[serde(default)]
-    forslag: bool,
-    besked: Option<String>,
-}
-
-/// The editor. `?forslag=true` fills the fields with a draft generated from the package
-/// (nothing is saved until the kommune saves).
+/// The editor, with the saved draft.
 pub async fn redegoerelse_form(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     Path(id): Path<i64>,
-    Query(q): Query<RedegoerelseQuery>,
+    Query(q): Query<crate::pages::Besked>,
 ) -> PageResult {
     let v = handled(&state, &user, id).await?;
-    let tekst = if q.forslag {
-        state.app.redegoerelse_forslag(&user, PakkeId(id)).await?
-    } else {
-        v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default()
-    };
+    let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
     let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_besked(q.besked.as_deref());
-    render(&redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), q.forslag).await?)
+    render(&redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), None).await?)
+}
+
+/// "Udfyld tomme felter med forslag": the fields as posted, with the draft generated from the
+/// package put only where a field is empty, so nothing typed or saved is ever replaced.
+/// Nothing is saved; the returned count says how many fields were filled.
+fn udfyld_tomme(tekst: &mut BTreeMap<String, String>, forslag: BTreeMap<String, String>) -> usize {
+    let mut udfyldt = 0;
+    for (felt, forslag) in forslag {
+        let vaerdi = tekst.entry(felt).or_default();
+        if vaerdi.trim().is_empty() {
+            *vaerdi = forslag;
+            udfyldt += 1;
+        }
+    }
+    udfyldt
 }
 
 pub async fn gem_redegoerelse(
@@ -261,13 +265,21 @@ pub async fn gem_redegoerelse(
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let tekst: BTreeMap<String, String> = form.into_iter().filter(|(k, _)| k != "_csrf").collect();
+    let forslag = form.get("_handling").is_some_and(|h| h == "forslag");
+    let mut tekst: BTreeMap<String, String> = form.into_iter().filter(|(k, _)| !k.starts_with('_')).collect();
+    if forslag {
+        let v = handled(&state, &user, id).await?;
+        let udfyldt = udfyld_tomme(&mut tekst, state.app.redegoerelse_forslag(&user, PakkeId(id)).await?);
+        let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker");
+        let side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), Some(udfyldt)).await?;
+        return render(&side);
+    }
     match state.app.save_redegoerelse(&user, PakkeId(id), tekst.clone()).await {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}/redegoerelse"), "redegoerelse_gemt")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
             let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
-            let side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), false).await?;
+            let side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), None).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
         }
         Err(e) => Err(e.into()),
@@ -297,7 +309,7 @@ pub async fn opret_aftale(
             let v = handled(&state, &user, id).await?;
             let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
             let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
-            let side = redegoerelse_side(&state, &v, layout, &tekst, input, false).await?;
+            let side = redegoerelse_side(&state, &v, layout, &tekst, input, None).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
         }
         Err(e) => Err(e.into()),
@@ -350,6 +362,8 @@ struct FristSide {
     kommune: String,
     aar: i32,
     frist: String,
+    /// The organisation chosen in the form (empty: all).
+    valgt: String,
     /// (organisation number, name, deadline, status).
     raekker: Vec<(u32, String, String, &'static str)>,
 }
@@ -362,9 +376,13 @@ pub struct AarQuery {
 
 #[derive(serde::Deserialize)]
 pub struct FristForm {
+    #[serde(default)]
     frist: String,
     #[serde(default)]
     organisation: String,
+    /// "ja" when the user confirmed a past date or replacing deadlines already set.
+    #[serde(default)]
+    bekraeft: String,
 }
 
 async fn frist_side(
@@ -372,7 +390,7 @@ async fn frist_side(
     user: &SessionUser,
     layout: Layout,
     aar: domain::Styringsaar,
-    frist: String,
+    form: FristForm,
 ) -> Result<FristSide, AppError> {
     let pakker = state.app.tilsynspakker(user, aar).await?;
     let kommune = crate::pages::tilsyn::kommune_navn(state, user).await?;
@@ -380,7 +398,8 @@ async fn frist_side(
         layout,
         kommune,
         aar: aar.get(),
-        frist,
+        frist: form.frist,
+        valgt: form.organisation,
         raekker: pakker
             .iter()
             .map(|p| {
@@ -409,7 +428,8 @@ pub async fn frister(
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
     let layout = Layout::new("Frister", Some(&user), &csrf, "/kommune").with_besked(q.besked.as_deref());
-    render(&frist_side(&state, &user, layout, aar, String::new()).await?)
+    let tom = FristForm { frist: String::new(), organisation: String::new(), bekraeft: String::new() };
+    render(&frist_side(&state, &user, layout, aar, tom).await?)
 }
 
 pub async fn saet_frist(
@@ -420,24 +440,27 @@ pub async fn saet_frist(
     Form(form): Form<FristForm>,
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
-    let frist = chrono::NaiveDate::parse_from_str(form.frist.trim(), "%Y-%m-%d")
-        .or_else(|_| chrono::NaiveDate::parse_from_str(form.frist.trim(), "%d.%m.%Y"));
+    let tekst = form.frist.trim();
+    let frist = chrono::NaiveDate::parse_from_str(tekst, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(tekst, "%d.%m.%Y"));
     let organisation = match form.organisation.trim() {
         "" => None,
         n => Some(n.parse::<domain::OrganisationNummer>().map_err(|_| AppError::NotFound)?),
     };
-    match frist {
-        Ok(frist) => {
-            state.app.set_frist(&user, aar, frist, organisation).await?;
-            Ok(redirect_with(&format!("/kommune/frister?aar={aar}"), "frist_fastsat"))
-        }
-        Err(_) => {
-            let errors = vec![app::FieldError {
-                field: "frist".into(),
-                message: format!("«{}» er ikke en dato; skriv den som år-måned-dag, fx 2026-06-30", form.frist.trim()),
-            }];
+    let result = match frist {
+        Ok(frist) => state.app.set_frist(&user, aar, frist, organisation, form.bekraeft == "ja").await,
+        Err(_) if tekst.is_empty() => Err(AppError::field("frist", "Vælg en dato for fristen")),
+        Err(_) => Err(AppError::field(
+            "frist",
+            format!("«{tekst}» er ikke en dato; skriv den som år-måned-dag, fx 2026-06-30"),
+        )),
+    };
+    match result {
+        Ok(_) => Ok(redirect_with(&format!("/kommune/frister?aar={aar}"), "frist_fastsat")),
+        Err(AppError::Invalid(errors)) => {
             let layout = Layout::new("Frister", Some(&user), &csrf, "/kommune").with_errors(errors);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &frist_side(&state, &user, layout, aar, form.frist).await?)
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &frist_side(&state, &user, layout, aar, form).await?)
         }
+        Err(e) => Err(e.into()),
     }
 }

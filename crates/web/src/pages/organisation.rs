@@ -150,16 +150,54 @@ async fn formular_side(
     })
 }
 
+/// `?besked=` after a save, and `?fejl=alle` from check-your-answers: then the page shows
+/// what is missing too, not only what is wrong.
+#[derive(serde::Deserialize, Default)]
+pub struct FormularQuery {
+    besked: Option<String>,
+    #[serde(default)]
+    fejl: String,
+}
+
+/// The problems of a form's saved answers (missing, and wrong).
+fn problemer(v: &PakkeView, formular: &Formular) -> Result<Vec<domain::template::Problem>, WebError> {
+    Ok(match (formular, formular.afdeling(v)?) {
+        (Formular::Afdeling(_), Some(a)) => v.afdelingsskema_status(a).1,
+        (Formular::Sektion(sid), _) => v.sektion_status(v.skabelon.sektion(sid).ok_or(AppError::NotFound)?).1,
+        (Formular::Afdeling(_), None) => return Err(AppError::NotFound.into()),
+    })
+}
+
+impl Formular {
+    fn sti(&self, id: i64) -> String {
+        match self {
+            Formular::Sektion(sid) => format!("/pakker/{id}/sektioner/{sid}"),
+            Formular::Afdeling(nr) => format!("/pakker/{id}/afdelinger/{nr}"),
+        }
+    }
+}
+
 async fn vis_formular(
     state: &AppState,
     user: &app::SessionUser,
     csrf: &str,
     id: i64,
     formular: Formular,
-    besked: Option<&str>,
+    q: FormularQuery,
 ) -> PageResult {
     let v = state.app.pakke_view(user, PakkeId(id)).await?;
-    let layout = Layout::new("Skema", Some(user), csrf, "/pakker").with_besked(besked);
+    // A form whose task shows "Der er en fejl" shows that error where it is, with a summary;
+    // from check-your-answers it shows the missing answers as well.
+    let errors = if v.may_edit && v.is_working_copy {
+        problemer(&v, &formular)?
+            .into_iter()
+            .filter(|p| q.fejl == "alle" || !p.mangler)
+            .map(|p| FieldError { field: p.noegle, message: p.besked })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let layout = Layout::new("Skema", Some(user), csrf, "/pakker").with_besked(q.besked.as_deref()).with_errors(errors);
     let mut side = formular_side(state, &v, &formular, layout, None).await?;
     side.layout.title = side.titel.clone();
     render(&side)
@@ -197,7 +235,21 @@ async fn gem_formular(
         Formular::Afdeling(nr) => (String::new(), Some(*nr), format!("/pakker/{id}/afdelinger")),
     };
     match state.app.save_sektion(user, PakkeId(id), &sektion, nr, answers, store::Revision(revision)).await {
-        Ok(()) => Ok(redirect_with(&tilbage, "gemt")),
+        Ok(()) => {
+            // Saved, but wrong (e.g. "Ja" without saying which): the form again, with the error.
+            let saved = state.app.pakke_view(user, PakkeId(id)).await?;
+            if problemer(&saved, &formular)?.iter().any(|p| !p.mangler) {
+                return Ok(redirect_with(&formular.sti(id), "gemt_med_fejl"));
+            }
+            // "Gem og gå til næste afdeling" on an afdeling form.
+            if let (Formular::Afdeling(nr), true) = (&formular, form.contains_key("_naeste")) {
+                let naeste = saved.afdelinger.iter().skip_while(|a| a.data.nummer != *nr).nth(1);
+                if let Some(a) = naeste {
+                    return Ok(redirect_with(&format!("/pakker/{id}/afdelinger/{}", a.data.nummer), "gemt"));
+                }
+            }
+            Ok(redirect_with(&tilbage, "gemt"))
+        }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (errors, status) = match e {
                 AppError::Invalid(errors) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
@@ -234,9 +286,9 @@ pub async fn sektion_form(
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     Path((id, sektion_id)): Path<(i64, String)>,
-    Query(q): Query<Besked>,
+    Query(q): Query<FormularQuery>,
 ) -> PageResult {
-    vis_formular(&state, &user, &csrf, id, Formular::Sektion(sektion_id), q.besked.as_deref()).await
+    vis_formular(&state, &user, &csrf, id, Formular::Sektion(sektion_id), q).await
 }
 
 pub async fn gem_sektion(
@@ -258,8 +310,9 @@ pub async fn afdelingsskema(
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     Path((id, nr)): Path<(i64, u32)>,
+    Query(q): Query<FormularQuery>,
 ) -> PageResult {
-    vis_formular(&state, &user, &csrf, id, Formular::Afdeling(afdelingsnummer(nr)?), None).await
+    vis_formular(&state, &user, &csrf, id, Formular::Afdeling(afdelingsnummer(nr)?), q).await
 }
 
 pub async fn gem_afdelingsskema(
@@ -314,7 +367,19 @@ pub async fn afdelinger(
     Path(id): Path<i64>,
     Query(filter): Query<AfdelingFilter>,
 ) -> PageResult {
-    let v = state.app.pakke_view(&user, PakkeId(id)).await?;
+    let layout = Layout::new("Oplysningsskemaer for afdelinger", Some(&user), &csrf, "/pakker")
+        .with_besked(filter.besked.as_deref());
+    render(&afdelinger_side(&state, &user, layout, id, filter).await?)
+}
+
+async fn afdelinger_side(
+    state: &AppState,
+    user: &app::SessionUser,
+    layout: Layout,
+    id: i64,
+    filter: AfdelingFilter,
+) -> Result<AfdelingerSide, WebError> {
+    let v = state.app.pakke_view(user, PakkeId(id)).await?;
     if v.afdelingsskema.is_none() {
         return Err(AppError::NotFound.into());
     }
@@ -353,9 +418,8 @@ pub async fn afdelinger(
                 || r.kommune.to_lowercase().contains(&q)
         })
         .collect();
-    render(&AfdelingerSide {
-        layout: Layout::new("Oplysningsskemaer for afdelinger", Some(&user), &csrf, "/pakker")
-            .with_besked(filter.besked.as_deref()),
+    Ok(AfdelingerSide {
+        layout,
         hoved: (&v).into(),
         raekker,
         i_alt,
@@ -397,9 +461,20 @@ pub async fn sidste_aar(
 pub async fn uden_udfordringer(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
     Path(id): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
+    // The list's filter comes along, so the page after the action shows the same rows.
+    let filter = AfdelingFilter {
+        status: form.get("status").cloned().unwrap_or_default(),
+        q: form.get("q").cloned().unwrap_or_default(),
+        besked: None,
+    };
+    let tilbage = format!(
+        "/pakker/{id}/afdelinger?{}",
+        serde_urlencoded::to_string([("status", &filter.status), ("q", &filter.q)]).unwrap_or_default()
+    );
     let numre: Vec<AfdelingNummer> = form
         .keys()
         .filter_map(|k| k.strip_prefix("afd_"))
@@ -410,12 +485,24 @@ pub async fn uden_udfordringer(
         })
         .collect::<Result<_, _>>()?;
     if numre.is_empty() {
-        return Ok(redirect_with(&format!("/pakker/{id}/afdelinger"), "ingen_valgt"));
+        let mut side = afdelinger_side(
+            &state,
+            &user,
+            Layout::new("Oplysningsskemaer for afdelinger", Some(&user), &csrf, "/pakker"),
+            id,
+            filter,
+        )
+        .await?;
+        // The summary links to the first box that can be chosen.
+        let felt = side.raekker.iter().find(|r| !r.besvaret_a).map(|r| format!("afd-{}", r.nummer)).unwrap_or_default();
+        side.layout =
+            side.layout.with_errors(vec![FieldError { field: felt, message: "Vælg mindst én afdeling.".into() }]);
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &side);
     }
     let (marked, skipped) = state.app.mark_uden_udfordringer(&user, PakkeId(id), &numre).await?;
     let besked = if skipped > 0 { "markeret_delvis" } else { "markeret" };
     tracing::info!(marked, skipped, "afdeling forms marked without special challenges");
-    Ok(redirect_with(&format!("/pakker/{id}/afdelinger"), besked))
+    Ok(redirect_with(&tilbage, besked))
 }
 
 /// A section on check-your-answers: title, link, and (question, answer) pairs.
@@ -445,24 +532,41 @@ async fn tjek_side(
     let koder = state.app.recipients_if_submitted(user, v.pakke.id).await?;
     // Errors link to the field, on the section page or the afdeling form that holds it.
     let id = v.pakke.id;
-    let errors: Vec<FieldError> = errors
+    // An afdeling with several problems is one line with their count (an organisation with 55
+    // afdelinger would otherwise read a list of hundreds); its link opens the form showing them.
+    let mut per_afdeling: Vec<(String, Vec<FieldError>)> = Vec::new();
+    let mut andre = Vec::new();
+    for e in errors {
+        match domain::template::split_afdeling_noegle(&e.field) {
+            Some((nr, _)) => match per_afdeling.iter_mut().find(|(n, _)| *n == nr.to_string()) {
+                Some((_, liste)) => liste.push(e),
+                None => per_afdeling.push((nr.to_string(), vec![e])),
+            },
+            None => andre.push(e),
+        }
+    }
+    let mut errors: Vec<FieldError> = andre
         .into_iter()
         .map(|e| {
-            let href = match domain::template::split_afdeling_noegle(&e.field) {
-                None if e.field.starts_with("bilag.") => format!("/pakker/{id}/bilag#{}", e.field),
-                Some((nr, _)) => format!("/pakker/{id}/afdelinger/{nr}#{}", e.field),
-                None => match v.skabelon.sektion_for(&e.field) {
-                    Some(s) => format!("/pakker/{id}/sektioner/{}#{}", s.id, e.field),
+            let href = if e.field.starts_with("bilag.") {
+                format!("/pakker/{id}/bilag#{}", e.field)
+            } else {
+                match v.skabelon.sektion_for(&e.field) {
+                    Some(s) => format!("/pakker/{id}/sektioner/{}?fejl=alle#{}", s.id, e.field),
                     None => format!("#{}", e.field),
-                },
+                }
             };
-            let message = match domain::template::split_afdeling_noegle(&e.field) {
-                Some((nr, _)) => format!("Afdeling {nr}: {}", e.message),
-                None => e.message,
-            };
-            FieldError { field: href, message }
+            FieldError { field: href, message: e.message }
         })
         .collect();
+    errors.extend(per_afdeling.into_iter().map(|(nr, liste)| {
+        let href = format!("/pakker/{id}/afdelinger/{nr}?fejl=alle#{}", liste[0].field);
+        let message = match liste.as_slice() {
+            [eneste] => format!("Afdeling {nr}: {}", eneste.message),
+            _ => format!("Afdeling {nr}: {} svar mangler eller skal rettes", liste.len()),
+        };
+        FieldError { field: href, message }
+    }));
     let oversigt = v
         .skabelon
         .sektioner

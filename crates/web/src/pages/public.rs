@@ -33,8 +33,9 @@ struct Soeg {
     kommune: String,
     kommuner: Vec<(i64, String)>,
     soegt: bool,
-    /// (link, label, kind).
-    resultater: Vec<(String, String, &'static str)>,
+    i_alt: i64,
+    resultater: Vec<Hit>,
+    sider: crate::view::Sider,
 }
 
 #[derive(Deserialize)]
@@ -43,6 +44,18 @@ pub struct SoegQuery {
     q: String,
     #[serde(default)]
     kommune: String,
+    side: Option<u32>,
+}
+
+/// Search hits per page.
+const HITS_PR_SIDE: u32 = 50;
+
+/// One search hit: link, name with number, kind, and the kommune it lies in.
+pub struct Hit {
+    pub href: String,
+    pub navn: String,
+    pub art: &'static str,
+    pub kommune: String,
 }
 
 /// Search organisations and afdelinger by name or number, optionally within a kommune.
@@ -54,31 +67,40 @@ pub async fn soeg(
 ) -> PageResult {
     let public = state.app.public();
     let kommune = query.kommune.trim().parse::<domain::Kommunekode>().ok();
-    let resultater = public
-        .soeg(&query.q, kommune)
-        .await?
-        .into_iter()
-        .map(|f| match f {
-            app::Fund::Organisation(o) => (
-                format!("/offentlig/organisationer/{}", o.nummer),
-                format!("{} ({})", o.navn, o.nummer),
-                "Organisation",
-            ),
-            app::Fund::Afdeling(a, o) => (
-                format!("/offentlig/organisationer/{}/afdelinger/{}", o.nummer, a.data.nummer),
-                format!("{} (afd. {}), {}", a.data.navn, a.data.nummer, o.navn),
-                "Afdeling",
-            ),
-        })
-        .collect();
-    let kommuner = public.kommuner().await?.into_iter().map(|k| (i64::from(k.kode), k.navn)).collect();
+    let side = store::Side::new(query.side.unwrap_or(1), HITS_PR_SIDE);
+    let kommuner = public.kommuner().await?;
+    let kommune_navn = |kode: domain::Kommunekode| {
+        kommuner.iter().find(|k| k.kode == kode).map(|k| format!("{} Kommune", k.navn)).unwrap_or_default()
+    };
+    let udsnit = public.soeg(&query.q, kommune, side).await?.map(|f| match f {
+        app::Fund::Organisation(o) => Hit {
+            href: format!("/offentlig/organisationer/{}", o.nummer),
+            navn: format!("{} (nr. {})", o.navn, o.nummer),
+            art: "Boligorganisation",
+            kommune: kommune_navn(o.hjemstedskommune),
+        },
+        app::Fund::Afdeling(a, o) => Hit {
+            href: format!("/offentlig/organisationer/{}/afdelinger/{}", o.nummer, a.data.nummer),
+            navn: format!("{} (afd. {}), {}", a.data.navn, a.data.nummer, o.navn),
+            art: "Afdeling",
+            kommune: kommune_navn(a.data.kommune),
+        },
+    });
+    let href = |n: u32| {
+        let q = serde_urlencoded::to_string([("q", query.q.as_str()), ("kommune", query.kommune.as_str())])
+            .unwrap_or_default();
+        format!("/offentlig?{q}&side={n}")
+    };
+    let sider = crate::view::Sider::new(&udsnit, href);
     render(&Soeg {
         layout: Layout::new("Offentlige data", user.as_ref(), &csrf, "/offentlig"),
         soegt: !query.q.trim().is_empty() || kommune.is_some(),
         q: query.q,
         kommune: query.kommune,
-        kommuner,
-        resultater,
+        kommuner: kommuner.into_iter().map(|k| (i64::from(k.kode), k.navn)).collect(),
+        i_alt: udsnit.i_alt,
+        resultater: udsnit.raekker,
+        sider,
     })
 }
 
@@ -120,8 +142,7 @@ struct PubliceretRedegoerelse {
 /// A key figure value as shown: with unit, or "i/t" when not (yet) available.
 pub fn vis_noegletal(vaerdi: Option<f64>, enhed: Maaleenhed) -> String {
     match (vaerdi, enhed) {
-        (Some(v), Maaleenhed::Procent) => format!("{} %", tal(v, 2)),
-        (Some(v), other) => format!("{} {}", tal(v, 0), other.label()),
+        (Some(v), enhed) => enhed.vis(v),
         (None, _) => "i/t".to_string(),
     }
 }
@@ -463,4 +484,60 @@ pub async fn kommune_redegoerelser(
         kommune: navn,
         raekker,
     })
+}
+
+/// The operator and the retention periods the legal pages state, read from the settings so
+/// the pages say what this deployment does.
+pub struct Juridisk {
+    pub udbyder: app::Udbyder,
+    pub session_timer: u64,
+    pub session_max_timer: u64,
+    pub api_noegle_dage: u64,
+}
+
+impl Juridisk {
+    fn af(state: &AppState) -> Juridisk {
+        let s = state.app.settings();
+        Juridisk {
+            udbyder: s.udbyder.clone(),
+            session_timer: s.session_ttl.as_secs().div_ceil(3600),
+            session_max_timer: s.session_max.as_secs().div_ceil(3600),
+            api_noegle_dage: s.api_noegle_ttl.as_secs().div_ceil(24 * 3600),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tilgaengelighed.html")]
+struct Tilgaengelighed {
+    layout: Layout,
+    j: Juridisk,
+}
+
+/// The accessibility statement (tilgængelighedserklæring) every Danish public-sector site
+/// links to.
+pub async fn tilgaengelighed(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    CsrfToken(csrf): CsrfToken,
+) -> PageResult {
+    let layout = Layout::new("Tilgængelighedserklæring", user.as_ref(), &csrf, "/om");
+    render(&Tilgaengelighed { layout, j: Juridisk::af(&state) })
+}
+
+#[derive(Template)]
+#[template(path = "privatliv.html")]
+struct Privatliv {
+    layout: Layout,
+    j: Juridisk,
+}
+
+/// The privacy notice: what is stored about whom, why, for how long, and who is responsible.
+pub async fn privatliv(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    CsrfToken(csrf): CsrfToken,
+) -> PageResult {
+    let layout = Layout::new("Privatlivspolitik", user.as_ref(), &csrf, "/om");
+    render(&Privatliv { layout, j: Juridisk::af(&state) })
 }

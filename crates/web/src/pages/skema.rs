@@ -180,7 +180,9 @@ pub fn dele(
                             fejl,
                             laest,
                         },
-                        Element::Fakta(f) => FeltVisning {
+                        Element::Fakta(f) => {
+                          let kritisk = v.kritisk(f, afdeling.map(|a| a.id));
+                          FeltVisning {
                             label: f.titel.clone(),
                             hint: f.tekst.clone(),
                             art: "fakta",
@@ -194,14 +196,21 @@ pub fn dele(
                                 }
                                 _ => None,
                             },
-                            kommentar: f.kommentar.clone(),
-                            kommentar_paakraevet: v.kritisk(f, afdeling.map(|a| a.id)),
+                            kommentar: f.kommentar.as_deref().map(|k| {
+                                // A required comment is not "Evt." (optional) as well.
+                                match k.strip_prefix("Evt. ").filter(|_| kritisk) {
+                                    Some(rest) => stort_begyndelsesbogstav(rest),
+                                    None => k.to_string(),
+                                }
+                            }),
+                            kommentar_paakraevet: kritisk,
                             laest: saved.map(|s| s.tekst.clone()).filter(|t| !t.is_empty()).unwrap_or_else(|| "Ingen kommentar".into()),
                             id: key,
                             ja,
                             tekst,
                             valgt,
                             fejl,
+                          }
                         },
                     }
                 })
@@ -549,4 +558,13 @@ fn fordeling_diagram(id: &str, fakta: &PakkeFakta, aar: i32) -> Option<Diagram> 
         svg,
         forklaring: "Antallet af afdelinger med rødt, gult og grønt effektivitetstal; tallene står i tabellen herunder.",
     })
+}
+
+/// "kommentarer" as "Kommentarer".
+fn stort_begyndelsesbogstav(tekst: &str) -> String {
+    let mut tegn = tekst.chars();
+    match tegn.next() {
+        Some(f) => f.to_uppercase().chain(tegn).collect(),
+        None => String::new(),
+    }
 }
