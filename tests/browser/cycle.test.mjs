@@ -475,6 +475,19 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   assert.match(path(page), /^\/moeder\/\d+$/);
   await main(page).getByText('Indkaldelse til dialogmøde').first().waitFor();
   await axe(t, page, 'dialogmøde med indkaldelsesbrev');
+  // The meeting moves a day: a reason is required, the short notice acknowledged.
+  await page.locator('#flyt_dato').fill(iso(6));
+  await follow(page, button(page, 'Flyt mødet'), 422);
+  await errorSummary(page, 'Skriv hvorfor mødet flyttes');
+  await axe(t, page, 'flyt mødet med fejl');
+  await page.locator('#flyt_dato').fill(iso(6));
+  await page.locator('#flyt_begrundelse').fill('Formanden er forhindret den oprindelige dag.');
+  await follow(page, button(page, 'Flyt mødet'), 422);
+  await page.locator('#flyt_kort_varsel').check();
+  await page.locator('#flyt_begrundelse').fill('Formanden er forhindret den oprindelige dag.');
+  await follow(page, button(page, 'Flyt mødet'));
+  await main(page).getByText('Mødet er flyttet.').waitFor();
+  await axe(t, page, 'dialogmøde flyttet');
   await open(page, `/pakker/${id}`);
   await axe(t, page, 'pakkesiden (møde indkaldt)');
   // The meeting lies ahead, so this run registers a meeting held outside the system.

@@ -31,6 +31,38 @@ pub struct IndkaldelseInput {
     pub kort_varsel_ok: bool,
 }
 
+/// The time and place fields of a meeting form.
+struct TidOgSted<'a> {
+    dato: &'a str,
+    tid: &'a str,
+    varighed_minutter: &'a str,
+    sted: &'a str,
+}
+
+impl IndkaldelseInput {
+    fn tid_og_sted(&self) -> TidOgSted<'_> {
+        TidOgSted { dato: &self.dato, tid: &self.tid, varighed_minutter: &self.varighed_minutter, sted: &self.sted }
+    }
+}
+
+/// A move of a convened meeting as posted.
+#[derive(Debug, Clone, Default)]
+pub struct FlytningInput {
+    pub dato: String,
+    pub tid: String,
+    pub varighed_minutter: String,
+    pub sted: String,
+    pub begrundelse: String,
+    /// The kommune has seen the short-notice warning and moves the meeting anyway.
+    pub kort_varsel_ok: bool,
+}
+
+impl FlytningInput {
+    fn tid_og_sted(&self) -> TidOgSted<'_> {
+        TidOgSted { dato: &self.dato, tid: &self.tid, varighed_minutter: &self.varighed_minutter, sted: &self.sted }
+    }
+}
+
 /// What the invitation form offers: a suggested agenda, the kommuner to invite and the
 /// packages that could join a joint meeting.
 #[derive(Debug, Clone)]
@@ -184,39 +216,8 @@ impl App {
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         let regler = self.regler(pakke.styringsaar).moede.clone();
         let mut errors = Vec::new();
+        let tidspunkt = self.kommende_tidspunkt(&input.tid_og_sted(), &regler, &mut errors);
         let mut fejl = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
-        let dato = match NaiveDate::parse_from_str(input.dato.trim(), "%Y-%m-%d") {
-            Ok(d) if d < self.today() => {
-                fejl("dato", "Mødedatoen ligger før i dag. En indkaldelse skal være til et kommende møde.".into());
-                None
-            }
-            Ok(d) => Some(d),
-            Err(_) => {
-                fejl(
-                    "dato",
-                    format!("«{}» er ikke en dato; skriv den som år-måned-dag, fx 2026-05-14", input.dato.trim()),
-                );
-                None
-            }
-        };
-        let tid = NaiveTime::parse_from_str(input.tid.trim(), "%H:%M")
-            .or_else(|_| NaiveTime::parse_from_str(input.tid.trim(), "%H.%M"));
-        if tid.is_err() {
-            fejl("tid", format!("«{}» er ikke et klokkeslæt; skriv det som time:minut, fx 13:00", input.tid.trim()));
-        }
-        let varighed = match input.varighed_minutter.trim() {
-            "" => Some(i64::from(regler.varighed_minutter)),
-            v => match v.parse::<i64>() {
-                Ok(m) if (15..=600).contains(&m) => Some(m),
-                _ => {
-                    fejl("varighed", "Angiv mødets varighed i minutter, mellem 15 og 600".into());
-                    None
-                }
-            },
-        };
-        if input.sted.trim().is_empty() {
-            fejl("sted", "Angiv hvor mødet holdes".into());
-        }
         if input.deltagere.trim().is_empty() {
             fejl("deltagere", "Angiv hvem der indkaldes".into());
         }
@@ -251,27 +252,10 @@ impl App {
                 Err(e) => return Err(e),
             }
         }
-        let (Some(dato), Ok(tid), Some(varighed)) = (dato, tid, varighed) else {
+        let Some((starter, varighed)) = tidspunkt.filter(|_| errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
         };
-        if !errors.is_empty() {
-            return Err(AppError::Invalid(errors));
-        }
-        let varsel = (dato - self.today()).num_days();
-        if varsel < i64::from(regler.varsel_dage) && !input.kort_varsel_ok {
-            return Err(AppError::field(
-                "kort_varsel",
-                format!(
-                    "Mødet er kun varslet {varsel} dage før. Standarden er mindst {} dages varsel. Bekræft, at du vil indkalde med kortere varsel.",
-                    regler.varsel_dage
-                ),
-            ));
-        }
-        let starter = Copenhagen
-            .from_local_datetime(&dato.and_time(tid))
-            .earliest()
-            .ok_or_else(|| AppError::field("tid", "Klokkeslættet findes ikke på den dato (sommertid)"))?
-            .with_timezone(&chrono::Utc);
+        let varsel = self.varsel(starter, &regler, input.kort_varsel_ok)?;
         let transitions = if eget {
             Vec::new()
         } else {
@@ -306,6 +290,263 @@ impl App {
                    "varsel_dage": varsel, "kort_varsel": varsel < i64::from(regler.varsel_dage), "eget_moede": eget, "mails": mails.len()}),
         );
         self.store.convene_dialogmoede(&moede, &transitions, &mails, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// The time and place of a meeting to come, as posted: a date from today on, a time
+    /// (Danish time), a duration (the rule's when empty) and a place. Errors are added to
+    /// `errors`; returns the start (UTC) and the duration in minutes.
+    fn kommende_tidspunkt(
+        &self,
+        input: &TidOgSted<'_>,
+        regler: &domain::reference::MoedeRegler,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<(chrono::DateTime<chrono::Utc>, i64)> {
+        let mut fejl = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
+        let dato = match NaiveDate::parse_from_str(input.dato.trim(), "%Y-%m-%d") {
+            Ok(d) if d < self.today() => {
+                fejl("dato", "Mødedatoen ligger før i dag. En indkaldelse skal være til et kommende møde.".into());
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) => {
+                fejl(
+                    "dato",
+                    format!("«{}» er ikke en dato; skriv den som år-måned-dag, fx 2026-05-14", input.dato.trim()),
+                );
+                None
+            }
+        };
+        let tid = NaiveTime::parse_from_str(input.tid.trim(), "%H:%M")
+            .or_else(|_| NaiveTime::parse_from_str(input.tid.trim(), "%H.%M"));
+        if tid.is_err() {
+            fejl("tid", format!("«{}» er ikke et klokkeslæt; skriv det som time:minut, fx 13:00", input.tid.trim()));
+        }
+        let varighed = match input.varighed_minutter.trim() {
+            "" => Some(i64::from(regler.varighed_minutter)),
+            v => match v.parse::<i64>() {
+                Ok(m) if (15..=600).contains(&m) => Some(m),
+                _ => {
+                    fejl("varighed", "Angiv mødets varighed i minutter, mellem 15 og 600".into());
+                    None
+                }
+            },
+        };
+        if input.sted.trim().is_empty() {
+            fejl("sted", "Angiv hvor mødet holdes".into());
+        }
+        let (Some(dato), Ok(tid), Some(varighed)) = (dato, tid, varighed) else { return None };
+        match Copenhagen.from_local_datetime(&dato.and_time(tid)).earliest() {
+            Some(t) => Some((t.with_timezone(&chrono::Utc), varighed)),
+            None => {
+                fejl("tid", "Klokkeslættet findes ikke på den dato (sommertid)".into());
+                None
+            }
+        }
+    }
+
+    /// Days of notice before `starter`; less than the rule gives is a warning the kommune must
+    /// acknowledge (`kort_varsel_ok`).
+    fn varsel(
+        &self,
+        starter: chrono::DateTime<chrono::Utc>,
+        regler: &domain::reference::MoedeRegler,
+        kort_varsel_ok: bool,
+    ) -> Result<i64, AppError> {
+        let varsel = (starter.with_timezone(&Copenhagen).date_naive() - self.today()).num_days();
+        if varsel < i64::from(regler.varsel_dage) && !kort_varsel_ok {
+            return Err(AppError::field(
+                "kort_varsel",
+                format!(
+                    "Mødet er kun varslet {varsel} dage før. Standarden er mindst {} dages varsel. Bekræft, at du vil indkalde med kortere varsel.",
+                    regler.varsel_dage
+                ),
+            ));
+        }
+        Ok(varsel)
+    }
+
+    /// A convened meeting that may still change: neither held nor cancelled.
+    async fn aendrbart_moede(&self, user: &SessionUser, moede: DialogmoedeId) -> Result<DialogmoedeVisning, AppError> {
+        let visning = self.dialogmoede(user, moede).await?;
+        if visning.is_held() {
+            return Err(AppError::Conflict("Mødet er markeret som afholdt og kan ikke ændres.".into()));
+        }
+        if visning.moede.aflyst().is_some() {
+            return Err(AppError::Conflict("Mødet er aflyst.".into()));
+        }
+        Ok(visning)
+    }
+
+    /// Moves a convened meeting to a new time or place, with a reason. Everyone invited gets a
+    /// letter and a calendar file with the same UID and a higher SEQUENCE, so their calendars
+    /// move the event. The invitation stays as it was sent.
+    pub async fn flyt_dialogmoede(
+        &self,
+        user: &SessionUser,
+        moede: DialogmoedeId,
+        input: &FlytningInput,
+    ) -> Result<(), AppError> {
+        let visning = self.aendrbart_moede(user, moede).await?;
+        let m = &visning.moede.moede;
+        let regler = self.regler(m.styringsaar).moede.clone();
+        let mut errors = Vec::new();
+        let tidspunkt = self.kommende_tidspunkt(&input.tid_og_sted(), &regler, &mut errors);
+        if input.begrundelse.trim().is_empty() {
+            errors.push(FieldError { field: "begrundelse".into(), message: "Skriv hvorfor mødet flyttes".into() });
+        }
+        let Some((starter, varighed)) = tidspunkt.filter(|_| errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        if starter == m.starter && varighed == m.varighed_minutter && input.sted.trim() == m.sted {
+            return Err(AppError::field("dato", "Angiv en ny tid eller et nyt sted for mødet"));
+        }
+        let varsel = self.varsel(starter, &regler, input.kort_varsel_ok)?;
+        let aendring = DialogmoedeAendring {
+            moede,
+            sekvens: visning.moede.sekvens() + 1,
+            art: MoedeAendringsArt::Flyttet,
+            starter,
+            varighed_minutter: varighed,
+            sted: input.sted.trim().to_string(),
+            begrundelse: input.begrundelse.trim().to_string(),
+            brev: String::new(),
+            by: user.principal.user_id,
+            at: self.now(),
+        };
+        let audit = self.audit(
+            Some(user.principal.user_id),
+            "moede_flyttet",
+            "dialogmoede",
+            moede,
+            json!({"fra": m.starter, "til": starter, "sted": aendring.sted, "sekvens": aendring.sekvens, "varsel_dage": varsel}),
+        );
+        self.send_aendring(user, &visning, aendring, Vec::new(), audit).await
+    }
+
+    /// Cancels a convened meeting, with a reason. Everyone invited gets a letter and a calendar
+    /// file that cancels the event (METHOD:CANCEL, same UID, higher SEQUENCE). A package whose
+    /// only standing invitation this was goes back to "received", ready for a new one.
+    pub async fn aflys_dialogmoede(
+        &self,
+        user: &SessionUser,
+        moede: DialogmoedeId,
+        begrundelse: &str,
+    ) -> Result<(), AppError> {
+        let visning = self.aendrbart_moede(user, moede).await?;
+        if begrundelse.trim().is_empty() {
+            return Err(AppError::field("aflys_begrundelse", "Skriv hvorfor mødet aflyses"));
+        }
+        let m = &visning.moede.moede;
+        let mut transitions = Vec::new();
+        for (p, _) in &visning.pakker {
+            if m.kommune != p.hjemstedskommune || p.status != PakkeStatus::MoedeIndkaldt {
+                continue;
+            }
+            let andre_staaende = self
+                .store
+                .dialogmoeder_for_pakke(p.id)
+                .await?
+                .into_iter()
+                .any(|d| d.id != moede && d.moede.kommune == p.hjemstedskommune && d.aflyst().is_none());
+            if !andre_staaende {
+                let (pakke, _) = self.scoped(&user.principal, p.id, PakkeTilladelse::Behandl).await?;
+                transitions.push(self.transition(user, &pakke, PakkeHaendelse::AflysMoede, None)?);
+            }
+        }
+        let aendring = DialogmoedeAendring {
+            moede,
+            sekvens: visning.moede.sekvens() + 1,
+            art: MoedeAendringsArt::Aflyst,
+            starter: m.starter,
+            varighed_minutter: m.varighed_minutter,
+            sted: m.sted.clone(),
+            begrundelse: begrundelse.trim().to_string(),
+            brev: String::new(),
+            by: user.principal.user_id,
+            at: self.now(),
+        };
+        let audit = self.audit(
+            Some(user.principal.user_id),
+            "moede_aflyst",
+            "dialogmoede",
+            moede,
+            json!({"starter": m.starter, "sekvens": aendring.sekvens, "pakker_tilbage": transitions.len()}),
+        );
+        self.send_aendring(user, &visning, aendring, transitions, audit).await
+    }
+
+    /// The letter and the mails of a move or a cancellation, stored with it at once.
+    async fn send_aendring(
+        &self,
+        user: &SessionUser,
+        visning: &DialogmoedeVisning,
+        mut aendring: DialogmoedeAendring,
+        transitions: Vec<Transition>,
+        audit: AuditEvent,
+    ) -> Result<(), AppError> {
+        let m = &visning.moede.moede;
+        let aflyst = aendring.art == MoedeAendringsArt::Aflyst;
+        let kommune_navn = &visning.kommune_navn;
+        let tid = |starter: chrono::DateTime<chrono::Utc>, minutter: i64| {
+            let lokal = starter.with_timezone(&Copenhagen);
+            let slut = (starter + chrono::Duration::minutes(minutter)).with_timezone(&Copenhagen);
+            format!("{} kl. {}–{}", dansk_dato(lokal.date_naive()), lokal.format("%H.%M"), slut.format("%H.%M"))
+        };
+        // The time and place as they stood before this change.
+        let oprindelig = (m.starter, m.varighed_minutter, m.sted.clone());
+        let mut brev = format!("{kommune_navn} Kommune\n{}\n\n", dansk_dato(self.today()));
+        if aflyst {
+            brev.push_str(&format!("Aflysning af dialogmøde – styringsår {}\n\n", m.styringsaar));
+            brev.push_str(&format!(
+                "Dialogmødet {}, {}, er aflyst.\n\nBegrundelse:\n{}\n\nKommunen indkalder til et nyt møde.\n",
+                tid(oprindelig.0, oprindelig.1),
+                oprindelig.2,
+                aendring.begrundelse
+            ));
+        } else {
+            brev.push_str(&format!("Dialogmødet er flyttet – styringsår {}\n\n", m.styringsaar));
+            brev.push_str(&format!(
+                "Dialogmødet er flyttet fra {}, {}.\n\nNy tid: {}\nNyt sted: {}\n\nBegrundelse:\n{}\n\nDagsordenen er uændret.\n",
+                tid(oprindelig.0, oprindelig.1),
+                oprindelig.2,
+                tid(aendring.starter, aendring.varighed_minutter),
+                aendring.sted,
+                aendring.begrundelse
+            ));
+        }
+        brev.push_str("\nTil:\n");
+        for (p, _) in &visning.pakker {
+            brev.push_str(&format!("- {} (organisation nr. {})\n", p.organisation_navn, p.organisation_nummer));
+        }
+        brev.push_str(&format!("\nMed venlig hilsen\n{}\n{kommune_navn} Kommune\n", user.display_name));
+        aendring.brev = brev;
+        let uid = visning.moede.uid();
+        let kalender = Kalender {
+            uid: &uid,
+            sekvens: aendring.sekvens,
+            aflyst,
+            styringsaar: m.styringsaar,
+            starter: aendring.starter,
+            varighed_minutter: aendring.varighed_minutter,
+            sted: &aendring.sted,
+            dagsorden: &m.dagsorden,
+            at: aendring.at,
+        };
+        let pakker: Vec<PakkeRecord> = visning.pakker.iter().map(|(p, _)| p.clone()).collect();
+        let emne = if aflyst {
+            format!("Aflyst: dialogmøde, styringsår {} – {kommune_navn} Kommune", m.styringsaar)
+        } else {
+            format!("Flyttet: dialogmøde, styringsår {} – {kommune_navn} Kommune", m.styringsaar)
+        };
+        let reference = format!("{}/{uid}/{}", aendring.art.as_str(), aendring.sekvens);
+        let mails = self.moedemails(
+            self.moedemodtagere(m, &pakker).await?,
+            &reference,
+            &emne,
+            &aendring.brev,
+            &ics(&kalender, kommune_navn),
+        );
+        self.store.aendr_dialogmoede(&aendring, &transitions, &mails, &audit).await.map_err(stale_as_conflict)
     }
 
     pub(crate) async fn kommune_navn(&self, k: Kommunekode) -> Result<String, AppError> {
@@ -363,14 +604,9 @@ impl App {
         Ok(brev)
     }
 
-    /// One mail per recipient (the organisations' users and the invited kommuner's users),
-    /// each with the calendar file.
-    async fn indkaldelsesmails(
-        &self,
-        m: &NewDialogmoede,
-        pakker: &[PakkeRecord],
-        kommune_navn: &str,
-    ) -> Result<Vec<NewMail>, AppError> {
+    /// Who hears about a meeting: the organisations' users and the convening and invited
+    /// kommuner's users.
+    async fn moedemodtagere(&self, m: &NewDialogmoede, pakker: &[PakkeRecord]) -> Result<Vec<String>, AppError> {
         let orgs: BTreeSet<_> = pakker.iter().map(|p| p.organisation).collect();
         let users = self.store.users().await?;
         let modtagere: BTreeSet<String> = users
@@ -383,20 +619,45 @@ impl App {
             })
             .filter_map(|u| u.email.clone())
             .collect();
-        let uid = format!("dialogmoede-{}-{}@styringsdialog", m.kommune, m.at.timestamp_micros());
-        let ics = ics(&uid, m, kommune_navn);
+        Ok(modtagere.into_iter().collect())
+    }
+
+    /// The invitation's mails, one per recipient, each with the calendar file.
+    async fn indkaldelsesmails(
+        &self,
+        m: &NewDialogmoede,
+        pakker: &[PakkeRecord],
+        kommune_navn: &str,
+    ) -> Result<Vec<NewMail>, AppError> {
+        let uid = dialogmoede_uid(m.kommune, m.at);
+        let kalender = Kalender {
+            uid: &uid,
+            sekvens: 0,
+            aflyst: false,
+            styringsaar: m.styringsaar,
+            starter: m.starter,
+            varighed_minutter: m.varighed_minutter,
+            sted: &m.sted,
+            dagsorden: &m.dagsorden,
+            at: m.at,
+        };
         let emne = format!("Indkaldelse til dialogmøde, styringsår {} – {kommune_navn} Kommune", m.styringsaar);
-        Ok(modtagere
+        let modtagere = self.moedemodtagere(m, pakker).await?;
+        Ok(self.moedemails(modtagere, &format!("indkaldelse/{uid}"), &emne, &m.brev, &ics(&kalender, kommune_navn)))
+    }
+
+    fn moedemails(&self, modtagere: Vec<String>, reference: &str, emne: &str, brev: &str, ics: &str) -> Vec<NewMail> {
+        modtagere
             .into_iter()
             .map(|til| NewMail {
-                reference: format!("indkaldelse/{uid}/{til}"),
+                reference: format!("{reference}/{til}"),
                 til,
-                emne: emne.clone(),
-                tekst: m.brev.clone(),
+                emne: emne.to_string(),
+                tekst: brev.to_string(),
                 oprettet: self.now(),
-                vedhaeftning: Some(Vedhaeftning { navn: "dialogmoede.ics".into(), indhold: ics.clone() }),
+                vedhaeftning: Some(Vedhaeftning { navn: "dialogmoede.ics".into(), indhold: ics.to_string() }),
             })
-            .collect())
+            .collect()
     }
 
     /// The meetings convened for a package, for anyone who holds its view (the proof that they
@@ -534,19 +795,43 @@ impl App {
     }
 }
 
-/// The calendar file of an invitation (RFC 5545), times in UTC.
-fn ics(uid: &str, m: &NewDialogmoede, kommune_navn: &str) -> String {
-    use icalendar::{Calendar, Component, Event, EventLike};
-    let event = Event::new()
-        .uid(uid)
-        .summary(&format!("Dialogmøde, styringsår {} – {kommune_navn} Kommune", m.styringsaar))
-        .description(&format!("Dagsorden:\n{}", m.dagsorden))
-        .location(&m.sted)
-        .starts(m.starter)
-        .ends(m.starter + chrono::Duration::minutes(m.varighed_minutter))
-        .timestamp(m.at)
-        .done();
-    Calendar::new().push(event).done().to_string()
+/// What a calendar file says about a meeting: its time and place, its change number and
+/// whether it is cancelled.
+struct Kalender<'a> {
+    uid: &'a str,
+    sekvens: i64,
+    aflyst: bool,
+    styringsaar: domain::Styringsaar,
+    starter: chrono::DateTime<chrono::Utc>,
+    varighed_minutter: i64,
+    sted: &'a str,
+    dagsorden: &'a str,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The calendar file (RFC 5545/5546), times in UTC: the invitation and every move are a
+/// REQUEST of the same UID with a higher SEQUENCE, so calendars move the event; the
+/// cancellation is a CANCEL, so they remove it.
+fn ics(k: &Kalender<'_>, kommune_navn: &str) -> String {
+    use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+    let mut event = Event::new();
+    event
+        .uid(k.uid)
+        .summary(&format!("Dialogmøde, styringsår {} – {kommune_navn} Kommune", k.styringsaar))
+        .description(&format!("Dagsorden:\n{}", k.dagsorden))
+        .location(k.sted)
+        .starts(k.starter)
+        .ends(k.starter + chrono::Duration::minutes(k.varighed_minutter))
+        .timestamp(k.at)
+        .add_property("SEQUENCE", k.sekvens.to_string());
+    if k.aflyst {
+        event.status(EventStatus::Cancelled);
+    }
+    Calendar::new()
+        .append_property(("METHOD", if k.aflyst { "CANCEL" } else { "REQUEST" }))
+        .push(event.done())
+        .done()
+        .to_string()
 }
 
 #[cfg(test)]

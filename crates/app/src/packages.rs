@@ -1145,13 +1145,16 @@ impl App {
     }
 
     /// Marks the dialogue meeting held without an invitation in the system (it was convened
-    /// outside it). The date cannot lie in the future.
+    /// outside it). The date cannot lie in the future; a date before the package was received
+    /// is a warning the kommune must confirm (`bekraeftet`), since the meeting should discuss
+    /// the package as received.
     pub async fn mark_meeting_held(
         &self,
         user: &SessionUser,
         id: PakkeId,
         dato: &str,
         deltagere: &str,
+        bekraeftet: bool,
     ) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         let mut errors = Vec::new();
@@ -1162,6 +1165,20 @@ impl App {
         let Some(dato) = dato.filter(|_| errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
         };
+        if !bekraeftet {
+            let modtaget = self.store.haendelser(id).await?.into_iter().rev().find(|h| h.to == PakkeStatus::Modtaget);
+            let modtaget = modtaget.map(|h| h.at.with_timezone(&chrono_tz::Europe::Copenhagen).date_naive());
+            if let Some(m) = modtaget.filter(|m| dato < *m) {
+                return Err(AppError::field(
+                    "foer_modtagelse",
+                    format!(
+                        "Mødedatoen {} ligger før pakken blev kvitteret modtaget ({}). Bekræft, at mødet drøftede pakken, som den blev indsendt.",
+                        dato.format("%d.%m.%Y"),
+                        m.format("%d.%m.%Y")
+                    ),
+                ));
+            }
+        }
         let t = self.transition(user, &pakke, PakkeHaendelse::MarkerMoedeAfholdt, None)?;
         let moede = NewMoede {
             pakke: id,

@@ -63,7 +63,10 @@ fn gem<T>(slot: &Gemt<T>, stamp: i64, value: T) {
 /// An open-data file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filformat {
+    /// Comma-separated, decimal point.
     Csv,
+    /// Danish Excel: semicolon-separated, decimal comma.
+    CsvDansk,
     Xlsx,
 }
 
@@ -195,12 +198,20 @@ impl Public {
 
     /// The open-data file of a year (built once per change of public data).
     pub async fn aaben_data_fil(&self, aar: Styringsaar, format: Filformat) -> Result<Arc<Vec<u8>>, AppError> {
-        let navn = format!("aabne-data/{aar}.{}", if format == Filformat::Csv { "csv" } else { "xlsx" });
+        let navn = format!(
+            "aabne-data/{aar}.{}",
+            match format {
+                Filformat::Csv => "csv",
+                Filformat::CsvDansk => "dk.csv",
+                Filformat::Xlsx => "xlsx",
+            }
+        );
         self.gemt_fil(navn, async {
             let rows = self.aaben_data(aar).await?;
             let celler: Vec<Vec<tabular::Celle>> = rows.iter().map(|r| r.celler(aar)).collect();
             Ok(match format {
-                Filformat::Csv => tabular::csv(&crate::EKSPORT_KOLONNER, &celler),
+                Filformat::Csv => tabular::csv(tabular::Dialect::Standard, &crate::EKSPORT_KOLONNER, &celler),
+                Filformat::CsvDansk => tabular::csv(tabular::Dialect::Dansk, &crate::EKSPORT_KOLONNER, &celler),
                 Filformat::Xlsx => tabular::xlsx(&format!("Nøgletal {aar}"), &crate::EKSPORT_KOLONNER, &celler)
                     .map_err(|e| AppError::Internal(e.to_string()))?,
             })

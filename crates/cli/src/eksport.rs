@@ -8,7 +8,7 @@ pub fn write(path: &Path, aar: domain::Styringsaar, rows: &[EksportRaekke]) -> a
     let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
     let celler: Vec<Vec<tabular::Celle>> = rows.iter().map(|r| r.celler(aar)).collect();
     let bytes = match extension.as_str() {
-        "csv" => tabular::csv(&EKSPORT_KOLONNER, &celler),
+        "csv" => tabular::csv(tabular::Dialect::Standard, &EKSPORT_KOLONNER, &celler),
         "xlsx" => tabular::xlsx(&format!("Nøgletal {aar}"), &EKSPORT_KOLONNER, &celler)?,
         other => bail!("filtypen «{other}» understøttes ikke (forventede .csv eller .xlsx)"),
     };

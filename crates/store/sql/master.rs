@@ -27,6 +27,7 @@ const RESET_ORDER: &[&str] = &[
     "redegoerelser",
     "moeder",
     "dialogmoede_pakker",
+    "dialogmoede_aendringer",
     "dialogmoeder",
     "pakke_haendelser",
     "pakke_modtagere",

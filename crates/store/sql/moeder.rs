@@ -2,7 +2,7 @@
 
 use super::mail::insert_mail;
 use super::pakker::{apply_transition, lock_pakke, refresh_forloeb};
-use super::rows::{DIALOGMOEDE_SELECT, DialogmoedeRow, MOEDE_SELECT, MoedeRow};
+use super::rows::{AENDRING_COLUMNS, AendringRow, DIALOGMOEDE_SELECT, DialogmoedeRow, MOEDE_SELECT, MoedeRow};
 use super::{Backend, Db, DbResult, commit, to_json};
 use sqlx::QueryBuilder;
 use std::collections::{BTreeSet, HashMap};
@@ -29,10 +29,23 @@ impl Backend {
         for (moede, pakke) in links {
             pakker.entry(moede).or_default().push(PakkeId(pakke));
         }
+        let mut qb: QueryBuilder<Db> =
+            QueryBuilder::new(format!("SELECT {AENDRING_COLUMNS} FROM dialogmoede_aendringer WHERE moede_id IN ("));
+        let mut ids = qb.separated(", ");
+        for r in &rows {
+            ids.push_bind(r.id().0);
+        }
+        qb.push(") ORDER BY moede_id, sekvens");
+        let changes: Vec<AendringRow> = qb.build_query_as().fetch_all(self.reader()).await.db()?;
+        let mut aendringer: HashMap<i64, Vec<DialogmoedeAendring>> = HashMap::new();
+        for c in changes {
+            aendringer.entry(c.moede_id).or_default().push(c.into_record()?);
+        }
         rows.into_iter()
             .map(|r| {
                 let covered = pakker.remove(&r.id().0).unwrap_or_default();
-                r.into_record(covered)
+                let changed = aendringer.remove(&r.id().0).unwrap_or_default();
+                r.into_record(covered, changed)
             })
             .collect()
     }
@@ -98,6 +111,60 @@ impl MoedeStore for Backend {
 
     async fn dialogmoeder_for_pakke(&self, pakke: PakkeId) -> Result<Vec<DialogmoedeRecord>> {
         self.dialogmoeder_where("id IN (SELECT moede_id FROM dialogmoede_pakker WHERE pakke_id = $1)", pakke.0).await
+    }
+
+    async fn aendr_dialogmoede(
+        &self,
+        a: &DialogmoedeAendring,
+        transitions: &[Transition],
+        mails: &[NewMail],
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for t in transitions {
+            apply_transition(&mut tx, t, None).await?;
+        }
+        let pakker: Vec<(i64,)> = sqlx::query_as("SELECT pakke_id FROM dialogmoede_pakker WHERE moede_id = $1")
+            .bind(a.moede.0)
+            .fetch_all(&mut *tx)
+            .await
+            .db()?;
+        // The packages' row locks serialise changes to the meeting; then its change number
+        // must still be the one the change was made from.
+        for (p,) in pakker.iter().filter(|(p,)| !transitions.iter().any(|t| t.pakke.0 == *p)) {
+            lock_pakke(&mut tx, PakkeId(*p)).await?;
+        }
+        let (foer,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dialogmoede_aendringer WHERE moede_id = $1")
+            .bind(a.moede.0)
+            .fetch_one(&mut *tx)
+            .await
+            .db()?;
+        if foer != a.sekvens - 1 {
+            return Err(StoreError::Stale);
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO dialogmoede_aendringer ({AENDRING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        )))
+        .bind(a.moede.0)
+        .bind(a.sekvens)
+        .bind(a.art.as_str())
+        .bind(a.starter)
+        .bind(a.varighed_minutter)
+        .bind(&a.sted)
+        .bind(&a.begrundelse)
+        .bind(&a.brev)
+        .bind(a.by.0)
+        .bind(a.at)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        for mail in mails {
+            insert_mail(&mut tx, mail).await?;
+        }
+        for (p,) in pakker {
+            refresh_forloeb(&mut tx, PakkeId(p)).await?;
+        }
+        commit(tx, audit).await
     }
 
     async fn record_moeder(&self, moeder: &[NewMoede], transitions: &[Transition], audit: &AuditEvent) -> Result<()> {

@@ -78,8 +78,12 @@ pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
             "UPDATE pakker SET \
          foerst_indsendt = (SELECT MIN(v.indsendt) FROM pakke_versioner v WHERE v.pakke_id = pakker.id), \
          for_sent = (SELECT v.for_sent FROM pakke_versioner v WHERE v.pakke_id = pakker.id ORDER BY v.version DESC LIMIT 1), \
-         moede_indkaldt = (SELECT MAX(d.starter) FROM dialogmoeder d JOIN dialogmoede_pakker dp ON dp.moede_id = d.id \
-                           WHERE dp.pakke_id = pakker.id AND d.kommunekode = ({HJEMSTED})), \
+         moede_indkaldt = (SELECT MAX(COALESCE((SELECT a.starter FROM dialogmoede_aendringer a \
+                                                WHERE a.moede_id = d.id ORDER BY a.sekvens DESC LIMIT 1), d.starter)) \
+                           FROM dialogmoeder d JOIN dialogmoede_pakker dp ON dp.moede_id = d.id \
+                           WHERE dp.pakke_id = pakker.id AND d.kommunekode = ({HJEMSTED}) \
+                           AND NOT EXISTS (SELECT 1 FROM dialogmoede_aendringer a \
+                                           WHERE a.moede_id = d.id AND a.art = 'aflyst')), \
          moede_afholdt = (SELECT MAX(m.dato) FROM moeder m WHERE m.pakke_id = pakker.id \
                           AND (m.kommunekode IS NULL OR m.kommunekode = ({HJEMSTED}))), \
          redegoerelse_revisioner = (SELECT COUNT(*) FROM redegoerelser r WHERE r.pakke_id = pakker.id) \

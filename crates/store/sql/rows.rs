@@ -454,17 +454,27 @@ impl DialogmoedeRow {
         DialogmoedeId(self.id)
     }
 
-    /// The record, with the packages the meeting covers.
-    pub(super) fn into_record(self, pakker: Vec<PakkeId>) -> Result<DialogmoedeRecord> {
+    /// The record, with the packages the meeting covers and its changes (oldest first): its
+    /// time and place are those of the newest change.
+    pub(super) fn into_record(
+        self,
+        pakker: Vec<PakkeId>,
+        aendringer: Vec<DialogmoedeAendring>,
+    ) -> Result<DialogmoedeRecord> {
         let kommuner: Vec<i64> = from_json("kommuner", &self.kommuner)?;
+        let (starter, varighed_minutter, sted) = match aendringer.last() {
+            Some(a) => (a.starter, a.varighed_minutter, a.sted.clone()),
+            None => (self.starter, self.varighed_minutter, self.sted),
+        };
         Ok(DialogmoedeRecord {
             id: DialogmoedeId(self.id),
+            aendringer,
             moede: NewDialogmoede {
                 kommune: checked("kommunekode", self.kommunekode)?,
                 styringsaar: checked("styringsår", self.styringsaar)?,
-                starter: self.starter,
-                varighed_minutter: self.varighed_minutter,
-                sted: self.sted,
+                starter,
+                varighed_minutter,
+                sted,
                 deltagere: self.deltagere,
                 kommuner: kommuner.into_iter().map(|k| checked("kommunekode", k)).collect::<Result<_>>()?,
                 dagsorden: self.dagsorden,
@@ -636,4 +646,38 @@ impl TryFrom<EffektivitetRow> for domain::beregning::Effektivitet {
 /// An (organisation number, afdeling number) pair read beside a figure.
 pub(super) fn numre(organisation: i64, afdeling: i64) -> Result<(OrganisationNummer, AfdelingNummer)> {
     Ok((checked("organisationsnummer", organisation)?, checked("afdelingsnummer", afdeling)?))
+}
+
+pub(super) const AENDRING_COLUMNS: &str =
+    "moede_id, sekvens, art, starter, varighed_minutter, sted, begrundelse, brev, af, tidspunkt";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AendringRow {
+    pub(super) moede_id: i64,
+    sekvens: i64,
+    art: String,
+    starter: DateTime<Utc>,
+    varighed_minutter: i64,
+    sted: String,
+    begrundelse: String,
+    brev: String,
+    af: i64,
+    tidspunkt: DateTime<Utc>,
+}
+
+impl AendringRow {
+    pub(super) fn into_record(self) -> Result<DialogmoedeAendring> {
+        Ok(DialogmoedeAendring {
+            moede: DialogmoedeId(self.moede_id),
+            sekvens: self.sekvens,
+            art: parsed("mødeændring", &self.art, MoedeAendringsArt::parse)?,
+            starter: self.starter,
+            varighed_minutter: self.varighed_minutter,
+            sted: self.sted,
+            begrundelse: self.begrundelse,
+            brev: self.brev,
+            by: UserId(self.af),
+            at: self.tidspunkt,
+        })
+    }
 }

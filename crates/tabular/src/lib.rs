@@ -318,14 +318,22 @@ pub enum Celle {
     Tom,
 }
 
-/// Writes a table as CSV in the ordinary dialect (comma, decimal point, UTF-8).
-pub fn csv(overskrifter: &[&str], raekker: &[Vec<Celle>]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// Writes a table as CSV: the ordinary dialect (comma, decimal point, UTF-8), or the Danish
+/// Excel dialect (semicolon, decimal comma, UTF-8 with a byte order mark, which is how Excel
+/// set to Danish recognises UTF-8), so the file opens as columns of numbers in either.
+pub fn csv(dialect: Dialect, overskrifter: &[&str], raekker: &[Vec<Celle>]) -> Vec<u8> {
+    let dansk = dialect == Dialect::Dansk;
+    let mut out = Vec::new();
+    if dansk {
+        out.extend_from_slice("\u{feff}".as_bytes());
+    }
+    let mut w = csv::WriterBuilder::new().delimiter(if dansk { b';' } else { b',' }).from_writer(out);
     w.write_record(overskrifter).expect("writing to memory");
     for r in raekker {
         w.write_record(r.iter().map(|c| match c {
             Celle::Tekst(t) => t.clone(),
             Celle::Heltal(n) => n.to_string(),
+            Celle::Tal(x) if dansk => format!("{x:.4}").replace('.', ","),
             Celle::Tal(x) => format!("{x:.4}"),
             Celle::Tom => String::new(),
         }))
@@ -419,10 +427,15 @@ mod tests {
             &[vec![Celle::Tekst("Bo A/S".into()), Celle::Heltal(3)], vec![Celle::Tom, Celle::Tal(0.5)]],
         )
         .unwrap();
-        let text =
-            String::from_utf8(csv(&["organisation", "røde"], &[vec![Celle::Tekst("Bo, A/S".into()), Celle::Tal(0.5)]]))
-                .unwrap();
+        let raekker = [vec![Celle::Tekst("Bo, A/S".into()), Celle::Tal(0.5)]];
+        let text = String::from_utf8(csv(Dialect::Standard, &["organisation", "røde"], &raekker)).unwrap();
         assert_eq!(text, "organisation,røde\n\"Bo, A/S\",0.5000\n");
+        // The Danish Excel dialect, read back by the importer as the same table.
+        let dansk = csv(Dialect::Dansk, &["organisation", "røde"], &raekker);
+        assert_eq!(String::from_utf8(dansk.clone()).unwrap(), "\u{feff}organisation;røde\nBo, A/S;0,5000\n");
+        let t = read_bytes("dansk.csv", &dansk).unwrap();
+        assert_eq!(t.dialect, Dialect::Dansk);
+        assert_eq!(t.rows[0].cells, ["Bo, A/S", "0,5000"]);
         let t = read_bytes("oversigt.xlsx", &bytes).unwrap();
         assert_eq!(t.headers, ["organisation", "røde"]);
         assert_eq!(t.rows.len(), 2);

@@ -236,3 +236,33 @@ async fn public_search_ranks_the_exact_match_first_pages_and_names_the_kommune()
     assert_eq!(side2.status, 200);
     assert_ne!(bred.links("/offentlig/organisationer/"), side2.links("/offentlig/organisationer/"));
 }
+
+#[tokio::test]
+async fn open_data_comes_in_the_danish_excel_dialect_too_with_its_description() {
+    let t = TestApp::spawn().await;
+    let anonym = t.client();
+    let side = anonym.get("/offentlig/data").await;
+    let link = side.links("/offentlig/data/").into_iter().find(|l| l.ends_with("/noegletal-dk.csv"));
+    let link = link.expect("a public year with a Danish CSV");
+    let plain = anonym.http.get(format!("{}{}", t.base, link.replace("-dk", ""))).send().await.unwrap();
+    let plain = plain.bytes().await.unwrap();
+    let dansk = anonym.http.get(format!("{}{link}", t.base)).send().await.unwrap();
+    assert_eq!(dansk.status().as_u16(), 200);
+    let dansk = dansk.bytes().await.unwrap();
+    assert!(dansk.starts_with("\u{feff}".as_bytes()), "a byte order mark for Excel");
+    let dansk = String::from_utf8(dansk[3..].to_vec()).unwrap();
+    let plain = String::from_utf8(plain.to_vec()).unwrap();
+    assert_eq!(dansk.lines().count(), plain.lines().count(), "the same rows");
+    assert!(dansk.lines().next().unwrap().contains(";noegletal;"));
+    // A row without quoted text: its value (column 8) has a decimal comma in the Danish file.
+    let (row, dansk_row) =
+        plain.lines().zip(dansk.lines()).skip(1).find(|(p, d)| !p.contains('"') && !d.contains('"')).unwrap();
+    let vaerdi = |line: &str, sep: char| line.split(sep).nth(7).unwrap_or("").to_string();
+    assert!(vaerdi(row, ',').contains('.'), "{row}");
+    assert_eq!(vaerdi(dansk_row, ';'), vaerdi(row, ',').replace('.', ","));
+    // The columns' description is a link, not a path in the repository.
+    assert!(side.body.contains("href=\"/offentlig/data/format\""));
+    let format = anonym.get("/offentlig/data/format").await;
+    assert_eq!(format.status, 200);
+    assert!(format.body.contains("| `vaerdi` |"));
+}

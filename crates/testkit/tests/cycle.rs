@@ -147,7 +147,7 @@ async fn the_whole_yearly_cycle() {
         .post(
             &format!("{pakke}/moede"),
             &format!("{pakke}/moede"),
-            &[("dato", "2026-06-01"), ("deltagere", "Kommunen og bestyrelsen")],
+            &[("dato", &t.app.today().to_string()), ("deltagere", "Kommunen og bestyrelsen")],
         )
         .await;
     assert_eq!(held.status, 303);

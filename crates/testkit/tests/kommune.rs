@@ -60,6 +60,17 @@ fn assert_danish_numbers(body: &str) {
     }
 }
 
+/// The move form of a meeting: a new date, time and place, and the reason.
+fn flytning<'a>(dato: &'a str, begrundelse: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("dato", dato),
+        ("tid", "10:00"),
+        ("varighed", "60"),
+        ("sted", "Rådhuset, sal 1"),
+        ("begrundelse", begrundelse),
+    ]
+}
+
 fn days_from_today(t: &TestApp, days: i64) -> String {
     (t.app.today() + chrono::Duration::days(days)).to_string()
 }
@@ -469,4 +480,89 @@ async fn a_joint_meeting_needs_each_organisations_own_discussion() {
         assert_eq!(rec.status, domain::package::PakkeStatus::MoedeAfholdt);
         assert!(t.app.store().moeder(p).await.unwrap().iter().all(|m| m.bilateral && m.kommune == Some(kommune)));
     }
+}
+
+#[tokio::test]
+async fn a_convened_meeting_is_moved_and_cancelled_with_calendar_updates() {
+    let t = TestApp::spawn_with(testkit::demo_at(0.1)).await;
+    let id = t.package_of("boligorg").await;
+    let pakke = format!("/pakker/{id}");
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    submit(&t, "boligorg", id).await;
+    assert_eq!(kommune.post(&pakke, &format!("{pakke}/modtag"), &[]).await.status, 303);
+    let form = format!("{pakke}/indkald");
+    let invited = kommune.post(&form, &form, &invitation(&days_from_today(&t, 30), &[])).await;
+    assert_eq!(invited.status, 303, "{}", invited.body);
+    let moede = invited.location.unwrap().split('?').next().unwrap().to_string();
+
+    // The meeting lies ahead: the held form does not offer a date it would refuse.
+    let page = kommune.get(&moede).await;
+    assert!(page.body.contains("Det kan markeres som afholdt fra den dag"));
+    assert!(page.body.contains("id=\"dato\" name=\"dato\" value=\"\""), "no held date before the meeting");
+
+    // Moved: a reason is required; then everyone gets the same event with a higher SEQUENCE.
+    let ny = days_from_today(&t, 35);
+    let flyt = format!("{moede}/flyt");
+    let refs = flytning(&ny, "");
+    let refused = kommune.post(&moede, &flyt, &refs).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Skriv hvorfor mødet flyttes"));
+    let refs = flytning(&ny, "Sygdom hos formanden");
+    let moved = kommune.post(&moede, &flyt, &refs).await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let mails = t.app.store().udbakke(store::Side::new(1, 200)).await.unwrap().raekker;
+    let ics_of = |prefix: &str| {
+        mails
+            .iter()
+            .find(|m| m.mail.reference.starts_with(prefix) && m.mail.til == "boligorg@demo.invalid")
+            .and_then(|m| m.mail.vedhaeftning.as_ref())
+            .map(|v| v.indhold.clone())
+            .unwrap_or_else(|| panic!("a {prefix} mail with a calendar file"))
+    };
+    let uid = |ics: &str| ics.lines().find(|l| l.starts_with("UID:")).unwrap().to_string();
+    let original = ics_of("indkaldelse/");
+    let flyttet = ics_of("flyttet/");
+    assert_eq!(uid(&original), uid(&flyttet), "the same event");
+    assert!(original.contains("SEQUENCE:0") && flyttet.contains("SEQUENCE:1"));
+    assert!(flyttet.contains("METHOD:REQUEST") && flyttet.contains("Rådhuset\\, sal 1"), "{flyttet}");
+    let after = kommune.get(&moede).await;
+    assert!(after.body.contains("Indkaldt, flyttet") && after.body.contains("Sygdom hos formanden"));
+    assert!(after.body.contains("Indkaldelse til dialogmøde"), "the invitation stays as it was sent");
+
+    // Cancelled: a CANCEL of the same event; the package waits for a new invitation.
+    let aflys = format!("{moede}/aflys");
+    assert_eq!(kommune.post(&moede, &aflys, &[("aflys_begrundelse", "")]).await.status, 422);
+    let cancelled = kommune.post(&moede, &aflys, &[("aflys_begrundelse", "Organisationen fusionerer")]).await;
+    assert_eq!(cancelled.status, 303, "{}", cancelled.body);
+    let mails = t.app.store().udbakke(store::Side::new(1, 200)).await.unwrap().raekker;
+    let aflyst = mails
+        .iter()
+        .find(|m| m.mail.reference.starts_with("aflyst/") && m.mail.til == "boligorg@demo.invalid")
+        .and_then(|m| m.mail.vedhaeftning.as_ref())
+        .map(|v| v.indhold.clone())
+        .expect("a cancellation mail");
+    assert_eq!(uid(&aflyst), uid(&original));
+    assert!(aflyst.contains("METHOD:CANCEL") && aflyst.contains("SEQUENCE:2") && aflyst.contains("STATUS:CANCELLED"));
+    let status = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap().status;
+    assert_eq!(status, domain::package::PakkeStatus::Modtaget, "back to received");
+    let page = kommune.get(&moede).await;
+    assert!(page.body.contains("Aflyst") && !page.body.contains("Flyt mødet"));
+    // A cancelled meeting cannot be moved or held.
+    assert_eq!(kommune.post(&moede, &flyt, &refs).await.status, 409);
+    let record = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
+    let forloeb = t.app.store().pakke_forloeb(record.styringsaar, Some(&[record.organisation])).await.unwrap();
+    let forloeb = forloeb.iter().find(|f| f.pakke.id == store::PakkeId(id)).unwrap();
+    assert!(forloeb.moede_indkaldt.is_none(), "the overview no longer counts a convened meeting");
+
+    // A meeting held outside the system before the package was received is confirmed first.
+    let registrer = format!("{pakke}/moede");
+    let foer = days_from_today(&t, -3);
+    let warned = kommune.post(&registrer, &registrer, &[("dato", &foer), ("deltagere", "Bestyrelsen")]).await;
+    assert_eq!(warned.status, 422);
+    assert!(warned.body.contains("før pakken blev kvitteret modtaget"), "{}", warned.body);
+    let held = kommune
+        .post(&registrer, &registrer, &[("dato", &foer), ("deltagere", "Bestyrelsen"), ("bekraeft", "ja")])
+        .await;
+    assert_eq!(held.status, 303, "{}", held.body);
 }

@@ -33,7 +33,7 @@ async fn assert_read_models_agree(t: &TestApp, aar: Styringsaar, step: &str) {
             .await
             .unwrap()
             .into_iter()
-            .filter(|d| d.moede.kommune == p.hjemstedskommune)
+            .filter(|d| d.moede.kommune == p.hjemstedskommune && d.aflyst().is_none())
             .collect();
         let redegoerelser = store.redegoerelser(p.id).await.unwrap();
         let what = format!("{step}: package {}", p.id);

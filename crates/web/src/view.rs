@@ -35,6 +35,8 @@ const BESKEDER: &[(&str, &str)] = &[
     ("modtaget", "Pakken er kvitteret som modtaget."),
     ("returneret", "Pakken er sendt retur til organisationen med din begrundelse."),
     ("moede", "Mødet er registreret som afholdt."),
+    ("moede_flyttet", "Mødet er flyttet. De indkaldte får et brev og en opdateret kalenderfil."),
+    ("moede_aflyst", "Mødet er aflyst. De indkaldte får et brev, og mødet fjernes fra deres kalender."),
     ("redegoerelse_gemt", "Redegørelsen er gemt som udkast."),
     ("hoering", "Redegørelsen er sendt i høring hos organisationen."),
     ("offentliggjort", "Redegørelsen er offentliggjort."),

@@ -119,6 +119,9 @@ pub struct MoedeForm {
     dato: String,
     #[serde(default)]
     deltagere: String,
+    /// "ja" when a date before the receipt is confirmed.
+    #[serde(default)]
+    bekraeft: String,
 }
 
 fn moede_side(v: &PakkeView, layout: Layout, form: MoedeForm) -> MoedeSide {
@@ -132,7 +135,7 @@ pub async fn moede_form(
     Path(id): Path<i64>,
 ) -> PageResult {
     let v = handled(&state, &user, id).await?;
-    let today = MoedeForm { dato: state.app.today().to_string(), deltagere: String::new() };
+    let today = MoedeForm { dato: state.app.today().to_string(), deltagere: String::new(), bekraeft: String::new() };
     render(&moede_side(&v, Layout::new("Registrér dialogmøde", Some(&user), &csrf, "/pakker"), today))
 }
 
@@ -143,7 +146,7 @@ pub async fn moede(
     Path(id): Path<i64>,
     Form(form): Form<MoedeForm>,
 ) -> PageResult {
-    match state.app.mark_meeting_held(&user, PakkeId(id), &form.dato, &form.deltagere).await {
+    match state.app.mark_meeting_held(&user, PakkeId(id), &form.dato, &form.deltagere, form.bekraeft == "ja").await {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "moede")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;

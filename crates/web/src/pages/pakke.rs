@@ -61,7 +61,8 @@ struct PakkeSide {
     can_write: bool,
     moeder: Vec<(String, String)>,
     /// Convened meetings: (id, time, place, letter, held).
-    dialogmoeder: Vec<(store::DialogmoedeId, String, String, String, bool)>,
+    /// (id, time, place, newest letter, status).
+    dialogmoeder: Vec<(store::DialogmoedeId, String, String, String, &'static str)>,
     /// The hjemstedskommune may convene; a beliggenhedskommune may hold its own meeting.
     can_invite: bool,
     eget_moede: bool,
@@ -179,7 +180,18 @@ pub async fn render_pakke(
         .iter()
         .map(|m| {
             let d = &m.moede.moede;
-            (m.moede.id, tidspunkt(d.starter), d.sted.clone(), d.brev.clone(), m.is_held())
+            let status = if m.is_held() {
+                "Afholdt"
+            } else if m.moede.aflyst().is_some() {
+                "Aflyst"
+            } else if !m.moede.aendringer.is_empty() {
+                "Indkaldt, flyttet"
+            } else {
+                "Indkaldt"
+            };
+            // The newest letter: the invitation, or the last move or the cancellation.
+            let brev = m.moede.aendringer.last().map_or(&d.brev, |a| &a.brev).clone();
+            (m.moede.id, tidspunkt(d.starter), d.sted.clone(), brev, status)
         })
         .collect();
     let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);

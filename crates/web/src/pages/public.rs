@@ -344,6 +344,7 @@ pub async fn aaben_data_fil(State(state): State<AppState>, Path((aar, fil)): Pat
     let aar: domain::Styringsaar = aar.parse().map_err(|_| AppError::NotFound)?;
     let (format, mime) = match fil.as_str() {
         "noegletal.csv" => (app::Filformat::Csv, "text/csv; charset=utf-8"),
+        "noegletal-dk.csv" => (app::Filformat::CsvDansk, "text/csv; charset=utf-8"),
         "noegletal.xlsx" => (app::Filformat::Xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         _ => return Err(AppError::NotFound.into()),
     };
@@ -540,4 +541,14 @@ pub async fn privatliv(
 ) -> PageResult {
     let layout = Layout::new("Privatlivspolitik", user.as_ref(), &csrf, "/om");
     render(&Privatliv { layout, j: Juridisk::af(&state) })
+}
+
+/// The open data's format description, as the repository documents it (Markdown text).
+pub async fn aaben_data_format() -> axum::response::Response {
+    crate::view::fil_svar(
+        "text/markdown; charset=utf-8",
+        "inline",
+        "eksport.md",
+        include_str!("../../../../docs/formater/eksport.md"),
+    )
 }

@@ -346,15 +346,56 @@ struct MoedeSide {
     deltagere: String,
     /// (package id, organisation, held date if held, bilateral).
     pakker: Vec<(i64, String, Option<String>, bool)>,
+    /// The moves and the cancellation: (what, when, reason, letter).
+    aendringer: Vec<(&'static str, String, String, String)>,
+    aflyst: bool,
+    /// The meeting lies ahead: it cannot be marked held yet.
+    kommende: bool,
+    /// The move form as posted (or the meeting's own time and place).
+    flyt: app::FlytningInput,
+    aflys_begrundelse: String,
+}
+
+/// What a meeting page's forms hold: the held form's date and participants, the move form
+/// and the cancellation's reason.
+struct MoedeFelter {
+    dato: Option<String>,
+    deltagere: Option<String>,
+    flyt: Option<app::FlytningInput>,
+    aflys_begrundelse: String,
 }
 
 async fn moede_side(
     state: &AppState,
     layout: Layout,
     m: app::DialogmoedeVisning,
-    dato: String,
-    deltagere: String,
+    felter: MoedeFelter,
 ) -> Result<MoedeSide, AppError> {
+    let lokal = m.moede.moede.starter.with_timezone(&chrono_tz::Europe::Copenhagen);
+    let kommende = lokal.date_naive() > state.app.today();
+    // The held date defaults to the meeting's own date, never to one that is refused.
+    let dato = felter.dato.unwrap_or_else(|| if kommende { String::new() } else { lokal.date_naive().to_string() });
+    let deltagere = felter.deltagere.unwrap_or_else(|| m.moede.moede.deltagere.clone());
+    let flyt = felter.flyt.unwrap_or_else(|| app::FlytningInput {
+        dato: lokal.date_naive().to_string(),
+        tid: lokal.format("%H:%M").to_string(),
+        varighed_minutter: m.moede.moede.varighed_minutter.to_string(),
+        sted: m.moede.moede.sted.clone(),
+        ..Default::default()
+    });
+    let aendringer = m
+        .moede
+        .aendringer
+        .iter()
+        .map(|a| {
+            let hvad = match a.art {
+                store::MoedeAendringsArt::Flyttet => "Flyttet",
+                store::MoedeAendringsArt::Aflyst => "Aflyst",
+            };
+            (hvad, tidspunkt(a.at), a.begrundelse.clone(), a.brev.clone())
+        })
+        .collect();
+    let aflyst = m.moede.aflyst().is_some();
     let slut = m.moede.moede.starter + chrono::Duration::minutes(m.moede.moede.varighed_minutter);
     let tid = format!("{}–{}", tidspunkt(m.moede.moede.starter), tidspunkt(slut).split(" kl. ").nth(1).unwrap_or(""));
     let kommuner = crate::pages::pakke::kommune_navne(&state.app, &m.moede.moede.kommuner).await?;
@@ -370,7 +411,27 @@ async fn moede_side(
             )
         })
         .collect();
-    Ok(MoedeSide { layout, tid, indkaldt: tidspunkt(m.moede.moede.at), kommuner, dato, deltagere, pakker, m })
+    Ok(MoedeSide {
+        layout,
+        tid,
+        indkaldt: tidspunkt(m.moede.moede.at),
+        kommuner,
+        dato,
+        deltagere,
+        pakker,
+        aendringer,
+        aflyst,
+        kommende,
+        flyt,
+        aflys_begrundelse: felter.aflys_begrundelse,
+        m,
+    })
+}
+
+impl MoedeFelter {
+    fn tomme() -> MoedeFelter {
+        MoedeFelter { dato: None, deltagere: None, flyt: None, aflys_begrundelse: String::new() }
+    }
 }
 
 fn dato_fmt(d: chrono::NaiveDate) -> String {
@@ -385,9 +446,85 @@ pub async fn moede(
     Query(q): Query<crate::pages::Besked>,
 ) -> PageResult {
     let m = state.app.dialogmoede(&user, id).await?;
-    let deltagere = m.moede.moede.deltagere.clone();
     let layout = Layout::new("Dialogmøde", Some(&user), &csrf, "/kommune").with_besked(q.besked.as_deref());
-    render(&moede_side(&state, layout, m, state.app.today().to_string(), deltagere).await?)
+    render(&moede_side(&state, layout, m, MoedeFelter::tomme()).await?)
+}
+
+/// The meeting page again with the errors of one of its forms.
+async fn moede_med_fejl(
+    state: &AppState,
+    user: &app::SessionUser,
+    csrf: &str,
+    id: store::DialogmoedeId,
+    errors: Vec<app::FieldError>,
+    felter: MoedeFelter,
+) -> PageResult {
+    let m = state.app.dialogmoede(user, id).await?;
+    let layout = Layout::new("Dialogmøde", Some(user), csrf, "/kommune").with_errors(errors);
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &moede_side(state, layout, m, felter).await?)
+}
+
+/// Moves a convened meeting (new time or place, with a reason).
+pub async fn flyt_moede(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<store::DialogmoedeId>,
+    Form(form): Form<Felter>,
+) -> PageResult {
+    let input = app::FlytningInput {
+        dato: felt(&form, "dato").to_string(),
+        tid: felt(&form, "tid").to_string(),
+        varighed_minutter: felt(&form, "varighed").to_string(),
+        sted: felt(&form, "sted").to_string(),
+        begrundelse: felt(&form, "begrundelse").to_string(),
+        kort_varsel_ok: felt(&form, "kort_varsel") == "ja",
+    };
+    let udfald = state.app.flyt_dialogmoede(&user, id, &input).await;
+    moede_svar(&state, &user, &csrf, id, udfald, "moede_flyttet", |errors| {
+        // The move form's fields carry their own prefix on the page.
+        let errors =
+            errors.into_iter().map(|e| app::FieldError { field: format!("flyt_{}", e.field), message: e.message });
+        (errors.collect(), MoedeFelter { flyt: Some(input), ..MoedeFelter::tomme() })
+    })
+    .await
+}
+
+/// A meeting form's answer: the meeting page with its message, or the page again with the
+/// errors where they arose (`felter` says which, and what the forms hold).
+async fn moede_svar(
+    state: &AppState,
+    user: &app::SessionUser,
+    csrf: &str,
+    id: store::DialogmoedeId,
+    udfald: Result<(), AppError>,
+    besked: &str,
+    felter: impl FnOnce(Vec<app::FieldError>) -> (Vec<app::FieldError>, MoedeFelter),
+) -> PageResult {
+    match udfald {
+        Ok(()) => Ok(redirect_with(&format!("/moeder/{id}"), besked)),
+        Err(AppError::Invalid(errors)) => {
+            let (errors, felter) = felter(errors);
+            moede_med_fejl(state, user, csrf, id, errors, felter).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Cancels a convened meeting, with a reason.
+pub async fn aflys_moede(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(id): Path<store::DialogmoedeId>,
+    Form(form): Form<Felter>,
+) -> PageResult {
+    let begrundelse = felt(&form, "aflys_begrundelse");
+    let udfald = state.app.aflys_dialogmoede(&user, id, begrundelse).await;
+    moede_svar(&state, &user, &csrf, id, udfald, "moede_aflyst", |errors| {
+        (errors, MoedeFelter { aflys_begrundelse: begrundelse.to_string(), ..MoedeFelter::tomme() })
+    })
+    .await
 }
 
 pub async fn moede_afholdt(
@@ -400,16 +537,16 @@ pub async fn moede_afholdt(
     let bilaterale: Vec<PakkeId> =
         afkrydset(&form, "bilateral_").iter().filter_map(|p| p.parse().ok()).map(PakkeId).collect();
     let (dato, deltagere) = (felt(&form, "dato"), felt(&form, "deltagere"));
-    match state.app.marker_dialogmoede_afholdt(&user, id, dato, deltagere, &bilaterale).await {
-        Ok(()) => Ok(redirect_with(&format!("/moeder/{id}"), "moede")),
-        Err(AppError::Invalid(errors)) => {
-            let m = state.app.dialogmoede(&user, id).await?;
-            let layout = Layout::new("Dialogmøde", Some(&user), &csrf, "/kommune").with_errors(errors);
-            let side = moede_side(&state, layout, m, dato.to_string(), deltagere.to_string()).await?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let udfald = state.app.marker_dialogmoede_afholdt(&user, id, dato, deltagere, &bilaterale).await;
+    moede_svar(&state, &user, &csrf, id, udfald, "moede", |errors| {
+        let felter = MoedeFelter {
+            dato: Some(dato.to_string()),
+            deltagere: Some(deltagere.to_string()),
+            ..MoedeFelter::tomme()
+        };
+        (errors, felter)
+    })
+    .await
 }
 
 // --- the organisation's høring ----------------------------------------------------------------
