@@ -1092,8 +1092,10 @@ impl App {
             .collect();
         let tid = self.now().with_timezone(&chrono_tz::Europe::Copenhagen).format("%d.%m.%Y kl. %H:%M");
         let org = &view.organisation;
+        let nummer = domain::package::kvitteringsnummer(view.pakke.styringsaar, org.nummer, version);
         let mut tekst = format!(
             "Kvittering for indsendt dokumentationspakke\n\n\
+             Kvitteringsnummer: {nummer}\n\
              Organisation: {} ({})\nStyringsår: {}\nVersion: {version}\nIndsendt: {tid}\nSendt til: {}\n",
             org.navn,
             org.nummer,
@@ -1104,7 +1106,11 @@ impl App {
             tekst.push_str("\nPakken er indsendt efter kommunens frist og er markeret som indsendt for sent.\n");
         }
         tekst.push_str(
-            "\nPakken kan nu kun læses. Sender kommunen den retur til rettelse, kan den rettes og indsendes igen som en ny version.\n",
+            "\nPakken kan nu kun læses. Sender kommunen den retur til rettelse, kan den rettes og indsendes igen som en ny version.\n\n\
+             Hvad sker der nu:\n\
+             - Kommunen kvitterer for modtagelsen eller sender pakken retur med en begrundelse.\n\
+             - Kommunen indkalder til dialogmøde med brev og kalenderfil.\n\
+             - Efter mødet skriver kommunen en redegørelse, som organisationen får i høring, før den offentliggøres.\n",
         );
         Ok(NewMail {
             reference: format!("kvittering/{}/{version}", view.pakke.id.0),

@@ -35,6 +35,16 @@ pub enum PakkeHaendelse {
     OffentliggoerRedegoerelse,
 }
 
+/// The reference number of a submission, on its receipt page and mail: one package per
+/// organisation and styringsår, one number per version ("SD-2026-1234-1").
+pub fn kvitteringsnummer(
+    styringsaar: crate::Styringsaar,
+    organisation: crate::OrganisationNummer,
+    version: i64,
+) -> String {
+    format!("SD-{styringsaar}-{organisation}-{version}")
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("handlingen «{haendelse}» kan ikke udføres, når pakken har status «{status}»")]
 pub struct UgyldigOvergang {

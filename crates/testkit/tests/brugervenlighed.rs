@@ -266,3 +266,37 @@ async fn open_data_comes_in_the_danish_excel_dialect_too_with_its_description() 
     assert_eq!(format.status, 200);
     assert!(format.body.contains("| `vaerdi` |"));
 }
+
+#[tokio::test]
+async fn check_your_answers_and_the_receipt_follow_the_gov_uk_pattern() {
+    let t = TestApp::spawn().await;
+    let id = t.package_of("boligorg").await;
+    let org = logged_in(&t, "boligorg").await;
+    // An overdue package is marked, and can be picked out, in "Mine pakker".
+    let kommune = logged_in(&t, "kommune").await;
+    let nummer = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap().organisation_nummer.to_string();
+    let igaar = (t.app.today() - chrono::Duration::days(1)).to_string();
+    let side = "/kommune/frister?aar=2026";
+    let sat = kommune.post(side, side, &[("frist", &igaar), ("organisation", &nummer), ("bekraeft", "ja")]).await;
+    assert_eq!(sat.status, 303);
+    let mine = org.get("/organisation").await;
+    assert!(mine.body.contains("Fristen er overskredet"), "{}", mine.body);
+    assert!(org.get("/organisation?vis=overskredet").await.body.contains(&format!("href=\"/pakker/{id}\"")));
+
+    org.complete_package(id, "").await;
+    let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
+    assert_eq!(tjek.status, 200, "{}", tjek.body);
+    assert!(tjek.body.contains("<h2>Bilag</h2>") && tjek.body.contains("regnskab.pdf"), "the attachments are listed");
+    assert!(tjek.body.contains("<h2>Erklæring</h2>") && tjek.body.contains("på vegne af organisationens bestyrelse"));
+    let sent = org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "k1")]).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let kvittering = org.get(sent.location.as_deref().unwrap()).await;
+    let forventet = format!("SD-2026-{nummer}-1");
+    assert!(kvittering.body.contains(&forventet), "a reference number");
+    assert!(kvittering.body.contains("Hvad sker der nu") && kvittering.body.contains("regnskab.pdf"));
+    assert!(kvittering.body.contains(&format!("/pakker/{id}/versioner/1/styringsrapport.pdf")));
+    let mails = t.app.store().udbakke(store::Side::new(1, 100)).await.unwrap().raekker;
+    let mail =
+        mails.iter().find(|m| m.mail.reference.starts_with(&format!("kvittering/{id}/"))).expect("a receipt mail");
+    assert!(mail.mail.tekst.contains(&forventet) && mail.mail.tekst.contains("Hvad sker der nu"));
+}

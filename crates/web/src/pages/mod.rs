@@ -95,6 +95,8 @@ pub struct PakkeRaekke {
     pub frist: String,
     /// "n af m opgaver gennemført" for a package the organisation is working on.
     pub fremdrift: Option<String>,
+    /// Not submitted and past its deadline (set where the page knows today's date).
+    pub overskredet: bool,
 }
 
 impl From<&PakkeRecord> for PakkeRaekke {
@@ -111,6 +113,7 @@ impl From<&PakkeRecord> for PakkeRaekke {
             badge: badge(p.status),
             frist: p.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
             fremdrift: None,
+            overskredet: false,
         }
     }
 }

@@ -24,6 +24,10 @@ use store::PakkeId;
 #[template(path = "org_oversigt.html")]
 struct Oversigt {
     layout: Layout,
+    vis: String,
+    sorter: String,
+    antal_alle: usize,
+    antal_overskredet: usize,
     titel: &'static str,
     tom: &'static str,
     pakker: Vec<PakkeRaekke>,
@@ -32,17 +36,42 @@ struct Oversigt {
     antal_organisationer: usize,
 }
 
+/// "Mine pakker" narrowed and ordered: `vis` = `alle` (default), `ikke_indsendt` or
+/// `overskredet`; `sorter` = `organisation` (default) or `frist`.
+#[derive(serde::Deserialize, Default)]
+pub struct OversigtFilter {
+    #[serde(default)]
+    vis: String,
+    #[serde(default)]
+    sorter: String,
+}
+
 pub async fn oversigt(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
+    Query(filter): Query<OversigtFilter>,
 ) -> PageResult {
-    let records = state.app.my_packages(&user).await?;
+    let today = state.app.today();
+    let mut records = state.app.my_packages(&user).await?;
+    let alle = records.len();
+    let overskredet =
+        |p: &store::PakkeRecord| p.status.editable_by_organisation() && p.frist.is_some_and(|f| f < today);
+    let antal_overskredet = records.iter().filter(|p| overskredet(p)).count();
+    records.retain(|p| match filter.vis.as_str() {
+        "ikke_indsendt" => p.status.editable_by_organisation(),
+        "overskredet" => overskredet(p),
+        _ => true,
+    });
+    if filter.sorter == "frist" {
+        records.sort_by_key(|p| (p.frist.is_none(), p.frist));
+    }
     let mut pakker = Vec::with_capacity(records.len());
     // One overview of every organisation the user acts for; the packages still being worked
     // on show how far they have come.
     for p in &records {
         let mut row = PakkeRaekke::from(p);
+        row.overskredet = overskredet(p);
         if p.status.editable_by_organisation() {
             let v = state.app.pakke_view(&user, p.id).await?;
             let tasks = crate::pages::pakke::sektion_status(&v);
@@ -53,6 +82,10 @@ pub async fn oversigt(
     }
     let organisationer: std::collections::BTreeSet<_> = records.iter().map(|p| p.organisation).collect();
     render(&Oversigt {
+        vis: filter.vis,
+        sorter: filter.sorter,
+        antal_alle: alle,
+        antal_overskredet,
         layout: Layout::new("Mine pakker", Some(&user), &csrf, "/organisation"),
         titel: "Dokumentationspakker for dine organisationer",
         tom: "Der er ingen dokumentationspakker for dine organisationer endnu.",
@@ -516,6 +549,8 @@ struct TjekSvar {
     oversigt: Vec<SektionOversigt>,
     /// (completed, total) afdeling forms.
     afdelingsskemaer: Option<(usize, usize)>,
+    /// Per kind of attachment: (name, the attached files' names).
+    bilag: Vec<(String, String)>,
     modtagere: String,
     idempotens: String,
     sent: bool,
@@ -580,8 +615,18 @@ async fn tjek_side(
         let done = v.afdelinger.iter().filter(|a| v.afdelingsskema_status(a).0 == SektionStatus::Gennemfoert).count();
         (done, v.afdelinger.len())
     });
+    let bilag = v
+        .bilagsregler
+        .arter
+        .iter()
+        .map(|a| {
+            let filer: Vec<&str> = v.bilag.iter().filter(|b| b.art == a.id).map(|b| b.filnavn.as_str()).collect();
+            (a.navn.clone(), filer.join(", "))
+        })
+        .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let side = TjekSvar {
+        bilag,
         layout: Layout::new("Tjek dine svar", Some(user), csrf, "/pakker").with_errors(errors),
         modtagere: kommune_navne(&state.app, &koder).await?,
         idempotens: uuid::Uuid::new_v4().simple().to_string(),
@@ -631,6 +676,10 @@ pub async fn indsend(
 #[template(path = "kvittering.html")]
 struct Kvittering {
     layout: Layout,
+    /// The receipt's reference number.
+    nummer: String,
+    /// The attached files: (id, name).
+    filer: Vec<(store::BilagId, String)>,
     pakke_id: i64,
     organisation: String,
     styringsaar: i32,
@@ -651,6 +700,8 @@ pub async fn kvittering(
     let ver = v.versions.iter().find(|x| x.version == version).ok_or(AppError::NotFound)?;
     render(&Kvittering {
         layout: Layout::new("Kvittering", Some(&user), &csrf, "/pakker"),
+        nummer: domain::package::kvitteringsnummer(v.pakke.styringsaar, v.organisation.nummer, version),
+        filer: v.bilag.iter().map(|b| (b.id, b.filnavn.clone())).collect(),
         pakke_id: id,
         organisation: format!("{} ({})", v.organisation.navn, v.organisation.nummer),
         styringsaar: v.pakke.styringsaar.get(),
