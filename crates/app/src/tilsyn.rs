@@ -4,7 +4,7 @@
 
 use crate::{App, AppError, SessionUser};
 use chrono::NaiveDate;
-use domain::access::{Role, Tilladelse};
+use domain::access::{PakkeTilladelse, Role, Tilladelse};
 use domain::beregning::Kritik;
 use domain::master::OrganisationId;
 use domain::package::PakkeStatus;
@@ -563,6 +563,52 @@ impl App {
             return Ok(0);
         }
         let audit = self.audit(None, "paamindelser", "udbakke", today, json!({"kandidater": mails.len()}));
+        Ok(self.store.enqueue_mails(&mails, &audit).await? as usize)
+    }
+}
+
+impl App {
+    /// The supervising kommune reminds the organisation of a package it has not submitted:
+    /// a mail to each of its users, at most one a day (the mail's reference carries the day).
+    /// Returns how many mails were enqueued (0 when today's reminder was already sent).
+    pub async fn send_paamindelse(&self, user: &SessionUser, id: PakkeId) -> Result<usize, AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Paamind).await?;
+        let today = self.today();
+        let kommune = self.kommune_navn(pakke.hjemstedskommune).await?;
+        let (emne, tekst) = match pakke.frist {
+            Some(frist) => paamindelse_tekst(&pakke, frist, today, &kommune),
+            None => (
+                format!("Påmindelse: dokumentationspakke {} er ikke indsendt", pakke.styringsaar),
+                format!(
+                    "Dokumentationspakken for styringsår {} for {} er endnu ikke indsendt til {kommune} Kommune.\n\n\
+                     Log ind i styringsdialogen for at gøre pakken færdig og indsende den.\n",
+                    pakke.styringsaar, pakke.organisation_navn
+                ),
+            ),
+        };
+        let mails: Vec<NewMail> = self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled && u.role == Role::Organisation && u.organisationer.contains(&pakke.organisation))
+            .filter_map(|u| u.email)
+            .map(|til| NewMail {
+                reference: format!("paamindelse/{}/kommune/{today}/{til}", id.0),
+                til,
+                emne: emne.clone(),
+                tekst: tekst.clone(),
+                oprettet: self.now(),
+                vedhaeftning: None,
+            })
+            .collect();
+        if mails.is_empty() {
+            return Err(AppError::Conflict(
+                "Organisationen har ingen brugere med en e-mailadresse i systemet. Kontakt organisationen direkte."
+                    .into(),
+            ));
+        }
+        let audit = self.pakke_audit(user, &pakke, "paamindelse_sendt", json!({"modtagere": mails.len()}));
         Ok(self.store.enqueue_mails(&mails, &audit).await? as usize)
     }
 }

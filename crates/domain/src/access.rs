@@ -79,6 +79,8 @@ pub enum PakkeTilladelse {
     EgetMoede,
     /// Comment on the redegørelse while it is in høring.
     Bemaerk,
+    /// Remind the organisation of a package it has not submitted (the supervising kommune).
+    Paamind,
 }
 
 /// Operations that do not concern one package.
@@ -128,6 +130,9 @@ impl Principal {
             }
             (Role::Organisation, PakkeTilladelse::Bemaerk) => {
                 self.is_member_of(pakke.organisation) && pakke.status == PakkeStatus::RedegoerelseIHoering
+            }
+            (Role::Kommune, PakkeTilladelse::Paamind) => {
+                pakke.status.editable_by_organisation() && self.kommune == Some(pakke.hjemstedskommune)
             }
             (Role::Styrelse, PakkeTilladelse::LaesIndsendt) => submitted,
             _ => false,

@@ -300,3 +300,26 @@ async fn check_your_answers_and_the_receipt_follow_the_gov_uk_pattern() {
         mails.iter().find(|m| m.mail.reference.starts_with(&format!("kvittering/{id}/"))).expect("a receipt mail");
     assert!(mail.mail.tekst.contains(&forventet) && mail.mail.tekst.contains("Hvad sker der nu"));
 }
+
+#[tokio::test]
+async fn the_kommune_reminds_an_organisation_of_a_missing_package_once_a_day() {
+    let t = TestApp::spawn().await;
+    let id = t.package_of("boligorg").await;
+    let kommune = logged_in(&t, "kommune").await;
+    let oversigt = kommune.get("/kommune?aar=2026").await;
+    let action = format!("/pakker/{id}/paamindelse");
+    assert!(oversigt.body.contains(&format!("action=\"{action}\"")), "offered on the overview");
+    let sent = kommune.post("/kommune?aar=2026", &action, &[]).await;
+    assert_eq!(sent.location.as_deref(), Some("/kommune?besked=paamindelse_sendt"));
+    let again = kommune.post("/kommune?aar=2026", &action, &[]).await;
+    assert_eq!(again.location.as_deref(), Some("/kommune?besked=paamindelse_allerede"));
+    let mails = t.app.store().udbakke(store::Side::new(1, 100)).await.unwrap().raekker;
+    let reminders: Vec<_> =
+        mails.iter().filter(|m| m.mail.reference.starts_with(&format!("paamindelse/{id}/kommune/"))).collect();
+    assert_eq!(reminders.iter().filter(|m| m.mail.til == "boligorg@demo.invalid").count(), 1);
+    // Nobody else may: another kommune, the organisation itself.
+    let fremmed = testkit::foreign_kommune(&t, id).await;
+    assert_eq!(fremmed.post("/kommune", &action, &[]).await.status, 404);
+    let org = logged_in(&t, "boligorg").await;
+    assert_eq!(org.post("/organisation", &action, &[]).await.status, 404);
+}

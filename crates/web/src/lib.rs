@@ -126,6 +126,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/pakker/{id}/redegoerelse.pdf", get(pages::udskrift::redegoerelse))
         .route("/pakker/{id}/effektivitet/{afdeling}", get(pages::pakke::forklaring))
         .route("/pakker/{id}/modtag", post(pages::kommune::modtag))
+        .route("/pakker/{id}/paamindelse", post(pages::tilsyn::send_paamindelse))
         .route("/pakker/{id}/returner", get(pages::kommune::returner_form).post(pages::kommune::returner))
         .route("/pakker/{id}/moede", get(pages::kommune::moede_form).post(pages::kommune::moede))
         .route(

@@ -67,10 +67,12 @@ const BESKEDER: &[(&str, &str)] = &[
     ("aftale_oprettet", "Aftalen er registreret."),
     ("aftale_opdateret", "Aftalens status er gemt."),
     ("mail_sendes_igen", "Mailen sendes igen ved næste levering."),
+    ("paamindelse_sendt", "Påmindelsen er sendt som mail til organisationens brugere."),
+    ("paamindelse_allerede", "Organisationen har allerede fået en påmindelse i dag."),
 ];
 
 /// Messages that report a success with something still to do.
-const ADVARSLER: &[&str] = &["gemt_med_fejl", "markeret_delvis", "sidste_aar_intet"];
+const ADVARSLER: &[&str] = &["gemt_med_fejl", "markeret_delvis", "sidste_aar_intet", "paamindelse_allerede"];
 
 impl Layout {
     pub fn anonymous(title: &str) -> Layout {

@@ -49,6 +49,8 @@ pub struct OversigtQuery {
 
 pub struct Raekke {
     pub href: Option<String>,
+    /// A package not submitted: the kommune may send the organisation a reminder.
+    pub paamind: Option<i64>,
     pub organisation: String,
     pub tilknytning: &'static str,
     pub frist: String,
@@ -87,6 +89,13 @@ impl From<&OversigtRaekke> for Raekke {
                 .pakke
                 .filter(|_| !matches!(r.indsendelse, Indsendelse::Mangler | Indsendelse::Afventer))
                 .map(|p| format!("/pakker/{p}")),
+            paamind: r
+                .pakke
+                .filter(|_| r.tilknytning == app::Tilknytning::Tilsyn)
+                .filter(|_| {
+                    matches!(r.indsendelse, Indsendelse::Mangler | Indsendelse::Afventer | Indsendelse::Returneret)
+                })
+                .map(|p| p.0),
             organisation: format!("{} ({})", r.navn, r.nummer),
             tilknytning: r.tilknytning.label(),
             frist: r.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
@@ -955,4 +964,15 @@ pub async fn send_mail_igen(
 ) -> PageResult {
     state.app.send_mail_igen(&user, id).await?;
     Ok(redirect_with("/styrelse/udbakke", "mail_sendes_igen"))
+}
+
+/// "Send påmindelse" from the overview: a reminder mail to the organisation's users.
+pub async fn send_paamindelse(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let sendt = state.app.send_paamindelse(&user, PakkeId(id)).await?;
+    let besked = if sendt > 0 { "paamindelse_sendt" } else { "paamindelse_allerede" };
+    Ok(redirect_with("/kommune", besked))
 }
