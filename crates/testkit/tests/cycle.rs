@@ -115,6 +115,17 @@ async fn the_whole_yearly_cycle() {
     corrected.push(("b3.q4.tekst", "Fælles driftscenter, nu med tidsplan"));
     let saved = org.post(&sektion, &sektion, &corrected).await;
     assert_eq!(saved.status, 303);
+    // The accounts are replaced by a corrected file.
+    let bilag = org.get(&format!("{pakke}/bilag")).await;
+    let rettet = org
+        .upload(
+            &format!("{pakke}/bilag"),
+            &bilag.csrf(),
+            &[("art", "regnskab")],
+            ("regnskab-rettet.pdf", testkit::MINIMAL_PDF.to_vec()),
+        )
+        .await;
+    assert_eq!(rettet.status, 303, "{}", rettet.body);
     let tjek = org.get(&format!("{pakke}/indsend")).await;
     let resubmitted = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k2")]).await;
     assert_eq!(resubmitted.location.as_deref(), Some(format!("{pakke}/kvittering/2").as_str()));
@@ -125,7 +136,9 @@ async fn the_whole_yearly_cycle() {
         assert!(v1.body.contains("Fælles driftscenter for tre afdelinger") && !v1.body.contains("nu med tidsplan"));
         let v2 = c.get(&format!("{pakke}/versioner/2")).await;
         assert!(v2.body.contains("Fælles driftscenter, nu med tidsplan"));
-        assert!(v2.body.contains("regnskab.pdf"), "the version lists its files");
+        assert!(v2.body.contains("regnskab-rettet.pdf"), "the version lists its files");
+        assert!(v2.body.contains("Erstattet af regnskab-rettet.pdf"), "a replaced file is one row");
+        assert!(!v2.body.contains("Ny fil: regnskab-rettet.pdf"));
     }
     assert_eq!(org.get(&format!("{pakke}/versioner/3")).await.status, 404);
     let stranger = t.client();

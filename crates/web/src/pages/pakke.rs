@@ -399,10 +399,19 @@ pub async fn version(
                 .map(|((hvor, q, nu), (_, _, foer))| (hvor, q, foer, nu))
                 .collect();
             let foer_bilag = state.app.pakke_bilag_navne(&v, f).await?;
-            for (_, navn, art) in navne.iter().filter(|b| !foer_bilag.iter().any(|x| x.0 == b.0)) {
-                out.push(("Bilag".into(), art.clone(), "–".into(), format!("Ny fil: {navn}")));
+            let nye: Vec<_> = navne.iter().filter(|b| !foer_bilag.iter().any(|x| x.0 == b.0)).collect();
+            let mut fjernede: Vec<_> = foer_bilag.iter().filter(|b| !navne.iter().any(|x| x.0 == b.0)).collect();
+            // A new file of a kind whose earlier file left is that file replaced: one row.
+            for (_, navn, art) in nye {
+                match fjernede.iter().position(|x| x.2 == *art) {
+                    Some(i) => {
+                        let (_, gammel, _) = fjernede.remove(i);
+                        out.push(("Bilag".into(), art.clone(), gammel.clone(), format!("Erstattet af {navn}")));
+                    }
+                    None => out.push(("Bilag".into(), art.clone(), "–".into(), format!("Ny fil: {navn}"))),
+                }
             }
-            for (_, navn, art) in foer_bilag.iter().filter(|b| !navne.iter().any(|x| x.0 == b.0)) {
+            for (_, navn, art) in fjernede {
                 out.push(("Bilag".into(), art.clone(), navn.clone(), "Ikke med i denne version".into()));
             }
             out
