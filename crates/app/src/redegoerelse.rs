@@ -15,7 +15,8 @@ use store::*;
 /// What the dialogue is about, read from the package: the agenda and the draft use it.
 #[derive(Debug, Clone, Default)]
 pub struct Droeftelsespunkter {
-    /// "Name: value (mark)" of every critical key figure, organisation and afdelinger.
+    /// "Name: value (mark)" of each critical key figure of the organisation, then one line per
+    /// figure for the afdelinger: "Name i 12 afdelinger (5 røde): afd. 3 … (rød); …".
     pub kritiske: Vec<String>,
     /// "Afdeling nr. name: description" of afdelinger with challenges.
     pub afdelinger: Vec<String>,
@@ -61,19 +62,29 @@ impl App {
         }
         let afdelinger = self.store.afdelinger(pakke.organisation).await?;
         let katalog = &self.settings.katalog;
+        // The afdelinger's critical figures grouped per figure, red before yellow: an
+        // organisation with many afdelinger gets one line per topic, not one per afdeling.
+        let mut per_noegletal: BTreeMap<String, Vec<(bool, domain::AfdelingNummer, String)>> = BTreeMap::new();
         for v in self.store.noegletal_for_afdelinger(pakke.styringsaar, pakke.organisation).await? {
             let (Some(m), Some(a)) = (v.markering, afdelinger.iter().find(|a| a.id.0 == v.enhed_id)) else { continue };
             let definition = katalog.definition(&v.noegletal);
-            let navn = definition.map_or(v.noegletal.as_str(), |d| d.navn.as_str());
+            let navn = definition.map_or(v.noegletal.clone(), |d| d.navn.clone());
             let vaerdi = match definition {
                 Some(d) => d.enhed.vis(v.vaerdi),
                 None => domain::tal::dansk(v.vaerdi, 1),
             };
+            let roed = m == domain::beregning::Markering::Roed;
+            let tekst = format!("afd. {} {} {vaerdi} ({})", a.data.nummer, a.data.navn, m.label().to_lowercase());
+            per_noegletal.entry(navn).or_default().push((!roed, a.data.nummer, tekst));
+        }
+        for (navn, mut linjer) in per_noegletal {
+            linjer.sort();
+            let roede = linjer.iter().filter(|l| !l.0).count();
+            let antal = if linjer.len() == 1 { "1 afdeling".to_string() } else { format!("{} afdelinger", linjer.len()) };
+            let tekster: Vec<String> = linjer.into_iter().map(|l| l.2).collect();
             punkter.kritiske.push(format!(
-                "Afd. {} {}: {navn} {vaerdi} ({})",
-                a.data.nummer,
-                a.data.navn,
-                m.label().to_lowercase()
+                "{navn} i {antal} ({roede} røde): {}",
+                tekster.join("; ")
             ));
         }
         let skabeloner = self.skabeloner_i_kraft(pakke.styringsaar).await?;

@@ -135,6 +135,8 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Styringsrapporten for styringsår 2026"), "agenda is suggested from the package");
     assert_danish_numbers(&page.body);
+    // The afdelinger's critical figures are grouped per figure, one line each.
+    assert!(!page.body.contains("   - Afd. ") && page.body.contains(" røde): afd. "), "{}", page.body);
     let past = days_from_today(&t, -1);
     let refused = kommune.post(&form, &form, &invitation(&past, &[])).await;
     assert_eq!(refused.status, 422);
