@@ -80,12 +80,10 @@ impl App {
         for (navn, mut linjer) in per_noegletal {
             linjer.sort();
             let roede = linjer.iter().filter(|l| !l.0).count();
-            let antal = if linjer.len() == 1 { "1 afdeling".to_string() } else { format!("{} afdelinger", linjer.len()) };
+            let antal =
+                if linjer.len() == 1 { "1 afdeling".to_string() } else { format!("{} afdelinger", linjer.len()) };
             let tekster: Vec<String> = linjer.into_iter().map(|l| l.2).collect();
-            punkter.kritiske.push(format!(
-                "{navn} i {antal} ({roede} røde): {}",
-                tekster.join("; ")
-            ));
+            punkter.kritiske.push(format!("{navn} i {antal} ({roede} røde): {}", tekster.join("; ")));
         }
         let skabeloner = self.skabeloner_i_kraft(pakke.styringsaar).await?;
         if let Ok(skema) = skabeloner.skabelon(domain::template::Skema::Bilag4)

@@ -253,6 +253,8 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
         org.post(&hoering, &format!("{pakke}/bemaerkninger"), &[("bemaerkning", "Vi er enige i udkastet.")]).await;
     assert_eq!(comment.status, 303);
     assert!(kommune.get(&red).await.body.contains("Vi er enige i udkastet."));
+    // The kommune's package page flags the new comment.
+    assert!(kommune.get(&pakke).await.body.contains("Organisationen har sendt 1 ny bemærkning"));
     // The høring mail went to the organisation.
     let mails = t.app.store().udbakke(store::Side::new(1, 100)).await.unwrap().raekker;
     assert!(mails.iter().any(|m| m.mail.reference.starts_with(&format!("hoering/{id}/"))));

@@ -67,6 +67,8 @@ struct PakkeSide {
     can_invite: bool,
     eget_moede: bool,
     i_hoering: bool,
+    /// For the kommune: the organisation's comments since the draft was last saved.
+    nye_bemaerkninger: usize,
     aftaler: Vec<crate::pages::tilsyn::AftaleVisning>,
     redegoerelse: Vec<(String, String)>,
     historik: Vec<(String, String, String, String)>,
@@ -197,6 +199,13 @@ pub async fn render_pakke(
     let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
     let aftaler =
         state.app.pakke_aftaler(&v).await?.iter().map(|a| crate::pages::tilsyn::aftale_visning(a, &kommune)).collect();
+    // The kommune sees at once that the organisation has answered the høring.
+    let nye_bemaerkninger = if v.may_behandl && status == PakkeStatus::RedegoerelseIHoering {
+        let senest = v.latest_redegoerelse().map(|r| r.saved_at);
+        state.app.bemaerkninger(&v).await?.iter().filter(|b| senest.is_none_or(|t| b.bemaerkning.at > t)).count()
+    } else {
+        0
+    };
     let eget_moede = user.principal.role == domain::access::Role::Kommune
         && !v.may_behandl
         && status.visible_to_recipients()
@@ -225,6 +234,7 @@ pub async fn render_pakke(
         can_invite: matches!(status, PakkeStatus::Modtaget | PakkeStatus::MoedeIndkaldt),
         eget_moede,
         i_hoering: status == PakkeStatus::RedegoerelseIHoering,
+        nye_bemaerkninger,
         aftaler,
         redegoerelse: v.latest_redegoerelse().map(|r| afsnit(&r.tekst)).unwrap_or_default(),
         historik,
