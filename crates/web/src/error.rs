@@ -104,7 +104,12 @@ fn uden_fejlside(path: &str) -> bool {
 /// not) and a way back: pages that drew their own error state (a form with its errors) pass
 /// unchanged; an error page made by [`page`] is drawn again for the user; the framework's own
 /// plain-text refusals (400, 405, 413, 415, 422, a timeout's 503) get the page for their status.
-pub fn fejlside(response: Response, user: Option<&app::SessionUser>, path: &str, tilbage: Option<String>) -> Response {
+pub fn fejlside(
+    response: Response,
+    user: Option<&app::SessionUser>,
+    path: &str,
+    tilbage: impl FnOnce() -> Option<String>,
+) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || uden_fejlside(path) {
         return response;
@@ -129,7 +134,7 @@ pub fn fejlside(response: Response, user: Option<&app::SessionUser>, path: &str,
         }
     };
     let (mut parts, _) = response.into_parts();
-    let drawn = draw(status, &indhold, user, tilbage, path);
+    let drawn = draw(status, &indhold, user, tilbage(), path);
     // The headers the response already had (cookies, Allow, Retry-After) stay; the body is new.
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
     let (new_parts, body) = drawn.into_parts();

@@ -175,7 +175,13 @@ async fn checks(state: &AppState, request: Request, next: Next) -> Response {
 
     let user = authenticated.as_ref().map(|a| a.user.clone());
     let path = parts.uri.path().to_string();
-    let tilbage = tilbage(&parts);
+    // Only an error page needs the way back: the Referer is read then, not on every request.
+    let kilde = (
+        parts.method.clone(),
+        parts.uri.clone(),
+        parts.headers.get(header::REFERER).cloned(),
+        parts.headers.get(header::HOST).cloned(),
+    );
     // Every early answer below and the handler's own leave through the error pages.
     let response = async move {
         // Forms before login use a random double-submit cookie; after login, the session's token.
@@ -256,14 +262,20 @@ async fn checks(state: &AppState, request: Request, next: Next) -> Response {
         response
     }
     .await;
-    crate::error::fejlside(response, user.as_ref(), &path, tilbage)
+    let (method, uri, referer, host) = kilde;
+    crate::error::fejlside(response, user.as_ref(), &path, || tilbage(&method, &uri, referer.as_ref(), host.as_ref()))
 }
 
 /// The page the user came from, when it is on this site and not the page that failed: the
 /// error page's way back.
-fn tilbage(parts: &Parts) -> Option<String> {
-    let referer = url::Url::parse(parts.headers.get(header::REFERER)?.to_str().ok()?).ok()?;
-    let host = parts.headers.get(header::HOST)?.to_str().ok()?;
+fn tilbage(
+    method: &Method,
+    uri: &axum::http::Uri,
+    referer: Option<&HeaderValue>,
+    host: Option<&HeaderValue>,
+) -> Option<String> {
+    let referer = url::Url::parse(referer?.to_str().ok()?).ok()?;
+    let host = host?.to_str().ok()?;
     let same_site = referer.host_str().map(|h| match referer.port() {
         Some(port) => format!("{h}:{port}"),
         None => h.to_string(),
@@ -275,8 +287,8 @@ fn tilbage(parts: &Parts) -> Option<String> {
         Some(q) => format!("{}?{q}", referer.path()),
         None => referer.path().to_string(),
     };
-    let current = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
-    (parts.method != Method::GET || target != current).then_some(target)
+    let current = uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
+    (method != Method::GET || target != current).then_some(target)
 }
 
 /// How much of a multipart body is read to find its first field, the CSRF token.

@@ -140,12 +140,13 @@ impl Layout {
 
 /// The user's own start page (the front page when not signed in), as (link, text).
 pub fn startside(role: Option<Role>) -> (&'static str, &'static str) {
-    match role {
-        Some(Role::Organisation) => ("/organisation", "Gå til Mine pakker"),
-        Some(Role::Kommune) => ("/kommune", "Gå til kommunens oversigt"),
-        Some(Role::Styrelse) => ("/styrelse", "Gå til national status"),
-        None => ("/", "Gå til forsiden"),
-    }
+    let tekst = match role {
+        Some(Role::Organisation) => "Gå til Mine pakker",
+        Some(Role::Kommune) => "Gå til kommunens oversigt",
+        Some(Role::Styrelse) => "Gå til national status",
+        None => return ("/", "Gå til forsiden"),
+    };
+    (role.map_or("/", crate::pages::auth::home), tekst)
 }
 
 fn nav(role: Option<Role>, path: &str) -> Vec<NavLink> {

@@ -142,12 +142,12 @@ async fn formular_side(
     let id = v.pakke.id.0;
     let (titel, sektioner, keys, status, action, tilbage): (String, Vec<&Sektion>, Vec<String>, _, String, String) =
         match (formular, afdeling) {
-            (Formular::Afdeling(nr), Some(a)) => (
+            (Formular::Afdeling(_), Some(a)) => (
                 format!("Oplysningsskema for afdeling {} {}", a.data.nummer, a.data.navn),
                 v.afdelingsskema_sektioner(a).collect(),
                 v.afdelingsskema_noegler(a),
                 v.afdelingsskema_status(a).0,
-                format!("/pakker/{id}/afdelinger/{nr}"),
+                formular.sti(id),
                 format!("/pakker/{id}/afdelinger"),
             ),
             (Formular::Sektion(sid), _) => {
@@ -157,7 +157,7 @@ async fn formular_side(
                     vec![s],
                     s.svar_ids().map(str::to_string).collect(),
                     v.sektion_status(s).0,
-                    format!("/pakker/{id}/sektioner/{sid}"),
+                    formular.sti(id),
                     format!("/pakker/{id}"),
                 )
             }
