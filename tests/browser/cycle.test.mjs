@@ -571,6 +571,15 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await logIn(page, 'styrelse');
   assert.equal(path(page), '/styrelse');
   await axe(t, page, 'styrelsens nationale status');
+  // A kommune of the per-kommune table drills down to its organisations; the table filters.
+  await follow(page, main(page).locator('a[href^="/styrelse/kommuner/"]').first());
+  assert.match(path(page), /^\/styrelse\/kommuner\/\d+$/);
+  await axe(t, page, 'en kommunes organisationer (styrelsen)');
+  await open(page, '/styrelse');
+  await page.locator('#f-vis').selectOption('mangler');
+  await follow(page, main(page).getByRole('button', { name: 'Vis', exact: true }));
+  await axe(t, page, 'national status, filtreret');
+  await open(page, '/styrelse');
   // Import: a file with an error shows the error state; nothing is imported.
   await follow(page, main(page).getByRole('link', { name: 'Importér en fil' }));
   assert.equal(path(page), '/styrelse/import');

@@ -103,6 +103,7 @@ impl Step<'_> {
             by: self.actor,
             at: when,
             begrundelse: None,
+            frist: None,
         })
     }
 
@@ -114,7 +115,7 @@ impl Step<'_> {
         when: DateTime<Utc>,
     ) -> Result<PakkeStatus, AppError> {
         let t = self.transition(from, h, when)?;
-        self.app.store.transition(&t, &self.audit(action, when)).await?;
+        self.app.store.transition(&t, &[], &self.audit(action, when)).await?;
         Ok(t.to)
     }
 }

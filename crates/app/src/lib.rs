@@ -20,6 +20,7 @@ mod seed;
 mod skabeloner;
 mod stempelkort;
 mod tilsyn;
+mod trinfrister;
 mod users;
 
 pub use auth::{LoginGraenser, LoginOutcome, SessionUser};
@@ -33,7 +34,7 @@ pub use fakta::{AfdelingFakta, PakkeFakta};
 pub use import::{CvrRapport, ImportArt, ImportRapport};
 pub use moeder::{DialogmoedeVisning, FlytningInput, IndkaldelseInput, MoedeForslag};
 pub use oidc::{ClaimNavne, Identitet, OidcAfvisning, OidcSettings, OidcUdfald, Rettigheder};
-pub use packages::{PakkeView, SvarInput};
+pub use packages::{Massemarkering, PakkeView, SvarInput};
 pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, OffentligtBilag, Public};
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use seed::{DEMO_PASSWORD, DemoLogin};
@@ -42,6 +43,7 @@ pub use tilsyn::{
     BeliggenhedsAfdeling, Indsendelse, MoedeStatus, NationalStatus, Opmaerksomhedspunkt, OversigtRaekke,
     RedegoerelseStatus, StatusTal, Tilknytning,
 };
+pub use trinfrister::Trin;
 pub use users::NewUserInput;
 
 use chrono::{DateTime, Utc};

@@ -655,7 +655,11 @@ impl App {
                 emne: emne.to_string(),
                 tekst: brev.to_string(),
                 oprettet: self.now(),
-                vedhaeftning: Some(Vedhaeftning { navn: "dialogmoede.ics".into(), indhold: ics.to_string() }),
+                vedhaeftning: Some(Vedhaeftning {
+                    navn: "dialogmoede.ics".into(),
+                    indhold: ics.to_string(),
+                    art: VedhaeftningArt::Kalender,
+                }),
             })
             .collect()
     }

@@ -9,7 +9,9 @@ use domain::master::{Afdeling, AfdelingId, Rapporttype};
 use domain::master::{Organisation, OrganisationId};
 use domain::package::{PakkeHaendelse, PakkeStatus};
 use domain::period::Regnskabsperiode;
-use domain::template::{FaktaArt, Faktablok, Problem, Sektion, SektionStatus, Skabelon, Skema, Svar, Svartype};
+use domain::template::{
+    Element, FaktaArt, Faktablok, Problem, Sektion, SektionStatus, Skabelon, Skema, Svar, Svartype,
+};
 use domain::{Kommunekode, Styringsaar};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
@@ -65,6 +67,19 @@ pub struct PakkeView {
     pub(crate) data: Arc<crate::pakkedata::PakkeData>,
 }
 
+/// What the afdeling list's bulk action did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Massemarkering {
+    /// Forms marked "no special challenges".
+    pub markeret: usize,
+    /// Forms whose part A was answered already (left as they were).
+    pub allerede_besvaret: usize,
+    /// Questions given their "nothing to remark" choice.
+    pub uden_bemaerkninger: usize,
+    /// Afdelinger whose critical key figures leave a section to be filled in by hand.
+    pub kritiske: Vec<AfdelingNummer>,
+}
+
 impl PakkeView {
     /// The kommune's reason when the package is currently returned.
     pub fn returned_reason(&self) -> Option<&str> {
@@ -72,6 +87,15 @@ impl PakkeView {
             return None;
         }
         self.haendelser.iter().rev().find(|h| h.to == PakkeStatus::Returneret).and_then(|h| h.begrundelse.as_deref())
+    }
+
+    /// The deadline of the step the package is in, where the kommune set one: resubmission
+    /// while returned, comments while the redegørelse is in høring.
+    pub fn trin_frist(&self) -> Option<NaiveDate> {
+        if !matches!(self.pakke.status, PakkeStatus::Returneret | PakkeStatus::RedegoerelseIHoering) {
+            return None;
+        }
+        self.haendelser.iter().rev().find(|h| h.to == self.pakke.status).and_then(|h| h.frist)
     }
 
     pub fn latest_redegoerelse(&self) -> Option<&RedegoerelseRecord> {
@@ -292,6 +316,7 @@ impl App {
             by: user.principal.user_id,
             at: self.now(),
             begrundelse: reason,
+            frist: None,
         })
     }
 
@@ -857,51 +882,84 @@ impl App {
         Ok(created)
     }
 
-    /// Marks many afdeling forms "no special challenges" (part A answered no) in one action.
-    /// Forms whose part A is already answered are left as they are and counted as skipped.
+    /// The afdeling list's bulk action: the chosen afdelinger's forms are marked "no special
+    /// challenges" (part A), and with `ogsaa_uden_bemaerkninger` every question that names its
+    /// "nothing to remark" choice is given it (part B's state of maintenance), but only in a
+    /// section where none of the afdeling's key figures is critical. Only unanswered questions
+    /// are written. Returns what was marked and what was left for the organisation.
     pub async fn mark_uden_udfordringer(
         &self,
         user: &SessionUser,
         id: PakkeId,
         afdelinger: &[AfdelingNummer],
-    ) -> Result<(usize, usize), AppError> {
+        ogsaa_uden_bemaerkninger: bool,
+    ) -> Result<Massemarkering, AppError> {
         let view = self.view_for_edit(user, id).await?;
         let pakke = &view.pakke;
-        let q = view
+        let skema = view
             .afdelingsskema
             .as_ref()
-            .and_then(|s| s.udfordringsspoergsmaal())
             .ok_or_else(|| AppError::Conflict("Pakken har ingen afdelingsskemaer.".into()))?;
-        let mut keys = Vec::new();
-        let mut skipped = 0;
+        let q = skema
+            .udfordringsspoergsmaal()
+            .ok_or_else(|| AppError::Conflict("Pakken har ingen afdelingsskemaer.".into()))?;
+        let mut svar = Vec::new();
+        let mut udfald = Massemarkering::default();
         for nr in afdelinger {
-            if !view.afdelinger.iter().any(|a| a.data.nummer == *nr) {
-                return Err(AppError::NotFound);
-            }
+            let a = view.afdelinger.iter().find(|a| a.data.nummer == *nr).ok_or(AppError::NotFound)?;
             let key = domain::template::afdeling_noegle(*nr, &q.id);
             if view.svar.get(&key).is_some_and(|s| s.ja.is_some()) {
-                skipped += 1;
+                udfald.allerede_besvaret += 1;
             } else {
-                keys.push(key);
+                svar.push((key, Svar { ja: Some(false), ..Svar::default() }));
+                udfald.markeret += 1;
+            }
+            if !ogsaa_uden_bemaerkninger {
+                continue;
+            }
+            for s in view.afdelingsskema_sektioner(a) {
+                let standard: Vec<(&str, &str)> = s
+                    .spoergsmaal()
+                    .filter_map(|q| q.uden_bemaerkninger.as_deref().map(|v| (q.id.as_str(), v)))
+                    .collect();
+                if standard.is_empty() {
+                    continue;
+                }
+                if s.elementer.iter().any(|e| matches!(e, Element::Fakta(f) if view.kritisk(f, Some(a.id)))) {
+                    udfald.kritiske.push(*nr);
+                    continue;
+                }
+                for (qid, valg) in standard {
+                    let key = domain::template::afdeling_noegle(*nr, qid);
+                    if view.svar.get(&key).is_none() {
+                        svar.push((key, Svar { valg: Some(valg.to_string()), ..Svar::default() }));
+                        udfald.uden_bemaerkninger += 1;
+                    }
+                }
             }
         }
-        if keys.is_empty() {
-            return Ok((0, skipped));
+        if svar.is_empty() {
+            return Ok(udfald);
         }
-        let audit = self.pakke_audit(user, pakke, "afdelinger_uden_udfordringer", json!({"afdelinger": keys.len()}));
+        let audit = self.pakke_audit(
+            user,
+            pakke,
+            "afdelinger_uden_udfordringer",
+            json!({"afdelinger": udfald.markeret, "uden_bemaerkninger": udfald.uden_bemaerkninger}),
+        );
+        let keys: Vec<String> = svar.iter().map(|(k, _)| k.clone()).collect();
         let change = SvarChange {
             pakke: id,
             expected_status: pakke.status,
-            sektion: keys.clone(),
-            // Only unanswered forms are written; one answered meanwhile makes the action stale.
+            sektion: keys,
+            // Only unanswered questions are written; one answered meanwhile makes the action stale.
             expected_revision: Revision(0),
-            svar: keys.iter().map(|k| (k.clone(), Svar { ja: Some(false), ..Svar::default() })).collect(),
+            svar,
             by: user.principal.user_id,
             at: self.now(),
         };
-        let marked = keys.len();
         self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)?;
-        Ok((marked, skipped))
+        Ok(udfald)
     }
 
     /// Submits the package to the hjemstedskommune and every beliggenhedskommune. Repeating
@@ -1118,7 +1176,12 @@ impl App {
             emne: format!("Kvittering: dokumentationspakke {} for {}", view.pakke.styringsaar, org.navn),
             tekst,
             oprettet: self.now(),
-            vedhaeftning: None,
+            // The receipt as a PDF the organisation can file, typeset when the mail is sent.
+            vedhaeftning: Some(Vedhaeftning {
+                navn: format!("kvittering-{nummer}.pdf"),
+                indhold: String::new(),
+                art: VedhaeftningArt::TekstSomPdf,
+            }),
         })
     }
 
@@ -1128,26 +1191,108 @@ impl App {
         Ok(recipients(&pakke, &self.store.afdelinger(pakke.organisation).await?))
     }
 
-    /// The kommune returns the package for correction; the reason is shown to the organisation.
-    pub async fn return_package(&self, user: &SessionUser, id: PakkeId, begrundelse: &str) -> Result<(), AppError> {
+    /// The kommune returns the package for correction with a reason and a deadline for
+    /// resubmission; both are shown to the organisation and sent to its users by mail.
+    pub async fn return_package(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        begrundelse: &str,
+        frist: &str,
+    ) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         let begrundelse = begrundelse.trim();
+        let mut errors = Vec::new();
         if begrundelse.is_empty() {
-            return Err(AppError::field(
-                "begrundelse",
-                "Skriv hvorfor pakken sendes retur, så organisationen kan rette den",
-            ));
+            errors.push(FieldError {
+                field: "begrundelse".into(),
+                message: "Skriv hvorfor pakken sendes retur, så organisationen kan rette den".into(),
+            });
         }
-        let t = self.transition(user, &pakke, PakkeHaendelse::Returner, Some(begrundelse.to_string()))?;
-        let audit = self.pakke_audit(user, &pakke, "pakke_returneret", json!({"begrundelse": begrundelse}));
-        self.store.transition(&t, &audit).await.map_err(stale_as_conflict)
+        let frist = self.trin_frist(frist, crate::Trin::Genindsendelse, &mut errors);
+        let Some(frist) = frist.filter(|_| errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let t = Transition {
+            frist: Some(frist),
+            ..self.transition(user, &pakke, PakkeHaendelse::Returner, Some(begrundelse.to_string()))?
+        };
+        let kommune = self.kommune_navn(user.principal.kommune.unwrap_or(pakke.hjemstedskommune)).await?;
+        let tekst = format!(
+            "{kommune} Kommune har sendt dokumentationspakken for styringsår {aar} retur til {org} til rettelse.\n\n\
+             Begrundelse:\n{begrundelse}\n\n\
+             Frist for genindsendelse: {frist}\n\n\
+             Pakken kan nu rettes i styringsdialogen og indsendes igen. Den nye indsendelse bliver en ny version; \
+             den tidligere version gemmes.\n",
+            aar = pakke.styringsaar,
+            org = pakke.organisation_navn,
+            frist = frist.format("%d.%m.%Y"),
+        );
+        let mails = self
+            .organisation_mails(
+                &pakke,
+                "retur",
+                &format!("Pakken er sendt retur til rettelse – styringsår {}", pakke.styringsaar),
+                &tekst,
+            )
+            .await?;
+        let audit = self.pakke_audit(
+            user,
+            &pakke,
+            "pakke_returneret",
+            json!({"begrundelse": begrundelse, "frist": frist, "mails": mails.len()}),
+        );
+        self.store.transition(&t, &mails, &audit).await.map_err(stale_as_conflict)
     }
 
+    /// The kommune acknowledges receipt; the organisation's users are told by mail, as the
+    /// receipt page promises.
     pub async fn receive_package(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         let t = self.transition(user, &pakke, PakkeHaendelse::Modtag, None)?;
-        let audit = self.pakke_audit(user, &pakke, "pakke_modtaget", json!({}));
-        self.store.transition(&t, &audit).await.map_err(stale_as_conflict)
+        let kommune = self.kommune_navn(user.principal.kommune.unwrap_or(pakke.hjemstedskommune)).await?;
+        let tekst = format!(
+            "{kommune} Kommune har kvitteret for modtagelsen af dokumentationspakken for styringsår {aar} fra {org}.\n\n\
+             Hvad sker der nu:\n\
+             - Kommunen indkalder til dialogmøde med brev og kalenderfil.\n\
+             - Efter mødet skriver kommunen en redegørelse, som organisationen får i høring, før den offentliggøres.\n",
+            aar = pakke.styringsaar,
+            org = pakke.organisation_navn,
+        );
+        let mails = self
+            .organisation_mails(
+                &pakke,
+                "modtaget",
+                &format!("Kommunen har modtaget pakken – styringsår {}", pakke.styringsaar),
+                &tekst,
+            )
+            .await?;
+        let audit = self.pakke_audit(user, &pakke, "pakke_modtaget", json!({"mails": mails.len()}));
+        self.store.transition(&t, &mails, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// One mail per active user of the package's organisation, with a reference unique to
+    /// this step of the package (its revision), so a retried write never sends twice.
+    pub(crate) async fn organisation_mails(
+        &self,
+        pakke: &PakkeRecord,
+        art: &str,
+        emne: &str,
+        tekst: &str,
+    ) -> Result<Vec<NewMail>, AppError> {
+        Ok(self
+            .organisation_emails(pakke.organisation)
+            .await?
+            .into_iter()
+            .map(|til| NewMail {
+                reference: format!("{art}/{}/{}/{til}", pakke.id.0, pakke.revision.0),
+                emne: emne.to_string(),
+                tekst: tekst.to_string(),
+                til,
+                oprettet: self.now(),
+                vedhaeftning: None,
+            })
+            .collect())
     }
 
     /// Marks the dialogue meeting held without an invitation in the system (it was convened

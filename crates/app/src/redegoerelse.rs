@@ -190,37 +190,48 @@ impl App {
     }
 
     /// Sends the newest draft to the organisation for comments, with a mail to its users.
-    pub async fn send_redegoerelse_for_comments(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
+    pub async fn send_redegoerelse_for_comments(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        frist: &str,
+    ) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         let Some(udkast) = self.store.redegoerelser(id).await?.pop() else {
             return Err(AppError::Conflict("Gem et udkast til redegørelsen, før det sendes i høring.".into()));
         };
-        let t = self.transition(user, &pakke, PakkeHaendelse::SendRedegoerelseIHoering, None)?;
-        let audit = self.pakke_audit(user, &pakke, "redegoerelse_i_hoering", json!({"revision": udkast.revision}));
-        self.store.transition(&t, &audit).await.map_err(stale_as_conflict)?;
+        let mut errors = Vec::new();
+        let Some(frist) = self.trin_frist(frist, crate::Trin::Hoering, &mut errors) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let t = Transition {
+            frist: Some(frist),
+            ..self.transition(user, &pakke, PakkeHaendelse::SendRedegoerelseIHoering, None)?
+        };
         let kommune = self.kommune_navn(pakke.hjemstedskommune).await?;
+        let tekst = format!(
+            "{kommune} Kommune har sendt sit udkast til redegørelse for styringsår {aar} i høring hos {org}.\n\n\
+             Frist for bemærkninger: {frist}\n\n\
+             Læs udkastet og skriv jeres bemærkninger i styringsdialogen under pakken for styringsår {aar}.\n",
+            aar = pakke.styringsaar,
+            org = pakke.organisation_navn,
+            frist = frist.format("%d.%m.%Y"),
+        );
         let mails = self
-            .organisation_emails(pakke.organisation)
-            .await?
-            .into_iter()
-            .map(|til| NewMail {
-                reference: format!("hoering/{}/{}/{til}", id.0, udkast.revision),
-                emne: format!("Udkast til redegørelse i høring – styringsår {}", pakke.styringsaar),
-                tekst: format!(
-                    "{kommune} Kommune har sendt sit udkast til redegørelse for styringsår {} i høring hos {}.\n\n\
-                     Læs udkastet og skriv jeres bemærkninger i styringsdialogen under pakken for styringsår {}.\n",
-                    pakke.styringsaar, pakke.organisation_navn, pakke.styringsaar
-                ),
-                til,
-                oprettet: self.now(),
-                vedhaeftning: None,
-            })
-            .collect::<Vec<_>>();
-        if !mails.is_empty() {
-            let audit = self.pakke_audit(user, &pakke, "mail_hoering", json!({"mails": mails.len()}));
-            self.store.enqueue_mails(&mails, &audit).await?;
-        }
-        Ok(())
+            .organisation_mails(
+                &pakke,
+                "hoering",
+                &format!("Udkast til redegørelse i høring – styringsår {}", pakke.styringsaar),
+                &tekst,
+            )
+            .await?;
+        let audit = self.pakke_audit(
+            user,
+            &pakke,
+            "redegoerelse_i_hoering",
+            json!({"revision": udkast.revision, "frist": frist, "mails": mails.len()}),
+        );
+        self.store.transition(&t, &mails, &audit).await.map_err(stale_as_conflict)
     }
 
     /// E-mail addresses of an organisation's active users.
@@ -240,7 +251,12 @@ impl App {
 
     /// Publishes the newest revision. Only after the meeting is held; from then on it is
     /// public and can never change.
-    pub async fn publish_redegoerelse(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
+    pub async fn publish_redegoerelse(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        bekraeftet: bool,
+    ) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
         if pakke.status == PakkeStatus::RedegoerelseOffentliggjort {
             return Err(AppError::Conflict("Redegørelsen er allerede offentliggjort og kan ikke ændres.".into()));
@@ -250,12 +266,34 @@ impl App {
                 "Redegørelsen kan først offentliggøres, når dialogmødet er markeret som afholdt.".into(),
             ));
         }
+        if !bekraeftet && let Some(advarsel) = self.hoering_advarsel(&pakke).await? {
+            return Err(AppError::field("bekraeftet", advarsel));
+        }
         let latest = self.store.redegoerelser(id).await?.pop().ok_or_else(|| {
             AppError::Conflict("Der er ingen redegørelse at offentliggøre. Skriv og gem den først.".into())
         })?;
         let t = self.transition(user, &pakke, PakkeHaendelse::OffentliggoerRedegoerelse, None)?;
         let audit = self.pakke_audit(user, &pakke, "redegoerelse_offentliggjort", json!({"revision": latest.revision}));
         self.store.publish_redegoerelse(id, latest.revision, self.now(), &t, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// Publishing while the høring still runs and the organisation has not commented cuts the
+    /// høring short: the kommune is told so and must confirm. `None` when nothing stands in
+    /// the way.
+    pub async fn hoering_advarsel(&self, pakke: &PakkeRecord) -> Result<Option<String>, AppError> {
+        if pakke.status != PakkeStatus::RedegoerelseIHoering {
+            return Ok(None);
+        }
+        let haendelser = self.store.haendelser(pakke.id).await?;
+        let hoering = haendelser.iter().rev().find(|h| h.to == PakkeStatus::RedegoerelseIHoering);
+        let Some((sendt, frist)) = hoering.and_then(|h| h.frist.map(|f| (h.at, f))) else { return Ok(None) };
+        if frist < self.today() || self.store.bemaerkninger(pakke.id).await?.iter().any(|b| b.bemaerkning.at > sendt) {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "Høringsfristen løber til {}, og organisationen har ikke afgivet bemærkninger. Bekræft, at redegørelsen skal offentliggøres før fristen.",
+            frist.format("%d.%m.%Y")
+        )))
     }
 
     /// The organisation comments on the redegørelse in høring.

@@ -124,6 +124,10 @@ pub struct OversigtRaekke {
     pub roede_afdelinger: i64,
     /// How many of its afdelinger lie in the kommune.
     pub afdelinger_i_kommunen: usize,
+    /// The deadline of the package's current step: resubmission or the høring's comments.
+    pub trin_frist: Option<NaiveDate>,
+    /// The organisation's høring comments since the draft was last saved.
+    pub nye_bemaerkninger: i64,
 }
 
 /// One critical mark for "where to look first": a red afdeling or a marked key figure.
@@ -238,6 +242,27 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
+        self.oversigt_raekker(kommune, aar).await
+    }
+
+    /// The agency's drill-down from the national status: one kommune's overview, as the
+    /// kommune sees it (the agency reads only what the kommune may: no drafts).
+    pub async fn kommunes_oversigt(
+        &self,
+        user: &SessionUser,
+        kommune: Kommunekode,
+        aar: Styringsaar,
+    ) -> Result<Vec<OversigtRaekke>, AppError> {
+        if !user.principal.may(Tilladelse::Styrelse) {
+            return Err(AppError::Forbidden);
+        }
+        if !self.store.kommuner().await?.iter().any(|k| k.kode == kommune) {
+            return Err(AppError::NotFound);
+        }
+        self.oversigt_raekker(kommune, aar).await
+    }
+
+    async fn oversigt_raekker(&self, kommune: Kommunekode, aar: Styringsaar) -> Result<Vec<OversigtRaekke>, AppError> {
         // Only what the kommune's overview covers: its organisations and those with afdelinger
         // in it, their packages with progress and their critical marks (stored read models).
         let (organisationer, beliggenhed) = futures::try_join!(
@@ -273,6 +298,8 @@ impl App {
                 roede_noegletal: k.map(|k| k.roede_noegletal).unwrap_or_default(),
                 roede_afdelinger: k.map(|k| k.roede_afdelinger).unwrap_or_default(),
                 afdelinger_i_kommunen: beliggenhed.get(&o.id).copied().unwrap_or_default(),
+                trin_frist: None,
+                nye_bemaerkninger: 0,
             };
             let egne: Vec<&PakkeForloeb> = forloeb.iter().filter(|f| f.pakke.organisation == o.id).collect();
             if egne.is_empty() {
@@ -288,6 +315,8 @@ impl App {
                     indsendt: f.foerst_indsendt,
                     moede: moede(f),
                     redegoerelse: redegoerelse(f),
+                    trin_frist: f.trin_frist,
+                    nye_bemaerkninger: f.nye_bemaerkninger,
                     ..base.clone()
                 });
             }

@@ -535,6 +535,8 @@ async fn serve(app: App, config: &Config, listener: tokio::net::TcpListener, pla
         vec![spawn_session_cleanup(app.clone(), stopped.clone()), spawn_package_creation(app.clone(), stopped.clone())];
     match mail::Postbud::new(&config.smtp, app.store().clone())? {
         Some(postbud) => {
+            let postbud =
+                postbud.med_pdf(std::sync::Arc::new(|emne, tekst| Box::pin(web::udskrift::mail_pdf(emne, tekst))));
             let interval = Duration::from_secs(config.smtp.interval_sekunder.max(1));
             jobs.push(tokio::spawn(postbud.run(interval, stopped.clone())));
         }

@@ -197,6 +197,18 @@ impl EffektivitetRegler {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FristRegler {
     pub maaneder_efter_periodens_udloeb: u32,
+    /// Days the organisation gets to resubmit a returned package (the kommune may change it).
+    #[serde(default = "FristRegler::standard_dage")]
+    pub genindsendelse_dage: u32,
+    /// Days the organisation gets to comment on a redegørelse in høring.
+    #[serde(default = "FristRegler::standard_dage")]
+    pub hoering_dage: u32,
+}
+
+impl FristRegler {
+    fn standard_dage() -> u32 {
+        14
+    }
 }
 
 impl Regler {

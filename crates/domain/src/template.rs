@@ -107,6 +107,10 @@ pub struct Spoergsmaal {
     /// Where a draft answer is taken from when the package is opened.
     #[serde(default)]
     pub forudfyld: Option<Forudfyldning>,
+    /// The choice that means "nothing to remark" on an afdeling form: the bulk action on
+    /// the afdeling list may give it where no key figure in the section is critical.
+    #[serde(default)]
+    pub uden_bemaerkninger: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,6 +224,8 @@ pub enum SkabelonError {
     TomTekst(String),
     #[error("spørgsmål «{0}» er et valg, men har færre end to svarmuligheder i «valg»")]
     ForFaaValg(String),
+    #[error("spørgsmål «{0}»: «uden_bemaerkninger» skal være en af svarmulighederne i «valg»")]
+    UkendtStandardvalg(String),
     #[error("faktablok «{0}» viser nøgletal, men nævner ingen i «noegletal»")]
     IngenNoegletal(String),
     #[error("faktablok «{id}» nævner nøgletallet «{noegletal}», som ikke findes i nøgletalskataloget")]
@@ -325,6 +331,9 @@ impl Skabelon {
                         }
                         if q.svartype == Svartype::Valg && q.valg.len() < 2 {
                             return Err(SkabelonError::ForFaaValg(q.id.clone()));
+                        }
+                        if q.uden_bemaerkninger.as_ref().is_some_and(|v| !q.valg.contains(v)) {
+                            return Err(SkabelonError::UkendtStandardvalg(q.id.clone()));
                         }
                     }
                     Element::Fakta(f) => {
@@ -570,6 +579,11 @@ mod tests {
         assert_eq!(Skabelon::parse(&twice), Err(SkabelonError::DobbeltId("q".into())));
         let bad_valg = MINIMAL.replace("\"tekst\"", "\"valg\"");
         assert_eq!(Skabelon::parse(&bad_valg), Err(SkabelonError::ForFaaValg("q".into())));
+        let bad_default = MINIMAL.replace(
+            "svartype = \"tekst\"",
+            "svartype = \"valg\"\nvalg = [\"God\", \"Dårlig\"]\nuden_bemaerkninger = \"Fin\"",
+        );
+        assert_eq!(Skabelon::parse(&bad_default), Err(SkabelonError::UkendtStandardvalg("q".into())));
         let Err(SkabelonError::Syntax(msg)) = Skabelon::parse(&MINIMAL.replace("paakraevet = true", "paakraevet = 3"))
         else {
             panic!("a wrong type is a syntax error");

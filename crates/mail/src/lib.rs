@@ -14,7 +14,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
-use store::{MailRecord, Store, StoreError};
+use store::{MailRecord, Store, StoreError, VedhaeftningArt};
 
 /// How the connection to the SMTP server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -93,7 +93,16 @@ pub struct Postbud {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     afsender: Mailbox,
     store: Arc<dyn Store>,
+    saetter: Option<PdfSaetter>,
 }
+
+/// Typesets a mail's subject and text as a PDF (for [`VedhaeftningArt::TekstSomPdf`]). The
+/// deployment hands one in ([`Postbud::med_pdf`]); this crate stays free of the typesetter.
+pub type PdfSaetter = Arc<
+    dyn Fn(String, String) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<u8>, String>> + Send>>
+        + Send
+        + Sync,
+>;
 
 impl Postbud {
     /// `None` when no SMTP host is configured.
@@ -117,7 +126,14 @@ impl Postbud {
             .afsender
             .parse()
             .map_err(|e| MailError::Opsaetning(format!("afsender «{}»: {e}", settings.afsender)))?;
-        Ok(Some(Postbud { transport: builder.build(), afsender, store }))
+        Ok(Some(Postbud { transport: builder.build(), afsender, store, saetter: None }))
+    }
+
+    /// Attachments that are the mail's text as a PDF are typeset by `saetter`. Without one,
+    /// such a mail goes out with its text only.
+    pub fn med_pdf(mut self, saetter: PdfSaetter) -> Postbud {
+        self.saetter = Some(saetter);
+        self
     }
 
     /// Delivers every mail that is due at `now`, one at a time.
@@ -161,14 +177,24 @@ impl Postbud {
     }
 
     async fn send(&self, mail: &MailRecord) -> Result<(), Afvist> {
-        let message = self.message(mail).map_err(|fejl| Afvist { fejl, permanent: true })?;
+        let pdf = match (&mail.mail.vedhaeftning, &self.saetter) {
+            (Some(v), Some(saetter)) if v.art == VedhaeftningArt::TekstSomPdf => {
+                // A document that cannot be typeset now may be next time: not permanent.
+                let bytes = saetter(mail.mail.emne.clone(), mail.mail.tekst.clone())
+                    .await
+                    .map_err(|fejl| Afvist { fejl: format!("PDF'en kunne ikke sættes: {fejl}"), permanent: false })?;
+                Some(bytes)
+            }
+            _ => None,
+        };
+        let message = self.message(mail, pdf).map_err(|fejl| Afvist { fejl, permanent: true })?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
             Err(e) => Err(Afvist { permanent: e.is_permanent(), fejl: e.to_string() }),
         }
     }
 
-    fn message(&self, mail: &MailRecord) -> Result<Message, String> {
+    fn message(&self, mail: &MailRecord, pdf: Option<Vec<u8>>) -> Result<Message, String> {
         let m = &mail.mail;
         let til: Mailbox = m.til.parse().map_err(|e| format!("modtager «{}»: {e}", m.til))?;
         // A stable Message-ID: should a receiver ever see the same mail twice, it can tell.
@@ -182,9 +208,19 @@ impl Postbud {
             .to(til)
             .subject(m.emne.clone())
             .message_id(Some(format!("<{}.{id}@styringsdialog>", mail.id)));
-        let result = match &m.vedhaeftning {
-            None => builder.header(ContentType::TEXT_PLAIN).body(m.tekst.clone()),
-            Some(v) => {
+        let result = match (&m.vedhaeftning, pdf) {
+            (Some(v), Some(pdf)) => builder.multipart(
+                MultiPart::mixed().singlepart(SinglePart::plain(m.tekst.clone())).singlepart(
+                    Attachment::new(v.navn.clone())
+                        .body(pdf, ContentType::parse("application/pdf").map_err(|e| e.to_string())?),
+                ),
+            ),
+            (Some(v), None) if v.art == VedhaeftningArt::TekstSomPdf => {
+                tracing::warn!(mail = mail.id.0, "ingen PDF-sætter: kvitteringen sendes uden PDF");
+                builder.header(ContentType::TEXT_PLAIN).body(m.tekst.clone())
+            }
+            (None, _) => builder.header(ContentType::TEXT_PLAIN).body(m.tekst.clone()),
+            (Some(v), None) => {
                 let kalender =
                     ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH").map_err(|e| e.to_string())?;
                 builder.multipart(

@@ -8,8 +8,8 @@ use store::*;
 /// Enqueues a mail; the same reference twice is one mail.
 pub(super) async fn insert_mail(tx: &mut Tx, m: &NewMail) -> Result<u64> {
     let n = sqlx::query(
-        "INSERT INTO udbakke (reference, til, emne, tekst, oprettet, vedhaeftning_navn, vedhaeftning) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (reference) DO NOTHING",
+        "INSERT INTO udbakke (reference, til, emne, tekst, oprettet, vedhaeftning_navn, vedhaeftning, vedhaeftning_art) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (reference) DO NOTHING",
     )
     .bind(&m.reference)
     .bind(&m.til)
@@ -18,6 +18,7 @@ pub(super) async fn insert_mail(tx: &mut Tx, m: &NewMail) -> Result<u64> {
     .bind(m.oprettet)
     .bind(m.vedhaeftning.as_ref().map(|v| v.navn.clone()))
     .bind(m.vedhaeftning.as_ref().map(|v| v.indhold.clone()))
+    .bind(m.vedhaeftning.as_ref().map(|v| v.art.as_str()))
     .execute(&mut **tx)
     .await
     .db()?

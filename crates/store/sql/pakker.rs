@@ -32,8 +32,8 @@ pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Opti
     .rows_affected();
     exactly_one(changed)?;
     sqlx::query(
-        "INSERT INTO pakke_haendelser (pakke_id, fra, til, haendelse, af, tidspunkt, begrundelse) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO pakke_haendelser (pakke_id, fra, til, haendelse, af, tidspunkt, begrundelse, frist) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(t.pakke.0)
     .bind(t.from.as_str())
@@ -42,6 +42,7 @@ pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Opti
     .bind(t.by.0)
     .bind(t.at)
     .bind(&t.begrundelse)
+    .bind(t.frist)
     .execute(&mut **tx)
     .await
     .db()?;
@@ -86,9 +87,16 @@ pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
                                            WHERE a.moede_id = d.id AND a.art = 'aflyst')), \
          moede_afholdt = (SELECT MAX(m.dato) FROM moeder m WHERE m.pakke_id = pakker.id \
                           AND (m.kommunekode IS NULL OR m.kommunekode = ({HJEMSTED}))), \
-         redegoerelse_revisioner = (SELECT COUNT(*) FROM redegoerelser r WHERE r.pakke_id = pakker.id) \
+         redegoerelse_revisioner = (SELECT COUNT(*) FROM redegoerelser r WHERE r.pakke_id = pakker.id), \
+         trin_frist = (SELECT h.frist FROM pakke_haendelser h WHERE h.pakke_id = pakker.id AND h.til = pakker.status \
+                       ORDER BY h.id DESC LIMIT 1), \
+         nye_bemaerkninger = CASE WHEN pakker.status = '{hoering}' THEN \
+             (SELECT COUNT(*) FROM redegoerelse_bemaerkninger b WHERE b.pakke_id = pakker.id AND b.tidspunkt > \
+                COALESCE((SELECT MAX(r.gemt) FROM redegoerelser r WHERE r.pakke_id = pakker.id), '0001-01-01')) \
+             ELSE 0 END \
          WHERE id = $1 \
-         RETURNING styringsaar, ({HJEMSTED})"
+         RETURNING styringsaar, ({HJEMSTED})",
+            hoering = PakkeStatus::RedegoerelseIHoering.as_str()
         )
     });
     let (aar, kommune): (i64, i64) =
@@ -375,10 +383,13 @@ impl PakkeStore for Backend {
         commit(tx, audit).await
     }
 
-    async fn transition(&self, t: &Transition, audit: &AuditEvent) -> Result<()> {
+    async fn transition(&self, t: &Transition, mails: &[NewMail], audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
         apply_transition(&mut tx, t, None).await?;
         refresh_forloeb(&mut tx, t.pakke).await?;
+        for m in mails {
+            insert_mail(&mut tx, m).await?;
+        }
         commit(tx, audit).await
     }
 
@@ -483,7 +494,7 @@ impl PakkeStore for Backend {
 
     async fn haendelser(&self, pakke: PakkeId) -> Result<Vec<HaendelseRecord>> {
         let rows: Vec<HaendelseRow> = sqlx::query_as(
-            "SELECT h.id, h.pakke_id, h.fra, h.til, h.haendelse, h.af, b.navn AS af_navn, h.tidspunkt, h.begrundelse \
+            "SELECT h.id, h.pakke_id, h.fra, h.til, h.haendelse, h.af, b.navn AS af_navn, h.tidspunkt, h.begrundelse, h.frist \
              FROM pakke_haendelser h JOIN brugere b ON b.id = h.af WHERE h.pakke_id = $1 ORDER BY h.id",
         )
         .bind(pakke.0)

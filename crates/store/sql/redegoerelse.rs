@@ -189,6 +189,8 @@ impl RedegoerelseStore for Backend {
         .await
         .db()?;
         let Some((id,)) = row else { return Err(StoreError::Stale) };
+        // The kommune's overview counts the new comments.
+        refresh_forloeb(&mut tx, b.pakke).await?;
         commit(tx, audit).await?;
         Ok(id)
     }

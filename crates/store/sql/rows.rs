@@ -205,7 +205,7 @@ impl From<ApiNoegleRow> for ApiNoegleRecord {
 /// A package with its organisation and its progress (the read model kept on the row).
 pub(super) const PAKKE_SELECT: &str = "SELECT p.id, p.organisation_id, o.nummer, o.navn, o.hjemstedskommune, \
      p.styringsaar, p.rapporttype, p.periode_start, p.periode_slut, p.status, p.frist, p.oprettet, p.opdateret, \
-     p.revision, p.foerst_indsendt, p.for_sent, p.moede_indkaldt, p.moede_afholdt, p.redegoerelse_revisioner \
+     p.revision, p.foerst_indsendt, p.for_sent, p.moede_indkaldt, p.moede_afholdt, p.redegoerelse_revisioner, p.trin_frist, p.nye_bemaerkninger \
      FROM pakker p JOIN organisationer o ON o.id = p.organisation_id";
 
 #[derive(sqlx::FromRow)]
@@ -229,6 +229,8 @@ pub(super) struct PakkeRow {
     moede_indkaldt: Option<DateTime<Utc>>,
     moede_afholdt: Option<NaiveDate>,
     redegoerelse_revisioner: i64,
+    trin_frist: Option<NaiveDate>,
+    nye_bemaerkninger: i64,
 }
 
 impl TryFrom<PakkeRow> for PakkeForloeb {
@@ -256,6 +258,8 @@ impl TryFrom<PakkeRow> for PakkeForloeb {
             moede_indkaldt: r.moede_indkaldt,
             moede_afholdt: r.moede_afholdt,
             redegoerelse_revisioner: r.redegoerelse_revisioner,
+            trin_frist: r.trin_frist,
+            nye_bemaerkninger: r.nye_bemaerkninger,
         })
     }
 }
@@ -302,6 +306,7 @@ pub(super) struct HaendelseRow {
     af_navn: String,
     tidspunkt: DateTime<Utc>,
     begrundelse: Option<String>,
+    frist: Option<NaiveDate>,
 }
 
 impl TryFrom<HaendelseRow> for HaendelseRecord {
@@ -317,6 +322,7 @@ impl TryFrom<HaendelseRow> for HaendelseRecord {
             by_name: r.af_navn,
             at: r.tidspunkt,
             begrundelse: r.begrundelse,
+            frist: r.frist,
         })
     }
 }
@@ -356,7 +362,7 @@ impl From<BilagRow> for BilagRecord {
 }
 
 pub(super) const MAIL_SELECT: &str = "SELECT id, reference, til, emne, tekst, oprettet, vedhaeftning_navn, \
-     vedhaeftning, sendt, afsendes, forsoeg, sidste_fejl FROM udbakke";
+     vedhaeftning, vedhaeftning_art, sendt, afsendes, forsoeg, sidste_fejl FROM udbakke";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct MailRow {
@@ -368,6 +374,7 @@ pub(super) struct MailRow {
     oprettet: DateTime<Utc>,
     vedhaeftning_navn: Option<String>,
     vedhaeftning: Option<String>,
+    vedhaeftning_art: Option<String>,
     sendt: Option<DateTime<Utc>>,
     afsendes: Option<DateTime<Utc>>,
     forsoeg: i64,
@@ -384,10 +391,12 @@ impl From<MailRow> for MailRecord {
                 emne: r.emne,
                 tekst: r.tekst,
                 oprettet: r.oprettet,
-                vedhaeftning: r
-                    .vedhaeftning_navn
-                    .zip(r.vedhaeftning)
-                    .map(|(navn, indhold)| Vedhaeftning { navn, indhold }),
+                vedhaeftning: r.vedhaeftning_navn.zip(r.vedhaeftning).map(|(navn, indhold)| Vedhaeftning {
+                    navn,
+                    indhold,
+                    // Rows from before the column were calendar files.
+                    art: r.vedhaeftning_art.as_deref().and_then(VedhaeftningArt::parse).unwrap_or_default(),
+                }),
             },
             sendt: r.sendt,
             afsendes: r.afsendes,

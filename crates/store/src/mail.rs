@@ -56,7 +56,33 @@ pub struct NewMail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vedhaeftning {
     pub navn: String,
+    /// The file's text; empty for a document made when the mail is sent.
     pub indhold: String,
+    pub art: VedhaeftningArt,
+}
+
+/// What an attachment is, and so how the sender makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VedhaeftningArt {
+    /// An iCalendar file (`indhold`).
+    #[default]
+    Kalender,
+    /// The mail's own text typeset as a PDF when it is sent (a receipt the organisation can
+    /// file). The outbox keeps the text, not the PDF.
+    TekstSomPdf,
+}
+
+impl VedhaeftningArt {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VedhaeftningArt::Kalender => "kalender",
+            VedhaeftningArt::TekstSomPdf => "tekst_som_pdf",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<VedhaeftningArt> {
+        [VedhaeftningArt::Kalender, VedhaeftningArt::TekstSomPdf].into_iter().find(|a| a.as_str() == s)
+    }
 }
 
 /// A mail in the outbox.

@@ -40,7 +40,8 @@ pub trait PakkeStore: Send + Sync {
     async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<()>;
     /// Moves the package from `from` to `to` and records the event; [`crate::StoreError::Stale`]
     /// when the package is no longer in `from`.
-    async fn transition(&self, transition: &Transition, audit: &AuditEvent) -> Result<()>;
+    /// Moves the package, and queues the mails that tell of it in the same transaction.
+    async fn transition(&self, transition: &Transition, mails: &[NewMail], audit: &AuditEvent) -> Result<()>;
     /// Submission: the transition, a frozen version of the answers and the routing, at once.
     /// Refused ([`crate::StoreError::Stale`]) unless the package is open and still at the
     /// revision the answers were validated at. A repeated `idempotency_key` returns the
@@ -118,6 +119,11 @@ pub struct PakkeForloeb {
     pub moede_afholdt: Option<NaiveDate>,
     /// Saved revisions of the redegørelse.
     pub redegoerelse_revisioner: i64,
+    /// The deadline of the current step, where it has one: resubmission of a returned
+    /// package, or comments on a redegørelse in høring.
+    pub trin_frist: Option<NaiveDate>,
+    /// The organisation's høring comments since the draft was last saved.
+    pub nye_bemaerkninger: i64,
 }
 
 /// How many packages of a hjemstedskommune have a status.
@@ -177,6 +183,8 @@ pub struct Transition {
     pub by: UserId,
     pub at: DateTime<Utc>,
     pub begrundelse: Option<String>,
+    /// The deadline the step sets: resubmission after a return, comments in a høring.
+    pub frist: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,6 +228,7 @@ pub struct HaendelseRecord {
     pub by_name: String,
     pub at: DateTime<Utc>,
     pub begrundelse: Option<String>,
+    pub frist: Option<NaiveDate>,
 }
 
 /// A report template loaded by the agency (the text is the TOML file, already checked).

@@ -189,6 +189,7 @@ fn transition(pakke: PakkeId, from: PakkeStatus, to: PakkeStatus, by: domain::ac
         by,
         at: at(2),
         begrundelse: Some("fordi".into()),
+        frist: None,
     }
 }
 
@@ -371,7 +372,10 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     let late = SvarChange { expected_status: PakkeStatus::Kladde, ..change };
     assert!(matches!(store.save_svar(&late, &audit("x")).await, Err(StoreError::Stale)));
     // Return and resubmit: a new version; the first one is kept unchanged.
-    store.transition(&transition(id, PakkeStatus::Indsendt, PakkeStatus::Returneret, by), &audit("x")).await.unwrap();
+    store
+        .transition(&transition(id, PakkeStatus::Indsendt, PakkeStatus::Returneret, by), &[], &audit("x"))
+        .await
+        .unwrap();
     let resubmission = Submission {
         transition: transition(id, PakkeStatus::Returneret, PakkeStatus::Indsendt, by),
         revision: store.pakke(id).await.unwrap().unwrap().revision,
@@ -394,7 +398,7 @@ pub async fn transitions_are_compare_and_set(store: Arc<dyn Store>) {
     let by = user(&store, "bo").await;
     let id = new_package(&store).await;
     let wrong = transition(id, PakkeStatus::Indsendt, PakkeStatus::Modtaget, by);
-    assert!(matches!(store.transition(&wrong, &audit("x")).await, Err(StoreError::Stale)));
+    assert!(matches!(store.transition(&wrong, &[], &audit("x")).await, Err(StoreError::Stale)));
     assert_eq!(store.pakke(id).await.unwrap().unwrap().status, PakkeStatus::Kladde);
     assert!(store.haendelser(id).await.unwrap().is_empty());
 }
@@ -413,7 +417,7 @@ pub async fn a_published_redegoerelse_is_immutable(store: Arc<dyn Store>) {
         (PakkeStatus::Indsendt, PakkeStatus::Modtaget),
         (PakkeStatus::Modtaget, PakkeStatus::MoedeAfholdt),
     ] {
-        store.transition(&transition(id, from, to, by), &audit("x")).await.unwrap();
+        store.transition(&transition(id, from, to, by), &[], &audit("x")).await.unwrap();
     }
     assert_eq!(store.save_redegoerelse(&draft, &audit("x")).await.unwrap().revision, Revision(1));
     tekst.insert("sammenfatning".into(), "Andet udkast".into());
@@ -451,8 +455,11 @@ pub async fn meetings_are_recorded_with_their_transition(store: Arc<dyn Store>) 
     let moede = std::slice::from_ref(&moede);
     assert!(store.record_moeder(moede, std::slice::from_ref(&bad), &audit("x")).await.is_err());
     assert!(store.moeder(id).await.unwrap().is_empty());
-    store.transition(&transition(id, PakkeStatus::Kladde, PakkeStatus::Indsendt, by), &audit("x")).await.unwrap();
-    store.transition(&transition(id, PakkeStatus::Indsendt, PakkeStatus::Modtaget, by), &audit("x")).await.unwrap();
+    store.transition(&transition(id, PakkeStatus::Kladde, PakkeStatus::Indsendt, by), &[], &audit("x")).await.unwrap();
+    store
+        .transition(&transition(id, PakkeStatus::Indsendt, PakkeStatus::Modtaget, by), &[], &audit("x"))
+        .await
+        .unwrap();
     store.record_moeder(moede, &[bad], &audit("moede")).await.unwrap();
     let held = store.moeder(id).await.unwrap();
     assert_eq!((held[0].deltagere.as_str(), held[0].kommune), ("A, B", Some(k(101))));
@@ -479,7 +486,11 @@ fn mail(reference: &str) -> NewMail {
         emne: "Påmindelse".into(),
         tekst: "Fristen nærmer sig".into(),
         oprettet: at(1),
-        vedhaeftning: Some(Vedhaeftning { navn: "moede.ics".into(), indhold: "BEGIN:VCALENDAR".into() }),
+        vedhaeftning: Some(Vedhaeftning {
+            navn: "moede.ics".into(),
+            indhold: "BEGIN:VCALENDAR".into(),
+            art: store::VedhaeftningArt::Kalender,
+        }),
     }
 }
 
@@ -523,7 +534,7 @@ pub async fn meetings_comments_and_aftaler(store: Arc<dyn Store>) {
     let by = user(&store, "kim").await;
     let id = new_package(&store).await;
     for (from, to) in [(PakkeStatus::Kladde, PakkeStatus::Indsendt), (PakkeStatus::Indsendt, PakkeStatus::Modtaget)] {
-        store.transition(&transition(id, from, to, by), &audit("x")).await.unwrap();
+        store.transition(&transition(id, from, to, by), &[], &audit("x")).await.unwrap();
     }
     let moede = NewDialogmoede {
         kommune: k(101),

@@ -174,6 +174,41 @@ async fn choosing_no_afdeling_is_an_error_and_the_filter_survives_the_bulk_actio
 }
 
 #[tokio::test]
+async fn the_bulk_action_fills_part_b_only_where_no_key_figure_is_critical() {
+    let t = TestApp::spawn().await;
+    let id = t.package_of("boligorg").await;
+    let org = logged_in(&t, "boligorg").await;
+    let liste = format!("/pakker/{id}/afdelinger");
+    let page = org.get(&liste).await;
+    assert!(page.body.contains("Udfyld også punkt B uden bemærkninger"));
+    let forms = page.links(&format!("/pakker/{id}/afdelinger/"));
+    let valgt: Vec<String> = forms.iter().map(|f| format!("afd_{}", f.rsplit('/').next().unwrap())).collect();
+    let mut fields: Vec<(&str, &str)> = valgt.iter().map(|c| (c.as_str(), "1")).collect();
+    fields.push(("uden_bemaerkninger", "ja"));
+    let marked = org.post(&liste, &format!("{liste}/ingen-udfordringer"), &fields).await;
+    assert_eq!(marked.status, 303);
+    let location = marked.location.unwrap();
+    let (mut kritiske, mut udfyldt) = (0, 0);
+    for form in &forms {
+        let body = org.get(form).await.body;
+        let tilfredsstillende = body.contains("value=\"Tilfredsstillende\" class=\"form-radio\" checked");
+        if body.contains("skal udfyldes, da der er kritiske nøgletal") {
+            assert!(!tilfredsstillende, "{form}: part B was answered although a figure is critical");
+            kritiske += 1;
+        } else {
+            // An afdeling under construction has no part B.
+            let har_del_b = body.contains("value=\"Tilfredsstillende\"");
+            assert!(tilfredsstillende || !har_del_b, "{form}: part B was not answered although nothing is critical");
+            assert!(body.contains("value=\"nej\" class=\"form-radio\" checked"), "{form}: part A");
+            udfyldt += 1;
+        }
+    }
+    assert!(udfyldt > 0, "the test organisation has afdelinger without critical figures");
+    let forventet = if kritiske > 0 { "besked=markeret_kritiske" } else { "besked=markeret" };
+    assert!(location.contains(forventet), "{location} ({kritiske} with critical figures)");
+}
+
+#[tokio::test]
 async fn a_file_over_the_limit_is_an_inline_error_on_the_attachments_page() {
     let t = TestApp::spawn().await;
     let id = t.package_of("boligorg").await;

@@ -95,21 +95,33 @@ async fn the_whole_yearly_cycle() {
     kommune.login("kommune").await;
     let oversigt = kommune.get("/kommune").await;
     assert!(oversigt.body.contains(&format!("href=\"/pakker/{id}\"")));
-    let no_reason =
-        kommune.post(&format!("{pakke}/returner"), &format!("{pakke}/returner"), &[("begrundelse", " ")]).await;
+    // The return form proposes a resubmission deadline from the rules (14 days).
+    let retur = format!("{pakke}/returner");
+    let proposed = (t.app.today() + chrono::Days::new(14)).to_string();
+    assert!(kommune.get(&retur).await.body.contains(&format!("value=\"{proposed}\"")));
+    let no_reason = kommune.post(&retur, &retur, &[("begrundelse", " "), ("frist", "")]).await;
     assert_eq!(no_reason.status, 422);
+    assert!(no_reason.body.contains("Angiv fristen for genindsendelse"), "{}", no_reason.body);
+    let yesterday = (t.app.today() - chrono::Days::new(1)).to_string();
+    let past = kommune.post(&retur, &retur, &[("begrundelse", "Uddyb"), ("frist", &yesterday)]).await;
+    assert_eq!(past.status, 422);
+    assert!(past.body.contains("kan ikke ligge før i dag"));
+    let frist = t.app.today() + chrono::Days::new(10);
     let returned = kommune
-        .post(
-            &format!("{pakke}/returner"),
-            &format!("{pakke}/returner"),
-            &[("begrundelse", "Uddyb svaret om driftscenteret")],
-        )
+        .post(&retur, &retur, &[("begrundelse", "Uddyb svaret om driftscenteret"), ("frist", &frist.to_string())])
         .await;
     assert_eq!(returned.status, 303);
 
-    // The organisation sees the reason and resubmits: version 2.
+    // The organisation sees the reason and the deadline, on the package and by mail, and
+    // resubmits: version 2.
     let reopened = org.get(&pakke).await;
     assert!(reopened.body.contains("Uddyb svaret om driftscenteret"));
+    let vist = frist.format("%d.%m.%Y").to_string();
+    assert!(reopened.body.contains(&format!("Frist for genindsendelse: {vist}")), "{}", reopened.body);
+    assert!(kommune.get("/kommune").await.body.contains(&format!("Frist for genindsendelse {vist}")));
+    let mails = t.app.store().udbakke(store::Side::new(1, 100)).await.unwrap().raekker;
+    let mail = mails.iter().find(|m| m.mail.reference.starts_with(&format!("retur/{id}/"))).expect("a return mail");
+    assert!(mail.mail.tekst.contains("Uddyb svaret om driftscenteret") && mail.mail.tekst.contains(&vist));
     let mut corrected = answers();
     corrected.retain(|(k, _)| *k != "b3.q4.tekst");
     corrected.push(("b3.q4.tekst", "Fælles driftscenter, nu med tidsplan"));
@@ -151,6 +163,11 @@ async fn the_whole_yearly_cycle() {
 
     // Receive, meeting held, redegørelse, publish.
     assert_eq!(kommune.post(&pakke, &format!("{pakke}/modtag"), &[]).await.status, 303);
+    let mails = t.app.store().udbakke(store::Side::new(1, 100)).await.unwrap().raekker;
+    assert!(
+        mails.iter().any(|m| m.mail.reference.starts_with(&format!("modtaget/{id}/"))),
+        "the receipt is told by mail"
+    );
     let future = kommune
         .post(&format!("{pakke}/moede"), &format!("{pakke}/moede"), &[("dato", "2999-01-01"), ("deltagere", "x")])
         .await;

@@ -244,9 +244,18 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     // The organisation cannot comment before the høring, nor read the kommune's draft.
     let hoering = format!("{pakke}/hoering");
     assert_eq!(org.get(&hoering).await.status, 404);
-    assert_eq!(kommune.post(&red, &format!("{red}/hoering"), &[]).await.status, 303);
+    let tom = kommune.post(&red, &format!("{red}/hoering"), &[("hoering_frist", "")]).await;
+    assert_eq!(tom.status, 422);
+    assert!(tom.body.contains("id=\"hoering_frist-fejl\""), "the error is at the høring's own field");
+    let frist = t.app.today() + chrono::Days::new(7);
+    assert_eq!(
+        kommune.post(&red, &format!("{red}/hoering"), &[("hoering_frist", &frist.to_string())]).await.status,
+        303
+    );
     let draft = org.get(&hoering).await;
     assert!(draft.body.contains("Udlejningen går godt."), "{}", draft.body);
+    let vist = frist.format("%d.%m.%Y").to_string();
+    assert!(draft.body.contains(&format!("Frist for bemærkninger: {vist}")));
     let empty = org.post(&hoering, &format!("{pakke}/bemaerkninger"), &[("bemaerkning", " ")]).await;
     assert_eq!(empty.status, 422);
     let comment =
@@ -255,9 +264,13 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     assert!(kommune.get(&red).await.body.contains("Vi er enige i udkastet."));
     // The kommune's package page flags the new comment.
     assert!(kommune.get(&pakke).await.body.contains("Organisationen har sendt 1 ny bemærkning"));
+    // … and so does its overview, with the høring's deadline.
+    let oversigt = kommune.get("/kommune").await.body;
+    assert!(oversigt.contains("1 ny bemærkning") && oversigt.contains(&format!("Høringsfrist {vist}")), "{oversigt}");
     // The høring mail went to the organisation.
     let mails = t.app.store().udbakke(store::Side::new(1, 100)).await.unwrap().raekker;
-    assert!(mails.iter().any(|m| m.mail.reference.starts_with(&format!("hoering/{id}/"))));
+    let mail = mails.iter().find(|m| m.mail.reference.starts_with(&format!("hoering/{id}/"))).expect("a høring mail");
+    assert!(mail.mail.tekst.contains(&format!("Frist for bemærkninger: {vist}")));
 
     // Published: public, immutable, and no more comments.
     assert_eq!(kommune.post(&red, &format!("{red}/offentliggoer"), &[]).await.status, 303);
@@ -315,6 +328,30 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     let styrelse_user = testkit::session_user(&t.app, "styrelse").await;
     let tal = t.app.national_oversigt(&styrelse_user, domain::Styringsaar::new(2026).unwrap()).await.unwrap();
     assert!(tal.landet.aftaler_aabne >= 1 && tal.landet.offentliggjort >= 1 && tal.landet.moeder_afholdt >= 1);
+    // The per-kommune table filters and drills down to the kommune's organisations.
+    let kode = testkit::session_user(&t.app, "kommune").await.principal.kommune.unwrap();
+    let navn = tal.kommuner.iter().find(|k| k.0 == kode).map(|k| k.1.clone()).unwrap();
+    let filtreret = styrelse
+        .get(&format!(
+            "/styrelse?aar=2026&kommune={}",
+            url::form_urlencoded::byte_serialize(navn.as_bytes()).collect::<String>()
+        ))
+        .await;
+    let drill = format!("/styrelse/kommuner/{kode}?aar=2026");
+    assert!(filtreret.body.contains(&format!("href=\"{drill}\"")), "the kommune links to its drill-down");
+    assert!(filtreret.body.contains(&format!("af {} kommuner vises", tal.kommuner.len())));
+    let andre = tal.kommuner.iter().find(|k| k.0 != kode && !k.1.contains(&navn) && !navn.contains(&k.1)).unwrap();
+    assert!(!filtreret.body.contains(&format!("/styrelse/kommuner/{}?", andre.0)), "the filter hides other kommuner");
+    let side = styrelse.get(&drill).await;
+    assert_eq!(side.status, 200);
+    assert!(side.body.contains(&format!("href=\"{pakke}\"")), "the received package is linked: {}", side.body);
+    assert!(!side.body.contains("/paamindelse"), "reminders are the kommune's to send");
+    let filtreret = styrelse.get(&format!("{drill}&indsendelse=mangler")).await;
+    assert!(!filtreret.body.contains(&format!("href=\"{pakke}\"")));
+    assert_eq!(styrelse.get("/styrelse/kommuner/999").await.status, 404);
+    for c in [&kommune, &org] {
+        assert!(matches!(c.get(&drill).await.status, 403 | 404), "the drill-down is the agency's");
+    }
     // The outbox page is the agency's alone.
     let udbakke = styrelse.get("/styrelse/udbakke").await;
     assert_eq!(udbakke.status, 200);

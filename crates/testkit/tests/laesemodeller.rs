@@ -199,7 +199,8 @@ async fn read_models_agree_with_their_data_through_the_whole_cycle() {
     submit(&org, id, "r1").await;
     assert_read_models_agree(&t, aar(2026), "submitted").await;
     let retur = format!("{pakke}/returner");
-    assert_eq!(kommune.post(&retur, &retur, &[("begrundelse", "Ret afsnit IV")]).await.status, 303);
+    let frist = t.app.today().to_string();
+    assert_eq!(kommune.post(&retur, &retur, &[("begrundelse", "Ret afsnit IV"), ("frist", &frist)]).await.status, 303);
     assert_read_models_agree(&t, aar(2026), "returned").await;
     submit(&org, id, "r2").await;
     assert_read_models_agree(&t, aar(2026), "resubmitted").await;

@@ -80,6 +80,7 @@ fn mail(reference: &str, til: &str, ics: bool) -> NewMail {
         vedhaeftning: ics.then(|| Vedhaeftning {
             navn: "dialogmoede.ics".into(),
             indhold: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n".into(),
+            art: store::VedhaeftningArt::Kalender,
         }),
     }
 }
@@ -186,6 +187,40 @@ async fn reminders_reach_the_smtp_server_once_per_step() {
     postbud.lever(Utc::now()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(has(&sink.messages(), "To: boligorg@demo.invalid"), 2);
+}
+
+/// The receipt of a submission reaches the organisation's users by mail with the receipt as
+/// a PDF (typeset when the mail is sent), whose text carries the receipt number.
+#[tokio::test]
+async fn the_receipt_mail_carries_the_receipt_as_a_pdf() {
+    use base64::Engine;
+    let sink = SmtpSink::start().await;
+    let t = testkit::TestApp::spawn().await;
+    let id = t.package_of("boligorg").await;
+    let org = t.client();
+    org.login("boligorg").await;
+    org.complete_package(id, "").await;
+    let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
+    let sent = org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "k1")]).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let postbud = mail::Postbud::new(&settings(sink.port), t.app.store().clone())
+        .unwrap()
+        .unwrap()
+        .med_pdf(Arc::new(|emne, tekst| Box::pin(web::udskrift::mail_pdf(emne, tekst))));
+    postbud.lever(Utc::now()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let messages = sink.messages();
+    let kvittering = messages.iter().find(|m| m.contains("Kvitteringsnummer: SD-")).expect("a receipt was delivered");
+    assert!(kvittering.contains("application/pdf") && kvittering.contains("kvittering-SD-"), "{kvittering}");
+    let nummer = kvittering.split("Kvitteringsnummer: ").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+    // The PDF part: base64 lines after its headers, up to the closing boundary.
+    let part = kvittering.split("application/pdf").nth(1).unwrap();
+    let body = part.split("\r\n\r\n").nth(1).or_else(|| part.split("\n\n").nth(1)).unwrap();
+    let b64: String = body.lines().take_while(|l| !l.starts_with("--")).collect::<Vec<_>>().concat();
+    let pdf = base64::engine::general_purpose::STANDARD.decode(b64.trim()).expect("base64 PDF");
+    assert!(pdf.starts_with(b"%PDF"));
+    let tekst = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    assert!(tekst.contains(&nummer), "the PDF names the receipt number {nummer}: {tekst}");
 }
 
 /// A mail whose sender died mid-send is never resent by itself; the agency sends it again

@@ -148,7 +148,8 @@ async fn the_redegoerelse_pdf_follows_the_redegoerelse_from_draft_to_publication
     assert_eq!(t.client().get_pdf(&offentlig).await.0, 404, "the public reads a draft");
 
     // In høring: the organisation reads it; the public still does not.
-    assert_eq!(kommune.post(&red, &format!("{red}/hoering"), &[]).await.status, 303);
+    let frist = (t.app.today() + chrono::Days::new(14)).to_string();
+    assert_eq!(kommune.post(&red, &format!("{red}/hoering"), &[("hoering_frist", &frist)]).await.status, 303);
     let (status, pages) = org.get_pdf(&url).await;
     assert_eq!(status, 200);
     assert!(pages.unwrap().concat().contains("i høring"));
@@ -158,7 +159,11 @@ async fn the_redegoerelse_pdf_follows_the_redegoerelse_from_draft_to_publication
     assert_eq!(t.client().get_pdf(&offentlig).await.0, 404, "the public reads a draft in høring");
 
     // Published: everyone reads it, linked from the data sheet.
-    assert_eq!(kommune.post(&red, &format!("{red}/offentliggoer"), &[]).await.status, 303);
+    // Before the høring's deadline with no comment, publishing is confirmed.
+    let offentliggoer = format!("{red}/offentliggoer");
+    assert_eq!(kommune.post(&red, &offentliggoer, &[]).await.status, 422);
+    assert!(kommune.get(&offentliggoer).await.body.contains("Ja, offentliggør før høringsfristen"));
+    assert_eq!(kommune.post(&red, &offentliggoer, &[("bekraeftet", "ja")]).await.status, 303);
     let (status, pages) = t.client().get_pdf(&offentlig).await;
     assert_eq!(status, 200);
     let pages = pages.unwrap();

@@ -157,6 +157,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/aftaler/{id}/status", post(pages::tilsyn::aftale_status))
         .route("/kommune/frister", get(pages::kommune::frister).post(pages::kommune::saet_frist))
         .route("/styrelse", get(pages::styrelse::oversigt))
+        .route("/styrelse/kommuner/{kode}", get(pages::tilsyn::kommune_for_styrelsen))
         .route("/styrelse/pakker", post(pages::styrelse::opret_pakker))
         .route("/styrelse/brugere", get(pages::brugere::oversigt).post(pages::brugere::opret))
         .route("/styrelse/brugere/{brugernavn}/spaer", post(pages::brugere::spaer))

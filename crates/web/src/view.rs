@@ -47,9 +47,10 @@ const BESKEDER: &[(&str, &str)] = &[
     ("bruger_spaerret", "Kontoen er spærret, og alle dens sessioner er afsluttet."),
     ("bruger_genaktiveret", "Kontoen er genåbnet. Brugeren kan logge ind igen."),
     ("markeret", "De valgte afdelingsskemaer er markeret: ingen særlige udfordringer."),
+    ("markeret_delvis", "De valgte afdelingsskemaer er markeret. Svar, der allerede var givet, er ikke ændret."),
     (
-        "markeret_delvis",
-        "De valgte afdelingsskemaer er markeret: ingen særlige udfordringer. Skemaer, hvor punkt A allerede var besvaret, er ikke ændret.",
+        "markeret_kritiske",
+        "De valgte afdelingsskemaer er markeret. Afdelinger med kritiske nøgletal har ikke fået punkt B udfyldt: åbn dem med filteret «I gang» og udfyld punkt B i hvert skema.",
     ),
     ("bilag_tilfoejet", "Filen er kontrolleret og vedhæftet."),
     ("frist_fastsat", "Fristen er sat."),
@@ -72,7 +73,8 @@ const BESKEDER: &[(&str, &str)] = &[
 ];
 
 /// Messages that report a success with something still to do.
-const ADVARSLER: &[&str] = &["gemt_med_fejl", "markeret_delvis", "sidste_aar_intet", "paamindelse_allerede"];
+const ADVARSLER: &[&str] =
+    &["gemt_med_fejl", "markeret_delvis", "markeret_kritiske", "sidste_aar_intet", "paamindelse_allerede"];
 
 impl Layout {
     pub fn anonymous(title: &str) -> Layout {

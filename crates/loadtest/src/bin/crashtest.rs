@@ -622,6 +622,10 @@ impl Writer {
                     let mut fields = vec![("_csrf".to_string(), csrf.to_string())];
                     if !receive {
                         fields.push(("begrundelse".into(), format!("Crashtest, runde {rounds}")));
+                        // The deadline the form proposes.
+                        let frist =
+                            loadtest::html::input_value(&page, "frist").context("no deadline on the return form")?;
+                        fields.push(("frist".into(), frist.to_string()));
                     }
                     let r = self
                         .client

@@ -5,7 +5,7 @@ use crate::error::PageResult;
 use crate::pages::{PakkeHoved, PakkeRaekke, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::{Layout, render, render_status};
-use app::{AppError, PakkeView, SessionUser};
+use app::{AppError, FieldError, PakkeView, SessionUser};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -63,11 +63,11 @@ pub async fn modtag(
 struct ReturnerSide {
     layout: Layout,
     hoved: PakkeHoved,
-    begrundelse: String,
+    form: ReturnerForm,
 }
 
-fn returner_side(v: &PakkeView, layout: Layout, begrundelse: String) -> ReturnerSide {
-    ReturnerSide { layout, hoved: v.into(), begrundelse }
+fn returner_side(v: &PakkeView, layout: Layout, form: ReturnerForm) -> ReturnerSide {
+    ReturnerSide { layout, hoved: v.into(), form }
 }
 
 pub async fn returner_form(
@@ -77,13 +77,18 @@ pub async fn returner_form(
     Path(id): Path<i64>,
 ) -> PageResult {
     let v = handled(&state, &user, id).await?;
-    render(&returner_side(&v, Layout::new("Send retur", Some(&user), &csrf, "/pakker"), String::new()))
+    // The rules propose the deadline; the kommune may choose another.
+    let frist = state.app.foreslaaet_trin_frist(v.pakke.styringsaar, app::Trin::Genindsendelse);
+    let form = ReturnerForm { begrundelse: String::new(), frist: frist.to_string() };
+    render(&returner_side(&v, Layout::new("Send retur", Some(&user), &csrf, "/pakker"), form))
 }
 
 #[derive(Deserialize)]
 pub struct ReturnerForm {
     #[serde(default)]
     begrundelse: String,
+    #[serde(default)]
+    frist: String,
 }
 
 pub async fn returner(
@@ -93,12 +98,12 @@ pub async fn returner(
     Path(id): Path<i64>,
     Form(form): Form<ReturnerForm>,
 ) -> PageResult {
-    match state.app.return_package(&user, PakkeId(id), &form.begrundelse).await {
+    match state.app.return_package(&user, PakkeId(id), &form.begrundelse, &form.frist).await {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "returneret")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
             let layout = Layout::new("Send retur", Some(&user), &csrf, "/pakker").with_errors(errors);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &returner_side(&v, layout, form.begrundelse))
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &returner_side(&v, layout, form))
         }
         Err(e) => Err(e.into()),
     }
@@ -181,6 +186,8 @@ struct RedegoerelseSide {
     ny_aftale: app::AftaleInput,
     /// After "Udfyld tomme felter med forslag": how many empty fields got a suggestion.
     forslag: Option<usize>,
+    /// The deadline for the organisation's comments, as proposed or typed.
+    hoering_frist: String,
 }
 
 async fn redegoerelse_side(
@@ -229,6 +236,7 @@ async fn redegoerelse_side(
         emner: domain::redegoerelse::AFTALE_EMNER,
         ny_aftale,
         forslag,
+        hoering_frist: state.app.foreslaaet_trin_frist(v.pakke.styringsaar, app::Trin::Hoering).to_string(),
     })
 }
 
@@ -319,13 +327,34 @@ pub async fn opret_aftale(
     }
 }
 
+#[derive(Deserialize)]
+pub struct HoeringForm {
+    #[serde(default)]
+    hoering_frist: String,
+}
+
 pub async fn send_i_hoering(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
     Path(id): Path<i64>,
+    Form(form): Form<HoeringForm>,
 ) -> PageResult {
-    state.app.send_redegoerelse_for_comments(&user, PakkeId(id)).await?;
-    Ok(redirect_with(&format!("/pakker/{id}"), "hoering"))
+    match state.app.send_redegoerelse_for_comments(&user, PakkeId(id), &form.hoering_frist).await {
+        Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "hoering")),
+        Err(AppError::Invalid(errors)) => {
+            // The page has an aftale's deadline too: the høring's field has its own id.
+            let errors =
+                errors.into_iter().map(|e| FieldError { field: "hoering_frist".into(), message: e.message }).collect();
+            let v = handled(&state, &user, id).await?;
+            let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
+            let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
+            let mut side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), None).await?;
+            side.hoering_frist = form.hoering_frist;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]
@@ -333,6 +362,8 @@ pub async fn send_i_hoering(
 struct Bekraeft {
     layout: Layout,
     hoved: PakkeHoved,
+    /// Set while the høring runs and the organisation has not commented.
+    hoering_advarsel: Option<String>,
 }
 
 /// Publishing cannot be undone, so it is confirmed on its own page first.
@@ -345,17 +376,38 @@ pub async fn bekraeft_offentliggoer(
     let v = handled(&state, &user, id).await?;
     render(&Bekraeft {
         layout: Layout::new("Offentliggør redegørelsen", Some(&user), &csrf, "/pakker"),
+        hoering_advarsel: state.app.hoering_advarsel(&v.pakke).await?,
         hoved: (&v).into(),
     })
+}
+
+#[derive(Deserialize)]
+pub struct OffentliggoerForm {
+    #[serde(default)]
+    bekraeftet: String,
 }
 
 pub async fn offentliggoer(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
     Path(id): Path<i64>,
+    Form(form): Form<OffentliggoerForm>,
 ) -> PageResult {
-    state.app.publish_redegoerelse(&user, PakkeId(id)).await?;
-    Ok(redirect_with(&format!("/pakker/{id}"), "offentliggjort"))
+    match state.app.publish_redegoerelse(&user, PakkeId(id), form.bekraeftet == "ja").await {
+        Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "offentliggjort")),
+        // The høring ran on after the confirmation page was drawn: it is drawn again with the warning.
+        Err(AppError::Invalid(errors)) => {
+            let v = handled(&state, &user, id).await?;
+            let advarsel = errors.first().map(|e| e.message.clone());
+            let layout = Layout::new("Offentliggør redegørelsen", Some(&user), &csrf, "/pakker").with_errors(errors);
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &Bekraeft { layout, hoering_advarsel: advarsel, hoved: (&v).into() },
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]

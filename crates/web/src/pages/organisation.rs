@@ -365,7 +365,8 @@ pub struct AfdelingRaekke {
     pub kommune: String,
     pub status: (&'static str, &'static str),
     pub sidst: Option<String>,
-    pub besvaret_a: bool,
+    /// The form is not completed, so the bulk action has something to do in it.
+    pub kan_vaelges: bool,
 }
 
 #[derive(Template)]
@@ -380,6 +381,8 @@ struct AfdelingerSide {
     filter_tekst: String,
     statusser: Vec<(&'static str, &'static str)>,
     redigerbar: bool,
+    /// (question, choice) the bulk action may give where nothing in the section is critical.
+    uden_bemaerkninger: Vec<(String, String)>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -418,7 +421,6 @@ async fn afdelinger_side(
     }
     let kommuner = state.app.public().kommuner().await?;
     let q = filter.q.trim().to_lowercase();
-    let udfordring = v.afdelingsskema.as_ref().and_then(|s| s.udfordringsspoergsmaal()).map(|q| q.id.clone());
     let all: Vec<AfdelingRaekke> = v
         .afdelinger
         .iter()
@@ -431,9 +433,7 @@ async fn afdelinger_side(
                 kommune: kommuner.iter().find(|k| k.kode == a.data.kommune).map(|k| k.navn.clone()).unwrap_or_default(),
                 status: kortform(status),
                 sidst: sidst_redigeret(&v, keys.iter().map(String::as_str)),
-                besvaret_a: udfordring.as_ref().is_some_and(|q| {
-                    v.svar.get(&domain::template::afdeling_noegle(a.data.nummer, q)).is_some_and(|s| s.ja.is_some())
-                }),
+                kan_vaelges: status != SektionStatus::Gennemfoert,
             }
         })
         .collect();
@@ -464,6 +464,12 @@ async fn afdelinger_side(
         filter_status: filter.status,
         filter_tekst: filter.q,
         redigerbar: v.may_edit && v.is_working_copy,
+        uden_bemaerkninger: v
+            .afdelingsskema
+            .iter()
+            .flat_map(|s| s.sektioner.iter().flat_map(|s| s.spoergsmaal()))
+            .filter_map(|q| q.uden_bemaerkninger.as_ref().map(|v| (q.tekst.clone(), v.clone())))
+            .collect(),
     })
 }
 
@@ -527,14 +533,27 @@ pub async fn uden_udfordringer(
         )
         .await?;
         // The summary links to the first box that can be chosen.
-        let felt = side.raekker.iter().find(|r| !r.besvaret_a).map(|r| format!("afd-{}", r.nummer)).unwrap_or_default();
+        let felt = side.raekker.iter().find(|r| r.kan_vaelges).map(|r| format!("afd-{}", r.nummer)).unwrap_or_default();
         side.layout =
             side.layout.with_errors(vec![FieldError { field: felt, message: "Vælg mindst én afdeling.".into() }]);
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &side);
     }
-    let (marked, skipped) = state.app.mark_uden_udfordringer(&user, PakkeId(id), &numre).await?;
-    let besked = if skipped > 0 { "markeret_delvis" } else { "markeret" };
-    tracing::info!(marked, skipped, "afdeling forms marked without special challenges");
+    let ogsaa = form.get("uden_bemaerkninger").is_some_and(|v| v == "ja");
+    let udfald = state.app.mark_uden_udfordringer(&user, PakkeId(id), &numre, ogsaa).await?;
+    let besked = if !udfald.kritiske.is_empty() {
+        "markeret_kritiske"
+    } else if udfald.allerede_besvaret > 0 {
+        "markeret_delvis"
+    } else {
+        "markeret"
+    };
+    tracing::info!(
+        markeret = udfald.markeret,
+        allerede_besvaret = udfald.allerede_besvaret,
+        uden_bemaerkninger = udfald.uden_bemaerkninger,
+        kritiske = udfald.kritiske.len(),
+        "afdeling forms marked in bulk"
+    );
     Ok(redirect_with(&tilbage, besked))
 }
 

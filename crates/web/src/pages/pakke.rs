@@ -69,6 +69,8 @@ struct PakkeSide {
     i_hoering: bool,
     /// For the kommune: the organisation's comments since the draft was last saved.
     nye_bemaerkninger: usize,
+    /// The deadline of the current step (resubmission or høring) and whether it has passed.
+    trin_frist: Option<(String, bool)>,
     aftaler: Vec<crate::pages::tilsyn::AftaleVisning>,
     redegoerelse: Vec<(String, String)>,
     historik: Vec<(String, String, String, String)>,
@@ -235,6 +237,7 @@ pub async fn render_pakke(
         eget_moede,
         i_hoering: status == PakkeStatus::RedegoerelseIHoering,
         nye_bemaerkninger,
+        trin_frist: v.trin_frist().map(|f| (dato(f), f < state.app.today())),
         aftaler,
         redegoerelse: v.latest_redegoerelse().map(|r| afsnit(&r.tekst)).unwrap_or_default(),
         historik,

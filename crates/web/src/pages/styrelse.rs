@@ -10,8 +10,8 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::Datelike;
-use domain::Styringsaar;
 use domain::package::PakkeStatus;
+use domain::{Kommunekode, Styringsaar};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -20,17 +20,45 @@ struct StyrelseSide {
     layout: Layout,
     styringsaar: i32,
     statuser: Vec<&'static str>,
-    /// Per region, then per kommune: (name, count per status, total).
+    /// Per region: (name, count per status, total).
     regioner: Vec<(String, Vec<i64>, i64)>,
-    raekker: Vec<(String, Vec<i64>, i64)>,
-    /// Supervision: submitted, late, missing, meetings held, published, open aftaler.
+    /// Per kommune shown by the filter: (code, name, count per status, total).
+    raekker: Vec<(Kommunekode, String, Vec<i64>, i64)>,
+    /// Supervision: submitted, late, missing, meetings held, published, open aftaler; its
+    /// kommune rows are those the filter shows.
     tilsyn: app::NationalStatus,
+    antal_kommuner: usize,
+    q: AarQuery,
+    /// (code, name) of the regions, for the filter.
+    regionvalg: Vec<(i64, &'static str)>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct AarQuery {
     aar: Option<String>,
     besked: Option<String>,
+    /// Filter of the per-kommune tables: a region's code, a part of the name, or only the
+    /// kommuner whose packages are missing or late.
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    kommune: String,
+    #[serde(default)]
+    vis: String,
+    #[serde(default)]
+    sorter: String,
+}
+
+impl AarQuery {
+    fn viser(&self, kode: Kommunekode, navn: &str, region: Option<domain::Regionskode>, tal: &app::StatusTal) -> bool {
+        let soeg = self.kommune.trim().to_lowercase();
+        (self.region.is_empty() || region.is_some_and(|r| r.to_string() == self.region))
+            && (soeg.is_empty() || navn.to_lowercase().contains(&soeg) || kode.to_string() == soeg)
+            && match self.vis.as_str() {
+                "mangler" => tal.mangler > 0 || tal.for_sent > 0,
+                _ => true,
+            }
+    }
 }
 
 async fn side(
@@ -38,6 +66,7 @@ async fn side(
     user: &SessionUser,
     aar: Styringsaar,
     layout: Layout,
+    q: AarQuery,
 ) -> Result<StyrelseSide, AppError> {
     let counts = state.app.national_status(user, aar).await?;
     let kommuner = state.app.public().kommuner().await?;
@@ -57,9 +86,27 @@ async fn side(
         let total = per_status.iter().sum();
         (navn, per_status, total)
     };
-    let raekker = kommuner
+    let mut tilsyn = state.app.national_oversigt(user, aar).await?;
+    let antal_kommuner = tilsyn.kommuner.len();
+    tilsyn.kommuner.retain(|(kode, navn, tal)| q.viser(*kode, navn, region_af.get(kode).copied(), tal));
+    match q.sorter.as_str() {
+        "mangler" => tilsyn.kommuner.sort_by_key(|k| (std::cmp::Reverse(k.2.mangler), k.1.clone())),
+        "for_sent" => tilsyn.kommuner.sort_by_key(|k| (std::cmp::Reverse(k.2.for_sent), k.1.clone())),
+        // The share not yet submitted, lowest share submitted first.
+        "indsendt" => tilsyn.kommuner.sort_by(|a, b| {
+            let andel = |t: &app::StatusTal| if t.pakker == 0 { 1.0 } else { t.indsendt as f64 / t.pakker as f64 };
+            andel(&a.2).total_cmp(&andel(&b.2)).then_with(|| a.1.cmp(&b.1))
+        }),
+        _ => tilsyn.kommuner.sort_by(|a, b| a.1.cmp(&b.1)),
+    }
+    let raekker = tilsyn
+        .kommuner
         .iter()
-        .map(|k| row(k.navn.clone(), per_kommune.remove(&k.kode).unwrap_or_else(|| vec![0; PakkeStatus::ALL.len()])))
+        .map(|(kode, navn, _)| {
+            let (navn, per_status, total) =
+                row(navn.clone(), per_kommune.remove(kode).unwrap_or_else(|| vec![0; PakkeStatus::ALL.len()]));
+            (*kode, navn, per_status, total)
+        })
         .collect();
     let regioner = per_region
         .into_iter()
@@ -68,13 +115,22 @@ async fn side(
             row(navn, per_status)
         })
         .collect();
+    let mut regionvalg: Vec<(i64, &'static str)> = region_af
+        .values()
+        .filter_map(|r| domain::reference::region_navn(*r).map(|n| (i64::from(r.get()), n)))
+        .collect();
+    regionvalg.sort();
+    regionvalg.dedup();
     Ok(StyrelseSide {
         layout,
-        tilsyn: state.app.national_oversigt(user, aar).await?,
+        tilsyn,
         styringsaar: aar.get(),
         statuser: PakkeStatus::ALL.iter().map(|s| s.label()).collect(),
         regioner,
         raekker,
+        antal_kommuner,
+        q,
+        regionvalg,
     })
 }
 
@@ -90,7 +146,7 @@ pub async fn oversigt(
 ) -> PageResult {
     let aar = q.aar.as_deref().and_then(|a| a.parse().ok()).unwrap_or_else(|| current_styringsaar(&state));
     let layout = Layout::new("National status", Some(&user), &csrf, "/styrelse").with_besked(q.besked.as_deref());
-    render(&side(&state, &user, aar, layout).await?)
+    render(&side(&state, &user, aar, layout, q).await?)
 }
 
 #[derive(Deserialize)]
@@ -114,7 +170,7 @@ pub async fn beregn(
         let layout = Layout::new("National status", Some(&user), &csrf, "/styrelse").with_errors(errors);
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &side(&state, &user, current_styringsaar(&state), layout).await?,
+            &side(&state, &user, current_styringsaar(&state), layout, AarQuery::default()).await?,
         );
     };
     state.app.compute(Some(&user), aar).await?;
@@ -138,7 +194,10 @@ pub async fn opret_pakker(
             }];
             let layout = Layout::new("National status", Some(&user), &csrf, "/styrelse").with_errors(errors);
             let aar = current_styringsaar(&state);
-            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &side(&state, &user, aar, layout).await?);
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &side(&state, &user, aar, layout, AarQuery::default()).await?,
+            );
         }
     };
     state.app.create_packages(Some(&user), aar).await?;

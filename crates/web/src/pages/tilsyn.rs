@@ -58,6 +58,12 @@ pub struct Raekke {
     pub indsendelse_badge: &'static str,
     pub moede: String,
     pub redegoerelse: &'static str,
+    /// The resubmission deadline of a returned package, under its status.
+    pub genindsendelse_frist: Option<String>,
+    /// The deadline for comments on a redegørelse in høring, under its status.
+    pub hoering_frist: Option<String>,
+    /// The organisation's høring comments not yet read into a saved draft.
+    pub nye_bemaerkninger: i64,
     pub kritiske: i64,
     pub roede_noegletal: i64,
     pub roede_afdelinger: i64,
@@ -103,6 +109,9 @@ impl From<&OversigtRaekke> for Raekke {
             indsendelse_badge: indsendelse_badge(r.indsendelse),
             moede: moede_tekst(r.moede),
             redegoerelse: r.redegoerelse.label(),
+            genindsendelse_frist: r.trin_frist.filter(|_| r.indsendelse == Indsendelse::Returneret).map(dato),
+            hoering_frist: r.trin_frist.filter(|_| r.redegoerelse == app::RedegoerelseStatus::IHoering).map(dato),
+            nye_bemaerkninger: r.nye_bemaerkninger,
             kritiske: r.kritiske_noegletal,
             roede_noegletal: r.roede_noegletal,
             roede_afdelinger: r.roede_afdelinger,
@@ -123,6 +132,8 @@ struct OversigtSide {
     antal_i_alt: usize,
     eksport: String,
     indsendelser: Vec<(&'static str, &'static str)>,
+    /// Where the filter form sends its query.
+    filter_handling: String,
 }
 
 fn filtrer(rows: Vec<OversigtRaekke>, q: &OversigtQuery) -> Vec<OversigtRaekke> {
@@ -187,6 +198,53 @@ pub async fn oversigt(
         antal_i_alt,
         eksport,
         indsendelser: Indsendelse::ALL.iter().map(|i| (i.as_str(), i.label())).collect(),
+        filter_handling: "/kommune".into(),
+        q,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "styrelse_kommune.html")]
+struct KommuneForStyrelsen {
+    layout: Layout,
+    kommune: String,
+    aar: i32,
+    q: OversigtQuery,
+    raekker: Vec<Raekke>,
+    antal_i_alt: usize,
+    eksport: String,
+    indsendelser: Vec<(&'static str, &'static str)>,
+    filter_handling: String,
+    /// The kommune's supervision counts, as on the national table.
+    tal: app::StatusTal,
+}
+
+/// The agency's drill-down from the national table: one kommune's organisations and their
+/// packages, filtered as the kommune filters its own overview. Drafts stay closed.
+pub async fn kommune_for_styrelsen(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(kode): Path<String>,
+    Query(q): Query<OversigtQuery>,
+) -> PageResult {
+    let kode: domain::Kommunekode = kode.parse().map_err(|_| AppError::NotFound)?;
+    let aar = valgt_aar(&state, q.aar)?;
+    let alle = state.app.kommunes_oversigt(&user, kode, aar).await?;
+    let antal_i_alt = alle.len();
+    let raekker = filtrer(alle, &q).iter().map(|r| Raekke { paamind: None, ..Raekke::from(r) }).collect();
+    let tal = state.app.national_oversigt(&user, aar).await?.kommuner.into_iter().find(|k| k.0 == kode).map(|k| k.2);
+    let kommune = format!("{} Kommune", state.app.public().kommune_navn(kode).await?);
+    render(&KommuneForStyrelsen {
+        layout: Layout::new(&kommune, Some(&user), &csrf, "/styrelse"),
+        kommune,
+        aar: aar.get(),
+        raekker,
+        antal_i_alt,
+        eksport: String::new(),
+        indsendelser: Indsendelse::ALL.iter().map(|i| (i.as_str(), i.label())).collect(),
+        filter_handling: format!("/styrelse/kommuner/{kode}"),
+        tal: tal.unwrap_or_default(),
         q,
     })
 }
@@ -570,6 +628,8 @@ struct HoeringSide {
     bemaerkninger: Vec<(String, String, String)>,
     kan_bemaerke: bool,
     tekst: String,
+    /// The deadline for comments, while the høring runs: (date, passed).
+    frist: Option<(String, bool)>,
 }
 
 async fn hoering_side(
@@ -597,6 +657,7 @@ async fn hoering_side(
         kan_bemaerke: v.pakke.status == domain::package::PakkeStatus::RedegoerelseIHoering
             && user.principal.is_member_of(v.pakke.organisation),
         tekst,
+        frist: v.trin_frist().map(|f| (crate::view::dato(f), f < state.app.today())),
     })
 }
 

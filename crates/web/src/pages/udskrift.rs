@@ -47,6 +47,42 @@ pub async fn saet(dokument: Dokument) -> Result<pdf::Udskrift, AppError> {
     udskrift
 }
 
+/// A mail's text as a document (the receipt of a submission, attached to its mail): a
+/// paragraph of "Label: value" lines becomes the title page's facts, the rest paragraphs.
+pub fn mail_dokument(emne: &str, tekst: &str, dato: chrono::NaiveDate) -> Dokument {
+    use chrono::Datelike;
+    let mut fakta = Vec::new();
+    let mut blokke = Vec::new();
+    for afsnit in tekst.split("\n\n").map(str::trim).filter(|a| !a.is_empty()) {
+        let linjer: Option<Vec<(String, String)>> = afsnit
+            .lines()
+            .map(|l| l.split_once(": ").map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+            .collect();
+        match linjer {
+            Some(par) if fakta.is_empty() && par.iter().all(|(k, _)| k.chars().count() <= 30) => fakta = par,
+            _ => blokke.push(Blok::Afsnit { tekst: afsnit.to_string() }),
+        }
+    }
+    Dokument {
+        titel: emne.to_string(),
+        organisation: String::new(),
+        aar: String::new(),
+        forfatter: "Styringsdialogen".into(),
+        dato: pdf::Dato { aar: dato.year(), maaned: dato.month() as u8, dag: dato.day() as u8 },
+        fakta,
+        indhold: false,
+        bemaerkning: None,
+        dele: vec![Del { niveau: 1, titel: emne.to_string(), intro: None, ny_side: false, blokke }],
+    }
+}
+
+/// The outbox's typesetter (`mail::PdfSaetter`): a mail's text as a PDF, within the server's
+/// limit on how many documents are typeset at once.
+pub async fn mail_pdf(emne: String, tekst: String) -> Result<Vec<u8>, String> {
+    let dato = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen).date_naive();
+    saet(mail_dokument(&emne, &tekst, dato)).await.map(|u| u.bytes).map_err(|e| e.to_string())
+}
+
 /// Serves a document as an inline PDF with a readable file name.
 async fn pdf_svar(dokument: Dokument, filnavn: String) -> PageResult {
     let bytes = saet(dokument).await?.bytes;
