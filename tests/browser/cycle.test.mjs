@@ -104,6 +104,8 @@ async function errorSummary(page, message) {
 }
 
 const path = (page) => new URL(page.url()).pathname;
+// The day the board approved the report: yesterday, always a valid date.
+const GODKENDT = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
 const main = (page) => page.locator('main');
 const button = (page, name) => page.getByRole('button', { name, exact: true });
 const link = (page, name) => page.getByRole('link', { name, exact: true });
@@ -384,8 +386,14 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
 
   await open(page, `/pakker/${id}/indsend`);
   await axe(t, page, 'tjek dine svar');
+  // The board's approval date is required; without it the page says so at the field.
+  await follow(page, button(page, 'Indsend dokumentationspakken'), 422);
+  await page.locator('#bestyrelse_godkendt-fejl').waitFor();
+  await axe(t, page, 'tjek dine svar (uden bestyrelsens godkendelse)');
+  await page.locator('#bestyrelse_godkendt').fill(GODKENDT);
   await follow(page, button(page, 'Indsend dokumentationspakken'));
   assert.equal(path(page), `/pakker/${id}/kvittering/1`);
+  await main(page).getByText('Godkendt af bestyrelsen').waitFor();
   await axe(t, page, 'kvittering, version 1');
   await logOut(page);
   await axe(t, page, 'log ind efter log af');
@@ -443,6 +451,7 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await axe(t, page, 'pakkesiden (returneret, organisation)');
   await open(page, `/pakker/${id}/indsend`);
   await axe(t, page, 'tjek dine svar (anden indsendelse)');
+  await page.locator('#bestyrelse_godkendt').fill(GODKENDT);
   await follow(page, button(page, 'Indsend dokumentationspakken'));
   assert.equal(path(page), `/pakker/${id}/kvittering/2`);
   await axe(t, page, 'kvittering, version 2');

@@ -39,6 +39,10 @@ pub struct NoegletalLinje {
     pub benchmark_fra_aar: Option<i32>,
     pub sidste_aar: Option<f64>,
     pub markering: Option<Markering>,
+    /// What time the figure is told for (bilag 4: "fra året", "opgørelsestidspunkt").
+    pub tidsangivelse: domain::beregning::Tidsangivelse,
+    /// The catalogue's definition, where it narrows the guidance's wording.
+    pub forklaring: Option<String>,
 }
 
 impl App {
@@ -137,6 +141,8 @@ pub(crate) fn tomme_linjer(katalog: &Katalog, niveau: Niveau, aar: Styringsaar) 
                     benchmark_fra_aar: None,
                     sidste_aar: None,
                     markering: None,
+                    tidsangivelse: d.tidsangivelse,
+                    forklaring: d.forklaring.clone(),
                 })
                 .collect()
         })
@@ -195,6 +201,8 @@ pub(crate) fn linjer(
                 markering: value.and_then(|v| v.markering),
                 benchmark_fra_aar: b.filter(|b| b.fra_aar != aar.get()).map(|b| b.fra_aar),
                 sidste_aar: previous.map(|v| v.vaerdi),
+                tidsangivelse: d.tidsangivelse,
+                forklaring: d.forklaring.clone(),
             });
         }
     }

@@ -301,6 +301,8 @@ impl App {
             expected_version: 1,
             bilag,
             mails: Vec::new(),
+            // The demo's boards approved the report the day before it was submitted.
+            bestyrelse_godkendt: Some(when.date_naive() - chrono::Days::new(1)),
         };
         self.store.submit(&submission, &step.audit("pakke_indsendt", when)).await?;
         let mut status = PakkeStatus::Indsendt;

@@ -964,11 +964,14 @@ impl App {
 
     /// Submits the package to the hjemstedskommune and every beliggenhedskommune. Repeating
     /// the same `idempotency_key` (double click, back button) returns the first submission.
+    /// The submitter states the day the board approved the report (`bestyrelse_godkendt`):
+    /// the board is responsible for it, and the receipt shows the approval.
     pub async fn submit(
         &self,
         user: &SessionUser,
         id: PakkeId,
         idempotency_key: &str,
+        bestyrelse_godkendt: &str,
     ) -> Result<VersionRecord, AppError> {
         // One read of the package and its scope serves the checks and the submission.
         let view = self.pakke_view(user, id).await?;
@@ -983,15 +986,16 @@ impl App {
             return Err(AppError::Conflict(INDSENDT.into()));
         }
         let pakke = &view.pakke;
-        let missing = view.missing_answers();
-        if !missing.is_empty() {
+        let mut missing = view.missing_answers();
+        let godkendt = self.bestyrelsens_godkendelse(pakke, bestyrelse_godkendt, &mut missing);
+        let Some(godkendt) = godkendt.filter(|_| missing.is_empty()) else {
             return Err(AppError::Invalid(missing));
-        }
+        };
         let modtagere = recipients(pakke, &view.afdelinger);
         let late = pakke.frist.is_some_and(|frist| self.today() > frist);
         let version = view.versions.len() as i64 + 1;
         let mails = match self.store.user(user.principal.user_id).await?.and_then(|u| u.email) {
-            Some(til) => vec![self.kvittering(&view, &til, version, &modtagere, late).await?],
+            Some(til) => vec![self.kvittering(&view, &til, version, &modtagere, late, godkendt).await?],
             None => Vec::new(),
         };
         let submission = Submission {
@@ -1005,6 +1009,7 @@ impl App {
             expected_version: version,
             mails,
             bilag: view.bilag.iter().map(|b| b.id).collect(),
+            bestyrelse_godkendt: Some(godkendt),
         };
         let audit = self.pakke_audit(
             user,
@@ -1020,6 +1025,40 @@ impl App {
                 None => Err(stale_as_conflict(StoreError::Stale)),
             },
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The day the board approved the report: a date within the package's accounting period's
+    /// start and today.
+    fn bestyrelsens_godkendelse(
+        &self,
+        pakke: &PakkeRecord,
+        tekst: &str,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<NaiveDate> {
+        let fejl = |message: String| FieldError { field: "bestyrelse_godkendt".into(), message };
+        let tekst = tekst.trim();
+        if tekst.is_empty() {
+            errors.push(fejl("Angiv den dato, hvor bestyrelsen godkendte styringsrapporten".into()));
+            return None;
+        }
+        match NaiveDate::parse_from_str(tekst, "%Y-%m-%d") {
+            Ok(d) if d > self.today() => {
+                errors.push(fejl("Bestyrelsens godkendelse kan ikke ligge i fremtiden".into()));
+                None
+            }
+            Ok(d) if d < pakke.periode.start() => {
+                errors.push(fejl(format!(
+                    "Bestyrelsens godkendelse kan ikke ligge før regnskabsperioden ({})",
+                    pakke.periode.label()
+                )));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(fejl(format!("«{tekst}» er ikke en dato; skriv den som år-måned-dag, fx 2026-05-20")));
+                None
+            }
         }
     }
 
@@ -1142,6 +1181,7 @@ impl App {
         version: i64,
         modtagere: &[Kommunekode],
         late: bool,
+        bestyrelse_godkendt: NaiveDate,
     ) -> Result<NewMail, AppError> {
         let kommuner = self.store.kommuner().await?;
         let navne: Vec<String> = modtagere
@@ -1154,11 +1194,13 @@ impl App {
         let mut tekst = format!(
             "Kvittering for indsendt dokumentationspakke\n\n\
              Kvitteringsnummer: {nummer}\n\
-             Organisation: {} ({})\nStyringsår: {}\nVersion: {version}\nIndsendt: {tid}\nSendt til: {}\n",
+             Organisation: {} ({})\nStyringsår: {}\nVersion: {version}\nIndsendt: {tid}\nSendt til: {}\n\
+             Godkendt af bestyrelsen: {}\n",
             org.navn,
             org.nummer,
             view.pakke.styringsaar,
-            navne.join(", ")
+            navne.join(", "),
+            bestyrelse_godkendt.format("%d.%m.%Y")
         );
         if late {
             tekst.push_str("\nPakken er indsendt efter kommunens frist og er markeret som indsendt for sent.\n");

@@ -33,6 +33,8 @@ pub struct AftaleInput {
     pub maalomraader: Vec<String>,
     pub ansvarlig: String,
     pub frist: String,
+    /// The parties agree to seek the aftale later; it starts as "søges indgået".
+    pub soeges_senere: bool,
 }
 
 impl App {
@@ -388,12 +390,17 @@ impl App {
             at: self.now(),
         };
         let status = AftaleStatusRecord {
-            status: AftaleStatus::Aftalt,
+            status: if input.soeges_senere { AftaleStatus::SoegesIndgaaet } else { AftaleStatus::Aftalt },
             bemaerkning: String::new(),
             by: user.principal.user_id,
             at: self.now(),
         };
-        let audit = self.pakke_audit(user, &pakke, "aftale_oprettet", json!({"emne": aftale.emne}));
+        let audit = self.pakke_audit(
+            user,
+            &pakke,
+            "aftale_oprettet",
+            json!({"emne": aftale.emne, "status": status.status.as_str()}),
+        );
         Ok(self.store.add_aftale(&aftale, &status, &audit).await?)
     }
 

@@ -88,6 +88,26 @@ pub struct Definition {
     pub sammenligning: Sammenligning,
     pub gul_fraktil: f64,
     pub roed_fraktil: f64,
+    /// What time the figure is told for, where the guidance's forms ask for it.
+    #[serde(default)]
+    pub tidsangivelse: Tidsangivelse,
+    /// How the figure is defined, where the system's definition narrows the guidance's
+    /// wording; shown under the figure on forms and in PDFs.
+    #[serde(default)]
+    pub forklaring: Option<String>,
+}
+
+/// The time a key figure is told for, as bilag 4 writes it beside the figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tidsangivelse {
+    /// The styringsår alone (most figures).
+    #[default]
+    Styringsaar,
+    /// "Fra året": the accounting period the figure covers (move-outs).
+    FraAaret,
+    /// "Opgørelsestidspunkt": the day it was counted, the period's end (vacancy).
+    Opgoerelsestidspunkt,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

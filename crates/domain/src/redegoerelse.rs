@@ -60,6 +60,10 @@ pub fn felt_titel(id: &str) -> Option<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AftaleStatus {
+    /// The parties agree to seek the aftale later: the redegørelse describes "aftaler, som
+    /// parterne er enige om efterfølgende at søge indgået" (driftsbekendtgørelsen § 112 stk. 7
+    /// and 8, the guidance on the redegørelse). Not made yet, but followed up.
+    SoegesIndgaaet,
     Aftalt,
     IGang,
     Opfyldt,
@@ -68,7 +72,8 @@ pub enum AftaleStatus {
 }
 
 impl AftaleStatus {
-    pub const ALL: [AftaleStatus; 5] = [
+    pub const ALL: [AftaleStatus; 6] = [
+        AftaleStatus::SoegesIndgaaet,
         AftaleStatus::Aftalt,
         AftaleStatus::IGang,
         AftaleStatus::Opfyldt,
@@ -78,6 +83,7 @@ impl AftaleStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            AftaleStatus::SoegesIndgaaet => "soeges_indgaaet",
             AftaleStatus::Aftalt => "aftalt",
             AftaleStatus::IGang => "i_gang",
             AftaleStatus::Opfyldt => "opfyldt",
@@ -92,6 +98,7 @@ impl AftaleStatus {
 
     pub fn label(self) -> &'static str {
         match self {
+            AftaleStatus::SoegesIndgaaet => "Søges indgået",
             AftaleStatus::Aftalt => "Aftalt",
             AftaleStatus::IGang => "I gang",
             AftaleStatus::Opfyldt => "Opfyldt",
@@ -102,7 +109,7 @@ impl AftaleStatus {
 
     /// Still to be followed up: it carries into next year's package and redegørelse.
     pub fn aaben(self) -> bool {
-        matches!(self, AftaleStatus::Aftalt | AftaleStatus::IGang)
+        matches!(self, AftaleStatus::SoegesIndgaaet | AftaleStatus::Aftalt | AftaleStatus::IGang)
     }
 }
 

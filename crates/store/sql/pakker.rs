@@ -416,8 +416,8 @@ impl PakkeStore for Backend {
             return Err(StoreError::Stale);
         }
         sqlx::query(
-            "INSERT INTO pakke_versioner (pakke_id, version, svar, indsendt_af, indsendt, for_sent, idempotens, bilag) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO pakke_versioner (pakke_id, version, svar, indsendt_af, indsendt, for_sent, idempotens, bilag, \
+             bestyrelse_godkendt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(pakke.0)
         .bind(next)
@@ -427,6 +427,7 @@ impl PakkeStore for Backend {
         .bind(s.late)
         .bind(&s.idempotency_key)
         .bind(to_json(&s.bilag))
+        .bind(s.bestyrelse_godkendt)
         .execute(&mut *tx)
         .await
         .db()?;
@@ -453,12 +454,13 @@ impl PakkeStore for Backend {
             submitted_at: s.transition.at,
             late: s.late,
             bilag: s.bilag.clone(),
+            bestyrelse_godkendt: s.bestyrelse_godkendt,
         })
     }
 
     async fn versions(&self, pakke: PakkeId) -> Result<Vec<VersionRecord>> {
         let rows: Vec<VersionRow> = sqlx::query_as(
-            "SELECT pakke_id, version, indsendt_af, indsendt, for_sent, bilag FROM pakke_versioner \
+            "SELECT pakke_id, version, indsendt_af, indsendt, for_sent, bilag, bestyrelse_godkendt FROM pakke_versioner \
              WHERE pakke_id = $1 ORDER BY version",
         )
         .bind(pakke.0)
@@ -481,7 +483,7 @@ impl PakkeStore for Backend {
 
     async fn version_by_key(&self, pakke: PakkeId, key: &str) -> Result<Option<VersionRecord>> {
         let row: Option<VersionRow> = sqlx::query_as(
-            "SELECT pakke_id, version, indsendt_af, indsendt, for_sent, bilag FROM pakke_versioner \
+            "SELECT pakke_id, version, indsendt_af, indsendt, for_sent, bilag, bestyrelse_godkendt FROM pakke_versioner \
              WHERE pakke_id = $1 AND idempotens = $2",
         )
         .bind(pakke.0)

@@ -279,6 +279,7 @@ pub(super) struct VersionRow {
     indsendt: DateTime<Utc>,
     for_sent: bool,
     bilag: String,
+    bestyrelse_godkendt: Option<NaiveDate>,
 }
 
 impl TryFrom<VersionRow> for VersionRecord {
@@ -291,6 +292,7 @@ impl TryFrom<VersionRow> for VersionRecord {
             submitted_at: r.indsendt,
             late: r.for_sent,
             bilag: from_json("bilag", &r.bilag)?,
+            bestyrelse_godkendt: r.bestyrelse_godkendt,
         })
     }
 }

@@ -202,6 +202,8 @@ pub struct Submission {
     pub bilag: Vec<BilagId>,
     /// Mails to enqueue with the submission (the receipt).
     pub mails: Vec<NewMail>,
+    /// The day the board approved the report, as the submitter states it.
+    pub bestyrelse_godkendt: Option<NaiveDate>,
 }
 
 /// A submitted, frozen version of a package (its answers are read with
@@ -215,6 +217,8 @@ pub struct VersionRecord {
     pub late: bool,
     /// The attachments the version was submitted with.
     pub bilag: Vec<BilagId>,
+    /// The day the board approved the report (versions from before the rule have none).
+    pub bestyrelse_godkendt: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -336,6 +336,7 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
         expected_version: 1,
         bilag: vec![],
         mails: vec![],
+        bestyrelse_godkendt: None,
     };
     assert!(matches!(store.submit(&outdated, &audit("x")).await, Err(StoreError::Stale)));
     let submission = Submission {
@@ -355,9 +356,12 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
             oprettet: at(3),
             vedhaeftning: None,
         }],
+        bestyrelse_godkendt: Some(chrono::NaiveDate::from_ymd_opt(2026, 5, 20).unwrap()),
     };
     let v1 = store.submit(&submission, &audit("pakke_indsendt")).await.unwrap();
     assert_eq!(v1.version, 1);
+    assert_eq!(v1.bestyrelse_godkendt, submission.bestyrelse_godkendt, "the board's approval is kept");
+    assert_eq!(store.versions(id).await.unwrap()[0].bestyrelse_godkendt, submission.bestyrelse_godkendt);
     // The same key again returns the same version and changes nothing.
     assert_eq!(store.submit(&submission, &audit("pakke_indsendt")).await.unwrap(), v1);
     assert_eq!(store.versions(id).await.unwrap().len(), 1);

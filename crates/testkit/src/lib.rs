@@ -379,6 +379,13 @@ impl Client {
         self.post(path, path, &borrowed).await
     }
 
+    /// Submits a completed package from check-your-answers (`tjek`, as read), with `key` and
+    /// the board's approval of 20 May 2026.
+    pub async fn submit_from(&self, id: i64, tjek: &Page, key: &str) -> Page {
+        let fields = [("idempotens", key), ("bestyrelse_godkendt", "2026-05-20")];
+        self.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &fields).await
+    }
+
     pub async fn post_with_token(&self, action: &str, token: &str, fields: &[(&str, &str)]) -> Page {
         let mut form: Vec<(&str, &str)> = vec![("_csrf", token)];
         form.extend_from_slice(fields);

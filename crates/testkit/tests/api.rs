@@ -169,16 +169,27 @@ async fn an_integration_submits_a_package_with_its_token() {
         }
     };
     // Incomplete: every missing answer is listed, nothing is submitted.
-    let (status, body) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k1"})).await;
+    let (status, body) =
+        post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k1", "bestyrelse_godkendt": "2026-05-20"}))
+            .await;
     assert_eq!(status, 422);
     assert!(body["fejl"]["felter"].as_array().unwrap().len() > 1);
     assert!(t.app.store().versions(store::PakkeId(f.pakke)).await.unwrap().is_empty());
     // No token, a bad body, another organisation's or a kommune's token: refused.
-    assert_eq!(post(None, serde_json::json!({"idempotensnoegle": "k1"})).await.0, 403);
+    assert_eq!(
+        post(None, serde_json::json!({"idempotensnoegle": "k1", "bestyrelse_godkendt": "2026-05-20"})).await.0,
+        403
+    );
     assert_eq!(post(Some(f.token.clone()), serde_json::json!({"x": 1})).await.0, 422);
     for other in ["andenorg", "kommune"] {
         let token = t.client().login_token(other).await;
-        assert_eq!(post(Some(token), serde_json::json!({"idempotensnoegle": "k1"})).await.0, 404, "{other}");
+        assert_eq!(
+            post(Some(token), serde_json::json!({"idempotensnoegle": "k1", "bestyrelse_godkendt": "2026-05-20"}))
+                .await
+                .0,
+            404,
+            "{other}"
+        );
     }
     // Complete it in the UI, submit through the API twice with the same key: one version.
     let org = t.client();
@@ -188,13 +199,24 @@ async fn an_integration_submits_a_package_with_its_token() {
     let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
     org.complete_package(f.pakke, "b3.I").await;
-    let (status, first) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k2"})).await;
+    // Complete, but without the board's approval: the field is named.
+    let (status, uden) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k-uden"})).await;
+    assert_eq!(status, 422);
+    assert_eq!(uden["fejl"]["felter"][0]["felt"], "bestyrelse_godkendt", "{uden}");
+    let (status, first) =
+        post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k2", "bestyrelse_godkendt": "2026-05-20"}))
+            .await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["version"], 1);
-    let (status, again) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k2"})).await;
+    assert_eq!(first["bestyrelse_godkendt"], "2026-05-20");
+    let (status, again) =
+        post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k2", "bestyrelse_godkendt": "2026-05-20"}))
+            .await;
     assert_eq!((status, &again), (200, &first));
     assert_eq!(t.app.store().versions(store::PakkeId(f.pakke)).await.unwrap().len(), 1);
-    let (status, _) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k3"})).await;
+    let (status, _) =
+        post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k3", "bestyrelse_godkendt": "2026-05-20"}))
+            .await;
     assert_eq!(status, 409, "a submitted package is not submitted again");
 }
 

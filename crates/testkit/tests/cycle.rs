@@ -53,7 +53,13 @@ async fn the_whole_yearly_cycle() {
     let tjek = org.get(&format!("{pakke}/indsend")).await;
     assert_eq!(tjek.status, 422);
     assert!(tjek.body.contains("Svar ja eller nej til spørgsmål 1"));
-    let refused = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k0")]).await;
+    let refused = org
+        .post_with_token(
+            &format!("{pakke}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "k0"), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(refused.status, 422);
 
     // A "yes" without "which" is an error, and saving keeps the answers on the page.
@@ -70,23 +76,54 @@ async fn the_whole_yearly_cycle() {
     // Submit; a resend with the same key (double click) submits once.
     let tjek = org.get(&format!("{pakke}/indsend")).await;
     assert_eq!(tjek.status, 200, "{}", tjek.body);
-    let submitted = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k1")]).await;
+    // The board's approval is stated with a date: not missing, not in the future.
+    assert!(tjek.body.contains("Bestyrelsen er ansvarlig for styringsrapporten"));
+    let indsend = format!("{pakke}/indsend");
+    let uden = org.post_with_token(&indsend, &tjek.csrf(), &[("idempotens", "k-uden")]).await;
+    assert_eq!(uden.status, 422);
+    assert!(uden.body.contains("href=\"#bestyrelse_godkendt\""), "the summary links to the field: {}", uden.body);
+    let i_morgen = (t.app.today() + chrono::Days::new(1)).to_string();
+    let fremtid = org
+        .post_with_token(&indsend, &tjek.csrf(), &[("idempotens", "k-frem"), ("bestyrelse_godkendt", &i_morgen)])
+        .await;
+    assert!(fremtid.status == 422 && fremtid.body.contains("kan ikke ligge i fremtiden"));
+    let submitted = org
+        .post_with_token(
+            &format!("{pakke}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "k1"), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(submitted.location.as_deref(), Some(format!("{pakke}/kvittering/1").as_str()));
-    let again = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k1")]).await;
+    let again = org
+        .post_with_token(
+            &format!("{pakke}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "k1"), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(again.location.as_deref(), Some(format!("{pakke}/kvittering/1").as_str()));
     let receipt = org.get(&format!("{pakke}/kvittering/1")).await;
     assert!(receipt.body.contains("Dokumentationspakken er indsendt"));
+    assert!(receipt.body.contains("Godkendt af bestyrelsen</dt><dd>20.05.2026"), "{}", receipt.body);
     // A receipt mail is in the outbox, once, although the form was sent twice.
     let outbox = t.app.store().udbakke(store::Side::new(1, 50)).await.unwrap().raekker;
     let receipts: Vec<_> = outbox.iter().filter(|m| m.mail.reference == format!("kvittering/{id}/1")).collect();
     assert_eq!(receipts.len(), 1);
     assert!(receipts[0].mail.tekst.contains("Version: 1") && receipts[0].mail.til.ends_with("@demo.invalid"));
+    assert!(receipts[0].mail.tekst.contains("Godkendt af bestyrelsen: 20.05.2026"));
 
     // Submitted material cannot be edited by the organisation.
     let locked = org.post(&pakke, &sektion, &answers()).await;
     assert_eq!(locked.status, 409, "{}", locked.body);
     // A second submission (another tab, a new key) is refused and adds no version.
-    let second_tab = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k-other")]).await;
+    let second_tab = org
+        .post_with_token(
+            &format!("{pakke}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "k-other"), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(second_tab.status, 409);
     assert_eq!(t.app.store().versions(store::PakkeId(id)).await.unwrap().len(), 1);
 
@@ -139,7 +176,13 @@ async fn the_whole_yearly_cycle() {
         .await;
     assert_eq!(rettet.status, 303, "{}", rettet.body);
     let tjek = org.get(&format!("{pakke}/indsend")).await;
-    let resubmitted = org.post_with_token(&format!("{pakke}/indsend"), &tjek.csrf(), &[("idempotens", "k2")]).await;
+    let resubmitted = org
+        .post_with_token(
+            &format!("{pakke}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "k2"), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(resubmitted.location.as_deref(), Some(format!("{pakke}/kvittering/2").as_str()));
     // Both versions are kept and can be read, by the organisation and by the kommune.
     for c in [&org, &kommune] {

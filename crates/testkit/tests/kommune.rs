@@ -16,7 +16,7 @@ async fn submit(t: &TestApp, user: &str, id: i64) -> Client {
     assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
     org.complete_package(id, "b3.I").await;
     let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
-    let sent = org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "k1")]).await;
+    let sent = org.submit_from(id, &tjek, "k1").await;
     assert_eq!(sent.status, 303, "{}", sent.body);
     org
 }
@@ -241,6 +241,21 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
         )
         .await;
     assert_eq!(aftale.status, 303);
+    // An aftale the parties will seek later is registered as such.
+    let senere = kommune
+        .post(
+            &red,
+            &format!("{pakke}/aftaler"),
+            &[
+                ("emne", "Kombinerede udlejningsredskaber"),
+                ("beskrivelse", "Parterne undersøger fleksibel udlejning"),
+                ("ansvarlig", "Kommunen"),
+                ("maal_udlejning", "ja"),
+                ("soeges_senere", "ja"),
+            ],
+        )
+        .await;
+    assert_eq!(senere.status, 303, "{}", senere.body);
     // The organisation cannot comment before the høring, nor read the kommune's draft.
     let hoering = format!("{pakke}/hoering");
     assert_eq!(org.get(&hoering).await.status, 404);
@@ -283,7 +298,11 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     // The aftale is in the register with its history; the kommune records this year's status.
     let register = kommune.get("/aftaler").await;
     assert!(register.body.contains("Helhedsplan") && register.body.contains("Aftalt"));
-    let aftale_id = t.app.store().aftaler(store::AftaleFilter::Pakke(store::PakkeId(id))).await.unwrap()[0].id;
+    assert!(register.body.contains("Søges indgået"), "{}", register.body);
+    let aftaler = t.app.store().aftaler(store::AftaleFilter::Pakke(store::PakkeId(id))).await.unwrap();
+    let soeges = aftaler.iter().find(|a| a.aftale.emne == "Kombinerede udlejningsredskaber").unwrap();
+    assert_eq!(soeges.status(), Some(domain::redegoerelse::AftaleStatus::SoegesIndgaaet));
+    let aftale_id = aftaler.iter().find(|a| a.aftale.emne == "Helhedsplan").unwrap().id;
     let status_url = format!("/aftaler/{aftale_id}/status");
     let no_text = kommune.post("/aftaler", &status_url, &[("status", "i_gang"), ("bemaerkning", "")]).await;
     assert_eq!(no_text.status, 422);
@@ -302,6 +321,7 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     let q8 = org.get(&format!("/pakker/{next}/sektioner/b3.III")).await;
     assert_eq!(q8.status, 200);
     assert!(q8.body.contains("Helhedsplan (I gang"), "the open aftale is prefilled in question 8");
+    assert!(q8.body.contains("Kombinerede udlejningsredskaber (Søges indgået"), "so is the one still sought");
     assert!(q8.body.contains("Konstruktiv dialog."), "last year's summary is prefilled");
     submit(&t, "boligorg", next).await;
     assert_eq!(kommune.post(&format!("/pakker/{next}"), &format!("/pakker/{next}/modtag"), &[]).await.status, 303);

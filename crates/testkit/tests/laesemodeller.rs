@@ -147,7 +147,13 @@ async fn submit(org: &Client, id: i64, key: &str) {
     assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
     org.complete_package(id, "b3.I").await;
     let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
-    let sent = org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", key)]).await;
+    let sent = org
+        .post_with_token(
+            &format!("/pakker/{id}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", key), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(sent.status, 303, "{}", sent.body);
 }
 

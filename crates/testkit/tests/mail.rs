@@ -201,7 +201,7 @@ async fn the_receipt_mail_carries_the_receipt_as_a_pdf() {
     org.login("boligorg").await;
     org.complete_package(id, "").await;
     let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
-    let sent = org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "k1")]).await;
+    let sent = org.submit_from(id, &tjek, "k1").await;
     assert_eq!(sent.status, 303, "{}", sent.body);
     let postbud = mail::Postbud::new(&settings(sink.port), t.app.store().clone())
         .unwrap()

@@ -147,7 +147,13 @@ async fn the_accounts_are_public_once_the_kommune_has_received_the_package() {
     assert!(!listed(&anonymous.get(&dataark).await.body));
     // Submitted, not yet received: still nothing.
     let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
-    let sendt = org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "r1")]).await;
+    let sendt = org
+        .post_with_token(
+            &format!("/pakker/{id}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "r1"), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(sendt.status, 303);
     assert_eq!(anonymous.get(&url(regnskab)).await.status, 404);
     assert!(!listed(&anonymous.get(&api).await.body));

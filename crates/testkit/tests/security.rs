@@ -69,7 +69,13 @@ async fn a_kommune_cannot_read_a_package_not_sent_to_it() {
     org.complete_package(id, "b3.I").await;
     let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
     assert_eq!(
-        org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "x")]).await.status,
+        org.post_with_token(
+            &format!("/pakker/{id}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "x"), ("bestyrelse_godkendt", "2026-05-20")]
+        )
+        .await
+        .status,
         303
     );
     assert_eq!(kommune.get(&format!("/pakker/{id}")).await.status, 200, "the hjemstedskommune now sees it");

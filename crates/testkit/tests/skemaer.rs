@@ -73,6 +73,21 @@ async fn afdeling_forms_are_listed_filtered_and_marked_in_bulk_and_feed_q7() {
     assert!(q7.body.contains("Skimmelsvamp i blok C"), "{}", q7.body);
     let second = c.get(&forms[1]).await;
     assert!(second.body.contains("value=\"nej\" class=\"form-radio\" checked"));
+    // Bilag 4 tells move-outs "fra året" and vacancy at its "opgørelsestidspunkt".
+    let mut i_drift = None;
+    for form in &forms {
+        let body = c.get(form).await.body;
+        if body.contains("Fraflytningsprocent") {
+            i_drift = Some(body);
+            break;
+        }
+    }
+    let i_drift = i_drift.expect("an afdeling in operation");
+    assert!(i_drift.contains("Fraflytningsprocent, fra året "), "move-outs name their year");
+    assert!(i_drift.contains("Ledige boliger opgjort i procent, opgørelsestidspunkt "), "vacancy names its day");
+    // Where the catalogue narrows the guidance's definition, the form says so.
+    let iv = c.get(&format!("/pakker/{id}/sektioner/b3.IV")).await.body;
+    assert!(iv.contains("Dispositionsfond (disponibel del)") && iv.contains("opgjort som dens disponible del"), "{iv}");
 
     // The filter narrows the list by status and by text.
     let in_progress = c.get(&format!("{list_path}?status=i_gang")).await;
@@ -132,7 +147,13 @@ async fn forms_are_read_only_after_submission_and_drafts_stay_with_the_organisat
     c.complete_package(id, "").await;
     let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
     assert_eq!(tjek.status, 200, "{}", tjek.body);
-    let submitted = c.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "s1")]).await;
+    let submitted = c
+        .post_with_token(
+            &format!("/pakker/{id}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "s1"), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(submitted.status, 303);
     // Now the organisation cannot edit a form, and the kommune can read it.
     let form = c.get(&list).await.links(&format!("/pakker/{id}/afdelinger/"))[0].clone();
@@ -294,7 +315,13 @@ async fn attachments_are_checked_by_content_kept_when_replaced_and_scoped() {
     c.complete_package(id, "").await;
     let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
     assert_eq!(tjek.status, 200, "{}", tjek.body);
-    let sent = c.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "b1")]).await;
+    let sent = c
+        .post_with_token(
+            &format!("/pakker/{id}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "b1"), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(sent.status, 303);
     let version = t.app.store().versions(store::PakkeId(id)).await.unwrap().pop().unwrap();
     assert_eq!(version.bilag.len(), 4, "the version lists the files it was submitted with");
@@ -363,7 +390,13 @@ async fn an_administration_organisation_completes_and_submits_its_own_bilag_5_pa
     c.complete_package(id, "").await;
     let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
     assert_eq!(tjek.status, 200, "{}", tjek.body);
-    let sent = c.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "adm-1")]).await;
+    let sent = c
+        .post_with_token(
+            &format!("/pakker/{id}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "adm-1"), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(sent.location.as_deref(), Some(format!("/pakker/{id}/kvittering/1").as_str()));
     let version = t.app.store().versions(store::PakkeId(id)).await.unwrap().pop().unwrap();
     let svar = t.app.store().version_svar(store::PakkeId(id), version.version).await.unwrap().unwrap();

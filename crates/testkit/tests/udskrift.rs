@@ -32,7 +32,13 @@ async fn complete(org: &Client, id: i64) {
 
 async fn submit(org: &Client, id: i64) {
     let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
-    let sent = org.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &[("idempotens", "u1")]).await;
+    let sent = org
+        .post_with_token(
+            &format!("/pakker/{id}/indsend"),
+            &tjek.csrf(),
+            &[("idempotens", "u1"), ("bestyrelse_godkendt", "2026-05-20")],
+        )
+        .await;
     assert_eq!(sent.status, 303, "{}", sent.body);
 }
 

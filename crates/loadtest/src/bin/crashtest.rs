@@ -597,7 +597,7 @@ impl Writer {
                         .client
                         .post(self.url(&format!("/api/v1/pakker/{}/indsend", cycle.pakke)))
                         .bearer_auth(&*cycle.org.token)
-                        .json(&serde_json::json!({"idempotensnoegle": key}));
+                        .json(&serde_json::json!({"idempotensnoegle": key, "bestyrelse_godkendt": "2026-05-20"}));
                     let entry = match self.send(r).await {
                         Answer::Status(200, body) => {
                             let v: serde_json::Value = serde_json::from_str(&body)?;

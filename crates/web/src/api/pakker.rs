@@ -73,6 +73,19 @@ pub struct Version {
     pub version: i64,
     pub indsendt: chrono::DateTime<chrono::Utc>,
     pub for_sent: bool,
+    /// The day the board approved the report (none for versions from before the rule).
+    pub bestyrelse_godkendt: Option<chrono::NaiveDate>,
+}
+
+impl From<&store::VersionRecord> for Version {
+    fn from(v: &store::VersionRecord) -> Self {
+        Version {
+            version: v.version,
+            indsendt: v.submitted_at,
+            for_sent: v.late,
+            bestyrelse_godkendt: v.bestyrelse_godkendt,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -165,11 +178,7 @@ pub async fn pakke(
             .map(|(k, s)| (k.clone(), Svar { ja: s.ja, tekst: s.tekst.clone(), valg: s.valg.clone() }))
             .collect(),
         arbejdskopi: v.is_working_copy,
-        versioner: v
-            .versions
-            .iter()
-            .map(|x| Version { version: x.version, indsendt: x.submitted_at, for_sent: x.late })
-            .collect(),
+        versioner: v.versions.iter().map(Version::from).collect(),
         sektioner: v
             .skabelon
             .sektioner
@@ -343,6 +352,11 @@ pub async fn vedhaeft(
 pub struct Indsendelse {
     /// Chosen by the client; a repeat with the same key returns the same version.
     pub idempotensnoegle: String,
+    /// The day the board approved the styringsrapport (år-måned-dag, e.g. 2026-05-20): not in
+    /// the future, not before the accounting period. Shown on the receipt.
+    #[serde(default)]
+    #[schema(format = Date, example = "2026-05-20")]
+    pub bestyrelse_godkendt: String,
 }
 
 /// Submits the package (the organisation). Refused with every missing answer when it is not
@@ -367,12 +381,12 @@ pub async fn indsend(
     body: axum::body::Bytes,
 ) -> ApiResult<Version> {
     let id: i64 = segment(&id)?;
-    let request: Indsendelse = json_body(&body, "idempotensnoegle", "idempotensnoegle")?;
+    let request: Indsendelse = json_body(&body, "idempotensnoegle", "idempotensnoegle og bestyrelse_godkendt")?;
     if request.idempotensnoegle.trim().is_empty() {
         return Err(app::AppError::field("idempotensnoegle", "angiv en idempotensnøgle").into());
     }
-    let v = state.app.submit(&user, PakkeId(id), request.idempotensnoegle.trim()).await?;
-    Ok(Json(Version { version: v.version, indsendt: v.submitted_at, for_sent: v.late }))
+    let v = state.app.submit(&user, PakkeId(id), request.idempotensnoegle.trim(), &request.bestyrelse_godkendt).await?;
+    Ok(Json(Version::from(&v)))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -313,6 +313,7 @@ pub async fn opret_aftale(
         maalomraader: form.iter().filter_map(|(k, _)| k.strip_prefix("maal_").map(str::to_string)).collect(),
         ansvarlig: get("ansvarlig"),
         frist: get("frist"),
+        soeges_senere: get("soeges_senere") == "ja",
     };
     match state.app.opret_aftale(&user, PakkeId(id), &input).await {
         Ok(_) => Ok(redirect_with(&format!("/pakker/{id}/redegoerelse"), "aftale_oprettet")),

@@ -574,6 +574,8 @@ struct TjekSvar {
     idempotens: String,
     sent: bool,
     frist: String,
+    /// The board's approval date as typed.
+    bestyrelse_godkendt: String,
 }
 
 async fn tjek_side(
@@ -582,6 +584,7 @@ async fn tjek_side(
     csrf: &str,
     v: PakkeView,
     errors: Vec<FieldError>,
+    bestyrelse_godkendt: &str,
 ) -> PageResult {
     let koder = state.app.recipients_if_submitted(user, v.pakke.id).await?;
     // Errors link to the field, on the section page or the afdeling form that holds it.
@@ -607,7 +610,9 @@ async fn tjek_side(
             } else {
                 match v.skabelon.sektion_for(&e.field) {
                     Some(s) => format!("/pakker/{id}/sektioner/{}?fejl=alle#{}", s.id, e.field),
-                    None => format!("#{}", e.field),
+                    // A field of this page (the board's approval): the summary links to it,
+                    // and the field shows its message.
+                    None => e.field.clone(),
                 }
             };
             FieldError { field: href, message: e.message }
@@ -651,6 +656,7 @@ async fn tjek_side(
         idempotens: uuid::Uuid::new_v4().simple().to_string(),
         sent: v.pakke.frist.is_some_and(|f| state.app.today() > f),
         frist: v.pakke.frist.map(dato).unwrap_or_default(),
+        bestyrelse_godkendt: bestyrelse_godkendt.to_string(),
         oversigt,
         afdelingsskemaer,
         v,
@@ -666,12 +672,14 @@ pub async fn tjek_svar(
 ) -> PageResult {
     let v = editable_view(&state, &user, id).await?;
     let missing = v.missing_answers();
-    tjek_side(&state, &user, &csrf, v, missing).await
+    tjek_side(&state, &user, &csrf, v, missing, "").await
 }
 
 #[derive(serde::Deserialize)]
 pub struct IndsendForm {
     idempotens: String,
+    #[serde(default)]
+    bestyrelse_godkendt: String,
 }
 
 pub async fn indsend(
@@ -681,11 +689,11 @@ pub async fn indsend(
     Path(id): Path<i64>,
     Form(form): Form<IndsendForm>,
 ) -> PageResult {
-    match state.app.submit(&user, PakkeId(id), &form.idempotens).await {
+    match state.app.submit(&user, PakkeId(id), &form.idempotens, &form.bestyrelse_godkendt).await {
         Ok(version) => Ok(Redirect::to(&format!("/pakker/{id}/kvittering/{}", version.version)).into_response()),
         Err(AppError::Invalid(errors)) => {
             let v = state.app.pakke_view(&user, PakkeId(id)).await?;
-            tjek_side(&state, &user, &csrf, v, errors).await
+            tjek_side(&state, &user, &csrf, v, errors, &form.bestyrelse_godkendt).await
         }
         Err(e) => Err(e.into()),
     }
@@ -706,6 +714,8 @@ struct Kvittering {
     indsendt: String,
     late: bool,
     modtagere: String,
+    /// The day the board approved the report ("" for versions from before the rule).
+    bestyrelse_godkendt: String,
 }
 
 pub async fn kvittering(
@@ -728,5 +738,6 @@ pub async fn kvittering(
         indsendt: tidspunkt(ver.submitted_at),
         late: ver.late,
         modtagere: kommune_navne(&state.app, &v.modtagere).await?,
+        bestyrelse_godkendt: ver.bestyrelse_godkendt.map(crate::view::dato).unwrap_or_default(),
     })
 }

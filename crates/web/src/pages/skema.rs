@@ -3,9 +3,9 @@
 
 use crate::pages::pakke::{farve_badge, svar_tekst};
 use crate::pages::public::vis_noegletal;
-use crate::view::{Layout, tal, tidspunkt};
+use crate::view::{Layout, dato, tal, tidspunkt};
 use app::{AfdelingFakta, NoegletalLinje, PakkeFakta, PakkeView};
-use domain::beregning::{Markering, Sammenligning};
+use domain::beregning::{Markering, Sammenligning, Tidsangivelse};
 use domain::master::Afdeling;
 use domain::template::{Element, FaktaArt, Faktablok, Sektion, SektionStatus, Svartype};
 use std::collections::HashMap;
@@ -42,6 +42,8 @@ pub struct Tabel {
     pub hoved: Vec<(String, bool)>,
     pub raekker: Vec<Vec<Celle>>,
     pub tom: String,
+    /// Definitions shown under the table (where the system's narrows the guidance's).
+    pub noter: Vec<String>,
 }
 
 impl Tabel {
@@ -51,6 +53,7 @@ impl Tabel {
             hoved: hoved.iter().enumerate().map(|(i, h)| (h.to_string(), i >= tal_fra)).collect(),
             raekker: Vec::new(),
             tom: "Der er ingen oplysninger.".into(),
+            noter: Vec::new(),
         }
     }
 }
@@ -276,13 +279,28 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
                 None => v.noegletal.iter().collect(),
                 Some(a) => a.noegletal.iter().collect(),
             };
-            let mut t = Tabel::new(
-                format!("{} for styringsår {aar}", f.titel),
-                &["Nøgletal", "Værdi", "Benchmark", "Sidste års værdi", "Markering"],
-                1,
-            );
+            let lines: Vec<&NoegletalLinje> = lines.into_iter().filter(|l| f.noegletal.contains(&l.id)).collect();
+            // Bilag 4 tells move-outs "fra året" and vacancy at its "opgørelsestidspunkt".
+            let periode = &v.pakke.periode;
+            let titel = match lines.first().map(|l| l.tidsangivelse) {
+                Some(Tidsangivelse::FraAaret) => {
+                    use chrono::Datelike;
+                    let kalenderaar = periode.start().ordinal() == 1
+                        && periode.slut()
+                            == periode.start().with_month(12).and_then(|d| d.with_day(31)).unwrap_or_default();
+                    let aaret = if kalenderaar { periode.start().year().to_string() } else { periode.label() };
+                    format!("{}, fra året {aaret} (styringsår {aar})", f.titel)
+                }
+                Some(Tidsangivelse::Opgoerelsestidspunkt) => {
+                    format!("{}, opgørelsestidspunkt {} (styringsår {aar})", f.titel, dato(periode.slut()))
+                }
+                _ => format!("{} for styringsår {aar}", f.titel),
+            };
+            let mut t = Tabel::new(titel, &["Nøgletal", "Værdi", "Benchmark", "Sidste års værdi", "Markering"], 1);
             t.tom = "Nøgletallene er ikke beregnet endnu.".into();
-            t.raekker = lines.into_iter().filter(|l| f.noegletal.contains(&l.id)).map(noegletal_raekke).collect();
+            t.noter = lines.iter().filter_map(|l| l.forklaring.clone()).collect();
+            t.noter.dedup();
+            t.raekker = lines.into_iter().map(noegletal_raekke).collect();
             vec![t]
         }
         FaktaArt::Effektivitetsfordeling => {

@@ -120,7 +120,11 @@ fn blokke(del: FormDel, niveau: u8, ud: &mut Vec<Blok>) {
             ud.push(Blok::diagram(d.svg));
             ud.push(Blok::Afsnit { tekst: d.forklaring.to_string() });
         }
-        ud.extend(felt.tabeller.into_iter().map(tabel));
+        for t in felt.tabeller {
+            let noter = t.noter.clone();
+            ud.push(tabel(t));
+            ud.extend(noter.into_iter().map(|tekst| Blok::Afsnit { tekst }));
+        }
         if let Some(kommentar) = felt.kommentar {
             ud.push(Blok::Svar { spoergsmaal: kommentar, svar: felt.laest });
         }
@@ -219,6 +223,9 @@ pub async fn styringsrapport_dokument(
             "Indsendt".into(),
             format!("{}{}", tidspunkt(ver.submitted_at), if ver.late { " (efter fristen)" } else { "" }),
         ));
+        if let Some(godkendt) = ver.bestyrelse_godkendt {
+            fakta_linjer.push(("Godkendt af bestyrelsen".into(), dato(godkendt)));
+        }
     }
     fakta_linjer.push(("Udskrevet".into(), dato(app.today())));
     let nyeste = v.versions.last().map(|x| x.version);
