@@ -140,9 +140,9 @@ mod tests {
     }
 
     #[test]
-    fn open_aftaler_are_agreed_or_in_progress() {
+    fn open_aftaler_are_sought_agreed_or_in_progress() {
         let aabne: Vec<_> = AftaleStatus::ALL.into_iter().filter(|s| s.aaben()).collect();
-        assert_eq!(aabne, [AftaleStatus::Aftalt, AftaleStatus::IGang]);
+        assert_eq!(aabne, [AftaleStatus::SoegesIndgaaet, AftaleStatus::Aftalt, AftaleStatus::IGang]);
         for s in AftaleStatus::ALL {
             assert_eq!(AftaleStatus::parse(s.as_str()), Some(s));
         }
