@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The JSON API against its own OpenAPI document, with schemathesis (PyPI): generated valid and
-# invalid requests for every operation, anonymously and with a logged-in user's bearer key.
-# Fails on any server error (5xx) or any response that breaks the documented schema.
+# invalid requests for every operation, anonymously and with an organisation's and a kommune's
+# bearer key. Fails on any server error (5xx) or any response that breaks the documented
+# schema. Then the example client in docs/eksempler runs against the same demo.
 #
 # Expects the binary built beforehand (`cargo build -p cli`); builds nothing itself. Starts
 # the server on a small fresh demo database in a temporary folder.
@@ -42,16 +43,20 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-# A personal API key of an organisation user, made the way a user makes one.
-JAR="$TMP/jar"
+# A demo user's personal API key, made the way a user makes one: log in, create a key.
 csrf() { sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1; }
-token=$(curl -fsS -c "$JAR" -b "$JAR" "$BASE_URL/log-ind" | csrf)
-curl -fsS -o /dev/null -c "$JAR" -b "$JAR" --data-urlencode "_csrf=$token" \
-  --data-urlencode "brugernavn=boligorg" --data-urlencode "kodeord=demo-styringsdialog" "$BASE_URL/log-ind"
-token=$(curl -fsS -c "$JAR" -b "$JAR" "$BASE_URL/konto/api-noegler" | csrf)
-KEY=$(curl -fsS -c "$JAR" -b "$JAR" --data-urlencode "_csrf=$token" --data-urlencode "navn=schemathesis" \
-  "$BASE_URL/konto/api-noegler" | sed -n 's/.*id="ny-noegle">\([^<]*\)<.*/\1/p')
-[[ "$KEY" == sd_* ]] || { echo "api-fuzz.sh: could not make an API key" >&2; exit 1; }
+api_key() {
+  local jar="$TMP/jar-$1" token key
+  token=$(curl -fsS -c "$jar" -b "$jar" "$BASE_URL/log-ind" | csrf)
+  curl -fsS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "_csrf=$token" \
+    --data-urlencode "brugernavn=$1" --data-urlencode "kodeord=demo-styringsdialog" "$BASE_URL/log-ind"
+  token=$(curl -fsS -c "$jar" -b "$jar" "$BASE_URL/konto/api-noegler" | csrf)
+  key=$(curl -fsS -c "$jar" -b "$jar" --data-urlencode "_csrf=$token" --data-urlencode "navn=$2" \
+    "$BASE_URL/konto/api-noegler" | sed -n 's/.*id="ny-noegle">\([^<]*\)<.*/\1/p')
+  [[ "$key" == sd_* ]] || { echo "api-fuzz.sh: could not make an API key for $1" >&2; exit 1; }
+  echo "$key"
+}
+KEY=$(api_key boligorg schemathesis)
 
 # Real identifiers, so generated requests also reach past "not found": the user's first
 # package, its organisation and an afdeling of it, and its hjemstedskommune.
@@ -89,6 +94,18 @@ run() {
 status=0
 run "anonymously" || status=$?
 run "with an organisation user's bearer key" -H "Authorization: Bearer $KEY" || status=$?
+KOMMUNE_KEY=$(api_key kommune schemathesis)
+run "with a kommune user's bearer key" -H "Authorization: Bearer $KOMMUNE_KEY" || status=$?
+
+# The example client of docs/eksempler against the same demo, as a kommune's system: it must
+# run clean, and a second run must find nothing new (its cursor and idempotency keys hold).
+echo "api-fuzz.sh: docs/eksempler/kommune_klient.py"
+export SD_URL="$BASE_URL" SD_TOKEN="$KOMMUNE_KEY"
+python3 docs/eksempler/kommune_klient.py "$TMP/arkiv" || status=$?
+second=$(python3 docs/eksempler/kommune_klient.py "$TMP/arkiv") || status=$?
+echo "$second"
+[[ "$second" == "arkiveret 0 versioner, kvitteret for 0 pakker;"* ]] \
+  || { echo "api-fuzz.sh: the example client's second run found work again" >&2; status=1; }
 if [[ $status -ne 0 ]]; then
   echo "api-fuzz.sh: failures above; last lines of the server log:" >&2
   tail -n 30 "$TMP/server.log" >&2

@@ -104,6 +104,7 @@ impl Step<'_> {
             at: when,
             begrundelse: None,
             frist: None,
+            revision: None,
         })
     }
 

@@ -34,7 +34,7 @@ pub use fakta::{AfdelingFakta, PakkeFakta};
 pub use import::{CvrRapport, ImportArt, ImportRapport};
 pub use moeder::{DialogmoedeVisning, FlytningInput, IndkaldelseInput, MoedeForslag};
 pub use oidc::{ClaimNavne, Identitet, OidcAfvisning, OidcSettings, OidcUdfald, Rettigheder};
-pub use packages::{Massemarkering, PakkeView, SvarInput};
+pub use packages::{Massemarkering, PakkeFilter, PakkeView, SvarInput};
 pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, OffentligtBilag, Public};
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use seed::{DEMO_PASSWORD, DemoLogin};
@@ -186,6 +186,13 @@ impl App {
     /// Today's date in Denmark: deadlines and meeting dates are Danish calendar dates.
     pub fn today(&self) -> chrono::NaiveDate {
         self.now().with_timezone(&chrono_tz::Europe::Copenhagen).date_naive()
+    }
+
+    /// The styringsår of today's calendar year: the year overviews open on.
+    pub fn current_styringsaar(&self) -> domain::Styringsaar {
+        use chrono::Datelike;
+        domain::Styringsaar::new(i64::from(self.today().year()))
+            .unwrap_or_else(|_| domain::Styringsaar::new(2026).expect("2026 is a styringsår"))
     }
 
     /// The rules in force for a styringsår.

@@ -29,6 +29,9 @@ pub struct IndkaldelseInput {
     pub dagsorden: String,
     /// The kommune has seen the short-notice warning and convenes anyway.
     pub kort_varsel_ok: bool,
+    /// The package revision the caller decided on (an integration's reading); a change since
+    /// is refused.
+    pub laest: Option<Revision>,
 }
 
 /// The time and place fields of a meeting form.
@@ -213,6 +216,7 @@ impl App {
         input: &IndkaldelseInput,
     ) -> Result<DialogmoedeId, AppError> {
         let (pakke, eget) = self.moede_pakke(user, id).await?;
+        crate::packages::uaendret_siden(&pakke, input.laest)?;
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         let regler = self.regler(pakke.styringsaar).moede.clone();
         let mut errors = Vec::new();
@@ -549,6 +553,26 @@ impl App {
         self.store.aendr_dialogmoede(&aendring, &transitions, &mails, &audit).await.map_err(stale_as_conflict)
     }
 
+    /// The meeting's calendar file as it stands now (after any move or the cancellation), the
+    /// same file its latest mail carried, for systems that file or show it.
+    pub async fn moede_kalender(&self, user: &SessionUser, moede: DialogmoedeId) -> Result<String, AppError> {
+        let visning = self.dialogmoede(user, moede).await?;
+        let m = &visning.moede;
+        let uid = m.uid();
+        let kalender = Kalender {
+            uid: &uid,
+            sekvens: m.sekvens(),
+            aflyst: m.aflyst().is_some(),
+            styringsaar: m.moede.styringsaar,
+            starter: m.moede.starter,
+            varighed_minutter: m.moede.varighed_minutter,
+            sted: &m.moede.sted,
+            dagsorden: &m.moede.dagsorden,
+            at: m.aendringer.last().map_or(m.moede.at, |a| a.at),
+        };
+        Ok(ics(&kalender, &visning.kommune_navn))
+    }
+
     pub(crate) async fn kommune_navn(&self, k: Kommunekode) -> Result<String, AppError> {
         Ok(self.store.kommuner().await?.into_iter().find(|x| x.kode == k).map(|x| x.navn).unwrap_or_default())
     }
@@ -713,10 +737,18 @@ impl App {
         dato: &str,
         deltagere: &str,
         bilaterale: &[PakkeId],
+        laest: Option<i64>,
     ) -> Result<(), AppError> {
         let visning = self.dialogmoede(user, moede).await?;
         if visning.is_held() {
             return Err(AppError::Conflict("Mødet er allerede markeret som afholdt.".into()));
+        }
+        // `laest`: the meeting's change number as read; moved or cancelled since is news.
+        if let Some(n) = laest.filter(|n| *n != visning.moede.sekvens()) {
+            return Err(AppError::Conflict(format!(
+                "Mødet er ændret, siden det blev læst (revision {n} er nu {}). Læs det igen.",
+                visning.moede.sekvens()
+            )));
         }
         let mut errors = Vec::new();
         let dato = self.held_date(dato, &mut errors);

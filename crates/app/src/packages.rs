@@ -237,8 +237,30 @@ fn answerable(e: &domain::template::Element) -> Option<(&str, Option<domain::tem
     }
 }
 
+/// What a package list may be narrowed to (the API's query).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PakkeFilter {
+    pub styringsaar: Option<Styringsaar>,
+    pub status: Option<PakkeStatus>,
+    /// A kommune's packages as hjemstedskommune or as beliggenhedskommune.
+    pub relation: Option<Relation>,
+    /// Only packages changed after this change number, in change order.
+    pub siden: Option<i64>,
+}
+
 /// Why the organisation cannot change a package it has submitted.
 const INDSENDT: &str = "Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.";
+
+/// Refuses a step decided on an older reading of the package (`laest`, its revision then).
+pub(crate) fn uaendret_siden(pakke: &PakkeRecord, laest: Option<Revision>) -> Result<(), AppError> {
+    match laest {
+        Some(r) if r != pakke.revision => Err(AppError::Conflict(format!(
+            "Pakken er ændret, siden den blev læst (revision {} er nu {}). Læs den igen, før der handles.",
+            r.0, pakke.revision.0
+        ))),
+        _ => Ok(()),
+    }
+}
 
 /// Where a submission goes: the hjemstedskommune and every kommune with an afdeling.
 fn recipients(pakke: &PakkeRecord, afdelinger: &[Afdeling]) -> Vec<Kommunekode> {
@@ -273,6 +295,20 @@ impl App {
     ) -> Result<(PakkeRecord, PakkeScope), AppError> {
         let (pakke, scope) = self.pakke_scope(id).await?;
         if principal.may_pakke(tilladelse, &scope) { Ok((pakke, scope)) } else { Err(AppError::Forbidden) }
+    }
+
+    /// Loads a package the kommune acts on. `laest` is the revision the caller decided on (an
+    /// integration's reading): a change since is refused, so nothing is done to a package the
+    /// caller has not seen. The step's transition checks the revision again as it writes.
+    pub(crate) async fn til_behandling(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        laest: Option<Revision>,
+    ) -> Result<PakkeRecord, AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        uaendret_siden(&pakke, laest)?;
+        Ok(pakke)
     }
 
     /// Loads a package for a change by the organisation. A reader of the draft who may no
@@ -317,6 +353,8 @@ impl App {
             at: self.now(),
             begrundelse: reason,
             frist: None,
+            // The step is decided on this reading of the package: a change since refuses it.
+            revision: Some(pakke.revision),
         })
     }
 
@@ -478,18 +516,37 @@ impl App {
         Ok(ids.len())
     }
 
-    /// One page of the packages the user's role lists: the organisation's own, those sent to
-    /// the kommune, or, for the agency, every package in the country (read one page at a time).
-    /// Listing reads no answers; reading a package still goes through `pakke_view`.
-    pub async fn listede_pakker(&self, user: &SessionUser, side: Side) -> Result<Udsnit<PakkeRecord>, AppError> {
-        match user.principal.role {
-            Role::Organisation => Ok(Udsnit::af(self.my_packages(user).await?, side)),
-            Role::Kommune => Ok(Udsnit::af(self.kommune_packages(user).await?, side)),
-            Role::Styrelse => {
-                require(&user.principal, Tilladelse::Styrelse)?;
-                Ok(self.store.alle_pakker(side).await?)
-            }
+    /// One page of the packages the user's role lists, with their progress: the organisation's
+    /// own, those sent to the kommune (as hjemsted or beliggenhed, `filter.relation`), or, for
+    /// the agency, every package in the country. The store reads one page; listing reads no
+    /// answers, and reading a package still goes through `pakke_view`.
+    pub async fn listede_pakker(
+        &self,
+        user: &SessionUser,
+        filter: &PakkeFilter,
+        side: Side,
+    ) -> Result<Udsnit<PakkeForloeb>, AppError> {
+        let p = &user.principal;
+        if filter.relation.is_some() && p.role != Role::Kommune {
+            return Err(AppError::field(
+                "relation",
+                "Kun en kommune modtager pakker som hjemsteds- eller beliggenhedskommune",
+            ));
         }
+        let omfang = match p.role {
+            Role::Organisation => PakkeOmfang::Organisationer(p.organisationer.iter().copied().collect()),
+            Role::Kommune => {
+                require(p, Tilladelse::KommuneOversigt)?;
+                PakkeOmfang::Kommune { kode: p.kommune.ok_or(AppError::Forbidden)?, relation: filter.relation }
+            }
+            Role::Styrelse => {
+                require(p, Tilladelse::Styrelse)?;
+                PakkeOmfang::Alle
+            }
+        };
+        let udvalg =
+            PakkeUdvalg { omfang, styringsaar: filter.styringsaar, status: filter.status, siden: filter.siden };
+        Ok(self.store.pakke_udvalg(&udvalg, side).await?)
     }
 
     /// The packages of one styringsår the user's role lists (every one, for the archive).
@@ -1241,8 +1298,9 @@ impl App {
         id: PakkeId,
         begrundelse: &str,
         frist: &str,
+        laest: Option<Revision>,
     ) -> Result<(), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let pakke = self.til_behandling(user, id, laest).await?;
         let begrundelse = begrundelse.trim();
         let mut errors = Vec::new();
         if begrundelse.is_empty() {
@@ -1289,8 +1347,13 @@ impl App {
 
     /// The kommune acknowledges receipt; the organisation's users are told by mail, as the
     /// receipt page promises.
-    pub async fn receive_package(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+    pub async fn receive_package(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        laest: Option<Revision>,
+    ) -> Result<(), AppError> {
+        let pakke = self.til_behandling(user, id, laest).await?;
         let t = self.transition(user, &pakke, PakkeHaendelse::Modtag, None)?;
         let kommune = self.kommune_navn(user.principal.kommune.unwrap_or(pakke.hjemstedskommune)).await?;
         let tekst = format!(
@@ -1348,8 +1411,9 @@ impl App {
         dato: &str,
         deltagere: &str,
         bekraeftet: bool,
+        laest: Option<Revision>,
     ) -> Result<(), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let pakke = self.til_behandling(user, id, laest).await?;
         let mut errors = Vec::new();
         let dato = self.held_date(dato, &mut errors);
         if deltagere.trim().is_empty() {

@@ -160,8 +160,9 @@ impl App {
         user: &SessionUser,
         id: PakkeId,
         tekst: BTreeMap<String, String>,
+        laest: Option<Revision>,
     ) -> Result<(), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let pakke = self.til_behandling(user, id, laest).await?;
         if pakke.status == PakkeStatus::RedegoerelseOffentliggjort {
             return Err(AppError::Conflict("Redegørelsen er offentliggjort og kan ikke længere ændres.".into()));
         }
@@ -197,8 +198,9 @@ impl App {
         user: &SessionUser,
         id: PakkeId,
         frist: &str,
+        laest: Option<Revision>,
     ) -> Result<(), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let pakke = self.til_behandling(user, id, laest).await?;
         let Some(udkast) = self.store.redegoerelser(id).await?.pop() else {
             return Err(AppError::Conflict("Gem et udkast til redegørelsen, før det sendes i høring.".into()));
         };
@@ -258,8 +260,9 @@ impl App {
         user: &SessionUser,
         id: PakkeId,
         bekraeftet: bool,
+        laest: Option<Revision>,
     ) -> Result<(), AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let pakke = self.til_behandling(user, id, laest).await?;
         if pakke.status == PakkeStatus::RedegoerelseOffentliggjort {
             return Err(AppError::Conflict("Redegørelsen er allerede offentliggjort og kan ikke ændres.".into()));
         }
@@ -337,8 +340,9 @@ impl App {
         user: &SessionUser,
         id: PakkeId,
         input: &AftaleInput,
+        laest: Option<Revision>,
     ) -> Result<AftaleId, AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Behandl).await?;
+        let pakke = self.til_behandling(user, id, laest).await?;
         if !matches!(pakke.status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering) {
             return Err(AppError::Conflict(
                 "Aftaler indgås fra redegørelsen: efter mødet er holdt og før redegørelsen er offentliggjort.".into(),
@@ -411,11 +415,19 @@ impl App {
         aftale: AftaleId,
         status: &str,
         bemaerkning: &str,
+        laest: Option<usize>,
     ) -> Result<(), AppError> {
         let kommune =
             user.principal.kommune.filter(|_| user.principal.role == Role::Kommune).ok_or(AppError::NotFound)?;
         let egne = self.store.aftaler(AftaleFilter::Kommune(kommune)).await?;
         let a = egne.iter().find(|a| a.id == aftale).ok_or(AppError::NotFound)?;
+        // `laest`: how many status entries the caller read; a status recorded since is news.
+        if let Some(n) = laest.filter(|n| *n != a.historik.len()) {
+            return Err(AppError::Conflict(format!(
+                "Aftalen har fået en ny status, siden den blev læst (revision {n} er nu {}). Læs den igen.",
+                a.historik.len()
+            )));
+        }
         let Some(ny) = AftaleStatus::parse(status) else {
             return Err(AppError::field("status", "Vælg en status"));
         };
@@ -456,6 +468,19 @@ impl App {
         let aftaler = self.store.aftaler(filter).await?;
         let valgte = aftaler.into_iter().filter(|a| !kun_aabne || a.status().is_some_and(|s| s.aaben())).collect();
         Ok(Udsnit::af(valgte, side))
+    }
+
+    /// One aftale, for whoever may read it: its kommune, its organisation's users and the
+    /// agency. Anyone else gets not found.
+    pub async fn aftale(&self, user: &SessionUser, id: AftaleId) -> Result<AftaleRecord, AppError> {
+        let p = &user.principal;
+        let a = self.store.aftaler(AftaleFilter::Id(id)).await?.pop().ok_or(AppError::NotFound)?;
+        let maa = match p.role {
+            Role::Styrelse => p.may(domain::access::Tilladelse::Styrelse),
+            Role::Kommune => p.kommune == Some(a.aftale.kommune),
+            Role::Organisation => p.organisationer.contains(&a.aftale.organisation),
+        };
+        if maa { Ok(a) } else { Err(AppError::NotFound) }
     }
 
     /// The aftaler of a package's organisation with its hjemstedskommune, for the package page.

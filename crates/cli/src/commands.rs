@@ -632,7 +632,8 @@ where
     })
 }
 
-/// Removes expired sessions, old login failures and unfinished national logins every hour. Safe with several instances: deleting is idempotent.
+/// Removes expired sessions, old login failures, unfinished national logins and day-old
+/// idempotency keys every hour. Safe with several instances: deleting is idempotent.
 fn spawn_session_cleanup(app: App, stopped: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     spawn_job("oprydning", Duration::from_secs(3600), stopped, move || {
         let app = app.clone();
@@ -645,6 +646,8 @@ fn spawn_session_cleanup(app: App, stopped: tokio::sync::watch::Receiver<bool>) 
             app.store().delete_old_login_fejl(app.now() - chrono::Duration::days(1)).await?;
             // National logins begun and never finished.
             app.delete_expired_oidc_forsoeg().await?;
+            // Idempotency keys of API writes are kept for a day.
+            app.store().glem_idempotens(app.now() - web::api::idempotens::LEVETID).await?;
             Ok(())
         }
     })

@@ -15,6 +15,7 @@
 mod beregning;
 mod bilag;
 mod brugere;
+mod integration;
 mod mail;
 mod master;
 mod moeder;

@@ -14,7 +14,8 @@ use sqlx::{QueryBuilder, Row};
 use std::collections::BTreeMap;
 use store::*;
 
-/// Compare-and-set of the package status (and revision, when given), plus the event row. The
+/// Compare-and-set of the package status (and revision: `revision`, else the transition's own),
+/// plus the event row. The
 /// caller refreshes the package's progress ([`refresh_forloeb`]) before it commits.
 pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Option<Revision>) -> Result<()> {
     let changed = sqlx::query(
@@ -25,7 +26,7 @@ pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Opti
     .bind(t.at)
     .bind(t.pakke.0)
     .bind(t.from.as_str())
-    .bind(revision.map(|r| r.0))
+    .bind(revision.or(t.revision).map(|r| r.0))
     .execute(&mut **tx)
     .await
     .db()?
@@ -101,7 +102,22 @@ pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
     });
     let (aar, kommune): (i64, i64) =
         sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(pakke.0).fetch_one(&mut **tx).await.db()?;
+    nummerer_aendring(tx, pakke).await?;
     refresh_tilsynstal(tx, aar, kommune).await
+}
+
+/// The next number of the package change feed (`pakker.aendring`, read by integrations that
+/// poll with `siden`). The counter's row lock is held to commit, so numbers are taken in
+/// commit order and a poller never passes a change that commits later with a smaller number.
+/// The package's row is locked first (every caller has written it), so the counter is always
+/// locked after the package locks and a writer holding it never waits on a package.
+async fn nummerer_aendring(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
+    let (n,): (i64,) = sqlx::query_as("UPDATE aendringstaeller SET vaerdi = vaerdi + 1 WHERE id = 1 RETURNING vaerdi")
+        .fetch_one(&mut **tx)
+        .await
+        .db()?;
+    sqlx::query("UPDATE pakker SET aendring = $1 WHERE id = $2").bind(n).bind(pakke.0).execute(&mut **tx).await.db()?;
+    Ok(())
 }
 
 /// Takes a package's row lock for a change that does not move the package (a
@@ -273,17 +289,6 @@ impl PakkeStore for Backend {
         .await
     }
 
-    async fn alle_pakker(&self, side: Side) -> Result<Udsnit<PakkeRecord>> {
-        let (i_alt,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pakker").fetch_one(self.reader()).await.db()?;
-        let raekker = self
-            .pakker_where(
-                "ORDER BY p.styringsaar DESC, o.nummer, p.id LIMIT $1 OFFSET $2",
-                &[side.limit(), side.offset()],
-            )
-            .await?;
-        Ok(Udsnit { raekker, i_alt, side })
-    }
-
     async fn pakker_med_hjemsted(&self, kommune: Kommunekode, aar: Styringsaar) -> Result<Vec<PakkeRecord>> {
         self.pakker_where(
             "WHERE o.hjemstedskommune = $1 AND p.styringsaar = $2 ORDER BY o.navn, o.nummer",
@@ -301,6 +306,10 @@ impl PakkeStore for Backend {
                 .execute(&mut *tx)
                 .await
                 .db()?;
+        }
+        // A new deadline is a change the kommune's and organisation's systems are told of.
+        for p in pakker {
+            nummerer_aendring(&mut tx, *p).await?;
         }
         commit(tx, audit).await
     }
@@ -546,6 +555,64 @@ impl PakkeStore for Backend {
         exactly_one(inserted)?;
         bump_stamp(&mut tx, CacheStamp::Skabeloner).await?;
         commit(tx, audit).await
+    }
+
+    async fn pakke_udvalg(&self, udvalg: &PakkeUdvalg, side: Side) -> Result<Udsnit<PakkeForloeb>> {
+        // The same WHERE for the count and the page.
+        let filter = |qb: &mut QueryBuilder<Db>| {
+            match &udvalg.omfang {
+                PakkeOmfang::Organisationer(ids) if ids.is_empty() => {
+                    qb.push(" WHERE 1 = 0");
+                }
+                PakkeOmfang::Organisationer(ids) => {
+                    qb.push(" WHERE p.organisation_id IN (");
+                    push_organisation_ids(qb, ids);
+                    qb.push(")");
+                }
+                PakkeOmfang::Kommune { kode, relation } => {
+                    // Routing rows exist only from the first submission; the status filter
+                    // states once more that a draft is never listed to a kommune.
+                    qb.push(" JOIN pakke_modtagere m ON m.pakke_id = p.id WHERE m.kommunekode = ")
+                        .push_bind(i64::from(*kode))
+                        .push(" AND p.status <> ")
+                        .push_bind(PakkeStatus::Kladde.as_str());
+                    match relation {
+                        Some(Relation::Hjemsted) => qb.push(" AND o.hjemstedskommune = ").push_bind(i64::from(*kode)),
+                        Some(Relation::Beliggenhed) => {
+                            qb.push(" AND o.hjemstedskommune <> ").push_bind(i64::from(*kode))
+                        }
+                        None => qb,
+                    };
+                }
+                PakkeOmfang::Alle => {
+                    qb.push(" WHERE 1 = 1");
+                }
+            }
+            if let Some(aar) = udvalg.styringsaar {
+                qb.push(" AND p.styringsaar = ").push_bind(i64::from(aar));
+            }
+            if let Some(status) = udvalg.status {
+                qb.push(" AND p.status = ").push_bind(status.as_str());
+            }
+            if let Some(siden) = udvalg.siden {
+                qb.push(" AND p.aendring > ").push_bind(siden);
+            }
+        };
+        let mut count: QueryBuilder<Db> =
+            QueryBuilder::new("SELECT COUNT(*) FROM pakker p JOIN organisationer o ON o.id = p.organisation_id");
+        filter(&mut count);
+        let (i_alt,): (i64,) = count.build_query_as().fetch_one(self.reader()).await.db()?;
+        let mut page: QueryBuilder<Db> = QueryBuilder::new(PAKKE_SELECT);
+        filter(&mut page);
+        page.push(if udvalg.siden.is_some() {
+            " ORDER BY p.aendring"
+        } else {
+            " ORDER BY p.styringsaar DESC, o.nummer, p.id"
+        });
+        page.push(" LIMIT ").push_bind(side.limit()).push(" OFFSET ").push_bind(side.offset());
+        let rows: Vec<PakkeRow> = page.build_query_as().fetch_all(self.reader()).await.db()?;
+        let raekker = rows.into_iter().map(PakkeForloeb::try_from).collect::<Result<_>>()?;
+        Ok(Udsnit { raekker, i_alt, side })
     }
 
     async fn pakke_forloeb(

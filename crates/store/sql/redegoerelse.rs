@@ -251,6 +251,7 @@ impl RedegoerelseStore for Backend {
             AftaleFilter::Organisation(o) => qb.push(" WHERE a.organisation_id = ").push_bind(o.0),
             AftaleFilter::Kommune(k) => qb.push(" WHERE a.kommunekode = ").push_bind(i64::from(k)),
             AftaleFilter::Pakke(p) => qb.push(" WHERE a.pakke_id = ").push_bind(p.0),
+            AftaleFilter::Id(id) => qb.push(" WHERE a.id = ").push_bind(id.0),
             AftaleFilter::Organisationer(orgs) if orgs.is_empty() => return Ok(Vec::new()),
             AftaleFilter::Organisationer(orgs) => {
                 qb.push(" WHERE a.organisation_id IN (");

@@ -205,7 +205,7 @@ impl From<ApiNoegleRow> for ApiNoegleRecord {
 /// A package with its organisation and its progress (the read model kept on the row).
 pub(super) const PAKKE_SELECT: &str = "SELECT p.id, p.organisation_id, o.nummer, o.navn, o.hjemstedskommune, \
      p.styringsaar, p.rapporttype, p.periode_start, p.periode_slut, p.status, p.frist, p.oprettet, p.opdateret, \
-     p.revision, p.foerst_indsendt, p.for_sent, p.moede_indkaldt, p.moede_afholdt, p.redegoerelse_revisioner, p.trin_frist, p.nye_bemaerkninger \
+     p.revision, p.foerst_indsendt, p.for_sent, p.moede_indkaldt, p.moede_afholdt, p.redegoerelse_revisioner, p.trin_frist, p.nye_bemaerkninger, p.aendring \
      FROM pakker p JOIN organisationer o ON o.id = p.organisation_id";
 
 #[derive(sqlx::FromRow)]
@@ -231,6 +231,7 @@ pub(super) struct PakkeRow {
     redegoerelse_revisioner: i64,
     trin_frist: Option<NaiveDate>,
     nye_bemaerkninger: i64,
+    aendring: i64,
 }
 
 impl TryFrom<PakkeRow> for PakkeForloeb {
@@ -260,6 +261,7 @@ impl TryFrom<PakkeRow> for PakkeForloeb {
             redegoerelse_revisioner: r.redegoerelse_revisioner,
             trin_frist: r.trin_frist,
             nye_bemaerkninger: r.nye_bemaerkninger,
+            aendring: r.aendring,
         })
     }
 }

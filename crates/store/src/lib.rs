@@ -10,6 +10,7 @@
 //! | [`MailStore`] | the outbox |
 //! | [`MoedeStore`] | convened and held dialogue meetings |
 //! | [`RedegoerelseStore`] | redegørelser, comments in høring and aftaler |
+//! | [`IntegrationStore`] | idempotency keys of API writes |
 //!
 //! [`Store`] is all of them, which is what the application holds. The engines
 //! (store-sqlite, store-postgres) share their SQL: the folder `crates/store/sql/` is compiled
@@ -24,6 +25,7 @@ mod beregning;
 mod bilag;
 mod brugere;
 pub mod import;
+mod integration;
 mod mail;
 mod master;
 mod moeder;
@@ -34,6 +36,7 @@ mod side;
 pub use beregning::*;
 pub use bilag::*;
 pub use brugere::*;
+pub use integration::*;
 pub use mail::*;
 pub use master::*;
 pub use moeder::*;
@@ -100,6 +103,7 @@ pub trait Store:
     + MailStore
     + MoedeStore
     + RedegoerelseStore
+    + IntegrationStore
     + Send
     + Sync
     + 'static

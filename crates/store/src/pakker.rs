@@ -24,8 +24,6 @@ pub trait PakkeStore: Send + Sync {
     async fn pakker_for_organisationer(&self, organisationer: &[OrganisationId]) -> Result<Vec<PakkeRecord>>;
     /// Packages ever submitted to `kommune` (drafts never appear), newest year first.
     async fn pakker_for_kommune(&self, kommune: Kommunekode) -> Result<Vec<PakkeRecord>>;
-    /// One page of every package in the country, newest year first (the agency's list).
-    async fn alle_pakker(&self, side: Side) -> Result<Udsnit<PakkeRecord>>;
     /// The packages of a styringsår of every organisation whose hjemstedskommune is `kommune`,
     /// drafts included (for the deadlines the kommune sets; callers show no answers).
     async fn pakker_med_hjemsted(&self, kommune: Kommunekode, styringsaar: Styringsaar) -> Result<Vec<PakkeRecord>>;
@@ -74,6 +72,53 @@ pub trait PakkeStore: Send + Sync {
     async fn pakke_status_counts(&self, styringsaar: Styringsaar) -> Result<Vec<StatusCount>>;
     /// The organisations whose key figures of a year are public (their meeting is held).
     async fn offentlige_organisationer(&self, styringsaar: Styringsaar) -> Result<Vec<OrganisationNummer>>;
+    /// One page of the packages `udvalg` selects, with their progress: newest year first, or,
+    /// with `siden`, only those changed after that change number, in change order.
+    async fn pakke_udvalg(&self, udvalg: &PakkeUdvalg, side: Side) -> Result<Udsnit<PakkeForloeb>>;
+}
+
+/// Whose packages a list may hold: the caller's scope, decided by the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PakkeOmfang {
+    /// The given organisations' packages, drafts included.
+    Organisationer(Vec<OrganisationId>),
+    /// The packages submitted to a kommune (never a draft), optionally only those it receives
+    /// as hjemstedskommune or as beliggenhedskommune.
+    Kommune { kode: Kommunekode, relation: Option<Relation> },
+    /// Every package in the country (the agency).
+    Alle,
+}
+
+/// A kommune's relation to a package it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// The organisation's hjemstedskommune: it supervises and holds the dialogue.
+    Hjemsted,
+    /// A kommune where the organisation has afdelinger.
+    Beliggenhed,
+}
+
+impl Relation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Hjemsted => "hjemsted",
+            Relation::Beliggenhed => "beliggenhed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Relation> {
+        [Relation::Hjemsted, Relation::Beliggenhed].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Which packages to list: a scope and optional filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PakkeUdvalg {
+    pub omfang: PakkeOmfang,
+    pub styringsaar: Option<Styringsaar>,
+    pub status: Option<PakkeStatus>,
+    /// Only packages changed after this change number ([`PakkeForloeb::aendring`]).
+    pub siden: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +169,9 @@ pub struct PakkeForloeb {
     pub trin_frist: Option<NaiveDate>,
     /// The organisation's høring comments since the draft was last saved.
     pub nye_bemaerkninger: i64,
+    /// The package's place in the change feed: every change takes the next number, in commit
+    /// order (integrations poll with `siden`).
+    pub aendring: i64,
 }
 
 /// How many packages of a hjemstedskommune have a status.
@@ -185,6 +233,9 @@ pub struct Transition {
     pub begrundelse: Option<String>,
     /// The deadline the step sets: resubmission after a return, comments in a høring.
     pub frist: Option<NaiveDate>,
+    /// The package revision the step was decided at: refused ([`crate::StoreError::Stale`])
+    /// when the package changed since. None checks the status only.
+    pub revision: Option<Revision>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

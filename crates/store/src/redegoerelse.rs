@@ -148,4 +148,6 @@ pub enum AftaleFilter {
     Organisationer(Vec<OrganisationId>),
     Kommune(Kommunekode),
     Pakke(PakkeId),
+    /// One aftale (the caller checks who may read it).
+    Id(AftaleId),
 }

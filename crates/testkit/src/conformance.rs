@@ -190,6 +190,7 @@ fn transition(pakke: PakkeId, from: PakkeStatus, to: PakkeStatus, by: domain::ac
         at: at(2),
         begrundelse: Some("fordi".into()),
         frist: None,
+        revision: None,
     }
 }
 
@@ -718,4 +719,70 @@ pub async fn provisioned_accounts_and_login_attempts(store: Arc<dyn Store>) {
     assert_eq!(store.take_oidc_forsoeg("h").await.unwrap(), None, "an attempt is used once");
     store.add_oidc_forsoeg(&OidcForsoeg { state_hash: "old".into(), ..forsoeg }).await.unwrap();
     assert_eq!(store.delete_expired_oidc_forsoeg(at(6)).await.unwrap(), 1);
+}
+
+/// The change feed: every change of a package takes the next number, the list read from a
+/// cursor holds only what changed after it, in change order; a kommune's list never shows a
+/// draft and splits hjemsted from beliggenhed. Idempotency keys: claimed once per user,
+/// answered and replayed, refused for another request, freed after a failure, forgotten.
+pub async fn the_change_feed_and_idempotency_keys(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let by = user(&store, "bo").await;
+    let id = new_package(&store).await;
+    let side = Side::new(1, 50);
+    let udvalg =
+        |omfang: PakkeOmfang, siden: Option<i64>| PakkeUdvalg { omfang, styringsaar: Some(aar()), status: None, siden };
+    let hjemsted = |relation| PakkeOmfang::Kommune { kode: k(101), relation };
+    assert_eq!(store.pakke_udvalg(&udvalg(hjemsted(None), None), side).await.unwrap().i_alt, 0, "no draft");
+    let alle = store.pakke_udvalg(&udvalg(PakkeOmfang::Alle, None), side).await.unwrap();
+    assert_eq!(alle.i_alt, 1);
+    let oprettet = alle.raekker[0].aendring;
+    assert!(oprettet > 0, "creation is a change");
+    let revision = store.pakke(id).await.unwrap().unwrap().revision;
+    let submission = Submission {
+        transition: transition(id, PakkeStatus::Kladde, PakkeStatus::Indsendt, by),
+        revision,
+        idempotency_key: "feed".into(),
+        svar: BTreeMap::new(),
+        modtagere: vec![k(101), k(147)],
+        late: false,
+        expected_version: 1,
+        bilag: vec![],
+        mails: vec![],
+        bestyrelse_godkendt: None,
+    };
+    store.submit(&submission, &audit("pakke_indsendt")).await.unwrap();
+    let efter = store.pakke_udvalg(&udvalg(hjemsted(None), Some(oprettet)), side).await.unwrap();
+    assert_eq!(efter.raekker.len(), 1);
+    let indsendt = efter.raekker[0].aendring;
+    assert!(indsendt > oprettet, "the submission took a later number");
+    assert!(store.pakke_udvalg(&udvalg(hjemsted(None), Some(indsendt)), side).await.unwrap().raekker.is_empty());
+    assert_eq!(store.pakke_udvalg(&udvalg(hjemsted(Some(Relation::Hjemsted)), None), side).await.unwrap().i_alt, 1);
+    assert_eq!(store.pakke_udvalg(&udvalg(hjemsted(Some(Relation::Beliggenhed)), None), side).await.unwrap().i_alt, 0);
+    let nabo = PakkeOmfang::Kommune { kode: k(147), relation: Some(Relation::Beliggenhed) };
+    assert_eq!(store.pakke_udvalg(&udvalg(nabo, None), side).await.unwrap().i_alt, 1);
+    // A new deadline is a change too; the status filter narrows.
+    store.set_frist(&[id], NaiveDate::from_ymd_opt(2026, 7, 31).unwrap(), &audit("frist")).await.unwrap();
+    let frist = store.pakke_udvalg(&udvalg(hjemsted(None), Some(indsendt)), side).await.unwrap();
+    assert!(frist.raekker[0].aendring > indsendt);
+    let modtaget = PakkeUdvalg { status: Some(PakkeStatus::Modtaget), ..udvalg(hjemsted(None), None) };
+    assert_eq!(store.pakke_udvalg(&modtaget, side).await.unwrap().i_alt, 0);
+    let egne = store.pakke_udvalg(&udvalg(PakkeOmfang::Organisationer(vec![]), None), side).await.unwrap();
+    assert_eq!(egne.i_alt, 0, "no organisations, no packages");
+
+    let other = user(&store, "anden").await;
+    assert_eq!(store.reserver_idempotens(by, "n1", "A", at(1)).await.unwrap(), Idempotens::Ny);
+    assert_eq!(store.reserver_idempotens(by, "n1", "A", at(1)).await.unwrap(), Idempotens::Igang);
+    assert_eq!(store.reserver_idempotens(other, "n1", "B", at(1)).await.unwrap(), Idempotens::Ny, "per user");
+    let svar = GemtSvar { status: 200, indholdstype: Some("application/json".into()), krop: b"{}".to_vec() };
+    store.gem_idempotens_svar(by, "n1", &svar).await.unwrap();
+    assert_eq!(store.reserver_idempotens(by, "n1", "A", at(2)).await.unwrap(), Idempotens::Besvaret(svar));
+    assert_eq!(store.reserver_idempotens(by, "n1", "C", at(2)).await.unwrap(), Idempotens::AndenForespoergsel);
+    // A failed first request frees its key; an answered one is not freed.
+    store.frigiv_idempotens(other, "n1").await.unwrap();
+    assert_eq!(store.reserver_idempotens(other, "n1", "D", at(3)).await.unwrap(), Idempotens::Ny);
+    store.frigiv_idempotens(by, "n1").await.unwrap();
+    assert!(matches!(store.reserver_idempotens(by, "n1", "A", at(3)).await.unwrap(), Idempotens::Besvaret(_)));
+    assert_eq!(store.glem_idempotens(at(2)).await.unwrap(), 1, "the key claimed on day 1");
+    assert_eq!(store.reserver_idempotens(by, "n1", "E", at(4)).await.unwrap(), Idempotens::Ny);
 }

@@ -183,12 +183,43 @@ impl TestApp {
     }
 }
 
+/// Completes and submits a package as `user` in the browser; returns the signed-in client.
+pub async fn submit_package(t: &TestApp, user: &str, id: i64) -> Client {
+    let org = t.client();
+    org.login(user).await;
+    org.submit_package(id, "k1").await;
+    org
+}
+
+/// A JSON API answer: status, the body as JSON (Null when it is not JSON) and the headers.
+pub struct ApiSvar {
+    pub status: u16,
+    pub json: serde_json::Value,
+    pub body: Vec<u8>,
+    pub headers: reqwest::header::HeaderMap,
+}
+
 /// A signed-in demo user for calling use cases directly (e.g. with another clock).
 pub async fn session_user(app: &App, username: &str) -> app::SessionUser {
     match app.login(username, app::DEMO_PASSWORD).await.expect("login") {
         app::LoginOutcome::Success { user, .. } => *user,
         _ => panic!("demo user {username} cannot log in"),
     }
+}
+
+/// A user (`belig`) of the package's first beliggenhedskommune, signed in.
+pub async fn beliggenhedskommune(t: &TestApp, id: i64) -> (domain::Kommunekode, Client) {
+    let pakke = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
+    let afdelinger = t.app.store().afdelinger(pakke.organisation).await.unwrap();
+    let nabo = afdelinger
+        .iter()
+        .map(|a| a.data.kommune)
+        .find(|k| *k != pakke.hjemstedskommune)
+        .expect("an afdeling elsewhere");
+    add_user(t, "belig", domain::access::Role::Kommune, Some(nabo), vec![]).await;
+    let c = t.client();
+    c.login("belig").await;
+    (nabo, c)
 }
 
 /// A kommune user of a kommune with no part in the package.
@@ -379,11 +410,49 @@ impl Client {
         self.post(path, path, &borrowed).await
     }
 
+    /// Completes and submits a package as the signed-in organisation user, with `key`.
+    pub async fn submit_package(&self, id: i64, key: &str) {
+        let sektion = format!("/pakker/{id}/sektioner/b3.I");
+        let answers: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
+        let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(self.post(&sektion, &sektion, &fields).await.status, 303);
+        self.complete_package(id, "b3.I").await;
+        let tjek = self.get(&format!("/pakker/{id}/indsend")).await;
+        assert_eq!(tjek.status, 200, "check-your-answers: {}", tjek.body);
+        let sent = self.submit_from(id, &tjek, key).await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+    }
+
     /// Submits a completed package from check-your-answers (`tjek`, as read), with `key` and
     /// the board's approval of 20 May 2026.
     pub async fn submit_from(&self, id: i64, tjek: &Page, key: &str) -> Page {
         let fields = [("idempotens", key), ("bestyrelse_godkendt", "2026-05-20")];
         self.post_with_token(&format!("/pakker/{id}/indsend"), &tjek.csrf(), &fields).await
+    }
+
+    /// An API request with a bearer token, an optional Idempotency-Key and a JSON body
+    /// (`None`: no body).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        key: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> ApiSvar {
+        let mut r = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token);
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.expect("API request");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let body = r.bytes().await.expect("body").to_vec();
+        let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        ApiSvar { status, json, body, headers }
     }
 
     pub async fn post_with_token(&self, action: &str, token: &str, fields: &[(&str, &str)]) -> Page {

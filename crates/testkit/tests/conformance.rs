@@ -26,4 +26,5 @@ conformance!(
     reset_empties_everything_but_the_audit_log,
     cvr_numbers_map_to_one_organisation_or_kommune,
     provisioned_accounts_and_login_attempts,
+    the_change_feed_and_idempotency_keys,
 );

@@ -3,38 +3,11 @@
 //! organisation's comments, aftaler carried into next year, the agency's national view, and
 //! refusals for another kommune.
 
-use testkit::{Client, TestApp};
+use testkit::TestApp;
 
-/// The id of the user's first package (the 2026 package of `boligorg`).
-/// Completes and submits a package as `user`; returns the client.
-async fn submit(t: &TestApp, user: &str, id: i64) -> Client {
-    let org = t.client();
-    org.login(user).await;
-    let sektion = format!("/pakker/{id}/sektioner/b3.I");
-    let answers: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
-    let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
-    org.complete_package(id, "b3.I").await;
-    let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
-    let sent = org.submit_from(id, &tjek, "k1").await;
-    assert_eq!(sent.status, 303, "{}", sent.body);
-    org
-}
+use testkit::submit_package as submit;
 
-/// A user of the package's first beliggenhedskommune.
-async fn beliggenhedskommune(t: &TestApp, id: i64) -> (domain::Kommunekode, Client) {
-    let pakke = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
-    let afdelinger = t.app.store().afdelinger(pakke.organisation).await.unwrap();
-    let nabo = afdelinger
-        .iter()
-        .map(|a| a.data.kommune)
-        .find(|k| *k != pakke.hjemstedskommune)
-        .expect("an afdeling elsewhere");
-    testkit::add_user(t, "belig", domain::access::Role::Kommune, Some(nabo), vec![]).await;
-    let c = t.client();
-    c.login("belig").await;
-    (nabo, c)
-}
+use testkit::beliggenhedskommune;
 
 /// The part of the overview below "where to look first".
 fn main_table(body: &str) -> &str {
@@ -181,7 +154,7 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     });
     let kommune_user = testkit::session_user(&t.app, "kommune").await;
     later
-        .marker_dialogmoede_afholdt(&kommune_user, moede_id(&moede), &soon, "Sagsbehandler, bestyrelsen", &[])
+        .marker_dialogmoede_afholdt(&kommune_user, moede_id(&moede), &soon, "Sagsbehandler, bestyrelsen", &[], None)
         .await
         .unwrap();
     assert!(kommune.get(&pakke).await.body.contains("Møde afholdt"));
@@ -439,7 +412,9 @@ async fn another_kommune_cannot_act_on_the_organisations() {
     let later = t.app.now() + chrono::Duration::days(21);
     let app = t.app.clone().with_clock(move || later);
     let belig = testkit::session_user(&app, "belig").await;
-    app.marker_dialogmoede_afholdt(&belig, store::DialogmoedeId(own_id), &soon, "Nabokommunen", &[]).await.unwrap();
+    app.marker_dialogmoede_afholdt(&belig, store::DialogmoedeId(own_id), &soon, "Nabokommunen", &[], None)
+        .await
+        .unwrap();
     let pakke_record = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
     let forloeb =
         t.app.store().pakke_forloeb(pakke_record.styringsaar, Some(&[pakke_record.organisation])).await.unwrap();
@@ -514,7 +489,7 @@ async fn a_joint_meeting_needs_each_organisations_own_discussion() {
     });
     // Without the second organisation's own discussion it is refused.
     let refused = later
-        .marker_dialogmoede_afholdt(&user, moede_id(&moede), &soon, "Begge bestyrelser", &[store::PakkeId(first)])
+        .marker_dialogmoede_afholdt(&user, moede_id(&moede), &soon, "Begge bestyrelser", &[store::PakkeId(first)], None)
         .await;
     match refused {
         Err(app::AppError::Invalid(errors)) => {
@@ -533,6 +508,7 @@ async fn a_joint_meeting_needs_each_organisations_own_discussion() {
             &soon,
             "Begge bestyrelser",
             &[store::PakkeId(first), second.id],
+            None,
         )
         .await
         .unwrap();

@@ -138,25 +138,6 @@ async fn assert_read_models_agree(t: &TestApp, aar: Styringsaar, step: &str) {
     }
 }
 
-/// The id of the user's first package (the 2026 package of `boligorg`).
-/// Completes and submits a package as the signed-in organisation user.
-async fn submit(org: &Client, id: i64, key: &str) {
-    let sektion = format!("/pakker/{id}/sektioner/b3.I");
-    let answers: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
-    let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
-    org.complete_package(id, "b3.I").await;
-    let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
-    let sent = org
-        .post_with_token(
-            &format!("/pakker/{id}/indsend"),
-            &tjek.csrf(),
-            &[("idempotens", key), ("bestyrelse_godkendt", "2026-05-20")],
-        )
-        .await;
-    assert_eq!(sent.status, 303, "{}", sent.body);
-}
-
 /// The organisation numbers in the open-data CSV of a year.
 async fn open_data(c: &Client, y: i32) -> Vec<String> {
     let page = c.get(&format!("/offentlig/data/{y}/noegletal.csv")).await;
@@ -202,13 +183,13 @@ async fn read_models_agree_with_their_data_through_the_whole_cycle() {
     );
     assert_read_models_agree(&t, aar(2026), "deadline moved").await;
 
-    submit(&org, id, "r1").await;
+    org.submit_package(id, "r1").await;
     assert_read_models_agree(&t, aar(2026), "submitted").await;
     let retur = format!("{pakke}/returner");
     let frist = t.app.today().to_string();
     assert_eq!(kommune.post(&retur, &retur, &[("begrundelse", "Ret afsnit IV"), ("frist", &frist)]).await.status, 303);
     assert_read_models_agree(&t, aar(2026), "returned").await;
-    submit(&org, id, "r2").await;
+    org.submit_package(id, "r2").await;
     assert_read_models_agree(&t, aar(2026), "resubmitted").await;
     // The organisation's public sheet, kept by the process, shows the accounts once the
     // kommune has received the package.

@@ -60,24 +60,7 @@ async fn a_kommune_cannot_read_a_package_not_sent_to_it() {
         )
         .await
         .unwrap();
-    let org = t.client();
-    org.login("boligorg").await;
-    let sektion = format!("/pakker/{id}/sektioner/b3.I");
-    let answers: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
-    let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
-    org.complete_package(id, "b3.I").await;
-    let tjek = org.get(&format!("/pakker/{id}/indsend")).await;
-    assert_eq!(
-        org.post_with_token(
-            &format!("/pakker/{id}/indsend"),
-            &tjek.csrf(),
-            &[("idempotens", "x"), ("bestyrelse_godkendt", "2026-05-20")]
-        )
-        .await
-        .status,
-        303
-    );
+    testkit::submit_package(&t, "boligorg", id).await;
     assert_eq!(kommune.get(&format!("/pakker/{id}")).await.status, 200, "the hjemstedskommune now sees it");
     let other = t.client();
     other.login("fremmed").await;

@@ -182,7 +182,9 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/offentlig/kommuner/{kode}/redegoerelser", get(pages::public::kommune_redegoerelser))
         .route("/offentlig/organisationer/{nummer}/redegoerelser/{fil}", get(pages::udskrift::offentlig_redegoerelse))
         .route("/offentlig/organisationer/{nummer}/regnskaber/{bilag}", get(pages::public::regnskab))
-        .merge(api_routes)
+        // API writes with an Idempotency-Key are answered once (inside the guard: it knows
+        // the user the key belongs to).
+        .merge(api_routes.layer(axum::middleware::from_fn_with_state(state.clone(), api::idempotens::husk)))
         .route(
             "/api/v1/openapi.json",
             get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/json")], api::openapi_json()) }),

@@ -3,8 +3,12 @@
 //! routes are registered (utoipa-axum), so the two cannot drift apart; `docs/openapi.json` is
 //! the checked-in copy, and a test fails when it differs.
 
+pub mod idempotens;
+mod kommune;
 mod offentlig;
 mod pakker;
+mod styrelse;
+mod versioner;
 
 use crate::AppState;
 use app::AppError;
@@ -97,6 +101,10 @@ pub struct Liste<T: ToSchema> {
     pub side: u32,
     pub pr_side: u32,
     pub i_alt: usize,
+    /// Lists read with a `siden` cursor: the cursor to ask with next time (the last change
+    /// number on this page, or the one asked with when nothing changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub naeste_siden: Option<i64>,
 }
 
 impl<T: ToSchema> From<store::Udsnit<T>> for Liste<T> {
@@ -106,6 +114,7 @@ impl<T: ToSchema> From<store::Udsnit<T>> for Liste<T> {
             pr_side: u.side.pr_side(),
             i_alt: usize::try_from(u.i_alt).unwrap_or_default(),
             data: u.raekker,
+            naeste_siden: None,
         }
     }
 }
@@ -141,6 +150,16 @@ pub fn query<T: serde::de::DeserializeOwned>(raw: Option<String>) -> Result<T, A
     })
 }
 
+/// A JSON request body, or a 422 naming `felt` and what was expected.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], felt: &str, forventet: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::from(app::AppError::Invalid(vec![app::FieldError {
+            field: felt.into(),
+            message: format!("forventede JSON med {forventet}: {e}"),
+        }]))
+    })
+}
+
 /// A path segment parsed into `T`; anything else is not found.
 pub fn segment<T: std::str::FromStr>(s: &str) -> Result<T, ApiError> {
     s.parse().map_err(|_| ApiError(AppError::NotFound))
@@ -165,12 +184,17 @@ impl Modify for BearerAuth {
         version = "1.0.0",
         description = "Styringsdialogen for den almene boligsektor. Offentlige endepunkter kræver ikke login; \
                        pakker kræver et adgangstoken (Authorization: Bearer) og følger samme adgangsregler som brugerfladen. \
-                       Alle fejl er JSON; alle lister er sidedelte (side, pr_side)."
+                       Alle fejl er JSON; alle lister er sidedelte (side, pr_side). \
+                       Skrivninger kan gentages sikkert med headeren Idempotency-Key; kommunens handlinger kræver den. \
+                       Se docs/integration.md."
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "offentlig", description = "Offentlige data: organisationer, afdelinger, nøgletal efter afholdt møde, redegørelser"),
-        (name = "pakker", description = "Dokumentationspakker for integrationer (kræver adgangstoken)")
+        (name = "pakker", description = "Dokumentationspakker for integrationer (kræver adgangstoken)"),
+        (name = "kommune", description = "Kommunens behandling: modtag, returnér, dialogmøde, redegørelse, høring, offentliggørelse og aftaler. \
+                                          Hver handling kræver Idempotency-Key og den revision, der blev læst"),
+        (name = "styrelse", description = "Styrelsens nationale status og udbakke")
     )
 )]
 struct ApiDoc;
@@ -200,6 +224,25 @@ pub fn routes_with_upload_limit(upload_limit: usize) -> (axum::Router<AppState>,
         .routes(routes!(pakker::indsend))
         .routes(routes!(pakker::effektivitet))
         .routes(routes!(pakker::forklaring))
+        .routes(routes!(versioner::version))
+        .routes(routes!(versioner::aendringer))
+        .routes(routes!(versioner::styringsrapport))
+        .routes(routes!(versioner::bilag))
+        .routes(routes!(versioner::haendelser))
+        .routes(routes!(kommune::modtag))
+        .routes(routes!(kommune::returner))
+        .routes(routes!(kommune::indkald, kommune::pakkens_moeder))
+        .routes(routes!(kommune::moede))
+        .routes(routes!(kommune::kalender))
+        .routes(routes!(kommune::afholdt))
+        .routes(routes!(kommune::redegoerelse, kommune::gem_redegoerelse))
+        .routes(routes!(kommune::send_i_hoering))
+        .routes(routes!(kommune::offentliggoer))
+        .routes(routes!(kommune::opret_aftale))
+        .routes(routes!(kommune::aftaler))
+        .routes(routes!(kommune::aftale_status))
+        .routes(routes!(styrelse::status))
+        .routes(routes!(styrelse::udbakke))
         .split_for_parts()
 }
 
@@ -233,7 +276,7 @@ mod tests {
     fn every_route_is_documented_with_json_errors() {
         let (_, doc) = super::routes();
         let paths: Vec<&String> = doc.paths.paths.keys().collect();
-        assert_eq!(paths.len(), 13, "{paths:?}");
+        assert_eq!(paths.len(), 32, "{paths:?}");
         let text = super::openapi_json();
         assert!(text.contains("\"Fejl\"") && text.contains("\"bearer\""));
     }

@@ -1,7 +1,7 @@
 //! Packages for integrations: read the user's packages and submit one. Bearer token required;
 //! the scope rules are the pages' (a kommune never sees a draft, an organisation only its own).
 
-use super::{ApiError, ApiResult, Fejl, Liste, Side, query, segment};
+use super::{ApiError, ApiResult, Fejl, Liste, Side, json_body, query, segment};
 use crate::AppState;
 use crate::security::CurrentUser;
 use axum::Json;
@@ -9,17 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use store::{PakkeId, PakkeRecord};
-use utoipa::ToSchema;
-
-/// A JSON request body, or a 422 naming `felt` and what was expected.
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], felt: &str, forventet: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::from(app::AppError::Invalid(vec![app::FieldError {
-            field: felt.into(),
-            message: format!("forventede JSON med {forventet}: {e}"),
-        }]))
-    })
-}
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Serialize, ToSchema)]
 pub struct OrganisationRef {
@@ -45,6 +35,9 @@ pub struct Pakke {
     pub status: String,
     pub frist: Option<chrono::NaiveDate>,
     pub regnskabsperiode: Periode,
+    /// The package's revision: every change moves it. A kommune's action sends back the
+    /// revision it decided on and is refused (409) when the package changed since.
+    pub revision: i64,
 }
 
 impl From<&PakkeRecord> for Pakke {
@@ -57,11 +50,103 @@ impl From<&PakkeRecord> for Pakke {
             status: p.status.as_str().into(),
             frist: p.frist,
             regnskabsperiode: Periode { start: p.periode.start(), slut: p.periode.slut() },
+            revision: p.revision.0,
         }
     }
 }
 
+/// A package in a list, with its progress.
 #[derive(Serialize, ToSchema)]
+pub struct PakkeListepunkt {
+    #[serde(flatten)]
+    pub pakke: Pakke,
+    /// The first submission, if any.
+    pub foerst_indsendt: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the newest submitted version came after the deadline.
+    pub for_sent: Option<bool>,
+    /// The deadline of the current step: resubmission of a returned package, or the
+    /// organisation's comments on a redegørelse in høring.
+    pub trin_frist: Option<chrono::NaiveDate>,
+    /// For a kommune: `hjemsted` (it supervises the organisation) or `beliggenhed`.
+    pub relation: Option<String>,
+    /// The package's place in the change feed (see `siden`).
+    pub aendring: i64,
+}
+
+impl PakkeListepunkt {
+    fn af(f: &store::PakkeForloeb, kommune: Option<domain::Kommunekode>) -> PakkeListepunkt {
+        PakkeListepunkt {
+            pakke: Pakke::from(&f.pakke),
+            foerst_indsendt: f.foerst_indsendt,
+            for_sent: f.for_sent,
+            trin_frist: f.trin_frist,
+            relation: kommune.map(|k| {
+                if k == f.pakke.hjemstedskommune { store::Relation::Hjemsted } else { store::Relation::Beliggenhed }
+                    .as_str()
+                    .to_string()
+            }),
+            aendring: f.aendring,
+        }
+    }
+}
+
+/// The filters of the package list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PakkeForespoergsel {
+    /// The page, from 1.
+    pub side: Option<u32>,
+    /// Items per page, 1–500 (default 50).
+    pub pr_side: Option<u32>,
+    /// Only this styringsår.
+    pub aar: Option<i32>,
+    /// Only packages with this status (see `Pakke.status`).
+    pub status: Option<String>,
+    /// A kommune only: `hjemsted` or `beliggenhed`.
+    pub relation: Option<String>,
+    /// Only packages changed after this change number (`aendring`), oldest change first; ask
+    /// again with the answer's `naeste_siden` to read only what changed since.
+    pub siden: Option<i64>,
+}
+
+impl PakkeForespoergsel {
+    fn filter(&self) -> Result<app::PakkeFilter, ApiError> {
+        let mut errors = Vec::new();
+        let mut fejl = |field: &str, message: String| errors.push(app::FieldError { field: field.into(), message });
+        let styringsaar = self.aar.and_then(|a| match domain::Styringsaar::new(i64::from(a)) {
+            Ok(a) => Some(a),
+            Err(_) => {
+                fejl("aar", format!("{a} er ikke et styringsår (2000–2100)"));
+                None
+            }
+        });
+        let status = self.status.as_deref().and_then(|s| match domain::package::PakkeStatus::parse(s) {
+            Some(s) => Some(s),
+            None => {
+                let kendte: Vec<&str> = domain::package::PakkeStatus::ALL.iter().map(|s| s.as_str()).collect();
+                fejl("status", format!("ukendt status «{s}»; forventede en af {}", kendte.join(", ")));
+                None
+            }
+        });
+        let relation = self.relation.as_deref().and_then(|r| match store::Relation::parse(r) {
+            Some(r) => Some(r),
+            None => {
+                fejl("relation", format!("ukendt relation «{r}»; forventede hjemsted eller beliggenhed"));
+                None
+            }
+        });
+        if self.siden.is_some_and(|s| s < 0) {
+            fejl("siden", "siden er et ændringsnummer, 0 eller derover".into());
+        }
+        if errors.is_empty() {
+            Ok(app::PakkeFilter { styringsaar, status, relation, siden: self.siden })
+        } else {
+            Err(app::AppError::Invalid(errors).into())
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Serialize, ToSchema)]
 pub struct Svar {
     pub ja: Option<bool>,
     pub tekst: String,
@@ -130,27 +215,36 @@ pub struct SektionRef {
     pub revision: i64,
 }
 
-/// The packages the user works on: the organisation's own, those sent to the kommune, or for
-/// the agency every package in the country. A listed draft is still unreadable to all but its
-/// organisation.
+/// The packages the user works on: the organisation's own, those sent to the kommune (never a
+/// draft), or for the agency every package in the country. A listed draft is still
+/// unreadable to all but its organisation.
+///
+/// A system that polls asks with `siden` = the `naeste_siden` of its last answer and gets only
+/// the packages changed since, in the order the changes were committed.
 #[utoipa::path(
     get, path = "/api/v1/pakker", tag = "pakker",
-    params(Side),
+    params(PakkeForespoergsel),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The user's packages, newest year first", body = Liste<Pakke>),
+        (status = 200, description = "The user's packages: newest year first, or with `siden` in change order", body = Liste<PakkeListepunkt>),
         (status = 401, description = "No or an invalid token", body = Fejl),
-        (status = 422, description = "Invalid pagination", body = Fejl)
+        (status = 422, description = "An invalid filter or pagination, by parameter", body = Fejl)
     )
 )]
 pub async fn pakker(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Liste<Pakke>> {
-    let side: Side = query(raw)?;
-    let pakker = state.app.listede_pakker(&user, side.checked()?).await?;
-    Ok(Json(Liste::from(pakker.map(|p| Pakke::from(&p)))))
+) -> ApiResult<Liste<PakkeListepunkt>> {
+    let q: PakkeForespoergsel = query(raw)?;
+    let side = Side { side: q.side, pr_side: q.pr_side }.checked()?;
+    let filter = q.filter()?;
+    let pakker = state.app.listede_pakker(&user, &filter, side).await?;
+    let kommune = user.principal.kommune.filter(|_| user.principal.role == domain::access::Role::Kommune);
+    let naeste_siden = filter.siden.map(|s| pakker.raekker.last().map_or(s, |p| p.aendring));
+    let mut liste = Liste::from(pakker.map(|p| PakkeListepunkt::af(&p, kommune)));
+    liste.naeste_siden = naeste_siden;
+    Ok(Json(liste))
 }
 
 /// One package with its answers and versions.

@@ -54,7 +54,7 @@ pub async fn modtag(
     CurrentUser(user, _): CurrentUser,
     Path(id): Path<i64>,
 ) -> PageResult {
-    state.app.receive_package(&user, PakkeId(id)).await?;
+    state.app.receive_package(&user, PakkeId(id), None).await?;
     Ok(redirect_with(&format!("/pakker/{id}"), "modtaget"))
 }
 
@@ -98,7 +98,7 @@ pub async fn returner(
     Path(id): Path<i64>,
     Form(form): Form<ReturnerForm>,
 ) -> PageResult {
-    match state.app.return_package(&user, PakkeId(id), &form.begrundelse, &form.frist).await {
+    match state.app.return_package(&user, PakkeId(id), &form.begrundelse, &form.frist, None).await {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "returneret")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
@@ -151,7 +151,11 @@ pub async fn moede(
     Path(id): Path<i64>,
     Form(form): Form<MoedeForm>,
 ) -> PageResult {
-    match state.app.mark_meeting_held(&user, PakkeId(id), &form.dato, &form.deltagere, form.bekraeft == "ja").await {
+    match state
+        .app
+        .mark_meeting_held(&user, PakkeId(id), &form.dato, &form.deltagere, form.bekraeft == "ja", None)
+        .await
+    {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "moede")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
@@ -285,7 +289,7 @@ pub async fn gem_redegoerelse(
         let side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), Some(udfyldt)).await?;
         return render(&side);
     }
-    match state.app.save_redegoerelse(&user, PakkeId(id), tekst.clone()).await {
+    match state.app.save_redegoerelse(&user, PakkeId(id), tekst.clone(), None).await {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}/redegoerelse"), "redegoerelse_gemt")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
@@ -315,7 +319,7 @@ pub async fn opret_aftale(
         frist: get("frist"),
         soeges_senere: get("soeges_senere") == "ja",
     };
-    match state.app.opret_aftale(&user, PakkeId(id), &input).await {
+    match state.app.opret_aftale(&user, PakkeId(id), &input, None).await {
         Ok(_) => Ok(redirect_with(&format!("/pakker/{id}/redegoerelse"), "aftale_oprettet")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
@@ -341,7 +345,7 @@ pub async fn send_i_hoering(
     Path(id): Path<i64>,
     Form(form): Form<HoeringForm>,
 ) -> PageResult {
-    match state.app.send_redegoerelse_for_comments(&user, PakkeId(id), &form.hoering_frist).await {
+    match state.app.send_redegoerelse_for_comments(&user, PakkeId(id), &form.hoering_frist, None).await {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "hoering")),
         Err(AppError::Invalid(errors)) => {
             // The page has an aftale's deadline too: the høring's field has its own id.
@@ -395,7 +399,7 @@ pub async fn offentliggoer(
     Path(id): Path<i64>,
     Form(form): Form<OffentliggoerForm>,
 ) -> PageResult {
-    match state.app.publish_redegoerelse(&user, PakkeId(id), form.bekraeftet == "ja").await {
+    match state.app.publish_redegoerelse(&user, PakkeId(id), form.bekraeftet == "ja", None).await {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "offentliggjort")),
         // The høring ran on after the confirmation page was drawn: it is drawn again with the warning.
         Err(AppError::Invalid(errors)) => {

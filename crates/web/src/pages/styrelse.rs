@@ -9,7 +9,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use chrono::Datelike;
 use domain::package::PakkeStatus;
 use domain::{Kommunekode, Styringsaar};
 use serde::Deserialize;
@@ -134,17 +133,13 @@ async fn side(
     })
 }
 
-fn current_styringsaar(state: &AppState) -> Styringsaar {
-    Styringsaar::new(i64::from(state.app.now().year())).unwrap_or_else(|_| Styringsaar::new(2026).expect("valid"))
-}
-
 pub async fn oversigt(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     Query(q): Query<AarQuery>,
 ) -> PageResult {
-    let aar = q.aar.as_deref().and_then(|a| a.parse().ok()).unwrap_or_else(|| current_styringsaar(&state));
+    let aar = q.aar.as_deref().and_then(|a| a.parse().ok()).unwrap_or_else(|| state.app.current_styringsaar());
     let layout = Layout::new("National status", Some(&user), &csrf, "/styrelse").with_besked(q.besked.as_deref());
     render(&side(&state, &user, aar, layout, q).await?)
 }
@@ -170,7 +165,7 @@ pub async fn beregn(
         let layout = Layout::new("National status", Some(&user), &csrf, "/styrelse").with_errors(errors);
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &side(&state, &user, current_styringsaar(&state), layout, AarQuery::default()).await?,
+            &side(&state, &user, state.app.current_styringsaar(), layout, AarQuery::default()).await?,
         );
     };
     state.app.compute(Some(&user), aar).await?;
@@ -193,7 +188,7 @@ pub async fn opret_pakker(
                 message: "Angiv styringsåret som et årstal, fx 2026".into(),
             }];
             let layout = Layout::new("National status", Some(&user), &csrf, "/styrelse").with_errors(errors);
-            let aar = current_styringsaar(&state);
+            let aar = state.app.current_styringsaar();
             return render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &side(&state, &user, aar, layout, AarQuery::default()).await?,

@@ -388,6 +388,7 @@ pub async fn indkald(
         faelles: afkrydset(&form, "faelles_"),
         dagsorden: felt(&form, "dagsorden").into(),
         kort_varsel_ok: felt(&form, "kort_varsel") == "ja",
+        laest: None,
     };
     match state.app.indkald_moede(&user, PakkeId(id), &input).await {
         Ok(moede) => Ok(redirect_with(&format!("/moeder/{moede}"), "indkaldt")),
@@ -604,7 +605,7 @@ pub async fn moede_afholdt(
     let bilaterale: Vec<PakkeId> =
         afkrydset(&form, "bilateral_").iter().filter_map(|p| p.parse().ok()).map(PakkeId).collect();
     let (dato, deltagere) = (felt(&form, "dato"), felt(&form, "deltagere"));
-    let udfald = state.app.marker_dialogmoede_afholdt(&user, id, dato, deltagere, &bilaterale).await;
+    let udfald = state.app.marker_dialogmoede_afholdt(&user, id, dato, deltagere, &bilaterale, None).await;
     moede_svar(&state, &user, &csrf, id, udfald, "moede", |errors| {
         let felter = MoedeFelter {
             dato: Some(dato.to_string()),
@@ -815,7 +816,7 @@ pub async fn aftale_status(
     Path(id): Path<store::AftaleId>,
     Form(form): Form<AftaleStatusForm>,
 ) -> PageResult {
-    match state.app.opdater_aftale(&user, id, &form.status, &form.bemaerkning).await {
+    match state.app.opdater_aftale(&user, id, &form.status, &form.bemaerkning, None).await {
         Ok(()) => Ok(redirect_with("/aftaler", "aftale_opdateret")),
         Err(AppError::Invalid(errors)) => {
             let errors =
