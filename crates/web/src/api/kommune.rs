@@ -345,7 +345,7 @@ pub async fn afholdt(
 
 /// The redegørelse as the reader may see it, with the organisation's comments.
 #[derive(Serialize, ToSchema)]
-pub struct Redegoerelse {
+pub struct RedegoerelseSag {
     /// The package's revision: send it back with the next save or step.
     pub revision: i64,
     pub status: String,
@@ -374,10 +374,10 @@ pub struct Bemaerkning {
     pub udkast: i64,
 }
 
-async fn redegoerelse_nu(state: &AppState, user: &app::SessionUser, id: i64) -> ApiResult<Redegoerelse> {
+async fn redegoerelse_nu(state: &AppState, user: &app::SessionUser, id: i64) -> ApiResult<RedegoerelseSag> {
     let v = state.app.pakke_view(user, PakkeId(id)).await?;
     let bemaerkninger = state.app.bemaerkninger(&v).await?;
-    Ok(Json(Redegoerelse {
+    Ok(Json(RedegoerelseSag {
         revision: v.pakke.revision.0,
         status: v.pakke.status.as_str().into(),
         felter: domain::redegoerelse::felter(),
@@ -405,13 +405,13 @@ async fn redegoerelse_nu(state: &AppState, user: &app::SessionUser, id: i64) -> 
     get, path = "/api/v1/pakker/{id}/redegoerelse", tag = "kommune",
     params(("id" = i64, Path, description = "The package id")),
     security(("bearer" = [])),
-    responses((status = 200, body = Redegoerelse), (status = 401, body = Fejl), (status = 404, body = Fejl))
+    responses((status = 200, body = RedegoerelseSag), (status = 401, body = Fejl), (status = 404, body = Fejl))
 )]
 pub async fn redegoerelse(
     State(state): State<AppState>,
     CurrentUser(user, _): CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<Redegoerelse> {
+) -> ApiResult<RedegoerelseSag> {
     redegoerelse_nu(&state, &user, segment(&id)?).await
 }
 
@@ -432,7 +432,7 @@ pub struct RedegoerelseInput {
     request_body = RedegoerelseInput,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Saved", body = Redegoerelse),
+        (status = 200, description = "Saved", body = RedegoerelseSag),
         Afvisninger
     ))]
 pub async fn gem_redegoerelse(
@@ -441,7 +441,7 @@ pub async fn gem_redegoerelse(
     _: Idempotensnoegle,
     Path(id): Path<String>,
     body: Bytes,
-) -> ApiResult<Redegoerelse> {
+) -> ApiResult<RedegoerelseSag> {
     let id: i64 = segment(&id)?;
     let r: RedegoerelseInput = json_body(&body, "krop", "revision og tekst")?;
     let kendte = domain::redegoerelse::felter();
