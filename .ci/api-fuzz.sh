@@ -106,6 +106,31 @@ second=$(python3 docs/eksempler/kommune_klient.py "$TMP/arkiv") || status=$?
 echo "$second"
 [[ "$second" == "arkiveret 0 versioner, kvitteret for 0 pakker;"* ]] \
   || { echo "api-fuzz.sh: the example client's second run found work again" >&2; status=1; }
+
+# The example webhook receiver: registered by the kommune's key (loopback is allowed because
+# the demo server runs in development mode), sent a test event; the receiver verifies the
+# signature and logs the event once.
+echo "api-fuzz.sh: docs/eksempler/webhook_modtager.py"
+registered=$(curl -fsS -H "Authorization: Bearer $KOMMUNE_KEY" -H 'Content-Type: application/json' \
+  -d '{"url": "http://127.0.0.1:18099/haendelser", "typer": ["dk.styringsdialog.pakke.modtaget"]}' \
+  "$BASE_URL/api/v1/webhooks")
+webhook_id=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['id'])" "$registered")
+WEBHOOK_SECRET=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['hemmelighed'])" "$registered") \
+  python3 docs/eksempler/webhook_modtager.py 127.0.0.1:18099 "$TMP/haendelser.jsonl" &
+RECEIVER_PID=$!
+sleep 1
+curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $KOMMUNE_KEY" "$BASE_URL/api/v1/webhooks/$webhook_id/test"
+for _ in $(seq 1 40); do
+  [[ -s "$TMP/haendelser.jsonl" ]] && break
+  sleep 0.5
+done
+kill "$RECEIVER_PID" 2>/dev/null || true
+if grep -q '"dk.styringsdialog.webhook.test"' "$TMP/haendelser.jsonl" 2>/dev/null; then
+  echo "api-fuzz.sh: the receiver verified and logged the test event"
+else
+  echo "api-fuzz.sh: the example receiver got no verified event" >&2
+  status=1
+fi
 if [[ $status -ne 0 ]]; then
   echo "api-fuzz.sh: failures above; last lines of the server log:" >&2
   tail -n 30 "$TMP/server.log" >&2

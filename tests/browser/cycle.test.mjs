@@ -609,6 +609,20 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await follow(page, button(page, 'Opret nøgle'));
   await main(page).locator('#ny-noegle').waitFor();
   await axe(t, page, 'API-nøgle oprettet');
+  // Webhooks: a refused registration names its fields; an accepted one shows the secret once,
+  // and the endpoint's delivery log opens.
+  await open(page, '/konto/webhooks');
+  await axe(t, page, 'webhooks');
+  await follow(page, button(page, 'Registrér endepunkt'), 422);
+  await main(page).locator('#url-fejl').waitFor();
+  await axe(t, page, 'webhook med fejl');
+  await page.locator('#url').fill('http://127.0.0.1:9/haendelser');
+  await page.locator('#type-2').check();
+  await follow(page, button(page, 'Registrér endepunkt'));
+  await main(page).locator('#ny-hemmelighed').waitFor();
+  await axe(t, page, 'webhook registreret');
+  await follow(page, main(page).getByRole('link', { name: 'http://127.0.0.1:9/haendelser' }));
+  await axe(t, page, 'webhook-leverancer');
   // Accounts: search, a refused and an accepted new local account, then disable it.
   await follow(page, page.locator('nav').getByRole('link', { name: 'Brugere', exact: true }).first());
   assert.equal(path(page), '/styrelse/brugere');

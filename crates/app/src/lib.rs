@@ -22,6 +22,7 @@ mod stempelkort;
 mod tilsyn;
 mod trinfrister;
 mod users;
+mod webhooks;
 
 pub use auth::{LoginGraenser, LoginOutcome, SessionUser};
 pub use beregning::{
@@ -79,6 +80,8 @@ pub struct AppSettings {
     pub lokale_konti: LokaleKonti,
     /// Who runs the service: the data controller and the contact on the legal pages.
     pub udbyder: Udbyder,
+    /// Webhook delivery: which addresses may receive, timeouts, when a failing endpoint stops.
+    pub webhooks: webhook::WebhookSettings,
 }
 
 /// The operator of the service, as the accessibility statement and the privacy notice name
@@ -133,6 +136,7 @@ impl Default for AppSettings {
             oidc: None,
             lokale_konti: LokaleKonti::Alle,
             udbyder: Udbyder::default(),
+            webhooks: webhook::WebhookSettings::default(),
         }
     }
 }
@@ -221,6 +225,16 @@ impl App {
     }
 
     /// Direct store access for operator commands (stats, migrations); never used by handlers.
+    /// The same app with other webhook settings (development: loopback endpoints allowed).
+    pub fn med_webhooks(mut self, webhooks: webhook::WebhookSettings) -> Self {
+        Arc::make_mut(&mut self.settings).webhooks = webhooks;
+        self
+    }
+
+    pub fn webhook_settings(&self) -> &webhook::WebhookSettings {
+        &self.settings.webhooks
+    }
+
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }

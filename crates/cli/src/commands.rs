@@ -542,6 +542,18 @@ async fn serve(app: App, config: &Config, listener: tokio::net::TcpListener, pla
         }
         None => eprintln!("Ingen SMTP-server er sat op (smtp.host): mails venter i udbakken."),
     }
+    // Webhooks: loopback endpoints only where the server itself is a developer's (plain HTTP
+    // on loopback).
+    let webhooks = webhook::WebhookSettings {
+        tillad_loopback: plain_http,
+        timeout: Duration::from_secs(config.webhook.timeout_sekunder.max(1)),
+        deaktiver_efter: chrono::Duration::days(config.webhook.deaktiver_efter_dage.max(1)),
+    };
+    let app = app.med_webhooks(webhooks.clone());
+    let budbringer = webhook::Budbringer::new(app.store().clone(), webhooks);
+    let ur = app.clone();
+    let interval = Duration::from_secs(config.webhook.interval_sekunder.max(1));
+    jobs.push(tokio::spawn(budbringer.run(interval, move || ur.now(), stopped.clone())));
     let mut server_stopped = stopped.clone();
     let mut server = tokio::spawn(
         axum::serve(

@@ -28,6 +28,25 @@ pub struct Config {
     /// Who runs the service (data controller and contact on the legal pages).
     #[serde(default)]
     pub udbyder: app::Udbyder,
+    /// Webhook delivery.
+    #[serde(default)]
+    pub webhook: WebhookConfig,
+}
+
+/// Webhook delivery (`[webhook]`): how often the outbox is read, how long a delivery may take,
+/// and after how many days of failures an endpoint is deactivated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhookConfig {
+    pub interval_sekunder: u64,
+    pub timeout_sekunder: u64,
+    pub deaktiver_efter_dage: i64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig { interval_sekunder: 5, timeout_sekunder: 15, deaktiver_efter_dage: 5 }
+    }
 }
 
 /// Where the rules and the key-figure catalogue come from. Empty means the files shipped
@@ -155,6 +174,7 @@ impl Default for Config {
             },
             metrics: MetricsConfig::default(),
             udbyder: app::Udbyder::default(),
+            webhook: WebhookConfig::default(),
             session: SessionConfig {
                 ttl_minutes: 8 * 60,
                 max_timer: default_max_timer(),

@@ -5,6 +5,7 @@ pub mod access;
 pub mod beregning;
 pub mod bilag;
 pub mod effektivitet;
+pub mod haendelser;
 pub mod ids;
 pub mod master;
 pub mod noegletal;

@@ -1,11 +1,13 @@
 //! Packages, answers, transitions, versions, templates, and the package read models.
 
+use super::integration::{udsend, udsend_trin};
 use super::mail::insert_mail;
 use super::master::push_organisation_ids;
 use super::rows::{HaendelseRow, PAKKE_SELECT, PakkeRow, VersionRow};
 use super::{Backend, Db, DbResult, Tx, bump_stamp, checked, chunk, commit, exactly_one, from_json, to_json};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::UserId;
+use domain::haendelser::HaendelsesType;
 use domain::master::OrganisationId;
 use domain::package::PakkeStatus;
 use domain::template::{Skema, Svar};
@@ -103,6 +105,7 @@ pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
     let (aar, kommune): (i64, i64) =
         sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(pakke.0).fetch_one(&mut **tx).await.db()?;
     nummerer_aendring(tx, pakke).await?;
+    udsend_trin(tx, pakke).await?;
     refresh_tilsynstal(tx, aar, kommune).await
 }
 
@@ -238,6 +241,8 @@ impl PakkeStore for Backend {
         match created {
             Some((id,)) => {
                 refresh_forloeb(&mut tx, PakkeId(id)).await?;
+                udsend(&mut tx, PakkeId(id), HaendelsesType::PakkeOprettet, p.created_at, serde_json::json!({}))
+                    .await?;
                 commit(tx, &audit.about(id)).await?;
                 Ok((PakkeId(id), true))
             }
@@ -310,6 +315,8 @@ impl PakkeStore for Backend {
         // A new deadline is a change the kommune's and organisation's systems are told of.
         for p in pakker {
             nummerer_aendring(&mut tx, *p).await?;
+            let data = serde_json::json!({"frist": frist});
+            udsend(&mut tx, *p, HaendelsesType::FristAendret, audit.at, data).await?;
         }
         commit(tx, audit).await
     }

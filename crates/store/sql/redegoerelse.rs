@@ -1,10 +1,12 @@
 //! Redegørelser, comments in høring and aftaler.
 
+use super::integration::udsend;
 use super::pakker::{apply_transition, bump_revision, refresh_forloeb};
 use super::rows::{AFTALE_SELECT, AftaleRow, AftaleStatusRow, RedegoerelseRow};
 use super::{Backend, Db, DbResult, Tx, bump_stamp, checked, commit, exactly_one, from_json, to_json};
 use chrono::{DateTime, Utc};
 use domain::access::UserId;
+use domain::haendelser::HaendelsesType;
 use domain::master::OrganisationId;
 use domain::package::PakkeStatus;
 use domain::redegoerelse::AftaleStatus;
@@ -31,12 +33,14 @@ async fn insert_aftale_status(tx: &mut Tx, aftale: AftaleId, s: &AftaleStatusRec
     if n != 1 {
         return Err(StoreError::NotFound(format!("aftale {aftale}")));
     }
-    sqlx::query("UPDATE aftaler SET status = $1 WHERE id = $2")
+    let (pakke,): (i64,) = sqlx::query_as("UPDATE aftaler SET status = $1 WHERE id = $2 RETURNING pakke_id")
         .bind(s.status.as_str())
         .bind(aftale.0)
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await
         .db()?;
+    let data = serde_json::json!({"aftale": aftale.0, "aftalestatus": s.status.as_str()});
+    udsend(tx, PakkeId(pakke), HaendelsesType::AftaleStatus, s.at, data).await?;
     bump_stamp(tx, CacheStamp::Aftaler).await
 }
 
@@ -191,6 +195,7 @@ impl RedegoerelseStore for Backend {
         let Some((id,)) = row else { return Err(StoreError::Stale) };
         // The kommune's overview counts the new comments.
         refresh_forloeb(&mut tx, b.pakke).await?;
+        udsend(&mut tx, b.pakke, HaendelsesType::RedegoerelseBemaerkning, b.at, serde_json::json!({})).await?;
         commit(tx, audit).await?;
         Ok(id)
     }

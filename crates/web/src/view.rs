@@ -63,6 +63,9 @@ const BESKEDER: &[(&str, &str)] = &[
     ("skabelon_indlaest", "Skabelonen er indlæst og gælder fra nu af."),
     ("indkaldt", "Indkaldelsen er gemt og sendt som mail med kalenderfil."),
     ("noegle_tilbagekaldt", "Nøglen er tilbagekaldt og virker ikke længere."),
+    ("webhook_deaktiveret", "Endepunktet er deaktiveret. Ventende leverancer er opgivet."),
+    ("leverance_sendes_igen", "Leverancen sendes igen inden for få sekunder."),
+    ("proeve_sendt", "En prøvehændelse er sat i kø og sendes inden for få sekunder."),
     ("session_afsluttet", "Sessionen er afsluttet. Den browser skal logge ind igen."),
     ("bemaerkning", "Jeres bemærkninger er sendt til kommunen."),
     ("aftale_oprettet", "Aftalen er registreret."),
@@ -161,6 +164,7 @@ fn nav(role: Option<Role>, path: &str) -> Vec<NavLink> {
     }
     if role.is_some() {
         links.push(("/konto/api-noegler", "API-nøgler"));
+        links.push(("/konto/webhooks", "Webhooks"));
         links.push(("/konto/sessioner", "Sessioner"));
     }
     links.push(("/offentlig", "Offentlige data"));

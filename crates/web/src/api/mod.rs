@@ -9,6 +9,7 @@ mod offentlig;
 mod pakker;
 mod styrelse;
 mod versioner;
+mod webhooks;
 
 use crate::AppState;
 use app::AppError;
@@ -194,7 +195,8 @@ impl Modify for BearerAuth {
         (name = "pakker", description = "Dokumentationspakker for integrationer (kræver adgangstoken)"),
         (name = "kommune", description = "Kommunens behandling: modtag, returnér, dialogmøde, redegørelse, høring, offentliggørelse og aftaler. \
                                           Hver handling kræver Idempotency-Key og den revision, der blev læst"),
-        (name = "styrelse", description = "Styrelsens nationale status og udbakke")
+        (name = "styrelse", description = "Styrelsens nationale status og udbakke"),
+        (name = "webhooks", description = "Webhooks: hændelser som CloudEvents, signeret efter Standard Webhooks")
     )
 )]
 struct ApiDoc;
@@ -243,6 +245,12 @@ pub fn routes_with_upload_limit(upload_limit: usize) -> (axum::Router<AppState>,
         .routes(routes!(kommune::aftale_status))
         .routes(routes!(styrelse::status))
         .routes(routes!(styrelse::udbakke))
+        .routes(routes!(webhooks::webhooks, webhooks::opret))
+        .routes(routes!(webhooks::roter))
+        .routes(routes!(webhooks::deaktiver))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::leverancer))
+        .routes(routes!(webhooks::send_igen))
         .split_for_parts()
 }
 
@@ -276,7 +284,7 @@ mod tests {
     fn every_route_is_documented_with_json_errors() {
         let (_, doc) = super::routes();
         let paths: Vec<&String> = doc.paths.paths.keys().collect();
-        assert_eq!(paths.len(), 32, "{paths:?}");
+        assert_eq!(paths.len(), 38, "{paths:?}");
         let text = super::openapi_json();
         assert!(text.contains("\"Fejl\"") && text.contains("\"bearer\""));
     }
