@@ -554,7 +554,7 @@ impl App {
         let today = self.today();
         let users = self.store.users().await?;
         let kommuner = self.store.kommuner().await?;
-        let mut mails = Vec::new();
+        let mut paamindelser: Vec<(PakkeId, Vec<NewMail>)> = Vec::new();
         let mut aar: BTreeSet<Styringsaar> = BTreeSet::new();
         for y in [-1, 0, 1] {
             if let Ok(a) = Styringsaar::new(i64::from(chrono::Datelike::year(&today)) + y) {
@@ -573,6 +573,7 @@ impl App {
                 let kommune =
                     kommuner.iter().find(|k| k.kode == p.hjemstedskommune).map(|k| k.navn.as_str()).unwrap_or("");
                 let (emne, tekst) = paamindelse_tekst(p, frist, today, kommune);
+                let mut mails = Vec::new();
                 for u in users.iter().filter(|u| {
                     !u.disabled && u.role == Role::Organisation && u.organisationer.contains(&p.organisation)
                 }) {
@@ -586,13 +587,17 @@ impl App {
                         vedhaeftning: None,
                     });
                 }
+                if !mails.is_empty() {
+                    paamindelser.push((p.id, mails));
+                }
             }
         }
-        if mails.is_empty() {
+        if paamindelser.is_empty() {
             return Ok(0);
         }
-        let audit = self.audit(None, "paamindelser", "udbakke", today, json!({"kandidater": mails.len()}));
-        Ok(self.store.enqueue_mails(&mails, &audit).await? as usize)
+        let kandidater: usize = paamindelser.iter().map(|(_, m)| m.len()).sum();
+        let audit = self.audit(None, "paamindelser", "udbakke", today, json!({"kandidater": kandidater}));
+        Ok(self.store.enqueue_paamindelser(&paamindelser, &audit).await? as usize)
     }
 }
 
@@ -638,7 +643,7 @@ impl App {
             ));
         }
         let audit = self.pakke_audit(user, &pakke, "paamindelse_sendt", json!({"modtagere": mails.len()}));
-        Ok(self.store.enqueue_mails(&mails, &audit).await? as usize)
+        Ok(self.store.enqueue_paamindelser(&[(id, mails)], &audit).await? as usize)
     }
 }
 

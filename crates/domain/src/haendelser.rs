@@ -18,10 +18,11 @@ pub enum HaendelsesType {
     RedegoerelseOffentliggjort,
     AftaleStatus,
     FristAendret,
+    PaamindelseSendt,
 }
 
 impl HaendelsesType {
-    pub const ALL: [HaendelsesType; 12] = [
+    pub const ALL: [HaendelsesType; 13] = [
         HaendelsesType::PakkeOprettet,
         HaendelsesType::PakkeIndsendt,
         HaendelsesType::PakkeReturneret,
@@ -34,6 +35,7 @@ impl HaendelsesType {
         HaendelsesType::RedegoerelseOffentliggjort,
         HaendelsesType::AftaleStatus,
         HaendelsesType::FristAendret,
+        HaendelsesType::PaamindelseSendt,
     ];
 
     /// The CloudEvents `type`.
@@ -51,6 +53,7 @@ impl HaendelsesType {
             HaendelsesType::RedegoerelseOffentliggjort => "dk.styringsdialog.redegoerelse.offentliggjort",
             HaendelsesType::AftaleStatus => "dk.styringsdialog.aftale.status",
             HaendelsesType::FristAendret => "dk.styringsdialog.frist.aendret",
+            HaendelsesType::PaamindelseSendt => "dk.styringsdialog.paamindelse.sendt",
         }
     }
 
@@ -73,7 +76,14 @@ impl HaendelsesType {
             HaendelsesType::RedegoerelseOffentliggjort => "Redegørelsen er offentliggjort",
             HaendelsesType::AftaleStatus => "En aftale har fået en ny status",
             HaendelsesType::FristAendret => "En frist er ændret",
+            HaendelsesType::PaamindelseSendt => "En påmindelse om fristen er sendt",
         }
+    }
+
+    /// Whether the hjemstedskommune hears of it while the package is a draft: it sets the
+    /// deadlines and sends the reminders of the packages it awaits.
+    pub fn om_ventet_pakke(self) -> bool {
+        matches!(self, HaendelsesType::FristAendret | HaendelsesType::PaamindelseSendt)
     }
 
     /// The event a package step is.

@@ -344,7 +344,7 @@ impl IntegrationStore for Backend {
 /// Tells the webhooks of an event about a package, in the transaction of the change: one
 /// delivery per active endpoint that subscribes to the type and whose owner may read the
 /// package now (its organisation's users; the kommuner it was submitted to and the agency,
-/// never of a draft). The CloudEvent carries what identifies the change; the subscriber reads
+/// never of a draft, except the hjemstedskommune of its own deadlines and reminders). The CloudEvent carries what identifies the change; the subscriber reads
 /// the rest through the API.
 pub(super) async fn udsend(
     tx: &mut Tx,
@@ -389,10 +389,11 @@ pub(super) async fn udsend(
     sqlx::query(
         "INSERT INTO webhook_leverancer (endepunkt_id, haendelse_id, type, indhold, oprettet, naeste_forsoeg) \
          SELECT e.id, $1, $2, $3, $4, $4 FROM webhook_endepunkter e JOIN brugere b ON b.id = e.bruger_id \
-         JOIN pakker p ON p.id = $5 \
+         JOIN pakker p ON p.id = $5 JOIN organisationer o ON o.id = p.organisation_id \
          WHERE e.deaktiveret IS NULL AND NOT b.deaktiveret AND e.typer LIKE $6 AND ( \
            (b.rolle = 'organisation' AND EXISTS (SELECT 1 FROM bruger_organisationer bo \
                                                  WHERE bo.bruger_id = b.id AND bo.organisation_id = p.organisation_id)) \
+           OR ($7 AND b.rolle = 'kommune' AND b.kommunekode = o.hjemstedskommune) \
            OR (p.status <> 'kladde' AND (b.rolle = 'styrelse' OR (b.rolle = 'kommune' AND EXISTS ( \
                  SELECT 1 FROM pakke_modtagere m WHERE m.pakke_id = p.id AND m.kommunekode = b.kommunekode)))))",
     )
@@ -402,6 +403,7 @@ pub(super) async fn udsend(
     .bind(at)
     .bind(pakke.0)
     .bind(&moenster)
+    .bind(type_.om_ventet_pakke())
     .execute(&mut **tx)
     .await
     .db()?;

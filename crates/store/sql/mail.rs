@@ -1,8 +1,10 @@
 //! The outbox.
 
+use super::integration::udsend;
 use super::rows::{MAIL_SELECT, MailRow};
 use super::{Backend, DbResult, Tx, commit};
 use chrono::{DateTime, Utc};
+use domain::haendelser::HaendelsesType;
 use store::*;
 
 /// Enqueues a mail; the same reference twice is one mail.
@@ -28,6 +30,24 @@ pub(super) async fn insert_mail(tx: &mut Tx, m: &NewMail) -> Result<u64> {
 
 #[async_trait::async_trait]
 impl MailStore for Backend {
+    async fn enqueue_paamindelser(&self, paamindelser: &[(PakkeId, Vec<NewMail>)], audit: &AuditEvent) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let mut added = 0;
+        for (pakke, mails) in paamindelser {
+            let mut nye = 0;
+            for m in mails {
+                nye += insert_mail(&mut tx, m).await?;
+            }
+            if nye > 0 {
+                let data = serde_json::json!({"modtagere": nye});
+                udsend(&mut tx, *pakke, HaendelsesType::PaamindelseSendt, audit.at, data).await?;
+            }
+            added += nye;
+        }
+        commit(tx, audit).await?;
+        Ok(added)
+    }
+
     async fn enqueue_mails(&self, mails: &[NewMail], audit: &AuditEvent) -> Result<u64> {
         let mut tx = self.begin_write().await?;
         let mut added = 0;

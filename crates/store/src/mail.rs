@@ -11,6 +11,13 @@ pub trait MailStore: Send + Sync {
     /// Enqueues mails (an existing reference is skipped) with the audit event; returns how
     /// many were added.
     async fn enqueue_mails(&self, mails: &[NewMail], audit: &AuditEvent) -> Result<u64>;
+    /// Enqueues deadline reminders, per package; a package whose reminder was new is told to
+    /// the webhooks (`paamindelse.sendt`) in the same transaction. Returns the mails added.
+    async fn enqueue_paamindelser(
+        &self,
+        paamindelser: &[(crate::PakkeId, Vec<NewMail>)],
+        audit: &AuditEvent,
+    ) -> Result<u64>;
     /// Claims the oldest mail that is due for delivery, or none.
     async fn claim_mail(&self, now: DateTime<Utc>) -> Result<Option<MailRecord>>;
     /// Marks a claimed mail delivered.

@@ -355,3 +355,29 @@ async fn the_account_page_registers_logs_and_deactivates() {
     assert_eq!(deaktiveret.status, 303);
     assert!(c.get("/konto/webhooks").await.body.contains("deaktiveret af ejeren"));
 }
+
+/// A reminder the kommune sends about a package it awaits (still a draft) is told to the
+/// hjemstedskommune's endpoint and the organisation's, never to another kommune's.
+#[tokio::test]
+async fn reminders_about_an_awaited_package_reach_its_kommune() {
+    let t = server().await;
+    let (modtager, base) = Modtager::start().await;
+    let id = t.package_of("boligorg").await;
+    testkit::foreign_kommune(&t, id).await;
+    let c = t.client();
+    let typer = ["dk.styringsdialog.paamindelse.sendt"];
+    let (_, hemmelighed) = registrer(&c, &t.client().login_token("kommune").await, &format!("{base}/k"), &typer).await;
+    registrer(&c, &t.client().login_token("fremmed").await, &format!("{base}/f"), &typer).await;
+    registrer(&c, &t.client().login_token("boligorg").await, &format!("{base}/o"), &typer).await;
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    let sendt = kommune.post("/kommune", &format!("/pakker/{id}/paamindelse"), &[]).await;
+    assert_eq!(sendt.status, 303, "{}", sendt.body);
+    assert_eq!(budbringer(&t).lever(Utc::now()).await.unwrap().leveret, 2);
+    let til_kommune = modtager.paa("/k");
+    assert_eq!(til_kommune.len(), 1);
+    let event = verificeret(&til_kommune[0], &hemmelighed);
+    assert_eq!((event["data"]["pakke"].as_i64(), event["data"]["status"].as_str()), (Some(id), Some("kladde")));
+    assert_eq!(modtager.paa("/o").len(), 1);
+    assert!(modtager.paa("/f").is_empty());
+}
