@@ -17,8 +17,26 @@ impl IntegrationStore for Backend {
         noegle: &str,
         fingeraftryk: &str,
         at: DateTime<Utc>,
+        opgivet_foer: DateTime<Utc>,
     ) -> Result<Idempotens> {
         let mut tx = self.begin_write().await?;
+        let overtaget = sqlx::query(
+            "UPDATE idempotensnoegler SET oprettet = $1 WHERE bruger_id = $2 AND noegle = $3 AND fingeraftryk = $4 \
+             AND status IS NULL AND oprettet < $5",
+        )
+        .bind(at)
+        .bind(bruger.0)
+        .bind(noegle)
+        .bind(fingeraftryk)
+        .bind(opgivet_foer)
+        .execute(&mut *tx)
+        .await
+        .db()?
+        .rows_affected();
+        if overtaget == 1 {
+            tx.commit().await.db()?;
+            return Ok(Idempotens::Ny);
+        }
         let claimed = sqlx::query(
             "INSERT INTO idempotensnoegler (bruger_id, noegle, fingeraftryk, oprettet) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (bruger_id, noegle) DO NOTHING",

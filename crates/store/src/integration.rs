@@ -11,13 +11,16 @@ use domain::access::UserId;
 #[async_trait]
 pub trait IntegrationStore: Send + Sync {
     /// Claims `noegle` for the user's request with `fingeraftryk` (method, path and body), or
-    /// says what became of the first request with that key.
+    /// says what became of the first request with that key. A first request still unanswered
+    /// since before `opgivet_foer` was cut off (its server stopped mid-request): the same
+    /// request may then claim the key again.
     async fn reserver_idempotens(
         &self,
         bruger: UserId,
         noegle: &str,
         fingeraftryk: &str,
         at: DateTime<Utc>,
+        opgivet_foer: DateTime<Utc>,
     ) -> Result<Idempotens>;
     /// Keeps the response of the request that claimed the key, for its retries.
     async fn gem_idempotens_svar(&self, bruger: UserId, noegle: &str, svar: &GemtSvar) -> Result<()>;

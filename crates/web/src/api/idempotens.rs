@@ -91,7 +91,10 @@ pub async fn husk(State(state): State<AppState>, request: Request, next: Next) -
     hash.update(&bytes);
     let fingeraftryk = hex::encode(hash.finalize());
     let store = state.app.store();
-    match store.reserver_idempotens(bruger, &key, &fingeraftryk, state.app.now()).await {
+    // A first request older than twice the request timeout can no longer be running.
+    let now = state.app.now();
+    let opgivet_foer = now - chrono::Duration::from_std(state.settings.request_timeout * 2).unwrap_or(LEVETID);
+    match store.reserver_idempotens(bruger, &key, &fingeraftryk, now, opgivet_foer).await {
         Err(e) => crate::error::internal(&e.to_string()),
         Ok(Idempotens::Igang) => error(
             StatusCode::CONFLICT,
