@@ -1,9 +1,11 @@
 //! Dialogue meetings.
 
+use super::integration::udsend;
 use super::mail::insert_mail;
 use super::pakker::{apply_transition, lock_pakke, refresh_forloeb};
 use super::rows::{AENDRING_COLUMNS, AendringRow, DIALOGMOEDE_SELECT, DialogmoedeRow, MOEDE_SELECT, MoedeRow};
 use super::{Backend, Db, DbResult, commit, to_json};
+use domain::haendelser::HaendelsesType;
 use sqlx::QueryBuilder;
 use std::collections::{BTreeSet, HashMap};
 use store::*;
@@ -101,6 +103,12 @@ impl MoedeStore for Backend {
         for p in beroerte {
             refresh_forloeb(&mut tx, p).await?;
         }
+        // A package that does not move (a beliggenhedskommune's own meeting) is told of the
+        // meeting here; a moved one was told by its step.
+        for p in m.pakker.iter().filter(|p| !transitions.iter().any(|t| t.pakke == **p)) {
+            let data = serde_json::json!({"moede": id});
+            udsend(&mut tx, *p, HaendelsesType::MoedeIndkaldt, m.at, data).await?;
+        }
         commit(tx, audit).await?;
         Ok(DialogmoedeId(id))
     }
@@ -196,6 +204,10 @@ impl MoedeStore for Backend {
             moeder.iter().map(|m| m.pakke).chain(transitions.iter().map(|t| t.pakke)).collect();
         for p in beroerte {
             refresh_forloeb(&mut tx, p).await?;
+        }
+        for m in moeder.iter().filter(|m| !transitions.iter().any(|t| t.pakke == m.pakke)) {
+            let data = serde_json::json!({"moede": m.dialogmoede.map(|d| d.0), "dato": m.dato});
+            udsend(&mut tx, m.pakke, HaendelsesType::MoedeAfholdt, m.at, data).await?;
         }
         commit(tx, audit).await
     }

@@ -381,3 +381,26 @@ async fn reminders_about_an_awaited_package_reach_its_kommune() {
     assert_eq!(modtager.paa("/o").len(), 1);
     assert!(modtager.paa("/f").is_empty());
 }
+
+/// A beliggenhedskommune's own meeting moves no package, yet its convening is an event.
+#[tokio::test]
+async fn a_beliggenhedskommunes_own_meeting_is_an_event() {
+    let t = server().await;
+    let (modtager, base) = Modtager::start().await;
+    let id = t.package_of("boligorg").await;
+    testkit::submit_package(&t, "boligorg", id).await;
+    testkit::beliggenhedskommune(&t, id).await;
+    let c = t.client();
+    let belig = t.client().login_token("belig").await;
+    let (_, hemmelighed) = registrer(&c, &belig, &format!("{base}/b"), &["dk.styringsdialog.moede.indkaldt"]).await;
+    let rev = c.api(Method::GET, &format!("/api/v1/pakker/{id}"), &belig, None, None).await.json["revision"].clone();
+    let dato = (t.app.today() + Duration::days(30)).to_string();
+    let body = json!({"revision": rev, "dato": dato, "tid": "13:00", "sted": "Nabo Rådhus", "deltagere": "Afdelingsbestyrelsen"});
+    let moede = c.api(Method::POST, &format!("/api/v1/pakker/{id}/moeder"), &belig, Some("eget"), Some(body)).await;
+    assert_eq!(moede.status, 201, "{}", moede.json);
+    assert_eq!(budbringer(&t).lever(Utc::now()).await.unwrap().leveret, 1);
+    let event = verificeret(&modtager.paa("/b")[0], &hemmelighed);
+    assert_eq!(event["type"], "dk.styringsdialog.moede.indkaldt");
+    assert_eq!(event["data"]["moede"], moede.json["id"]);
+    assert_eq!(event["data"]["status"], "indsendt", "the package did not move");
+}
