@@ -22,6 +22,7 @@ mod stempelkort;
 mod tilsyn;
 mod trinfrister;
 mod users;
+mod varsling;
 mod webhooks;
 
 pub use auth::{LoginGraenser, LoginOutcome, SessionUser};
@@ -46,6 +47,7 @@ pub use tilsyn::{
 };
 pub use trinfrister::Trin;
 pub use users::NewUserInput;
+pub use varsling::{VARSEL_KOLONNER, VarselFilter, VarselRaekke, VarselSortering, antal_pr_organisation};
 
 use chrono::{DateTime, Utc};
 use domain::Styringsaar;
@@ -158,6 +160,7 @@ pub struct App {
     skabelon_cache: Arc<skabeloner::SkabelonCache>,
     pakke_cache: Arc<pakkedata::PakkeCache>,
     opmaerksomhed_cache: Arc<tilsyn::OpmaerksomhedCache>,
+    varsel_cache: Arc<varsling::VarselCache>,
     udbyder: Option<Arc<oidc::Udbyder>>,
 }
 
@@ -173,6 +176,7 @@ impl App {
             skabelon_cache: Default::default(),
             pakke_cache: Default::default(),
             opmaerksomhed_cache: Default::default(),
+            varsel_cache: Default::default(),
         }
     }
 

@@ -187,6 +187,23 @@ impl App {
         } else {
             out.push_str("3. Nøgletal (ingen er markeret kritiske)\n");
         }
+        // The early warning's signals across years about the organisation, as the kommune's
+        // list shows them.
+        let varsler = self.kept_varsler(Some(pakke.hjemstedskommune), pakke.styringsaar).await?;
+        let egne: Vec<&crate::VarselRaekke> =
+            varsler.iter().filter(|r| r.organisation.id == pakke.organisation).collect();
+        if !egne.is_empty() {
+            out.push_str("   Signaler over flere år (tidlig varsling):\n");
+            for r in egne {
+                let afdeling = r
+                    .afdeling
+                    .as_ref()
+                    .map(|a| format!(", afd. {} {}", a.data.nummer, a.data.navn))
+                    .unwrap_or_default();
+                let saetning = r.varsel.forklaring.split_inclusive(". ").next().unwrap_or_default().trim();
+                out.push_str(&format!("   - {}{afdeling}: {saetning}\n", r.varsel.signal.label()));
+            }
+        }
         if !punkter.afdelinger.is_empty() {
             out.push_str("4. Afdelinger med udfordringer:\n");
             for a in &punkter.afdelinger {

@@ -64,9 +64,13 @@ impl App {
             .collect();
         let audit = self.audit(None, "demo_cvr", "kommuner", "", serde_json::json!({"antal": kommune_cvr.len()}));
         self.store.set_cvr_numre(&[], &kommune_cvr, &audit).await?;
-        // Last year first, so this year can fall back on its benchmarks.
-        self.compute(None, styringsaar.previous()).await?;
-        self.compute(None, styringsaar).await?;
+        // Every year the data has accounts for, oldest first, so a year can fall back on the
+        // benchmarks of the one before; the early warning reads the years behind.
+        let aarene: BTreeSet<Styringsaar> =
+            data.boligtal.iter().map(|b| b.styringsaar).filter(|a| *a <= styringsaar).collect();
+        for aar in aarene.iter().chain(std::iter::once(&styringsaar).filter(|a| !aarene.contains(a))) {
+            self.compute(None, *aar).await?;
+        }
         let (logins, keep_open) = self.create_demo_users().await?;
         self.create_packages(None, styringsaar.previous()).await?;
         self.create_packages(None, styringsaar).await?;

@@ -128,6 +128,9 @@ pub struct OversigtRaekke {
     pub trin_frist: Option<NaiveDate>,
     /// The organisation's høring comments since the draft was last saved.
     pub nye_bemaerkninger: i64,
+    /// Early-warning signals across years about the organisation (of one supervised elsewhere,
+    /// about its afdelinger in the kommune).
+    pub signaler: usize,
 }
 
 /// One critical mark for "where to look first": a red afdeling or a marked key figure.
@@ -170,7 +173,11 @@ impl OversigtRaekke {
             Indsendelse::ForSent | Indsendelse::Returneret => 2,
             _ => 0,
         };
-        self.roede_afdelinger * 3 + self.roede_noegletal * 2 + (self.kritiske_noegletal - self.roede_noegletal) + pakke
+        self.roede_afdelinger * 3
+            + self.roede_noegletal * 2
+            + (self.kritiske_noegletal - self.roede_noegletal)
+            + pakke
+            + 2 * self.signaler as i64
     }
 }
 
@@ -273,8 +280,12 @@ impl App {
         let valgte: Vec<&domain::master::Organisation> =
             organisationer.iter().filter(|o| o.kind.rapporttype().is_some()).collect();
         let ids: Vec<OrganisationId> = valgte.iter().map(|o| o.id).collect();
-        let (forloeb, kritik) =
-            futures::try_join!(self.store.pakke_forloeb(aar, Some(&ids)), self.store.kritik(aar, &ids))?;
+        let (forloeb, kritik, varsler) = futures::try_join!(
+            async { Ok::<_, AppError>(self.store.pakke_forloeb(aar, Some(&ids)).await?) },
+            async { Ok::<_, AppError>(self.store.kritik(aar, &ids).await?) },
+            self.kept_varsler(Some(kommune), aar),
+        )?;
+        let signaler = crate::varsling::antal_pr_organisation(&varsler);
         let kritik: HashMap<OrganisationId, Kritik> = kritik.into_iter().map(|k| (k.organisation, k)).collect();
         let today = self.today();
         let mut rows = Vec::new();
@@ -300,6 +311,7 @@ impl App {
                 afdelinger_i_kommunen: beliggenhed.get(&o.id).copied().unwrap_or_default(),
                 trin_frist: None,
                 nye_bemaerkninger: 0,
+                signaler: signaler.get(&o.id).copied().unwrap_or_default(),
             };
             let egne: Vec<&PakkeForloeb> = forloeb.iter().filter(|f| f.pakke.organisation == o.id).collect();
             if egne.is_empty() {

@@ -702,7 +702,7 @@ async fn seed_demo(
     let options = demo::DemoOptions {
         seed: seed.unwrap_or(config.demo.seed),
         styringsaar,
-        aar: 2,
+        aar: config.demo.aar.max(2),
         skala: skala.unwrap_or(config.demo.skala),
     };
     eprintln!("Genererer demodata (seed {}, skala {}) …", options.seed, options.skala);

@@ -154,10 +154,18 @@ pub struct LoginConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemoConfig {
     pub seed: u64,
-    /// The styringsår whose packages the demo creates; accounts cover it and the year before.
+    /// The styringsår whose packages the demo creates; accounts cover it and the years before.
     pub styringsaar: i32,
     /// Scale on the national size (1.0 = the real sector).
     pub skala: f64,
+    /// How many styringsår of accounts, key figures and efficiency figures the demo holds
+    /// (at least 2), so the early warning has years to compare.
+    #[serde(default = "standard_demo_aar")]
+    pub aar: u32,
+}
+
+fn standard_demo_aar() -> u32 {
+    5
 }
 
 impl Default for Config {
@@ -181,7 +189,7 @@ impl Default for Config {
                 api_noegle_dage: default_api_noegle_dage(),
             },
             login: LoginConfig { max_failed_attempts: 10, window_minutes: 60, lokale_konti: app::LokaleKonti::Alle },
-            demo: DemoConfig { seed: 2026, styringsaar: 2026, skala: 1.0 },
+            demo: DemoConfig { seed: 2026, styringsaar: 2026, skala: 1.0, aar: standard_demo_aar() },
             regler: RegelConfig::default(),
             smtp: mail::SmtpSettings::default(),
             oidc: app::OidcSettings::default(),

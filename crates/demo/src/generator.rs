@@ -806,7 +806,14 @@ fn afdeling_tal(
             opsparet =
                 if t == 0 { henlaeggelse * rng.random_range(2.0..9.0) } else { opsparet + henlaeggelse - planlagt };
             opsparet = f64::max(opsparet, 0.0);
-            let drift = p.drift.map(|x| x * vaekst * (0.01 * normal(rng)).exp());
+            // In a history of four years or more, about one afdeling in 150 has a bad newest
+            // year (a quarter more in running costs), so the early warning's falling
+            // efficiency figure has cases to show; two-year data is left as it was.
+            let stoed = aarene.len() >= 4
+                && t + 1 == aarene.len()
+                && (afd.org as u64 * 7_919 + u64::from(afdeling.get())) % 150 == 0;
+            let stoed = if stoed { 1.25 } else { 1.0 };
+            let drift = p.drift.map(|x| x * vaekst * stoed * (0.01 * normal(rng)).exp());
             let d =
                 |konto: &str| drift[DRIFTSKONTI.iter().position(|k| k.konto == konto).expect("a benchmarked account")];
             let konti: [(&str, f64); 20] = [

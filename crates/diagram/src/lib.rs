@@ -40,9 +40,22 @@ fn aaben(svg: &mut String, id: &str, bredde: u32, hoejde: u32, titel: &str, besk
 /// A key figure over the years: a line through the years with a value; years without one
 /// (not yet public) are named in the description and left as gaps.
 pub fn tidsserie(id: &str, titel: &str, enhed: &str, punkter: &[(i32, Option<f64>)]) -> String {
+    tidsserie_mod(id, titel, enhed, punkter, None)
+}
+
+/// A key figure over the years against a reference series of the same years (the national
+/// median), drawn as a dashed grey line and named in the description.
+pub fn tidsserie_mod(
+    id: &str,
+    titel: &str,
+    enhed: &str,
+    punkter: &[(i32, Option<f64>)],
+    reference: Option<(&str, &[Option<f64>])>,
+) -> String {
     let (bredde, hoejde, venstre, top, bund) = (480u32, 200u32, 70.0, 20.0, 30.0);
-    let vaerdier: Vec<f64> = punkter.iter().filter_map(|p| p.1).collect();
-    let beskrivelse = punkter
+    let ref_vaerdier: Vec<f64> = reference.map(|(_, r)| r.iter().flatten().copied().collect()).unwrap_or_default();
+    let vaerdier: Vec<f64> = punkter.iter().filter_map(|p| p.1).chain(ref_vaerdier.iter().copied()).collect();
+    let mut beskrivelse = punkter
         .iter()
         .map(|(aar, v)| match v {
             Some(v) => format!("{aar}: {} {enhed}", dansk(*v, 1)),
@@ -50,6 +63,16 @@ pub fn tidsserie(id: &str, titel: &str, enhed: &str, punkter: &[(i32, Option<f64
         })
         .collect::<Vec<_>>()
         .join("; ");
+    if let Some((navn, r)) = reference {
+        let tal: Vec<String> = punkter
+            .iter()
+            .zip(r)
+            .filter_map(|((aar, _), v)| v.map(|v| format!("{aar}: {} {enhed}", dansk(v, 1))))
+            .collect();
+        if !tal.is_empty() {
+            beskrivelse.push_str(&format!(". {navn}: {}", tal.join("; ")));
+        }
+    }
     let mut svg = String::new();
     aaben(&mut svg, id, bredde, hoejde, titel, &beskrivelse);
     let (min, max) = vaerdier.iter().fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
@@ -89,6 +112,23 @@ pub fn tidsserie(id: &str, titel: &str, enhed: &str, punkter: &[(i32, Option<f64
     }
     if !sti.is_empty() {
         let _ = write!(svg, "<path d=\"{}\" fill=\"none\" stroke=\"{LINJE}\" stroke-width=\"2.5\"/>", sti.trim());
+    }
+    if let Some((navn, r)) = reference {
+        let mut ref_sti = String::new();
+        for (i, v) in r.iter().enumerate().take(punkter.len()) {
+            if let Some(v) = v {
+                let ny = i == 0 || r[i - 1].is_none();
+                let _ = write!(ref_sti, "{}{:.1},{:.1} ", if ny { "M" } else { "L" }, x(i), y(*v));
+            }
+        }
+        if !ref_sti.is_empty() {
+            let _ = write!(
+                svg,
+                "<path d=\"{}\" fill=\"none\" stroke=\"{ANDRE}\" stroke-width=\"2\" stroke-dasharray=\"6 4\"><title>{}</title></path>",
+                ref_sti.trim(),
+                esc(navn)
+            );
+        }
     }
     for (i, (aar, v)) in punkter.iter().enumerate() {
         let _ = write!(

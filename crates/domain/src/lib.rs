@@ -16,6 +16,7 @@ pub mod reference;
 pub mod registre;
 pub mod tal;
 pub mod template;
+pub mod varsling;
 
 pub use ids::{
     AfdelingNummer, AftaleId, ApiNoegleId, BilagId, Cvr, DialogmoedeId, Kommunekode, MailId, OrganisationNummer,

@@ -133,6 +133,9 @@ pub struct Regler {
     pub bilag: crate::bilag::BilagRegler,
     #[serde(default)]
     pub paamindelser: PaamindelseRegler,
+    /// The early-warning signals across years; the defaults when a rule file has none.
+    #[serde(default)]
+    pub varsling: crate::varsling::VarslingRegler,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -218,6 +221,7 @@ impl Regler {
     }
 
     fn check(&self) -> Result<(), ReferenceError> {
+        self.varsling.check().map_err(ReferenceError::Regler)?;
         let e = &self.effektivitet;
         if !(0.0..=100.0).contains(&e.roed_under_procent) || e.groen_fra_procent < e.roed_under_procent {
             return Err(ReferenceError::Regler(

@@ -220,6 +220,17 @@ impl Postbud {
                 builder.header(ContentType::TEXT_PLAIN).body(m.tekst.clone())
             }
             (None, _) => builder.header(ContentType::TEXT_PLAIN).body(m.tekst.clone()),
+            (Some(v), None) if v.art == VedhaeftningArt::Regneark => {
+                let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, v.indhold.trim())
+                    .map_err(|e| format!("regnearket «{}» kan ikke læses: {e}", v.navn))?;
+                let xlsx = ContentType::parse("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                    .map_err(|e| e.to_string())?;
+                builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(m.tekst.clone()))
+                        .singlepart(Attachment::new(v.navn.clone()).body(bytes, xlsx)),
+                )
+            }
             (Some(v), None) => {
                 let kalender =
                     ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH").map_err(|e| e.to_string())?;

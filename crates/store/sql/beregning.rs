@@ -5,7 +5,7 @@ use super::master::push_organisation_ids;
 use super::rows::{
     AFDELING_COLUMNS, AfdelingRow, EFFEKTIVITET_COLUMNS, EffektivitetRow, VAERDI_COLUMNS, VaerdiRow, numre,
 };
-use super::{Backend, Db, DbResult, bump_stamp, chunk, commit, count, parsed};
+use super::{Backend, Db, DbResult, bump_stamp, checked, chunk, commit, count, parsed};
 use chrono::NaiveDate;
 use domain::beregning::{self, AfdelingInput, Benchmark, Effektivitet, Kritik, Niveau, Omraade, Vaerdi};
 use domain::master::*;
@@ -436,6 +436,129 @@ impl BeregningStore for Backend {
         .await
         .db()?;
         rows.into_iter().map(|(n, v)| Ok((super::checked("organisationsnummer", n)?, v))).collect()
+    }
+
+    async fn varslingsgrundlag(
+        &self,
+        fra: Styringsaar,
+        til: Styringsaar,
+        organisationer: Option<&[OrganisationId]>,
+        spoergsmaal: &str,
+    ) -> Result<Varslingshistorik> {
+        use domain::varsling::{EffektivitetsMaaling, Indsendelse, Maaling};
+        if organisationer.is_some_and(<[OrganisationId]>::is_empty) {
+            return Ok(Varslingshistorik::default());
+        }
+        let (fra_aar, til_aar) = (i64::from(fra), i64::from(til));
+        // The organisations' filter, on the column that holds the organisation in each query.
+        let afgraens = |qb: &mut QueryBuilder<Db>, kolonne: &str| {
+            if let Some(ids) = organisationer {
+                qb.push(format!(" AND {kolonne} IN ("));
+                push_organisation_ids(qb, ids);
+                qb.push(")");
+            }
+        };
+        let mut ud = Varslingshistorik::default();
+
+        // Figures: the organisations' own, then their afdelinger's (joined for the organisation).
+        for niveau in [Niveau::Organisation, Niveau::Afdeling] {
+            let (org, join) = match niveau {
+                Niveau::Organisation => ("v.enhed_id", ""),
+                Niveau::Afdeling => ("a.organisation_id", " JOIN afdelinger a ON a.id = v.enhed_id"),
+            };
+            let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
+                "SELECT v.styringsaar, {org} AS organisation_id, {VAERDI_COLUMNS} FROM noegletal_vaerdier v{join} \
+                 WHERE v.niveau = "
+            ));
+            qb.push_bind(niveau.as_str()).push(" AND v.styringsaar BETWEEN ").push_bind(fra_aar);
+            qb.push(" AND ").push_bind(til_aar);
+            afgraens(&mut qb, org);
+            for row in qb.build().fetch_all(self.reader()).await.db()? {
+                let aar: i64 = row.try_get("styringsaar").db()?;
+                let organisation = OrganisationId(row.try_get("organisation_id").db()?);
+                let v = Vaerdi::try_from(<VaerdiRow as sqlx::FromRow<_>>::from_row(&row).db()?)?;
+                ud.maalinger.push(Maaling {
+                    aar: checked("styringsaar", aar)?,
+                    niveau: v.niveau,
+                    enhed_id: v.enhed_id,
+                    organisation,
+                    noegletal: v.noegletal,
+                    boligtype: v.boligtype,
+                    vaerdi: v.vaerdi,
+                    markering: v.markering,
+                });
+            }
+        }
+
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "SELECT e.styringsaar, e.afdeling_id, a.organisation_id, e.effektivitetstal, e.farve \
+             FROM effektivitet e JOIN afdelinger a ON a.id = e.afdeling_id WHERE e.styringsaar BETWEEN ",
+        );
+        qb.push_bind(fra_aar).push(" AND ").push_bind(til_aar);
+        afgraens(&mut qb, "a.organisation_id");
+        let rows: Vec<(i64, i64, i64, f64, String)> = qb.build_query_as().fetch_all(self.reader()).await.db()?;
+        for (aar, afdeling, organisation, tal, farve) in rows {
+            ud.effektivitet.push(EffektivitetsMaaling {
+                aar: checked("styringsaar", aar)?,
+                afdeling: AfdelingId(afdeling),
+                organisation: OrganisationId(organisation),
+                tal,
+                farve: parsed("farve", &farve, domain::effektivitet::Farve::parse)?,
+            });
+        }
+
+        // Every year that held a package (the country's: a year before the system is unknown).
+        let aarene: Vec<(i64,)> =
+            sqlx::query_as("SELECT DISTINCT styringsaar FROM pakker WHERE styringsaar BETWEEN $1 AND $2")
+                .bind(fra_aar)
+                .bind(til_aar)
+                .fetch_all(self.reader())
+                .await
+                .db()?;
+        for (aar,) in aarene {
+            ud.aar_med_pakker.insert(checked("styringsaar", aar)?);
+        }
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "SELECT p.organisation_id, p.styringsaar, p.frist, p.foerst_indsendt, p.for_sent, p.moede_afholdt FROM pakker p \
+             WHERE p.styringsaar BETWEEN ",
+        );
+        qb.push_bind(fra_aar).push(" AND ").push_bind(til_aar);
+        afgraens(&mut qb, "p.organisation_id");
+        type PakkeRaekke =
+            (i64, i64, Option<NaiveDate>, Option<chrono::DateTime<chrono::Utc>>, Option<bool>, Option<NaiveDate>);
+        let rows: Vec<PakkeRaekke> = qb.build_query_as().fetch_all(self.reader()).await.db()?;
+        for (organisation, aar, frist, indsendt, for_sent, moede) in rows {
+            if let Some(dato) = moede {
+                ud.moeder.push((OrganisationId(organisation), dato));
+            }
+            ud.indsendelser.push(Indsendelse {
+                organisation: OrganisationId(organisation),
+                aar: checked("styringsaar", aar)?,
+                frist,
+                foerst_indsendt: indsendt.map(|t| t.date_naive()),
+                for_sent: for_sent.unwrap_or(false),
+            });
+        }
+
+        // The answer in the newest submitted version of each of the year's packages.
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "SELECT p.organisation_id, v.svar FROM pakker p JOIN pakke_versioner v ON v.pakke_id = p.id \
+             WHERE v.version = (SELECT MAX(n.version) FROM pakke_versioner n WHERE n.pakke_id = p.id) \
+             AND p.styringsaar = ",
+        );
+        qb.push_bind(til_aar);
+        afgraens(&mut qb, "p.organisation_id");
+        let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(self.reader()).await.db()?;
+        for (organisation, svar) in rows {
+            let svar: BTreeMap<String, domain::template::Svar> = super::from_json("svar", &svar)?;
+            for (noegle, s) in svar {
+                let Some((afdeling, id)) = domain::template::split_afdeling_noegle(&noegle) else { continue };
+                if let (true, Some(valg)) = (id == spoergsmaal, s.valg) {
+                    ud.svar.push((OrganisationId(organisation), afdeling, valg));
+                }
+            }
+        }
+        Ok(ud)
     }
 
     async fn kritik(&self, aar: Styringsaar, organisationer: &[OrganisationId]) -> Result<Vec<Kritik>> {

@@ -48,6 +48,18 @@ impl MailStore for Backend {
         Ok(added)
     }
 
+    async fn mails_med_praefiks(&self, praefiks: &str) -> Result<i64> {
+        // The prefix is compared as a string, not a LIKE pattern: '%' and '_' are not special.
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM udbakke WHERE substr(reference, 1, CAST($1 AS INTEGER)) = $2")
+                .bind(praefiks.chars().count() as i64)
+                .bind(praefiks)
+                .fetch_one(self.reader())
+                .await
+                .db()?;
+        Ok(n)
+    }
+
     async fn enqueue_mails(&self, mails: &[NewMail], audit: &AuditEvent) -> Result<u64> {
         let mut tx = self.begin_write().await?;
         let mut added = 0;

@@ -482,13 +482,18 @@ impl MasterStore for Backend {
     }
 
     async fn cache_stempler(&self) -> Result<CacheStempler> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT navn, version FROM cache_stempler").fetch_all(self.reader()).await.db()?;
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT navn, version FROM cache_stempler UNION ALL SELECT 'aendring', vaerdi FROM aendringstaeller",
+        )
+        .fetch_all(self.reader())
+        .await
+        .db()?;
         let stamp = |s: CacheStamp| rows.iter().find(|(n, _)| n == s.as_str()).map(|(_, v)| *v).unwrap_or_default();
         Ok(CacheStempler {
             tal: stamp(CacheStamp::Tal),
             aftaler: stamp(CacheStamp::Aftaler),
             skabeloner: stamp(CacheStamp::Skabeloner),
+            aendring: rows.iter().find(|(n, _)| n == "aendring").map(|(_, v)| *v).unwrap_or_default(),
         })
     }
 

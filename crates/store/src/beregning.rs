@@ -72,6 +72,18 @@ pub trait BeregningStore: Send + Sync {
         gruppe: &str,
     ) -> Result<Vec<(OrganisationNummer, f64)>>;
 
+    /// The history of the early-warning signals for the styringsår `fra..=til`: every computed
+    /// figure and efficiency figure, the packages and the years that held any package, and the
+    /// answer to the afdeling question `spoergsmaal` in `til`'s newest submitted versions; of
+    /// the given organisations and their afdelinger (the country's when `None`).
+    async fn varslingsgrundlag(
+        &self,
+        fra: Styringsaar,
+        til: Styringsaar,
+        organisationer: Option<&[OrganisationId]>,
+        spoergsmaal: &str,
+    ) -> Result<Varslingshistorik>;
+
     /// Read model: the critical marks of the given organisations (only those with marks).
     async fn kritik(&self, styringsaar: Styringsaar, organisationer: &[OrganisationId]) -> Result<Vec<Kritik>>;
     /// Read model: the efficiency averages of the given areas (weighted by homes).
@@ -80,6 +92,19 @@ pub trait BeregningStore: Send + Sync {
         styringsaar: Styringsaar,
         omraader: &[Omraade],
     ) -> Result<HashMap<Omraade, f64>>;
+}
+
+/// What [`BeregningStore::varslingsgrundlag`] reads.
+#[derive(Debug, Clone, Default)]
+pub struct Varslingshistorik {
+    pub maalinger: Vec<domain::varsling::Maaling>,
+    pub effektivitet: Vec<domain::varsling::EffektivitetsMaaling>,
+    pub indsendelser: Vec<domain::varsling::Indsendelse>,
+    pub aar_med_pakker: std::collections::BTreeSet<Styringsaar>,
+    /// (organisation, afdeling number, the chosen answer).
+    pub svar: Vec<(OrganisationId, AfdelingNummer, String)>,
+    /// The dialogue meetings held about the packages of the years: (organisation, date).
+    pub moeder: Vec<(OrganisationId, chrono::NaiveDate)>,
 }
 
 /// The inputs of a national computation, as the domain wants them.

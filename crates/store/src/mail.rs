@@ -11,6 +11,9 @@ pub trait MailStore: Send + Sync {
     /// Enqueues mails (an existing reference is skipped) with the audit event; returns how
     /// many were added.
     async fn enqueue_mails(&self, mails: &[NewMail], audit: &AuditEvent) -> Result<u64>;
+    /// How many mails of the outbox have a reference that begins with `praefiks` (a mailing
+    /// sent once, such as a year's warnings).
+    async fn mails_med_praefiks(&self, praefiks: &str) -> Result<i64>;
     /// Enqueues deadline reminders, per package; a package whose reminder was new is told to
     /// the webhooks (`paamindelse.sendt`) in the same transaction. Returns the mails added.
     async fn enqueue_paamindelser(
@@ -77,6 +80,8 @@ pub enum VedhaeftningArt {
     /// The mail's own text typeset as a PDF when it is sent (a receipt the organisation can
     /// file). The outbox keeps the text, not the PDF.
     TekstSomPdf,
+    /// A spreadsheet (XLSX) made when the mail was written; `indhold` holds it in base64.
+    Regneark,
 }
 
 impl VedhaeftningArt {
@@ -84,11 +89,14 @@ impl VedhaeftningArt {
         match self {
             VedhaeftningArt::Kalender => "kalender",
             VedhaeftningArt::TekstSomPdf => "tekst_som_pdf",
+            VedhaeftningArt::Regneark => "regneark",
         }
     }
 
     pub fn parse(s: &str) -> Option<VedhaeftningArt> {
-        [VedhaeftningArt::Kalender, VedhaeftningArt::TekstSomPdf].into_iter().find(|a| a.as_str() == s)
+        [VedhaeftningArt::Kalender, VedhaeftningArt::TekstSomPdf, VedhaeftningArt::Regneark]
+            .into_iter()
+            .find(|a| a.as_str() == s)
     }
 }
 

@@ -172,6 +172,9 @@ pub struct CacheStempler {
     pub tal: i64,
     pub aftaler: i64,
     pub skabeloner: i64,
+    /// The number of the newest change of any package (the change feed's counter): it moves
+    /// with every submission, step, meeting and deadline.
+    pub aendring: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

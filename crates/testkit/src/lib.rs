@@ -109,10 +109,15 @@ pub fn small_demo() -> store::BulkData {
 
 /// The demo data at a scale of the national size.
 pub fn demo_at(skala: f64) -> store::BulkData {
+    demo_with_years(skala, 2)
+}
+
+/// The demo data with `aar` styringsår of accounts up to 2026 (the early warning's history).
+pub fn demo_with_years(skala: f64, aar: u32) -> store::BulkData {
     let (_, kommuner) = domain::reference::kommuner_og_regioner().expect("reference data");
     demo::generate(
         &kommuner,
-        &DemoOptions { seed: 7, styringsaar: domain::Styringsaar::new(2026).expect("year"), aar: 2, skala },
+        &DemoOptions { seed: 7, styringsaar: domain::Styringsaar::new(2026).expect("year"), aar, skala },
     )
 }
 

@@ -73,11 +73,19 @@ const BESKEDER: &[(&str, &str)] = &[
     ("mail_sendes_igen", "Mailen sendes igen ved næste levering."),
     ("paamindelse_sendt", "Påmindelsen er sendt som mail til organisationens brugere."),
     ("paamindelse_allerede", "Organisationen har allerede fået en påmindelse i dag."),
+    ("varsler_sendt", "Hver kommune med varsler har fået sin liste som regneark i en mail."),
+    ("varsler_allerede", "Årets varsler er allerede sendt til kommunerne. De sendes kun én gang pr. styringsår."),
 ];
 
 /// Messages that report a success with something still to do.
-const ADVARSLER: &[&str] =
-    &["gemt_med_fejl", "markeret_delvis", "markeret_kritiske", "sidste_aar_intet", "paamindelse_allerede"];
+const ADVARSLER: &[&str] = &[
+    "gemt_med_fejl",
+    "markeret_delvis",
+    "markeret_kritiske",
+    "sidste_aar_intet",
+    "paamindelse_allerede",
+    "varsler_allerede",
+];
 
 impl Layout {
     pub fn anonymous(title: &str) -> Layout {

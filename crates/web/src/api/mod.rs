@@ -8,6 +8,7 @@ mod kommune;
 mod offentlig;
 mod pakker;
 mod styrelse;
+mod varsling;
 mod versioner;
 mod webhooks;
 
@@ -245,6 +246,8 @@ pub fn routes_with_upload_limit(upload_limit: usize) -> (axum::Router<AppState>,
         .routes(routes!(kommune::aftale_status))
         .routes(routes!(styrelse::status))
         .routes(routes!(styrelse::udbakke))
+        .routes(routes!(varsling::nationale))
+        .routes(routes!(varsling::kommunens))
         .routes(routes!(webhooks::webhooks, webhooks::opret))
         .routes(routes!(webhooks::roter))
         .routes(routes!(webhooks::deaktiver))
@@ -284,7 +287,7 @@ mod tests {
     fn every_route_is_documented_with_json_errors() {
         let (_, doc) = super::routes();
         let paths: Vec<&String> = doc.paths.paths.keys().collect();
-        assert_eq!(paths.len(), 38, "{paths:?}");
+        assert_eq!(paths.len(), 40, "{paths:?}");
         let text = super::openapi_json();
         assert!(text.contains("\"Fejl\"") && text.contains("\"bearer\""));
     }

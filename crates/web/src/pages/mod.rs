@@ -13,6 +13,7 @@ pub mod skema;
 pub mod styrelse;
 pub mod tilsyn;
 pub mod udskrift;
+pub mod varsling;
 pub mod webhooks;
 
 use crate::error::page;

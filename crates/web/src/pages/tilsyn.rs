@@ -68,6 +68,8 @@ pub struct Raekke {
     pub roede_noegletal: i64,
     pub roede_afdelinger: i64,
     pub afdelinger_i_kommunen: usize,
+    /// Early-warning signals across years.
+    pub signaler: usize,
 }
 
 fn indsendelse_badge(i: Indsendelse) -> &'static str {
@@ -116,6 +118,7 @@ impl From<&OversigtRaekke> for Raekke {
             roede_noegletal: r.roede_noegletal,
             roede_afdelinger: r.roede_afdelinger,
             afdelinger_i_kommunen: r.afdelinger_i_kommunen,
+            signaler: r.signaler,
         }
     }
 }
@@ -844,6 +847,8 @@ struct OpmaerksomhedSide {
     /// (organisation, afdeling or "Organisationen", what, value, mark, badge).
     punkter: Vec<(String, String, String, String, &'static str, &'static str)>,
     roede: usize,
+    /// The signals across years (early warning).
+    varsler: Vec<crate::pages::varsling::VarselVisning>,
 }
 
 /// Every red afdeling and critical key figure across the kommune's organisations.
@@ -855,6 +860,7 @@ pub async fn opmaerksomhed(
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
     let punkter = state.app.opmaerksomhedspunkter(&user, aar).await?;
+    let varsler = state.app.kommunens_varsler(&user, aar).await?.iter().map(Into::into).collect();
     let roede = punkter.iter().filter(|p| p.roed).count();
     let punkter = punkter
         .iter()
@@ -884,6 +890,7 @@ pub async fn opmaerksomhed(
         aar: aar.get(),
         punkter,
         roede,
+        varsler,
     })
 }
 
