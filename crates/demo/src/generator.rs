@@ -811,7 +811,7 @@ fn afdeling_tal(
             // efficiency figure has cases to show; two-year data is left as it was.
             let stoed = aarene.len() >= 4
                 && t + 1 == aarene.len()
-                && (afd.org as u64 * 7_919 + u64::from(afdeling.get())) % 150 == 0;
+                && (afd.org as u64 * 7_919 + u64::from(afdeling.get())).is_multiple_of(150);
             let stoed = if stoed { 1.25 } else { 1.0 };
             let drift = p.drift.map(|x| x * vaekst * stoed * (0.01 * normal(rng)).exp());
             let d =

@@ -422,7 +422,7 @@ pub fn vurder(
                 continue;
             }
             let Some(maal) = aarene.get(&aar) else { continue };
-            if !vaerste(maal).is_some_and(|m| m >= regler.opsparing_markering) {
+            if vaerste(maal).is_none_or(|m| m < regler.opsparing_markering) {
                 continue;
             }
             let Some(svar) = grundlag.vedligeholdelse.get(&AfdelingId(*enhed)) else { continue };
