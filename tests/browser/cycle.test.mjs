@@ -298,12 +298,17 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await main(page).locator('.form-group.form-error .form-error-message').first().waitFor();
   await axe(t, page, 'sektion b3.I med fejl');
 
+  // Question 4 takes the board's efficiency goals: the demo organisation has afdelinger with a
+  // yellow or red efficiency figure, so a no would be refused.
   for (let q = 1; q <= 5; q++) {
-    await page.locator(`input[name="b3.q${q}.ja"][value="${q === 1 ? 'ja' : 'nej'}"]`).check();
+    await page.locator(`input[name="b3.q${q}.ja"][value="${q === 1 || q === 4 ? 'ja' : 'nej'}"]`).check();
   }
   await page
     .locator('textarea[name="b3.q1.tekst"]')
     .fill('Vi foreslår et fælles forum for boligsociale indsatser og en årlig drøftelse af renoveringsplaner.');
+  await page
+    .locator('textarea[name="b3.q4.tekst"]')
+    .fill('Bestyrelsens mål: driftsudgifterne i de gule og røde afdelinger ned med 5 % over fire år gennem fælles indkøb.');
   await follow(page, button(page, 'Gem'));
   assert.equal(path(page), `/pakker/${id}`);
   await main(page).getByText('Dine svar er gemt.').waitFor();

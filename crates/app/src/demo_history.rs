@@ -207,6 +207,15 @@ impl App {
                     let i = [0, 0, 0, 0, 0, 0, 0, 1, 1, 2][pick(seed, 30 + n, 10) as usize].min(q.valg.len() - 1);
                     Svar { valg: Some(q.valg[i].clone()), ..Svar::default() }
                 }
+                // A question that may be required to say yes (question 4's efficiency goals)
+                // says it, so every submitted package passes the checks.
+                Svartype::JaNejHvilke if q.kraeves_ja_ved.is_some() => Svar {
+                    ja: Some(true),
+                    tekst: "Bestyrelsen har fastsat mål for driftsudgifterne i afdelinger med gult eller rødt \
+                            effektivitetstal: fælles indkøb og udbud af serviceydelser over de næste fire år."
+                        .into(),
+                    valg: None,
+                },
                 Svartype::JaNej | Svartype::JaNejHvilke => {
                     let ja = pick(seed, 10 + n, 3) == 0;
                     let tekst = if ja && q.svartype == Svartype::JaNejHvilke {
@@ -233,9 +242,20 @@ impl App {
             .filter(|_| pakke.rapporttype == Rapporttype::Bilag3)
         {
             for a in &afdelinger {
-                for (i, q) in
-                    skema.afdelingssektioner(a.data.under_opfoerelse).flat_map(|s| s.spoergsmaal()).enumerate()
-                {
+                let spoergsmaal: Vec<&Spoergsmaal> =
+                    skema.afdelingssektioner(a.data.under_opfoerelse).flat_map(|s| s.spoergsmaal()).collect();
+                // Questions prefilled from master data are answered as registered (no
+                // corrections in the demo); the others as before, numbered without them.
+                for q in &spoergsmaal {
+                    if let Some(registreret) = q.forudfyld.and_then(|f| f.stamdata(&a.data)) {
+                        svar.insert(
+                            afdeling_noegle(a.data.nummer, &q.id),
+                            Svar { ja: Some(registreret), ..Svar::default() },
+                        );
+                    }
+                }
+                let egne = spoergsmaal.iter().filter(|q| q.forudfyld.and_then(|f| f.stamdata(&a.data)).is_none());
+                for (i, q) in egne.enumerate() {
                     svar.insert(
                         afdeling_noegle(a.data.nummer, &q.id),
                         answer(q, a.data.nummer.get() as i64 * 7 + i as i64),

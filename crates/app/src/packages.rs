@@ -55,6 +55,8 @@ pub struct PakkeView {
     pub afdelingsskema: Option<Arc<Skabelon>>,
     /// This year's computed figures of the afdelinger (for critical marks on the forms).
     pub afdeling_noegletal: Arc<Vec<domain::beregning::Vaerdi>>,
+    /// The afdelinger whose efficiency figure is yellow or red this year.
+    pub gule_eller_roede: Arc<Vec<AfdelingId>>,
     /// The suggested text of questions prefilled from last year's redegørelse and aftaler.
     pub forudfyldning: Option<String>,
     /// The attachments: the current ones of the working copy, or those of the newest version.
@@ -117,14 +119,38 @@ impl PakkeView {
         }
     }
 
-    /// A package section's status on the task list, and its problems.
-    pub fn sektion_status(&self, s: &Sektion) -> (SektionStatus, Vec<Problem>) {
-        s.vurder(|id| self.svar.get(id), |f| self.kritisk(f, None), "")
+    /// Whether a template's condition holds for the package's organisation.
+    pub fn gaelder(&self, b: domain::template::Betingelse) -> bool {
+        match b {
+            domain::template::Betingelse::GuleEllerRoedeAfdelinger => !self.gule_eller_roede.is_empty(),
+        }
     }
 
-    /// The sections of the afdeling form that apply to an afdeling: part B only in operation.
+    /// A package section's status on the task list, and its problems.
+    pub fn sektion_status(&self, s: &Sektion) -> (SektionStatus, Vec<Problem>) {
+        s.vurder(|id| self.svar.get(id), |f| self.kritisk(f, None), |b| self.gaelder(b), "")
+    }
+
+    /// An afdeling's yes/no from master data as its form answers it: the organisation's
+    /// correction when it gave one, else the registered value.
+    pub fn stamdata(&self, a: &Afdeling, felt: domain::template::Forudfyldning) -> Option<bool> {
+        let registreret = felt.stamdata(&a.data)?;
+        let rettet = self
+            .afdelingsskema
+            .iter()
+            .flat_map(|s| s.spoergsmaal())
+            .find(|q| q.forudfyld == Some(felt))
+            .and_then(|q| self.svar.get(&domain::template::afdeling_noegle(a.data.nummer, &q.id)))
+            .and_then(|s| s.ja);
+        Some(rettet.unwrap_or(registreret))
+    }
+
+    /// The sections of the afdeling form that apply to an afdeling: part B only in operation
+    /// (as the organisation has corrected it on the form, where it has).
     pub fn afdelingsskema_sektioner<'a>(&'a self, a: &'a Afdeling) -> impl Iterator<Item = &'a Sektion> + 'a {
-        self.afdelingsskema.iter().flat_map(|s| s.afdelingssektioner(a.data.under_opfoerelse))
+        let under_opfoerelse =
+            self.stamdata(a, domain::template::Forudfyldning::UnderOpfoerelse).unwrap_or(a.data.under_opfoerelse);
+        self.afdelingsskema.iter().flat_map(move |s| s.afdelingssektioner(under_opfoerelse))
     }
 
     /// An afdeling form's status and problems (keys carry the afdeling prefix).
@@ -133,8 +159,12 @@ impl PakkeView {
         let mut problems = Vec::new();
         let mut statuses = Vec::new();
         for s in self.afdelingsskema_sektioner(a) {
-            let (status, p) =
-                s.vurder(|id| self.svar.get(&format!("{prefix}{id}")), |f| self.kritisk(f, Some(a.id)), &prefix);
+            let (status, p) = s.vurder(
+                |id| self.svar.get(&format!("{prefix}{id}")),
+                |f| self.kritisk(f, Some(a.id)),
+                |b| self.gaelder(b),
+                &prefix,
+            );
             statuses.push(status);
             problems.extend(p);
         }
@@ -640,6 +670,7 @@ impl App {
             noegletal: data.noegletal.clone(),
             afdelinger: data.afdelinger.clone(),
             afdeling_noegletal: data.afdeling_noegletal.clone(),
+            gule_eller_roede: data.gule_eller_roede.clone(),
             pakke,
             skabelon,
             svar,
@@ -674,7 +705,7 @@ impl App {
             async { Ok(self.store.moeder(id).await?) },
             async { Ok(self.store.redegoerelser(id).await?) },
         )?;
-        let (afdelinger, afdeling_noegletal, noegletal) = futures::try_join!(
+        let (afdelinger, afdeling_noegletal, noegletal, effektivitet) = futures::try_join!(
             async {
                 Ok::<_, AppError>(if bilag3 { self.store.afdelinger(pakke.organisation).await? } else { Vec::new() })
             },
@@ -692,7 +723,19 @@ impl App {
                 pakke.organisation.0,
                 pakke.styringsaar,
             ),
+            async {
+                Ok(if bilag3 {
+                    self.store.effektivitet_for(pakke.styringsaar, &[pakke.organisation]).await?
+                } else {
+                    Vec::new()
+                })
+            },
         )?;
+        let gule_eller_roede = effektivitet
+            .iter()
+            .filter(|e| matches!(e.farve, domain::effektivitet::Farve::Gul | domain::effektivitet::Farve::Roed))
+            .map(|e| e.afdeling)
+            .collect();
         let data = Arc::new(crate::pakkedata::PakkeData {
             organisation,
             versions,
@@ -703,6 +746,7 @@ impl App {
             noegletal,
             afdelinger: Arc::new(afdelinger),
             afdeling_noegletal: Arc::new(afdeling_noegletal),
+            gule_eller_roede: Arc::new(gule_eller_roede),
             arbejdskopi: Default::default(),
             indsendt: Default::default(),
             forudfyldning: Default::default(),
@@ -781,10 +825,14 @@ impl App {
             }
             Some(nr) if pakke.rapporttype == Rapporttype::Bilag3 => {
                 let afdelinger = self.store.afdelinger(pakke.organisation).await?;
-                let a = afdelinger.iter().find(|a| a.data.nummer == nr).ok_or(AppError::NotFound)?;
+                if !afdelinger.iter().any(|a| a.data.nummer == nr) {
+                    return Err(AppError::NotFound);
+                }
                 let skema = skabeloner.skabelon(Skema::Bilag4)?;
+                // Every section: the organisation may correct "under opførelse" on the same
+                // form, and the sections shown follow its answer, not only the register.
                 skema
-                    .afdelingssektioner(a.data.under_opfoerelse)
+                    .afdelingssektioner(false)
                     .flat_map(|s| s.elementer.iter())
                     .filter_map(|e| answerable(e).map(|(id, q)| (domain::template::afdeling_noegle(nr, id), q)))
                     .collect()

@@ -46,6 +46,8 @@ pub(crate) struct PakkeData {
     pub noegletal: Vec<NoegletalLinje>,
     pub afdelinger: Arc<Vec<Afdeling>>,
     pub afdeling_noegletal: Arc<Vec<Vaerdi>>,
+    /// The afdelinger whose efficiency figure is yellow or red this year (bilag 3 packages).
+    pub gule_eller_roede: Arc<Vec<domain::master::AfdelingId>>,
     pub arbejdskopi: OnceCell<Arbejdskopi>,
     pub indsendt: OnceCell<Arc<BTreeMap<String, Svar>>>,
     pub forudfyldning: OnceCell<Option<String>>,

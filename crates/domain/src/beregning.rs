@@ -95,6 +95,15 @@ pub struct Definition {
     /// wording; shown under the figure on forms and in PDFs.
     #[serde(default)]
     pub forklaring: Option<String>,
+    /// Whether the figure gets yellow and red marks. A figure the guidance gives no benchmark
+    /// for (rent, labour-market attachment: docs/adr/0003) is shown beside its median or its
+    /// kommune's level, unmarked.
+    #[serde(default = "ja")]
+    pub markeres: bool,
+}
+
+fn ja() -> bool {
+    true
 }
 
 /// The time a key figure is told for, as bilag 4 writes it beside the figure.
@@ -552,7 +561,7 @@ pub fn beregn(
                     Retning::HoejErKritisk => diff <= 0.0,
                     Retning::LavErKritisk => diff >= 0.0,
                 };
-            v.markering = if no_worse_than_kommune { None } else { mark(d, b, diff) };
+            v.markering = if no_worse_than_kommune || !d.markeres { None } else { mark(d, b, diff) };
         }
     }
 
@@ -731,8 +740,11 @@ mod tests {
     }
 
     fn run(afdelinger: &[AfdelingInput], last: &[Benchmark]) -> Resultat {
+        run_med(Katalog::shipped(), afdelinger, last)
+    }
+
+    fn run_med(katalog: Katalog, afdelinger: &[AfdelingInput], last: &[Benchmark]) -> Resultat {
         let regler = Regler::standard();
-        let katalog = Katalog::shipped();
         let aar = Styringsaar::new(2026).unwrap();
         beregn(aar, katalog.for_aar(aar).unwrap(), &[], afdelinger, last, &regler.lejemaalsenhed, &regler.effektivitet)
             .unwrap()
@@ -851,7 +863,21 @@ mod tests {
         let mut unknown = afdeling(23, 100, 1084, 1000.0, 0);
         unknown.kommune_uden_for_promille = None;
         afdelinger.push(unknown);
-        let r = run(&afdelinger, &[]);
+        // The shipped catalogue shows the figure unmarked (docs/adr/0003); the comparison with
+        // the kommune is checked with marks switched on.
+        let shipped = run(&afdelinger, &[]);
+        assert!(
+            shipped
+                .vaerdier
+                .iter()
+                .filter(|v| v.noegletal == "uden_for_arbejdsmarkedet")
+                .all(|v| v.markering.is_none())
+        );
+        let mut katalog = Katalog::shipped();
+        for d in katalog.saet.iter_mut().flat_map(|s| s.noegletal.iter_mut()) {
+            d.markeres = true;
+        }
+        let r = run_med(katalog, &afdelinger, &[]);
         let value = |id: i64| r.vaerdier.iter().find(|v| v.noegletal == "uden_for_arbejdsmarkedet" && v.enhed_id == id);
         assert_eq!(value(20).map(|v| (v.vaerdi, v.sammenligning)), Some((40.0, Some(20.0))));
         assert_eq!(value(20).unwrap().markering, Some(Markering::Roed));

@@ -111,6 +111,34 @@ pub struct Spoergsmaal {
     /// the afdeling list may give it where no key figure in the section is critical.
     #[serde(default)]
     pub uden_bemaerkninger: Option<String>,
+    /// When this holds for the organisation, the question must be answered yes with a
+    /// description (bilag 3 question 4: efficiency goals when afdelinger are yellow or red).
+    #[serde(default)]
+    pub kraeves_ja_ved: Option<Betingelse>,
+    /// What the form says above the question when the condition holds.
+    #[serde(default)]
+    pub krav: Option<String>,
+}
+
+/// A fact about the organisation that makes a question required (`kraeves_ja_ved`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Betingelse {
+    /// Afdelinger of the organisation have a yellow or red efficiency figure this year
+    /// (almenboliglovens § 14 b, stk. 4, and the guidance's bilag 1: the board sets goals for
+    /// improving efficiency, and they must appear in the styringsrapport).
+    GuleEllerRoedeAfdelinger,
+}
+
+impl Betingelse {
+    /// What the refusal asks for, and why.
+    pub fn besked(self, navn: &str) -> String {
+        match self {
+            Betingelse::GuleEllerRoedeAfdelinger => format!(
+                "Svar ja til {navn}, og beskriv bestyrelsens mål og initiativer for effektivisering: organisationen har afdelinger med gult eller rødt effektivitetstal"
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +159,22 @@ pub enum Svartype {
 pub enum Forudfyldning {
     /// Last year's published redegørelse and aftaler (bilag 3 Q8, bilag 5 part C).
     TidligereDroeftedeForhold,
+    /// A yes/no from the afdeling's master data that the organisation may correct on its form
+    /// (bilag 4: under construction, has an afdelingsbestyrelse). An answer that differs from
+    /// the registered value is a correction, shown as one to the kommune.
+    UnderOpfoerelse,
+    Afdelingsbestyrelse,
+}
+
+impl Forudfyldning {
+    /// The registered value of an afdeling, for the questions prefilled from master data.
+    pub fn stamdata(self, a: &crate::master::AfdelingData) -> Option<bool> {
+        match self {
+            Forudfyldning::TidligereDroeftedeForhold => None,
+            Forudfyldning::UnderOpfoerelse => Some(a.under_opfoerelse),
+            Forudfyldning::Afdelingsbestyrelse => Some(a.afdelingsbestyrelse),
+        }
+    }
 }
 
 /// Facts the system fills in. A block can carry an optional comment ("Evt. kommentarer"),
@@ -226,6 +270,8 @@ pub enum SkabelonError {
     ForFaaValg(String),
     #[error("spørgsmål «{0}»: «uden_bemaerkninger» skal være en af svarmulighederne i «valg»")]
     UkendtStandardvalg(String),
+    #[error("spørgsmål «{0}»: «kraeves_ja_ved» kræver svartype «ja_nej_hvilke»")]
+    KravUdenJaNejHvilke(String),
     #[error("faktablok «{0}» viser nøgletal, men nævner ingen i «noegletal»")]
     IngenNoegletal(String),
     #[error("faktablok «{id}» nævner nøgletallet «{noegletal}», som ikke findes i nøgletalskataloget")]
@@ -335,6 +381,10 @@ impl Skabelon {
                         if q.uden_bemaerkninger.as_ref().is_some_and(|v| !q.valg.contains(v)) {
                             return Err(SkabelonError::UkendtStandardvalg(q.id.clone()));
                         }
+                        // Only a yes/no question with a description can be required to say yes.
+                        if q.kraeves_ja_ved.is_some() && q.svartype != Svartype::JaNejHvilke {
+                            return Err(SkabelonError::KravUdenJaNejHvilke(q.id.clone()));
+                        }
                     }
                     Element::Fakta(f) => {
                         unique(&f.id)?;
@@ -440,6 +490,7 @@ impl Sektion {
         &self,
         svar: impl Fn(&str) -> Option<&'a Svar>,
         kritisk: impl Fn(&Faktablok) -> bool,
+        gaelder: impl Fn(Betingelse) -> bool,
         prefix: &str,
     ) -> (SektionStatus, Vec<Problem>) {
         let mut problems = Vec::new();
@@ -449,7 +500,8 @@ impl Sektion {
                 Element::Spoergsmaal(q) => {
                     let s = svar(&q.id);
                     answered |= s.is_some_and(|s| !s.is_empty());
-                    if let Some((besked, mangler)) = q.fejl(s) {
+                    let kraevet = q.kraeves_ja_ved.filter(|b| gaelder(*b));
+                    if let Some((besked, mangler)) = q.fejl_med_krav(s, kraevet) {
                         problems.push(Problem { noegle: format!("{prefix}{}", q.id), besked, mangler });
                     }
                 }
@@ -493,6 +545,16 @@ impl Spoergsmaal {
         match self.nummer {
             Some(n) => format!("spørgsmål {n}"),
             None => format!("«{}»", self.tekst),
+        }
+    }
+
+    /// As [`Spoergsmaal::fejl`], when `kraevet` holds a condition that requires the answer yes
+    /// with a description: a no is then refused, and no answer is missing.
+    pub fn fejl_med_krav(&self, svar: Option<&Svar>, kraevet: Option<Betingelse>) -> Option<(String, bool)> {
+        match (kraevet, svar.and_then(|s| s.ja)) {
+            (Some(b), None) => Some((b.besked(&self.navn()), true)),
+            (Some(b), Some(false)) => Some((b.besked(&self.navn()), false)),
+            _ => self.fejl(svar),
         }
     }
 
@@ -627,18 +689,41 @@ mod tests {
         let b3 = Skabelon::shipped(Rapporttype::Bilag3, 2026).unwrap();
         let s = &b3.sektioner.iter().find(|s| s.spoergsmaal().count() >= 5).unwrap();
         let none = |_: &str| None;
-        assert_eq!(s.vurder(none, |_| false, "").0, SektionStatus::IkkeStartet);
+        assert_eq!(s.vurder(none, |_| false, |_| false, "").0, SektionStatus::IkkeStartet);
         let ja = Svar { ja: Some(true), ..Svar::default() };
         let nej = Svar { ja: Some(false), ..Svar::default() };
-        assert_eq!(s.vurder(|id| (id == "b3.q1").then_some(&nej), |_| false, "").0, SektionStatus::IGang);
-        assert_eq!(s.vurder(|id| (id == "b3.q1").then_some(&ja), |_| false, "").0, SektionStatus::Fejl);
-        assert_eq!(s.vurder(|_| Some(&nej), |_| false, "").0, SektionStatus::Gennemfoert);
+        assert_eq!(s.vurder(|id| (id == "b3.q1").then_some(&nej), |_| false, |_| false, "").0, SektionStatus::IGang);
+        assert_eq!(s.vurder(|id| (id == "b3.q1").then_some(&ja), |_| false, |_| false, "").0, SektionStatus::Fejl);
+        assert_eq!(s.vurder(|_| Some(&nej), |_| false, |_| false, "").0, SektionStatus::Gennemfoert);
         // A critical key figure makes the block's comment required.
         let facts = b3.sektioner.iter().find(|s| s.fakta().any(|f| f.art == FaktaArt::Noegletal)).unwrap();
-        assert_eq!(facts.vurder(none, |_| false, "").0, SektionStatus::Gennemfoert);
-        let (status, problems) = facts.vurder(none, |f| f.art == FaktaArt::Noegletal, "");
+        assert_eq!(facts.vurder(none, |_| false, |_| false, "").0, SektionStatus::Gennemfoert);
+        let (status, problems) = facts.vurder(none, |f| f.art == FaktaArt::Noegletal, |_| false, "");
         assert_eq!(status, SektionStatus::IkkeStartet);
         assert!(problems[0].besked.contains("kritiske nøgletal"));
+    }
+
+    #[test]
+    fn question_4_must_state_efficiency_goals_when_afdelinger_are_yellow_or_red() {
+        let b3 = Skabelon::shipped(Rapporttype::Bilag3, 2026).unwrap();
+        let s = b3.sektion_for("b3.q4").unwrap();
+        let q4 = s.spoergsmaal().find(|q| q.id == "b3.q4").unwrap();
+        assert_eq!(q4.kraeves_ja_ved, Some(Betingelse::GuleEllerRoedeAfdelinger));
+        assert!(q4.krav.as_deref().is_some_and(|k| k.contains("§ 14 b")));
+        let nej = Svar { ja: Some(false), ..Svar::default() };
+        let ja = Svar { ja: Some(true), tekst: "Mål: driftsudgifterne ned med 3 % på 4 år".into(), valg: None };
+        let svar = |v: &'static Svar| move |id: &str| (id == "b3.q4").then_some(v);
+        let nej: &'static Svar = Box::leak(Box::new(nej));
+        let ja: &'static Svar = Box::leak(Box::new(ja));
+        // Without yellow or red afdelinger, no is an answer.
+        assert!(s.vurder(svar(nej), |_| false, |_| false, "").1.iter().all(|p| p.noegle != "b3.q4"));
+        // With them, no is refused and no answer is missing; yes with the goals passes.
+        let (_, problems) = s.vurder(svar(nej), |_| false, |_| true, "");
+        let p = problems.iter().find(|p| p.noegle == "b3.q4").expect("refused");
+        assert!(!p.mangler && p.besked.contains("mål og initiativer for effektivisering"), "{}", p.besked);
+        let (_, problems) = s.vurder(|_| None, |_| false, |_| true, "");
+        assert!(problems.iter().any(|p| p.noegle == "b3.q4" && p.mangler));
+        assert!(s.vurder(svar(ja), |_| false, |_| true, "").1.iter().all(|p| p.noegle != "b3.q4"));
     }
 
     #[test]

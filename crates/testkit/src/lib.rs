@@ -196,6 +196,19 @@ pub async fn submit_package(t: &TestApp, user: &str, id: i64) -> Client {
     org
 }
 
+/// Section b3.I answered as an organisation without anything to raise: no to questions 1–3 and
+/// 5, and question 4 with the board's efficiency goals, which yellow or red afdelinger require.
+pub fn svar_uden_udfordringer() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("b3.q1.ja", "nej"),
+        ("b3.q2.ja", "nej"),
+        ("b3.q3.ja", "nej"),
+        ("b3.q4.ja", "ja"),
+        ("b3.q4.tekst", "Bestyrelsens mål: driftsudgifterne ned med 3 % over fire år gennem fælles indkøb."),
+        ("b3.q5.ja", "nej"),
+    ]
+}
+
 /// A JSON API answer: status, the body as JSON (Null when it is not JSON) and the headers.
 pub struct ApiSvar {
     pub status: u16,
@@ -399,7 +412,18 @@ impl Client {
             if fields.iter().any(|(n, _)| n == name) || name.starts_with('_') {
                 continue;
             }
-            let value = if name.ends_with(".ja") {
+            // Question 4 states the board's efficiency goals, which yellow or red afdelinger
+            // require (§ 14 b, stk. 4); its text field gets the text below.
+            // A preselected choice (a register value the form prefills) is kept, as a browser
+            // keeps it.
+            let checked = ["ja", "nej"]
+                .into_iter()
+                .find(|v| page.body.contains(&format!("name=\"{name}\" value=\"{v}\" class=\"form-radio\" checked")));
+            let value = if let Some(v) = checked {
+                v.to_string()
+            } else if name == "b3.q4.ja" {
+                "ja".to_string()
+            } else if name.ends_with(".ja") {
                 "nej".to_string()
             } else if name.ends_with(".valg") {
                 let v = rest.find("value=\"").map(|j| &rest[j + 7..]).expect("a choice has a value");
@@ -418,8 +442,7 @@ impl Client {
     /// Completes and submits a package as the signed-in organisation user, with `key`.
     pub async fn submit_package(&self, id: i64, key: &str) {
         let sektion = format!("/pakker/{id}/sektioner/b3.I");
-        let answers: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
-        let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let fields = svar_uden_udfordringer();
         assert_eq!(self.post(&sektion, &sektion, &fields).await.status, 303);
         self.complete_package(id, "b3.I").await;
         let tjek = self.get(&format!("/pakker/{id}/indsend")).await;

@@ -201,9 +201,7 @@ async fn an_integration_submits_a_package_with_its_token() {
     let org = t.client();
     org.login("boligorg").await;
     let sektion = format!("/pakker/{}/sektioner/b3.I", f.pakke);
-    let answers: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
-    let fields: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(org.post(&sektion, &sektion, &fields).await.status, 303);
+    assert_eq!(org.post(&sektion, &sektion, &testkit::svar_uden_udfordringer()).await.status, 303);
     org.complete_package(f.pakke, "b3.I").await;
     // Complete, but without the board's approval: the field is named.
     let (status, uden) = post(Some(f.token.clone()), serde_json::json!({"idempotensnoegle": "k-uden"})).await;

@@ -126,9 +126,7 @@ async fn the_accounts_are_public_once_the_kommune_has_received_the_package() {
         liste["data"].as_array().unwrap().iter().find(|p| p["styringsaar"] == 2026).expect("the 2026 package").clone();
     let (id, nummer) = (pakke["id"].as_i64().unwrap(), pakke["organisation"]["nummer"].as_i64().unwrap());
     let sektion = format!("/pakker/{id}/sektioner/b3.I");
-    let svar: Vec<(String, &str)> = (1..=5).map(|q| (format!("b3.q{q}.ja"), "nej")).collect();
-    let felter: Vec<(&str, &str)> = svar.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(org.post(&sektion, &sektion, &felter).await.status, 303);
+    assert_eq!(org.post(&sektion, &sektion, &testkit::svar_uden_udfordringer()).await.status, 303);
     org.complete_package(id, "b3.I").await;
     let detalje: serde_json::Value =
         serde_json::from_str(&org.get_bearer(&format!("/api/v1/pakker/{id}"), &token).await.body).unwrap();

@@ -7,7 +7,7 @@ use crate::view::{Layout, dato, tal, tidspunkt};
 use app::{AfdelingFakta, NoegletalLinje, PakkeFakta, PakkeView};
 use domain::beregning::{Markering, Sammenligning, Tidsangivelse};
 use domain::master::Afdeling;
-use domain::template::{Element, FaktaArt, Faktablok, Sektion, SektionStatus, Svartype};
+use domain::template::{Element, FaktaArt, Faktablok, Forudfyldning, Sektion, SektionStatus, Svartype};
 use std::collections::HashMap;
 
 /// A table cell: text, optionally a badge or a link.
@@ -136,12 +136,22 @@ pub fn dele(
                     };
                     let saved = v.svar.get(&key);
                     let field = |suffix: &str| posted.and_then(|p| p.get(&format!("{key}.{suffix}")).cloned());
+                    // A yes/no from master data the organisation may correct: the registered
+                    // value until it answers otherwise.
+                    let registreret = match (e, afdeling) {
+                        (Element::Spoergsmaal(q), Some(a)) => q.forudfyld.and_then(|f| f.stamdata(&a.data)),
+                        _ => None,
+                    };
                     let ja = match posted {
                         Some(_) => field("ja").map(|s| s == "ja"),
-                        None => saved.and_then(|s| s.ja),
+                        None => saved.and_then(|s| s.ja).or(registreret),
                     };
                     let forudfyldt = match e {
-                        Element::Spoergsmaal(q) if q.forudfyld.is_some() && saved.is_none() => v.forudfyldning.clone(),
+                        Element::Spoergsmaal(q)
+                            if q.forudfyld == Some(Forudfyldning::TidligereDroeftedeForhold) && saved.is_none() =>
+                        {
+                            v.forudfyldning.clone()
+                        }
                         _ => None,
                     };
                     let tekst = match posted {
@@ -153,17 +163,32 @@ pub fn dele(
                         None => saved.and_then(|s| s.valg.clone()),
                     };
                     let fejl = layout.error_for(&key).map(str::to_string);
-                    let laest = match saved.and_then(|s| s.valg.clone()) {
-                        Some(valg) => valg,
-                        None => svar_tekst(saved),
+                    let ja_nej = |b: bool| if b { "Ja" } else { "Nej" };
+                    let laest = match (saved.and_then(|s| s.valg.clone()), registreret) {
+                        (Some(valg), _) => valg,
+                        (None, Some(r)) => match saved.and_then(|s| s.ja) {
+                            Some(svar) if svar != r => {
+                                format!("{} – rettet af organisationen (registreret: {})", ja_nej(svar), ja_nej(r))
+                            }
+                            _ => format!("{} (som registreret)", ja_nej(r)),
+                        },
+                        (None, None) => svar_tekst(saved),
                     };
                     match e {
                         Element::Spoergsmaal(q) => FeltVisning {
                             label: q.overskrift(),
-                            hint: q.forudfyld.map(|_| {
-                                "Udfyldt på forhånd med sidste års redegørelse, når den findes. Ret teksten, så den beskriver status i dag."
-                                    .to_string()
-                            }),
+                            hint: match (q.kraeves_ja_ved.filter(|b| v.gaelder(*b)), registreret) {
+                                // The condition holds: the form says what the answer must hold.
+                                (Some(_), _) => q.krav.clone(),
+                                (None, Some(r)) => Some(format!(
+                                    "Registreret i stamdata: {}. Ret svaret, hvis det ikke passer; kommunen ser rettelsen.",
+                                    ja_nej(r)
+                                )),
+                                (None, None) => q.forudfyld.map(|_| {
+                                    "Udfyldt på forhånd med sidste års redegørelse, når den findes. Ret teksten, så den beskriver status i dag."
+                                        .to_string()
+                                }),
+                            },
                             art: match q.svartype {
                                 Svartype::JaNejHvilke => "ja_nej_hvilke",
                                 Svartype::JaNej => "ja_nej",
@@ -518,7 +543,10 @@ fn noegletal_kort(id: &str) -> String {
     match id {
         "ledighedsprocent" => "Ledige boliger".into(),
         "fraflytningsprocent" => "Fraflytning".into(),
-        "henlaeggelser_pr_m2" | "henlaeggelser_pr_lejemaal" => "Henlæggelser".into(),
+        "henlaeggelser_pr_lejemaal" => "Henlæggelser pr. lejemål".into(),
+        "henlaeggelser_pr_m2" => "Henlæggelser pr. m²".into(),
+        "opsparede_henlaeggelser_pr_lejemaal" => "Opsparede henlæggelser pr. lejemål".into(),
+        "opsparede_henlaeggelser_pr_m2" => "Opsparede henlæggelser pr. m²".into(),
         other => other.replace('_', " "),
     }
 }
