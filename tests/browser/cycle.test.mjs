@@ -432,6 +432,9 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await axe(t, page, 'pakker sendt til kommunen');
   await open(page, '/kommune/opmaerksomhed');
   await axe(t, page, 'hvor skal vi kigge først, detaljer');
+  await open(page, '/kommune/varsler');
+  await main(page).getByRole('heading', { name: /Tidlig varsling, styringsår/ }).waitFor();
+  await axe(t, page, 'tidlig varsling, kommunen');
   await open(page, '/kommune/afdelinger');
   await axe(t, page, 'afdelinger i kommunen fra andre organisationer');
   await open(page, '/kommune');
@@ -651,6 +654,11 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await open(page, '/styrelse/udbakke');
   await main(page).getByText('Indkaldelse til dialogmøde').first().waitFor();
   await axe(t, page, 'udbakke');
+  await open(page, '/styrelse/varsler');
+  await main(page).getByRole('heading', { name: /Tidlig varsling, styringsår/ }).waitFor();
+  // A chart folded under a repeated critical figure, opened as a reader would.
+  await main(page).locator('details summary').first().click();
+  await axe(t, page, 'tidlig varsling, national');
   await logOut(page);
 
   assert.deepEqual(consoleErrors, [], 'no errors in the browser console');
