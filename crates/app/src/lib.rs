@@ -15,6 +15,7 @@ mod oidc;
 mod packages;
 mod pakkedata;
 mod public;
+mod rapportperiode;
 mod redegoerelse;
 mod seed;
 mod skabeloner;
@@ -38,6 +39,7 @@ pub use moeder::{DialogmoedeVisning, FlytningInput, IndkaldelseInput, MoedeForsl
 pub use oidc::{ClaimNavne, Identitet, OidcAfvisning, OidcSettings, OidcUdfald, Rettigheder};
 pub use packages::{Massemarkering, PakkeFilter, PakkeView, SvarInput};
 pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, OffentligtBilag, Public};
+pub use rapportperiode::RapportperiodeValg;
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use seed::{DEMO_PASSWORD, DemoLogin};
 pub use skabeloner::SkabelonInfo;

@@ -480,6 +480,22 @@ impl App {
         Ok(self.store.pakker_med_hjemsted(kommune, aar).await?)
     }
 
+    /// A styringsår's packages of the organisations the kommune supervises, or of the one
+    /// named (not found when the kommune does not supervise it).
+    pub(crate) async fn valgte_tilsynspakker(
+        &self,
+        user: &SessionUser,
+        aar: Styringsaar,
+        organisation: Option<domain::OrganisationNummer>,
+    ) -> Result<Vec<PakkeRecord>, AppError> {
+        let mut pakker = self.tilsynspakker(user, aar).await?;
+        pakker.retain(|p| organisation.is_none_or(|o| p.organisation_nummer == o));
+        if organisation.is_some() && pakker.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        Ok(pakker)
+    }
+
     /// The kommune sets the deadline of a styringsår for all the organisations it supervises,
     /// or for one (`organisation`). A package already submitted keeps its "late" mark as it
     /// was at submission. Returns how many packages got the deadline.
@@ -491,12 +507,7 @@ impl App {
         organisation: Option<domain::OrganisationNummer>,
         bekraeftet: bool,
     ) -> Result<usize, AppError> {
-        let pakker = self.tilsynspakker(user, aar).await?;
-        let valgte: Vec<&PakkeRecord> =
-            pakker.iter().filter(|p| organisation.is_none_or(|o| p.organisation_nummer == o)).collect();
-        if organisation.is_some() && valgte.is_empty() {
-            return Err(AppError::NotFound);
-        }
+        let valgte = self.valgte_tilsynspakker(user, aar, organisation).await?;
         // Nothing changes silently: a deadline already passed, or one that replaces deadlines
         // set before (one organisation's own, when all are set at once), is confirmed first.
         if !bekraeftet {

@@ -81,6 +81,33 @@ impl Regnskabsperiode {
     }
 }
 
+/// The period a styringsrapport covers when the kommune sets one (almenboliglovens § 112,
+/// stk. 4): the time since the last dialogue meeting, or a period it chooses. A package without
+/// one reports on its accounting period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rapportperiode {
+    pub fra: NaiveDate,
+    pub til: NaiveDate,
+}
+
+impl Rapportperiode {
+    /// A period from `fra` to `til`, both included; refused when it ends before it begins.
+    pub fn new(fra: NaiveDate, til: NaiveDate) -> Result<Rapportperiode, String> {
+        if til < fra {
+            return Err(format!(
+                "perioden slutter {} før den begynder {}",
+                til.format("%d.%m.%Y"),
+                fra.format("%d.%m.%Y")
+            ));
+        }
+        Ok(Rapportperiode { fra, til })
+    }
+
+    pub fn label(&self) -> String {
+        format!("{} – {}", self.fra.format("%d.%m.%Y"), self.til.format("%d.%m.%Y"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

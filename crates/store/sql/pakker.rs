@@ -321,6 +321,25 @@ impl PakkeStore for Backend {
         commit(tx, audit).await
     }
 
+    async fn set_rapportperioder(
+        &self,
+        perioder: &[(PakkeId, Option<domain::period::Rapportperiode>)],
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for (p, periode) in perioder {
+            sqlx::query("UPDATE pakker SET rapport_fra = $1, rapport_til = $2 WHERE id = $3")
+                .bind(periode.map(|r| r.fra))
+                .bind(periode.map(|r| r.til))
+                .bind(p.0)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            nummerer_aendring(&mut tx, *p).await?;
+        }
+        commit(tx, audit).await
+    }
+
     async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>> {
         let rows: Vec<(i64,)> =
             sqlx::query_as("SELECT kommunekode FROM pakke_modtagere WHERE pakke_id = $1 ORDER BY kommunekode")

@@ -205,8 +205,8 @@ impl From<ApiNoegleRow> for ApiNoegleRecord {
 /// A package with its organisation and its progress (the read model kept on the row).
 pub(super) const PAKKE_SELECT: &str = "SELECT p.id, p.organisation_id, o.nummer, o.navn, o.hjemstedskommune, \
      p.styringsaar, p.rapporttype, p.periode_start, p.periode_slut, p.status, p.frist, p.oprettet, p.opdateret, \
-     p.revision, p.foerst_indsendt, p.for_sent, p.moede_indkaldt, p.moede_afholdt, p.redegoerelse_revisioner, p.trin_frist, p.nye_bemaerkninger, p.aendring \
-     FROM pakker p JOIN organisationer o ON o.id = p.organisation_id";
+     p.revision, p.foerst_indsendt, p.for_sent, p.moede_indkaldt, p.moede_afholdt, p.redegoerelse_revisioner, p.trin_frist, p.nye_bemaerkninger, p.aendring, \
+     p.rapport_fra, p.rapport_til FROM pakker p JOIN organisationer o ON o.id = p.organisation_id";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct PakkeRow {
@@ -232,6 +232,8 @@ pub(super) struct PakkeRow {
     trin_frist: Option<NaiveDate>,
     nye_bemaerkninger: i64,
     aendring: i64,
+    rapport_fra: Option<NaiveDate>,
+    rapport_til: Option<NaiveDate>,
 }
 
 impl TryFrom<PakkeRow> for PakkeForloeb {
@@ -253,6 +255,13 @@ impl TryFrom<PakkeRow> for PakkeForloeb {
                 created_at: r.oprettet,
                 updated_at: r.opdateret,
                 revision: Revision(r.revision),
+                rapportperiode: match (r.rapport_fra, r.rapport_til) {
+                    (Some(fra), Some(til)) => Some(
+                        domain::period::Rapportperiode::new(fra, til)
+                            .map_err(|e| StoreError::corrupt("rapportperiode", e))?,
+                    ),
+                    _ => None,
+                },
             },
             foerst_indsendt: r.foerst_indsendt,
             for_sent: r.for_sent,

@@ -29,6 +29,13 @@ pub trait PakkeStore: Send + Sync {
     async fn pakker_med_hjemsted(&self, kommune: Kommunekode, styringsaar: Styringsaar) -> Result<Vec<PakkeRecord>>;
     /// Sets the deadline of the given packages in one transaction.
     async fn set_frist(&self, pakker: &[PakkeId], frist: NaiveDate, audit: &AuditEvent) -> Result<()>;
+    /// Sets the report period of each package (`None`: back to the accounting period), with
+    /// the audit event, in one transaction; each package's change is numbered for the feed.
+    async fn set_rapportperioder(
+        &self,
+        perioder: &[(PakkeId, Option<domain::period::Rapportperiode>)],
+        audit: &AuditEvent,
+    ) -> Result<()>;
     async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>>;
 
     /// The working copy's answers, each with who saved it and at which revision.
@@ -147,6 +154,8 @@ pub struct PakkeRecord {
     pub updated_at: DateTime<Utc>,
     /// Bumped by every change to the package or its answers (optimistic concurrency).
     pub revision: Revision,
+    /// The period the report covers when the kommune set one; else the accounting period.
+    pub rapportperiode: Option<domain::period::Rapportperiode>,
 }
 
 /// A package with what an overview needs about its progress. Kept on the package row by the

@@ -158,3 +158,76 @@ async fn section_v_lists_every_critical_afdeling_figure_and_rent_is_never_marked
         );
     }
 }
+
+#[tokio::test]
+async fn the_kommune_sets_the_report_period_and_the_organisation_sees_it() {
+    let t = TestApp::spawn().await;
+    let store = t.app.store();
+    let org_id = store.user_by_username("boligorg").await.unwrap().unwrap().organisationer[0];
+    let nummer = store.organisation(org_id).await.unwrap().unwrap().nummer.to_string();
+    let k = t.client();
+    k.login("kommune").await;
+    let side = "/kommune/frister?aar=2026";
+    let action = "/kommune/rapportperiode?aar=2026";
+
+    // A chosen period that ends before it begins, and one without dates, are refused.
+    let bagvendt = k
+        .post(
+            side,
+            action,
+            &[("valg", "valgt"), ("fra", "2026-06-30"), ("til", "2026-01-01"), ("organisation", &nummer)],
+        )
+        .await;
+    assert_eq!(bagvendt.status, 422);
+    assert!(bagvendt.body.contains("href=\"#rapport-til\""), "the error names the field");
+    let uden = k.post(side, action, &[("valg", "valgt"), ("organisation", &nummer)]).await;
+    assert_eq!(uden.status, 422);
+    assert!(uden.body.contains("href=\"#rapport-fra\"") && uden.body.contains("href=\"#rapport-til\""));
+
+    // A chosen period for one organisation.
+    let sat = k
+        .post(
+            side,
+            action,
+            &[("valg", "valgt"), ("fra", "2025-03-01"), ("til", "2026-02-28"), ("organisation", &nummer)],
+        )
+        .await;
+    assert_eq!(sat.status, 303, "{}", sat.body);
+    assert!(k.get(side).await.body.contains("01.03.2025 – 28.02.2026 (fastsat af kommunen)"));
+    let org = t.client();
+    org.login("boligorg").await;
+    let id = pakke(&org).await;
+    assert!(
+        org.get(&format!("/pakker/{id}")).await.body.contains("<dt>Rapportperiode</dt><dd>01.03.2025 – 28.02.2026")
+    );
+    let token = t.client().login_token("boligorg").await;
+    let detalje: serde_json::Value =
+        serde_json::from_str(&org.get_bearer(&format!("/api/v1/pakker/{id}"), &token).await.body).unwrap();
+    assert_eq!(detalje["rapportperiode"], serde_json::json!({"start": "2025-03-01", "slut": "2026-02-28"}));
+
+    // Since the last dialogue meeting: from the day after last year's meeting to the deadline.
+    let sidste = store
+        .pakke_forloeb(domain::Styringsaar::new(2025).unwrap(), Some(&[org_id]))
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|f| f.moede_afholdt)
+        .expect("the demo held last year's meeting");
+    let moede = k.post(side, action, &[("valg", "moede"), ("organisation", &nummer)]).await;
+    assert_eq!(moede.status, 303, "{}", moede.body);
+    let pakke = store.pakke(domain::PakkeId(id)).await.unwrap().unwrap();
+    let periode = pakke.rapportperiode.expect("a period");
+    assert_eq!(periode.fra, sidste.succ_opt().unwrap());
+    assert_eq!(Some(periode.til), pakke.frist);
+
+    // Back to the accounting period.
+    assert_eq!(k.post(side, action, &[("valg", "regnskab"), ("organisation", &nummer)]).await.status, 303);
+    assert!(store.pakke(domain::PakkeId(id)).await.unwrap().unwrap().rapportperiode.is_none());
+    let audit = store.audit_events(50).await.unwrap();
+    assert_eq!(audit.iter().filter(|a| a.event.action == "rapportperiode_fastsat").count(), 3);
+
+    // Another kommune cannot set it for an organisation it does not supervise.
+    let fremmed = testkit::foreign_kommune(&t, id).await;
+    let nej = fremmed.post(side, action, &[("valg", "regnskab"), ("organisation", &nummer)]).await;
+    assert_eq!(nej.status, 404);
+}

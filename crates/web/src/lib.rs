@@ -162,6 +162,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/aftaler", get(pages::tilsyn::aftaler))
         .route("/aftaler/{id}/status", post(pages::tilsyn::aftale_status))
         .route("/kommune/frister", get(pages::kommune::frister).post(pages::kommune::saet_frist))
+        .route("/kommune/rapportperiode", post(pages::kommune::saet_rapportperiode))
         .route("/styrelse", get(pages::styrelse::oversigt))
         .route("/styrelse/varsler", get(pages::varsling::national))
         .route("/styrelse/varsler.xlsx", get(pages::varsling::national_xlsx))

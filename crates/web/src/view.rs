@@ -73,6 +73,7 @@ const BESKEDER: &[(&str, &str)] = &[
     ("mail_sendes_igen", "Mailen sendes igen ved næste levering."),
     ("paamindelse_sendt", "Påmindelsen er sendt som mail til organisationens brugere."),
     ("paamindelse_allerede", "Organisationen har allerede fået en påmindelse i dag."),
+    ("rapportperiode_fastsat", "Rapportperioden er fastsat."),
     ("varsler_sendt", "Hver kommune med varsler har fået sin liste som regneark i en mail."),
     ("varsler_allerede", "Årets varsler er allerede sendt til kommunerne. De sendes kun én gang pr. styringsår."),
 ];

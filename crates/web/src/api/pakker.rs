@@ -35,6 +35,10 @@ pub struct Pakke {
     pub status: String,
     pub frist: Option<chrono::NaiveDate>,
     pub regnskabsperiode: Periode,
+    /// The period the report covers when the hjemstedskommune set one (§ 112, stk. 4); absent:
+    /// the accounting period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rapportperiode: Option<Periode>,
     /// The package's revision: every change moves it. A kommune's action sends back the
     /// revision it decided on and is refused (409) when the package changed since.
     pub revision: i64,
@@ -50,6 +54,7 @@ impl From<&PakkeRecord> for Pakke {
             status: p.status.as_str().into(),
             frist: p.frist,
             regnskabsperiode: Periode { start: p.periode.start(), slut: p.periode.slut() },
+            rapportperiode: p.rapportperiode.map(|r| Periode { start: r.fra, slut: r.til }),
             revision: p.revision.0,
         }
     }

@@ -424,8 +424,33 @@ struct FristSide {
     frist: String,
     /// The organisation chosen in the form (empty: all).
     valgt: String,
-    /// (organisation number, name, deadline, status).
-    raekker: Vec<(u32, String, String, &'static str)>,
+    raekker: Vec<FristRaekke>,
+    /// The report period form as posted (or empty).
+    rapport: RapportForm,
+}
+
+/// One organisation's package on the deadlines page.
+pub struct FristRaekke {
+    nummer: u32,
+    navn: String,
+    frist: String,
+    /// The report period the kommune set, or the accounting period.
+    rapportperiode: String,
+    status: &'static str,
+}
+
+/// The report period form: the choice ("regnskab", "moede" or "valgt"), the chosen period's
+/// dates, and the organisation (empty: all).
+#[derive(serde::Deserialize, Default)]
+pub struct RapportForm {
+    #[serde(default)]
+    valg: String,
+    #[serde(default)]
+    fra: String,
+    #[serde(default)]
+    til: String,
+    #[serde(default)]
+    organisation: String,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -451,6 +476,7 @@ async fn frist_side(
     layout: Layout,
     aar: domain::Styringsaar,
     form: FristForm,
+    rapport: RapportForm,
 ) -> Result<FristSide, AppError> {
     let pakker = state.app.tilsynspakker(user, aar).await?;
     let kommune = crate::pages::tilsyn::kommune_navn(state, user).await?;
@@ -460,16 +486,90 @@ async fn frist_side(
         aar: aar.get(),
         frist: form.frist,
         valgt: form.organisation,
+        rapport,
         raekker: pakker
             .iter()
-            .map(|p| {
-                let frist = p.frist.map(crate::view::dato).unwrap_or_else(|| "Ikke fastsat".into());
+            .map(|p| FristRaekke {
+                nummer: p.organisation_nummer.get(),
+                navn: p.organisation_navn.clone(),
+                frist: p.frist.map(crate::view::dato).unwrap_or_else(|| "Ikke fastsat".into()),
+                rapportperiode: rapportperiode_tekst(p),
                 // Drafts are the organisation's own: the kommune sees only that it is not submitted.
-                let status = if p.status.editable_by_organisation() { "Ikke indsendt" } else { "Indsendt" };
-                (p.organisation_nummer.get(), p.organisation_navn.clone(), frist, status)
+                status: if p.status.editable_by_organisation() { "Ikke indsendt" } else { "Indsendt" },
             })
             .collect(),
     })
+}
+
+/// The period a package's report covers, as the pages write it.
+pub fn rapportperiode_tekst(p: &store::PakkeRecord) -> String {
+    match p.rapportperiode {
+        Some(r) => format!("{} (fastsat af kommunen)", r.label()),
+        None => format!("{} (regnskabsperioden)", p.periode.label()),
+    }
+}
+
+/// The kommune sets the report period of its organisations' packages (§ 112, stk. 4).
+pub async fn saet_rapportperiode(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<AarQuery>,
+    Form(form): Form<RapportForm>,
+) -> PageResult {
+    let aar = valgt_aar(&state, q.aar)?;
+    let dato = |felt: &str, tekst: &str| {
+        let tekst = tekst.trim();
+        chrono::NaiveDate::parse_from_str(tekst, "%Y-%m-%d")
+            .or_else(|_| chrono::NaiveDate::parse_from_str(tekst, "%d.%m.%Y"))
+            .map_err(|_| app::FieldError {
+                field: felt.into(),
+                message: if tekst.is_empty() {
+                    "Skriv en dato".into()
+                } else {
+                    format!("«{tekst}» er ikke en dato; skriv den som år-måned-dag, fx 2026-06-30")
+                },
+            })
+    };
+    let valg = match form.valg.as_str() {
+        "regnskab" => Ok(app::RapportperiodeValg::Regnskabsperiode),
+        "moede" => Ok(app::RapportperiodeValg::SidenSidsteMoede),
+        "valgt" => match (dato("rapport-fra", &form.fra), dato("rapport-til", &form.til)) {
+            (Ok(fra), Ok(til)) => {
+                domain::period::Rapportperiode::new(fra, til).map(app::RapportperiodeValg::Valgt).map_err(|e| {
+                    vec![app::FieldError { field: "rapport-til".into(), message: format!("Ret datoerne: {e}") }]
+                })
+            }
+            (fra, til) => Err([fra.err(), til.err()].into_iter().flatten().collect()),
+        },
+        _ => Err(vec![app::FieldError {
+            field: "rapport-valg".into(),
+            message: "Vælg, hvilken periode rapporten skal dække".into(),
+        }]),
+    };
+    let organisation = match form.organisation.trim() {
+        "" => None,
+        n => Some(n.parse::<domain::OrganisationNummer>().map_err(|_| AppError::NotFound)?),
+    };
+    let result = match valg {
+        Ok(valg) => state.app.set_rapportperiode(&user, aar, valg, organisation).await.map_err(|e| match e {
+            // The use case names its field by the choice; the page's field is the radio group.
+            AppError::Invalid(errors) => AppError::Invalid(
+                errors.into_iter().map(|e| app::FieldError { field: format!("rapport-{}", e.field), ..e }).collect(),
+            ),
+            e => e,
+        }),
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(_) => Ok(redirect_with(&format!("/kommune/frister?aar={aar}"), "rapportperiode_fastsat")),
+        Err(AppError::Invalid(errors)) => {
+            let layout = Layout::new("Frister", Some(&user), &csrf, "/kommune").with_errors(errors);
+            let tom = FristForm { frist: String::new(), organisation: String::new(), bekraeft: String::new() };
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &frist_side(&state, &user, layout, aar, tom, form).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The styringsår of `?aar=`, or the current year.
@@ -489,7 +589,7 @@ pub async fn frister(
     let aar = valgt_aar(&state, q.aar)?;
     let layout = Layout::new("Frister", Some(&user), &csrf, "/kommune").with_besked(q.besked.as_deref());
     let tom = FristForm { frist: String::new(), organisation: String::new(), bekraeft: String::new() };
-    render(&frist_side(&state, &user, layout, aar, tom).await?)
+    render(&frist_side(&state, &user, layout, aar, tom, RapportForm::default()).await?)
 }
 
 pub async fn saet_frist(
@@ -519,7 +619,10 @@ pub async fn saet_frist(
         Ok(_) => Ok(redirect_with(&format!("/kommune/frister?aar={aar}"), "frist_fastsat")),
         Err(AppError::Invalid(errors)) => {
             let layout = Layout::new("Frister", Some(&user), &csrf, "/kommune").with_errors(errors);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &frist_side(&state, &user, layout, aar, form).await?)
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &frist_side(&state, &user, layout, aar, form, RapportForm::default()).await?,
+            )
         }
         Err(e) => Err(e.into()),
     }

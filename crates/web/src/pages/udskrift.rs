@@ -212,6 +212,13 @@ pub async fn styringsrapport_dokument(
         ("Skema".into(), domain::template::Skema::from(v.pakke.rapporttype).label().to_string()),
         ("Styringsår".into(), aar.to_string()),
         ("Regnskabsperiode".into(), v.pakke.periode.label()),
+        (
+            "Rapportperiode".into(),
+            v.pakke
+                .rapportperiode
+                .map(|r| format!("{} (fastsat af kommunen)", r.label()))
+                .unwrap_or_else(|| "Regnskabsperioden".into()),
+        ),
         ("Status".into(), v.pakke.status.label().to_string()),
         ("Modtagere".into(), crate::pages::pakke::kommune_navne(app, &v.modtagere).await?),
         ("Frist".into(), v.pakke.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into())),
