@@ -189,9 +189,11 @@ impl App {
         }
         // The early warning's signals across years about the organisation, as the kommune's
         // list shows them.
-        let varsler = self.kept_varsler(Some(pakke.hjemstedskommune), pakke.styringsaar).await?;
-        let egne: Vec<&crate::VarselRaekke> =
-            varsler.iter().filter(|r| r.organisation.id == pakke.organisation).collect();
+        // Read for this organisation alone: a kommune's kept list is read again after every
+        // package change, and convening is one.
+        let organisation = self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound)?;
+        let varsler = self.varsler_for(pakke.styringsaar, Some(vec![organisation])).await?;
+        let egne: Vec<&crate::VarselRaekke> = varsler.iter().collect();
         if !egne.is_empty() {
             out.push_str("   Signaler over flere år (tidlig varsling):\n");
             for r in egne {

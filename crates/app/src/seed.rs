@@ -52,8 +52,15 @@ impl App {
             let audit = self.audit(None, "demo_nulstillet", "database", "", serde_json::json!({"via": "demo --force"}));
             self.store.reset(&audit).await?;
         }
+        // Each phase's time is logged, so a slower demo load shows where it went.
+        let mut fase = std::time::Instant::now();
+        let mut tid = |navn: &str| {
+            tracing::info!(fase = navn, ms = fase.elapsed().as_millis() as u64, "demodata");
+            fase = std::time::Instant::now();
+        };
         self.load_reference().await?;
         self.store.load_bulk(data, progress).await?;
+        tid("stamdata og registre");
         // Every kommune gets a plausible CVR number, so national logins can be tried.
         let kommune_cvr: Vec<_> = self
             .store
@@ -71,12 +78,16 @@ impl App {
         for aar in aarene.iter().chain(std::iter::once(&styringsaar).filter(|a| !aarene.contains(a))) {
             self.compute(None, *aar).await?;
         }
+        tid("beregninger");
         let (logins, keep_open) = self.create_demo_users().await?;
         self.create_packages(None, styringsaar.previous()).await?;
         self.create_packages(None, styringsaar).await?;
+        tid("brugere og pakker");
         self.seed_history(styringsaar, &keep_open).await?;
+        tid("historik");
         // The history wrote tens of thousands of rows after the last analysis.
         self.store.refresh_statistics().await?;
+        tid("statistik");
         Ok(logins)
     }
 

@@ -203,7 +203,7 @@ impl App {
 
     /// The warnings of the given organisations (the country's reporting organisations when
     /// `None`).
-    async fn varsler_for(
+    pub(crate) async fn varsler_for(
         &self,
         aar: Styringsaar,
         organisationer: Option<Vec<Organisation>>,
