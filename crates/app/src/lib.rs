@@ -49,7 +49,7 @@ pub use tilsyn::{
 };
 pub use trinfrister::Trin;
 pub use users::NewUserInput;
-pub use varsling::{VARSEL_KOLONNER, VarselFilter, VarselRaekke, VarselSortering, antal_pr_organisation};
+pub use varsling::{VARSEL_KOLONNER, VarselFilter, VarselRaekke, VarselSortering, Varselliste, antal_pr_organisation};
 
 use chrono::{DateTime, Utc};
 use domain::Styringsaar;

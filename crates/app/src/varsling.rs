@@ -119,32 +119,75 @@ pub const VARSEL_KOLONNER: [&str; 13] = [
     "Dialogmøde holdt siden",
 ];
 
-/// The kept lists by scope (a kommune, or the country), styringsår, today and the figures'
-/// stamp, under the stamp of the newest package change: a list is used only while neither the
-/// computed figures, the packages nor the date have moved since it was read.
-pub(crate) type VarselCache =
-    crate::stempelkort::Stempelkort<(Option<Kommunekode>, Styringsaar, NaiveDate, i64), Vec<VarselRaekke>>;
+/// A list of warnings; each row is shared, so a filtered page of a kept list copies no rows.
+pub type Varselliste = Vec<Arc<VarselRaekke>>;
+
+/// The kept lists by scope (a kommune, or the country) and styringsår, each with what it was
+/// read under: today, the figures' stamp and the newest change of a package in its scope and
+/// window. A list is used only while none of them has moved; a new reading replaces the
+/// scope's entry, so there is at most one per scope and year.
+#[derive(Default)]
+pub(crate) struct VarselCache {
+    lister: std::sync::Mutex<HashMap<VarselOmfang, (VarselStempel, Arc<Varselliste>)>>,
+}
+
+/// A kept list's scope: a kommune (the country when `None`) and a styringsår.
+type VarselOmfang = (Option<Kommunekode>, Styringsaar);
+/// What a kept list was read under: today, the figures' stamp, the newest package change.
+type VarselStempel = (NaiveDate, i64, i64);
 
 impl App {
     /// The warnings of a kommune's scope, or of the country, from the cache when nothing they
-    /// depend on has moved.
+    /// depend on has moved. A kommune's list follows the changes of its own organisations'
+    /// packages only, so another kommune's work does not make it read again.
     pub(crate) async fn kept_varsler(
         &self,
         kommune: Option<Kommunekode>,
         aar: Styringsaar,
-    ) -> Result<Arc<Vec<VarselRaekke>>, AppError> {
-        let stempler = self.store.cache_stempler().await?;
-        let key = (kommune, aar, self.today(), stempler.tal);
-        if let Some(v) = crate::stempelkort::hent(&self.varsel_cache, &key, stempler.aendring) {
-            return Ok(v);
+    ) -> Result<Arc<Varselliste>, AppError> {
+        let (stempler, organisationer) = futures::try_join!(self.store.cache_stempler(), async {
+            match kommune {
+                Some(k) => Ok(Some(self.rapporterende_i_kommune(k).await?)),
+                None => Ok::<_, store::StoreError>(None),
+            }
+        })?;
+        let aendring = match &organisationer {
+            Some(orgs) => {
+                let ids: Vec<OrganisationId> = orgs.iter().map(|o| o.id).collect();
+                self.store.seneste_aendring(&ids, self.varslingsvindue(aar), aar).await?
+            }
+            None => stempler.aendring,
+        };
+        let noegle = (kommune, aar);
+        let stempel = (self.today(), stempler.tal, aendring);
+        if let Some((_, liste)) =
+            self.varsel_cache.lister.lock().expect("cache lock").get(&noegle).filter(|(s, _)| *s == stempel)
+        {
+            return Ok(liste.clone());
         }
-        let raekker = Arc::new(match kommune {
-            Some(k) => self.varsler_i_kommune(k, aar).await?,
-            None => self.varsler_for(aar, None).await?,
-        });
-        // At most the 98 kommuner and the country for a few years.
-        crate::stempelkort::gem(&self.varsel_cache, key, stempler.aendring, raekker.clone(), 500);
-        Ok(raekker)
+        let mut raekker = self.varsler_for(aar, organisationer.clone()).await?;
+        if let Some(k) = kommune {
+            raekker.retain(|r| r.kommune == k || r.afdeling.as_ref().is_some_and(|a| a.data.kommune == k));
+        }
+        let mut liste: Varselliste = raekker.into_iter().map(Arc::new).collect();
+        sorter(&mut liste, VarselSortering::FlestSignaler);
+        let liste = Arc::new(liste);
+        self.varsel_cache.lister.lock().expect("cache lock").insert(noegle, (stempel, liste.clone()));
+        Ok(liste)
+    }
+
+    /// The organisations of a kommune's overview that report: those it supervises and those
+    /// with afdelinger in it.
+    async fn rapporterende_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Organisation>, store::StoreError> {
+        let mut organisationer = self.store.organisationer_i_kommune(kommune).await?;
+        organisationer.retain(|o| o.kind.rapporttype().is_some());
+        Ok(organisationer)
+    }
+
+    /// The first styringsår the signals of `aar` look at.
+    fn varslingsvindue(&self, aar: Styringsaar) -> Styringsaar {
+        let vindue = self.settings.regler.for_aar(aar).varsling.vindue();
+        Styringsaar::new(i64::from(aar.get()) - i64::from(vindue) + 1).unwrap_or(aar)
     }
 
     /// The agency's national list of warnings for a styringsår, filtered and sorted.
@@ -153,13 +196,13 @@ impl App {
         user: &SessionUser,
         aar: Styringsaar,
         filter: &VarselFilter,
-    ) -> Result<Vec<VarselRaekke>, AppError> {
+    ) -> Result<Varselliste, AppError> {
         if !user.principal.may(Tilladelse::Styrelse) {
             return Err(AppError::Forbidden);
         }
         let kommuner = self.store.kommuner().await?;
         let region_af: HashMap<Kommunekode, Regionskode> = kommuner.iter().map(|k| (k.kode, k.region)).collect();
-        let mut raekker: Vec<VarselRaekke> = self.kept_varsler(None, aar).await?.iter().cloned().collect();
+        let mut raekker: Varselliste = self.kept_varsler(None, aar).await?.iter().cloned().collect();
         raekker.retain(|r| {
             let afd_kommune = r.afdeling.as_ref().map(|a| a.data.kommune);
             filter.kommune.is_none_or(|k| r.kommune == k || afd_kommune == Some(k))
@@ -175,30 +218,12 @@ impl App {
 
     /// The kommune's own warnings: of the organisations it supervises, every signal; of those
     /// supervised elsewhere, the signals of their afdelinger in the kommune.
-    pub async fn kommunens_varsler(
-        &self,
-        user: &SessionUser,
-        aar: Styringsaar,
-    ) -> Result<Arc<Vec<VarselRaekke>>, AppError> {
+    pub async fn kommunens_varsler(&self, user: &SessionUser, aar: Styringsaar) -> Result<Arc<Varselliste>, AppError> {
         if !user.principal.may(Tilladelse::KommuneOversigt) {
             return Err(AppError::Forbidden);
         }
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         self.kept_varsler(Some(kommune), aar).await
-    }
-
-    async fn varsler_i_kommune(&self, kommune: Kommunekode, aar: Styringsaar) -> Result<Vec<VarselRaekke>, AppError> {
-        let organisationer: Vec<Organisation> = self
-            .store
-            .organisationer_i_kommune(kommune)
-            .await?
-            .into_iter()
-            .filter(|o| o.kind.rapporttype().is_some())
-            .collect();
-        let mut raekker = self.varsler_for(aar, Some(organisationer)).await?;
-        raekker.retain(|r| r.kommune == kommune || r.afdeling.as_ref().is_some_and(|a| a.data.kommune == kommune));
-        sorter(&mut raekker, VarselSortering::FlestSignaler);
-        Ok(raekker)
     }
 
     /// The warnings of the given organisations (the country's reporting organisations when
@@ -209,7 +234,7 @@ impl App {
         organisationer: Option<Vec<Organisation>>,
     ) -> Result<Vec<VarselRaekke>, AppError> {
         let regler = &self.settings.regler.for_aar(aar).varsling;
-        let fra = Styringsaar::new(i64::from(aar.get()) - i64::from(regler.vindue()) + 1).unwrap_or(aar);
+        let fra = self.varslingsvindue(aar);
         let (organisationer, afgraenset) = match organisationer {
             Some(o) => (o, true),
             None => (
@@ -296,7 +321,7 @@ impl App {
     }
 
     /// The national list as an XLSX file.
-    pub fn varsler_xlsx(&self, aar: Styringsaar, raekker: &[VarselRaekke]) -> Result<Vec<u8>, AppError> {
+    pub fn varsler_xlsx(&self, aar: Styringsaar, raekker: &[Arc<VarselRaekke>]) -> Result<Vec<u8>, AppError> {
         let celler: Vec<Vec<tabular::Celle>> = raekker.iter().map(|r| varsel_celler(aar, r)).collect();
         tabular::xlsx(&format!("Varsler {aar}"), &VARSEL_KOLONNER, &celler)
             .map_err(|e| AppError::Internal(format!("regnearket kunne ikke skrives: {e}")))
@@ -317,7 +342,7 @@ impl App {
         }
         let alle = self.kept_varsler(None, aar).await?;
         let brugere = self.store.users().await?;
-        let mut pr_kommune: BTreeMap<Kommunekode, Vec<VarselRaekke>> = BTreeMap::new();
+        let mut pr_kommune: BTreeMap<Kommunekode, Varselliste> = BTreeMap::new();
         for r in alle.iter() {
             pr_kommune.entry(r.kommune).or_default().push(r.clone());
             if let Some(a) = r.afdeling.as_ref().filter(|a| a.data.kommune != r.kommune) {
@@ -383,7 +408,7 @@ impl App {
     }
 }
 
-fn sorter(raekker: &mut [VarselRaekke], sortering: VarselSortering) {
+fn sorter(raekker: &mut [Arc<VarselRaekke>], sortering: VarselSortering) {
     let mut antal: HashMap<OrganisationId, usize> = HashMap::new();
     for r in raekker.iter() {
         *antal.entry(r.organisation.id).or_default() += 1;
@@ -423,7 +448,7 @@ fn varsel_celler(aar: Styringsaar, r: &VarselRaekke) -> Vec<tabular::Celle> {
 }
 
 /// The kommune's warnings counted per organisation, for its overview.
-pub fn antal_pr_organisation(raekker: &[VarselRaekke]) -> HashMap<OrganisationId, usize> {
+pub fn antal_pr_organisation(raekker: &[Arc<VarselRaekke>]) -> HashMap<OrganisationId, usize> {
     let mut antal = HashMap::new();
     for r in raekker {
         *antal.entry(r.organisation.id).or_default() += 1;

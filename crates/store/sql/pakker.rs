@@ -321,6 +321,24 @@ impl PakkeStore for Backend {
         commit(tx, audit).await
     }
 
+    async fn seneste_aendring(
+        &self,
+        organisationer: &[OrganisationId],
+        fra: Styringsaar,
+        til: Styringsaar,
+    ) -> Result<i64> {
+        if organisationer.is_empty() {
+            return Ok(0);
+        }
+        let mut qb: QueryBuilder<Db> =
+            QueryBuilder::new("SELECT COALESCE(MAX(aendring), 0) FROM pakker WHERE styringsaar BETWEEN ");
+        qb.push_bind(i64::from(fra)).push(" AND ").push_bind(i64::from(til)).push(" AND organisation_id IN (");
+        push_organisation_ids(&mut qb, organisationer);
+        qb.push(")");
+        let (n,): (i64,) = qb.build_query_as().fetch_one(self.reader()).await.db()?;
+        Ok(n)
+    }
+
     async fn set_rapportperioder(
         &self,
         perioder: &[(PakkeId, Option<domain::period::Rapportperiode>)],

@@ -29,6 +29,14 @@ pub trait PakkeStore: Send + Sync {
     async fn pakker_med_hjemsted(&self, kommune: Kommunekode, styringsaar: Styringsaar) -> Result<Vec<PakkeRecord>>;
     /// Sets the deadline of the given packages in one transaction.
     async fn set_frist(&self, pakker: &[PakkeId], frist: NaiveDate, audit: &AuditEvent) -> Result<()>;
+    /// The number of the newest change (the change feed's) of the given organisations'
+    /// packages of the styringsår `fra..=til`; 0 when there is none.
+    async fn seneste_aendring(
+        &self,
+        organisationer: &[OrganisationId],
+        fra: Styringsaar,
+        til: Styringsaar,
+    ) -> Result<i64>;
     /// Sets the report period of each package (`None`: back to the accounting period), with
     /// the audit event, in one transaction; each package's change is numbered for the feed.
     async fn set_rapportperioder(

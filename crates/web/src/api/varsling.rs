@@ -159,8 +159,8 @@ impl VarselForespoergsel {
     }
 }
 
-fn liste(raekker: &[VarselRaekke], side: store::Side) -> Liste<Varsel> {
-    Liste::from(store::Udsnit::af(raekker.iter().collect::<Vec<_>>(), side).map(Varsel::from))
+fn liste(raekker: &[std::sync::Arc<VarselRaekke>], side: store::Side) -> Liste<Varsel> {
+    Liste::from(store::Udsnit::af(raekker.iter().collect::<Vec<_>>(), side).map(|r| Varsel::from(&**r)))
 }
 
 /// The agency's national list of warnings for a styringsår, filtered and sorted as on the

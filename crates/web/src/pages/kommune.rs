@@ -509,6 +509,22 @@ pub fn rapportperiode_tekst(p: &store::PakkeRecord) -> String {
     }
 }
 
+/// A date typed in a form field (year-month-day, or day.month.year), or the field's error:
+/// `tom` when it is empty.
+fn dato_felt(felt: &str, tekst: &str, tom: &str) -> Result<chrono::NaiveDate, app::FieldError> {
+    let tekst = tekst.trim();
+    chrono::NaiveDate::parse_from_str(tekst, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(tekst, "%d.%m.%Y"))
+        .map_err(|_| app::FieldError {
+            field: felt.into(),
+            message: if tekst.is_empty() {
+                tom.into()
+            } else {
+                format!("«{tekst}» er ikke en dato; skriv den som år-måned-dag, fx 2026-06-30")
+            },
+        })
+}
+
 /// The kommune sets the report period of its organisations' packages (§ 112, stk. 4).
 pub async fn saet_rapportperiode(
     State(state): State<AppState>,
@@ -518,19 +534,7 @@ pub async fn saet_rapportperiode(
     Form(form): Form<RapportForm>,
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
-    let dato = |felt: &str, tekst: &str| {
-        let tekst = tekst.trim();
-        chrono::NaiveDate::parse_from_str(tekst, "%Y-%m-%d")
-            .or_else(|_| chrono::NaiveDate::parse_from_str(tekst, "%d.%m.%Y"))
-            .map_err(|_| app::FieldError {
-                field: felt.into(),
-                message: if tekst.is_empty() {
-                    "Skriv en dato".into()
-                } else {
-                    format!("«{tekst}» er ikke en dato; skriv den som år-måned-dag, fx 2026-06-30")
-                },
-            })
-    };
+    let dato = |felt: &str, tekst: &str| dato_felt(felt, tekst, "Skriv en dato");
     let valg = match form.valg.as_str() {
         "regnskab" => Ok(app::RapportperiodeValg::Regnskabsperiode),
         "moede" => Ok(app::RapportperiodeValg::SidenSidsteMoede),
@@ -600,20 +604,14 @@ pub async fn saet_frist(
     Form(form): Form<FristForm>,
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
-    let tekst = form.frist.trim();
-    let frist = chrono::NaiveDate::parse_from_str(tekst, "%Y-%m-%d")
-        .or_else(|_| chrono::NaiveDate::parse_from_str(tekst, "%d.%m.%Y"));
+    let frist = dato_felt("frist", &form.frist, "Vælg en dato for fristen");
     let organisation = match form.organisation.trim() {
         "" => None,
         n => Some(n.parse::<domain::OrganisationNummer>().map_err(|_| AppError::NotFound)?),
     };
     let result = match frist {
         Ok(frist) => state.app.set_frist(&user, aar, frist, organisation, form.bekraeft == "ja").await,
-        Err(_) if tekst.is_empty() => Err(AppError::field("frist", "Vælg en dato for fristen")),
-        Err(_) => Err(AppError::field(
-            "frist",
-            format!("«{tekst}» er ikke en dato; skriv den som år-måned-dag, fx 2026-06-30"),
-        )),
+        Err(fejl) => Err(AppError::Invalid(vec![fejl])),
     };
     match result {
         Ok(_) => Ok(redirect_with(&format!("/kommune/frister?aar={aar}"), "frist_fastsat")),

@@ -860,7 +860,13 @@ pub async fn opmaerksomhed(
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
     let punkter = state.app.opmaerksomhedspunkter(&user, aar).await?;
-    let varsler = state.app.kommunens_varsler(&user, aar).await?.iter().map(Into::into).collect();
+    let varsler = state
+        .app
+        .kommunens_varsler(&user, aar)
+        .await?
+        .iter()
+        .map(|r| crate::pages::varsling::VarselVisning::from(&**r))
+        .collect();
     let roede = punkter.iter().filter(|p| p.roed).count();
     let punkter = punkter
         .iter()
