@@ -283,7 +283,7 @@ impl App {
         let (forloeb, kritik, varsler) = futures::try_join!(
             async { Ok::<_, AppError>(self.store.pakke_forloeb(aar, Some(&ids)).await?) },
             async { Ok::<_, AppError>(self.store.kritik(aar, &ids).await?) },
-            self.kept_varsler(Some(kommune), aar),
+            self.kept_varsler_i(Some((kommune, valgte.iter().map(|o| (*o).clone()).collect())), aar),
         )?;
         let signaler = crate::varsling::antal_pr_organisation(&varsler);
         let kritik: HashMap<OrganisationId, Kritik> = kritik.into_iter().map(|k| (k.organisation, k)).collect();

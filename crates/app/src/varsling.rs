@@ -145,12 +145,25 @@ impl App {
         kommune: Option<Kommunekode>,
         aar: Styringsaar,
     ) -> Result<Arc<Varselliste>, AppError> {
-        let (stempler, organisationer) = futures::try_join!(self.store.cache_stempler(), async {
-            match kommune {
-                Some(k) => Ok(Some(self.rapporterende_i_kommune(k).await?)),
-                None => Ok::<_, store::StoreError>(None),
-            }
-        })?;
+        let scope = match kommune {
+            Some(k) => Some((k, self.rapporterende_i_kommune(k).await?)),
+            None => None,
+        };
+        self.kept_varsler_i(scope, aar).await
+    }
+
+    /// As [`App::kept_varsler`], for a kommune whose reporting organisations the caller has read
+    /// already (the overview does).
+    pub(crate) async fn kept_varsler_i(
+        &self,
+        scope: Option<(Kommunekode, Vec<Organisation>)>,
+        aar: Styringsaar,
+    ) -> Result<Arc<Varselliste>, AppError> {
+        let stempler = self.store.cache_stempler().await?;
+        let (kommune, organisationer) = match scope {
+            Some((k, orgs)) => (Some(k), Some(orgs)),
+            None => (None, None),
+        };
         let aendring = match &organisationer {
             Some(orgs) => {
                 let ids: Vec<OrganisationId> = orgs.iter().map(|o| o.id).collect();
