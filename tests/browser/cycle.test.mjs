@@ -473,6 +473,19 @@ test('the yearly cycle passes axe (WCAG 2.1 A/AA) on every page', { timeout: 300
   await follow(page, button(page, 'Kvittér for modtagelse'));
   await main(page).getByText('Pakken er kvitteret som modtaget.').waitFor();
   await axe(t, page, 'pakkesiden (modtaget)');
+  // A henstilling: the form, its errors, and the package page that lists it.
+  await follow(page, link(page, 'Giv henstilling eller påbud'));
+  assert.equal(path(page), `/pakker/${id}/tilsynsreaktion`);
+  await axe(t, page, 'henstilling eller påbud');
+  await follow(page, button(page, 'Registrér'), 422);
+  await errorSummary(page, 'Vælg henstilling eller påbud');
+  await axe(t, page, 'henstilling eller påbud med fejl');
+  await page.locator('#art').check();
+  await page.locator('#tekst').fill('Kommunen henstiller, at organisationen udarbejder en plan for vedligeholdelsen.');
+  await follow(page, button(page, 'Registrér'));
+  assert.equal(path(page), `/pakker/${id}`);
+  await main(page).getByText('Henstillinger og påbud').first().waitFor();
+  await axe(t, page, 'pakkesiden med en henstilling');
   // Invitation: a past date is refused, short notice warns until acknowledged.
   await follow(page, link(page, 'Indkald til dialogmøde'));
   assert.equal(path(page), `/pakker/${id}/indkald`);

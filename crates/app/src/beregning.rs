@@ -5,7 +5,7 @@ use crate::{App, AppError, SessionUser};
 use domain::Styringsaar;
 use domain::access::Tilladelse;
 use domain::beregning::{
-    self, Benchmark, Katalog, Maaleenhed, Markering, Niveau, Omraade, OrganisationInput, Sammenligning, Vaerdi,
+    self, Benchmark, Katalog, Maaleenhed, Markering, Niveau, Omraade, OrganisationInput, Pulje, Sammenligning, Vaerdi,
 };
 use domain::master::{OrganisationId, OrganisationKind};
 use serde_json::json;
@@ -34,6 +34,8 @@ pub struct NoegletalLinje {
     pub vaerdi: Option<f64>,
     /// The national median, or the kommune's level for a figure compared with the kommune.
     pub benchmark: Option<f64>,
+    /// Whose values the median is taken over (an organisation figure: its own kind's).
+    pub pulje: Pulje,
     pub sammenligning: Sammenligning,
     /// Set when the benchmark is an earlier year's (this year has too few values yet).
     pub benchmark_fra_aar: Option<i32>,
@@ -75,11 +77,14 @@ impl App {
                     .sum();
                 *enheder.entry(o.id).or_default() += administered;
             }
+            let kind: HashMap<OrganisationId, OrganisationKind> =
+                organisationer.iter().map(|o| (o.id, o.kind)).collect();
             let inputs: Vec<OrganisationInput> = grundlag
                 .organisationer
                 .into_iter()
                 .map(|(id, regnskab)| OrganisationInput {
                     id,
+                    pulje: Pulje::for_organisation(kind.get(&id).copied().unwrap_or(OrganisationKind::EgneAfdelinger)),
                     regnskab,
                     lejemaalsenheder: enheder.get(&id).copied().unwrap_or(0.0),
                 })
@@ -123,7 +128,7 @@ impl App {
 
 /// The catalogue's figures for a level with no values: what the public sees before the
 /// meeting is held ("i/t"), without reading any figure.
-pub(crate) fn tomme_linjer(katalog: &Katalog, niveau: Niveau, aar: Styringsaar) -> Vec<NoegletalLinje> {
+pub(crate) fn tomme_linjer(katalog: &Katalog, niveau: Niveau, pulje: Pulje, aar: Styringsaar) -> Vec<NoegletalLinje> {
     katalog
         .for_aar(aar)
         .map(|saet| {
@@ -137,6 +142,7 @@ pub(crate) fn tomme_linjer(katalog: &Katalog, niveau: Niveau, aar: Styringsaar) 
                     boligtype: None,
                     vaerdi: None,
                     benchmark: None,
+                    pulje,
                     sammenligning: d.sammenligning,
                     benchmark_fra_aar: None,
                     sidste_aar: None,
@@ -156,26 +162,28 @@ pub(crate) async fn noegletal_linjer(
     katalog: &Katalog,
     niveau: Niveau,
     enhed_id: i64,
+    pulje: Pulje,
     aar: Styringsaar,
 ) -> Result<Vec<NoegletalLinje>, AppError> {
     let Some(saet) = katalog.for_aar(aar) else { return Ok(Vec::new()) };
     let now = store.noegletal(aar, niveau, enhed_id).await?;
     let last = store.noegletal(aar.previous(), niveau, enhed_id).await?;
     let benchmarks = store.benchmarks(aar).await?;
-    Ok(linjer(saet, niveau, &now, &last, &benchmarks, aar))
+    Ok(linjer(saet, niveau, pulje, &now, &last, &benchmarks, aar))
 }
 
-/// One unit's lines from its values this year and last, and the year's benchmarks.
+/// One unit's lines from its values this year and last, and the year's benchmarks of its pool.
 pub(crate) fn linjer(
     saet: &beregning::Saet,
     niveau: Niveau,
+    pulje: Pulje,
     now: &[Vaerdi],
     last: &[Vaerdi],
     benchmarks: &[Benchmark],
     aar: Styringsaar,
 ) -> Vec<NoegletalLinje> {
     let find = |list: &[Vaerdi], id: &str, t| list.iter().find(|v| v.noegletal == id && v.boligtype == t).cloned();
-    let bench = |id: &str, t| benchmarks.iter().find(|b: &&Benchmark| b.noegletal == id && b.boligtype == t);
+    let bench = |id: &str, t| Benchmark::find(benchmarks, id, t, pulje);
     let mut lines = Vec::new();
     for d in saet.noegletal.iter().filter(|d| d.niveau == niveau) {
         let types: Vec<_> =
@@ -193,6 +201,7 @@ pub(crate) fn linjer(
                 enhed: d.enhed,
                 boligtype: t,
                 vaerdi: value.as_ref().map(|v| v.vaerdi),
+                pulje,
                 benchmark: match d.sammenligning {
                     Sammenligning::Landet => b.map(|b| b.median),
                     Sammenligning::Kommune => value.as_ref().and_then(|v| v.sammenligning),

@@ -71,6 +71,9 @@ pub(crate) async fn eksport_raekker(
         .map(|s| s.noegletal.iter().map(|d| (d.id.as_str(), d.navn.as_str())).collect())
         .unwrap_or_default();
     let benchmarks = store.benchmarks(aar).await?;
+    // An organisation figure's benchmark is its own kind's (bilag 5).
+    let kinds: HashMap<domain::OrganisationNummer, domain::master::OrganisationKind> =
+        store.organisationer().await?.into_iter().map(|o| (o.nummer, o.kind)).collect();
     let mut rows: Vec<EksportRaekke> = store
         .noegletal_eksport(aar)
         .await?
@@ -84,7 +87,9 @@ pub(crate) async fn eksport_raekker(
             vaerdi: v.vaerdi,
             // A figure compared with the kommune is exported with the kommune's level.
             benchmark: v.sammenligning.or_else(|| {
-                benchmarks.iter().find(|b| b.noegletal == v.noegletal && b.boligtype == v.boligtype).map(|b| b.median)
+                let kind = kinds.get(&org).copied().unwrap_or(domain::master::OrganisationKind::EgneAfdelinger);
+                let pulje = domain::beregning::Pulje::for_niveau(v.niveau, kind);
+                domain::beregning::Benchmark::find(&benchmarks, &v.noegletal, v.boligtype, pulje).map(|b| b.median)
             }),
             markering: v.markering.map(|m| m.as_str()).unwrap_or(""),
             noegletal: v.noegletal,

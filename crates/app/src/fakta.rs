@@ -4,7 +4,7 @@
 
 use crate::beregning::{KlageLinje, NoegletalLinje, UdlejningFordeling, linjer};
 use crate::{App, AppError, PakkeView};
-use domain::beregning::{self, Effektivitet, Niveau, Omraade};
+use domain::beregning::{self, Effektivitet, Niveau, Omraade, Pulje};
 use domain::effektivitet::Farve;
 use domain::master::{Afdeling, AfdelingId};
 use domain::{Kommunekode, Regionskode};
@@ -25,8 +25,11 @@ pub struct AfdelingFakta {
     /// Efficiency averages weighted by homes [default] for the afdeling's kommune and region.
     pub gennemsnit_kommune: Option<f64>,
     pub gennemsnit_region: Option<f64>,
-    /// The rental tools the organisation used in the afdeling's kommune this year.
+    /// The rental tools used for the afdeling this year: its own where the lettings are known
+    /// per afdeling, else those the organisation used in the afdeling's kommune.
     pub anvisningsregler: Vec<&'static str>,
+    /// True when `anvisningsregler` are the kommune's (no lettings per afdeling are known).
+    pub anvisning_i_kommunen: bool,
 }
 
 impl AfdelingFakta {
@@ -96,6 +99,18 @@ impl App {
         };
         let effektivitet = by_afdeling(self.store.effektivitet_for(aar, &org).await?);
         let sidste_aar = by_afdeling(self.store.effektivitet_for(aar.previous(), &org).await?);
+        // The allocation rules of each afdeling, where the lettings are known per afdeling.
+        let mut pr_afdeling: HashMap<AfdelingId, Vec<&'static str>> = HashMap::new();
+        let mut udlejet = self.store.afdeling_udlejninger(view.organisation.id, aar).await?;
+        // In the guidance's order of the tools.
+        udlejet.sort_by_key(|(a, r, _)| (*a, domain::registre::Udlejningsredskab::ALL.iter().position(|x| x == r)));
+        for (afdeling, redskab, antal) in udlejet {
+            let redskaber = pr_afdeling.entry(afdeling).or_default();
+            if antal > 0 {
+                redskaber.push(redskab.label());
+            }
+        }
+        let kendt_pr_afdeling = !pr_afdeling.is_empty();
         let mut udlejning_sidste_aar: HashMap<String, u32> = HashMap::new();
         for (kode, _, antal) in self.store.udlejninger(view.organisation.id, aar.previous()).await? {
             *udlejning_sidste_aar.entry(kommune_navn(kode).unwrap_or_default()).or_default() += antal;
@@ -123,6 +138,7 @@ impl App {
                             linjer(
                                 s,
                                 Niveau::Afdeling,
+                                Pulje::Alle,
                                 now.get(&a.id.0).map(Vec::as_slice).unwrap_or_default(),
                                 last.get(&a.id.0).map(Vec::as_slice).unwrap_or_default(),
                                 &benchmarks,
@@ -140,11 +156,16 @@ impl App {
                         .unwrap_or_default(),
                     gennemsnit_kommune: average(Omraade::Kommune(kommune)),
                     gennemsnit_region: region_of.get(&kommune).and_then(|r| average(Omraade::Region(*r))),
-                    anvisningsregler: udlejning
-                        .iter()
-                        .filter(|u| Some(&u.kommune) == kommune_navn(kommune).as_ref())
-                        .flat_map(|u| u.redskaber.iter().filter(|r| r.1 > 0).map(|r| r.0.label()))
-                        .collect(),
+                    anvisningsregler: if kendt_pr_afdeling {
+                        pr_afdeling.get(&a.id).cloned().unwrap_or_default()
+                    } else {
+                        udlejning
+                            .iter()
+                            .filter(|u| Some(&u.kommune) == kommune_navn(kommune).as_ref())
+                            .flat_map(|u| u.redskaber.iter().filter(|r| r.1 > 0).map(|r| r.0.label()))
+                            .collect()
+                    },
+                    anvisning_i_kommunen: !kendt_pr_afdeling,
                     afdeling: a.clone(),
                 }
             })

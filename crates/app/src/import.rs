@@ -109,10 +109,16 @@ pub struct ImportRapport {
     pub dry_run: bool,
 }
 
+/// The columns of lettings known per afdeling: the `udlejning` format with `afdeling` in place
+/// of `kommune` (a `kommune` column may stay, and must then be the afdeling's).
+const UDLEJNING_PR_AFDELING: [&str; 4] = ["organisation", "afdeling", "redskab", "antal"];
+
 /// Looks up numbers in the master data, once per import.
 struct Opslag {
     organisationer: HashMap<OrganisationNummer, i64>,
     afdelinger: HashMap<(OrganisationNummer, AfdelingNummer), i64>,
+    /// Each afdeling's kommune (read only for lettings per afdeling).
+    afdeling_kommuner: HashMap<i64, Kommunekode>,
     kommuner: HashSet<Kommunekode>,
     konti: HashSet<String>,
 }
@@ -172,6 +178,35 @@ fn percent_to_promille(t: &Table, r: &Row, c: usize) -> Result<i64, TableError> 
         return Err(t.cell_error(r, c, format!("fandt «{}», forventede en procent mellem 0 og 100", r.cells[c])));
     }
     Ok((v * 10.0).round() as i64)
+}
+
+/// One row of lettings per afdeling, checked: the afdeling exists, and lies in the row's
+/// kommune when the file has one.
+fn parse_udlejning_pr_afdeling(
+    t: &Table,
+    r: &Row,
+    cols: &[usize],
+    kommune: Option<usize>,
+    o: &Opslag,
+) -> Result<ImportRaekke, TableError> {
+    let (nr, _) = o.organisation(t, r, cols[0])?;
+    let afd = o.afdeling(t, r, nr, cols[1])?;
+    if let Some(c) = kommune {
+        let angivet = o.kommune(t, r, c)?;
+        if let Some(k) = o.afdeling_kommuner.get(&afd).filter(|k| i64::from(**k) != angivet) {
+            return Err(t.cell_error(
+                r,
+                c,
+                format!("fandt «{angivet}», forventede afdelingens kommune {k} (eller ingen kommune-kolonne)"),
+            ));
+        }
+    }
+    let allowed = Udlejningsredskab::ALL.map(|u| u.as_str()).join(", ");
+    let redskab = choice(t, r, cols[2], Udlejningsredskab::parse, &allowed)?;
+    Ok(ImportRaekke {
+        noegle: vec![Felt::Tal(afd), Felt::Tekst(redskab.as_str().into())],
+        vaerdier: vec![count(t, r, cols[3])?],
+    })
 }
 
 /// One file row as a table row, checked.
@@ -266,8 +301,18 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let invalid = |e: TableError| FieldError { field: "fil".into(), message: e.to_string() };
-        let cols = table.require(art.kolonner()).map_err(|e| AppError::Invalid(vec![invalid(e)]))?;
+        // Lettings with an `afdeling` column are known per afdeling (section V); the kommune
+        // totals then follow as their sums.
+        let pr_afdeling = art == ImportArt::Udlejning && table.column("afdeling").is_some();
+        let kolonner: &[&str] = if pr_afdeling { &UDLEJNING_PR_AFDELING } else { art.kolonner() };
+        let cols = table.require(kolonner).map_err(|e| AppError::Invalid(vec![invalid(e)]))?;
+        let afdeling_kommuner = if pr_afdeling {
+            self.store.alle_afdelinger().await?.into_iter().map(|a| (a.id.0, a.data.kommune)).collect()
+        } else {
+            HashMap::new()
+        };
         let opslag = Opslag {
+            afdeling_kommuner,
             organisationer: self.store.organisationer().await?.into_iter().map(|o| (o.nummer, o.id.0)).collect(),
             afdelinger: self.store.afdeling_index().await?.into_iter().map(|(o, a, id)| ((o, a), id.0)).collect(),
             kommuner: self.store.kommuner().await?.into_iter().map(|k| k.kode).collect(),
@@ -281,7 +326,12 @@ impl App {
         let mut errors = Vec::new();
         let mut first_row: HashMap<Vec<Felt>, usize> = HashMap::new();
         for r in &table.rows {
-            match parse_row(art, table, r, &cols, &opslag) {
+            let parsed = if pr_afdeling {
+                parse_udlejning_pr_afdeling(table, r, &cols, table.column("kommune"), &opslag)
+            } else {
+                parse_row(art, table, r, &cols, &opslag)
+            };
+            match parsed {
                 Ok(row) => {
                     if let Some(first) = first_row.insert(row.noegle.clone(), r.number) {
                         errors.push(invalid(TableError::Row {
@@ -302,7 +352,7 @@ impl App {
             return Err(AppError::Invalid(errors));
         }
 
-        let tabel = art.tabel();
+        let tabel = if pr_afdeling { import::AFDELING_UDLEJNINGER } else { art.tabel() };
         let existing = self.store.import_existing(tabel, aar).await?;
         let (mut nye, mut aendrede) = (0, 0);
         let changed: Vec<ImportRaekke> = rows

@@ -21,6 +21,7 @@ mod seed;
 mod skabeloner;
 mod stempelkort;
 mod tilsyn;
+mod tilsynsreaktion;
 mod trinfrister;
 mod users;
 mod varsling;
@@ -47,6 +48,7 @@ pub use tilsyn::{
     BeliggenhedsAfdeling, Indsendelse, MoedeStatus, NationalStatus, Opmaerksomhedspunkt, OversigtRaekke,
     RedegoerelseStatus, StatusTal, Tilknytning,
 };
+pub use tilsynsreaktion::TilsynsreaktionInput;
 pub use trinfrister::Trin;
 pub use users::NewUserInput;
 pub use varsling::{VARSEL_KOLONNER, VarselFilter, VarselRaekke, VarselSortering, Varselliste, antal_pr_organisation};

@@ -154,7 +154,13 @@ impl App {
             self.tilsynspakker(user, pakke.styringsaar)
                 .await?
                 .into_iter()
-                .filter(|p| p.id != id && matches!(p.status, PakkeStatus::Modtaget | PakkeStatus::MoedeIndkaldt))
+                .filter(|p| {
+                    p.id != id
+                        && matches!(
+                            p.status,
+                            PakkeStatus::Modtaget | PakkeStatus::IkkeModtaget | PakkeStatus::MoedeIndkaldt
+                        )
+                })
                 .collect()
         };
         let regler = self.regler(pakke.styringsaar);

@@ -305,7 +305,7 @@ fn require(principal: &Principal, tilladelse: Tilladelse) -> Result<(), AppError
 
 impl App {
     /// A package and the facts its scope decisions need, read once.
-    async fn pakke_scope(&self, id: PakkeId) -> Result<(PakkeRecord, PakkeScope), AppError> {
+    pub(crate) async fn pakke_scope(&self, id: PakkeId) -> Result<(PakkeRecord, PakkeScope), AppError> {
         let (pakke, modtagere) = self.store.pakke_med_modtagere(id).await?.ok_or(AppError::NotFound)?;
         let scope = PakkeScope {
             organisation: pakke.organisation,
@@ -377,7 +377,7 @@ impl App {
         Ok(Transition {
             pakke: pakke.id,
             from: pakke.status,
-            to: pakke.status.apply(h)?,
+            to: pakke.status.apply_for(h, !pakke.uden_pakke())?,
             haendelse: h,
             by: user.principal.user_id,
             at: self.now(),
@@ -732,6 +732,7 @@ impl App {
                 &self.settings.katalog,
                 domain::beregning::Niveau::Organisation,
                 pakke.organisation.0,
+                domain::beregning::Pulje::for_rapporttype(pakke.rapporttype),
                 pakke.styringsaar,
             ),
             async {

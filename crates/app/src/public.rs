@@ -315,13 +315,17 @@ impl Public {
                     &self.settings.katalog,
                     niveau,
                     afdeling.id.0,
+                    domain::beregning::Pulje::Alle,
                     y,
                 )
                 .await?;
                 let e = self.store.effektivitet_for(y, &[organisation.id]).await?;
                 (linjer, e.into_iter().find(|e| e.afdeling == afdeling.id))
             } else {
-                (crate::beregning::tomme_linjer(&self.settings.katalog, niveau, y), None)
+                (
+                    crate::beregning::tomme_linjer(&self.settings.katalog, niveau, domain::beregning::Pulje::Alle, y),
+                    None,
+                )
             };
             let (bedste_praksis, offentlige_i_gruppen) = match &effektivitet {
                 Some(e) => {
@@ -493,6 +497,7 @@ impl Public {
                     &self.settings.katalog,
                     domain::beregning::Niveau::Organisation,
                     organisation.id.0,
+                    domain::beregning::Pulje::for_organisation(organisation.kind),
                     periode.styringsaar,
                 )
                 .await?
@@ -500,6 +505,7 @@ impl Public {
                 crate::beregning::tomme_linjer(
                     &self.settings.katalog,
                     domain::beregning::Niveau::Organisation,
+                    domain::beregning::Pulje::for_organisation(organisation.kind),
                     periode.styringsaar,
                 )
             };

@@ -50,6 +50,7 @@ impl App {
             &self.settings.katalog,
             domain::beregning::Niveau::Organisation,
             pakke.organisation.0,
+            domain::beregning::Pulje::for_rapporttype(pakke.rapporttype),
             pakke.styringsaar,
         )
         .await?
@@ -122,13 +123,19 @@ impl App {
         let moede = self.store.moeder(id).await?.pop();
         let mut tekst = BTreeMap::new();
         let dato = moede.map(|m| m.dato.format("%d.%m.%Y").to_string()).unwrap_or_else(|| "[dato]".into());
-        tekst.insert(
-            SAMMENFATNING.to_string(),
+        let sammenfatning = if pakke.uden_pakke() {
+            format!(
+                "Dokumentationspakken er ikke modtaget. {} har ikke indsendt dokumentationspakken for styringsår {} \
+                 inden fristen, og kommunen har derfor holdt styringsdialogen uden pakken. Dialogmødet blev holdt den {dato}.",
+                pakke.organisation_navn, pakke.styringsaar
+            )
+        } else {
             format!(
                 "Kommunen og {} holdt dialogmøde den {dato} om styringsrapporten for styringsår {}.",
                 pakke.organisation_navn, pakke.styringsaar
-            ),
-        );
+            )
+        };
+        tekst.insert(SAMMENFATNING.to_string(), sammenfatning);
         if !p.kritiske.is_empty() {
             tekst.insert(
                 felt("oekonomi_og_drift", "kommune"),

@@ -41,6 +41,8 @@ impl Tilknytning {
 pub enum Indsendelse {
     /// Not submitted, deadline passed (or no package at all).
     Mangler,
+    /// Recorded as not received: the kommune holds the dialogue without it.
+    IkkeModtaget,
     Returneret,
     ForSent,
     /// Not submitted, deadline not yet passed.
@@ -49,8 +51,9 @@ pub enum Indsendelse {
 }
 
 impl Indsendelse {
-    pub const ALL: [Indsendelse; 5] = [
+    pub const ALL: [Indsendelse; 6] = [
         Indsendelse::Mangler,
+        Indsendelse::IkkeModtaget,
         Indsendelse::Returneret,
         Indsendelse::ForSent,
         Indsendelse::Afventer,
@@ -59,6 +62,7 @@ impl Indsendelse {
     pub fn as_str(self) -> &'static str {
         match self {
             Indsendelse::Mangler => "mangler",
+            Indsendelse::IkkeModtaget => "ikke_modtaget",
             Indsendelse::Returneret => "returneret",
             Indsendelse::ForSent => "for_sent",
             Indsendelse::Afventer => "afventer",
@@ -68,6 +72,7 @@ impl Indsendelse {
     pub fn label(self) -> &'static str {
         match self {
             Indsendelse::Mangler => "Mangler (fristen er overskredet)",
+            Indsendelse::IkkeModtaget => "Ikke modtaget (dialog uden pakke)",
             Indsendelse::Returneret => "Returneret til rettelse",
             Indsendelse::ForSent => "Indsendt for sent",
             Indsendelse::Afventer => "Ikke indsendt endnu",
@@ -131,6 +136,8 @@ pub struct OversigtRaekke {
     /// Early-warning signals across years about the organisation (of one supervised elsewhere,
     /// about its afdelinger in the kommune).
     pub signaler: usize,
+    /// The newest henstilling or påbud of the year, with its date (the supervising kommune's).
+    pub tilsynsreaktion: Option<(domain::package::Tilsynsreaktion, NaiveDate)>,
 }
 
 /// One critical mark for "where to look first": a red afdeling or a marked key figure.
@@ -169,7 +176,7 @@ impl OversigtRaekke {
     /// Weight for "where to look first": red marks weigh most, then late or missing packages.
     pub fn opmaerksomhed(&self) -> i64 {
         let pakke = match self.indsendelse {
-            Indsendelse::Mangler => 5,
+            Indsendelse::Mangler | Indsendelse::IkkeModtaget => 5,
             Indsendelse::ForSent | Indsendelse::Returneret => 2,
             _ => 0,
         };
@@ -215,6 +222,9 @@ pub struct NationalStatus {
 }
 
 fn indsendelse(f: &PakkeForloeb, today: NaiveDate) -> Indsendelse {
+    if f.pakke.uden_pakke() {
+        return Indsendelse::IkkeModtaget;
+    }
     match f.pakke.status {
         PakkeStatus::Returneret => Indsendelse::Returneret,
         PakkeStatus::Kladde if f.pakke.frist.is_some_and(|d| d < today) => Indsendelse::Mangler,
@@ -286,6 +296,13 @@ impl App {
             self.kept_varsler_i(Some((kommune, valgte.iter().map(|o| (*o).clone()).collect())), aar),
         )?;
         let signaler = crate::varsling::antal_pr_organisation(&varsler);
+        // Henstillinger and påbud are the supervising kommune's: shown on its own rows only.
+        let egne_pakker: Vec<PakkeId> =
+            forloeb.iter().filter(|f| f.pakke.hjemstedskommune == kommune).map(|f| f.pakke.id).collect();
+        let mut reaktioner: HashMap<PakkeId, (domain::package::Tilsynsreaktion, NaiveDate)> = HashMap::new();
+        for r in self.store.tilsynsreaktioner(&egne_pakker).await? {
+            reaktioner.insert(r.pakke, (r.art, r.dato)); // oldest first: the newest stays
+        }
         let kritik: HashMap<OrganisationId, Kritik> = kritik.into_iter().map(|k| (k.organisation, k)).collect();
         let today = self.today();
         let mut rows = Vec::new();
@@ -312,6 +329,7 @@ impl App {
                 trin_frist: None,
                 nye_bemaerkninger: 0,
                 signaler: signaler.get(&o.id).copied().unwrap_or_default(),
+                tilsynsreaktion: None,
             };
             let egne: Vec<&PakkeForloeb> = forloeb.iter().filter(|f| f.pakke.organisation == o.id).collect();
             if egne.is_empty() {
@@ -329,6 +347,7 @@ impl App {
                     redegoerelse: redegoerelse(f),
                     trin_frist: f.trin_frist,
                     nye_bemaerkninger: f.nye_bemaerkninger,
+                    tilsynsreaktion: reaktioner.get(&f.pakke.id).copied(),
                     ..base.clone()
                 });
             }

@@ -6,7 +6,8 @@
 use crate::{App, AppError, SessionUser};
 use chrono::NaiveDate;
 use domain::access::Tilladelse;
-use domain::master::{Afdeling, AfdelingId, Boligtype, Organisation, OrganisationId};
+use domain::beregning::Pulje;
+use domain::master::{Afdeling, AfdelingId, Boligtype, Organisation, OrganisationId, OrganisationKind};
 use domain::varsling::{self, Grundlag, Signal, Varsel};
 use domain::{Kommunekode, Regionskode, Styringsaar};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -284,17 +285,25 @@ impl App {
             aar_med_pakker: historik.aar_med_pakker,
         };
         let mut varsler = varsling::vurder(&grundlag, regler, &self.settings.katalog, aar, self.today());
-        // The national median beside each key figure's yearly value, for the charts.
-        let mut medianer: HashMap<(Styringsaar, String, Option<Boligtype>), f64> = HashMap::new();
+        // The national median beside each key figure's yearly value, for the charts: an
+        // afdeling's over the country's afdelinger, an organisation's over its own kind.
+        let mut medianer: HashMap<(Styringsaar, String, Pulje, Option<Boligtype>), f64> = HashMap::new();
         for a in (fra.get()..=aar.get()).filter_map(|y| Styringsaar::new(i64::from(y)).ok()) {
             for b in self.store.benchmarks(a).await? {
-                medianer.insert((a, b.noegletal, b.boligtype), b.median);
+                medianer.insert((a, b.noegletal, b.pulje, b.boligtype), b.median);
             }
         }
+        let kinds: HashMap<OrganisationId, OrganisationKind> = organisationer.iter().map(|o| (o.id, o.kind)).collect();
         for v in varsler.iter_mut() {
             let Some(id) = v.noegletal.clone() else { continue };
+            let pulje = match v.afdeling {
+                Some(_) => Pulje::Alle,
+                None => Pulje::for_organisation(
+                    kinds.get(&v.organisation).copied().unwrap_or(OrganisationKind::EgneAfdelinger),
+                ),
+            };
             for t in v.tal.iter_mut().filter(|t| t.vaerdi.is_some()) {
-                t.median = medianer.get(&(t.aar, id.clone(), t.boligtype)).copied();
+                t.median = medianer.get(&(t.aar, id.clone(), pulje, t.boligtype)).copied();
             }
         }
 

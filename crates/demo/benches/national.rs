@@ -3,7 +3,7 @@
 //! Run with `cargo bench -p demo --bench national`.
 
 use divan::{Bencher, black_box};
-use domain::beregning::{AfdelingInput, Katalog, OrganisationInput, beregn};
+use domain::beregning::{AfdelingInput, Katalog, OrganisationInput, Pulje, beregn};
 use domain::master::{AfdelingId, OrganisationId};
 use domain::reference::{Regler, kommuner_og_regioner};
 use domain::{OrganisationNummer, Styringsaar};
@@ -81,10 +81,13 @@ fn inputs(data: &store::BulkData) -> (Vec<OrganisationInput>, Vec<AfdelingInput>
     for p in data.organisation_poster.iter().filter(|p| p.styringsaar == aar()) {
         regnskaber.entry(org_id[&p.organisation]).or_default().insert(p.post, p.beloeb_oere);
     }
+    let pulje: HashMap<i64, Pulje> =
+        data.organisationer.iter().map(|o| (org_id[&o.nummer], Pulje::for_organisation(o.kind))).collect();
     let organisationer = regnskaber
         .into_iter()
         .map(|(id, regnskab)| OrganisationInput {
             id: OrganisationId(id),
+            pulje: pulje[&id],
             regnskab,
             lejemaalsenheder: enheder.get(&id).copied().unwrap_or(0.0),
         })

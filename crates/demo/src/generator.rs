@@ -12,8 +12,8 @@ use domain::noegletal::OrganisationPost;
 use domain::period::Regnskabsperiode;
 use domain::reference::Regler;
 use domain::registre::{
-    AfdelingKontoRaekke, ArbejdsmarkedRaekke, BoligtalRaekke, KlageKategori, KlageRaekke, KommuneArbejdsmarkedRaekke,
-    OrganisationPostRaekke, PeriodeRaekke, UdlejningRaekke, Udlejningsredskab,
+    AfdelingKontoRaekke, AfdelingUdlejningRaekke, ArbejdsmarkedRaekke, BoligtalRaekke, KlageKategori, KlageRaekke,
+    KommuneArbejdsmarkedRaekke, OrganisationPostRaekke, PeriodeRaekke, UdlejningRaekke, Udlejningsredskab,
 };
 use domain::{AfdelingNummer, OrganisationNummer, Styringsaar};
 use rand::seq::SliceRandom;
@@ -669,7 +669,8 @@ fn faerdig_afdeling(geo: &Geografi, u: &Udkast, nummer: u32, rng: &mut ChaCha8Rn
 // ---------------------------------------------------------------------------------------------
 
 /// Familie move-outs per (organisation, kommune, year index): the lettings to distribute.
-type Udlejede = BTreeMap<(usize, usize, usize), u32>;
+/// Lettings of familieboliger per (organisation, kommune, year index): each afdeling's count.
+type Udlejede = BTreeMap<(usize, usize, usize), Vec<(AfdelingNummer, u32)>>;
 
 /// What stays the same for an afdeling across the years.
 struct Profil {
@@ -786,7 +787,7 @@ fn afdeling_tal(
                 tab_ledighed += pr_m2 * f64::from(m2[b]) / f64::from(antal[b]) * f64::from(ledige);
                 fraflyttede += fraflytninger;
                 if boligtype == Boligtype::Familie {
-                    *udlejede.entry((afd.org, afd.kommune, t)).or_default() += fraflytninger;
+                    udlejede.entry((afd.org, afd.kommune, t)).or_default().push((afdeling, fraflytninger));
                 }
                 ds.boligtal.push(BoligtalRaekke {
                     organisation,
@@ -932,8 +933,8 @@ fn organisation_tal(
         }
     }
 
-    for (&(o, k, t), &antal) in udlejede {
-        udlejninger(geo, ds, orgs[o].ny.nummer, k, aarene[t], antal, rng);
+    for (&(o, k, t), afdelinger) in udlejede {
+        udlejninger(geo, ds, orgs[o].ny.nummer, k, aarene[t], afdelinger, rng);
     }
 }
 
@@ -958,16 +959,20 @@ fn klager(
 }
 
 /// The year's lettings of familieboliger in one kommune, over the five rental tools; the
-/// waiting list dominates, and kombineret udlejning needs an agreement with the kommune.
+/// waiting list dominates, and kombineret udlejning needs an agreement with the kommune. Each
+/// tool's lettings are shared among the kommune's afdelinger by their lettings, so the
+/// kommune's totals are the afdelinger's sums.
 fn udlejninger(
     geo: &Geografi,
     ds: &mut Dataset,
     organisation: OrganisationNummer,
     kommune: usize,
     styringsaar: Styringsaar,
-    antal: u32,
+    afdelinger: &[(AfdelingNummer, u32)],
     rng: &mut ChaCha8Rng,
 ) {
+    let antal: u32 = afdelinger.iter().map(|a| a.1).sum();
+    let andele: Vec<f64> = afdelinger.iter().map(|a| f64::from(a.1)).collect();
     let anvisning = if geo.region[kommune] == HOVEDSTADEN { 1.3 } else { 1.0 };
     let vaegte = [
         rng.random_range(0.55..0.85),
@@ -984,6 +989,15 @@ fn udlejninger(
             redskab,
             antal,
         });
+        for (&(afdeling, _), antal) in afdelinger.iter().zip(fordel(antal, &andele)).filter(|(_, n)| *n > 0) {
+            ds.afdeling_udlejninger.push(AfdelingUdlejningRaekke {
+                organisation,
+                afdeling,
+                styringsaar,
+                redskab,
+                antal,
+            });
+        }
     }
 }
 

@@ -81,6 +81,10 @@ pub enum PakkeTilladelse {
     Bemaerk,
     /// Remind the organisation of a package it has not submitted (the supervising kommune).
     Paamind,
+    /// Record that the package was not received by the deadline (the supervising kommune).
+    RegistrerIkkeModtaget,
+    /// Record a henstilling or a påbud to the organisation (the supervising kommune).
+    Tilsynsreaktion,
 }
 
 /// Operations that do not concern one package.
@@ -115,6 +119,9 @@ impl Principal {
             (Role::Organisation, PakkeTilladelse::Rediger) => {
                 self.is_member_of(pakke.organisation) && pakke.status.editable_by_organisation()
             }
+            // A package recorded as not received is routed to its hjemstedskommune alone, which
+            // then reads its record (meeting, redegørelse, events) but never the organisation's
+            // working copy: readers of the submitted versions get only those, and there are none.
             (Role::Kommune, PakkeTilladelse::LaesIndsendt) => {
                 submitted && self.kommune.is_some_and(|k| pakke.modtagere.contains(&k))
             }
@@ -125,6 +132,11 @@ impl Principal {
                     && self.kommune == Some(pakke.hjemstedskommune)
                     && pakke.modtagere.contains(&pakke.hjemstedskommune)
             }
+            (Role::Kommune, PakkeTilladelse::RegistrerIkkeModtaget) => {
+                matches!(pakke.status, PakkeStatus::Kladde | PakkeStatus::Returneret)
+                    && self.kommune == Some(pakke.hjemstedskommune)
+            }
+            (Role::Kommune, PakkeTilladelse::Tilsynsreaktion) => self.kommune == Some(pakke.hjemstedskommune),
             (Role::Kommune, PakkeTilladelse::EgetMoede) => {
                 submitted && self.kommune.is_some_and(|k| k != pakke.hjemstedskommune && pakke.modtagere.contains(&k))
             }
@@ -224,6 +236,29 @@ mod tests {
             assert!(!other.may_pakke(PakkeTilladelse::Bemaerk, &p));
             assert!(!kommune.may_pakke(PakkeTilladelse::Bemaerk, &p));
         }
+    }
+
+    #[test]
+    fn without_a_package_only_the_hjemstedskommune_acts_and_reads_no_draft() {
+        let hjemsted = principal(Role::Kommune, Some(101), &[]);
+        let beliggenhed = principal(Role::Kommune, Some(147), &[]);
+        let draft = pakke(PakkeStatus::Kladde);
+        assert!(hjemsted.may_pakke(PakkeTilladelse::RegistrerIkkeModtaget, &draft));
+        assert!(!beliggenhed.may_pakke(PakkeTilladelse::RegistrerIkkeModtaget, &draft));
+        assert!(!hjemsted.may_pakke(PakkeTilladelse::RegistrerIkkeModtaget, &pakke(PakkeStatus::Indsendt)));
+        // Recorded as not received: routed to the hjemstedskommune only.
+        let uden = PakkeScope { modtagere: vec![k(101)], ..pakke(PakkeStatus::IkkeModtaget) };
+        assert!(hjemsted.may_pakke(PakkeTilladelse::Behandl, &uden));
+        assert!(hjemsted.may_pakke(PakkeTilladelse::LaesIndsendt, &uden));
+        assert!(!hjemsted.may_pakke(PakkeTilladelse::LaesKladde, &uden));
+        for t in [PakkeTilladelse::Behandl, PakkeTilladelse::LaesIndsendt, PakkeTilladelse::Tilsynsreaktion] {
+            assert!(!beliggenhed.may_pakke(t, &uden), "{t:?}");
+            assert!(!principal(Role::Organisation, None, &[8]).may_pakke(t, &uden), "{t:?}");
+        }
+        // The organisation may still submit late; the kommune may remind it.
+        assert!(principal(Role::Organisation, None, &[7]).may_pakke(PakkeTilladelse::Rediger, &uden));
+        assert!(hjemsted.may_pakke(PakkeTilladelse::Paamind, &uden));
+        assert!(hjemsted.may_pakke(PakkeTilladelse::Tilsynsreaktion, &draft));
     }
 
     #[test]

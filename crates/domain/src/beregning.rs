@@ -4,7 +4,7 @@
 
 use crate::effektivitet::{self, Enhed, Farve};
 use crate::ids::{Kommunekode, Regionskode, Styringsaar};
-use crate::master::{AfdelingData, AfdelingId, Boligtype, LejemaalsenhedRegel, OrganisationId};
+use crate::master::{AfdelingData, AfdelingId, Boligtype, LejemaalsenhedRegel, OrganisationId, OrganisationKind};
 use crate::noegletal::{OrganisationPost, OrganisationRegnskab};
 use crate::reference::EffektivitetRegler;
 use crate::registre::AfdelingKontoRaekke;
@@ -208,6 +208,8 @@ impl Katalog {
 #[derive(Debug, Clone)]
 pub struct OrganisationInput {
     pub id: OrganisationId,
+    /// Which organisations its figures are benchmarked against.
+    pub pulje: Pulje,
     pub regnskab: OrganisationRegnskab,
     pub lejemaalsenheder: f64,
 }
@@ -255,17 +257,89 @@ impl Markering {
     }
 }
 
-/// A figure's benchmark for a year (and housing type where the figure has one).
+/// Whose values a benchmark is made from. Afdeling figures are compared across the country;
+/// organisation figures within the organisation's own kind, because bilag 5 benchmarks an
+/// administration organisation against administration organisations (guidance chapter 6,
+/// bilag 5 B), whose volume and tasks differ from a boligorganisation's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pulje {
+    /// Every afdeling in the country.
+    Alle,
+    /// Organisations with their own afdelinger (and the kinds outside the report duty).
+    Boligorganisationer,
+    /// Administration organisations (bilag 5).
+    Administrationsorganisationer,
+}
+
+impl Pulje {
+    pub const ALL: [Pulje; 3] = [Pulje::Alle, Pulje::Boligorganisationer, Pulje::Administrationsorganisationer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pulje::Alle => "alle",
+            Pulje::Boligorganisationer => "boligorganisationer",
+            Pulje::Administrationsorganisationer => "administrationsorganisationer",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Pulje::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+    /// How a page names what the benchmark compares with.
+    pub fn label(self) -> &'static str {
+        match self {
+            Pulje::Alle => "landets afdelinger",
+            Pulje::Boligorganisationer => "landets boligorganisationer",
+            Pulje::Administrationsorganisationer => "landets administrationsorganisationer",
+        }
+    }
+    /// The pool an organisation's own figures are compared within.
+    pub fn for_organisation(kind: OrganisationKind) -> Pulje {
+        match kind {
+            OrganisationKind::Administration => Pulje::Administrationsorganisationer,
+            _ => Pulje::Boligorganisationer,
+        }
+    }
+    /// The pool of the organisation figures in a styringsrapport of this type.
+    pub fn for_rapporttype(t: crate::master::Rapporttype) -> Pulje {
+        match t {
+            crate::master::Rapporttype::Bilag5 => Pulje::Administrationsorganisationer,
+            crate::master::Rapporttype::Bilag3 => Pulje::Boligorganisationer,
+        }
+    }
+    /// The pool of a figure at `niveau` of a unit whose organisation is of `kind`.
+    pub fn for_niveau(niveau: Niveau, kind: OrganisationKind) -> Pulje {
+        match niveau {
+            Niveau::Afdeling => Pulje::Alle,
+            Niveau::Organisation => Pulje::for_organisation(kind),
+        }
+    }
+}
+
+/// A figure's benchmark for a year, pool and housing type (where the figure has one).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Benchmark {
     pub noegletal: String,
     pub boligtype: Option<Boligtype>,
+    pub pulje: Pulje,
     /// The year whose values the benchmark was made from (earlier when this year has none).
     pub fra_aar: i32,
     pub median: f64,
     pub gul: f64,
     pub roed: f64,
     pub antal: usize,
+}
+
+impl Benchmark {
+    /// The benchmark of a figure, housing type and pool among a year's benchmarks.
+    pub fn find<'a>(
+        benchmarks: &'a [Benchmark],
+        noegletal: &str,
+        boligtype: Option<Boligtype>,
+        pulje: Pulje,
+    ) -> Option<&'a Benchmark> {
+        benchmarks.iter().find(|b| b.noegletal == noegletal && b.boligtype == boligtype && b.pulje == pulje)
+    }
 }
 
 /// One computed key figure of one organisation or afdeling.
@@ -522,38 +596,48 @@ pub fn beregn(
         }
     }
 
-    // Benchmarks per figure and housing type; marks against them. A figure compared with its
-    // own reference (the kommune) is benchmarked and marked on the difference.
+    // Benchmarks per figure, pool and housing type; marks against them. A figure compared
+    // with its own reference (the kommune) is benchmarked and marked on the difference.
     let compared = |v: &Vaerdi| v.vaerdi - v.sammenligning.unwrap_or(0.0);
-    let mut groups: BTreeMap<(String, Option<Boligtype>), Vec<f64>> = BTreeMap::new();
+    let org_pulje: HashMap<i64, Pulje> = organisationer.iter().map(|o| (o.id.0, o.pulje)).collect();
+    let pulje_of = |v: &Vaerdi| match v.niveau {
+        Niveau::Afdeling => Pulje::Alle,
+        Niveau::Organisation => org_pulje.get(&v.enhed_id).copied().unwrap_or(Pulje::Boligorganisationer),
+    };
+    let mut groups: BTreeMap<(String, Pulje, Option<Boligtype>), Vec<f64>> = BTreeMap::new();
     for v in &vaerdier {
-        groups.entry((v.noegletal.clone(), v.boligtype)).or_default().push(compared(v));
+        groups.entry((v.noegletal.clone(), pulje_of(v), v.boligtype)).or_default().push(compared(v));
     }
     let mut benchmarks = Vec::new();
     for d in &saet.noegletal {
         let types: Vec<Option<Boligtype>> =
             if d.pr_boligtype { Boligtype::ALL.into_iter().map(Some).collect() } else { vec![None] };
-        for t in types {
-            let mut values = groups.get(&(d.id.clone(), t)).cloned().unwrap_or_default();
+        let puljer: &[Pulje] = match d.niveau {
+            Niveau::Afdeling => &[Pulje::Alle],
+            Niveau::Organisation => &[Pulje::Boligorganisationer, Pulje::Administrationsorganisationer],
+        };
+        for (&pulje, t) in puljer.iter().flat_map(|p| types.iter().map(move |t| (p, *t))) {
+            let mut values = groups.get(&(d.id.clone(), pulje, t)).cloned().unwrap_or_default();
             if values.len() >= MIN_BENCHMARK_VALUES {
                 values.sort_by(f64::total_cmp);
                 benchmarks.push(Benchmark {
                     noegletal: d.id.clone(),
                     boligtype: t,
+                    pulje,
                     fra_aar: aar.get(),
                     median: fractile(&values, 0.5),
                     gul: fractile(&values, d.gul_fraktil),
                     roed: fractile(&values, d.roed_fraktil),
                     antal: values.len(),
                 });
-            } else if let Some(old) = sidste_aars_benchmarks.iter().find(|b| b.noegletal == d.id && b.boligtype == t) {
+            } else if let Some(old) = Benchmark::find(sidste_aars_benchmarks, &d.id, t, pulje) {
                 benchmarks.push(old.clone());
             }
         }
     }
     for v in &mut vaerdier {
         let d = saet.noegletal.iter().find(|d| d.id == v.noegletal).expect("defined above");
-        if let Some(b) = benchmarks.iter().find(|b| b.noegletal == v.noegletal && b.boligtype == v.boligtype) {
+        if let Some(b) = Benchmark::find(&benchmarks, &v.noegletal, v.boligtype, pulje_of(v)) {
             let diff = compared(v);
             // At or better than its kommune's level is never critical, whatever the spread.
             let no_worse_than_kommune = d.sammenligning == Sammenligning::Kommune
@@ -786,6 +870,7 @@ mod tests {
         let last = Benchmark {
             noegletal: "ledighedsprocent".into(),
             boligtype: Some(Boligtype::Familie),
+            pulje: Pulje::Alle,
             fra_aar: 2025,
             median: 0.5,
             gul: 0.8,
@@ -897,6 +982,57 @@ mod tests {
         assert!(Katalog::parse(&text).unwrap_err().contains("kommuneniveau"));
     }
 
+    /// Bilag 5 compares an administration organisation with administration organisations:
+    /// each kind gets its own benchmark and is marked against it alone.
+    #[test]
+    fn organisation_figures_are_benchmarked_within_their_own_kind() {
+        use crate::noegletal::OrganisationPost as P;
+        let org = |id: i64, pulje: Pulje, bidrag_kr: i64| OrganisationInput {
+            id: OrganisationId(id),
+            pulje,
+            regnskab: [(P::Administrationsbidrag, bidrag_kr * 100 * 1000)].into_iter().collect(),
+            lejemaalsenheder: 1000.0,
+        };
+        // Boligorganisationer charge 4,000–4,190 kr. per lejemålsenhed; administration
+        // organisations 6,000–6,190 kr. In one pool every administration organisation would be red.
+        let mut orgs: Vec<_> = (0..20).map(|i| org(i, Pulje::Boligorganisationer, 4_000 + 10 * i)).collect();
+        orgs.extend((0..20).map(|i| org(100 + i, Pulje::Administrationsorganisationer, 6_000 + 10 * i)));
+        let regler = Regler::standard();
+        let aar = Styringsaar::new(2026).unwrap();
+        let saet = Katalog::shipped();
+        let r = beregn(aar, saet.for_aar(aar).unwrap(), &orgs, &[], &[], &regler.lejemaalsenhed, &regler.effektivitet)
+            .unwrap();
+        let bench = |p| Benchmark::find(&r.benchmarks, "administrationsbidrag", None, p).unwrap();
+        assert_eq!((bench(Pulje::Boligorganisationer).median, bench(Pulje::Boligorganisationer).antal), (4_095.0, 20));
+        assert_eq!(bench(Pulje::Administrationsorganisationer).median, 6_095.0);
+        assert!(Benchmark::find(&r.benchmarks, "administrationsbidrag", None, Pulje::Alle).is_none());
+        let mark_of = |id: i64| {
+            r.vaerdier.iter().find(|v| v.noegletal == "administrationsbidrag" && v.enhed_id == id).unwrap().markering
+        };
+        // The dearest of each kind is red within its kind; the cheapest administration
+        // organisation, dearer than every boligorganisation, is not marked.
+        assert_eq!(mark_of(19), Some(Markering::Roed));
+        assert_eq!(mark_of(119), Some(Markering::Roed));
+        assert_eq!(mark_of(100), None);
+        // Too few of a kind this year: last year's benchmark of that kind, never the other's.
+        let last = bench(Pulje::Administrationsorganisationer).clone();
+        let few: Vec<_> = orgs.iter().filter(|o| o.id.0 < 105).cloned().collect();
+        let r2 = beregn(
+            aar,
+            saet.for_aar(aar).unwrap(),
+            &few,
+            &[],
+            std::slice::from_ref(&last),
+            &regler.lejemaalsenhed,
+            &regler.effektivitet,
+        )
+        .unwrap();
+        assert_eq!(
+            Benchmark::find(&r2.benchmarks, "administrationsbidrag", None, Pulje::Administrationsorganisationer),
+            Some(&last)
+        );
+    }
+
     /// Every figure of the catalogue against numbers worked out by hand.
     #[test]
     fn every_key_figure_matches_a_hand_computed_case() {
@@ -904,6 +1040,7 @@ mod tests {
         let kr = |x: i64| x * 100;
         let organisation = OrganisationInput {
             id: OrganisationId(1),
+            pulje: Pulje::Boligorganisationer,
             regnskab: [
                 (P::Administrationsbidrag, kr(5_000_000)),
                 (P::ByggesagshonorarNybyggeri, kr(300_000)),
@@ -993,6 +1130,7 @@ mod tests {
         let b = Benchmark {
             noegletal: def.id.clone(),
             boligtype: None,
+            pulje: Pulje::Alle,
             fra_aar: 2026,
             median: fractile(&values, 0.5),
             gul: fractile(&values, def.gul_fraktil),

@@ -19,10 +19,12 @@ pub enum HaendelsesType {
     AftaleStatus,
     FristAendret,
     PaamindelseSendt,
+    PakkeIkkeModtaget,
+    Tilsynsreaktion,
 }
 
 impl HaendelsesType {
-    pub const ALL: [HaendelsesType; 13] = [
+    pub const ALL: [HaendelsesType; 15] = [
         HaendelsesType::PakkeOprettet,
         HaendelsesType::PakkeIndsendt,
         HaendelsesType::PakkeReturneret,
@@ -36,6 +38,8 @@ impl HaendelsesType {
         HaendelsesType::AftaleStatus,
         HaendelsesType::FristAendret,
         HaendelsesType::PaamindelseSendt,
+        HaendelsesType::PakkeIkkeModtaget,
+        HaendelsesType::Tilsynsreaktion,
     ];
 
     /// The CloudEvents `type`.
@@ -54,6 +58,8 @@ impl HaendelsesType {
             HaendelsesType::AftaleStatus => "dk.styringsdialog.aftale.status",
             HaendelsesType::FristAendret => "dk.styringsdialog.frist.aendret",
             HaendelsesType::PaamindelseSendt => "dk.styringsdialog.paamindelse.sendt",
+            HaendelsesType::PakkeIkkeModtaget => "dk.styringsdialog.pakke.ikke_modtaget",
+            HaendelsesType::Tilsynsreaktion => "dk.styringsdialog.tilsyn.reaktion",
         }
     }
 
@@ -77,13 +83,18 @@ impl HaendelsesType {
             HaendelsesType::AftaleStatus => "En aftale har fået en ny status",
             HaendelsesType::FristAendret => "En frist er ændret",
             HaendelsesType::PaamindelseSendt => "En påmindelse om fristen er sendt",
+            HaendelsesType::PakkeIkkeModtaget => "Kommunen har registreret, at pakken ikke er modtaget",
+            HaendelsesType::Tilsynsreaktion => "Kommunen har givet en henstilling eller et påbud",
         }
     }
 
     /// Whether the hjemstedskommune hears of it while the package is a draft: it sets the
-    /// deadlines and sends the reminders of the packages it awaits.
+    /// deadlines, sends the reminders and reacts to the packages it awaits.
     pub fn om_ventet_pakke(self) -> bool {
-        matches!(self, HaendelsesType::FristAendret | HaendelsesType::PaamindelseSendt)
+        matches!(
+            self,
+            HaendelsesType::FristAendret | HaendelsesType::PaamindelseSendt | HaendelsesType::Tilsynsreaktion
+        )
     }
 
     /// The event a package step is.
@@ -97,6 +108,7 @@ impl HaendelsesType {
             PakkeHaendelse::MarkerMoedeAfholdt => HaendelsesType::MoedeAfholdt,
             PakkeHaendelse::SendRedegoerelseIHoering => HaendelsesType::RedegoerelseIHoering,
             PakkeHaendelse::OffentliggoerRedegoerelse => HaendelsesType::RedegoerelseOffentliggjort,
+            PakkeHaendelse::RegistrerIkkeModtaget => HaendelsesType::PakkeIkkeModtaget,
         }
     }
 }

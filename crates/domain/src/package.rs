@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum PakkeStatus {
     Kladde,
+    /// The deadline passed and the kommune recorded the package as not received: the dialogue
+    /// goes on without it (§ 112, § 164 stk. 2). The organisation may still submit until a
+    /// meeting is convened.
+    IkkeModtaget,
     Indsendt,
     Returneret,
     Modtaget,
@@ -33,6 +37,36 @@ pub enum PakkeHaendelse {
     MarkerMoedeAfholdt,
     SendRedegoerelseIHoering,
     OffentliggoerRedegoerelse,
+    /// The kommune records that the package was not received by the deadline.
+    RegistrerIkkeModtaget,
+}
+
+/// The kommune's reaction as supervisor when an organisation does not meet its duties (guidance
+/// chapter 7; almenboliglovens § 164): a henstilling recommends, a påbud orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tilsynsreaktion {
+    Henstilling,
+    Paabud,
+}
+
+impl Tilsynsreaktion {
+    pub const ALL: [Tilsynsreaktion; 2] = [Tilsynsreaktion::Henstilling, Tilsynsreaktion::Paabud];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tilsynsreaktion::Henstilling => "henstilling",
+            Tilsynsreaktion::Paabud => "paabud",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Tilsynsreaktion::Henstilling => "Henstilling",
+            Tilsynsreaktion::Paabud => "Påbud",
+        }
+    }
 }
 
 /// The reference number of a submission, on its receipt page and mail: one package per
@@ -53,8 +87,9 @@ pub struct UgyldigOvergang {
 }
 
 impl PakkeStatus {
-    pub const ALL: [PakkeStatus; 8] = [
+    pub const ALL: [PakkeStatus; 9] = [
         PakkeStatus::Kladde,
+        PakkeStatus::IkkeModtaget,
         PakkeStatus::Indsendt,
         PakkeStatus::Returneret,
         PakkeStatus::Modtaget,
@@ -67,6 +102,7 @@ impl PakkeStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             PakkeStatus::Kladde => "kladde",
+            PakkeStatus::IkkeModtaget => "ikke_modtaget",
             PakkeStatus::Indsendt => "indsendt",
             PakkeStatus::Returneret => "returneret",
             PakkeStatus::Modtaget => "modtaget",
@@ -84,6 +120,7 @@ impl PakkeStatus {
     pub fn label(self) -> &'static str {
         match self {
             PakkeStatus::Kladde => "Kladde",
+            PakkeStatus::IkkeModtaget => "Ikke modtaget",
             PakkeStatus::Indsendt => "Indsendt",
             PakkeStatus::Returneret => "Returneret til rettelse",
             PakkeStatus::Modtaget => "Modtaget",
@@ -96,7 +133,7 @@ impl PakkeStatus {
 
     /// The organisation may edit answers only while the package is open to it.
     pub fn editable_by_organisation(self) -> bool {
-        matches!(self, PakkeStatus::Kladde | PakkeStatus::Returneret)
+        matches!(self, PakkeStatus::Kladde | PakkeStatus::Returneret | PakkeStatus::IkkeModtaget)
     }
 
     /// Has the package ever been submitted, so that its recipients may read a version?
@@ -125,17 +162,25 @@ impl PakkeStatus {
         )
     }
 
-    /// The state after `haendelse`, or why it is not allowed now.
+    /// The state after `haendelse` of a package that was received, or why it is not allowed now.
     pub fn apply(self, haendelse: PakkeHaendelse) -> Result<PakkeStatus, UgyldigOvergang> {
+        self.apply_for(haendelse, true)
+    }
+
+    /// The state after `haendelse`; `modtaget` is false while the dialogue runs without the
+    /// package (a cancelled meeting then returns to «ikke modtaget»).
+    pub fn apply_for(self, haendelse: PakkeHaendelse, modtaget: bool) -> Result<PakkeStatus, UgyldigOvergang> {
         use PakkeHaendelse as H;
         use PakkeStatus as S;
         let next = match (self, haendelse) {
-            (S::Kladde | S::Returneret, H::Indsend) => S::Indsendt,
+            (S::Kladde | S::Returneret | S::IkkeModtaget, H::Indsend) => S::Indsendt,
+            (S::Kladde | S::Returneret, H::RegistrerIkkeModtaget) => S::IkkeModtaget,
             (S::Indsendt | S::Modtaget, H::Returner) => S::Returneret,
             (S::Indsendt, H::Modtag) => S::Modtaget,
-            (S::Modtaget | S::MoedeIndkaldt, H::IndkaldMoede) => S::MoedeIndkaldt,
-            (S::MoedeIndkaldt, H::AflysMoede) => S::Modtaget,
-            (S::Modtaget | S::MoedeIndkaldt, H::MarkerMoedeAfholdt) => S::MoedeAfholdt,
+            (S::Modtaget | S::IkkeModtaget | S::MoedeIndkaldt, H::IndkaldMoede) => S::MoedeIndkaldt,
+            (S::MoedeIndkaldt, H::AflysMoede) if modtaget => S::Modtaget,
+            (S::MoedeIndkaldt, H::AflysMoede) => S::IkkeModtaget,
+            (S::Modtaget | S::IkkeModtaget | S::MoedeIndkaldt, H::MarkerMoedeAfholdt) => S::MoedeAfholdt,
             (S::MoedeAfholdt, H::SendRedegoerelseIHoering) => S::RedegoerelseIHoering,
             (S::MoedeAfholdt | S::RedegoerelseIHoering, H::OffentliggoerRedegoerelse) => S::RedegoerelseOffentliggjort,
             _ => {
@@ -147,7 +192,7 @@ impl PakkeStatus {
 }
 
 impl PakkeHaendelse {
-    pub const ALL: [PakkeHaendelse; 8] = [
+    pub const ALL: [PakkeHaendelse; 9] = [
         PakkeHaendelse::Indsend,
         PakkeHaendelse::Returner,
         PakkeHaendelse::Modtag,
@@ -156,6 +201,7 @@ impl PakkeHaendelse {
         PakkeHaendelse::MarkerMoedeAfholdt,
         PakkeHaendelse::SendRedegoerelseIHoering,
         PakkeHaendelse::OffentliggoerRedegoerelse,
+        PakkeHaendelse::RegistrerIkkeModtaget,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -172,6 +218,7 @@ impl PakkeHaendelse {
             PakkeHaendelse::MarkerMoedeAfholdt => "marker_moede_afholdt",
             PakkeHaendelse::SendRedegoerelseIHoering => "send_redegoerelse_i_hoering",
             PakkeHaendelse::OffentliggoerRedegoerelse => "offentliggoer_redegoerelse",
+            PakkeHaendelse::RegistrerIkkeModtaget => "registrer_ikke_modtaget",
         }
     }
 
@@ -185,6 +232,7 @@ impl PakkeHaendelse {
             PakkeHaendelse::MarkerMoedeAfholdt => "Markér mødet som afholdt",
             PakkeHaendelse::SendRedegoerelseIHoering => "Send redegørelsen i høring",
             PakkeHaendelse::OffentliggoerRedegoerelse => "Offentliggør redegørelsen",
+            PakkeHaendelse::RegistrerIkkeModtaget => "Registrér at pakken ikke er modtaget",
         }
     }
 }
@@ -215,6 +263,24 @@ mod tests {
         assert!(S::Indsendt.apply(H::Indsend).is_err());
         assert!(S::RedegoerelseOffentliggjort.apply(H::Returner).is_err());
         assert!(S::MoedeAfholdt.apply(H::Returner).is_err());
+    }
+
+    #[test]
+    fn the_dialogue_goes_on_without_a_package() {
+        let s = S::Kladde.apply_for(H::RegistrerIkkeModtaget, false).unwrap();
+        assert_eq!(s, S::IkkeModtaget);
+        assert!(s.editable_by_organisation(), "the organisation may still submit late");
+        assert!(!s.received_by_kommune() && !s.key_figures_public());
+        assert_eq!(s.apply(H::Indsend), Ok(S::Indsendt));
+        let indkaldt = s.apply_for(H::IndkaldMoede, false).unwrap();
+        assert_eq!(indkaldt.apply_for(H::AflysMoede, false), Ok(S::IkkeModtaget));
+        assert_eq!(indkaldt.apply_for(H::AflysMoede, true), Ok(S::Modtaget));
+        assert_eq!(s.apply_for(H::MarkerMoedeAfholdt, false), Ok(S::MoedeAfholdt));
+        // Only an unsubmitted package can be recorded missing, and only once.
+        for from in [S::Indsendt, S::Modtaget, S::IkkeModtaget, S::MoedeAfholdt] {
+            assert!(from.apply_for(H::RegistrerIkkeModtaget, false).is_err(), "{from:?}");
+        }
+        assert!(s.apply_for(H::Modtag, false).is_err() && s.apply_for(H::Returner, false).is_err());
     }
 
     #[test]

@@ -137,6 +137,17 @@ pub struct UdlejningRaekke {
     pub antal: u32,
 }
 
+/// Lettings of familieboliger by rental tool in one afdeling (section V: the allocation rules
+/// used per afdeling). The kommune's totals are their sums.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AfdelingUdlejningRaekke {
+    pub organisation: OrganisationNummer,
+    pub afdeling: AfdelingNummer,
+    pub styringsaar: Styringsaar,
+    pub redskab: Udlejningsredskab,
+    pub antal: u32,
+}
+
 /// Beboerklagenævn cases decided, and of those lost wholly or partly by the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KlageRaekke {

@@ -7,7 +7,7 @@ use super::rows::{
 };
 use super::{Backend, Db, DbResult, bump_stamp, checked, chunk, commit, count, parsed};
 use chrono::NaiveDate;
-use domain::beregning::{self, AfdelingInput, Benchmark, Effektivitet, Kritik, Niveau, Omraade, Vaerdi};
+use domain::beregning::{self, AfdelingInput, Benchmark, Effektivitet, Kritik, Niveau, Omraade, Pulje, Vaerdi};
 use domain::master::*;
 use domain::noegletal::{OrganisationPost, OrganisationRegnskab};
 use domain::period::Regnskabsperiode;
@@ -20,6 +20,33 @@ use store::*;
 /// The tables one computation replaces, its read models included.
 const BEREGNING_TABLES: [&str; 5] =
     ["noegletal_vaerdier", "noegletal_benchmarks", "effektivitet", "kritik", "effektivitet_gennemsnit"];
+
+/// Makes each organisation's kommune totals of lettings the sums of its afdelinger's, for every
+/// organisation and kommune with lettings known per afdeling in the year (section V: the
+/// totals per kommune are the afdelinger's sums). Totals of other kommuner are left as imported.
+async fn summer_udlejninger(tx: &mut super::Tx, y: i64) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM udlejninger WHERE styringsaar = $1 AND EXISTS ( \
+           SELECT 1 FROM afdeling_udlejninger u JOIN afdelinger a ON a.id = u.afdeling_id \
+           WHERE u.styringsaar = $1 AND a.organisation_id = udlejninger.organisation_id \
+             AND a.kommunekode = udlejninger.kommunekode)",
+    )
+    .bind(y)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    sqlx::query(
+        "INSERT INTO udlejninger (organisation_id, styringsaar, kommunekode, redskab, antal) \
+         SELECT a.organisation_id, $1, a.kommunekode, u.redskab, CAST(SUM(u.antal) AS BIGINT) \
+         FROM afdeling_udlejninger u JOIN afdelinger a ON a.id = u.afdeling_id \
+         WHERE u.styringsaar = $1 GROUP BY a.organisation_id, a.kommunekode, u.redskab",
+    )
+    .bind(y)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
 
 #[async_trait::async_trait]
 impl BeregningStore for Backend {
@@ -74,6 +101,9 @@ impl BeregningStore for Backend {
             });
             qb.push(format!(" ON CONFLICT ({}) DO UPDATE SET {}", keys.join(", "), updates.join(", ")));
             qb.build().execute(&mut *tx).await.db()?;
+        }
+        if tabel == store::import::AFDELING_UDLEJNINGER {
+            summer_udlejninger(&mut tx, y).await?;
         }
         // Pages show the registers (lettings, complaints) as imported.
         bump_stamp(&mut tx, CacheStamp::Tal).await?;
@@ -211,13 +241,14 @@ impl BeregningStore for Backend {
             });
             qb.build().execute(&mut *tx).await.db()?;
         }
-        for rows in r.benchmarks.chunks(chunk(8)) {
+        for rows in r.benchmarks.chunks(chunk(9)) {
             let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-                "INSERT INTO noegletal_benchmarks (styringsaar, noegletal, boligtype, fra_aar, median, gul, roed, antal) ",
+                "INSERT INTO noegletal_benchmarks (styringsaar, noegletal, pulje, boligtype, fra_aar, median, gul, roed, antal) ",
             );
             qb.push_values(rows, |mut b, v| {
                 b.push_bind(y)
                     .push_bind(v.noegletal.clone())
+                    .push_bind(v.pulje.as_str())
                     .push_bind(boligtype(v.boligtype))
                     .push_bind(i64::from(v.fra_aar))
                     .push_bind(v.median)
@@ -271,17 +302,18 @@ impl BeregningStore for Backend {
     }
 
     async fn benchmarks(&self, aar: Styringsaar) -> Result<Vec<Benchmark>> {
-        let rows: Vec<(String, String, i64, f64, f64, f64, i64)> = sqlx::query_as(
-            "SELECT noegletal, boligtype, fra_aar, median, gul, roed, antal FROM noegletal_benchmarks \
-             WHERE styringsaar = $1 ORDER BY noegletal, boligtype",
+        let rows: Vec<(String, String, String, i64, f64, f64, f64, i64)> = sqlx::query_as(
+            "SELECT noegletal, pulje, boligtype, fra_aar, median, gul, roed, antal FROM noegletal_benchmarks \
+             WHERE styringsaar = $1 ORDER BY noegletal, pulje, boligtype",
         )
         .bind(i64::from(aar))
         .fetch_all(self.reader())
         .await
         .db()?;
         rows.into_iter()
-            .map(|(noegletal, t, fra_aar, median, gul, roed, antal)| {
+            .map(|(noegletal, pulje, t, fra_aar, median, gul, roed, antal)| {
                 Ok(Benchmark {
+                    pulje: parsed("pulje", &pulje, Pulje::parse)?,
                     noegletal,
                     boligtype: Boligtype::parse(&t),
                     fra_aar: count("fra_aar", fra_aar)?,

@@ -30,6 +30,7 @@ const RESET_ORDER: &[&str] = &[
     "dialogmoede_aendringer",
     "dialogmoeder",
     "pakke_haendelser",
+    "tilsynsreaktioner",
     "pakke_modtagere",
     "pakke_versioner",
     "bilag",
@@ -45,6 +46,7 @@ const RESET_ORDER: &[&str] = &[
     "arbejdsmarked",
     "beboerklager",
     "udlejninger",
+    "afdeling_udlejninger",
     "boligtal",
     "organisation_poster",
     "afdeling_konti",
@@ -383,6 +385,22 @@ impl MasterStore for Backend {
         .await?;
         bulk(
             &mut tx,
+            "INSERT INTO afdeling_udlejninger (afdeling_id, styringsaar, redskab, antal) ",
+            &data.afdeling_udlejninger,
+            |r| {
+                Ok([
+                    Tal(afd_id(&r.organisation, &r.afdeling)?),
+                    y(r.styringsaar),
+                    Tekst(r.redskab.as_str().into()),
+                    Tal(r.antal.into()),
+                ])
+            },
+            &mut written,
+            progress,
+        )
+        .await?;
+        bulk(
+            &mut tx,
             "INSERT INTO beboerklager (organisation_id, styringsaar, kategori, afgjorte, tabte) ",
             &data.klager,
             |r| {
@@ -637,6 +655,26 @@ impl MasterStore for Backend {
             .map(|(k, r, n)| {
                 Ok((checked("kommunekode", k)?, parsed("redskab", &r, Udlejningsredskab::parse)?, count("antal", n)?))
             })
+            .collect()
+    }
+
+    async fn afdeling_udlejninger(
+        &self,
+        organisation: OrganisationId,
+        aar: Styringsaar,
+    ) -> Result<Vec<(AfdelingId, Udlejningsredskab, u32)>> {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT u.afdeling_id, u.redskab, u.antal FROM afdeling_udlejninger u \
+             JOIN afdelinger a ON a.id = u.afdeling_id WHERE a.organisation_id = $1 AND u.styringsaar = $2 \
+             ORDER BY u.afdeling_id, u.redskab",
+        )
+        .bind(organisation.0)
+        .bind(i64::from(aar))
+        .fetch_all(self.reader())
+        .await
+        .db()?;
+        rows.into_iter()
+            .map(|(a, r, n)| Ok((AfdelingId(a), parsed("redskab", &r, Udlejningsredskab::parse)?, count("antal", n)?)))
             .collect()
     }
 

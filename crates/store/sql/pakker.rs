@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::UserId;
 use domain::haendelser::HaendelsesType;
 use domain::master::OrganisationId;
-use domain::package::PakkeStatus;
+use domain::package::{PakkeHaendelse, PakkeStatus, Tilsynsreaktion};
 use domain::template::{Skema, Svar};
 use domain::{Kommunekode, OrganisationNummer, Styringsaar};
 use sqlx::{QueryBuilder, Row};
@@ -34,6 +34,32 @@ pub(super) async fn apply_transition(tx: &mut Tx, t: &Transition, revision: Opti
     .db()?
     .rows_affected();
     exactly_one(changed)?;
+    match t.haendelse {
+        // Without the package the dialogue is the hjemstedskommune's alone: the package is
+        // routed to it (as a submission routes it), so its lists and rules need no exception.
+        PakkeHaendelse::RegistrerIkkeModtaget => {
+            sqlx::query("UPDATE pakker SET ikke_modtaget = $1 WHERE id = $2")
+                .bind(t.at)
+                .bind(t.pakke.0)
+                .execute(&mut **tx)
+                .await
+                .db()?;
+            let sql = format!(
+                "INSERT INTO pakke_modtagere (pakke_id, kommunekode) SELECT id, ({HJEMSTED}) FROM pakker WHERE id = $1 \
+                 ON CONFLICT (pakke_id, kommunekode) DO NOTHING"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(t.pakke.0).execute(&mut **tx).await.db()?;
+        }
+        // Submitted after all: the package is received from here on.
+        PakkeHaendelse::Indsend => {
+            sqlx::query("UPDATE pakker SET ikke_modtaget = NULL WHERE id = $1 AND ikke_modtaget IS NOT NULL")
+                .bind(t.pakke.0)
+                .execute(&mut **tx)
+                .await
+                .db()?;
+        }
+        _ => {}
+    }
     sqlx::query(
         "INSERT INTO pakke_haendelser (pakke_id, fra, til, haendelse, af, tidspunkt, begrundelse, frist) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -149,8 +175,8 @@ fn tilsynstal_recount() -> &'static str {
             "UPDATE tilsynstal SET pakker = t.pakker, indsendt = t.indsendt, for_sent = t.for_sent, \
              moeder_afholdt = t.moeder_afholdt, offentliggjort = t.offentliggjort, {} FROM ( \
                SELECT COUNT(*) AS pakker, \
-                 COALESCE(SUM(CASE WHEN p.status <> 'kladde' THEN 1 ELSE 0 END), 0) AS indsendt, \
-                 COALESCE(SUM(CASE WHEN p.status NOT IN ('kladde', 'returneret') AND p.for_sent THEN 1 ELSE 0 END), 0) \
+                 COALESCE(SUM(CASE WHEN p.status <> 'kladde' AND p.ikke_modtaget IS NULL THEN 1 ELSE 0 END), 0) AS indsendt, \
+                 COALESCE(SUM(CASE WHEN p.status NOT IN ('kladde', 'returneret', 'ikke_modtaget') AND p.for_sent THEN 1 ELSE 0 END), 0) \
                    AS for_sent, \
                  COALESCE(SUM(CASE WHEN p.moede_afholdt IS NOT NULL THEN 1 ELSE 0 END), 0) AS moeder_afholdt, \
                  COALESCE(SUM(CASE WHEN p.status = 'redegoerelse_offentliggjort' THEN 1 ELSE 0 END), 0) \
@@ -366,6 +392,69 @@ impl PakkeStore for Backend {
                 .await
                 .db()?;
         rows.into_iter().map(|(k,)| checked("kommunekode", k)).collect()
+    }
+
+    async fn registrer_tilsynsreaktion(
+        &self,
+        r: &NyTilsynsreaktion,
+        mails: &[NewMail],
+        audit: &AuditEvent,
+    ) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        lock_pakke(&mut tx, r.pakke).await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO tilsynsreaktioner (pakke_id, art, dato, tekst, frist, registreret_af, registreret) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(r.pakke.0)
+        .bind(r.art.as_str())
+        .bind(r.dato)
+        .bind(&r.tekst)
+        .bind(r.frist)
+        .bind(r.af.0)
+        .bind(r.at)
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        for m in mails {
+            insert_mail(&mut tx, m).await?;
+        }
+        let data = serde_json::json!({"art": r.art.as_str(), "dato": r.dato, "frist": r.frist});
+        udsend(&mut tx, r.pakke, HaendelsesType::Tilsynsreaktion, r.at, data).await?;
+        refresh_forloeb(&mut tx, r.pakke).await?;
+        commit(tx, audit).await?;
+        Ok(id)
+    }
+
+    async fn tilsynsreaktioner(&self, pakker: &[PakkeId]) -> Result<Vec<TilsynsreaktionRecord>> {
+        if pakker.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "SELECT r.id, r.pakke_id, r.art, r.dato, r.tekst, r.frist, b.navn, r.registreret FROM tilsynsreaktioner r \
+             JOIN brugere b ON b.id = r.registreret_af WHERE r.pakke_id IN (",
+        );
+        let mut list = qb.separated(", ");
+        for p in pakker {
+            list.push_bind(p.0);
+        }
+        qb.push(") ORDER BY r.dato, r.id");
+        let rows: Vec<(i64, i64, String, NaiveDate, String, Option<NaiveDate>, String, DateTime<Utc>)> =
+            qb.build_query_as().fetch_all(self.reader()).await.db()?;
+        rows.into_iter()
+            .map(|(id, pakke, art, dato, tekst, frist, af_navn, registreret)| {
+                Ok(TilsynsreaktionRecord {
+                    id,
+                    pakke: PakkeId(pakke),
+                    art: super::parsed("art", &art, Tilsynsreaktion::parse)?,
+                    dato,
+                    tekst,
+                    frist,
+                    af_navn,
+                    registreret,
+                })
+            })
+            .collect()
     }
 
     async fn svar(&self, pakke: PakkeId) -> Result<BTreeMap<String, SvarRecord>> {
@@ -700,7 +789,8 @@ impl PakkeStore for Backend {
         // deadline, found by the (styringsår, status) index.
         let mangler: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT o.hjemstedskommune, COUNT(*) FROM pakker p JOIN organisationer o ON o.id = p.organisation_id \
-             WHERE p.styringsaar = $1 AND p.status = 'kladde' AND p.frist < $2 GROUP BY o.hjemstedskommune",
+             WHERE p.styringsaar = $1 AND ((p.status = 'kladde' AND p.frist < $2) OR p.ikke_modtaget IS NOT NULL) \
+             GROUP BY o.hjemstedskommune",
         )
         .bind(y)
         .bind(today)

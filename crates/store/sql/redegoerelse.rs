@@ -154,8 +154,8 @@ impl RedegoerelseStore for Backend {
     }
 
     async fn published_redegoerelser(&self, organisation: OrganisationId) -> Result<Vec<PublishedRedegoerelse>> {
-        let rows: Vec<(i64, i64, i64, String, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT r.pakke_id, p.styringsaar, o.hjemstedskommune, r.tekst, r.offentliggjort \
+        let rows: Vec<(i64, i64, i64, String, DateTime<Utc>, bool)> = sqlx::query_as(
+            "SELECT r.pakke_id, p.styringsaar, o.hjemstedskommune, r.tekst, r.offentliggjort, p.ikke_modtaget IS NULL \
              FROM redegoerelser r JOIN pakker p ON p.id = r.pakke_id JOIN organisationer o ON o.id = p.organisation_id \
              WHERE p.organisation_id = $1 AND r.offentliggjort IS NOT NULL ORDER BY p.styringsaar DESC",
         )
@@ -164,13 +164,14 @@ impl RedegoerelseStore for Backend {
         .await
         .db()?;
         rows.into_iter()
-            .map(|(pakke, aar, kommune, tekst, at)| {
+            .map(|(pakke, aar, kommune, tekst, at, pakke_modtaget)| {
                 Ok(PublishedRedegoerelse {
                     pakke: PakkeId(pakke),
                     styringsaar: checked("styringsår", aar)?,
                     kommune: checked("kommunekode", kommune)?,
                     tekst: from_json("redegørelse", &tekst)?,
                     published_at: at,
+                    pakke_modtaget,
                 })
             })
             .collect()

@@ -206,7 +206,7 @@ impl From<ApiNoegleRow> for ApiNoegleRecord {
 pub(super) const PAKKE_SELECT: &str = "SELECT p.id, p.organisation_id, o.nummer, o.navn, o.hjemstedskommune, \
      p.styringsaar, p.rapporttype, p.periode_start, p.periode_slut, p.status, p.frist, p.oprettet, p.opdateret, \
      p.revision, p.foerst_indsendt, p.for_sent, p.moede_indkaldt, p.moede_afholdt, p.redegoerelse_revisioner, p.trin_frist, p.nye_bemaerkninger, p.aendring, \
-     p.rapport_fra, p.rapport_til FROM pakker p JOIN organisationer o ON o.id = p.organisation_id";
+     p.rapport_fra, p.rapport_til, p.ikke_modtaget FROM pakker p JOIN organisationer o ON o.id = p.organisation_id";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct PakkeRow {
@@ -234,6 +234,7 @@ pub(super) struct PakkeRow {
     aendring: i64,
     rapport_fra: Option<NaiveDate>,
     rapport_til: Option<NaiveDate>,
+    ikke_modtaget: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<PakkeRow> for PakkeForloeb {
@@ -262,6 +263,7 @@ impl TryFrom<PakkeRow> for PakkeForloeb {
                     ),
                     _ => None,
                 },
+                ikke_modtaget: r.ikke_modtaget,
             },
             foerst_indsendt: r.foerst_indsendt,
             for_sent: r.for_sent,

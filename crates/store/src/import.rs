@@ -29,6 +29,10 @@ pub const BOLIGTAL: Tabel = Tabel {
 };
 pub const UDLEJNINGER: Tabel =
     Tabel { navn: "udlejninger", noegle: &["organisation_id", "kommunekode", "redskab"], vaerdier: &["antal"] };
+/// Lettings per afdeling; importing them makes the organisation's kommune rows in
+/// [`UDLEJNINGER`] their sums, in the same transaction.
+pub const AFDELING_UDLEJNINGER: Tabel =
+    Tabel { navn: "afdeling_udlejninger", noegle: &["afdeling_id", "redskab"], vaerdier: &["antal"] };
 pub const BEBOERKLAGER: Tabel =
     Tabel { navn: "beboerklager", noegle: &["organisation_id", "kategori"], vaerdier: &["afgjorte", "tabte"] };
 pub const ARBEJDSMARKED: Tabel =

@@ -88,6 +88,13 @@ pub trait MasterStore: Send + Sync {
         organisation: OrganisationId,
         styringsaar: Styringsaar,
     ) -> Result<Vec<(Kommunekode, Udlejningsredskab, u32)>>;
+    /// An organisation's lettings of familieboliger per afdeling for a year, where they are
+    /// known: (afdeling, tool, count).
+    async fn afdeling_udlejninger(
+        &self,
+        organisation: OrganisationId,
+        styringsaar: Styringsaar,
+    ) -> Result<Vec<(AfdelingId, Udlejningsredskab, u32)>>;
     /// An organisation's beboerklagenævn cases for a year: (category, decided, lost).
     async fn klager(
         &self,
@@ -107,6 +114,8 @@ pub struct BulkData {
     pub organisation_poster: Vec<OrganisationPostRaekke>,
     pub boligtal: Vec<BoligtalRaekke>,
     pub udlejninger: Vec<UdlejningRaekke>,
+    /// The same lettings per afdeling, where they are known (the kommune rows are their sums).
+    pub afdeling_udlejninger: Vec<AfdelingUdlejningRaekke>,
     pub klager: Vec<KlageRaekke>,
     pub arbejdsmarked: Vec<ArbejdsmarkedRaekke>,
     pub kommune_arbejdsmarked: Vec<KommuneArbejdsmarkedRaekke>,
@@ -121,6 +130,7 @@ impl BulkData {
             + self.organisation_poster.len()
             + self.boligtal.len()
             + self.udlejninger.len()
+            + self.afdeling_udlejninger.len()
             + self.klager.len()
             + self.arbejdsmarked.len()
             + self.kommune_arbejdsmarked.len()) as u64

@@ -45,6 +45,16 @@ pub trait PakkeStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<()>;
     async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>>;
+    /// Records a henstilling or påbud with its mails and the audit event, in one transaction;
+    /// the package's change is numbered for the feed and told to webhooks. Returns its id.
+    async fn registrer_tilsynsreaktion(
+        &self,
+        reaktion: &NyTilsynsreaktion,
+        mails: &[NewMail],
+        audit: &AuditEvent,
+    ) -> Result<i64>;
+    /// The henstillinger and påbud of the given packages, oldest first.
+    async fn tilsynsreaktioner(&self, pakker: &[PakkeId]) -> Result<Vec<TilsynsreaktionRecord>>;
 
     /// The working copy's answers, each with who saved it and at which revision.
     async fn svar(&self, pakke: PakkeId) -> Result<BTreeMap<String, SvarRecord>>;
@@ -164,6 +174,43 @@ pub struct PakkeRecord {
     pub revision: Revision,
     /// The period the report covers when the kommune set one; else the accounting period.
     pub rapportperiode: Option<domain::period::Rapportperiode>,
+    /// When the hjemstedskommune recorded the package as not received, while the dialogue
+    /// runs without it (cleared by a submission).
+    pub ikke_modtaget: Option<DateTime<Utc>>,
+}
+
+impl PakkeRecord {
+    /// Whether the kommune holds the dialogue without the package.
+    pub fn uden_pakke(&self) -> bool {
+        self.ikke_modtaget.is_some()
+    }
+}
+
+/// A henstilling or påbud to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NyTilsynsreaktion {
+    pub pakke: PakkeId,
+    pub art: domain::package::Tilsynsreaktion,
+    /// The date the kommune gave it (its letter's date), not later than today.
+    pub dato: NaiveDate,
+    pub tekst: String,
+    /// The deadline it sets the organisation, if any.
+    pub frist: Option<NaiveDate>,
+    pub af: UserId,
+    pub at: DateTime<Utc>,
+}
+
+/// A recorded henstilling or påbud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TilsynsreaktionRecord {
+    pub id: i64,
+    pub pakke: PakkeId,
+    pub art: domain::package::Tilsynsreaktion,
+    pub dato: NaiveDate,
+    pub tekst: String,
+    pub frist: Option<NaiveDate>,
+    pub af_navn: String,
+    pub registreret: DateTime<Utc>,
 }
 
 /// A package with what an overview needs about its progress. Kept on the package row by the

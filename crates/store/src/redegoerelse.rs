@@ -76,6 +76,9 @@ pub struct PublishedRedegoerelse {
     pub kommune: Kommunekode,
     pub tekst: RedegoerelseTekst,
     pub published_at: DateTime<Utc>,
+    /// False when the kommune held the dialogue without the documentation package: the
+    /// redegørelse is then marked «dokumentationspakken er ikke modtaget».
+    pub pakke_modtaget: bool,
 }
 
 /// The organisation's comment on a redegørelse in høring.

@@ -124,6 +124,13 @@ pub fn sample_data() -> BulkData {
             redskab: Udlejningsredskab::Venteliste,
             antal: 8,
         }],
+        afdeling_udlejninger: vec![AfdelingUdlejningRaekke {
+            organisation: nr(10),
+            afdeling: AfdelingNummer::new(1).unwrap(),
+            styringsaar: aar(),
+            redskab: Udlejningsredskab::Venteliste,
+            antal: 8,
+        }],
         klager: vec![KlageRaekke {
             organisation: nr(10),
             styringsaar: aar(),

@@ -510,6 +510,19 @@ impl Client {
         page
     }
 
+    /// The id of the signed-in organisation user's 2026 package of a report type (`bilag3`,
+    /// `bilag5`), from its API list.
+    pub async fn package_2026(&self, rapporttype: &str) -> i64 {
+        let json: serde_json::Value = serde_json::from_str(&self.get("/api/v1/pakker").await.body).expect("JSON");
+        json["data"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|p| p["rapporttype"] == rapporttype && p["styringsaar"] == 2026)
+            .and_then(|p| p["id"].as_i64())
+            .expect("a 2026 package")
+    }
+
     /// Logs in and returns the session token, for bearer-token API calls.
     pub async fn login_token(&self, username: &str) -> String {
         let page = self.login(username).await;

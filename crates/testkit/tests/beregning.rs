@@ -129,3 +129,36 @@ async fn a_best_practice_peer_is_named_only_once_its_year_is_public() {
     }
     assert!(anonyme > 0, "the demo has a peer whose year is not public ({navngivne} named)");
 }
+
+/// Bilag 5: an administration organisation's key figures are benchmarked against
+/// administration organisations only, a boligorganisation's against boligorganisationer; the
+/// pages say whose median the benchmark is.
+#[tokio::test]
+async fn organisation_figures_are_benchmarked_within_the_organisations_own_kind() {
+    use domain::beregning::{Benchmark, Pulje};
+    let t = TestApp::spawn().await;
+    let store = t.app.store();
+    let aar = Styringsaar::new(2026).unwrap();
+    let benchmarks = store.benchmarks(aar).await.unwrap();
+    let katalog = domain::beregning::Katalog::shipped();
+    for b in &benchmarks {
+        let niveau = katalog.definition(&b.noegletal).unwrap().niveau;
+        let ventet = match niveau {
+            Niveau::Afdeling => vec![Pulje::Alle],
+            Niveau::Organisation => vec![Pulje::Boligorganisationer, Pulje::Administrationsorganisationer],
+        };
+        assert!(ventet.contains(&b.pulje), "{b:?}");
+    }
+    assert!(Benchmark::find(&benchmarks, "administrationsbidrag", None, Pulje::Boligorganisationer).is_some());
+    assert!(Benchmark::find(&benchmarks, "administrationsbidrag", None, Pulje::Alle).is_none(), "no mixed pool");
+
+    for (bruger, pulje) in
+        [("boligorg", "landets boligorganisationer"), ("admorg", "landets administrationsorganisationer")]
+    {
+        let c = t.client();
+        c.login(bruger).await;
+        let id = c.package_2026(if bruger == "admorg" { "bilag5" } else { "bilag3" }).await;
+        let side = c.get(&format!("/pakker/{id}")).await;
+        assert!(side.body.contains(&format!("Benchmark er medianen for {pulje}")), "{bruger}: {}", side.body);
+    }
+}

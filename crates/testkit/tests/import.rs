@@ -184,3 +184,86 @@ async fn the_agency_imports_through_the_web_page() {
         .await;
     assert_eq!(refused.status, 404);
 }
+
+/// Section V lists the allocation rules per afdeling: lettings imported per afdeling (the
+/// `udlejning` format with an `afdeling` column) are shown per afdeling, and the organisation's
+/// kommune totals become their sums; an afdeling given with the wrong kommune stops the file.
+#[tokio::test]
+async fn lettings_per_afdeling_are_shown_per_afdeling_and_the_kommune_totals_are_their_sums() {
+    use domain::registre::Udlejningsredskab as R;
+    let t = TestApp::spawn().await;
+    let store = t.app.store();
+    let org = store.user_by_username("boligorg").await.unwrap().unwrap().organisationer[0];
+    let nummer = store.organisationer().await.unwrap().into_iter().find(|o| o.id == org).unwrap().nummer;
+    let afdelinger = store.afdelinger(org).await.unwrap();
+    let familie: Vec<_> = afdelinger.iter().filter(|a| a.data.familie.antal > 0).collect();
+    let (a, b) = (familie[0], familie[1]);
+    let anden_kommune = store.kommuner().await.unwrap().into_iter().find(|k| k.kode != a.data.kommune).unwrap().kode;
+    // The demo knows its lettings per afdeling, with the kommune totals as their sums.
+    let demo = store.afdeling_udlejninger(org, aar()).await.unwrap();
+    assert!(!demo.is_empty());
+    let sum: u32 = demo.iter().map(|x| x.2).sum();
+    assert_eq!(sum, store.udlejninger(org, aar()).await.unwrap().iter().map(|x| x.2).sum::<u32>());
+
+    // A wrong kommune: the file is refused whole, naming row and column.
+    let csv = format!(
+        "organisation,afdeling,kommune,redskab,antal\n{nummer},{},{},venteliste,5\n{nummer},{},{anden_kommune},fleksibel,2\n",
+        a.data.nummer, a.data.kommune, a.data.nummer
+    );
+    let table = tabular::read_bytes("udlejning.csv", csv.as_bytes()).unwrap();
+    let Err(AppError::Invalid(errors)) = t.app.import(None, ImportArt::Udlejning, aar(), &table, false).await else {
+        panic!("a wrong kommune must refuse the file");
+    };
+    assert!(
+        errors[0].message.starts_with(&format!(
+            "udlejning.csv, række 3, kolonne «kommune»: fandt «{anden_kommune}», forventede afdelingens kommune {}",
+            a.data.kommune
+        )),
+        "{errors:?}"
+    );
+    assert_eq!(store.afdeling_udlejninger(org, aar()).await.unwrap(), demo, "nothing written");
+
+    // Every tool of both afdelinger, the unused ones as 0.
+    let mut csv = String::from("organisation,afdeling,redskab,antal\n");
+    for (afd, brugt) in
+        [(a, [(R::Venteliste, 5), (R::Fleksibel, 2)]), (b, [(R::Venteliste, 3), (R::KommunalAnvisning, 1)])]
+    {
+        for r in R::ALL {
+            let n = brugt.iter().find(|x| x.0 == r).map_or(0, |x| x.1);
+            csv.push_str(&format!("{nummer},{},{},{n}\n", afd.data.nummer, r.as_str()));
+        }
+    }
+    let table = tabular::read_bytes("udlejning.csv", csv.as_bytes()).unwrap();
+    let done = t.app.import(None, ImportArt::Udlejning, aar(), &table, false).await.unwrap();
+    assert_eq!(done.raekker, 10);
+    let per_afdeling = store.afdeling_udlejninger(org, aar()).await.unwrap();
+    let antal = |afd: domain::master::AfdelingId, r| per_afdeling.iter().find(|x| x.0 == afd && x.1 == r).map(|x| x.2);
+    assert_eq!((antal(a.id, R::Venteliste), antal(b.id, R::KommunalAnvisning)), (Some(5), Some(1)));
+    // Each kommune total is the sum of its afdelinger's.
+    let kommune_af: std::collections::HashMap<_, _> = afdelinger.iter().map(|x| (x.id, x.data.kommune)).collect();
+    let totals = store.udlejninger(org, aar()).await.unwrap();
+    for k in afdelinger.iter().map(|x| x.data.kommune) {
+        for r in R::ALL {
+            let sum: u32 = per_afdeling.iter().filter(|x| kommune_af[&x.0] == k && x.1 == r).map(|x| x.2).sum();
+            let total: u32 = totals.iter().filter(|x| x.0 == k && x.1 == r).map(|x| x.2).sum();
+            assert_eq!(total, sum, "kommune {k}, {r:?}");
+        }
+    }
+    // Importing the same file again changes nothing.
+    let again = t.app.import(None, ImportArt::Udlejning, aar(), &table, false).await.unwrap();
+    assert_eq!((again.nye, again.aendrede, again.uaendrede), (0, 0, 10));
+
+    // Section V shows each afdeling's own rules.
+    let c = t.client();
+    c.login("boligorg").await;
+    let id = c.package_2026("bilag3").await;
+    let side = c.get(&format!("/pakker/{id}/sektioner/b3.V")).await;
+    assert_eq!(side.status, 200);
+    let tabel = &side.body[side.body.find("Familieboliger, anvisning").expect("the table")..];
+    let raekke = |afd: &domain::master::Afdeling| {
+        let start = tabel.find(&format!("<th scope=\"row\">{} ", afd.data.nummer)).expect("the afdeling's row");
+        tabel[start..].split("</tr>").next().unwrap().to_string()
+    };
+    assert!(raekke(a).contains("<td>Venteliste, Fleksibel udlejning</td>"), "{}", raekke(a));
+    assert!(raekke(b).contains("<td>Venteliste, Kommunal anvisning</td>"), "{}", raekke(b));
+}

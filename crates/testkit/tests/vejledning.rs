@@ -6,18 +6,6 @@
 
 use testkit::{Client, TestApp};
 
-/// The id of the user's 2026 bilag 3 package.
-async fn pakke(c: &Client) -> i64 {
-    let json: serde_json::Value = serde_json::from_str(&c.get("/api/v1/pakker").await.body).unwrap();
-    json["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["rapporttype"] == "bilag3" && p["styringsaar"] == 2026)
-        .and_then(|p| p["id"].as_i64())
-        .expect("a 2026 package")
-}
-
 #[tokio::test]
 async fn question_4_requires_the_boards_efficiency_goals_when_afdelinger_are_yellow_or_red() {
     let t = TestApp::spawn().await;
@@ -31,7 +19,7 @@ async fn question_4_requires_the_boards_efficiency_goals_when_afdelinger_are_yel
     );
     let c = t.client();
     c.login("boligorg").await;
-    let id = pakke(&c).await;
+    let id = c.package_2026("bilag3").await;
     let sektion = format!("/pakker/{id}/sektioner/b3.I");
 
     // The form says what question 4 must hold.
@@ -67,7 +55,7 @@ async fn the_organisation_corrects_the_afdelings_register_and_the_kommune_sees_t
     let t = TestApp::spawn().await;
     let c = t.client();
     c.login("boligorg").await;
-    let id = pakke(&c).await;
+    let id = c.package_2026("bilag3").await;
     let store = t.app.store();
     let org = store.user_by_username("boligorg").await.unwrap().unwrap().organisationer[0];
     let afdeling = store
@@ -123,7 +111,7 @@ async fn section_v_lists_every_critical_afdeling_figure_and_rent_is_never_marked
     // Every afdeling figure that can be critical is a column of section V.
     let c = t.client();
     c.login("boligorg").await;
-    let id = pakke(&c).await;
+    let id = c.package_2026("bilag3").await;
     let side = c.get(&format!("/pakker/{id}/sektioner/b3.V")).await;
     assert_eq!(side.status, 200);
     for kolonne in [
@@ -196,7 +184,7 @@ async fn the_kommune_sets_the_report_period_and_the_organisation_sees_it() {
     assert!(k.get(side).await.body.contains("01.03.2025 – 28.02.2026 (fastsat af kommunen)"));
     let org = t.client();
     org.login("boligorg").await;
-    let id = pakke(&org).await;
+    let id = org.package_2026("bilag3").await;
     assert!(
         org.get(&format!("/pakker/{id}")).await.body.contains("<dt>Rapportperiode</dt><dd>01.03.2025 – 28.02.2026")
     );

@@ -133,6 +133,14 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/pakker/{id}/effektivitet/{afdeling}", get(pages::pakke::forklaring))
         .route("/pakker/{id}/modtag", post(pages::kommune::modtag))
         .route("/pakker/{id}/paamindelse", post(pages::tilsyn::send_paamindelse))
+        .route(
+            "/pakker/{id}/ikke-modtaget",
+            get(pages::tilsynsreaktion::ikke_modtaget_form).post(pages::tilsynsreaktion::ikke_modtaget),
+        )
+        .route(
+            "/pakker/{id}/tilsynsreaktion",
+            get(pages::tilsynsreaktion::reaktion_form).post(pages::tilsynsreaktion::reaktion),
+        )
         .route("/pakker/{id}/returner", get(pages::kommune::returner_form).post(pages::kommune::returner))
         .route("/pakker/{id}/moede", get(pages::kommune::moede_form).post(pages::kommune::moede))
         .route(

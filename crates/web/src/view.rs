@@ -73,6 +73,11 @@ const BESKEDER: &[(&str, &str)] = &[
     ("mail_sendes_igen", "Mailen sendes igen ved næste levering."),
     ("paamindelse_sendt", "Påmindelsen er sendt som mail til organisationens brugere."),
     ("paamindelse_allerede", "Organisationen har allerede fået en påmindelse i dag."),
+    (
+        "ikke_modtaget",
+        "Pakken er registreret som ikke modtaget. Kommunen kan nu holde dialogen uden pakken, og organisationen har fået besked.",
+    ),
+    ("tilsynsreaktion", "Henstillingen eller påbuddet er registreret og sendt som mail til organisationens brugere."),
     ("rapportperiode_fastsat", "Rapportperioden er fastsat."),
     ("varsler_sendt", "Hver kommune med varsler har fået sin liste som regneark i en mail."),
     ("varsler_allerede", "Årets varsler er allerede sendt til kommunerne. De sendes kun én gang pr. styringsår."),

@@ -697,3 +697,123 @@ pub async fn aftaler(
     let aftaler = state.app.aftaler(&user, q.kun_aabne.unwrap_or(false), side).await?;
     Ok(Json(Liste::from(aftaler.map(|a| Aftale::from(&a)))))
 }
+
+/// Records that a package was not received by the deadline, so that the dialogue is held
+/// without it (§ 112, § 164 stk. 2): only the hjemstedskommune, only after the deadline. The
+/// package is then routed to the kommune; the organisation may still submit until a meeting is
+/// convened, and the redegørelse is marked «dokumentationspakken er ikke modtaget».
+#[utoipa::path(
+    post, path = "/api/v1/pakker/{id}/ikke-modtaget", tag = "kommune",
+    params(("id" = i64, Path, description = "The package id"), ("Idempotency-Key" = String, Header, description = "Chosen by the client")),
+    request_body = Handling,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Recorded; the package as it is now", body = PakkeDetalje),
+        Afvisninger
+    ))]
+pub async fn ikke_modtaget(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    _: Idempotensnoegle,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<PakkeDetalje> {
+    let id: i64 = segment(&id)?;
+    let h: Handling = json_body(&body, "krop", "revision")?;
+    state.app.registrer_ikke_modtaget(&user.0, PakkeId(id), Some(Revision(h.revision))).await?;
+    pakken_nu(state, user, id).await
+}
+
+/// A henstilling or påbud the kommune gave the organisation.
+#[derive(Serialize, ToSchema)]
+pub struct Tilsynsreaktion {
+    pub id: i64,
+    /// `henstilling` or `paabud`.
+    pub art: String,
+    pub dato: NaiveDate,
+    pub tekst: String,
+    pub frist: Option<NaiveDate>,
+    pub registreret_af: String,
+    pub registreret: DateTime<Utc>,
+}
+
+impl From<&store::TilsynsreaktionRecord> for Tilsynsreaktion {
+    fn from(r: &store::TilsynsreaktionRecord) -> Self {
+        Tilsynsreaktion {
+            id: r.id,
+            art: r.art.as_str().into(),
+            dato: r.dato,
+            tekst: r.tekst.clone(),
+            frist: r.frist,
+            registreret_af: r.af_navn.clone(),
+            registreret: r.registreret,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TilsynsreaktionInput {
+    /// The package's `revision` as read.
+    pub revision: i64,
+    /// `henstilling` or `paabud`.
+    pub art: String,
+    /// The date it was given; not in the future.
+    #[schema(format = Date)]
+    pub dato: NaiveDate,
+    /// What the kommune recommends or orders, and why.
+    pub tekst: String,
+    /// The deadline it sets, if any; today or later.
+    #[schema(format = Date)]
+    pub frist: Option<NaiveDate>,
+}
+
+/// The henstillinger and påbud of a package, oldest first (the organisation, the
+/// hjemstedskommune and the agency).
+#[utoipa::path(
+    get, path = "/api/v1/pakker/{id}/tilsynsreaktioner", tag = "kommune",
+    params(("id" = i64, Path, description = "The package id")),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<Tilsynsreaktion>), (status = 401, body = Fejl), (status = 404, body = Fejl))
+)]
+pub async fn tilsynsreaktioner(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Vec<Tilsynsreaktion>> {
+    let reaktioner = state.app.tilsynsreaktioner(&user, PakkeId(segment(&id)?)).await?;
+    Ok(Json(reaktioner.iter().map(Tilsynsreaktion::from).collect()))
+}
+
+/// Records a henstilling or påbud to the organisation (the hjemstedskommune), dated and
+/// audited; the organisation's users get it by mail and webhooks hear
+/// `dk.styringsdialog.tilsyn.reaktion`.
+#[utoipa::path(
+    post, path = "/api/v1/pakker/{id}/tilsynsreaktioner", tag = "kommune",
+    params(("id" = i64, Path, description = "The package id"), ("Idempotency-Key" = String, Header, description = "Chosen by the client")),
+    request_body = TilsynsreaktionInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = Tilsynsreaktion),
+        Afvisninger
+    ))]
+pub async fn opret_tilsynsreaktion(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    _: Idempotensnoegle,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Tilsynsreaktion>), ApiError> {
+    let id: i64 = segment(&id)?;
+    let r: TilsynsreaktionInput = json_body(&body, "krop", "revision, art, dato, tekst og evt. frist")?;
+    let input = app::TilsynsreaktionInput {
+        art: r.art,
+        dato: r.dato.format("%Y-%m-%d").to_string(),
+        tekst: r.tekst,
+        frist: r.frist.map(|f| f.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+    };
+    let ny = state.app.registrer_tilsynsreaktion(&user, PakkeId(id), &input, Some(Revision(r.revision))).await?;
+    let alle = state.app.tilsynsreaktioner(&user, PakkeId(id)).await?;
+    let r = alle.iter().find(|r| r.id == ny).ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(Tilsynsreaktion::from(r))))
+}

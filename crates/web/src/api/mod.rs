@@ -234,6 +234,8 @@ pub fn routes_with_upload_limit(upload_limit: usize) -> (axum::Router<AppState>,
         .routes(routes!(versioner::haendelser))
         .routes(routes!(kommune::modtag))
         .routes(routes!(kommune::returner))
+        .routes(routes!(kommune::ikke_modtaget))
+        .routes(routes!(kommune::tilsynsreaktioner, kommune::opret_tilsynsreaktion))
         .routes(routes!(kommune::indkald, kommune::pakkens_moeder))
         .routes(routes!(kommune::moede))
         .routes(routes!(kommune::kalender))
@@ -287,7 +289,7 @@ mod tests {
     fn every_route_is_documented_with_json_errors() {
         let (_, doc) = super::routes();
         let paths: Vec<&String> = doc.paths.paths.keys().collect();
-        assert_eq!(paths.len(), 40, "{paths:?}");
+        assert_eq!(paths.len(), 42, "{paths:?}");
         let text = super::openapi_json();
         assert!(text.contains("\"Fejl\"") && text.contains("\"bearer\""));
     }

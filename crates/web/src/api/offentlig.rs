@@ -128,6 +128,9 @@ pub struct Redegoerelse {
     pub styringsaar: i32,
     pub kommune: i64,
     pub offentliggjort: chrono::DateTime<chrono::Utc>,
+    /// False when the kommune held the dialogue without the documentation package
+    /// («dokumentationspakken er ikke modtaget»).
+    pub dokumentationspakke_modtaget: bool,
     pub afsnit: Vec<Afsnit>,
     /// The printable PDF (tagged, PDF/UA-1).
     pub pdf: String,
@@ -198,6 +201,7 @@ pub async fn organisation(State(state): State<AppState>, Path(nummer): Path<Stri
                 styringsaar: r.styringsaar.get(),
                 kommune: i64::from(r.kommune),
                 offentliggjort: r.published_at,
+                dokumentationspakke_modtaget: r.pakke_modtaget,
                 pdf: crate::pages::udskrift::offentlig_sti(d.organisation.nummer, r.styringsaar),
                 afsnit: domain::redegoerelse::felter()
                     .into_iter()

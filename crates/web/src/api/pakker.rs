@@ -30,9 +30,13 @@ pub struct Pakke {
     pub styringsaar: i32,
     /// `bilag3` or `bilag5`.
     pub rapporttype: String,
-    /// The package's state (`kladde`, `indsendt`, `returneret`, `modtaget`, `moede_indkaldt`,
-    /// `moede_afholdt`, `redegoerelse_i_hoering`, `redegoerelse_offentliggjort`).
+    /// The package's state (`kladde`, `ikke_modtaget`, `indsendt`, `returneret`, `modtaget`,
+    /// `moede_indkaldt`, `moede_afholdt`, `redegoerelse_i_hoering`, `redegoerelse_offentliggjort`).
     pub status: String,
+    /// When the hjemstedskommune recorded the package as not received: the dialogue is held
+    /// without it (absent once submitted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ikke_modtaget: Option<chrono::DateTime<chrono::Utc>>,
     pub frist: Option<chrono::NaiveDate>,
     pub regnskabsperiode: Periode,
     /// The period the report covers when the hjemstedskommune set one (§ 112, stk. 4); absent:
@@ -52,6 +56,7 @@ impl From<&PakkeRecord> for Pakke {
             styringsaar: p.styringsaar.get(),
             rapporttype: p.rapporttype.as_str().into(),
             status: p.status.as_str().into(),
+            ikke_modtaget: p.ikke_modtaget,
             frist: p.frist,
             regnskabsperiode: Periode { start: p.periode.start(), slut: p.periode.slut() },
             rapportperiode: p.rapportperiode.map(|r| Periode { start: r.fra, slut: r.til }),

@@ -12,6 +12,7 @@ pub mod skabeloner;
 pub mod skema;
 pub mod styrelse;
 pub mod tilsyn;
+pub mod tilsynsreaktion;
 pub mod udskrift;
 pub mod varsling;
 pub mod webhooks;
@@ -49,7 +50,7 @@ pub fn redirect_with(path: &str, besked: &str) -> Response {
 pub fn badge(status: PakkeStatus) -> &'static str {
     match status {
         PakkeStatus::Kladde => "badge-info",
-        PakkeStatus::Returneret => "badge-warning",
+        PakkeStatus::Returneret | PakkeStatus::IkkeModtaget => "badge-warning",
         PakkeStatus::RedegoerelseOffentliggjort => "badge-success",
         _ => "",
     }

@@ -74,6 +74,12 @@ struct PakkeSide {
     aftaler: Vec<crate::pages::tilsyn::AftaleVisning>,
     redegoerelse: Vec<(String, String)>,
     historik: Vec<(String, String, String, String)>,
+    /// Whose median the organisation's benchmarks are (bilag 5: administration organisations).
+    benchmark_pulje: &'static str,
+    /// When the kommune recorded the package as not received (the dialogue runs without it).
+    ikke_modtaget: Option<String>,
+    /// Henstillinger and påbud: (kind, date, text, deadline, registered by).
+    tilsynsreaktioner: Vec<(&'static str, String, String, Option<String>, String)>,
 }
 
 /// An answer as read-only text.
@@ -208,6 +214,16 @@ pub async fn render_pakke(
     } else {
         0
     };
+    // Henstillinger and påbud are for the organisation, the hjemstedskommune and the agency;
+    // a beliggenhedskommune reading the package sees none.
+    let tilsynsreaktioner = match state.app.tilsynsreaktioner(user, v.pakke.id).await {
+        Err(app::AppError::Forbidden) => Vec::new(),
+        r => r?,
+    };
+    let tilsynsreaktioner = tilsynsreaktioner
+        .into_iter()
+        .map(|r| (r.art.label(), dato(r.dato), r.tekst, r.frist.map(dato), r.af_navn))
+        .collect();
     let eget_moede = user.principal.role == domain::access::Role::Kommune
         && !v.may_behandl
         && status.visible_to_recipients()
@@ -229,11 +245,11 @@ pub async fn render_pakke(
         noegletal,
         can_receive: status == PakkeStatus::Indsendt,
         can_return: matches!(status, PakkeStatus::Indsendt | PakkeStatus::Modtaget),
-        can_hold: matches!(status, PakkeStatus::Modtaget | PakkeStatus::MoedeIndkaldt),
+        can_hold: matches!(status, PakkeStatus::Modtaget | PakkeStatus::IkkeModtaget | PakkeStatus::MoedeIndkaldt),
         can_write: matches!(status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering),
         moeder: v.moeder.iter().map(|m| (dato(m.dato), m.deltagere.clone())).collect(),
         dialogmoeder,
-        can_invite: matches!(status, PakkeStatus::Modtaget | PakkeStatus::MoedeIndkaldt),
+        can_invite: matches!(status, PakkeStatus::Modtaget | PakkeStatus::IkkeModtaget | PakkeStatus::MoedeIndkaldt),
         eget_moede,
         i_hoering: status == PakkeStatus::RedegoerelseIHoering,
         nye_bemaerkninger,
@@ -241,6 +257,9 @@ pub async fn render_pakke(
         aftaler,
         redegoerelse: v.latest_redegoerelse().map(|r| afsnit(&r.tekst)).unwrap_or_default(),
         historik,
+        benchmark_pulje: domain::beregning::Pulje::for_rapporttype(v.pakke.rapporttype).label(),
+        ikke_modtaget: v.pakke.ikke_modtaget.map(tidspunkt),
+        tilsynsreaktioner,
         v,
     })
 }

@@ -136,6 +136,8 @@ struct AfdelingRaekke {
 struct PubliceretRedegoerelse {
     aar: i32,
     offentliggjort: String,
+    /// The dialogue was held without the documentation package.
+    uden_pakke: bool,
     afsnit: Vec<(String, String)>,
 }
 
@@ -195,6 +197,7 @@ pub async fn dataark(
         .map(|r| PubliceretRedegoerelse {
             aar: r.styringsaar.get(),
             offentliggjort: tidspunkt(r.published_at),
+            uden_pakke: !r.pakke_modtaget,
             afsnit: afsnit(&r.tekst),
         })
         .collect();
@@ -457,8 +460,8 @@ pub async fn afdeling_dataark(
 struct KommuneRedegoerelser {
     layout: Layout,
     kommune: String,
-    /// (organisation number, name, year, published).
-    raekker: Vec<(u32, String, i32, String)>,
+    /// (organisation number, name, year, published, package received).
+    raekker: Vec<(u32, String, i32, String, bool)>,
 }
 
 /// The published redegørelser of a kommune's organisations.
@@ -478,7 +481,7 @@ pub async fn kommune_redegoerelser(
         .kommunens_redegoerelser(kode)
         .await?
         .into_iter()
-        .map(|(o, r)| (o.nummer.get(), o.navn, r.styringsaar.get(), tidspunkt(r.published_at)))
+        .map(|(o, r)| (o.nummer.get(), o.navn, r.styringsaar.get(), tidspunkt(r.published_at), r.pakke_modtaget))
         .collect();
     render(&KommuneRedegoerelser {
         layout: Layout::new(&format!("Redegørelser fra {navn} Kommune"), user.as_ref(), &csrf, "/offentlig"),

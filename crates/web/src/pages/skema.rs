@@ -325,6 +325,14 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
             t.tom = "Nøgletallene er ikke beregnet endnu.".into();
             t.noter = lines.iter().filter_map(|l| l.forklaring.clone()).collect();
             t.noter.dedup();
+            // Say whose median the benchmark is: an administration organisation's figures are
+            // compared with administration organisations only (bilag 5).
+            if let Some(l) = lines
+                .iter()
+                .find(|l| l.sammenligning == Sammenligning::Landet && l.pulje != domain::beregning::Pulje::Alle)
+            {
+                t.noter.push(format!("Benchmark er medianen for {}.", l.pulje.label()));
+            }
             t.raekker = lines.into_iter().map(noegletal_raekke).collect();
             vec![t]
         }
@@ -443,7 +451,7 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
                     "Afdeling",
                     "Kommune",
                     "Familieboliger",
-                    "Anvendte anvisningsregler i kommunen",
+                    "Anvendte anvisningsregler",
                     "Afdeling",
                     "Kommune",
                     "Afdeling sidste år",
@@ -460,10 +468,13 @@ fn tabeller(f: &Faktablok, v: &PakkeView, fakta: &PakkeFakta, afdeling: Option<&
                         Celle::tekst(format!("{} {}", a.afdeling.data.nummer, a.afdeling.data.navn)),
                         Celle::tekst(a.kommune.clone()),
                         Celle::tal(a.afdeling.data.familie.antal.to_string()),
-                        Celle::tekst(if a.anvisningsregler.is_empty() {
-                            "Ingen oplyst".to_string()
-                        } else {
-                            a.anvisningsregler.join(", ")
+                        Celle::tekst(match (a.anvisningsregler.is_empty(), a.anvisning_i_kommunen) {
+                            (true, true) => "Ingen oplyst".to_string(),
+                            (true, false) => "Ingen udlejninger i året".to_string(),
+                            // Without lettings per afdeling the organisation's tools in the
+                            // kommune are shown, and said to be so.
+                            (false, true) => format!("{} (organisationens i kommunen)", a.anvisningsregler.join(", ")),
+                            (false, false) => a.anvisningsregler.join(", "),
                         }),
                         Celle::tal(procent(marked.and_then(|l| l.vaerdi))),
                         Celle::tal(procent(marked.and_then(|l| l.benchmark))),

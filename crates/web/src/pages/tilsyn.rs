@@ -51,6 +51,10 @@ pub struct Raekke {
     pub href: Option<String>,
     /// A package not submitted: the kommune may send the organisation a reminder.
     pub paamind: Option<i64>,
+    /// A package missing after the deadline: the kommune may hold the dialogue without it.
+    pub uden_pakke: Option<i64>,
+    /// The newest henstilling or påbud: "Påbud 12.03.2027".
+    pub tilsynsreaktion: Option<String>,
     pub organisation: String,
     pub tilknytning: &'static str,
     pub frist: String,
@@ -74,7 +78,7 @@ pub struct Raekke {
 
 fn indsendelse_badge(i: Indsendelse) -> &'static str {
     match i {
-        Indsendelse::Mangler => "badge-error",
+        Indsendelse::Mangler | Indsendelse::IkkeModtaget => "badge-error",
         Indsendelse::Returneret | Indsendelse::ForSent => "badge-warning",
         Indsendelse::Rettidig => "badge-success",
         Indsendelse::Afventer => "badge-info",
@@ -104,6 +108,11 @@ impl From<&OversigtRaekke> for Raekke {
                     matches!(r.indsendelse, Indsendelse::Mangler | Indsendelse::Afventer | Indsendelse::Returneret)
                 })
                 .map(|p| p.0),
+            uden_pakke: r
+                .pakke
+                .filter(|_| r.tilknytning == app::Tilknytning::Tilsyn && r.indsendelse == Indsendelse::Mangler)
+                .map(|p| p.0),
+            tilsynsreaktion: r.tilsynsreaktion.map(|(art, d)| format!("{} {}", art.label(), dato(d))),
             organisation: format!("{} ({})", r.navn, r.nummer),
             tilknytning: r.tilknytning.label(),
             frist: r.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
@@ -235,7 +244,8 @@ pub async fn kommune_for_styrelsen(
     let aar = valgt_aar(&state, q.aar)?;
     let alle = state.app.kommunes_oversigt(&user, kode, aar).await?;
     let antal_i_alt = alle.len();
-    let raekker = filtrer(alle, &q).iter().map(|r| Raekke { paamind: None, ..Raekke::from(r) }).collect();
+    let raekker =
+        filtrer(alle, &q).iter().map(|r| Raekke { paamind: None, uden_pakke: None, ..Raekke::from(r) }).collect();
     let tal = state.app.national_oversigt(&user, aar).await?.kommuner.into_iter().find(|k| k.0 == kode).map(|k| k.2);
     let kommune = format!("{} Kommune", state.app.public().kommune_navn(kode).await?);
     render(&KommuneForStyrelsen {

@@ -354,7 +354,7 @@ pub async fn pakkens_redegoerelse(app: &App, v: &PakkeView) -> Result<Option<Dok
         }
         _ => Some("Udkast: kommunens arbejdsudkast, som ikke er sendt i høring.".into()),
     };
-    Ok(Some(redegoerelse_dokument(
+    let dokument = redegoerelse_dokument(
         app,
         organisation_linje(&v.organisation),
         v.pakke.styringsaar.get(),
@@ -362,7 +362,18 @@ pub async fn pakkens_redegoerelse(app: &App, v: &PakkeView) -> Result<Option<Dok
         r.published_at,
         bemaerkning,
         dokument_dele,
-    )))
+    );
+    Ok(Some(if v.pakke.uden_pakke() { uden_pakke(dokument) } else { dokument }))
+}
+
+/// A redegørelse of a dialogue held without the documentation package says so on its title
+/// page («dokumentationspakken er ikke modtaget»).
+fn uden_pakke(mut dokument: Dokument) -> Dokument {
+    dokument.fakta.insert(
+        3,
+        ("Dokumentationspakke".into(), "Dokumentationspakken er ikke modtaget. Dialogen er holdt uden pakken.".into()),
+    );
+    dokument
 }
 
 /// The redegørelse's non-empty fields, each a part of its own.
@@ -437,6 +448,7 @@ pub async fn offentlig_redegoerelse(
                 None,
                 redegoerelse_dele(&r.tekst),
             );
+            let dokument = if r.pakke_modtaget { dokument } else { uden_pakke(dokument) };
             Ok(saet(dokument).await?.bytes)
         })
         .await?;

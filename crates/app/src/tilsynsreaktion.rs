@@ -1,0 +1,193 @@
+//! The kommune's supervision when an organisation does not do its part: the dialogue held
+//! without a package (§ 112, § 164 stk. 2, guidance chapter 7), and henstillinger and påbud
+//! as dated, audited events on the package.
+
+use crate::error::stale_as_conflict;
+use crate::{App, AppError, FieldError, SessionUser};
+use chrono::NaiveDate;
+use domain::access::PakkeTilladelse;
+use domain::package::{PakkeHaendelse, Tilsynsreaktion};
+use serde_json::json;
+use store::{NyTilsynsreaktion, PakkeId, PakkeRecord, Revision, TilsynsreaktionRecord};
+
+/// What the kommune typed to record a henstilling or påbud.
+#[derive(Debug, Clone, Default)]
+pub struct TilsynsreaktionInput {
+    pub art: String,
+    pub dato: String,
+    pub tekst: String,
+    pub frist: String,
+}
+
+/// A date field: year-month-day, with a message naming the field's purpose.
+fn dato_felt(felt: &str, tekst: &str, hvad: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    match NaiveDate::parse_from_str(tekst.trim(), "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            let message = if tekst.trim().is_empty() {
+                format!("Angiv {hvad} som år-måned-dag, fx 2027-09-15")
+            } else {
+                format!("«{}» er ikke en dato; skriv {hvad} som år-måned-dag, fx 2027-09-15", tekst.trim())
+            };
+            errors.push(FieldError { field: felt.into(), message });
+            None
+        }
+    }
+}
+
+impl App {
+    /// The package the hjemstedskommune is about to record as not received, for the page that
+    /// asks it to confirm (the draft's content is not read).
+    pub async fn pakke_til_ikke_modtaget(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeRecord, AppError> {
+        Ok(self.scoped(&user.principal, id, PakkeTilladelse::RegistrerIkkeModtaget).await?.0)
+    }
+
+    /// The hjemstedskommune records that the package was not received by the deadline, so
+    /// that it can hold the dialogue and write its redegørelse without it. The organisation is
+    /// told by mail, and may still submit until a meeting is convened.
+    pub async fn registrer_ikke_modtaget(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        laest: Option<Revision>,
+    ) -> Result<(), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::RegistrerIkkeModtaget).await?;
+        crate::packages::uaendret_siden(&pakke, laest)?;
+        let today = self.today();
+        match pakke.frist {
+            Some(frist) if frist < today => {}
+            Some(frist) => {
+                return Err(AppError::Conflict(format!(
+                    "Fristen {} er ikke overskredet endnu. Pakken kan først registreres som ikke modtaget dagen efter fristen.",
+                    frist.format("%d.%m.%Y")
+                )));
+            }
+            None => {
+                return Err(AppError::Conflict(
+                    "Pakken har ingen frist. Fastsæt en frist, før pakken kan registreres som ikke modtaget.".into(),
+                ));
+            }
+        }
+        let t = self.transition(user, &pakke, PakkeHaendelse::RegistrerIkkeModtaget, None)?;
+        let kommune = self.kommune_navn(pakke.hjemstedskommune).await?;
+        let tekst = format!(
+            "{kommune} Kommune har registreret, at dokumentationspakken for styringsår {aar} fra {org} ikke er modtaget \
+             inden fristen {frist}.\n\n\
+             Kommunen holder styringsdialogen uden pakken og skriver i sin redegørelse, at dokumentationspakken ikke \
+             er modtaget.\n\n\
+             Pakken kan stadig indsendes i styringsdialogen, indtil kommunen indkalder til dialogmøde.\n",
+            aar = pakke.styringsaar,
+            org = pakke.organisation_navn,
+            frist = pakke.frist.map(|f| f.format("%d.%m.%Y").to_string()).unwrap_or_default(),
+        );
+        let mails = self
+            .organisation_mails(
+                &pakke,
+                "ikke-modtaget",
+                &format!("Dokumentationspakken er ikke modtaget – styringsår {}", pakke.styringsaar),
+                &tekst,
+            )
+            .await?;
+        let audit = self.pakke_audit(user, &pakke, "pakke_ikke_modtaget", json!({"mails": mails.len()}));
+        self.store.transition(&t, &mails, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// Records a henstilling or påbud to the organisation: dated (not later than today), with
+    /// its text and an optional deadline (today or later), mailed to the organisation's users.
+    pub async fn registrer_tilsynsreaktion(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        input: &TilsynsreaktionInput,
+        laest: Option<Revision>,
+    ) -> Result<i64, AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Tilsynsreaktion).await?;
+        crate::packages::uaendret_siden(&pakke, laest)?;
+        let mut errors = Vec::new();
+        let art = Tilsynsreaktion::parse(input.art.trim());
+        if art.is_none() {
+            errors.push(FieldError { field: "art".into(), message: "Vælg henstilling eller påbud".into() });
+        }
+        let dato = dato_felt("dato", &input.dato, "datoen", &mut errors);
+        if dato.is_some_and(|d| d > self.today()) {
+            errors.push(FieldError { field: "dato".into(), message: "Datoen kan ikke ligge i fremtiden".into() });
+        }
+        let tekst = input.tekst.trim();
+        if tekst.is_empty() {
+            errors.push(FieldError {
+                field: "tekst".into(),
+                message: "Skriv hvad kommunen henstiller eller påbyder, og hvorfor".into(),
+            });
+        }
+        let frist = if input.frist.trim().is_empty() {
+            None
+        } else {
+            let f = dato_felt("frist", &input.frist, "fristen", &mut errors);
+            if f.is_some_and(|f| f < self.today()) {
+                errors.push(FieldError { field: "frist".into(), message: "Fristen kan ikke ligge før i dag".into() });
+            }
+            f
+        };
+        let (Some(art), Some(dato)) = (art, dato) else { return Err(AppError::Invalid(errors)) };
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let kommune = self.kommune_navn(pakke.hjemstedskommune).await?;
+        let frist_tekst = frist.map(|f| format!("\n\nFrist: {}", f.format("%d.%m.%Y"))).unwrap_or_default();
+        let mail_tekst = format!(
+            "{kommune} Kommune har den {dato} givet {org} {hvad} i forbindelse med styringsdialogen for styringsår {aar}:\n\n\
+             {tekst}{frist_tekst}\n\n\
+             Du kan læse den på pakkens side i styringsdialogen.\n",
+            dato = dato.format("%d.%m.%Y"),
+            org = pakke.organisation_navn,
+            hvad = match art {
+                Tilsynsreaktion::Henstilling => "en henstilling",
+                Tilsynsreaktion::Paabud => "et påbud",
+            },
+            aar = pakke.styringsaar,
+        );
+        let mails = self
+            .organisation_mails(
+                &pakke,
+                art.as_str(),
+                &format!("{} fra {kommune} Kommune – styringsår {}", art.label(), pakke.styringsaar),
+                &mail_tekst,
+            )
+            .await?;
+        let ny = NyTilsynsreaktion {
+            pakke: id,
+            art,
+            dato,
+            tekst: tekst.to_string(),
+            frist,
+            af: user.principal.user_id,
+            at: self.now(),
+        };
+        let audit = self.pakke_audit(
+            user,
+            &pakke,
+            "tilsynsreaktion",
+            json!({"art": art.as_str(), "dato": dato, "frist": frist, "mails": mails.len()}),
+        );
+        Ok(self.store.registrer_tilsynsreaktion(&ny, &mails, &audit).await?)
+    }
+
+    /// The henstillinger and påbud of a package, oldest first, for their addressee (the
+    /// organisation), the hjemstedskommune that gave them (also while the package is a draft)
+    /// and the agency; a beliggenhedskommune is not their addressee and gets not found.
+    pub async fn tilsynsreaktioner(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+    ) -> Result<Vec<TilsynsreaktionRecord>, AppError> {
+        let (_, scope) = self.pakke_scope(id).await?;
+        let p = &user.principal;
+        let maa = p.may_pakke(PakkeTilladelse::Tilsynsreaktion, &scope)
+            || p.may_pakke(PakkeTilladelse::LaesKladde, &scope)
+            || (p.role == domain::access::Role::Styrelse && p.may_pakke(PakkeTilladelse::LaesIndsendt, &scope));
+        if !maa {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.store.tilsynsreaktioner(&[id]).await?)
+    }
+}
