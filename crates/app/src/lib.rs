@@ -46,7 +46,7 @@ pub use seed::{DEMO_PASSWORD, DemoLogin};
 pub use skabeloner::SkabelonInfo;
 pub use tilsyn::{
     BeliggenhedsAfdeling, Indsendelse, MoedeStatus, NationalStatus, Opmaerksomhedspunkt, OversigtRaekke,
-    RedegoerelseStatus, StatusTal, Tilknytning,
+    RedegoerelseStatus, RegnskabStatus, StatusTal, Tilknytning,
 };
 pub use tilsynsreaktion::TilsynsreaktionInput;
 pub use trinfrister::Trin;

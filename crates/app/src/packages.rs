@@ -63,6 +63,10 @@ pub struct PakkeView {
     pub bilag: Vec<BilagRecord>,
     /// The attachment kinds of the package's styringsår.
     pub bilagsregler: domain::bilag::BilagRegler,
+    /// The accounts material's own deadline ([`domain::reference::FristRegler`]).
+    pub regnskab_frist: Option<NaiveDate>,
+    /// The organisation may send accounts material after the report, as a supplement.
+    pub may_eftersende: bool,
     /// Days from today (Danish calendar) to the deadline; negative when it has passed.
     pub dage_til_frist: Option<i64>,
     /// The package's cached data, for the parts pages read on demand (facts, meetings, aftaler).
@@ -219,14 +223,27 @@ impl PakkeView {
         errors
     }
 
-    /// The required attachment kinds with no file.
+    /// The attachment kinds required for submitting the report, with no file. Accounts
+    /// material has its own deadline and may follow the report ([`Self::manglende_regnskab`]).
     pub fn manglende_bilag(&self) -> impl Iterator<Item = &domain::bilag::BilagArt> {
-        self.bilagsregler.arter.iter().filter(|a| a.paakraevet && !self.bilag.iter().any(|b| b.art == a.id))
+        self.bilagsregler
+            .arter
+            .iter()
+            .filter(|a| a.paakraevet && !a.regnskab && !self.bilag.iter().any(|b| b.art == a.id))
+    }
+
+    /// The required accounts material with no file yet.
+    pub fn manglende_regnskab(&self) -> impl Iterator<Item = &domain::bilag::BilagArt> {
+        self.bilagsregler
+            .arter
+            .iter()
+            .filter(|a| a.paakraevet && a.regnskab && !self.bilag.iter().any(|b| b.art == a.id))
     }
 
     /// The attachments task: not started, in progress or complete.
+    /// Accounts material counts, though it may follow the report.
     pub fn bilag_status(&self) -> SektionStatus {
-        if self.manglende_bilag().next().is_none() {
+        if self.manglende_bilag().next().is_none() && self.manglende_regnskab().next().is_none() {
             SektionStatus::Gennemfoert
         } else if self.bilag.is_empty() {
             SektionStatus::IkkeStartet
@@ -297,6 +314,15 @@ fn recipients(pakke: &PakkeRecord, afdelinger: &[Afdeling]) -> Vec<Kommunekode> 
     let mut modtagere: BTreeSet<Kommunekode> = BTreeSet::from([pakke.hjemstedskommune]);
     modtagere.extend(afdelinger.iter().map(|a| a.data.kommune));
     modtagere.into_iter().collect()
+}
+
+/// The organisation may send accounts material after its report: the package is submitted
+/// (no longer open to it) and is its own.
+fn kan_eftersende(principal: &Principal, scope: &PakkeScope) -> bool {
+    principal.may_pakke(PakkeTilladelse::LaesKladde, scope)
+        && !principal.may_pakke(PakkeTilladelse::Rediger, scope)
+        && scope.status.visible_to_recipients()
+        && scope.status != PakkeStatus::IkkeModtaget
 }
 
 fn require(principal: &Principal, tilladelse: Tilladelse) -> Result<(), AppError> {
@@ -619,6 +645,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let may_behandl = p.may_pakke(PakkeTilladelse::Behandl, &scope);
+        let may_eftersende = kan_eftersende(p, &scope);
         let (data, skabeloner) = futures::try_join!(
             self.pakke_data(&pakke, stempler),
             self.skabeloner_under(stempler.skabeloner, pakke.styringsaar),
@@ -676,6 +703,8 @@ impl App {
             modtagere: scope.modtagere,
             dage_til_frist: pakke.frist.map(|f| (f - self.today()).num_days()),
             bilagsregler: self.regler(pakke.styringsaar).bilag.clone(),
+            regnskab_frist: self.regler(pakke.styringsaar).frist.regnskab_frist(&pakke.periode),
+            may_eftersende,
             organisation: data.organisation.clone(),
             versions: data.versions.clone(),
             noegletal: data.noegletal.clone(),
@@ -1183,7 +1212,13 @@ impl App {
     /// accepted types and the size limit; a new file of a single-file kind supersedes the
     /// earlier one, which is kept.
     /// Checks that the user may attach files to the package, before an upload is read.
+    /// Whether the user may upload to the package: to the draft, or accounts material to the
+    /// submitted package (a supplement).
     pub async fn kan_vedhaefte(&self, user: &SessionUser, id: PakkeId) -> Result<(), AppError> {
+        let (_, scope) = self.pakke_scope(id).await?;
+        if kan_eftersende(&user.principal, &scope) {
+            return Ok(());
+        }
         self.scoped_for_edit(&user.principal, id).await.map(|_| ())
     }
 
@@ -1196,9 +1231,17 @@ impl App {
         indhold: Vec<u8>,
     ) -> Result<BilagId, AppError> {
         use sha2::{Digest, Sha256};
-        let pakke = self.scoped_for_edit(&user.principal, id).await?;
+        // After submission only accounts material may follow, as a supplement (a new version).
+        let (pakke, scope) = self.pakke_scope(id).await?;
+        let supplement = kan_eftersende(&user.principal, &scope);
+        let pakke = if supplement { pakke } else { self.scoped_for_edit(&user.principal, id).await? };
         let regler = &self.regler(pakke.styringsaar).bilag;
         let kind = regler.art(art).ok_or_else(|| AppError::field("art", "Vælg hvilket bilag filen er"))?;
+        if supplement && !kind.regnskab {
+            return Err(AppError::Conflict(format!(
+                "{INDSENDT} Efter indsendelsen kan kun regnskabsmateriale eftersendes."
+            )));
+        }
         // Only the last path segment: browsers may send a full path.
         let filnavn = filnavn.rsplit(['/', '\\']).next().unwrap_or(filnavn).trim().to_string();
         if filnavn.is_empty() {
@@ -1210,7 +1253,7 @@ impl App {
         let audit = self.pakke_audit(
             user,
             &pakke,
-            "bilag_tilfoejet",
+            if supplement { "regnskab_eftersendt" } else { "bilag_tilfoejet" },
             json!({"art": art, "filnavn": filnavn, "stoerrelse": indhold.len(), "sha256": sha256}),
         );
         let new = NewBilag {
@@ -1225,6 +1268,11 @@ impl App {
             by: user.principal.user_id,
             at: self.now(),
         };
+        if supplement {
+            // The supplement's new file is the last of its version's.
+            let version = self.store.add_supplement(&new, &audit).await.map_err(stale_as_conflict)?;
+            return version.bilag.last().copied().ok_or_else(|| AppError::Internal("tomt supplement".into()));
+        }
         self.store.add_bilag(&new, &audit).await.map_err(stale_as_conflict)
     }
 

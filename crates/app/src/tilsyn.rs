@@ -89,6 +89,29 @@ pub enum MoedeStatus {
     Afholdt(NaiveDate),
 }
 
+/// Where the accounts material stands: it has its own deadline and may follow the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RegnskabStatus {
+    /// Every required kind of accounts material is with the kommune.
+    Modtaget,
+    /// Some is missing; the accounts deadline and whether it has passed.
+    Mangler { frist: NaiveDate, overskredet: bool },
+}
+
+impl RegnskabStatus {
+    pub fn label(self) -> String {
+        match self {
+            RegnskabStatus::Modtaget => "Regnskab modtaget".into(),
+            RegnskabStatus::Mangler { frist, overskredet: false } => {
+                format!("Regnskab mangler (frist {})", frist.format("%d.%m.%Y"))
+            }
+            RegnskabStatus::Mangler { frist, overskredet: true } => {
+                format!("Regnskab mangler (fristen {} er overskredet)", frist.format("%d.%m.%Y"))
+            }
+        }
+    }
+}
+
 /// The redegørelse of a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RedegoerelseStatus {
@@ -138,6 +161,8 @@ pub struct OversigtRaekke {
     pub signaler: usize,
     /// The newest henstilling or påbud of the year, with its date (the supervising kommune's).
     pub tilsynsreaktion: Option<(domain::package::Tilsynsreaktion, NaiveDate)>,
+    /// The accounts material of a submitted report (its own track and deadline).
+    pub regnskab: Option<RegnskabStatus>,
 }
 
 /// One critical mark for "where to look first": a red afdeling or a marked key figure.
@@ -303,6 +328,30 @@ impl App {
         for r in self.store.tilsynsreaktioner(&egne_pakker).await? {
             reaktioner.insert(r.pakke, (r.art, r.dato)); // oldest first: the newest stays
         }
+        // The accounts track of submitted reports: their current files against the year's rules.
+        let indsendte: Vec<PakkeId> =
+            forloeb.iter().filter(|f| f.foerst_indsendt.is_some()).map(|f| f.pakke.id).collect();
+        let mut arter: HashMap<PakkeId, Vec<String>> = HashMap::new();
+        for (p, art) in self.store.aktuelle_bilagsarter(&indsendte).await? {
+            arter.entry(p).or_default().push(art);
+        }
+        let regnskab = |f: &PakkeForloeb| -> Option<RegnskabStatus> {
+            f.foerst_indsendt?;
+            let regler = self.regler(f.pakke.styringsaar);
+            let har = arter.get(&f.pakke.id);
+            let mangler = regler
+                .bilag
+                .arter
+                .iter()
+                .filter(|a| a.regnskab && a.paakraevet)
+                .any(|a| !har.is_some_and(|h| h.contains(&a.id)));
+            let frist = regler.frist.regnskab_frist(&f.pakke.periode)?;
+            Some(if mangler {
+                RegnskabStatus::Mangler { frist, overskredet: frist < self.today() }
+            } else {
+                RegnskabStatus::Modtaget
+            })
+        };
         let kritik: HashMap<OrganisationId, Kritik> = kritik.into_iter().map(|k| (k.organisation, k)).collect();
         let today = self.today();
         let mut rows = Vec::new();
@@ -330,6 +379,7 @@ impl App {
                 nye_bemaerkninger: 0,
                 signaler: signaler.get(&o.id).copied().unwrap_or_default(),
                 tilsynsreaktion: None,
+                regnskab: None,
             };
             let egne: Vec<&PakkeForloeb> = forloeb.iter().filter(|f| f.pakke.organisation == o.id).collect();
             if egne.is_empty() {
@@ -348,6 +398,7 @@ impl App {
                     trin_frist: f.trin_frist,
                     nye_bemaerkninger: f.nye_bemaerkninger,
                     tilsynsreaktion: reaktioner.get(&f.pakke.id).copied(),
+                    regnskab: regnskab(f),
                     ..base.clone()
                 });
             }

@@ -66,6 +66,10 @@ pub struct BilagArt {
     /// covered by public access to records (guidance 6.1).
     #[serde(default)]
     pub offentlig: bool,
+    /// Accounts material: required by the accounts deadline rather than for submitting the
+    /// report, and sent after the report as a versioned supplement.
+    #[serde(default)]
+    pub regnskab: bool,
 }
 
 impl BilagArt {

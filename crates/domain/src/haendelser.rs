@@ -21,10 +21,11 @@ pub enum HaendelsesType {
     PaamindelseSendt,
     PakkeIkkeModtaget,
     Tilsynsreaktion,
+    RegnskabEftersendt,
 }
 
 impl HaendelsesType {
-    pub const ALL: [HaendelsesType; 15] = [
+    pub const ALL: [HaendelsesType; 16] = [
         HaendelsesType::PakkeOprettet,
         HaendelsesType::PakkeIndsendt,
         HaendelsesType::PakkeReturneret,
@@ -40,6 +41,7 @@ impl HaendelsesType {
         HaendelsesType::PaamindelseSendt,
         HaendelsesType::PakkeIkkeModtaget,
         HaendelsesType::Tilsynsreaktion,
+        HaendelsesType::RegnskabEftersendt,
     ];
 
     /// The CloudEvents `type`.
@@ -60,6 +62,7 @@ impl HaendelsesType {
             HaendelsesType::PaamindelseSendt => "dk.styringsdialog.paamindelse.sendt",
             HaendelsesType::PakkeIkkeModtaget => "dk.styringsdialog.pakke.ikke_modtaget",
             HaendelsesType::Tilsynsreaktion => "dk.styringsdialog.tilsyn.reaktion",
+            HaendelsesType::RegnskabEftersendt => "dk.styringsdialog.regnskab.eftersendt",
         }
     }
 
@@ -85,6 +88,7 @@ impl HaendelsesType {
             HaendelsesType::PaamindelseSendt => "En påmindelse om fristen er sendt",
             HaendelsesType::PakkeIkkeModtaget => "Kommunen har registreret, at pakken ikke er modtaget",
             HaendelsesType::Tilsynsreaktion => "Kommunen har givet en henstilling eller et påbud",
+            HaendelsesType::RegnskabEftersendt => "Organisationen har eftersendt regnskabsmateriale",
         }
     }
 

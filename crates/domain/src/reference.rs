@@ -200,6 +200,10 @@ impl EffektivitetRegler {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FristRegler {
     pub maaneder_efter_periodens_udloeb: u32,
+    /// The accounts material's own deadline: months after the end of the regnskabsperiode
+    /// (approved by the øverste myndighed; the material may follow the report as a supplement).
+    #[serde(default = "FristRegler::standard_regnskab_maaneder")]
+    pub regnskab_maaneder_efter_periodens_udloeb: u32,
     /// Days the organisation gets to resubmit a returned package (the kommune may change it).
     #[serde(default = "FristRegler::standard_dage")]
     pub genindsendelse_dage: u32,
@@ -211,6 +215,13 @@ pub struct FristRegler {
 impl FristRegler {
     fn standard_dage() -> u32 {
         14
+    }
+    fn standard_regnskab_maaneder() -> u32 {
+        6
+    }
+    /// The accounts material's deadline for a period.
+    pub fn regnskab_frist(&self, periode: &crate::period::Regnskabsperiode) -> Option<chrono::NaiveDate> {
+        periode.slut().checked_add_months(chrono::Months::new(self.regnskab_maaneder_efter_periodens_udloeb))
     }
 }
 

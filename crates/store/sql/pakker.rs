@@ -597,12 +597,13 @@ impl PakkeStore for Backend {
             late: s.late,
             bilag: s.bilag.clone(),
             bestyrelse_godkendt: s.bestyrelse_godkendt,
+            supplement: None,
         })
     }
 
     async fn versions(&self, pakke: PakkeId) -> Result<Vec<VersionRecord>> {
         let rows: Vec<VersionRow> = sqlx::query_as(
-            "SELECT pakke_id, version, indsendt_af, indsendt, for_sent, bilag, bestyrelse_godkendt FROM pakke_versioner \
+            "SELECT pakke_id, version, indsendt_af, indsendt, for_sent, bilag, bestyrelse_godkendt, supplement FROM pakke_versioner \
              WHERE pakke_id = $1 ORDER BY version",
         )
         .bind(pakke.0)
@@ -625,7 +626,7 @@ impl PakkeStore for Backend {
 
     async fn version_by_key(&self, pakke: PakkeId, key: &str) -> Result<Option<VersionRecord>> {
         let row: Option<VersionRow> = sqlx::query_as(
-            "SELECT pakke_id, version, indsendt_af, indsendt, for_sent, bilag, bestyrelse_godkendt FROM pakke_versioner \
+            "SELECT pakke_id, version, indsendt_af, indsendt, for_sent, bilag, bestyrelse_godkendt, supplement FROM pakke_versioner \
              WHERE pakke_id = $1 AND idempotens = $2",
         )
         .bind(pakke.0)

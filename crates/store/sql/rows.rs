@@ -293,6 +293,7 @@ pub(super) struct VersionRow {
     for_sent: bool,
     bilag: String,
     bestyrelse_godkendt: Option<NaiveDate>,
+    supplement: Option<String>,
 }
 
 impl TryFrom<VersionRow> for VersionRecord {
@@ -306,6 +307,7 @@ impl TryFrom<VersionRow> for VersionRecord {
             late: r.for_sent,
             bilag: from_json("bilag", &r.bilag)?,
             bestyrelse_godkendt: r.bestyrelse_godkendt,
+            supplement: r.supplement,
         })
     }
 }

@@ -13,6 +13,12 @@ pub trait BilagStore: Send + Sync {
     /// revision. [`crate::StoreError::Stale`] when the package no longer has the expected
     /// status.
     async fn add_bilag(&self, bilag: &NewBilag, audit: &AuditEvent) -> Result<BilagId>;
+    /// Adds accounts material to a submitted package as a supplement: the file, and a new
+    /// version with the newest version's answers and files plus this one (superseding the
+    /// kind's earlier file when asked), in one transaction, told to webhooks. Returns the new
+    /// version. [`crate::StoreError::Stale`] when the package left `expected_status` or has no
+    /// submitted version.
+    async fn add_supplement(&self, bilag: &NewBilag, audit: &AuditEvent) -> Result<crate::VersionRecord>;
     /// Withdraws a current attachment from a draft: it stops being current but is kept.
     /// [`crate::StoreError::Stale`] when the package left `expected_status` or the file is not
     /// current.
@@ -24,6 +30,8 @@ pub trait BilagStore: Send + Sync {
         at: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()>;
+    /// The kinds of the current (not superseded) attachments of packages: (package, kind).
+    async fn aktuelle_bilagsarter(&self, pakker: &[PakkeId]) -> Result<Vec<(PakkeId, String)>>;
     /// Every attachment of a package, superseded ones included, oldest first.
     async fn bilag(&self, pakke: PakkeId) -> Result<Vec<BilagRecord>>;
     /// One attachment with its content.

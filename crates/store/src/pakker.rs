@@ -334,6 +334,8 @@ pub struct VersionRecord {
     pub bilag: Vec<BilagId>,
     /// The day the board approved the report (versions from before the rule have none).
     pub bestyrelse_godkendt: Option<NaiveDate>,
+    /// The accounts material kind a supplement added after the report (None: a submission).
+    pub supplement: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! no other kommune may act.
 
 use chrono::{TimeZone, Utc};
-use testkit::{Client, TestApp, beliggenhedskommune, foreign_kommune};
+use testkit::{TestApp, beliggenhedskommune, foreign_kommune};
 
 /// After the 2026 packages' deadline (mid-2027).
 fn efter_fristen() -> chrono::DateTime<Utc> {

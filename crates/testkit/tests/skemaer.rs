@@ -304,9 +304,11 @@ async fn attachments_are_checked_by_content_kept_when_replaced_and_scoped() {
     let kept = t.app.store().bilag(store::PakkeId(id)).await.unwrap();
     assert!(kept.iter().any(|b| b.id == extra_id && b.erstattet.is_some()), "withdrawn, not deleted");
     assert_eq!(c.post(&bilag_page, &format!("/pakker/{id}/bilag/{extra_id}/fjern"), &[]).await.status, 404);
-    // Missing required attachments block submission, with a link to them.
+    // Missing accounts material does not block the report: it is named, with its deadline,
+    // and may follow as a supplement.
     let tjek = c.get(&format!("/pakker/{id}/indsend")).await;
-    assert!(tjek.body.contains(&format!("href=\"/pakker/{id}/bilag#bilag.revisionsprotokol\"")));
+    assert!(tjek.body.contains("Regnskabsmaterialet (revisionsprotokol, årsberetning"), "{}", tjek.body);
+    assert!(!tjek.body.contains(&format!("href=\"/pakker/{id}/bilag#bilag.revisionsprotokol\"")));
     // The kommune cannot fetch a draft's file; after submission it can, as a download.
     let kommune = t.client();
     kommune.login("kommune").await;

@@ -4,7 +4,7 @@
 //! complete list of critical afdelinger, and marks only on figures the guidance treats as
 //! critical (docs/adr/0003).
 
-use testkit::{Client, TestApp};
+use testkit::TestApp;
 
 #[tokio::test]
 async fn question_4_requires_the_boards_efficiency_goals_when_afdelinger_are_yellow_or_red() {

@@ -26,6 +26,10 @@ pub struct VersionDetalje {
     pub indsendt_af: Option<String>,
     pub for_sent: bool,
     pub bestyrelse_godkendt: Option<NaiveDate>,
+    /// A supplement after the report: the kind of accounts material it added (absent: a
+    /// submission of the report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplement: Option<String>,
     /// The kommuner it was sent to (kommunekoder).
     pub modtagere: Vec<i64>,
     /// The answers as submitted, by question id (afdeling forms: `afd<nummer>:<id>`).
@@ -90,6 +94,7 @@ pub async fn version(
         indsendt_af: v.haendelser.iter().find(|h| h.at == ver.submitted_at).map(|h| h.by_name.clone()),
         for_sent: ver.late,
         bestyrelse_godkendt: ver.bestyrelse_godkendt,
+        supplement: ver.supplement.clone(),
         modtagere: v.modtagere.iter().map(|k| i64::from(*k)).collect(),
         svar: svar_af(&svar),
         bilag: bilag_af(&state, &v, &ver).await?,

@@ -22,6 +22,8 @@ pub struct BilagArtVisning {
     pub accept: String,
     pub filer: Vec<(store::BilagId, String, String, String)>,
     pub fejl: Option<String>,
+    /// Accounts material: may follow the submitted report.
+    pub regnskab: bool,
 }
 
 #[derive(Template)]
@@ -33,6 +35,9 @@ struct BilagSide {
     max_mb: u32,
     status: (&'static str, &'static str),
     redigerbar: bool,
+    /// The report is submitted; accounts material may still be sent, as a supplement.
+    eftersendelse: bool,
+    regnskab_frist: Option<String>,
 }
 
 fn side(v: &PakkeView, layout: Layout) -> BilagSide {
@@ -46,6 +51,7 @@ fn side(v: &PakkeView, layout: Layout) -> BilagSide {
             id: a.id.clone(),
             navn: a.navn.clone(),
             paakraevet: a.paakraevet,
+            regnskab: a.regnskab,
             typer: a.typer_tekst(),
             accept: a
                 .filtyper
@@ -67,6 +73,8 @@ fn side(v: &PakkeView, layout: Layout) -> BilagSide {
         max_mb: v.bilagsregler.max_megabyte,
         status: kortform(v.bilag_status()),
         redigerbar: v.may_edit && v.is_working_copy,
+        eftersendelse: v.may_eftersende,
+        regnskab_frist: v.regnskab_frist.map(crate::view::dato),
         layout,
     }
 }

@@ -576,6 +576,8 @@ struct TjekSvar {
     frist: String,
     /// The board's approval date as typed.
     bestyrelse_godkendt: String,
+    /// Accounts material not attached, which may follow the report: (names, its deadline).
+    regnskab_mangler: Option<(String, String)>,
 }
 
 async fn tjek_side(
@@ -648,8 +650,12 @@ async fn tjek_side(
             (a.navn.clone(), filer.join(", "))
         })
         .collect();
+    let mangler: Vec<String> = v.manglende_regnskab().map(|a| a.navn.to_lowercase()).collect();
+    let regnskab_mangler = (!mangler.is_empty())
+        .then(|| (mangler.join(", "), v.regnskab_frist.map(dato).unwrap_or_else(|| "regnskabsfristen".into())));
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let side = TjekSvar {
+        regnskab_mangler,
         bilag,
         layout: Layout::new("Tjek dine svar", Some(user), csrf, "/pakker").with_errors(errors),
         modtagere: kommune_navne(&state.app, &koder).await?,

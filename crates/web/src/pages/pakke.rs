@@ -78,6 +78,9 @@ struct PakkeSide {
     benchmark_pulje: &'static str,
     /// When the kommune recorded the package as not received (the dialogue runs without it).
     ikke_modtaget: Option<String>,
+    /// The accounts material: received, or what is missing and by when.
+    regnskab: String,
+    regnskab_mangler: bool,
     /// Henstillinger and påbud: (kind, date, text, deadline, registered by).
     tilsynsreaktioner: Vec<(&'static str, String, String, Option<String>, String)>,
 }
@@ -224,6 +227,17 @@ pub async fn render_pakke(
         .into_iter()
         .map(|r| (r.art.label(), dato(r.dato), r.tekst, r.frist.map(dato), r.af_navn))
         .collect();
+    // The accounts material has its own deadline and may follow the report.
+    let mangler: Vec<String> = v.manglende_regnskab().map(|a| a.navn.to_lowercase()).collect();
+    let regnskab_mangler = !mangler.is_empty();
+    let frist = v.regnskab_frist.map(dato).unwrap_or_else(|| "ikke fastsat".into());
+    let regnskab = if !regnskab_mangler {
+        "Modtaget".to_string()
+    } else if v.versions.is_empty() && v.is_working_copy {
+        format!("Frist {frist}; kan indsendes med rapporten eller eftersendes")
+    } else {
+        format!("Mangler: {} (frist {frist})", mangler.join(", "))
+    };
     let eget_moede = user.principal.role == domain::access::Role::Kommune
         && !v.may_behandl
         && status.visible_to_recipients()
@@ -258,6 +272,8 @@ pub async fn render_pakke(
         redegoerelse: v.latest_redegoerelse().map(|r| afsnit(&r.tekst)).unwrap_or_default(),
         historik,
         benchmark_pulje: domain::beregning::Pulje::for_rapporttype(v.pakke.rapporttype).label(),
+        regnskab,
+        regnskab_mangler,
         ikke_modtaget: v.pakke.ikke_modtaget.map(tidspunkt),
         tilsynsreaktioner,
         v,

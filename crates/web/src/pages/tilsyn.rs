@@ -55,6 +55,8 @@ pub struct Raekke {
     pub uden_pakke: Option<i64>,
     /// The newest henstilling or påbud: "Påbud 12.03.2027".
     pub tilsynsreaktion: Option<String>,
+    /// The accounts track of a submitted report, with its badge.
+    pub regnskab: Option<(String, &'static str)>,
     pub organisation: String,
     pub tilknytning: &'static str,
     pub frist: String,
@@ -113,6 +115,14 @@ impl From<&OversigtRaekke> for Raekke {
                 .filter(|_| r.tilknytning == app::Tilknytning::Tilsyn && r.indsendelse == Indsendelse::Mangler)
                 .map(|p| p.0),
             tilsynsreaktion: r.tilsynsreaktion.map(|(art, d)| format!("{} {}", art.label(), dato(d))),
+            regnskab: r.regnskab.map(|s| {
+                let badge = match s {
+                    app::RegnskabStatus::Modtaget => "badge-success",
+                    app::RegnskabStatus::Mangler { overskredet: true, .. } => "badge-error",
+                    app::RegnskabStatus::Mangler { .. } => "badge-info",
+                };
+                (s.label(), badge)
+            }),
             organisation: format!("{} ({})", r.navn, r.nummer),
             tilknytning: r.tilknytning.label(),
             frist: r.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
