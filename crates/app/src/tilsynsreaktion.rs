@@ -19,6 +19,22 @@ pub struct TilsynsreaktionInput {
     pub frist: String,
 }
 
+/// Why a package cannot be recorded as not received yet: its deadline has not passed, or it
+/// has none.
+fn for_tidligt(frist: Option<NaiveDate>, today: NaiveDate) -> Option<String> {
+    match frist {
+        Some(f) if f < today => None,
+        Some(f) => Some(format!(
+            "Fristen {} er ikke overskredet endnu. Pakken kan først registreres som ikke modtaget dagen efter fristen.",
+            f.format("%d.%m.%Y")
+        )),
+        None => Some(
+            "Pakken har ingen frist. Fastsæt en frist under Frister, før pakken kan registreres som ikke modtaget."
+                .into(),
+        ),
+    }
+}
+
 /// A date field: year-month-day, with a message naming the field's purpose.
 fn dato_felt(felt: &str, tekst: &str, hvad: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
     match NaiveDate::parse_from_str(tekst.trim(), "%Y-%m-%d") {
@@ -36,10 +52,28 @@ fn dato_felt(felt: &str, tekst: &str, hvad: &str, errors: &mut Vec<FieldError>) 
 }
 
 impl App {
-    /// The package the hjemstedskommune is about to record as not received, for the page that
-    /// asks it to confirm (the draft's content is not read).
-    pub async fn pakke_til_ikke_modtaget(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeRecord, AppError> {
-        Ok(self.scoped(&user.principal, id, PakkeTilladelse::RegistrerIkkeModtaget).await?.0)
+    /// The package the hjemstedskommune is about to record as not received, with the deadline
+    /// that must have passed, for the page that asks it to confirm (the draft is not read).
+    pub async fn pakke_til_ikke_modtaget(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+    ) -> Result<(PakkeRecord, Option<NaiveDate>, Option<String>), AppError> {
+        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::RegistrerIkkeModtaget).await?;
+        let frist = self.gaeldende_frist(&pakke).await?;
+        Ok((pakke, frist, for_tidligt(frist, self.today())))
+    }
+
+    /// The deadline the organisation is held to: a returned package's resubmission deadline,
+    /// else the report deadline.
+    async fn gaeldende_frist(&self, pakke: &PakkeRecord) -> Result<Option<NaiveDate>, AppError> {
+        if pakke.status == domain::package::PakkeStatus::Returneret {
+            let retur = self.store.haendelser(pakke.id).await?.into_iter().rev().find(|h| h.to == pakke.status);
+            if let Some(f) = retur.and_then(|h| h.frist) {
+                return Ok(Some(f));
+            }
+        }
+        Ok(pakke.frist)
     }
 
     /// The hjemstedskommune records that the package was not received by the deadline, so
@@ -53,20 +87,9 @@ impl App {
     ) -> Result<(), AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::RegistrerIkkeModtaget).await?;
         crate::packages::uaendret_siden(&pakke, laest)?;
-        let today = self.today();
-        match pakke.frist {
-            Some(frist) if frist < today => {}
-            Some(frist) => {
-                return Err(AppError::Conflict(format!(
-                    "Fristen {} er ikke overskredet endnu. Pakken kan først registreres som ikke modtaget dagen efter fristen.",
-                    frist.format("%d.%m.%Y")
-                )));
-            }
-            None => {
-                return Err(AppError::Conflict(
-                    "Pakken har ingen frist. Fastsæt en frist, før pakken kan registreres som ikke modtaget.".into(),
-                ));
-            }
+        let frist = self.gaeldende_frist(&pakke).await?;
+        if let Some(grund) = for_tidligt(frist, self.today()) {
+            return Err(AppError::Conflict(grund));
         }
         let t = self.transition(user, &pakke, PakkeHaendelse::RegistrerIkkeModtaget, None)?;
         let kommune = self.kommune_navn(pakke.hjemstedskommune).await?;
@@ -78,7 +101,7 @@ impl App {
              Pakken kan stadig indsendes i styringsdialogen, indtil kommunen indkalder til dialogmøde.\n",
             aar = pakke.styringsaar,
             org = pakke.organisation_navn,
-            frist = pakke.frist.map(|f| f.format("%d.%m.%Y").to_string()).unwrap_or_default(),
+            frist = frist.map(|f| f.format("%d.%m.%Y").to_string()).unwrap_or_default(),
         );
         let mails = self
             .organisation_mails(

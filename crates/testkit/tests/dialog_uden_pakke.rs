@@ -242,3 +242,33 @@ async fn before_the_deadline_the_package_cannot_be_recorded_as_not_received() {
         domain::package::PakkeStatus::Kladde
     );
 }
+
+#[tokio::test]
+async fn a_returned_package_is_held_to_its_resubmission_deadline() {
+    let t = app_efter_fristen().await;
+    let org = t.client();
+    org.login("boligorg").await;
+    let id = org.package_2026("bilag3").await;
+    org.submit_package(id, "foerste").await;
+    let kommune = t.client();
+    kommune.login("kommune").await;
+    let side = format!("/pakker/{id}");
+    let retur = kommune
+        .post(
+            &format!("{side}/returner"),
+            &format!("{side}/returner"),
+            &[("begrundelse", "Uddyb spørgsmål 1."), ("frist", "2027-10-15")],
+        )
+        .await;
+    assert_eq!(retur.status, 303, "{}", retur.body);
+    // The report deadline passed long ago; the resubmission deadline has not.
+    let handling = format!("{side}/ikke-modtaget");
+    let vist = kommune.get(&handling).await;
+    assert!(vist.body.contains("Fristen 15.10.2027 er ikke overskredet endnu"), "{}", vist.body);
+    assert_eq!(kommune.post_with_token(&handling, &vist.csrf(), &[]).await.status, 409);
+    let senere = t.app.clone().with_clock(|| Utc.with_ymd_and_hms(2027, 10, 16, 9, 0, 0).unwrap());
+    let bruger = testkit::session_user(&senere, "kommune").await;
+    senere.registrer_ikke_modtaget(&bruger, store::PakkeId(id), None).await.unwrap();
+    let p = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
+    assert_eq!(p.status, domain::package::PakkeStatus::IkkeModtaget);
+}

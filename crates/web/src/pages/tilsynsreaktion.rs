@@ -35,24 +35,13 @@ pub async fn ikke_modtaget_form(
     CsrfToken(csrf): CsrfToken,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let pakke = state.app.pakke_til_ikke_modtaget(&user, PakkeId(id)).await?;
-    let afvist = match pakke.frist {
-        Some(f) if f < state.app.today() => None,
-        Some(f) => Some(format!(
-            "Fristen {} er ikke overskredet endnu. Pakken kan først registreres som ikke modtaget dagen efter fristen.",
-            dato(f)
-        )),
-        None => Some(
-            "Pakken har ingen frist. Fastsæt en frist under Frister, før pakken kan registreres som ikke modtaget."
-                .into(),
-        ),
-    };
+    let (pakke, frist, afvist) = state.app.pakke_til_ikke_modtaget(&user, PakkeId(id)).await?;
     render(&IkkeModtagetSide {
         layout: Layout::new("Hold dialogen uden pakken", Some(&user), &csrf, "/kommune"),
         id,
         organisation: format!("{} ({})", pakke.organisation_navn, pakke.organisation_nummer),
         styringsaar: pakke.styringsaar.get(),
-        frist: pakke.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
+        frist: frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into()),
         status: pakke.status.label(),
         afvist,
     })
