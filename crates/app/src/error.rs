@@ -38,7 +38,7 @@ impl AppError {
 
 impl From<domain::package::UgyldigOvergang> for AppError {
     fn from(e: domain::package::UgyldigOvergang) -> Self {
-        AppError::Conflict(format!("{}.", e.to_string().replacen('h', "H", 1)))
+        AppError::Conflict(format!("{e}."))
     }
 }
 

@@ -1,4 +1,4 @@
-//! Dialogue meetings (domain.md §3.6–7): the written invitation kept as a letter and sent as a
+//! Dialogue meetings (docs/domain.md §3.6–7): the written invitation kept as a letter and sent as a
 //! mail with a calendar file, the notice check, joint meetings with the bilateral check, the
 //! beliggenhedskommune's own meeting, and marking a meeting held.
 

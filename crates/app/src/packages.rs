@@ -1003,7 +1003,7 @@ impl App {
     }
 
     /// Creates the packages that are due: for every organisation with a reporting duty, the
-    /// package of each styringsår whose regnskabsperiode has ended by `today` (domain.md §3.2).
+    /// package of each styringsår whose regnskabsperiode has ended by `today` (docs/domain.md §3.2).
     /// Idempotent, so the server can run it daily. Returns how many were created.
     pub async fn create_due_packages(&self) -> Result<u32, AppError> {
         let today = self.today();

@@ -1,4 +1,4 @@
-//! The public part's capabilities. `Public` reads only what domain.md §9 makes public: master
+//! The public part's capabilities. `Public` reads only what docs/domain.md §9 makes public: master
 //! data, key figures of packages whose meeting is held, and published redegørelser.
 
 use crate::stempelkort::{self, Stempelkort};
@@ -396,7 +396,7 @@ impl Public {
     }
 
     /// Open data: the key figures and efficiency figures of a styringsår, of the organisations
-    /// whose meeting for that year is marked held (domain.md §9). Others are left out whole,
+    /// whose meeting for that year is marked held (docs/domain.md §9). Others are left out whole,
     /// so nothing ungated can reach the file.
     pub async fn aaben_data(&self, aar: Styringsaar) -> Result<Vec<crate::EksportRaekke>, AppError> {
         let offentlige: std::collections::BTreeSet<u32> =

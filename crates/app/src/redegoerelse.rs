@@ -1,4 +1,4 @@
-//! The redegørelse (domain.md §7) and the aftaler register (§8): a draft generated from the
+//! The redegørelse (docs/domain.md §7) and the aftaler register (§8): a draft generated from the
 //! package, the editor's revisions, the organisation's comments in høring, publication, and
 //! aftaler with a status history that carries into next year.
 

@@ -1,4 +1,4 @@
-//! The demo generator (domain.md §10): organisations, afdelinger and yearly figures drawn from
+//! The demo generator (docs/domain.md §10): organisations, afdelinger and yearly figures drawn from
 //! distributions calibrated to the national totals of the sector.
 //!
 //! Each stage draws from its own ChaCha stream of the seed, so tuning one stage does not
@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
 
 // ---------------------------------------------------------------------------------------------
-// National scale (domain.md §10)
+// National scale (docs/domain.md §10)
 // ---------------------------------------------------------------------------------------------
 
 /// Name and number of homes of each region, indexed by regionskode − 1081.
@@ -125,7 +125,7 @@ const FORENINGSORD: [&str; 16] = [
 // Accounts
 // ---------------------------------------------------------------------------------------------
 
-/// A benchmarked account of the efficiency model (domain.md §6): cost of an efficient familie
+/// A benchmarked account of the efficiency model (docs/domain.md §6): cost of an efficient familie
 /// afdeling of average size, kr. per home per year, and the factors for elderly and youth homes.
 struct Driftskonto {
     konto: &'static str,
@@ -703,7 +703,7 @@ impl Profil {
         let areal = (m2_pr_bolig / 76.0).sqrt();
         // The efficiency figure compares each afdeling with the cheapest comparable ones: one
         // in ten is itself best practice, the rest sit around 75 % (never below 50 %). With
-        // small per-account noise this gives the FDH spread of domain.md §10 (see the tests).
+        // small per-account noise this gives the FDH spread of docs/domain.md §10 (see the tests).
         let effektivitet = if rng.random_bool(0.10) {
             rng.random_range(0.99..1.0)
         } else {
@@ -1266,7 +1266,7 @@ mod tests {
         c
     }
 
-    /// A plain version of the FDH model of domain.md §6: peers of the same housing type, of the
+    /// A plain version of the FDH model of docs/domain.md §6: peers of the same housing type, of the
     /// same region (familie only) and size class, widened when fewer than 30; 2.5 % tails trimmed.
     fn fdh(ds: &Dataset, kommuner: &[Kommune], c: &BTreeMap<Noegle, [f64; 9]>) -> Vec<f64> {
         let region: BTreeMap<_, _> = kommuner.iter().map(|k| (k.kode, k.region.get())).collect();

@@ -1,5 +1,5 @@
 //! A deterministic, seeded generator of a national dataset with the scale and shape of the
-//! real sector (domain.md §10). Pure: it returns data; the app layer stores it.
+//! real sector (docs/domain.md §10). Pure: it returns data; the app layer stores it.
 
 use domain::Styringsaar;
 use domain::master::Kommune;

@@ -1,4 +1,4 @@
-//! Who may do what (domain.md §2). Every use case asks [`Principal::may`] before it acts,
+//! Who may do what (docs/domain.md §2). Every use case asks [`Principal::may`] before it acts,
 //! so the scope rules live in one place and are tested here for every role.
 
 use crate::ids::Kommunekode;

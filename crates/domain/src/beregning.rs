@@ -1,4 +1,4 @@
-//! The national computation for one styringsår (domain.md §5–6): every key figure of every
+//! The national computation for one styringsår (docs/domain.md §5–6): every key figure of every
 //! organisation and afdeling, the benchmarks and critical marks, and the efficiency figures
 //! with their comparison groups. Pure: the inputs are loaded and the results stored by `app`.
 
@@ -61,7 +61,7 @@ impl Maaleenhed {
     }
 }
 
-/// What a figure is compared with (domain.md §5, column "compared with").
+/// What a figure is compared with (docs/domain.md §5, column "compared with").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sammenligning {

@@ -1,4 +1,4 @@
-//! Efficiency figures (domain.md §6): the input-oriented free disposal hull (FDH) measure.
+//! Efficiency figures (docs/domain.md §6): the input-oriented free disposal hull (FDH) measure.
 //!
 //! Each afdeling `i` is compared with the peers of its comparison group. For a peer `j`,
 //! θ(i,j) = max over accounts k of x(j,k)/x(i,k), with two zero rules:

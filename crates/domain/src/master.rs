@@ -197,7 +197,7 @@ pub struct Afdeling {
     pub data: AfdelingData,
 }
 
-/// The rule for lejemålsenheder (domain.md §5), kept as data in `data/regler/`.
+/// The rule for lejemålsenheder (docs/domain.md §5), kept as data in `data/regler/`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LejemaalsenhedRegel {
     /// Commercial and institution leases count one unit per started this many m².

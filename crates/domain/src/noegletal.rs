@@ -1,4 +1,4 @@
-//! The organisation accounts posts that key figures use (domain.md §5); the figures
+//! The organisation accounts posts that key figures use (docs/domain.md §5); the figures
 //! themselves are computed in `beregning`.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! The dokumentationspakke's workflow (domain.md §3, states [default]).
+//! The dokumentationspakke's workflow (docs/domain.md §3, states [default]).
 //!
 //! `kladde → indsendt → (returneret → indsendt)* → modtaget → møde indkaldt → møde afholdt →
 //! redegørelse i høring → redegørelse offentliggjort`. A returned package is open for the
@@ -80,7 +80,7 @@ pub fn kvitteringsnummer(
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("handlingen «{haendelse}» kan ikke udføres, når pakken har status «{status}»")]
+#[error("Handlingen «{haendelse}» kan ikke udføres, når pakken har status «{status}»")]
 pub struct UgyldigOvergang {
     pub status: &'static str,
     pub haendelse: &'static str,
@@ -154,7 +154,7 @@ impl PakkeStatus {
         )
     }
 
-    /// Key figures become public only once the meeting is marked held (domain.md §9).
+    /// Key figures become public only once the meeting is marked held (docs/domain.md §9).
     pub fn key_figures_public(self) -> bool {
         matches!(
             self,

@@ -1,4 +1,4 @@
-//! Regnskabsperioder and the styringsår they lead to (domain.md §3.2).
+//! Regnskabsperioder and the styringsår they lead to (docs/domain.md §3.2).
 
 use crate::ids::Styringsaar;
 use chrono::{Datelike, Months, NaiveDate};
@@ -66,7 +66,7 @@ impl Regnskabsperiode {
         Styringsaar::new(i64::from(self.slut.year()) + 1).expect("period years are in range")
     }
 
-    /// Only periods of exactly twelve months enter the efficiency model (domain.md §6).
+    /// Only periods of exactly twelve months enter the efficiency model (docs/domain.md §6).
     pub fn is_twelve_months(&self) -> bool {
         self.start.checked_add_months(Months::new(12)).and_then(|d| d.pred_opt()) == Some(self.slut)
     }

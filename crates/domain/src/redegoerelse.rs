@@ -1,4 +1,4 @@
-//! The redegørelse's structure (domain.md §7) and the aftaler (§8).
+//! The redegørelse's structure (docs/domain.md §7) and the aftaler (§8).
 //!
 //! A redegørelse is a summary, then per goal area of almenboligloven §§ 6 a–6 e both parties'
 //! assessments and the initiatives pursued, then the aftaler. Its text is stored as a map from
@@ -56,7 +56,7 @@ pub fn felt_titel(id: &str) -> Option<String> {
     }
 }
 
-/// The status of an aftale over the years (domain.md §8).
+/// The status of an aftale over the years (docs/domain.md §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AftaleStatus {
@@ -113,7 +113,7 @@ impl AftaleStatus {
     }
 }
 
-/// Typical subjects of aftaler (domain.md §8), offered as suggestions.
+/// Typical subjects of aftaler (docs/domain.md §8), offered as suggestions.
 pub const AFTALE_EMNER: [&str; 5] = [
     "Helhedsplan",
     "Kombinerede udlejningsredskaber",

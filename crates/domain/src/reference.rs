@@ -177,7 +177,7 @@ pub struct EffektivitetRegler {
     /// `grupper`.
     #[serde(default)]
     pub konti: Vec<String>,
-    /// Accounts compared as one (domain.md §6: 117, 121 and 122 may be combined as "117.h"):
+    /// Accounts compared as one (docs/domain.md §6: 117, 121 and 122 may be combined as "117.h"):
     /// the group's cost is the sum of its accounts.
     #[serde(default)]
     pub grupper: std::collections::BTreeMap<String, Vec<String>>,
