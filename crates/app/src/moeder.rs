@@ -804,7 +804,9 @@ impl App {
         let Some(dato) = dato.filter(|_| errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
         };
-        let eget = visning.moede.moede.kommune != visning.pakker[0].0.hjemstedskommune;
+        // A meeting always concerns at least one package; one without any is not found.
+        let (foerste, _) = visning.pakker.first().ok_or(AppError::NotFound)?;
+        let eget = visning.moede.moede.kommune != foerste.hjemstedskommune;
         let mut transitions = Vec::new();
         let mut moeder = Vec::new();
         for (p, _) in &visning.pakker {

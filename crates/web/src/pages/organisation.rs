@@ -621,7 +621,8 @@ async fn tjek_side(
         })
         .collect();
     errors.extend(per_afdeling.into_iter().map(|(nr, liste)| {
-        let href = format!("/pakker/{id}/afdelinger/{nr}?fejl=alle#{}", liste[0].field);
+        let felt = liste.first().map(|e| e.field.as_str()).unwrap_or_default();
+        let href = format!("/pakker/{id}/afdelinger/{nr}?fejl=alle#{felt}");
         let message = match liste.as_slice() {
             [eneste] => format!("Afdeling {nr}: {}", eneste.message),
             _ => format!("Afdeling {nr}: {} svar mangler eller skal rettes", liste.len()),
