@@ -502,8 +502,16 @@ impl BeregningStore for Backend {
                 "SELECT v.styringsaar, {org} AS organisation_id, {VAERDI_COLUMNS} FROM noegletal_vaerdier v{join} \
                  WHERE v.niveau = "
             ));
-            qb.push_bind(niveau.as_str()).push(" AND v.styringsaar BETWEEN ").push_bind(fra_aar);
-            qb.push(" AND ").push_bind(til_aar);
+            // The years as a list, not a range: with an organisation's afdelinger the primary
+            // key (styringsår, niveau, enhed) is then sought per year and afdeling instead of
+            // scanning the country's figures of the years (the meeting agenda reads one
+            // organisation's signals at a time).
+            qb.push_bind(niveau.as_str()).push(" AND v.styringsaar IN (");
+            let mut aar = qb.separated(", ");
+            for y in fra_aar..=til_aar {
+                aar.push_bind(y);
+            }
+            qb.push(")");
             afgraens(&mut qb, org);
             for row in qb.build().fetch_all(self.reader()).await.db()? {
                 let aar: i64 = row.try_get("styringsaar").db()?;
