@@ -226,18 +226,12 @@ impl PakkeView {
     /// The attachment kinds required for submitting the report, with no file. Accounts
     /// material has its own deadline and may follow the report ([`Self::manglende_regnskab`]).
     pub fn manglende_bilag(&self) -> impl Iterator<Item = &domain::bilag::BilagArt> {
-        self.bilagsregler
-            .arter
-            .iter()
-            .filter(|a| a.paakraevet && !a.regnskab && !self.bilag.iter().any(|b| b.art == a.id))
+        self.bilagsregler.manglende(false, |art| self.bilag.iter().any(|b| b.art == art))
     }
 
     /// The required accounts material with no file yet.
     pub fn manglende_regnskab(&self) -> impl Iterator<Item = &domain::bilag::BilagArt> {
-        self.bilagsregler
-            .arter
-            .iter()
-            .filter(|a| a.paakraevet && a.regnskab && !self.bilag.iter().any(|b| b.art == a.id))
+        self.bilagsregler.manglende(true, |art| self.bilag.iter().any(|b| b.art == art))
     }
 
     /// The attachments task: not started, in progress or complete.
@@ -325,6 +319,18 @@ fn kan_eftersende(principal: &Principal, scope: &PakkeScope) -> bool {
         && scope.status != PakkeStatus::IkkeModtaget
 }
 
+/// A change by the organisation: not found for anyone who may not read the draft, and a clear
+/// refusal once it is submitted.
+fn may_edit(principal: &Principal, scope: &PakkeScope) -> Result<(), AppError> {
+    if !principal.may_pakke(PakkeTilladelse::LaesKladde, scope) {
+        return Err(AppError::Forbidden);
+    }
+    if !principal.may_pakke(PakkeTilladelse::Rediger, scope) {
+        return Err(AppError::Conflict(INDSENDT.into()));
+    }
+    Ok(())
+}
+
 fn require(principal: &Principal, tilladelse: Tilladelse) -> Result<(), AppError> {
     if principal.may(tilladelse) { Ok(()) } else { Err(AppError::Forbidden) }
 }
@@ -371,12 +377,7 @@ impl App {
     /// longer edit it (it is submitted) is told why; anyone else gets not found.
     pub(crate) async fn scoped_for_edit(&self, principal: &Principal, id: PakkeId) -> Result<PakkeRecord, AppError> {
         let (pakke, scope) = self.pakke_scope(id).await?;
-        if !principal.may_pakke(PakkeTilladelse::LaesKladde, &scope) {
-            return Err(AppError::Forbidden);
-        }
-        if !principal.may_pakke(PakkeTilladelse::Rediger, &scope) {
-            return Err(AppError::Conflict(INDSENDT.into()));
-        }
+        may_edit(principal, &scope)?;
         Ok(pakke)
     }
 
@@ -1219,7 +1220,7 @@ impl App {
         if kan_eftersende(&user.principal, &scope) {
             return Ok(());
         }
-        self.scoped_for_edit(&user.principal, id).await.map(|_| ())
+        may_edit(&user.principal, &scope)
     }
 
     pub async fn upload_bilag(
@@ -1234,7 +1235,9 @@ impl App {
         // After submission only accounts material may follow, as a supplement (a new version).
         let (pakke, scope) = self.pakke_scope(id).await?;
         let supplement = kan_eftersende(&user.principal, &scope);
-        let pakke = if supplement { pakke } else { self.scoped_for_edit(&user.principal, id).await? };
+        if !supplement {
+            may_edit(&user.principal, &scope)?;
+        }
         let regler = &self.regler(pakke.styringsaar).bilag;
         let kind = regler.art(art).ok_or_else(|| AppError::field("art", "Vælg hvilket bilag filen er"))?;
         if supplement && !kind.regnskab {

@@ -339,12 +339,8 @@ impl App {
             f.foerst_indsendt?;
             let regler = self.regler(f.pakke.styringsaar);
             let har = arter.get(&f.pakke.id);
-            let mangler = regler
-                .bilag
-                .arter
-                .iter()
-                .filter(|a| a.regnskab && a.paakraevet)
-                .any(|a| !har.is_some_and(|h| h.contains(&a.id)));
+            let mangler =
+                regler.bilag.manglende(true, |art| har.is_some_and(|h| h.iter().any(|x| x == art))).next().is_some();
             let frist = regler.frist.regnskab_frist(&f.pakke.periode)?;
             Some(if mangler {
                 RegnskabStatus::Mangler { frist, overskredet: frist < self.today() }

@@ -100,6 +100,16 @@ impl BilagRegler {
         self.arter.iter().find(|a| a.id == id)
     }
 
+    /// The required kinds of the accounts material (`regnskab`) or of the rest, that `har`
+    /// says have no file.
+    pub fn manglende<'a>(
+        &'a self,
+        regnskab: bool,
+        har: impl Fn(&str) -> bool + 'a,
+    ) -> impl Iterator<Item = &'a BilagArt> + 'a {
+        self.arter.iter().filter(move |a| a.paakraevet && a.regnskab == regnskab && !har(&a.id))
+    }
+
     /// Checks an uploaded file: not empty, not too large, a type the kind accepts, and a
     /// name whose extension matches the content. The error is a Danish sentence for the user.
     pub fn kontroller(&self, art: &BilagArt, filnavn: &str, indhold: &[u8]) -> Result<Filtype, String> {
