@@ -83,7 +83,7 @@ fn login_pause(fejl: i64, taerskel: i64, max: std::time::Duration) -> chrono::Du
 
 /// A configured duration as a span of calendar time.
 fn varighed(d: std::time::Duration) -> Result<chrono::Duration, AppError> {
-    chrono::Duration::from_std(d).map_err(|e| AppError::Internal(e.to_string()))
+    chrono::Duration::from_std(d).map_err(|e| AppError::internal("varighed", e))
 }
 
 pub(crate) fn random_token() -> String {
@@ -100,11 +100,11 @@ pub(crate) fn token_hash(token: &str) -> String {
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let mut salt_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut salt_bytes);
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::internal_msg(format!("salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::internal_msg(format!("adgangskode-hash: {e}")))
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -126,8 +126,8 @@ async fn argon2<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) ->
     let pladser = PLADSER.get_or_init(|| {
         tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
     });
-    let _plads = pladser.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(e.to_string()))
+    let _plads = pladser.acquire().await.map_err(|e| AppError::internal("hash: ingen plads", e))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::internal("hash stoppede", e))
 }
 
 impl App {

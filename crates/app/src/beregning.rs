@@ -89,8 +89,9 @@ impl App {
                     lejemaalsenheder: enheder.get(&id).copied().unwrap_or(0.0),
                 })
                 .collect();
-            let saet =
-                katalog.for_aar(aar).ok_or_else(|| AppError::Internal(format!("intet nøgletalskatalog for {aar}")))?;
+            let saet = katalog
+                .for_aar(aar)
+                .ok_or_else(|| AppError::internal_msg(format!("intet nøgletalskatalog for {aar}")))?;
             beregning::beregn(
                 aar,
                 saet,
@@ -100,10 +101,10 @@ impl App {
                 &regler.lejemaalsenhed,
                 &regler.effektivitet,
             )
-            .map_err(|e| AppError::Internal(e.to_string()))
+            .map_err(|e| AppError::internal("beregningen", e))
         })
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+        .map_err(|e| AppError::internal("beregningen stoppede", e))??;
         let compute_ms = computed.elapsed().as_millis();
 
         let stored = Instant::now();

@@ -14,7 +14,7 @@ use domain::redegoerelse::AftaleStatus;
 use domain::template::{Skabelon, Skema, Spoergsmaal, Svar, Svartype, afdeling_noegle};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use store::*;
 
 /// Texts the generated answers and redegørelser draw from, picked by organisation number.
@@ -76,6 +76,16 @@ fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
     Utc.from_utc_datetime(&date.and_hms_opt(hour, 0, 0).expect("valid time"))
 }
 
+/// A package as far as the first part of its story took it (submitted, perhaps received).
+struct Indsendt {
+    pakke: PakkeRecord,
+    seed: i64,
+    /// How far its story goes: 1 submitted, 2 received, 3 meeting held, 4 published.
+    depth: u8,
+    status: PakkeStatus,
+    received: NaiveDate,
+}
+
 struct Step<'a> {
     app: &'a App,
     actor: UserId,
@@ -129,39 +139,58 @@ impl App {
     ) -> Result<(), AppError> {
         let actor = self.demo_actor().await?;
         let orgs: Vec<OrganisationId> = self.store.organisationer().await?.iter().map(|o| o.id).collect();
-        let (earlier, this_year): (Vec<PakkeRecord>, Vec<PakkeRecord>) =
-            self.store.pakker_for_organisationer(&orgs).await?.into_iter().partition(|p| p.styringsaar < aar);
-        // Earlier years first: this year's meetings follow up on their aftaler.
-        for pakker in [earlier, this_year] {
-            self.seed_packages(aar, pakker, keep_open, actor).await?;
-        }
-        Ok(())
-    }
-
-    async fn seed_packages(
-        &self,
-        aar: Styringsaar,
-        pakker: Vec<PakkeRecord>,
-        keep_open: &BTreeSet<OrganisationId>,
-        actor: UserId,
-    ) -> Result<(), AppError> {
-        futures::stream::iter(pakker)
+        let pakker = self.store.pakker_for_organisationer(&orgs).await?;
+        let fase = std::time::Instant::now();
+        // First every package of both years is submitted and received, as far as its story
+        // goes (writes queue on one writer; the packages' stories are independent up to here).
+        let indsendte: Vec<Option<Indsendt>> = futures::stream::iter(pakker)
             .map(|pakke| async move {
                 let seed = i64::from(pakke.organisation_nummer.get());
                 let full = pakke.styringsaar < aar;
                 if !full && keep_open.contains(&pakke.organisation) {
-                    return Ok(());
+                    return Ok(None);
                 }
                 // This year: a quarter still drafts; then ever fewer at each later step.
                 let depth = if full { 4 } else { [0, 1, 1, 2, 2, 3, 4, 1][pick(seed, 1, 8) as usize] };
                 if depth == 0 {
-                    return Ok(());
+                    return Ok(None);
                 }
-                self.walk(&Step { app: self, actor, pakke: &pakke }, seed, depth).await
+                let (status, received) = self.indsend(&Step { app: self, actor, pakke: &pakke }, seed, depth).await?;
+                Ok::<_, AppError>(Some(Indsendt { pakke, seed, depth, status, received }))
             })
             .buffer_unordered(crate::PARALLEL_WRITES)
-            .try_collect::<Vec<()>>()
+            .try_collect()
             .await?;
+        tracing::debug!(ms = fase.elapsed().as_millis() as u64, "demodata: indsendt og modtaget");
+        let fase = std::time::Instant::now();
+        // The early warning is read once per styringsår (what a kommune would have seen when it
+        // convened), for the agendas to name the signals. (One after the other: the whole
+        // seeding is one task, so reading the years side by side gains nothing.)
+        let moeder: Vec<Indsendt> = indsendte.into_iter().flatten().filter(|i| i.depth >= 3).collect();
+        let aarene: BTreeSet<Styringsaar> = moeder.iter().map(|i| i.pakke.styringsaar).collect();
+        let mut varsler: HashMap<(Styringsaar, OrganisationId), Vec<crate::VarselRaekke>> = HashMap::new();
+        for aar in &aarene {
+            for r in self.varsler_for(*aar, None).await? {
+                varsler.entry((*aar, r.organisation.id)).or_default().push(r);
+            }
+        }
+        let varsler = &varsler;
+        tracing::debug!(ms = fase.elapsed().as_millis() as u64, "demodata: tidlig varsling");
+        // Earlier years' meetings first: this year's meetings follow up on their aftaler.
+        for aar in aarene {
+            let fase = std::time::Instant::now();
+            futures::stream::iter(moeder.iter().filter(|i| i.pakke.styringsaar == aar))
+                .map(|i| async move {
+                    let egne: Vec<&crate::VarselRaekke> =
+                        varsler.get(&(i.pakke.styringsaar, i.pakke.organisation)).into_iter().flatten().collect();
+                    let step = Step { app: self, actor, pakke: &i.pakke };
+                    self.hold_moede(&step, i.seed, i.depth, i.status, i.received, &egne).await
+                })
+                .buffer_unordered(crate::PARALLEL_WRITES)
+                .try_collect::<Vec<()>>()
+                .await?;
+            tracing::debug!(aar = aar.get(), ms = fase.elapsed().as_millis() as u64, "demodata: møder og redegørelser");
+        }
         Ok(())
     }
 
@@ -186,10 +215,11 @@ impl App {
         Ok(id)
     }
 
-    /// Takes one package `depth` steps: 1 submitted, 2 received, 3 meeting held, 4 published.
-    async fn walk(&self, step: &Step<'_>, seed: i64, depth: u8) -> Result<(), AppError> {
+    /// Takes one package its first `depth` steps (1 submitted, 2 received); returns its status
+    /// and the day it was received.
+    async fn indsend(&self, step: &Step<'_>, seed: i64, depth: u8) -> Result<(PakkeStatus, NaiveDate), AppError> {
         let pakke = step.pakke;
-        let frist = pakke.frist.unwrap_or(pakke.periode.slut() + Duration::days(180));
+        let frist = demo_frist(pakke);
         // Most submit in the weeks before the deadline; one in ten a little after it.
         let late = pick(seed, 2, 10) == 0;
         let submitted = if late {
@@ -198,7 +228,7 @@ impl App {
             frist - Duration::days(pick(seed, 3, 40))
         };
         let skabelon = Skabelon::shipped(pakke.rapporttype, pakke.styringsaar.get())
-            .ok_or_else(|| AppError::Internal("ingen skabelon".into()))?;
+            .ok_or_else(|| AppError::internal_msg("ingen skabelon"))?;
         let answer = |q: &Spoergsmaal, n: i64| -> Svar {
             match q.svartype {
                 Svartype::Tekst => Svar::tekst(INDSATSER[pick(seed, 20 + n, INDSATSER.len() as i64) as usize]),
@@ -332,118 +362,137 @@ impl App {
             received = submitted + Duration::days(3 + pick(seed, 4, 10));
             status = step.go(status, PakkeHaendelse::Modtag, "pakke_modtaget", at(received, 9)).await?;
         }
-        if depth >= 3 {
-            let meeting = (frist + Duration::days(30 + pick(seed, 5, 90))).min(self.today() - Duration::days(7));
-            // Convened in writing three to four weeks before, as the letter kept in the system.
-            let invited = (meeting - Duration::days(21 + pick(seed, 8, 10))).max(received + Duration::days(1));
-            let t = step.transition(status, PakkeHaendelse::IndkaldMoede, at(invited, 10))?;
-            let kommune = self.kommune_navn(pakke.hjemstedskommune).await?;
-            let dialogmoede = NewDialogmoede {
-                kommune: pakke.hjemstedskommune,
-                styringsaar: pakke.styringsaar,
-                starter: at(meeting, 11),
-                varighed_minutter: i64::from(self.regler(pakke.styringsaar).moede.varighed_minutter),
-                sted: format!("{kommune} Rådhus"),
-                deltagere: format!("{kommune} Kommune\nBestyrelsen for {}", pakke.organisation_navn),
-                kommuner: Vec::new(),
-                dagsorden: self.dagsorden(pakke).await?,
-                brev: format!(
-                    "{kommune} Kommune indkalder hermed {} til det årlige dialogmøde om styringsrapporten for styringsår {} den {}.",
-                    pakke.organisation_navn,
-                    pakke.styringsaar,
-                    meeting.format("%d.%m.%Y")
-                ),
-                pakker: vec![pakke.id],
-                by: step.actor,
-                at: at(invited, 10),
+        Ok((status, received))
+    }
+
+    /// Takes a received package on: 3 meeting held, 4 redegørelse published. `varsler` are the
+    /// organisation's early-warning signals for the agenda.
+    async fn hold_moede(
+        &self,
+        step: &Step<'_>,
+        seed: i64,
+        depth: u8,
+        mut status: PakkeStatus,
+        received: NaiveDate,
+        varsler: &[&crate::VarselRaekke],
+    ) -> Result<(), AppError> {
+        let pakke = step.pakke;
+        let frist = demo_frist(pakke);
+        let meeting = (frist + Duration::days(30 + pick(seed, 5, 90))).min(self.today() - Duration::days(7));
+        // Convened in writing three to four weeks before, as the letter kept in the system.
+        let invited = (meeting - Duration::days(21 + pick(seed, 8, 10))).max(received + Duration::days(1));
+        let t = step.transition(status, PakkeHaendelse::IndkaldMoede, at(invited, 10))?;
+        let kommune = self.kommune_navn(pakke.hjemstedskommune).await?;
+        let dialogmoede = NewDialogmoede {
+            kommune: pakke.hjemstedskommune,
+            styringsaar: pakke.styringsaar,
+            starter: at(meeting, 11),
+            varighed_minutter: i64::from(self.regler(pakke.styringsaar).moede.varighed_minutter),
+            sted: format!("{kommune} Rådhus"),
+            deltagere: format!("{kommune} Kommune\nBestyrelsen for {}", pakke.organisation_navn),
+            kommuner: Vec::new(),
+            dagsorden: self.dagsorden_med(pakke, varsler).await?,
+            brev: format!(
+                "{kommune} Kommune indkalder hermed {} til det årlige dialogmøde om styringsrapporten for styringsår {} den {}.",
+                pakke.organisation_navn,
+                pakke.styringsaar,
+                meeting.format("%d.%m.%Y")
+            ),
+            pakker: vec![pakke.id],
+            by: step.actor,
+            at: at(invited, 10),
+        };
+        let moede_id = self
+            .store
+            .convene_dialogmoede(
+                &dialogmoede,
+                std::slice::from_ref(&t),
+                &[],
+                &step.audit("moede_indkaldt", at(invited, 10)),
+            )
+            .await?;
+        status = t.to;
+        let t = step.transition(status, PakkeHaendelse::MarkerMoedeAfholdt, at(meeting, 15))?;
+        let moede = NewMoede {
+            pakke: pakke.id,
+            dato: meeting,
+            deltagere: format!("Kommunen og bestyrelsen for {}", pakke.organisation_navn),
+            by: step.actor,
+            at: at(meeting, 15),
+            dialogmoede: Some(moede_id),
+            bilateral: true,
+            kommune: Some(pakke.hjemstedskommune),
+        };
+        let audit = step.audit("moede_afholdt", at(meeting, 15));
+        self.store.record_moeder(std::slice::from_ref(&moede), std::slice::from_ref(&t), &audit).await?;
+        // The meeting follows up on the aftaler of earlier years.
+        for (i, a) in self.store.aftaler(AftaleFilter::Organisation(pakke.organisation)).await?.iter().enumerate() {
+            if a.styringsaar >= pakke.styringsaar || !a.status().is_some_and(|s| s.aaben()) {
+                continue;
+            }
+            let (ny, tekst) = match pick(seed, 20 + i as i64, 3) {
+                0 => (AftaleStatus::Opfyldt, "Aftalen er gennemført som planlagt."),
+                1 => (AftaleStatus::IGang, "Arbejdet er i gang; der følges op næste år."),
+                _ => (AftaleStatus::IGang, "Tidsplanen er forskudt, men arbejdet fortsætter."),
             };
-            let moede_id = self
-                .store
-                .convene_dialogmoede(
-                    &dialogmoede,
-                    std::slice::from_ref(&t),
-                    &[],
-                    &step.audit("moede_indkaldt", at(invited, 10)),
+            let record =
+                AftaleStatusRecord { status: ny, bemaerkning: tekst.into(), by: step.actor, at: at(meeting, 16) };
+            self.store.add_aftale_status(a.id, &record, &step.audit("aftale_status", at(meeting, 16))).await?;
+        }
+        status = t.to;
+        if depth >= 4 {
+            let published = meeting + Duration::days(21 + pick(seed, 6, 30));
+            let published = published.min(self.today());
+            let tekst = redegoerelse_tekst(pakke, meeting, seed);
+            let draft = NewRedegoerelse { pakke: pakke.id, tekst, by: step.actor, at: at(published, 9) };
+            let saved =
+                self.store.save_redegoerelse(&draft, &step.audit("redegoerelse_gemt", at(published, 9))).await?;
+            // Zero to two aftaler from the redegørelse, each with its goal area.
+            for i in 0..pick(seed, 9, 3) {
+                let n = pick(seed, 10 + i, domain::redegoerelse::AFTALE_EMNER.len() as i64) as usize;
+                let maal = domain::redegoerelse::MAALOMRAADER[pick(seed, 12 + i, 5) as usize].0;
+                let aftale = NewAftale {
+                    pakke: pakke.id,
+                    organisation: pakke.organisation,
+                    kommune: pakke.hjemstedskommune,
+                    oevrige_parter: String::new(),
+                    emne: domain::redegoerelse::AFTALE_EMNER[n].into(),
+                    beskrivelse: format!(
+                        "{} følger op med en plan, der drøftes på næste dialogmøde.",
+                        pakke.organisation_navn
+                    ),
+                    maalomraader: vec![maal.into()],
+                    ansvarlig: "Boligorganisationen".into(),
+                    frist: Some(published + Duration::days(365)),
+                    by: step.actor,
+                    at: at(published, 10),
+                };
+                let status = AftaleStatusRecord {
+                    status: AftaleStatus::Aftalt,
+                    bemaerkning: String::new(),
+                    by: step.actor,
+                    at: at(published, 10),
+                };
+                self.store.add_aftale(&aftale, &status, &step.audit("aftale_oprettet", at(published, 10))).await?;
+            }
+            let t = step.transition(status, PakkeHaendelse::OffentliggoerRedegoerelse, at(published, 12))?;
+            self.store
+                .publish_redegoerelse(
+                    pakke.id,
+                    saved.revision,
+                    at(published, 12),
+                    &t,
+                    &step.audit("redegoerelse_offentliggjort", at(published, 12)),
                 )
                 .await?;
-            status = t.to;
-            let t = step.transition(status, PakkeHaendelse::MarkerMoedeAfholdt, at(meeting, 15))?;
-            let moede = NewMoede {
-                pakke: pakke.id,
-                dato: meeting,
-                deltagere: format!("Kommunen og bestyrelsen for {}", pakke.organisation_navn),
-                by: step.actor,
-                at: at(meeting, 15),
-                dialogmoede: Some(moede_id),
-                bilateral: true,
-                kommune: Some(pakke.hjemstedskommune),
-            };
-            let audit = step.audit("moede_afholdt", at(meeting, 15));
-            self.store.record_moeder(std::slice::from_ref(&moede), std::slice::from_ref(&t), &audit).await?;
-            // The meeting follows up on the aftaler of earlier years.
-            for (i, a) in self.store.aftaler(AftaleFilter::Organisation(pakke.organisation)).await?.iter().enumerate() {
-                if a.styringsaar >= pakke.styringsaar || !a.status().is_some_and(|s| s.aaben()) {
-                    continue;
-                }
-                let (ny, tekst) = match pick(seed, 20 + i as i64, 3) {
-                    0 => (AftaleStatus::Opfyldt, "Aftalen er gennemført som planlagt."),
-                    1 => (AftaleStatus::IGang, "Arbejdet er i gang; der følges op næste år."),
-                    _ => (AftaleStatus::IGang, "Tidsplanen er forskudt, men arbejdet fortsætter."),
-                };
-                let record =
-                    AftaleStatusRecord { status: ny, bemaerkning: tekst.into(), by: step.actor, at: at(meeting, 16) };
-                self.store.add_aftale_status(a.id, &record, &step.audit("aftale_status", at(meeting, 16))).await?;
-            }
-            status = t.to;
-            if depth >= 4 {
-                let published = meeting + Duration::days(21 + pick(seed, 6, 30));
-                let published = published.min(self.today());
-                let tekst = redegoerelse_tekst(pakke, meeting, seed);
-                let draft = NewRedegoerelse { pakke: pakke.id, tekst, by: step.actor, at: at(published, 9) };
-                let saved =
-                    self.store.save_redegoerelse(&draft, &step.audit("redegoerelse_gemt", at(published, 9))).await?;
-                // Zero to two aftaler from the redegørelse, each with its goal area.
-                for i in 0..pick(seed, 9, 3) {
-                    let n = pick(seed, 10 + i, domain::redegoerelse::AFTALE_EMNER.len() as i64) as usize;
-                    let maal = domain::redegoerelse::MAALOMRAADER[pick(seed, 12 + i, 5) as usize].0;
-                    let aftale = NewAftale {
-                        pakke: pakke.id,
-                        organisation: pakke.organisation,
-                        kommune: pakke.hjemstedskommune,
-                        oevrige_parter: String::new(),
-                        emne: domain::redegoerelse::AFTALE_EMNER[n].into(),
-                        beskrivelse: format!(
-                            "{} følger op med en plan, der drøftes på næste dialogmøde.",
-                            pakke.organisation_navn
-                        ),
-                        maalomraader: vec![maal.into()],
-                        ansvarlig: "Boligorganisationen".into(),
-                        frist: Some(published + Duration::days(365)),
-                        by: step.actor,
-                        at: at(published, 10),
-                    };
-                    let status = AftaleStatusRecord {
-                        status: AftaleStatus::Aftalt,
-                        bemaerkning: String::new(),
-                        by: step.actor,
-                        at: at(published, 10),
-                    };
-                    self.store.add_aftale(&aftale, &status, &step.audit("aftale_oprettet", at(published, 10))).await?;
-                }
-                let t = step.transition(status, PakkeHaendelse::OffentliggoerRedegoerelse, at(published, 12))?;
-                self.store
-                    .publish_redegoerelse(
-                        pakke.id,
-                        saved.revision,
-                        at(published, 12),
-                        &t,
-                        &step.audit("redegoerelse_offentliggjort", at(published, 12)),
-                    )
-                    .await?;
-            }
         }
         Ok(())
     }
+}
+
+/// The package's deadline, or the default half a year after the period when none is set.
+fn demo_frist(pakke: &PakkeRecord) -> NaiveDate {
+    pakke.frist.unwrap_or(pakke.periode.slut() + Duration::days(180))
 }
 
 fn redegoerelse_tekst(pakke: &PakkeRecord, meeting: NaiveDate, seed: i64) -> RedegoerelseTekst {

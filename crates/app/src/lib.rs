@@ -36,7 +36,7 @@ pub use eksport::{EKSPORT_KOLONNER, EksportRaekke};
 pub use error::{AppError, FieldError};
 pub use fakta::{AfdelingFakta, PakkeFakta};
 pub use import::{CvrRapport, ImportArt, ImportRapport};
-pub use moeder::{DialogmoedeVisning, FlytningInput, IndkaldelseInput, MoedeForslag};
+pub use moeder::{AfholdtMoede, DialogmoedeVisning, FlytningInput, IndkaldelseInput, MoedeForslag};
 pub use oidc::{ClaimNavne, Identitet, OidcAfvisning, OidcSettings, OidcUdfald, Rettigheder};
 pub use packages::{Massemarkering, PakkeFilter, PakkeView, SvarInput};
 pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, OffentligtBilag, Public};

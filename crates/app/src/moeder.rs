@@ -14,6 +14,18 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use store::*;
 
+/// Which meeting [`App::marker_moede_afholdt`] records as held.
+#[derive(Debug, Clone)]
+pub enum AfholdtMoede {
+    /// A meeting convened in the system, for every package it covers. `bilaterale`: the
+    /// packages whose organisation had its own discussion at a joint meeting; `laest`: the
+    /// meeting's change number as read (a meeting moved or cancelled since is refused).
+    Indkaldt { moede: DialogmoedeId, bilaterale: Vec<PakkeId>, laest: Option<i64> },
+    /// A meeting convened outside the system, for one package. `bekraeftet`: the kommune
+    /// confirms a date before the package was received; `laest`: the package's revision as read.
+    UdenIndkaldelse { pakke: PakkeId, bekraeftet: bool, laest: Option<Revision> },
+}
+
 /// The invitation form as posted.
 #[derive(Debug, Clone, Default)]
 pub struct IndkaldelseInput {
@@ -182,6 +194,21 @@ impl App {
     /// The suggested agenda from the package: critical key figures, afdelinger with
     /// challenges and last year's open aftaler.
     pub(crate) async fn dagsorden(&self, pakke: &PakkeRecord) -> Result<String, AppError> {
+        // The early warning's signals across years about the organisation, as the kommune's
+        // list shows them. Read for this organisation alone: a kommune's kept list is read
+        // again after every package change, and convening is one.
+        let organisation = self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound)?;
+        let varsler = self.varsler_for(pakke.styringsaar, Some(vec![organisation])).await?;
+        self.dagsorden_med(pakke, &varsler.iter().collect::<Vec<_>>()).await
+    }
+
+    /// The suggested agenda with the organisation's early-warning signals given (the demo's
+    /// history reads the whole country's once per styringsår instead of once per meeting).
+    pub(crate) async fn dagsorden_med(
+        &self,
+        pakke: &PakkeRecord,
+        egne: &[&crate::VarselRaekke],
+    ) -> Result<String, AppError> {
         let punkter = self.droeftelsespunkter(pakke).await?;
         let mut out = String::from("1. Velkomst\n");
         out.push_str(&format!("2. Styringsrapporten for styringsår {}\n", pakke.styringsaar));
@@ -193,13 +220,6 @@ impl App {
         } else {
             out.push_str("3. Nøgletal (ingen er markeret kritiske)\n");
         }
-        // The early warning's signals across years about the organisation, as the kommune's
-        // list shows them.
-        // Read for this organisation alone: a kommune's kept list is read again after every
-        // package change, and convening is one.
-        let organisation = self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound)?;
-        let varsler = self.varsler_for(pakke.styringsaar, Some(vec![organisation])).await?;
-        let egne: Vec<&crate::VarselRaekke> = varsler.iter().collect();
         if !egne.is_empty() {
             out.push_str("   Signaler over flere år (tidlig varsling):\n");
             for r in egne {
@@ -753,9 +773,41 @@ impl App {
         self.dialogmoede_visning(m).await
     }
 
-    /// Marks a convened meeting held, for every package it covers. At a joint meeting each
+    /// Marks a dialogue meeting held: the one way to record a held meeting. The date cannot
+    /// lie in the future and someone must have taken part; then the meeting decides the rest
+    /// (see [`AfholdtMoede`]). Every package concerned moves to "meeting held" in one
+    /// transaction, or none does.
+    pub async fn marker_moede_afholdt(
+        &self,
+        user: &SessionUser,
+        moede: &AfholdtMoede,
+        dato: &str,
+        deltagere: &str,
+    ) -> Result<(), AppError> {
+        let (moeder, transitions, audit) = match moede {
+            AfholdtMoede::Indkaldt { moede, bilaterale, laest } => {
+                self.indkaldt_afholdt(user, *moede, dato, deltagere, bilaterale, *laest).await?
+            }
+            AfholdtMoede::UdenIndkaldelse { pakke, bekraeftet, laest } => {
+                self.afholdt_uden_indkaldelse(user, *pakke, dato, deltagere, *bekraeftet, *laest).await?
+            }
+        };
+        self.store.record_moeder(&moeder, &transitions, &audit).await.map_err(stale_as_conflict)
+    }
+
+    /// The date and the participants every held meeting has, checked; the errors gathered
+    /// with `errors` (a field error each).
+    fn afholdt_felter(&self, dato: &str, deltagere: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+        let dato = self.held_date(dato, errors);
+        if deltagere.trim().is_empty() {
+            errors.push(FieldError { field: "deltagere".into(), message: "Angiv hvem der deltog i mødet".into() });
+        }
+        dato
+    }
+
+    /// A meeting convened in the system, for every package it covers. At a joint meeting each
     /// organisation must have had its own discussion (`bilaterale`), as the law requires.
-    pub async fn marker_dialogmoede_afholdt(
+    async fn indkaldt_afholdt(
         &self,
         user: &SessionUser,
         moede: DialogmoedeId,
@@ -763,7 +815,7 @@ impl App {
         deltagere: &str,
         bilaterale: &[PakkeId],
         laest: Option<i64>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(Vec<NewMoede>, Vec<Transition>, AuditEvent), AppError> {
         let visning = self.dialogmoede(user, moede).await?;
         if visning.is_held() {
             return Err(AppError::Conflict("Mødet er allerede markeret som afholdt.".into()));
@@ -776,7 +828,7 @@ impl App {
             )));
         }
         let mut errors = Vec::new();
-        let dato = self.held_date(dato, &mut errors);
+        let dato = self.afholdt_felter(dato, deltagere, &mut errors);
         if let Some(d) = dato
             && d < visning.moede.moede.starter.with_timezone(&Copenhagen).date_naive()
         {
@@ -784,9 +836,6 @@ impl App {
                 field: "dato".into(),
                 message: "Mødet kan ikke være holdt før den dato, det var indkaldt til".into(),
             });
-        }
-        if deltagere.trim().is_empty() {
-            errors.push(FieldError { field: "deltagere".into(), message: "Angiv hvem der deltog i mødet".into() });
         }
         if visning.is_joint() {
             for (p, _) in &visning.pakker {
@@ -833,7 +882,54 @@ impl App {
             moede,
             json!({"dato": dato, "pakker": visning.moede.moede.pakker, "eget_moede": eget}),
         );
-        self.store.record_moeder(&moeder, &transitions, &audit).await.map_err(stale_as_conflict)
+        Ok((moeder, transitions, audit))
+    }
+
+    /// A meeting convened outside the system, for one package. A date before the package was
+    /// received is a warning the kommune must confirm (`bekraeftet`), since the meeting should
+    /// discuss the package as received.
+    async fn afholdt_uden_indkaldelse(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        dato: &str,
+        deltagere: &str,
+        bekraeftet: bool,
+        laest: Option<Revision>,
+    ) -> Result<(Vec<NewMoede>, Vec<Transition>, AuditEvent), AppError> {
+        let pakke = self.til_behandling(user, id, laest).await?;
+        let mut errors = Vec::new();
+        let dato = self.afholdt_felter(dato, deltagere, &mut errors);
+        let Some(dato) = dato.filter(|_| errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        if !bekraeftet {
+            let modtaget = self.store.haendelser(id).await?.into_iter().rev().find(|h| h.to == PakkeStatus::Modtaget);
+            let modtaget = modtaget.map(|h| h.at.with_timezone(&Copenhagen).date_naive());
+            if let Some(m) = modtaget.filter(|m| dato < *m) {
+                return Err(AppError::field(
+                    "foer_modtagelse",
+                    format!(
+                        "Mødedatoen {} ligger før pakken blev kvitteret modtaget ({}). Bekræft, at mødet drøftede pakken, som den blev indsendt.",
+                        dato.format("%d.%m.%Y"),
+                        m.format("%d.%m.%Y")
+                    ),
+                ));
+            }
+        }
+        let t = self.transition(user, &pakke, PakkeHaendelse::MarkerMoedeAfholdt, None)?;
+        let moede = NewMoede {
+            pakke: id,
+            dato,
+            deltagere: deltagere.trim().to_string(),
+            by: user.principal.user_id,
+            at: self.now(),
+            dialogmoede: None,
+            bilateral: true,
+            kommune: user.principal.kommune,
+        };
+        let audit = self.pakke_audit(user, &pakke, "moede_afholdt", json!({"dato": dato.to_string()}));
+        Ok((vec![moede], vec![t], audit))
     }
 
     /// A held meeting's date: a date, and not in the future.

@@ -466,7 +466,7 @@ impl App {
         let periode = match self.store.regnskabsperioder(org.id).await?.into_iter().find(|p| p.styringsaar == aar) {
             Some(p) => p.periode,
             None => Regnskabsperiode::for_styringsaar(aar, u32::from(org.regnskabsaar_start_maaned))
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                .map_err(|e| AppError::internal("regnskabsperiode", e))?,
         };
         let new = NewPakke {
             organisation: org.id,
@@ -1274,7 +1274,7 @@ impl App {
         if supplement {
             // The supplement's new file is the last of its version's.
             let version = self.store.add_supplement(&new, &audit).await.map_err(stale_as_conflict)?;
-            return version.bilag.last().copied().ok_or_else(|| AppError::Internal("tomt supplement".into()));
+            return version.bilag.last().copied().ok_or_else(|| AppError::internal_msg("tomt supplement"));
         }
         self.store.add_bilag(&new, &audit).await.map_err(stale_as_conflict)
     }
@@ -1509,56 +1509,5 @@ impl App {
                 vedhaeftning: None,
             })
             .collect())
-    }
-
-    /// Marks the dialogue meeting held without an invitation in the system (it was convened
-    /// outside it). The date cannot lie in the future; a date before the package was received
-    /// is a warning the kommune must confirm (`bekraeftet`), since the meeting should discuss
-    /// the package as received.
-    pub async fn mark_meeting_held(
-        &self,
-        user: &SessionUser,
-        id: PakkeId,
-        dato: &str,
-        deltagere: &str,
-        bekraeftet: bool,
-        laest: Option<Revision>,
-    ) -> Result<(), AppError> {
-        let pakke = self.til_behandling(user, id, laest).await?;
-        let mut errors = Vec::new();
-        let dato = self.held_date(dato, &mut errors);
-        if deltagere.trim().is_empty() {
-            errors.push(FieldError { field: "deltagere".into(), message: "Angiv hvem der deltog i mødet".into() });
-        }
-        let Some(dato) = dato.filter(|_| errors.is_empty()) else {
-            return Err(AppError::Invalid(errors));
-        };
-        if !bekraeftet {
-            let modtaget = self.store.haendelser(id).await?.into_iter().rev().find(|h| h.to == PakkeStatus::Modtaget);
-            let modtaget = modtaget.map(|h| h.at.with_timezone(&chrono_tz::Europe::Copenhagen).date_naive());
-            if let Some(m) = modtaget.filter(|m| dato < *m) {
-                return Err(AppError::field(
-                    "foer_modtagelse",
-                    format!(
-                        "Mødedatoen {} ligger før pakken blev kvitteret modtaget ({}). Bekræft, at mødet drøftede pakken, som den blev indsendt.",
-                        dato.format("%d.%m.%Y"),
-                        m.format("%d.%m.%Y")
-                    ),
-                ));
-            }
-        }
-        let t = self.transition(user, &pakke, PakkeHaendelse::MarkerMoedeAfholdt, None)?;
-        let moede = NewMoede {
-            pakke: id,
-            dato,
-            deltagere: deltagere.trim().to_string(),
-            by: user.principal.user_id,
-            at: self.now(),
-            dialogmoede: None,
-            bilateral: true,
-            kommune: user.principal.kommune,
-        };
-        let audit = self.pakke_audit(user, &pakke, "moede_afholdt", json!({"dato": dato.to_string()}));
-        self.store.record_moeder(&[moede], &[t], &audit).await.map_err(stale_as_conflict)
     }
 }

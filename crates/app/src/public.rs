@@ -213,7 +213,7 @@ impl Public {
                 Filformat::Csv => tabular::csv(tabular::Dialect::Standard, &crate::EKSPORT_KOLONNER, &celler),
                 Filformat::CsvDansk => tabular::csv(tabular::Dialect::Dansk, &crate::EKSPORT_KOLONNER, &celler),
                 Filformat::Xlsx => tabular::xlsx(&format!("Nøgletal {aar}"), &crate::EKSPORT_KOLONNER, &celler)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
+                    .map_err(|e| AppError::internal("offentlige data", e))?,
             })
         })
         .await

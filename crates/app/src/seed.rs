@@ -23,7 +23,7 @@ pub struct DemoLogin {
 impl App {
     /// Loads the reference data (kommuner, regioner). Safe to repeat.
     pub async fn load_reference(&self) -> Result<(), AppError> {
-        let (regioner, kommuner) = kommuner_og_regioner().map_err(|e| AppError::Internal(e.to_string()))?;
+        let (regioner, kommuner) = kommuner_og_regioner().map_err(|e| AppError::internal("referencedata", e))?;
         Ok(self.store.replace_reference(&regioner, &kommuner).await?)
     }
 
@@ -76,7 +76,14 @@ impl App {
         let aarene: BTreeSet<Styringsaar> =
             data.boligtal.iter().map(|b| b.styringsaar).filter(|a| *a <= styringsaar).collect();
         for aar in aarene.iter().chain(std::iter::once(&styringsaar).filter(|a| !aarene.contains(a))) {
-            self.compute(None, *aar).await?;
+            let s = self.compute(None, *aar).await?;
+            tracing::debug!(
+                aar = aar.get(),
+                laes_ms = s.load_ms,
+                beregn_ms = s.compute_ms,
+                gem_ms = s.store_ms,
+                "demodata"
+            );
         }
         tid("beregninger");
         let (logins, keep_open) = self.create_demo_users().await?;
@@ -107,11 +114,11 @@ impl App {
             .filter(|x| x.0.administrator.is_none() && outside(x) && x.1.len() <= 60)
             .max_by_key(|x| (x.1.len(), std::cmp::Reverse(x.0.nummer)))
             .or_else(|| with_afdelinger.iter().max_by_key(|x| x.1.len()))
-            .ok_or_else(|| AppError::Internal("demodata uden boligorganisationer".into()))?;
+            .ok_or_else(|| AppError::internal_msg("demodata uden boligorganisationer"))?;
         let anden = with_afdelinger
             .iter()
             .find(|x| x.0.id != boligorg.id && x.0.hjemstedskommune != boligorg.hjemstedskommune)
-            .ok_or_else(|| AppError::Internal("demodata med kun én boligorganisation".into()))?;
+            .ok_or_else(|| AppError::internal_msg("demodata med kun én boligorganisation"))?;
         let mut admin_counts = Vec::new();
         for org in organisationer.iter().filter(|o| o.kind == OrganisationKind::Administration) {
             admin_counts.push((self.store.administered_by(org.id).await?.len(), org.clone()));

@@ -71,9 +71,9 @@ pub struct SkabelonerIKraft {
 impl SkabelonerIKraft {
     /// The template in force for a form.
     pub fn skabelon(&self, skema: Skema) -> Result<Arc<Skabelon>, AppError> {
-        Skabelon::in_force(&self.alle, skema, self.styringsaar.get())
-            .cloned()
-            .ok_or_else(|| AppError::Internal(format!("ingen skabelon for {} {}", skema.as_str(), self.styringsaar)))
+        Skabelon::in_force(&self.alle, skema, self.styringsaar.get()).cloned().ok_or_else(|| {
+            AppError::internal_msg(format!("ingen skabelon for {} {}", skema.as_str(), self.styringsaar))
+        })
     }
 }
 

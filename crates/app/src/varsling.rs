@@ -346,7 +346,7 @@ impl App {
     pub fn varsler_xlsx(&self, aar: Styringsaar, raekker: &[Arc<VarselRaekke>]) -> Result<Vec<u8>, AppError> {
         let celler: Vec<Vec<tabular::Celle>> = raekker.iter().map(|r| varsel_celler(aar, r)).collect();
         tabular::xlsx(&format!("Varsler {aar}"), &VARSEL_KOLONNER, &celler)
-            .map_err(|e| AppError::Internal(format!("regnearket kunne ikke skrives: {e}")))
+            .map_err(|e| AppError::internal("regnearket kunne ikke skrives", e))
     }
 
     /// Sends each kommune with warnings its own list for the styringsår, as an XLSX file to

@@ -114,6 +114,10 @@ enum Command {
     DefaultConfig,
     /// Print the OpenAPI document of the JSON API (the checked-in docs/openapi.json).
     Openapi,
+    /// Typeset one document: JSON on standard input, the PDF on standard output. The server
+    /// starts this for each PDF (`server.pdf_i_arbejdsproces`); not for use by hand.
+    #[command(hide = true)]
+    PdfArbejder,
     /// Measure the national data path end to end: load the national demo, import a national
     /// accounts file and recompute the country, several times; prints a Markdown table.
     ///
@@ -323,6 +327,10 @@ fn web_settings(config: &Config, plain_http: bool) -> web::WebSettings {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // The worker reads no configuration and opens no database: it only typesets.
+    if matches!(cli.command, Command::PdfArbejder) {
+        return Ok(pdf::arbejder::koer(std::io::stdin().lock(), std::io::stdout().lock())?);
+    }
     let mut config = Config::load(cli.config.as_deref())?;
     let explicit_database = cli.database.is_some();
     if let Some(url) = cli.database {
@@ -383,6 +391,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::DefaultConfig
         | Command::Openapi
+        | Command::PdfArbejder
         | Command::Effektivitet { .. }
         | Command::Backup { .. }
         | Command::Restore { .. }
@@ -502,6 +511,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if demo {
                 print_demo_logins(&app).await?;
+            }
+            if config.server.pdf_i_arbejdsproces {
+                let program = std::env::current_exe().context("kan ikke finde programmet til PDF-arbejderen")?;
+                web::udskrift::saet_pdf_saetter(web::udskrift::PdfSaetter::Underproces {
+                    program,
+                    args: vec!["pdf-arbejder".into()],
+                });
             }
             serve(app, &config, listener, plain_http).await?;
         }

@@ -87,6 +87,14 @@ pub struct ServerConfig {
     /// to finish before the process exits anyway.
     #[serde(default = "default_nedlukning")]
     pub nedlukning_sekunder: u64,
+    /// Typeset each PDF in a worker process of this binary (`pdf-arbejder`), so the layout's
+    /// memory leaves with it; false typesets in the server process.
+    #[serde(default = "default_true")]
+    pub pdf_i_arbejdsproces: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_nedlukning() -> u64 {
@@ -179,6 +187,7 @@ impl Default for Config {
                 max_samtidige_forespoergsler: default_max_samtidige(),
                 betroede_proxyer: Vec::new(),
                 nedlukning_sekunder: default_nedlukning(),
+                pdf_i_arbejdsproces: true,
             },
             metrics: MetricsConfig::default(),
             udbyder: app::Udbyder::default(),

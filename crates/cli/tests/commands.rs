@@ -158,3 +158,46 @@ fn rule_files_from_the_configuration_are_checked() {
     std::fs::write(&config, format!("[regler]\nfil = \"{shipped}\"\n")).unwrap();
     assert!(run(&["--config", config.to_str().unwrap(), "--database", &db, "stats"]).status.success());
 }
+
+/// The server typesets each PDF in a child of its own binary: the document goes through the
+/// worker and comes back as the same PDF the server process would have made.
+#[tokio::test]
+async fn a_pdf_is_typeset_in_the_worker_process() {
+    use web::udskrift::{PdfSaetter, saet, saet_pdf_saetter};
+    saet_pdf_saetter(PdfSaetter::Underproces {
+        program: env!("CARGO_BIN_EXE_styringsdialog").into(),
+        args: vec!["pdf-arbejder".into()],
+    });
+    let dokument = pdf::Dokument {
+        titel: "Styringsrapport 2026".into(),
+        organisation: "Boligselskabet Prøve".into(),
+        aar: "Styringsår 2026".into(),
+        forfatter: "Boligselskabet Prøve".into(),
+        dato: pdf::Dato { aar: 2026, maaned: 11, dag: 30 },
+        fakta: vec![("Status".into(), "Indsendt".into())],
+        indhold: false,
+        bemaerkning: None,
+        dele: vec![pdf::Del {
+            niveau: 1,
+            titel: "Del A".into(),
+            intro: Some("Æble, øl og å".into()),
+            ny_side: false,
+            blokke: vec![],
+        }],
+    };
+    let udskrift = saet(dokument).await.expect("the worker typesets the document");
+    assert!(udskrift.bytes.starts_with(b"%PDF-"), "a PDF comes back");
+    assert!(udskrift.sider >= 1);
+    // Bad input to the worker is refused with a message, not a crash.
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_styringsdialog"))
+        .arg("pdf-arbejder")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut worker.stdin.take().unwrap(), b"{ikke json").unwrap();
+    let out = worker.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("ugyldigt dokument"), "{}", text(&out));
+}

@@ -8,6 +8,8 @@
 //!
 //! typst is heavy to build; this crate keeps it away from the rest of the workspace.
 
+pub mod arbejder;
+
 use serde::{Deserialize, Serialize};
 use std::sync::{LazyLock, Mutex};
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
@@ -139,6 +141,8 @@ pub enum PdfFejl {
     Saetning(String),
     #[error("PDF'en kunne ikke skrives: {0}")]
     Eksport(String),
+    #[error("PDF-arbejderen fejlede: {0}")]
+    Arbejder(String),
 }
 
 /// Typesets a document as PDF/UA-1: tagged, with title, language and alternative texts.

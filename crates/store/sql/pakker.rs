@@ -122,15 +122,22 @@ pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
          nye_bemaerkninger = CASE WHEN pakker.status = '{hoering}' THEN \
              (SELECT COUNT(*) FROM redegoerelse_bemaerkninger b WHERE b.pakke_id = pakker.id AND b.tidspunkt > \
                 COALESCE((SELECT MAX(r.gemt) FROM redegoerelser r WHERE r.pakke_id = pakker.id), '0001-01-01')) \
-             ELSE 0 END \
+             ELSE 0 END, \
+         aendring = $2 \
          WHERE id = $1 \
          RETURNING styringsaar, ({HJEMSTED})",
             hoering = PakkeStatus::RedegoerelseIHoering.as_str()
         )
     });
-    let (aar, kommune): (i64, i64) =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(pakke.0).fetch_one(&mut **tx).await.db()?;
-    nummerer_aendring(tx, pakke).await?;
+    // The change number is taken first and written with the progress: one statement less on
+    // every change of a package (the package's row is already locked, see `nummerer_aendring`).
+    let aendring = naeste_aendring(tx).await?;
+    let (aar, kommune): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(pakke.0)
+        .bind(aendring)
+        .fetch_one(&mut **tx)
+        .await
+        .db()?;
     udsend_trin(tx, pakke).await?;
     refresh_tilsynstal(tx, aar, kommune).await
 }
@@ -141,12 +148,18 @@ pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
 /// The package's row is locked first (every caller has written it), so the counter is always
 /// locked after the package locks and a writer holding it never waits on a package.
 async fn nummerer_aendring(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
+    let n = naeste_aendring(tx).await?;
+    sqlx::query("UPDATE pakker SET aendring = $1 WHERE id = $2").bind(n).bind(pakke.0).execute(&mut **tx).await.db()?;
+    Ok(())
+}
+
+/// Takes the next change number (and the counter's lock, to commit).
+async fn naeste_aendring(tx: &mut Tx) -> Result<i64> {
     let (n,): (i64,) = sqlx::query_as("UPDATE aendringstaeller SET vaerdi = vaerdi + 1 WHERE id = 1 RETURNING vaerdi")
         .fetch_one(&mut **tx)
         .await
         .db()?;
-    sqlx::query("UPDATE pakker SET aendring = $1 WHERE id = $2").bind(n).bind(pakke.0).execute(&mut **tx).await.db()?;
-    Ok(())
+    Ok(n)
 }
 
 /// Takes a package's row lock for a change that does not move the package (a
@@ -505,22 +518,28 @@ impl PakkeStore for Backend {
         if Revision(newest) > change.expected_revision {
             return Err(StoreError::Stale);
         }
-        for (id, svar) in &change.svar {
-            sqlx::query(
-                "INSERT INTO pakke_svar (pakke_id, spoergsmaal_id, svar, opdateret_af, opdateret, revision) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pakke_id, spoergsmaal_id) DO UPDATE SET \
-                 svar = excluded.svar, opdateret_af = excluded.opdateret_af, opdateret = excluded.opdateret, \
-                 revision = excluded.revision",
-            )
-            .bind(change.pakke.0)
-            .bind(id)
-            .bind(to_json(svar))
-            .bind(change.by.0)
-            .bind(change.at)
-            .bind(revision.0)
-            .execute(&mut *tx)
-            .await
-            .db()?;
+        // One statement per chunk of answers, not one per answer: an afdeling form holds dozens,
+        // and every statement is a round trip to the database. A question named twice keeps its
+        // last answer (PostgreSQL refuses to upsert one row twice in a statement).
+        let svar: Vec<(&String, &Svar)> =
+            change.svar.iter().map(|(k, v)| (k, v)).collect::<BTreeMap<_, _>>().into_iter().collect();
+        for part in svar.chunks(chunk(6)) {
+            let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+                "INSERT INTO pakke_svar (pakke_id, spoergsmaal_id, svar, opdateret_af, opdateret, revision) ",
+            );
+            qb.push_values(part, |mut b, (id, svar)| {
+                b.push_bind(change.pakke.0)
+                    .push_bind((*id).clone())
+                    .push_bind(to_json(*svar))
+                    .push_bind(change.by.0)
+                    .push_bind(change.at)
+                    .push_bind(revision.0);
+            });
+            qb.push(
+                " ON CONFLICT (pakke_id, spoergsmaal_id) DO UPDATE SET svar = excluded.svar, \
+                 opdateret_af = excluded.opdateret_af, opdateret = excluded.opdateret, revision = excluded.revision",
+            );
+            qb.build().execute(&mut *tx).await.db()?;
         }
         commit(tx, audit).await
     }

@@ -331,6 +331,23 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
         ..change.clone()
     };
     store.save_svar(&other, &audit("svar_gemt")).await.unwrap();
+    // Many answers in one save (written a chunk at a time), one of them named twice: the last
+    // answer given is kept.
+    let mange: Vec<(String, Svar)> = (0..40)
+        .map(|i| (format!("afd.{i}.q"), Svar::tekst(&format!("svar {i}"))))
+        .chain([("afd.3.q".to_string(), Svar::tekst("rettet"))])
+        .collect();
+    let mange = SvarChange {
+        sektion: mange.iter().map(|(k, _)| k.clone()).collect(),
+        expected_revision: Revision(0),
+        svar: mange,
+        ..change.clone()
+    };
+    store.save_svar(&mange, &audit("svar_gemt")).await.unwrap();
+    let gemt = store.svar(id).await.unwrap();
+    assert_eq!(gemt.keys().filter(|k| k.starts_with("afd.")).count(), 40);
+    assert_eq!(gemt["afd.3.q"].svar.tekst, "rettet");
+    assert_eq!(gemt["afd.39.q"].svar.tekst, "svar 39");
     assert!(store.pakker_for_kommune(k(101)).await.unwrap().is_empty(), "drafts are never routed");
     let revision = store.pakke(id).await.unwrap().unwrap().revision;
     // A submission validated at an older revision is refused: answers changed since.

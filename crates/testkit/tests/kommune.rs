@@ -154,7 +154,7 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     });
     let kommune_user = testkit::session_user(&t.app, "kommune").await;
     later
-        .marker_dialogmoede_afholdt(&kommune_user, moede_id(&moede), &soon, "Sagsbehandler, bestyrelsen", &[], None)
+        .marker_moede_afholdt(&kommune_user, &indkaldt(moede_id(&moede), &[]), &soon, "Sagsbehandler, bestyrelsen")
         .await
         .unwrap();
     assert!(kommune.get(&pakke).await.body.contains("Møde afholdt"));
@@ -412,7 +412,7 @@ async fn another_kommune_cannot_act_on_the_organisations() {
     let later = t.app.now() + chrono::Duration::days(21);
     let app = t.app.clone().with_clock(move || later);
     let belig = testkit::session_user(&app, "belig").await;
-    app.marker_dialogmoede_afholdt(&belig, store::DialogmoedeId(own_id), &soon, "Nabokommunen", &[], None)
+    app.marker_moede_afholdt(&belig, &indkaldt(store::DialogmoedeId(own_id), &[]), &soon, "Nabokommunen")
         .await
         .unwrap();
     let pakke_record = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
@@ -489,7 +489,7 @@ async fn a_joint_meeting_needs_each_organisations_own_discussion() {
     });
     // Without the second organisation's own discussion it is refused.
     let refused = later
-        .marker_dialogmoede_afholdt(&user, moede_id(&moede), &soon, "Begge bestyrelser", &[store::PakkeId(first)], None)
+        .marker_moede_afholdt(&user, &indkaldt(moede_id(&moede), &[store::PakkeId(first)]), &soon, "Begge bestyrelser")
         .await;
     match refused {
         Err(app::AppError::Invalid(errors)) => {
@@ -502,13 +502,11 @@ async fn a_joint_meeting_needs_each_organisations_own_discussion() {
         other => panic!("expected a refusal, got {other:?}"),
     }
     later
-        .marker_dialogmoede_afholdt(
+        .marker_moede_afholdt(
             &user,
-            moede_id(&moede),
+            &indkaldt(moede_id(&moede), &[store::PakkeId(first), second.id]),
             &soon,
             "Begge bestyrelser",
-            &[store::PakkeId(first), second.id],
-            None,
         )
         .await
         .unwrap();
@@ -602,4 +600,9 @@ async fn a_convened_meeting_is_moved_and_cancelled_with_calendar_updates() {
         .post(&registrer, &registrer, &[("dato", &foer), ("deltagere", "Bestyrelsen"), ("bekraeft", "ja")])
         .await;
     assert_eq!(held.status, 303, "{}", held.body);
+}
+
+/// A convened meeting to mark held, as read (no change number given).
+fn indkaldt(moede: store::DialogmoedeId, bilaterale: &[store::PakkeId]) -> app::AfholdtMoede {
+    app::AfholdtMoede::Indkaldt { moede, bilaterale: bilaterale.to_vec(), laest: None }
 }

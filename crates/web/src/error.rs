@@ -175,7 +175,7 @@ impl From<AppError> for WebError {
 
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
-        WebError(AppError::Internal(e.to_string()))
+        WebError(AppError::internal("siden kunne ikke tegnes", e))
     }
 }
 
@@ -191,8 +191,7 @@ impl IntoResponse for WebError {
                 let text = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(". ");
                 page(StatusCode::UNPROCESSABLE_ENTITY, "Der er fejl i det indtastede", &text)
             }
-            AppError::Store(e) => internal(&e.to_string()),
-            AppError::Internal(e) => internal(e),
+            AppError::Store(_) | AppError::Internal { .. } => internal(&self.0.cause_chain()),
         }
     }
 }

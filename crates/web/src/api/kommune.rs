@@ -339,7 +339,8 @@ pub async fn afholdt(
     let a: Afholdelse = json_body(&body, "krop", "revision, dato og deltagere")?;
     let bilaterale: Vec<PakkeId> = a.bilaterale.into_iter().map(PakkeId).collect();
     let dato = a.dato.format("%Y-%m-%d").to_string();
-    state.app.marker_dialogmoede_afholdt(&user, id, &dato, &a.deltagere, &bilaterale, Some(a.revision)).await?;
+    let afholdt = app::AfholdtMoede::Indkaldt { moede: id, bilaterale, laest: Some(a.revision) };
+    state.app.marker_moede_afholdt(&user, &afholdt, &dato, &a.deltagere).await?;
     Ok(Json(Moede::from(&state.app.dialogmoede(&user, id).await?)))
 }
 

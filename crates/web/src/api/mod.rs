@@ -69,8 +69,8 @@ impl IntoResponse for ApiError {
             AppError::Forbidden | AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Store(_) | AppError::Internal(_) => {
-                tracing::error!(cause = %format!("{:?}", self.0), "api request failed");
+            AppError::Store(_) | AppError::Internal { .. } => {
+                tracing::error!(cause = %self.0.cause_chain(), "api request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };

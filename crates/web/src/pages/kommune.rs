@@ -153,7 +153,12 @@ pub async fn moede(
 ) -> PageResult {
     match state
         .app
-        .mark_meeting_held(&user, PakkeId(id), &form.dato, &form.deltagere, form.bekraeft == "ja", None)
+        .marker_moede_afholdt(
+            &user,
+            &app::AfholdtMoede::UdenIndkaldelse { pakke: PakkeId(id), bekraeftet: form.bekraeft == "ja", laest: None },
+            &form.dato,
+            &form.deltagere,
+        )
         .await
     {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "moede")),

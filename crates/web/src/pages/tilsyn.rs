@@ -324,7 +324,7 @@ pub async fn oversigt_xlsx(
         ],
         &data,
     )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(|e| AppError::internal("svaret kunne ikke skrives", e))?;
     Ok(crate::view::fil_svar(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "attachment",
@@ -628,7 +628,8 @@ pub async fn moede_afholdt(
     let bilaterale: Vec<PakkeId> =
         afkrydset(&form, "bilateral_").iter().filter_map(|p| p.parse().ok()).map(PakkeId).collect();
     let (dato, deltagere) = (felt(&form, "dato"), felt(&form, "deltagere"));
-    let udfald = state.app.marker_dialogmoede_afholdt(&user, id, dato, deltagere, &bilaterale, None).await;
+    let afholdt = app::AfholdtMoede::Indkaldt { moede: id, bilaterale, laest: None };
+    let udfald = state.app.marker_moede_afholdt(&user, &afholdt, dato, deltagere).await;
     moede_svar(&state, &user, &csrf, id, udfald, "moede", |errors| {
         let felter = MoedeFelter {
             dato: Some(dato.to_string()),

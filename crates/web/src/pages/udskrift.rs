@@ -31,20 +31,81 @@ pub fn saet_pdf_pladser(antal: usize) {
     let _ = PDF_PLADSER.set(tokio::sync::Semaphore::new(antal.max(1)));
 }
 
+/// Where documents are typeset.
+#[derive(Debug, Clone)]
+pub enum PdfSaetter {
+    /// On the blocking pool of this process (tests, the `udskriv` command).
+    IProces,
+    /// In a child process per document (the server): `program` with `args` speaks the protocol
+    /// of [`pdf::arbejder`]. typst's memory then goes with the child instead of staying in the
+    /// server.
+    Underproces { program: std::path::PathBuf, args: Vec<String> },
+}
+
+static PDF_SAETTER: std::sync::OnceLock<PdfSaetter> = std::sync::OnceLock::new();
+
+/// Sets where documents are typeset, before the first one; in this process by default.
+pub fn saet_pdf_saetter(saetter: PdfSaetter) {
+    let _ = PDF_SAETTER.set(saetter);
+}
+
+/// The longest a worker may take over one document before it is stopped (the largest
+/// organisation's report takes a few seconds).
+const ARBEJDER_GRAENSE: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Typesets a document off the async runtime (typst is CPU-bound), at most [`pdf_pladser`] at
-/// once. typst's cache is trimmed afterwards, without keeping the caller waiting.
+/// once, in this process or in a worker process (see [`PdfSaetter`]).
 pub async fn saet(dokument: Dokument) -> Result<pdf::Udskrift, AppError> {
-    let plads = pdf_pladser().acquire().await.map_err(|e| AppError::Internal(format!("PDF: {e}")))?;
-    let udskrift = tokio::task::spawn_blocking(move || {
-        let udskrift = pdf::pdf_med_maaling(&dokument);
-        pdf::ryd_op();
-        udskrift
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("PDF: {e}")))?
-    .map_err(|e| AppError::Internal(e.to_string()));
+    let plads = pdf_pladser().acquire().await.map_err(|e| AppError::internal("PDF: ingen plads", e))?;
+    let udskrift = match PDF_SAETTER.get() {
+        Some(PdfSaetter::Underproces { program, args }) => saet_i_underproces(program, args, &dokument).await,
+        Some(PdfSaetter::IProces) | None => tokio::task::spawn_blocking(move || {
+            // typst's cache is trimmed afterwards, without keeping the caller waiting.
+            let udskrift = pdf::pdf_med_maaling(&dokument);
+            pdf::ryd_op();
+            udskrift
+        })
+        .await
+        .map_err(|e| AppError::internal("PDF: sætningen stoppede", e))?
+        .map_err(|e| AppError::internal("PDF", e)),
+    };
     drop(plads);
     udskrift
+}
+
+/// One document in a child process: the document is written while the answer is read (either
+/// could fill its pipe), and a child that takes too long is killed.
+async fn saet_i_underproces(
+    program: &std::path::Path,
+    args: &[String],
+    dokument: &Dokument,
+) -> Result<pdf::Udskrift, AppError> {
+    use tokio::io::AsyncWriteExt;
+    let fejl = |e: &dyn std::fmt::Display| AppError::internal_msg(format!("PDF-arbejderen: {e}"));
+    let anmodning = pdf::arbejder::anmodning(dokument).map_err(|e| fejl(&e))?;
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| fejl(&e))?;
+    let mut stdin = child.stdin.take().ok_or_else(|| fejl(&"ingen standard input"))?;
+    let skriv = async move {
+        stdin.write_all(&anmodning).await?;
+        stdin.shutdown().await
+    };
+    let arbejde = async { tokio::join!(skriv, child.wait_with_output()) };
+    let (skrevet, output) =
+        tokio::time::timeout(ARBEJDER_GRAENSE, arbejde).await.map_err(|_| fejl(&"tog for lang tid og blev stoppet"))?;
+    let output = output.map_err(|e| fejl(&e))?;
+    if !output.status.success() {
+        let besked = String::from_utf8_lossy(&output.stderr);
+        return Err(fejl(&format!("{} ({})", besked.trim(), output.status)));
+    }
+    skrevet.map_err(|e| fejl(&e))?;
+    pdf::arbejder::svar(&output.stdout).map_err(|e| fejl(&e))
 }
 
 /// A mail's text as a document (the receipt of a submission, attached to its mail): a
