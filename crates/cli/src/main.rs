@@ -2,6 +2,8 @@ use clap::Parser;
 
 /// mimalloc instead of the system allocator: a request allocates many small values (rows,
 /// strings), and glibc's per-thread arenas kept hundreds of megabytes after a burst.
+/// With the crate's `override` feature SQLite's own allocations go through mimalloc too
+/// (glibc's per-thread arenas kept 30–90 MB more under load; docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
