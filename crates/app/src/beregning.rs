@@ -55,6 +55,42 @@ impl App {
         }
         let started = Instant::now();
         let grundlag = self.store.beregningsgrundlag(aar).await?;
+        self.compute_from(actor, aar, grundlag, started).await
+    }
+
+    /// Computes several styringsår, oldest first (a year may fall back on the benchmarks of
+    /// the one before); each year's accounts are read while the year before is computed.
+    pub(crate) async fn compute_years(&self, aarene: &[Styringsaar]) -> Result<Vec<BeregningSummary>, AppError> {
+        let mut summaries = Vec::new();
+        let Some(foerste) = aarene.first() else { return Ok(summaries) };
+        let mut grundlag = self.store.beregningsgrundlag(*foerste).await?;
+        for (i, aar) in aarene.iter().enumerate() {
+            let started = Instant::now();
+            let naeste = async {
+                match aarene.get(i + 1) {
+                    Some(n) => self.store.beregningsgrundlag(*n).await.map(Some),
+                    None => Ok(None),
+                }
+            };
+            let (summary, naeste) = futures::try_join!(self.compute_from(None, *aar, grundlag, started), async {
+                naeste.await.map_err(AppError::from)
+            })?;
+            summaries.push(summary);
+            match naeste {
+                Some(g) => grundlag = g,
+                None => break,
+            }
+        }
+        Ok(summaries)
+    }
+
+    async fn compute_from(
+        &self,
+        actor: Option<&SessionUser>,
+        aar: Styringsaar,
+        grundlag: store::Beregningsgrundlag,
+        started: Instant,
+    ) -> Result<BeregningSummary, AppError> {
         let organisationer = self.store.organisationer().await?;
         let sidste = self.store.benchmarks(aar.previous()).await?;
         let load_ms = started.elapsed().as_millis();

@@ -5,10 +5,11 @@
 
 use crate::{App, AppError};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use domain::Kommunekode;
 use domain::Styringsaar;
 use domain::access::{Role, UserId};
-use domain::master::OrganisationId;
 use domain::master::Rapporttype;
+use domain::master::{Afdeling, OrganisationId};
 use domain::package::{PakkeHaendelse, PakkeStatus};
 use domain::redegoerelse::AftaleStatus;
 use domain::template::{Skabelon, Skema, Spoergsmaal, Svar, Svartype, afdeling_noegle};
@@ -86,8 +87,11 @@ struct Indsendt {
     received: NaiveDate,
 }
 
+/// Steps per call of the history writer: a transaction each, and a bound on what is held in
+/// memory (the answers of a package's afdeling forms).
+const TRIN_PER_SKRIVNING: usize = 400;
+
 struct Step<'a> {
-    app: &'a App,
     actor: UserId,
     pakke: &'a PakkeRecord,
 }
@@ -117,18 +121,15 @@ impl Step<'_> {
             revision: None,
         })
     }
+}
 
-    async fn go(
-        &self,
-        from: PakkeStatus,
-        h: PakkeHaendelse,
-        action: &str,
-        when: DateTime<Utc>,
-    ) -> Result<PakkeStatus, AppError> {
-        let t = self.transition(from, h, when)?;
-        self.app.store.transition(&t, &[], &self.audit(action, when)).await?;
-        Ok(t.to)
+/// Writes `trin` in batches of [`TRIN_PER_SKRIVNING`].
+async fn skriv(app: &App, trin: &mut Vec<Historiktrin>) -> Result<(), AppError> {
+    for part in trin.chunks(TRIN_PER_SKRIVNING) {
+        app.store.skriv_historik(part).await?;
     }
+    trin.clear();
+    Ok(())
 }
 
 impl App {
@@ -140,33 +141,41 @@ impl App {
         let actor = self.demo_actor().await?;
         let orgs: Vec<OrganisationId> = self.store.organisationer().await?.iter().map(|o| o.id).collect();
         let pakker = self.store.pakker_for_organisationer(&orgs).await?;
+        let mut afdelinger: HashMap<OrganisationId, Vec<Afdeling>> = HashMap::new();
+        for a in self.store.afdelinger_for(&orgs).await? {
+            afdelinger.entry(a.organisation).or_default().push(a);
+        }
+        let kommuner: HashMap<Kommunekode, String> =
+            self.store.kommuner().await?.into_iter().map(|k| (k.kode, k.navn)).collect();
         let fase = std::time::Instant::now();
         // First every package of both years is submitted and received, as far as its story
-        // goes (writes queue on one writer; the packages' stories are independent up to here).
-        let indsendte: Vec<Option<Indsendt>> = futures::stream::iter(pakker)
-            .map(|pakke| async move {
-                let seed = i64::from(pakke.organisation_nummer.get());
-                let full = pakke.styringsaar < aar;
-                if !full && keep_open.contains(&pakke.organisation) {
-                    return Ok(None);
-                }
-                // This year: a quarter still drafts; then ever fewer at each later step.
-                let depth = if full { 4 } else { [0, 1, 1, 2, 2, 3, 4, 1][pick(seed, 1, 8) as usize] };
-                if depth == 0 {
-                    return Ok(None);
-                }
-                let (status, received) = self.indsend(&Step { app: self, actor, pakke: &pakke }, seed, depth).await?;
-                Ok::<_, AppError>(Some(Indsendt { pakke, seed, depth, status, received }))
-            })
-            .buffer_unordered(crate::PARALLEL_WRITES)
-            .try_collect()
-            .await?;
+        // goes.
+        let mut indsendte: Vec<Indsendt> = Vec::new();
+        let mut trin: Vec<Historiktrin> = Vec::new();
+        for pakke in pakker {
+            let seed = i64::from(pakke.organisation_nummer.get());
+            let full = pakke.styringsaar < aar;
+            if !full && keep_open.contains(&pakke.organisation) {
+                continue;
+            }
+            // This year: a quarter still drafts; then ever fewer at each later step.
+            let depth = if full { 4 } else { [0, 1, 1, 2, 2, 3, 4, 1][pick(seed, 1, 8) as usize] };
+            if depth == 0 {
+                continue;
+            }
+            let egne = afdelinger.get(&pakke.organisation).map_or(&[][..], Vec::as_slice);
+            let (status, received) = self.indsend(&Step { actor, pakke: &pakke }, seed, depth, egne, &mut trin)?;
+            indsendte.push(Indsendt { pakke, seed, depth, status, received });
+            if trin.len() >= TRIN_PER_SKRIVNING {
+                skriv(self, &mut trin).await?;
+            }
+        }
+        skriv(self, &mut trin).await?;
         tracing::debug!(ms = fase.elapsed().as_millis() as u64, "demodata: indsendt og modtaget");
         let fase = std::time::Instant::now();
         // The early warning is read once per styringsår (what a kommune would have seen when it
-        // convened), for the agendas to name the signals. (One after the other: the whole
-        // seeding is one task, so reading the years side by side gains nothing.)
-        let moeder: Vec<Indsendt> = indsendte.into_iter().flatten().filter(|i| i.depth >= 3).collect();
+        // convened), for the agendas to name the signals.
+        let moeder: Vec<Indsendt> = indsendte.into_iter().filter(|i| i.depth >= 3).collect();
         let aarene: BTreeSet<Styringsaar> = moeder.iter().map(|i| i.pakke.styringsaar).collect();
         let mut varsler: HashMap<(Styringsaar, OrganisationId), Vec<crate::VarselRaekke>> = HashMap::new();
         for aar in &aarene {
@@ -174,21 +183,35 @@ impl App {
                 varsler.entry((*aar, r.organisation.id)).or_default().push(r);
             }
         }
+        // (Reading the two years side by side was slower: they compete for the two cores.)
         let varsler = &varsler;
+        let kommuner = &kommuner;
         tracing::debug!(ms = fase.elapsed().as_millis() as u64, "demodata: tidlig varsling");
         // Earlier years' meetings first: this year's meetings follow up on their aftaler.
         for aar in aarene {
             let fase = std::time::Instant::now();
-            futures::stream::iter(moeder.iter().filter(|i| i.pakke.styringsaar == aar))
-                .map(|i| async move {
-                    let egne: Vec<&crate::VarselRaekke> =
-                        varsler.get(&(i.pakke.styringsaar, i.pakke.organisation)).into_iter().flatten().collect();
-                    let step = Step { app: self, actor, pakke: &i.pakke };
-                    self.hold_moede(&step, i.seed, i.depth, i.status, i.received, &egne).await
-                })
-                .buffer_unordered(crate::PARALLEL_WRITES)
-                .try_collect::<Vec<()>>()
-                .await?;
+            let mut aftaler: HashMap<OrganisationId, Vec<AftaleRecord>> = HashMap::new();
+            for a in self.store.aftaler(AftaleFilter::Organisationer(orgs.clone())).await? {
+                aftaler.entry(a.aftale.organisation).or_default().push(a);
+            }
+            let aftaler = &aftaler;
+            // The agendas read each organisation's figures; those reads run side by side.
+            let mut trin: Vec<Historiktrin> =
+                futures::stream::iter(moeder.iter().filter(|i| i.pakke.styringsaar == aar))
+                    .map(|i| async move {
+                        let egne: Vec<&crate::VarselRaekke> =
+                            varsler.get(&(i.pakke.styringsaar, i.pakke.organisation)).into_iter().flatten().collect();
+                        let tidligere = aftaler.get(&i.pakke.organisation).map_or(&[][..], Vec::as_slice);
+                        let step = Step { actor, pakke: &i.pakke };
+                        self.hold_moede(&step, i, &egne, tidligere, kommuner).await
+                    })
+                    .buffered(crate::PARALLEL_WRITES)
+                    .try_collect::<Vec<Vec<Historiktrin>>>()
+                    .await?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+            skriv(self, &mut trin).await?;
             tracing::debug!(aar = aar.get(), ms = fase.elapsed().as_millis() as u64, "demodata: møder og redegørelser");
         }
         Ok(())
@@ -215,9 +238,16 @@ impl App {
         Ok(id)
     }
 
-    /// Takes one package its first `depth` steps (1 submitted, 2 received); returns its status
-    /// and the day it was received.
-    async fn indsend(&self, step: &Step<'_>, seed: i64, depth: u8) -> Result<(PakkeStatus, NaiveDate), AppError> {
+    /// Adds to `trin` one package's first `depth` steps (1 submitted, 2 received); returns its
+    /// status and the day it was received. `afdelinger` are its organisation's.
+    fn indsend(
+        &self,
+        step: &Step<'_>,
+        seed: i64,
+        depth: u8,
+        afdelinger: &[Afdeling],
+        trin: &mut Vec<Historiktrin>,
+    ) -> Result<(PakkeStatus, NaiveDate), AppError> {
         let pakke = step.pakke;
         let frist = demo_frist(pakke);
         // Most submit in the weeks before the deadline; one in ten a little after it.
@@ -267,11 +297,10 @@ impl App {
         let mut svar: BTreeMap<String, Svar> =
             skabelon.spoergsmaal().enumerate().map(|(i, q)| (q.id.clone(), answer(q, i as i64))).collect();
         svar.extend(skabelon.fakta().filter(|f| f.kommentar.is_some()).map(|f| (f.id.clone(), kommentar())));
-        let afdelinger = self.store.afdelinger(pakke.organisation).await?;
         if let Some(skema) = Skabelon::shipped(Skema::Bilag4, pakke.styringsaar.get())
             .filter(|_| pakke.rapporttype == Rapporttype::Bilag3)
         {
-            for a in &afdelinger {
+            for a in afdelinger {
                 let spoergsmaal: Vec<&Spoergsmaal> =
                     skema.afdelingssektioner(a.data.under_opfoerelse).flat_map(|s| s.spoergsmaal()).collect();
                 // Questions prefilled from master data are answered as registered (no
@@ -308,7 +337,8 @@ impl App {
                 pakke: pakke.id,
                 expected_status: pakke.status,
                 art: art.id.clone(),
-                erstatter: true,
+                // The package's first file of each kind: nothing to supersede.
+                erstatter: false,
                 filnavn: format!("{}-{}.pdf", art.id, pakke.organisation_nummer),
                 mime: domain::bilag::Filtype::Pdf.mime().into(),
                 sha256: {
@@ -319,12 +349,12 @@ impl App {
                 by: step.actor,
                 at: at(submitted, 9),
             };
-            bilag.push(self.store.add_bilag(&new, &step.audit("bilag_tilfoejet", at(submitted, 9))).await?);
+            bilag.push((new, step.audit("bilag_tilfoejet", at(submitted, 9))));
         }
         // A package left submitted may still be returned: its working copy holds the answers
         // it was submitted with, as after a real submission, so the organisation can correct
         // them. (Packages taken further can no longer change; they keep only their version.)
-        if depth == 1 {
+        let kladde = (depth == 1).then(|| {
             let change = store::SvarChange {
                 pakke: pakke.id,
                 expected_status: pakke.status,
@@ -334,9 +364,8 @@ impl App {
                 by: step.actor,
                 at: at(submitted, 8),
             };
-            self.store.save_svar(&change, &step.audit("svar_gemt", at(submitted, 8))).await?;
-        }
-        let revision = self.store.pakke(pakke.id).await?.map(|p| p.revision).unwrap_or(pakke.revision);
+            (change, step.audit("svar_gemt", at(submitted, 8)))
+        });
         let modtagere = {
             let mut set: BTreeSet<_> = BTreeSet::from([pakke.hjemstedskommune]);
             set.extend(afdelinger.iter().map(|a| a.data.kommune));
@@ -344,23 +373,32 @@ impl App {
         };
         let submission = Submission {
             transition: step.transition(pakke.status, PakkeHaendelse::Indsend, when)?,
-            revision,
+            // The writer checks it against the revision the uploads and the save leave.
+            revision: pakke.revision,
             idempotency_key: format!("demodata-{}", pakke.id.0),
             svar,
             modtagere,
             late,
             expected_version: 1,
-            bilag,
+            // The writer adds the uploads' ids.
+            bilag: Vec::new(),
             mails: Vec::new(),
             // The demo's boards approved the report the day before it was submitted.
             bestyrelse_godkendt: Some(when.date_naive() - chrono::Days::new(1)),
         };
-        self.store.submit(&submission, &step.audit("pakke_indsendt", when)).await?;
+        trin.push(Historiktrin::Indsend {
+            bilag,
+            kladde,
+            indsendelse: submission,
+            audit: step.audit("pakke_indsendt", when),
+        });
         let mut status = PakkeStatus::Indsendt;
         let mut received = submitted;
         if depth >= 2 {
             received = submitted + Duration::days(3 + pick(seed, 4, 10));
-            status = step.go(status, PakkeHaendelse::Modtag, "pakke_modtaget", at(received, 9)).await?;
+            let overgang = step.transition(status, PakkeHaendelse::Modtag, at(received, 9))?;
+            status = overgang.to;
+            trin.push(Historiktrin::Overgang { overgang, audit: step.audit("pakke_modtaget", at(received, 9)) });
         }
         Ok((status, received))
     }
@@ -370,19 +408,20 @@ impl App {
     async fn hold_moede(
         &self,
         step: &Step<'_>,
-        seed: i64,
-        depth: u8,
-        mut status: PakkeStatus,
-        received: NaiveDate,
+        i: &Indsendt,
         varsler: &[&crate::VarselRaekke],
-    ) -> Result<(), AppError> {
+        tidligere_aftaler: &[AftaleRecord],
+        kommuner: &HashMap<Kommunekode, String>,
+    ) -> Result<Vec<Historiktrin>, AppError> {
+        let (seed, depth, mut status, received) = (i.seed, i.depth, i.status, i.received);
+        let mut trin = Vec::new();
         let pakke = step.pakke;
         let frist = demo_frist(pakke);
         let meeting = (frist + Duration::days(30 + pick(seed, 5, 90))).min(self.today() - Duration::days(7));
         // Convened in writing three to four weeks before, as the letter kept in the system.
         let invited = (meeting - Duration::days(21 + pick(seed, 8, 10))).max(received + Duration::days(1));
         let t = step.transition(status, PakkeHaendelse::IndkaldMoede, at(invited, 10))?;
-        let kommune = self.kommune_navn(pakke.hjemstedskommune).await?;
+        let kommune = kommuner.get(&pakke.hjemstedskommune).map_or("", String::as_str);
         let dialogmoede = NewDialogmoede {
             kommune: pakke.hjemstedskommune,
             styringsaar: pakke.styringsaar,
@@ -402,16 +441,8 @@ impl App {
             by: step.actor,
             at: at(invited, 10),
         };
-        let moede_id = self
-            .store
-            .convene_dialogmoede(
-                &dialogmoede,
-                std::slice::from_ref(&t),
-                &[],
-                &step.audit("moede_indkaldt", at(invited, 10)),
-            )
-            .await?;
-        status = t.to;
+        let indkald = t;
+        status = indkald.to;
         let t = step.transition(status, PakkeHaendelse::MarkerMoedeAfholdt, at(meeting, 15))?;
         let moede = NewMoede {
             pakke: pakke.id,
@@ -419,14 +450,22 @@ impl App {
             deltagere: format!("Kommunen og bestyrelsen for {}", pakke.organisation_navn),
             by: step.actor,
             at: at(meeting, 15),
-            dialogmoede: Some(moede_id),
+            // The writer names the meeting convened above.
+            dialogmoede: None,
             bilateral: true,
             kommune: Some(pakke.hjemstedskommune),
         };
-        let audit = step.audit("moede_afholdt", at(meeting, 15));
-        self.store.record_moeder(std::slice::from_ref(&moede), std::slice::from_ref(&t), &audit).await?;
+        status = t.to;
+        trin.push(Historiktrin::Moede {
+            indkaldelse: dialogmoede,
+            indkald: vec![indkald],
+            indkaldt_audit: step.audit("moede_indkaldt", at(invited, 10)),
+            afholdt: vec![moede],
+            afhold: vec![t],
+            afholdt_audit: step.audit("moede_afholdt", at(meeting, 15)),
+        });
         // The meeting follows up on the aftaler of earlier years.
-        for (i, a) in self.store.aftaler(AftaleFilter::Organisation(pakke.organisation)).await?.iter().enumerate() {
+        for (i, a) in tidligere_aftaler.iter().enumerate() {
             if a.styringsaar >= pakke.styringsaar || !a.status().is_some_and(|s| s.aaben()) {
                 continue;
             }
@@ -437,16 +476,18 @@ impl App {
             };
             let record =
                 AftaleStatusRecord { status: ny, bemaerkning: tekst.into(), by: step.actor, at: at(meeting, 16) };
-            self.store.add_aftale_status(a.id, &record, &step.audit("aftale_status", at(meeting, 16))).await?;
+            trin.push(Historiktrin::AftaleStatus {
+                aftale: a.id,
+                status: record,
+                audit: step.audit("aftale_status", at(meeting, 16)),
+            });
         }
-        status = t.to;
         if depth >= 4 {
             let published = meeting + Duration::days(21 + pick(seed, 6, 30));
             let published = published.min(self.today());
             let tekst = redegoerelse_tekst(pakke, meeting, seed);
             let draft = NewRedegoerelse { pakke: pakke.id, tekst, by: step.actor, at: at(published, 9) };
-            let saved =
-                self.store.save_redegoerelse(&draft, &step.audit("redegoerelse_gemt", at(published, 9))).await?;
+            let mut aftaler = Vec::new();
             // Zero to two aftaler from the redegørelse, each with its goal area.
             for i in 0..pick(seed, 9, 3) {
                 let n = pick(seed, 10 + i, domain::redegoerelse::AFTALE_EMNER.len() as i64) as usize;
@@ -473,20 +514,21 @@ impl App {
                     by: step.actor,
                     at: at(published, 10),
                 };
-                self.store.add_aftale(&aftale, &status, &step.audit("aftale_oprettet", at(published, 10))).await?;
+                aftaler.push((aftale, status, step.audit("aftale_oprettet", at(published, 10))));
             }
             let t = step.transition(status, PakkeHaendelse::OffentliggoerRedegoerelse, at(published, 12))?;
-            self.store
-                .publish_redegoerelse(
-                    pakke.id,
-                    saved.revision,
-                    at(published, 12),
-                    &t,
-                    &step.audit("redegoerelse_offentliggjort", at(published, 12)),
-                )
-                .await?;
+            trin.push(Historiktrin::Redegoerelse {
+                udkast: draft,
+                gemt_audit: step.audit("redegoerelse_gemt", at(published, 9)),
+                aftaler,
+                offentliggjort: Some(Offentliggoerelse {
+                    at: at(published, 12),
+                    overgang: t,
+                    audit: step.audit("redegoerelse_offentliggjort", at(published, 12)),
+                }),
+            });
         }
-        Ok(())
+        Ok(trin)
     }
 }
 

@@ -444,30 +444,46 @@ impl App {
             require(&user.principal, Tilladelse::Styrelse)?;
         }
         let organisationer = self.store.organisationer().await?;
-        let results: Vec<bool> =
+        // The new packages are worked out side by side (each reads its organisation's
+        // accounting periods), then written in one transaction: all of the year's or none.
+        let nye: Vec<Option<(NewPakke, store::AuditEvent)>> =
             futures::stream::iter(organisationer.into_iter().filter(|o| o.kind.rapporttype().is_some()))
-                .map(|org| async move { self.create_package(actor, org, aar).await })
-                .buffer_unordered(crate::PARALLEL_WRITES)
+                .map(|org| async move { self.ny_pakke(actor, org, aar).await })
+                .buffered(crate::PARALLEL_WRITES)
                 .try_collect()
                 .await?;
-        let created = results.iter().filter(|c| **c).count() as u32;
+        let nye: Vec<(NewPakke, store::AuditEvent)> = nye.into_iter().flatten().collect();
+        let results = self.store.create_pakker(&nye).await?;
+        let created = results.iter().filter(|(_, c)| *c).count() as u32;
         let existing = results.len() as u32 - created;
         Ok((created, existing))
     }
 
-    /// Creates one organisation's package unless it exists; true when created now.
-    async fn create_package(
+    /// The package an organisation reports in for `aar`, and the audit event of its creation.
+    async fn ny_pakke(
         &self,
         actor: Option<&SessionUser>,
         org: Organisation,
         aar: Styringsaar,
-    ) -> Result<bool, AppError> {
-        let Some(rapporttype) = org.kind.rapporttype() else { return Ok(false) };
+    ) -> Result<Option<(NewPakke, store::AuditEvent)>, AppError> {
         let periode = match self.store.regnskabsperioder(org.id).await?.into_iter().find(|p| p.styringsaar == aar) {
             Some(p) => p.periode,
             None => Regnskabsperiode::for_styringsaar(aar, u32::from(org.regnskabsaar_start_maaned))
                 .map_err(|e| AppError::internal("regnskabsperiode", e))?,
         };
+        Ok(self.ny_pakke_for(actor, &org, aar, periode))
+    }
+
+    /// The package of `org` for `aar` over `periode` (none without a reporting duty), and the
+    /// audit event of its creation.
+    fn ny_pakke_for(
+        &self,
+        actor: Option<&SessionUser>,
+        org: &Organisation,
+        aar: Styringsaar,
+        periode: Regnskabsperiode,
+    ) -> Option<(NewPakke, store::AuditEvent)> {
+        let rapporttype = org.kind.rapporttype()?;
         let new = NewPakke {
             organisation: org.id,
             styringsaar: aar,
@@ -483,7 +499,7 @@ impl App {
             "",
             json!({"organisation": org.nummer.get(), "styringsaar": aar.get(), "rapporttype": rapporttype.as_str()}),
         );
-        Ok(self.store.create_pakke(&new, &audit).await?.1)
+        Some((new, audit))
     }
 
     /// Packages of the user's organisations (organisation users).
@@ -1009,7 +1025,7 @@ impl App {
     pub async fn create_due_packages(&self) -> Result<u32, AppError> {
         let today = self.today();
         let organisationer = self.store.organisationer().await?;
-        let mut created = 0;
+        let mut nye = Vec::new();
         for org in organisationer.into_iter().filter(|o| o.kind.rapporttype().is_some()) {
             let perioder = self.store.regnskabsperioder(org.id).await?;
             for aar in [today.year() - 1, today.year(), today.year() + 1] {
@@ -1021,12 +1037,14 @@ impl App {
                         Err(_) => continue,
                     },
                 };
-                if periode.slut() < today && self.create_package(None, org.clone(), aar).await? {
-                    created += 1;
+                if periode.slut() < today {
+                    nye.extend(self.ny_pakke_for(None, &org, aar, periode));
                 }
             }
         }
-        Ok(created)
+        // Existing ones are left as they are: only the new count.
+        let results = self.store.create_pakker(&nye).await?;
+        Ok(results.iter().filter(|(_, created)| *created).count() as u32)
     }
 
     /// The afdeling list's bulk action: the chosen afdelinger's forms are marked "no special

@@ -75,8 +75,9 @@ impl App {
         // benchmarks of the one before; the early warning reads the years behind.
         let aarene: BTreeSet<Styringsaar> =
             data.boligtal.iter().map(|b| b.styringsaar).filter(|a| *a <= styringsaar).collect();
-        for aar in aarene.iter().chain(std::iter::once(&styringsaar).filter(|a| !aarene.contains(a))) {
-            let s = self.compute(None, *aar).await?;
+        let aarene: Vec<Styringsaar> =
+            aarene.iter().copied().chain(std::iter::once(styringsaar).filter(|a| !aarene.contains(a))).collect();
+        for (aar, s) in aarene.iter().zip(self.compute_years(&aarene).await?) {
             tracing::debug!(
                 aar = aar.get(),
                 laes_ms = s.load_ms,

@@ -31,23 +31,30 @@ async fn insert_bilag(tx: &mut super::Tx, b: &NewBilag) -> Result<i64> {
     Ok(id)
 }
 
+/// An upload (see [`BilagStore::add_bilag`]) in the caller's transaction; returns the file's id
+/// and the package's new revision.
+pub(super) async fn add_bilag_in(tx: &mut super::Tx, b: &NewBilag) -> Result<(BilagId, Revision)> {
+    let revision = bump_revision(tx, b.pakke, &[b.expected_status], b.at).await?.ok_or(StoreError::Stale)?;
+    if b.erstatter {
+        sqlx::query("UPDATE bilag SET erstattet = $1 WHERE pakke_id = $2 AND art = $3 AND erstattet IS NULL")
+            .bind(b.at)
+            .bind(b.pakke.0)
+            .bind(&b.art)
+            .execute(&mut **tx)
+            .await
+            .db()?;
+    }
+    let id = insert_bilag(tx, b).await?;
+    Ok((BilagId(id), revision))
+}
+
 #[async_trait::async_trait]
 impl BilagStore for Backend {
     async fn add_bilag(&self, b: &NewBilag, audit: &AuditEvent) -> Result<BilagId> {
         let mut tx = self.begin_write().await?;
-        bump_revision(&mut tx, b.pakke, &[b.expected_status], b.at).await?.ok_or(StoreError::Stale)?;
-        if b.erstatter {
-            sqlx::query("UPDATE bilag SET erstattet = $1 WHERE pakke_id = $2 AND art = $3 AND erstattet IS NULL")
-                .bind(b.at)
-                .bind(b.pakke.0)
-                .bind(&b.art)
-                .execute(&mut *tx)
-                .await
-                .db()?;
-        }
-        let id = insert_bilag(&mut tx, b).await?;
-        commit(tx, &audit.with_detail("bilag", id)).await?;
-        Ok(BilagId(id))
+        let (id, _) = add_bilag_in(&mut tx, b).await?;
+        commit(tx, &audit.with_detail("bilag", id.0)).await?;
+        Ok(id)
     }
 
     async fn add_supplement(&self, b: &NewBilag, audit: &AuditEvent) -> Result<VersionRecord> {

@@ -2,11 +2,12 @@
 //! them in the transaction of the change, and the deliveries' outbox.
 
 use super::mail::insert_mail;
-use super::{Backend, DbResult, Tx, commit, exactly_one, from_json, to_json};
+use super::{Backend, Db, DbResult, Tx, commit, exactly_one, from_json, to_json};
 use chrono::{DateTime, Utc};
 use domain::access::UserId;
 use domain::haendelser::HaendelsesType;
 use domain::package::PakkeHaendelse;
+use sqlx::QueryBuilder;
 use store::*;
 
 #[async_trait::async_trait]
@@ -428,23 +429,28 @@ pub(super) async fn udsend(
     Ok(())
 }
 
-/// Tells the webhooks of the package's steps taken in this transaction (its new
-/// `pakke_haendelser` rows), once each: called when the package's progress is recounted,
-/// after the routing of a submission is written.
-pub(super) async fn udsend_trin(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
-    // Whether any endpoint listens at all comes with the steps: without one (the common case)
-    // no step needs a look at the endpoints of its own type.
-    let trin: Vec<(String, DateTime<Utc>, bool)> = sqlx::query_as(
-        "UPDATE pakke_haendelser SET udsendt = TRUE WHERE pakke_id = $1 AND NOT udsendt \
-         RETURNING haendelse, tidspunkt, EXISTS (SELECT 1 FROM webhook_endepunkter WHERE deaktiveret IS NULL)",
-    )
-    .bind(pakke.0)
-    .fetch_all(&mut **tx)
-    .await
-    .db()?;
-    for (haendelse, at, _) in trin.into_iter().filter(|(_, _, lyttes)| *lyttes) {
-        let h = PakkeHaendelse::parse(&haendelse).ok_or_else(|| StoreError::corrupt("hændelse", &haendelse))?;
-        udsend(tx, pakke, HaendelsesType::af_trin(h), at, serde_json::json!({})).await?;
+/// Tells the webhooks of the packages' steps taken in this transaction (their new
+/// `pakke_haendelser` rows), once each: called when a package's progress is recounted, after
+/// the routing of a submission is written.
+pub(super) async fn udsend_trin(tx: &mut Tx, pakker: &[PakkeId]) -> Result<()> {
+    for part in pakker.chunks(super::chunk(1)) {
+        // Whether any endpoint listens at all comes with the steps: without one (the common
+        // case) no step needs a look at the endpoints of its own type.
+        let mut qb: QueryBuilder<Db> =
+            QueryBuilder::new("UPDATE pakke_haendelser SET udsendt = TRUE WHERE NOT udsendt AND pakke_id IN (");
+        let mut ids = qb.separated(", ");
+        for p in part {
+            ids.push_bind(p.0);
+        }
+        qb.push(
+            ") RETURNING pakke_id, haendelse, tidspunkt, \
+             EXISTS (SELECT 1 FROM webhook_endepunkter WHERE deaktiveret IS NULL)",
+        );
+        let trin: Vec<(i64, String, DateTime<Utc>, bool)> = qb.build_query_as().fetch_all(&mut **tx).await.db()?;
+        for (pakke, haendelse, at, _) in trin.into_iter().filter(|(_, _, _, lyttes)| *lyttes) {
+            let h = PakkeHaendelse::parse(&haendelse).ok_or_else(|| StoreError::corrupt("hændelse", &haendelse))?;
+            udsend(tx, PakkeId(pakke), HaendelsesType::af_trin(h), at, serde_json::json!({})).await?;
+        }
     }
     Ok(())
 }

@@ -15,6 +15,7 @@
 mod beregning;
 mod bilag;
 mod brugere;
+mod historik;
 mod integration;
 mod mail;
 mod master;
@@ -77,6 +78,26 @@ async fn insert_audit(tx: &mut Tx, a: &AuditEvent) -> Result<()> {
     .execute(&mut **tx)
     .await
     .db()?;
+    Ok(())
+}
+
+/// Many audit events in one statement per chunk (a batch's; a single change writes its own
+/// with [`commit`]).
+async fn insert_audits(tx: &mut Tx, events: &[AuditEvent]) -> Result<()> {
+    for part in events.chunks(chunk(6)) {
+        let mut qb: sqlx::QueryBuilder<Db> = sqlx::QueryBuilder::new(
+            "INSERT INTO audit_log (tidspunkt, aktoer_id, handling, objekt_type, objekt_id, detaljer) ",
+        );
+        qb.push_values(part, |mut b, a| {
+            b.push_bind(a.at)
+                .push_bind(a.actor.map(|u| u.0))
+                .push_bind(a.action.clone())
+                .push_bind(a.object_type.clone())
+                .push_bind(a.object_id.clone())
+                .push_bind(a.details.to_string());
+        });
+        qb.build().execute(&mut **tx).await.db()?;
+    }
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use super::integration::udsend;
 use super::mail::insert_mail;
 use super::pakker::{apply_transition, lock_pakke, refresh_forloeb};
 use super::rows::{AENDRING_COLUMNS, AendringRow, DIALOGMOEDE_SELECT, DialogmoedeRow, MOEDE_SELECT, MoedeRow};
-use super::{Backend, Db, DbResult, commit, to_json};
+use super::{Backend, Db, DbResult, Tx, commit, to_json};
 use domain::haendelser::HaendelsesType;
 use sqlx::QueryBuilder;
 use std::collections::{BTreeSet, HashMap};
@@ -53,24 +53,22 @@ impl Backend {
     }
 }
 
-#[async_trait::async_trait]
-impl MoedeStore for Backend {
-    async fn convene_dialogmoede(
-        &self,
-        m: &NewDialogmoede,
-        transitions: &[Transition],
-        mails: &[NewMail],
-        audit: &AuditEvent,
-    ) -> Result<DialogmoedeId> {
-        let mut tx = self.begin_write().await?;
-        for t in transitions {
-            apply_transition(&mut tx, t, None).await?;
-        }
-        for p in m.pakker.iter().filter(|p| !transitions.iter().any(|t| t.pakke == **p)) {
-            lock_pakke(&mut tx, *p).await?;
-        }
-        let kommuner: Vec<i64> = m.kommuner.iter().map(|k| i64::from(*k)).collect();
-        let (id,): (i64,) = sqlx::query_as(
+/// A meeting convened (see [`MoedeStore::convene_dialogmoede`]) in the caller's transaction,
+/// before the packages' progress is recounted.
+pub(super) async fn convene_in(
+    tx: &mut Tx,
+    m: &NewDialogmoede,
+    transitions: &[Transition],
+    mails: &[NewMail],
+) -> Result<DialogmoedeId> {
+    for t in transitions {
+        apply_transition(tx, t, None).await?;
+    }
+    for p in m.pakker.iter().filter(|p| !transitions.iter().any(|t| t.pakke == **p)) {
+        lock_pakke(tx, *p).await?;
+    }
+    let kommuner: Vec<i64> = m.kommuner.iter().map(|k| i64::from(*k)).collect();
+    let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO dialogmoeder (kommunekode, styringsaar, starter, varighed_minutter, sted, deltagere, kommuner, \
              dagsorden, brev, indkaldt_af, indkaldt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
@@ -85,20 +83,63 @@ impl MoedeStore for Backend {
         .bind(&m.brev)
         .bind(m.by.0)
         .bind(m.at)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .db()?;
-        for p in &m.pakker {
-            sqlx::query("INSERT INTO dialogmoede_pakker (moede_id, pakke_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(p.0)
-                .execute(&mut *tx)
-                .await
-                .db()?;
-        }
-        for mail in mails {
-            insert_mail(&mut tx, mail).await?;
-        }
+    for p in &m.pakker {
+        sqlx::query("INSERT INTO dialogmoede_pakker (moede_id, pakke_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(p.0)
+            .execute(&mut **tx)
+            .await
+            .db()?;
+    }
+    for mail in mails {
+        insert_mail(tx, mail).await?;
+    }
+    Ok(DialogmoedeId(id))
+}
+
+/// Meetings held (see [`MoedeStore::record_moeder`]) in the caller's transaction, before the
+/// packages' progress is recounted.
+pub(super) async fn record_moeder_in(tx: &mut Tx, moeder: &[NewMoede], transitions: &[Transition]) -> Result<()> {
+    for t in transitions {
+        apply_transition(tx, t, None).await?;
+    }
+    for m in moeder.iter().filter(|m| !transitions.iter().any(|t| t.pakke == m.pakke)) {
+        lock_pakke(tx, m.pakke).await?;
+    }
+    for m in moeder {
+        sqlx::query(
+            "INSERT INTO moeder (pakke_id, dato, deltagere, registreret_af, registreret, dialogmoede_id, bilateral, \
+                 kommunekode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(m.pakke.0)
+        .bind(m.dato)
+        .bind(&m.deltagere)
+        .bind(m.by.0)
+        .bind(m.at)
+        .bind(m.dialogmoede.map(|d| d.0))
+        .bind(m.bilateral)
+        .bind(m.kommune.map(i64::from))
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl MoedeStore for Backend {
+    async fn convene_dialogmoede(
+        &self,
+        m: &NewDialogmoede,
+        transitions: &[Transition],
+        mails: &[NewMail],
+        audit: &AuditEvent,
+    ) -> Result<DialogmoedeId> {
+        let mut tx = self.begin_write().await?;
+        let id = convene_in(&mut tx, m, transitions, mails).await?;
         let beroerte: BTreeSet<PakkeId> = m.pakker.iter().copied().chain(transitions.iter().map(|t| t.pakke)).collect();
         for p in beroerte {
             refresh_forloeb(&mut tx, p).await?;
@@ -106,11 +147,11 @@ impl MoedeStore for Backend {
         // A package that does not move (a beliggenhedskommune's own meeting) is told of the
         // meeting here; a moved one was told by its step.
         for p in m.pakker.iter().filter(|p| !transitions.iter().any(|t| t.pakke == **p)) {
-            let data = serde_json::json!({"moede": id});
+            let data = serde_json::json!({"moede": id.0});
             udsend(&mut tx, *p, HaendelsesType::MoedeIndkaldt, m.at, data).await?;
         }
         commit(tx, audit).await?;
-        Ok(DialogmoedeId(id))
+        Ok(id)
     }
 
     async fn dialogmoede(&self, id: DialogmoedeId) -> Result<Option<DialogmoedeRecord>> {
@@ -177,29 +218,7 @@ impl MoedeStore for Backend {
 
     async fn record_moeder(&self, moeder: &[NewMoede], transitions: &[Transition], audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        for t in transitions {
-            apply_transition(&mut tx, t, None).await?;
-        }
-        for m in moeder.iter().filter(|m| !transitions.iter().any(|t| t.pakke == m.pakke)) {
-            lock_pakke(&mut tx, m.pakke).await?;
-        }
-        for m in moeder {
-            sqlx::query(
-                "INSERT INTO moeder (pakke_id, dato, deltagere, registreret_af, registreret, dialogmoede_id, bilateral, \
-                 kommunekode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(m.pakke.0)
-            .bind(m.dato)
-            .bind(&m.deltagere)
-            .bind(m.by.0)
-            .bind(m.at)
-            .bind(m.dialogmoede.map(|d| d.0))
-            .bind(m.bilateral)
-            .bind(m.kommune.map(i64::from))
-            .execute(&mut *tx)
-            .await
-            .db()?;
-        }
+        record_moeder_in(&mut tx, moeder, transitions).await?;
         let beroerte: BTreeSet<PakkeId> =
             moeder.iter().map(|m| m.pakke).chain(transitions.iter().map(|t| t.pakke)).collect();
         for p in beroerte {

@@ -4,7 +4,9 @@ use super::integration::{udsend, udsend_trin};
 use super::mail::insert_mail;
 use super::master::push_organisation_ids;
 use super::rows::{HaendelseRow, PAKKE_SELECT, PakkeRow, VersionRow};
-use super::{Backend, Db, DbResult, Tx, bump_stamp, checked, chunk, commit, exactly_one, from_json, to_json};
+use super::{
+    Backend, Db, DbResult, Tx, bump_stamp, checked, chunk, commit, exactly_one, from_json, insert_audits, to_json,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::UserId;
 use domain::haendelser::HaendelsesType;
@@ -13,7 +15,7 @@ use domain::package::{PakkeHaendelse, PakkeStatus, Tilsynsreaktion};
 use domain::template::{Skema, Svar};
 use domain::{Kommunekode, OrganisationNummer, Styringsaar};
 use sqlx::{QueryBuilder, Row};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use store::*;
 
 /// Compare-and-set of the package status (and revision: `revision`, else the transition's own),
@@ -100,6 +102,14 @@ const HJEMSTED: &str = "SELECT o.hjemstedskommune FROM organisationer o WHERE o.
 /// recount sees every change of the writers that held the lock before. (SQLite has one
 /// writer.)
 pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
+    let (aar, kommune) = refresh_fremdrift(tx, pakke).await?;
+    udsend_trin(tx, &[pakke]).await?;
+    refresh_tilsynstal(tx, aar, kommune).await
+}
+
+/// The first part of [`refresh_forloeb`]: the package's own progress and its change number.
+/// Returns the styringsår and hjemstedskommune whose counts the change touches.
+pub(super) async fn refresh_fremdrift(tx: &mut Tx, pakke: PakkeId) -> Result<(i64, i64)> {
     // The progress is the hjemstedskommune's: a beliggenhedskommune's own meeting is its own
     // matter and does not make the package's meeting held (or convened).
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -138,8 +148,7 @@ pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
         .fetch_one(&mut **tx)
         .await
         .db()?;
-    udsend_trin(tx, pakke).await?;
-    refresh_tilsynstal(tx, aar, kommune).await
+    Ok((aar, kommune))
 }
 
 /// The next number of the package change feed (`pakker.aendring`, read by integrations that
@@ -204,7 +213,7 @@ fn tilsynstal_recount() -> &'static str {
 }
 
 /// Recomputes one kommune's supervision counts of a styringsår from its packages.
-async fn refresh_tilsynstal(tx: &mut Tx, aar: i64, kommune: i64) -> Result<()> {
+pub(super) async fn refresh_tilsynstal(tx: &mut Tx, aar: i64, kommune: i64) -> Result<()> {
     // The upsert makes the row and locks it: the lock that serialises recounts of this kommune
     // (see `refresh_forloeb`).
     sqlx::query(
@@ -241,6 +250,148 @@ pub(super) async fn bump_revision(
     Ok(row.map(|(r,)| Revision(r)))
 }
 
+/// Inserts a package unless one exists for its organisation, year and report; its id and
+/// whether it was created now.
+async fn create_pakke_in(tx: &mut Tx, p: &NewPakke) -> Result<(PakkeId, bool)> {
+    let created: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO pakker (organisation_id, styringsaar, rapporttype, periode_start, periode_slut, status, \
+         frist, oprettet, opdateret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+         ON CONFLICT (organisation_id, styringsaar, rapporttype) DO NOTHING RETURNING id",
+    )
+    .bind(p.organisation.0)
+    .bind(i64::from(p.styringsaar))
+    .bind(p.rapporttype.as_str())
+    .bind(p.periode.start())
+    .bind(p.periode.slut())
+    .bind(PakkeStatus::Kladde.as_str())
+    .bind(p.frist)
+    .bind(p.created_at)
+    .fetch_optional(&mut **tx)
+    .await
+    .db()?;
+    if let Some((id,)) = created {
+        return Ok((PakkeId(id), true));
+    }
+    let (id,): (i64,) =
+        sqlx::query_as("SELECT id FROM pakker WHERE organisation_id = $1 AND styringsaar = $2 AND rapporttype = $3")
+            .bind(p.organisation.0)
+            .bind(i64::from(p.styringsaar))
+            .bind(p.rapporttype.as_str())
+            .fetch_one(&mut **tx)
+            .await
+            .db()?;
+    Ok((PakkeId(id), false))
+}
+
+/// A save of answers (see [`PakkeStore::save_svar`]) in the caller's transaction; returns the
+/// package's new revision.
+pub(super) async fn save_svar_in(tx: &mut Tx, change: &SvarChange) -> Result<Revision> {
+    let revision =
+        bump_revision(tx, change.pakke, &[change.expected_status], change.at).await?.ok_or(StoreError::Stale)?;
+    // The package row is locked now, so this read cannot race another saver.
+    let mut newest = 0;
+    for keys in change.sektion.chunks(chunk(1)) {
+        let mut qb: QueryBuilder<Db> =
+            QueryBuilder::new("SELECT CAST(COALESCE(MAX(revision), 0) AS BIGINT) FROM pakke_svar WHERE pakke_id = ");
+        qb.push_bind(change.pakke.0).push(" AND spoergsmaal_id IN (");
+        let mut list = qb.separated(", ");
+        for k in keys {
+            list.push_bind(k.clone());
+        }
+        qb.push(")");
+        let (max,): (i64,) = qb.build_query_as().fetch_one(&mut **tx).await.db()?;
+        newest = newest.max(max);
+    }
+    if Revision(newest) > change.expected_revision {
+        return Err(StoreError::Stale);
+    }
+    // One statement per chunk of answers, not one per answer: an afdeling form holds dozens,
+    // and every statement is a round trip to the database. A question named twice keeps its
+    // last answer (PostgreSQL refuses to upsert one row twice in a statement).
+    let svar: Vec<(&String, &Svar)> =
+        change.svar.iter().map(|(k, v)| (k, v)).collect::<BTreeMap<_, _>>().into_iter().collect();
+    for part in svar.chunks(chunk(6)) {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO pakke_svar (pakke_id, spoergsmaal_id, svar, opdateret_af, opdateret, revision) ",
+        );
+        qb.push_values(part, |mut b, (id, svar)| {
+            b.push_bind(change.pakke.0)
+                .push_bind((*id).clone())
+                .push_bind(to_json(*svar))
+                .push_bind(change.by.0)
+                .push_bind(change.at)
+                .push_bind(revision.0);
+        });
+        qb.push(
+            " ON CONFLICT (pakke_id, spoergsmaal_id) DO UPDATE SET svar = excluded.svar, \
+                 opdateret_af = excluded.opdateret_af, opdateret = excluded.opdateret, revision = excluded.revision",
+        );
+        qb.build().execute(&mut **tx).await.db()?;
+    }
+    Ok(revision)
+}
+
+/// A submission (see [`PakkeStore::submit`]) in the caller's transaction, before the
+/// package's progress is recounted.
+pub(super) async fn submit_in(tx: &mut Tx, s: &Submission) -> Result<VersionRecord> {
+    if !s.transition.from.editable_by_organisation() || s.transition.to != PakkeStatus::Indsendt {
+        return Err(StoreError::Stale);
+    }
+    let pakke = s.transition.pakke;
+    // The compare-and-set first: it locks the package row, so a concurrent submission
+    // waits here and then finds the package moved on.
+    apply_transition(tx, &s.transition, Some(s.revision)).await?;
+    let (next,): (i64,) =
+        sqlx::query_as("SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM pakke_versioner WHERE pakke_id = $1")
+            .bind(pakke.0)
+            .fetch_one(&mut **tx)
+            .await
+            .db()?;
+    if next != s.expected_version {
+        return Err(StoreError::Stale);
+    }
+    sqlx::query(
+        "INSERT INTO pakke_versioner (pakke_id, version, svar, indsendt_af, indsendt, for_sent, idempotens, bilag, \
+             bestyrelse_godkendt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(pakke.0)
+    .bind(next)
+    .bind(to_json(&s.svar))
+    .bind(s.transition.by.0)
+    .bind(s.transition.at)
+    .bind(s.late)
+    .bind(&s.idempotency_key)
+    .bind(to_json(&s.bilag))
+    .bind(s.bestyrelse_godkendt)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    for m in &s.mails {
+        insert_mail(tx, m).await?;
+    }
+    for k in &s.modtagere {
+        sqlx::query(
+            "INSERT INTO pakke_modtagere (pakke_id, kommunekode) VALUES ($1, $2) \
+                 ON CONFLICT (pakke_id, kommunekode) DO NOTHING",
+        )
+        .bind(pakke.0)
+        .bind(i64::from(*k))
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    }
+    Ok(VersionRecord {
+        pakke,
+        version: next,
+        submitted_by: s.transition.by,
+        submitted_at: s.transition.at,
+        late: s.late,
+        bilag: s.bilag.clone(),
+        bestyrelse_godkendt: s.bestyrelse_godkendt,
+        supplement: None,
+    })
+}
+
 impl Backend {
     async fn pakker_query(&self, filter: &str, values: &[i64]) -> Result<Vec<PakkeForloeb>> {
         let sql = format!("{PAKKE_SELECT} {filter}");
@@ -259,46 +410,39 @@ impl Backend {
 
 #[async_trait::async_trait]
 impl PakkeStore for Backend {
-    async fn create_pakke(&self, p: &NewPakke, audit: &AuditEvent) -> Result<(PakkeId, bool)> {
+    async fn create_pakker(&self, pakker: &[(NewPakke, AuditEvent)]) -> Result<Vec<(PakkeId, bool)>> {
         let mut tx = self.begin_write().await?;
-        let created: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO pakker (organisation_id, styringsaar, rapporttype, periode_start, periode_slut, status, \
-             frist, oprettet, opdateret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-             ON CONFLICT (organisation_id, styringsaar, rapporttype) DO NOTHING RETURNING id",
-        )
-        .bind(p.organisation.0)
-        .bind(i64::from(p.styringsaar))
-        .bind(p.rapporttype.as_str())
-        .bind(p.periode.start())
-        .bind(p.periode.slut())
-        .bind(PakkeStatus::Kladde.as_str())
-        .bind(p.frist)
-        .bind(p.created_at)
-        .fetch_optional(&mut *tx)
-        .await
-        .db()?;
-        match created {
-            Some((id,)) => {
-                refresh_forloeb(&mut tx, PakkeId(id)).await?;
-                udsend(&mut tx, PakkeId(id), HaendelsesType::PakkeOprettet, p.created_at, serde_json::json!({}))
-                    .await?;
-                commit(tx, &audit.about(id)).await?;
-                Ok((PakkeId(id), true))
+        let mut results = Vec::with_capacity(pakker.len());
+        for (p, _) in pakker {
+            results.push(create_pakke_in(&mut tx, p).await?);
+        }
+        // What each creation does after its insert, once for all (as a history batch does).
+        let mut optaellinger = BTreeSet::new();
+        let mut audit = Vec::new();
+        for ((id, created), (_, a)) in results.iter().zip(pakker) {
+            if *created {
+                optaellinger.insert(refresh_fremdrift(&mut tx, *id).await?);
+                audit.push(a.about(id.0));
             }
-            None => {
-                let (id,): (i64,) = sqlx::query_as(
-                    "SELECT id FROM pakker WHERE organisation_id = $1 AND styringsaar = $2 AND rapporttype = $3",
-                )
-                .bind(p.organisation.0)
-                .bind(i64::from(p.styringsaar))
-                .bind(p.rapporttype.as_str())
+        }
+        let (lyttes,): (bool,) =
+            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM webhook_endepunkter WHERE deaktiveret IS NULL)")
                 .fetch_one(&mut *tx)
                 .await
                 .db()?;
-                tx.commit().await.db()?;
-                Ok((PakkeId(id), false))
+        if lyttes {
+            for ((id, created), (p, _)) in results.iter().zip(pakker) {
+                if *created {
+                    udsend(&mut tx, *id, HaendelsesType::PakkeOprettet, p.created_at, serde_json::json!({})).await?;
+                }
             }
         }
+        for (aar, kommune) in optaellinger {
+            refresh_tilsynstal(&mut tx, aar, kommune).await?;
+        }
+        insert_audits(&mut tx, &audit).await?;
+        tx.commit().await.db()?;
+        Ok(results)
     }
 
     async fn pakke(&self, id: PakkeId) -> Result<Option<PakkeRecord>> {
@@ -497,50 +641,7 @@ impl PakkeStore for Backend {
 
     async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let revision = bump_revision(&mut tx, change.pakke, &[change.expected_status], change.at)
-            .await?
-            .ok_or(StoreError::Stale)?;
-        // The package row is locked now, so this read cannot race another saver.
-        let mut newest = 0;
-        for keys in change.sektion.chunks(chunk(1)) {
-            let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-                "SELECT CAST(COALESCE(MAX(revision), 0) AS BIGINT) FROM pakke_svar WHERE pakke_id = ",
-            );
-            qb.push_bind(change.pakke.0).push(" AND spoergsmaal_id IN (");
-            let mut list = qb.separated(", ");
-            for k in keys {
-                list.push_bind(k.clone());
-            }
-            qb.push(")");
-            let (max,): (i64,) = qb.build_query_as().fetch_one(&mut *tx).await.db()?;
-            newest = newest.max(max);
-        }
-        if Revision(newest) > change.expected_revision {
-            return Err(StoreError::Stale);
-        }
-        // One statement per chunk of answers, not one per answer: an afdeling form holds dozens,
-        // and every statement is a round trip to the database. A question named twice keeps its
-        // last answer (PostgreSQL refuses to upsert one row twice in a statement).
-        let svar: Vec<(&String, &Svar)> =
-            change.svar.iter().map(|(k, v)| (k, v)).collect::<BTreeMap<_, _>>().into_iter().collect();
-        for part in svar.chunks(chunk(6)) {
-            let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-                "INSERT INTO pakke_svar (pakke_id, spoergsmaal_id, svar, opdateret_af, opdateret, revision) ",
-            );
-            qb.push_values(part, |mut b, (id, svar)| {
-                b.push_bind(change.pakke.0)
-                    .push_bind((*id).clone())
-                    .push_bind(to_json(*svar))
-                    .push_bind(change.by.0)
-                    .push_bind(change.at)
-                    .push_bind(revision.0);
-            });
-            qb.push(
-                " ON CONFLICT (pakke_id, spoergsmaal_id) DO UPDATE SET svar = excluded.svar, \
-                 opdateret_af = excluded.opdateret_af, opdateret = excluded.opdateret, revision = excluded.revision",
-            );
-            qb.build().execute(&mut *tx).await.db()?;
-        }
+        save_svar_in(&mut tx, change).await?;
         commit(tx, audit).await
     }
 
@@ -558,66 +659,11 @@ impl PakkeStore for Backend {
         if let Some(earlier) = self.version_by_key(s.transition.pakke, &s.idempotency_key).await? {
             return Ok(earlier);
         }
-        if !s.transition.from.editable_by_organisation() || s.transition.to != PakkeStatus::Indsendt {
-            return Err(StoreError::Stale);
-        }
-        let pakke = s.transition.pakke;
         let mut tx = self.begin_write().await?;
-        // The compare-and-set first: it locks the package row, so a concurrent submission
-        // waits here and then finds the package moved on.
-        apply_transition(&mut tx, &s.transition, Some(s.revision)).await?;
-        let (next,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM pakke_versioner WHERE pakke_id = $1",
-        )
-        .bind(pakke.0)
-        .fetch_one(&mut *tx)
-        .await
-        .db()?;
-        if next != s.expected_version {
-            return Err(StoreError::Stale);
-        }
-        sqlx::query(
-            "INSERT INTO pakke_versioner (pakke_id, version, svar, indsendt_af, indsendt, for_sent, idempotens, bilag, \
-             bestyrelse_godkendt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(pakke.0)
-        .bind(next)
-        .bind(to_json(&s.svar))
-        .bind(s.transition.by.0)
-        .bind(s.transition.at)
-        .bind(s.late)
-        .bind(&s.idempotency_key)
-        .bind(to_json(&s.bilag))
-        .bind(s.bestyrelse_godkendt)
-        .execute(&mut *tx)
-        .await
-        .db()?;
-        for m in &s.mails {
-            insert_mail(&mut tx, m).await?;
-        }
-        for k in &s.modtagere {
-            sqlx::query(
-                "INSERT INTO pakke_modtagere (pakke_id, kommunekode) VALUES ($1, $2) \
-                 ON CONFLICT (pakke_id, kommunekode) DO NOTHING",
-            )
-            .bind(pakke.0)
-            .bind(i64::from(*k))
-            .execute(&mut *tx)
-            .await
-            .db()?;
-        }
-        refresh_forloeb(&mut tx, pakke).await?;
-        commit(tx, &audit.with_detail("version", next)).await?;
-        Ok(VersionRecord {
-            pakke,
-            version: next,
-            submitted_by: s.transition.by,
-            submitted_at: s.transition.at,
-            late: s.late,
-            bilag: s.bilag.clone(),
-            bestyrelse_godkendt: s.bestyrelse_godkendt,
-            supplement: None,
-        })
+        let version = submit_in(&mut tx, s).await?;
+        refresh_forloeb(&mut tx, s.transition.pakke).await?;
+        commit(tx, &audit.with_detail("version", version.version)).await?;
+        Ok(version)
     }
 
     async fn versions(&self, pakke: PakkeId) -> Result<Vec<VersionRecord>> {

@@ -16,7 +16,7 @@ use store::*;
 
 /// Appends a status to an aftale's history and keeps the current one on the aftale (the read
 /// model the supervision counts use).
-async fn insert_aftale_status(tx: &mut Tx, aftale: AftaleId, s: &AftaleStatusRecord) -> Result<()> {
+pub(super) async fn insert_aftale_status(tx: &mut Tx, aftale: AftaleId, s: &AftaleStatusRecord) -> Result<()> {
     let n = sqlx::query(
         "INSERT INTO aftale_status (aftale_id, status, bemaerkning, af, tidspunkt) \
          SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM aftaler WHERE id = $1)",
@@ -42,6 +42,95 @@ async fn insert_aftale_status(tx: &mut Tx, aftale: AftaleId, s: &AftaleStatusRec
     let data = serde_json::json!({"aftale": aftale.0, "aftalestatus": s.status.as_str()});
     udsend(tx, PakkeId(pakke), HaendelsesType::AftaleStatus, s.at, data).await?;
     bump_stamp(tx, CacheStamp::Aftaler).await
+}
+
+/// A save of a redegørelse (see [`RedegoerelseStore::save_redegoerelse`]) in the caller's
+/// transaction, before the package's progress is recounted.
+pub(super) async fn save_redegoerelse_in(tx: &mut Tx, d: &NewRedegoerelse) -> Result<RedegoerelseRecord> {
+    // Locks the package row and checks its state, so saves and publishing are serialised
+    // and nothing is added after publication.
+    bump_revision(tx, d.pakke, &[PakkeStatus::MoedeAfholdt, PakkeStatus::RedegoerelseIHoering], d.at)
+        .await?
+        .ok_or(StoreError::Stale)?;
+    let (published, next): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(COUNT(offentliggjort) AS BIGINT), CAST(COALESCE(MAX(revision), 0) + 1 AS BIGINT) \
+             FROM redegoerelser WHERE pakke_id = $1",
+    )
+    .bind(d.pakke.0)
+    .fetch_one(&mut **tx)
+    .await
+    .db()?;
+    if published > 0 {
+        return Err(StoreError::Stale);
+    }
+    sqlx::query("INSERT INTO redegoerelser (pakke_id, revision, tekst, gemt_af, gemt) VALUES ($1, $2, $3, $4, $5)")
+        .bind(d.pakke.0)
+        .bind(next)
+        .bind(to_json(&d.tekst))
+        .bind(d.by.0)
+        .bind(d.at)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(RedegoerelseRecord {
+        pakke: d.pakke,
+        revision: Revision(next),
+        tekst: d.tekst.clone(),
+        saved_by: d.by,
+        saved_at: d.at,
+        published_at: None,
+    })
+}
+
+/// The publication of a redegørelse (see [`RedegoerelseStore::publish_redegoerelse`]) in the
+/// caller's transaction, before the package's progress is recounted.
+pub(super) async fn publish_in(
+    tx: &mut Tx,
+    pakke: PakkeId,
+    revision: Revision,
+    at: DateTime<Utc>,
+    t: &Transition,
+) -> Result<()> {
+    apply_transition(tx, t, None).await?;
+    // Only the newest revision can be published, and only once.
+    let n = sqlx::query(
+        "UPDATE redegoerelser SET offentliggjort = $1 WHERE pakke_id = $2 AND revision = $3 \
+             AND offentliggjort IS NULL AND revision = (SELECT MAX(revision) FROM redegoerelser WHERE pakke_id = $2)",
+    )
+    .bind(at)
+    .bind(pakke.0)
+    .bind(revision.0)
+    .execute(&mut **tx)
+    .await
+    .db()?
+    .rows_affected();
+    exactly_one(n)?;
+    Ok(())
+}
+
+/// A new aftale with its first status (see [`RedegoerelseStore::add_aftale`]) in the caller's
+/// transaction.
+pub(super) async fn add_aftale_in(tx: &mut Tx, a: &NewAftale, status: &AftaleStatusRecord) -> Result<AftaleId> {
+    let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO aftaler (pakke_id, organisation_id, kommunekode, emne, beskrivelse, maalomraader, ansvarlig, \
+             frist, oprettet_af, oprettet, oevrige_parter) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(a.pakke.0)
+        .bind(a.organisation.0)
+        .bind(i64::from(a.kommune))
+        .bind(&a.emne)
+        .bind(&a.beskrivelse)
+        .bind(to_json(&a.maalomraader))
+        .bind(&a.ansvarlig)
+        .bind(a.frist)
+        .bind(a.by.0)
+        .bind(a.at)
+        .bind(&a.oevrige_parter)
+        .fetch_one(&mut **tx)
+        .await
+        .db()?;
+    insert_aftale_status(tx, AftaleId(id), status).await?;
+    Ok(AftaleId(id))
 }
 
 impl Backend {
@@ -77,41 +166,10 @@ impl Backend {
 impl RedegoerelseStore for Backend {
     async fn save_redegoerelse(&self, d: &NewRedegoerelse, audit: &AuditEvent) -> Result<RedegoerelseRecord> {
         let mut tx = self.begin_write().await?;
-        // Locks the package row and checks its state, so saves and publishing are serialised
-        // and nothing is added after publication.
-        bump_revision(&mut tx, d.pakke, &[PakkeStatus::MoedeAfholdt, PakkeStatus::RedegoerelseIHoering], d.at)
-            .await?
-            .ok_or(StoreError::Stale)?;
-        let (published, next): (i64, i64) = sqlx::query_as(
-            "SELECT CAST(COUNT(offentliggjort) AS BIGINT), CAST(COALESCE(MAX(revision), 0) + 1 AS BIGINT) \
-             FROM redegoerelser WHERE pakke_id = $1",
-        )
-        .bind(d.pakke.0)
-        .fetch_one(&mut *tx)
-        .await
-        .db()?;
-        if published > 0 {
-            return Err(StoreError::Stale);
-        }
-        sqlx::query("INSERT INTO redegoerelser (pakke_id, revision, tekst, gemt_af, gemt) VALUES ($1, $2, $3, $4, $5)")
-            .bind(d.pakke.0)
-            .bind(next)
-            .bind(to_json(&d.tekst))
-            .bind(d.by.0)
-            .bind(d.at)
-            .execute(&mut *tx)
-            .await
-            .db()?;
+        let saved = save_redegoerelse_in(&mut tx, d).await?;
         refresh_forloeb(&mut tx, d.pakke).await?;
         commit(tx, audit).await?;
-        Ok(RedegoerelseRecord {
-            pakke: d.pakke,
-            revision: Revision(next),
-            tekst: d.tekst.clone(),
-            saved_by: d.by,
-            saved_at: d.at,
-            published_at: None,
-        })
+        Ok(saved)
     }
 
     async fn redegoerelser(&self, pakke: PakkeId) -> Result<Vec<RedegoerelseRecord>> {
@@ -135,20 +193,7 @@ impl RedegoerelseStore for Backend {
         audit: &AuditEvent,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        apply_transition(&mut tx, t, None).await?;
-        // Only the newest revision can be published, and only once.
-        let n = sqlx::query(
-            "UPDATE redegoerelser SET offentliggjort = $1 WHERE pakke_id = $2 AND revision = $3 \
-             AND offentliggjort IS NULL AND revision = (SELECT MAX(revision) FROM redegoerelser WHERE pakke_id = $2)",
-        )
-        .bind(at)
-        .bind(pakke.0)
-        .bind(revision.0)
-        .execute(&mut *tx)
-        .await
-        .db()?
-        .rows_affected();
-        exactly_one(n)?;
+        publish_in(&mut tx, pakke, revision, at, t).await?;
         refresh_forloeb(&mut tx, pakke).await?;
         commit(tx, audit).await
     }
@@ -222,27 +267,9 @@ impl RedegoerelseStore for Backend {
 
     async fn add_aftale(&self, a: &NewAftale, status: &AftaleStatusRecord, audit: &AuditEvent) -> Result<AftaleId> {
         let mut tx = self.begin_write().await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO aftaler (pakke_id, organisation_id, kommunekode, emne, beskrivelse, maalomraader, ansvarlig, \
-             frist, oprettet_af, oprettet, oevrige_parter) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(a.pakke.0)
-        .bind(a.organisation.0)
-        .bind(i64::from(a.kommune))
-        .bind(&a.emne)
-        .bind(&a.beskrivelse)
-        .bind(to_json(&a.maalomraader))
-        .bind(&a.ansvarlig)
-        .bind(a.frist)
-        .bind(a.by.0)
-        .bind(a.at)
-        .bind(&a.oevrige_parter)
-        .fetch_one(&mut *tx)
-        .await
-        .db()?;
-        insert_aftale_status(&mut tx, AftaleId(id), status).await?;
+        let id = add_aftale_in(&mut tx, a, status).await?;
         commit(tx, audit).await?;
-        Ok(AftaleId(id))
+        Ok(id)
     }
 
     async fn add_aftale_status(&self, aftale: AftaleId, status: &AftaleStatusRecord, audit: &AuditEvent) -> Result<()> {

@@ -11,6 +11,7 @@
 //! | [`MoedeStore`] | convened and held dialogue meetings |
 //! | [`RedegoerelseStore`] | redegørelser, comments in høring and aftaler |
 //! | [`IntegrationStore`] | idempotency keys of API writes |
+//! | [`HistorikStore`] | earlier years' package histories, written at once |
 //!
 //! [`Store`] is all of them, which is what the application holds. The engines
 //! (store-sqlite, store-postgres) share their SQL: the folder `crates/store/sql/` is compiled
@@ -24,6 +25,7 @@
 mod beregning;
 mod bilag;
 mod brugere;
+mod historik;
 pub mod import;
 mod integration;
 mod mail;
@@ -36,6 +38,7 @@ mod side;
 pub use beregning::*;
 pub use bilag::*;
 pub use brugere::*;
+pub use historik::*;
 pub use integration::*;
 pub use mail::*;
 pub use master::*;
@@ -104,6 +107,7 @@ pub trait Store:
     + MoedeStore
     + RedegoerelseStore
     + IntegrationStore
+    + HistorikStore
     + Send
     + Sync
     + 'static

@@ -16,7 +16,14 @@ use std::collections::BTreeMap;
 pub trait PakkeStore: Send + Sync {
     /// Creates the package unless one exists for the organisation, year and report.
     /// Returns the id and whether it was created now.
-    async fn create_pakke(&self, pakke: &NewPakke, audit: &AuditEvent) -> Result<(PakkeId, bool)>;
+    async fn create_pakke(&self, pakke: &NewPakke, audit: &AuditEvent) -> Result<(PakkeId, bool)> {
+        let created = self.create_pakker(&[(pakke.clone(), audit.clone())]).await?;
+        created.into_iter().next().ok_or_else(|| crate::StoreError::NotFound("den oprettede pakke".into()))
+    }
+    /// [`PakkeStore::create_pakke`] for many packages in one transaction (a styringsår's
+    /// packages for the whole country), in order; each created one gets its audit event with
+    /// its id.
+    async fn create_pakker(&self, pakker: &[(NewPakke, AuditEvent)]) -> Result<Vec<(PakkeId, bool)>>;
     async fn pakke(&self, id: PakkeId) -> Result<Option<PakkeRecord>>;
     /// A package with the kommuner it was sent to: what a scope decision needs, in one read.
     async fn pakke_med_modtagere(&self, id: PakkeId) -> Result<Option<(PakkeRecord, Vec<Kommunekode>)>>;

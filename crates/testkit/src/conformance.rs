@@ -815,3 +815,242 @@ pub async fn the_change_feed_and_idempotency_keys(store: Arc<dyn Store>) {
     assert_eq!(store.reserver_idempotens(by, "n1", "F", at(6), at(6)).await.unwrap(), Idempotens::AndenForespoergsel);
     assert_eq!(store.reserver_idempotens(by, "n1", "E", at(6), at(6)).await.unwrap(), Idempotens::Ny);
 }
+
+/// A package's story (upload, submission, receipt, meeting, redegørelse with an aftale,
+/// publication) as the steps of a history.
+fn historie(
+    pakke: PakkeId,
+    organisation: domain::master::OrganisationId,
+    by: domain::access::UserId,
+) -> Vec<Historiktrin> {
+    use domain::package::PakkeHaendelse as H;
+    let t = |from: PakkeStatus, h: H, day: u32| Transition {
+        pakke,
+        from,
+        to: from.apply(h).unwrap(),
+        haendelse: h,
+        by,
+        at: at(day),
+        begrundelse: None,
+        frist: None,
+        revision: None,
+    };
+    let bilag = NewBilag {
+        pakke,
+        expected_status: PakkeStatus::Kladde,
+        art: "aarsregnskab".into(),
+        erstatter: true,
+        filnavn: "regnskab.pdf".into(),
+        mime: "application/pdf".into(),
+        sha256: "00".into(),
+        indhold: b"%PDF-1.4".to_vec(),
+        by,
+        at: at(2),
+    };
+    let indsendelse = Submission {
+        transition: t(PakkeStatus::Kladde, H::Indsend, 3),
+        revision: Revision(0),
+        idempotency_key: format!("historik-{pakke}"),
+        svar: BTreeMap::from([("b3.q1".to_string(), Svar { ja: Some(true), ..Svar::default() })]),
+        modtagere: vec![k(101), k(147)],
+        late: true,
+        expected_version: 1,
+        bilag: vec![],
+        mails: vec![],
+        bestyrelse_godkendt: NaiveDate::from_ymd_opt(2026, 3, 2),
+    };
+    let indkaldelse = NewDialogmoede {
+        kommune: k(101),
+        styringsaar: aar(),
+        starter: at(20),
+        varighed_minutter: 90,
+        sted: "Rådhuset".into(),
+        deltagere: "Kim".into(),
+        kommuner: vec![],
+        dagsorden: "1. Nøgletal".into(),
+        brev: "Indkaldelse".into(),
+        pakker: vec![pakke],
+        by,
+        at: at(6),
+    };
+    let afholdt = NewMoede {
+        pakke,
+        dato: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+        deltagere: "Kim og bestyrelsen".into(),
+        by,
+        at: at(20),
+        dialogmoede: None,
+        bilateral: true,
+        kommune: Some(k(101)),
+    };
+    let aftale = NewAftale {
+        pakke,
+        organisation,
+        kommune: k(101),
+        oevrige_parter: String::new(),
+        emne: "Energirenovering".into(),
+        beskrivelse: "Plan".into(),
+        maalomraader: vec!["nybyggeri_og_renovering".into()],
+        ansvarlig: "Organisationen".into(),
+        frist: NaiveDate::from_ymd_opt(2027, 6, 30),
+        by,
+        at: at(24),
+    };
+    let aftalt = AftaleStatusRecord {
+        status: domain::redegoerelse::AftaleStatus::Aftalt,
+        bemaerkning: String::new(),
+        by,
+        at: at(24),
+    };
+    vec![
+        Historiktrin::Indsend {
+            bilag: vec![(bilag, audit("bilag"))],
+            kladde: None,
+            indsendelse,
+            audit: audit("indsendt"),
+        },
+        Historiktrin::Overgang { overgang: t(PakkeStatus::Indsendt, H::Modtag, 4), audit: audit("modtaget") },
+        Historiktrin::Moede {
+            indkaldelse,
+            indkald: vec![t(PakkeStatus::Modtaget, H::IndkaldMoede, 6)],
+            indkaldt_audit: audit("indkaldt"),
+            afholdt: vec![afholdt],
+            afhold: vec![t(PakkeStatus::MoedeIndkaldt, H::MarkerMoedeAfholdt, 20)],
+            afholdt_audit: audit("afholdt"),
+        },
+        Historiktrin::Redegoerelse {
+            udkast: NewRedegoerelse {
+                pakke,
+                tekst: BTreeMap::from([("sammenfatning".to_string(), "Godt møde.".to_string())]),
+                by,
+                at: at(23),
+            },
+            gemt_audit: audit("gemt"),
+            aftaler: vec![(aftale, aftalt, audit("aftale"))],
+            offentliggjort: Some(Offentliggoerelse {
+                at: at(25),
+                overgang: t(PakkeStatus::MoedeAfholdt, H::OffentliggoerRedegoerelse, 25),
+                audit: audit("offentliggjort"),
+            }),
+        },
+    ]
+}
+
+/// The same story through the single changes, in the order a history writes it.
+async fn enkeltvis(store: &Arc<dyn Store>, trin: Vec<Historiktrin>) {
+    for t in trin {
+        match t {
+            Historiktrin::Indsend { bilag, mut indsendelse, audit: a, .. } => {
+                for (b, ba) in bilag {
+                    indsendelse.bilag.push(store.add_bilag(&b, &ba).await.unwrap());
+                }
+                indsendelse.revision = store.pakke(indsendelse.transition.pakke).await.unwrap().unwrap().revision;
+                store.submit(&indsendelse, &a).await.unwrap();
+            }
+            Historiktrin::Overgang { overgang, audit: a } => store.transition(&overgang, &[], &a).await.unwrap(),
+            Historiktrin::Moede { indkaldelse, indkald, indkaldt_audit, afholdt, afhold, afholdt_audit } => {
+                let id = store.convene_dialogmoede(&indkaldelse, &indkald, &[], &indkaldt_audit).await.unwrap();
+                let afholdt: Vec<NewMoede> =
+                    afholdt.into_iter().map(|m| NewMoede { dialogmoede: Some(id), ..m }).collect();
+                store.record_moeder(&afholdt, &afhold, &afholdt_audit).await.unwrap();
+            }
+            Historiktrin::AftaleStatus { aftale, status, audit: a } => {
+                store.add_aftale_status(aftale, &status, &a).await.unwrap()
+            }
+            Historiktrin::Redegoerelse { udkast, gemt_audit, aftaler, offentliggjort } => {
+                let saved = store.save_redegoerelse(&udkast, &gemt_audit).await.unwrap();
+                for (a, s, aa) in aftaler {
+                    store.add_aftale(&a, &s, &aa).await.unwrap();
+                }
+                if let Some(o) = offentliggjort {
+                    store
+                        .publish_redegoerelse(udkast.pakke, saved.revision, o.at, &o.overgang, &o.audit)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    }
+}
+
+/// What a package's story left, without ids and change numbers (which depend on the order of
+/// writes): status, revision, progress, steps, versions, meetings, redegørelser and aftaler.
+async fn spor(store: &Arc<dyn Store>, pakke: PakkeId) -> String {
+    let p = store.pakke(pakke).await.unwrap().unwrap();
+    let forloeb = store.pakke_forloeb(p.styringsaar, None).await.unwrap();
+    let f = forloeb.iter().find(|f| f.pakke.id == pakke).unwrap();
+    let trin: Vec<_> =
+        store.haendelser(pakke).await.unwrap().into_iter().map(|h| (h.from, h.to, h.haendelse, h.at)).collect();
+    let versioner: Vec<_> = store
+        .versions(pakke)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.version, v.submitted_at, v.late, v.bilag.len(), v.bestyrelse_godkendt))
+        .collect();
+    let moeder: Vec<_> =
+        store.moeder(pakke).await.unwrap().into_iter().map(|m| (m.dato, m.dialogmoede.is_some())).collect();
+    let indkaldt = store.dialogmoeder_for_pakke(pakke).await.unwrap().len();
+    let redegoerelser: Vec<_> =
+        store.redegoerelser(pakke).await.unwrap().into_iter().map(|r| (r.revision, r.published_at)).collect();
+    let aftaler: Vec<_> = store
+        .aftaler(AftaleFilter::Pakke(pakke))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.aftale.emne, a.historik.len()))
+        .collect();
+    let modtagere = store.pakke_med_modtagere(pakke).await.unwrap().unwrap().1;
+    format!(
+        "{:?} rev {:?} | {:?} {:?} {:?} {:?} {} | {trin:?} | {versioner:?} | {moeder:?} {indkaldt} | {redegoerelser:?} | \
+         {aftaler:?} | {modtagere:?}",
+        p.status,
+        p.revision,
+        f.foerst_indsendt,
+        f.for_sent,
+        f.moede_indkaldt,
+        f.moede_afholdt,
+        f.redegoerelse_revisioner
+    )
+}
+
+/// A history written at once leaves what its single changes leave, with the progress and the
+/// supervision counts recounted; a refused step leaves nothing of the batch.
+pub async fn a_history_is_written_as_its_single_changes(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let by = user(&store, "kim").await;
+    let ved_historik = new_package(&store).await;
+    let org = store.pakke(ved_historik).await.unwrap().unwrap().organisation;
+    // The same story on a package of the year before, through the single changes.
+    let forrige = NewPakke {
+        organisation: org,
+        styringsaar: Styringsaar::new(2025).unwrap(),
+        rapporttype: Rapporttype::Bilag3,
+        periode: Regnskabsperiode::for_styringsaar(Styringsaar::new(2025).unwrap(), 1).unwrap(),
+        frist: NaiveDate::from_ymd_opt(2025, 6, 30),
+        created_at: at(1),
+    };
+    let enkelt = store.create_pakke(&forrige, &audit("pakke_oprettet")).await.unwrap().0;
+    let foer = store.audit_events(1000).await.unwrap().len();
+
+    // A batch with a refused step (a receipt of a package not submitted) writes nothing.
+    let mut afvist = historie(ved_historik, org, by);
+    afvist.insert(0, afvist[1].clone());
+    assert!(matches!(store.skriv_historik(&afvist).await, Err(StoreError::Stale)));
+    assert_eq!(store.pakke(ved_historik).await.unwrap().unwrap().status, PakkeStatus::Kladde);
+    assert!(store.bilag(ved_historik).await.unwrap().is_empty());
+    assert_eq!(store.audit_events(1000).await.unwrap().len(), foer);
+
+    store.skriv_historik(&historie(ved_historik, org, by)).await.unwrap();
+    enkeltvis(&store, historie(enkelt, org, by)).await;
+    let (a, b) = (spor(&store, ved_historik).await, spor(&store, enkelt).await);
+    assert_eq!(a, b);
+    assert!(a.starts_with("RedegoerelseOffentliggjort"), "{a}");
+    // Eight audit events each: upload, submission, receipt, convened, held, saved, aftale,
+    // published.
+    assert_eq!(store.audit_events(1000).await.unwrap().len(), foer + 16);
+    // The supervision counts of the year are recounted from the packages.
+    let tal = store.tilsynstal(aar(), NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()).await.unwrap();
+    let tal = tal.iter().find(|t| t.kommune == Some(k(101))).unwrap();
+    assert_eq!((tal.pakker, tal.indsendt, tal.for_sent, tal.moeder_afholdt, tal.offentliggjort), (1, 1, 1, 1, 1));
+}

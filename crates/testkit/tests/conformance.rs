@@ -27,4 +27,5 @@ conformance!(
     cvr_numbers_map_to_one_organisation_or_kommune,
     provisioned_accounts_and_login_attempts,
     the_change_feed_and_idempotency_keys,
+    a_history_is_written_as_its_single_changes,
 );
