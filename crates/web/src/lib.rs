@@ -8,13 +8,16 @@
 pub mod api;
 mod assets;
 mod error;
+mod format;
+mod layout;
 mod metrics;
 mod pages;
+mod paths;
 pub mod security;
+/// The printable documents (pages, the API and the command line's archive export).
+pub mod udskrift;
+mod upload;
 mod view;
-
-/// The printable documents, for the command line's archive export.
-pub use pages::udskrift;
 
 use app::App;
 use axum::Router;
@@ -81,7 +84,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
     let csp = security::content_security_policy(app.national_login().map(|o| o.issuer.as_str()));
     let state = AppState { app, settings: Arc::new(settings), csp };
     // An upload may be as large as the largest the rules allow, plus the multipart framing.
-    let upload_limit = (pages::bilag::stoerste_mb(&state.app) as usize).saturating_add(1).saturating_mul(1024 * 1024);
+    let upload_limit = (upload::stoerste_mb(&state.app) as usize).saturating_add(1).saturating_mul(1024 * 1024);
     let (api_routes, _) = api::routes_with_upload_limit(upload_limit);
     let router = Router::new()
         .route("/", get(pages::public::forside))
@@ -127,12 +130,12 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/pakker/{id}/indsend", get(pages::organisation::tjek_svar).post(pages::organisation::indsend))
         .route("/pakker/{id}/kvittering/{version}", get(pages::organisation::kvittering))
         .route("/pakker/{id}/versioner/{version}", get(pages::pakke::version))
-        .route("/pakker/{id}/versioner/{version}/styringsrapport.pdf", get(pages::udskrift::version))
-        .route("/pakker/{id}/styringsrapport.pdf", get(pages::udskrift::styringsrapport))
-        .route("/pakker/{id}/redegoerelse.pdf", get(pages::udskrift::redegoerelse))
+        .route("/pakker/{id}/versioner/{version}/styringsrapport.pdf", get(udskrift::version))
+        .route("/pakker/{id}/styringsrapport.pdf", get(udskrift::styringsrapport))
+        .route("/pakker/{id}/redegoerelse.pdf", get(udskrift::redegoerelse))
         .route("/pakker/{id}/effektivitet/{afdeling}", get(pages::pakke::forklaring))
         .route("/pakker/{id}/modtag", post(pages::kommune::modtag))
-        .route("/pakker/{id}/paamindelse", post(pages::tilsyn::send_paamindelse))
+        .route("/pakker/{id}/paamindelse", post(pages::udbakke::send_paamindelse))
         .route(
             "/pakker/{id}/ikke-modtaget",
             get(pages::tilsynsreaktion::ikke_modtaget_form).post(pages::tilsynsreaktion::ikke_modtaget),
@@ -145,30 +148,30 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/pakker/{id}/moede", get(pages::kommune::moede_form).post(pages::kommune::moede))
         .route(
             "/pakker/{id}/redegoerelse",
-            get(pages::kommune::redegoerelse_form).post(pages::kommune::gem_redegoerelse),
+            get(pages::redegoerelse::redegoerelse_form).post(pages::redegoerelse::gem_redegoerelse),
         )
-        .route("/pakker/{id}/redegoerelse/hoering", post(pages::kommune::send_i_hoering))
+        .route("/pakker/{id}/redegoerelse/hoering", post(pages::redegoerelse::send_i_hoering))
         .route(
             "/pakker/{id}/redegoerelse/offentliggoer",
-            get(pages::kommune::bekraeft_offentliggoer).post(pages::kommune::offentliggoer),
+            get(pages::redegoerelse::bekraeft_offentliggoer).post(pages::redegoerelse::offentliggoer),
         )
         .route("/kommune", get(pages::tilsyn::oversigt))
         .route("/kommune/oversigt.xlsx", get(pages::tilsyn::oversigt_xlsx))
         .route("/kommune/pakker", get(pages::kommune::oversigt))
         .route("/kommune/afdelinger", get(pages::tilsyn::beliggenhed))
         .route("/kommune/opmaerksomhed", get(pages::tilsyn::opmaerksomhed))
-        .route("/styrelse/udbakke", get(pages::tilsyn::udbakke))
-        .route("/styrelse/udbakke/{id}/send-igen", post(pages::tilsyn::send_mail_igen))
-        .route("/pakker/{id}/indkald", get(pages::tilsyn::indkald_form).post(pages::tilsyn::indkald))
-        .route("/moeder/{id}", get(pages::tilsyn::moede))
-        .route("/moeder/{id}/afholdt", post(pages::tilsyn::moede_afholdt))
-        .route("/moeder/{id}/flyt", post(pages::tilsyn::flyt_moede))
-        .route("/moeder/{id}/aflys", post(pages::tilsyn::aflys_moede))
-        .route("/pakker/{id}/hoering", get(pages::tilsyn::hoering))
-        .route("/pakker/{id}/bemaerkninger", post(pages::tilsyn::bemaerk))
-        .route("/pakker/{id}/aftaler", post(pages::kommune::opret_aftale))
-        .route("/aftaler", get(pages::tilsyn::aftaler))
-        .route("/aftaler/{id}/status", post(pages::tilsyn::aftale_status))
+        .route("/styrelse/udbakke", get(pages::udbakke::udbakke))
+        .route("/styrelse/udbakke/{id}/send-igen", post(pages::udbakke::send_mail_igen))
+        .route("/pakker/{id}/indkald", get(pages::moeder::indkald_form).post(pages::moeder::indkald))
+        .route("/moeder/{id}", get(pages::moeder::moede))
+        .route("/moeder/{id}/afholdt", post(pages::moeder::moede_afholdt))
+        .route("/moeder/{id}/flyt", post(pages::moeder::flyt_moede))
+        .route("/moeder/{id}/aflys", post(pages::moeder::aflys_moede))
+        .route("/pakker/{id}/hoering", get(pages::hoering::hoering))
+        .route("/pakker/{id}/bemaerkninger", post(pages::hoering::bemaerk))
+        .route("/pakker/{id}/aftaler", post(pages::redegoerelse::opret_aftale))
+        .route("/aftaler", get(pages::aftaler::aftaler))
+        .route("/aftaler/{id}/status", post(pages::aftaler::aftale_status))
         .route("/kommune/frister", get(pages::kommune::frister).post(pages::kommune::saet_frist))
         .route("/kommune/rapportperiode", post(pages::kommune::saet_rapportperiode))
         .route("/styrelse", get(pages::styrelse::oversigt))
@@ -199,7 +202,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/offentlig/organisationer/{nummer}", get(pages::public::dataark))
         .route("/offentlig/organisationer/{nummer}/afdelinger/{afdeling}", get(pages::public::afdeling_dataark))
         .route("/offentlig/kommuner/{kode}/redegoerelser", get(pages::public::kommune_redegoerelser))
-        .route("/offentlig/organisationer/{nummer}/redegoerelser/{fil}", get(pages::udskrift::offentlig_redegoerelse))
+        .route("/offentlig/organisationer/{nummer}/redegoerelser/{fil}", get(udskrift::offentlig_redegoerelse))
         .route("/offentlig/organisationer/{nummer}/regnskaber/{bilag}", get(pages::public::regnskab))
         // API writes with an Idempotency-Key are answered once (inside the guard: it knows
         // the user the key belongs to).
@@ -210,7 +213,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         )
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
-        .fallback(pages::not_found)
+        .fallback(error::not_found)
         // Inside the guard, so a timeout's answer carries the security headers too.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

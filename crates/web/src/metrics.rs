@@ -67,7 +67,7 @@ pub(crate) async fn track(request: Request, next: Next) -> Response {
 /// route exists without it).
 pub(crate) async fn scrape(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let Some(expected) = state.settings.metrics_token.as_deref() else {
-        return crate::pages::not_found(uri).await;
+        return crate::error::not_found(uri).await;
     };
     let presented = headers
         .get(header::AUTHORIZATION)
@@ -75,7 +75,7 @@ pub(crate) async fn scrape(State(state): State<AppState>, uri: Uri, headers: Hea
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     if !bool::from(subtle::ConstantTimeEq::ct_eq(presented.as_bytes(), expected.as_bytes())) {
-        return crate::pages::not_found(uri).await;
+        return crate::error::not_found(uri).await;
     }
     match state.app.driftstal().await {
         Ok(tal) => {

@@ -46,7 +46,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
         match parts.extensions.get::<Authenticated>() {
             Some(a) => Ok(CurrentUser(a.user.clone(), a.token.clone())),
-            None if parts.uri.path().starts_with("/api/") => Err(crate::api::error(
+            None if parts.uri.path().starts_with("/api/") => Err(crate::error::api::error(
                 StatusCode::UNAUTHORIZED,
                 "Log ind eller angiv et gyldigt adgangstoken (Authorization: Bearer).",
             )),
@@ -204,7 +204,7 @@ async fn checks(state: &AppState, request: Request, next: Next) -> Response {
                 // The API takes unsafe requests only with a bearer token, which browsers never
                 // send on their own, so cross-site requests cannot ride on a cookie.
                 if bearer_token.is_none() {
-                    return crate::api::error(
+                    return crate::error::api::error(
                         StatusCode::FORBIDDEN,
                         "Ændringer via API kræver et adgangstoken (Authorization: Bearer).",
                     );

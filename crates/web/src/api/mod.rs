@@ -14,77 +14,13 @@ mod webhooks;
 
 use crate::AppState;
 use app::AppError;
-use axum::Json;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Every error: `{"fejl": {"status": 404, "besked": "…", "felter": [...]}}`.
-#[derive(Serialize, ToSchema)]
-pub struct Fejl {
-    pub fejl: FejlIndhold,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FejlIndhold {
-    pub status: u16,
-    /// In Danish, for people.
-    pub besked: String,
-    /// For invalid input: each field with what was expected.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub felter: Vec<FeltFejl>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FeltFejl {
-    pub felt: String,
-    pub besked: String,
-}
-
-pub fn error(status: StatusCode, message: &str) -> Response {
-    fejl(status, message, Vec::new())
-}
-
-fn fejl(status: StatusCode, message: &str, felter: Vec<FeltFejl>) -> Response {
-    let body = Fejl { fejl: FejlIndhold { status: status.as_u16(), besked: message.to_string(), felter } };
-    (status, Json(body)).into_response()
-}
-
-pub struct ApiError(AppError);
-
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        ApiError(e)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = match &self.0 {
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Store(_) | AppError::Internal { .. } => {
-                tracing::error!(cause = %self.0.cause_chain(), "api request failed");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
-        let felter = match &self.0 {
-            AppError::Invalid(errors) => {
-                errors.iter().map(|e| FeltFejl { felt: e.field.clone(), besked: e.message.clone() }).collect()
-            }
-            _ => Vec::new(),
-        };
-        fejl(status, &self.0.to_string(), felter)
-    }
-}
-
-pub type ApiResult<T> = Result<Json<T>, ApiError>;
+pub use crate::error::api::{ApiError, ApiResult, Fejl, error};
 
 /// Pagination of every list: `side` from 1, `pr_side` up to 500 (default 50).
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
@@ -145,7 +81,7 @@ impl Side {
 /// A query string parsed into `T`, with a JSON error naming the bad parameter.
 pub fn query<T: serde::de::DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
     serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).map_err(|e| {
-        ApiError(AppError::Invalid(vec![app::FieldError {
+        ApiError::from(AppError::Invalid(vec![app::FieldError {
             field: "query".into(),
             message: format!("ugyldig forespørgsel: {e}"),
         }]))
@@ -164,7 +100,7 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], felt: &str, forven
 
 /// A path segment parsed into `T`; anything else is not found.
 pub fn segment<T: std::str::FromStr>(s: &str) -> Result<T, ApiError> {
-    s.parse().map_err(|_| ApiError(AppError::NotFound))
+    s.parse().map_err(|_| ApiError::from(AppError::NotFound))
 }
 
 struct BearerAuth;

@@ -191,7 +191,7 @@ pub async fn organisation(State(state): State<AppState>, Path(nummer): Path<Stri
                 filnavn: r.bilag.filnavn.clone(),
                 stoerrelse: r.bilag.stoerrelse,
                 sha256: r.bilag.sha256.clone(),
-                url: crate::pages::public::regnskab_sti(d.organisation.nummer, r.bilag.id),
+                url: crate::paths::regnskab_sti(d.organisation.nummer, r.bilag.id),
             })
             .collect(),
         redegoerelser: d
@@ -202,7 +202,7 @@ pub async fn organisation(State(state): State<AppState>, Path(nummer): Path<Stri
                 kommune: i64::from(r.kommune),
                 offentliggjort: r.published_at,
                 dokumentationspakke_modtaget: r.pakke_modtaget,
-                pdf: crate::pages::udskrift::offentlig_sti(d.organisation.nummer, r.styringsaar),
+                pdf: crate::paths::offentlig_sti(d.organisation.nummer, r.styringsaar),
                 afsnit: domain::redegoerelse::felter()
                     .into_iter()
                     .filter_map(|id| {
@@ -303,7 +303,7 @@ pub async fn kommune_redegoerelser(
             organisation: kort(o),
             styringsaar: r.styringsaar.get(),
             offentliggjort: r.published_at,
-            pdf: crate::pages::udskrift::offentlig_sti(o.nummer, r.styringsaar),
+            pdf: crate::paths::offentlig_sti(o.nummer, r.styringsaar),
         })
         .collect();
     Ok(Json(side.cut(rows)?))

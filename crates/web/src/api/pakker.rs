@@ -446,8 +446,7 @@ pub async fn vedhaeft(
     // Every error is JSON, also a body that is not a multipart form.
     let multipart =
         multipart.map_err(|e| app::AppError::field("fil", format!("forventede multipart/form-data: {e}")))?;
-    let (art, navn, bytes) =
-        crate::pages::bilag::les_upload(multipart, crate::pages::bilag::stoerste_mb(&state.app)).await?;
+    let (art, navn, bytes) = crate::upload::les_upload(multipart, crate::upload::stoerste_mb(&state.app)).await?;
     state.app.upload_bilag(&user, PakkeId(pakke_id), &art, &navn, bytes).await?;
     pakke(State(state), CurrentUser(user, token), Path(id)).await
 }

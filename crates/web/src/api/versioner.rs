@@ -190,7 +190,7 @@ pub async fn styringsrapport(
     CurrentUser(user, _): CurrentUser,
     Path((id, nummer)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    use crate::pages::udskrift::{filnavn, saet, styringsrapport_dokument};
+    use crate::udskrift::{filnavn, saet, styringsrapport_dokument};
     let v = state.app.pakke_view(&user, PakkeId(segment(&id)?)).await?;
     let ver = find_version(&v, &nummer)?;
     let mut som_indsendt = v.clone();

@@ -2,8 +2,10 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::layout::Layout;
+use crate::paths::home;
 use crate::security::{CsrfToken, CurrentUser, MaybeUser, expired_session_cookie, session_cookie};
-use crate::view::{Layout, render, render_status};
+use crate::view::{render, render_status};
 use app::LoginOutcome;
 use askama::Template;
 use axum::Form;
@@ -11,7 +13,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
-use domain::access::Role;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -260,14 +261,6 @@ fn safe_next(next: &str) -> Option<&str> {
     (local && plain).then_some(next)
 }
 
-pub fn home(role: Role) -> &'static str {
-    match role {
-        Role::Organisation => "/organisation",
-        Role::Kommune => "/kommune",
-        Role::Styrelse => "/styrelse",
-    }
-}
-
 pub async fn login_form(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
@@ -453,8 +446,8 @@ async fn api_noegler_side(
             (
                 k.id,
                 k.noegle.navn,
-                crate::view::tidspunkt(k.noegle.oprettet),
-                crate::view::tidspunkt(k.noegle.udloeber),
+                crate::format::tidspunkt(k.noegle.oprettet),
+                crate::format::tidspunkt(k.noegle.udloeber),
                 tilstand,
                 aktiv,
             )
@@ -531,7 +524,7 @@ pub async fn sessioner(
         .await?
         .into_iter()
         .map(|(s, denne)| {
-            (s.token_hash, crate::view::tidspunkt(s.created_at), crate::view::tidspunkt(s.expires_at), denne)
+            (s.token_hash, crate::format::tidspunkt(s.created_at), crate::format::tidspunkt(s.expires_at), denne)
         })
         .collect();
     let layout = Layout::new("Dine sessioner", Some(&user), &csrf, "/konto").with_besked(q.besked.as_deref());

@@ -3,10 +3,12 @@
 
 use crate::AppState;
 use crate::error::PageResult;
-use crate::pages::skema::kortform;
+use crate::format::{kortform, tidspunkt};
+use crate::layout::Layout;
 use crate::pages::{Besked, PakkeHoved, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
-use crate::view::{Layout, render, render_status, tidspunkt};
+use crate::upload::{les_upload, stoerste_mb};
+use crate::view::{render, render_status};
 use app::{AppError, PakkeView};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -41,7 +43,7 @@ struct BilagSide {
 }
 
 fn side(v: &PakkeView, layout: Layout) -> BilagSide {
-    let kb = |n: i64| format!("{} kB", crate::view::tal(n as f64 / 1024.0, 0));
+    let kb = |n: i64| format!("{} kB", crate::format::tal(n as f64 / 1024.0, 0));
     let arter = v
         .bilagsregler
         .arter
@@ -74,7 +76,7 @@ fn side(v: &PakkeView, layout: Layout) -> BilagSide {
         status: kortform(v.bilag_status()),
         redigerbar: v.may_edit && v.is_working_copy,
         eftersendelse: v.may_eftersende,
-        regnskab_frist: v.regnskab_frist.map(crate::view::dato),
+        regnskab_frist: v.regnskab_frist.map(crate::format::dato),
         layout,
     }
 }
@@ -112,44 +114,6 @@ pub async fn upload(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// The largest attachment any rule set allows, in MB: the upload routes take that much (plus
-/// the form's framing) and no more.
-pub fn stoerste_mb(app: &app::App) -> u32 {
-    app.settings().regler.saet.iter().map(|r| r.bilag.max_megabyte).max().unwrap_or(20)
-}
-
-/// An upload form's fields: the kind (`art`), and the file (`fil`) with its name. The app
-/// checks both; a missing field arrives empty. A body over the route's limit is the user's
-/// file being too large, said in the kind's own field (browsers send the kind first).
-pub async fn les_upload(mut multipart: Multipart, max_mb: u32) -> Result<(String, String, Vec<u8>), AppError> {
-    let (mut art, mut fil) = (String::new(), None);
-    let unreadable = |art: &str, e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            let felt = if art.is_empty() { "fil".to_string() } else { format!("bilag.{art}") };
-            AppError::field(&felt, format!("Filen er større end {max_mb} MB. Vælg en mindre fil."))
-        } else {
-            AppError::field("fil", format!("Filen kunne ikke modtages: {}", e.body_text()))
-        }
-    };
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => return Err(unreadable(&art, e)),
-        };
-        match field.name().unwrap_or("") {
-            "art" => art = field.text().await.map_err(|e| unreadable("", e))?,
-            "fil" => {
-                let name = field.file_name().unwrap_or("").to_string();
-                fil = Some((name, field.bytes().await.map_err(|e| unreadable(&art, e))?.to_vec()));
-            }
-            _ => {}
-        }
-    }
-    let (name, bytes) = fil.unwrap_or_default();
-    Ok((art, name, bytes))
 }
 
 /// Withdraws a file from the draft; it is kept in the package's history.

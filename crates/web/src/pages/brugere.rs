@@ -4,9 +4,10 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::layout::Layout;
 use crate::pages::redirect_with;
 use crate::security::CurrentUser;
-use crate::view::{Layout, Sider, render, render_status};
+use crate::view::{Sider, render, render_status};
 use app::{AppError, NewUserInput, SessionUser};
 use askama::Template;
 use axum::Form;

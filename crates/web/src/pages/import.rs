@@ -2,8 +2,9 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::layout::Layout;
 use crate::security::{CsrfToken, CurrentUser};
-use crate::view::{Layout, render, render_status};
+use crate::view::{render, render_status};
 use app::{AppError, FieldError, ImportArt, ImportRapport, SessionUser};
 use askama::Template;
 use axum::extract::{Multipart, State};

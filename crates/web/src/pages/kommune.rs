@@ -2,17 +2,16 @@
 
 use crate::AppState;
 use crate::error::PageResult;
-use crate::pages::{PakkeHoved, PakkeRaekke, redirect_with};
+use crate::layout::Layout;
+use crate::pages::{PakkeHoved, PakkeRaekke, redirect_with, valgt_aar};
 use crate::security::{CsrfToken, CurrentUser};
-use crate::view::{Layout, render, render_status};
-use app::{AppError, FieldError, PakkeView, SessionUser};
+use crate::view::{render, render_status};
+use app::{AppError, PakkeView, SessionUser};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use domain::package::PakkeStatus;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
 use store::PakkeId;
 
 #[derive(Template)]
@@ -32,7 +31,7 @@ pub async fn oversigt(
     CsrfToken(csrf): CsrfToken,
 ) -> PageResult {
     let pakker = state.app.kommune_packages(&user).await?.iter().map(PakkeRaekke::from).collect();
-    let kommune = crate::pages::tilsyn::kommune_navn(&state, &user).await?;
+    let kommune = crate::pages::kommune_navn(&state, &user).await?;
     render(&Oversigt {
         layout: Layout::new("Kommunens oversigt", Some(&user), &csrf, "/kommune"),
         kommune,
@@ -44,7 +43,7 @@ pub async fn oversigt(
 }
 
 /// The package for a form page of the kommune: only when the user may handle it.
-async fn handled(state: &AppState, user: &SessionUser, id: i64) -> Result<PakkeView, AppError> {
+pub(crate) async fn handled(state: &AppState, user: &SessionUser, id: i64) -> Result<PakkeView, AppError> {
     let v = state.app.pakke_view(user, PakkeId(id)).await?;
     if v.may_behandl { Ok(v) } else { Err(AppError::Forbidden) }
 }
@@ -171,255 +170,6 @@ pub async fn moede(
     }
 }
 
-/// A goal area of the editor with its three parts: (field id, label, guidance, text).
-pub struct Omraade {
-    pub titel: &'static str,
-    pub dele: Vec<(String, &'static str, &'static str, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "redegoerelse.html")]
-struct RedegoerelseSide {
-    layout: Layout,
-    hoved: PakkeHoved,
-    sammenfatning: String,
-    aftaletekst: String,
-    omraader: Vec<Omraade>,
-    has_draft: bool,
-    can_send: bool,
-    /// (time, who, text) of the organisation's comments.
-    bemaerkninger: Vec<(String, String, String)>,
-    aftaler: Vec<crate::pages::tilsyn::AftaleVisning>,
-    maalomraader: Vec<(&'static str, &'static str)>,
-    emner: [&'static str; 5],
-    ny_aftale: app::AftaleInput,
-    /// After "Udfyld tomme felter med forslag": how many empty fields got a suggestion.
-    forslag: Option<usize>,
-    /// The deadline for the organisation's comments, as proposed or typed.
-    hoering_frist: String,
-}
-
-async fn redegoerelse_side(
-    state: &AppState,
-    v: &PakkeView,
-    layout: Layout,
-    tekst: &BTreeMap<String, String>,
-    ny_aftale: app::AftaleInput,
-    forslag: Option<usize>,
-) -> Result<RedegoerelseSide, AppError> {
-    use domain::redegoerelse::{AFTALER, DELE, MAALOMRAADER, SAMMENFATNING, felt};
-    let get = |id: &str| tekst.get(id).cloned().unwrap_or_default();
-    let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
-    Ok(RedegoerelseSide {
-        layout,
-        hoved: v.into(),
-        sammenfatning: get(SAMMENFATNING),
-        aftaletekst: get(AFTALER),
-        omraader: MAALOMRAADER
-            .iter()
-            .map(|(id, titel)| Omraade {
-                titel,
-                dele: DELE
-                    .iter()
-                    .map(|(del, label, hjaelp)| (felt(id, del), *label, *hjaelp, get(&felt(id, del))))
-                    .collect(),
-            })
-            .collect(),
-        has_draft: !v.redegoerelser.is_empty(),
-        can_send: v.pakke.status == PakkeStatus::MoedeAfholdt,
-        bemaerkninger: state
-            .app
-            .bemaerkninger(v)
-            .await?
-            .into_iter()
-            .map(|b| (crate::view::tidspunkt(b.bemaerkning.at), b.by_name, b.bemaerkning.tekst))
-            .collect(),
-        aftaler: state
-            .app
-            .pakke_aftaler(v)
-            .await?
-            .iter()
-            .map(|a| crate::pages::tilsyn::aftale_visning(a, &kommune))
-            .collect(),
-        maalomraader: crate::pages::tilsyn::maalomraader(),
-        emner: domain::redegoerelse::AFTALE_EMNER,
-        ny_aftale,
-        forslag,
-        hoering_frist: state.app.foreslaaet_trin_frist(v.pakke.styringsaar, app::Trin::Hoering).to_string(),
-    })
-}
-
-/// The editor, with the saved draft.
-pub async fn redegoerelse_form(
-    State(state): State<AppState>,
-    CurrentUser(user, _): CurrentUser,
-    CsrfToken(csrf): CsrfToken,
-    Path(id): Path<i64>,
-    Query(q): Query<crate::pages::Besked>,
-) -> PageResult {
-    let v = handled(&state, &user, id).await?;
-    let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
-    let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_besked(q.besked.as_deref());
-    render(&redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), None).await?)
-}
-
-/// "Udfyld tomme felter med forslag": the fields as posted, with the draft generated from the
-/// package put only where a field is empty, so nothing typed or saved is ever replaced.
-/// Nothing is saved; the returned count says how many fields were filled.
-fn udfyld_tomme(tekst: &mut BTreeMap<String, String>, forslag: BTreeMap<String, String>) -> usize {
-    let mut udfyldt = 0;
-    for (felt, forslag) in forslag {
-        let vaerdi = tekst.entry(felt).or_default();
-        if vaerdi.trim().is_empty() {
-            *vaerdi = forslag;
-            udfyldt += 1;
-        }
-    }
-    udfyldt
-}
-
-pub async fn gem_redegoerelse(
-    State(state): State<AppState>,
-    CurrentUser(user, _): CurrentUser,
-    CsrfToken(csrf): CsrfToken,
-    Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
-) -> PageResult {
-    let forslag = form.get("_handling").is_some_and(|h| h == "forslag");
-    let mut tekst: BTreeMap<String, String> = form.into_iter().filter(|(k, _)| !k.starts_with('_')).collect();
-    if forslag {
-        let v = handled(&state, &user, id).await?;
-        let udfyldt = udfyld_tomme(&mut tekst, state.app.redegoerelse_forslag(&user, PakkeId(id)).await?);
-        let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker");
-        let side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), Some(udfyldt)).await?;
-        return render(&side);
-    }
-    match state.app.save_redegoerelse(&user, PakkeId(id), tekst.clone(), None).await {
-        Ok(()) => Ok(redirect_with(&format!("/pakker/{id}/redegoerelse"), "redegoerelse_gemt")),
-        Err(AppError::Invalid(errors)) => {
-            let v = handled(&state, &user, id).await?;
-            let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
-            let side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), None).await?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// A new aftale from the redegørelse page.
-pub async fn opret_aftale(
-    State(state): State<AppState>,
-    CurrentUser(user, _): CurrentUser,
-    CsrfToken(csrf): CsrfToken,
-    Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let input = app::AftaleInput {
-        emne: get("emne"),
-        beskrivelse: get("beskrivelse"),
-        oevrige_parter: get("oevrige_parter"),
-        maalomraader: form.iter().filter_map(|(k, _)| k.strip_prefix("maal_").map(str::to_string)).collect(),
-        ansvarlig: get("ansvarlig"),
-        frist: get("frist"),
-        soeges_senere: get("soeges_senere") == "ja",
-    };
-    match state.app.opret_aftale(&user, PakkeId(id), &input, None).await {
-        Ok(_) => Ok(redirect_with(&format!("/pakker/{id}/redegoerelse"), "aftale_oprettet")),
-        Err(AppError::Invalid(errors)) => {
-            let v = handled(&state, &user, id).await?;
-            let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
-            let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
-            let side = redegoerelse_side(&state, &v, layout, &tekst, input, None).await?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct HoeringForm {
-    #[serde(default)]
-    hoering_frist: String,
-}
-
-pub async fn send_i_hoering(
-    State(state): State<AppState>,
-    CurrentUser(user, _): CurrentUser,
-    CsrfToken(csrf): CsrfToken,
-    Path(id): Path<i64>,
-    Form(form): Form<HoeringForm>,
-) -> PageResult {
-    match state.app.send_redegoerelse_for_comments(&user, PakkeId(id), &form.hoering_frist, None).await {
-        Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "hoering")),
-        Err(AppError::Invalid(errors)) => {
-            // The page has an aftale's deadline too: the høring's field has its own id.
-            let errors =
-                errors.into_iter().map(|e| FieldError { field: "hoering_frist".into(), message: e.message }).collect();
-            let v = handled(&state, &user, id).await?;
-            let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
-            let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
-            let mut side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), None).await?;
-            side.hoering_frist = form.hoering_frist;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "bekraeft.html")]
-struct Bekraeft {
-    layout: Layout,
-    hoved: PakkeHoved,
-    /// Set while the høring runs and the organisation has not commented.
-    hoering_advarsel: Option<String>,
-}
-
-/// Publishing cannot be undone, so it is confirmed on its own page first.
-pub async fn bekraeft_offentliggoer(
-    State(state): State<AppState>,
-    CurrentUser(user, _): CurrentUser,
-    CsrfToken(csrf): CsrfToken,
-    Path(id): Path<i64>,
-) -> PageResult {
-    let v = handled(&state, &user, id).await?;
-    render(&Bekraeft {
-        layout: Layout::new("Offentliggør redegørelsen", Some(&user), &csrf, "/pakker"),
-        hoering_advarsel: state.app.hoering_advarsel(&v.pakke).await?,
-        hoved: (&v).into(),
-    })
-}
-
-#[derive(Deserialize)]
-pub struct OffentliggoerForm {
-    #[serde(default)]
-    bekraeftet: String,
-}
-
-pub async fn offentliggoer(
-    State(state): State<AppState>,
-    CurrentUser(user, _): CurrentUser,
-    CsrfToken(csrf): CsrfToken,
-    Path(id): Path<i64>,
-    Form(form): Form<OffentliggoerForm>,
-) -> PageResult {
-    match state.app.publish_redegoerelse(&user, PakkeId(id), form.bekraeftet == "ja", None).await {
-        Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "offentliggjort")),
-        // The høring ran on after the confirmation page was drawn: it is drawn again with the warning.
-        Err(AppError::Invalid(errors)) => {
-            let v = handled(&state, &user, id).await?;
-            let advarsel = errors.first().map(|e| e.message.clone());
-            let layout = Layout::new("Offentliggør redegørelsen", Some(&user), &csrf, "/pakker").with_errors(errors);
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &Bekraeft { layout, hoering_advarsel: advarsel, hoved: (&v).into() },
-            )
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "frister.html")]
 struct FristSide {
@@ -484,7 +234,7 @@ async fn frist_side(
     rapport: RapportForm,
 ) -> Result<FristSide, AppError> {
     let pakker = state.app.tilsynspakker(user, aar).await?;
-    let kommune = crate::pages::tilsyn::kommune_navn(state, user).await?;
+    let kommune = crate::pages::kommune_navn(state, user).await?;
     Ok(FristSide {
         layout,
         kommune,
@@ -497,7 +247,7 @@ async fn frist_side(
             .map(|p| FristRaekke {
                 nummer: p.organisation_nummer.get(),
                 navn: p.organisation_navn.clone(),
-                frist: p.frist.map(crate::view::dato).unwrap_or_else(|| "Ikke fastsat".into()),
+                frist: p.frist.map(crate::format::dato).unwrap_or_else(|| "Ikke fastsat".into()),
                 rapportperiode: rapportperiode_tekst(p),
                 // Drafts are the organisation's own: the kommune sees only that it is not submitted.
                 status: if p.status.editable_by_organisation() { "Ikke indsendt" } else { "Indsendt" },
@@ -579,13 +329,6 @@ pub async fn saet_rapportperiode(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// The styringsår of `?aar=`, or the current year.
-pub(crate) fn valgt_aar(state: &AppState, q: Option<i64>) -> Result<domain::Styringsaar, AppError> {
-    use chrono::Datelike;
-    domain::Styringsaar::new(q.unwrap_or(i64::from(state.app.today().year())))
-        .map_err(|_| AppError::field("aar", "Ukendt styringsår"))
 }
 
 /// The deadlines of a styringsår for the organisations the kommune supervises.

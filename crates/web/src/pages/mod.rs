@@ -1,38 +1,33 @@
 //! HTML pages, one module per audience.
 
+pub mod aftaler;
 pub mod auth;
 pub mod bilag;
 pub mod brugere;
+pub mod hoering;
 pub mod import;
 pub mod kommune;
+pub mod moeder;
 pub mod organisation;
 pub mod pakke;
 pub mod public;
+pub mod redegoerelse;
 pub mod skabeloner;
 pub mod skema;
 pub mod styrelse;
 pub mod tilsyn;
 pub mod tilsynsreaktion;
-pub mod udskrift;
+pub mod udbakke;
 pub mod varsling;
 pub mod webhooks;
 
-use crate::error::page;
-use crate::view::dato;
-use axum::http::StatusCode;
+use crate::AppState;
+use crate::format::dato;
+use app::{AppError, SessionUser};
 use axum::response::{Redirect, Response};
 use domain::package::PakkeStatus;
 use serde::Deserialize;
 use store::PakkeRecord;
-
-pub async fn not_found(uri: axum::http::Uri) -> Response {
-    const MESSAGE: &str = "Siden findes ikke, eller du har ikke adgang til den.";
-    if uri.path().starts_with("/api/") {
-        crate::api::error(StatusCode::NOT_FOUND, MESSAGE)
-    } else {
-        page(StatusCode::NOT_FOUND, "Siden findes ikke", MESSAGE)
-    }
-}
 
 /// `?besked=` on a page after a redirect.
 #[derive(Deserialize, Default)]
@@ -119,4 +114,42 @@ impl From<&PakkeRecord> for PakkeRaekke {
             overskredet: false,
         }
     }
+}
+
+/// The styringsår of `?aar=`, or the current year.
+pub(crate) fn valgt_aar(state: &AppState, q: Option<i64>) -> Result<domain::Styringsaar, AppError> {
+    use chrono::Datelike;
+    domain::Styringsaar::new(q.unwrap_or(i64::from(state.app.today().year())))
+        .map_err(|_| AppError::field("aar", "Ukendt styringsår"))
+}
+
+/// "X Kommune" of the signed-in kommune user ("" for others).
+pub(crate) async fn kommune_navn(state: &AppState, user: &SessionUser) -> Result<String, AppError> {
+    Ok(match user.principal.kommune {
+        Some(k) => format!("{} Kommune", state.app.public().kommune_navn(k).await?),
+        None => String::new(),
+    })
+}
+
+/// The names of kommuner as "X Kommune, Y Kommune".
+pub async fn kommune_navne(app: &app::App, koder: &[domain::Kommunekode]) -> Result<String, app::AppError> {
+    let public = app.public();
+    let mut navne = Vec::new();
+    for k in koder {
+        navne.push(format!("{} Kommune", public.kommune_navn(*k).await?));
+    }
+    Ok(navne.join(", "))
+}
+
+/// A posted form as its fields, in order (repeated names kept).
+pub(crate) type Felter = Vec<(String, String)>;
+
+/// The value of a posted field ("" when absent).
+pub(crate) fn felt<'a>(form: &'a Felter, navn: &str) -> &'a str {
+    form.iter().find(|(k, _)| k == navn).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// The suffixes of checked boxes named `<prefix><suffix>`.
+pub(crate) fn afkrydset(form: &Felter, prefix: &str) -> Vec<String> {
+    form.iter().filter_map(|(k, _)| k.strip_prefix(prefix).map(str::to_string)).collect()
 }

@@ -3,11 +3,12 @@
 
 use crate::AppState;
 use crate::error::{PageResult, WebError};
-use crate::pages::pakke::kommune_navne;
-use crate::pages::skema::{Del, dele, kortform, sidst_redigeret};
-use crate::pages::{Besked, PakkeHoved, PakkeRaekke, redirect_with};
+use crate::format::{dato, kortform, sidst_redigeret, tidspunkt};
+use crate::layout::Layout;
+use crate::pages::skema::{Del, dele};
+use crate::pages::{Besked, PakkeHoved, PakkeRaekke, kommune_navne, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
-use crate::view::{Layout, dato, render, render_status, tidspunkt};
+use crate::view::{render, render_status};
 use app::{AppError, FieldError, PakkeView, SvarInput};
 use askama::Template;
 use axum::Form;
@@ -745,6 +746,6 @@ pub async fn kvittering(
         indsendt: tidspunkt(ver.submitted_at),
         late: ver.late,
         modtagere: kommune_navne(&state.app, &v.modtagere).await?,
-        bestyrelse_godkendt: ver.bestyrelse_godkendt.map(crate::view::dato).unwrap_or_default(),
+        bestyrelse_godkendt: ver.bestyrelse_godkendt.map(crate::format::dato).unwrap_or_default(),
     })
 }

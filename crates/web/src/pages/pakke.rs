@@ -3,24 +3,18 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::format::{dato, farve_badge, svar_tekst, tidspunkt};
+use crate::layout::Layout;
 use crate::pages::public::{afsnit, noegletal_navn, vis_noegletal};
-use crate::pages::{Besked, badge};
+use crate::pages::{Besked, badge, kommune_navne};
 use crate::security::{CsrfToken, CurrentUser};
-use crate::view::{Layout, dato, render, tidspunkt};
+use crate::view::render;
 use app::{PakkeView, SessionUser};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use domain::package::PakkeStatus;
 use domain::template::Svar;
 use store::PakkeId;
-
-pub fn farve_badge(f: domain::effektivitet::Farve) -> &'static str {
-    match f {
-        domain::effektivitet::Farve::Groen => "badge-success",
-        domain::effektivitet::Farve::Gul => "badge-warning",
-        domain::effektivitet::Farve::Roed => "badge-error",
-    }
-}
 
 /// A key figure row: name, value, benchmark, last year, and the critical mark if any.
 pub struct NoegletalRaekke {
@@ -71,7 +65,7 @@ struct PakkeSide {
     nye_bemaerkninger: usize,
     /// The deadline of the current step (resubmission or høring) and whether it has passed.
     trin_frist: Option<(String, bool)>,
-    aftaler: Vec<crate::pages::tilsyn::AftaleVisning>,
+    aftaler: Vec<crate::format::AftaleVisning>,
     redegoerelse: Vec<(String, String)>,
     historik: Vec<(String, String, String, String)>,
     /// Whose median the organisation's benchmarks are (bilag 5: administration organisations).
@@ -85,20 +79,6 @@ struct PakkeSide {
     tilsynsreaktioner: Vec<(&'static str, String, String, Option<String>, String)>,
 }
 
-/// An answer as read-only text.
-pub fn svar_tekst(svar: Option<&Svar>) -> String {
-    match svar {
-        None => "Ikke besvaret".into(),
-        Some(s) => match (s.ja, s.tekst.is_empty()) {
-            (Some(true), false) => format!("Ja: {}", s.tekst),
-            (Some(true), true) => "Ja".into(),
-            (Some(false), _) => "Nej".into(),
-            (None, false) => s.tekst.clone(),
-            (None, true) => "Ikke besvaret".into(),
-        },
-    }
-}
-
 /// The task list: each section with its status (Ikke startet, I gang, Gennemført or Der er
 /// en fejl) and who edited it last; bilag 3 packages end with the afdeling forms.
 pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
@@ -107,13 +87,13 @@ pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
         .sektioner
         .iter()
         .map(|s| {
-            let (status, badge) = crate::pages::skema::kortform(v.sektion_status(s).0);
+            let (status, badge) = crate::format::kortform(v.sektion_status(s).0);
             SektionStatus {
                 href: format!("/pakker/{}/sektioner/{}", v.pakke.id, s.id),
                 titel: s.titel.clone(),
                 status,
                 badge,
-                sidst_redigeret: crate::pages::skema::sidst_redigeret(v, s.svar_ids()),
+                sidst_redigeret: crate::format::sidst_redigeret(v, s.svar_ids()),
                 noter: None,
             }
         })
@@ -121,18 +101,18 @@ pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
     if v.afdelingsskema.is_some() {
         let statuses: Vec<_> = v.afdelinger.iter().map(|a| v.afdelingsskema_status(a).0).collect();
         let done = statuses.iter().filter(|s| **s == domain::template::SektionStatus::Gennemfoert).count();
-        let (status, badge) = crate::pages::skema::kortform(domain::template::SektionStatus::samlet(statuses));
+        let (status, badge) = crate::format::kortform(domain::template::SektionStatus::samlet(statuses));
         let keys: Vec<String> = v.afdelinger.iter().flat_map(|a| v.afdelingsskema_noegler(a)).collect();
         tasks.push(SektionStatus {
             href: format!("/pakker/{}/afdelinger", v.pakke.id),
             titel: "Oplysningsskemaer for afdelinger (bilag 4)".into(),
             status,
             badge,
-            sidst_redigeret: crate::pages::skema::sidst_redigeret(v, keys.iter().map(String::as_str)),
+            sidst_redigeret: crate::format::sidst_redigeret(v, keys.iter().map(String::as_str)),
             noter: Some(format!("{done} af {} skemaer gennemført", v.afdelinger.len())),
         });
     }
-    let (status, badge) = crate::pages::skema::kortform(v.bilag_status());
+    let (status, badge) = crate::format::kortform(v.bilag_status());
     tasks.push(SektionStatus {
         href: format!("/pakker/{}/bilag", v.pakke.id),
         titel: "Bilag: regnskab, revisionsprotokol, årsberetning og regnskabsspørgeskema".into(),
@@ -142,15 +122,6 @@ pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
         noter: Some(format!("{} filer vedhæftet", v.bilag.len())),
     });
     tasks
-}
-
-pub async fn kommune_navne(app: &app::App, koder: &[domain::Kommunekode]) -> Result<String, app::AppError> {
-    let public = app.public();
-    let mut navne = Vec::new();
-    for k in koder {
-        navne.push(format!("{} Kommune", public.kommune_navn(*k).await?));
-    }
-    Ok(navne.join(", "))
 }
 
 pub async fn render_pakke(
@@ -209,7 +180,7 @@ pub async fn render_pakke(
         .collect();
     let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
     let aftaler =
-        state.app.pakke_aftaler(&v).await?.iter().map(|a| crate::pages::tilsyn::aftale_visning(a, &kommune)).collect();
+        state.app.pakke_aftaler(&v).await?.iter().map(|a| crate::format::aftale_visning(a, &kommune)).collect();
     // The kommune sees at once that the organisation has answered the høring.
     let nye_bemaerkninger = if v.may_behandl && status == PakkeStatus::RedegoerelseIHoering {
         let senest = v.latest_redegoerelse().map(|r| r.saved_at);
@@ -303,9 +274,9 @@ pub async fn forklaring(
 ) -> PageResult {
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
     let f = state.app.forklar_effektivitet(&v, domain::master::AfdelingId(afdeling)).await?;
-    let kr = |x: f64| format!("{} kr.", crate::view::tal(x, 0));
+    let kr = |x: f64| format!("{} kr.", crate::format::tal(x, 0));
     let procent = |x: Option<f64>| {
-        x.map(|x| format!("{} % (vægtet med antal boliger)", crate::view::tal(x, 1))).unwrap_or_else(|| "i/t".into())
+        x.map(|x| format!("{} % (vægtet med antal boliger)", crate::format::tal(x, 1))).unwrap_or_else(|| "i/t".into())
     };
     let konti = f
         .konti
@@ -314,7 +285,7 @@ pub async fn forklaring(
             let forhold = match k.forhold {
                 None => "Ingen udgift".to_string(),
                 Some(x) if x.is_infinite() => "Ikke billigere".to_string(),
-                Some(x) => format!("{} %", crate::view::tal(x * 100.0, 1)),
+                Some(x) => format!("{} %", crate::format::tal(x * 100.0, 1)),
             };
             (k.konto.clone(), k.navn.clone(), kr(k.egen), kr(k.bedste_praksis), forhold)
         })
@@ -323,11 +294,11 @@ pub async fn forklaring(
     render(&ForklaringSide {
         layout: Layout::new(&title, Some(&user), &csrf, "/pakker"),
         hoved: (&v).into(),
-        tal: format!("{} %", crate::view::tal(f.resultat.effektivitetstal, 1)),
+        tal: format!("{} %", crate::format::tal(f.resultat.effektivitetstal, 1)),
         badge: farve_badge(f.resultat.farve),
         potentiale: format!(
             "{} % eller {}",
-            crate::view::tal(100.0 - f.resultat.effektivitetstal, 1),
+            crate::format::tal(100.0 - f.resultat.effektivitetstal, 1),
             kr(f.resultat.potentiale_kr)
         ),
         kommune_gns: procent(f.gennemsnit_kommune),

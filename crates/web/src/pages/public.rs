@@ -2,9 +2,10 @@
 //! get `app::Public`, which cannot read drafts.
 
 use crate::error::PageResult;
-use crate::pages::auth::home;
+use crate::format::{tal, tidspunkt};
+use crate::layout::Layout;
+use crate::paths::home;
 use crate::security::{CsrfToken, MaybeUser};
-use crate::view::{Layout, tal, tidspunkt};
 use crate::{AppState, view::render};
 use app::AppError;
 use askama::Template;
@@ -272,7 +273,7 @@ pub async fn dataark(
                 r.art.clone(),
                 r.bilag.filnavn.clone(),
                 format!("{} kB", tal(r.bilag.stoerrelse as f64 / 1024.0, 0)),
-                regnskab_sti(d.organisation.nummer, r.bilag.id),
+                crate::paths::regnskab_sti(d.organisation.nummer, r.bilag.id),
             )
         })
         .collect();
@@ -288,11 +289,6 @@ pub async fn dataark(
         redegoerelser,
         regnskaber,
     })
-}
-
-/// Where a public attachment (the accounts) is downloaded.
-pub fn regnskab_sti(nummer: domain::OrganisationNummer, bilag: store::BilagId) -> String {
-    format!("/offentlig/organisationer/{nummer}/regnskaber/{bilag}")
 }
 
 /// GET /offentlig/organisationer/{nummer}/regnskaber/{bilag}: a public attachment of a

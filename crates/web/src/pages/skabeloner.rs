@@ -3,9 +3,11 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::format::tidspunkt;
+use crate::layout::Layout;
 use crate::pages::redirect_with;
 use crate::security::{CsrfToken, CurrentUser};
-use crate::view::{Layout, render, render_status, tidspunkt};
+use crate::view::{render, render_status};
 use app::{AppError, SessionUser};
 use askama::Template;
 use axum::extract::{Multipart, Query, State};

@@ -1,13 +1,13 @@
 //! The report forms: a package section or an afdeling form, built from the template's
 //! elements (questions and fact blocks), and the facts rendered as accessible tables.
 
-use crate::pages::pakke::{farve_badge, svar_tekst};
+use crate::format::{dato, farve_badge, svar_tekst, tal};
+use crate::layout::Layout;
 use crate::pages::public::vis_noegletal;
-use crate::view::{Layout, dato, tal, tidspunkt};
 use app::{AfdelingFakta, NoegletalLinje, PakkeFakta, PakkeView};
 use domain::beregning::{Markering, Sammenligning, Tidsangivelse};
 use domain::master::Afdeling;
-use domain::template::{Element, FaktaArt, Faktablok, Forudfyldning, Sektion, SektionStatus, Svartype};
+use domain::template::{Element, FaktaArt, Faktablok, Forudfyldning, Sektion, Svartype};
 use std::collections::HashMap;
 
 /// A table cell: text, optionally a badge or a link.
@@ -92,21 +92,6 @@ pub struct Del {
     pub titel: String,
     pub intro: Option<String>,
     pub felter: Vec<FeltVisning>,
-}
-
-pub fn kortform(s: SektionStatus) -> (&'static str, &'static str) {
-    let badge = match s {
-        SektionStatus::IkkeStartet => "badge-info",
-        SektionStatus::IGang => "badge-warning",
-        SektionStatus::Gennemfoert => "badge-success",
-        SektionStatus::Fejl => "badge-error",
-    };
-    (s.label(), badge)
-}
-
-/// Who edited answers among `keys` last, as "navn, tidspunkt".
-pub fn sidst_redigeret<'a>(v: &'a PakkeView, keys: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    v.sidst_redigeret(keys).map(|r| format!("{}, {}", r.updated_by_name, tidspunkt(r.updated_at)))
 }
 
 /// Builds the parts of a form. `prefix` is the afdeling key prefix ("" for the package),

@@ -3,9 +3,11 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::format::dato;
+use crate::layout::Layout;
 use crate::pages::{PakkeHoved, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
-use crate::view::{Layout, dato, render, render_status};
+use crate::view::{render, render_status};
 use app::{AppError, TilsynsreaktionInput};
 use askama::Template;
 use axum::Form;

@@ -3,9 +3,11 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::format::dato;
+use crate::layout::Layout;
 use crate::pages::redirect_with;
 use crate::security::{CsrfToken, CurrentUser};
-use crate::view::{Layout, Sider, dato, render};
+use crate::view::{Sider, render};
 use app::{AppError, VarselFilter, VarselRaekke, VarselSortering};
 use askama::Template;
 use axum::Form;

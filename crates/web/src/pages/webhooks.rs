@@ -4,8 +4,10 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::format::tidspunkt;
+use crate::layout::Layout;
 use crate::security::{CsrfToken, CurrentUser};
-use crate::view::{Layout, render, tidspunkt};
+use crate::view::render;
 use axum::extract::{Path, Query, State};
 use domain::haendelser::HaendelsesType;
 use store::{EndepunktRecord, LeveranceId, WebhookId};

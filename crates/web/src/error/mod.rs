@@ -1,7 +1,9 @@
 //! Turning errors into pages: a clear Danish message, and for system errors an id the user
 //! can quote while the log gets the cause.
 
-use crate::view::Layout;
+pub mod api;
+
+use crate::layout::Layout;
 use app::AppError;
 use askama::Template;
 use axum::http::StatusCode;
@@ -48,7 +50,7 @@ fn draw(
         Some(u) => Layout::new(&indhold.overskrift, Some(u), &u.csrf_token, path),
         None => Layout::anonymous(&indhold.overskrift),
     };
-    let hjem = crate::view::startside(user.map(|u| u.principal.role));
+    let hjem = crate::layout::startside(user.map(|u| u.principal.role));
     let side = FejlSide { layout, indhold: indhold.clone(), tilbage, hjem };
     match side.render() {
         Ok(html) => (status, Html(html)).into_response(),
@@ -197,6 +199,16 @@ impl IntoResponse for WebError {
 }
 
 pub type PageResult = Result<Response, WebError>;
+
+/// The answer to an address nothing serves: a JSON error under `/api/`, else a page.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    const MESSAGE: &str = "Siden findes ikke, eller du har ikke adgang til den.";
+    if uri.path().starts_with("/api/") {
+        api::error(StatusCode::NOT_FOUND, MESSAGE)
+    } else {
+        page(StatusCode::NOT_FOUND, "Siden findes ikke", MESSAGE)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -4,10 +4,11 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::format::{dato, tidspunkt};
+use crate::layout::Layout;
 use crate::pages::public::afsnit;
 use crate::pages::skema::{Del as FormDel, Tabel, dele};
 use crate::security::CurrentUser;
-use crate::view::{Layout, dato, tidspunkt};
 use app::{App, AppError, PakkeView};
 use axum::extract::{Path, State};
 use domain::package::PakkeStatus;
@@ -281,7 +282,7 @@ pub async fn styringsrapport_dokument(
                 .unwrap_or_else(|| "Regnskabsperioden".into()),
         ),
         ("Status".into(), v.pakke.status.label().to_string()),
-        ("Modtagere".into(), crate::pages::pakke::kommune_navne(app, &v.modtagere).await?),
+        ("Modtagere".into(), crate::pages::kommune_navne(app, &v.modtagere).await?),
         ("Frist".into(), v.pakke.frist.map(dato).unwrap_or_else(|| "Ikke fastsat".into())),
     ];
     let shown = version.or_else(|| if v.is_working_copy { None } else { v.versions.last() });
@@ -371,7 +372,7 @@ pub async fn redegoerelse(
 /// The package's newest redegørelse as the viewer of `v` may read it, if there is one.
 pub async fn pakkens_redegoerelse(app: &App, v: &PakkeView) -> Result<Option<Dokument>, AppError> {
     let Some(r) = v.latest_redegoerelse() else { return Ok(None) };
-    let kommune = crate::pages::pakke::kommune_navne(app, &[v.pakke.hjemstedskommune]).await?;
+    let kommune = crate::pages::kommune_navne(app, &[v.pakke.hjemstedskommune]).await?;
     let mut dokument_dele = redegoerelse_dele(&r.tekst);
     let aftaler = app.pakke_aftaler(v).await?;
     if !aftaler.is_empty() {
@@ -386,7 +387,7 @@ pub async fn pakkens_redegoerelse(app: &App, v: &PakkeView) -> Result<Option<Dok
                 6,
                 aftaler
                     .iter()
-                    .map(|a| crate::pages::tilsyn::aftale_visning(a, &kommune))
+                    .map(|a| crate::format::aftale_visning(a, &kommune))
                     .map(|a| vec![a.emne, a.beskrivelse, a.parter, a.ansvarlig, a.frist, a.status.to_string()])
                     .collect(),
             )],
@@ -482,11 +483,6 @@ fn redegoerelse_dokument(
     }
 }
 
-/// Where a published redegørelse's PDF is, for links and the API.
-pub fn offentlig_sti(nummer: domain::OrganisationNummer, aar: domain::Styringsaar) -> String {
-    format!("/offentlig/organisationer/{nummer}/redegoerelser/{aar}.pdf")
-}
-
 /// GET /offentlig/organisationer/{nummer}/redegoerelser/{aar}.pdf: a published redegørelse,
 /// for everyone. A published redegørelse never changes, so its PDF is typeset once and kept
 /// for a few minutes with the other public files (the title page carries the print date).
@@ -498,13 +494,13 @@ pub async fn offentlig_redegoerelse(
     let aar: domain::Styringsaar = fil.strip_suffix(".pdf").and_then(|a| a.parse().ok()).ok_or(AppError::NotFound)?;
     let public = state.app.public();
     let bytes = public
-        .gemt_fil(offentlig_sti(nummer, aar), async {
+        .gemt_fil(crate::paths::offentlig_sti(nummer, aar), async {
             let (organisation, r) = public.publiceret_redegoerelse(nummer, aar).await?;
             let dokument = redegoerelse_dokument(
                 &state.app,
                 organisation_linje(&organisation),
                 aar.get(),
-                crate::pages::pakke::kommune_navne(&state.app, &[r.kommune]).await?,
+                crate::pages::kommune_navne(&state.app, &[r.kommune]).await?,
                 Some(r.published_at),
                 None,
                 redegoerelse_dele(&r.tekst),
