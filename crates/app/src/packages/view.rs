@@ -1,0 +1,467 @@
+//! What a package page shows (`PakkeView`), read once and cut to the viewer's scope.
+
+use super::*;
+use crate::{App, AppError, FieldError, SessionUser};
+use chrono::NaiveDate;
+use domain::AfdelingNummer;
+use domain::Kommunekode;
+use domain::access::{PakkeScope, PakkeTilladelse};
+use domain::master::Organisation;
+use domain::master::{Afdeling, AfdelingId, Rapporttype};
+use domain::package::PakkeStatus;
+use domain::template::{FaktaArt, Faktablok, Problem, Sektion, SektionStatus, Skabelon, Skema, Svar};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use store::*;
+
+/// Everything a package page shows, already cut to what the viewer may see.
+/// Non-exhaustive so that only `pakke_view` makes one, after the scope check: holding a
+/// view is proof that the viewer may read the package.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PakkeView {
+    pub pakke: PakkeRecord,
+    pub organisation: Organisation,
+    pub skabelon: Arc<Skabelon>,
+    /// The working copy for the organisation; the newest submitted version for others.
+    pub svar: Arc<BTreeMap<String, Svar>>,
+    pub svar_meta: Arc<BTreeMap<String, SvarRecord>>,
+    pub is_working_copy: bool,
+    pub versions: Vec<VersionRecord>,
+    pub haendelser: Vec<HaendelseRecord>,
+    pub modtagere: Vec<Kommunekode>,
+    pub moeder: Vec<MoedeRecord>,
+    pub redegoerelser: Vec<RedegoerelseRecord>,
+    pub may_edit: bool,
+    pub may_behandl: bool,
+    /// The organisation's key figures for the year, with benchmark and last year's value.
+    pub noegletal: Vec<crate::NoegletalLinje>,
+    /// The organisation's afdelinger, each with an afdeling form (bilag 3 packages only).
+    pub afdelinger: Arc<Vec<Afdeling>>,
+    /// The afdeling form (bilag 4) in force, for bilag 3 packages.
+    pub afdelingsskema: Option<Arc<Skabelon>>,
+    /// This year's computed figures of the afdelinger (for critical marks on the forms).
+    pub afdeling_noegletal: Arc<Vec<domain::beregning::Vaerdi>>,
+    /// The afdelinger whose efficiency figure is yellow or red this year.
+    pub gule_eller_roede: Arc<Vec<AfdelingId>>,
+    /// The suggested text of questions prefilled from last year's redegørelse and aftaler.
+    pub forudfyldning: Option<String>,
+    /// The attachments: the current ones of the working copy, or those of the newest version.
+    pub bilag: Vec<BilagRecord>,
+    /// The attachment kinds of the package's styringsår.
+    pub bilagsregler: domain::bilag::BilagRegler,
+    /// The accounts material's own deadline ([`domain::reference::FristRegler`]).
+    pub regnskab_frist: Option<NaiveDate>,
+    /// The organisation may send accounts material after the report, as a supplement.
+    pub may_eftersende: bool,
+    /// Days from today (Danish calendar) to the deadline; negative when it has passed.
+    pub dage_til_frist: Option<i64>,
+    /// The package's cached data, for the parts pages read on demand (facts, meetings, aftaler).
+    pub(crate) data: Arc<crate::pakkedata::PakkeData>,
+}
+
+/// What the afdeling list's bulk action did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Massemarkering {
+    /// Forms marked "no special challenges".
+    pub markeret: usize,
+    /// Forms whose part A was answered already (left as they were).
+    pub allerede_besvaret: usize,
+    /// Questions given their "nothing to remark" choice.
+    pub uden_bemaerkninger: usize,
+    /// Afdelinger whose critical key figures leave a section to be filled in by hand.
+    pub kritiske: Vec<AfdelingNummer>,
+}
+
+impl PakkeView {
+    /// The kommune's reason when the package is currently returned.
+    pub fn returned_reason(&self) -> Option<&str> {
+        if self.pakke.status != PakkeStatus::Returneret {
+            return None;
+        }
+        self.haendelser.iter().rev().find(|h| h.to == PakkeStatus::Returneret).and_then(|h| h.begrundelse.as_deref())
+    }
+
+    /// The deadline of the step the package is in, where the kommune set one: resubmission
+    /// while returned, comments while the redegørelse is in høring.
+    pub fn trin_frist(&self) -> Option<NaiveDate> {
+        if !matches!(self.pakke.status, PakkeStatus::Returneret | PakkeStatus::RedegoerelseIHoering) {
+            return None;
+        }
+        self.haendelser.iter().rev().find(|h| h.to == self.pakke.status).and_then(|h| h.frist)
+    }
+
+    pub fn latest_redegoerelse(&self) -> Option<&RedegoerelseRecord> {
+        self.redegoerelser.last()
+    }
+
+    /// Whether a fact block shows a critical key figure of the organisation, or of the
+    /// afdeling on an afdeling form; its comment is then required.
+    pub fn kritisk(&self, f: &Faktablok, afdeling: Option<AfdelingId>) -> bool {
+        if f.art != FaktaArt::Noegletal {
+            return false;
+        }
+        match afdeling {
+            None => self.noegletal.iter().any(|l| f.noegletal.contains(&l.id) && l.markering.is_some()),
+            Some(a) => self
+                .afdeling_noegletal
+                .iter()
+                .any(|v| v.enhed_id == a.0 && f.noegletal.contains(&v.noegletal) && v.markering.is_some()),
+        }
+    }
+
+    /// Whether a template's condition holds for the package's organisation.
+    pub fn gaelder(&self, b: domain::template::Betingelse) -> bool {
+        match b {
+            domain::template::Betingelse::GuleEllerRoedeAfdelinger => !self.gule_eller_roede.is_empty(),
+        }
+    }
+
+    /// A package section's status on the task list, and its problems.
+    pub fn sektion_status(&self, s: &Sektion) -> (SektionStatus, Vec<Problem>) {
+        s.vurder(|id| self.svar.get(id), |f| self.kritisk(f, None), |b| self.gaelder(b), "")
+    }
+
+    /// An afdeling's yes/no from master data as its form answers it: the organisation's
+    /// correction when it gave one, else the registered value.
+    pub fn stamdata(&self, a: &Afdeling, felt: domain::template::Forudfyldning) -> Option<bool> {
+        let registreret = felt.stamdata(&a.data)?;
+        let rettet = self
+            .afdelingsskema
+            .iter()
+            .flat_map(|s| s.spoergsmaal())
+            .find(|q| q.forudfyld == Some(felt))
+            .and_then(|q| self.svar.get(&domain::template::afdeling_noegle(a.data.nummer, &q.id)))
+            .and_then(|s| s.ja);
+        Some(rettet.unwrap_or(registreret))
+    }
+
+    /// The sections of the afdeling form that apply to an afdeling: part B only in operation
+    /// (as the organisation has corrected it on the form, where it has).
+    pub fn afdelingsskema_sektioner<'a>(&'a self, a: &'a Afdeling) -> impl Iterator<Item = &'a Sektion> + 'a {
+        let under_opfoerelse =
+            self.stamdata(a, domain::template::Forudfyldning::UnderOpfoerelse).unwrap_or(a.data.under_opfoerelse);
+        self.afdelingsskema.iter().flat_map(move |s| s.afdelingssektioner(under_opfoerelse))
+    }
+
+    /// An afdeling form's status and problems (keys carry the afdeling prefix).
+    pub fn afdelingsskema_status(&self, a: &Afdeling) -> (SektionStatus, Vec<Problem>) {
+        let prefix = domain::template::afdeling_noegle(a.data.nummer, "");
+        let mut problems = Vec::new();
+        let mut statuses = Vec::new();
+        for s in self.afdelingsskema_sektioner(a) {
+            let (status, p) = s.vurder(
+                |id| self.svar.get(&format!("{prefix}{id}")),
+                |f| self.kritisk(f, Some(a.id)),
+                |b| self.gaelder(b),
+                &prefix,
+            );
+            statuses.push(status);
+            problems.extend(p);
+        }
+        (SektionStatus::samlet(statuses), problems)
+    }
+
+    /// Every answer key of an afdeling's form.
+    pub fn afdelingsskema_noegler(&self, a: &Afdeling) -> Vec<String> {
+        self.afdelingsskema_sektioner(a)
+            .flat_map(|s| s.svar_ids())
+            .map(|id| domain::template::afdeling_noegle(a.data.nummer, id))
+            .collect()
+    }
+
+    /// The newest saved answer among `keys`: who edited last, and when.
+    pub fn sidst_redigeret<'a>(&'a self, keys: impl IntoIterator<Item = &'a str>) -> Option<&'a SvarRecord> {
+        keys.into_iter().filter_map(|k| self.svar_meta.get(k)).max_by_key(|r| r.revision)
+    }
+
+    /// The revision a section form carries, so a stale save is refused.
+    pub fn revision_af<'a>(&'a self, keys: impl IntoIterator<Item = &'a str>) -> Revision {
+        self.sidst_redigeret(keys).map(|r| r.revision).unwrap_or_default()
+    }
+
+    /// Bilag 3 Q7: the afdelinger whose form reports special challenges, with the description.
+    pub fn afdelinger_med_udfordringer(&self) -> Vec<(&Afdeling, &Svar)> {
+        let Some(q) = self.afdelingsskema.as_ref().and_then(|s| s.udfordringsspoergsmaal()) else {
+            return Vec::new();
+        };
+        self.afdelinger
+            .iter()
+            .filter_map(|a| {
+                self.svar
+                    .get(&domain::template::afdeling_noegle(a.data.nummer, &q.id))
+                    .filter(|s| s.ja == Some(true))
+                    .map(|s| (a, s))
+            })
+            .collect()
+    }
+
+    /// Submission problems in form order: the package's sections, every afdeling form, then
+    /// the required attachments.
+    pub fn missing_answers(&self) -> Vec<FieldError> {
+        let package = self.skabelon.sektioner.iter().flat_map(|s| self.sektion_status(s).1);
+        let forms = self.afdelinger.iter().flat_map(|a| self.afdelingsskema_status(a).1);
+        let mut errors: Vec<FieldError> =
+            package.chain(forms).map(|p| FieldError { field: p.noegle, message: p.besked }).collect();
+        errors.extend(self.manglende_bilag().map(|art| FieldError {
+            field: format!("bilag.{}", art.id),
+            message: format!("Vedhæft {} ({})", art.navn.to_lowercase(), art.typer_tekst()),
+        }));
+        errors
+    }
+
+    /// The attachment kinds required for submitting the report, with no file. Accounts
+    /// material has its own deadline and may follow the report ([`Self::manglende_regnskab`]).
+    pub fn manglende_bilag(&self) -> impl Iterator<Item = &domain::bilag::BilagArt> {
+        self.bilagsregler.manglende(false, |art| self.bilag.iter().any(|b| b.art == art))
+    }
+
+    /// The required accounts material with no file yet.
+    pub fn manglende_regnskab(&self) -> impl Iterator<Item = &domain::bilag::BilagArt> {
+        self.bilagsregler.manglende(true, |art| self.bilag.iter().any(|b| b.art == art))
+    }
+
+    /// The attachments task: not started, in progress or complete.
+    /// Accounts material counts, though it may follow the report.
+    pub fn bilag_status(&self) -> SektionStatus {
+        if self.manglende_bilag().next().is_none() && self.manglende_regnskab().next().is_none() {
+            SektionStatus::Gennemfoert
+        } else if self.bilag.is_empty() {
+            SektionStatus::IkkeStartet
+        } else {
+            SektionStatus::IGang
+        }
+    }
+}
+
+impl App {
+    /// A package and the facts its scope decisions need, read once.
+    pub(crate) async fn pakke_scope(&self, id: PakkeId) -> Result<(PakkeRecord, PakkeScope), AppError> {
+        let (pakke, modtagere) = self.store.pakke_med_modtagere(id).await?.ok_or(AppError::NotFound)?;
+        let scope = PakkeScope {
+            organisation: pakke.organisation,
+            hjemstedskommune: pakke.hjemstedskommune,
+            modtagere,
+            status: pakke.status,
+        };
+        Ok((pakke, scope))
+    }
+
+    /// The package view for a change by the organisation, its scope checked once: not found
+    /// for anyone who may not read the draft, and a clear refusal once it is submitted.
+    pub(crate) async fn view_for_edit(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
+        let view = self.pakke_view(user, id).await?;
+        if !view.is_working_copy {
+            return Err(AppError::Forbidden);
+        }
+        if !view.may_edit {
+            return Err(AppError::Conflict(INDSENDT.into()));
+        }
+        Ok(view)
+    }
+
+    pub async fn pakke_view(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
+        let p = &user.principal;
+        let ((pakke, scope), stempler) =
+            futures::try_join!(self.pakke_scope(id), async { Ok::<_, AppError>(self.store.cache_stempler().await?) })?;
+        // The organisation reads its working copy; recipients the newest submitted version.
+        let working = p.may_pakke(PakkeTilladelse::LaesKladde, &scope);
+        if !working && !p.may_pakke(PakkeTilladelse::LaesIndsendt, &scope) {
+            return Err(AppError::Forbidden);
+        }
+        let may_behandl = p.may_pakke(PakkeTilladelse::Behandl, &scope);
+        let may_eftersende = kan_eftersende(p, &scope);
+        let (data, skabeloner) = futures::try_join!(
+            self.pakke_data(&pakke, stempler),
+            self.skabeloner_under(stempler.skabeloner, pakke.styringsaar),
+        )?;
+        let newest = data.versions.last().cloned();
+        let (svar, svar_meta) = if working {
+            let (meta, svar) = data
+                .arbejdskopi
+                .get_or_try_init(|| async {
+                    let meta = self.store.svar(id).await?;
+                    let svar = meta.iter().map(|(k, v)| (k.clone(), v.svar.clone())).collect();
+                    Ok::<_, AppError>((Arc::new(meta), Arc::new(svar)))
+                })
+                .await?;
+            (svar.clone(), meta.clone())
+        } else {
+            let svar = data
+                .indsendt
+                .get_or_try_init(|| async {
+                    Ok::<_, AppError>(Arc::new(match &newest {
+                        Some(v) => self.store.version_svar(id, v.version).await?.unwrap_or_default(),
+                        None => BTreeMap::new(),
+                    }))
+                })
+                .await?;
+            (svar.clone(), Arc::default())
+        };
+        let forudfyldning = if working {
+            data.forudfyldning.get_or_try_init(|| self.tidligere_droeftede_forhold(&pakke)).await?.clone()
+        } else {
+            None
+        };
+        let skabelon = skabeloner.skabelon(pakke.rapporttype.into())?;
+        let bilag3 = pakke.rapporttype == Rapporttype::Bilag3;
+        let afdelingsskema = if bilag3 { Some(skabeloner.skabelon(Skema::Bilag4)?) } else { None };
+        let bilag = if working {
+            data.bilag.iter().filter(|b| b.erstattet.is_none()).cloned().collect()
+        } else {
+            let ids = newest.map(|v| v.bilag).unwrap_or_default();
+            data.bilag.iter().filter(|b| ids.contains(&b.id)).cloned().collect()
+        };
+        // The redegørelse draft is the kommune's until it is sent for comments.
+        let redegoerelser = if may_behandl
+            || matches!(pakke.status, PakkeStatus::RedegoerelseIHoering | PakkeStatus::RedegoerelseOffentliggjort)
+        {
+            data.redegoerelser.clone()
+        } else {
+            Vec::new()
+        };
+        Ok(PakkeView {
+            may_edit: p.may_pakke(PakkeTilladelse::Rediger, &scope),
+            may_behandl,
+            haendelser: data.haendelser.clone(),
+            moeder: data.moeder.clone(),
+            modtagere: scope.modtagere,
+            dage_til_frist: pakke.frist.map(|f| (f - self.today()).num_days()),
+            bilagsregler: self.regler(pakke.styringsaar).bilag.clone(),
+            regnskab_frist: self.regler(pakke.styringsaar).frist.regnskab_frist(&pakke.periode),
+            may_eftersende,
+            organisation: data.organisation.clone(),
+            versions: data.versions.clone(),
+            noegletal: data.noegletal.clone(),
+            afdelinger: data.afdelinger.clone(),
+            afdeling_noegletal: data.afdeling_noegletal.clone(),
+            gule_eller_roede: data.gule_eller_roede.clone(),
+            pakke,
+            skabelon,
+            svar,
+            svar_meta,
+            is_working_copy: working,
+            redegoerelser,
+            afdelingsskema,
+            forudfyldning,
+            bilag,
+            data,
+        })
+    }
+
+    /// A package's data for every viewer, read once per change of the package or of what it
+    /// shows (see `pakkedata`).
+    pub(crate) async fn pakke_data(
+        &self,
+        pakke: &PakkeRecord,
+        stempler: CacheStempler,
+    ) -> Result<Arc<crate::pakkedata::PakkeData>, AppError> {
+        let noegle = crate::pakkedata::Noegle { revision: pakke.revision, stempler };
+        if let Some(data) = self.pakke_cache.hent(pakke.id, noegle) {
+            return Ok(data);
+        }
+        let id = pakke.id;
+        let bilag3 = pakke.rapporttype == Rapporttype::Bilag3;
+        let (versions, organisation, bilag, haendelser, moeder, redegoerelser) = futures::try_join!(
+            async { Ok::<_, AppError>(self.store.versions(id).await?) },
+            async { self.store.organisation(pakke.organisation).await?.ok_or(AppError::NotFound) },
+            async { Ok(self.store.bilag(id).await?) },
+            async { Ok(self.store.haendelser(id).await?) },
+            async { Ok(self.store.moeder(id).await?) },
+            async { Ok(self.store.redegoerelser(id).await?) },
+        )?;
+        let (afdelinger, afdeling_noegletal, noegletal, effektivitet) = futures::try_join!(
+            async {
+                Ok::<_, AppError>(if bilag3 { self.store.afdelinger(pakke.organisation).await? } else { Vec::new() })
+            },
+            async {
+                Ok(if bilag3 {
+                    self.store.noegletal_for_afdelinger(pakke.styringsaar, pakke.organisation).await?
+                } else {
+                    Vec::new()
+                })
+            },
+            crate::beregning::noegletal_linjer(
+                self.store.as_ref(),
+                &self.settings.katalog,
+                domain::beregning::Niveau::Organisation,
+                pakke.organisation.0,
+                domain::beregning::Pulje::for_rapporttype(pakke.rapporttype),
+                pakke.styringsaar,
+            ),
+            async {
+                Ok(if bilag3 {
+                    self.store.effektivitet_for(pakke.styringsaar, &[pakke.organisation]).await?
+                } else {
+                    Vec::new()
+                })
+            },
+        )?;
+        let gule_eller_roede = effektivitet
+            .iter()
+            .filter(|e| matches!(e.farve, domain::effektivitet::Farve::Gul | domain::effektivitet::Farve::Roed))
+            .map(|e| e.afdeling)
+            .collect();
+        let data = Arc::new(crate::pakkedata::PakkeData {
+            organisation,
+            versions,
+            bilag,
+            haendelser,
+            moeder,
+            redegoerelser,
+            noegletal,
+            afdelinger: Arc::new(afdelinger),
+            afdeling_noegletal: Arc::new(afdeling_noegletal),
+            gule_eller_roede: Arc::new(gule_eller_roede),
+            arbejdskopi: Default::default(),
+            indsendt: Default::default(),
+            forudfyldning: Default::default(),
+            fakta: Default::default(),
+            dialogmoeder: Default::default(),
+            aftaler: Default::default(),
+        });
+        self.pakke_cache.gem(id, noegle, data.clone());
+        Ok(data)
+    }
+
+    /// Last year's published redegørelse of the same organisation and report, as the
+    /// starting point for "status for tidligere drøftede forhold".
+    pub(crate) async fn tidligere_droeftede_forhold(&self, pakke: &PakkeRecord) -> Result<Option<String>, AppError> {
+        let earlier = self.store.pakker_for_organisationer(&[pakke.organisation]).await?;
+        let Some(last) = earlier
+            .iter()
+            .find(|p| p.styringsaar == pakke.styringsaar.previous() && p.rapporttype == pakke.rapporttype)
+        else {
+            return Ok(None);
+        };
+        let redegoerelser = self.store.redegoerelser(last.id).await?;
+        let aabne: Vec<AftaleRecord> = self
+            .store
+            .aftaler(AftaleFilter::Organisation(pakke.organisation))
+            .await?
+            .into_iter()
+            .filter(|a| a.styringsaar < pakke.styringsaar && a.status().is_some_and(|s| s.aaben()))
+            .collect();
+        let published = redegoerelser.iter().rev().find(|r| r.published_at.is_some());
+        if published.is_none() && aabne.is_empty() {
+            return Ok(None);
+        }
+        let mut text = format!("Fra kommunens redegørelse for styringsår {}:", last.styringsaar);
+        for id in ["aftaler", "sammenfatning"] {
+            if let Some(t) = published.and_then(|p| p.tekst.get(id)).filter(|t| !t.trim().is_empty()) {
+                let titel = domain::redegoerelse::felt_titel(id).unwrap_or_else(|| id.to_string());
+                text.push_str(&format!("\n\n{titel}:\n{}", t.trim()));
+            }
+        }
+        if !aabne.is_empty() {
+            text.push_str("\n\nÅbne aftaler med kommunen:");
+            for a in &aabne {
+                let status = a.status().map(|s| s.label()).unwrap_or_default();
+                let frist = a.aftale.frist.map(|f| format!(", frist {}", f.format("%d.%m.%Y"))).unwrap_or_default();
+                text.push_str(&format!("\n- {} ({status}{frist}): {}", a.aftale.emne, a.aftale.beskrivelse));
+            }
+        }
+        text.push_str("\n\nStatus i dag:\n");
+        Ok(Some(text))
+    }
+}
