@@ -68,13 +68,11 @@ impl App {
             let started = Instant::now();
             let naeste = async {
                 match aarene.get(i + 1) {
-                    Some(n) => self.store.beregningsgrundlag(*n).await.map(Some),
+                    Some(n) => Ok::<_, AppError>(Some(self.store.beregningsgrundlag(*n).await?)),
                     None => Ok(None),
                 }
             };
-            let (summary, naeste) = futures::try_join!(self.compute_from(None, *aar, grundlag, started), async {
-                naeste.await.map_err(AppError::from)
-            })?;
+            let (summary, naeste) = futures::try_join!(self.compute_from(None, *aar, grundlag, started), naeste)?;
             summaries.push(summary);
             match naeste {
                 Some(g) => grundlag = g,

@@ -189,14 +189,9 @@ impl App {
         let moeder: Vec<Indsendt> = indsendte.into_iter().filter(|i| i.depth >= 3).collect();
         let aarene: BTreeSet<Styringsaar> = moeder.iter().map(|i| i.pakke.styringsaar).collect();
         let mut varsler: HashMap<(Styringsaar, OrganisationId), Vec<crate::VarselRaekke>> = HashMap::new();
-        let mut laest: HashMap<Styringsaar, Vec<crate::VarselRaekke>> = HashMap::new();
-        if let Some((forrige, opgave)) = forrige_varsling {
-            let raekker = opgave.await.map_err(|e| AppError::internal("tidlig varsling", e))??;
-            laest.insert(forrige, raekker);
-        }
         for aar in &aarene {
-            let raekker = match laest.remove(aar) {
-                Some(r) => r,
+            let raekker = match forrige_varsling.take_if(|(forrige, _)| forrige == aar) {
+                Some((_, opgave)) => opgave.await.map_err(|e| AppError::internal("tidlig varsling", e))??,
                 None => self.varsler_for(*aar, None).await?,
             };
             for r in raekker {

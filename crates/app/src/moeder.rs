@@ -619,7 +619,7 @@ impl App {
     }
 
     pub(crate) async fn kommune_navn(&self, k: Kommunekode) -> Result<String, AppError> {
-        Ok(self.store.kommuner().await?.into_iter().find(|x| x.kode == k).map(|x| x.navn).unwrap_or_default())
+        self.public().kommune_navn(k).await
     }
 
     async fn indkaldelsesbrev(

@@ -2,11 +2,10 @@
 //! the statements of its single change, the progress, counts and audit once for the batch.
 
 use super::bilag::add_bilag_in;
-use super::integration::udsend_trin;
 use super::moeder::{convene_in, record_moeder_in};
-use super::pakker::{apply_transition, refresh_fremdrift, refresh_tilsynstal, save_svar_in, submit_in};
+use super::pakker::{apply_transition, refresh_forloeb_for, save_svar_in, submit_in};
 use super::redegoerelse::{add_aftale_in, insert_aftale_status, publish_in, save_redegoerelse_in};
-use super::{Backend, DbResult, insert_audits};
+use super::{Backend, commit_alle};
 use std::collections::BTreeSet;
 use store::*;
 
@@ -77,15 +76,7 @@ impl HistorikStore for Backend {
         }
         // What every single change does after its step, once per package for the batch.
         let pakker: Vec<PakkeId> = pakker.into_iter().collect();
-        let mut optaellinger = BTreeSet::new();
-        for p in &pakker {
-            optaellinger.insert(refresh_fremdrift(&mut tx, *p).await?);
-        }
-        udsend_trin(&mut tx, &pakker).await?;
-        for (aar, kommune) in optaellinger {
-            refresh_tilsynstal(&mut tx, aar, kommune).await?;
-        }
-        insert_audits(&mut tx, &audit).await?;
-        tx.commit().await.db()
+        refresh_forloeb_for(&mut tx, &pakker).await?;
+        commit_alle(tx, &audit).await
     }
 }

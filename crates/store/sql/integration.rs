@@ -372,16 +372,52 @@ pub(super) async fn udsend(
     at: DateTime<Utc>,
     ekstra: serde_json::Value,
 ) -> Result<()> {
-    let moenster = format!("%\"{}\"%", type_.as_str());
+    if !lyttes(tx, type_).await? {
+        return Ok(());
+    }
+    lever(tx, pakke, type_, at, ekstra).await
+}
+
+/// [`udsend`] of one event type for many packages (a batch's), with one look at the endpoints.
+pub(super) async fn udsend_hver(
+    tx: &mut Tx,
+    type_: HaendelsesType,
+    haendelser: &[(PakkeId, DateTime<Utc>)],
+) -> Result<()> {
+    if haendelser.is_empty() || !lyttes(tx, type_).await? {
+        return Ok(());
+    }
+    for (pakke, at) in haendelser {
+        lever(tx, *pakke, type_, *at, serde_json::json!({})).await?;
+    }
+    Ok(())
+}
+
+/// Whether any active endpoint subscribes to the type.
+async fn lyttes(tx: &mut Tx, type_: HaendelsesType) -> Result<bool> {
     let (nogen,): (bool,) =
         sqlx::query_as("SELECT EXISTS (SELECT 1 FROM webhook_endepunkter WHERE deaktiveret IS NULL AND typer LIKE $1)")
-            .bind(&moenster)
+            .bind(moenster(type_))
             .fetch_one(&mut **tx)
             .await
             .db()?;
-    if !nogen {
-        return Ok(());
-    }
+    Ok(nogen)
+}
+
+/// The `typer` pattern an endpoint subscribing to the type matches.
+fn moenster(type_: HaendelsesType) -> String {
+    format!("%\"{}\"%", type_.as_str())
+}
+
+/// The deliveries of one event about a package, one per endpoint that may see it.
+async fn lever(
+    tx: &mut Tx,
+    pakke: PakkeId,
+    type_: HaendelsesType,
+    at: DateTime<Utc>,
+    ekstra: serde_json::Value,
+) -> Result<()> {
+    let moenster = moenster(type_);
     let (nummer, aar, status, kommune, revision, aendring): (i64, i64, String, i64, i64, i64) = sqlx::query_as(
         "SELECT o.nummer, p.styringsaar, p.status, o.hjemstedskommune, p.revision, p.aendring \
          FROM pakker p JOIN organisationer o ON o.id = p.organisation_id WHERE p.id = $1",

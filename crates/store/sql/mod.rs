@@ -65,24 +65,10 @@ fn exactly_one(changed: u64) -> Result<()> {
 }
 
 async fn insert_audit(tx: &mut Tx, a: &AuditEvent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (tidspunkt, aktoer_id, handling, objekt_type, objekt_id, detaljer) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(a.at)
-    .bind(a.actor.map(|u| u.0))
-    .bind(&a.action)
-    .bind(&a.object_type)
-    .bind(&a.object_id)
-    .bind(a.details.to_string())
-    .execute(&mut **tx)
-    .await
-    .db()?;
-    Ok(())
+    insert_audits(tx, std::slice::from_ref(a)).await
 }
 
-/// Many audit events in one statement per chunk (a batch's; a single change writes its own
-/// with [`commit`]).
+/// Audit events, one statement per chunk.
 async fn insert_audits(tx: &mut Tx, events: &[AuditEvent]) -> Result<()> {
     for part in events.chunks(chunk(6)) {
         let mut qb: sqlx::QueryBuilder<Db> = sqlx::QueryBuilder::new(
@@ -112,8 +98,13 @@ async fn bump_stamp(tx: &mut Tx, stamp: store::CacheStamp) -> Result<()> {
 }
 
 /// The end of every state change: its audit event, then the commit.
-async fn commit(mut tx: Tx, audit: &AuditEvent) -> Result<()> {
-    insert_audit(&mut tx, audit).await?;
+async fn commit(tx: Tx, audit: &AuditEvent) -> Result<()> {
+    commit_alle(tx, std::slice::from_ref(audit)).await
+}
+
+/// The end of a batch of changes: the audit event of each, then the commit.
+async fn commit_alle(mut tx: Tx, audit: &[AuditEvent]) -> Result<()> {
+    insert_audits(&mut tx, audit).await?;
     tx.commit().await.db()
 }
 

@@ -1,11 +1,11 @@
 //! Packages, answers, transitions, versions, templates, and the package read models.
 
-use super::integration::{udsend, udsend_trin};
+use super::integration::{udsend, udsend_hver, udsend_trin};
 use super::mail::insert_mail;
 use super::master::push_organisation_ids;
 use super::rows::{HaendelseRow, PAKKE_SELECT, PakkeRow, VersionRow};
 use super::{
-    Backend, Db, DbResult, Tx, bump_stamp, checked, chunk, commit, exactly_one, from_json, insert_audits, to_json,
+    Backend, Db, DbResult, Tx, bump_stamp, checked, chunk, commit, commit_alle, exactly_one, from_json, to_json,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::UserId;
@@ -102,14 +102,26 @@ const HJEMSTED: &str = "SELECT o.hjemstedskommune FROM organisationer o WHERE o.
 /// recount sees every change of the writers that held the lock before. (SQLite has one
 /// writer.)
 pub(super) async fn refresh_forloeb(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
-    let (aar, kommune) = refresh_fremdrift(tx, pakke).await?;
-    udsend_trin(tx, &[pakke]).await?;
-    refresh_tilsynstal(tx, aar, kommune).await
+    refresh_forloeb_for(tx, &[pakke]).await
 }
 
-/// The first part of [`refresh_forloeb`]: the package's own progress and its change number.
-/// Returns the styringsår and hjemstedskommune whose counts the change touches.
-pub(super) async fn refresh_fremdrift(tx: &mut Tx, pakke: PakkeId) -> Result<(i64, i64)> {
+/// [`refresh_forloeb`] for the packages a batch changed: each package's progress and change
+/// number, then their steps to the webhooks, then each touched kommune's counts once.
+pub(super) async fn refresh_forloeb_for(tx: &mut Tx, pakker: &[PakkeId]) -> Result<()> {
+    let mut optaellinger = BTreeSet::new();
+    for p in pakker {
+        optaellinger.insert(refresh_fremdrift(tx, *p).await?);
+    }
+    udsend_trin(tx, pakker).await?;
+    for (aar, kommune) in optaellinger {
+        refresh_tilsynstal(tx, aar, kommune).await?;
+    }
+    Ok(())
+}
+
+/// The package's own progress and its change number. Returns the styringsår and
+/// hjemstedskommune whose counts the change touches.
+async fn refresh_fremdrift(tx: &mut Tx, pakke: PakkeId) -> Result<(i64, i64)> {
     // The progress is the hjemstedskommune's: a beliggenhedskommune's own meeting is its own
     // matter and does not make the package's meeting held (or convened).
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -213,7 +225,7 @@ fn tilsynstal_recount() -> &'static str {
 }
 
 /// Recomputes one kommune's supervision counts of a styringsår from its packages.
-pub(super) async fn refresh_tilsynstal(tx: &mut Tx, aar: i64, kommune: i64) -> Result<()> {
+async fn refresh_tilsynstal(tx: &mut Tx, aar: i64, kommune: i64) -> Result<()> {
     // The upsert makes the row and locks it: the lock that serialises recounts of this kommune
     // (see `refresh_forloeb`).
     sqlx::query(
@@ -416,32 +428,23 @@ impl PakkeStore for Backend {
         for (p, _) in pakker {
             results.push(create_pakke_in(&mut tx, p).await?);
         }
-        // What each creation does after its insert, once for all (as a history batch does).
-        let mut optaellinger = BTreeSet::new();
-        let mut audit = Vec::new();
-        for ((id, created), (_, a)) in results.iter().zip(pakker) {
-            if *created {
-                optaellinger.insert(refresh_fremdrift(&mut tx, *id).await?);
-                audit.push(a.about(id.0));
-            }
-        }
-        let (lyttes,): (bool,) =
-            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM webhook_endepunkter WHERE deaktiveret IS NULL)")
-                .fetch_one(&mut *tx)
-                .await
-                .db()?;
-        if lyttes {
-            for ((id, created), (p, _)) in results.iter().zip(pakker) {
-                if *created {
-                    udsend(&mut tx, *id, HaendelsesType::PakkeOprettet, p.created_at, serde_json::json!({})).await?;
-                }
-            }
-        }
-        for (aar, kommune) in optaellinger {
-            refresh_tilsynstal(&mut tx, aar, kommune).await?;
-        }
-        insert_audits(&mut tx, &audit).await?;
-        tx.commit().await.db()?;
+        // What each creation does after its insert, once for the batch; then each is told.
+        let nye: Vec<(PakkeId, DateTime<Utc>)> = results
+            .iter()
+            .zip(pakker)
+            .filter(|((_, created), _)| *created)
+            .map(|((id, _), (p, _))| (*id, p.created_at))
+            .collect();
+        let ids: Vec<PakkeId> = nye.iter().map(|(id, _)| *id).collect();
+        refresh_forloeb_for(&mut tx, &ids).await?;
+        udsend_hver(&mut tx, HaendelsesType::PakkeOprettet, &nye).await?;
+        let audit: Vec<AuditEvent> = results
+            .iter()
+            .zip(pakker)
+            .filter(|((_, created), _)| *created)
+            .map(|((id, _), (_, a))| a.about(id.0))
+            .collect();
+        commit_alle(tx, &audit).await?;
         Ok(results)
     }
 

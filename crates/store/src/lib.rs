@@ -65,8 +65,9 @@ pub enum StoreError {
     /// A stored value the types refuse: the database was changed outside the system.
     #[error("ugyldig værdi i databasen ({what}): {value}")]
     Corrupt { what: &'static str, value: String },
-    /// A database file or backup that cannot be used as it is (damaged, incomplete, of a
-    /// newer schema, or in the way of a file that must not be overwritten); says why.
+    /// A database file, backup or history batch that cannot be used as it is (damaged,
+    /// incomplete, of a newer schema, in the way of a file that must not be overwritten, or a
+    /// history step the writer does not take); says why.
     #[error("{0}")]
     Ubrugelig(String),
 }

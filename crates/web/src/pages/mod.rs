@@ -125,20 +125,17 @@ pub(crate) fn valgt_aar(state: &AppState, q: Option<i64>) -> Result<domain::Styr
 
 /// "X Kommune" of the signed-in kommune user ("" for others).
 pub(crate) async fn kommune_navn(state: &AppState, user: &SessionUser) -> Result<String, AppError> {
-    Ok(match user.principal.kommune {
-        Some(k) => format!("{} Kommune", state.app.public().kommune_navn(k).await?),
-        None => String::new(),
-    })
+    kommune_navne(&state.app, user.principal.kommune.as_slice()).await
 }
 
-/// The names of kommuner as "X Kommune, Y Kommune".
-pub async fn kommune_navne(app: &app::App, koder: &[domain::Kommunekode]) -> Result<String, app::AppError> {
-    let public = app.public();
-    let mut navne = Vec::new();
-    for k in koder {
-        navne.push(format!("{} Kommune", public.kommune_navn(*k).await?));
+/// The names of kommuner as "X Kommune, Y Kommune" (one read of the kommuner for all).
+pub async fn kommune_navne(app: &app::App, koder: &[domain::Kommunekode]) -> Result<String, AppError> {
+    if koder.is_empty() {
+        return Ok(String::new());
     }
-    Ok(navne.join(", "))
+    let kommuner = app.public().kommuner().await?;
+    let navn = |k: &domain::Kommunekode| kommuner.iter().find(|x| x.kode == *k).map_or("", |x| x.navn.as_str());
+    Ok(koder.iter().map(|k| format!("{} Kommune", navn(k))).collect::<Vec<_>>().join(", "))
 }
 
 /// A posted form as its fields, in order (repeated names kept).
