@@ -86,7 +86,8 @@ fn varighed(d: std::time::Duration) -> Result<chrono::Duration, AppError> {
     chrono::Duration::from_std(d).map_err(|e| AppError::internal("varighed", e))
 }
 
-pub(crate) fn random_token() -> String {
+/// A random 256-bit token, hex-encoded: session tokens, API keys and secrets.
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
@@ -367,7 +368,7 @@ impl App {
     }
 
     /// Revokes one of the user's own keys; it is kept, and refused from then on.
-    pub async fn revoke_api_noegle(&self, user: &SessionUser, id: store::ApiNoegleId) -> Result<(), AppError> {
+    pub async fn tilbagekald_api_noegle(&self, user: &SessionUser, id: store::ApiNoegleId) -> Result<(), AppError> {
         let audit = self.audit(Some(user.principal.user_id), "api_noegle_tilbagekaldt", "api_noegle", id, json!({}));
         self.store.revoke_api_noegle(id, user.principal.user_id, self.now(), &audit).await.map_err(|e| match e {
             store::StoreError::Stale => AppError::NotFound,

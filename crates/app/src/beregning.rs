@@ -49,7 +49,7 @@ pub struct NoegletalLinje {
 
 impl App {
     /// Computes and stores every figure of a styringsår for the whole country.
-    pub async fn compute(&self, actor: Option<&SessionUser>, aar: Styringsaar) -> Result<BeregningSummary, AppError> {
+    pub async fn beregn(&self, actor: Option<&SessionUser>, aar: Styringsaar) -> Result<BeregningSummary, AppError> {
         if actor.is_some_and(|u| !u.principal.may(Tilladelse::Styrelse)) {
             return Err(AppError::Forbidden);
         }
@@ -60,7 +60,7 @@ impl App {
 
     /// Computes several styringsår, oldest first (a year may fall back on the benchmarks of
     /// the one before); each year's accounts are read while the year before is computed.
-    pub(crate) async fn compute_years(&self, aarene: &[Styringsaar]) -> Result<Vec<BeregningSummary>, AppError> {
+    pub async fn beregn_aarene(&self, aarene: &[Styringsaar]) -> Result<Vec<BeregningSummary>, AppError> {
         let mut summaries = Vec::new();
         let Some(foerste) = aarene.first() else { return Ok(summaries) };
         let mut grundlag = self.store.beregningsgrundlag(*foerste).await?;

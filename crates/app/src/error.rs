@@ -5,9 +5,18 @@ use store::StoreError;
 /// A problem with one form field, shown next to the field and in the error summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    /// The HTML id of the field, so the summary can link to it.
+    /// The use case's name of the field (`dato`, `frist`, `status`); a page shows the error at
+    /// the input of that id, or maps it to its own id when one page holds two such fields.
     pub field: String,
     pub message: String,
+}
+
+/// Adds `message` on `field` unless the field already has an error: text the edge could not
+/// read as the field's type is reported as that, not also as missing.
+pub(crate) fn mangler(errors: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
+    if !errors.iter().any(|e| e.field == field) {
+        errors.push(FieldError { field: field.into(), message: message.into() });
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,11 +1,10 @@
 //! Use cases over the storage traits: authentication, the package cycle, the public reads,
-//! user management and the demo seed. Every use case that acts for a user checks the
+//! user management. Every use case that acts for a user checks the
 //! principal's scope through `domain::access` before it touches data, and every state change
 //! is written together with its audit event.
 
 mod auth;
 mod beregning;
-mod demo_history;
 mod eksport;
 mod error;
 mod fakta;
@@ -17,7 +16,6 @@ mod pakkedata;
 mod public;
 mod rapportperiode;
 mod redegoerelse;
-mod seed;
 mod skabeloner;
 mod stempelkort;
 mod tilsyn;
@@ -27,7 +25,7 @@ mod users;
 mod varsling;
 mod webhooks;
 
-pub use auth::{LoginGraenser, LoginOutcome, SessionUser};
+pub use auth::{LoginGraenser, LoginOutcome, SessionUser, hash_password, random_token};
 pub use beregning::{
     BedstePraksis, BeregningSummary, EffektivitetForklaring, KlageLinje, KontoForklaring, NoegletalLinje,
     UdlejningFordeling,
@@ -36,19 +34,21 @@ pub use eksport::{EKSPORT_KOLONNER, EksportRaekke};
 pub use error::{AppError, FieldError};
 pub use fakta::{AfdelingFakta, PakkeFakta};
 pub use import::{CvrRapport, ImportArt, ImportRapport};
-pub use moeder::{AfholdtMoede, DialogmoedeVisning, FlytningInput, IndkaldelseInput, MoedeForslag};
+pub use moeder::{
+    AfholdelseInput, AfholdtMoede, DialogmoedeVisning, FlytningInput, IndkaldelseInput, MoedeForslag, TidOgSted,
+};
 pub use oidc::{ClaimNavne, Identitet, OidcAfvisning, OidcSettings, OidcUdfald, Rettigheder};
 pub use packages::PakkeFilter;
+pub use packages::bilag::VersionsBilag;
 pub use packages::svar::SvarInput;
 pub use packages::view::{Massemarkering, PakkeView};
 pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, OffentligtBilag, Public};
 pub use rapportperiode::RapportperiodeValg;
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
-pub use seed::{DEMO_PASSWORD, DemoLogin};
 pub use skabeloner::SkabelonInfo;
 pub use tilsyn::{
-    BeliggenhedsAfdeling, Indsendelse, MoedeStatus, NationalStatus, Opmaerksomhedspunkt, OversigtRaekke,
-    RedegoerelseStatus, RegnskabStatus, StatusTal, Tilknytning,
+    BeliggenhedsAfdeling, Indsendelse, MoedeStatus, NationalStatus, OmraadeStatus, Opmaerksomhed, Opmaerksomhedspunkt,
+    OversigtRaekke, RedegoerelseStatus, RegnskabStatus, StatusTal, Tilknytning,
 };
 pub use tilsynsreaktion::TilsynsreaktionInput;
 pub use trinfrister::Trin;
@@ -63,7 +63,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::{AuditEvent, Store};
 
-/// How many independent writes batch jobs (package creation, demo history) run at once.
+/// How many independent writes batch jobs (package creation) run at once.
 const PARALLEL_WRITES: usize = 8;
 
 /// Settings the use cases need, from the layered configuration.
@@ -245,11 +245,24 @@ impl App {
         &self.settings.webhooks
     }
 
+    /// Loads the reference data (kommuner, regioner). Safe to repeat.
+    pub async fn load_reference(&self) -> Result<(), AppError> {
+        let (regioner, kommuner) =
+            domain::reference::kommuner_og_regioner().map_err(|e| AppError::internal("referencedata", e))?;
+        Ok(self.store.replace_reference(&regioner, &kommuner).await?)
+    }
+
+    /// True when no organisation is stored yet.
+    pub async fn is_empty(&self) -> Result<bool, AppError> {
+        Ok(self.store.stats().await?.organisationer == 0)
+    }
+
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 
-    fn audit(
+    /// An audit event at this moment (`actor` none for the system itself).
+    pub fn audit(
         &self,
         actor: Option<domain::access::UserId>,
         action: &str,

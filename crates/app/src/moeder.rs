@@ -2,7 +2,7 @@
 //! mail with a calendar file, the notice check, joint meetings with the bilateral check, the
 //! beliggenhedskommune's own meeting, and marking a meeting held.
 
-use crate::error::stale_as_conflict;
+use crate::error::{mangler, stale_as_conflict};
 use crate::{App, AppError, FieldError, SessionUser};
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Europe::Copenhagen;
@@ -26,56 +26,59 @@ pub enum AfholdtMoede {
     UdenIndkaldelse { pakke: PakkeId, bekraeftet: bool, laest: Option<Revision> },
 }
 
-/// The invitation form as posted.
+/// When and where a meeting is to be held, as the kommune chose it. Empty fields are `None`;
+/// the use case says which may be empty.
+#[derive(Debug, Clone, Default)]
+pub struct TidOgSted {
+    /// The day, in Danish time.
+    pub dato: Option<NaiveDate>,
+    /// The time of day, in Danish time.
+    pub tid: Option<NaiveTime>,
+    /// `None`: the rule's duration.
+    pub varighed_minutter: Option<u32>,
+    pub sted: String,
+}
+
+/// An invitation to a dialogue meeting.
 #[derive(Debug, Clone, Default)]
 pub struct IndkaldelseInput {
-    pub dato: String,
-    pub tid: String,
-    pub varighed_minutter: String,
-    pub sted: String,
+    pub tid_og_sted: TidOgSted,
     pub deltagere: String,
-    /// Invited beliggenhedskommuner (kommunekoder).
-    pub kommuner: Vec<String>,
-    /// Further packages for a joint meeting (package ids).
-    pub faelles: Vec<String>,
+    /// Invited beliggenhedskommuner.
+    pub kommuner: Vec<Kommunekode>,
+    /// Further packages for a joint meeting.
+    pub faelles: Vec<PakkeId>,
     pub dagsorden: String,
     /// The kommune has seen the short-notice warning and convenes anyway.
     pub kort_varsel_ok: bool,
     /// The package revision the caller decided on (an integration's reading); a change since
     /// is refused.
     pub laest: Option<Revision>,
+    /// What the edge could not read as its field's type (the fields are then `None`): reported
+    /// with the use case's own errors, so a form shows every mistake at once.
+    pub laesefejl: Vec<FieldError>,
 }
 
-/// The time and place fields of a meeting form.
-struct TidOgSted<'a> {
-    dato: &'a str,
-    tid: &'a str,
-    varighed_minutter: &'a str,
-    sted: &'a str,
-}
-
-impl IndkaldelseInput {
-    fn tid_og_sted(&self) -> TidOgSted<'_> {
-        TidOgSted { dato: &self.dato, tid: &self.tid, varighed_minutter: &self.varighed_minutter, sted: &self.sted }
-    }
-}
-
-/// A move of a convened meeting as posted.
+/// A move of a convened meeting.
 #[derive(Debug, Clone, Default)]
 pub struct FlytningInput {
-    pub dato: String,
-    pub tid: String,
-    pub varighed_minutter: String,
-    pub sted: String,
+    pub tid_og_sted: TidOgSted,
     pub begrundelse: String,
     /// The kommune has seen the short-notice warning and moves the meeting anyway.
     pub kort_varsel_ok: bool,
+    /// What the edge could not read as its field's type (the fields are then `None`): reported
+    /// with the use case's own errors, so a form shows every mistake at once.
+    pub laesefejl: Vec<FieldError>,
 }
 
-impl FlytningInput {
-    fn tid_og_sted(&self) -> TidOgSted<'_> {
-        TidOgSted { dato: &self.dato, tid: &self.tid, varighed_minutter: &self.varighed_minutter, sted: &self.sted }
-    }
+/// A held meeting: the day it was held and who took part.
+#[derive(Debug, Clone, Default)]
+pub struct AfholdelseInput {
+    pub dato: Option<NaiveDate>,
+    pub deltagere: String,
+    /// What the edge could not read as its field's type (the fields are then `None`): reported
+    /// with the use case's own errors, so a form shows every mistake at once.
+    pub laesefejl: Vec<FieldError>,
 }
 
 /// What the invitation form offers: a suggested agenda, the kommuner to invite and the
@@ -204,11 +207,7 @@ impl App {
 
     /// The suggested agenda with the organisation's early-warning signals given (the demo's
     /// history reads the whole country's once per styringsår instead of once per meeting).
-    pub(crate) async fn dagsorden_med(
-        &self,
-        pakke: &PakkeRecord,
-        egne: &[&crate::VarselRaekke],
-    ) -> Result<String, AppError> {
+    pub async fn dagsorden_med(&self, pakke: &PakkeRecord, egne: &[&crate::VarselRaekke]) -> Result<String, AppError> {
         let punkter = self.droeftelsespunkter(pakke).await?;
         let mut out = String::from("1. Velkomst\n");
         out.push_str(&format!("2. Styringsrapporten for styringsår {}\n", pakke.styringsaar));
@@ -264,8 +263,8 @@ impl App {
         crate::packages::uaendret_siden(&pakke, input.laest)?;
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         let regler = self.regler(pakke.styringsaar).moede.clone();
-        let mut errors = Vec::new();
-        let tidspunkt = self.kommende_tidspunkt(&input.tid_og_sted(), &regler, &mut errors);
+        let mut errors = input.laesefejl.clone();
+        let tidspunkt = self.kommende_tidspunkt(&input.tid_og_sted, &regler, &mut errors);
         let mut fejl = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
         if input.deltagere.trim().is_empty() {
             fejl("deltagere", "Angiv hvem der indkaldes".into());
@@ -276,10 +275,11 @@ impl App {
         // Invited kommuner must be the package's beliggenhedskommuner.
         let modtagere = self.store.modtagere(id).await?;
         let mut kommuner = Vec::new();
-        for k in &input.kommuner {
-            match k.parse::<Kommunekode>() {
-                Ok(k) if modtagere.contains(&k) && k != kommune => kommuner.push(k),
-                _ => fejl("kommuner", "Vælg kun kommuner, hvor organisationen har afdelinger".into()),
+        for &k in &input.kommuner {
+            if modtagere.contains(&k) && k != kommune {
+                kommuner.push(k);
+            } else {
+                fejl("kommuner", "Vælg kun kommuner, hvor organisationen har afdelinger".into());
             }
         }
         // A joint meeting covers further packages the kommune itself supervises.
@@ -287,12 +287,8 @@ impl App {
         if !input.faelles.is_empty() && eget {
             fejl("faelles", "Et fælles møde indkaldes af den tilsynsførende kommune".into());
         }
-        for f in &input.faelles {
-            let Ok(other) = f.parse::<i64>() else {
-                fejl("faelles", "Ukendt pakke".into());
-                continue;
-            };
-            match self.scoped(&user.principal, PakkeId(other), PakkeTilladelse::Behandl).await {
+        for &other in &input.faelles {
+            match self.scoped(&user.principal, other, PakkeTilladelse::Behandl).await {
                 Ok((p, _)) if p.styringsaar == pakke.styringsaar && p.id != pakke.id => pakker.push(p),
                 Ok(_) => fejl("faelles", "Et fælles møde samler pakker fra samme styringsår".into()),
                 Err(AppError::Forbidden | AppError::NotFound) => {
@@ -319,7 +315,7 @@ impl App {
             styringsaar: pakke.styringsaar,
             starter,
             varighed_minutter: varighed,
-            sted: input.sted.trim().to_string(),
+            sted: input.tid_og_sted.sted.trim().to_string(),
             deltagere: input.deltagere.trim().to_string(),
             kommuner: kommuner.clone(),
             dagsorden: input.dagsorden.trim().to_string(),
@@ -341,53 +337,49 @@ impl App {
         self.store.convene_dialogmoede(&moede, &transitions, &mails, &audit).await.map_err(stale_as_conflict)
     }
 
-    /// The time and place of a meeting to come, as posted: a date from today on, a time
-    /// (Danish time), a duration (the rule's when empty) and a place. Errors are added to
-    /// `errors`; returns the start (UTC) and the duration in minutes.
+    /// The time and place of a meeting to come: a date from today on, a time (Danish time), a
+    /// duration (the rule's when not given) and a place. Errors are added to `errors`; returns
+    /// the start (UTC) and the duration in minutes.
     fn kommende_tidspunkt(
         &self,
-        input: &TidOgSted<'_>,
+        input: &TidOgSted,
         regler: &domain::reference::MoedeRegler,
         errors: &mut Vec<FieldError>,
     ) -> Option<(chrono::DateTime<chrono::Utc>, i64)> {
-        let mut fejl = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
-        let dato = match NaiveDate::parse_from_str(input.dato.trim(), "%Y-%m-%d") {
-            Ok(d) if d < self.today() => {
-                fejl("dato", "Mødedatoen ligger før i dag. En indkaldelse skal være til et kommende møde.".into());
+        let fejl = |errors: &mut Vec<FieldError>, field: &str, message: &str| {
+            errors.push(FieldError { field: field.into(), message: message.into() })
+        };
+        let dato = match input.dato {
+            Some(d) if d < self.today() => {
+                let besked = "Mødedatoen ligger før i dag. En indkaldelse skal være til et kommende møde.";
+                fejl(errors, "dato", besked);
                 None
             }
-            Ok(d) => Some(d),
-            Err(_) => {
-                fejl(
-                    "dato",
-                    format!("«{}» er ikke en dato; skriv den som år-måned-dag, fx 2026-05-14", input.dato.trim()),
-                );
+            Some(d) => Some(d),
+            None => {
+                mangler(errors, "dato", "Angiv mødets dato");
                 None
             }
         };
-        let tid = NaiveTime::parse_from_str(input.tid.trim(), "%H:%M")
-            .or_else(|_| NaiveTime::parse_from_str(input.tid.trim(), "%H.%M"));
-        if tid.is_err() {
-            fejl("tid", format!("«{}» er ikke et klokkeslæt; skriv det som time:minut, fx 13:00", input.tid.trim()));
+        if input.tid.is_none() {
+            mangler(errors, "tid", "Angiv hvornår mødet begynder");
         }
-        let varighed = match input.varighed_minutter.trim() {
-            "" => Some(i64::from(regler.varighed_minutter)),
-            v => match v.parse::<i64>() {
-                Ok(m) if (15..=600).contains(&m) => Some(m),
-                _ => {
-                    fejl("varighed", "Angiv mødets varighed i minutter, mellem 15 og 600".into());
-                    None
-                }
-            },
+        let varighed = match input.varighed_minutter {
+            None => Some(i64::from(regler.varighed_minutter)),
+            Some(m) if (15..=600).contains(&m) => Some(i64::from(m)),
+            Some(_) => {
+                fejl(errors, "varighed", "Angiv mødets varighed i minutter, mellem 15 og 600");
+                None
+            }
         };
         if input.sted.trim().is_empty() {
-            fejl("sted", "Angiv hvor mødet holdes".into());
+            fejl(errors, "sted", "Angiv hvor mødet holdes");
         }
-        let (Some(dato), Ok(tid), Some(varighed)) = (dato, tid, varighed) else { return None };
+        let (Some(dato), Some(tid), Some(varighed)) = (dato, input.tid, varighed) else { return None };
         match Copenhagen.from_local_datetime(&dato.and_time(tid)).earliest() {
             Some(t) => Some((t.with_timezone(&chrono::Utc), varighed)),
             None => {
-                fejl("tid", "Klokkeslættet findes ikke på den dato (sommertid)".into());
+                fejl(errors, "tid", "Klokkeslættet findes ikke på den dato (sommertid)");
                 None
             }
         }
@@ -438,15 +430,15 @@ impl App {
         let visning = self.aendrbart_moede(user, moede).await?;
         let m = &visning.moede.moede;
         let regler = self.regler(m.styringsaar).moede.clone();
-        let mut errors = Vec::new();
-        let tidspunkt = self.kommende_tidspunkt(&input.tid_og_sted(), &regler, &mut errors);
+        let mut errors = input.laesefejl.clone();
+        let tidspunkt = self.kommende_tidspunkt(&input.tid_og_sted, &regler, &mut errors);
         if input.begrundelse.trim().is_empty() {
             errors.push(FieldError { field: "begrundelse".into(), message: "Skriv hvorfor mødet flyttes".into() });
         }
         let Some((starter, varighed)) = tidspunkt.filter(|_| errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
         };
-        if starter == m.starter && varighed == m.varighed_minutter && input.sted.trim() == m.sted {
+        if starter == m.starter && varighed == m.varighed_minutter && input.tid_og_sted.sted.trim() == m.sted {
             return Err(AppError::field("dato", "Angiv en ny tid eller et nyt sted for mødet"));
         }
         let varsel = self.varsel(starter, &regler, input.kort_varsel_ok)?;
@@ -456,7 +448,7 @@ impl App {
             art: MoedeAendringsArt::Flyttet,
             starter,
             varighed_minutter: varighed,
-            sted: input.sted.trim().to_string(),
+            sted: input.tid_og_sted.sted.trim().to_string(),
             begrundelse: input.begrundelse.trim().to_string(),
             brev: String::new(),
             by: user.principal.user_id,
@@ -781,15 +773,14 @@ impl App {
         &self,
         user: &SessionUser,
         moede: &AfholdtMoede,
-        dato: &str,
-        deltagere: &str,
+        afholdelse: &AfholdelseInput,
     ) -> Result<(), AppError> {
         let (moeder, transitions, audit) = match moede {
             AfholdtMoede::Indkaldt { moede, bilaterale, laest } => {
-                self.indkaldt_afholdt(user, *moede, dato, deltagere, bilaterale, *laest).await?
+                self.indkaldt_afholdt(user, *moede, afholdelse, bilaterale, *laest).await?
             }
             AfholdtMoede::UdenIndkaldelse { pakke, bekraeftet, laest } => {
-                self.afholdt_uden_indkaldelse(user, *pakke, dato, deltagere, *bekraeftet, *laest).await?
+                self.afholdt_uden_indkaldelse(user, *pakke, afholdelse, *bekraeftet, *laest).await?
             }
         };
         self.store.record_moeder(&moeder, &transitions, &audit).await.map_err(stale_as_conflict)
@@ -797,9 +788,9 @@ impl App {
 
     /// The date and the participants every held meeting has, checked; the errors gathered
     /// with `errors` (a field error each).
-    fn afholdt_felter(&self, dato: &str, deltagere: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-        let dato = self.held_date(dato, errors);
-        if deltagere.trim().is_empty() {
+    fn afholdt_felter(&self, afholdelse: &AfholdelseInput, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+        let dato = self.held_date(afholdelse.dato, errors);
+        if afholdelse.deltagere.trim().is_empty() {
             errors.push(FieldError { field: "deltagere".into(), message: "Angiv hvem der deltog i mødet".into() });
         }
         dato
@@ -811,8 +802,7 @@ impl App {
         &self,
         user: &SessionUser,
         moede: DialogmoedeId,
-        dato: &str,
-        deltagere: &str,
+        afholdelse: &AfholdelseInput,
         bilaterale: &[PakkeId],
         laest: Option<i64>,
     ) -> Result<(Vec<NewMoede>, Vec<Transition>, AuditEvent), AppError> {
@@ -827,8 +817,8 @@ impl App {
                 visning.moede.sekvens()
             )));
         }
-        let mut errors = Vec::new();
-        let dato = self.afholdt_felter(dato, deltagere, &mut errors);
+        let mut errors = afholdelse.laesefejl.clone();
+        let dato = self.afholdt_felter(afholdelse, &mut errors);
         if let Some(d) = dato
             && d < visning.moede.moede.starter.with_timezone(&Copenhagen).date_naive()
         {
@@ -867,7 +857,7 @@ impl App {
             moeder.push(NewMoede {
                 pakke: p.id,
                 dato,
-                deltagere: deltagere.trim().to_string(),
+                deltagere: afholdelse.deltagere.trim().to_string(),
                 by: user.principal.user_id,
                 at: self.now(),
                 dialogmoede: Some(moede),
@@ -892,14 +882,13 @@ impl App {
         &self,
         user: &SessionUser,
         id: PakkeId,
-        dato: &str,
-        deltagere: &str,
+        afholdelse: &AfholdelseInput,
         bekraeftet: bool,
         laest: Option<Revision>,
     ) -> Result<(Vec<NewMoede>, Vec<Transition>, AuditEvent), AppError> {
         let pakke = self.til_behandling(user, id, laest).await?;
-        let mut errors = Vec::new();
-        let dato = self.afholdt_felter(dato, deltagere, &mut errors);
+        let mut errors = afholdelse.laesefejl.clone();
+        let dato = self.afholdt_felter(afholdelse, &mut errors);
         let Some(dato) = dato.filter(|_| errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
         };
@@ -921,7 +910,7 @@ impl App {
         let moede = NewMoede {
             pakke: id,
             dato,
-            deltagere: deltagere.trim().to_string(),
+            deltagere: afholdelse.deltagere.trim().to_string(),
             by: user.principal.user_id,
             at: self.now(),
             dialogmoede: None,
@@ -933,21 +922,18 @@ impl App {
     }
 
     /// A held meeting's date: a date, and not in the future.
-    pub(crate) fn held_date(&self, dato: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-        match NaiveDate::parse_from_str(dato.trim(), "%Y-%m-%d") {
-            Ok(d) if d > self.today() => {
+    fn held_date(&self, dato: Option<NaiveDate>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+        match dato {
+            Some(d) if d > self.today() => {
                 errors
                     .push(FieldError {
                         field: "dato".into(), message: "Mødedatoen kan ikke ligge i fremtiden".into()
                     });
                 None
             }
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.push(FieldError {
-                    field: "dato".into(),
-                    message: "Angiv mødedatoen som en dato, fx 2026-05-14".into(),
-                });
+            Some(d) => Some(d),
+            None => {
+                mangler(errors, "dato", "Angiv hvornår mødet blev holdt");
                 None
             }
         }

@@ -28,7 +28,7 @@ impl App {
     /// supervises, or of one (`organisation`). Returns how many packages got it. With
     /// [`RapportperiodeValg::SidenSidsteMoede`], an organisation without a registered meeting
     /// in the last three styringsår is refused by name, and nothing changes.
-    pub async fn set_rapportperiode(
+    pub async fn fastsaet_rapportperiode(
         &self,
         user: &SessionUser,
         aar: Styringsaar,

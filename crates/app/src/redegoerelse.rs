@@ -24,15 +24,20 @@ pub struct Droeftelsespunkter {
     pub aftaler: Vec<String>,
 }
 
-/// A new aftale as posted.
+/// A new aftale.
 #[derive(Debug, Clone, Default)]
 pub struct AftaleInput {
     pub emne: String,
     pub beskrivelse: String,
     pub oevrige_parter: String,
+    /// Ids of the guidance's målområder (`MAALOMRAADER`).
     pub maalomraader: Vec<String>,
     pub ansvarlig: String,
-    pub frist: String,
+    /// An optional deadline.
+    pub frist: Option<NaiveDate>,
+    /// What the edge could not read as its field's type (the fields are then `None`): reported
+    /// with the use case's own errors, so a form shows every mistake at once.
+    pub laesefejl: Vec<FieldError>,
     /// The parties agree to seek the aftale later; it starts as "søges indgået".
     pub soeges_senere: bool,
 }
@@ -162,7 +167,7 @@ impl App {
 
     /// Saves a new revision of the redegørelse. Only the known fields are kept; a summary is
     /// required. A published redegørelse can never change.
-    pub async fn save_redegoerelse(
+    pub async fn gem_redegoerelse(
         &self,
         user: &SessionUser,
         id: PakkeId,
@@ -200,11 +205,11 @@ impl App {
     }
 
     /// Sends the newest draft to the organisation for comments, with a mail to its users.
-    pub async fn send_redegoerelse_for_comments(
+    pub async fn send_i_hoering(
         &self,
         user: &SessionUser,
         id: PakkeId,
-        frist: &str,
+        frist: Option<NaiveDate>,
         laest: Option<Revision>,
     ) -> Result<(), AppError> {
         let pakke = self.til_behandling(user, id, laest).await?;
@@ -262,7 +267,7 @@ impl App {
 
     /// Publishes the newest revision. Only after the meeting is held; from then on it is
     /// public and can never change.
-    pub async fn publish_redegoerelse(
+    pub async fn offentliggoer_redegoerelse(
         &self,
         user: &SessionUser,
         id: PakkeId,
@@ -355,7 +360,7 @@ impl App {
                 "Aftaler indgås fra redegørelsen: efter mødet er holdt og før redegørelsen er offentliggjort.".into(),
             ));
         }
-        let mut errors = Vec::new();
+        let mut errors = input.laesefejl.clone();
         if input.emne.trim().is_empty() {
             errors.push(FieldError { field: "emne".into(), message: "Angiv aftalens emne".into() });
         }
@@ -371,19 +376,7 @@ impl App {
         } else if maalomraader.iter().any(|m| !MAALOMRAADER.iter().any(|(id, _)| id == m)) {
             errors.push(FieldError { field: "maalomraader".into(), message: "Ukendt målområde".into() });
         }
-        let frist = match input.frist.trim() {
-            "" => None,
-            f => match NaiveDate::parse_from_str(f, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    errors.push(FieldError {
-                        field: "frist".into(),
-                        message: format!("«{f}» er ikke en dato; skriv den som år-måned-dag, fx 2027-06-30"),
-                    });
-                    None
-                }
-            },
-        };
+        let frist = input.frist;
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
@@ -420,7 +413,7 @@ impl App {
         &self,
         user: &SessionUser,
         aftale: AftaleId,
-        status: &str,
+        status: Option<AftaleStatus>,
         bemaerkning: &str,
         laest: Option<usize>,
     ) -> Result<(), AppError> {
@@ -435,7 +428,7 @@ impl App {
                 a.historik.len()
             )));
         }
-        let Some(ny) = AftaleStatus::parse(status) else {
+        let Some(ny) = status else {
             return Err(AppError::field("status", "Vælg en status"));
         };
         if bemaerkning.trim().is_empty() {

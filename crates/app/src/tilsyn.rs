@@ -172,10 +172,26 @@ pub struct Opmaerksomhedspunkt {
     pub organisation_nummer: domain::OrganisationNummer,
     /// The afdeling, for an afdeling's figure or efficiency.
     pub afdeling: Option<domain::master::Afdeling>,
-    /// The key figure's name, or "Effektivitetstal".
-    pub hvad: String,
+    pub hvad: Opmaerksomhed,
     pub vaerdi: f64,
     pub roed: bool,
+}
+
+/// What a point of attention is about: a critical key figure, or a red efficiency figure.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Opmaerksomhed {
+    /// The key figure, by its catalogue name.
+    Noegletal(String),
+    Effektivitetstal,
+}
+
+impl Opmaerksomhed {
+    pub fn navn(&self) -> &str {
+        match self {
+            Opmaerksomhed::Noegletal(navn) => navn,
+            Opmaerksomhed::Effektivitetstal => "Effektivitetstal",
+        }
+    }
 }
 
 /// The kept lists of "where to look first" in detail, per kommune and year, with the stamp of
@@ -240,10 +256,18 @@ impl StatusTal {
 /// The national status by kommune and by region.
 #[derive(Debug, Clone, Default)]
 pub struct NationalStatus {
-    /// (kode, name, counts) per kommune, in code order.
-    pub kommuner: Vec<(Kommunekode, String, StatusTal)>,
-    pub regioner: Vec<(Regionskode, String, StatusTal)>,
+    /// Per kommune, in code order.
+    pub kommuner: Vec<OmraadeStatus<Kommunekode>>,
+    pub regioner: Vec<OmraadeStatus<Regionskode>>,
     pub landet: StatusTal,
+}
+
+/// The supervision counts of one kommune or region.
+#[derive(Debug, Clone)]
+pub struct OmraadeStatus<K> {
+    pub kode: K,
+    pub navn: String,
+    pub tal: StatusTal,
 }
 
 fn indsendelse(f: &PakkeForloeb, today: NaiveDate) -> Indsendelse {
@@ -508,7 +532,7 @@ impl App {
                 .map(|a| (*a).clone())
         };
         let katalog = &self.settings.katalog;
-        let punkt = |org: OrganisationId, afdeling, hvad: String, vaerdi, roed| {
+        let punkt = |org: OrganisationId, afdeling, hvad: Opmaerksomhed, vaerdi, roed| {
             let (_, o) = &orgs[&org];
             Opmaerksomhedspunkt {
                 organisation: o.navn.clone(),
@@ -522,7 +546,7 @@ impl App {
         let mut out = Vec::new();
         for (org, v) in &markerede {
             let Some(m) = v.markering else { continue };
-            let navn = katalog.navn(&v.noegletal).unwrap_or(&v.noegletal).to_string();
+            let navn = Opmaerksomhed::Noegletal(katalog.navn(&v.noegletal).unwrap_or(&v.noegletal).to_string());
             let roed = m == domain::beregning::Markering::Roed;
             match v.niveau {
                 domain::beregning::Niveau::Organisation if orgs[org].0 == Tilknytning::Tilsyn => {
@@ -539,11 +563,14 @@ impl App {
         for e in effektivitet.iter().filter(|e| e.farve == domain::effektivitet::Farve::Roed) {
             let Some(org) = afdelinger.get(&e.afdeling.0).map(|a| a.organisation) else { continue };
             if let Some(a) = relevant(org, e.afdeling.0) {
-                out.push(punkt(org, Some(a), "Effektivitetstal".into(), e.effektivitetstal, true));
+                out.push(punkt(org, Some(a), Opmaerksomhed::Effektivitetstal, e.effektivitetstal, true));
             }
         }
         out.sort_by(|a, b| {
-            b.roed.cmp(&a.roed).then_with(|| a.organisation.cmp(&b.organisation)).then_with(|| a.hvad.cmp(&b.hvad))
+            b.roed
+                .cmp(&a.roed)
+                .then_with(|| a.organisation.cmp(&b.organisation))
+                .then_with(|| a.hvad.navn().cmp(b.hvad.navn()))
         });
         Ok(out)
     }
@@ -615,11 +642,12 @@ impl App {
             let t = per_kommune.remove(&k.kode).unwrap_or_default();
             per_region.entry(k.region).or_default().add(&t);
             out.landet.add(&t);
-            out.kommuner.push((k.kode, k.navn.clone(), t));
+            out.kommuner.push(OmraadeStatus { kode: k.kode, navn: k.navn.clone(), tal: t });
         }
-        out.kommuner.sort_by_key(|(k, _, _)| *k);
+        out.kommuner.sort_by_key(|k| k.kode);
         for r in &regioner {
-            out.regioner.push((r.kode, r.navn.clone(), per_region.remove(&r.kode).unwrap_or_default()));
+            let tal = per_region.remove(&r.kode).unwrap_or_default();
+            out.regioner.push(OmraadeStatus { kode: r.kode, navn: r.navn.clone(), tal });
         }
         Ok(out)
     }

@@ -2,7 +2,7 @@
 //! without a package (§ 112, § 164 stk. 2, guidance chapter 7), and henstillinger and påbud
 //! as dated, audited events on the package.
 
-use crate::error::stale_as_conflict;
+use crate::error::{mangler, stale_as_conflict};
 use crate::{App, AppError, FieldError, SessionUser};
 use chrono::NaiveDate;
 use domain::access::PakkeTilladelse;
@@ -10,13 +10,17 @@ use domain::package::{PakkeHaendelse, Tilsynsreaktion};
 use serde_json::json;
 use store::{NyTilsynsreaktion, PakkeId, PakkeRecord, Revision, TilsynsreaktionRecord};
 
-/// What the kommune typed to record a henstilling or påbud.
+/// A henstilling or påbud as the kommune gives it. Empty fields are `None`.
 #[derive(Debug, Clone, Default)]
 pub struct TilsynsreaktionInput {
-    pub art: String,
-    pub dato: String,
+    pub art: Option<Tilsynsreaktion>,
+    pub dato: Option<NaiveDate>,
     pub tekst: String,
-    pub frist: String,
+    /// An optional deadline.
+    pub frist: Option<NaiveDate>,
+    /// What the edge could not read as its field's type (the fields are then `None`): reported
+    /// with the use case's own errors, so a form shows every mistake at once.
+    pub laesefejl: Vec<FieldError>,
 }
 
 /// Why a package cannot be recorded as not received yet: its deadline has not passed, or it
@@ -32,22 +36,6 @@ fn for_tidligt(frist: Option<NaiveDate>, today: NaiveDate) -> Option<String> {
             "Pakken har ingen frist. Fastsæt en frist under Frister, før pakken kan registreres som ikke modtaget."
                 .into(),
         ),
-    }
-}
-
-/// A date field: year-month-day, with a message naming the field's purpose.
-fn dato_felt(felt: &str, tekst: &str, hvad: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-    match NaiveDate::parse_from_str(tekst.trim(), "%Y-%m-%d") {
-        Ok(d) => Some(d),
-        Err(_) => {
-            let message = if tekst.trim().is_empty() {
-                format!("Angiv {hvad} som år-måned-dag, fx 2027-09-15")
-            } else {
-                format!("«{}» er ikke en dato; skriv {hvad} som år-måned-dag, fx 2027-09-15", tekst.trim())
-            };
-            errors.push(FieldError { field: felt.into(), message });
-            None
-        }
     }
 }
 
@@ -126,14 +114,18 @@ impl App {
     ) -> Result<i64, AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::Tilsynsreaktion).await?;
         crate::packages::uaendret_siden(&pakke, laest)?;
-        let mut errors = Vec::new();
-        let art = Tilsynsreaktion::parse(input.art.trim());
+        let mut errors = input.laesefejl.clone();
+        let art = input.art;
         if art.is_none() {
-            errors.push(FieldError { field: "art".into(), message: "Vælg henstilling eller påbud".into() });
+            mangler(&mut errors, "art", "Vælg henstilling eller påbud");
         }
-        let dato = dato_felt("dato", &input.dato, "datoen", &mut errors);
-        if dato.is_some_and(|d| d > self.today()) {
-            errors.push(FieldError { field: "dato".into(), message: "Datoen kan ikke ligge i fremtiden".into() });
+        let dato = input.dato;
+        match dato {
+            Some(d) if d > self.today() => {
+                errors.push(FieldError { field: "dato".into(), message: "Datoen kan ikke ligge i fremtiden".into() })
+            }
+            Some(_) => {}
+            None => mangler(&mut errors, "dato", "Angiv datoen"),
         }
         let tekst = input.tekst.trim();
         if tekst.is_empty() {
@@ -142,15 +134,10 @@ impl App {
                 message: "Skriv hvad kommunen henstiller eller påbyder, og hvorfor".into(),
             });
         }
-        let frist = if input.frist.trim().is_empty() {
-            None
-        } else {
-            let f = dato_felt("frist", &input.frist, "fristen", &mut errors);
-            if f.is_some_and(|f| f < self.today()) {
-                errors.push(FieldError { field: "frist".into(), message: "Fristen kan ikke ligge før i dag".into() });
-            }
-            f
-        };
+        let frist = input.frist;
+        if frist.is_some_and(|f| f < self.today()) {
+            errors.push(FieldError { field: "frist".into(), message: "Fristen kan ikke ligge før i dag".into() });
+        }
         let (Some(art), Some(dato)) = (art, dato) else { return Err(AppError::Invalid(errors)) };
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));

@@ -37,27 +37,24 @@ impl App {
         self.today() + chrono::Days::new(u64::from(dage))
     }
 
-    /// The deadline as typed in the field `frist`: a date, today or later.
-    pub(crate) fn trin_frist(&self, tekst: &str, trin: Trin, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-        let tekst = tekst.trim();
+    /// A step's deadline (the field `frist`): given, and today or later.
+    pub(crate) fn trin_frist(
+        &self,
+        frist: Option<NaiveDate>,
+        trin: Trin,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<NaiveDate> {
         let fejl = |message: String| FieldError { field: "frist".into(), message };
-        if tekst.is_empty() {
-            errors.push(fejl(format!("Angiv {}, fx {}", trin.navn().to_lowercase(), self.eksempel_dato())));
-            return None;
-        }
-        match NaiveDate::parse_from_str(tekst, "%Y-%m-%d") {
-            Ok(d) if d < self.today() => {
+        match frist {
+            None => {
+                errors.push(fejl(format!("Angiv {}, fx {}", trin.navn().to_lowercase(), self.eksempel_dato())));
+                None
+            }
+            Some(d) if d < self.today() => {
                 errors.push(fejl(format!("{} kan ikke ligge før i dag", trin.navn())));
                 None
             }
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.push(fejl(format!(
-                    "«{tekst}» er ikke en dato; skriv den som år-måned-dag, fx {}",
-                    self.eksempel_dato()
-                )));
-                None
-            }
+            Some(d) => Some(d),
         }
     }
 

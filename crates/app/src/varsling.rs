@@ -242,7 +242,7 @@ impl App {
 
     /// The warnings of the given organisations (the country's reporting organisations when
     /// `None`).
-    pub(crate) async fn varsler_for(
+    pub async fn varsler_for(
         &self,
         aar: Styringsaar,
         organisationer: Option<Vec<Organisation>>,

@@ -48,7 +48,7 @@ pub async fn run(app: &App, options: &BenchOptions) -> anyhow::Result<String> {
     let data = demo::generate(&kommuner, &demo_options);
     let generate_ms = ms(started);
     let started = Instant::now();
-    app.seed_demo(&data, aar, false, &|_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    demo::seed_demo(app, &data, aar, false, &|_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let load_ms = ms(started);
 
     let mut steps = vec![
@@ -83,7 +83,7 @@ pub async fn run(app: &App, options: &BenchOptions) -> anyhow::Result<String> {
         let (same, r) = import(false).await?;
         anyhow::ensure!(r.uaendrede == r.raekker, "a repeated import should change nothing");
         let started = Instant::now();
-        let s = app.compute(None, aar).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let s = app.beregn(None, aar).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let total = ms(started);
         for (step, value) in
             steps.iter_mut().zip([dry, changed, same, s.load_ms as f64, s.compute_ms as f64, s.store_ms as f64, total])

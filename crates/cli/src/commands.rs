@@ -477,7 +477,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let spinner = ProgressBar::new_spinner();
             spinner.set_message(format!("Beregner nøgletal og effektivitetstal for styringsår {aar} …"));
             spinner.enable_steady_tick(Duration::from_millis(100));
-            let s = app.compute(None, aar).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let s = app.beregn(None, aar).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             spinner.finish_and_clear();
             eprintln!(
                 "Styringsår {aar}: {} nøgletal, {} benchmarks, {} effektivitetstal (indlæsning {} ms, beregning {} ms, lagring {} ms).",
@@ -729,8 +729,9 @@ async fn seed_demo(
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let logins =
-        app.seed_demo(&data, styringsaar, force, &|n| bar.set_position(n)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let logins = demo::seed_demo(app, &data, styringsaar, force, &|n| bar.set_position(n))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     bar.finish_and_clear();
     let stats = app.store().stats().await?;
     eprintln!(
@@ -751,7 +752,7 @@ async fn print_demo_logins(app: &App) -> anyhow::Result<()> {
     if demo_users.is_empty() {
         return Ok(());
     }
-    println!("\nDemo-logins (kodeord for alle: {}):", app::DEMO_PASSWORD);
+    println!("\nDemo-logins (kodeord for alle: {}):", demo::DEMO_PASSWORD);
     for u in demo_users {
         println!("  {:<12} {:<17} {}", u.username, u.role.label(), u.display_name);
     }

@@ -1,5 +1,12 @@
-//! A deterministic, seeded generator of a national dataset with the scale and shape of the
-//! real sector (docs/domain.md §10). Pure: it returns data; the app layer stores it.
+//! The national demo: a deterministic, seeded generator of a dataset with the scale and shape
+//! of the real sector (docs/domain.md §10), and its loading through the application's use
+//! cases and the store's history writer (`seed_demo`): computations, demo users, packages and
+//! five years of history. None of it ships in the application crate.
+
+mod historik;
+mod indlaesning;
+
+pub use indlaesning::{DEMO_PASSWORD, DemoLogin, seed_demo};
 
 use domain::Styringsaar;
 use domain::master::Kommune;

@@ -151,7 +151,7 @@ impl TestApp {
         let store = fresh_store().await;
         let app = adapt(App::new(store, settings(&base)));
         let year = domain::Styringsaar::new(2026).expect("year");
-        app.seed_demo(&data, year, false, &|_| {}).await.expect("demo seed");
+        demo::seed_demo(&app, &data, year, false, &|_| {}).await.expect("demo seed");
         // The tests speak plain HTTP on loopback.
         let router = web::router(
             app.clone(),
@@ -219,7 +219,7 @@ pub struct ApiSvar {
 
 /// A signed-in demo user for calling use cases directly (e.g. with another clock).
 pub async fn session_user(app: &App, username: &str) -> app::SessionUser {
-    match app.login(username, app::DEMO_PASSWORD).await.expect("login") {
+    match app.login(username, demo::DEMO_PASSWORD).await.expect("login") {
         app::LoginOutcome::Success { user, .. } => *user,
         _ => panic!("demo user {username} cannot log in"),
     }
@@ -274,7 +274,7 @@ pub async fn add_user(
                 username: username.into(),
                 display_name: username.into(),
                 email: Some(format!("{username}@demo.invalid")),
-                password: app::DEMO_PASSWORD.into(),
+                password: demo::DEMO_PASSWORD.into(),
                 role,
                 kommune,
                 organisationer,
@@ -505,7 +505,7 @@ impl Client {
 
     pub async fn login(&self, username: &str) -> Page {
         let page =
-            self.post("/log-ind", "/log-ind", &[("brugernavn", username), ("kodeord", app::DEMO_PASSWORD)]).await;
+            self.post("/log-ind", "/log-ind", &[("brugernavn", username), ("kodeord", demo::DEMO_PASSWORD)]).await;
         assert_eq!(page.status, 303, "login as {username} failed: {}", page.body);
         page
     }

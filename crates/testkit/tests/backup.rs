@@ -33,7 +33,9 @@ async fn database(mappe: &Mappe) -> (Arc<SqliteStore>, app::App) {
     let url = format!("sqlite://{}", mappe.fil("styringsdialog.db").display());
     let store = Arc::new(SqliteStore::connect(&url).await.unwrap());
     let app = app::App::new(store.clone(), app::AppSettings::default());
-    app.seed_demo(&testkit::small_demo(), domain::Styringsaar::new(2026).unwrap(), false, &|_| {}).await.unwrap();
+    demo::seed_demo(&app, &testkit::small_demo(), domain::Styringsaar::new(2026).unwrap(), false, &|_| {})
+        .await
+        .unwrap();
     (store, app)
 }
 
@@ -96,7 +98,10 @@ async fn a_backup_under_write_load_holds_every_write_acknowledged_before_it() {
     // The restored database is a working one.
     let url = format!("sqlite://{}", mappe.fil("gendannet.db").display());
     let reopened = app::App::new(Arc::new(SqliteStore::connect(&url).await.unwrap()), app::AppSettings::default());
-    assert!(matches!(reopened.login("boligorg", app::DEMO_PASSWORD).await.unwrap(), app::LoginOutcome::Success { .. }));
+    assert!(matches!(
+        reopened.login("boligorg", demo::DEMO_PASSWORD).await.unwrap(),
+        app::LoginOutcome::Success { .. }
+    ));
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ async fn the_demo_is_computed_and_a_recomputation_changes_nothing() {
 
     let before =
         (store.benchmarks(aar).await.unwrap(), store.noegletal(aar, Niveau::Organisation, org.id.0).await.unwrap());
-    let summary = t.app.compute(None, aar).await.unwrap();
+    let summary = t.app.beregn(None, aar).await.unwrap();
     assert!(summary.noegletal > 0 && summary.effektivitetstal > 0);
     let after =
         (store.benchmarks(aar).await.unwrap(), store.noegletal(aar, Niveau::Organisation, org.id.0).await.unwrap());

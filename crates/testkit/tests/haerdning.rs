@@ -152,7 +152,7 @@ async fn a_session_ends_at_its_absolute_limit_however_often_it_is_extended() {
         let klokke = klokke.clone();
         t.app.clone().with_clock(move || *klokke.lock().unwrap())
     };
-    let (token, user) = match app.login("boligorg", app::DEMO_PASSWORD).await.unwrap() {
+    let (token, user) = match app.login("boligorg", demo::DEMO_PASSWORD).await.unwrap() {
         app::LoginOutcome::Success { token, user } => (token, user),
         _ => panic!("login"),
     };
@@ -207,7 +207,7 @@ async fn failed_logins_slow_the_guesser_down_not_the_owner() {
         assert_eq!(wrong.status, 401);
         assert!(wrong.body.contains("Brugernavn eller kodeord er forkert"));
     }
-    let paused = c.post("/log-ind", "/log-ind", &[("brugernavn", "boligorg"), ("kodeord", app::DEMO_PASSWORD)]).await;
+    let paused = c.post("/log-ind", "/log-ind", &[("brugernavn", "boligorg"), ("kodeord", demo::DEMO_PASSWORD)]).await;
     assert_eq!(paused.status, 401);
     assert!(paused.body.contains("For mange mislykkede forsøg") && paused.body.contains("Vent"), "{}", paused.body);
     // Another account from the same address is not held up.
@@ -239,7 +239,7 @@ async fn failed_logins_slow_the_guesser_down_not_the_owner() {
         }
     }
     assert!(paused_guesser > 0, "the guesser was slowed down");
-    match two.login_fra("kommune", app::DEMO_PASSWORD, owner).await.unwrap() {
+    match two.login_fra("kommune", demo::DEMO_PASSWORD, owner).await.unwrap() {
         app::LoginOutcome::Pause { til } => {
             let now = *klokke.lock().unwrap();
             assert!(til - now <= chrono::Duration::seconds(60), "a pause of seconds, not a lockout: {}", til - now);
@@ -249,7 +249,7 @@ async fn failed_logins_slow_the_guesser_down_not_the_owner() {
         app::LoginOutcome::Failed | app::LoginOutcome::KunNationalLogin => panic!("the owner's password is right"),
     }
     assert!(matches!(
-        two.login_fra("kommune", app::DEMO_PASSWORD, owner).await.unwrap(),
+        two.login_fra("kommune", demo::DEMO_PASSWORD, owner).await.unwrap(),
         app::LoginOutcome::Success { .. }
     ));
 }

@@ -154,7 +154,11 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     });
     let kommune_user = testkit::session_user(&t.app, "kommune").await;
     later
-        .marker_moede_afholdt(&kommune_user, &indkaldt(moede_id(&moede), &[]), &soon, "Sagsbehandler, bestyrelsen")
+        .marker_moede_afholdt(
+            &kommune_user,
+            &indkaldt(moede_id(&moede), &[]),
+            &afholdelse(&soon, "Sagsbehandler, bestyrelsen"),
+        )
         .await
         .unwrap();
     assert!(kommune.get(&pakke).await.body.contains("Møde afholdt"));
@@ -323,7 +327,7 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     assert!(tal.landet.aftaler_aabne >= 1 && tal.landet.offentliggjort >= 1 && tal.landet.moeder_afholdt >= 1);
     // The per-kommune table filters and drills down to the kommune's organisations.
     let kode = testkit::session_user(&t.app, "kommune").await.principal.kommune.unwrap();
-    let navn = tal.kommuner.iter().find(|k| k.0 == kode).map(|k| k.1.clone()).unwrap();
+    let navn = tal.kommuner.iter().find(|k| k.kode == kode).map(|k| k.navn.clone()).unwrap();
     let filtreret = styrelse
         .get(&format!(
             "/styrelse?aar=2026&kommune={}",
@@ -333,8 +337,12 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     let drill = format!("/styrelse/kommuner/{kode}?aar=2026");
     assert!(filtreret.body.contains(&format!("href=\"{drill}\"")), "the kommune links to its drill-down");
     assert!(filtreret.body.contains(&format!("af {} kommuner vises", tal.kommuner.len())));
-    let andre = tal.kommuner.iter().find(|k| k.0 != kode && !k.1.contains(&navn) && !navn.contains(&k.1)).unwrap();
-    assert!(!filtreret.body.contains(&format!("/styrelse/kommuner/{}?", andre.0)), "the filter hides other kommuner");
+    let andre =
+        tal.kommuner.iter().find(|k| k.kode != kode && !k.navn.contains(&navn) && !navn.contains(&k.navn)).unwrap();
+    assert!(
+        !filtreret.body.contains(&format!("/styrelse/kommuner/{}?", andre.kode)),
+        "the filter hides other kommuner"
+    );
     let side = styrelse.get(&drill).await;
     assert_eq!(side.status, 200);
     assert!(side.body.contains(&format!("href=\"{pakke}\"")), "the received package is linked: {}", side.body);
@@ -412,7 +420,7 @@ async fn another_kommune_cannot_act_on_the_organisations() {
     let later = t.app.now() + chrono::Duration::days(21);
     let app = t.app.clone().with_clock(move || later);
     let belig = testkit::session_user(&app, "belig").await;
-    app.marker_moede_afholdt(&belig, &indkaldt(store::DialogmoedeId(own_id), &[]), &soon, "Nabokommunen")
+    app.marker_moede_afholdt(&belig, &indkaldt(store::DialogmoedeId(own_id), &[]), &afholdelse(&soon, "Nabokommunen"))
         .await
         .unwrap();
     let pakke_record = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap();
@@ -489,7 +497,11 @@ async fn a_joint_meeting_needs_each_organisations_own_discussion() {
     });
     // Without the second organisation's own discussion it is refused.
     let refused = later
-        .marker_moede_afholdt(&user, &indkaldt(moede_id(&moede), &[store::PakkeId(first)]), &soon, "Begge bestyrelser")
+        .marker_moede_afholdt(
+            &user,
+            &indkaldt(moede_id(&moede), &[store::PakkeId(first)]),
+            &afholdelse(&soon, "Begge bestyrelser"),
+        )
         .await;
     match refused {
         Err(app::AppError::Invalid(errors)) => {
@@ -505,8 +517,7 @@ async fn a_joint_meeting_needs_each_organisations_own_discussion() {
         .marker_moede_afholdt(
             &user,
             &indkaldt(moede_id(&moede), &[store::PakkeId(first), second.id]),
-            &soon,
-            "Begge bestyrelser",
+            &afholdelse(&soon, "Begge bestyrelser"),
         )
         .await
         .unwrap();
@@ -600,6 +611,15 @@ async fn a_convened_meeting_is_moved_and_cancelled_with_calendar_updates() {
         .post(&registrer, &registrer, &[("dato", &foer), ("deltagere", "Bestyrelsen"), ("bekraeft", "ja")])
         .await;
     assert_eq!(held.status, 303, "{}", held.body);
+}
+
+/// A held meeting's form: its date (year-month-day) and who took part.
+fn afholdelse(dato: &str, deltagere: &str) -> app::AfholdelseInput {
+    app::AfholdelseInput {
+        dato: Some(dato.parse().expect("a date")),
+        deltagere: deltagere.into(),
+        ..Default::default()
+    }
 }
 
 /// A convened meeting to mark held, as read (no change number given).

@@ -66,7 +66,7 @@ async fn assert_read_models_agree(t: &TestApp, aar: Styringsaar, step: &str) {
     // What the agency's page shows: the same counts, and the open aftaler per kommune.
     let styrelse = testkit::session_user(&t.app, "styrelse").await;
     let national = t.app.national_oversigt(&styrelse, aar).await.unwrap();
-    for (kode, _, tal) in &national.kommuner {
+    for app::OmraadeStatus { kode, tal, .. } in &national.kommuner {
         let e = expected.get(kode).copied().unwrap_or_default();
         let aabne = store
             .aftaler(AftaleFilter::Kommune(*kode))
@@ -256,7 +256,7 @@ async fn the_search_index_follows_the_master_data() {
     // once: the cached index is keyed by the stamp the load changes.
     let mut data = testkit::small_demo();
     data.afdelinger[0].1.navn = "Zetagården".into();
-    t.app.seed_demo(&data, aar(2026), true, &|_| {}).await.unwrap();
+    demo::seed_demo(&t.app, &data, aar(2026), true, &|_| {}).await.unwrap();
     let hits = public.soeg("zetagården", None, side).await.unwrap();
     assert_eq!(hits.i_alt, 1, "the renamed afdeling is found");
     let page = t.client().get("/offentlig?q=zetag%C3%A5rden").await;

@@ -167,7 +167,7 @@ async fn reminders_reach_the_smtp_server_once_per_step() {
     // The kommune sets a deadline 3 days ahead: the "3 days before" reminder is due today.
     let aar = domain::Styringsaar::new(2026).unwrap();
     let frist = t.app.today() + chrono::Duration::days(3);
-    t.app.set_frist(&user, aar, frist, None, true).await.unwrap();
+    t.app.fastsaet_frist(&user, aar, frist, None, true).await.unwrap();
     let first = t.app.enqueue_paamindelser().await.unwrap();
     assert!(first >= 1, "the organisations of the kommune get a reminder");
     assert_eq!(t.app.enqueue_paamindelser().await.unwrap(), 0, "enqueued once");
@@ -273,7 +273,7 @@ async fn two_instances_run_each_job_once() {
     let a = app::App::new(store_a.clone(), app::AppSettings::default()).with_clock(clock);
     let b = app::App::new(store_b.clone(), app::AppSettings::default()).with_clock(clock);
     let year = domain::Styringsaar::new(2026).unwrap();
-    a.seed_demo(&testkit::small_demo(), year, false, &|_| {}).await.unwrap();
+    demo::seed_demo(&a, &testkit::small_demo(), year, false, &|_| {}).await.unwrap();
     let before = store_a.stats().await.unwrap().pakker;
 
     let (made_a, made_b) = tokio::join!(a.create_due_packages(), b.create_due_packages());

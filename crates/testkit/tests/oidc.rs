@@ -504,7 +504,7 @@ async fn local_accounts_can_be_the_agencys_break_glass_only() {
     )
     .await;
     let refused =
-        t.client().post("/log-ind", "/log-ind", &[("brugernavn", "boligorg"), ("kodeord", app::DEMO_PASSWORD)]).await;
+        t.client().post("/log-ind", "/log-ind", &[("brugernavn", "boligorg"), ("kodeord", demo::DEMO_PASSWORD)]).await;
     assert_eq!(refused.status, 401);
     assert!(refused.body.contains("Lokale konti er slået fra") && refused.body.contains("MitID Erhverv"));
     let login_page = t.client().get("/log-ind").await;

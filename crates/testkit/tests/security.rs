@@ -52,7 +52,7 @@ async fn a_kommune_cannot_read_a_package_not_sent_to_it() {
                 username: "fremmed".into(),
                 display_name: "Fremmed kommune".into(),
                 email: None,
-                password: app::DEMO_PASSWORD.into(),
+                password: demo::DEMO_PASSWORD.into(),
                 role: domain::access::Role::Kommune,
                 kommune: Some(outsider.kode),
                 organisationer: vec![],
@@ -100,7 +100,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let t = TestApp::spawn().await;
     let c = t.client();
     let refused =
-        c.post_with_token("/log-ind", "forkert", &[("brugernavn", "boligorg"), ("kodeord", app::DEMO_PASSWORD)]).await;
+        c.post_with_token("/log-ind", "forkert", &[("brugernavn", "boligorg"), ("kodeord", demo::DEMO_PASSWORD)]).await;
     assert_eq!(refused.status, 403);
     c.login("boligorg").await;
     let id = t.package_of("boligorg").await;

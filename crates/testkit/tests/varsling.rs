@@ -165,7 +165,7 @@ async fn a_change_of_the_figures_reaches_the_kommunes_list_at_once() {
     let tabel = tabular::read_csv("boligtal.csv", csv.as_bytes()).unwrap();
     let aar = domain::Styringsaar::new(2026).unwrap();
     t.app.import(None, app::ImportArt::Boligtal, aar, &tabel, false).await.expect("import");
-    t.app.compute(None, aar).await.expect("compute");
+    t.app.beregn(None, aar).await.expect("compute");
 
     let efter = c.api(reqwest::Method::GET, "/api/v1/kommune/varsler?pr_side=500", &token, None, None).await;
     let ny = varsler(&efter.json)

@@ -2,7 +2,7 @@
 //! answers, statuses and their badges, and aftaler as they are listed.
 
 use app::PakkeView;
-use domain::redegoerelse::MAALOMRAADER;
+use domain::redegoerelse::{AftaleStatus, MAALOMRAADER};
 use domain::template::{SektionStatus, Svar};
 
 /// Danish number formatting (one formatter for pages, PDFs and letters).
@@ -15,6 +15,58 @@ pub fn dato(d: chrono::NaiveDate) -> String {
 /// A moment as Danish users read it: in Danish time.
 pub fn tidspunkt(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&chrono_tz::Europe::Copenhagen).format("%d.%m.%Y kl. %H:%M").to_string()
+}
+
+/// A value with what it is, as a line of a description list or a two-column table.
+pub struct NavnOgVaerdi {
+    pub navn: String,
+    pub vaerdi: String,
+}
+
+/// An option of a select: its code, its label, and whether it is the one chosen.
+pub struct Valgmulighed {
+    pub kode: String,
+    pub label: String,
+    pub valgt: bool,
+}
+
+impl Valgmulighed {
+    /// The options `(kode, label)`, with `valgt` chosen.
+    pub fn liste<K: ToString, L: ToString>(
+        muligheder: impl IntoIterator<Item = (K, L)>,
+        valgt: Option<&str>,
+    ) -> Vec<Valgmulighed> {
+        muligheder
+            .into_iter()
+            .map(|(kode, label)| {
+                let kode = kode.to_string();
+                Valgmulighed { valgt: valgt == Some(kode.as_str()), kode, label: label.to_string() }
+            })
+            .collect()
+    }
+}
+
+/// A link with its text.
+pub struct Link {
+    pub href: String,
+    pub tekst: String,
+}
+
+/// A label shown as a DKFDS badge.
+pub struct Merke {
+    pub tekst: String,
+    /// The badge's class (`badge-error`, `badge-warning`, …).
+    pub badge: &'static str,
+}
+
+/// The badge of a critical mark: red is an error, yellow a warning.
+pub fn markering_badge(m: domain::beregning::Markering) -> &'static str {
+    if m == domain::beregning::Markering::Roed { "badge-error" } else { "badge-warning" }
+}
+
+/// A critical mark as a badge.
+pub fn markering_merke(m: domain::beregning::Markering) -> Merke {
+    Merke { tekst: m.label().into(), badge: markering_badge(m) }
 }
 
 pub fn farve_badge(f: domain::effektivitet::Farve) -> &'static str {
@@ -39,14 +91,15 @@ pub fn svar_tekst(svar: Option<&Svar>) -> String {
     }
 }
 
-pub fn kortform(s: SektionStatus) -> (&'static str, &'static str) {
+/// A task's state as a badge.
+pub fn kortform(s: SektionStatus) -> Merke {
     let badge = match s {
         SektionStatus::IkkeStartet => "badge-info",
         SektionStatus::IGang => "badge-warning",
         SektionStatus::Gennemfoert => "badge-success",
         SektionStatus::Fejl => "badge-error",
     };
-    (s.label(), badge)
+    Merke { tekst: s.label().into(), badge }
 }
 
 /// Who edited answers among `keys` last, as "navn, tidspunkt".
@@ -64,10 +117,25 @@ pub struct AftaleVisning {
     pub maalomraader: String,
     pub ansvarlig: String,
     pub frist: String,
+    pub tilstand: Option<AftaleStatus>,
+    /// The status as the page writes it.
     pub status: &'static str,
     pub aaben: bool,
-    /// (time, status, follow-up text).
-    pub historik: Vec<(String, &'static str, String)>,
+    pub historik: Vec<AftaleStatuslinje>,
+}
+
+impl AftaleVisning {
+    /// Whether the aftale's status is `s` (the select's chosen option).
+    pub fn har_status(&self, s: &AftaleStatus) -> bool {
+        self.tilstand == Some(*s)
+    }
+}
+
+/// A status an aftale was given, with the year's follow-up.
+pub struct AftaleStatuslinje {
+    pub tidspunkt: String,
+    pub status: &'static str,
+    pub bemaerkning: String,
 }
 
 pub fn aftale_visning(a: &store::AftaleRecord, kommune: &str) -> AftaleVisning {
@@ -91,13 +159,42 @@ pub fn aftale_visning(a: &store::AftaleRecord, kommune: &str) -> AftaleVisning {
             .join(", "),
         ansvarlig: a.aftale.ansvarlig.clone(),
         frist: a.aftale.frist.map(dato).unwrap_or_else(|| "Ingen".into()),
+        tilstand: a.status(),
         status: a.status().map(|s| s.label()).unwrap_or(""),
         aaben: a.status().is_some_and(|s| s.aaben()),
-        historik: a.historik.iter().map(|h| (tidspunkt(h.at), h.status.label(), h.bemaerkning.clone())).collect(),
+        historik: a
+            .historik
+            .iter()
+            .map(|h| AftaleStatuslinje {
+                tidspunkt: tidspunkt(h.at),
+                status: h.status.label(),
+                bemaerkning: h.bemaerkning.clone(),
+            })
+            .collect(),
     }
 }
 
-/// The goal areas for checkboxes: (id, heading).
-pub fn maalomraader() -> Vec<(&'static str, &'static str)> {
-    MAALOMRAADER.to_vec()
+/// The goal areas as checkboxes, those in `valgte` checked.
+pub fn maalomraader(valgte: &[String]) -> Vec<Valgmulighed> {
+    MAALOMRAADER
+        .iter()
+        .map(|(id, titel)| Valgmulighed {
+            kode: id.to_string(),
+            label: titel.to_string(),
+            valgt: valgte.iter().any(|v| v == id),
+        })
+        .collect()
+}
+
+/// The organisation's comment on a redegørelse in høring, as shown.
+pub struct Bemaerkning {
+    pub tidspunkt: String,
+    pub af: String,
+    pub tekst: String,
+}
+
+impl From<store::BemaerkningRecord> for Bemaerkning {
+    fn from(b: store::BemaerkningRecord) -> Self {
+        Bemaerkning { tidspunkt: tidspunkt(b.bemaerkning.at), af: b.by_name, tekst: b.bemaerkning.tekst }
+    }
 }

@@ -142,26 +142,26 @@ impl Layout {
 impl Layout {
     /// Error-summary entries: (link, message). A path links as given (an error in another
     /// section); anything else is a field on this page.
-    pub fn error_links(&self) -> Vec<(String, &str)> {
+    pub fn error_links(&self) -> Vec<crate::format::Link> {
         self.errors
             .iter()
             .map(|e| {
                 let href = if e.field.starts_with('/') { e.field.clone() } else { format!("#{}", e.field) };
-                (href, e.message.as_str())
+                crate::format::Link { href, tekst: e.message.clone() }
             })
             .collect()
     }
 }
 
-/// The user's own start page (the front page when not signed in), as (link, text).
-pub fn startside(role: Option<Role>) -> (&'static str, &'static str) {
-    let tekst = match role {
-        Some(Role::Organisation) => "Gå til Mine pakker",
-        Some(Role::Kommune) => "Gå til kommunens oversigt",
-        Some(Role::Styrelse) => "Gå til national status",
-        None => return ("/", "Gå til forsiden"),
+/// The user's own start page (the front page when not signed in), as a link.
+pub fn startside(role: Option<Role>) -> crate::format::Link {
+    let (href, tekst) = match role {
+        Some(role @ Role::Organisation) => (crate::paths::home(role), "Gå til Mine pakker"),
+        Some(role @ Role::Kommune) => (crate::paths::home(role), "Gå til kommunens oversigt"),
+        Some(role @ Role::Styrelse) => (crate::paths::home(role), "Gå til national status"),
+        None => ("/", "Gå til forsiden"),
     };
-    (role.map_or("/", crate::paths::home), tekst)
+    crate::format::Link { href: href.into(), tekst: tekst.into() }
 }
 
 fn nav(role: Option<Role>, path: &str) -> Vec<NavLink> {

@@ -9,6 +9,7 @@ pub mod api;
 mod assets;
 mod error;
 mod format;
+mod input;
 mod layout;
 mod metrics;
 mod pages;

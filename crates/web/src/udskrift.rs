@@ -196,8 +196,8 @@ fn blokke(del: FormDel, niveau: u8, ud: &mut Vec<Blok>) {
 fn tabel(t: Tabel) -> Blok {
     Blok::tabel(
         t.caption,
-        t.hoved.iter().map(|(h, _)| h.clone()).collect(),
-        t.hoved.iter().position(|(_, tal)| *tal).unwrap_or(t.hoved.len()),
+        t.hoved.iter().map(|k| k.titel.clone()).collect(),
+        t.hoved.iter().position(|k| k.tal).unwrap_or(t.hoved.len()),
         t.raekker.into_iter().map(|r| r.into_iter().map(|c| c.tekst).collect()).collect(),
     )
 }
@@ -253,7 +253,7 @@ pub async fn styringsrapport_dokument(
         dokument_dele.push(del);
     }
     let bilag: Vec<(String, String)> = match version {
-        Some(ver) => app.pakke_bilag_navne(v, ver).await?.into_iter().map(|(_, navn, art)| (navn, art)).collect(),
+        Some(ver) => app.pakke_bilag_navne(v, ver).await?.into_iter().map(|b| (b.filnavn, b.art)).collect(),
         None => v.bilag.iter().map(|b| (b.filnavn.clone(), b.art.clone())).collect(),
     };
     dokument_dele.push(Del {
@@ -442,7 +442,7 @@ fn uden_pakke(mut dokument: Dokument) -> Dokument {
 fn redegoerelse_dele(tekst: &store::RedegoerelseTekst) -> Vec<Del> {
     afsnit(tekst)
         .into_iter()
-        .map(|(titel, tekst)| Del {
+        .map(|crate::pages::public::Afsnit { titel, tekst }| Del {
             niveau: 1,
             titel,
             intro: None,

@@ -10,6 +10,15 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use store::*;
 
+/// A file a version was submitted with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionsBilag {
+    pub id: BilagId,
+    pub filnavn: String,
+    /// The kind's name (the rules' name for it).
+    pub art: String,
+}
+
 impl App {
     /// Checks that the user may attach files to the package, before an upload is read: to the
     /// draft, or accounts material to the submitted package (a supplement).
@@ -24,7 +33,7 @@ impl App {
     /// Attaches a file to the package. The file is checked by its content against the kind's
     /// accepted types and the size limit; a new file of a single-file kind supersedes the
     /// earlier one, which is kept.
-    pub async fn upload_bilag(
+    pub async fn vedhaeft_bilag(
         &self,
         user: &SessionUser,
         id: PakkeId,
@@ -81,7 +90,7 @@ impl App {
     }
 
     /// Withdraws a file from the draft (a wrong upload). The file is kept, no longer current.
-    pub async fn withdraw_bilag(&self, user: &SessionUser, id: PakkeId, bilag: BilagId) -> Result<(), AppError> {
+    pub async fn fjern_bilag(&self, user: &SessionUser, id: PakkeId, bilag: BilagId) -> Result<(), AppError> {
         let pakke = self.scoped_for_edit(&user.principal, id).await?;
         let record = self
             .store
@@ -110,14 +119,14 @@ impl App {
         &self,
         view: &PakkeView,
         version: &VersionRecord,
-    ) -> Result<Vec<(BilagId, String, String)>, AppError> {
+    ) -> Result<Vec<VersionsBilag>, AppError> {
         let alle = self.store.bilag(view.pakke.id).await?;
         Ok(alle
             .into_iter()
             .filter(|b| version.bilag.contains(&b.id))
             .map(|b| {
                 let art = view.bilagsregler.art(&b.art).map(|a| a.navn.clone()).unwrap_or_else(|| b.art.clone());
-                (b.id, b.filnavn, art)
+                VersionsBilag { id: b.id, filnavn: b.filnavn, art }
             })
             .collect())
     }

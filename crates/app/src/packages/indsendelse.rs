@@ -17,12 +17,12 @@ impl App {
     /// the same `idempotency_key` (double click, back button) returns the first submission.
     /// The submitter states the day the board approved the report (`bestyrelse_godkendt`):
     /// the board is responsible for it, and the receipt shows the approval.
-    pub async fn submit(
+    pub async fn indsend(
         &self,
         user: &SessionUser,
         id: PakkeId,
         idempotency_key: &str,
-        bestyrelse_godkendt: &str,
+        bestyrelse_godkendt: Option<NaiveDate>,
     ) -> Result<VersionRecord, AppError> {
         // One read of the package and its scope serves the checks and the submission.
         let view = self.pakke_view(user, id).await?;
@@ -84,32 +84,27 @@ impl App {
     pub(crate) fn bestyrelsens_godkendelse(
         &self,
         pakke: &PakkeRecord,
-        tekst: &str,
+        dato: Option<NaiveDate>,
         errors: &mut Vec<FieldError>,
     ) -> Option<NaiveDate> {
         let fejl = |message: String| FieldError { field: "bestyrelse_godkendt".into(), message };
-        let tekst = tekst.trim();
-        if tekst.is_empty() {
-            errors.push(fejl("Angiv den dato, hvor bestyrelsen godkendte styringsrapporten".into()));
-            return None;
-        }
-        match NaiveDate::parse_from_str(tekst, "%Y-%m-%d") {
-            Ok(d) if d > self.today() => {
+        match dato {
+            None => {
+                errors.push(fejl("Angiv den dato, hvor bestyrelsen godkendte styringsrapporten".into()));
+                None
+            }
+            Some(d) if d > self.today() => {
                 errors.push(fejl("Bestyrelsens godkendelse kan ikke ligge i fremtiden".into()));
                 None
             }
-            Ok(d) if d < pakke.periode.start() => {
+            Some(d) if d < pakke.periode.start() => {
                 errors.push(fejl(format!(
                     "Bestyrelsens godkendelse kan ikke ligge før regnskabsperioden ({})",
                     pakke.periode.label()
                 )));
                 None
             }
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.push(fejl(format!("«{tekst}» er ikke en dato; skriv den som år-måned-dag, fx 2026-05-20")));
-                None
-            }
+            Some(d) => Some(d),
         }
     }
 
@@ -175,12 +170,12 @@ impl App {
 
     /// The kommune returns the package for correction with a reason and a deadline for
     /// resubmission; both are shown to the organisation and sent to its users by mail.
-    pub async fn return_package(
+    pub async fn returner_pakke(
         &self,
         user: &SessionUser,
         id: PakkeId,
         begrundelse: &str,
-        frist: &str,
+        frist: Option<NaiveDate>,
         laest: Option<Revision>,
     ) -> Result<(), AppError> {
         let pakke = self.til_behandling(user, id, laest).await?;
@@ -230,12 +225,7 @@ impl App {
 
     /// The kommune acknowledges receipt; the organisation's users are told by mail, as the
     /// receipt page promises.
-    pub async fn receive_package(
-        &self,
-        user: &SessionUser,
-        id: PakkeId,
-        laest: Option<Revision>,
-    ) -> Result<(), AppError> {
+    pub async fn modtag_pakke(&self, user: &SessionUser, id: PakkeId, laest: Option<Revision>) -> Result<(), AppError> {
         let pakke = self.til_behandling(user, id, laest).await?;
         let t = self.transition(user, &pakke, PakkeHaendelse::Modtag, None)?;
         let kommune = self.kommune_navn(user.principal.kommune.unwrap_or(pakke.hjemstedskommune)).await?;

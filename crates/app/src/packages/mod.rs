@@ -1,7 +1,7 @@
 //! The package cycle: create and list packages (here), their page view (`view`), answers
 //! (`svar`), submission and its handling (`indsendelse`) and attachments (`bilag`).
 
-mod bilag;
+pub(crate) mod bilag;
 mod indsendelse;
 pub(crate) mod svar;
 pub(crate) mod view;
@@ -219,13 +219,13 @@ impl App {
     }
 
     /// Packages of the user's organisations (organisation users).
-    pub async fn my_packages(&self, user: &SessionUser) -> Result<Vec<PakkeRecord>, AppError> {
+    pub async fn mine_pakker(&self, user: &SessionUser) -> Result<Vec<PakkeRecord>, AppError> {
         let orgs: Vec<OrganisationId> = user.principal.organisationer.iter().copied().collect();
         Ok(self.store.pakker_for_organisationer(&orgs).await?)
     }
 
     /// Packages sent to the user's kommune.
-    pub async fn kommune_packages(&self, user: &SessionUser) -> Result<Vec<PakkeRecord>, AppError> {
+    pub async fn kommunens_pakker(&self, user: &SessionUser) -> Result<Vec<PakkeRecord>, AppError> {
         require(&user.principal, Tilladelse::KommuneOversigt)?;
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         Ok(self.store.pakker_for_kommune(kommune).await?)
@@ -258,7 +258,7 @@ impl App {
     /// The kommune sets the deadline of a styringsår for all the organisations it supervises,
     /// or for one (`organisation`). A package already submitted keeps its "late" mark as it
     /// was at submission. Returns how many packages got the deadline.
-    pub async fn set_frist(
+    pub async fn fastsaet_frist(
         &self,
         user: &SessionUser,
         aar: Styringsaar,
@@ -352,8 +352,8 @@ impl App {
     /// The packages of one styringsår the user's role lists (every one, for the archive).
     pub async fn pakker_i_aar(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<PakkeRecord>, AppError> {
         let pakker = match user.principal.role {
-            Role::Organisation => self.my_packages(user).await?,
-            Role::Kommune => self.kommune_packages(user).await?,
+            Role::Organisation => self.mine_pakker(user).await?,
+            Role::Kommune => self.kommunens_pakker(user).await?,
             Role::Styrelse => {
                 require(&user.principal, Tilladelse::Styrelse)?;
                 self.store.pakke_forloeb(aar, None).await?.into_iter().map(|f| f.pakke).collect()

@@ -10,33 +10,19 @@ use domain::template::{Element, Sektion, Skema, Svar, Svartype};
 use serde_json::json;
 use store::*;
 
-/// A form answer as posted: the yes/no choice, the text and the chosen option.
+/// A form answer: the yes/no choice (`None`: not answered), the text and the chosen option.
 #[derive(Debug, Clone, Default)]
 pub struct SvarInput {
-    pub ja: Option<String>,
+    pub ja: Option<bool>,
     pub tekst: String,
     pub valg: Option<String>,
 }
 
 impl SvarInput {
-    pub fn ja_nej(ja: bool) -> SvarInput {
-        SvarInput { ja: Some(if ja { "ja" } else { "nej" }.into()), ..SvarInput::default() }
-    }
-
-    fn parse(&self, field: &str) -> Result<Svar, FieldError> {
-        let ja = match self.ja.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some("ja") => Some(true),
-            Some("nej") => Some(false),
-            Some(other) => {
-                return Err(FieldError {
-                    field: field.to_string(),
-                    message: format!("Ukendt svar «{other}»: vælg ja eller nej"),
-                });
-            }
-        };
+    /// The answer as kept: text trimmed, an empty choice no choice.
+    fn svar(&self) -> Svar {
         let valg = self.valg.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-        Ok(Svar { ja, tekst: self.tekst.trim().to_string(), valg })
+        Svar { ja: self.ja, tekst: self.tekst.trim().to_string(), valg }
     }
 }
 
@@ -54,7 +40,7 @@ impl App {
     /// be incomplete; only the section's own questions are accepted. `expected_revision` is the
     /// newest revision among the section's answers when the form was opened: if a colleague
     /// saved the section since, nothing is saved and the user is told (never a silent overwrite).
-    pub async fn save_sektion(
+    pub async fn gem_sektion(
         &self,
         user: &SessionUser,
         id: PakkeId,
@@ -96,22 +82,20 @@ impl App {
             let Some((_, question)) = fields.iter().find(|(k, _)| *k == key) else {
                 return Err(AppError::field(&key, "Ukendt spørgsmål"));
             };
-            match input.parse(&key) {
-                Ok(s) => match question {
-                    Some(q) if q.svartype == Svartype::Valg && s.valg.as_ref().is_some_and(|v| !q.valg.contains(v)) => {
-                        errors.push(FieldError {
-                            field: key.clone(),
-                            message: format!("Vælg et af svarene til {}", q.navn()),
-                        })
-                    }
-                    // "Hvis ja, hvilke?" belongs to a yes: under a no the form hides it, and a
-                    // text left there is not kept as if it were part of the answer.
-                    Some(q) if q.svartype == Svartype::JaNejHvilke && s.ja == Some(false) => {
-                        svar.push((key, Svar { tekst: String::new(), ..s }))
-                    }
-                    _ => svar.push((key, s)),
-                },
-                Err(e) => errors.push(e),
+            let s = input.svar();
+            match question {
+                Some(q) if q.svartype == Svartype::Valg && s.valg.as_ref().is_some_and(|v| !q.valg.contains(v)) => {
+                    errors.push(FieldError {
+                        field: key.clone(),
+                        message: format!("Vælg et af svarene til {}", q.navn()),
+                    })
+                }
+                // "Hvis ja, hvilke?" belongs to a yes: under a no the form hides it, and a
+                // text left there is not kept as if it were part of the answer.
+                Some(q) if q.svartype == Svartype::JaNejHvilke && s.ja == Some(false) => {
+                    svar.push((key, Svar { tekst: String::new(), ..s }))
+                }
+                _ => svar.push((key, s)),
             }
         }
         if !errors.is_empty() {
@@ -146,7 +130,7 @@ impl App {
     /// (`sektion`), of all afdeling forms (`sektion = "afdelinger"`) or of the whole package
     /// (`None`). Answers already given are never replaced, and questions prefilled from the
     /// redegørelse are left to that. Returns how many answers were copied.
-    pub async fn load_last_year(
+    pub async fn hent_sidste_aars_svar(
         &self,
         user: &SessionUser,
         id: PakkeId,
@@ -217,7 +201,7 @@ impl App {
     /// "nothing to remark" choice is given it (part B's state of maintenance), but only in a
     /// section where none of the afdeling's key figures is critical. Only unanswered questions
     /// are written. Returns what was marked and what was left for the organisation.
-    pub async fn mark_uden_udfordringer(
+    pub async fn marker_uden_udfordringer(
         &self,
         user: &SessionUser,
         id: PakkeId,

@@ -8,6 +8,7 @@ use super::idempotens::Idempotensnoegle;
 use super::pakker::{PakkeDetalje, pakke};
 use super::{ApiError, ApiResult, Fejl, Liste, Side, json_body, query, segment};
 use crate::AppState;
+use crate::input::Indlaesning;
 use crate::security::CurrentUser;
 use app::{AppError, DialogmoedeVisning};
 use axum::Json;
@@ -74,7 +75,7 @@ pub async fn modtag(
 ) -> ApiResult<PakkeDetalje> {
     let id: i64 = segment(&id)?;
     let h: Handling = json_body(&body, "krop", "revision")?;
-    state.app.receive_package(&user.0, PakkeId(id), Some(Revision(h.revision))).await?;
+    state.app.modtag_pakke(&user.0, PakkeId(id), Some(Revision(h.revision))).await?;
     pakken_nu(state, user, id).await
 }
 
@@ -109,7 +110,7 @@ pub async fn returner(
     let id: i64 = segment(&id)?;
     let r: Returnering = json_body(&body, "krop", "revision, begrundelse og evt. frist")?;
     let frist = trin_frist(&state, &user, id, r.frist, app::Trin::Genindsendelse).await?;
-    state.app.return_package(&user.0, PakkeId(id), &r.begrundelse, &frist, Some(Revision(r.revision))).await?;
+    state.app.returner_pakke(&user.0, PakkeId(id), &r.begrundelse, Some(frist), Some(Revision(r.revision))).await?;
     pakken_nu(state, user, id).await
 }
 
@@ -120,15 +121,14 @@ async fn trin_frist(
     id: i64,
     frist: Option<NaiveDate>,
     trin: app::Trin,
-) -> Result<String, ApiError> {
-    let frist = match frist {
-        Some(f) => f,
+) -> Result<NaiveDate, ApiError> {
+    match frist {
+        Some(f) => Ok(f),
         None => {
             let v = state.app.pakke_view(&user.0, PakkeId(id)).await?;
-            state.app.foreslaaet_trin_frist(v.pakke.styringsaar, trin)
+            Ok(state.app.foreslaaet_trin_frist(v.pakke.styringsaar, trin))
         }
-    };
-    Ok(frist.format("%Y-%m-%d").to_string())
+    }
 }
 
 /// A dialogue meeting.
@@ -234,17 +234,18 @@ pub async fn indkald(
     let id: i64 = segment(&id)?;
     let i: Indkaldelse = json_body(&body, "krop", "revision, dato, tid, sted og deltagere")?;
     let forslag = state.app.moede_forslag(&user.0, PakkeId(id)).await?;
+    let mut ind = Indlaesning::new(state.app.today());
+    let tid = ind.klokkeslaet("tid", &i.tid);
+    let kommuner = ind.kommunekoder("kommuner", &i.kommuner.iter().map(i64::to_string).collect::<Vec<_>>());
     let input = app::IndkaldelseInput {
-        dato: i.dato.format("%Y-%m-%d").to_string(),
-        tid: i.tid,
-        varighed_minutter: i.varighed_minutter.unwrap_or(forslag.varighed_minutter).to_string(),
-        sted: i.sted,
+        tid_og_sted: app::TidOgSted { dato: Some(i.dato), tid, varighed_minutter: i.varighed_minutter, sted: i.sted },
         deltagere: i.deltagere,
-        kommuner: i.kommuner.iter().map(i64::to_string).collect(),
-        faelles: i.faelles.iter().map(i64::to_string).collect(),
+        kommuner,
+        faelles: i.faelles.into_iter().map(PakkeId).collect(),
         dagsorden: i.dagsorden.unwrap_or(forslag.dagsorden),
         kort_varsel_ok: i.kort_varsel_ok,
         laest: Some(Revision(i.revision)),
+        laesefejl: ind.fejlene(),
     };
     let moede = state.app.indkald_moede(&user.0, PakkeId(id), &input).await?;
     let visning = state.app.dialogmoede(&user.0, moede).await?;
@@ -338,9 +339,9 @@ pub async fn afholdt(
     let id = DialogmoedeId(segment(&moede)?);
     let a: Afholdelse = json_body(&body, "krop", "revision, dato og deltagere")?;
     let bilaterale: Vec<PakkeId> = a.bilaterale.into_iter().map(PakkeId).collect();
-    let dato = a.dato.format("%Y-%m-%d").to_string();
     let afholdt = app::AfholdtMoede::Indkaldt { moede: id, bilaterale, laest: Some(a.revision) };
-    state.app.marker_moede_afholdt(&user, &afholdt, &dato, &a.deltagere).await?;
+    let afholdelse = app::AfholdelseInput { dato: Some(a.dato), deltagere: a.deltagere, laesefejl: Vec::new() };
+    state.app.marker_moede_afholdt(&user, &afholdt, &afholdelse).await?;
     Ok(Json(Moede::from(&state.app.dialogmoede(&user, id).await?)))
 }
 
@@ -458,7 +459,7 @@ pub async fn gem_redegoerelse(
     if !ukendte.is_empty() {
         return Err(AppError::Invalid(ukendte).into());
     }
-    state.app.save_redegoerelse(&user, PakkeId(id), r.tekst, Some(Revision(r.revision))).await?;
+    state.app.gem_redegoerelse(&user, PakkeId(id), r.tekst, Some(Revision(r.revision))).await?;
     redegoerelse_nu(&state, &user, id).await
 }
 
@@ -491,7 +492,7 @@ pub async fn send_i_hoering(
     let id: i64 = segment(&id)?;
     let h: Hoering = json_body(&body, "krop", "revision og evt. frist")?;
     let frist = trin_frist(&state, &user, id, h.frist, app::Trin::Hoering).await?;
-    state.app.send_redegoerelse_for_comments(&user.0, PakkeId(id), &frist, Some(Revision(h.revision))).await?;
+    state.app.send_i_hoering(&user.0, PakkeId(id), Some(frist), Some(Revision(h.revision))).await?;
     pakken_nu(state, user, id).await
 }
 
@@ -523,7 +524,7 @@ pub async fn offentliggoer(
 ) -> ApiResult<PakkeDetalje> {
     let id: i64 = segment(&id)?;
     let o: Offentliggoerelse = json_body(&body, "krop", "revision og evt. bekraeftet")?;
-    state.app.publish_redegoerelse(&user.0, PakkeId(id), o.bekraeftet, Some(Revision(o.revision))).await?;
+    state.app.offentliggoer_redegoerelse(&user.0, PakkeId(id), o.bekraeftet, Some(Revision(o.revision))).await?;
     pakken_nu(state, user, id).await
 }
 
@@ -629,8 +630,9 @@ pub async fn opret_aftale(
         oevrige_parter: a.oevrige_parter,
         maalomraader: a.maalomraader,
         ansvarlig: a.ansvarlig,
-        frist: a.frist.map(|f| f.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        frist: a.frist,
         soeges_senere: a.soeges_senere,
+        laesefejl: Vec::new(),
     };
     let aftale = state.app.opret_aftale(&user, PakkeId(id), &input, Some(Revision(a.revision))).await?;
     Ok((StatusCode::CREATED, Json(Aftale::from(&state.app.aftale(&user, aftale).await?))))
@@ -667,7 +669,10 @@ pub async fn aftale_status(
     let id = AftaleId(segment(&aftale)?);
     let o: AftaleOpfoelgning = json_body(&body, "krop", "revision, status og bemaerkning")?;
     let laest = usize::try_from(o.revision).map_err(|_| AppError::field("revision", "revision er 0 eller derover"))?;
-    state.app.opdater_aftale(&user, id, &o.status, &o.bemaerkning, Some(laest)).await?;
+    let mut ind = Indlaesning::new(state.app.today());
+    let status = ind.valg("status", &o.status, domain::redegoerelse::AftaleStatus::parse, "Vælg en status");
+    let status = ind.faerdig(status)?;
+    state.app.opdater_aftale(&user, id, status, &o.bemaerkning, Some(laest)).await?;
     Ok(Json(Aftale::from(&state.app.aftale(&user, id).await?)))
 }
 
@@ -807,12 +812,10 @@ pub async fn opret_tilsynsreaktion(
 ) -> Result<(StatusCode, Json<Tilsynsreaktion>), ApiError> {
     let id: i64 = segment(&id)?;
     let r: TilsynsreaktionInput = json_body(&body, "krop", "revision, art, dato, tekst og evt. frist")?;
-    let input = app::TilsynsreaktionInput {
-        art: r.art,
-        dato: r.dato.format("%Y-%m-%d").to_string(),
-        tekst: r.tekst,
-        frist: r.frist.map(|f| f.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-    };
+    let mut ind = Indlaesning::new(state.app.today());
+    let art = ind.valg("art", &r.art, domain::package::Tilsynsreaktion::parse, "Vælg henstilling eller påbud");
+    let input =
+        app::TilsynsreaktionInput { art, dato: Some(r.dato), tekst: r.tekst, frist: r.frist, laesefejl: ind.fejlene() };
     let ny = state.app.registrer_tilsynsreaktion(&user, PakkeId(id), &input, Some(Revision(r.revision))).await?;
     let alle = state.app.tilsynsreaktioner(&user, PakkeId(id)).await?;
     let r = alle.iter().find(|r| r.id == ny).ok_or(AppError::NotFound)?;

@@ -393,7 +393,7 @@ async fn gem(
         .svar
         .into_iter()
         .map(|(k, s)| {
-            let ja = s.ja.map(|j| if j { "ja" } else { "nej" }.to_string());
+            let ja = s.ja;
             let key = match afdeling {
                 Some(nr) => domain::template::afdeling_noegle(nr, &k),
                 None => k,
@@ -403,7 +403,7 @@ async fn gem(
         .collect();
     state
         .app
-        .save_sektion(&user, PakkeId(pakke_id), sektion, afdeling, answers, store::Revision(request.revision))
+        .gem_sektion(&user, PakkeId(pakke_id), sektion, afdeling, answers, store::Revision(request.revision))
         .await?;
     pakke(State(state), CurrentUser(user, token), Path(id)).await
 }
@@ -447,7 +447,7 @@ pub async fn vedhaeft(
     let multipart =
         multipart.map_err(|e| app::AppError::field("fil", format!("forventede multipart/form-data: {e}")))?;
     let (art, navn, bytes) = crate::upload::les_upload(multipart, crate::upload::stoerste_mb(&state.app)).await?;
-    state.app.upload_bilag(&user, PakkeId(pakke_id), &art, &navn, bytes).await?;
+    state.app.vedhaeft_bilag(&user, PakkeId(pakke_id), &art, &navn, bytes).await?;
     pakke(State(state), CurrentUser(user, token), Path(id)).await
 }
 
@@ -488,7 +488,10 @@ pub async fn indsend(
     if request.idempotensnoegle.trim().is_empty() {
         return Err(app::AppError::field("idempotensnoegle", "angiv en idempotensnøgle").into());
     }
-    let v = state.app.submit(&user, PakkeId(id), request.idempotensnoegle.trim(), &request.bestyrelse_godkendt).await?;
+    let mut ind = crate::input::Indlaesning::new(state.app.today());
+    let godkendt = ind.dato("bestyrelse_godkendt", &request.bestyrelse_godkendt);
+    let godkendt = ind.faerdig(godkendt)?;
+    let v = state.app.indsend(&user, PakkeId(id), request.idempotensnoegle.trim(), godkendt).await?;
     Ok(Json(Version::from(&v)))
 }
 

@@ -95,12 +95,12 @@ pub async fn status(
         regioner: n
             .regioner
             .iter()
-            .map(|(kode, navn, t)| Enhed { kode: i64::from(kode.get()), navn: navn.clone(), status: Status::from(t) })
+            .map(|r| Enhed { kode: i64::from(r.kode.get()), navn: r.navn.clone(), status: Status::from(&r.tal) })
             .collect(),
         kommuner: n
             .kommuner
             .iter()
-            .map(|(kode, navn, t)| Enhed { kode: i64::from(*kode), navn: navn.clone(), status: Status::from(t) })
+            .map(|k| Enhed { kode: i64::from(k.kode), navn: k.navn.clone(), status: Status::from(&k.tal) })
             .collect(),
     }))
 }

@@ -63,11 +63,11 @@ async fn bilag_af(state: &AppState, v: &PakkeView, ver: &VersionRecord) -> Resul
         .pakke_bilag_navne(v, ver)
         .await?
         .into_iter()
-        .map(|(id, filnavn, art)| VersionBilag {
-            id: id.0,
-            art,
-            filnavn,
-            url: format!("/api/v1/pakker/{}/bilag/{}", v.pakke.id.0, id.0),
+        .map(|b| VersionBilag {
+            id: b.id.0,
+            url: format!("/api/v1/pakker/{}/bilag/{}", v.pakke.id.0, b.id.0),
+            art: b.art,
+            filnavn: b.filnavn,
         })
         .collect())
 }
@@ -156,11 +156,11 @@ pub async fn aendringer(
         .collect();
     let bilag_nu = state.app.pakke_bilag_navne(&v, &ver).await?;
     let bilag_foer = state.app.pakke_bilag_navne(&v, &forrige).await?;
-    let arter: BTreeSet<&String> = bilag_nu.iter().chain(&bilag_foer).map(|(_, _, art)| art).collect();
+    let arter: BTreeSet<&String> = bilag_nu.iter().chain(&bilag_foer).map(|b| &b.art).collect();
     let mut bilag = Vec::new();
     for art in arter {
-        let af = |liste: &[(BilagId, String, String)]| -> BTreeSet<(BilagId, String)> {
-            liste.iter().filter(|(_, _, a)| a == art).map(|(id, navn, _)| (*id, navn.clone())).collect()
+        let af = |liste: &[app::VersionsBilag]| -> BTreeSet<(BilagId, String)> {
+            liste.iter().filter(|b| &b.art == art).map(|b| (b.id, b.filnavn.clone())).collect()
         };
         let (f, n) = (af(&bilag_foer), af(&bilag_nu));
         if f == n {

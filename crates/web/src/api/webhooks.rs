@@ -84,7 +84,10 @@ pub async fn opret(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Webhook>), ApiError> {
     let n: NytWebhook = json_body(&body, "krop", "url og typer")?;
-    let (id, hemmelighed) = state.app.registrer_webhook(&user, &n.url, &n.typer).await?;
+    let mut ind = crate::input::Indlaesning::new(state.app.today());
+    let typer = ind.haendelsestyper("typer", &n.typer);
+    let typer = ind.faerdig(typer)?;
+    let (id, hemmelighed) = state.app.registrer_webhook(&user, &n.url, &typer).await?;
     let mut w = Webhook::from(&state.app.webhook(&user, id).await?);
     w.hemmelighed = Some(hemmelighed);
     Ok((StatusCode::CREATED, Json(w)))

@@ -17,7 +17,7 @@ struct FejlSide {
     /// Where the user came from (same site only), offered as the way back.
     tilbage: Option<String>,
     /// The user's own start page (or the front page), offered beside it.
-    hjem: (&'static str, &'static str),
+    hjem: crate::format::Link,
 }
 
 /// What an error page says. It travels on the response, so that the guard, which knows who

@@ -3,6 +3,7 @@
 use crate::AppState;
 use crate::error::PageResult;
 use crate::format::{AftaleVisning, aftale_visning};
+use crate::input::{Indlaesning, valg};
 use crate::layout::Layout;
 use crate::pages::redirect_with;
 use crate::security::{CsrfToken, CurrentUser};
@@ -21,7 +22,7 @@ struct AftaleSide {
     layout: Layout,
     aftaler: Vec<AftaleVisning>,
     kan_opdatere: bool,
-    statusser: Vec<(&'static str, &'static str)>,
+    statusser: &'static [AftaleStatus],
     alle: bool,
     sider: crate::view::Sider,
 }
@@ -29,10 +30,18 @@ struct AftaleSide {
 /// Aftaler per page of the register.
 const AFTALER_PR_SIDE: u32 = 50;
 
+valg! {
+    /// Which aftaler the register shows: those still open, or all.
+    pub enum Aftalefilter {
+        Aabne = "",
+        Alle = "alle",
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct AftaleQuery {
     #[serde(default)]
-    vis: String,
+    vis: Aftalefilter,
     side: Option<String>,
     besked: Option<String>,
 }
@@ -41,10 +50,10 @@ async fn aftale_side(
     state: &AppState,
     user: &SessionUser,
     layout: Layout,
-    vis: &str,
+    vis: Aftalefilter,
     side: Option<&str>,
 ) -> Result<AftaleSide, AppError> {
-    let alle = vis == "alle";
+    let alle = vis == Aftalefilter::Alle;
     let side = store::Side::new(side.and_then(|s| s.parse().ok()).unwrap_or(1), AFTALER_PR_SIDE);
     let udsnit = state.app.aftaler(user, !alle, side).await?;
     let kommuner = state.app.public().kommuner().await?;
@@ -55,7 +64,7 @@ async fn aftale_side(
         layout,
         aftaler: udsnit.raekker.iter().map(|a| aftale_visning(a, &navn(a.aftale.kommune))).collect(),
         kan_opdatere: user.principal.role == domain::access::Role::Kommune,
-        statusser: AftaleStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+        statusser: &AftaleStatus::ALL,
         alle,
     })
 }
@@ -68,7 +77,7 @@ pub async fn aftaler(
     Query(q): Query<AftaleQuery>,
 ) -> PageResult {
     let layout = Layout::new("Aftaler", Some(&user), &csrf, "/aftaler").with_besked(q.besked.as_deref());
-    render(&aftale_side(&state, &user, layout, &q.vis, q.side.as_deref()).await?)
+    render(&aftale_side(&state, &user, layout, q.vis, q.side.as_deref()).await?)
 }
 
 #[derive(Deserialize)]
@@ -86,13 +95,22 @@ pub async fn aftale_status(
     Path(id): Path<store::AftaleId>,
     Form(form): Form<AftaleStatusForm>,
 ) -> PageResult {
-    match state.app.opdater_aftale(&user, id, &form.status, &form.bemaerkning, None).await {
+    let mut ind = Indlaesning::new(state.app.today());
+    let status = ind.valg("status", &form.status, AftaleStatus::parse, "Vælg en status");
+    let udfald = match ind.faerdig(status) {
+        Ok(status) => state.app.opdater_aftale(&user, id, status, &form.bemaerkning, None).await,
+        Err(e) => Err(e),
+    };
+    match udfald {
         Ok(()) => Ok(redirect_with("/aftaler", "aftale_opdateret")),
         Err(AppError::Invalid(errors)) => {
             let errors =
                 errors.into_iter().map(|e| app::FieldError { field: format!("{}-{id}", e.field), ..e }).collect();
             let layout = Layout::new("Aftaler", Some(&user), &csrf, "/aftaler").with_errors(errors);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &aftale_side(&state, &user, layout, "alle", None).await?)
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &aftale_side(&state, &user, layout, Aftalefilter::Alle, None).await?,
+            )
         }
         Err(e) => Err(e.into()),
     }

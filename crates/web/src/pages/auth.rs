@@ -416,11 +416,22 @@ mod tests {
 #[template(path = "api_noegler.html")]
 struct ApiNoeglerSide {
     layout: Layout,
-    /// (id, name, created, expires, state, active).
-    noegler: Vec<(store::ApiNoegleId, String, String, String, &'static str, bool)>,
+    noegler: Vec<NoegleRaekke>,
     /// A key just made: shown this once.
     ny: Option<String>,
     navn: String,
+}
+
+/// A personal API key as listed.
+struct NoegleRaekke {
+    id: store::ApiNoegleId,
+    navn: String,
+    oprettet: String,
+    udloeber: String,
+    /// "Aktiv", "Udløbet" or "Tilbagekaldt".
+    tilstand: &'static str,
+    /// Still usable, so it can be revoked.
+    aktiv: bool,
 }
 
 async fn api_noegler_side(
@@ -443,14 +454,14 @@ async fn api_noegler_side(
                 (None, true) => ("Udløbet", false),
                 (None, false) => ("Aktiv", true),
             };
-            (
-                k.id,
-                k.noegle.navn,
-                crate::format::tidspunkt(k.noegle.oprettet),
-                crate::format::tidspunkt(k.noegle.udloeber),
+            NoegleRaekke {
+                id: k.id,
+                navn: k.noegle.navn,
+                oprettet: crate::format::tidspunkt(k.noegle.oprettet),
+                udloeber: crate::format::tidspunkt(k.noegle.udloeber),
                 tilstand,
                 aktiv,
-            )
+            }
         })
         .collect();
     Ok(ApiNoeglerSide { layout, noegler, ny, navn })
@@ -499,7 +510,7 @@ pub async fn tilbagekald_api_noegle(
     CurrentUser(user, _): CurrentUser,
     Path(id): Path<store::ApiNoegleId>,
 ) -> PageResult {
-    state.app.revoke_api_noegle(&user, id).await?;
+    state.app.tilbagekald_api_noegle(&user, id).await?;
     Ok(crate::pages::redirect_with("/konto/api-noegler", "noegle_tilbagekaldt"))
 }
 
@@ -507,8 +518,17 @@ pub async fn tilbagekald_api_noegle(
 #[template(path = "sessioner.html")]
 struct SessionerSide {
     layout: Layout,
-    /// (token hash, started, expires, this browser).
-    sessioner: Vec<(String, String, String, bool)>,
+    sessioner: Vec<SessionRaekke>,
+}
+
+/// A signed-in session as listed.
+struct SessionRaekke {
+    /// The stored hash of its token: how the session is named in the URL to end it.
+    token_hash: String,
+    logget_ind: String,
+    udloeber: String,
+    /// The session of this browser (it is ended by logging out).
+    denne: bool,
 }
 
 /// The user's signed-in sessions, with a button to end each other one.
@@ -523,8 +543,11 @@ pub async fn sessioner(
         .mine_sessioner(&user, &token)
         .await?
         .into_iter()
-        .map(|(s, denne)| {
-            (s.token_hash, crate::format::tidspunkt(s.created_at), crate::format::tidspunkt(s.expires_at), denne)
+        .map(|(s, denne)| SessionRaekke {
+            token_hash: s.token_hash,
+            logget_ind: crate::format::tidspunkt(s.created_at),
+            udloeber: crate::format::tidspunkt(s.expires_at),
+            denne,
         })
         .collect();
     let layout = Layout::new("Dine sessioner", Some(&user), &csrf, "/konto").with_besked(q.besked.as_deref());

@@ -22,10 +22,18 @@ pub struct BilagArtVisning {
     pub paakraevet: bool,
     pub typer: String,
     pub accept: String,
-    pub filer: Vec<(store::BilagId, String, String, String)>,
+    pub filer: Vec<BilagFil>,
     pub fejl: Option<String>,
     /// Accounts material: may follow the submitted report.
     pub regnskab: bool,
+}
+
+/// An attached file.
+pub struct BilagFil {
+    pub id: store::BilagId,
+    pub filnavn: String,
+    pub stoerrelse: String,
+    pub vedhaeftet: String,
 }
 
 #[derive(Template)]
@@ -35,7 +43,7 @@ struct BilagSide {
     hoved: PakkeHoved,
     arter: Vec<BilagArtVisning>,
     max_mb: u32,
-    status: (&'static str, &'static str),
+    status: crate::format::Merke,
     redigerbar: bool,
     /// The report is submitted; accounts material may still be sent, as a supplement.
     eftersendelse: bool,
@@ -65,7 +73,12 @@ fn side(v: &PakkeView, layout: Layout) -> BilagSide {
                 .bilag
                 .iter()
                 .filter(|b| b.art == a.id)
-                .map(|b| (b.id, b.filnavn.clone(), kb(b.stoerrelse), tidspunkt(b.uploaded_at)))
+                .map(|b| BilagFil {
+                    id: b.id,
+                    filnavn: b.filnavn.clone(),
+                    stoerrelse: kb(b.stoerrelse),
+                    vedhaeftet: tidspunkt(b.uploaded_at),
+                })
                 .collect(),
         })
         .collect();
@@ -102,7 +115,7 @@ pub async fn upload(
     // The scope first: nobody else's upload is read.
     state.app.kan_vedhaefte(&user, PakkeId(id)).await?;
     let upload = match les_upload(multipart, stoerste_mb(&state.app)).await {
-        Ok((art, name, bytes)) => state.app.upload_bilag(&user, PakkeId(id), &art, &name, bytes).await,
+        Ok((art, name, bytes)) => state.app.vedhaeft_bilag(&user, PakkeId(id), &art, &name, bytes).await,
         Err(e) => Err(e),
     };
     match upload {
@@ -122,7 +135,7 @@ pub async fn fjern(
     CurrentUser(user, _): CurrentUser,
     Path((id, bilag)): Path<(i64, store::BilagId)>,
 ) -> PageResult {
-    state.app.withdraw_bilag(&user, PakkeId(id), bilag).await?;
+    state.app.fjern_bilag(&user, PakkeId(id), bilag).await?;
     Ok(redirect_with(&format!("/pakker/{id}/bilag"), "bilag_fjernet"))
 }
 

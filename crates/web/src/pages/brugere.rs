@@ -4,6 +4,8 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::format::Valgmulighed;
+use crate::input::valg;
 use crate::layout::Layout;
 use crate::pages::redirect_with;
 use crate::security::CurrentUser;
@@ -42,22 +44,49 @@ struct BrugereSide {
     brugere: Vec<BrugerLinje>,
     sider: Sider,
     ny: NyBrugerForm,
-    roller: Vec<(&'static str, &'static str)>,
+    /// The roles for the search's filter and for the new account.
+    rollefilter: Vec<Valgmulighed>,
+    rollevalg: Vec<Valgmulighed>,
     /// Local accounts are only for the agency.
     kun_styrelsen: bool,
     udbyder: Option<String>,
+}
+
+valg! {
+    /// Accounts by where they come from.
+    pub enum Kildefilter {
+        Alle = "",
+        /// Made by national login (provisioned).
+        National = "national",
+        Lokal = "lokal",
+    }
+}
+
+valg! {
+    /// Accounts by whether they are blocked.
+    pub enum Statusfilter {
+        Alle = "",
+        Aktiv = "aktiv",
+        Spaerret = "spaerret",
+    }
+}
+
+/// A role as the filter gives it; an unknown role is no filter.
+fn rollefilter<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Role>, D::Error> {
+    let kode = String::deserialize(d)?;
+    Ok(Role::parse(kode.trim()))
 }
 
 #[derive(Deserialize, Default, Clone)]
 pub struct BrugerQuery {
     #[serde(default)]
     q: String,
+    #[serde(default, deserialize_with = "rollefilter")]
+    rolle: Option<Role>,
     #[serde(default)]
-    rolle: String,
+    kilde: Kildefilter,
     #[serde(default)]
-    kilde: String,
-    #[serde(default)]
-    status: String,
+    status: Statusfilter,
     side: Option<String>,
     besked: Option<String>,
 }
@@ -66,16 +95,16 @@ impl BrugerQuery {
     fn filter(&self) -> BrugerFilter {
         BrugerFilter {
             tekst: Some(self.q.trim().to_string()).filter(|t| !t.is_empty()),
-            rolle: Role::parse(&self.rolle),
-            provisioneret: match self.kilde.as_str() {
-                "national" => Some(true),
-                "lokal" => Some(false),
-                _ => None,
+            rolle: self.rolle,
+            provisioneret: match self.kilde {
+                Kildefilter::National => Some(true),
+                Kildefilter::Lokal => Some(false),
+                Kildefilter::Alle => None,
             },
-            deaktiveret: match self.status.as_str() {
-                "spaerret" => Some(true),
-                "aktiv" => Some(false),
-                _ => None,
+            deaktiveret: match self.status {
+                Statusfilter::Spaerret => Some(true),
+                Statusfilter::Aktiv => Some(false),
+                Statusfilter::Alle => None,
             },
         }
     }
@@ -84,9 +113,9 @@ impl BrugerQuery {
     fn href(&self, side: u32) -> String {
         let query = serde_urlencoded::to_string([
             ("q", self.q.as_str()),
-            ("rolle", self.rolle.as_str()),
-            ("kilde", self.kilde.as_str()),
-            ("status", self.status.as_str()),
+            ("rolle", self.rolle.map_or("", Role::as_str)),
+            ("kilde", self.kilde.kode()),
+            ("status", self.status.kode()),
             ("side", &side.to_string()),
         ])
         .unwrap_or_default();
@@ -155,12 +184,14 @@ async fn side(
     };
     let brugere = udsnit.raekker.iter().map(linje).collect();
     let sider = Sider::new(&udsnit, |n| soeg.href(n));
+    let roller = || Role::ALL.iter().map(|r| (r.as_str(), r.label()));
     Ok(BrugereSide {
+        rollefilter: Valgmulighed::liste(roller(), soeg.rolle.map(Role::as_str)),
+        rollevalg: Valgmulighed::liste(roller(), Some(ny.rolle.as_str())),
         layout,
         brugere,
         sider,
         ny,
-        roller: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         kun_styrelsen: !state.app.local_login_allowed(Role::Organisation),
         udbyder,
         soeg,

@@ -3,7 +3,6 @@
 
 use crate::AppState;
 use crate::error::PageResult;
-use crate::format::tidspunkt;
 use crate::layout::Layout;
 use crate::pages::{PakkeHoved, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
@@ -21,9 +20,9 @@ use store::PakkeId;
 struct HoeringSide {
     layout: Layout,
     hoved: PakkeHoved,
-    afsnit: Vec<(String, String)>,
+    afsnit: Vec<crate::pages::public::Afsnit>,
     revision: i64,
-    bemaerkninger: Vec<(String, String, String)>,
+    bemaerkninger: Vec<crate::format::Bemaerkning>,
     kan_bemaerke: bool,
     tekst: String,
     /// The deadline for comments, while the høring runs: (date, passed).
@@ -39,13 +38,7 @@ async fn hoering_side(
 ) -> Result<HoeringSide, AppError> {
     let v = state.app.pakke_view(user, PakkeId(id)).await?;
     let r = v.latest_redegoerelse().ok_or(AppError::NotFound)?;
-    let bemaerkninger = state
-        .app
-        .bemaerkninger(&v)
-        .await?
-        .into_iter()
-        .map(|b| (tidspunkt(b.bemaerkning.at), b.by_name, b.bemaerkning.tekst))
-        .collect();
+    let bemaerkninger = state.app.bemaerkninger(&v).await?.into_iter().map(crate::format::Bemaerkning::from).collect();
     Ok(HoeringSide {
         layout,
         hoved: (&v).into(),

@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::format::Valgmulighed;
 use crate::layout::Layout;
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::{render, render_status};
@@ -16,8 +17,7 @@ use domain::Styringsaar;
 #[template(path = "import.html")]
 struct ImportSide {
     layout: Layout,
-    arter: Vec<(&'static str, &'static str)>,
-    valgt: String,
+    arter: Vec<Valgmulighed>,
     aar: String,
     proeve: bool,
     rapport: Option<ImportRapport>,
@@ -31,12 +31,13 @@ const CVR_ART: &str = "cvr";
 fn side(user: &SessionUser, csrf: &str, valgt: String, aar: String, proeve: bool) -> ImportSide {
     ImportSide {
         layout: Layout::new("Import", Some(user), csrf, "/styrelse"),
-        arter: ImportArt::ALL
-            .iter()
-            .map(|a| (a.as_str(), a.label()))
-            .chain([(CVR_ART, "CVR-numre på organisationer og kommuner (stamdata)")])
-            .collect(),
-        valgt,
+        arter: Valgmulighed::liste(
+            ImportArt::ALL
+                .iter()
+                .map(|a| (a.as_str(), a.label()))
+                .chain([(CVR_ART, "CVR-numre på organisationer og kommuner (stamdata)")]),
+            Some(valgt.as_str()),
+        ),
         aar,
         proeve,
         rapport: None,

@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::input::Indlaesning;
 use crate::layout::Layout;
 use crate::pages::{PakkeHoved, PakkeRaekke, redirect_with, valgt_aar};
 use crate::security::{CsrfToken, CurrentUser};
@@ -30,7 +31,7 @@ pub async fn oversigt(
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
 ) -> PageResult {
-    let pakker = state.app.kommune_packages(&user).await?.iter().map(PakkeRaekke::from).collect();
+    let pakker = state.app.kommunens_pakker(&user).await?.iter().map(PakkeRaekke::from).collect();
     let kommune = crate::pages::kommune_navn(&state, &user).await?;
     render(&Oversigt {
         layout: Layout::new("Kommunens oversigt", Some(&user), &csrf, "/kommune"),
@@ -53,7 +54,7 @@ pub async fn modtag(
     CurrentUser(user, _): CurrentUser,
     Path(id): Path<i64>,
 ) -> PageResult {
-    state.app.receive_package(&user, PakkeId(id), None).await?;
+    state.app.modtag_pakke(&user, PakkeId(id), None).await?;
     Ok(redirect_with(&format!("/pakker/{id}"), "modtaget"))
 }
 
@@ -97,7 +98,13 @@ pub async fn returner(
     Path(id): Path<i64>,
     Form(form): Form<ReturnerForm>,
 ) -> PageResult {
-    match state.app.return_package(&user, PakkeId(id), &form.begrundelse, &form.frist, None).await {
+    let mut ind = Indlaesning::new(state.app.today());
+    let frist = ind.dato("frist", &form.frist);
+    let udfald = match ind.faerdig(frist) {
+        Ok(frist) => state.app.returner_pakke(&user, PakkeId(id), &form.begrundelse, frist, None).await,
+        Err(e) => Err(e),
+    };
+    match udfald {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "returneret")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
@@ -150,16 +157,12 @@ pub async fn moede(
     Path(id): Path<i64>,
     Form(form): Form<MoedeForm>,
 ) -> PageResult {
-    match state
-        .app
-        .marker_moede_afholdt(
-            &user,
-            &app::AfholdtMoede::UdenIndkaldelse { pakke: PakkeId(id), bekraeftet: form.bekraeft == "ja", laest: None },
-            &form.dato,
-            &form.deltagere,
-        )
-        .await
-    {
+    let afholdt =
+        app::AfholdtMoede::UdenIndkaldelse { pakke: PakkeId(id), bekraeftet: form.bekraeft == "ja", laest: None };
+    let mut ind = Indlaesning::new(state.app.today());
+    let dato = ind.dato("dato", &form.dato);
+    let afholdelse = app::AfholdelseInput { dato, deltagere: form.deltagere.clone(), laesefejl: ind.fejlene() };
+    match state.app.marker_moede_afholdt(&user, &afholdt, &afholdelse).await {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "moede")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
@@ -264,22 +267,6 @@ pub fn rapportperiode_tekst(p: &store::PakkeRecord) -> String {
     }
 }
 
-/// A date typed in a form field (year-month-day, or day.month.year), or the field's error:
-/// `tom` when it is empty.
-fn dato_felt(felt: &str, tekst: &str, tom: &str) -> Result<chrono::NaiveDate, app::FieldError> {
-    let tekst = tekst.trim();
-    chrono::NaiveDate::parse_from_str(tekst, "%Y-%m-%d")
-        .or_else(|_| chrono::NaiveDate::parse_from_str(tekst, "%d.%m.%Y"))
-        .map_err(|_| app::FieldError {
-            field: felt.into(),
-            message: if tekst.is_empty() {
-                tom.into()
-            } else {
-                format!("«{tekst}» er ikke en dato; skriv den som år-måned-dag, fx 2026-06-30")
-            },
-        })
-}
-
 /// The kommune sets the report period of its organisations' packages (§ 112, stk. 4).
 pub async fn saet_rapportperiode(
     State(state): State<AppState>,
@@ -289,18 +276,22 @@ pub async fn saet_rapportperiode(
     Form(form): Form<RapportForm>,
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
-    let dato = |felt: &str, tekst: &str| dato_felt(felt, tekst, "Skriv en dato");
     let valg = match form.valg.as_str() {
         "regnskab" => Ok(app::RapportperiodeValg::Regnskabsperiode),
         "moede" => Ok(app::RapportperiodeValg::SidenSidsteMoede),
-        "valgt" => match (dato("rapport-fra", &form.fra), dato("rapport-til", &form.til)) {
-            (Ok(fra), Ok(til)) => {
-                domain::period::Rapportperiode::new(fra, til).map(app::RapportperiodeValg::Valgt).map_err(|e| {
-                    vec![app::FieldError { field: "rapport-til".into(), message: format!("Ret datoerne: {e}") }]
-                })
+        "valgt" => {
+            let mut ind = Indlaesning::new(state.app.today());
+            let fra = ind.kraevet_dato("rapport-fra", &form.fra, "Skriv en dato");
+            let til = ind.kraevet_dato("rapport-til", &form.til, "Skriv en dato");
+            match (fra, til) {
+                (Some(fra), Some(til)) => {
+                    domain::period::Rapportperiode::new(fra, til).map(app::RapportperiodeValg::Valgt).map_err(|e| {
+                        vec![app::FieldError { field: "rapport-til".into(), message: format!("Ret datoerne: {e}") }]
+                    })
+                }
+                _ => Err(ind.fejlene()),
             }
-            (fra, til) => Err([fra.err(), til.err()].into_iter().flatten().collect()),
-        },
+        }
         _ => Err(vec![app::FieldError {
             field: "rapport-valg".into(),
             message: "Vælg, hvilken periode rapporten skal dække".into(),
@@ -311,7 +302,7 @@ pub async fn saet_rapportperiode(
         n => Some(n.parse::<domain::OrganisationNummer>().map_err(|_| AppError::NotFound)?),
     };
     let result = match valg {
-        Ok(valg) => state.app.set_rapportperiode(&user, aar, valg, organisation).await.map_err(|e| match e {
+        Ok(valg) => state.app.fastsaet_rapportperiode(&user, aar, valg, organisation).await.map_err(|e| match e {
             // The use case names its field by the choice; the page's field is the radio group.
             AppError::Invalid(errors) => AppError::Invalid(
                 errors.into_iter().map(|e| app::FieldError { field: format!("rapport-{}", e.field), ..e }).collect(),
@@ -352,14 +343,15 @@ pub async fn saet_frist(
     Form(form): Form<FristForm>,
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
-    let frist = dato_felt("frist", &form.frist, "Vælg en dato for fristen");
+    let mut ind = Indlaesning::new(state.app.today());
+    let frist = ind.kraevet_dato("frist", &form.frist, "Vælg en dato for fristen");
     let organisation = match form.organisation.trim() {
         "" => None,
         n => Some(n.parse::<domain::OrganisationNummer>().map_err(|_| AppError::NotFound)?),
     };
     let result = match frist {
-        Ok(frist) => state.app.set_frist(&user, aar, frist, organisation, form.bekraeft == "ja").await,
-        Err(fejl) => Err(AppError::Invalid(vec![fejl])),
+        Some(frist) => state.app.fastsaet_frist(&user, aar, frist, organisation, form.bekraeft == "ja").await,
+        None => Err(AppError::Invalid(ind.fejlene())),
     };
     match result {
         Ok(_) => Ok(redirect_with(&format!("/kommune/frister?aar={aar}"), "frist_fastsat")),

@@ -3,7 +3,8 @@
 
 use crate::AppState;
 use crate::error::PageResult;
-use crate::format::{dato, tidspunkt};
+use crate::format::{Valgmulighed, dato, tidspunkt};
+use crate::input::Indlaesning;
 use crate::layout::Layout;
 use crate::pages::{Felter, PakkeHoved, afkrydset, felt, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
@@ -21,37 +22,97 @@ struct IndkaldSide {
     layout: Layout,
     hoved: PakkeHoved,
     forslag: app::MoedeForslag,
+    felter: IndkaldelseFelter,
+    /// The kommuner that may be invited, and the packages that may join a joint meeting.
+    kommuner: Vec<Valgmulighed>,
+    faelles: Vec<Valgmulighed>,
+}
+
+/// The invitation form as posted, kept as typed to show again with its errors.
+#[derive(Default)]
+struct IndkaldelseFelter {
     dato: String,
     tid: String,
     varighed: String,
     sted: String,
     deltagere: String,
     dagsorden: String,
-    valgte_kommuner: Vec<String>,
-    valgte_faelles: Vec<String>,
+    /// The checked kommuner's codes and joint packages' ids (boxes named `kommune_<kode>`,
+    /// `faelles_<id>`).
+    kommuner: Vec<String>,
+    faelles: Vec<String>,
     kort_varsel: bool,
+}
+
+impl IndkaldelseFelter {
+    fn fra(form: &Felter) -> Self {
+        IndkaldelseFelter {
+            dato: felt(form, "dato").into(),
+            tid: felt(form, "tid").into(),
+            varighed: felt(form, "varighed").into(),
+            sted: felt(form, "sted").into(),
+            deltagere: felt(form, "deltagere").into(),
+            dagsorden: felt(form, "dagsorden").into(),
+            kommuner: afkrydset(form, "kommune_"),
+            faelles: afkrydset(form, "faelles_"),
+            kort_varsel: felt(form, "kort_varsel") == "ja",
+        }
+    }
+
+    /// The invitation the fields give, with what could not be read.
+    fn input(&self, today: chrono::NaiveDate) -> app::IndkaldelseInput {
+        let mut ind = Indlaesning::new(today);
+        let tid_og_sted = tid_og_sted(&mut ind, &self.dato, &self.tid, &self.varighed, &self.sted);
+        let kommuner = ind.kommunekoder("kommuner", &self.kommuner);
+        let faelles = ind.pakker("faelles", &self.faelles);
+        app::IndkaldelseInput {
+            tid_og_sted,
+            deltagere: self.deltagere.clone(),
+            kommuner,
+            faelles,
+            dagsorden: self.dagsorden.clone(),
+            kort_varsel_ok: self.kort_varsel,
+            laest: None,
+            laesefejl: ind.fejlene(),
+        }
+    }
+}
+
+/// A meeting's time and place as its form fields hold them.
+fn tid_og_sted(ind: &mut Indlaesning, dato: &str, tid: &str, varighed: &str, sted: &str) -> app::TidOgSted {
+    app::TidOgSted {
+        dato: ind.dato("dato", dato),
+        tid: ind.klokkeslaet("tid", tid),
+        varighed_minutter: ind.minutter("varighed", varighed),
+        sted: sted.to_string(),
+    }
 }
 
 fn indkald_side(
     v: &app::PakkeView,
     layout: Layout,
     forslag: app::MoedeForslag,
-    input: app::IndkaldelseInput,
+    felter: IndkaldelseFelter,
 ) -> IndkaldSide {
-    IndkaldSide {
-        layout,
-        hoved: v.into(),
-        forslag,
-        dato: input.dato,
-        tid: input.tid,
-        varighed: input.varighed_minutter,
-        sted: input.sted,
-        deltagere: input.deltagere,
-        dagsorden: input.dagsorden,
-        valgte_kommuner: input.kommuner,
-        valgte_faelles: input.faelles,
-        kort_varsel: input.kort_varsel_ok,
-    }
+    let kommuner = forslag
+        .beliggenhedskommuner
+        .iter()
+        .map(|(kode, navn)| Valgmulighed {
+            kode: kode.to_string(),
+            label: navn.clone(),
+            valgt: felter.kommuner.contains(&kode.to_string()),
+        })
+        .collect();
+    let faelles = forslag
+        .faelles_kandidater
+        .iter()
+        .map(|p| Valgmulighed {
+            kode: p.id.to_string(),
+            label: format!("{} ({})", p.organisation_navn, p.organisation_nummer),
+            valgt: felter.faelles.contains(&p.id.to_string()),
+        })
+        .collect();
+    IndkaldSide { layout, hoved: v.into(), forslag, felter, kommuner, faelles }
 }
 
 pub async fn indkald_form(
@@ -63,15 +124,15 @@ pub async fn indkald_form(
     let forslag = state.app.moede_forslag(&user, PakkeId(id)).await?;
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
     let dato = state.app.today() + chrono::Duration::days(i64::from(forslag.varsel_dage) + 7);
-    let input = app::IndkaldelseInput {
+    let felter = IndkaldelseFelter {
         dato: dato.to_string(),
         tid: "13:00".into(),
-        varighed_minutter: forslag.varighed_minutter.to_string(),
+        varighed: forslag.varighed_minutter.to_string(),
         deltagere: forslag.deltagere.clone(),
         dagsorden: forslag.dagsorden.clone(),
         ..Default::default()
     };
-    render(&indkald_side(&v, Layout::new("Indkald til dialogmøde", Some(&user), &csrf, "/pakker"), forslag, input))
+    render(&indkald_side(&v, Layout::new("Indkald til dialogmøde", Some(&user), &csrf, "/pakker"), forslag, felter))
 }
 
 pub async fn indkald(
@@ -81,25 +142,14 @@ pub async fn indkald(
     Path(id): Path<i64>,
     Form(form): Form<Felter>,
 ) -> PageResult {
-    let input = app::IndkaldelseInput {
-        dato: felt(&form, "dato").into(),
-        tid: felt(&form, "tid").into(),
-        varighed_minutter: felt(&form, "varighed").into(),
-        sted: felt(&form, "sted").into(),
-        deltagere: felt(&form, "deltagere").into(),
-        kommuner: afkrydset(&form, "kommune_"),
-        faelles: afkrydset(&form, "faelles_"),
-        dagsorden: felt(&form, "dagsorden").into(),
-        kort_varsel_ok: felt(&form, "kort_varsel") == "ja",
-        laest: None,
-    };
-    match state.app.indkald_moede(&user, PakkeId(id), &input).await {
+    let felter = IndkaldelseFelter::fra(&form);
+    match state.app.indkald_moede(&user, PakkeId(id), &felter.input(state.app.today())).await {
         Ok(moede) => Ok(redirect_with(&format!("/moeder/{moede}"), "indkaldt")),
         Err(AppError::Invalid(errors)) => {
             let forslag = state.app.moede_forslag(&user, PakkeId(id)).await?;
             let v = state.app.pakke_view(&user, PakkeId(id)).await?;
             let layout = Layout::new("Indkald til dialogmøde", Some(&user), &csrf, "/pakker").with_errors(errors);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &indkald_side(&v, layout, forslag, input))
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &indkald_side(&v, layout, forslag, felter))
         }
         Err(e) => Err(e.into()),
     }
@@ -115,16 +165,34 @@ struct MoedeSide {
     kommuner: String,
     dato: String,
     deltagere: String,
-    /// (package id, organisation, held date if held, bilateral).
-    pakker: Vec<(i64, String, Option<String>, bool)>,
-    /// The moves and the cancellation: (what, when, reason, letter).
-    aendringer: Vec<(&'static str, String, String, String)>,
+    pakker: Vec<MoedePakke>,
+    /// The moves and the cancellation.
+    aendringer: Vec<MoedeAendring>,
     aflyst: bool,
     /// The meeting lies ahead: it cannot be marked held yet.
     kommende: bool,
     /// The move form as posted (or the meeting's own time and place).
-    flyt: app::FlytningInput,
+    flyt: FlytningFelter,
     aflys_begrundelse: String,
+}
+
+/// A package the meeting covers.
+struct MoedePakke {
+    id: i64,
+    /// The organisation's name and number.
+    organisation: String,
+    /// The day it was held, when it was.
+    afholdt: Option<String>,
+    /// The organisation had its own discussion (always so at a meeting of one).
+    bilateral: bool,
+}
+
+/// A move or the cancellation of a meeting, with its letter.
+struct MoedeAendring {
+    hvad: &'static str,
+    hvornaar: String,
+    begrundelse: String,
+    brev: String,
 }
 
 /// What a meeting page's forms hold: the held form's date and participants, the move form
@@ -132,8 +200,59 @@ struct MoedeSide {
 struct MoedeFelter {
     dato: Option<String>,
     deltagere: Option<String>,
-    flyt: Option<app::FlytningInput>,
+    flyt: Option<FlytningFelter>,
     aflys_begrundelse: String,
+}
+
+/// The move form as posted, kept as typed to show again with its errors.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+pub struct FlytningFelter {
+    dato: String,
+    tid: String,
+    #[serde(rename = "varighed")]
+    varighed_minutter: String,
+    sted: String,
+    begrundelse: String,
+    kort_varsel: String,
+}
+
+/// A text field of the move form.
+struct Flytfelt<'a> {
+    /// The posted name; its id on the page is `flyt_<navn>`.
+    navn: &'static str,
+    label: &'static str,
+    hjaelp: &'static str,
+    vaerdi: &'a str,
+    /// A date field (the browser's date picker).
+    dato: bool,
+    /// Full width (the place), the others are short.
+    bred: bool,
+}
+
+impl FlytningFelter {
+    /// The time-and-place fields in the form's order.
+    fn felter(&self) -> [Flytfelt<'_>; 4] {
+        let felt = |navn, label, hjaelp, vaerdi| Flytfelt { navn, label, hjaelp, vaerdi, dato: false, bred: false };
+        [
+            Flytfelt { dato: true, ..felt("dato", "Ny mødedato", "År-måned-dag, fx 2026-05-14.", &self.dato) },
+            felt("tid", "Klokkeslæt", "Time:minut, dansk tid, fx 13:00.", &self.tid),
+            felt("varighed", "Varighed i minutter", "", &self.varighed_minutter),
+            Flytfelt { bred: true, ..felt("sted", "Sted", "", &self.sted) },
+        ]
+    }
+
+    /// The move the fields give, with what could not be read.
+    fn input(&self, today: chrono::NaiveDate) -> app::FlytningInput {
+        let mut ind = Indlaesning::new(today);
+        let tid_og_sted = tid_og_sted(&mut ind, &self.dato, &self.tid, &self.varighed_minutter, &self.sted);
+        app::FlytningInput {
+            tid_og_sted,
+            begrundelse: self.begrundelse.clone(),
+            kort_varsel_ok: self.kort_varsel == "ja",
+            laesefejl: ind.fejlene(),
+        }
+    }
 }
 
 async fn moede_side(
@@ -147,7 +266,7 @@ async fn moede_side(
     // The held date defaults to the meeting's own date, never to one that is refused.
     let dato = felter.dato.unwrap_or_else(|| if kommende { String::new() } else { lokal.date_naive().to_string() });
     let deltagere = felter.deltagere.unwrap_or_else(|| m.moede.moede.deltagere.clone());
-    let flyt = felter.flyt.unwrap_or_else(|| app::FlytningInput {
+    let flyt = felter.flyt.unwrap_or_else(|| FlytningFelter {
         dato: lokal.date_naive().to_string(),
         tid: lokal.format("%H:%M").to_string(),
         varighed_minutter: m.moede.moede.varighed_minutter.to_string(),
@@ -163,7 +282,7 @@ async fn moede_side(
                 store::MoedeAendringsArt::Flyttet => "Flyttet",
                 store::MoedeAendringsArt::Aflyst => "Aflyst",
             };
-            (hvad, tidspunkt(a.at), a.begrundelse.clone(), a.brev.clone())
+            MoedeAendring { hvad, hvornaar: tidspunkt(a.at), begrundelse: a.begrundelse.clone(), brev: a.brev.clone() }
         })
         .collect();
     let aflyst = m.moede.aflyst().is_some();
@@ -173,13 +292,11 @@ async fn moede_side(
     let pakker = m
         .pakker
         .iter()
-        .map(|(p, held)| {
-            (
-                p.id.0,
-                format!("{} ({})", p.organisation_navn, p.organisation_nummer),
-                held.first().map(|h| dato_fmt(h.dato)),
-                held.first().is_none_or(|h| h.bilateral),
-            )
+        .map(|(p, held)| MoedePakke {
+            id: p.id.0,
+            organisation: format!("{} ({})", p.organisation_navn, p.organisation_nummer),
+            afholdt: held.first().map(|h| dato_fmt(h.dato)),
+            bilateral: held.first().is_none_or(|h| h.bilateral),
         })
         .collect();
     Ok(MoedeSide {
@@ -241,22 +358,14 @@ pub async fn flyt_moede(
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     Path(id): Path<store::DialogmoedeId>,
-    Form(form): Form<Felter>,
+    Form(felter): Form<FlytningFelter>,
 ) -> PageResult {
-    let input = app::FlytningInput {
-        dato: felt(&form, "dato").to_string(),
-        tid: felt(&form, "tid").to_string(),
-        varighed_minutter: felt(&form, "varighed").to_string(),
-        sted: felt(&form, "sted").to_string(),
-        begrundelse: felt(&form, "begrundelse").to_string(),
-        kort_varsel_ok: felt(&form, "kort_varsel") == "ja",
-    };
-    let udfald = state.app.flyt_dialogmoede(&user, id, &input).await;
+    let udfald = state.app.flyt_dialogmoede(&user, id, &felter.input(state.app.today())).await;
     moede_svar(&state, &user, &csrf, id, udfald, "moede_flyttet", |errors| {
         // The move form's fields carry their own prefix on the page.
         let errors =
             errors.into_iter().map(|e| app::FieldError { field: format!("flyt_{}", e.field), message: e.message });
-        (errors.collect(), MoedeFelter { flyt: Some(input), ..MoedeFelter::tomme() })
+        (errors.collect(), MoedeFelter { flyt: Some(felter), ..MoedeFelter::tomme() })
     })
     .await
 }
@@ -305,11 +414,14 @@ pub async fn moede_afholdt(
     Path(id): Path<store::DialogmoedeId>,
     Form(form): Form<Felter>,
 ) -> PageResult {
-    let bilaterale: Vec<PakkeId> =
-        afkrydset(&form, "bilateral_").iter().filter_map(|p| p.parse().ok()).map(PakkeId).collect();
     let (dato, deltagere) = (felt(&form, "dato"), felt(&form, "deltagere"));
+    let mut ind = Indlaesning::new(state.app.today());
+    let bilaterale = ind.pakker("bilaterale", &afkrydset(&form, "bilateral_"));
+    let afholdelse =
+        app::AfholdelseInput { dato: ind.dato("dato", dato), deltagere: deltagere.to_string(), laesefejl: Vec::new() };
+    let afholdelse = app::AfholdelseInput { laesefejl: ind.fejlene(), ..afholdelse };
     let afholdt = app::AfholdtMoede::Indkaldt { moede: id, bilaterale, laest: None };
-    let udfald = state.app.marker_moede_afholdt(&user, &afholdt, dato, deltagere).await;
+    let udfald = state.app.marker_moede_afholdt(&user, &afholdt, &afholdelse).await;
     moede_svar(&state, &user, &csrf, id, udfald, "moede", |errors| {
         let felter = MoedeFelter {
             dato: Some(dato.to_string()),

@@ -3,7 +3,8 @@
 
 use crate::AppState;
 use crate::error::{PageResult, WebError};
-use crate::format::{dato, kortform, sidst_redigeret, tidspunkt};
+use crate::format::{NavnOgVaerdi, dato, kortform, sidst_redigeret, tidspunkt};
+use crate::input::{Indlaesning, valg};
 use crate::layout::Layout;
 use crate::pages::skema::{Del, dele};
 use crate::pages::{Besked, PakkeHoved, PakkeRaekke, kommune_navne, redirect_with};
@@ -25,8 +26,8 @@ use store::PakkeId;
 #[template(path = "org_oversigt.html")]
 struct Oversigt {
     layout: Layout,
-    vis: String,
-    sorter: String,
+    vis: Pakkefilter,
+    sorter: Pakkeorden,
     antal_alle: usize,
     antal_overskredet: usize,
     titel: &'static str,
@@ -37,14 +38,32 @@ struct Oversigt {
     antal_organisationer: usize,
 }
 
-/// "Mine pakker" narrowed and ordered: `vis` = `alle` (default), `ikke_indsendt` or
-/// `overskredet`; `sorter` = `organisation` (default) or `frist`.
+valg! {
+    /// Which of "Mine pakker" to show.
+    pub enum Pakkefilter {
+        Alle = "alle",
+        IkkeIndsendt = "ikke_indsendt",
+        /// Not submitted, and the deadline has passed.
+        Overskredet = "overskredet",
+    }
+}
+
+valg! {
+    /// The order of "Mine pakker".
+    pub enum Pakkeorden {
+        Organisation = "organisation",
+        /// The earliest deadline first.
+        Frist = "frist",
+    }
+}
+
+/// "Mine pakker" narrowed and ordered.
 #[derive(serde::Deserialize, Default)]
 pub struct OversigtFilter {
     #[serde(default)]
-    vis: String,
+    vis: Pakkefilter,
     #[serde(default)]
-    sorter: String,
+    sorter: Pakkeorden,
 }
 
 pub async fn oversigt(
@@ -54,17 +73,17 @@ pub async fn oversigt(
     Query(filter): Query<OversigtFilter>,
 ) -> PageResult {
     let today = state.app.today();
-    let mut records = state.app.my_packages(&user).await?;
+    let mut records = state.app.mine_pakker(&user).await?;
     let alle = records.len();
     let overskredet =
         |p: &store::PakkeRecord| p.status.editable_by_organisation() && p.frist.is_some_and(|f| f < today);
     let antal_overskredet = records.iter().filter(|p| overskredet(p)).count();
-    records.retain(|p| match filter.vis.as_str() {
-        "ikke_indsendt" => p.status.editable_by_organisation(),
-        "overskredet" => overskredet(p),
-        _ => true,
+    records.retain(|p| match filter.vis {
+        Pakkefilter::IkkeIndsendt => p.status.editable_by_organisation(),
+        Pakkefilter::Overskredet => overskredet(p),
+        Pakkefilter::Alle => true,
     });
-    if filter.sorter == "frist" {
+    if filter.sorter == Pakkeorden::Frist {
         records.sort_by_key(|p| (p.frist.is_none(), p.frist));
     }
     let mut pakker = Vec::with_capacity(records.len());
@@ -76,7 +95,7 @@ pub async fn oversigt(
         if p.status.editable_by_organisation() {
             let v = state.app.pakke_view(&user, p.id).await?;
             let tasks = crate::pages::pakke::sektion_status(&v);
-            let done = tasks.iter().filter(|t| t.status == SektionStatus::Gennemfoert.label()).count();
+            let done = tasks.iter().filter(|t| t.tilstand == SektionStatus::Gennemfoert).count();
             row.fremdrift = Some(format!("{done} af {} opgaver gennemført", tasks.len()));
         }
         pakker.push(row);
@@ -103,7 +122,7 @@ struct SektionSide {
     layout: Layout,
     hoved: PakkeHoved,
     titel: String,
-    status: Option<(&'static str, &'static str)>,
+    status: Option<crate::format::Merke>,
     sidst: Option<String>,
     dele: Vec<Del>,
     redigerbar: bool,
@@ -255,20 +274,27 @@ async fn gem_formular(
         (Formular::Afdeling(_), None) => return Err(AppError::NotFound.into()),
     };
     // Only fields present in the form are saved; a fact comment has text only.
-    let answers = keys
+    let mut ind = Indlaesning::new(state.app.today());
+    let answers: Vec<(String, SvarInput)> = keys
         .iter()
         .filter(|k| ["ja", "tekst", "valg"].iter().any(|f| form.contains_key(&format!("{k}.{f}"))))
         .map(|k| {
             let get = |f: &str| form.get(&format!("{k}.{f}")).cloned();
-            (k.clone(), SvarInput { ja: get("ja"), tekst: get("tekst").unwrap_or_default(), valg: get("valg") })
+            let ja = ind.ja_nej(k, get("ja").as_deref().unwrap_or_default());
+            (k.clone(), SvarInput { ja, tekst: get("tekst").unwrap_or_default(), valg: get("valg") })
         })
         .collect();
+    let answers = ind.faerdig(answers);
     let revision = form.get("_revision").and_then(|r| r.parse().ok()).unwrap_or(0);
     let (sektion, nr, tilbage) = match &formular {
         Formular::Sektion(sid) => (sid.clone(), None, format!("/pakker/{id}")),
         Formular::Afdeling(nr) => (String::new(), Some(*nr), format!("/pakker/{id}/afdelinger")),
     };
-    match state.app.save_sektion(user, PakkeId(id), &sektion, nr, answers, store::Revision(revision)).await {
+    let udfald = match answers {
+        Ok(answers) => state.app.gem_sektion(user, PakkeId(id), &sektion, nr, answers, store::Revision(revision)).await,
+        Err(e) => Err(e),
+    };
+    match udfald {
         Ok(()) => {
             // Saved, but wrong (e.g. "Ja" without saying which): the form again, with the error.
             let saved = state.app.pakke_view(user, PakkeId(id)).await?;
@@ -364,7 +390,10 @@ pub struct AfdelingRaekke {
     pub nummer: u32,
     pub navn: String,
     pub kommune: String,
-    pub status: (&'static str, &'static str),
+    pub tilstand: SektionStatus,
+    /// The state as the page writes it, and its badge.
+    pub status: String,
+    pub badge: &'static str,
     pub sidst: Option<String>,
     /// The form is not completed, so the bulk action has something to do in it.
     pub kan_vaelges: bool,
@@ -378,9 +407,9 @@ struct AfdelingerSide {
     raekker: Vec<AfdelingRaekke>,
     i_alt: usize,
     gennemfoert: usize,
-    filter_status: String,
+    filter_status: Option<SektionStatus>,
     filter_tekst: String,
-    statusser: Vec<(&'static str, &'static str)>,
+    statusser: [SektionStatus; 4],
     redigerbar: bool,
     /// (question, choice) the bulk action may give where nothing in the section is critical.
     uden_bemaerkninger: Vec<(String, String)>,
@@ -388,11 +417,29 @@ struct AfdelingerSide {
 
 #[derive(serde::Deserialize, Default)]
 pub struct AfdelingFilter {
-    #[serde(default)]
-    status: String,
+    /// Forms in this state only; an unknown state is no filter.
+    #[serde(default, deserialize_with = "sektionsstatusfilter")]
+    status: Option<SektionStatus>,
     #[serde(default)]
     q: String,
     besked: Option<String>,
+}
+
+fn sektionsstatusfilter<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SektionStatus>, D::Error> {
+    let kode = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(SektionStatus::parse(kode.trim()))
+}
+
+impl AfdelingerSide {
+    /// The status filter's code, for the form that carries it along.
+    fn status_kode(&self) -> &'static str {
+        self.filter_status.map_or("", SektionStatus::as_str)
+    }
+
+    /// Whether the status filter is `s` (the select's chosen option).
+    fn status_valgt(&self, s: &SektionStatus) -> bool {
+        self.filter_status == Some(*s)
+    }
 }
 
 /// The afdeling forms of a package: a filterable list with a status per form, and one action
@@ -426,25 +473,26 @@ async fn afdelinger_side(
         .afdelinger
         .iter()
         .map(|a| {
-            let status = v.afdelingsskema_status(a).0;
+            let tilstand = v.afdelingsskema_status(a).0;
+            let crate::format::Merke { tekst: status, badge } = kortform(tilstand);
             let keys = v.afdelingsskema_noegler(a);
             AfdelingRaekke {
                 nummer: a.data.nummer.get(),
                 navn: a.data.navn.clone(),
                 kommune: kommuner.iter().find(|k| k.kode == a.data.kommune).map(|k| k.navn.clone()).unwrap_or_default(),
-                status: kortform(status),
+                tilstand,
+                status,
+                badge,
                 sidst: sidst_redigeret(&v, keys.iter().map(String::as_str)),
-                kan_vaelges: status != SektionStatus::Gennemfoert,
+                kan_vaelges: tilstand != SektionStatus::Gennemfoert,
             }
         })
         .collect();
     let i_alt = all.len();
-    let gennemfoert = all.iter().filter(|r| r.status.0 == SektionStatus::Gennemfoert.label()).count();
+    let gennemfoert = all.iter().filter(|r| r.tilstand == SektionStatus::Gennemfoert).count();
     let raekker = all
         .into_iter()
-        .filter(|r| {
-            filter.status.is_empty() || SektionStatus::parse(&filter.status).is_some_and(|s| s.label() == r.status.0)
-        })
+        .filter(|r| filter.status.is_none_or(|s| s == r.tilstand))
         .filter(|r| {
             q.is_empty()
                 || r.navn.to_lowercase().contains(&q)
@@ -458,10 +506,7 @@ async fn afdelinger_side(
         raekker,
         i_alt,
         gennemfoert,
-        statusser: [SektionStatus::IkkeStartet, SektionStatus::IGang, SektionStatus::Gennemfoert, SektionStatus::Fejl]
-            .into_iter()
-            .map(|s| (s.as_str(), s.label()))
-            .collect(),
+        statusser: [SektionStatus::IkkeStartet, SektionStatus::IGang, SektionStatus::Gennemfoert, SektionStatus::Fejl],
         filter_status: filter.status,
         filter_tekst: filter.q,
         redigerbar: v.may_edit && v.is_working_copy,
@@ -488,7 +533,7 @@ pub async fn sidste_aar(
     Form(form): Form<SidsteAarForm>,
 ) -> PageResult {
     let sektion = Some(form.sektion.as_str()).filter(|s| !s.is_empty());
-    let copied = state.app.load_last_year(&user, PakkeId(id), sektion).await?;
+    let copied = state.app.hent_sidste_aars_svar(&user, PakkeId(id), sektion).await?;
     let back = match sektion {
         None => format!("/pakker/{id}"),
         Some("afdelinger") => format!("/pakker/{id}/afdelinger"),
@@ -507,13 +552,14 @@ pub async fn uden_udfordringer(
 ) -> PageResult {
     // The list's filter comes along, so the page after the action shows the same rows.
     let filter = AfdelingFilter {
-        status: form.get("status").cloned().unwrap_or_default(),
+        status: form.get("status").and_then(|s| SektionStatus::parse(s.trim())),
         q: form.get("q").cloned().unwrap_or_default(),
         besked: None,
     };
     let tilbage = format!(
         "/pakker/{id}/afdelinger?{}",
-        serde_urlencoded::to_string([("status", &filter.status), ("q", &filter.q)]).unwrap_or_default()
+        serde_urlencoded::to_string([("status", filter.status.map_or("", SektionStatus::as_str)), ("q", &filter.q)])
+            .unwrap_or_default()
     );
     let numre: Vec<AfdelingNummer> = form
         .keys()
@@ -540,7 +586,7 @@ pub async fn uden_udfordringer(
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &side);
     }
     let ogsaa = form.get("uden_bemaerkninger").is_some_and(|v| v == "ja");
-    let udfald = state.app.mark_uden_udfordringer(&user, PakkeId(id), &numre, ogsaa).await?;
+    let udfald = state.app.marker_uden_udfordringer(&user, PakkeId(id), &numre, ogsaa).await?;
     let besked = if !udfald.kritiske.is_empty() {
         "markeret_kritiske"
     } else if udfald.allerede_besvaret > 0 {
@@ -558,8 +604,18 @@ pub async fn uden_udfordringer(
     Ok(redirect_with(&tilbage, besked))
 }
 
-/// A section on check-your-answers: title, link, and (question, answer) pairs.
-type SektionOversigt = (String, String, Vec<(String, String)>);
+/// A section on check-your-answers, with the link to change it.
+struct SektionOversigt {
+    titel: String,
+    href: String,
+    svar: crate::pages::pakke::Svarliste,
+}
+
+/// How many afdeling forms are completed.
+struct Skemaer {
+    gennemfoert: usize,
+    i_alt: usize,
+}
 
 #[derive(Template)]
 #[template(path = "tjek_svar.html")]
@@ -567,10 +623,9 @@ struct TjekSvar {
     layout: Layout,
     v: PakkeView,
     oversigt: Vec<SektionOversigt>,
-    /// (completed, total) afdeling forms.
-    afdelingsskemaer: Option<(usize, usize)>,
-    /// Per kind of attachment: (name, the attached files' names).
-    bilag: Vec<(String, String)>,
+    afdelingsskemaer: Option<Skemaer>,
+    /// Per kind of attachment: its name, and the attached files' names.
+    bilag: Vec<NavnOgVaerdi>,
     modtagere: String,
     idempotens: String,
     sent: bool,
@@ -634,14 +689,15 @@ async fn tjek_side(
         .skabelon
         .sektioner
         .iter()
-        .map(|s| {
-            let rows = crate::pages::pakke::svarliste(std::iter::once(s), &v.svar, "");
-            (s.titel.clone(), format!("/pakker/{id}/sektioner/{}", s.id), rows)
+        .map(|s| SektionOversigt {
+            titel: s.titel.clone(),
+            href: format!("/pakker/{id}/sektioner/{}", s.id),
+            svar: crate::pages::pakke::svarliste(std::iter::once(s), &v.svar, ""),
         })
         .collect();
     let afdelingsskemaer = v.afdelingsskema.as_ref().map(|_| {
         let done = v.afdelinger.iter().filter(|a| v.afdelingsskema_status(a).0 == SektionStatus::Gennemfoert).count();
-        (done, v.afdelinger.len())
+        Skemaer { gennemfoert: done, i_alt: v.afdelinger.len() }
     });
     let bilag = v
         .bilagsregler
@@ -649,7 +705,7 @@ async fn tjek_side(
         .iter()
         .map(|a| {
             let filer: Vec<&str> = v.bilag.iter().filter(|b| b.art == a.id).map(|b| b.filnavn.as_str()).collect();
-            (a.navn.clone(), filer.join(", "))
+            NavnOgVaerdi { navn: a.navn.clone(), vaerdi: filer.join(", ") }
         })
         .collect();
     let mangler: Vec<String> = v.manglende_regnskab().map(|a| a.navn.to_lowercase()).collect();
@@ -697,7 +753,13 @@ pub async fn indsend(
     Path(id): Path<i64>,
     Form(form): Form<IndsendForm>,
 ) -> PageResult {
-    match state.app.submit(&user, PakkeId(id), &form.idempotens, &form.bestyrelse_godkendt).await {
+    let mut ind = Indlaesning::new(state.app.today());
+    let godkendt = ind.dato("bestyrelse_godkendt", &form.bestyrelse_godkendt);
+    let udfald = match ind.faerdig(godkendt) {
+        Ok(godkendt) => state.app.indsend(&user, PakkeId(id), &form.idempotens, godkendt).await,
+        Err(e) => Err(e),
+    };
+    match udfald {
         Ok(version) => Ok(Redirect::to(&format!("/pakker/{id}/kvittering/{}", version.version)).into_response()),
         Err(AppError::Invalid(errors)) => {
             let v = state.app.pakke_view(&user, PakkeId(id)).await?;
@@ -713,8 +775,8 @@ struct Kvittering {
     layout: Layout,
     /// The receipt's reference number.
     nummer: String,
-    /// The attached files: (id, name).
-    filer: Vec<(store::BilagId, String)>,
+    /// The attached files, to download.
+    filer: Vec<crate::format::Link>,
     pakke_id: i64,
     organisation: String,
     styringsaar: i32,
@@ -738,7 +800,11 @@ pub async fn kvittering(
     render(&Kvittering {
         layout: Layout::new("Kvittering", Some(&user), &csrf, "/pakker"),
         nummer: domain::package::kvitteringsnummer(v.pakke.styringsaar, v.organisation.nummer, version),
-        filer: v.bilag.iter().map(|b| (b.id, b.filnavn.clone())).collect(),
+        filer: v
+            .bilag
+            .iter()
+            .map(|b| crate::format::Link { href: format!("/pakker/{id}/bilag/{}", b.id), tekst: b.filnavn.clone() })
+            .collect(),
         pakke_id: id,
         organisation: format!("{} ({})", v.organisation.navn, v.organisation.nummer),
         styringsaar: v.pakke.styringsaar.get(),

@@ -22,13 +22,15 @@ pub struct NoegletalRaekke {
     pub vaerdi: String,
     pub benchmark: String,
     pub sidste_aar: String,
-    pub markering: Option<(&'static str, &'static str)>,
+    pub markering: Option<crate::format::Merke>,
 }
 
 pub struct SektionStatus {
     pub href: String,
     pub titel: String,
-    pub status: &'static str,
+    pub tilstand: domain::template::SektionStatus,
+    /// The state as the page writes it, and its badge.
+    pub status: String,
     pub badge: &'static str,
     pub sidst_redigeret: Option<String>,
     pub noter: Option<String>,
@@ -53,10 +55,10 @@ struct PakkeSide {
     can_return: bool,
     can_hold: bool,
     can_write: bool,
-    moeder: Vec<(String, String)>,
-    /// Convened meetings: (id, time, place, letter, held).
-    /// (id, time, place, newest letter, status).
-    dialogmoeder: Vec<(store::DialogmoedeId, String, String, String, &'static str)>,
+    /// Meetings held outside the system.
+    moeder: Vec<AfholdtMoede>,
+    /// Meetings convened in the system.
+    dialogmoeder: Vec<IndkaldtMoede>,
     /// The hjemstedskommune may convene; a beliggenhedskommune may hold its own meeting.
     can_invite: bool,
     eget_moede: bool,
@@ -66,8 +68,8 @@ struct PakkeSide {
     /// The deadline of the current step (resubmission or høring) and whether it has passed.
     trin_frist: Option<(String, bool)>,
     aftaler: Vec<crate::format::AftaleVisning>,
-    redegoerelse: Vec<(String, String)>,
-    historik: Vec<(String, String, String, String)>,
+    redegoerelse: Vec<crate::pages::public::Afsnit>,
+    historik: Vec<Historiklinje>,
     /// Whose median the organisation's benchmarks are (bilag 5: administration organisations).
     benchmark_pulje: &'static str,
     /// When the kommune recorded the package as not received (the dialogue runs without it).
@@ -75,8 +77,66 @@ struct PakkeSide {
     /// The accounts material: received, or what is missing and by when.
     regnskab: String,
     regnskab_mangler: bool,
-    /// Henstillinger and påbud: (kind, date, text, deadline, registered by).
-    tilsynsreaktioner: Vec<(&'static str, String, String, Option<String>, String)>,
+    /// Henstillinger and påbud.
+    tilsynsreaktioner: Vec<Reaktionslinje>,
+}
+
+struct AfholdtMoede {
+    dato: String,
+    deltagere: String,
+}
+
+struct IndkaldtMoede {
+    id: store::DialogmoedeId,
+    tidspunkt: String,
+    sted: String,
+    /// The newest letter: the invitation, or the last move or the cancellation.
+    brev: String,
+    status: Moedestatus,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Moedestatus {
+    Indkaldt,
+    Flyttet,
+    Aflyst,
+    Afholdt,
+}
+
+impl Moedestatus {
+    fn label(self) -> &'static str {
+        match self {
+            Moedestatus::Indkaldt => "Indkaldt",
+            Moedestatus::Flyttet => "Indkaldt, flyttet",
+            Moedestatus::Aflyst => "Aflyst",
+            Moedestatus::Afholdt => "Afholdt",
+        }
+    }
+
+    fn badge(self) -> &'static str {
+        match self {
+            Moedestatus::Aflyst => "badge-warning",
+            Moedestatus::Afholdt => "badge-success",
+            Moedestatus::Indkaldt | Moedestatus::Flyttet => "badge-info",
+        }
+    }
+}
+
+/// A step of the package's history.
+struct Historiklinje {
+    tidspunkt: String,
+    haendelse: String,
+    af: String,
+    begrundelse: String,
+}
+
+/// A henstilling or påbud.
+struct Reaktionslinje {
+    art: &'static str,
+    dato: String,
+    tekst: String,
+    frist: Option<String>,
+    af: String,
 }
 
 /// The task list: each section with its status (Ikke startet, I gang, Gennemført or Der er
@@ -87,10 +147,12 @@ pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
         .sektioner
         .iter()
         .map(|s| {
-            let (status, badge) = crate::format::kortform(v.sektion_status(s).0);
+            let tilstand = v.sektion_status(s).0;
+            let crate::format::Merke { tekst: status, badge } = crate::format::kortform(tilstand);
             SektionStatus {
                 href: format!("/pakker/{}/sektioner/{}", v.pakke.id, s.id),
                 titel: s.titel.clone(),
+                tilstand,
                 status,
                 badge,
                 sidst_redigeret: crate::format::sidst_redigeret(v, s.svar_ids()),
@@ -101,21 +163,25 @@ pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
     if v.afdelingsskema.is_some() {
         let statuses: Vec<_> = v.afdelinger.iter().map(|a| v.afdelingsskema_status(a).0).collect();
         let done = statuses.iter().filter(|s| **s == domain::template::SektionStatus::Gennemfoert).count();
-        let (status, badge) = crate::format::kortform(domain::template::SektionStatus::samlet(statuses));
+        let tilstand = domain::template::SektionStatus::samlet(statuses);
+        let crate::format::Merke { tekst: status, badge } = crate::format::kortform(tilstand);
         let keys: Vec<String> = v.afdelinger.iter().flat_map(|a| v.afdelingsskema_noegler(a)).collect();
         tasks.push(SektionStatus {
             href: format!("/pakker/{}/afdelinger", v.pakke.id),
             titel: "Oplysningsskemaer for afdelinger (bilag 4)".into(),
+            tilstand,
             status,
             badge,
             sidst_redigeret: crate::format::sidst_redigeret(v, keys.iter().map(String::as_str)),
             noter: Some(format!("{done} af {} skemaer gennemført", v.afdelinger.len())),
         });
     }
-    let (status, badge) = crate::format::kortform(v.bilag_status());
+    let tilstand = v.bilag_status();
+    let crate::format::Merke { tekst: status, badge } = crate::format::kortform(tilstand);
     tasks.push(SektionStatus {
         href: format!("/pakker/{}/bilag", v.pakke.id),
         titel: "Bilag: regnskab, revisionsprotokol, årsberetning og regnskabsspørgeskema".into(),
+        tilstand,
         status,
         badge,
         sidst_redigeret: None,
@@ -144,16 +210,17 @@ pub async fn render_pakke(
                 (None, Some(_)) => "i/t".into(),
             },
             sidste_aar: vis_noegletal(n.sidste_aar, n.enhed),
-            markering: n.markering.map(|m| {
-                (m.label(), if m == domain::beregning::Markering::Roed { "badge-error" } else { "badge-warning" })
-            }),
+            markering: n.markering.map(crate::format::markering_merke),
         })
         .collect();
     let historik = v
         .haendelser
         .iter()
-        .map(|h| {
-            (tidspunkt(h.at), h.to.label().to_string(), h.by_name.clone(), h.begrundelse.clone().unwrap_or_default())
+        .map(|h| Historiklinje {
+            tidspunkt: tidspunkt(h.at),
+            haendelse: h.to.label().to_string(),
+            af: h.by_name.clone(),
+            begrundelse: h.begrundelse.clone().unwrap_or_default(),
         })
         .collect();
     let title = format!("Dokumentationspakke {} – {}", v.pakke.styringsaar, v.organisation.navn);
@@ -165,17 +232,16 @@ pub async fn render_pakke(
         .map(|m| {
             let d = &m.moede.moede;
             let status = if m.is_held() {
-                "Afholdt"
+                Moedestatus::Afholdt
             } else if m.moede.aflyst().is_some() {
-                "Aflyst"
+                Moedestatus::Aflyst
             } else if !m.moede.aendringer.is_empty() {
-                "Indkaldt, flyttet"
+                Moedestatus::Flyttet
             } else {
-                "Indkaldt"
+                Moedestatus::Indkaldt
             };
-            // The newest letter: the invitation, or the last move or the cancellation.
             let brev = m.moede.aendringer.last().map_or(&d.brev, |a| &a.brev).clone();
-            (m.moede.id, tidspunkt(d.starter), d.sted.clone(), brev, status)
+            IndkaldtMoede { id: m.moede.id, tidspunkt: tidspunkt(d.starter), sted: d.sted.clone(), brev, status }
         })
         .collect();
     let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
@@ -196,7 +262,13 @@ pub async fn render_pakke(
     };
     let tilsynsreaktioner = tilsynsreaktioner
         .into_iter()
-        .map(|r| (r.art.label(), dato(r.dato), r.tekst, r.frist.map(dato), r.af_navn))
+        .map(|r| Reaktionslinje {
+            art: r.art.label(),
+            dato: dato(r.dato),
+            tekst: r.tekst,
+            frist: r.frist.map(dato),
+            af: r.af_navn,
+        })
         .collect();
     // The accounts material has its own deadline and may follow the report.
     let mangler: Vec<String> = v.manglende_regnskab().map(|a| a.navn.to_lowercase()).collect();
@@ -232,7 +304,7 @@ pub async fn render_pakke(
         can_return: matches!(status, PakkeStatus::Indsendt | PakkeStatus::Modtaget),
         can_hold: matches!(status, PakkeStatus::Modtaget | PakkeStatus::IkkeModtaget | PakkeStatus::MoedeIndkaldt),
         can_write: matches!(status, PakkeStatus::MoedeAfholdt | PakkeStatus::RedegoerelseIHoering),
-        moeder: v.moeder.iter().map(|m| (dato(m.dato), m.deltagere.clone())).collect(),
+        moeder: v.moeder.iter().map(|m| AfholdtMoede { dato: dato(m.dato), deltagere: m.deltagere.clone() }).collect(),
         dialogmoeder,
         can_invite: matches!(status, PakkeStatus::Modtaget | PakkeStatus::IkkeModtaget | PakkeStatus::MoedeIndkaldt),
         eget_moede,
@@ -262,7 +334,17 @@ struct ForklaringSide {
     potentiale: String,
     kommune_gns: String,
     region_gns: String,
-    konti: Vec<(String, String, String, String, String)>,
+    konti: Vec<Kontolinje>,
+}
+
+/// An account of the efficiency figure: the afdeling's cost against best practice's.
+struct Kontolinje {
+    konto: String,
+    navn: String,
+    egen: String,
+    bedste_praksis: String,
+    /// Best practice's cost as a share of the afdeling's.
+    forhold: String,
 }
 
 /// Why an afdeling has its efficiency figure: group, best practice, account by account.
@@ -287,7 +369,13 @@ pub async fn forklaring(
                 Some(x) if x.is_infinite() => "Ikke billigere".to_string(),
                 Some(x) => format!("{} %", crate::format::tal(x * 100.0, 1)),
             };
-            (k.konto.clone(), k.navn.clone(), kr(k.egen), kr(k.bedste_praksis), forhold)
+            Kontolinje {
+                konto: k.konto.clone(),
+                navn: k.navn.clone(),
+                egen: kr(k.egen),
+                bedste_praksis: kr(k.bedste_praksis),
+                forhold,
+            }
         })
         .collect();
     let title = format!("Effektivitetstal for {}", f.afdeling.data.navn);
@@ -319,8 +407,28 @@ pub async fn vis(
     render_pakke(&state, &user, &csrf, v, q.besked.as_deref()).await
 }
 
-/// (question, answer) pairs of one section or form.
-pub type Svarliste = Vec<(String, String)>;
+/// A question with its answer, read-only.
+pub struct Svarlinje {
+    pub spoergsmaal: String,
+    pub svar: String,
+}
+
+/// The answers of one section or form.
+pub type Svarliste = Vec<Svarlinje>;
+
+/// A section's or an afdeling form's answers under its title.
+pub struct SvarAfsnit {
+    pub titel: String,
+    pub svar: Svarliste,
+}
+
+/// An answer or a file that changed between two versions.
+struct Aendring {
+    hvor: String,
+    hvad: String,
+    foer: String,
+    nu: String,
+}
 
 #[derive(Template)]
 #[template(path = "version.html")]
@@ -331,33 +439,30 @@ struct VersionSide {
     indsendt: String,
     indsendt_af: String,
     for_sent: bool,
-    sektioner: Vec<(String, Svarliste)>,
-    afdelinger: Vec<(String, Svarliste)>,
-    /// (id, file name, kind).
-    bilag: Vec<(store::BilagId, String, String)>,
-    /// The version before this one, and what changed since it: (where, question, before, now).
+    sektioner: Vec<SvarAfsnit>,
+    afdelinger: Vec<SvarAfsnit>,
+    bilag: Vec<app::VersionsBilag>,
+    /// The version before this one, and what changed since it.
     forrige: Option<i64>,
-    aendringer: Vec<(String, String, String, String)>,
+    aendringer: Vec<Aendring>,
 }
 
-/// Every (where, question, answer) of a version, in form order.
-fn alle_svar(v: &PakkeView, svar: &std::collections::BTreeMap<String, Svar>) -> Vec<(String, String, String)> {
+/// Every answer of a version with where it stands, in form order.
+fn alle_svar(v: &PakkeView, svar: &std::collections::BTreeMap<String, Svar>) -> Vec<(String, Svarlinje)> {
     let mut out = Vec::new();
     for s in &v.skabelon.sektioner {
-        out.extend(svarliste(std::iter::once(s), svar, "").into_iter().map(|(q, a)| (s.titel.clone(), q, a)));
+        out.extend(svarliste(std::iter::once(s), svar, "").into_iter().map(|l| (s.titel.clone(), l)));
     }
     for a in v.afdelinger.iter() {
         let prefix = domain::template::afdeling_noegle(a.data.nummer, "");
         let hvor = format!("Afdeling {} {}", a.data.nummer, a.data.navn);
-        out.extend(
-            svarliste(v.afdelingsskema_sektioner(a), svar, &prefix).into_iter().map(|(q, s)| (hvor.clone(), q, s)),
-        );
+        out.extend(svarliste(v.afdelingsskema_sektioner(a), svar, &prefix).into_iter().map(|l| (hvor.clone(), l)));
     }
     out
 }
 
-/// The answers of sections as read-only (question, answer) pairs; a fact block's comment is
-/// listed under the block's title. `prefix` selects an afdeling form's answers.
+/// The answers of sections, read-only; a fact block's comment is listed under the block's
+/// title. `prefix` selects an afdeling form's answers.
 pub fn svarliste<'a>(
     sektioner: impl Iterator<Item = &'a domain::template::Sektion>,
     svar: &std::collections::BTreeMap<String, Svar>,
@@ -369,11 +474,17 @@ pub fn svarliste<'a>(
         .filter_map(|e| match e {
             Element::Spoergsmaal(q) => {
                 let saved = svar.get(&format!("{prefix}{}", q.id));
-                Some((q.overskrift(), saved.and_then(|s| s.valg.clone()).unwrap_or_else(|| svar_tekst(saved))))
+                Some(Svarlinje {
+                    spoergsmaal: q.overskrift(),
+                    svar: saved.and_then(|s| s.valg.clone()).unwrap_or_else(|| svar_tekst(saved)),
+                })
             }
             Element::Fakta(f) => f.kommentar.as_ref().map(|k| {
                 let tekst = svar.get(&format!("{prefix}{}", f.id)).map(|s| s.tekst.clone()).filter(|t| !t.is_empty());
-                (format!("{}: {k}", f.titel), tekst.unwrap_or_else(|| "Ingen kommentar".into()))
+                Svarlinje {
+                    spoergsmaal: format!("{}: {k}", f.titel),
+                    svar: tekst.unwrap_or_else(|| "Ingen kommentar".into()),
+                }
             }),
         })
         .collect()
@@ -390,19 +501,23 @@ pub async fn version(
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
     let ver = v.versions.iter().find(|x| x.version == nummer).ok_or(app::AppError::NotFound)?;
     let ver_svar = state.app.version_svar(&v, nummer).await?;
-    let sektioner =
-        v.skabelon.sektioner.iter().map(|s| (s.titel.clone(), svarliste(std::iter::once(s), &ver_svar, ""))).collect();
+    let sektioner = v
+        .skabelon
+        .sektioner
+        .iter()
+        .map(|s| SvarAfsnit { titel: s.titel.clone(), svar: svarliste(std::iter::once(s), &ver_svar, "") })
+        .collect();
     let afdelinger = v
         .afdelinger
         .iter()
         .map(|a| {
             let prefix = domain::template::afdeling_noegle(a.data.nummer, "");
-            (
-                format!("Afdeling {} {}", a.data.nummer, a.data.navn),
-                svarliste(v.afdelingsskema_sektioner(a), &ver_svar, &prefix),
-            )
+            SvarAfsnit {
+                titel: format!("Afdeling {} {}", a.data.nummer, a.data.navn),
+                svar: svarliste(v.afdelingsskema_sektioner(a), &ver_svar, &prefix),
+            }
         })
-        .filter(|(_, svar)| !svar.is_empty())
+        .filter(|a| !a.svar.is_empty())
         .collect();
     let navne = state.app.pakke_bilag_navne(&v, ver).await?;
     let forrige = v.versions.iter().rev().find(|x| x.version < nummer);
@@ -411,27 +526,29 @@ pub async fn version(
         Some(f) => {
             let foer = alle_svar(&v, &state.app.version_svar(&v, f.version).await?);
             let nu = alle_svar(&v, &ver_svar);
-            let mut out: Vec<(String, String, String, String)> = nu
+            let mut out: Vec<Aendring> = nu
                 .into_iter()
                 .zip(foer)
-                .filter(|(n, f)| n.2 != f.2)
-                .map(|((hvor, q, nu), (_, _, foer))| (hvor, q, foer, nu))
+                .filter(|((_, n), (_, f))| n.svar != f.svar)
+                .map(|((hvor, nu), (_, foer))| Aendring { hvor, hvad: nu.spoergsmaal, foer: foer.svar, nu: nu.svar })
                 .collect();
             let foer_bilag = state.app.pakke_bilag_navne(&v, f).await?;
-            let nye: Vec<_> = navne.iter().filter(|b| !foer_bilag.iter().any(|x| x.0 == b.0)).collect();
-            let mut fjernede: Vec<_> = foer_bilag.iter().filter(|b| !navne.iter().any(|x| x.0 == b.0)).collect();
+            let nye: Vec<_> = navne.iter().filter(|b| !foer_bilag.iter().any(|x| x.id == b.id)).collect();
+            let mut fjernede: Vec<_> = foer_bilag.iter().filter(|b| !navne.iter().any(|x| x.id == b.id)).collect();
+            let bilag =
+                |hvad: &str, foer: String, nu: String| Aendring { hvor: "Bilag".into(), hvad: hvad.into(), foer, nu };
             // A new file of a kind whose earlier file left is that file replaced: one row.
-            for (_, navn, art) in nye {
-                match fjernede.iter().position(|x| x.2 == *art) {
+            for b in nye {
+                match fjernede.iter().position(|x| x.art == b.art) {
                     Some(i) => {
-                        let (_, gammel, _) = fjernede.remove(i);
-                        out.push(("Bilag".into(), art.clone(), gammel.clone(), format!("Erstattet af {navn}")));
+                        let gammel = fjernede.remove(i);
+                        out.push(bilag(&b.art, gammel.filnavn.clone(), format!("Erstattet af {}", b.filnavn)));
                     }
-                    None => out.push(("Bilag".into(), art.clone(), "–".into(), format!("Ny fil: {navn}"))),
+                    None => out.push(bilag(&b.art, "–".into(), format!("Ny fil: {}", b.filnavn))),
                 }
             }
-            for (_, navn, art) in fjernede {
-                out.push(("Bilag".into(), art.clone(), navn.clone(), "Ikke med i denne version".into()));
+            for b in fjernede {
+                out.push(bilag(&b.art, b.filnavn.clone(), "Ikke med i denne version".into()));
             }
             out
         }

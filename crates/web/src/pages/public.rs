@@ -2,7 +2,8 @@
 //! get `app::Public`, which cannot read drafts.
 
 use crate::error::PageResult;
-use crate::format::{tal, tidspunkt};
+use crate::format::Valgmulighed;
+use crate::format::{NavnOgVaerdi, tal, tidspunkt};
 use crate::layout::Layout;
 use crate::paths::home;
 use crate::security::{CsrfToken, MaybeUser};
@@ -31,8 +32,9 @@ pub async fn forside(MaybeUser(user): MaybeUser, CsrfToken(csrf): CsrfToken) -> 
 struct Soeg {
     layout: Layout,
     q: String,
-    kommune: String,
-    kommuner: Vec<(i64, String)>,
+    /// The kommune searched within.
+    kommune: Option<domain::Kommunekode>,
+    kommuner: Vec<Valgmulighed>,
     soegt: bool,
     i_alt: i64,
     resultater: Vec<Hit>,
@@ -43,8 +45,9 @@ struct Soeg {
 pub struct SoegQuery {
     #[serde(default)]
     q: String,
-    #[serde(default)]
-    kommune: String,
+    /// Only within this kommune; an unknown code is no filter.
+    #[serde(default, deserialize_with = "crate::input::valgfri")]
+    kommune: Option<domain::Kommunekode>,
     side: Option<u32>,
 }
 
@@ -67,7 +70,7 @@ pub async fn soeg(
     Query(query): Query<SoegQuery>,
 ) -> PageResult {
     let public = state.app.public();
-    let kommune = query.kommune.trim().parse::<domain::Kommunekode>().ok();
+    let kommune = query.kommune;
     let side = store::Side::new(query.side.unwrap_or(1), HITS_PR_SIDE);
     let kommuner = public.kommuner().await?;
     let kommune_navn = |kode: domain::Kommunekode| {
@@ -88,8 +91,8 @@ pub async fn soeg(
         },
     });
     let href = |n: u32| {
-        let q = serde_urlencoded::to_string([("q", query.q.as_str()), ("kommune", query.kommune.as_str())])
-            .unwrap_or_default();
+        let kode = kommune.map(|k| i64::from(k).to_string()).unwrap_or_default();
+        let q = serde_urlencoded::to_string([("q", query.q.as_str()), ("kommune", kode.as_str())]).unwrap_or_default();
         format!("/offentlig?{q}&side={n}")
     };
     let sider = crate::view::Sider::new(&udsnit, href);
@@ -97,8 +100,11 @@ pub async fn soeg(
         layout: Layout::new("Offentlige data", user.as_ref(), &csrf, "/offentlig"),
         soegt: !query.q.trim().is_empty() || kommune.is_some(),
         q: query.q,
-        kommune: query.kommune,
-        kommuner: kommuner.into_iter().map(|k| (i64::from(k.kode), k.navn)).collect(),
+        kommune,
+        kommuner: Valgmulighed::liste(
+            kommuner.into_iter().map(|k| (i64::from(k.kode), k.navn)),
+            kommune.map(|k| i64::from(k).to_string()).as_deref(),
+        ),
         i_alt: udsnit.i_alt,
         resultater: udsnit.raekker,
         sider,
@@ -111,15 +117,43 @@ struct Dataark {
     layout: Layout,
     d: std::sync::Arc<app::DataSheet>,
     afdelinger: Vec<AfdelingRaekke>,
-    boliger: Vec<(&'static str, String)>,
-    noegletal: Vec<(i32, Vec<(String, String)>)>,
-    /// Over the years: the years (oldest first), then per figure its value each year.
-    udvikling: (Vec<i32>, Vec<(String, Vec<String>)>),
+    /// Homes per type.
+    boliger: Vec<NavnOgVaerdi>,
+    /// The key figures of each styringsår.
+    noegletal: Vec<AarsNoegletal>,
+    udvikling: Udvikling,
     /// A line chart per figure with at least two public years (accessible SVG).
     diagrammer: Vec<String>,
     redegoerelser: Vec<PubliceretRedegoerelse>,
-    /// The accounts: (styringsår, kind, file name, size, link).
-    regnskaber: Vec<(i32, String, String, String, String)>,
+    /// The accounts.
+    regnskaber: Vec<RegnskabsFil>,
+}
+
+struct AarsNoegletal {
+    aar: i32,
+    linjer: Vec<NavnOgVaerdi>,
+}
+
+/// The key figures over the years.
+struct Udvikling {
+    /// The years, oldest first.
+    aar: Vec<i32>,
+    raekker: Vec<Udviklingsraekke>,
+}
+
+/// A key figure's value each year.
+struct Udviklingsraekke {
+    navn: String,
+    vaerdier: Vec<String>,
+}
+
+/// A public accounts file.
+struct RegnskabsFil {
+    aar: i32,
+    art: String,
+    filnavn: String,
+    stoerrelse: String,
+    href: String,
 }
 
 /// An afdeling as a row of the data sheet.
@@ -139,7 +173,7 @@ struct PubliceretRedegoerelse {
     offentliggjort: String,
     /// The dialogue was held without the documentation package.
     uden_pakke: bool,
-    afsnit: Vec<(String, String)>,
+    afsnit: Vec<Afsnit>,
 }
 
 /// A key figure value as shown: with unit, or "i/t" when not (yet) available.
@@ -158,13 +192,19 @@ pub fn noegletal_navn(l: &app::NoegletalLinje) -> String {
     }
 }
 
-/// The redegørelse's non-empty fields in reading order: (heading, text).
-pub fn afsnit(tekst: &store::RedegoerelseTekst) -> Vec<(String, String)> {
+/// A part of the redegørelse: one of its fields with the field's heading.
+pub struct Afsnit {
+    pub titel: String,
+    pub tekst: String,
+}
+
+/// The redegørelse's non-empty fields in reading order.
+pub fn afsnit(tekst: &store::RedegoerelseTekst) -> Vec<Afsnit> {
     domain::redegoerelse::felter()
         .into_iter()
         .filter_map(|id| {
             let t = tekst.get(&id).filter(|t| !t.trim().is_empty())?;
-            Some((domain::redegoerelse::felt_titel(&id)?, t.clone()))
+            Some(Afsnit { titel: domain::redegoerelse::felt_titel(&id)?, tekst: t.clone() })
         })
         .collect()
 }
@@ -177,7 +217,11 @@ pub async fn dataark(
 ) -> PageResult {
     let nummer: OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
     let d = state.app.public().data_sheet(nummer).await?;
-    let boliger = d.boliger.iter().map(|(t, n)| (t.label(), tal(f64::from(*n), 0))).collect();
+    let boliger = d
+        .boliger
+        .iter()
+        .map(|(t, n)| NavnOgVaerdi { navn: t.label().to_string(), vaerdi: tal(f64::from(*n), 0) })
+        .collect();
     let noegletal = d
         .aar
         .iter()
@@ -185,11 +229,12 @@ pub async fn dataark(
             let rows = aar
                 .noegletal
                 .iter()
-                .map(|n| {
-                    (n.navn.to_string(), if aar.offentlig { vis_noegletal(n.vaerdi, n.enhed) } else { "i/t".into() })
+                .map(|n| NavnOgVaerdi {
+                    navn: n.navn.to_string(),
+                    vaerdi: if aar.offentlig { vis_noegletal(n.vaerdi, n.enhed) } else { "i/t".into() },
                 })
                 .collect();
-            (aar.styringsaar.get(), rows)
+            AarsNoegletal { aar: aar.styringsaar.get(), linjer: rows }
         })
         .collect();
     let redegoerelser = d
@@ -239,10 +284,10 @@ pub async fn dataark(
                         }
                     })
                     .collect();
-                (navn, values)
+                Udviklingsraekke { navn, vaerdier: values }
             })
             .collect();
-        (aar.iter().map(|a| a.styringsaar.get()).collect(), rows)
+        Udvikling { aar: aar.iter().map(|a| a.styringsaar.get()).collect(), raekker: rows }
     };
     let diagrammer = {
         let aar: Vec<&app::AarsNoegletal> = d.aar.iter().rev().collect();
@@ -267,14 +312,12 @@ pub async fn dataark(
     let regnskaber = d
         .regnskaber
         .iter()
-        .map(|r| {
-            (
-                r.styringsaar.get(),
-                r.art.clone(),
-                r.bilag.filnavn.clone(),
-                format!("{} kB", tal(r.bilag.stoerrelse as f64 / 1024.0, 0)),
-                crate::paths::regnskab_sti(d.organisation.nummer, r.bilag.id),
-            )
+        .map(|r| RegnskabsFil {
+            aar: r.styringsaar.get(),
+            art: r.art.clone(),
+            filnavn: r.bilag.filnavn.clone(),
+            stoerrelse: format!("{} kB", tal(r.bilag.stoerrelse as f64 / 1024.0, 0)),
+            href: crate::paths::regnskab_sti(d.organisation.nummer, r.bilag.id),
         })
         .collect();
     let title = format!("Dataark: {}", d.organisation.navn);
@@ -304,9 +347,15 @@ pub async fn regnskab(State(state): State<AppState>, Path((nummer, bilag)): Path
 #[template(path = "aaben_data.html")]
 struct AabenData {
     layout: Layout,
-    /// (styringsår, organisations with public figures).
-    aar: Vec<(i32, usize)>,
+    aar: Vec<AabentAar>,
     kolonner: [&'static str; 10],
+}
+
+/// A styringsår of open data.
+struct AabentAar {
+    aar: i32,
+    /// Organisations with public figures that year.
+    organisationer: usize,
 }
 
 /// Open data: per styringsår, the published key figures and efficiency figures as CSV and XLSX.
@@ -315,7 +364,14 @@ pub async fn aaben_data(
     MaybeUser(user): MaybeUser,
     CsrfToken(csrf): CsrfToken,
 ) -> PageResult {
-    let aar = state.app.public().aabne_aar(state.app.today()).await?.into_iter().map(|(a, n)| (a.get(), n)).collect();
+    let aar = state
+        .app
+        .public()
+        .aabne_aar(state.app.today())
+        .await?
+        .into_iter()
+        .map(|(a, n)| AabentAar { aar: a.get(), organisationer: n })
+        .collect();
     render(&AabenData {
         layout: Layout::new("Åbne data", user.as_ref(), &csrf, "/offentlig"),
         aar,
@@ -362,15 +418,23 @@ struct AfdelingDataark {
     /// The afdeling against its comparison group in the newest public year (accessible SVG).
     diagram: Option<String>,
     s: std::sync::Arc<app::AfdelingSheet>,
-    boliger: Vec<(&'static str, String)>,
+    boliger: Vec<NavnOgVaerdi>,
     aar: Vec<AfdelingsAar>,
+}
+
+/// A key figure of an afdeling against the national median.
+struct AfdelingsNoegletal {
+    navn: String,
+    vaerdi: String,
+    median: String,
+    markering: String,
 }
 
 /// One year of an afdeling's sheet as shown.
 struct AfdelingsAar {
     aar: i32,
-    /// (figure, value, national median, mark): "i/t" until the meeting is held.
-    noegletal: Vec<(String, String, String, String)>,
+    /// "i/t" until the meeting is held.
+    noegletal: Vec<AfdelingsNoegletal>,
     effektivitet: String,
     /// The comparison group and its best practice.
     gruppe: String,
@@ -389,7 +453,10 @@ pub async fn afdeling_dataark(
     let s = state.app.public().afdeling_sheet(nummer, afdeling).await?;
     let boliger = domain::master::Boligtype::ALL
         .into_iter()
-        .map(|t| (t.label(), tal(f64::from(s.afdeling.data.boliger(t).antal), 0)))
+        .map(|t| NavnOgVaerdi {
+            navn: t.label().to_string(),
+            vaerdi: tal(f64::from(s.afdeling.data.boliger(t).antal), 0),
+        })
         .collect();
     let aar = s
         .aar
@@ -400,14 +467,15 @@ pub async fn afdeling_dataark(
                 .iter()
                 .map(|n| {
                     if a.offentlig {
-                        (
-                            noegletal_navn(n),
-                            vis_noegletal(n.vaerdi, n.enhed),
-                            vis_noegletal(n.benchmark, n.enhed),
-                            n.markering.map(|m| m.label().to_string()).unwrap_or_else(|| "Ingen".into()),
-                        )
+                        AfdelingsNoegletal {
+                            navn: noegletal_navn(n),
+                            vaerdi: vis_noegletal(n.vaerdi, n.enhed),
+                            median: vis_noegletal(n.benchmark, n.enhed),
+                            markering: n.markering.map(|m| m.label().to_string()).unwrap_or_else(|| "Ingen".into()),
+                        }
                     } else {
-                        (noegletal_navn(n), "i/t".into(), "i/t".into(), "i/t".into())
+                        let it = || "i/t".to_string();
+                        AfdelingsNoegletal { navn: noegletal_navn(n), vaerdi: it(), median: it(), markering: it() }
                     }
                 })
                 .collect();
@@ -456,8 +524,16 @@ pub async fn afdeling_dataark(
 struct KommuneRedegoerelser {
     layout: Layout,
     kommune: String,
-    /// (organisation number, name, year, published, package received).
-    raekker: Vec<(u32, String, i32, String, bool)>,
+    raekker: Vec<PubliceretRaekke>,
+}
+
+/// A published redegørelse in a kommune's list.
+struct PubliceretRaekke {
+    organisation_nummer: u32,
+    organisation: String,
+    aar: i32,
+    offentliggjort: String,
+    pakke_modtaget: bool,
 }
 
 /// The published redegørelser of a kommune's organisations.
@@ -477,7 +553,13 @@ pub async fn kommune_redegoerelser(
         .kommunens_redegoerelser(kode)
         .await?
         .into_iter()
-        .map(|(o, r)| (o.nummer.get(), o.navn, r.styringsaar.get(), tidspunkt(r.published_at), r.pakke_modtaget))
+        .map(|(o, r)| PubliceretRaekke {
+            organisation_nummer: o.nummer.get(),
+            organisation: o.navn,
+            aar: r.styringsaar.get(),
+            offentliggjort: tidspunkt(r.published_at),
+            pakke_modtaget: r.pakke_modtaget,
+        })
         .collect();
     render(&KommuneRedegoerelser {
         layout: Layout::new(&format!("Redegørelser fra {navn} Kommune"), user.as_ref(), &csrf, "/offentlig"),

@@ -3,8 +3,10 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::input::Indlaesning;
 use crate::layout::Layout;
 use crate::pages::kommune::handled;
+use crate::pages::{Felter, afkrydset, felt};
 use crate::pages::{PakkeHoved, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::{render, render_status};
@@ -21,7 +23,15 @@ use store::PakkeId;
 /// A goal area of the editor with its three parts: (field id, label, guidance, text).
 pub struct Omraade {
     pub titel: &'static str,
-    pub dele: Vec<(String, &'static str, &'static str, String)>,
+    pub dele: Vec<Redegoerelsesfelt>,
+}
+
+/// A field of the redegørelse's editor, with what is written in it.
+pub struct Redegoerelsesfelt {
+    pub id: String,
+    pub label: &'static str,
+    pub hjaelp: &'static str,
+    pub tekst: String,
 }
 
 #[derive(Template)]
@@ -34,12 +44,12 @@ struct RedegoerelseSide {
     omraader: Vec<Omraade>,
     has_draft: bool,
     can_send: bool,
-    /// (time, who, text) of the organisation's comments.
-    bemaerkninger: Vec<(String, String, String)>,
+    /// The organisation's comments.
+    bemaerkninger: Vec<crate::format::Bemaerkning>,
     aftaler: Vec<crate::format::AftaleVisning>,
-    maalomraader: Vec<(&'static str, &'static str)>,
+    maalomraader: Vec<crate::format::Valgmulighed>,
     emner: [&'static str; 5],
-    ny_aftale: app::AftaleInput,
+    ny_aftale: AftaleFelter,
     /// After "Udfyld tomme felter med forslag": how many empty fields got a suggestion.
     forslag: Option<usize>,
     /// The deadline for the organisation's comments, as proposed or typed.
@@ -51,7 +61,7 @@ async fn redegoerelse_side(
     v: &PakkeView,
     layout: Layout,
     tekst: &BTreeMap<String, String>,
-    ny_aftale: app::AftaleInput,
+    ny_aftale: AftaleFelter,
     forslag: Option<usize>,
 ) -> Result<RedegoerelseSide, AppError> {
     use domain::redegoerelse::{AFTALER, DELE, MAALOMRAADER, SAMMENFATNING, felt};
@@ -68,21 +78,20 @@ async fn redegoerelse_side(
                 titel,
                 dele: DELE
                     .iter()
-                    .map(|(del, label, hjaelp)| (felt(id, del), *label, *hjaelp, get(&felt(id, del))))
+                    .map(|(del, label, hjaelp)| Redegoerelsesfelt {
+                        id: felt(id, del),
+                        label,
+                        hjaelp,
+                        tekst: get(&felt(id, del)),
+                    })
                     .collect(),
             })
             .collect(),
         has_draft: !v.redegoerelser.is_empty(),
         can_send: v.pakke.status == PakkeStatus::MoedeAfholdt,
-        bemaerkninger: state
-            .app
-            .bemaerkninger(v)
-            .await?
-            .into_iter()
-            .map(|b| (crate::format::tidspunkt(b.bemaerkning.at), b.by_name, b.bemaerkning.tekst))
-            .collect(),
+        bemaerkninger: state.app.bemaerkninger(v).await?.into_iter().map(crate::format::Bemaerkning::from).collect(),
         aftaler: state.app.pakke_aftaler(v).await?.iter().map(|a| crate::format::aftale_visning(a, &kommune)).collect(),
-        maalomraader: crate::format::maalomraader(),
+        maalomraader: crate::format::maalomraader(&ny_aftale.maalomraader),
         emner: domain::redegoerelse::AFTALE_EMNER,
         ny_aftale,
         forslag,
@@ -101,7 +110,7 @@ pub async fn redegoerelse_form(
     let v = handled(&state, &user, id).await?;
     let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
     let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_besked(q.besked.as_deref());
-    render(&redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), None).await?)
+    render(&redegoerelse_side(&state, &v, layout, &tekst, AftaleFelter::default(), None).await?)
 }
 
 /// "Udfyld tomme felter med forslag": the fields as posted, with the draft generated from the
@@ -132,18 +141,61 @@ pub async fn gem_redegoerelse(
         let v = handled(&state, &user, id).await?;
         let udfyldt = udfyld_tomme(&mut tekst, state.app.redegoerelse_forslag(&user, PakkeId(id)).await?);
         let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker");
-        let side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), Some(udfyldt)).await?;
+        let side = redegoerelse_side(&state, &v, layout, &tekst, AftaleFelter::default(), Some(udfyldt)).await?;
         return render(&side);
     }
-    match state.app.save_redegoerelse(&user, PakkeId(id), tekst.clone(), None).await {
+    match state.app.gem_redegoerelse(&user, PakkeId(id), tekst.clone(), None).await {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}/redegoerelse"), "redegoerelse_gemt")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
             let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
-            let side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), None).await?;
+            let side = redegoerelse_side(&state, &v, layout, &tekst, AftaleFelter::default(), None).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The new-aftale form as posted, kept as typed to show again with its errors.
+#[derive(Default)]
+pub struct AftaleFelter {
+    emne: String,
+    beskrivelse: String,
+    oevrige_parter: String,
+    /// The checked målområder (boxes named `maal_<id>`).
+    maalomraader: Vec<String>,
+    ansvarlig: String,
+    frist: String,
+    soeges_senere: bool,
+}
+
+impl AftaleFelter {
+    fn fra(form: &Felter) -> Self {
+        AftaleFelter {
+            emne: felt(form, "emne").into(),
+            beskrivelse: felt(form, "beskrivelse").into(),
+            oevrige_parter: felt(form, "oevrige_parter").into(),
+            maalomraader: afkrydset(form, "maal_"),
+            ansvarlig: felt(form, "ansvarlig").into(),
+            frist: felt(form, "frist").into(),
+            soeges_senere: felt(form, "soeges_senere") == "ja",
+        }
+    }
+
+    /// The aftale the fields give, with what could not be read.
+    fn input(&self, today: chrono::NaiveDate) -> app::AftaleInput {
+        let mut ind = Indlaesning::new(today);
+        let frist = ind.dato("frist", &self.frist);
+        app::AftaleInput {
+            emne: self.emne.clone(),
+            beskrivelse: self.beskrivelse.clone(),
+            oevrige_parter: self.oevrige_parter.clone(),
+            maalomraader: self.maalomraader.clone(),
+            ansvarlig: self.ansvarlig.clone(),
+            frist,
+            soeges_senere: self.soeges_senere,
+            laesefejl: ind.fejlene(),
+        }
     }
 }
 
@@ -153,25 +205,16 @@ pub async fn opret_aftale(
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    Form(form): Form<Felter>,
 ) -> PageResult {
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let input = app::AftaleInput {
-        emne: get("emne"),
-        beskrivelse: get("beskrivelse"),
-        oevrige_parter: get("oevrige_parter"),
-        maalomraader: form.iter().filter_map(|(k, _)| k.strip_prefix("maal_").map(str::to_string)).collect(),
-        ansvarlig: get("ansvarlig"),
-        frist: get("frist"),
-        soeges_senere: get("soeges_senere") == "ja",
-    };
-    match state.app.opret_aftale(&user, PakkeId(id), &input, None).await {
+    let felter = AftaleFelter::fra(&form);
+    match state.app.opret_aftale(&user, PakkeId(id), &felter.input(state.app.today()), None).await {
         Ok(_) => Ok(redirect_with(&format!("/pakker/{id}/redegoerelse"), "aftale_oprettet")),
         Err(AppError::Invalid(errors)) => {
             let v = handled(&state, &user, id).await?;
             let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
             let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
-            let side = redegoerelse_side(&state, &v, layout, &tekst, input, None).await?;
+            let side = redegoerelse_side(&state, &v, layout, &tekst, felter, None).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
         }
         Err(e) => Err(e.into()),
@@ -191,7 +234,13 @@ pub async fn send_i_hoering(
     Path(id): Path<i64>,
     Form(form): Form<HoeringForm>,
 ) -> PageResult {
-    match state.app.send_redegoerelse_for_comments(&user, PakkeId(id), &form.hoering_frist, None).await {
+    let mut ind = Indlaesning::new(state.app.today());
+    let frist = ind.dato("frist", &form.hoering_frist);
+    let udfald = match ind.faerdig(frist) {
+        Ok(frist) => state.app.send_i_hoering(&user, PakkeId(id), frist, None).await,
+        Err(e) => Err(e),
+    };
+    match udfald {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "hoering")),
         Err(AppError::Invalid(errors)) => {
             // The page has an aftale's deadline too: the høring's field has its own id.
@@ -200,7 +249,7 @@ pub async fn send_i_hoering(
             let v = handled(&state, &user, id).await?;
             let tekst = v.latest_redegoerelse().map(|r| r.tekst.clone()).unwrap_or_default();
             let layout = Layout::new("Redegørelse", Some(&user), &csrf, "/pakker").with_errors(errors);
-            let mut side = redegoerelse_side(&state, &v, layout, &tekst, app::AftaleInput::default(), None).await?;
+            let mut side = redegoerelse_side(&state, &v, layout, &tekst, AftaleFelter::default(), None).await?;
             side.hoering_frist = form.hoering_frist;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &side)
         }
@@ -245,7 +294,7 @@ pub async fn offentliggoer(
     Path(id): Path<i64>,
     Form(form): Form<OffentliggoerForm>,
 ) -> PageResult {
-    match state.app.publish_redegoerelse(&user, PakkeId(id), form.bekraeftet == "ja", None).await {
+    match state.app.offentliggoer_redegoerelse(&user, PakkeId(id), form.bekraeftet == "ja", None).await {
         Ok(()) => Ok(redirect_with(&format!("/pakker/{id}"), "offentliggjort")),
         // The høring ran on after the confirmation page was drawn: it is drawn again with the warning.
         Err(AppError::Invalid(errors)) => {

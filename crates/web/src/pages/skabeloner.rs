@@ -17,8 +17,17 @@ use axum::http::StatusCode;
 #[template(path = "skabeloner.html")]
 struct SkabelonSide {
     layout: Layout,
-    /// (form, year, version, title, origin).
-    skabeloner: Vec<(&'static str, i32, u32, String, String)>,
+    skabeloner: Vec<SkabelonRaekke>,
+}
+
+/// A template as listed: which form, for which year, and where it came from.
+struct SkabelonRaekke {
+    skema: &'static str,
+    aar: i32,
+    version: u32,
+    titel: String,
+    /// "Følger med systemet", or when it was loaded.
+    oprindelse: String,
 }
 
 async fn side(state: &AppState, user: &SessionUser, csrf: &str) -> Result<SkabelonSide, AppError> {
@@ -34,10 +43,17 @@ async fn side(state: &AppState, user: &SessionUser, csrf: &str) -> Result<Skabel
             let s = i.skabelon;
             let origin =
                 i.indlaest.map(|t| format!("Indlæst {}", tidspunkt(t))).unwrap_or_else(|| "Følger med systemet".into());
-            (s.skema.label(), s.styringsaar, s.version, s.titel, origin)
+            SkabelonRaekke {
+                skema: s.skema.label(),
+                aar: s.styringsaar,
+                version: s.version,
+                titel: s.titel,
+                oprindelse: origin,
+            }
         })
         .collect();
-    skabeloner.sort_by(|a, b| (a.0, b.1, b.2).cmp(&(b.0, a.1, a.2)));
+    // By form, then the newest year and version first.
+    skabeloner.sort_by(|a: &SkabelonRaekke, b| (a.skema, b.aar, b.version).cmp(&(b.skema, a.aar, a.version)));
     Ok(SkabelonSide { layout: Layout::new("Skabeloner", Some(user), csrf, "/styrelse"), skabeloner })
 }
 

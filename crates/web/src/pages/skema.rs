@@ -27,19 +27,22 @@ impl Celle {
     }
     fn markering(m: Option<Markering>) -> Celle {
         match m {
-            Some(m) => Celle {
-                badge: Some(if m == Markering::Roed { "badge-error" } else { "badge-warning" }),
-                ..Celle::tekst(m.label())
-            },
+            Some(m) => Celle { badge: Some(crate::format::markering_badge(m)), ..Celle::tekst(m.label()) },
             None => Celle::tekst("Ingen"),
         }
     }
 }
 
+/// A column of a fact table: its heading, and whether it holds numbers (aligned right).
+pub struct Kolonne {
+    pub titel: String,
+    pub tal: bool,
+}
+
 /// A fact table with a caption; the first column is the row header.
 pub struct Tabel {
     pub caption: String,
-    pub hoved: Vec<(String, bool)>,
+    pub hoved: Vec<Kolonne>,
     pub raekker: Vec<Vec<Celle>>,
     pub tom: String,
     /// Definitions shown under the table (where the system's narrows the guidance's).
@@ -50,7 +53,7 @@ impl Tabel {
     fn new(caption: impl Into<String>, hoved: &[&str], tal_fra: usize) -> Tabel {
         Tabel {
             caption: caption.into(),
-            hoved: hoved.iter().enumerate().map(|(i, h)| (h.to_string(), i >= tal_fra)).collect(),
+            hoved: hoved.iter().enumerate().map(|(i, h)| Kolonne { titel: h.to_string(), tal: i >= tal_fra }).collect(),
             raekker: Vec::new(),
             tom: "Der er ingen oplysninger.".into(),
             noter: Vec::new(),

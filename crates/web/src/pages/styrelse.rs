@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::input::valg;
 use crate::layout::Layout;
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::{render, render_status};
@@ -11,7 +12,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use domain::package::PakkeStatus;
-use domain::{Kommunekode, Styringsaar};
+use domain::{Kommunekode, Regionskode, Styringsaar};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -20,17 +21,50 @@ struct StyrelseSide {
     layout: Layout,
     styringsaar: i32,
     statuser: Vec<&'static str>,
-    /// Per region: (name, count per status, total).
-    regioner: Vec<(String, Vec<i64>, i64)>,
-    /// Per kommune shown by the filter: (code, name, count per status, total).
-    raekker: Vec<(Kommunekode, String, Vec<i64>, i64)>,
+    /// Packages per status in each region.
+    regioner: Vec<StatusRaekke>,
+    /// Packages per status in each kommune the filter shows.
+    raekker: Vec<StatusRaekke>,
     /// Supervision: submitted, late, missing, meetings held, published, open aftaler; its
     /// kommune rows are those the filter shows.
     tilsyn: app::NationalStatus,
     antal_kommuner: usize,
     q: AarQuery,
-    /// (code, name) of the regions, for the filter.
-    regionvalg: Vec<(i64, &'static str)>,
+    /// The regions, for the filter.
+    regionvalg: Vec<Regionsvalg>,
+}
+
+/// One row of a table of packages per status: a region's or a kommune's.
+struct StatusRaekke {
+    /// The kommune's code, for the link to its organisations (none for a region).
+    kommune: Option<Kommunekode>,
+    navn: String,
+    per_status: Vec<i64>,
+    i_alt: i64,
+}
+
+struct Regionsvalg {
+    kode: Regionskode,
+    navn: &'static str,
+}
+
+valg! {
+    /// Which kommuner the per-kommune tables show.
+    pub enum Kommunefilter {
+        Alle = "",
+        Mangler = "mangler",
+    }
+}
+
+valg! {
+    /// The per-kommune tables' order.
+    pub enum Kommuneorden {
+        Navn = "",
+        Mangler = "mangler",
+        ForSent = "for_sent",
+        /// The lowest share submitted first.
+        Indsendt = "indsendt",
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -39,25 +73,30 @@ pub struct AarQuery {
     besked: Option<String>,
     /// Filter of the per-kommune tables: a region's code, a part of the name, or only the
     /// kommuner whose packages are missing or late.
-    #[serde(default)]
-    region: String,
+    #[serde(default, deserialize_with = "crate::input::valgfri")]
+    region: Option<Regionskode>,
     #[serde(default)]
     kommune: String,
     #[serde(default)]
-    vis: String,
+    vis: Kommunefilter,
     #[serde(default)]
-    sorter: String,
+    sorter: Kommuneorden,
 }
 
 impl AarQuery {
-    fn viser(&self, kode: Kommunekode, navn: &str, region: Option<domain::Regionskode>, tal: &app::StatusTal) -> bool {
+    fn viser(&self, k: &app::OmraadeStatus<Kommunekode>, region: Option<Regionskode>) -> bool {
         let soeg = self.kommune.trim().to_lowercase();
-        (self.region.is_empty() || region.is_some_and(|r| r.to_string() == self.region))
-            && (soeg.is_empty() || navn.to_lowercase().contains(&soeg) || kode.to_string() == soeg)
-            && match self.vis.as_str() {
-                "mangler" => tal.mangler > 0 || tal.for_sent > 0,
-                _ => true,
+        (self.region.is_none() || region == self.region)
+            && (soeg.is_empty() || k.navn.to_lowercase().contains(&soeg) || k.kode.to_string() == soeg)
+            && match self.vis {
+                Kommunefilter::Mangler => k.tal.mangler > 0 || k.tal.for_sent > 0,
+                Kommunefilter::Alle => true,
             }
+    }
+
+    /// Whether the region filter is `r` (the select's chosen option).
+    fn region_valgt(&self, r: &Regionsvalg) -> bool {
+        self.region == Some(r.kode)
     }
 }
 
@@ -82,45 +121,45 @@ async fn side(
             r[status_nr(c.status)] += c.antal;
         }
     }
-    let row = |navn: String, per_status: Vec<i64>| {
-        let total = per_status.iter().sum();
-        (navn, per_status, total)
+    let raekke = |kommune: Option<Kommunekode>, navn: String, per_status: Vec<i64>| StatusRaekke {
+        kommune,
+        navn,
+        i_alt: per_status.iter().sum(),
+        per_status,
     };
     let mut tilsyn = state.app.national_oversigt(user, aar).await?;
     let antal_kommuner = tilsyn.kommuner.len();
-    tilsyn.kommuner.retain(|(kode, navn, tal)| q.viser(*kode, navn, region_af.get(kode).copied(), tal));
-    match q.sorter.as_str() {
-        "mangler" => tilsyn.kommuner.sort_by_key(|k| (std::cmp::Reverse(k.2.mangler), k.1.clone())),
-        "for_sent" => tilsyn.kommuner.sort_by_key(|k| (std::cmp::Reverse(k.2.for_sent), k.1.clone())),
-        // The share not yet submitted, lowest share submitted first.
-        "indsendt" => tilsyn.kommuner.sort_by(|a, b| {
+    tilsyn.kommuner.retain(|k| q.viser(k, region_af.get(&k.kode).copied()));
+    match q.sorter {
+        Kommuneorden::Mangler => tilsyn.kommuner.sort_by_key(|k| (std::cmp::Reverse(k.tal.mangler), k.navn.clone())),
+        Kommuneorden::ForSent => tilsyn.kommuner.sort_by_key(|k| (std::cmp::Reverse(k.tal.for_sent), k.navn.clone())),
+        Kommuneorden::Indsendt => tilsyn.kommuner.sort_by(|a, b| {
             let andel = |t: &app::StatusTal| if t.pakker == 0 { 1.0 } else { t.indsendt as f64 / t.pakker as f64 };
-            andel(&a.2).total_cmp(&andel(&b.2)).then_with(|| a.1.cmp(&b.1))
+            andel(&a.tal).total_cmp(&andel(&b.tal)).then_with(|| a.navn.cmp(&b.navn))
         }),
-        _ => tilsyn.kommuner.sort_by(|a, b| a.1.cmp(&b.1)),
+        Kommuneorden::Navn => tilsyn.kommuner.sort_by(|a, b| a.navn.cmp(&b.navn)),
     }
     let raekker = tilsyn
         .kommuner
         .iter()
-        .map(|(kode, navn, _)| {
-            let (navn, per_status, total) =
-                row(navn.clone(), per_kommune.remove(kode).unwrap_or_else(|| vec![0; PakkeStatus::ALL.len()]));
-            (*kode, navn, per_status, total)
+        .map(|k| {
+            let per_status = per_kommune.remove(&k.kode).unwrap_or_else(|| vec![0; PakkeStatus::ALL.len()]);
+            raekke(Some(k.kode), k.navn.clone(), per_status)
         })
         .collect();
     let regioner = per_region
         .into_iter()
         .map(|(r, per_status)| {
             let navn = domain::reference::region_navn(r).map(str::to_string).unwrap_or_else(|| r.to_string());
-            row(navn, per_status)
+            raekke(None, navn, per_status)
         })
         .collect();
-    let mut regionvalg: Vec<(i64, &'static str)> = region_af
+    let mut regionvalg: Vec<Regionsvalg> = region_af
         .values()
-        .filter_map(|r| domain::reference::region_navn(*r).map(|n| (i64::from(r.get()), n)))
+        .filter_map(|r| domain::reference::region_navn(*r).map(|navn| Regionsvalg { kode: *r, navn }))
         .collect();
-    regionvalg.sort();
-    regionvalg.dedup();
+    regionvalg.sort_by_key(|r| r.kode);
+    regionvalg.dedup_by_key(|r| r.kode);
     Ok(StyrelseSide {
         layout,
         tilsyn,
@@ -169,7 +208,7 @@ pub async fn beregn(
             &side(&state, &user, state.app.current_styringsaar(), layout, AarQuery::default()).await?,
         );
     };
-    state.app.compute(Some(&user), aar).await?;
+    state.app.beregn(Some(&user), aar).await?;
     Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
         "/styrelse?aar={aar}&besked=beregnet"
     ))))

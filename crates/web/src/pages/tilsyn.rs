@@ -5,31 +5,91 @@
 use crate::AppState;
 use crate::error::PageResult;
 use crate::format::{dato, tidspunkt};
+use crate::input::valg;
 use crate::layout::Layout;
 use crate::pages::{kommune_navn, valgt_aar};
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::render;
-use app::{AppError, Indsendelse, MoedeStatus, OversigtRaekke, Tilknytning};
+use app::{AppError, Indsendelse, MoedeStatus, Opmaerksomhed, OversigtRaekke, Tilknytning};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use domain::beregning::Markering;
 use serde::Deserialize;
 
 // --- the overview --------------------------------------------------------------------------
+
+valg! {
+    /// Which organisations the overview shows: all, those the kommune supervises, or those with
+    /// afdelinger in it.
+    pub enum Tilknytningsfilter {
+        Alle = "",
+        Tilsyn = "tilsyn",
+        Beliggenhed = "beliggenhed",
+    }
+}
+
+valg! {
+    /// Organisations by their meeting.
+    pub enum Moedefilter {
+        Alle = "",
+        Ingen = "ingen",
+        Indkaldt = "indkaldt",
+        Afholdt = "afholdt",
+    }
+}
+
+valg! {
+    /// The overview's order.
+    pub enum Oversigtsorden {
+        Navn = "",
+        Frist = "frist",
+        Indsendelse = "indsendelse",
+        Moede = "moede",
+        Kritiske = "kritiske",
+        Roede = "roede",
+    }
+}
 
 #[derive(Deserialize, Default, Clone)]
 pub struct OversigtQuery {
     aar: Option<i64>,
     #[serde(default)]
-    tilknytning: String,
+    tilknytning: Tilknytningsfilter,
+    /// Organisations by their package's state; an unknown state is no filter.
+    #[serde(default, deserialize_with = "indsendelsesfilter")]
+    indsendelse: Option<Indsendelse>,
     #[serde(default)]
-    indsendelse: String,
-    #[serde(default)]
-    moede: String,
+    moede: Moedefilter,
     #[serde(default)]
     q: String,
     #[serde(default)]
-    sorter: String,
+    sorter: Oversigtsorden,
     besked: Option<String>,
+}
+
+fn indsendelsesfilter<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Indsendelse>, D::Error> {
+    let kode = String::deserialize(d)?;
+    Ok(Indsendelse::ALL.iter().copied().find(|i| i.as_str() == kode.trim()))
+}
+
+impl OversigtQuery {
+    /// Whether the package-state filter is `i` (the select's chosen option).
+    fn indsendelse_valgt(&self, i: &Indsendelse) -> bool {
+        self.indsendelse == Some(*i)
+    }
+
+    /// The query as the export link repeats it.
+    fn eksport(&self, aar: domain::Styringsaar) -> String {
+        serde_urlencoded::to_string([
+            ("aar", aar.to_string().as_str()),
+            ("tilknytning", self.tilknytning.kode()),
+            ("indsendelse", self.indsendelse.map_or("", Indsendelse::as_str)),
+            ("moede", self.moede.kode()),
+            ("q", self.q.as_str()),
+            ("sorter", self.sorter.kode()),
+        ])
+        .unwrap_or_default()
+    }
 }
 
 pub struct Raekke {
@@ -41,7 +101,7 @@ pub struct Raekke {
     /// The newest henstilling or påbud: "Påbud 12.03.2027".
     pub tilsynsreaktion: Option<String>,
     /// The accounts track of a submitted report, with its badge.
-    pub regnskab: Option<(String, &'static str)>,
+    pub regnskab: Option<crate::format::Merke>,
     pub organisation: String,
     pub tilknytning: &'static str,
     pub frist: String,
@@ -106,7 +166,7 @@ impl From<&OversigtRaekke> for Raekke {
                     app::RegnskabStatus::Mangler { overskredet: true, .. } => "badge-error",
                     app::RegnskabStatus::Mangler { .. } => "badge-info",
                 };
-                (s.label(), badge)
+                crate::format::Merke { tekst: s.label(), badge }
             }),
             organisation: format!("{} ({})", r.navn, r.nummer),
             tilknytning: r.tilknytning.label(),
@@ -138,7 +198,7 @@ struct OversigtSide {
     raekker: Vec<Raekke>,
     antal_i_alt: usize,
     eksport: String,
-    indsendelser: Vec<(&'static str, &'static str)>,
+    indsendelser: &'static [Indsendelse],
     /// Where the filter form sends its query.
     filter_handling: String,
 }
@@ -147,27 +207,27 @@ fn filtrer(rows: Vec<OversigtRaekke>, q: &OversigtQuery) -> Vec<OversigtRaekke> 
     let soeg = q.q.trim().to_lowercase();
     let mut rows: Vec<OversigtRaekke> = rows
         .into_iter()
-        .filter(|r| match q.tilknytning.as_str() {
-            "tilsyn" => r.tilknytning == Tilknytning::Tilsyn,
-            "beliggenhed" => r.tilknytning == Tilknytning::Beliggenhed,
-            _ => true,
+        .filter(|r| match q.tilknytning {
+            Tilknytningsfilter::Tilsyn => r.tilknytning == Tilknytning::Tilsyn,
+            Tilknytningsfilter::Beliggenhed => r.tilknytning == Tilknytning::Beliggenhed,
+            Tilknytningsfilter::Alle => true,
         })
-        .filter(|r| q.indsendelse.is_empty() || r.indsendelse.as_str() == q.indsendelse)
-        .filter(|r| match q.moede.as_str() {
-            "ingen" => matches!(r.moede, MoedeStatus::Ingen),
-            "indkaldt" => matches!(r.moede, MoedeStatus::Indkaldt(_)),
-            "afholdt" => matches!(r.moede, MoedeStatus::Afholdt(_)),
-            _ => true,
+        .filter(|r| q.indsendelse.is_none_or(|i| r.indsendelse == i))
+        .filter(|r| match q.moede {
+            Moedefilter::Ingen => matches!(r.moede, MoedeStatus::Ingen),
+            Moedefilter::Indkaldt => matches!(r.moede, MoedeStatus::Indkaldt(_)),
+            Moedefilter::Afholdt => matches!(r.moede, MoedeStatus::Afholdt(_)),
+            Moedefilter::Alle => true,
         })
         .filter(|r| soeg.is_empty() || r.navn.to_lowercase().contains(&soeg) || r.nummer.to_string().contains(&soeg))
         .collect();
-    match q.sorter.as_str() {
-        "frist" => rows.sort_by_key(|r| (r.frist, r.navn.clone())),
-        "indsendelse" => rows.sort_by_key(|r| (r.indsendelse, r.navn.clone())),
-        "moede" => rows.sort_by_key(|r| (r.moede, r.navn.clone())),
-        "kritiske" => rows.sort_by_key(|r| (std::cmp::Reverse(r.kritiske_noegletal), r.navn.clone())),
-        "roede" => rows.sort_by_key(|r| (std::cmp::Reverse(r.roede_afdelinger), r.navn.clone())),
-        _ => rows.sort_by_key(|r| (r.navn.to_lowercase(), r.nummer)),
+    match q.sorter {
+        Oversigtsorden::Frist => rows.sort_by_key(|r| (r.frist, r.navn.clone())),
+        Oversigtsorden::Indsendelse => rows.sort_by_key(|r| (r.indsendelse, r.navn.clone())),
+        Oversigtsorden::Moede => rows.sort_by_key(|r| (r.moede, r.navn.clone())),
+        Oversigtsorden::Kritiske => rows.sort_by_key(|r| (std::cmp::Reverse(r.kritiske_noegletal), r.navn.clone())),
+        Oversigtsorden::Roede => rows.sort_by_key(|r| (std::cmp::Reverse(r.roede_afdelinger), r.navn.clone())),
+        Oversigtsorden::Navn => rows.sort_by_key(|r| (r.navn.to_lowercase(), r.nummer)),
     }
     rows
 }
@@ -187,15 +247,7 @@ pub async fn oversigt(
     let foerst = foerst.into_iter().take(10).map(Raekke::from).collect();
     let raekker = filtrer(alle, &q).iter().map(Raekke::from).collect();
     let kommune = kommune_navn(&state, &user).await?;
-    let eksport = serde_urlencoded::to_string([
-        ("aar", aar.to_string()),
-        ("tilknytning", q.tilknytning.clone()),
-        ("indsendelse", q.indsendelse.clone()),
-        ("moede", q.moede.clone()),
-        ("q", q.q.clone()),
-        ("sorter", q.sorter.clone()),
-    ])
-    .unwrap_or_default();
+    let eksport = q.eksport(aar);
     render(&OversigtSide {
         layout: Layout::new("Kommunens oversigt", Some(&user), &csrf, "/kommune").with_besked(q.besked.as_deref()),
         kommune,
@@ -204,7 +256,7 @@ pub async fn oversigt(
         raekker,
         antal_i_alt,
         eksport,
-        indsendelser: Indsendelse::ALL.iter().map(|i| (i.as_str(), i.label())).collect(),
+        indsendelser: &Indsendelse::ALL,
         filter_handling: "/kommune".into(),
         q,
     })
@@ -220,7 +272,7 @@ struct KommuneForStyrelsen {
     raekker: Vec<Raekke>,
     antal_i_alt: usize,
     eksport: String,
-    indsendelser: Vec<(&'static str, &'static str)>,
+    indsendelser: &'static [Indsendelse],
     filter_handling: String,
     /// The kommune's supervision counts, as on the national table.
     tal: app::StatusTal,
@@ -241,7 +293,8 @@ pub async fn kommune_for_styrelsen(
     let antal_i_alt = alle.len();
     let raekker =
         filtrer(alle, &q).iter().map(|r| Raekke { paamind: None, uden_pakke: None, ..Raekke::from(r) }).collect();
-    let tal = state.app.national_oversigt(&user, aar).await?.kommuner.into_iter().find(|k| k.0 == kode).map(|k| k.2);
+    let tal =
+        state.app.national_oversigt(&user, aar).await?.kommuner.into_iter().find(|k| k.kode == kode).map(|k| k.tal);
     let kommune = format!("{} Kommune", state.app.public().kommune_navn(kode).await?);
     render(&KommuneForStyrelsen {
         layout: Layout::new(&kommune, Some(&user), &csrf, "/styrelse"),
@@ -250,7 +303,7 @@ pub async fn kommune_for_styrelsen(
         raekker,
         antal_i_alt,
         eksport: String::new(),
-        indsendelser: Indsendelse::ALL.iter().map(|i| (i.as_str(), i.label())).collect(),
+        indsendelser: &Indsendelse::ALL,
         filter_handling: format!("/styrelse/kommuner/{kode}"),
         tal: tal.unwrap_or_default(),
         q,
@@ -318,11 +371,20 @@ struct OpmaerksomhedSide {
     layout: Layout,
     kommune: String,
     aar: i32,
-    /// (organisation, afdeling or "Organisationen", what, value, mark, badge).
-    punkter: Vec<(String, String, String, String, &'static str, &'static str)>,
+    punkter: Vec<Punkt>,
     roede: usize,
     /// The signals across years (early warning).
     varsler: Vec<crate::pages::varsling::VarselVisning>,
+}
+
+/// A red afdeling or a critical key figure, as the list shows it.
+struct Punkt {
+    organisation: String,
+    /// The afdeling, or "Organisationen".
+    hvor: String,
+    hvad: String,
+    vaerdi: String,
+    markering: crate::format::Merke,
 }
 
 /// Every red afdeling and critical key figure across the kommune's organisations.
@@ -345,23 +407,22 @@ pub async fn opmaerksomhed(
     let punkter = punkter
         .iter()
         .map(|p| {
-            let (mark, badge) = if p.roed { ("Rød", "badge-error") } else { ("Gul", "badge-warning") };
-            let vaerdi = if p.hvad == "Effektivitetstal" {
-                format!("{} %", crate::format::tal(p.vaerdi, 1))
-            } else {
-                crate::format::tal(p.vaerdi, 1)
+            let markering = if p.roed { Markering::Roed } else { Markering::Gul };
+            let vaerdi = match p.hvad {
+                Opmaerksomhed::Effektivitetstal => format!("{} %", crate::format::tal(p.vaerdi, 1)),
+                Opmaerksomhed::Noegletal(_) => crate::format::tal(p.vaerdi, 1),
             };
-            (
-                format!("{} ({})", p.organisation, p.organisation_nummer),
-                p.afdeling
+            Punkt {
+                organisation: format!("{} ({})", p.organisation, p.organisation_nummer),
+                hvor: p
+                    .afdeling
                     .as_ref()
                     .map(|a| format!("Afd. {} {}", a.data.nummer, a.data.navn))
                     .unwrap_or_else(|| "Organisationen".into()),
-                p.hvad.clone(),
+                hvad: p.hvad.navn().to_string(),
                 vaerdi,
-                mark,
-                badge,
-            )
+                markering: crate::format::markering_merke(markering),
+            }
         })
         .collect();
     render(&OpmaerksomhedSide {
@@ -382,7 +443,7 @@ pub struct AfdelingRaekke {
     pub hjemsted: String,
     pub boliger: u32,
     pub effektivitet: String,
-    pub farve: Option<(&'static str, &'static str)>,
+    pub farve: Option<crate::format::Merke>,
     pub kritiske: usize,
     pub href: Option<String>,
 }
@@ -418,7 +479,10 @@ pub async fn beliggenhed(
                 .as_ref()
                 .map(|e| format!("{} %", crate::format::tal(e.effektivitetstal, 1)))
                 .unwrap_or_else(|| "i/t".into()),
-            farve: a.effektivitet.as_ref().map(|e| (e.farve.label(), crate::format::farve_badge(e.farve))),
+            farve: a.effektivitet.as_ref().map(|e| crate::format::Merke {
+                tekst: e.farve.label().into(),
+                badge: crate::format::farve_badge(e.farve),
+            }),
             kritiske: a.kritiske,
             href: a.pakke.map(|p| format!("/pakker/{p}")),
         });

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::error::PageResult;
 use crate::format::dato;
+use crate::input::Indlaesning;
 use crate::layout::Layout;
 use crate::pages::{PakkeHoved, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
@@ -13,6 +14,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use domain::package::Tilsynsreaktion;
 use serde::Deserialize;
 use store::PakkeId;
 
@@ -123,12 +125,13 @@ pub async fn reaktion(
     Path(id): Path<i64>,
     Form(form): Form<ReaktionForm>,
 ) -> PageResult {
-    let input = TilsynsreaktionInput {
-        art: form.art.clone(),
-        dato: form.dato.clone(),
-        tekst: form.tekst.clone(),
-        frist: form.frist.clone(),
-    };
+    let mut ind = Indlaesning::new(state.app.today());
+    let (art, dato) = (
+        ind.valg("art", &form.art, Tilsynsreaktion::parse, "Vælg henstilling eller påbud"),
+        ind.dato("dato", &form.dato),
+    );
+    let frist = ind.dato("frist", &form.frist);
+    let input = TilsynsreaktionInput { art, dato, tekst: form.tekst.clone(), frist, laesefejl: ind.fejlene() };
     match state.app.registrer_tilsynsreaktion(&user, PakkeId(id), &input, None).await {
         Ok(_) => Ok(redirect_with(&format!("/pakker/{id}"), "tilsynsreaktion")),
         Err(AppError::Invalid(errors)) => {

@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::error::PageResult;
+use crate::format::Valgmulighed;
 use crate::format::dato;
 use crate::layout::Layout;
 use crate::pages::redirect_with;
@@ -151,15 +152,6 @@ impl VarselQuery {
     }
 }
 
-/// The filter's chosen values as the form's options write them ("" for all).
-struct ValgtFilter {
-    region: String,
-    kommune: String,
-    signal: &'static str,
-    boligtype: &'static str,
-    sortering: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "varsler.html")]
 struct NationalVarselSide {
@@ -170,12 +162,11 @@ struct NationalVarselSide {
     organisationer: usize,
     sider: Sider,
     soegestreng: String,
-    valgt: ValgtFilter,
-    regionvalg: Vec<(String, &'static str)>,
-    kommunevalg: Vec<(String, String)>,
-    signalvalg: Vec<(&'static str, &'static str)>,
-    boligtypevalg: Vec<(&'static str, &'static str)>,
-    sorteringsvalg: Vec<(&'static str, &'static str)>,
+    regionvalg: Vec<Valgmulighed>,
+    kommunevalg: Vec<Valgmulighed>,
+    signalvalg: Vec<Valgmulighed>,
+    boligtypevalg: Vec<Valgmulighed>,
+    sorteringsvalg: Vec<Valgmulighed>,
 }
 
 pub async fn national(
@@ -211,18 +202,20 @@ pub async fn national(
         varsler: udsnit.raekker.into_iter().enumerate().map(|(i, r)| VarselVisning::med_diagram(r, i)).collect(),
         sider,
         soegestreng,
-        valgt: ValgtFilter {
-            region: filter.region.map(|r| r.to_string()).unwrap_or_default(),
-            kommune: filter.kommune.map(|k| k.to_string()).unwrap_or_default(),
-            signal: filter.signal.map(Signal::as_str).unwrap_or_default(),
-            boligtype: filter.boligtype.map(Boligtype::as_str).unwrap_or_default(),
-            sortering: filter.sortering.as_str(),
-        },
-        regionvalg,
-        kommunevalg,
-        signalvalg: Signal::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
-        boligtypevalg: Boligtype::ALL.iter().map(|b| (b.as_str(), b.label())).collect(),
-        sorteringsvalg: VarselSortering::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+        regionvalg: Valgmulighed::liste(regionvalg, filter.region.map(|r| r.to_string()).as_deref()),
+        kommunevalg: Valgmulighed::liste(kommunevalg, filter.kommune.map(|k| k.to_string()).as_deref()),
+        signalvalg: Valgmulighed::liste(
+            Signal::ALL.iter().map(|s| (s.as_str(), s.label())),
+            filter.signal.map(Signal::as_str),
+        ),
+        boligtypevalg: Valgmulighed::liste(
+            Boligtype::ALL.iter().map(|b| (b.as_str(), b.label())),
+            filter.boligtype.map(Boligtype::as_str),
+        ),
+        sorteringsvalg: Valgmulighed::liste(
+            VarselSortering::ALL.iter().map(|s| (s.as_str(), s.label())),
+            Some(filter.sortering.as_str()),
+        ),
     })
 }
 

@@ -98,7 +98,13 @@ pub async fn opret(
 ) -> PageResult {
     let url = felter.iter().find(|(k, _)| k == "url").map(|(_, v)| v.clone()).unwrap_or_default();
     let typer: Vec<String> = felter.iter().filter(|(k, _)| k == "type").map(|(_, v)| v.clone()).collect();
-    match state.app.registrer_webhook(&user, &url, &typer).await {
+    let mut ind = crate::input::Indlaesning::new(state.app.today());
+    let haendelser = ind.haendelsestyper("typer", &typer);
+    let udfald = match ind.faerdig(haendelser) {
+        Ok(haendelser) => state.app.registrer_webhook(&user, &url, &haendelser).await,
+        Err(e) => Err(e),
+    };
+    match udfald {
         // Shown in this response only; a reload does not show it again.
         Ok((_, hemmelighed)) => {
             render(&side(&state, &user, layout(&user, &csrf), String::new(), &[], Some((url, hemmelighed))).await?)
