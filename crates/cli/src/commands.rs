@@ -687,7 +687,7 @@ fn spawn_package_creation(app: App, stopped: tokio::sync::watch::Receiver<bool>)
     spawn_job("pakker_og_paamindelser", Duration::from_secs(24 * 3600), stopped, move || {
         let app = app.clone();
         async move {
-            let n = app.create_due_packages().await?;
+            let n = app.opret_forfaldne_pakker().await?;
             if n > 0 {
                 tracing::info!(packages = n, "due packages created");
             }

@@ -75,8 +75,8 @@ pub async fn seed_demo(
     }
     tid("beregninger");
     let (logins, keep_open) = create_demo_users(app).await?;
-    app.create_packages(None, styringsaar.previous()).await?;
-    app.create_packages(None, styringsaar).await?;
+    app.opret_pakker(None, styringsaar.previous()).await?;
+    app.opret_pakker(None, styringsaar).await?;
     tid("brugere og pakker");
     crate::historik::seed_history(app, styringsaar, &keep_open).await?;
     tid("historik");

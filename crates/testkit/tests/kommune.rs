@@ -291,7 +291,7 @@ async fn the_municipal_flow_from_overview_to_published_redegoerelse() {
     // Next year, the open aftale carries into the organisation's package (question 8) and into
     // the suggested agenda of the next meeting.
     let naeste = domain::Styringsaar::new(2027).unwrap();
-    t.app.create_packages(None, naeste).await.unwrap();
+    t.app.opret_pakker(None, naeste).await.unwrap();
     let organisation = t.app.store().pakke(store::PakkeId(id)).await.unwrap().unwrap().organisation;
     let next = t.app.store().pakker_for_organisationer(&[organisation]).await.unwrap();
     let next = next.iter().find(|p| p.styringsaar == naeste).expect("next year's package").id.0;
@@ -450,7 +450,7 @@ async fn a_joint_meeting_needs_each_organisations_own_discussion() {
     // styringsrapport convenes them together. (At a quarter of the national size there are more
     // organisations than kommuner, so some kommune has two.)
     let aar = domain::Styringsaar::new(2027).unwrap();
-    t.app.create_packages(None, aar).await.unwrap();
+    t.app.opret_pakker(None, aar).await.unwrap();
     let mut per_kommune: std::collections::BTreeMap<domain::Kommunekode, Vec<store::PakkeRecord>> = Default::default();
     for o in t.app.store().organisationer().await.unwrap() {
         for p in t.app.store().pakker_for_organisationer(&[o.id]).await.unwrap() {

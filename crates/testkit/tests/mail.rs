@@ -276,12 +276,12 @@ async fn two_instances_run_each_job_once() {
     demo::seed_demo(&a, &testkit::small_demo(), year, false, &|_| {}).await.unwrap();
     let before = store_a.stats().await.unwrap().pakker;
 
-    let (made_a, made_b) = tokio::join!(a.create_due_packages(), b.create_due_packages());
+    let (made_a, made_b) = tokio::join!(a.opret_forfaldne_pakker(), b.opret_forfaldne_pakker());
     let made = made_a.unwrap() + made_b.unwrap();
     let after = store_b.stats().await.unwrap().pakker;
     assert!(made > 0, "the test needs due packages");
     assert_eq!(after - before, i64::from(made), "each package made once and counted by the instance that made it");
-    let (again_a, again_b) = tokio::join!(a.create_due_packages(), b.create_due_packages());
+    let (again_a, again_b) = tokio::join!(a.opret_forfaldne_pakker(), b.opret_forfaldne_pakker());
     assert_eq!((again_a.unwrap(), again_b.unwrap()), (0, 0));
 
     // Reminders enqueued by both at once are one mail each; with 40 more, both senders

@@ -251,13 +251,13 @@ async fn packages_are_created_when_the_accounting_period_ends() {
     // On 26 November 2026 the periods ending in 2026 before that day have ended: forskudte
     // regnskabsår (e.g. 1.7.2025–30.6.2026) lead to styringsår 2027 packages.
     let app = t.app.clone().with_clock(|| chrono::Utc.with_ymd_and_hms(2026, 11, 26, 6, 0, 0).unwrap());
-    let created = app.create_due_packages().await.unwrap();
+    let created = app.opret_forfaldne_pakker().await.unwrap();
     assert!(created > 0, "the demo has organisations with a forskudt regnskabsår");
     assert_eq!(t.app.store().stats().await.unwrap().pakker, before + i64::from(created));
-    assert_eq!(app.create_due_packages().await.unwrap(), 0, "running it again creates nothing");
+    assert_eq!(app.opret_forfaldne_pakker().await.unwrap(), 0, "running it again creates nothing");
     // A calendar-year organisation gets its 2027 package only after 31 December 2026.
     let new_year = t.app.clone().with_clock(|| chrono::Utc.with_ymd_and_hms(2027, 1, 2, 6, 0, 0).unwrap());
-    assert!(new_year.create_due_packages().await.unwrap() > 0);
+    assert!(new_year.opret_forfaldne_pakker().await.unwrap() > 0);
 }
 
 #[tokio::test]

@@ -163,7 +163,11 @@ impl App {
     }
 
     /// The recipients a submission of this package would go to (for check-your-answers).
-    pub async fn recipients_if_submitted(&self, user: &SessionUser, id: PakkeId) -> Result<Vec<Kommunekode>, AppError> {
+    pub async fn modtagere_ved_indsendelse(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+    ) -> Result<Vec<Kommunekode>, AppError> {
         let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
         Ok(recipients(&pakke, &self.store.afdelinger(pakke.organisation).await?))
     }

@@ -155,7 +155,7 @@ impl App {
 
     /// Creates the packages of a styringsår for every organisation with a reporting duty.
     /// Existing packages are left alone, so running it twice changes nothing.
-    pub async fn create_packages(&self, actor: Option<&SessionUser>, aar: Styringsaar) -> Result<(u32, u32), AppError> {
+    pub async fn opret_pakker(&self, actor: Option<&SessionUser>, aar: Styringsaar) -> Result<(u32, u32), AppError> {
         if let Some(user) = actor {
             require(&user.principal, Tilladelse::Styrelse)?;
         }
@@ -371,7 +371,7 @@ impl App {
     /// Creates the packages that are due: for every organisation with a reporting duty, the
     /// package of each styringsår whose regnskabsperiode has ended by `today` (docs/domain.md §3.2).
     /// Idempotent, so the server can run it daily. Returns how many were created.
-    pub async fn create_due_packages(&self) -> Result<u32, AppError> {
+    pub async fn opret_forfaldne_pakker(&self) -> Result<u32, AppError> {
         let today = self.today();
         let organisationer = self.store.organisationer().await?;
         let mut nye = Vec::new();

@@ -201,8 +201,9 @@ pub struct FristRaekke {
 /// dates, and the organisation (empty: all).
 #[derive(serde::Deserialize, Default)]
 pub struct RapportForm {
-    #[serde(default)]
-    valg: String,
+    /// Which period; none or an unknown choice is refused with a field error.
+    #[serde(default, deserialize_with = "crate::input::valgfri")]
+    valg: Option<Periodevalg>,
     #[serde(default)]
     fra: String,
     #[serde(default)]
@@ -267,6 +268,30 @@ pub fn rapportperiode_tekst(p: &store::PakkeRecord) -> String {
     }
 }
 
+/// The period a report covers, as the kommune's radio buttons choose it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Periodevalg {
+    /// The accounting period (the default).
+    Regnskab,
+    /// The time since the last dialogue meeting, up to the deadline.
+    Moede,
+    /// A period the kommune gives.
+    Valgt,
+}
+
+impl std::str::FromStr for Periodevalg {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "regnskab" => Ok(Periodevalg::Regnskab),
+            "moede" => Ok(Periodevalg::Moede),
+            "valgt" => Ok(Periodevalg::Valgt),
+            _ => Err(()),
+        }
+    }
+}
+
 /// The kommune sets the report period of its organisations' packages (§ 112, stk. 4).
 pub async fn saet_rapportperiode(
     State(state): State<AppState>,
@@ -276,10 +301,10 @@ pub async fn saet_rapportperiode(
     Form(form): Form<RapportForm>,
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
-    let valg = match form.valg.as_str() {
-        "regnskab" => Ok(app::RapportperiodeValg::Regnskabsperiode),
-        "moede" => Ok(app::RapportperiodeValg::SidenSidsteMoede),
-        "valgt" => {
+    let valg = match form.valg {
+        Some(Periodevalg::Regnskab) => Ok(app::RapportperiodeValg::Regnskabsperiode),
+        Some(Periodevalg::Moede) => Ok(app::RapportperiodeValg::SidenSidsteMoede),
+        Some(Periodevalg::Valgt) => {
             let mut ind = Indlaesning::new(state.app.today());
             let fra = ind.kraevet_dato("rapport-fra", &form.fra, "Skriv en dato");
             let til = ind.kraevet_dato("rapport-til", &form.til, "Skriv en dato");
@@ -292,7 +317,7 @@ pub async fn saet_rapportperiode(
                 _ => Err(ind.fejlene()),
             }
         }
-        _ => Err(vec![app::FieldError {
+        None => Err(vec![app::FieldError {
             field: "rapport-valg".into(),
             message: "Vælg, hvilken periode rapporten skal dække".into(),
         }]),

@@ -397,14 +397,20 @@ pub async fn aflys_moede(
     CurrentUser(user, _): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     Path(id): Path<store::DialogmoedeId>,
-    Form(form): Form<Felter>,
+    Form(form): Form<AflysForm>,
 ) -> PageResult {
-    let begrundelse = felt(&form, "aflys_begrundelse");
-    let udfald = state.app.aflys_dialogmoede(&user, id, begrundelse).await;
+    let udfald = state.app.aflys_dialogmoede(&user, id, &form.aflys_begrundelse).await;
     moede_svar(&state, &user, &csrf, id, udfald, "moede_aflyst", |errors| {
-        (errors, MoedeFelter { aflys_begrundelse: begrundelse.to_string(), ..MoedeFelter::tomme() })
+        (errors, MoedeFelter { aflys_begrundelse: form.aflys_begrundelse, ..MoedeFelter::tomme() })
     })
     .await
+}
+
+/// The cancellation form: its reason.
+#[derive(serde::Deserialize)]
+pub struct AflysForm {
+    #[serde(default)]
+    aflys_begrundelse: String,
 }
 
 pub async fn moede_afholdt(

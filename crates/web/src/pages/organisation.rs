@@ -209,7 +209,15 @@ async fn formular_side(
 pub struct FormularQuery {
     besked: Option<String>,
     #[serde(default)]
-    fejl: String,
+    fejl: Fejlvisning,
+}
+
+valg! {
+    /// Which of a form's problems the page lists: what is wrong, or also what is missing.
+    pub enum Fejlvisning {
+        Forkerte = "",
+        Alle = "alle",
+    }
 }
 
 /// The problems of a form's saved answers (missing, and wrong).
@@ -244,7 +252,7 @@ async fn vis_formular(
     let errors = if v.may_edit && v.is_working_copy {
         problemer(&v, &formular)?
             .into_iter()
-            .filter(|p| q.fejl == "alle" || !p.mangler)
+            .filter(|p| q.fejl == Fejlvisning::Alle || !p.mangler)
             .map(|p| FieldError { field: p.noegle, message: p.besked })
             .collect()
     } else {
@@ -644,7 +652,7 @@ async fn tjek_side(
     errors: Vec<FieldError>,
     bestyrelse_godkendt: &str,
 ) -> PageResult {
-    let koder = state.app.recipients_if_submitted(user, v.pakke.id).await?;
+    let koder = state.app.modtagere_ved_indsendelse(user, v.pakke.id).await?;
     // Errors link to the field, on the section page or the afdeling form that holds it.
     let id = v.pakke.id;
     // An afdeling with several problems is one line with their count (an organisation with 55

@@ -235,7 +235,7 @@ pub async fn opret_pakker(
             );
         }
     };
-    state.app.create_packages(Some(&user), aar).await?;
+    state.app.opret_pakker(Some(&user), aar).await?;
     Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
         "/styrelse?aar={aar}&besked=pakker_oprettet"
     ))))
