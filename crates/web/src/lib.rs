@@ -88,7 +88,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
     let upload_limit = (upload::stoerste_mb(&state.app) as usize).saturating_add(1).saturating_mul(1024 * 1024);
     let (api_routes, _) = api::routes_with_upload_limit(upload_limit);
     let router = Router::new()
-        .route("/", get(pages::public::forside))
+        .route("/", get(pages::offentlig::forside))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::scrape))
@@ -194,17 +194,17 @@ pub fn router(app: App, settings: WebSettings) -> Router {
                 // National accounts files are several MB.
                 .layer(axum::extract::DefaultBodyLimit::max(50 * 1024 * 1024)),
         )
-        .route("/om/tilgaengelighed", get(pages::public::tilgaengelighed))
-        .route("/om/privatliv", get(pages::public::privatliv))
-        .route("/offentlig", get(pages::public::soeg))
-        .route("/offentlig/data", get(pages::public::aaben_data))
-        .route("/offentlig/data/format", get(pages::public::aaben_data_format))
-        .route("/offentlig/data/{aar}/{fil}", get(pages::public::aaben_data_fil))
-        .route("/offentlig/organisationer/{nummer}", get(pages::public::dataark))
-        .route("/offentlig/organisationer/{nummer}/afdelinger/{afdeling}", get(pages::public::afdeling_dataark))
-        .route("/offentlig/kommuner/{kode}/redegoerelser", get(pages::public::kommune_redegoerelser))
+        .route("/om/tilgaengelighed", get(pages::offentlig::tilgaengelighed))
+        .route("/om/privatliv", get(pages::offentlig::privatliv))
+        .route("/offentlig", get(pages::offentlig::soeg))
+        .route("/offentlig/data", get(pages::offentlig::aaben_data))
+        .route("/offentlig/data/format", get(pages::offentlig::aaben_data_format))
+        .route("/offentlig/data/{aar}/{fil}", get(pages::offentlig::aaben_data_fil))
+        .route("/offentlig/organisationer/{nummer}", get(pages::offentlig::dataark))
+        .route("/offentlig/organisationer/{nummer}/afdelinger/{afdeling}", get(pages::offentlig::afdeling_dataark))
+        .route("/offentlig/kommuner/{kode}/redegoerelser", get(pages::offentlig::kommune_redegoerelser))
         .route("/offentlig/organisationer/{nummer}/redegoerelser/{fil}", get(udskrift::offentlig_redegoerelse))
-        .route("/offentlig/organisationer/{nummer}/regnskaber/{bilag}", get(pages::public::regnskab))
+        .route("/offentlig/organisationer/{nummer}/regnskaber/{bilag}", get(pages::offentlig::regnskab))
         // API writes with an Idempotency-Key are answered once (inside the guard: it knows
         // the user the key belongs to).
         .merge(api_routes.layer(axum::middleware::from_fn_with_state(state.clone(), api::idempotens::husk)))

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::error::PageResult;
 use crate::format::{dato, tidspunkt};
 use crate::layout::Layout;
-use crate::pages::public::afsnit;
+use crate::pages::offentlig::afsnit;
 use crate::pages::skema::{Del as FormDel, Tabel, dele};
 use crate::security::CurrentUser;
 use app::{App, AppError, PakkeView};
@@ -442,7 +442,7 @@ fn uden_pakke(mut dokument: Dokument) -> Dokument {
 fn redegoerelse_dele(tekst: &store::RedegoerelseTekst) -> Vec<Del> {
     afsnit(tekst)
         .into_iter()
-        .map(|crate::pages::public::Afsnit { titel, tekst }| Del {
+        .map(|crate::pages::offentlig::Afsnit { titel, tekst }| Del {
             niveau: 1,
             titel,
             intro: None,
@@ -509,5 +509,5 @@ pub async fn offentlig_redegoerelse(
             Ok(saet(dokument).await?.bytes)
         })
         .await?;
-    Ok(pdf_fil(crate::pages::public::DeltFil::body(bytes), &dokument_navn("redegoerelse", aar, nummer)))
+    Ok(pdf_fil(crate::pages::offentlig::DeltFil::body(bytes), &dokument_navn("redegoerelse", aar, nummer)))
 }

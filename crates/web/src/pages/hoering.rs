@@ -20,7 +20,7 @@ use store::PakkeId;
 struct HoeringSide {
     layout: Layout,
     hoved: PakkeHoved,
-    afsnit: Vec<crate::pages::public::Afsnit>,
+    afsnit: Vec<crate::pages::offentlig::Afsnit>,
     revision: i64,
     bemaerkninger: Vec<crate::format::Bemaerkning>,
     kan_bemaerke: bool,
@@ -42,7 +42,7 @@ async fn hoering_side(
     Ok(HoeringSide {
         layout,
         hoved: (&v).into(),
-        afsnit: crate::pages::public::afsnit(&r.tekst),
+        afsnit: crate::pages::offentlig::afsnit(&r.tekst),
         revision: r.revision.0,
         bemaerkninger,
         kan_bemaerke: v.pakke.status == domain::package::PakkeStatus::RedegoerelseIHoering

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::error::PageResult;
 use crate::format::{dato, farve_badge, svar_tekst, tidspunkt};
 use crate::layout::Layout;
-use crate::pages::public::{afsnit, noegletal_navn, vis_noegletal};
+use crate::pages::offentlig::{afsnit, noegletal_navn, vis_noegletal};
 use crate::pages::{Besked, badge, kommune_navne};
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::render;
@@ -68,7 +68,7 @@ struct PakkeSide {
     /// The deadline of the current step (resubmission or høring) and whether it has passed.
     trin_frist: Option<(String, bool)>,
     aftaler: Vec<crate::format::AftaleVisning>,
-    redegoerelse: Vec<crate::pages::public::Afsnit>,
+    redegoerelse: Vec<crate::pages::offentlig::Afsnit>,
     historik: Vec<Historiklinje>,
     /// Whose median the organisation's benchmarks are (bilag 5: administration organisations).
     benchmark_pulje: &'static str,

@@ -3,7 +3,7 @@
 
 use crate::format::{dato, farve_badge, svar_tekst, tal};
 use crate::layout::Layout;
-use crate::pages::public::vis_noegletal;
+use crate::pages::offentlig::vis_noegletal;
 use app::{AfdelingFakta, NoegletalLinje, PakkeFakta, PakkeView};
 use domain::beregning::{Markering, Sammenligning, Tidsangivelse};
 use domain::master::Afdeling;
@@ -242,7 +242,7 @@ fn noegletal_raekke(l: &NoegletalLinje) -> Vec<Celle> {
         (b, _, _) => vis_noegletal(b, l.enhed),
     };
     vec![
-        Celle::tekst(crate::pages::public::noegletal_navn(l)),
+        Celle::tekst(crate::pages::offentlig::noegletal_navn(l)),
         Celle::tal(vis_noegletal(l.vaerdi, l.enhed)),
         Celle::tal(benchmark),
         Celle::tal(vis_noegletal(l.sidste_aar, l.enhed)),
