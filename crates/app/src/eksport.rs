@@ -54,7 +54,7 @@ impl EksportRaekke {
 
 impl App {
     /// Every key figure and efficiency figure of a year, with benchmark and mark (the
-    /// operator's export: nothing is held back; the public's is `Public::aaben_data`).
+    /// operator's export: nothing is held back; the public's is `Offentlig::aaben_data`).
     pub async fn eksport_noegletal(&self, aar: Styringsaar) -> Result<Vec<EksportRaekke>, AppError> {
         eksport_raekker(self.store.as_ref(), &self.settings.katalog, aar).await
     }

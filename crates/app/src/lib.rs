@@ -10,10 +10,10 @@ mod error;
 mod fakta;
 mod import;
 mod moeder;
+mod offentlig;
 mod oidc;
 mod packages;
 mod pakkedata;
-mod public;
 mod rapportperiode;
 mod redegoerelse;
 mod skabeloner;
@@ -37,12 +37,14 @@ pub use import::{CvrRapport, ImportArt, ImportRapport};
 pub use moeder::{
     AfholdelseInput, AfholdtMoede, DialogmoedeVisning, FlytningInput, IndkaldelseInput, MoedeForslag, TidOgSted,
 };
+pub use offentlig::{
+    AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, Offentlig, OffentligtBilag,
+};
 pub use oidc::{ClaimNavne, Identitet, OidcAfvisning, OidcSettings, OidcUdfald, Rettigheder};
 pub use packages::PakkeFilter;
 pub use packages::bilag::VersionsBilag;
 pub use packages::svar::SvarInput;
 pub use packages::view::{Massemarkering, PakkeView};
-pub use public::{AarsAfdeling, AarsNoegletal, AfdelingSheet, DataSheet, Filformat, Fund, OffentligtBilag, Public};
 pub use rapportperiode::RapportperiodeValg;
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use skabeloner::SkabelonInfo;
@@ -162,7 +164,7 @@ pub struct App {
     store: Arc<dyn Store>,
     settings: Arc<AppSettings>,
     clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
-    public_cache: Arc<public::PublicCache>,
+    public_cache: Arc<offentlig::PublicCache>,
     skabelon_cache: Arc<skabeloner::SkabelonCache>,
     pakke_cache: Arc<pakkedata::PakkeCache>,
     opmaerksomhed_cache: Arc<tilsyn::OpmaerksomhedCache>,
@@ -230,8 +232,8 @@ impl App {
     }
 
     /// The read-only capabilities of the public part: nothing here can reach a draft.
-    pub fn public(&self) -> Public {
-        Public::new(self.store.clone(), self.settings.clone(), self.public_cache.clone())
+    pub fn offentlig(&self) -> Offentlig {
+        Offentlig::new(self.store.clone(), self.settings.clone(), self.public_cache.clone())
     }
 
     /// Direct store access for operator commands (stats, migrations); never used by handlers.

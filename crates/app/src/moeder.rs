@@ -611,7 +611,7 @@ impl App {
     }
 
     pub(crate) async fn kommune_navn(&self, k: Kommunekode) -> Result<String, AppError> {
-        self.public().kommune_navn(k).await
+        self.offentlig().kommune_navn(k).await
     }
 
     async fn indkaldelsesbrev(

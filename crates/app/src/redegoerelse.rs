@@ -341,7 +341,7 @@ impl App {
     }
 
     /// The organisation's comments, for the kommune and the organisation (and the public once
-    /// published; see `Public`).
+    /// published; see `Offentlig`).
     pub async fn bemaerkninger(&self, view: &PakkeView) -> Result<Vec<BemaerkningRecord>, AppError> {
         Ok(self.store.bemaerkninger(view.pakke.id).await?)
     }

@@ -249,7 +249,7 @@ async fn read_models_agree_with_their_data_through_the_whole_cycle() {
 #[tokio::test]
 async fn the_search_index_follows_the_master_data() {
     let t = TestApp::spawn().await;
-    let public = t.app.public();
+    let public = t.app.offentlig();
     let side = store::Side::new(1, 50);
     assert_eq!(public.soeg("zetagården", None, side).await.unwrap().i_alt, 0);
     // A new load of master data (the demo loaded again with one afdeling renamed) is found at

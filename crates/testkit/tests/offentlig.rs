@@ -183,7 +183,7 @@ async fn the_accounts_are_public_once_the_kommune_has_received_the_package() {
 async fn the_public_afdeling_sheet_counts_and_names_only_public_peers() {
     let t = TestApp::spawn().await;
     let store = t.app.store();
-    let public = t.app.public();
+    let public = t.app.offentlig();
     let anonymous = t.client();
     let (mut anonyme, mut navngivne, mut skjulte_peers) = (0, 0, 0);
     for aar in [2025, 2026] {

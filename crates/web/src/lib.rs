@@ -108,7 +108,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/konto/sessioner", get(pages::auth::sessioner))
         .route("/konto/sessioner/{session}/afslut", post(pages::auth::afslut_session))
         .route("/organisation", get(pages::organisation::oversigt))
-        .route("/pakker/{id}", get(pages::pakke::vis))
+        .route("/pakker/{id}", get(pages::organisation::pakke::vis))
         .route(
             "/pakker/{id}/sektioner/{sektion}",
             get(pages::organisation::sektion_form).post(pages::organisation::gem_sektion),
@@ -117,12 +117,12 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/pakker/{id}/sidste-aar", post(pages::organisation::sidste_aar))
         .route(
             "/pakker/{id}/bilag",
-            get(pages::bilag::oversigt)
-                .post(pages::bilag::upload)
+            get(pages::organisation::bilag::oversigt)
+                .post(pages::organisation::bilag::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/pakker/{id}/bilag/{bilag}", get(pages::bilag::hent))
-        .route("/pakker/{id}/bilag/{bilag}/fjern", post(pages::bilag::fjern))
+        .route("/pakker/{id}/bilag/{bilag}", get(pages::organisation::bilag::hent))
+        .route("/pakker/{id}/bilag/{bilag}/fjern", post(pages::organisation::bilag::fjern))
         .route("/pakker/{id}/afdelinger/ingen-udfordringer", post(pages::organisation::uden_udfordringer))
         .route(
             "/pakker/{id}/afdelinger/{nummer}",
@@ -130,20 +130,21 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         )
         .route("/pakker/{id}/indsend", get(pages::organisation::tjek_svar).post(pages::organisation::indsend))
         .route("/pakker/{id}/kvittering/{version}", get(pages::organisation::kvittering))
-        .route("/pakker/{id}/versioner/{version}", get(pages::pakke::version))
+        .route("/pakker/{id}/versioner/{version}", get(pages::organisation::pakke::version))
         .route("/pakker/{id}/versioner/{version}/styringsrapport.pdf", get(udskrift::version))
         .route("/pakker/{id}/styringsrapport.pdf", get(udskrift::styringsrapport))
         .route("/pakker/{id}/redegoerelse.pdf", get(udskrift::redegoerelse))
-        .route("/pakker/{id}/effektivitet/{afdeling}", get(pages::pakke::forklaring))
+        .route("/pakker/{id}/effektivitet/{afdeling}", get(pages::organisation::pakke::forklaring))
         .route("/pakker/{id}/modtag", post(pages::kommune::modtag))
-        .route("/pakker/{id}/paamindelse", post(pages::udbakke::send_paamindelse))
+        .route("/pakker/{id}/paamindelse", post(pages::styrelse::udbakke::send_paamindelse))
         .route(
             "/pakker/{id}/ikke-modtaget",
-            get(pages::tilsynsreaktion::ikke_modtaget_form).post(pages::tilsynsreaktion::ikke_modtaget),
+            get(pages::kommune::tilsynsreaktion::ikke_modtaget_form)
+                .post(pages::kommune::tilsynsreaktion::ikke_modtaget),
         )
         .route(
             "/pakker/{id}/tilsynsreaktion",
-            get(pages::tilsynsreaktion::reaktion_form).post(pages::tilsynsreaktion::reaktion),
+            get(pages::kommune::tilsynsreaktion::reaktion_form).post(pages::kommune::tilsynsreaktion::reaktion),
         )
         .route("/pakker/{id}/returner", get(pages::kommune::returner_form).post(pages::kommune::returner))
         .route("/pakker/{id}/moede", get(pages::kommune::moede_form).post(pages::kommune::moede))
@@ -156,13 +157,13 @@ pub fn router(app: App, settings: WebSettings) -> Router {
             "/pakker/{id}/redegoerelse/offentliggoer",
             get(pages::redegoerelse::bekraeft_offentliggoer).post(pages::redegoerelse::offentliggoer),
         )
-        .route("/kommune", get(pages::tilsyn::oversigt))
-        .route("/kommune/oversigt.xlsx", get(pages::tilsyn::oversigt_xlsx))
+        .route("/kommune", get(pages::kommune::tilsyn::oversigt))
+        .route("/kommune/oversigt.xlsx", get(pages::kommune::tilsyn::oversigt_xlsx))
         .route("/kommune/pakker", get(pages::kommune::oversigt))
-        .route("/kommune/afdelinger", get(pages::tilsyn::beliggenhed))
-        .route("/kommune/opmaerksomhed", get(pages::tilsyn::opmaerksomhed))
-        .route("/styrelse/udbakke", get(pages::udbakke::udbakke))
-        .route("/styrelse/udbakke/{id}/send-igen", post(pages::udbakke::send_mail_igen))
+        .route("/kommune/afdelinger", get(pages::kommune::tilsyn::beliggenhed))
+        .route("/kommune/opmaerksomhed", get(pages::kommune::tilsyn::opmaerksomhed))
+        .route("/styrelse/udbakke", get(pages::styrelse::udbakke::udbakke))
+        .route("/styrelse/udbakke/{id}/send-igen", post(pages::styrelse::udbakke::send_mail_igen))
         .route("/pakker/{id}/indkald", get(pages::moeder::indkald_form).post(pages::moeder::indkald))
         .route("/moeder/{id}", get(pages::moeder::moede))
         .route("/moeder/{id}/afholdt", post(pages::moeder::moede_afholdt))
@@ -180,17 +181,20 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/styrelse/varsler.xlsx", get(pages::varsling::national_xlsx))
         .route("/styrelse/varsler/send", post(pages::varsling::send_til_kommunerne))
         .route("/kommune/varsler", get(pages::varsling::kommune))
-        .route("/styrelse/kommuner/{kode}", get(pages::tilsyn::kommune_for_styrelsen))
+        .route("/styrelse/kommuner/{kode}", get(pages::kommune::tilsyn::kommune_for_styrelsen))
         .route("/styrelse/pakker", post(pages::styrelse::opret_pakker))
-        .route("/styrelse/brugere", get(pages::brugere::oversigt).post(pages::brugere::opret))
-        .route("/styrelse/brugere/{brugernavn}/spaer", post(pages::brugere::spaer))
-        .route("/styrelse/brugere/{brugernavn}/genaktiver", post(pages::brugere::genaktiver))
+        .route("/styrelse/brugere", get(pages::styrelse::brugere::oversigt).post(pages::styrelse::brugere::opret))
+        .route("/styrelse/brugere/{brugernavn}/spaer", post(pages::styrelse::brugere::spaer))
+        .route("/styrelse/brugere/{brugernavn}/genaktiver", post(pages::styrelse::brugere::genaktiver))
         .route("/styrelse/beregning", post(pages::styrelse::beregn))
-        .route("/styrelse/skabeloner", get(pages::skabeloner::oversigt).post(pages::skabeloner::upload))
+        .route(
+            "/styrelse/skabeloner",
+            get(pages::styrelse::skabeloner::oversigt).post(pages::styrelse::skabeloner::upload),
+        )
         .route(
             "/styrelse/import",
-            get(pages::import::form)
-                .post(pages::import::upload)
+            get(pages::styrelse::import::form)
+                .post(pages::styrelse::import::upload)
                 // National accounts files are several MB.
                 .layer(axum::extract::DefaultBodyLimit::max(50 * 1024 * 1024)),
         )

@@ -7,7 +7,7 @@ use crate::error::PageResult;
 use crate::format::{dato, tidspunkt};
 use crate::layout::Layout;
 use crate::pages::offentlig::afsnit;
-use crate::pages::skema::{Del as FormDel, Tabel, dele};
+use crate::pages::organisation::skema::{Del as FormDel, Tabel, dele};
 use crate::security::CurrentUser;
 use app::{App, AppError, PakkeView};
 use axum::extract::{Path, State};
@@ -492,7 +492,7 @@ pub async fn offentlig_redegoerelse(
 ) -> PageResult {
     let nummer: domain::OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
     let aar: domain::Styringsaar = fil.strip_suffix(".pdf").and_then(|a| a.parse().ok()).ok_or(AppError::NotFound)?;
-    let public = state.app.public();
+    let public = state.app.offentlig();
     let bytes = public
         .gemt_fil(crate::paths::offentlig_sti(nummer, aar), async {
             let (organisation, r) = public.publiceret_redegoerelse(nummer, aar).await?;

@@ -1,4 +1,4 @@
-//! The public part as JSON, without login. Only `app::Public` is used, which cannot read
+//! The public part as JSON, without login. Only `app::Offentlig` is used, which cannot read
 //! drafts: key figures are null until the package's meeting is marked held.
 
 use super::{ApiResult, Fejl, Liste, Side, query, segment};
@@ -49,7 +49,7 @@ pub async fn organisationer(
 ) -> ApiResult<Liste<OrganisationKort>> {
     let s: Soegning = query(raw)?;
     let side = Side { side: s.side, pr_side: s.pr_side };
-    let public = state.app.public();
+    let public = state.app.offentlig();
     let kommune = match s.kommune {
         Some(k) => Some(
             domain::Kommunekode::new(k)
@@ -177,7 +177,7 @@ fn afdeling_kort(a: &domain::master::Afdeling) -> AfdelingKort {
     responses((status = 200, body = Dataark), (status = 404, body = Fejl))
 )]
 pub async fn organisation(State(state): State<AppState>, Path(nummer): Path<String>) -> ApiResult<Dataark> {
-    let d = state.app.public().data_sheet(segment(&nummer)?).await?;
+    let d = state.app.offentlig().data_sheet(segment(&nummer)?).await?;
     Ok(Json(Dataark {
         organisation: kort(&d.organisation),
         afdelinger: d.afdelinger.iter().map(afdeling_kort).collect(),
@@ -249,7 +249,7 @@ pub async fn afdeling(
     State(state): State<AppState>,
     Path((nummer, afdeling)): Path<(String, String)>,
 ) -> ApiResult<AfdelingDataark> {
-    let s = state.app.public().afdeling_sheet(segment(&nummer)?, segment(&afdeling)?).await?;
+    let s = state.app.offentlig().afdeling_sheet(segment(&nummer)?, segment(&afdeling)?).await?;
     Ok(Json(AfdelingDataark {
         organisation: kort(&s.organisation),
         afdeling: afdeling_kort(&s.afdeling),
@@ -291,7 +291,7 @@ pub async fn kommune_redegoerelser(
 ) -> ApiResult<Liste<RedegoerelseRef>> {
     let side: Side = query(raw)?;
     let kode: domain::Kommunekode = segment(&kode)?;
-    let public = state.app.public();
+    let public = state.app.offentlig();
     if public.kommune_navn(kode).await?.is_empty() {
         return Err(app::AppError::NotFound.into());
     }
@@ -328,7 +328,7 @@ pub async fn aabne_data(State(state): State<AppState>, RawQuery(raw): RawQuery) 
     let side: Side = query(raw)?;
     let rows = state
         .app
-        .public()
+        .offentlig()
         .aabne_aar(state.app.today())
         .await?
         .into_iter()

@@ -56,7 +56,7 @@ async fn aftale_side(
     let alle = vis == Aftalefilter::Alle;
     let side = store::Side::new(side.and_then(|s| s.parse().ok()).unwrap_or(1), AFTALER_PR_SIDE);
     let udsnit = state.app.aftaler(user, !alle, side).await?;
-    let kommuner = state.app.public().kommuner().await?;
+    let kommuner = state.app.offentlig().kommuner().await?;
     let navn = |k| kommuner.iter().find(|x| x.kode == k).map(|x| format!("{} Kommune", x.navn)).unwrap_or_default();
     let vis = if alle { "vis=alle&" } else { "" };
     Ok(AftaleSide {

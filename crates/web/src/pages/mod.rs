@@ -2,22 +2,13 @@
 
 pub mod aftaler;
 pub mod auth;
-pub mod bilag;
-pub mod brugere;
 pub mod hoering;
-pub mod import;
 pub mod kommune;
 pub mod moeder;
 pub mod offentlig;
 pub mod organisation;
-pub mod pakke;
 pub mod redegoerelse;
-pub mod skabeloner;
-pub mod skema;
 pub mod styrelse;
-pub mod tilsyn;
-pub mod tilsynsreaktion;
-pub mod udbakke;
 pub mod varsling;
 pub mod webhooks;
 
@@ -133,7 +124,7 @@ pub async fn kommune_navne(app: &app::App, koder: &[domain::Kommunekode]) -> Res
     if koder.is_empty() {
         return Ok(String::new());
     }
-    let kommuner = app.public().kommuner().await?;
+    let kommuner = app.offentlig().kommuner().await?;
     let navn = |k: &domain::Kommunekode| kommuner.iter().find(|x| x.kode == *k).map_or("", |x| x.navn.as_str());
     Ok(koder.iter().map(|k| format!("{} Kommune", navn(k))).collect::<Vec<_>>().join(", "))
 }

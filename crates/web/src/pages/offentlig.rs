@@ -1,5 +1,5 @@
 //! The public part: front page, search and the organisation's data sheet. Handlers here only
-//! get `app::Public`, which cannot read drafts.
+//! get `app::Offentlig`, which cannot read drafts.
 
 use crate::error::PageResult;
 use crate::format::Valgmulighed;
@@ -69,7 +69,7 @@ pub async fn soeg(
     CsrfToken(csrf): CsrfToken,
     Query(query): Query<SoegQuery>,
 ) -> PageResult {
-    let public = state.app.public();
+    let public = state.app.offentlig();
     let kommune = query.kommune;
     let side = store::Side::new(query.side.unwrap_or(1), HITS_PR_SIDE);
     let kommuner = public.kommuner().await?;
@@ -216,7 +216,7 @@ pub async fn dataark(
     Path(nummer): Path<String>,
 ) -> PageResult {
     let nummer: OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
-    let d = state.app.public().data_sheet(nummer).await?;
+    let d = state.app.offentlig().data_sheet(nummer).await?;
     let boliger = d
         .boliger
         .iter()
@@ -247,7 +247,7 @@ pub async fn dataark(
             afsnit: afsnit(&r.tekst),
         })
         .collect();
-    let kommuner = state.app.public().kommuner().await?;
+    let kommuner = state.app.offentlig().kommuner().await?;
     let afdelinger = d
         .afdelinger
         .iter()
@@ -339,7 +339,7 @@ pub async fn dataark(
 pub async fn regnskab(State(state): State<AppState>, Path((nummer, bilag)): Path<(String, String)>) -> PageResult {
     let nummer: OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
     let bilag: store::BilagId = bilag.parse().map_err(|_| AppError::NotFound)?;
-    let (record, indhold) = state.app.public().offentligt_bilag(nummer, bilag).await?;
+    let (record, indhold) = state.app.offentlig().offentligt_bilag(nummer, bilag).await?;
     Ok(crate::view::fil_svar(&record.mime, "attachment", &record.filnavn, indhold))
 }
 
@@ -366,7 +366,7 @@ pub async fn aaben_data(
 ) -> PageResult {
     let aar = state
         .app
-        .public()
+        .offentlig()
         .aabne_aar(state.app.today())
         .await?
         .into_iter()
@@ -403,7 +403,7 @@ pub async fn aaben_data_fil(State(state): State<AppState>, Path((aar, fil)): Pat
         "noegletal.xlsx" => (app::Filformat::Xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         _ => return Err(AppError::NotFound.into()),
     };
-    let bytes = DeltFil::body(state.app.public().aaben_data_fil(aar, format).await?);
+    let bytes = DeltFil::body(state.app.offentlig().aaben_data_fil(aar, format).await?);
     let navn = fil.replace("noegletal", &format!("noegletal-{aar}"));
     let mut svar = crate::view::fil_svar(mime, "attachment", &navn, bytes);
     svar.headers_mut()
@@ -450,7 +450,7 @@ pub async fn afdeling_dataark(
 ) -> PageResult {
     let nummer: OrganisationNummer = nummer.parse().map_err(|_| AppError::NotFound)?;
     let afdeling: domain::AfdelingNummer = afdeling.parse().map_err(|_| AppError::NotFound)?;
-    let s = state.app.public().afdeling_sheet(nummer, afdeling).await?;
+    let s = state.app.offentlig().afdeling_sheet(nummer, afdeling).await?;
     let boliger = domain::master::Boligtype::ALL
         .into_iter()
         .map(|t| NavnOgVaerdi {
@@ -502,7 +502,7 @@ pub async fn afdeling_dataark(
     let diagram = match s.aar.iter().find(|a| a.offentlig && a.effektivitet.is_some()) {
         Some(a) => {
             let e = a.effektivitet.as_ref().expect("found with one");
-            let gruppe = state.app.public().sammenligningsgruppe(a.styringsaar, &e.gruppe).await?;
+            let gruppe = state.app.offentlig().sammenligningsgruppe(a.styringsaar, &e.gruppe).await?;
             let (gruppe, roed, groen) = (&gruppe.0, gruppe.1, gruppe.2);
             let titel = format!("Effektivitetstal {} i sammenligningsgruppen {}", a.styringsaar, e.gruppe);
             Some(diagram::sammenligning("sammenligning", &titel, gruppe, e.effektivitetstal, roed, groen))
@@ -544,7 +544,7 @@ pub async fn kommune_redegoerelser(
     Path(kode): Path<String>,
 ) -> PageResult {
     let kode: domain::Kommunekode = kode.parse().map_err(|_| AppError::NotFound)?;
-    let public = state.app.public();
+    let public = state.app.offentlig();
     let navn = public.kommune_navn(kode).await?;
     if navn.is_empty() {
         return Err(AppError::NotFound.into());

@@ -66,7 +66,7 @@ async fn redegoerelse_side(
 ) -> Result<RedegoerelseSide, AppError> {
     use domain::redegoerelse::{AFTALER, DELE, MAALOMRAADER, SAMMENFATNING, felt};
     let get = |id: &str| tekst.get(id).cloned().unwrap_or_default();
-    let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
+    let kommune = format!("{} Kommune", state.app.offentlig().kommune_navn(v.pakke.hjemstedskommune).await?);
     Ok(RedegoerelseSide {
         layout,
         hoved: v.into(),

@@ -183,7 +183,7 @@ pub async fn national(
     let udsnit = store::Udsnit::af(alle.iter().collect::<Vec<_>>(), side);
     let soegestreng = q.soegestreng(aar);
     let sider = Sider::new(&udsnit, |n| format!("/styrelse/varsler?{soegestreng}&side={n}"));
-    let kommuner = state.app.public().kommuner().await?;
+    let kommuner = state.app.offentlig().kommuner().await?;
     let mut regionvalg: Vec<(String, &'static str)> = kommuner
         .iter()
         .filter_map(|k| domain::reference::region_navn(k.region).map(|n| (k.region.to_string(), n)))

@@ -1,12 +1,17 @@
 //! The organisation's side: its packages, answering sections, check-your-answers, submit
-//! and the receipt.
+//! and the receipt; the package page every reader shares (`pakke`), the forms (`skema`) and
+//! the attachments (`bilag`).
+
+pub mod bilag;
+pub mod pakke;
+pub mod skema;
 
 use crate::AppState;
 use crate::error::{PageResult, WebError};
 use crate::format::{NavnOgVaerdi, dato, kortform, sidst_redigeret, tidspunkt};
 use crate::input::{Indlaesning, valg};
 use crate::layout::Layout;
-use crate::pages::skema::{Del, dele};
+use crate::pages::organisation::skema::{Del, dele};
 use crate::pages::{Besked, PakkeHoved, PakkeRaekke, kommune_navne, redirect_with};
 use crate::security::{CsrfToken, CurrentUser};
 use crate::view::{render, render_status};
@@ -94,7 +99,7 @@ pub async fn oversigt(
         row.overskredet = overskredet(p);
         if p.status.editable_by_organisation() {
             let v = state.app.pakke_view(&user, p.id).await?;
-            let tasks = crate::pages::pakke::sektion_status(&v);
+            let tasks = crate::pages::organisation::pakke::sektion_status(&v);
             let done = tasks.iter().filter(|t| t.tilstand == SektionStatus::Gennemfoert).count();
             row.fremdrift = Some(format!("{done} af {} opgaver gennemført", tasks.len()));
         }
@@ -475,7 +480,7 @@ async fn afdelinger_side(
     if v.afdelingsskema.is_none() {
         return Err(AppError::NotFound.into());
     }
-    let kommuner = state.app.public().kommuner().await?;
+    let kommuner = state.app.offentlig().kommuner().await?;
     let q = filter.q.trim().to_lowercase();
     let all: Vec<AfdelingRaekke> = v
         .afdelinger
@@ -616,7 +621,7 @@ pub async fn uden_udfordringer(
 struct SektionOversigt {
     titel: String,
     href: String,
-    svar: crate::pages::pakke::Svarliste,
+    svar: crate::pages::organisation::pakke::Svarliste,
 }
 
 /// How many afdeling forms are completed.
@@ -700,7 +705,7 @@ async fn tjek_side(
         .map(|s| SektionOversigt {
             titel: s.titel.clone(),
             href: format!("/pakker/{id}/sektioner/{}", s.id),
-            svar: crate::pages::pakke::svarliste(std::iter::once(s), &v.svar, ""),
+            svar: crate::pages::organisation::pakke::svarliste(std::iter::once(s), &v.svar, ""),
         })
         .collect();
     let afdelingsskemaer = v.afdelingsskema.as_ref().map(|_| {

@@ -150,7 +150,7 @@ async fn side(
 ) -> Result<BrugereSide, AppError> {
     let nummer = soeg.side.as_deref().and_then(|s| s.parse().ok()).unwrap_or(1);
     let udsnit = state.app.search_users(user, &soeg.filter(), Side::new(nummer, PR_SIDE)).await?;
-    let public = state.app.public();
+    let public = state.app.offentlig();
     let kommuner: HashMap<_, _> = public.kommuner().await?.into_iter().map(|k| (k.kode, k.navn)).collect();
     let organisationer: HashMap<_, _> =
         public.organisationer().await?.into_iter().map(|o| (o.id, format!("{} ({})", o.navn, o.nummer))).collect();

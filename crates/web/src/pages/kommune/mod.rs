@@ -1,4 +1,8 @@
-//! The kommune's side: the overview and the handling of one package.
+//! The kommune's side: the overview and the handling of one package; supervision across its
+//! organisations (`tilsyn`) and henstillinger and påbud (`tilsynsreaktion`).
+
+pub mod tilsyn;
+pub mod tilsynsreaktion;
 
 use crate::AppState;
 use crate::error::PageResult;

@@ -1,4 +1,10 @@
-//! The agency's national status and package creation.
+//! The agency's national status and package creation; its outbox (`udbakke`), users
+//! (`brugere`), templates (`skabeloner`) and imports (`import`).
+
+pub mod brugere;
+pub mod import;
+pub mod skabeloner;
+pub mod udbakke;
 
 use crate::AppState;
 use crate::error::PageResult;
@@ -108,7 +114,7 @@ async fn side(
     q: AarQuery,
 ) -> Result<StyrelseSide, AppError> {
     let counts = state.app.national_status(user, aar).await?;
-    let kommuner = state.app.public().kommuner().await?;
+    let kommuner = state.app.offentlig().kommuner().await?;
     // Packages per status, per kommune and per region, in one pass over the counts.
     let status_nr = |s: PakkeStatus| PakkeStatus::ALL.iter().position(|x| *x == s).unwrap_or_default();
     let region_af: std::collections::HashMap<_, _> = kommuner.iter().map(|k| (k.kode, k.region)).collect();

@@ -295,7 +295,7 @@ pub async fn kommune_for_styrelsen(
         filtrer(alle, &q).iter().map(|r| Raekke { paamind: None, uden_pakke: None, ..Raekke::from(r) }).collect();
     let tal =
         state.app.national_oversigt(&user, aar).await?.kommuner.into_iter().find(|k| k.kode == kode).map(|k| k.tal);
-    let kommune = format!("{} Kommune", state.app.public().kommune_navn(kode).await?);
+    let kommune = format!("{} Kommune", state.app.offentlig().kommune_navn(kode).await?);
     render(&KommuneForStyrelsen {
         layout: Layout::new(&kommune, Some(&user), &csrf, "/styrelse"),
         kommune,
@@ -465,7 +465,7 @@ pub async fn beliggenhed(
     Query(q): Query<OversigtQuery>,
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
-    let public = state.app.public();
+    let public = state.app.offentlig();
     let mut raekker = Vec::new();
     for a in state.app.beliggenhedsafdelinger(&user, aar).await? {
         let d = &a.afdeling.data;

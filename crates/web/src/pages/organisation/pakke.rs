@@ -244,7 +244,7 @@ pub async fn render_pakke(
             IndkaldtMoede { id: m.moede.id, tidspunkt: tidspunkt(d.starter), sted: d.sted.clone(), brev, status }
         })
         .collect();
-    let kommune = format!("{} Kommune", state.app.public().kommune_navn(v.pakke.hjemstedskommune).await?);
+    let kommune = format!("{} Kommune", state.app.offentlig().kommune_navn(v.pakke.hjemstedskommune).await?);
     let aftaler =
         state.app.pakke_aftaler(&v).await?.iter().map(|a| crate::format::aftale_visning(a, &kommune)).collect();
     // The kommune sees at once that the organisation has answered the høring.

@@ -1,4 +1,4 @@
-//! The public part's capabilities. `Public` reads only what docs/domain.md §9 makes public: master
+//! The public part's capabilities. `Offentlig` reads only what docs/domain.md §9 makes public: master
 //! data, key figures of packages whose meeting is held, and published redegørelser.
 
 use crate::stempelkort::{self, Stempelkort};
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use store::{PublishedRedegoerelse, Store};
 
 #[derive(Clone)]
-pub struct Public {
+pub struct Offentlig {
     store: Arc<dyn Store>,
     settings: Arc<AppSettings>,
     cache: Arc<PublicCache>,
@@ -132,7 +132,7 @@ pub enum Fund {
     Afdeling(Afdeling, Organisation),
 }
 
-impl Public {
+impl Offentlig {
     pub(crate) fn new(store: Arc<dyn Store>, settings: Arc<AppSettings>, cache: Arc<PublicCache>) -> Self {
         Self { store, settings, cache }
     }
@@ -251,7 +251,7 @@ impl Public {
         }))
     }
 
-    /// Every organisation that matches, best match first (as [`Public::soeg`] ranks them).
+    /// Every organisation that matches, best match first (as [`Offentlig::soeg`] ranks them).
     pub async fn soeg_organisationer(
         &self,
         query: &str,
