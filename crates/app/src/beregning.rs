@@ -389,7 +389,7 @@ impl App {
             })
             .collect();
         let kommune = Omraade::Kommune(a.data.kommune);
-        let region = self.store.kommuner().await?.into_iter().find(|k| k.kode == a.data.kommune).map(|k| k.region);
+        let region = self.kommuner().await?.iter().find(|k| k.kode == a.data.kommune).map(|k| k.region);
         let omraader: Vec<Omraade> = std::iter::once(kommune).chain(region.map(Omraade::Region)).collect();
         let gennemsnit = self.store.effektivitet_gennemsnit(aar, &omraader).await?;
         Ok(EffektivitetForklaring {
@@ -431,7 +431,7 @@ impl App {
     ) -> Result<(Vec<UdlejningFordeling>, Vec<KlageLinje>), AppError> {
         use domain::registre::{KlageKategori, Udlejningsredskab};
         let (org, aar) = (view.organisation.id, view.pakke.styringsaar);
-        let kommuner = self.store.kommuner().await?;
+        let kommuner = self.kommuner().await?;
         let mut fordeling: Vec<UdlejningFordeling> = Vec::new();
         let lettings = self.store.udlejninger(org, aar).await?;
         let mut koder: Vec<_> = lettings.iter().map(|(k, _, _)| *k).collect();

@@ -76,7 +76,7 @@ impl App {
     async fn les_fakta(&self, view: &PakkeView) -> Result<PakkeFakta, AppError> {
         let aar = view.pakke.styringsaar;
         let (udlejning, klager) = self.pakke_fakta(view).await?;
-        let kommuner = self.store.kommuner().await?;
+        let kommuner = self.kommuner().await?;
         let kommune_navn = |k: Kommunekode| kommuner.iter().find(|x| x.kode == k).map(|x| x.navn.clone());
         let region_of: HashMap<Kommunekode, Regionskode> = kommuner.iter().map(|k| (k.kode, k.region)).collect();
 

@@ -315,7 +315,7 @@ impl App {
             afdeling_kommuner,
             organisationer: self.store.organisationer().await?.into_iter().map(|o| (o.nummer, o.id.0)).collect(),
             afdelinger: self.store.afdeling_index().await?.into_iter().map(|(o, a, id)| ((o, a), id.0)).collect(),
-            kommuner: self.store.kommuner().await?.into_iter().map(|k| k.kode).collect(),
+            kommuner: self.kommuner().await?.iter().map(|k| k.kode).collect(),
             konti: kontoplan()
                 .iter()
                 .map(|k| k.nummer.clone())
@@ -425,7 +425,7 @@ impl App {
         let organisationer: HashMap<OrganisationNummer, domain::master::Organisation> =
             self.store.organisationer().await?.into_iter().map(|o| (o.nummer, o)).collect();
         let kommuner: HashMap<Kommunekode, domain::master::Kommune> =
-            self.store.kommuner().await?.into_iter().map(|k| (k.kode, k)).collect();
+            self.kommuner().await?.iter().map(|k| (k.kode, k.clone())).collect();
 
         #[derive(PartialEq, Eq, Hash, Clone, Copy)]
         enum Ejer {

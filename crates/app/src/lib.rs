@@ -247,6 +247,11 @@ impl App {
         &self.settings.webhooks
     }
 
+    /// The kommuner, as the public part holds them (read again when master data changed).
+    pub(crate) async fn kommuner(&self) -> Result<Arc<Vec<domain::master::Kommune>>, AppError> {
+        self.offentlig().kommuner().await
+    }
+
     /// Loads the reference data (kommuner, regioner). Safe to repeat.
     pub async fn load_reference(&self) -> Result<(), AppError> {
         let (regioner, kommuner) =

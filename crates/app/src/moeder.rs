@@ -152,7 +152,7 @@ impl App {
 
     pub async fn moede_forslag(&self, user: &SessionUser, id: PakkeId) -> Result<MoedeForslag, AppError> {
         let (pakke, eget) = self.moede_pakke(user, id).await?;
-        let kommuner = self.store.kommuner().await?;
+        let kommuner = self.kommuner().await?;
         let navn = |k: Kommunekode| kommuner.iter().find(|x| x.kode == k).map(|x| x.navn.clone()).unwrap_or_default();
         let beliggenhedskommuner = self
             .store

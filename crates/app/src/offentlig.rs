@@ -3,7 +3,7 @@
 
 use crate::stempelkort::{self, Stempelkort};
 use crate::{AppError, AppSettings};
-use domain::master::{Afdeling, Boligtype, Organisation};
+use domain::master::{Afdeling, Boligtype, Kommune, Organisation};
 use domain::{OrganisationNummer, Styringsaar};
 use std::sync::Arc;
 use store::{PublishedRedegoerelse, Store};
@@ -40,6 +40,9 @@ pub struct PublicCache {
     /// Held while an entry is built, so a burst of requests after a change builds it once
     /// while the others wait for it.
     bygger: tokio::sync::Mutex<()>,
+    /// The kommuner (names, regions, CVR numbers) for the names on most pages: master data,
+    /// so any change of them moves the stamp.
+    kommuner: Gemt<Arc<Vec<Kommune>>>,
 }
 
 /// Every organisation and afdeling with its name in lower case, for the search.
@@ -386,13 +389,20 @@ impl Offentlig {
         Ok(self.store.organisationer().await?)
     }
 
-    /// The kommuner, for names in pages.
-    pub async fn kommuner(&self) -> Result<Vec<domain::master::Kommune>, AppError> {
-        Ok(self.store.kommuner().await?)
+    /// The kommuner, for names in pages: read again only when master data changed (a few
+    /// stamps instead of the 98 rows).
+    pub async fn kommuner(&self) -> Result<Arc<Vec<Kommune>>, AppError> {
+        let stamp = self.stamp().await?;
+        if let Some(kommuner) = fra_cache(&self.cache.kommuner, stamp) {
+            return Ok(kommuner);
+        }
+        let kommuner = Arc::new(self.store.kommuner().await?);
+        gem(&self.cache.kommuner, stamp, kommuner.clone());
+        Ok(kommuner)
     }
 
     pub async fn kommune_navn(&self, kode: domain::Kommunekode) -> Result<String, AppError> {
-        Ok(self.store.kommuner().await?.into_iter().find(|k| k.kode == kode).map(|k| k.navn).unwrap_or_default())
+        Ok(self.kommuner().await?.iter().find(|k| k.kode == kode).map(|k| k.navn.clone()).unwrap_or_default())
     }
 
     /// Open data: the key figures and efficiency figures of a styringsår, of the organisations

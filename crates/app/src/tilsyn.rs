@@ -322,7 +322,7 @@ impl App {
         if !user.principal.may(Tilladelse::Styrelse) {
             return Err(AppError::Forbidden);
         }
-        if !self.store.kommuner().await?.iter().any(|k| k.kode == kommune) {
+        if !self.kommuner().await?.iter().any(|k| k.kode == kommune) {
             return Err(AppError::NotFound);
         }
         self.oversigt_raekker(kommune, aar).await
@@ -612,10 +612,10 @@ impl App {
         }
         // The stored supervision counts and open aftaler: a few rows per kommune.
         let (kommuner, regioner, tal, aabne) = futures::try_join!(
-            self.store.kommuner(),
-            self.store.regioner(),
-            self.store.tilsynstal(aar, self.today()),
-            self.store.aabne_aftaler(),
+            self.kommuner(),
+            async { Ok(self.store.regioner().await?) },
+            async { Ok(self.store.tilsynstal(aar, self.today()).await?) },
+            async { Ok(self.store.aabne_aftaler().await?) },
         )?;
         let mut per_kommune: BTreeMap<Kommunekode, StatusTal> = BTreeMap::new();
         for t in tal {
@@ -638,7 +638,7 @@ impl App {
         }
         let mut out = NationalStatus::default();
         let mut per_region: BTreeMap<Regionskode, StatusTal> = BTreeMap::new();
-        for k in &kommuner {
+        for k in kommuner.iter() {
             let t = per_kommune.remove(&k.kode).unwrap_or_default();
             per_region.entry(k.region).or_default().add(&t);
             out.landet.add(&t);
@@ -659,7 +659,7 @@ impl App {
     pub async fn enqueue_paamindelser(&self) -> Result<usize, AppError> {
         let today = self.today();
         let users = self.store.users().await?;
-        let kommuner = self.store.kommuner().await?;
+        let kommuner = self.kommuner().await?;
         let mut paamindelser: Vec<(PakkeId, Vec<NewMail>)> = Vec::new();
         let mut aar: BTreeSet<Styringsaar> = BTreeSet::new();
         for y in [-1, 0, 1] {

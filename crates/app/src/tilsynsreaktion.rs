@@ -191,10 +191,28 @@ impl App {
         id: PakkeId,
     ) -> Result<Vec<TilsynsreaktionRecord>, AppError> {
         let (_, scope) = self.pakke_scope(id).await?;
+        self.tilsynsreaktioner_med_scope(user, id, &scope).await
+    }
+
+    /// The same for a package view already read (its scope is the one read with it).
+    pub async fn pakkens_tilsynsreaktioner(
+        &self,
+        user: &SessionUser,
+        view: &crate::PakkeView,
+    ) -> Result<Vec<TilsynsreaktionRecord>, AppError> {
+        self.tilsynsreaktioner_med_scope(user, view.pakke.id, &view.scope()).await
+    }
+
+    async fn tilsynsreaktioner_med_scope(
+        &self,
+        user: &SessionUser,
+        id: PakkeId,
+        scope: &domain::access::PakkeScope,
+    ) -> Result<Vec<TilsynsreaktionRecord>, AppError> {
         let p = &user.principal;
-        let maa = p.may_pakke(PakkeTilladelse::Tilsynsreaktion, &scope)
-            || p.may_pakke(PakkeTilladelse::LaesKladde, &scope)
-            || (p.role == domain::access::Role::Styrelse && p.may_pakke(PakkeTilladelse::LaesIndsendt, &scope));
+        let maa = p.may_pakke(PakkeTilladelse::Tilsynsreaktion, scope)
+            || p.may_pakke(PakkeTilladelse::LaesKladde, scope)
+            || (p.role == domain::access::Role::Styrelse && p.may_pakke(PakkeTilladelse::LaesIndsendt, scope));
         if !maa {
             return Err(AppError::Forbidden);
         }

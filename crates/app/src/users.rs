@@ -79,7 +79,7 @@ impl App {
             organisationer.push(org.id);
         }
         if let Some(k) = input.kommune
-            && !self.store.kommuner().await?.iter().any(|x| x.kode == k)
+            && !self.kommuner().await?.iter().any(|x| x.kode == k)
         {
             return Err(AppError::field("kommune", format!("Kommunekode {k} findes ikke")));
         }

@@ -214,7 +214,7 @@ impl App {
         if !user.principal.may(Tilladelse::Styrelse) {
             return Err(AppError::Forbidden);
         }
-        let kommuner = self.store.kommuner().await?;
+        let kommuner = self.kommuner().await?;
         let region_af: HashMap<Kommunekode, Regionskode> = kommuner.iter().map(|k| (k.kode, k.region)).collect();
         let mut raekker: Varselliste = self.kept_varsler(None, aar).await?.iter().cloned().collect();
         raekker.retain(|r| {
@@ -258,16 +258,18 @@ impl App {
         };
         let ids: Vec<OrganisationId> = organisationer.iter().map(|o| o.id).collect();
         let (historik, afdelinger, kommuner) = futures::try_join!(
-            self.store.varslingsgrundlag(
-                fra,
-                aar,
-                afgraenset.then_some(ids.as_slice()),
-                &regler.vedligeholdelse_spoergsmaal
-            ),
             async {
-                if afgraenset { self.store.afdelinger_for(&ids).await } else { self.store.alle_afdelinger().await }
+                let omfang = afgraenset.then_some(ids.as_slice());
+                Ok(self.store.varslingsgrundlag(fra, aar, omfang, &regler.vedligeholdelse_spoergsmaal).await?)
             },
-            self.store.kommuner(),
+            async {
+                Ok(if afgraenset {
+                    self.store.afdelinger_for(&ids).await?
+                } else {
+                    self.store.alle_afdelinger().await?
+                })
+            },
+            self.kommuner(),
         )?;
         let afdelinger: HashMap<AfdelingId, Afdeling> = afdelinger.into_iter().map(|a| (a.id, a)).collect();
         let nummer_til_id: HashMap<(OrganisationId, domain::AfdelingNummer), AfdelingId> =
@@ -372,7 +374,7 @@ impl App {
             }
         }
         let kommuner: HashMap<Kommunekode, String> =
-            self.store.kommuner().await?.into_iter().map(|k| (k.kode, k.navn)).collect();
+            self.kommuner().await?.iter().map(|k| (k.kode, k.navn.clone())).collect();
         let mut mails = Vec::new();
         let mut kommuner_skrevet = BTreeSet::new();
         for (kommune, mut raekker) in pr_kommune {

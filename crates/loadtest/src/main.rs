@@ -54,6 +54,10 @@ struct Args {
     /// Kommune users besides the demo's `kommune` and `nabokommune`.
     #[arg(long, default_value_t = 6)]
     kommuner: usize,
+    /// Measure only the pages whose path contains one of these texts (repeatable), e.g.
+    /// `--side /kommune --side indsend`: for profiling one page. `/healthz` always runs.
+    #[arg(long = "side", value_name = "TEKST")]
+    sider: Vec<String>,
     /// The short run for CI: a small demo and short phases (about a minute with a debug server).
     #[arg(long)]
     kort: bool,
@@ -89,6 +93,7 @@ struct Settings {
     timeout_s: u64,
     kommuner: usize,
     kort: bool,
+    sider: Vec<String>,
 }
 
 impl Settings {
@@ -107,6 +112,7 @@ impl Settings {
             timeout_s: a.timeout.max(1),
             kommuner: a.kommuner,
             kort: a.kort,
+            sider: a.sider.clone(),
         }
     }
 }
@@ -230,7 +236,11 @@ async fn measure(
 
     let client = journeys::client(Duration::from_secs(settings.timeout_s))?;
     eprintln!("Per page: {} connections, {} s each …", settings.forbindelser, settings.sekunder);
-    let per_page_settings = phases::PerPageSettings { connections: settings.forbindelser, seconds: settings.sekunder };
+    let per_page_settings = phases::PerPageSettings {
+        connections: settings.forbindelser,
+        seconds: settings.sekunder,
+        only: settings.sider.clone(),
+    };
     let phase = Instant::now();
     let per_page = phases::per_page(&server.base_url, &client, &fixture, &per_page_settings).await?;
     eprintln!("Per-page phase done in {:.0} s.", phase.elapsed().as_secs_f64());

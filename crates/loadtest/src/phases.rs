@@ -98,6 +98,8 @@ fn failures(metrics: &GooseMetrics) -> u64 {
 pub struct PerPageSettings {
     pub connections: usize,
     pub seconds: u64,
+    /// If not empty, only the pages whose name contains one of these.
+    pub only: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -237,7 +239,8 @@ pub async fn per_page(host: &str, client: &reqwest::Client, f: &Fixture, s: &Per
         errors: Vec::new(),
     };
     out.healthz_first = measure(host, client, healthz(), s.seconds, &mut out).await?;
-    for page in pages(f, s.connections) {
+    let chosen = |page: &Page| s.only.is_empty() || s.only.iter().any(|o| page.name.contains(o.as_str()));
+    for page in pages(f, s.connections).into_iter().filter(chosen) {
         let row = measure(host, client, page, s.seconds, &mut out).await?;
         out.rows.push(row);
     }

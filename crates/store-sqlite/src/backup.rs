@@ -70,7 +70,7 @@ impl SqliteStore {
                 path.display()
             ))
         };
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.map_err(damaged)?;
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(damaged)?;
         let integrity: Vec<(String,)> =
             sqlx::query_as("PRAGMA integrity_check").fetch_all(&pool).await.map_err(damaged)?;
         if integrity.first().map(|r| r.0.as_str()) != Some("ok") {
@@ -83,7 +83,8 @@ impl SqliteStore {
             return Err(ubrugelig(format!("{} har rækker i {tabel}, der peger på noget, der mangler", path.display())));
         }
         let skemaversion = skemaversion(&pool, path).await?;
-        Ok(Verificeret { skemaversion, store: SqliteStore { readers: pool.clone(), writer: pool } })
+        let readers = crate::Lesere::connect(options, 1).await.map_err(damaged)?;
+        Ok(Verificeret { skemaversion, store: SqliteStore { readers, writer: pool } })
     }
 
     /// Restores a backup to `target` (a new file): the backup is verified first, copied beside

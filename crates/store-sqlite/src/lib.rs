@@ -19,10 +19,12 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 const READERS: u32 = 8;
 
 mod backup;
+mod lesere;
 pub use backup::Verificeret;
+use lesere::Lesere;
 
 pub struct SqliteStore {
-    readers: SqlitePool,
+    readers: Lesere,
     writer: SqlitePool,
 }
 
@@ -52,18 +54,18 @@ impl SqliteStore {
                 .map_err(|e| StoreError::in_context(format!("kan ikke oprette mappen {}", parent.display()), e))?;
         }
         let open_error = |e| StoreError::in_context(format!("kan ikke åbne SQLite-databasen «{url}»"), e);
+        // A connection is a file handle on this machine, not a network link: the pool's
+        // liveness ping before each acquire would only add a round trip to the connection's
+        // thread to every query.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await
             .map_err(open_error)?;
         MIGRATOR.run(&writer).await.map_err(|e| StoreError::in_context("migrering fejlede", e))?;
-        let readers = SqlitePoolOptions::new()
-            .max_connections(READERS)
-            .connect_with(options.read_only(true))
-            .await
-            .map_err(open_error)?;
+        let readers = Lesere::connect(options.read_only(true), READERS).await.map_err(open_error)?;
         Ok(Self { readers, writer })
     }
 
@@ -78,7 +80,7 @@ impl SqliteStore {
     }
 
     /// The pool pages read from.
-    pub(crate) fn reader(&self) -> &SqlitePool {
+    pub(crate) fn reader(&self) -> &Lesere {
         &self.readers
     }
 
@@ -105,6 +107,9 @@ impl store::Store for SqliteStore {
             ledige: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
             max: pool.options().get_max_connections(),
         };
-        vec![status("laesere", &self.readers), status("skriver", &self.writer)]
+        let (forbindelser, ledige, max) = self.readers.status();
+        let laesere =
+            store::PoolStatus { navn: "laesere", forbindelser, ledige: u32::try_from(ledige).unwrap_or(u32::MAX), max };
+        vec![laesere, status("skriver", &self.writer)]
     }
 }

@@ -63,6 +63,19 @@ fn push_user_filter(qb: &mut QueryBuilder<Db>, filter: &BrugerFilter) {
     }
 }
 
+/// One row of a user's organisations, ordered by organisation: the organisation, and one it
+/// administers (a row per administered organisation).
+fn add_link(
+    (egne, administrerede): &mut (Vec<OrganisationId>, Vec<OrganisationId>),
+    org: i64,
+    administreret: Option<i64>,
+) {
+    if egne.last() != Some(&OrganisationId(org)) {
+        egne.push(OrganisationId(org));
+    }
+    administrerede.extend(administreret.map(OrganisationId));
+}
+
 impl Backend {
     /// Users with their organisations, and those their organisations administer: two reads
     /// for any number of users.
@@ -82,11 +95,7 @@ impl Backend {
         let links: Vec<(i64, i64, Option<i64>)> = qb.build_query_as().fetch_all(self.reader()).await.db()?;
         let mut per_user: HashMap<i64, (Vec<OrganisationId>, Vec<OrganisationId>)> = HashMap::new();
         for (bruger, org, administreret) in links {
-            let (egne, administrerede) = per_user.entry(bruger).or_default();
-            if egne.last() != Some(&OrganisationId(org)) {
-                egne.push(OrganisationId(org));
-            }
-            administrerede.extend(administreret.map(OrganisationId));
+            add_link(per_user.entry(bruger).or_default(), org, administreret);
         }
         rows.into_iter()
             .map(|r| {
@@ -350,20 +359,32 @@ impl BrugerStore for Backend {
     }
 
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
+        // Every request reads its session: one read with the user's organisations joined on
+        // (a row per organisation and administered organisation; one row for most users).
         let sql = format!(
             "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, s.id_token, \
-             {USER_COLUMNS} \
-             FROM sessioner s JOIN brugere b ON b.id = s.bruger_id WHERE s.token_hash = $1"
+             {USER_COLUMNS}, bo.organisation_id AS egen_organisation, o.id AS administreret_organisation \
+             FROM sessioner s JOIN brugere b ON b.id = s.bruger_id \
+             LEFT JOIN bruger_organisationer bo ON bo.bruger_id = b.id \
+             LEFT JOIN organisationer o ON o.administrator_id = bo.organisation_id \
+             WHERE s.token_hash = $1 ORDER BY bo.organisation_id, o.id"
         );
-        let Some(row) =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(self.reader()).await.db()?
-        else {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_all(self.reader()).await.db()?;
+        let Some(first) = rows.first() else {
             return Ok(None);
         };
-        let session: SessionRow = sqlx::FromRow::from_row(&row).db()?;
-        let user: UserRow = sqlx::FromRow::from_row(&row).db()?;
-        let user = self.users_with_organisations(vec![user]).await?.pop();
-        Ok(user.map(|u| (SessionRecord::from(session), u)))
+        let session: SessionRow = sqlx::FromRow::from_row(first).db()?;
+        let user: UserRow = sqlx::FromRow::from_row(first).db()?;
+        let mut links = (Vec::new(), Vec::new());
+        for row in &rows {
+            let egen: Option<i64> = sqlx::Row::try_get(row, "egen_organisation").db()?;
+            let administreret: Option<i64> = sqlx::Row::try_get(row, "administreret_organisation").db()?;
+            if let Some(org) = egen {
+                add_link(&mut links, org, administreret);
+            }
+        }
+        let (egne, administrerede) = links;
+        Ok(Some((SessionRecord::from(session), user.into_record(egne, administrerede)?)))
     }
 
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()> {

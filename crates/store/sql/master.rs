@@ -127,6 +127,8 @@ impl MasterStore for Backend {
             .await
             .db()?;
         }
+        // Kommuner are master data: the processes' copies of them are read again.
+        bump_stamp(&mut tx, CacheStamp::Tal).await?;
         tx.commit().await.db()
     }
 
@@ -192,6 +194,9 @@ impl MasterStore for Backend {
                 .await
                 .db()?;
             exactly_one(n.rows_affected())?;
+        }
+        if !kommuner.is_empty() {
+            bump_stamp(&mut tx, CacheStamp::Tal).await?;
         }
         commit(tx, audit).await
     }

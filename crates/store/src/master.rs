@@ -155,7 +155,7 @@ pub struct Stats {
 /// What a process cache may hold, each with a stamp in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheStamp {
-    /// The figures: master data, registers, computed key figures and efficiency figures, which
+    /// The figures: master data (the kommuner too), registers, computed key figures and efficiency figures, which
     /// packages' figures and accounts are public, and published redegørelser.
     Tal,
     /// The aftaler and their statuses.

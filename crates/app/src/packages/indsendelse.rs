@@ -118,7 +118,7 @@ impl App {
         late: bool,
         bestyrelse_godkendt: NaiveDate,
     ) -> Result<NewMail, AppError> {
-        let kommuner = self.store.kommuner().await?;
+        let kommuner = self.kommuner().await?;
         let navne: Vec<String> = modtagere
             .iter()
             .map(|k| kommuner.iter().find(|x| x.kode == *k).map(|x| format!("{} Kommune", x.navn)).unwrap_or_default())

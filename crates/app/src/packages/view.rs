@@ -238,12 +238,7 @@ impl App {
     /// A package and the facts its scope decisions need, read once.
     pub(crate) async fn pakke_scope(&self, id: PakkeId) -> Result<(PakkeRecord, PakkeScope), AppError> {
         let (pakke, modtagere) = self.store.pakke_med_modtagere(id).await?.ok_or(AppError::NotFound)?;
-        let scope = PakkeScope {
-            organisation: pakke.organisation,
-            hjemstedskommune: pakke.hjemstedskommune,
-            modtagere,
-            status: pakke.status,
-        };
+        let scope = scope_of(&pakke, modtagere);
         Ok((pakke, scope))
     }
 
@@ -463,5 +458,22 @@ impl App {
         }
         text.push_str("\n\nStatus i dag:\n");
         Ok(Some(text))
+    }
+}
+
+/// Who a package concerns, as the access rules read it.
+pub(crate) fn scope_of(pakke: &PakkeRecord, modtagere: Vec<Kommunekode>) -> PakkeScope {
+    PakkeScope {
+        organisation: pakke.organisation,
+        hjemstedskommune: pakke.hjemstedskommune,
+        modtagere,
+        status: pakke.status,
+    }
+}
+
+impl PakkeView {
+    /// The package's scope as it was read for this view (no second read).
+    pub(crate) fn scope(&self) -> PakkeScope {
+        scope_of(&self.pakke, self.modtagere.clone())
     }
 }

@@ -102,7 +102,7 @@ pub async fn soeg(
         q: query.q,
         kommune,
         kommuner: Valgmulighed::liste(
-            kommuner.into_iter().map(|k| (i64::from(k.kode), k.navn)),
+            kommuner.iter().map(|k| (i64::from(k.kode), k.navn.clone())),
             kommune.map(|k| i64::from(k).to_string()).as_deref(),
         ),
         i_alt: udsnit.i_alt,

@@ -256,7 +256,7 @@ pub async fn render_pakke(
     };
     // Henstillinger and påbud are for the organisation, the hjemstedskommune and the agency;
     // a beliggenhedskommune reading the package sees none.
-    let tilsynsreaktioner = match state.app.tilsynsreaktioner(user, v.pakke.id).await {
+    let tilsynsreaktioner = match state.app.pakkens_tilsynsreaktioner(user, &v).await {
         Err(app::AppError::Forbidden) => Vec::new(),
         r => r?,
     };

@@ -151,7 +151,7 @@ async fn side(
     let nummer = soeg.side.as_deref().and_then(|s| s.parse().ok()).unwrap_or(1);
     let udsnit = state.app.search_users(user, &soeg.filter(), Side::new(nummer, PR_SIDE)).await?;
     let public = state.app.offentlig();
-    let kommuner: HashMap<_, _> = public.kommuner().await?.into_iter().map(|k| (k.kode, k.navn)).collect();
+    let kommuner: HashMap<_, _> = public.kommuner().await?.iter().map(|k| (k.kode, k.navn.clone())).collect();
     let organisationer: HashMap<_, _> =
         public.organisationer().await?.into_iter().map(|o| (o.id, format!("{} ({})", o.navn, o.nummer))).collect();
     let udbyder = state.app.national_login().map(|o| o.navn.clone());
