@@ -439,7 +439,7 @@ impl App {
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         let (organisationer, i_kommunen) = futures::try_join!(
             self.store.organisationer_i_kommune(kommune),
-            self.store.afdelinger_i_kommune(kommune),
+            self.store.andres_afdelinger_i_kommune(kommune),
         )?;
         let andre: BTreeMap<OrganisationId, &domain::master::Organisation> =
             organisationer.iter().filter(|o| o.hjemstedskommune != kommune).map(|o| (o.id, o)).collect();

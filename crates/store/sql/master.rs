@@ -577,8 +577,14 @@ impl MasterStore for Backend {
         self.afdelinger_where("1 = 1", None).await
     }
 
-    async fn afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>> {
-        self.afdelinger_where("a.kommunekode = $1", Some(i64::from(kommune))).await
+    async fn andres_afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>> {
+        // Most afdelinger in a kommune are its own organisations': only the others are read.
+        self.afdelinger_where(
+            "a.kommunekode = $1 AND a.organisation_id IN \
+             (SELECT o.id FROM organisationer o WHERE o.hjemstedskommune <> $1)",
+            Some(i64::from(kommune)),
+        )
+        .await
     }
 
     async fn afdelinger_pr_organisation(&self, kommune: Kommunekode) -> Result<Vec<(OrganisationId, usize)>> {

@@ -64,8 +64,9 @@ pub trait MasterStore: Send + Sync {
     async fn afdeling(&self, id: AfdelingId) -> Result<Option<Afdeling>>;
     /// Every afdeling of the country, for the public search.
     async fn alle_afdelinger(&self) -> Result<Vec<Afdeling>>;
-    /// Every afdeling located in `kommune`, of any organisation.
-    async fn afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>>;
+    /// Every afdeling located in `kommune` of an organisation supervised by another kommune
+    /// (the beliggenhedskommune's list).
+    async fn andres_afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>>;
     /// How many afdelinger each organisation has in `kommune`.
     async fn afdelinger_pr_organisation(&self, kommune: Kommunekode) -> Result<Vec<(OrganisationId, usize)>>;
     /// Every afdeling as (organisation number, afdeling number, afdeling id).

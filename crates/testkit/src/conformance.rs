@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use domain::access::Role;
-use domain::master::{AfdelingData, Boliger, NewOrganisation, OrganisationKind, Rapporttype};
+use domain::master::{Afdeling, AfdelingData, AfdelingId, Boliger, NewOrganisation, OrganisationKind, Rapporttype};
 use domain::noegletal::OrganisationPost;
 use domain::package::PakkeStatus;
 use domain::period::Regnskabsperiode;
@@ -619,9 +619,17 @@ pub async fn meetings_comments_and_aftaler(store: Arc<dyn Store>) {
     assert_eq!(historik, ["aftalt", "opfyldt"]);
     assert!(store.aftaler(AftaleFilter::Kommune(k(147))).await.unwrap().is_empty());
     assert_eq!(store.alle_aftaler(false, Side::new(1, 10)).await.unwrap().raekker.len(), 1);
-    let i_147 = store.afdelinger_i_kommune(k(147)).await.unwrap();
-    assert!(!i_147.is_empty() && i_147.iter().all(|a| a.data.kommune == k(147)));
-    assert!(store.alle_afdelinger().await.unwrap().len() > i_147.len());
+    // The beliggenhedskommune's list: afdelinger in the kommune, of organisations elsewhere.
+    let organisationer = store.organisationer().await.unwrap();
+    let hjemsted = |a: &Afdeling| organisationer.iter().find(|o| o.id == a.organisation).unwrap().hjemstedskommune;
+    let alle = store.alle_afdelinger().await.unwrap();
+    for kommune in [k(101), k(147)] {
+        let andres = store.andres_afdelinger_i_kommune(kommune).await.unwrap();
+        let ventet: Vec<AfdelingId> =
+            alle.iter().filter(|a| a.data.kommune == kommune && hjemsted(a) != kommune).map(|a| a.id).collect();
+        assert_eq!(andres.iter().map(|a| a.id).collect::<Vec<_>>(), ventet);
+    }
+    assert!(alle.iter().any(|a| a.data.kommune == k(147) && hjemsted(a) != k(147)), "the fixture has one");
     // Received and convened, not held: the figures are not public yet.
     assert!(store.offentlige_organisationer(aar()).await.unwrap().is_empty());
     assert!(store.effektivitet_i_gruppe(aar(), "ingen").await.unwrap().is_empty());

@@ -279,3 +279,33 @@ async fn a_loaded_template_is_in_force_at_once() {
     let after = t.app.skabeloner_i_kraft(aar(2027)).await.unwrap();
     assert_eq!(after.skabelon(domain::template::Skema::Bilag3).unwrap().titel, "Styringsrapport 2027");
 }
+
+#[tokio::test]
+async fn the_kommuner_follow_their_master_data() {
+    let t = TestApp::spawn().await;
+    let store = t.app.store();
+    let kommune = testkit::session_user(&t.app, "kommune").await.principal.kommune.unwrap();
+    let navn = t.app.offentlig().kommune_navn(kommune).await.unwrap();
+    let c = t.client();
+    c.login("kommune").await;
+    assert!(c.get("/kommune/pakker").await.body.contains(&format!("{navn} Kommune")));
+    // Changed in the database as another instance would (not through this process's app):
+    // the kommuner held in the process are read again, because the change moves the stamp.
+    let (regioner, mut kommuner) = domain::reference::kommuner_og_regioner().unwrap();
+    kommuner.iter_mut().filter(|k| k.kode == kommune).for_each(|k| k.navn = "Nyby".into());
+    store.replace_reference(&regioner, &kommuner).await.unwrap();
+    assert_eq!(t.app.offentlig().kommune_navn(kommune).await.unwrap(), "Nyby");
+    assert!(c.get("/kommune/pakker").await.body.contains("Nyby Kommune"));
+    let cvr: domain::Cvr = "29189838".parse().unwrap();
+    let audit = store::AuditEvent {
+        at: t.app.now(),
+        actor: None,
+        action: "import".into(),
+        object_type: "cvr_numre".into(),
+        object_id: String::new(),
+        details: serde_json::json!({}),
+    };
+    store.set_cvr_numre(&[], &[(kommune, Some(cvr))], &audit).await.unwrap();
+    let med_cvr = t.app.offentlig().kommuner().await.unwrap();
+    assert_eq!(med_cvr.iter().find(|k| k.kode == kommune).unwrap().cvr, Some(cvr));
+}
