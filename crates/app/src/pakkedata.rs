@@ -35,6 +35,7 @@ type Gemt = (Noegle, u64, Arc<PakkeData>);
 
 /// A package's data as read under one [`Noegle`]: the same for every viewer; what a viewer may
 /// see of it is decided per request.
+#[derive(Clone)]
 pub(crate) struct PakkeData {
     pub organisation: Organisation,
     pub versions: Vec<VersionRecord>,
@@ -74,6 +75,26 @@ impl PakkeCache {
     pub fn hent(&self, id: PakkeId, noegle: Noegle) -> Option<Arc<PakkeData>> {
         let pakker = self.pakker.lock().expect("cache lock");
         pakker.get(&id).filter(|(n, _, _)| *n == noegle).map(|(_, _, d)| d.clone())
+    }
+
+    /// After answers were saved in this process, the package moved to `revision`. When the
+    /// kept data was read at the revision just before (nothing else changed the package in
+    /// between), everything in it still holds except the working copy, which is read again
+    /// when asked for: a save does not cost a reload of the package's versions, files,
+    /// events and figures. Otherwise (or on another instance) the next read misses and
+    /// reads everything.
+    pub fn efter_svar(&self, id: PakkeId, revision: Revision) {
+        let mut pakker = self.pakker.lock().expect("cache lock");
+        let Some((noegle, nr, data)) = pakker.get(&id) else { return };
+        if noegle.revision.0 + 1 != revision.0 {
+            pakker.remove(&id);
+            return;
+        }
+        let mut videre = PakkeData::clone(data);
+        videre.arbejdskopi = OnceCell::new();
+        let noegle = Noegle { revision, stempler: noegle.stempler };
+        let nr = *nr;
+        pakker.insert(id, (noegle, nr, Arc::new(videre)));
     }
 
     pub fn gem(&self, id: PakkeId, noegle: Noegle, data: Arc<PakkeData>) {

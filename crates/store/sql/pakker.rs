@@ -642,10 +642,11 @@ impl PakkeStore for Backend {
             .collect()
     }
 
-    async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<()> {
+    async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<Revision> {
         let mut tx = self.begin_write().await?;
-        save_svar_in(&mut tx, change).await?;
-        commit(tx, audit).await
+        let revision = save_svar_in(&mut tx, change).await?;
+        commit(tx, audit).await?;
+        Ok(revision)
     }
 
     async fn transition(&self, t: &Transition, mails: &[NewMail], audit: &AuditEvent) -> Result<()> {

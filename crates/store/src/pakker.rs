@@ -66,8 +66,8 @@ pub trait PakkeStore: Send + Sync {
     /// The working copy's answers, each with who saved it and at which revision.
     async fn svar(&self, pakke: PakkeId) -> Result<BTreeMap<String, SvarRecord>>;
     /// Saves answers while the package still has `expected_status` (else
-    /// [`crate::StoreError::Stale`]).
-    async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<()>;
+    /// [`crate::StoreError::Stale`]). Returns the package's new revision.
+    async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<Revision>;
     /// Moves the package from `from` to `to` and records the event; [`crate::StoreError::Stale`]
     /// when the package is no longer in `from`.
     /// Moves the package, and queues the mails that tell of it in the same transaction.

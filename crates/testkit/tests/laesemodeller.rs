@@ -309,3 +309,36 @@ async fn the_kommuner_follow_their_master_data() {
     let med_cvr = t.app.offentlig().kommuner().await.unwrap();
     assert_eq!(med_cvr.iter().find(|k| k.kode == kommune).unwrap().cvr, Some(cvr));
 }
+
+#[tokio::test]
+async fn a_saved_section_keeps_the_rest_of_the_package_only_when_nothing_else_changed() {
+    let t = TestApp::spawn().await;
+    let org = testkit::session_user(&t.app, "boligorg").await;
+    let id = store::PakkeId(t.package_of("boligorg").await);
+    let gem = |tekst: &str| {
+        let (app, org, tekst) = (t.app.clone(), org.clone(), tekst.to_string());
+        async move {
+            let v = app.pakke_view(&org, id).await.unwrap();
+            let noegle = v.skabelon.sektion("b3.III").unwrap().svar_ids().next().unwrap().to_string();
+            let revision = v.revision_af([noegle.as_str()]);
+            let svar = app::SvarInput { ja: None, tekst, valg: None };
+            app.gem_sektion(&org, id, "b3.III", None, vec![(noegle.clone(), svar)], revision).await.unwrap();
+            noegle
+        }
+    };
+    // Kept in the process: the package as read now.
+    let foer = t.app.pakke_view(&org, id).await.unwrap();
+    // A file added without the process's package copy knowing (as on another instance), then
+    // a save here: the copy was read two revisions ago, so nothing of it is carried on.
+    t.app.vedhaeft_bilag(&org, id, "regnskab", "regnskab.pdf", b"%PDF-1.4 lasttest".to_vec()).await.unwrap();
+    let noegle = gem("Første tekst").await;
+    let efter = t.app.pakke_view(&org, id).await.unwrap();
+    assert_eq!(efter.bilag.len(), foer.bilag.len() + 1, "the file added before the save shows");
+    assert_eq!(efter.svar[&noegle].tekst, "Første tekst");
+    // A save right after another: the rest is carried on and the new answer shows.
+    gem("Anden tekst").await;
+    let igen = t.app.pakke_view(&org, id).await.unwrap();
+    assert_eq!(igen.svar[&noegle].tekst, "Anden tekst");
+    assert_eq!(igen.bilag.len(), efter.bilag.len());
+    assert_eq!(igen.pakke.revision.0, efter.pakke.revision.0 + 1);
+}

@@ -116,14 +116,16 @@ impl App {
             by: user.principal.user_id,
             at: self.now(),
         };
-        self.store.save_svar(&change, &audit).await.map_err(|e| match e {
+        let revision = self.store.save_svar(&change, &audit).await.map_err(|e| match e {
             StoreError::Stale => AppError::Conflict(
                 "En anden har gemt dette afsnit, mens du arbejdede, eller pakken er indsendt. Dine ændringer er ikke gemt: \
                  åbn afsnittet igen for at se de nye svar, og indtast dine ændringer på ny."
                     .into(),
             ),
             other => other.into(),
-        })
+        })?;
+        self.pakke_cache.efter_svar(id, revision);
+        Ok(())
     }
 
     /// Copies last year's submitted answers into the unanswered questions of one section
@@ -192,7 +194,8 @@ impl App {
             by: user.principal.user_id,
             at: self.now(),
         };
-        self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)?;
+        let revision = self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)?;
+        self.pakke_cache.efter_svar(id, revision);
         Ok(copied)
     }
 
@@ -272,7 +275,8 @@ impl App {
             by: user.principal.user_id,
             at: self.now(),
         };
-        self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)?;
+        let revision = self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)?;
+        self.pakke_cache.efter_svar(id, revision);
         Ok(udfald)
     }
 }
