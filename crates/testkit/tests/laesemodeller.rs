@@ -315,28 +315,22 @@ async fn a_saved_section_keeps_the_rest_of_the_package_only_when_nothing_else_ch
     let t = TestApp::spawn().await;
     let org = testkit::session_user(&t.app, "boligorg").await;
     let id = store::PakkeId(t.package_of("boligorg").await);
-    let gem = |tekst: &str| {
-        let (app, org, tekst) = (t.app.clone(), org.clone(), tekst.to_string());
-        async move {
-            let v = app.pakke_view(&org, id).await.unwrap();
-            let noegle = v.skabelon.sektion("b3.III").unwrap().svar_ids().next().unwrap().to_string();
-            let revision = v.revision_af([noegle.as_str()]);
-            let svar = app::SvarInput { ja: None, tekst, valg: None };
-            app.gem_sektion(&org, id, "b3.III", None, vec![(noegle.clone(), svar)], revision).await.unwrap();
-            noegle
-        }
-    };
     // Kept in the process: the package as read now.
     let foer = t.app.pakke_view(&org, id).await.unwrap();
+    let noegle = foer.skabelon.sektion("b3.III").unwrap().svar_ids().next().unwrap().to_string();
+    let gem = |tekst: &str, revision| {
+        let svar = app::SvarInput { ja: None, tekst: tekst.to_string(), valg: None };
+        t.app.gem_sektion(&org, id, "b3.III", None, vec![(noegle.clone(), svar)], revision)
+    };
     // A file added without the process's package copy knowing (as on another instance), then
     // a save here: the copy was read two revisions ago, so nothing of it is carried on.
     t.app.vedhaeft_bilag(&org, id, "regnskab", "regnskab.pdf", b"%PDF-1.4 lasttest".to_vec()).await.unwrap();
-    let noegle = gem("Første tekst").await;
+    gem("Første tekst", foer.revision_af([noegle.as_str()])).await.unwrap();
     let efter = t.app.pakke_view(&org, id).await.unwrap();
     assert_eq!(efter.bilag.len(), foer.bilag.len() + 1, "the file added before the save shows");
     assert_eq!(efter.svar[&noegle].tekst, "Første tekst");
     // A save right after another: the rest is carried on and the new answer shows.
-    gem("Anden tekst").await;
+    gem("Anden tekst", efter.revision_af([noegle.as_str()])).await.unwrap();
     let igen = t.app.pakke_view(&org, id).await.unwrap();
     assert_eq!(igen.svar[&noegle].tekst, "Anden tekst");
     assert_eq!(igen.bilag.len(), efter.bilag.len());
