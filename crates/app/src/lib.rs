@@ -55,7 +55,9 @@ pub use tilsyn::{
 pub use tilsynsreaktion::TilsynsreaktionInput;
 pub use trinfrister::Trin;
 pub use users::NewUserInput;
-pub use varsling::{VARSEL_KOLONNER, VarselFilter, VarselRaekke, VarselSortering, Varselliste, antal_pr_organisation};
+pub use varsling::{
+    VARSEL_KOLONNER, VarselFilter, VarselOptaelling, VarselRaekke, VarselSortering, Varselliste, pr_organisation,
+};
 
 use chrono::{DateTime, Utc};
 use domain::Styringsaar;

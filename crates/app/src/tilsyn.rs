@@ -344,7 +344,8 @@ impl App {
             async { Ok::<_, AppError>(self.store.kritik(aar, &ids).await?) },
             self.kept_varsler_i(Some((kommune, valgte.iter().map(|o| (*o).clone()).collect())), aar),
         )?;
-        let signaler = crate::varsling::antal_pr_organisation(&varsler);
+        let signaler: HashMap<OrganisationId, usize> =
+            crate::varsling::pr_organisation(&varsler).iter().map(|o| (o.organisation, o.i_alt())).collect();
         // Henstillinger and påbud are the supervising kommune's: shown on its own rows only.
         let egne_pakker: Vec<PakkeId> =
             forloeb.iter().filter(|f| f.pakke.hjemstedskommune == kommune).map(|f| f.pakke.id).collect();

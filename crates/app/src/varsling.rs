@@ -471,11 +471,46 @@ fn varsel_celler(aar: Styringsaar, r: &VarselRaekke) -> Vec<tabular::Celle> {
     ]
 }
 
-/// The kommune's warnings counted per organisation, for its overview.
-pub fn antal_pr_organisation(raekker: &[Arc<VarselRaekke>]) -> HashMap<OrganisationId, usize> {
-    let mut antal = HashMap::new();
-    for r in raekker {
-        *antal.entry(r.organisation.id).or_default() += 1;
+/// An organisation's warnings, counted for the kommune's overviews.
+#[derive(Debug, Clone)]
+pub struct VarselOptaelling {
+    pub organisation: OrganisationId,
+    /// "Navn (nummer)".
+    pub navn: String,
+    /// Warnings about the organisation as a whole.
+    pub om_organisationen: usize,
+    /// Warnings about its afdelinger.
+    pub om_afdelinger: usize,
+    /// The kinds of signal, in the order first met.
+    pub signaler: Vec<Signal>,
+}
+
+impl VarselOptaelling {
+    pub fn i_alt(&self) -> usize {
+        self.om_organisationen + self.om_afdelinger
     }
-    antal
+}
+
+/// A list of warnings counted per organisation, the organisation with most first.
+pub fn pr_organisation(raekker: &[Arc<VarselRaekke>]) -> Vec<VarselOptaelling> {
+    let mut pr: BTreeMap<OrganisationId, VarselOptaelling> = BTreeMap::new();
+    for r in raekker {
+        let o = pr.entry(r.organisation.id).or_insert_with(|| VarselOptaelling {
+            organisation: r.organisation.id,
+            navn: format!("{} ({})", r.organisation.navn, r.organisation.nummer),
+            om_organisationen: 0,
+            om_afdelinger: 0,
+            signaler: Vec::new(),
+        });
+        match r.afdeling {
+            Some(_) => o.om_afdelinger += 1,
+            None => o.om_organisationen += 1,
+        }
+        if !o.signaler.contains(&r.varsel.signal) {
+            o.signaler.push(r.varsel.signal);
+        }
+    }
+    let mut out: Vec<VarselOptaelling> = pr.into_values().collect();
+    out.sort_by_key(|o| std::cmp::Reverse(o.i_alt()));
+    out
 }

@@ -81,10 +81,11 @@ impl Lesere {
     }
 
     /// Connections open, idle, and the most there may be (for `/readyz` and the metrics).
-    pub fn status(&self) -> (u32, usize, u32) {
+    pub fn status(&self, navn: &'static str) -> store::PoolStatus {
         let ledige = self.0.ledige.lock().expect("reader pool lock").len();
         let i_brug = self.0.max as usize - self.0.pladser.available_permits();
-        (u32::try_from(ledige + i_brug).unwrap_or(u32::MAX), ledige, self.0.max)
+        let antal = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        store::PoolStatus { navn, forbindelser: antal(ledige + i_brug), ledige: antal(ledige), max: self.0.max }
     }
 }
 
@@ -102,17 +103,17 @@ impl<'p> Executor<'p> for &'_ Lesere {
         Box::pin(try_stream! {
             let mut laan = pool.laan().await?;
             let mut rows = laan.forbindelse().fetch_many(query);
-            loop {
+            let udfald = loop {
                 match rows.try_next().await {
                     Ok(Some(row)) => yield row,
-                    Ok(None) => break,
-                    Err(e) => {
-                        drop(rows);
-                        laan.efter(&e);
-                        Err(e)?;
-                        break;
-                    }
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e),
                 }
+            };
+            drop(rows);
+            if let Err(e) = udfald {
+                laan.efter(&e);
+                Err(e)?;
             }
         })
     }

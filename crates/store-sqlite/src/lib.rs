@@ -107,9 +107,6 @@ impl store::Store for SqliteStore {
             ledige: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
             max: pool.options().get_max_connections(),
         };
-        let (forbindelser, ledige, max) = self.readers.status();
-        let laesere =
-            store::PoolStatus { navn: "laesere", forbindelser, ledige: u32::try_from(ledige).unwrap_or(u32::MAX), max };
-        vec![laesere, status("skriver", &self.writer)]
+        vec![self.readers.status("laesere"), status("skriver", &self.writer)]
     }
 }

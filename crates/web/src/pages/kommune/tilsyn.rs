@@ -375,20 +375,9 @@ struct OpmaerksomhedSide {
     roede: usize,
     /// The signals across years (early warning), counted per organisation: the signals
     /// themselves, with their figures and explanations, are on the early warning's page.
-    varsler: Vec<VarselOptaelling>,
+    varsler: Vec<app::VarselOptaelling>,
     /// Signals in all.
     signaler: usize,
-}
-
-/// An organisation's signals across years, as "where to look first" counts them.
-struct VarselOptaelling {
-    organisation: String,
-    /// Signals about the organisation as a whole.
-    organisationen: usize,
-    /// Signals about its afdelinger.
-    afdelinger: usize,
-    /// The signals' kinds, in the order first met.
-    signaler: Vec<&'static str>,
 }
 
 /// A red afdeling or a critical key figure, as the list shows it.
@@ -411,30 +400,7 @@ pub async fn opmaerksomhed(
     let aar = valgt_aar(&state, q.aar)?;
     let punkter = state.app.opmaerksomhedspunkter(&user, aar).await?;
     let alle_varsler = state.app.kommunens_varsler(&user, aar).await?;
-    let mut varsler: Vec<VarselOptaelling> = Vec::new();
-    for r in alle_varsler.iter() {
-        let navn = format!("{} ({})", r.organisation.navn, r.organisation.nummer);
-        let i = match varsler.iter().position(|v| v.organisation == navn) {
-            Some(i) => i,
-            None => {
-                let tom =
-                    VarselOptaelling { organisation: navn, organisationen: 0, afdelinger: 0, signaler: Vec::new() };
-                varsler.push(tom);
-                varsler.len() - 1
-            }
-        };
-        let v = &mut varsler[i];
-        match r.afdeling {
-            Some(_) => v.afdelinger += 1,
-            None => v.organisationen += 1,
-        }
-        let signal = r.varsel.signal.label();
-        if !v.signaler.contains(&signal) {
-            v.signaler.push(signal);
-        }
-    }
-    // Most signals first.
-    varsler.sort_by_key(|v| std::cmp::Reverse(v.organisationen + v.afdelinger));
+    let varsler = app::pr_organisation(&alle_varsler);
     let roede = punkter.iter().filter(|p| p.roed).count();
     let punkter = punkter
         .iter()
