@@ -48,6 +48,7 @@ pub use packages::view::{Massemarkering, PakkeView};
 pub use rapportperiode::RapportperiodeValg;
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use skabeloner::SkabelonInfo;
+pub use stempelkort::med_faste_stempler;
 pub use tilsyn::{
     BeliggenhedsAfdeling, Indsendelse, MoedeStatus, NationalStatus, OmraadeStatus, Opmaerksomhed, Opmaerksomhedspunkt,
     OversigtRaekke, RedegoerelseStatus, RegnskabStatus, StatusTal, Tilknytning,
@@ -170,6 +171,7 @@ pub struct App {
     skabelon_cache: Arc<skabeloner::SkabelonCache>,
     pakke_cache: Arc<pakkedata::PakkeCache>,
     opmaerksomhed_cache: Arc<tilsyn::OpmaerksomhedCache>,
+    oversigt_cache: Arc<tilsyn::OversigtCache>,
     varsel_cache: Arc<varsling::VarselCache>,
     udbyder: Option<Arc<oidc::Udbyder>>,
 }
@@ -186,6 +188,7 @@ impl App {
             skabelon_cache: Default::default(),
             pakke_cache: Default::default(),
             opmaerksomhed_cache: Default::default(),
+            oversigt_cache: Default::default(),
             varsel_cache: Default::default(),
         }
     }

@@ -36,7 +36,7 @@ impl App {
 
     /// The templates in force for a styringsår: one read serves every form of a package.
     pub async fn skabeloner_i_kraft(&self, styringsaar: domain::Styringsaar) -> Result<SkabelonerIKraft, AppError> {
-        let stempler = self.store.cache_stempler().await?;
+        let stempler = crate::stempelkort::stempler(&*self.store).await?;
         self.skabeloner_under(stempler.skabeloner, styringsaar).await
     }
 

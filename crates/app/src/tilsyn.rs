@@ -196,6 +196,28 @@ impl Opmaerksomhed {
 
 /// The kept lists of "where to look first" in detail, per kommune and year, with the stamp of
 /// the figures they were read under.
+/// The kommune overviews, kept whole (see [`App::tilsynsoversigt`]).
+#[derive(Default)]
+pub(crate) struct OversigtCache {
+    /// Each kommune's organisations, under the figures' stamp (master data moves it).
+    organisationer: crate::stempelkort::Stempelkort<Kommunekode, KommunensOrganisationer>,
+    /// Each kommune's overview of a styringsår, under what it was read from.
+    oversigter: crate::stempelkort::Noeglekort<(Kommunekode, Styringsaar), OversigtStempel, Vec<OversigtRaekke>>,
+}
+
+/// What an overview shows moves with the day (deadlines pass), the figures' stamp (master data,
+/// computed figures and marks) and its organisations' packages of the years its signals look
+/// at (every change of a package: submissions, steps, files, meetings, reactions).
+type OversigtStempel = (NaiveDate, i64, PakkeStempel);
+
+/// The organisations of a kommune's overview.
+pub(crate) struct KommunensOrganisationer {
+    /// Those that report, supervised by the kommune or with afdelinger in it, by number.
+    pub(crate) rapporterende: Vec<domain::master::Organisation>,
+    /// How many afdelinger each organisation has in the kommune.
+    afdelinger: BTreeMap<OrganisationId, usize>,
+}
+
 pub(crate) type OpmaerksomhedCache =
     crate::stempelkort::Stempelkort<(Kommunekode, Styringsaar), Vec<Opmaerksomhedspunkt>>;
 
@@ -328,21 +350,61 @@ impl App {
         self.oversigt_raekker(kommune, aar).await
     }
 
+    /// The overview from the cache while nothing it shows has moved: then it costs two reads
+    /// (the stamps), however many organisations the kommune has.
     async fn oversigt_raekker(&self, kommune: Kommunekode, aar: Styringsaar) -> Result<Vec<OversigtRaekke>, AppError> {
-        // Only what the kommune's overview covers: its organisations and those with afdelinger
-        // in it, their packages with progress and their critical marks (stored read models).
-        let (organisationer, beliggenhed) = futures::try_join!(
+        let stempler = crate::stempelkort::stempler(&*self.store).await?;
+        let organisationer = self.kommunens_organisationer(kommune, stempler.tal).await?;
+        let ids: Vec<OrganisationId> = organisationer.rapporterende.iter().map(|o| o.id).collect();
+        let pakker = self.store.pakkernes_stempel(&ids, self.varslingsvindue(aar), aar).await?;
+        // Read before the data: an entry read later is newer than its stamp, never older.
+        let stempel = (self.today(), stempler.tal, pakker);
+        if let Some(rows) = self.oversigt_cache.oversigter.hent(&(kommune, aar), &stempel) {
+            return Ok(rows.to_vec());
+        }
+        let rows = self.les_oversigt(kommune, aar, &organisationer, stempler, pakker).await?;
+        self.oversigt_cache.oversigter.gem((kommune, aar), stempel, Arc::new(rows.clone()));
+        Ok(rows)
+    }
+
+    /// The organisations of the kommune's overview, kept under the figures' stamp `tal`.
+    pub(crate) async fn kommunens_organisationer(
+        &self,
+        kommune: Kommunekode,
+        tal: i64,
+    ) -> Result<Arc<KommunensOrganisationer>, AppError> {
+        let kort = &self.oversigt_cache.organisationer;
+        if let Some(kept) = crate::stempelkort::hent(kort, &kommune, tal) {
+            return Ok(kept);
+        }
+        let (mut rapporterende, afdelinger) = futures::try_join!(
             self.store.organisationer_i_kommune(kommune),
             self.store.afdelinger_pr_organisation(kommune),
         )?;
-        let beliggenhed: BTreeMap<OrganisationId, usize> = beliggenhed.into_iter().collect();
-        let valgte: Vec<&domain::master::Organisation> =
-            organisationer.iter().filter(|o| o.kind.rapporttype().is_some()).collect();
+        rapporterende.retain(|o| o.kind.rapporttype().is_some());
+        let kept = Arc::new(KommunensOrganisationer { rapporterende, afdelinger: afdelinger.into_iter().collect() });
+        // One entry per kommune at most: the bound is never reached.
+        crate::stempelkort::gem(kort, kommune, tal, kept.clone(), usize::MAX);
+        Ok(kept)
+    }
+
+    /// Reads the overview: its organisations' packages with progress, their critical marks
+    /// (stored read models), signals, reactions and accounts.
+    async fn les_oversigt(
+        &self,
+        kommune: Kommunekode,
+        aar: Styringsaar,
+        organisationer: &KommunensOrganisationer,
+        stempler: CacheStempler,
+        pakker: PakkeStempel,
+    ) -> Result<Vec<OversigtRaekke>, AppError> {
+        let beliggenhed = &organisationer.afdelinger;
+        let valgte = &organisationer.rapporterende;
         let ids: Vec<OrganisationId> = valgte.iter().map(|o| o.id).collect();
         let (forloeb, kritik, varsler) = futures::try_join!(
             async { Ok::<_, AppError>(self.store.pakke_forloeb(aar, Some(&ids)).await?) },
             async { Ok::<_, AppError>(self.store.kritik(aar, &ids).await?) },
-            self.kept_varsler_i(Some((kommune, valgte.iter().map(|o| (*o).clone()).collect())), aar),
+            self.kept_varsler_i(Some((kommune, valgte, pakker)), aar, stempler),
         )?;
         let signaler: HashMap<OrganisationId, usize> =
             crate::varsling::pr_organisation(&varsler).iter().map(|o| (o.organisation, o.i_alt())).collect();
@@ -489,7 +551,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
-        let stamp = self.store.cache_stempler().await?.tal;
+        let stamp = crate::stempelkort::stempler(&*self.store).await?.tal;
         if let Some(punkter) = crate::stempelkort::hent(&self.opmaerksomhed_cache, &(kommune, aar), stamp) {
             return Ok(punkter);
         }

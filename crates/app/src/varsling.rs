@@ -12,7 +12,7 @@ use domain::varsling::{self, Grundlag, Signal, Varsel};
 use domain::{Kommunekode, Regionskode, Styringsaar};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-use store::{NewMail, Vedhaeftning, VedhaeftningArt};
+use store::{CacheStempler, NewMail, PakkeStempel, Vedhaeftning, VedhaeftningArt};
 
 /// One warning with what a reader needs beside it.
 #[derive(Debug, Clone)]
@@ -129,7 +129,7 @@ pub type Varselliste = Vec<Arc<VarselRaekke>>;
 /// scope's entry, so there is at most one per scope and year.
 #[derive(Default)]
 pub(crate) struct VarselCache {
-    lister: std::sync::Mutex<HashMap<VarselOmfang, (VarselStempel, Arc<Varselliste>)>>,
+    lister: crate::stempelkort::Noeglekort<VarselOmfang, VarselStempel, Varselliste>,
 }
 
 /// A kept list's scope: a kommune (the country when `None`) and a styringsår.
@@ -146,60 +146,45 @@ impl App {
         kommune: Option<Kommunekode>,
         aar: Styringsaar,
     ) -> Result<Arc<Varselliste>, AppError> {
-        let scope = match kommune {
-            Some(k) => Some((k, self.rapporterende_i_kommune(k).await?)),
-            None => None,
+        let stempler = crate::stempelkort::stempler(&*self.store).await?;
+        let Some(kommune) = kommune else {
+            return self.kept_varsler_i(None, aar, stempler).await;
         };
-        self.kept_varsler_i(scope, aar).await
+        let organisationer = self.kommunens_organisationer(kommune, stempler.tal).await?;
+        let ids: Vec<OrganisationId> = organisationer.rapporterende.iter().map(|o| o.id).collect();
+        let pakker = self.store.pakkernes_stempel(&ids, self.varslingsvindue(aar), aar).await?;
+        self.kept_varsler_i(Some((kommune, &organisationer.rapporterende, pakker)), aar, stempler).await
     }
 
-    /// As [`App::kept_varsler`], for a kommune whose reporting organisations the caller has read
-    /// already (the overview does).
+    /// As [`App::kept_varsler`], under stamps the caller has read already (the overview has):
+    /// the figures' and, for a kommune, its reporting organisations' packages of the years the
+    /// signals look at (`fra` [`App::varslingsvindue`] to `aar`).
     pub(crate) async fn kept_varsler_i(
         &self,
-        scope: Option<(Kommunekode, Vec<Organisation>)>,
+        scope: Option<(Kommunekode, &[Organisation], PakkeStempel)>,
         aar: Styringsaar,
+        stempler: CacheStempler,
     ) -> Result<Arc<Varselliste>, AppError> {
-        let stempler = self.store.cache_stempler().await?;
-        let (kommune, organisationer) = match scope {
-            Some((k, orgs)) => (Some(k), Some(orgs)),
-            None => (None, None),
-        };
-        let aendring = match &organisationer {
-            Some(orgs) => {
-                let ids: Vec<OrganisationId> = orgs.iter().map(|o| o.id).collect();
-                self.store.seneste_aendring(&ids, self.varslingsvindue(aar), aar).await?
-            }
-            None => stempler.aendring,
-        };
+        let kommune = scope.map(|(k, _, _)| k);
+        let aendring = scope.map_or(stempler.aendring, |(_, _, pakker)| pakker.aendring);
         let noegle = (kommune, aar);
         let stempel = (self.today(), stempler.tal, aendring);
-        if let Some((_, liste)) =
-            self.varsel_cache.lister.lock().expect("cache lock").get(&noegle).filter(|(s, _)| *s == stempel)
-        {
-            return Ok(liste.clone());
+        if let Some(liste) = self.varsel_cache.lister.hent(&noegle, &stempel) {
+            return Ok(liste);
         }
-        let mut raekker = self.varsler_for(aar, organisationer.clone()).await?;
+        let mut raekker = self.varsler_for(aar, scope.map(|(_, orgs, _)| orgs.to_vec())).await?;
         if let Some(k) = kommune {
             raekker.retain(|r| r.kommune == k || r.afdeling.as_ref().is_some_and(|a| a.data.kommune == k));
         }
         let mut liste: Varselliste = raekker.into_iter().map(Arc::new).collect();
         sorter(&mut liste, VarselSortering::FlestSignaler);
         let liste = Arc::new(liste);
-        self.varsel_cache.lister.lock().expect("cache lock").insert(noegle, (stempel, liste.clone()));
+        self.varsel_cache.lister.gem(noegle, stempel, liste.clone());
         Ok(liste)
     }
 
-    /// The organisations of a kommune's overview that report: those it supervises and those
-    /// with afdelinger in it.
-    async fn rapporterende_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Organisation>, store::StoreError> {
-        let mut organisationer = self.store.organisationer_i_kommune(kommune).await?;
-        organisationer.retain(|o| o.kind.rapporttype().is_some());
-        Ok(organisationer)
-    }
-
     /// The first styringsår the signals of `aar` look at.
-    fn varslingsvindue(&self, aar: Styringsaar) -> Styringsaar {
+    pub(crate) fn varslingsvindue(&self, aar: Styringsaar) -> Styringsaar {
         let vindue = self.settings.regler.for_aar(aar).varsling.vindue();
         Styringsaar::new(i64::from(aar.get()) - i64::from(vindue) + 1).unwrap_or(aar)
     }

@@ -579,9 +579,11 @@ impl MasterStore for Backend {
 
     async fn andres_afdelinger_i_kommune(&self, kommune: Kommunekode) -> Result<Vec<Afdeling>> {
         // Most afdelinger in a kommune are its own organisations': only the others are read.
+        // Written so the kommune's afdelinger drive the search (with `IN (…)`, SQLite walked
+        // every other organisation's afdelinger instead).
         self.afdelinger_where(
-            "a.kommunekode = $1 AND a.organisation_id IN \
-             (SELECT o.id FROM organisationer o WHERE o.hjemstedskommune <> $1)",
+            "a.kommunekode = $1 AND EXISTS \
+             (SELECT 1 FROM organisationer o WHERE o.id = a.organisation_id AND o.hjemstedskommune <> $1)",
             Some(i64::from(kommune)),
         )
         .await

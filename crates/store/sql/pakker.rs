@@ -3,7 +3,7 @@
 use super::integration::{udsend, udsend_hver, udsend_trin};
 use super::mail::insert_mail;
 use super::master::push_organisation_ids;
-use super::rows::{HaendelseRow, PAKKE_SELECT, PakkeRow, VersionRow};
+use super::rows::{HaendelseRow, PAKKE_SELECT, PakkeMedModtagerRow, PakkeRow, VersionRow};
 use super::{
     Backend, Db, DbResult, Tx, bump_stamp, checked, chunk, commit, commit_alle, exactly_one, from_json, to_json,
 };
@@ -453,8 +453,22 @@ impl PakkeStore for Backend {
     }
 
     async fn pakke_med_modtagere(&self, id: PakkeId) -> Result<Option<(PakkeRecord, Vec<Kommunekode>)>> {
-        let Some(pakke) = self.pakke(id).await? else { return Ok(None) };
-        Ok(Some((pakke, self.modtagere(id).await?)))
+        // One read, a row per receiving kommune (one row without any for a draft): every
+        // logged-in package page starts with it.
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            let fra = PAKKE_SELECT.strip_prefix("SELECT ").expect("PAKKE_SELECT is a SELECT");
+            format!(
+                "SELECT m.kommunekode AS modtager, {fra} LEFT JOIN pakke_modtagere m ON m.pakke_id = p.id \
+                 WHERE p.id = $1 ORDER BY m.kommunekode"
+            )
+        });
+        let rows: Vec<PakkeMedModtagerRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id.0).fetch_all(self.reader()).await.db()?;
+        let modtagere =
+            rows.iter().filter_map(|r| r.modtager).map(|k| checked("kommunekode", k)).collect::<Result<_>>()?;
+        let Some(row) = rows.into_iter().next() else { return Ok(None) };
+        Ok(Some((PakkeRecord::try_from(row.pakke)?, modtagere)))
     }
 
     async fn pakker_for_organisationer(&self, organisationer: &[OrganisationId]) -> Result<Vec<PakkeRecord>> {
@@ -507,22 +521,25 @@ impl PakkeStore for Backend {
         commit(tx, audit).await
     }
 
-    async fn seneste_aendring(
+    async fn pakkernes_stempel(
         &self,
         organisationer: &[OrganisationId],
         fra: Styringsaar,
         til: Styringsaar,
-    ) -> Result<i64> {
+    ) -> Result<PakkeStempel> {
         if organisationer.is_empty() {
-            return Ok(0);
+            return Ok(PakkeStempel::default());
         }
-        let mut qb: QueryBuilder<Db> =
-            QueryBuilder::new("SELECT COALESCE(MAX(aendring), 0) FROM pakker WHERE styringsaar BETWEEN ");
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            // PostgreSQL sums BIGINT to NUMERIC: cast back.
+            "SELECT COUNT(*), CAST(COALESCE(SUM(revision), 0) AS BIGINT), COALESCE(MAX(aendring), 0) FROM pakker \
+             WHERE styringsaar BETWEEN ",
+        );
         qb.push_bind(i64::from(fra)).push(" AND ").push_bind(i64::from(til)).push(" AND organisation_id IN (");
         push_organisation_ids(&mut qb, organisationer);
         qb.push(")");
-        let (n,): (i64,) = qb.build_query_as().fetch_one(self.reader()).await.db()?;
-        Ok(n)
+        let (antal, revisioner, aendring): (i64, i64, i64) = qb.build_query_as().fetch_one(self.reader()).await.db()?;
+        Ok(PakkeStempel { antal, revisioner, aendring })
     }
 
     async fn set_rapportperioder(

@@ -208,6 +208,14 @@ pub(super) const PAKKE_SELECT: &str = "SELECT p.id, p.organisation_id, o.nummer,
      p.revision, p.foerst_indsendt, p.for_sent, p.moede_indkaldt, p.moede_afholdt, p.redegoerelse_revisioner, p.trin_frist, p.nye_bemaerkninger, p.aendring, \
      p.rapport_fra, p.rapport_til, p.ikke_modtaget FROM pakker p JOIN organisationer o ON o.id = p.organisation_id";
 
+/// A package with one of the kommuner it was sent to (none for a draft).
+#[derive(sqlx::FromRow)]
+pub(super) struct PakkeMedModtagerRow {
+    pub(super) modtager: Option<i64>,
+    #[sqlx(flatten)]
+    pub(super) pakke: PakkeRow,
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct PakkeRow {
     id: i64,

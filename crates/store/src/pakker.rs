@@ -36,14 +36,14 @@ pub trait PakkeStore: Send + Sync {
     async fn pakker_med_hjemsted(&self, kommune: Kommunekode, styringsaar: Styringsaar) -> Result<Vec<PakkeRecord>>;
     /// Sets the deadline of the given packages in one transaction.
     async fn set_frist(&self, pakker: &[PakkeId], frist: NaiveDate, audit: &AuditEvent) -> Result<()>;
-    /// The number of the newest change (the change feed's) of the given organisations'
-    /// packages of the styringsår `fra..=til`; 0 when there is none.
-    async fn seneste_aendring(
+    /// What the given organisations' packages of the styringsår `fra..=til` look like at this
+    /// moment ([`PakkeStempel`]): a value read from them under another stamp is out of date.
+    async fn pakkernes_stempel(
         &self,
         organisationer: &[OrganisationId],
         fra: Styringsaar,
         til: Styringsaar,
-    ) -> Result<i64>;
+    ) -> Result<PakkeStempel>;
     /// Sets the report period of each package (`None`: back to the accounting period), with
     /// the audit event, in one transaction; each package's change is numbered for the feed.
     async fn set_rapportperioder(
@@ -110,6 +110,18 @@ pub trait PakkeStore: Send + Sync {
 }
 
 /// Whose packages a list may hold: the caller's scope, decided by the application.
+/// A fingerprint of a set of packages. Every change of a package moves its revision or its
+/// change number (`aendring`), both only ever grow, and packages are never deleted: so any
+/// change of the set moves the stamp.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PakkeStempel {
+    pub antal: i64,
+    /// The sum of the packages' revisions.
+    pub revisioner: i64,
+    /// The newest change number (the change feed's), 0 when there is none.
+    pub aendring: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PakkeOmfang {
     /// The given organisations' packages, drafts included.

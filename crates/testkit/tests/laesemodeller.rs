@@ -90,6 +90,13 @@ async fn assert_read_models_agree(t: &TestApp, aar: Styringsaar, step: &str) {
         );
     }
     assert_eq!(national.landet.pakker, forloeb.len() as i64, "{step}: packages in the country");
+    // The kommune's overview kept by the process is the one read afresh.
+    let kommune = testkit::session_user(&t.app, "kommune").await;
+    assert_eq!(
+        format!("{:?}", t.app.tilsynsoversigt(&kommune, aar).await.unwrap()),
+        fresh_overview(t, &kommune, aar).await,
+        "{step}: the kommune's overview"
+    );
 
     // Critical marks and efficiency averages, recounted from the computed figures.
     let organisationer = store.organisationer().await.unwrap();
@@ -135,6 +142,24 @@ async fn assert_read_models_agree(t: &TestApp, aar: Styringsaar, step: &str) {
             (w, g) => w == g,
         };
         assert!(close, "{step}: average of {o:?}: stored {got:?}, recounted {want:?}");
+    }
+}
+
+/// The kommune's overview as a process that has kept nothing reads it (printed, to compare).
+async fn fresh_overview(t: &TestApp, user: &app::SessionUser, aar: Styringsaar) -> String {
+    let now = t.app.now();
+    let fresh = app::App::new(t.app.store().clone(), t.app.settings().clone()).with_clock(move || now);
+    format!("{:?}", fresh.tilsynsoversigt(user, aar).await.unwrap())
+}
+
+fn audit(t: &TestApp, action: &str) -> store::AuditEvent {
+    store::AuditEvent {
+        at: t.app.now(),
+        actor: None,
+        action: action.into(),
+        object_type: "test".into(),
+        object_id: String::new(),
+        details: serde_json::json!({}),
     }
 }
 
@@ -297,15 +322,7 @@ async fn the_kommuner_follow_their_master_data() {
     assert_eq!(t.app.offentlig().kommune_navn(kommune).await.unwrap(), "Nyby");
     assert!(c.get("/kommune/pakker").await.body.contains("Nyby Kommune"));
     let cvr: domain::Cvr = "29189838".parse().unwrap();
-    let audit = store::AuditEvent {
-        at: t.app.now(),
-        actor: None,
-        action: "import".into(),
-        object_type: "cvr_numre".into(),
-        object_id: String::new(),
-        details: serde_json::json!({}),
-    };
-    store.set_cvr_numre(&[], &[(kommune, Some(cvr))], &audit).await.unwrap();
+    store.set_cvr_numre(&[], &[(kommune, Some(cvr))], &audit(&t, "import")).await.unwrap();
     let med_cvr = t.app.offentlig().kommuner().await.unwrap();
     assert_eq!(med_cvr.iter().find(|k| k.kode == kommune).unwrap().cvr, Some(cvr));
 }
@@ -335,4 +352,49 @@ async fn a_saved_section_keeps_the_rest_of_the_package_only_when_nothing_else_ch
     assert_eq!(igen.svar[&noegle].tekst, "Anden tekst");
     assert_eq!(igen.bilag.len(), efter.bilag.len());
     assert_eq!(igen.pakke.revision.0, efter.pakke.revision.0 + 1);
+}
+
+#[tokio::test]
+async fn the_kommune_overview_follows_changes_made_elsewhere() {
+    let t = TestApp::spawn().await;
+    let store = t.app.store();
+    let kommune = testkit::session_user(&t.app, "kommune").await;
+    let id = store::PakkeId(t.package_of("boligorg").await);
+    let pakke = store.pakke(id).await.unwrap().unwrap();
+    let aar = pakke.styringsaar;
+    let raekke = |rows: Vec<app::OversigtRaekke>| rows.into_iter().find(|r| r.pakke == Some(id)).unwrap();
+    let foer = raekke(t.app.tilsynsoversigt(&kommune, aar).await.unwrap());
+
+    // Changed in the database as another instance would (not through this process's app):
+    // a new deadline, then a henstilling. The overview kept by the process shows each.
+    let frist = t.app.today() + chrono::Duration::days(41);
+    assert_ne!(foer.frist, Some(frist));
+    store.set_frist(&[id], frist, &audit(&t, "frist")).await.unwrap();
+    assert_eq!(raekke(t.app.tilsynsoversigt(&kommune, aar).await.unwrap()).frist, Some(frist));
+    assert_eq!(foer.tilsynsreaktion, None);
+    let reaktion = store::NyTilsynsreaktion {
+        pakke: id,
+        art: domain::package::Tilsynsreaktion::Henstilling,
+        dato: t.app.today(),
+        tekst: "Henstilling om vedligeholdelsesplan".into(),
+        frist: None,
+        af: kommune.principal.user_id,
+        at: t.app.now(),
+    };
+    store.registrer_tilsynsreaktion(&reaktion, &[], &audit(&t, "henstilling")).await.unwrap();
+    let efter = raekke(t.app.tilsynsoversigt(&kommune, aar).await.unwrap());
+    assert_eq!(efter.tilsynsreaktion.map(|(art, _)| art), Some(domain::package::Tilsynsreaktion::Henstilling));
+
+    // Master data loaded anew with the organisation renamed (the demo's packages are made
+    // anew too, so the row is found by the organisation's number).
+    let mut data = testkit::small_demo();
+    let org = data.organisationer.iter_mut().find(|o| o.nummer == pakke.organisation_nummer).unwrap();
+    org.navn = "Zetaboligerne".into();
+    demo::seed_demo(&t.app, &data, aar, true, &|_| {}).await.unwrap();
+    let rows = t.app.tilsynsoversigt(&kommune, aar).await.unwrap();
+    assert_eq!(rows.iter().find(|r| r.nummer == pakke.organisation_nummer).unwrap().navn, "Zetaboligerne");
+    assert_eq!(
+        format!("{:?}", t.app.tilsynsoversigt(&kommune, aar).await.unwrap()),
+        fresh_overview(&t, &kommune, aar).await
+    );
 }

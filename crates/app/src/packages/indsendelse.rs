@@ -7,7 +7,7 @@ use crate::error::stale_as_conflict;
 use crate::{App, AppError, FieldError, SessionUser};
 use chrono::NaiveDate;
 use domain::Kommunekode;
-use domain::access::PakkeTilladelse;
+use domain::master::Rapporttype;
 use domain::package::PakkeHaendelse;
 use serde_json::json;
 use store::*;
@@ -163,13 +163,13 @@ impl App {
     }
 
     /// The recipients a submission of this package would go to (for check-your-answers).
-    pub async fn modtagere_ved_indsendelse(
-        &self,
-        user: &SessionUser,
-        id: PakkeId,
-    ) -> Result<Vec<Kommunekode>, AppError> {
-        let (pakke, _) = self.scoped(&user.principal, id, PakkeTilladelse::LaesKladde).await?;
-        Ok(recipients(&pakke, &self.store.afdelinger(pakke.organisation).await?))
+    pub async fn modtagere_ved_indsendelse(&self, view: &PakkeView) -> Result<Vec<Kommunekode>, AppError> {
+        // The view was read in the user's scope; a bilag 3 view holds the organisation's
+        // afdelinger already.
+        if view.pakke.rapporttype == Rapporttype::Bilag3 {
+            return Ok(recipients(&view.pakke, &view.afdelinger));
+        }
+        Ok(recipients(&view.pakke, &self.store.afdelinger(view.pakke.organisation).await?))
     }
 
     /// The kommune returns the package for correction with a reason and a deadline for

@@ -257,8 +257,9 @@ impl App {
 
     pub async fn pakke_view(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
         let p = &user.principal;
-        let ((pakke, scope), stempler) =
-            futures::try_join!(self.pakke_scope(id), async { Ok::<_, AppError>(self.store.cache_stempler().await?) })?;
+        let ((pakke, scope), stempler) = futures::try_join!(self.pakke_scope(id), async {
+            Ok::<_, AppError>(crate::stempelkort::stempler(&*self.store).await?)
+        })?;
         // The organisation reads its working copy; recipients the newest submitted version.
         let working = p.may_pakke(PakkeTilladelse::LaesKladde, &scope);
         if !working && !p.may_pakke(PakkeTilladelse::LaesIndsendt, &scope) {

@@ -657,7 +657,7 @@ async fn tjek_side(
     errors: Vec<FieldError>,
     bestyrelse_godkendt: &str,
 ) -> PageResult {
-    let koder = state.app.modtagere_ved_indsendelse(user, v.pakke.id).await?;
+    let koder = state.app.modtagere_ved_indsendelse(&v).await?;
     // Errors link to the field, on the section page or the afdeling form that holds it.
     let id = v.pakke.id;
     // An afdeling with several problems is one line with their count (an organisation with 55
