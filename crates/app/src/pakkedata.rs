@@ -17,6 +17,10 @@ use std::sync::{Arc, Mutex};
 use store::*;
 use tokio::sync::OnceCell;
 
+/// [`PakkeData::afdelingsstatus`] of the working copy, and of the submitted version.
+pub(crate) const ARBEJDSKOPI: usize = 0;
+pub(crate) const INDSENDT: usize = 1;
+
 /// How many packages are kept: the busiest ones of a deadline day, some tens of MB.
 const PAKKER: usize = 64;
 
@@ -29,6 +33,13 @@ pub(crate) struct Noegle {
 
 /// The working copy's answers with who saved them, and the answers alone.
 pub(crate) type Arbejdskopi = (Arc<BTreeMap<String, SvarRecord>>, Arc<BTreeMap<String, Svar>>);
+
+/// The afdeling forms' statuses and problems, worked out once for the answers they were
+/// worked out from.
+pub(crate) type Afdelingsstatus = (
+    Arc<BTreeMap<String, Svar>>,
+    HashMap<domain::master::AfdelingId, (domain::template::SektionStatus, Vec<domain::template::Problem>)>,
+);
 
 /// A kept package: what it was read under, when it was kept, its data.
 type Gemt = (Noegle, u64, Arc<PakkeData>);
@@ -55,6 +66,9 @@ pub(crate) struct PakkeData {
     pub fakta: OnceCell<Arc<PakkeFakta>>,
     pub dialogmoeder: OnceCell<Arc<Vec<crate::DialogmoedeVisning>>>,
     pub aftaler: OnceCell<Arc<Vec<AftaleRecord>>>,
+    /// The afdeling forms' statuses of the working copy and of the newest submitted version:
+    /// every package page shows them, an organisation with 55 afdelinger has hundreds of forms.
+    pub afdelingsstatus: [std::sync::OnceLock<Arc<Afdelingsstatus>>; 2],
 }
 
 impl std::fmt::Debug for PakkeData {
@@ -92,6 +106,7 @@ impl PakkeCache {
         }
         let mut videre = PakkeData::clone(data);
         videre.arbejdskopi = OnceCell::new();
+        videre.afdelingsstatus[ARBEJDSKOPI] = std::sync::OnceLock::new();
         let noegle = Noegle { revision, stempler: noegle.stempler };
         let nr = *nr;
         pakker.insert(id, (noegle, nr, Arc::new(videre)));

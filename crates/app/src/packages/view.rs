@@ -10,6 +10,7 @@ use domain::master::Organisation;
 use domain::master::{Afdeling, AfdelingId, Rapporttype};
 use domain::package::PakkeStatus;
 use domain::template::{FaktaArt, Faktablok, Problem, Sektion, SektionStatus, Skabelon, Skema, Svar};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use store::*;
@@ -144,8 +145,29 @@ impl PakkeView {
         self.afdelingsskema.iter().flat_map(move |s| s.afdelingssektioner(under_opfoerelse))
     }
 
-    /// An afdeling form's status and problems (keys carry the afdeling prefix).
-    pub fn afdelingsskema_status(&self, a: &Afdeling) -> (SektionStatus, Vec<Problem>) {
+    /// An afdeling form's status and problems (keys carry the afdeling prefix): worked out once
+    /// for all the afdelinger per package revision, for the answers the view shows as read
+    /// (a view given other answers, such as an older version's, works them out each time).
+    pub fn afdelingsskema_status(&self, a: &Afdeling) -> Cow<'_, (SektionStatus, Vec<Problem>)> {
+        use crate::pakkedata::{ARBEJDSKOPI, INDSENDT};
+        let (kilde, celle) = if self.is_working_copy {
+            (self.data.arbejdskopi.get().map(|(_, svar)| svar), &self.data.afdelingsstatus[ARBEJDSKOPI])
+        } else {
+            (self.data.indsendt.get(), &self.data.afdelingsstatus[INDSENDT])
+        };
+        if kilde.is_some_and(|k| Arc::ptr_eq(k, &self.svar)) {
+            let kept = celle.get_or_init(|| {
+                let alle = self.afdelinger.iter().map(|a| (a.id, self.vurder_afdelingsskema(a))).collect();
+                Arc::new((self.svar.clone(), alle))
+            });
+            if let Some(status) = kept.1.get(&a.id).filter(|_| Arc::ptr_eq(&kept.0, &self.svar)) {
+                return Cow::Borrowed(status);
+            }
+        }
+        Cow::Owned(self.vurder_afdelingsskema(a))
+    }
+
+    fn vurder_afdelingsskema(&self, a: &Afdeling) -> (SektionStatus, Vec<Problem>) {
         let prefix = domain::template::afdeling_noegle(a.data.nummer, "");
         let mut problems = Vec::new();
         let mut statuses = Vec::new();
@@ -200,7 +222,7 @@ impl PakkeView {
     /// the required attachments.
     pub fn missing_answers(&self) -> Vec<FieldError> {
         let package = self.skabelon.sektioner.iter().flat_map(|s| self.sektion_status(s).1);
-        let forms = self.afdelinger.iter().flat_map(|a| self.afdelingsskema_status(a).1);
+        let forms = self.afdelinger.iter().flat_map(|a| self.afdelingsskema_status(a).into_owned().1);
         let mut errors: Vec<FieldError> =
             package.chain(forms).map(|p| FieldError { field: p.noegle, message: p.besked }).collect();
         errors.extend(self.manglende_bilag().map(|art| FieldError {
@@ -415,6 +437,7 @@ impl App {
             fakta: Default::default(),
             dialogmoeder: Default::default(),
             aftaler: Default::default(),
+            afdelingsstatus: Default::default(),
         });
         self.pakke_cache.gem(id, noegle, data.clone());
         Ok(data)

@@ -228,7 +228,7 @@ valg! {
 /// The problems of a form's saved answers (missing, and wrong).
 fn problemer(v: &PakkeView, formular: &Formular) -> Result<Vec<domain::template::Problem>, WebError> {
     Ok(match (formular, formular.afdeling(v)?) {
-        (Formular::Afdeling(_), Some(a)) => v.afdelingsskema_status(a).1,
+        (Formular::Afdeling(_), Some(a)) => v.afdelingsskema_status(a).into_owned().1,
         (Formular::Sektion(sid), _) => v.sektion_status(v.skabelon.sektion(sid).ok_or(AppError::NotFound)?).1,
         (Formular::Afdeling(_), None) => return Err(AppError::NotFound.into()),
     })
