@@ -34,12 +34,16 @@ pub(crate) struct Noegle {
 /// The working copy's answers with who saved them, and the answers alone.
 pub(crate) type Arbejdskopi = (Arc<BTreeMap<String, SvarRecord>>, Arc<BTreeMap<String, Svar>>);
 
-/// The afdeling forms' statuses and problems, worked out once for the answers they were
-/// worked out from.
-pub(crate) type Afdelingsstatus = (
-    Arc<BTreeMap<String, Svar>>,
-    HashMap<domain::master::AfdelingId, (domain::template::SektionStatus, Vec<domain::template::Problem>)>,
-);
+/// The afdeling forms as worked out once, with the answers they were worked out from.
+pub(crate) type Afdelingsstatus = (Arc<BTreeMap<String, Svar>>, HashMap<domain::master::AfdelingId, Afdelingsskema>);
+
+/// One afdeling's form as its answers make it.
+pub(crate) struct Afdelingsskema {
+    /// Its status and problems.
+    pub status: (domain::template::SektionStatus, Vec<domain::template::Problem>),
+    /// The answer keys of the sections that apply to the afdeling.
+    pub noegler: Vec<String>,
+}
 
 /// A kept package: what it was read under, when it was kept, its data.
 type Gemt = (Noegle, u64, Arc<PakkeData>);

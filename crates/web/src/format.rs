@@ -104,7 +104,12 @@ pub fn kortform(s: SektionStatus) -> Merke {
 
 /// Who edited answers among `keys` last, as "navn, tidspunkt".
 pub fn sidst_redigeret<'a>(v: &'a PakkeView, keys: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    v.sidst_redigeret(keys).map(|r| format!("{}, {}", r.updated_by_name, tidspunkt(r.updated_at)))
+    redigeret_af(v.sidst_redigeret(keys))
+}
+
+/// Who saved an answer last, and when.
+pub fn redigeret_af(svar: Option<&store::SvarRecord>) -> Option<String> {
+    svar.map(|r| format!("{}, {}", r.updated_by_name, tidspunkt(r.updated_at)))
 }
 
 pub struct AftaleVisning {

@@ -11,7 +11,7 @@ use domain::master::{Afdeling, AfdelingId, Rapporttype};
 use domain::package::PakkeStatus;
 use domain::template::{FaktaArt, Faktablok, Problem, Sektion, SektionStatus, Skabelon, Skema, Svar};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use store::*;
 
@@ -145,26 +145,34 @@ impl PakkeView {
         self.afdelingsskema.iter().flat_map(move |s| s.afdelingssektioner(under_opfoerelse))
     }
 
-    /// An afdeling form's status and problems (keys carry the afdeling prefix): worked out once
-    /// for all the afdelinger per package revision, for the answers the view shows as read
-    /// (a view given other answers, such as an older version's, works them out each time).
-    pub fn afdelingsskema_status(&self, a: &Afdeling) -> Cow<'_, (SektionStatus, Vec<Problem>)> {
-        use crate::pakkedata::{ARBEJDSKOPI, INDSENDT};
+    /// The afdeling forms worked out once for all the afdelinger per package revision, for the
+    /// answers the view shows as read; `None` for a view given other answers (such as an older
+    /// version's), which works each form out when asked.
+    fn kept_afdelingsskemaer(&self) -> Option<&HashMap<AfdelingId, crate::pakkedata::Afdelingsskema>> {
+        use crate::pakkedata::{ARBEJDSKOPI, Afdelingsskema, INDSENDT};
         let (kilde, celle) = if self.is_working_copy {
             (self.data.arbejdskopi.get().map(|(_, svar)| svar), &self.data.afdelingsstatus[ARBEJDSKOPI])
         } else {
             (self.data.indsendt.get(), &self.data.afdelingsstatus[INDSENDT])
         };
-        if kilde.is_some_and(|k| Arc::ptr_eq(k, &self.svar)) {
-            let kept = celle.get_or_init(|| {
-                let alle = self.afdelinger.iter().map(|a| (a.id, self.vurder_afdelingsskema(a))).collect();
-                Arc::new((self.svar.clone(), alle))
-            });
-            if let Some(status) = kept.1.get(&a.id).filter(|_| Arc::ptr_eq(&kept.0, &self.svar)) {
-                return Cow::Borrowed(status);
-            }
+        if !kilde.is_some_and(|k| Arc::ptr_eq(k, &self.svar)) {
+            return None;
         }
-        Cow::Owned(self.vurder_afdelingsskema(a))
+        let kept = celle.get_or_init(|| {
+            let skemaer = self.afdelinger.iter().map(|a| {
+                (a.id, Afdelingsskema { status: self.vurder_afdelingsskema(a), noegler: self.noegler_for(a) })
+            });
+            Arc::new((self.svar.clone(), skemaer.collect()))
+        });
+        Arc::ptr_eq(&kept.0, &self.svar).then_some(&kept.1)
+    }
+
+    /// An afdeling form's status and problems (keys carry the afdeling prefix).
+    pub fn afdelingsskema_status(&self, a: &Afdeling) -> Cow<'_, (SektionStatus, Vec<Problem>)> {
+        match self.kept_afdelingsskemaer().and_then(|k| k.get(&a.id)) {
+            Some(skema) => Cow::Borrowed(&skema.status),
+            None => Cow::Owned(self.vurder_afdelingsskema(a)),
+        }
     }
 
     fn vurder_afdelingsskema(&self, a: &Afdeling) -> (SektionStatus, Vec<Problem>) {
@@ -186,6 +194,29 @@ impl PakkeView {
 
     /// Every answer key of an afdeling's form.
     pub fn afdelingsskema_noegler(&self, a: &Afdeling) -> Vec<String> {
+        match self.kept_afdelingsskemaer().and_then(|k| k.get(&a.id)) {
+            Some(skema) => skema.noegler.clone(),
+            None => self.noegler_for(a),
+        }
+    }
+
+    /// The newest saved answer of an afdeling's form.
+    pub fn afdelingsskema_sidst_redigeret(&self, a: &Afdeling) -> Option<&SvarRecord> {
+        let nyeste = |noegler: &[String]| {
+            noegler.iter().filter_map(|k| self.svar_meta.get(k.as_str())).max_by_key(|r| r.revision)
+        };
+        match self.kept_afdelingsskemaer().and_then(|k| k.get(&a.id)) {
+            Some(skema) => nyeste(&skema.noegler),
+            None => nyeste(&self.noegler_for(a)),
+        }
+    }
+
+    /// The newest saved answer of all the afdeling forms.
+    pub fn afdelingsskemaer_sidst_redigeret(&self) -> Option<&SvarRecord> {
+        self.afdelinger.iter().filter_map(|a| self.afdelingsskema_sidst_redigeret(a)).max_by_key(|r| r.revision)
+    }
+
+    fn noegler_for(&self, a: &Afdeling) -> Vec<String> {
         self.afdelingsskema_sektioner(a)
             .flat_map(|s| s.svar_ids())
             .map(|id| domain::template::afdeling_noegle(a.data.nummer, id))

@@ -488,7 +488,6 @@ async fn afdelinger_side(
         .map(|a| {
             let tilstand = v.afdelingsskema_status(a).0;
             let crate::format::Merke { tekst: status, badge } = kortform(tilstand);
-            let keys = v.afdelingsskema_noegler(a);
             AfdelingRaekke {
                 nummer: a.data.nummer.get(),
                 navn: a.data.navn.clone(),
@@ -496,7 +495,7 @@ async fn afdelinger_side(
                 tilstand,
                 status,
                 badge,
-                sidst: sidst_redigeret(&v, keys.iter().map(String::as_str)),
+                sidst: crate::format::redigeret_af(v.afdelingsskema_sidst_redigeret(a)),
                 kan_vaelges: tilstand != SektionStatus::Gennemfoert,
             }
         })

@@ -165,14 +165,13 @@ pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
         let done = statuses.iter().filter(|s| **s == domain::template::SektionStatus::Gennemfoert).count();
         let tilstand = domain::template::SektionStatus::samlet(statuses);
         let crate::format::Merke { tekst: status, badge } = crate::format::kortform(tilstand);
-        let keys: Vec<String> = v.afdelinger.iter().flat_map(|a| v.afdelingsskema_noegler(a)).collect();
         tasks.push(SektionStatus {
             href: format!("/pakker/{}/afdelinger", v.pakke.id),
             titel: "Oplysningsskemaer for afdelinger (bilag 4)".into(),
             tilstand,
             status,
             badge,
-            sidst_redigeret: crate::format::sidst_redigeret(v, keys.iter().map(String::as_str)),
+            sidst_redigeret: crate::format::redigeret_af(v.afdelingsskemaer_sidst_redigeret()),
             noter: Some(format!("{done} af {} skemaer gennemført", v.afdelinger.len())),
         });
     }
