@@ -226,6 +226,12 @@ impl App {
         Ok(self.store.klar().await?)
     }
 
+    /// The cache stamps now (in a request that changes nothing, its one reading): a value kept
+    /// under other stamps is out of date.
+    pub async fn cache_stempler(&self) -> Result<store::CacheStempler, AppError> {
+        Ok(stempelkort::stempler(&*self.store).await?)
+    }
+
     pub fn settings(&self) -> &AppSettings {
         &self.settings
     }

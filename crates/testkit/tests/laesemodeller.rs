@@ -277,6 +277,9 @@ async fn the_search_index_follows_the_master_data() {
     let public = t.app.offentlig();
     let side = store::Side::new(1, 50);
     assert_eq!(public.soeg("zetagården", None, side).await.unwrap().i_alt, 0);
+    // The public page is asked first, so the answer kept for it is the one without the hit.
+    let soeg = "/offentlig?q=zetag%C3%A5rden";
+    assert!(!t.client().get(soeg).await.body.contains("Zetagården"));
     // A new load of master data (the demo loaded again with one afdeling renamed) is found at
     // once: the cached index is keyed by the stamp the load changes.
     let mut data = testkit::small_demo();
@@ -284,7 +287,7 @@ async fn the_search_index_follows_the_master_data() {
     demo::seed_demo(&t.app, &data, aar(2026), true, &|_| {}).await.unwrap();
     let hits = public.soeg("zetagården", None, side).await.unwrap();
     assert_eq!(hits.i_alt, 1, "the renamed afdeling is found");
-    let page = t.client().get("/offentlig?q=zetag%C3%A5rden").await;
+    let page = t.client().get(soeg).await;
     assert!(page.body.contains("Zetagården"), "{}", page.body);
 }
 
@@ -314,6 +317,10 @@ async fn the_kommuner_follow_their_master_data() {
     let c = t.client();
     c.login("kommune").await;
     assert!(c.get("/kommune/pakker").await.body.contains(&format!("{navn} Kommune")));
+    // A public page too (its answer is kept whole for anonymous readers).
+    let offentlig = format!("/offentlig/kommuner/{kommune}/redegoerelser");
+    let anonym = t.client();
+    assert!(anonym.get(&offentlig).await.body.contains(&format!("{navn} Kommune")));
     // Changed in the database as another instance would (not through this process's app):
     // the kommuner held in the process are read again, because the change moves the stamp.
     let (regioner, mut kommuner) = domain::reference::kommuner_og_regioner().unwrap();
@@ -321,6 +328,7 @@ async fn the_kommuner_follow_their_master_data() {
     store.replace_reference(&regioner, &kommuner).await.unwrap();
     assert_eq!(t.app.offentlig().kommune_navn(kommune).await.unwrap(), "Nyby");
     assert!(c.get("/kommune/pakker").await.body.contains("Nyby Kommune"));
+    assert!(anonym.get(&offentlig).await.body.contains("Nyby Kommune"));
     let cvr: domain::Cvr = "29189838".parse().unwrap();
     store.set_cvr_numre(&[], &[(kommune, Some(cvr))], &audit(&t, "import")).await.unwrap();
     let med_cvr = t.app.offentlig().kommuner().await.unwrap();

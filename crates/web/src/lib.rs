@@ -12,6 +12,7 @@ mod format;
 mod input;
 mod layout;
 mod metrics;
+mod offentlige_svar;
 mod pages;
 mod paths;
 pub mod security;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     /// The Content-Security-Policy header, made once (it names the login provider's origin).
     pub csp: axum::http::HeaderValue,
+    /// The public pages' answers, kept while nothing they show has changed.
+    offentlige_svar: Arc<offentlige_svar::Svarlager>,
 }
 
 /// The header that carries a request's id.
@@ -83,7 +86,7 @@ async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> 
 /// The whole application as a router; `serve` and the tests use exactly this wiring.
 pub fn router(app: App, settings: WebSettings) -> Router {
     let csp = security::content_security_policy(app.national_login().map(|o| o.issuer.as_str()));
-    let state = AppState { app, settings: Arc::new(settings), csp };
+    let state = AppState { app, settings: Arc::new(settings), csp, offentlige_svar: Default::default() };
     // An upload may be as large as the largest the rules allow, plus the multipart framing.
     let upload_limit = (upload::stoerste_mb(&state.app) as usize).saturating_add(1).saturating_mul(1024 * 1024);
     let (api_routes, _) = api::routes_with_upload_limit(upload_limit);
@@ -219,6 +222,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .fallback(error::not_found)
+        // Inside the guard: it knows whether the reader is signed in.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), offentlige_svar::offentlige_svar))
         // Inside the guard, so a timeout's answer carries the security headers too.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
