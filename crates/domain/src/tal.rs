@@ -6,21 +6,29 @@ use crate::beregning::Maaleenhed;
 
 /// `x` with `decimaler` decimals the Danish way: `dansk(11782.3, 0)` is "11.782".
 pub fn dansk(x: f64, decimaler: usize) -> String {
-    let s = format!("{:.*}", decimaler, x.abs());
-    let (heltal, decimal) = s.split_once('.').map_or((s.as_str(), None), |(h, d)| (h, Some(d)));
-    let mut grupper = String::with_capacity(heltal.len() + heltal.len() / 3);
-    for (i, c) in heltal.chars().enumerate() {
-        if i > 0 && (heltal.len() - i) % 3 == 0 {
-            grupper.push('.');
-        }
-        grupper.push(c);
-    }
+    use std::fmt::Write;
+    // Rust's own rounding of the digits, then the Danish marks in one string: pages format
+    // thousands of figures.
+    let mut s = String::with_capacity(24);
+    let _ = write!(s, "{:.*}", decimaler, x.abs());
+    let heltal = s.find('.').unwrap_or(s.len());
     // A negative number that rounds to zero is shown as zero, not "-0".
-    let tegn = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
-    match decimal {
-        Some(d) => format!("{tegn}{grupper},{d}"),
-        None => format!("{tegn}{grupper}"),
+    let negativ = x < 0.0 && s.bytes().any(|c| c.is_ascii_digit() && c != b'0');
+    let mut ud = String::with_capacity(s.len() + heltal / 3 + 1);
+    if negativ {
+        ud.push('-');
     }
+    for (i, c) in s[..heltal].chars().enumerate() {
+        if i > 0 && (heltal - i) % 3 == 0 {
+            ud.push('.');
+        }
+        ud.push(c);
+    }
+    if heltal < s.len() {
+        ud.push(',');
+        ud.push_str(&s[heltal + 1..]);
+    }
+    ud
 }
 
 impl Maaleenhed {
@@ -45,6 +53,8 @@ mod tests {
         assert_eq!(dansk(0.0, 1), "0,0");
         assert_eq!(dansk(-0.01, 1), "0,0");
         assert_eq!(dansk(11782.3, 0), "11.782");
+        assert_eq!(dansk(-123456.0, 0), "-123.456");
+        assert_eq!(dansk(0.15, 1), format!("{:.1}", 0.15).replace('.', ","));
     }
 
     #[test]
