@@ -37,12 +37,12 @@ pub(crate) type Arbejdskopi = (Arc<BTreeMap<String, SvarRecord>>, Arc<BTreeMap<S
 /// The afdeling forms as worked out once, with the answers they were worked out from.
 pub(crate) type Afdelingsstatus = (Arc<BTreeMap<String, Svar>>, HashMap<domain::master::AfdelingId, Afdelingsskema>);
 
-/// One afdeling's form as its answers make it.
+/// One afdeling's form as its answers make it: what every package page shows of it, small
+/// (a kept package may have hundreds of forms; their problems are worked out when asked).
 pub(crate) struct Afdelingsskema {
-    /// Its status and problems.
-    pub status: (domain::template::SektionStatus, Vec<domain::template::Problem>),
-    /// The answer keys of the sections that apply to the afdeling.
-    pub noegler: Vec<String>,
+    pub tilstand: domain::template::SektionStatus,
+    /// The key of its newest saved answer.
+    pub sidst_redigeret: Option<String>,
 }
 
 /// A kept package: what it was read under, when it was kept, its data.
@@ -71,7 +71,8 @@ pub(crate) struct PakkeData {
     pub dialogmoeder: OnceCell<Arc<Vec<crate::DialogmoedeVisning>>>,
     pub aftaler: OnceCell<Arc<Vec<AftaleRecord>>>,
     /// The afdeling forms' statuses of the working copy and of the newest submitted version:
-    /// every package page shows them, an organisation with 55 afdelinger has hundreds of forms.
+    /// every package page shows them, and an organisation with 55 afdelinger has 55 forms of
+    /// some thirty answers each.
     pub afdelingsstatus: [std::sync::OnceLock<Arc<Afdelingsstatus>>; 2],
 }
 

@@ -19,7 +19,7 @@ pub fn dansk(x: f64, decimaler: usize) -> String {
         ud.push('-');
     }
     for (i, c) in s[..heltal].chars().enumerate() {
-        if i > 0 && (heltal - i) % 3 == 0 {
+        if i > 0 && (heltal - i).is_multiple_of(3) {
             ud.push('.');
         }
         ud.push(c);

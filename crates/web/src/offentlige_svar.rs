@@ -23,8 +23,10 @@ use store::CacheStempler;
 
 /// The largest answer kept: the pages, not the open-data files.
 const STOERSTE_SVAR: u64 = 256 * 1024;
-/// All kept answers together: a few hundred pages. At the bound the store starts afresh.
-const LAGERETS_STOERRELSE: usize = 8 * 1024 * 1024;
+/// All kept answers together: the busiest public pages (the search, the open data, the
+/// sheets being read most). At the bound the store starts afresh. Memory is the bound: the
+/// server is to stay under 150 MB with a day's traffic.
+const LAGERETS_STOERRELSE: usize = 2 * 1024 * 1024;
 
 /// What the kept answers were made under.
 type Stempel = (NaiveDate, CacheStempler);
@@ -103,7 +105,9 @@ pub async fn offentlige_svar(State(state): State<AppState>, request: Request, ne
     };
     // A page with a form carries the reader's token: it is not the same for every reader.
     if csrf.is_empty() || !body.windows(csrf.len()).any(|w| w == csrf.as_bytes()) {
-        state.offentlige_svar.gem(noegle, stempel, Svar { headers: parts.headers.clone(), body: body.clone() });
+        // A tight copy: the collected body may hold twice its length.
+        let kopi = Bytes::copy_from_slice(&body);
+        state.offentlige_svar.gem(noegle, stempel, Svar { headers: parts.headers.clone(), body: kopi });
     }
     Response::from_parts(parts, Body::from(body))
 }

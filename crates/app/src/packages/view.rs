@@ -10,7 +10,6 @@ use domain::master::Organisation;
 use domain::master::{Afdeling, AfdelingId, Rapporttype};
 use domain::package::PakkeStatus;
 use domain::template::{FaktaArt, Faktablok, Problem, Sektion, SektionStatus, Skabelon, Skema, Svar};
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use store::*;
@@ -160,19 +159,25 @@ impl PakkeView {
         }
         let kept = celle.get_or_init(|| {
             let skemaer = self.afdelinger.iter().map(|a| {
-                (a.id, Afdelingsskema { status: self.vurder_afdelingsskema(a), noegler: self.noegler_for(a) })
+                let sidst_redigeret = self.nyeste_svar(&self.noegler_for(a)).map(|(k, _)| k.clone());
+                (a.id, Afdelingsskema { tilstand: self.vurder_afdelingsskema(a).0, sidst_redigeret })
             });
             Arc::new((self.svar.clone(), skemaer.collect()))
         });
         Arc::ptr_eq(&kept.0, &self.svar).then_some(&kept.1)
     }
 
-    /// An afdeling form's status and problems (keys carry the afdeling prefix).
-    pub fn afdelingsskema_status(&self, a: &Afdeling) -> Cow<'_, (SektionStatus, Vec<Problem>)> {
+    /// An afdeling form's status, as the task lists show it.
+    pub fn afdelingsskema_tilstand(&self, a: &Afdeling) -> SektionStatus {
         match self.kept_afdelingsskemaer().and_then(|k| k.get(&a.id)) {
-            Some(skema) => Cow::Borrowed(&skema.status),
-            None => Cow::Owned(self.vurder_afdelingsskema(a)),
+            Some(skema) => skema.tilstand,
+            None => self.vurder_afdelingsskema(a).0,
         }
+    }
+
+    /// An afdeling form's status and problems (keys carry the afdeling prefix).
+    pub fn afdelingsskema_status(&self, a: &Afdeling) -> (SektionStatus, Vec<Problem>) {
+        self.vurder_afdelingsskema(a)
     }
 
     fn vurder_afdelingsskema(&self, a: &Afdeling) -> (SektionStatus, Vec<Problem>) {
@@ -194,26 +199,25 @@ impl PakkeView {
 
     /// Every answer key of an afdeling's form.
     pub fn afdelingsskema_noegler(&self, a: &Afdeling) -> Vec<String> {
-        match self.kept_afdelingsskemaer().and_then(|k| k.get(&a.id)) {
-            Some(skema) => skema.noegler.clone(),
-            None => self.noegler_for(a),
-        }
+        self.noegler_for(a)
     }
 
     /// The newest saved answer of an afdeling's form.
     pub fn afdelingsskema_sidst_redigeret(&self, a: &Afdeling) -> Option<&SvarRecord> {
-        let nyeste = |noegler: &[String]| {
-            noegler.iter().filter_map(|k| self.svar_meta.get(k.as_str())).max_by_key(|r| r.revision)
-        };
         match self.kept_afdelingsskemaer().and_then(|k| k.get(&a.id)) {
-            Some(skema) => nyeste(&skema.noegler),
-            None => nyeste(&self.noegler_for(a)),
+            Some(skema) => skema.sidst_redigeret.as_deref().and_then(|k| self.svar_meta.get(k)),
+            None => self.nyeste_svar(&self.noegler_for(a)).map(|(_, r)| r),
         }
     }
 
     /// The newest saved answer of all the afdeling forms.
     pub fn afdelingsskemaer_sidst_redigeret(&self) -> Option<&SvarRecord> {
         self.afdelinger.iter().filter_map(|a| self.afdelingsskema_sidst_redigeret(a)).max_by_key(|r| r.revision)
+    }
+
+    /// The newest saved answer among `noegler`, with its key.
+    fn nyeste_svar(&self, noegler: &[String]) -> Option<(&String, &SvarRecord)> {
+        noegler.iter().filter_map(|k| self.svar_meta.get_key_value(k.as_str())).max_by_key(|(_, r)| r.revision)
     }
 
     fn noegler_for(&self, a: &Afdeling) -> Vec<String> {
@@ -253,7 +257,7 @@ impl PakkeView {
     /// the required attachments.
     pub fn missing_answers(&self) -> Vec<FieldError> {
         let package = self.skabelon.sektioner.iter().flat_map(|s| self.sektion_status(s).1);
-        let forms = self.afdelinger.iter().flat_map(|a| self.afdelingsskema_status(a).into_owned().1);
+        let forms = self.afdelinger.iter().flat_map(|a| self.afdelingsskema_status(a).1);
         let mut errors: Vec<FieldError> =
             package.chain(forms).map(|p| FieldError { field: p.noegle, message: p.besked }).collect();
         errors.extend(self.manglende_bilag().map(|art| FieldError {

@@ -171,7 +171,7 @@ async fn formular_side(
                 format!("Oplysningsskema for afdeling {} {}", a.data.nummer, a.data.navn),
                 v.afdelingsskema_sektioner(a).collect(),
                 v.afdelingsskema_noegler(a),
-                v.afdelingsskema_status(a).0,
+                v.afdelingsskema_tilstand(a),
                 formular.sti(id),
                 format!("/pakker/{id}/afdelinger"),
             ),
@@ -228,7 +228,7 @@ valg! {
 /// The problems of a form's saved answers (missing, and wrong).
 fn problemer(v: &PakkeView, formular: &Formular) -> Result<Vec<domain::template::Problem>, WebError> {
     Ok(match (formular, formular.afdeling(v)?) {
-        (Formular::Afdeling(_), Some(a)) => v.afdelingsskema_status(a).into_owned().1,
+        (Formular::Afdeling(_), Some(a)) => v.afdelingsskema_status(a).1,
         (Formular::Sektion(sid), _) => v.sektion_status(v.skabelon.sektion(sid).ok_or(AppError::NotFound)?).1,
         (Formular::Afdeling(_), None) => return Err(AppError::NotFound.into()),
     })
@@ -486,7 +486,7 @@ async fn afdelinger_side(
         .afdelinger
         .iter()
         .map(|a| {
-            let tilstand = v.afdelingsskema_status(a).0;
+            let tilstand = v.afdelingsskema_tilstand(a);
             let crate::format::Merke { tekst: status, badge } = kortform(tilstand);
             AfdelingRaekke {
                 nummer: a.data.nummer.get(),
@@ -708,7 +708,7 @@ async fn tjek_side(
         })
         .collect();
     let afdelingsskemaer = v.afdelingsskema.as_ref().map(|_| {
-        let done = v.afdelinger.iter().filter(|a| v.afdelingsskema_status(a).0 == SektionStatus::Gennemfoert).count();
+        let done = v.afdelinger.iter().filter(|a| v.afdelingsskema_tilstand(a) == SektionStatus::Gennemfoert).count();
         Skemaer { gennemfoert: done, i_alt: v.afdelinger.len() }
     });
     let bilag = v

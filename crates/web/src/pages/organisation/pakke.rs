@@ -161,7 +161,7 @@ pub fn sektion_status(v: &PakkeView) -> Vec<SektionStatus> {
         })
         .collect();
     if v.afdelingsskema.is_some() {
-        let statuses: Vec<_> = v.afdelinger.iter().map(|a| v.afdelingsskema_status(a).0).collect();
+        let statuses: Vec<_> = v.afdelinger.iter().map(|a| v.afdelingsskema_tilstand(a)).collect();
         let done = statuses.iter().filter(|s| **s == domain::template::SektionStatus::Gennemfoert).count();
         let tilstand = domain::template::SektionStatus::samlet(statuses);
         let crate::format::Merke { tekst: status, badge } = crate::format::kortform(tilstand);
