@@ -194,8 +194,6 @@ impl Opmaerksomhed {
     }
 }
 
-/// The kept lists of "where to look first" in detail, per kommune and year, with the stamp of
-/// the figures they were read under.
 /// The kommune overviews, kept whole (see [`App::tilsynsoversigt`]).
 #[derive(Default)]
 pub(crate) struct OversigtCache {
@@ -218,6 +216,8 @@ pub(crate) struct KommunensOrganisationer {
     afdelinger: BTreeMap<OrganisationId, usize>,
 }
 
+/// The kept lists of "where to look first" in detail, per kommune and year, with the stamp of
+/// the figures they were read under.
 pub(crate) type OpmaerksomhedCache =
     crate::stempelkort::Stempelkort<(Kommunekode, Styringsaar), Vec<Opmaerksomhedspunkt>>;
 
@@ -350,8 +350,9 @@ impl App {
         self.oversigt_raekker(kommune, aar).await
     }
 
-    /// The overview from the cache while nothing it shows has moved: then it costs two reads
-    /// (the stamps), however many organisations the kommune has.
+    /// The overview from the cache while nothing it shows has moved: then it costs two small
+    /// reads (the cache stamps and its packages' fingerprint), however many organisations the
+    /// kommune has.
     async fn oversigt_raekker(&self, kommune: Kommunekode, aar: Styringsaar) -> Result<Vec<OversigtRaekke>, AppError> {
         let stempler = crate::stempelkort::stempler(&*self.store).await?;
         let organisationer = self.kommunens_organisationer(kommune, stempler.tal).await?;
