@@ -28,6 +28,11 @@ pub enum Tilknytning {
 }
 
 impl Tilknytning {
+    /// How `kommune` relates to an organisation of its overview.
+    fn af(o: &domain::master::Organisation, kommune: Kommunekode) -> Self {
+        if o.hjemstedskommune == kommune { Tilknytning::Tilsyn } else { Tilknytning::Beliggenhed }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Tilknytning::Tilsyn => "Tilsyn",
@@ -440,8 +445,7 @@ impl App {
         let today = self.today();
         let mut rows = Vec::new();
         for o in valgte {
-            let tilknytning =
-                if o.hjemstedskommune == kommune { Tilknytning::Tilsyn } else { Tilknytning::Beliggenhed };
+            let tilknytning = Tilknytning::af(o, kommune);
             let k = kritik.get(&o.id).copied();
             let base = OversigtRaekke {
                 organisation: o.id,
@@ -556,7 +560,7 @@ impl App {
         if let Some(punkter) = crate::stempelkort::hent(&self.opmaerksomhed_cache, &(kommune, aar), stamp) {
             return Ok(punkter);
         }
-        let punkter = Arc::new(self.les_opmaerksomhedspunkter(kommune, aar).await?);
+        let punkter = Arc::new(self.les_opmaerksomhedspunkter(kommune, aar, stamp).await?);
         // One entry per kommune and year at most: the bound is never reached.
         crate::stempelkort::gem(&self.opmaerksomhed_cache, (kommune, aar), stamp, punkter.clone(), usize::MAX);
         Ok(punkter)
@@ -566,19 +570,15 @@ impl App {
         &self,
         kommune: Kommunekode,
         aar: Styringsaar,
+        tal: i64,
     ) -> Result<Vec<Opmaerksomhedspunkt>, AppError> {
-        // The organisations of the kommune's overview: those it supervises and those with
-        // afdelinger in it, that report.
+        // The organisations of the kommune's overview.
         let orgs: BTreeMap<OrganisationId, (Tilknytning, domain::master::Organisation)> = self
-            .store
-            .organisationer_i_kommune(kommune)
+            .kommunens_organisationer(kommune, tal)
             .await?
-            .into_iter()
-            .filter(|o| o.kind.rapporttype().is_some())
-            .map(|o| {
-                let t = if o.hjemstedskommune == kommune { Tilknytning::Tilsyn } else { Tilknytning::Beliggenhed };
-                (o.id, (t, o))
-            })
+            .rapporterende
+            .iter()
+            .map(|o| (o.id, (Tilknytning::af(o, kommune), o.clone())))
             .collect();
         let ids: Vec<OrganisationId> = orgs.keys().copied().collect();
         let (afdelinger, markerede, effektivitet) = futures::try_join!(

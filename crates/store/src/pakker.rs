@@ -109,7 +109,6 @@ pub trait PakkeStore: Send + Sync {
     async fn pakke_udvalg(&self, udvalg: &PakkeUdvalg, side: Side) -> Result<Udsnit<PakkeForloeb>>;
 }
 
-/// Whose packages a list may hold: the caller's scope, decided by the application.
 /// A fingerprint of a set of packages. Every change of a package moves its revision or its
 /// change number (`aendring`), both only ever grow, and packages are never deleted: so any
 /// change of the set moves the stamp.
@@ -122,6 +121,7 @@ pub struct PakkeStempel {
     pub aendring: i64,
 }
 
+/// Whose packages a list may hold: the caller's scope, decided by the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PakkeOmfang {
     /// The given organisations' packages, drafts included.

@@ -349,7 +349,14 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     assert_eq!(gemt["afd.3.q"].svar.tekst, "rettet");
     assert_eq!(gemt["afd.39.q"].svar.tekst, "svar 39");
     assert!(store.pakker_for_kommune(k(101)).await.unwrap().is_empty(), "drafts are never routed");
-    let revision = store.pakke(id).await.unwrap().unwrap().revision;
+    let (kladde, ingen) = store.pakke_med_modtagere(id).await.unwrap().unwrap();
+    assert!(ingen.is_empty(), "a draft has no recipients");
+    let revision = kladde.revision;
+    assert_eq!(store.pakke(id).await.unwrap().unwrap().revision, revision);
+    // The packages' fingerprint: one package, its revision; the submission moves it.
+    let aar = kladde.styringsaar;
+    let foer = store.pakkernes_stempel(&[kladde.organisation], aar, aar).await.unwrap();
+    assert_eq!((foer.antal, foer.revisioner), (1, revision.0));
     // A submission validated at an older revision is refused: answers changed since.
     let outdated = Submission {
         transition: transition(id, PakkeStatus::Kladde, PakkeStatus::Indsendt, by),
@@ -395,6 +402,11 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     assert_eq!(outbox.len(), 1);
     assert_eq!((outbox[0].mail.til.as_str(), outbox[0].sendt), ("bo@example.invalid", None));
     assert_eq!(store.modtagere(id).await.unwrap(), vec![k(101), k(147)]);
+    let (indsendt, modtagere) = store.pakke_med_modtagere(id).await.unwrap().unwrap();
+    assert_eq!((indsendt.status, modtagere), (PakkeStatus::Indsendt, vec![k(101), k(147)]));
+    let efter = store.pakkernes_stempel(&[kladde.organisation], aar, aar).await.unwrap();
+    assert_ne!(efter, foer, "a submission moves the fingerprint");
+    assert_eq!(efter.revisioner, indsendt.revision.0);
     assert_eq!(store.pakker_for_kommune(k(147)).await.unwrap().len(), 1);
     assert!(store.pakker_for_kommune(k(851)).await.unwrap().is_empty());
     // Answers cannot be saved into a submitted package.

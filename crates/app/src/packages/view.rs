@@ -159,8 +159,8 @@ impl PakkeView {
         }
         let kept = celle.get_or_init(|| {
             let skemaer = self.afdelinger.iter().map(|a| {
-                let sidst_redigeret = self.nyeste_svar(&self.noegler_for(a)).map(|(k, _)| k.clone());
-                (a.id, Afdelingsskema { tilstand: self.vurder_afdelingsskema(a).0, sidst_redigeret })
+                let sidst_redigeret = self.nyeste_svar(&self.afdelingsskema_noegler(a)).map(|(k, _)| k.clone());
+                (a.id, Afdelingsskema { tilstand: self.afdelingsskema_status(a).0, sidst_redigeret })
             });
             Arc::new((self.svar.clone(), skemaer.collect()))
         });
@@ -171,16 +171,12 @@ impl PakkeView {
     pub fn afdelingsskema_tilstand(&self, a: &Afdeling) -> SektionStatus {
         match self.kept_afdelingsskemaer().and_then(|k| k.get(&a.id)) {
             Some(skema) => skema.tilstand,
-            None => self.vurder_afdelingsskema(a).0,
+            None => self.afdelingsskema_status(a).0,
         }
     }
 
     /// An afdeling form's status and problems (keys carry the afdeling prefix).
     pub fn afdelingsskema_status(&self, a: &Afdeling) -> (SektionStatus, Vec<Problem>) {
-        self.vurder_afdelingsskema(a)
-    }
-
-    fn vurder_afdelingsskema(&self, a: &Afdeling) -> (SektionStatus, Vec<Problem>) {
         let prefix = domain::template::afdeling_noegle(a.data.nummer, "");
         let mut problems = Vec::new();
         let mut statuses = Vec::new();
@@ -197,16 +193,11 @@ impl PakkeView {
         (SektionStatus::samlet(statuses), problems)
     }
 
-    /// Every answer key of an afdeling's form.
-    pub fn afdelingsskema_noegler(&self, a: &Afdeling) -> Vec<String> {
-        self.noegler_for(a)
-    }
-
     /// The newest saved answer of an afdeling's form.
     pub fn afdelingsskema_sidst_redigeret(&self, a: &Afdeling) -> Option<&SvarRecord> {
         match self.kept_afdelingsskemaer().and_then(|k| k.get(&a.id)) {
             Some(skema) => skema.sidst_redigeret.as_deref().and_then(|k| self.svar_meta.get(k)),
-            None => self.nyeste_svar(&self.noegler_for(a)).map(|(_, r)| r),
+            None => self.nyeste_svar(&self.afdelingsskema_noegler(a)).map(|(_, r)| r),
         }
     }
 
@@ -220,7 +211,8 @@ impl PakkeView {
         noegler.iter().filter_map(|k| self.svar_meta.get_key_value(k.as_str())).max_by_key(|(_, r)| r.revision)
     }
 
-    fn noegler_for(&self, a: &Afdeling) -> Vec<String> {
+    /// Every answer key of an afdeling's form.
+    pub fn afdelingsskema_noegler(&self, a: &Afdeling) -> Vec<String> {
         self.afdelingsskema_sektioner(a)
             .flat_map(|s| s.svar_ids())
             .map(|id| domain::template::afdeling_noegle(a.data.nummer, id))
