@@ -44,7 +44,7 @@ pub use oidc::{ClaimNavne, Identitet, OidcAfvisning, OidcSettings, OidcUdfald, R
 pub use packages::PakkeFilter;
 pub use packages::bilag::VersionsBilag;
 pub use packages::svar::SvarInput;
-pub use packages::view::{Massemarkering, PakkeView};
+pub use packages::view::{Mangler, Massemarkering, PakkeView};
 pub use rapportperiode::RapportperiodeValg;
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use skabeloner::SkabelonInfo;

@@ -38,9 +38,13 @@ pub(crate) type Arbejdskopi = (Arc<BTreeMap<String, SvarRecord>>, Arc<BTreeMap<S
 pub(crate) type Afdelingsstatus = (Arc<BTreeMap<String, Svar>>, HashMap<domain::master::AfdelingId, Afdelingsskema>);
 
 /// One afdeling's form as its answers make it: what every package page shows of it, small
-/// (a kept package may have hundreds of forms; their problems are worked out when asked).
+/// (a kept package may have hundreds of forms).
 pub(crate) struct Afdelingsskema {
     pub tilstand: domain::template::SektionStatus,
+    /// How many problems stop a submission, and the first (check-your-answers shows a form
+    /// as one line; the whole list is worked out when asked).
+    pub problemer: usize,
+    pub foerste_problem: Option<domain::template::Problem>,
     /// The key of its newest saved answer.
     pub sidst_redigeret: Option<String>,
 }

@@ -13,6 +13,8 @@ pub struct PgStore {
 
 pub(crate) type Db = sqlx::Postgres;
 pub(crate) type Backend = PgStore;
+/// Write transactions lock the rows they are about to change, so concurrent writers queue.
+pub(crate) const RAEKKELAAS: Option<&str> = Some(" FOR UPDATE");
 
 #[path = "../../store/sql/mod.rs"]
 mod sql;
@@ -51,6 +53,17 @@ impl PgStore {
     /// The pool pages read from: PostgreSQL serves readers and writers from one pool.
     pub(crate) fn reader(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// A save of answers, in a transaction of its own.
+    pub(crate) async fn gem_svar(
+        &self,
+        change: &store::SvarChange,
+        audit: &store::AuditEvent,
+    ) -> Result<store::Revision> {
+        let tx = self.begin_write().await?;
+        let mut udfald = sql::gem_svar_samlet(tx, &[(change, audit)]).await?;
+        udfald.pop().expect("one outcome per save")
     }
 
     /// A write transaction; row locks and compare-and-set statements serialise conflicting

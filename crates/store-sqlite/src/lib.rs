@@ -20,16 +20,22 @@ const READERS: u32 = 8;
 
 mod backup;
 mod lesere;
+mod svarkoe;
 pub use backup::Verificeret;
 use lesere::Lesere;
+use svarkoe::Svarkoe;
 
 pub struct SqliteStore {
     readers: Lesere,
     writer: SqlitePool,
+    /// Saves of answers, written together (see [`svarkoe`]).
+    svarkoe: Svarkoe,
 }
 
 pub(crate) type Db = sqlx::Sqlite;
 pub(crate) type Backend = SqliteStore;
+/// Write transactions lock no rows: the single writer's `BEGIN IMMEDIATE` holds the database.
+pub(crate) const RAEKKELAAS: Option<&str> = None;
 
 #[path = "../../store/sql/mod.rs"]
 mod sql;
@@ -66,7 +72,7 @@ impl SqliteStore {
             .map_err(open_error)?;
         MIGRATOR.run(&writer).await.map_err(|e| StoreError::in_context("migrering fejlede", e))?;
         let readers = Lesere::connect(options.read_only(true), READERS).await.map_err(open_error)?;
-        Ok(Self { readers, writer })
+        Ok(Self { readers, writer, svarkoe: Svarkoe::default() })
     }
 
     /// After a bulk change (a load, a computation): lets SQLite's planner learn the new sizes
@@ -87,12 +93,26 @@ impl SqliteStore {
     /// A write transaction on the single writer. `BEGIN IMMEDIATE` takes the write lock at
     /// once, so a transaction that reads before it writes never fails on a lock upgrade.
     pub(crate) async fn begin_write(&self) -> Result<sql::Tx> {
-        let waiting = std::time::Instant::now();
-        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(sql::db_err);
-        // The single writer is where SQLite's writes queue: the wait is worth watching.
-        metrics::histogram!("styringsdialog_db_write_wait_seconds").record(waiting.elapsed().as_secs_f64());
-        tx
+        begin_immediate(&self.writer).await
     }
+
+    /// A save of answers: in the next transaction shared with the other saves waiting.
+    pub(crate) async fn gem_svar(
+        &self,
+        change: &store::SvarChange,
+        audit: &store::AuditEvent,
+    ) -> Result<store::Revision> {
+        self.svarkoe.gem(&self.writer, change, audit).await
+    }
+}
+
+/// A write transaction on `writer` (see [`SqliteStore::begin_write`]).
+async fn begin_immediate(writer: &SqlitePool) -> Result<sql::Tx> {
+    let waiting = std::time::Instant::now();
+    let tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(sql::db_err);
+    // The single writer is where SQLite's writes queue: the wait is worth watching.
+    metrics::histogram!("styringsdialog_db_write_wait_seconds").record(waiting.elapsed().as_secs_f64());
+    tx
 }
 
 impl store::Store for SqliteStore {

@@ -2,10 +2,12 @@
 //! `store` crate: each engine crate includes it as its own module `sql` (`#[path]`) and puts
 //! in scope, at its root,
 //!
-//! - `Db`, its sqlx driver (`sqlx::Sqlite` or `sqlx::Postgres`), and
+//! - `Db`, its sqlx driver (`sqlx::Sqlite` or `sqlx::Postgres`),
 //! - `Backend`, its store type, with `reader()` (the pool pages read from),
 //!   `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's single writer) and
-//!   `analyse()` (planner statistics after bulk changes).
+//!   `analyse()` (planner statistics after bulk changes), and
+//! - `RAEKKELAAS`, how a write transaction locks the rows it is about to change: PostgreSQL's
+//!   `FOR UPDATE`, none on SQLite, whose single writer holds the whole database.
 //!
 //! So the same text is compiled once per engine against its native driver: rustfmt, the
 //! compiler and rust-analyzer see ordinary modules, and no generic bounds clutter the queries.
@@ -24,7 +26,9 @@ mod pakker;
 mod redegoerelse;
 mod rows;
 
-use super::{Backend, Db};
+pub(crate) use pakker::gem_svar_samlet;
+
+use super::{Backend, Db, RAEKKELAAS};
 use store::{AuditEvent, Result, StoreError};
 
 pub(crate) type Tx = sqlx::Transaction<'static, Db>;

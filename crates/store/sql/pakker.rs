@@ -298,40 +298,139 @@ async fn create_pakke_in(tx: &mut Tx, p: &NewPakke) -> Result<(PakkeId, bool)> {
 /// A save of answers (see [`PakkeStore::save_svar`]) in the caller's transaction; returns the
 /// package's new revision.
 pub(super) async fn save_svar_in(tx: &mut Tx, change: &SvarChange) -> Result<Revision> {
-    let revision =
-        bump_revision(tx, change.pakke, &[change.expected_status], change.at).await?.ok_or(StoreError::Stale)?;
-    // The package row is locked now, so this read cannot race another saver.
-    let mut newest = 0;
-    for keys in change.sektion.chunks(chunk(1)) {
-        let mut qb: QueryBuilder<Db> =
-            QueryBuilder::new("SELECT CAST(COALESCE(MAX(revision), 0) AS BIGINT) FROM pakke_svar WHERE pakke_id = ");
-        qb.push_bind(change.pakke.0).push(" AND spoergsmaal_id IN (");
-        let mut list = qb.separated(", ");
-        for k in keys {
-            list.push_bind(k.clone());
+    let mut outcome = save_svar_alle_in(tx, &[change]).await?;
+    outcome.pop().expect("one outcome per save")
+}
+
+/// Saves of answers in the caller's write transaction, each checked as if it were alone: its
+/// package in the status it expects, and no answer of its section newer than the revision its
+/// editor read (else [`StoreError::Stale`] for that save only, and nothing of it written).
+/// Saves to the same package are taken in their order, each seeing the one before. The
+/// statements serve every save at once (a check, an update, the answers), so a batch costs
+/// the round trips of one save: that is what lets SQLite's one writer keep up.
+pub(super) async fn save_svar_alle_in(tx: &mut Tx, changes: &[&SvarChange]) -> Result<Vec<Result<Revision>>> {
+    let mut outcomes: Vec<Option<Result<Revision>>> = changes.iter().map(|_| None).collect();
+    let mut waiting: Vec<usize> = (0..changes.len()).collect();
+    while !waiting.is_empty() {
+        // A round: the first waiting save of each package.
+        let mut packages = BTreeSet::new();
+        let (round, later): (Vec<usize>, Vec<usize>) =
+            waiting.iter().partition(|&&i| packages.insert(changes[i].pakke));
+        let saves: Vec<&SvarChange> = round.iter().map(|&i| changes[i]).collect();
+        for (i, revision) in round.into_iter().zip(save_svar_runde(tx, &saves).await?) {
+            outcomes[i] = Some(revision.ok_or(StoreError::Stale));
         }
+        waiting = later;
+    }
+    Ok(outcomes.into_iter().map(|o| o.expect("every save has had its round")).collect())
+}
+
+/// Saves of answers with their audit events, in `tx` and committed (see
+/// [`save_svar_alle_in`]): each save's outcome; the audit event of each that went through.
+pub(crate) async fn gem_svar_samlet(mut tx: Tx, saves: &[(&SvarChange, &AuditEvent)]) -> Result<Vec<Result<Revision>>> {
+    let changes: Vec<&SvarChange> = saves.iter().map(|(c, _)| *c).collect();
+    let outcomes = save_svar_alle_in(&mut tx, &changes).await?;
+    let audit: Vec<AuditEvent> =
+        saves.iter().zip(&outcomes).filter(|(_, o)| o.is_ok()).map(|((_, a), _)| (*a).clone()).collect();
+    commit_alle(tx, &audit).await?;
+    Ok(outcomes)
+}
+
+/// One round of [`save_svar_alle_in`]: saves to distinct packages. The new revision of each
+/// save that went through, `None` for a stale one.
+async fn save_svar_runde(tx: &mut Tx, changes: &[&SvarChange]) -> Result<Vec<Option<Revision>>> {
+    let ids: Vec<i64> = changes.iter().map(|c| c.pakke.0).collect();
+    // PostgreSQL locks the rows first, in one order, so a concurrent writer of the same
+    // package waits here; SQLite's writer holds the whole database already.
+    if let Some(laas) = super::RAEKKELAAS {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT id FROM pakker WHERE id IN (");
+        push_ids(&mut qb, &ids);
+        qb.push(") ORDER BY id").push(laas);
+        qb.build().fetch_all(&mut **tx).await.db()?;
+    }
+    // Each package's status and revision, and the newest answer among its save's section.
+    let mut found: BTreeMap<i64, (String, i64, i64)> = BTreeMap::new();
+    let pairs: Vec<(i64, &String)> = changes.iter().flat_map(|c| c.sektion.iter().map(|k| (c.pakke.0, k))).collect();
+    let mut parts: Vec<&[(i64, &String)]> = pairs.chunks(chunk(2)).collect();
+    if parts.is_empty() {
+        parts.push(&[]);
+    }
+    for part in parts {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT p.id, p.status, p.revision, ");
+        if part.is_empty() {
+            qb.push("CAST(0 AS BIGINT) FROM pakker p ");
+        } else {
+            // (package, answer key) as a table: SQLite and PostgreSQL both name its columns
+            // column1 and column2.
+            qb.push("CAST(COALESCE(MAX(s.revision), 0) AS BIGINT) FROM pakker p LEFT JOIN (VALUES ");
+            let mut list = qb.separated(", ");
+            for (pakke, key) in part {
+                list.push("(")
+                    .push_bind_unseparated(*pakke)
+                    .push_unseparated(", ")
+                    .push_bind_unseparated((*key).clone());
+                list.push_unseparated(")");
+            }
+            qb.push(
+                ") AS n ON n.column1 = p.id \
+                 LEFT JOIN pakke_svar s ON s.pakke_id = n.column1 AND s.spoergsmaal_id = n.column2 ",
+            );
+        }
+        qb.push("WHERE p.id IN (");
+        push_ids(&mut qb, &ids);
+        qb.push(") GROUP BY p.id, p.status, p.revision");
+        let rows: Vec<(i64, String, i64, i64)> = qb.build_query_as().fetch_all(&mut **tx).await.db()?;
+        for (id, status, revision, newest) in rows {
+            let entry = found.entry(id).or_insert((status, revision, 0));
+            entry.2 = entry.2.max(newest);
+        }
+    }
+    let revisions: Vec<Option<Revision>> = changes
+        .iter()
+        .map(|c| {
+            let (status, revision, newest) = found.get(&c.pakke.0)?;
+            (*status == c.expected_status.as_str() && Revision(*newest) <= c.expected_revision)
+                .then_some(Revision(revision + 1))
+        })
+        .collect();
+    let saved: Vec<(&SvarChange, Revision)> =
+        changes.iter().zip(&revisions).filter_map(|(c, r)| r.map(|r| (*c, r))).collect();
+    // The packages' new revisions, all in one statement per chunk; the rows are the caller's
+    // alone (locked, or SQLite's single writer), so `+ 1` is the revision worked out above.
+    for part in saved.chunks(chunk(3)) {
+        let mut qb: QueryBuilder<Db> =
+            QueryBuilder::new("UPDATE pakker SET revision = revision + 1, opdateret = CASE id");
+        for (c, _) in part {
+            qb.push(" WHEN ").push_bind(c.pakke.0).push(" THEN ").push_bind(c.at);
+        }
+        qb.push(" END WHERE id IN (");
+        push_ids(&mut qb, &part.iter().map(|(c, _)| c.pakke.0).collect::<Vec<_>>());
         qb.push(")");
-        let (max,): (i64,) = qb.build_query_as().fetch_one(&mut **tx).await.db()?;
-        newest = newest.max(max);
+        let changed = qb.build().execute(&mut **tx).await.db()?.rows_affected();
+        if changed != part.len() as u64 {
+            return Err(StoreError::Stale);
+        }
     }
-    if Revision(newest) > change.expected_revision {
-        return Err(StoreError::Stale);
-    }
-    // One statement per chunk of answers, not one per answer: an afdeling form holds dozens,
-    // and every statement is a round trip to the database. A question named twice keeps its
-    // last answer (PostgreSQL refuses to upsert one row twice in a statement).
-    let svar: Vec<(&String, &Svar)> =
-        change.svar.iter().map(|(k, v)| (k, v)).collect::<BTreeMap<_, _>>().into_iter().collect();
-    for part in svar.chunks(chunk(6)) {
+    // The answers, one statement per chunk, not one per answer: an afdeling form holds dozens,
+    // and every statement is a round trip to the database. A question named twice in a save
+    // keeps its last answer (PostgreSQL refuses to upsert one row twice in a statement).
+    let rows: Vec<(&SvarChange, Revision, &String, &Svar)> = saved
+        .iter()
+        .flat_map(|(c, r)| {
+            let last: BTreeMap<&String, &Svar> = c.svar.iter().map(|(k, v)| (k, v)).collect();
+            last.into_iter().map(move |(k, v)| (*c, *r, k, v))
+        })
+        .collect();
+    for part in rows.chunks(chunk(6)) {
         let mut qb: QueryBuilder<Db> = QueryBuilder::new(
             "INSERT INTO pakke_svar (pakke_id, spoergsmaal_id, svar, opdateret_af, opdateret, revision) ",
         );
-        qb.push_values(part, |mut b, (id, svar)| {
-            b.push_bind(change.pakke.0)
+        qb.push_values(part, |mut b, (c, revision, id, svar)| {
+            b.push_bind(c.pakke.0)
                 .push_bind((*id).clone())
                 .push_bind(to_json(*svar))
-                .push_bind(change.by.0)
-                .push_bind(change.at)
+                .push_bind(c.by.0)
+                .push_bind(c.at)
                 .push_bind(revision.0);
         });
         qb.push(
@@ -340,7 +439,15 @@ pub(super) async fn save_svar_in(tx: &mut Tx, change: &SvarChange) -> Result<Rev
         );
         qb.build().execute(&mut **tx).await.db()?;
     }
-    Ok(revision)
+    Ok(revisions)
+}
+
+/// `a, b, c`: package ids as bound values.
+fn push_ids(qb: &mut QueryBuilder<Db>, ids: &[i64]) {
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
 }
 
 /// A submission (see [`PakkeStore::submit`]) in the caller's transaction, before the
@@ -660,10 +767,7 @@ impl PakkeStore for Backend {
     }
 
     async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<Revision> {
-        let mut tx = self.begin_write().await?;
-        let revision = save_svar_in(&mut tx, change).await?;
-        commit(tx, audit).await?;
-        Ok(revision)
+        self.gem_svar(change, audit).await
     }
 
     async fn transition(&self, t: &Transition, mails: &[NewMail], audit: &AuditEvent) -> Result<()> {

@@ -11,7 +11,7 @@ use domain::reference::kommuner_og_regioner;
 use domain::registre::*;
 use domain::template::Svar;
 use domain::{AfdelingNummer, Kommunekode, OrganisationNummer, Styringsaar};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use store::*;
 
@@ -432,6 +432,86 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     assert_eq!(history.len(), 3);
     assert_eq!(history[1].begrundelse.as_deref(), Some("fordi"));
     assert_eq!(history[1].by_name, "BO");
+}
+
+/// Saves made at once (on SQLite they share transactions) are each checked as if alone:
+/// every section saved from the revision its editor read lands; of the editors who all read
+/// one section at the same revision, exactly one lands and the others are refused; each
+/// save that lands has its audit event, and the package's revision counts every one of them.
+/// Needs a runtime with worker threads, so the saves really meet.
+pub async fn saves_made_at_once_are_each_checked_alone(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let by = user(&store, "bo").await;
+    let id = new_package(&store).await;
+    let org = store.organisation_by_nummer(nr(10)).await.unwrap().unwrap();
+    let andet_aar = NewPakke {
+        organisation: org.id,
+        styringsaar: aar().previous(),
+        rapporttype: Rapporttype::Bilag3,
+        periode: Regnskabsperiode::for_styringsaar(aar().previous(), 1).unwrap(),
+        frist: None,
+        created_at: at(1),
+    };
+    let anden = store.create_pakke(&andet_aar, &audit("pakke_oprettet")).await.unwrap().0;
+    let save = |pakke: PakkeId, sektion: String, tekst: String| SvarChange {
+        pakke,
+        expected_status: PakkeStatus::Kladde,
+        sektion: vec![sektion.clone()],
+        expected_revision: Revision(0),
+        svar: vec![(sektion, Svar::tekst(&tekst))],
+        by,
+        at: at(2),
+    };
+    // 20 sections of each package, each by its own editor; 10 editors of one shared section.
+    let mut saves: Vec<(SvarChange, bool)> = Vec::new();
+    for i in 0..20 {
+        saves.push((save(id, format!("egen.{i}"), format!("svar {i}")), true));
+        saves.push((save(anden, format!("egen.{i}"), format!("andet aar {i}")), true));
+    }
+    for i in 0..10 {
+        saves.push((save(id, "faelles".into(), format!("redaktør {i}")), false));
+    }
+    let gemt_audit = |events: Vec<AuditRecord>| events.iter().filter(|e| e.event.action == "samtidig_gemt").count();
+    let revision = |pakke| {
+        let store = store.clone();
+        async move { store.pakke(pakke).await.unwrap().unwrap().revision }
+    };
+    let (foer, foer_anden) = (revision(id).await, revision(anden).await);
+    let tasks: Vec<_> = saves
+        .into_iter()
+        .map(|(change, alone)| {
+            let store = store.clone();
+            tokio::spawn(async move { (store.save_svar(&change, &audit("samtidig_gemt")).await, change, alone) })
+        })
+        .collect();
+    let mut landed = 0;
+    let mut faelles = Vec::new();
+    for task in tasks {
+        let (outcome, change, alone) = task.await.unwrap();
+        match outcome {
+            Ok(_) => {
+                landed += 1;
+                if !alone {
+                    faelles.push(change.svar[0].1.tekst.clone());
+                }
+            }
+            Err(StoreError::Stale) => assert!(!alone, "a section only one editor saved was refused"),
+            Err(e) => panic!("save failed: {e}"),
+        }
+    }
+    assert_eq!(faelles.len(), 1, "exactly one of the editors of the shared section lands");
+    assert_eq!(landed, 41);
+    let gemt = store.svar(id).await.unwrap();
+    assert_eq!(gemt["faelles"].svar.tekst, faelles[0]);
+    assert_eq!(gemt["egen.7"].svar.tekst, "svar 7");
+    assert_eq!(store.svar(anden).await.unwrap()["egen.19"].svar.tekst, "andet aar 19");
+    // Revisions: 21 saves of the package, 20 of the other; each answer carries the revision
+    // its save gave the package.
+    let revisioner: BTreeSet<i64> = gemt.values().map(|r| r.revision.0).collect();
+    assert_eq!(revisioner, (foer.0 + 1..=foer.0 + 21).collect(), "every save that landed has a revision of its own");
+    assert_eq!(revision(id).await, Revision(foer.0 + 21));
+    assert_eq!(revision(anden).await, Revision(foer_anden.0 + 20));
+    assert_eq!(gemt_audit(store.audit_events(1000).await.unwrap()), 41, "one audit event per save that landed");
 }
 
 pub async fn transitions_are_compare_and_set(store: Arc<dyn Store>) {

@@ -29,3 +29,9 @@ conformance!(
     the_change_feed_and_idempotency_keys,
     a_history_is_written_as_its_single_changes,
 );
+
+/// Saves that meet need worker threads (SQLite gathers them into shared transactions).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saves_made_at_once_are_each_checked_alone() {
+    testkit::conformance::saves_made_at_once_are_each_checked_alone(testkit::fresh_store().await).await;
+}

@@ -160,7 +160,14 @@ impl PakkeView {
         let kept = celle.get_or_init(|| {
             let skemaer = self.afdelinger.iter().map(|a| {
                 let sidst_redigeret = self.nyeste_svar(&self.afdelingsskema_noegler(a)).map(|(k, _)| k.clone());
-                (a.id, Afdelingsskema { tilstand: self.afdelingsskema_status(a).0, sidst_redigeret })
+                let (tilstand, problemer) = self.afdelingsskema_status(a);
+                let skema = Afdelingsskema {
+                    tilstand,
+                    problemer: problemer.len(),
+                    foerste_problem: problemer.into_iter().next(),
+                    sidst_redigeret,
+                };
+                (a.id, skema)
             });
             Arc::new((self.svar.clone(), skemaer.collect()))
         });
@@ -172,6 +179,17 @@ impl PakkeView {
         match self.kept_afdelingsskemaer().and_then(|k| k.get(&a.id)) {
             Some(skema) => skema.tilstand,
             None => self.afdelingsskema_status(a).0,
+        }
+    }
+
+    /// An afdeling form's problems as a list shows them: how many, and the first.
+    pub fn afdelingsskema_mangler(&self, a: &Afdeling) -> (usize, Option<Problem>) {
+        match self.kept_afdelingsskemaer().and_then(|k| k.get(&a.id)) {
+            Some(skema) => (skema.problemer, skema.foerste_problem.clone()),
+            None => {
+                let problemer = self.afdelingsskema_status(a).1;
+                (problemer.len(), problemer.into_iter().next())
+            }
         }
     }
 
@@ -248,15 +266,40 @@ impl PakkeView {
     /// Submission problems in form order: the package's sections, every afdeling form, then
     /// the required attachments.
     pub fn missing_answers(&self) -> Vec<FieldError> {
-        let package = self.skabelon.sektioner.iter().flat_map(|s| self.sektion_status(s).1);
-        let forms = self.afdelinger.iter().flat_map(|a| self.afdelingsskema_status(a).1);
-        let mut errors: Vec<FieldError> =
-            package.chain(forms).map(|p| FieldError { field: p.noegle, message: p.besked }).collect();
-        errors.extend(self.manglende_bilag().map(|art| FieldError {
+        // A complete form has no problems (complete means none): only the others are worked
+        // through, which on a package nearly ready to submit is few of its forms.
+        let forms = self
+            .afdelinger
+            .iter()
+            .filter(|a| self.afdelingsskema_tilstand(a) != SektionStatus::Gennemfoert)
+            .flat_map(|a| self.afdelingsskema_status(a).1)
+            .map(fejl);
+        self.sektionernes_mangler().chain(forms).chain(self.bilagenes_mangler()).collect()
+    }
+
+    /// The same problems as check-your-answers lists them: each afdeling form as one line, from
+    /// the forms as worked out once per revision.
+    pub fn mangler(&self) -> Mangler {
+        let afdelinger = self
+            .afdelinger
+            .iter()
+            .filter_map(|a| {
+                let (antal, foerste) = self.afdelingsskema_mangler(a);
+                foerste.map(|p| (a.data.nummer, antal, fejl(p)))
+            })
+            .collect();
+        Mangler { enkelte: self.sektionernes_mangler().chain(self.bilagenes_mangler()).collect(), afdelinger }
+    }
+
+    fn sektionernes_mangler(&self) -> impl Iterator<Item = FieldError> + '_ {
+        self.skabelon.sektioner.iter().flat_map(|s| self.sektion_status(s).1).map(fejl)
+    }
+
+    fn bilagenes_mangler(&self) -> impl Iterator<Item = FieldError> + '_ {
+        self.manglende_bilag().map(|art| FieldError {
             field: format!("bilag.{}", art.id),
             message: format!("Vedhæft {} ({})", art.navn.to_lowercase(), art.typer_tekst()),
-        }));
-        errors
+        })
     }
 
     /// The attachment kinds required for submitting the report, with no file. Accounts
@@ -280,6 +323,38 @@ impl PakkeView {
         } else {
             SektionStatus::IGang
         }
+    }
+}
+
+/// A problem as a field error: the answer key and the message.
+fn fejl(p: Problem) -> FieldError {
+    FieldError { field: p.noegle, message: p.besked }
+}
+
+/// What stops a submission, as check-your-answers lists it: the package's own problems one by
+/// one, and each afdeling form with problems as one line (an organisation with 55 afdelinger
+/// would otherwise read a list of hundreds).
+#[derive(Debug, Default)]
+pub struct Mangler {
+    pub enkelte: Vec<FieldError>,
+    /// Each afdeling form with problems, in list order: its number, how many, the first.
+    pub afdelinger: Vec<(AfdelingNummer, usize, FieldError)>,
+}
+
+impl Mangler {
+    /// A whole list of problems (a refused submission's) grouped the same way.
+    pub fn af(errors: Vec<FieldError>) -> Mangler {
+        let mut mangler = Mangler::default();
+        for e in errors {
+            match domain::template::split_afdeling_noegle(&e.field).map(|(nr, _)| nr) {
+                Some(nr) => match mangler.afdelinger.iter_mut().find(|(n, _, _)| *n == nr) {
+                    Some((_, antal, _)) => *antal += 1,
+                    None => mangler.afdelinger.push((nr, 1, e)),
+                },
+                None => mangler.enkelte.push(e),
+            }
+        }
+        mangler
     }
 }
 

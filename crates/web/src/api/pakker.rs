@@ -401,11 +401,15 @@ async fn gem(
             (key, app::SvarInput { ja, tekst: s.tekst, valg: s.valg })
         })
         .collect();
-    state
-        .app
-        .gem_sektion(&user, PakkeId(pakke_id), sektion, afdeling, answers, store::Revision(request.revision))
-        .await?;
-    pakke(State(state), CurrentUser(user, token), Path(id)).await
+    // A save changes no cache stamp: the save and the answer read the stamps once.
+    app::med_faste_stempler(async {
+        state
+            .app
+            .gem_sektion(&user, PakkeId(pakke_id), sektion, afdeling, answers, store::Revision(request.revision))
+            .await?;
+        pakke(State(state), CurrentUser(user, token), Path(id)).await
+    })
+    .await
 }
 
 /// A file to attach: multipart form with `art` (the kind) and `fil` (the file).

@@ -277,70 +277,76 @@ async fn gem_formular(
     formular: Formular,
     form: HashMap<String, String>,
 ) -> PageResult {
-    let v = editable_view(state, user, id).await?;
-    let afdeling = formular.afdeling(&v)?;
-    let keys: Vec<String> = match (&formular, afdeling) {
-        (Formular::Afdeling(_), Some(a)) => v.afdelingsskema_noegler(a),
-        (Formular::Sektion(sid), _) => {
-            v.skabelon.sektion(sid).ok_or(AppError::NotFound)?.svar_ids().map(str::to_string).collect()
-        }
-        (Formular::Afdeling(_), None) => return Err(AppError::NotFound.into()),
-    };
-    // Only fields present in the form are saved; a fact comment has text only.
-    let mut ind = Indlaesning::new(state.app.today());
-    let answers: Vec<(String, SvarInput)> = keys
-        .iter()
-        .filter(|k| ["ja", "tekst", "valg"].iter().any(|f| form.contains_key(&format!("{k}.{f}"))))
-        .map(|k| {
-            let get = |f: &str| form.get(&format!("{k}.{f}")).cloned();
-            let ja = ind.ja_nej(k, get("ja").as_deref().unwrap_or_default());
-            (k.clone(), SvarInput { ja, tekst: get("tekst").unwrap_or_default(), valg: get("valg") })
-        })
-        .collect();
-    let answers = ind.faerdig(answers);
-    let revision = form.get("_revision").and_then(|r| r.parse().ok()).unwrap_or(0);
-    let (sektion, nr, tilbage) = match &formular {
-        Formular::Sektion(sid) => (sid.clone(), None, format!("/pakker/{id}")),
-        Formular::Afdeling(nr) => (String::new(), Some(*nr), format!("/pakker/{id}/afdelinger")),
-    };
-    let udfald = match answers {
-        Ok(answers) => state.app.gem_sektion(user, PakkeId(id), &sektion, nr, answers, store::Revision(revision)).await,
-        Err(e) => Err(e),
-    };
-    match udfald {
-        Ok(()) => {
-            // Saved, but wrong (e.g. "Ja" without saying which): the form again, with the error.
-            let saved = state.app.pakke_view(user, PakkeId(id)).await?;
-            if problemer(&saved, &formular)?.iter().any(|p| !p.mangler) {
-                return Ok(redirect_with(&formular.sti(id), "gemt_med_fejl"));
+    // A save changes no cache stamp: the reads before and after it share one reading.
+    app::med_faste_stempler(async move {
+        let v = editable_view(state, user, id).await?;
+        let afdeling = formular.afdeling(&v)?;
+        let keys: Vec<String> = match (&formular, afdeling) {
+            (Formular::Afdeling(_), Some(a)) => v.afdelingsskema_noegler(a),
+            (Formular::Sektion(sid), _) => {
+                v.skabelon.sektion(sid).ok_or(AppError::NotFound)?.svar_ids().map(str::to_string).collect()
             }
-            // "Gem og gå til næste afdeling" on an afdeling form.
-            if let (Formular::Afdeling(nr), true) = (&formular, form.contains_key("_naeste")) {
-                let naeste = saved.afdelinger.iter().skip_while(|a| a.data.nummer != *nr).nth(1);
-                if let Some(a) = naeste {
-                    return Ok(redirect_with(&format!("/pakker/{id}/afdelinger/{}", a.data.nummer), "gemt"));
-                }
+            (Formular::Afdeling(_), None) => return Err(AppError::NotFound.into()),
+        };
+        // Only fields present in the form are saved; a fact comment has text only.
+        let mut ind = Indlaesning::new(state.app.today());
+        let answers: Vec<(String, SvarInput)> = keys
+            .iter()
+            .filter(|k| ["ja", "tekst", "valg"].iter().any(|f| form.contains_key(&format!("{k}.{f}"))))
+            .map(|k| {
+                let get = |f: &str| form.get(&format!("{k}.{f}")).cloned();
+                let ja = ind.ja_nej(k, get("ja").as_deref().unwrap_or_default());
+                (k.clone(), SvarInput { ja, tekst: get("tekst").unwrap_or_default(), valg: get("valg") })
+            })
+            .collect();
+        let answers = ind.faerdig(answers);
+        let revision = form.get("_revision").and_then(|r| r.parse().ok()).unwrap_or(0);
+        let (sektion, nr, tilbage) = match &formular {
+            Formular::Sektion(sid) => (sid.clone(), None, format!("/pakker/{id}")),
+            Formular::Afdeling(nr) => (String::new(), Some(*nr), format!("/pakker/{id}/afdelinger")),
+        };
+        let udfald = match answers {
+            Ok(answers) => {
+                state.app.gem_sektion(user, PakkeId(id), &sektion, nr, answers, store::Revision(revision)).await
             }
-            Ok(redirect_with(&tilbage, "gemt"))
-        }
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let (errors, status) = match e {
-                AppError::Invalid(errors) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
-                AppError::Conflict(message) => {
-                    (vec![FieldError { field: "_revision".into(), message }], StatusCode::CONFLICT)
+            Err(e) => Err(e),
+        };
+        match udfald {
+            Ok(()) => {
+                // Saved, but wrong (e.g. "Ja" without saying which): the form again, with the error.
+                let saved = state.app.pakke_view(user, PakkeId(id)).await?;
+                if problemer(&saved, &formular)?.iter().any(|p| !p.mangler) {
+                    return Ok(redirect_with(&formular.sti(id), "gemt_med_fejl"));
                 }
-                _ => unreachable!("matched above"),
-            };
-            let layout = Layout::new("Skema", Some(user), csrf, "/pakker").with_errors(errors);
-            // After a conflict the page shows the colleague's saved answers, not the posted ones.
-            let posted = (status != StatusCode::CONFLICT).then_some(&form);
-            let fresh = if status == StatusCode::CONFLICT { editable_view(state, user, id).await? } else { v };
-            let mut side = formular_side(state, &fresh, &formular, layout, posted).await?;
-            side.layout.title = side.titel.clone();
-            render_status(status, &side)
+                // "Gem og gå til næste afdeling" on an afdeling form.
+                if let (Formular::Afdeling(nr), true) = (&formular, form.contains_key("_naeste")) {
+                    let naeste = saved.afdelinger.iter().skip_while(|a| a.data.nummer != *nr).nth(1);
+                    if let Some(a) = naeste {
+                        return Ok(redirect_with(&format!("/pakker/{id}/afdelinger/{}", a.data.nummer), "gemt"));
+                    }
+                }
+                Ok(redirect_with(&tilbage, "gemt"))
+            }
+            Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+                let (errors, status) = match e {
+                    AppError::Invalid(errors) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
+                    AppError::Conflict(message) => {
+                        (vec![FieldError { field: "_revision".into(), message }], StatusCode::CONFLICT)
+                    }
+                    _ => unreachable!("matched above"),
+                };
+                let layout = Layout::new("Skema", Some(user), csrf, "/pakker").with_errors(errors);
+                // After a conflict the page shows the colleague's saved answers, not the posted ones.
+                let posted = (status != StatusCode::CONFLICT).then_some(&form);
+                let fresh = if status == StatusCode::CONFLICT { editable_view(state, user, id).await? } else { v };
+                let mut side = formular_side(state, &fresh, &formular, layout, posted).await?;
+                side.layout.title = side.titel.clone();
+                render_status(status, &side)
+            }
+            Err(e) => Err(e.into()),
         }
-        Err(e) => Err(e.into()),
-    }
+    })
+    .await
 }
 
 async fn editable_view(state: &AppState, user: &app::SessionUser, id: i64) -> Result<PakkeView, WebError> {
@@ -653,26 +659,16 @@ async fn tjek_side(
     user: &app::SessionUser,
     csrf: &str,
     v: PakkeView,
-    errors: Vec<FieldError>,
+    mangler: app::Mangler,
     bestyrelse_godkendt: &str,
 ) -> PageResult {
     let koder = state.app.modtagere_ved_indsendelse(&v).await?;
-    // Errors link to the field, on the section page or the afdeling form that holds it.
+    // Errors link to the field, on the section page or the afdeling form that holds it; an
+    // afdeling with several problems is one line with their count, and its link opens the form
+    // showing them.
     let id = v.pakke.id;
-    // An afdeling with several problems is one line with their count (an organisation with 55
-    // afdelinger would otherwise read a list of hundreds); its link opens the form showing them.
-    let mut per_afdeling: Vec<(String, Vec<FieldError>)> = Vec::new();
-    let mut andre = Vec::new();
-    for e in errors {
-        match domain::template::split_afdeling_noegle(&e.field) {
-            Some((nr, _)) => match per_afdeling.iter_mut().find(|(n, _)| *n == nr.to_string()) {
-                Some((_, liste)) => liste.push(e),
-                None => per_afdeling.push((nr.to_string(), vec![e])),
-            },
-            None => andre.push(e),
-        }
-    }
-    let mut errors: Vec<FieldError> = andre
+    let mut errors: Vec<FieldError> = mangler
+        .enkelte
         .into_iter()
         .map(|e| {
             let href = if e.field.starts_with("bilag.") {
@@ -688,12 +684,11 @@ async fn tjek_side(
             FieldError { field: href, message: e.message }
         })
         .collect();
-    errors.extend(per_afdeling.into_iter().map(|(nr, liste)| {
-        let felt = liste.first().map(|e| e.field.as_str()).unwrap_or_default();
-        let href = format!("/pakker/{id}/afdelinger/{nr}?fejl=alle#{felt}");
-        let message = match liste.as_slice() {
-            [eneste] => format!("Afdeling {nr}: {}", eneste.message),
-            _ => format!("Afdeling {nr}: {} svar mangler eller skal rettes", liste.len()),
+    errors.extend(mangler.afdelinger.into_iter().map(|(nr, antal, foerste)| {
+        let href = format!("/pakker/{id}/afdelinger/{nr}?fejl=alle#{}", foerste.field);
+        let message = match antal {
+            1 => format!("Afdeling {nr}: {}", foerste.message),
+            _ => format!("Afdeling {nr}: {antal} svar mangler eller skal rettes"),
         };
         FieldError { field: href, message }
     }));
@@ -747,8 +742,8 @@ pub async fn tjek_svar(
     Path(id): Path<i64>,
 ) -> PageResult {
     let v = editable_view(&state, &user, id).await?;
-    let missing = v.missing_answers();
-    tjek_side(&state, &user, &csrf, v, missing, "").await
+    let mangler = v.mangler();
+    tjek_side(&state, &user, &csrf, v, mangler, "").await
 }
 
 #[derive(serde::Deserialize)]
@@ -775,7 +770,7 @@ pub async fn indsend(
         Ok(version) => Ok(Redirect::to(&format!("/pakker/{id}/kvittering/{}", version.version)).into_response()),
         Err(AppError::Invalid(errors)) => {
             let v = state.app.pakke_view(&user, PakkeId(id)).await?;
-            tjek_side(&state, &user, &csrf, v, errors, &form.bestyrelse_godkendt).await
+            tjek_side(&state, &user, &csrf, v, app::Mangler::af(errors), &form.bestyrelse_godkendt).await
         }
         Err(e) => Err(e.into()),
     }
