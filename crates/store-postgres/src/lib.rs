@@ -9,6 +9,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct PgStore {
     pool: PgPool,
+    /// Saves of answers, written together.
+    svarkoe: sql::Svarkoe,
 }
 
 pub(crate) type Db = sqlx::Postgres;
@@ -24,7 +26,7 @@ impl PgStore {
     pub async fn connect(url: &str) -> Result<Self> {
         let pool = open_pool(url, 16).await?;
         MIGRATOR.run(&pool).await.map_err(|e| StoreError::in_context("migrering fejlede", e))?;
-        Ok(Self { pool })
+        Ok(Self { pool, svarkoe: sql::Svarkoe::default() })
     }
 
     /// Checks a database without changing it (one restored with `pg_restore`, say): every
@@ -39,7 +41,7 @@ impl PgStore {
                 .map_err(|e| StoreError::Ubrugelig(format!("{} har ingen læsbar skemaversion: {e}", redact(url))))?;
         let kendte: Vec<(i64, &[u8])> = MIGRATOR.iter().map(|m| (m.version, &*m.checksum)).collect();
         let version = store::skemaversion(&applied, &kendte, &redact(url))?;
-        Ok((version, Self { pool }))
+        Ok((version, Self { pool, svarkoe: sql::Svarkoe::default() }))
     }
 
     /// After a bulk change: PostgreSQL's autovacuum keeps the planner's statistics current.
@@ -55,25 +57,24 @@ impl PgStore {
         &self.pool
     }
 
-    /// A save of answers, in a transaction of its own.
-    pub(crate) async fn gem_svar(
-        &self,
-        change: &store::SvarChange,
-        audit: &store::AuditEvent,
-    ) -> Result<store::Revision> {
-        let tx = self.begin_write().await?;
-        let mut udfald = sql::gem_svar_samlet(tx, &[(change, audit)]).await?;
-        udfald.pop().expect("one outcome per save")
+    /// The pool writes go to (the same as reads).
+    pub(crate) fn skriver(&self) -> &PgPool {
+        &self.pool
     }
 
     /// A write transaction; row locks and compare-and-set statements serialise conflicting
     /// writers.
     pub(crate) async fn begin_write(&self) -> Result<sql::Tx> {
-        let waiting = std::time::Instant::now();
-        let tx = self.pool.begin().await.map_err(sql::db_err);
-        metrics::histogram!("styringsdialog_db_write_wait_seconds").record(waiting.elapsed().as_secs_f64());
-        tx
+        begin_write_on(&self.pool).await
     }
+}
+
+/// A write transaction on `pool` (see [`PgStore::begin_write`]).
+pub(crate) async fn begin_write_on(pool: &PgPool) -> Result<sql::Tx> {
+    let waiting = std::time::Instant::now();
+    let tx = pool.begin().await.map_err(sql::db_err);
+    metrics::histogram!("styringsdialog_db_write_wait_seconds").record(waiting.elapsed().as_secs_f64());
+    tx
 }
 
 impl store::Store for PgStore {

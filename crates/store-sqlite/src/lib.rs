@@ -20,16 +20,14 @@ const READERS: u32 = 8;
 
 mod backup;
 mod lesere;
-mod svarkoe;
 pub use backup::Verificeret;
 use lesere::Lesere;
-use svarkoe::Svarkoe;
 
 pub struct SqliteStore {
     readers: Lesere,
     writer: SqlitePool,
-    /// Saves of answers, written together (see [`svarkoe`]).
-    svarkoe: Svarkoe,
+    /// Saves of answers, written together.
+    svarkoe: sql::Svarkoe,
 }
 
 pub(crate) type Db = sqlx::Sqlite;
@@ -72,7 +70,7 @@ impl SqliteStore {
             .map_err(open_error)?;
         MIGRATOR.run(&writer).await.map_err(|e| StoreError::in_context("migrering fejlede", e))?;
         let readers = Lesere::connect(options.read_only(true), READERS).await.map_err(open_error)?;
-        Ok(Self { readers, writer, svarkoe: Svarkoe::default() })
+        Ok(Self { readers, writer, svarkoe: sql::Svarkoe::default() })
     }
 
     /// After a bulk change (a load, a computation): lets SQLite's planner learn the new sizes
@@ -93,21 +91,17 @@ impl SqliteStore {
     /// A write transaction on the single writer. `BEGIN IMMEDIATE` takes the write lock at
     /// once, so a transaction that reads before it writes never fails on a lock upgrade.
     pub(crate) async fn begin_write(&self) -> Result<sql::Tx> {
-        begin_immediate(&self.writer).await
+        begin_write_on(&self.writer).await
     }
 
-    /// A save of answers: in the next transaction shared with the other saves waiting.
-    pub(crate) async fn gem_svar(
-        &self,
-        change: &store::SvarChange,
-        audit: &store::AuditEvent,
-    ) -> Result<store::Revision> {
-        self.svarkoe.gem(&self.writer, change, audit).await
+    /// The pool writes go to: the single writer.
+    pub(crate) fn skriver(&self) -> &SqlitePool {
+        &self.writer
     }
 }
 
 /// A write transaction on `writer` (see [`SqliteStore::begin_write`]).
-async fn begin_immediate(writer: &SqlitePool) -> Result<sql::Tx> {
+pub(crate) async fn begin_write_on(writer: &SqlitePool) -> Result<sql::Tx> {
     let waiting = std::time::Instant::now();
     let tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(sql::db_err);
     // The single writer is where SQLite's writes queue: the wait is worth watching.

@@ -3,9 +3,11 @@
 //! in scope, at its root,
 //!
 //! - `Db`, its sqlx driver (`sqlx::Sqlite` or `sqlx::Postgres`),
-//! - `Backend`, its store type, with `reader()` (the pool pages read from),
-//!   `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's single writer) and
-//!   `analyse()` (planner statistics after bulk changes), and
+//! - `Backend`, its store type, with `reader()` (the pool pages read from), `skriver()` (the
+//!   pool writes go to), `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's
+//!   single writer), `analyse()` (planner statistics after bulk changes) and a field
+//!   `svarkoe` ([`Svarkoe`], where saves of answers meet),
+//! - `begin_write_on(pool)`, what `begin_write()` does, for a task that holds the pool, and
 //! - `RAEKKELAAS`, how a write transaction locks the rows it is about to change: PostgreSQL's
 //!   `FOR UPDATE`, none on SQLite, whose single writer holds the whole database.
 //!
@@ -25,8 +27,9 @@ mod moeder;
 mod pakker;
 mod redegoerelse;
 mod rows;
+mod svarkoe;
 
-pub(crate) use pakker::gem_svar_samlet;
+pub(crate) use svarkoe::Svarkoe;
 
 use super::{Backend, Db, RAEKKELAAS};
 use store::{AuditEvent, Result, StoreError};

@@ -327,7 +327,7 @@ pub(super) async fn save_svar_alle_in(tx: &mut Tx, changes: &[&SvarChange]) -> R
 
 /// Saves of answers with their audit events, in `tx` and committed (see
 /// [`save_svar_alle_in`]): each save's outcome; the audit event of each that went through.
-pub(crate) async fn gem_svar_samlet(mut tx: Tx, saves: &[(&SvarChange, &AuditEvent)]) -> Result<Vec<Result<Revision>>> {
+pub(super) async fn gem_svar_samlet(mut tx: Tx, saves: &[(&SvarChange, &AuditEvent)]) -> Result<Vec<Result<Revision>>> {
     let changes: Vec<&SvarChange> = saves.iter().map(|(c, _)| *c).collect();
     let outcomes = save_svar_alle_in(&mut tx, &changes).await?;
     let audit: Vec<AuditEvent> =
@@ -767,7 +767,7 @@ impl PakkeStore for Backend {
     }
 
     async fn save_svar(&self, change: &SvarChange, audit: &AuditEvent) -> Result<Revision> {
-        self.gem_svar(change, audit).await
+        self.svarkoe.gem(self.skriver(), change, audit).await
     }
 
     async fn transition(&self, t: &Transition, mails: &[NewMail], audit: &AuditEvent) -> Result<()> {
