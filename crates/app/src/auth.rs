@@ -22,6 +22,10 @@ pub struct SessionUser {
     pub expires_at: chrono::DateTime<chrono::Utc>,
     /// When the session began: it may be extended up to the absolute limit from here.
     pub session_created: chrono::DateTime<chrono::Utc>,
+    /// The cache stamps as read with the session at the start of the request (none after a
+    /// login): a request that changes no stamp checks its caches against them
+    /// ([`crate::med_stemplerne_fra`]).
+    pub(crate) stempler: Option<store::CacheStempler>,
 }
 
 pub enum LoginOutcome {
@@ -258,9 +262,13 @@ impl App {
     pub async fn authenticate(&self, token: &str) -> Result<Option<SessionUser>, AppError> {
         let now = self.now();
         let max = varighed(self.settings.session_max)?;
-        match self.store.session(&token_hash(token)).await? {
-            Some((session, user)) if session.expires_at > now && session.created_at + max > now && !user.disabled => {
-                Ok(Some(session_user(user, &session)))
+        match self.store.session_og_stempler(&token_hash(token)).await? {
+            Some((session, user, stempler))
+                if session.expires_at > now && session.created_at + max > now && !user.disabled =>
+            {
+                // A request that changes nothing uses them at once (see `med_faste_stempler`).
+                crate::stempelkort::kendte_stempler(stempler);
+                Ok(Some(SessionUser { stempler: Some(stempler), ..session_user(user, &session) }))
             }
             _ => Ok(None),
         }
@@ -432,6 +440,7 @@ pub(crate) fn session_user(user: store::UserRecord, session: &SessionRecord) -> 
         csrf_token: session.csrf_token.clone(),
         expires_at: session.expires_at,
         session_created: session.created_at,
+        stempler: None,
     }
 }
 

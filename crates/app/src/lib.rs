@@ -48,7 +48,7 @@ pub use packages::view::{Mangler, Massemarkering, PakkeView};
 pub use rapportperiode::RapportperiodeValg;
 pub use redegoerelse::{AftaleInput, Droeftelsespunkter};
 pub use skabeloner::SkabelonInfo;
-pub use stempelkort::med_faste_stempler;
+pub use stempelkort::{med_faste_stempler, med_stemplerne_fra};
 pub use tilsyn::{
     BeliggenhedsAfdeling, Indsendelse, MoedeStatus, NationalStatus, OmraadeStatus, Opmaerksomhed, Opmaerksomhedspunkt,
     OversigtRaekke, RedegoerelseStatus, RegnskabStatus, StatusTal, Tilknytning,

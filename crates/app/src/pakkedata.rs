@@ -102,23 +102,44 @@ impl PakkeCache {
 
     /// After answers were saved in this process, the package moved to `revision`. When the
     /// kept data was read at the revision just before (nothing else changed the package in
-    /// between), everything in it still holds except the working copy, which is read again
-    /// when asked for: a save does not cost a reload of the package's versions, files,
-    /// events and figures. Otherwise (or on another instance) the next read misses and
-    /// reads everything.
-    pub fn efter_svar(&self, id: PakkeId, revision: Revision) {
-        let mut pakker = self.pakker.lock().expect("cache lock");
-        let Some((noegle, nr, data)) = pakker.get(&id) else { return };
-        if noegle.revision.0 + 1 != revision.0 {
-            pakker.remove(&id);
+    /// between), everything in it still holds but the working copy, and the working copy is
+    /// the one read plus the answers just saved (`change`, saved by `by_name`): a save costs
+    /// neither a reload of the package's versions, files, events and figures nor of its
+    /// answers. The afdeling forms' statuses are worked out again when asked for. Otherwise
+    /// (or on another instance) the next read misses and reads everything.
+    pub fn efter_svar(&self, change: &SvarChange, by_name: &str, revision: Revision) {
+        let id = change.pakke;
+        let kept = self.pakker.lock().expect("cache lock").get(&id).cloned();
+        let Some((noegle, nr, data)) = kept.filter(|(n, _, _)| n.revision.0 + 1 == revision.0) else {
+            self.pakker.lock().expect("cache lock").remove(&id);
             return;
-        }
-        let mut videre = PakkeData::clone(data);
-        videre.arbejdskopi = OnceCell::new();
+        };
+        // The copy is made outside the lock: a working copy holds thousands of answers.
+        let mut videre = PakkeData::clone(&data);
+        videre.arbejdskopi = match data.arbejdskopi.get() {
+            Some((meta, svar)) => {
+                let (mut meta, mut svar) = (BTreeMap::clone(meta), BTreeMap::clone(svar));
+                for (key, saved) in &change.svar {
+                    let record = SvarRecord {
+                        svar: saved.clone(),
+                        updated_by: change.by,
+                        updated_by_name: by_name.to_string(),
+                        updated_at: change.at,
+                        revision,
+                    };
+                    meta.insert(key.clone(), record);
+                    svar.insert(key.clone(), saved.clone());
+                }
+                OnceCell::new_with(Some((Arc::new(meta), Arc::new(svar))))
+            }
+            None => OnceCell::new(),
+        };
         videre.afdelingsstatus[ARBEJDSKOPI] = std::sync::OnceLock::new();
-        let noegle = Noegle { revision, stempler: noegle.stempler };
-        let nr = *nr;
-        pakker.insert(id, (noegle, nr, Arc::new(videre)));
+        let mut pakker = self.pakker.lock().expect("cache lock");
+        // Only over the data it was made from: a read at another revision may have come first.
+        if pakker.get(&id).is_some_and(|(n, _, d)| *n == noegle && Arc::ptr_eq(d, &data)) {
+            pakker.insert(id, (Noegle { revision, stempler: noegle.stempler }, nr, Arc::new(videre)));
+        }
     }
 
     pub fn gem(&self, id: PakkeId, noegle: Noegle, data: Arc<PakkeData>) {

@@ -20,6 +20,22 @@ pub async fn med_faste_stempler<F: std::future::Future>(request: F) -> F::Output
     FASTE_STEMPLER.scope(OnceCell::new(), request).await
 }
 
+/// [`med_faste_stempler`] for a request that changes no stamp (a save of answers), its
+/// reading the one made with `user`'s session at the start of the request.
+pub async fn med_stemplerne_fra<F: std::future::Future>(user: &crate::SessionUser, request: F) -> F::Output {
+    let celle = OnceCell::new();
+    if let Some(stempler) = user.stempler {
+        let _ = celle.set(stempler);
+    }
+    FASTE_STEMPLER.scope(celle, request).await
+}
+
+/// The stamps just read (with the session) become the request's reading, inside
+/// [`med_faste_stempler`] and unless it has one.
+pub(crate) fn kendte_stempler(stempler: CacheStempler) {
+    let _ = FASTE_STEMPLER.try_with(|c| c.set(stempler));
+}
+
 /// The stamps now: inside [`med_faste_stempler`], the request's one reading.
 pub(crate) async fn stempler(store: &dyn Store) -> Result<CacheStempler, StoreError> {
     if let Ok(Some(kept)) = FASTE_STEMPLER.try_with(|c| c.get().copied()) {

@@ -149,21 +149,38 @@ async fn save_form(
 /// Reads the package through the API for the section's revision, then saves the section with it.
 async fn save_api(user: &mut GooseUser, saver: &Saver, get_name: &str, put_name: &str) -> TransactionResult {
     let auth = Auth::bearer(&saver.session);
-    let path = format!("/api/v1/pakker/{}", saver.pakke);
-    let detail = get(user, &auth, &path, get_name).await?;
-    let detail: serde_json::Value = serde_json::from_str(&detail).map_err(|e| custom(format!("{get_name}: {e}")))?;
-    let revision = detail["sektioner"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["id"] == saver.sektion))
-        .and_then(|s| s["revision"].as_i64())
-        .ok_or_else(|| custom(format!("{get_name}: no revision of {}", saver.sektion)))?;
+    let detail = get(user, &auth, &format!("/api/v1/pakker/{}", saver.pakke), get_name).await?;
+    let revision = section_revision(&detail, saver, get_name)?;
+    put_api(user, saver, revision, put_name).await.map(drop)
+}
+
+/// Saves the section with `revision` through the API and returns the section's new revision
+/// from the answer (the package as it is after the save), as an integration keeps it for its
+/// next save instead of reading the package again.
+async fn put_api(
+    user: &mut GooseUser,
+    saver: &Saver,
+    revision: i64,
+    put_name: &str,
+) -> Result<i64, Box<TransactionError>> {
     let body = serde_json::json!({
         "revision": revision,
         "svar": { API_QUESTION: { "ja": true, "tekst": format!("Lasttest via API ({})", saver.session.username) } }
     });
-    let path = format!("{path}/sektioner/{}", saver.sektion);
-    request(user, &auth, GooseMethod::Put, &path, put_name, 200, Body::Json(body)).await?;
-    Ok(())
+    let path = format!("/api/v1/pakker/{}/sektioner/{}", saver.pakke, saver.sektion);
+    let answer =
+        request(user, &Auth::bearer(&saver.session), GooseMethod::Put, &path, put_name, 200, Body::Json(body)).await?;
+    section_revision(&answer, saver, put_name)
+}
+
+/// The revision of the saver's section in a package as the API gives it.
+fn section_revision(detail: &str, saver: &Saver, name: &str) -> Result<i64, Box<TransactionError>> {
+    let detail: serde_json::Value = serde_json::from_str(detail).map_err(|e| custom(format!("{name}: {e}")))?;
+    detail["sektioner"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == saver.sektion))
+        .and_then(|s| s["revision"].as_i64())
+        .ok_or_else(|| custom(format!("{name}: no revision of {}", saver.sektion)))
 }
 
 /// A transaction from an async closure over shared state.
@@ -235,6 +252,13 @@ impl Target {
     }
 }
 
+/// A per-page user's saver, and for an API saver the revision its last save answered with.
+#[derive(Clone)]
+struct Slot {
+    index: usize,
+    revision: Option<i64>,
+}
+
 /// The closed-loop scenario of one per-page row: the target as fast as it answers.
 pub fn per_page(client: &reqwest::Client, name: &str, target: Target) -> Scenario {
     let state = Arc::new((target, name.to_string(), AtomicUsize::new(0)));
@@ -243,7 +267,7 @@ pub fn per_page(client: &reqwest::Client, name: &str, target: Target) -> Scenari
         Box::pin(async move {
             // Each saving user takes a saver of its own.
             let index = state.2.fetch_add(1, Ordering::Relaxed);
-            user.set_session_data(index);
+            user.set_session_data(Slot { index, revision: None });
             Ok(())
         })
     })
@@ -251,7 +275,7 @@ pub fn per_page(client: &reqwest::Client, name: &str, target: Target) -> Scenari
     let hit = transaction(&state, "hit", |user, state| {
         Box::pin(async move {
             let (target, name, _) = &*state;
-            let index = *user.get_session_data_unchecked::<usize>();
+            let index = user.get_session_data_unchecked::<Slot>().index;
             match target {
                 Target::Get { path, auth, expect } => {
                     get_expecting(user, auth, path, name, *expect).await?;
@@ -262,8 +286,27 @@ pub fn per_page(client: &reqwest::Client, name: &str, target: Target) -> Scenari
                     save_form(user, &saver.session, &path, &format!("{name} (read revision)"), name).await?;
                 }
                 Target::SaveApi { savers } => {
+                    // The package is read for the revision once; each save after that uses the
+                    // revision the last one answered with, as an integration does.
                     let saver = savers.get(index).ok_or_else(|| custom("more users than savers".into()))?;
-                    save_api(user, saver, &format!("/api/v1/pakker/{{id}} (read revision for {name})"), name).await?;
+                    let revision = match user.get_session_data_unchecked::<Slot>().revision {
+                        Some(revision) => revision,
+                        None => {
+                            let read = format!("/api/v1/pakker/{{id}} (read revision for {name})");
+                            let detail = get(
+                                user,
+                                &Auth::bearer(&saver.session),
+                                &format!("/api/v1/pakker/{}", saver.pakke),
+                                &read,
+                            )
+                            .await?;
+                            section_revision(&detail, saver, &read)?
+                        }
+                    };
+                    // A failed save reads the package again next time.
+                    user.set_session_data(Slot { index, revision: None });
+                    let next = put_api(user, saver, revision, name).await?;
+                    user.set_session_data(Slot { index, revision: Some(next) });
                 }
             }
             Ok(())

@@ -188,7 +188,7 @@ fn pages(f: &Fixture, connections: usize) -> Vec<Page> {
             audience: "api",
             name: format!("/api/v1/pakker/{{id}}/sektioner/{API_SECTION}"),
             users: api_savers.len(),
-            note: Some("save: each user its own package, after a GET of the package for the revision".into()),
+            note: Some("save: each user its own package, with the revision its last save answered with".into()),
             target: Target::SaveApi { savers: Arc::new(api_savers) },
         },
     ]

@@ -358,23 +358,45 @@ impl BrugerStore for Backend {
         commit(tx, audit).await
     }
 
-    async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
+    async fn session_og_stempler(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(SessionRecord, UserRecord, CacheStempler)>> {
         // Every request reads its session: one read with the user's organisations joined on
-        // (a row per organisation and administered organisation; one row for most users).
-        let sql = format!(
-            "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, s.id_token, \
-             {USER_COLUMNS}, bo.organisation_id AS egen_organisation, o.id AS administreret_organisation \
-             FROM sessioner s JOIN brugere b ON b.id = s.bruger_id \
-             LEFT JOIN bruger_organisationer bo ON bo.bruger_id = b.id \
-             LEFT JOIN organisationer o ON o.administrator_id = bo.organisation_id \
-             WHERE s.token_hash = $1 ORDER BY bo.organisation_id, o.id"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_all(self.reader()).await.db()?;
+        // (a row per organisation and administered organisation; one row for most users), and
+        // the cache stamps beside them, so no page reads those on their own.
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            let stempel =
+                |s: CacheStamp| format!("COALESCE((SELECT version FROM cache_stempler WHERE navn = '{}'), 0)", s.as_str());
+            format!(
+                "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, s.id_token, \
+                 {USER_COLUMNS}, bo.organisation_id AS egen_organisation, o.id AS administreret_organisation, \
+                 {} AS stempel_tal, {} AS stempel_aftaler, {} AS stempel_skabeloner, \
+                 COALESCE((SELECT vaerdi FROM aendringstaeller), 0) AS stempel_aendring \
+                 FROM sessioner s JOIN brugere b ON b.id = s.bruger_id \
+                 LEFT JOIN bruger_organisationer bo ON bo.bruger_id = b.id \
+                 LEFT JOIN organisationer o ON o.administrator_id = bo.organisation_id \
+                 WHERE s.token_hash = $1 ORDER BY bo.organisation_id, o.id",
+                stempel(CacheStamp::Tal),
+                stempel(CacheStamp::Aftaler),
+                stempel(CacheStamp::Skabeloner),
+            )
+        });
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(token_hash).fetch_all(self.reader()).await.db()?;
         let Some(first) = rows.first() else {
             return Ok(None);
         };
         let session: SessionRow = sqlx::FromRow::from_row(first).db()?;
         let user: UserRow = sqlx::FromRow::from_row(first).db()?;
+        let stempel = |navn: &str| -> Result<i64> { sqlx::Row::try_get(first, navn).db() };
+        let stempler = CacheStempler {
+            tal: stempel("stempel_tal")?,
+            aftaler: stempel("stempel_aftaler")?,
+            skabeloner: stempel("stempel_skabeloner")?,
+            aendring: stempel("stempel_aendring")?,
+        };
         let mut links = (Vec::new(), Vec::new());
         for row in &rows {
             let egen: Option<i64> = sqlx::Row::try_get(row, "egen_organisation").db()?;
@@ -384,7 +406,7 @@ impl BrugerStore for Backend {
             }
         }
         let (egne, administrerede) = links;
-        Ok(Some((SessionRecord::from(session), user.into_record(egne, administrerede)?)))
+        Ok(Some((SessionRecord::from(session), user.into_record(egne, administrerede)?, stempler)))
     }
 
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()> {

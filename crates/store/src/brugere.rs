@@ -36,7 +36,15 @@ pub trait BrugerStore: Send + Sync {
 
     async fn create_session(&self, session: &SessionRecord, audit: &AuditEvent) -> Result<()>;
     /// A session with its user, in one read: every request asks this.
-    async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>>;
+    async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
+        Ok(self.session_og_stempler(token_hash).await?.map(|(session, user, _)| (session, user)))
+    }
+    /// [`BrugerStore::session`] with the cache stamps as read in the same statement: the
+    /// request's caches are then checked against them without a read of their own.
+    async fn session_og_stempler(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(SessionRecord, UserRecord, crate::CacheStempler)>>;
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()>;
     /// Moves a valid session's expiry (the user chose to stay signed in).
     async fn extend_session(&self, token_hash: &str, expires_at: DateTime<Utc>, audit: &AuditEvent) -> Result<()>;

@@ -360,6 +360,20 @@ async fn a_saved_section_keeps_the_rest_of_the_package_only_when_nothing_else_ch
     assert_eq!(igen.svar[&noegle].tekst, "Anden tekst");
     assert_eq!(igen.bilag.len(), efter.bilag.len());
     assert_eq!(igen.pakke.revision.0, efter.pakke.revision.0 + 1);
+    // The working copy carried on is the one the database holds, to who saved it and when.
+    let lagret = t.app.store().svar(id).await.unwrap();
+    assert_eq!(*igen.svar_meta, lagret, "the kept working copy is the stored one");
+    assert_eq!(igen.svar_meta[&noegle].updated_by_name, org.display_name);
+    // An afdeling form saved after the section: carried on the same way.
+    let afdeling = igen.afdelinger.first().unwrap().data.nummer;
+    let noegler = igen.afdelingsskema_noegler(igen.afdelinger.first().unwrap());
+    let svar = app::SvarInput { ja: None, tekst: "Afdelingens tekst".into(), valg: None };
+    let foerste = noegler.iter().find(|k| !igen.svar.contains_key(*k)).unwrap().clone();
+    let revision = igen.revision_af(noegler.iter().map(String::as_str));
+    t.app.gem_sektion(&org, id, "", Some(afdeling), vec![(foerste.clone(), svar)], revision).await.unwrap();
+    let sidst = t.app.pakke_view(&org, id).await.unwrap();
+    assert_eq!(sidst.svar[&foerste].tekst, "Afdelingens tekst");
+    assert_eq!(*sidst.svar_meta, t.app.store().svar(id).await.unwrap());
 }
 
 #[tokio::test]

@@ -3,10 +3,10 @@
 
 use crate::Massemarkering;
 use crate::error::stale_as_conflict;
-use crate::{App, AppError, FieldError, SessionUser};
+use crate::{App, AppError, FieldError, PakkeView, SessionUser};
 use domain::AfdelingNummer;
 use domain::master::Rapporttype;
-use domain::template::{Element, Sektion, Skema, Svar, Svartype};
+use domain::template::{Element, Sektion, Svar, Svartype};
 use serde_json::json;
 use store::*;
 
@@ -40,6 +40,7 @@ impl App {
     /// be incomplete; only the section's own questions are accepted. `expected_revision` is the
     /// newest revision among the section's answers when the form was opened: if a colleague
     /// saved the section since, nothing is saved and the user is told (never a silent overwrite).
+    /// Returns the package as the save left it.
     pub async fn gem_sektion(
         &self,
         user: &SessionUser,
@@ -48,24 +49,43 @@ impl App {
         afdeling: Option<AfdelingNummer>,
         answers: Vec<(String, SvarInput)>,
         expected_revision: Revision,
-    ) -> Result<(), AppError> {
-        // Only what a save needs: the package (its scope once), its template, and for an
-        // afdeling form the afdeling.
-        let pakke = self.scoped_for_edit(&user.principal, id).await?;
-        let skabeloner = self.skabeloner_i_kraft(pakke.styringsaar).await?;
+    ) -> Result<PakkeView, AppError> {
+        let view = self.view_for_edit(user, id).await?;
+        self.gem_sektion_i(user, &view, sektion, afdeling, answers, expected_revision).await
+    }
+
+    /// [`App::gem_sektion`] in the package as `user`'s own view of it was read in this request
+    /// (the form page reads it first for the form's fields): the package, its scope, templates
+    /// and afdelinger are not read again, and the package after the save is the view carried
+    /// on (read again only when something else changed the package meanwhile).
+    pub async fn gem_sektion_i(
+        &self,
+        user: &SessionUser,
+        view: &PakkeView,
+        sektion: &str,
+        afdeling: Option<AfdelingNummer>,
+        answers: Vec<(String, SvarInput)>,
+        expected_revision: Revision,
+    ) -> Result<PakkeView, AppError> {
+        // The scope as the view was read under: the working copy, editable.
+        if !view.is_working_copy {
+            return Err(AppError::Forbidden);
+        }
+        if !view.may_edit {
+            return Err(AppError::Conflict(super::INDSENDT.into()));
+        }
+        let pakke = &view.pakke;
+        let id = pakke.id;
         // (answer key, the question when it is one): the section's answerable ids.
-        let fields: Vec<(String, Option<domain::template::Spoergsmaal>)> = match afdeling {
-            None => {
-                let skabelon = skabeloner.skabelon(pakke.rapporttype.into())?;
-                let s = skabelon.sektion(sektion).ok_or(AppError::NotFound)?;
+        let fields: Vec<(String, Option<domain::template::Spoergsmaal>)> = match (afdeling, &view.afdelingsskema) {
+            (None, _) => {
+                let s = view.skabelon.sektion(sektion).ok_or(AppError::NotFound)?;
                 s.elementer.iter().filter_map(|e| answerable(e).map(|(id, q)| (id.to_string(), q))).collect()
             }
-            Some(nr) if pakke.rapporttype == Rapporttype::Bilag3 => {
-                let afdelinger = self.store.afdelinger(pakke.organisation).await?;
-                if !afdelinger.iter().any(|a| a.data.nummer == nr) {
+            (Some(nr), Some(skema)) if pakke.rapporttype == Rapporttype::Bilag3 => {
+                if !view.afdelinger.iter().any(|a| a.data.nummer == nr) {
                     return Err(AppError::NotFound);
                 }
-                let skema = skabeloner.skabelon(Skema::Bilag4)?;
                 // Every section: the organisation may correct "under opførelse" on the same
                 // form, and the sections shown follow its answer, not only the register.
                 skema
@@ -74,7 +94,7 @@ impl App {
                     .filter_map(|e| answerable(e).map(|(id, q)| (domain::template::afdeling_noegle(nr, id), q)))
                     .collect()
             }
-            Some(_) => return Err(AppError::NotFound),
+            (Some(_), _) => return Err(AppError::NotFound),
         };
         let mut svar = Vec::new();
         let mut errors = Vec::new();
@@ -103,7 +123,7 @@ impl App {
         }
         let audit = self.pakke_audit(
             user,
-            &pakke,
+            pakke,
             "svar_gemt",
             json!({"sektion": sektion, "afdeling": afdeling.map(|a| a.get()), "spoergsmaal": svar.iter().map(|(q, _)| q).collect::<Vec<_>>()}),
         );
@@ -124,8 +144,14 @@ impl App {
             ),
             other => other.into(),
         })?;
-        self.pakke_cache.efter_svar(id, revision);
-        Ok(())
+        self.pakke_cache.efter_svar(&change, &user.display_name, revision);
+        if revision.0 != pakke.revision.0 + 1 {
+            // Something else changed the package between the reading and the save.
+            return self.pakke_view(user, id).await;
+        }
+        // The row as the save left it: a save changes the revision and the time, nothing else.
+        let gemt = PakkeRecord { revision, updated_at: change.at, ..pakke.clone() };
+        self.view_of(user, gemt, view.scope(), view.stempler).await
     }
 
     /// Copies last year's submitted answers into the unanswered questions of one section
@@ -195,7 +221,7 @@ impl App {
             at: self.now(),
         };
         let revision = self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)?;
-        self.pakke_cache.efter_svar(id, revision);
+        self.pakke_cache.efter_svar(&change, &user.display_name, revision);
         Ok(copied)
     }
 
@@ -276,7 +302,7 @@ impl App {
             at: self.now(),
         };
         let revision = self.store.save_svar(&change, &audit).await.map_err(stale_as_conflict)?;
-        self.pakke_cache.efter_svar(id, revision);
+        self.pakke_cache.efter_svar(&change, &user.display_name, revision);
         Ok(udfald)
     }
 }

@@ -58,6 +58,8 @@ pub struct PakkeView {
     pub dage_til_frist: Option<i64>,
     /// The package's cached data, for the parts pages read on demand (facts, meetings, aftaler).
     pub(crate) data: Arc<crate::pakkedata::PakkeData>,
+    /// The cache stamps the data was read under.
+    pub(crate) stempler: CacheStempler,
 }
 
 /// What the afdeling list's bulk action did.
@@ -380,10 +382,23 @@ impl App {
     }
 
     pub async fn pakke_view(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
-        let p = &user.principal;
         let ((pakke, scope), stempler) = futures::try_join!(self.pakke_scope(id), async {
             Ok::<_, AppError>(crate::stempelkort::stempler(&*self.store).await?)
         })?;
+        self.view_of(user, pakke, scope, stempler).await
+    }
+
+    /// The view of the package row `pakke` as just read (or as a save made it), with the
+    /// package's cached data read under `stempler`.
+    pub(crate) async fn view_of(
+        &self,
+        user: &SessionUser,
+        pakke: PakkeRecord,
+        scope: PakkeScope,
+        stempler: CacheStempler,
+    ) -> Result<PakkeView, AppError> {
+        let p = &user.principal;
+        let id = pakke.id;
         // The organisation reads its working copy; recipients the newest submitted version.
         let working = p.may_pakke(PakkeTilladelse::LaesKladde, &scope);
         if !working && !p.may_pakke(PakkeTilladelse::LaesIndsendt, &scope) {
@@ -466,6 +481,7 @@ impl App {
             forudfyldning,
             bilag,
             data,
+            stempler,
         })
     }
 

@@ -274,7 +274,12 @@ pub async fn pakke(
     Path(id): Path<String>,
 ) -> ApiResult<PakkeDetalje> {
     let v = state.app.pakke_view(&user, PakkeId(segment(&id)?)).await?;
-    Ok(Json(PakkeDetalje {
+    Ok(Json(detalje(&v)))
+}
+
+/// A package as the API shows it to the viewer of `v`.
+fn detalje(v: &app::PakkeView) -> PakkeDetalje {
+    PakkeDetalje {
         pakke: Pakke::from(&v.pakke),
         svar: v
             .svar
@@ -309,7 +314,7 @@ pub async fn pakke(
                 sha256: b.sha256.clone(),
             })
             .collect(),
-    }))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -381,7 +386,7 @@ pub async fn gem_afdelingsskema(
 /// prefix, and answers with the package as it is now.
 async fn gem(
     state: AppState,
-    CurrentUser(user, token): CurrentUser,
+    CurrentUser(user, _): CurrentUser,
     id: String,
     sektion: &str,
     afdeling: Option<domain::AfdelingNummer>,
@@ -401,15 +406,11 @@ async fn gem(
             (key, app::SvarInput { ja, tekst: s.tekst, valg: s.valg })
         })
         .collect();
-    // A save changes no cache stamp: the save and the answer read the stamps once.
-    app::med_faste_stempler(async {
-        state
-            .app
-            .gem_sektion(&user, PakkeId(pakke_id), sektion, afdeling, answers, store::Revision(request.revision))
-            .await?;
-        pakke(State(state), CurrentUser(user, token), Path(id)).await
-    })
-    .await
+    // A save changes no cache stamp: its reads share the reading made with the session.
+    let gem =
+        state.app.gem_sektion(&user, PakkeId(pakke_id), sektion, afdeling, answers, store::Revision(request.revision));
+    let saved = app::med_stemplerne_fra(&user, gem).await?;
+    Ok(Json(detalje(&saved)))
 }
 
 /// A file to attach: multipart form with `art` (the kind) and `fil` (the file).

@@ -277,8 +277,8 @@ async fn gem_formular(
     formular: Formular,
     form: HashMap<String, String>,
 ) -> PageResult {
-    // A save changes no cache stamp: the reads before and after it share one reading.
-    app::med_faste_stempler(async move {
+    // A save changes no cache stamp: its reads share the reading made with the session.
+    app::med_stemplerne_fra(user, async move {
         let v = editable_view(state, user, id).await?;
         let afdeling = formular.afdeling(&v)?;
         let keys: Vec<String> = match (&formular, afdeling) {
@@ -306,15 +306,12 @@ async fn gem_formular(
             Formular::Afdeling(nr) => (String::new(), Some(*nr), format!("/pakker/{id}/afdelinger")),
         };
         let udfald = match answers {
-            Ok(answers) => {
-                state.app.gem_sektion(user, PakkeId(id), &sektion, nr, answers, store::Revision(revision)).await
-            }
+            Ok(answers) => state.app.gem_sektion_i(user, &v, &sektion, nr, answers, store::Revision(revision)).await,
             Err(e) => Err(e),
         };
         match udfald {
-            Ok(()) => {
+            Ok(saved) => {
                 // Saved, but wrong (e.g. "Ja" without saying which): the form again, with the error.
-                let saved = state.app.pakke_view(user, PakkeId(id)).await?;
                 if problemer(&saved, &formular)?.iter().any(|p| !p.mangler) {
                     return Ok(redirect_with(&formular.sti(id), "gemt_med_fejl"));
                 }
