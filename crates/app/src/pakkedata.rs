@@ -3,8 +3,8 @@
 //! The key is the package's revision (bumped in the same transaction as every change to the
 //! package: answers, files, transitions, meetings, the redegørelse) and the cache stamps of the
 //! figures, the aftaler and the templates (bumped by the transactions that change those). Every
-//! request reads the package row for its scope check anyway, and the stamps in one more small
-//! read; a hit then needs nothing else, on any instance. Parts only some pages need (the
+//! request reads the package row for its scope check anyway, and the stamps come with its
+//! session; a hit then needs nothing else, on any instance. Parts only some pages need (the
 //! working copy, the submitted answers, the facts, the meetings, the aftaler) are read the first
 //! time a page asks for them.
 
