@@ -370,7 +370,7 @@ impl App {
 
     /// The package view for a change by the organisation, its scope checked once: not found
     /// for anyone who may not read the draft, and a clear refusal once it is submitted.
-    pub(crate) async fn view_for_edit(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
+    pub async fn view_for_edit(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
         let view = self.pakke_view(user, id).await?;
         if !view.is_working_copy {
             return Err(AppError::Forbidden);

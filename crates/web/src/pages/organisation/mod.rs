@@ -279,7 +279,7 @@ async fn gem_formular(
 ) -> PageResult {
     // A save changes no cache stamp: its reads share the reading made with the session.
     app::med_stemplerne_fra(user, async move {
-        let v = editable_view(state, user, id).await?;
+        let v = state.app.view_for_edit(user, PakkeId(id)).await?;
         let afdeling = formular.afdeling(&v)?;
         let keys: Vec<String> = match (&formular, afdeling) {
             (Formular::Afdeling(_), Some(a)) => v.afdelingsskema_noegler(a),
@@ -335,7 +335,8 @@ async fn gem_formular(
                 let layout = Layout::new("Skema", Some(user), csrf, "/pakker").with_errors(errors);
                 // After a conflict the page shows the colleague's saved answers, not the posted ones.
                 let posted = (status != StatusCode::CONFLICT).then_some(&form);
-                let fresh = if status == StatusCode::CONFLICT { editable_view(state, user, id).await? } else { v };
+                let fresh =
+                    if status == StatusCode::CONFLICT { state.app.view_for_edit(user, PakkeId(id)).await? } else { v };
                 let mut side = formular_side(state, &fresh, &formular, layout, posted).await?;
                 side.layout.title = side.titel.clone();
                 render_status(status, &side)
@@ -344,17 +345,6 @@ async fn gem_formular(
         }
     })
     .await
-}
-
-async fn editable_view(state: &AppState, user: &app::SessionUser, id: i64) -> Result<PakkeView, WebError> {
-    let v = state.app.pakke_view(user, PakkeId(id)).await?;
-    if !v.may_edit {
-        return Err(AppError::Conflict(
-            "Pakken er indsendt og kan ikke redigeres, medmindre kommunen sender den retur.".into(),
-        )
-        .into());
-    }
-    Ok(v)
 }
 
 pub async fn sektion_form(
@@ -738,7 +728,7 @@ pub async fn tjek_svar(
     CsrfToken(csrf): CsrfToken,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let v = editable_view(&state, &user, id).await?;
+    let v = state.app.view_for_edit(&user, PakkeId(id)).await?;
     let mangler = v.mangler();
     tjek_side(&state, &user, &csrf, v, mangler, "").await
 }
