@@ -34,6 +34,9 @@ pub(crate) struct Noegle {
 /// The working copy's answers with who saved them, and the answers alone.
 pub(crate) type Arbejdskopi = (Arc<BTreeMap<String, SvarRecord>>, Arc<BTreeMap<String, Svar>>);
 
+/// Submitted versions' answers by version number.
+pub(crate) type TidligereVersioner = Arc<Mutex<HashMap<i64, Arc<BTreeMap<String, Svar>>>>>;
+
 /// The afdeling forms as worked out once, with the answers they were worked out from.
 pub(crate) type Afdelingsstatus = (Arc<BTreeMap<String, Svar>>, HashMap<domain::master::AfdelingId, Afdelingsskema>);
 
@@ -70,6 +73,9 @@ pub(crate) struct PakkeData {
     pub gule_eller_roede: Arc<Vec<domain::master::AfdelingId>>,
     pub arbejdskopi: OnceCell<Arbejdskopi>,
     pub indsendt: OnceCell<Arc<BTreeMap<String, Svar>>>,
+    /// Earlier versions' answers as a version page or comparison asked for them. A version is
+    /// never changed once submitted, so the map is shared by the data carried on after a save.
+    pub tidligere_versioner: TidligereVersioner,
     pub forudfyldning: OnceCell<Option<String>>,
     pub fakta: OnceCell<Arc<PakkeFakta>>,
     pub dialogmoeder: OnceCell<Arc<Vec<crate::DialogmoedeVisning>>>,

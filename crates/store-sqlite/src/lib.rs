@@ -83,6 +83,12 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// After a bulk change that rewrote many rows: the statistics (SQLite's writes leave no
+    /// dead rows for readers to walk).
+    pub(crate) async fn efter_massevis(&self) -> Result<()> {
+        self.analyse().await
+    }
+
     /// The pool pages read from.
     pub(crate) fn reader(&self) -> &Lesere {
         &self.readers

@@ -202,7 +202,7 @@ impl MasterStore for Backend {
     }
 
     async fn refresh_statistics(&self) -> Result<()> {
-        self.analyse().await
+        self.efter_massevis().await
     }
 
     async fn load_bulk(&self, data: &BulkData, progress: &(dyn Fn(u64) + Sync)) -> Result<()> {

@@ -24,7 +24,9 @@ pub trait MasterStore: Send + Sync {
     async fn load_bulk(&self, data: &BulkData, progress: &(dyn Fn(u64) + Sync)) -> Result<()>;
     async fn stats(&self) -> Result<Stats>;
     /// Brings the planner's statistics up to date after many rows changed (a load, a
-    /// computation, the demo's history), so pages keep their index plans.
+    /// computation, the demo's history), so pages keep their index plans; PostgreSQL also
+    /// clears the row versions the changes left behind, which its index scans would otherwise
+    /// visit until autovacuum comes by.
     async fn refresh_statistics(&self) -> Result<()>;
     /// Deletes all data except the audit log, which records the reset. Only `demo --force`
     /// uses it, on a demo database.

@@ -175,6 +175,12 @@ async fn the_whole_yearly_cycle() {
         )
         .await;
     assert_eq!(rettet.status, 303, "{}", rettet.body);
+    // Version 1 read while it is the newest (kept with the package's data, as the version
+    // pages keep every version's answers): the resubmission below must show as version 2, and
+    // version 1 as it was.
+    let foer = kommune.get(&format!("{pakke}/versioner/1")).await;
+    assert_eq!(foer.status, 200);
+    assert!(foer.body.contains("Fælles driftscenter for tre afdelinger"));
     let tjek = org.get(&format!("{pakke}/indsend")).await;
     let resubmitted = org
         .post_with_token(
@@ -185,7 +191,7 @@ async fn the_whole_yearly_cycle() {
         .await;
     assert_eq!(resubmitted.location.as_deref(), Some(format!("{pakke}/kvittering/2").as_str()));
     // Both versions are kept and can be read, by the organisation and by the kommune.
-    for c in [&org, &kommune] {
+    for c in [&org, &kommune, &org] {
         let v1 = c.get(&format!("{pakke}/versioner/1")).await;
         assert_eq!(v1.status, 200);
         assert!(v1.body.contains("Fælles driftscenter for tre afdelinger") && !v1.body.contains("nu med tidsplan"));

@@ -253,7 +253,7 @@ pub async fn styringsrapport_dokument(
         dokument_dele.push(del);
     }
     let bilag: Vec<(String, String)> = match version {
-        Some(ver) => app.pakke_bilag_navne(v, ver).await?.into_iter().map(|b| (b.filnavn, b.art)).collect(),
+        Some(ver) => app.pakke_bilag_navne(v, ver).into_iter().map(|b| (b.filnavn, b.art)).collect(),
         None => v.bilag.iter().map(|b| (b.filnavn.clone(), b.art.clone())).collect(),
     };
     dokument_dele.push(Del {
@@ -351,7 +351,7 @@ pub async fn version(
     let v = state.app.pakke_view(&user, PakkeId(id)).await?;
     let ver = v.versions.iter().find(|x| x.version == nummer).ok_or(AppError::NotFound)?.clone();
     let mut som_indsendt = v.clone();
-    som_indsendt.svar = state.app.version_svar(&v, nummer).await?.into();
+    som_indsendt.svar = state.app.version_svar(&v, nummer).await?;
     let dokument = styringsrapport_dokument(&state.app, &som_indsendt, Some(&ver)).await?;
     pdf_svar(dokument, filnavn(&v, &format!("styringsrapport-version-{nummer}"))).await
 }

@@ -8,6 +8,7 @@ use domain::access::PakkeTilladelse;
 use domain::template::Svar;
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use store::*;
 
 /// A file a version was submitted with.
@@ -108,27 +109,39 @@ impl App {
         self.store.withdraw_bilag(id, bilag, pakke.status, self.now(), &audit).await.map_err(stale_as_conflict)
     }
 
-    /// The answers of one submitted version, for whoever holds the package view.
-    pub async fn version_svar(&self, view: &PakkeView, version: i64) -> Result<BTreeMap<String, Svar>, AppError> {
-        self.store.version_svar(view.pakke.id, version).await?.ok_or(AppError::NotFound)
+    /// The answers of one submitted version, for whoever holds the package view: read once per
+    /// kept package (the newest is the one the recipients' view shows).
+    pub async fn version_svar(&self, view: &PakkeView, version: i64) -> Result<Arc<BTreeMap<String, Svar>>, AppError> {
+        let data = &view.data;
+        if !data.versions.iter().any(|v| v.version == version) {
+            return Err(AppError::NotFound);
+        }
+        let read = || async {
+            Ok::<_, AppError>(Arc::new(self.store.version_svar(view.pakke.id, version).await?.unwrap_or_default()))
+        };
+        if data.versions.last().is_some_and(|v| v.version == version) {
+            return Ok(data.indsendt.get_or_try_init(read).await?.clone());
+        }
+        if let Some(kept) = data.tidligere_versioner.lock().expect("cache lock").get(&version) {
+            return Ok(kept.clone());
+        }
+        let svar = read().await?;
+        data.tidligere_versioner.lock().expect("cache lock").insert(version, svar.clone());
+        Ok(svar)
     }
 
-    /// The files a version was submitted with: (id, file name, kind name), for whoever holds
-    /// the package view.
-    pub async fn pakke_bilag_navne(
-        &self,
-        view: &PakkeView,
-        version: &VersionRecord,
-    ) -> Result<Vec<VersionsBilag>, AppError> {
-        let alle = self.store.bilag(view.pakke.id).await?;
-        Ok(alle
-            .into_iter()
+    /// The files a version was submitted with: (id, file name, kind name), from the package's
+    /// files as the view read them (every file ever attached; none is deleted).
+    pub fn pakke_bilag_navne(&self, view: &PakkeView, version: &VersionRecord) -> Vec<VersionsBilag> {
+        view.data
+            .bilag
+            .iter()
             .filter(|b| version.bilag.contains(&b.id))
             .map(|b| {
                 let art = view.bilagsregler.art(&b.art).map(|a| a.navn.clone()).unwrap_or_else(|| b.art.clone());
-                VersionsBilag { id: b.id, filnavn: b.filnavn, art }
+                VersionsBilag { id: b.id, filnavn: b.filnavn.clone(), art }
             })
-            .collect())
+            .collect()
     }
 
     /// An attachment's content for whoever may read the package: the organisation any of its

@@ -76,6 +76,12 @@ pub struct Massemarkering {
 }
 
 impl PakkeView {
+    /// The viewer edits the package here: it reads the working copy and may change it (what
+    /// [`App::view_for_edit`] requires). Pages show their forms as editable only then.
+    pub fn redigerbar(&self) -> bool {
+        self.may_edit && self.is_working_copy
+    }
+
     /// The kommune's reason when the package is currently returned.
     pub fn returned_reason(&self) -> Option<&str> {
         if self.pakke.status != PakkeStatus::Returneret {
@@ -551,6 +557,7 @@ impl App {
             gule_eller_roede: Arc::new(gule_eller_roede),
             arbejdskopi: Default::default(),
             indsendt: Default::default(),
+            tidligere_versioner: Default::default(),
             forudfyldning: Default::default(),
             fakta: Default::default(),
             dialogmoeder: Default::default(),

@@ -57,11 +57,10 @@ fn find_version(v: &PakkeView, nummer: &str) -> Result<VersionRecord, ApiError> 
     Ok(v.versions.iter().find(|x| x.version == nummer).ok_or(AppError::NotFound)?.clone())
 }
 
-async fn bilag_af(state: &AppState, v: &PakkeView, ver: &VersionRecord) -> Result<Vec<VersionBilag>, ApiError> {
-    Ok(state
+fn bilag_af(state: &AppState, v: &PakkeView, ver: &VersionRecord) -> Vec<VersionBilag> {
+    state
         .app
         .pakke_bilag_navne(v, ver)
-        .await?
         .into_iter()
         .map(|b| VersionBilag {
             id: b.id.0,
@@ -69,7 +68,7 @@ async fn bilag_af(state: &AppState, v: &PakkeView, ver: &VersionRecord) -> Resul
             art: b.art,
             filnavn: b.filnavn,
         })
-        .collect())
+        .collect()
 }
 
 /// One submitted version: its receipt, answers and files.
@@ -97,7 +96,7 @@ pub async fn version(
         supplement: ver.supplement.clone(),
         modtagere: v.modtagere.iter().map(|k| i64::from(*k)).collect(),
         svar: svar_af(&svar),
-        bilag: bilag_af(&state, &v, &ver).await?,
+        bilag: bilag_af(&state, &v, &ver),
     }))
 }
 
@@ -146,16 +145,16 @@ pub async fn aendringer(
     let Some(forrige) = v.versions.iter().rev().find(|x| x.version < ver.version).cloned() else {
         return Ok(Json(Aendringer { fra_version: None, til_version: ver.version, svar: vec![], bilag: vec![] }));
     };
-    let nu = svar_af(&state.app.version_svar(&v, ver.version).await?);
-    let foer = svar_af(&state.app.version_svar(&v, forrige.version).await?);
+    let nu = svar_af(state.app.version_svar(&v, ver.version).await?.as_ref());
+    let foer = svar_af(state.app.version_svar(&v, forrige.version).await?.as_ref());
     let noegler: BTreeSet<&String> = nu.keys().chain(foer.keys()).collect();
     let svar = noegler
         .into_iter()
         .filter(|k| nu.get(*k) != foer.get(*k))
         .map(|k| SvarAendring { noegle: k.clone(), foer: foer.get(k).cloned(), nu: nu.get(k).cloned() })
         .collect();
-    let bilag_nu = state.app.pakke_bilag_navne(&v, &ver).await?;
-    let bilag_foer = state.app.pakke_bilag_navne(&v, &forrige).await?;
+    let bilag_nu = state.app.pakke_bilag_navne(&v, &ver);
+    let bilag_foer = state.app.pakke_bilag_navne(&v, &forrige);
     let arter: BTreeSet<&String> = bilag_nu.iter().chain(&bilag_foer).map(|b| &b.art).collect();
     let mut bilag = Vec::new();
     for art in arter {
@@ -194,7 +193,7 @@ pub async fn styringsrapport(
     let v = state.app.pakke_view(&user, PakkeId(segment(&id)?)).await?;
     let ver = find_version(&v, &nummer)?;
     let mut som_indsendt = v.clone();
-    som_indsendt.svar = state.app.version_svar(&v, ver.version).await?.into();
+    som_indsendt.svar = state.app.version_svar(&v, ver.version).await?;
     let dokument = styringsrapport_dokument(&state.app, &som_indsendt, Some(&ver)).await?;
     let pdf = saet(dokument).await?.bytes;
     let navn = filnavn(&v, &format!("styringsrapport-version-{}", ver.version));

@@ -87,7 +87,7 @@ fn side(v: &PakkeView, layout: Layout) -> BilagSide {
         arter,
         max_mb: v.bilagsregler.max_megabyte,
         status: kortform(v.bilag_status()),
-        redigerbar: v.may_edit && v.is_working_copy,
+        redigerbar: v.redigerbar(),
         eftersendelse: v.may_eftersende,
         regnskab_frist: v.regnskab_frist.map(crate::format::dato),
         layout,

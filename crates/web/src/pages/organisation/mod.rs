@@ -188,7 +188,7 @@ async fn formular_side(
             }
             (Formular::Afdeling(_), None) => return Err(AppError::NotFound.into()),
         };
-    let redigerbar = v.may_edit && v.is_working_copy;
+    let redigerbar = v.redigerbar();
     let dele = dele(v, &fakta, &sektioner, afdeling, &layout, posted);
     Ok(SektionSide {
         hoved: v.into(),
@@ -254,7 +254,7 @@ async fn vis_formular(
     let v = state.app.pakke_view(user, PakkeId(id)).await?;
     // A form whose task shows "Der er en fejl" shows that error where it is, with a summary;
     // from check-your-answers it shows the missing answers as well.
-    let errors = if v.may_edit && v.is_working_copy {
+    let errors = if v.redigerbar() {
         problemer(&v, &formular)?
             .into_iter()
             .filter(|p| q.fejl == Fejlvisning::Alle || !p.mangler)
@@ -514,7 +514,7 @@ async fn afdelinger_side(
         statusser: [SektionStatus::IkkeStartet, SektionStatus::IGang, SektionStatus::Gennemfoert, SektionStatus::Fejl],
         filter_status: filter.status,
         filter_tekst: filter.q,
-        redigerbar: v.may_edit && v.is_working_copy,
+        redigerbar: v.redigerbar(),
         uden_bemaerkninger: v
             .afdelingsskema
             .iter()

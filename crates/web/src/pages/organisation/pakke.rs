@@ -518,12 +518,12 @@ pub async fn version(
         })
         .filter(|a| !a.svar.is_empty())
         .collect();
-    let navne = state.app.pakke_bilag_navne(&v, ver).await?;
+    let navne = state.app.pakke_bilag_navne(&v, ver);
     let forrige = v.versions.iter().rev().find(|x| x.version < nummer);
     let aendringer = match forrige {
         None => Vec::new(),
         Some(f) => {
-            let foer = alle_svar(&v, &state.app.version_svar(&v, f.version).await?);
+            let foer = alle_svar(&v, state.app.version_svar(&v, f.version).await?.as_ref());
             let nu = alle_svar(&v, &ver_svar);
             let mut out: Vec<Aendring> = nu
                 .into_iter()
@@ -531,7 +531,7 @@ pub async fn version(
                 .filter(|((_, n), (_, f))| n.svar != f.svar)
                 .map(|((hvor, nu), (_, foer))| Aendring { hvor, hvad: nu.spoergsmaal, foer: foer.svar, nu: nu.svar })
                 .collect();
-            let foer_bilag = state.app.pakke_bilag_navne(&v, f).await?;
+            let foer_bilag = state.app.pakke_bilag_navne(&v, f);
             let nye: Vec<_> = navne.iter().filter(|b| !foer_bilag.iter().any(|x| x.id == b.id)).collect();
             let mut fjernede: Vec<_> = foer_bilag.iter().filter(|b| !navne.iter().any(|x| x.id == b.id)).collect();
             let bilag =
