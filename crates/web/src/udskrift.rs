@@ -253,7 +253,7 @@ pub async fn styringsrapport_dokument(
         dokument_dele.push(del);
     }
     let bilag: Vec<(String, String)> = match version {
-        Some(ver) => app.pakke_bilag_navne(v, ver).into_iter().map(|b| (b.filnavn, b.art)).collect(),
+        Some(ver) => v.versions_bilag(ver).into_iter().map(|b| (b.filnavn, b.art)).collect(),
         None => v.bilag.iter().map(|b| (b.filnavn.clone(), b.art.clone())).collect(),
     };
     dokument_dele.push(Del {

@@ -20,6 +20,22 @@ pub struct VersionsBilag {
     pub art: String,
 }
 
+impl PakkeView {
+    /// The files a version was submitted with: (id, file name, kind name), from the package's
+    /// files as the view read them (every file ever attached; none is deleted).
+    pub fn versions_bilag(&self, version: &VersionRecord) -> Vec<VersionsBilag> {
+        self.data
+            .bilag
+            .iter()
+            .filter(|b| version.bilag.contains(&b.id))
+            .map(|b| {
+                let art = self.bilagsregler.art(&b.art).map(|a| a.navn.clone()).unwrap_or_else(|| b.art.clone());
+                VersionsBilag { id: b.id, filnavn: b.filnavn.clone(), art }
+            })
+            .collect()
+    }
+}
+
 impl App {
     /// Checks that the user may attach files to the package, before an upload is read: to the
     /// draft, or accounts material to the submitted package (a supplement).
@@ -128,20 +144,6 @@ impl App {
         let svar = read().await?;
         data.tidligere_versioner.lock().expect("cache lock").insert(version, svar.clone());
         Ok(svar)
-    }
-
-    /// The files a version was submitted with: (id, file name, kind name), from the package's
-    /// files as the view read them (every file ever attached; none is deleted).
-    pub fn pakke_bilag_navne(&self, view: &PakkeView, version: &VersionRecord) -> Vec<VersionsBilag> {
-        view.data
-            .bilag
-            .iter()
-            .filter(|b| version.bilag.contains(&b.id))
-            .map(|b| {
-                let art = view.bilagsregler.art(&b.art).map(|a| a.navn.clone()).unwrap_or_else(|| b.art.clone());
-                VersionsBilag { id: b.id, filnavn: b.filnavn.clone(), art }
-            })
-            .collect()
     }
 
     /// An attachment's content for whoever may read the package: the organisation any of its

@@ -57,10 +57,8 @@ fn find_version(v: &PakkeView, nummer: &str) -> Result<VersionRecord, ApiError> 
     Ok(v.versions.iter().find(|x| x.version == nummer).ok_or(AppError::NotFound)?.clone())
 }
 
-fn bilag_af(state: &AppState, v: &PakkeView, ver: &VersionRecord) -> Vec<VersionBilag> {
-    state
-        .app
-        .pakke_bilag_navne(v, ver)
+fn bilag_af(v: &PakkeView, ver: &VersionRecord) -> Vec<VersionBilag> {
+    v.versions_bilag(ver)
         .into_iter()
         .map(|b| VersionBilag {
             id: b.id.0,
@@ -96,7 +94,7 @@ pub async fn version(
         supplement: ver.supplement.clone(),
         modtagere: v.modtagere.iter().map(|k| i64::from(*k)).collect(),
         svar: svar_af(&svar),
-        bilag: bilag_af(&state, &v, &ver),
+        bilag: bilag_af(&v, &ver),
     }))
 }
 
@@ -153,8 +151,8 @@ pub async fn aendringer(
         .filter(|k| nu.get(*k) != foer.get(*k))
         .map(|k| SvarAendring { noegle: k.clone(), foer: foer.get(k).cloned(), nu: nu.get(k).cloned() })
         .collect();
-    let bilag_nu = state.app.pakke_bilag_navne(&v, &ver);
-    let bilag_foer = state.app.pakke_bilag_navne(&v, &forrige);
+    let bilag_nu = v.versions_bilag(&ver);
+    let bilag_foer = v.versions_bilag(&forrige);
     let arter: BTreeSet<&String> = bilag_nu.iter().chain(&bilag_foer).map(|b| &b.art).collect();
     let mut bilag = Vec::new();
     for art in arter {

@@ -518,7 +518,7 @@ pub async fn version(
         })
         .filter(|a| !a.svar.is_empty())
         .collect();
-    let navne = state.app.pakke_bilag_navne(&v, ver);
+    let navne = v.versions_bilag(ver);
     let forrige = v.versions.iter().rev().find(|x| x.version < nummer);
     let aendringer = match forrige {
         None => Vec::new(),
@@ -531,7 +531,7 @@ pub async fn version(
                 .filter(|((_, n), (_, f))| n.svar != f.svar)
                 .map(|((hvor, nu), (_, foer))| Aendring { hvor, hvad: nu.spoergsmaal, foer: foer.svar, nu: nu.svar })
                 .collect();
-            let foer_bilag = state.app.pakke_bilag_navne(&v, f);
+            let foer_bilag = v.versions_bilag(f);
             let nye: Vec<_> = navne.iter().filter(|b| !foer_bilag.iter().any(|x| x.id == b.id)).collect();
             let mut fjernede: Vec<_> = foer_bilag.iter().filter(|b| !navne.iter().any(|x| x.id == b.id)).collect();
             let bilag =
