@@ -125,25 +125,13 @@ impl App {
         self.store.withdraw_bilag(id, bilag, pakke.status, self.now(), &audit).await.map_err(stale_as_conflict)
     }
 
-    /// The answers of one submitted version, for whoever holds the package view: read once per
-    /// kept package (the newest is the one the recipients' view shows).
+    /// The answers of one submitted version, for whoever holds the package view (read once per
+    /// kept package, see [`App::indsendte_svar`]).
     pub async fn version_svar(&self, view: &PakkeView, version: i64) -> Result<Arc<BTreeMap<String, Svar>>, AppError> {
-        let data = &view.data;
-        if !data.versions.iter().any(|v| v.version == version) {
+        if !view.data.versions.iter().any(|v| v.version == version) {
             return Err(AppError::NotFound);
         }
-        let read = || async {
-            Ok::<_, AppError>(Arc::new(self.store.version_svar(view.pakke.id, version).await?.unwrap_or_default()))
-        };
-        if data.versions.last().is_some_and(|v| v.version == version) {
-            return Ok(data.indsendt.get_or_try_init(read).await?.clone());
-        }
-        if let Some(kept) = data.tidligere_versioner.lock().expect("cache lock").get(&version) {
-            return Ok(kept.clone());
-        }
-        let svar = read().await?;
-        data.tidligere_versioner.lock().expect("cache lock").insert(version, svar.clone());
-        Ok(svar)
+        self.indsendte_svar(&view.data, view.pakke.id, Some(version)).await
     }
 
     /// An attachment's content for whoever may read the package: the organisation any of its

@@ -428,16 +428,7 @@ impl App {
                 .await?;
             (svar.clone(), meta.clone())
         } else {
-            let svar = data
-                .indsendt
-                .get_or_try_init(|| async {
-                    Ok::<_, AppError>(Arc::new(match &newest {
-                        Some(v) => self.store.version_svar(id, v.version).await?.unwrap_or_default(),
-                        None => BTreeMap::new(),
-                    }))
-                })
-                .await?;
-            (svar.clone(), Arc::default())
+            (self.indsendte_svar(&data, id, None).await?, Arc::default())
         };
         let forudfyldning = if working {
             data.forudfyldning.get_or_try_init(|| self.tidligere_droeftede_forhold(&pakke)).await?.clone()
@@ -489,6 +480,36 @@ impl App {
             data,
             stempler,
         })
+    }
+
+    /// The answers of a submitted version of the package `data` was read for, read once per
+    /// kept package: the newest (`None`; none when nothing was submitted) kept in `indsendt`,
+    /// which the recipients' view shows, earlier ones beside it (a version never changes).
+    pub(crate) async fn indsendte_svar(
+        &self,
+        data: &crate::pakkedata::PakkeData,
+        pakke: PakkeId,
+        version: Option<i64>,
+    ) -> Result<Arc<BTreeMap<String, Svar>>, AppError> {
+        let newest = data.versions.last().map(|v| v.version);
+        if let Some(earlier) = version.filter(|v| Some(*v) != newest) {
+            if let Some(kept) = data.tidligere_versioner.lock().expect("cache lock").get(&earlier) {
+                return Ok(kept.clone());
+            }
+            let svar = Arc::new(self.store.version_svar(pakke, earlier).await?.unwrap_or_default());
+            data.tidligere_versioner.lock().expect("cache lock").insert(earlier, svar.clone());
+            return Ok(svar);
+        }
+        let svar = data
+            .indsendt
+            .get_or_try_init(|| async {
+                Ok::<_, AppError>(Arc::new(match newest {
+                    Some(n) => self.store.version_svar(pakke, n).await?.unwrap_or_default(),
+                    None => BTreeMap::new(),
+                }))
+            })
+            .await?;
+        Ok(svar.clone())
     }
 
     /// A package's data for every viewer, read once per change of the package or of what it
