@@ -80,6 +80,9 @@ pub(crate) struct PakkeData {
     pub fakta: OnceCell<Arc<PakkeFakta>>,
     pub dialogmoeder: OnceCell<Arc<Vec<crate::DialogmoedeVisning>>>,
     pub aftaler: OnceCell<Arc<Vec<AftaleRecord>>>,
+    /// The package's henstillinger and påbud: registering one bumps the package's revision,
+    /// so they hold as long as the rest.
+    pub tilsynsreaktioner: OnceCell<Arc<Vec<TilsynsreaktionRecord>>>,
     /// The afdeling forms' statuses of the working copy and of the newest submitted version:
     /// every package page shows them, and an organisation with 55 afdelinger has 55 forms of
     /// some thirty answers each.

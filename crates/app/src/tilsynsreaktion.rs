@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use domain::access::PakkeTilladelse;
 use domain::package::{PakkeHaendelse, Tilsynsreaktion};
 use serde_json::json;
+use std::sync::Arc;
 use store::{NyTilsynsreaktion, PakkeId, PakkeRecord, Revision, TilsynsreaktionRecord};
 
 /// A henstilling or påbud as the kommune gives it. Empty fields are `None`.
@@ -194,13 +195,21 @@ impl App {
         self.tilsynsreaktioner_med_scope(user, id, &scope).await
     }
 
-    /// The same for a package view already read (its scope is the one read with it).
+    /// The same for a package view already read (its scope is the one read with it), from the
+    /// package's kept data: the package page shows them on every request.
     pub async fn pakkens_tilsynsreaktioner(
         &self,
         user: &SessionUser,
         view: &crate::PakkeView,
-    ) -> Result<Vec<TilsynsreaktionRecord>, AppError> {
-        self.tilsynsreaktioner_med_scope(user, view.pakke.id, &view.scope()).await
+    ) -> Result<Arc<Vec<TilsynsreaktionRecord>>, AppError> {
+        may_read_tilsynsreaktioner(user, &view.scope())?;
+        let id = view.pakke.id;
+        let kept = view
+            .data
+            .tilsynsreaktioner
+            .get_or_try_init(|| async { Ok::<_, AppError>(Arc::new(self.store.tilsynsreaktioner(&[id]).await?)) })
+            .await?;
+        Ok(kept.clone())
     }
 
     async fn tilsynsreaktioner_med_scope(
@@ -209,13 +218,17 @@ impl App {
         id: PakkeId,
         scope: &domain::access::PakkeScope,
     ) -> Result<Vec<TilsynsreaktionRecord>, AppError> {
-        let p = &user.principal;
-        let maa = p.may_pakke(PakkeTilladelse::Tilsynsreaktion, scope)
-            || p.may_pakke(PakkeTilladelse::LaesKladde, scope)
-            || (p.role == domain::access::Role::Styrelse && p.may_pakke(PakkeTilladelse::LaesIndsendt, scope));
-        if !maa {
-            return Err(AppError::Forbidden);
-        }
+        may_read_tilsynsreaktioner(user, scope)?;
         Ok(self.store.tilsynsreaktioner(&[id]).await?)
     }
+}
+
+/// Henstillinger and påbud are read by their addressee (the organisation), the
+/// hjemstedskommune that gives them and the agency.
+fn may_read_tilsynsreaktioner(user: &SessionUser, scope: &domain::access::PakkeScope) -> Result<(), AppError> {
+    let p = &user.principal;
+    let maa = p.may_pakke(PakkeTilladelse::Tilsynsreaktion, scope)
+        || p.may_pakke(PakkeTilladelse::LaesKladde, scope)
+        || (p.role == domain::access::Role::Styrelse && p.may_pakke(PakkeTilladelse::LaesIndsendt, scope));
+    if maa { Ok(()) } else { Err(AppError::Forbidden) }
 }

@@ -678,6 +678,21 @@ impl PakkeStore for Backend {
         rows.into_iter().map(|(k,)| checked("kommunekode", k)).collect()
     }
 
+    async fn modtagere_for(&self, pakker: &[PakkeId]) -> Result<Vec<(PakkeId, Kommunekode)>> {
+        let mut out = Vec::new();
+        for part in pakker.chunks(chunk(1)) {
+            let mut qb: QueryBuilder<Db> =
+                QueryBuilder::new("SELECT pakke_id, kommunekode FROM pakke_modtagere WHERE pakke_id IN (");
+            push_ids(&mut qb, &part.iter().map(|p| p.0).collect::<Vec<_>>());
+            qb.push(") ORDER BY pakke_id, kommunekode");
+            let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(self.reader()).await.db()?;
+            for (pakke, kommune) in rows {
+                out.push((PakkeId(pakke), checked("kommunekode", kommune)?));
+            }
+        }
+        Ok(out)
+    }
+
     async fn registrer_tilsynsreaktion(
         &self,
         r: &NyTilsynsreaktion,

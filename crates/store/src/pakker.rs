@@ -52,6 +52,8 @@ pub trait PakkeStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<()>;
     async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>>;
+    /// The kommuner each of `pakker` was sent to, by package (a draft has none), in one read.
+    async fn modtagere_for(&self, pakker: &[PakkeId]) -> Result<Vec<(PakkeId, Kommunekode)>>;
     /// Records a henstilling or påbud with its mails and the audit event, in one transaction;
     /// the package's change is numbered for the feed and told to webhooks. Returns its id.
     async fn registrer_tilsynsreaktion(

@@ -411,6 +411,9 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     assert_eq!(outbox.len(), 1);
     assert_eq!((outbox[0].mail.til.as_str(), outbox[0].sendt), ("bo@example.invalid", None));
     assert_eq!(store.modtagere(id).await.unwrap(), vec![k(101), k(147)]);
+    let ukendt = store::PakkeId(id.0 + 1_000_000);
+    assert_eq!(store.modtagere_for(&[ukendt, id]).await.unwrap(), vec![(id, k(101)), (id, k(147))]);
+    assert!(store.modtagere_for(&[]).await.unwrap().is_empty());
     let (indsendt, modtagere) = store.pakke_med_modtagere(id).await.unwrap().unwrap();
     assert_eq!((indsendt.status, modtagere), (PakkeStatus::Indsendt, vec![k(101), k(147)]));
     let efter = store.pakkernes_stempel(&[kladde.organisation], aar, aar).await.unwrap();

@@ -376,6 +376,21 @@ async fn a_saved_section_keeps_the_rest_of_the_package_only_when_nothing_else_ch
     assert_eq!(*sidst.svar_meta, t.app.store().svar(id).await.unwrap());
 }
 
+/// A henstilling written to the store directly, as another instance would (not through this
+/// process's app and its caches).
+async fn henstilling_registreret_direkte(t: &TestApp, id: store::PakkeId, af: &app::SessionUser, tekst: &str) {
+    let reaktion = store::NyTilsynsreaktion {
+        pakke: id,
+        art: domain::package::Tilsynsreaktion::Henstilling,
+        dato: t.app.today(),
+        tekst: tekst.into(),
+        frist: None,
+        af: af.principal.user_id,
+        at: t.app.now(),
+    };
+    t.app.store().registrer_tilsynsreaktion(&reaktion, &[], &audit(t, "henstilling")).await.unwrap();
+}
+
 #[tokio::test]
 async fn the_kommune_overview_follows_changes_made_elsewhere() {
     let t = TestApp::spawn().await;
@@ -394,16 +409,7 @@ async fn the_kommune_overview_follows_changes_made_elsewhere() {
     store.set_frist(&[id], frist, &audit(&t, "frist")).await.unwrap();
     assert_eq!(raekke(t.app.tilsynsoversigt(&kommune, aar).await.unwrap()).frist, Some(frist));
     assert_eq!(foer.tilsynsreaktion, None);
-    let reaktion = store::NyTilsynsreaktion {
-        pakke: id,
-        art: domain::package::Tilsynsreaktion::Henstilling,
-        dato: t.app.today(),
-        tekst: "Henstilling om vedligeholdelsesplan".into(),
-        frist: None,
-        af: kommune.principal.user_id,
-        at: t.app.now(),
-    };
-    store.registrer_tilsynsreaktion(&reaktion, &[], &audit(&t, "henstilling")).await.unwrap();
+    henstilling_registreret_direkte(&t, id, &kommune, "Henstilling om vedligeholdelsesplan").await;
     let efter = raekke(t.app.tilsynsoversigt(&kommune, aar).await.unwrap());
     assert_eq!(efter.tilsynsreaktion.map(|(art, _)| art), Some(domain::package::Tilsynsreaktion::Henstilling));
 
@@ -419,4 +425,25 @@ async fn the_kommune_overview_follows_changes_made_elsewhere() {
         format!("{:?}", t.app.tilsynsoversigt(&kommune, aar).await.unwrap()),
         fresh_overview(&t, &kommune, aar).await
     );
+}
+
+#[tokio::test]
+async fn the_package_page_shows_a_henstilling_registered_elsewhere() {
+    let t = TestApp::spawn().await;
+    let kommune = testkit::session_user(&t.app, "kommune").await;
+    let id = store::PakkeId(t.package_of("boligorg").await);
+    let c = t.client();
+    c.login("boligorg").await;
+    let side = format!("/pakker/{}", id.0);
+    let tekst = "Henstilling om en plan for vedligeholdelsen";
+    // Read once, so the process keeps the package with its (no) henstillinger.
+    assert!(!c.get(&side).await.body.contains(tekst));
+    // Registered in the database as another instance would (not through this process's app):
+    // the registration moves the package's revision, so the kept package is read again.
+    henstilling_registreret_direkte(&t, id, &kommune, tekst).await;
+    assert!(c.get(&side).await.body.contains(tekst), "the package page shows the new henstilling");
+    let org = testkit::session_user(&t.app, "boligorg").await;
+    let view = t.app.pakke_view(&org, id).await.unwrap();
+    let kept = t.app.pakkens_tilsynsreaktioner(&org, &view).await.unwrap();
+    assert_eq!(kept.iter().map(|r| r.tekst.as_str()).collect::<Vec<_>>(), [tekst]);
 }

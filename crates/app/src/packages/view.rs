@@ -387,6 +387,26 @@ impl App {
         Ok(view)
     }
 
+    /// The views of packages already read (the organisation's overview shows each draft's
+    /// progress): their recipients in one read for all, not a read of each package.
+    pub async fn pakke_views(&self, user: &SessionUser, pakker: &[PakkeRecord]) -> Result<Vec<PakkeView>, AppError> {
+        if pakker.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<PakkeId> = pakker.iter().map(|p| p.id).collect();
+        let (modtagere, stempler) =
+            futures::try_join!(async { Ok::<_, AppError>(self.store.modtagere_for(&ids).await?) }, async {
+                Ok::<_, AppError>(crate::stempelkort::stempler(&*self.store).await?)
+            },)?;
+        let mut views = Vec::with_capacity(pakker.len());
+        for pakke in pakker {
+            let egne = modtagere.iter().filter(|(p, _)| *p == pakke.id).map(|(_, k)| *k).collect();
+            let scope = scope_of(pakke, egne);
+            views.push(self.view_of(user, pakke.clone(), scope, stempler).await?);
+        }
+        Ok(views)
+    }
+
     pub async fn pakke_view(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
         let ((pakke, scope), stempler) = futures::try_join!(self.pakke_scope(id), async {
             Ok::<_, AppError>(crate::stempelkort::stempler(&*self.store).await?)
@@ -583,6 +603,7 @@ impl App {
             fakta: Default::default(),
             dialogmoeder: Default::default(),
             aftaler: Default::default(),
+            tilsynsreaktioner: Default::default(),
             afdelingsstatus: Default::default(),
         });
         self.pakke_cache.gem(id, noegle, data.clone());

@@ -93,13 +93,16 @@ pub async fn oversigt(
     }
     let mut pakker = Vec::with_capacity(records.len());
     // One overview of every organisation the user acts for; the packages still being worked
-    // on show how far they have come.
+    // on show how far they have come (their views read together: an administration
+    // organisation has a draft for each organisation it acts for).
+    let kladder: Vec<store::PakkeRecord> =
+        records.iter().filter(|p| p.status.editable_by_organisation()).cloned().collect();
+    let views = state.app.pakke_views(&user, &kladder).await?;
     for p in &records {
         let mut row = PakkeRaekke::from(p);
         row.overskredet = overskredet(p);
-        if p.status.editable_by_organisation() {
-            let v = state.app.pakke_view(&user, p.id).await?;
-            let tasks = crate::pages::organisation::pakke::sektion_status(&v);
+        if let Some(v) = views.iter().find(|v| v.pakke.id == p.id) {
+            let tasks = crate::pages::organisation::pakke::sektion_status(v);
             let done = tasks.iter().filter(|t| t.tilstand == SektionStatus::Gennemfoert).count();
             row.fremdrift = Some(format!("{done} af {} opgaver gennemført", tasks.len()));
         }

@@ -256,17 +256,17 @@ pub async fn render_pakke(
     // Henstillinger and påbud are for the organisation, the hjemstedskommune and the agency;
     // a beliggenhedskommune reading the package sees none.
     let tilsynsreaktioner = match state.app.pakkens_tilsynsreaktioner(user, &v).await {
-        Err(app::AppError::Forbidden) => Vec::new(),
+        Err(app::AppError::Forbidden) => Default::default(),
         r => r?,
     };
     let tilsynsreaktioner = tilsynsreaktioner
-        .into_iter()
+        .iter()
         .map(|r| Reaktionslinje {
             art: r.art.label(),
             dato: dato(r.dato),
-            tekst: r.tekst,
+            tekst: r.tekst.clone(),
             frist: r.frist.map(dato),
-            af: r.af_navn,
+            af: r.af_navn.clone(),
         })
         .collect();
     // The accounts material has its own deadline and may follow the report.
