@@ -254,7 +254,12 @@ pub async fn prepare(cli: &Cli, http: &Http, needs: &Needs) -> Result<Fixture> {
     let boligorg = http.login("boligorg", DEMO_PASSWORD).await?;
 
     let year = cli.demo_year().await?;
-    let pakker: Vec<Pakke> = http.get_all("/api/v1/pakker", Some(&styrelse)).await?;
+    let mut pakker: Vec<Pakke> = http.get_all("/api/v1/pakker", Some(&styrelse)).await?;
+    // The server makes next year's packages at start-up, maybe while this reads the list page by
+    // page: a package added in front of the page read next moves the rest, and one package can
+    // come twice (then its organisation's users would be made twice).
+    pakker.sort_by_key(|p| p.id);
+    pakker.dedup_by_key(|p| p.id);
     let organisationer: Vec<OrganisationKort> = http.get_all("/api/v1/offentlig/organisationer", None).await?;
     let hjemsted: BTreeMap<u32, i64> = organisationer.iter().map(|o| (o.nummer, o.hjemstedskommune)).collect();
 
@@ -423,6 +428,8 @@ async fn received(http: &Http, session: &Session, year: i32) -> Result<Vec<(i64,
     let mut pakker: Vec<Pakke> = http.get_all("/api/v1/pakker", Some(session)).await?;
     pakker.retain(|p| p.status != "kladde");
     pakker.sort_by_key(|p| (p.styringsaar != year, p.status == "indsendt", p.id));
+    // Read page by page while the server may add packages: one can come twice.
+    pakker.dedup_by_key(|p| p.id);
     let mut found = Vec::new();
     for p in pakker.iter().take(8) {
         let d: PakkeDetalje = http.get_json(&format!("/api/v1/pakker/{}", p.id), Some(session)).await?;
