@@ -9,7 +9,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
-use store::SessionRecord;
+use store::{PakkeId, SessionRecord};
 
 /// The signed-in user of a request.
 #[derive(Debug, Clone)]
@@ -26,6 +26,47 @@ pub struct SessionUser {
     /// login): a request that changes no stamp checks its caches against them
     /// ([`crate::med_stemplerne_fra`]).
     pub(crate) stempler: Option<store::CacheStempler>,
+    /// The package the request's path names, with its revision as read with the session (in
+    /// the same statement as `stempler`): [`App::pakke_view`] needs no read of the package
+    /// when the process keeps it under both.
+    pub(crate) pakke_revision: Option<Pakkehint>,
+}
+
+/// What a request is about to do with the package its path names, for
+/// [`App::authenticate_for`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pakkeforespoergsel {
+    /// Reads it and changes nothing (GET, HEAD): every read of the request may use the
+    /// revision read with the session.
+    Laesning(PakkeId),
+    /// Saves answers in it, reading it once first: only that first read may use the revision
+    /// read with the session; a read after the write must see the write.
+    Gemning(PakkeId),
+}
+
+/// The package's revision as read with the session.
+#[derive(Debug, Clone)]
+pub(crate) struct Pakkehint {
+    pub id: PakkeId,
+    pub revision: store::Revision,
+    /// For a save: set once its first read of the package has used (or passed) the hint.
+    pub brugt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Pakkehint {
+    /// The revision for a read of package `id` now, if this read may use it.
+    pub(crate) fn til(&self, id: PakkeId) -> Option<store::Revision> {
+        if self.id != id {
+            return None;
+        }
+        // A save's later reads come after its write.
+        if let Some(brugt) = &self.brugt
+            && brugt.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            return None;
+        }
+        Some(self.revision)
+    }
 }
 
 pub enum LoginOutcome {
@@ -260,15 +301,38 @@ impl App {
 
     /// The user behind a session token, if the session is valid.
     pub async fn authenticate(&self, token: &str) -> Result<Option<SessionUser>, AppError> {
+        self.authenticate_for(token, None).await
+    }
+
+    /// [`App::authenticate`] for a request about a package (named by its path): the
+    /// package's revision is read with the session, in the same statement.
+    pub async fn authenticate_for(
+        &self,
+        token: &str,
+        pakke: Option<Pakkeforespoergsel>,
+    ) -> Result<Option<SessionUser>, AppError> {
         let now = self.now();
         let max = varighed(self.settings.session_max)?;
-        match self.store.session_og_stempler(&token_hash(token)).await? {
-            Some((session, user, stempler))
-                if session.expires_at > now && session.created_at + max > now && !user.disabled =>
+        let (id, gemning) = match pakke {
+            Some(Pakkeforespoergsel::Laesning(id)) => (Some(id), false),
+            Some(Pakkeforespoergsel::Gemning(id)) => (Some(id), true),
+            None => (None, false),
+        };
+        match self.store.session_og_stempler(&token_hash(token), id).await? {
+            Some(laest)
+                if laest.session.expires_at > now && laest.session.created_at + max > now && !laest.user.disabled =>
             {
                 // A request that changes nothing uses them at once (see `med_faste_stempler`).
-                crate::stempelkort::kendte_stempler(stempler);
-                Ok(Some(SessionUser { stempler: Some(stempler), ..session_user(user, &session) }))
+                crate::stempelkort::kendte_stempler(laest.stempler);
+                Ok(Some(SessionUser {
+                    stempler: Some(laest.stempler),
+                    pakke_revision: id.zip(laest.pakke_revision).map(|(id, revision)| Pakkehint {
+                        id,
+                        revision,
+                        brugt: gemning.then(Default::default),
+                    }),
+                    ..session_user(laest.user, &laest.session)
+                }))
             }
             _ => Ok(None),
         }
@@ -441,6 +505,7 @@ pub(crate) fn session_user(user: store::UserRecord, session: &SessionRecord) -> 
         expires_at: session.expires_at,
         session_created: session.created_at,
         stempler: None,
+        pakke_revision: None,
     }
 }
 
@@ -464,5 +529,16 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_ne!(token_hash(&a), a);
         assert_eq!(token_hash(&a), token_hash(&a));
+    }
+
+    #[test]
+    fn a_saves_hint_serves_only_its_first_read() {
+        let id = PakkeId(7);
+        let laesning = Pakkehint { id, revision: store::Revision(3), brugt: None };
+        assert_eq!(laesning.til(PakkeId(8)), None, "another package");
+        assert_eq!((laesning.til(id), laesning.til(id)), (Some(store::Revision(3)), Some(store::Revision(3))));
+        let gemning = Pakkehint { brugt: Some(Default::default()), ..laesning };
+        assert_eq!(gemning.til(id), Some(store::Revision(3)), "the read before the write");
+        assert_eq!(gemning.til(id), None, "a read after the write reads the package");
     }
 }

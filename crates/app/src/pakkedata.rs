@@ -52,6 +52,9 @@ pub(crate) struct Afdelingsskema {
     pub sidst_redigeret: Option<String>,
 }
 
+/// A kept package row with its recipients (the kommuner it was sent to).
+pub(crate) type Raekke = Arc<(PakkeRecord, Vec<domain::Kommunekode>)>;
+
 /// A kept package: what it was read under, when it was kept, its data.
 type Gemt = (Noegle, u64, Arc<PakkeData>);
 
@@ -100,9 +103,32 @@ impl std::fmt::Debug for PakkeData {
 pub(crate) struct PakkeCache {
     pakker: Mutex<HashMap<PakkeId, Gemt>>,
     taeller: std::sync::atomic::AtomicU64,
+    /// Each kept package's row and recipients (its scope) as last read, under what it was read
+    /// under: every change of the row moves its revision (answers, files, transitions) or a
+    /// stamp (a deadline or reporting period numbers a change, master data moves `tal`).
+    raekker: Mutex<HashMap<PakkeId, (Noegle, Raekke)>>,
 }
 
 impl PakkeCache {
+    /// The package's row and recipients if they were read under `noegle`.
+    pub fn raekke(&self, id: PakkeId, noegle: Noegle) -> Option<Raekke> {
+        let raekker = self.raekker.lock().expect("cache lock");
+        raekker.get(&id).filter(|(n, _)| *n == noegle).map(|(_, r)| r.clone())
+    }
+
+    /// Keeps the package's row and recipients as read under `noegle`, for as many packages as
+    /// their data (a row is small; the bound only stops growth).
+    pub fn gem_raekke(&self, pakke: &PakkeRecord, modtagere: &[domain::Kommunekode], noegle: Noegle) {
+        let mut raekker = self.raekker.lock().expect("cache lock");
+        if raekker.get(&pakke.id).is_some_and(|(n, _)| *n == noegle) {
+            return;
+        }
+        if raekker.len() >= PAKKER * 16 && !raekker.contains_key(&pakke.id) {
+            raekker.clear();
+        }
+        raekker.insert(pakke.id, (noegle, Arc::new((pakke.clone(), modtagere.to_vec()))));
+    }
+
     /// The package's data if it was read under `noegle`.
     pub fn hent(&self, id: PakkeId, noegle: Noegle) -> Option<Arc<PakkeData>> {
         let pakker = self.pakker.lock().expect("cache lock");

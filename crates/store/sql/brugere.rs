@@ -358,10 +358,7 @@ impl BrugerStore for Backend {
         commit(tx, audit).await
     }
 
-    async fn session_og_stempler(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(SessionRecord, UserRecord, CacheStempler)>> {
+    async fn session_og_stempler(&self, token_hash: &str, pakke: Option<PakkeId>) -> Result<Option<SessionLaest>> {
         // Every request reads its session: one read with the user's organisations joined on
         // (a row per organisation and administered organisation; one row for most users), and
         // the cache stamps beside them, so no page reads those on their own.
@@ -373,7 +370,8 @@ impl BrugerStore for Backend {
                 "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, s.id_token, \
                  {USER_COLUMNS}, bo.organisation_id AS egen_organisation, o.id AS administreret_organisation, \
                  {} AS stempel_tal, {} AS stempel_aftaler, {} AS stempel_skabeloner, \
-                 COALESCE((SELECT vaerdi FROM aendringstaeller), 0) AS stempel_aendring \
+                 COALESCE((SELECT vaerdi FROM aendringstaeller), 0) AS stempel_aendring, \
+                 (SELECT revision FROM pakker WHERE id = $2) AS pakke_revision \
                  FROM sessioner s JOIN brugere b ON b.id = s.bruger_id \
                  LEFT JOIN bruger_organisationer bo ON bo.bruger_id = b.id \
                  LEFT JOIN organisationer o ON o.administrator_id = bo.organisation_id \
@@ -383,8 +381,12 @@ impl BrugerStore for Backend {
                 stempel(CacheStamp::Skabeloner),
             )
         });
-        let rows =
-            sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(token_hash).fetch_all(self.reader()).await.db()?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(token_hash)
+            .bind(pakke.map(|p| p.0))
+            .fetch_all(self.reader())
+            .await
+            .db()?;
         let Some(first) = rows.first() else {
             return Ok(None);
         };
@@ -406,7 +408,13 @@ impl BrugerStore for Backend {
             }
         }
         let (egne, administrerede) = links;
-        Ok(Some((SessionRecord::from(session), user.into_record(egne, administrerede)?, stempler)))
+        let pakke_revision: Option<i64> = sqlx::Row::try_get(first, "pakke_revision").db()?;
+        Ok(Some(SessionLaest {
+            session: SessionRecord::from(session),
+            user: user.into_record(egne, administrerede)?,
+            stempler,
+            pakke_revision: pakke_revision.map(Revision),
+        }))
     }
 
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()> {

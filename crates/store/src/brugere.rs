@@ -37,14 +37,17 @@ pub trait BrugerStore: Send + Sync {
     async fn create_session(&self, session: &SessionRecord, audit: &AuditEvent) -> Result<()>;
     /// A session with its user, in one read: every request asks this.
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
-        Ok(self.session_og_stempler(token_hash).await?.map(|(session, user, _)| (session, user)))
+        Ok(self.session_og_stempler(token_hash, None).await?.map(|l| (l.session, l.user)))
     }
     /// [`BrugerStore::session`] with the cache stamps as read in the same statement: the
-    /// request's caches are then checked against them without a read of their own.
+    /// request's caches are then checked against them without a read of their own. With
+    /// `pakke` (the package a request's path names) also that package's revision, so a package
+    /// the process keeps under that revision and those stamps needs no read of its own.
     async fn session_og_stempler(
         &self,
         token_hash: &str,
-    ) -> Result<Option<(SessionRecord, UserRecord, crate::CacheStempler)>>;
+        pakke: Option<crate::PakkeId>,
+    ) -> Result<Option<SessionLaest>>;
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()>;
     /// Moves a valid session's expiry (the user chose to stay signed in).
     async fn extend_session(&self, token_hash: &str, expires_at: DateTime<Utc>, audit: &AuditEvent) -> Result<()>;
@@ -184,4 +187,14 @@ pub struct ApiNoegleRecord {
     pub id: ApiNoegleId,
     pub noegle: NewApiNoegle,
     pub tilbagekaldt: Option<DateTime<Utc>>,
+}
+
+/// A session as read at the start of a request ([`BrugerStore::session_og_stempler`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionLaest {
+    pub session: SessionRecord,
+    pub user: UserRecord,
+    pub stempler: crate::CacheStempler,
+    /// The revision of the package asked about, when it exists.
+    pub pakke_revision: Option<crate::Revision>,
 }

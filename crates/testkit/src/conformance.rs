@@ -275,14 +275,17 @@ pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
     assert_eq!(store.user(id).await.unwrap().unwrap().last_login, Some(at(1)), "a session records the login");
     assert_eq!(store.session("abc").await.unwrap().map(|(s, u)| (s, u.id)), Some((session, id)));
     // The cache stamps read with the session are the stamps, and move with what they stamp.
-    let stempler = |s: Option<(SessionRecord, UserRecord, CacheStempler)>| s.map(|(_, _, stempler)| stempler);
+    let stempler = |s: Option<store::SessionLaest>| s.map(|l| l.stempler);
     let foer = store.cache_stempler().await.unwrap();
-    assert_eq!(stempler(store.session_og_stempler("abc").await.unwrap()), Some(foer));
+    assert_eq!(stempler(store.session_og_stempler("abc", None).await.unwrap()), Some(foer));
+    // No package asked about, or one that does not exist: no revision.
+    let laest = store.session_og_stempler("abc", Some(store::PakkeId(i64::MAX))).await.unwrap().unwrap();
+    assert_eq!((laest.pakke_revision, laest.session.token_hash.as_str()), (None, "abc"));
     let naeste = SkabelonRecord { version: 3, ..store.skabeloner().await.unwrap().remove(0) };
     store.add_skabelon(&naeste, &audit("skabelon_indlaest")).await.unwrap();
     let efter = store.cache_stempler().await.unwrap();
     assert!(efter.skabeloner > foer.skabeloner, "a template moves its stamp");
-    assert_eq!(stempler(store.session_og_stempler("abc").await.unwrap()), Some(efter));
+    assert_eq!(stempler(store.session_og_stempler("abc", None).await.unwrap()), Some(efter));
     store.set_user_disabled(id, true, &audit("bruger_deaktiveret")).await.unwrap();
     assert!(store.user(id).await.unwrap().unwrap().disabled);
     assert_eq!(store.session("abc").await.unwrap(), None, "disabling ends sessions");

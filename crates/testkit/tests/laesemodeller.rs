@@ -447,3 +447,59 @@ async fn the_package_page_shows_a_henstilling_registered_elsewhere() {
     let kept = t.app.pakkens_tilsynsreaktioner(&org, &view).await.unwrap();
     assert_eq!(kept.iter().map(|r| r.tekst.as_str()).collect::<Vec<_>>(), [tekst]);
 }
+
+#[tokio::test]
+async fn a_package_kept_under_its_sessions_reading_shows_changes_made_elsewhere() {
+    let t = TestApp::spawn().await;
+    let store = t.app.store();
+    let id = store::PakkeId(t.package_of("boligorg").await);
+    let org = testkit::session_user(&t.app, "boligorg").await;
+    let c = t.client();
+    let token = c.login_token("boligorg").await;
+    let path = format!("/api/v1/pakker/{}", id.0);
+    let read = || async {
+        let page = c.get_bearer(&path, &token).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        serde_json::from_str::<serde_json::Value>(&page.body).unwrap()
+    };
+    // Read twice: the second request finds the package's row kept under its session's reading.
+    let foer = read().await;
+    assert_eq!(read().await, foer);
+
+    // A new deadline written as another instance would: the row changes but not its revision;
+    // the change number moves the stamps read with the session, so the row is read again.
+    let frist = t.app.today() + chrono::Duration::days(30);
+    assert_ne!(foer["frist"], serde_json::json!(frist));
+    store.set_frist(&[id], frist, &audit(&t, "frist")).await.unwrap();
+    let efter_frist = read().await;
+    assert_eq!(efter_frist["frist"], serde_json::json!(frist));
+    assert_eq!(efter_frist["revision"], foer["revision"]);
+
+    // An answer saved as another instance would: the revision moves.
+    let view = t.app.pakke_view(&org, id).await.unwrap();
+    let noegle = view.skabelon.sektion("b3.III").unwrap().svar_ids().next().unwrap().to_string();
+    let change = store::SvarChange {
+        pakke: id,
+        expected_status: view.pakke.status,
+        sektion: vec![noegle.clone()],
+        expected_revision: view.revision_af([noegle.as_str()]),
+        svar: vec![(
+            noegle.clone(),
+            domain::template::Svar { tekst: "Gemt et andet sted".into(), ..Default::default() },
+        )],
+        by: org.principal.user_id,
+        at: t.app.now(),
+    };
+    store.save_svar(&change, &audit(&t, "svar_gemt")).await.unwrap();
+    let efter_svar = read().await;
+    assert_eq!(efter_svar["svar"][&noegle]["tekst"], "Gemt et andet sted");
+    assert_eq!(efter_svar["revision"].as_i64().unwrap(), foer["revision"].as_i64().unwrap() + 1);
+    assert_eq!(efter_svar["frist"], serde_json::json!(frist));
+
+    // A kommune never reads the draft, also when the row is kept.
+    let kommune = t.client();
+    let kommune_token = kommune.login_token("kommune").await;
+    for _ in 0..2 {
+        assert_eq!(kommune.get_bearer(&path, &kommune_token).await.status, 404);
+    }
+}

@@ -148,6 +148,30 @@ fn security_headers(response: &mut Response, state: &crate::AppState) {
     }
 }
 
+/// The package a request reads (`/pakker/{id}…`, `/api/v1/pakker/{id}…` by GET or HEAD) or
+/// saves answers in (a section or afdeling form: POST of the form, PUT through the API): its
+/// revision is read with the session, so the request needs no read of the package while the
+/// process keeps it. Only a hint: scope is checked on the package as always. Other writes get
+/// none: they may read the package after they changed it.
+fn pakkeforespoergsel(method: &Method, path: &str) -> Option<app::Pakkeforespoergsel> {
+    let (api, rest) = match path.strip_prefix("/api/v1") {
+        Some(rest) => (true, rest),
+        None => (false, path),
+    };
+    let mut segments = rest.strip_prefix("/pakker/")?.split('/');
+    let id = store::PakkeId(segments.next()?.parse().ok()?);
+    if *method == Method::GET || *method == Method::HEAD {
+        return Some(app::Pakkeforespoergsel::Laesning(id));
+    }
+    let gemmer = if api { *method == Method::PUT } else { *method == Method::POST };
+    let formular = match (segments.next(), segments.next(), segments.next()) {
+        (Some("sektioner"), Some(sektion), None) => !sektion.is_empty(),
+        (Some("afdelinger"), Some(nummer), None) => nummer.parse::<u32>().is_ok(),
+        _ => false,
+    };
+    (gemmer && formular).then_some(app::Pakkeforespoergsel::Gemning(id))
+}
+
 async fn checks(state: &AppState, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let jar = CookieJar::from_headers(&parts.headers);
@@ -158,7 +182,7 @@ async fn checks(state: &AppState, request: Request, next: Next) -> Response {
 
     let mut authenticated = None;
     if let Some(token) = token {
-        match state.app.authenticate(&token).await {
+        match state.app.authenticate_for(&token, pakkeforespoergsel(&parts.method, parts.uri.path())).await {
             Ok(Some(user)) => authenticated = Some(Authenticated { user, token }),
             Ok(None) => {}
             Err(e) => return crate::error::internal(&e.to_string()),
@@ -380,6 +404,34 @@ fn klient_adresse(parts: &Parts, trusted: &[std::net::IpAddr]) -> KlientAdresse 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_package_a_request_reads_or_saves_in() {
+        use app::Pakkeforespoergsel::{Gemning, Laesning};
+        use store::PakkeId;
+        let f = |method: Method, path| pakkeforespoergsel(&method, path);
+        assert_eq!(f(Method::GET, "/pakker/1057"), Some(Laesning(PakkeId(1057))));
+        assert_eq!(f(Method::GET, "/pakker/1057/sektioner/b3.I"), Some(Laesning(PakkeId(1057))));
+        assert_eq!(f(Method::HEAD, "/api/v1/pakker/678"), Some(Laesning(PakkeId(678))));
+        assert_eq!(f(Method::GET, "/api/v1/pakker"), None);
+        assert_eq!(f(Method::GET, "/pakker/ny"), None);
+        assert_eq!(f(Method::GET, "/kommune/pakker"), None);
+        assert_eq!(f(Method::GET, "/offentlig/pakker/12"), None);
+        // Saves of a form read the package once before they write.
+        assert_eq!(f(Method::POST, "/pakker/1057/sektioner/b3.III"), Some(Gemning(PakkeId(1057))));
+        assert_eq!(f(Method::POST, "/pakker/1057/afdelinger/3"), Some(Gemning(PakkeId(1057))));
+        assert_eq!(f(Method::PUT, "/api/v1/pakker/678/sektioner/b3.II"), Some(Gemning(PakkeId(678))));
+        assert_eq!(f(Method::PUT, "/api/v1/pakker/678/afdelinger/2"), Some(Gemning(PakkeId(678))));
+        // Every other write may read the package after it changed it: no hint.
+        assert_eq!(f(Method::POST, "/pakker/1057/afdelinger/ingen-udfordringer"), None);
+        assert_eq!(f(Method::POST, "/pakker/1057/bilag"), None);
+        assert_eq!(f(Method::POST, "/api/v1/pakker/678/bilag"), None);
+        assert_eq!(f(Method::POST, "/pakker/1057/indsend"), None);
+        assert_eq!(f(Method::PUT, "/api/v1/pakker/678/redegoerelse"), None);
+        assert_eq!(f(Method::POST, "/api/v1/pakker/678/sektioner/b3.II"), None);
+        assert_eq!(f(Method::PUT, "/pakker/1057/sektioner/b3.III"), None);
+        assert_eq!(f(Method::POST, "/pakker/1057/sektioner/b3.III/mere"), None);
+    }
 
     fn parts(peer: &str, forwarded: Option<&str>) -> Parts {
         let mut request = axum::http::Request::builder().uri("/");

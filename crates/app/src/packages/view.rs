@@ -408,6 +408,15 @@ impl App {
     }
 
     pub async fn pakke_view(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
+        // The package's revision came with the session, in the same statement as the stamps:
+        // when the process keeps the row under both, it is the row the database holds.
+        if let (Some(revision), Some(stempler)) = (user.pakke_revision.as_ref().and_then(|h| h.til(id)), user.stempler)
+            && crate::stempelkort::stempler(&*self.store).await? == stempler
+            && let Some(kept) = self.pakke_cache.raekke(id, crate::pakkedata::Noegle { revision, stempler })
+        {
+            let (pakke, modtagere) = &*kept;
+            return self.view_of(user, pakke.clone(), scope_of(pakke, modtagere.clone()), stempler).await;
+        }
         let ((pakke, scope), stempler) = futures::try_join!(self.pakke_scope(id), async {
             Ok::<_, AppError>(crate::stempelkort::stempler(&*self.store).await?)
         })?;
@@ -423,6 +432,13 @@ impl App {
         scope: PakkeScope,
         stempler: CacheStempler,
     ) -> Result<PakkeView, AppError> {
+        // Under the stamps read with the session the row is never older than them (it was read
+        // after the session, or is the row a save of this request made), so a later request
+        // that reads this revision and these stamps with its session may use it.
+        if user.stempler == Some(stempler) {
+            let noegle = crate::pakkedata::Noegle { revision: pakke.revision, stempler };
+            self.pakke_cache.gem_raekke(&pakke, &scope.modtagere, noegle);
+        }
         let p = &user.principal;
         let id = pakke.id;
         // The organisation reads its working copy; recipients the newest submitted version.
