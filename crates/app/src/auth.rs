@@ -29,7 +29,7 @@ pub struct SessionUser {
     /// The package the request's path names, with its revision as read with the session (in
     /// the same statement as `stempler`): [`App::pakke_view`] needs no read of the package
     /// when the process keeps it under both.
-    pub(crate) pakke_revision: Option<Pakkehint>,
+    pub(crate) pakkehint: Option<Pakkehint>,
 }
 
 /// What a request is about to do with the package its path names, for
@@ -326,7 +326,7 @@ impl App {
                 crate::stempelkort::kendte_stempler(laest.stempler);
                 Ok(Some(SessionUser {
                     stempler: Some(laest.stempler),
-                    pakke_revision: id.zip(laest.pakke_revision).map(|(id, revision)| Pakkehint {
+                    pakkehint: id.zip(laest.pakke_revision).map(|(id, revision)| Pakkehint {
                         id,
                         revision,
                         brugt: gemning.then(Default::default),
@@ -505,7 +505,7 @@ pub(crate) fn session_user(user: store::UserRecord, session: &SessionRecord) -> 
         expires_at: session.expires_at,
         session_created: session.created_at,
         stempler: None,
-        pakke_revision: None,
+        pakkehint: None,
     }
 }
 

@@ -668,16 +668,6 @@ impl PakkeStore for Backend {
         commit(tx, audit).await
     }
 
-    async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>> {
-        let rows: Vec<(i64,)> =
-            sqlx::query_as("SELECT kommunekode FROM pakke_modtagere WHERE pakke_id = $1 ORDER BY kommunekode")
-                .bind(pakke.0)
-                .fetch_all(self.reader())
-                .await
-                .db()?;
-        rows.into_iter().map(|(k,)| checked("kommunekode", k)).collect()
-    }
-
     async fn modtagere_for(&self, pakker: &[PakkeId]) -> Result<Vec<(PakkeId, Kommunekode)>> {
         let mut out = Vec::new();
         for part in pakker.chunks(chunk(1)) {

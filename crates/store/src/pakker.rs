@@ -51,7 +51,10 @@ pub trait PakkeStore: Send + Sync {
         perioder: &[(PakkeId, Option<domain::period::Rapportperiode>)],
         audit: &AuditEvent,
     ) -> Result<()>;
-    async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>>;
+    /// The kommuner the package was sent to.
+    async fn modtagere(&self, pakke: PakkeId) -> Result<Vec<Kommunekode>> {
+        Ok(self.modtagere_for(&[pakke]).await?.into_iter().map(|(_, k)| k).collect())
+    }
     /// The kommuner each of `pakker` was sent to, by package (a draft has none), in one read.
     async fn modtagere_for(&self, pakker: &[PakkeId]) -> Result<Vec<(PakkeId, Kommunekode)>>;
     /// Records a henstilling or påbud with its mails and the audit event, in one transaction;

@@ -410,7 +410,7 @@ impl App {
     pub async fn pakke_view(&self, user: &SessionUser, id: PakkeId) -> Result<PakkeView, AppError> {
         // The package's revision came with the session, in the same statement as the stamps:
         // when the process keeps the row under both, it is the row the database holds.
-        if let (Some(revision), Some(stempler)) = (user.pakke_revision.as_ref().and_then(|h| h.til(id)), user.stempler)
+        if let (Some(revision), Some(stempler)) = (user.pakkehint.as_ref().and_then(|h| h.til(id)), user.stempler)
             && crate::stempelkort::stempler(&*self.store).await? == stempler
             && let Some(kept) = self.pakke_cache.raekke(id, crate::pakkedata::Noegle { revision, stempler })
         {
