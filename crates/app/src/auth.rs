@@ -32,16 +32,19 @@ pub struct SessionUser {
     pub(crate) pakkehint: Option<Pakkehint>,
 }
 
-/// What a request is about to do with the package its path names, for
-/// [`App::authenticate_for`].
+/// What a request is about to do, for [`App::authenticate_for`]: the read of its session
+/// brings along what the request would otherwise read on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pakkeforespoergsel {
-    /// Reads it and changes nothing (GET, HEAD): every read of the request may use the
-    /// revision read with the session.
-    Laesning(PakkeId),
-    /// Saves answers in it, reading it once first: only that first read may use the revision
-    /// read with the session; a read after the write must see the write.
-    Gemning(PakkeId),
+pub enum Forespoergsel {
+    /// Reads the package its path names and changes nothing (GET, HEAD): every read of the
+    /// request may use the revision read with the session.
+    Pakkelaesning(PakkeId),
+    /// Saves answers in the package its path names, reading it once first: only that first
+    /// read may use the revision read with the session; a read after the write must see it.
+    Pakkegemning(PakkeId),
+    /// Reads a kommune page and changes nothing: a kommune user's pages are kept under the
+    /// fingerprint of the kommune's packages, read with the session.
+    Kommunelaesning,
 }
 
 /// The package's revision as read with the session.
@@ -304,26 +307,29 @@ impl App {
         self.authenticate_for(token, None).await
     }
 
-    /// [`App::authenticate`] for a request about a package (named by its path): the
-    /// package's revision is read with the session, in the same statement.
+    /// [`App::authenticate`] for a request that says what it is about to do: what it would
+    /// read first is read with the session, in the same statement.
     pub async fn authenticate_for(
         &self,
         token: &str,
-        pakke: Option<Pakkeforespoergsel>,
+        forespoergsel: Option<Forespoergsel>,
     ) -> Result<Option<SessionUser>, AppError> {
         let now = self.now();
         let max = varighed(self.settings.session_max)?;
-        let (id, gemning) = match pakke {
-            Some(Pakkeforespoergsel::Laesning(id)) => (Some(id), false),
-            Some(Pakkeforespoergsel::Gemning(id)) => (Some(id), true),
-            None => (None, false),
+        let (id, gemning) = match forespoergsel {
+            Some(Forespoergsel::Pakkelaesning(id)) => (Some(id), false),
+            Some(Forespoergsel::Pakkegemning(id)) => (Some(id), true),
+            _ => (None, false),
         };
-        match self.store.session_og_stempler(&token_hash(token), id).await? {
+        let med =
+            store::Medlaesning { pakke: id, kommunens_pakker: forespoergsel == Some(Forespoergsel::Kommunelaesning) };
+        match self.store.session_og_stempler(&token_hash(token), med).await? {
             Some(laest)
                 if laest.session.expires_at > now && laest.session.created_at + max > now && !laest.user.disabled =>
             {
                 // A request that changes nothing uses them at once (see `med_faste_stempler`).
-                crate::stempelkort::kendte_stempler(laest.stempler);
+                let kommunens_pakker = laest.user.kommune.zip(laest.kommunens_pakker);
+                crate::stempelkort::kendte_stempler(laest.stempler, kommunens_pakker);
                 Ok(Some(SessionUser {
                     stempler: Some(laest.stempler),
                     pakkehint: id.zip(laest.pakke_revision).map(|(id, revision)| Pakkehint {

@@ -25,7 +25,7 @@ mod users;
 mod varsling;
 mod webhooks;
 
-pub use auth::{LoginGraenser, LoginOutcome, Pakkeforespoergsel, SessionUser, hash_password, random_token};
+pub use auth::{Forespoergsel, LoginGraenser, LoginOutcome, SessionUser, hash_password, random_token};
 pub use beregning::{
     BedstePraksis, BeregningSummary, EffektivitetForklaring, KlageLinje, KontoForklaring, NoegletalLinje,
     UdlejningFordeling,

@@ -2,15 +2,31 @@
 //! ([`store::CacheStamp`], changed in the same transaction as the data), so an entry is used
 //! only while nothing it shows has changed, also when another instance made the change.
 
+use domain::Kommunekode;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
-use store::{CacheStempler, Store, StoreError};
+use store::{CacheStempler, PakkeStempel, Store, StoreError};
 
 tokio::task_local! {
     /// The stamps as first read in a request that changes nothing ([`med_faste_stempler`]).
-    static FASTE_STEMPLER: OnceCell<CacheStempler>;
+    static FASTE_STEMPLER: OnceCell<Laesning>;
+}
+
+/// A request's one reading of what its caches are checked against.
+#[derive(Debug, Clone, Copy)]
+struct Laesning {
+    stempler: CacheStempler,
+    /// A kommune's package fingerprint, when read with the session
+    /// ([`store::Medlaesning::kommunens_pakker`]).
+    kommunens_pakker: Option<(Kommunekode, PakkeStempel)>,
+}
+
+impl From<CacheStempler> for Laesning {
+    fn from(stempler: CacheStempler) -> Self {
+        Self { stempler, kommunens_pakker: None }
+    }
 }
 
 /// Runs `request`, which must change nothing (a GET), with the stamps read once: every cache
@@ -25,26 +41,38 @@ pub async fn med_faste_stempler<F: std::future::Future>(request: F) -> F::Output
 pub async fn med_stemplerne_fra<F: std::future::Future>(user: &crate::SessionUser, request: F) -> F::Output {
     let celle = OnceCell::new();
     if let Some(stempler) = user.stempler {
-        let _ = celle.set(stempler);
+        let _ = celle.set(stempler.into());
     }
     FASTE_STEMPLER.scope(celle, request).await
 }
 
-/// The stamps just read (with the session) become the request's reading, inside
+/// The stamps just read (with the session), and the fingerprint of the user's kommune's
+/// packages when it was read too, become the request's reading, inside
 /// [`med_faste_stempler`] and unless it has one.
-pub(crate) fn kendte_stempler(stempler: CacheStempler) {
-    let _ = FASTE_STEMPLER.try_with(|c| c.set(stempler));
+pub(crate) fn kendte_stempler(stempler: CacheStempler, kommunens_pakker: Option<(Kommunekode, PakkeStempel)>) {
+    let _ = FASTE_STEMPLER.try_with(|c| c.set(Laesning { stempler, kommunens_pakker }));
 }
 
 /// The stamps now: inside [`med_faste_stempler`], the request's one reading.
 pub(crate) async fn stempler(store: &dyn Store) -> Result<CacheStempler, StoreError> {
-    if let Ok(Some(kept)) = FASTE_STEMPLER.try_with(|c| c.get().copied()) {
+    if let Ok(Some(kept)) = FASTE_STEMPLER.try_with(|c| c.get().map(|l| l.stempler)) {
         return Ok(kept);
     }
     let read = store.cache_stempler().await?;
     // Two reads of one request at once: the first to finish is the request's.
-    let _ = FASTE_STEMPLER.try_with(|c| c.set(read));
-    Ok(FASTE_STEMPLER.try_with(|c| c.get().copied()).ok().flatten().unwrap_or(read))
+    let _ = FASTE_STEMPLER.try_with(|c| c.set(read.into()));
+    Ok(FASTE_STEMPLER.try_with(|c| c.get().map(|l| l.stempler)).ok().flatten().unwrap_or(read))
+}
+
+/// The fingerprint of `kommune`'s packages now ([`store::PakkeStore::kommunens_pakkestempel`]):
+/// inside [`med_faste_stempler`], as read with the session when it was. Read before the data
+/// it stamps, so those are never older than it.
+pub(crate) async fn kommunens_pakker(store: &dyn Store, kommune: Kommunekode) -> Result<PakkeStempel, StoreError> {
+    let kendt = FASTE_STEMPLER.try_with(|c| c.get().and_then(|l| l.kommunens_pakker)).ok().flatten();
+    match kendt {
+        Some((k, stempel)) if k == kommune => Ok(stempel),
+        _ => store.kommunens_pakkestempel(kommune).await,
+    }
 }
 
 /// Kept values by key, each with the stamp it was read under.

@@ -206,6 +206,13 @@ pub(crate) struct OversigtCache {
     organisationer: crate::stempelkort::Stempelkort<Kommunekode, KommunensOrganisationer>,
     /// Each kommune's overview of a styringsår, under what it was read from.
     oversigter: crate::stempelkort::Noeglekort<(Kommunekode, Styringsaar), OversigtStempel, Vec<OversigtRaekke>>,
+    /// Each beliggenhedskommune's afdelinger of a styringsår, under the figures' stamp (master
+    /// data, figures and marks) and its packages' fingerprint (the packages linked).
+    beliggenhed:
+        crate::stempelkort::Noeglekort<(Kommunekode, Styringsaar), (i64, PakkeStempel), Vec<BeliggenhedsAfdeling>>,
+    /// Each kommune's packages received, under the figures' stamp (the organisations' names)
+    /// and its packages' fingerprint (which holds every package sent to it).
+    pub(crate) modtagne: crate::stempelkort::Noeglekort<Kommunekode, (i64, PakkeStempel), Vec<PakkeRecord>>,
 }
 
 /// What an overview shows moves with the day (deadlines pass), the figures' stamp (master data,
@@ -355,15 +362,14 @@ impl App {
         self.oversigt_raekker(kommune, aar).await
     }
 
-    /// The overview from the cache while nothing it shows has moved: then it costs two small
-    /// reads (the cache stamps and its packages' fingerprint), however many organisations the
-    /// kommune has.
+    /// The overview from the cache while nothing it shows has moved: then it costs no read
+    /// beyond the session's (which brings the cache stamps and, for the kommune's own user, its
+    /// packages' fingerprint), however many organisations the kommune has.
     async fn oversigt_raekker(&self, kommune: Kommunekode, aar: Styringsaar) -> Result<Vec<OversigtRaekke>, AppError> {
         let stempler = crate::stempelkort::stempler(&*self.store).await?;
-        let organisationer = self.kommunens_organisationer(kommune, stempler.tal).await?;
-        let ids: Vec<OrganisationId> = organisationer.rapporterende.iter().map(|o| o.id).collect();
-        let pakker = self.store.pakkernes_stempel(&ids, self.varslingsvindue(aar), aar).await?;
         // Read before the data: an entry read later is newer than its stamp, never older.
+        let pakker = crate::stempelkort::kommunens_pakker(&*self.store, kommune).await?;
+        let organisationer = self.kommunens_organisationer(kommune, stempler.tal).await?;
         let stempel = (self.today(), stempler.tal, pakker);
         if let Some(rows) = self.oversigt_cache.oversigter.hent(&(kommune, aar), &stempel) {
             return Ok(rows.to_vec());
@@ -500,11 +506,30 @@ impl App {
         &self,
         user: &SessionUser,
         aar: Styringsaar,
-    ) -> Result<Vec<BeliggenhedsAfdeling>, AppError> {
+    ) -> Result<Arc<Vec<BeliggenhedsAfdeling>>, AppError> {
         if !user.principal.may(Tilladelse::KommuneOversigt) {
             return Err(AppError::Forbidden);
         }
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
+        // Read before the data: an entry read later is newer than its stamp, never older.
+        let stempel = (
+            crate::stempelkort::stempler(&*self.store).await?.tal,
+            crate::stempelkort::kommunens_pakker(&*self.store, kommune).await?,
+        );
+        let kort = &self.oversigt_cache.beliggenhed;
+        if let Some(kept) = kort.hent(&(kommune, aar), &stempel) {
+            return Ok(kept);
+        }
+        let afdelinger = Arc::new(self.les_beliggenhedsafdelinger(kommune, aar).await?);
+        kort.gem((kommune, aar), stempel, afdelinger.clone());
+        Ok(afdelinger)
+    }
+
+    async fn les_beliggenhedsafdelinger(
+        &self,
+        kommune: Kommunekode,
+        aar: Styringsaar,
+    ) -> Result<Vec<BeliggenhedsAfdeling>, AppError> {
         let (organisationer, i_kommunen) = futures::try_join!(
             self.store.organisationer_i_kommune(kommune),
             self.store.andres_afdelinger_i_kommune(kommune),

@@ -150,15 +150,14 @@ impl App {
         let Some(kommune) = kommune else {
             return self.kept_varsler_i(None, aar, stempler).await;
         };
+        let pakker = crate::stempelkort::kommunens_pakker(&*self.store, kommune).await?;
         let organisationer = self.kommunens_organisationer(kommune, stempler.tal).await?;
-        let ids: Vec<OrganisationId> = organisationer.rapporterende.iter().map(|o| o.id).collect();
-        let pakker = self.store.pakkernes_stempel(&ids, self.varslingsvindue(aar), aar).await?;
         self.kept_varsler_i(Some((kommune, &organisationer.rapporterende, pakker)), aar, stempler).await
     }
 
     /// As [`App::kept_varsler`], under stamps the caller has read already (the overview has):
-    /// the figures' and, for a kommune, its reporting organisations' packages of the years the
-    /// signals look at (`fra` [`App::varslingsvindue`] to `aar`).
+    /// the figures' and, for a kommune, its packages' fingerprint
+    /// ([`store::PakkeStore::kommunens_pakkestempel`]).
     pub(crate) async fn kept_varsler_i(
         &self,
         scope: Option<(Kommunekode, &[Organisation], PakkeStempel)>,

@@ -358,32 +358,45 @@ impl BrugerStore for Backend {
         commit(tx, audit).await
     }
 
-    async fn session_og_stempler(&self, token_hash: &str, pakke: Option<PakkeId>) -> Result<Option<SessionLaest>> {
+    async fn session_og_stempler(&self, token_hash: &str, med: Medlaesning) -> Result<Option<SessionLaest>> {
         // Every request reads its session: one read with the user's organisations joined on
         // (a row per organisation and administered organisation; one row for most users), and
         // the cache stamps beside them, so no page reads those on their own.
-        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let sql = SQL.get_or_init(|| {
-            let stempel =
-                |s: CacheStamp| format!("COALESCE((SELECT version FROM cache_stempler WHERE navn = '{}'), 0)", s.as_str());
-            format!(
-                "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, s.id_token, \
-                 {USER_COLUMNS}, bo.organisation_id AS egen_organisation, o.id AS administreret_organisation, \
-                 {} AS stempel_tal, {} AS stempel_aftaler, {} AS stempel_skabeloner, \
-                 COALESCE((SELECT vaerdi FROM aendringstaeller), 0) AS stempel_aendring, \
-                 (SELECT revision FROM pakker WHERE id = $2) AS pakke_revision \
-                 FROM sessioner s JOIN brugere b ON b.id = s.bruger_id \
-                 LEFT JOIN bruger_organisationer bo ON bo.bruger_id = b.id \
-                 LEFT JOIN organisationer o ON o.administrator_id = bo.organisation_id \
-                 WHERE s.token_hash = $1 ORDER BY bo.organisation_id, o.id",
-                stempel(CacheStamp::Tal),
-                stempel(CacheStamp::Aftaler),
-                stempel(CacheStamp::Skabeloner),
-            )
+        static SQL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+        let [uden, med_kommune] = SQL.get_or_init(|| {
+            let stempel = |s: CacheStamp| {
+                format!("COALESCE((SELECT version FROM cache_stempler WHERE navn = '{}'), 0)", s.as_str())
+            };
+            let sql = |kommunens: &str| {
+                format!(
+                    "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, \
+                     s.id_token, {USER_COLUMNS}, bo.organisation_id AS egen_organisation, \
+                     o.id AS administreret_organisation, \
+                     {} AS stempel_tal, {} AS stempel_aftaler, {} AS stempel_skabeloner, \
+                     COALESCE((SELECT vaerdi FROM aendringstaeller), 0) AS stempel_aendring, \
+                     (SELECT revision FROM pakker WHERE id = $2) AS pakke_revision, \
+                     {kommunens} AS kommunens_pakker \
+                     FROM sessioner s JOIN brugere b ON b.id = s.bruger_id \
+                     LEFT JOIN bruger_organisationer bo ON bo.bruger_id = b.id \
+                     LEFT JOIN organisationer o ON o.administrator_id = bo.organisation_id \
+                     WHERE s.token_hash = $1 ORDER BY bo.organisation_id, o.id",
+                    stempel(CacheStamp::Tal),
+                    stempel(CacheStamp::Aftaler),
+                    stempel(CacheStamp::Skabeloner),
+                )
+            };
+            // Two statements, not a flag bound to one: PostgreSQL would plan a statement whose
+            // subquery a bound flag skips afresh on every execution.
+            let kommunens = format!(
+                "CASE WHEN b.kommunekode IS NOT NULL THEN {} END",
+                super::pakker::kommunens_pakkestempel_sql("b.kommunekode")
+            );
+            [sql("CAST(NULL AS TEXT)"), sql(&kommunens)]
         });
+        let sql = if med.kommunens_pakker { med_kommune } else { uden };
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(token_hash)
-            .bind(pakke.map(|p| p.0))
+            .bind(med.pakke.map(|p| p.0))
             .fetch_all(self.reader())
             .await
             .db()?;
@@ -409,11 +422,14 @@ impl BrugerStore for Backend {
         }
         let (egne, administrerede) = links;
         let pakke_revision: Option<i64> = sqlx::Row::try_get(first, "pakke_revision").db()?;
+        let kommunens_pakker: Option<String> = sqlx::Row::try_get(first, "kommunens_pakker").db()?;
+        let kommunens_pakker = kommunens_pakker.as_deref().map(super::pakker::laes_pakkestempel).transpose()?;
         Ok(Some(SessionLaest {
             session: SessionRecord::from(session),
             user: user.into_record(egne, administrerede)?,
             stempler,
             pakke_revision: pakke_revision.map(Revision),
+            kommunens_pakker,
         }))
     }
 

@@ -35,6 +35,7 @@ const RESET_ORDER: &[&str] = &[
     "pakke_versioner",
     "bilag",
     "pakke_svar",
+    "kommunernes_pakker",
     "pakker",
     "sessioner",
     "api_noegler",

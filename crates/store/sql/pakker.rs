@@ -174,6 +174,28 @@ async fn nummerer_aendring(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
     Ok(())
 }
 
+/// The fingerprint of the packages the kommune `kommune` (a bind or a column) sees or
+/// supervises ([`PakkeStore::kommunens_pakkestempel`]) as one scalar subquery: the packages are
+/// found by primary key in `kommunernes_pakker`, and their count, revision sum and newest
+/// change number come as one text (read by [`laes_pakkestempel`]), so the session's read asks
+/// it as one subquery too and both read the same value.
+pub(super) fn kommunens_pakkestempel_sql(kommune: &str) -> String {
+    format!(
+        "(SELECT CAST(COUNT(*) AS TEXT) || ' ' || CAST(COALESCE(SUM(p.revision), 0) AS TEXT) || ' ' || \
+         CAST(COALESCE(MAX(p.aendring), 0) AS TEXT) \
+         FROM kommunernes_pakker kp JOIN pakker p ON p.id = kp.pakke_id WHERE kp.kommunekode = {kommune})"
+    )
+}
+
+/// The fingerprint [`kommunens_pakkestempel_sql`] reads.
+pub(super) fn laes_pakkestempel(tekst: &str) -> Result<PakkeStempel> {
+    let tal: Option<Vec<i64>> = tekst.split(' ').map(|t| t.parse().ok()).collect();
+    match tal.as_deref() {
+        Some(&[antal, revisioner, aendring]) => Ok(PakkeStempel { antal, revisioner, aendring }),
+        _ => Err(StoreError::Corrupt { what: "kommunens pakkestempel", value: tekst.to_string() }),
+    }
+}
+
 /// Takes the next change number (and the counter's lock, to commit).
 async fn naeste_aendring(tx: &mut Tx) -> Result<i64> {
     let (n,): (i64,) = sqlx::query_as("UPDATE aendringstaeller SET vaerdi = vaerdi + 1 WHERE id = 1 RETURNING vaerdi")
@@ -282,6 +304,17 @@ async fn create_pakke_in(tx: &mut Tx, p: &NewPakke) -> Result<(PakkeId, bool)> {
     .await
     .db()?;
     if let Some((id,)) = created {
+        // The kommuner that see or supervise it: its hjemsted and its afdelinger's kommuner.
+        sqlx::query(
+            "INSERT INTO kommunernes_pakker (kommunekode, pakke_id) \
+             SELECT hjemstedskommune, CAST($1 AS BIGINT) FROM organisationer WHERE id = $2 \
+             UNION SELECT kommunekode, CAST($1 AS BIGINT) FROM afdelinger WHERE organisation_id = $2",
+        )
+        .bind(id)
+        .bind(p.organisation.0)
+        .execute(&mut **tx)
+        .await
+        .db()?;
         return Ok((PakkeId(id), true));
     }
     let (id,): (i64,) =
@@ -499,6 +532,17 @@ pub(super) async fn submit_in(tx: &mut Tx, s: &Submission) -> Result<VersionReco
         .await
         .db()?;
     }
+    // A kommune sent the package sees it (the recipients are its kommuner already, see
+    // `kommunernes_pakker`; stated here so the store keeps its own rule).
+    sqlx::query(
+        "INSERT INTO kommunernes_pakker (kommunekode, pakke_id) \
+         SELECT kommunekode, pakke_id FROM pakke_modtagere WHERE pakke_id = $1 \
+         ON CONFLICT (kommunekode, pakke_id) DO NOTHING",
+    )
+    .bind(pakke.0)
+    .execute(&mut **tx)
+    .await
+    .db()?;
     Ok(VersionRecord {
         pakke,
         version: next,
@@ -628,25 +672,15 @@ impl PakkeStore for Backend {
         commit(tx, audit).await
     }
 
-    async fn pakkernes_stempel(
-        &self,
-        organisationer: &[OrganisationId],
-        fra: Styringsaar,
-        til: Styringsaar,
-    ) -> Result<PakkeStempel> {
-        if organisationer.is_empty() {
-            return Ok(PakkeStempel::default());
-        }
-        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-            // PostgreSQL sums BIGINT to NUMERIC: cast back.
-            "SELECT COUNT(*), CAST(COALESCE(SUM(revision), 0) AS BIGINT), COALESCE(MAX(aendring), 0) FROM pakker \
-             WHERE styringsaar BETWEEN ",
-        );
-        qb.push_bind(i64::from(fra)).push(" AND ").push_bind(i64::from(til)).push(" AND organisation_id IN (");
-        push_organisation_ids(&mut qb, organisationer);
-        qb.push(")");
-        let (antal, revisioner, aendring): (i64, i64, i64) = qb.build_query_as().fetch_one(self.reader()).await.db()?;
-        Ok(PakkeStempel { antal, revisioner, aendring })
+    async fn kommunens_pakkestempel(&self, kommune: Kommunekode) -> Result<PakkeStempel> {
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| format!("SELECT {}", kommunens_pakkestempel_sql("$1")));
+        let (tekst,): (String,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(i64::from(kommune))
+            .fetch_one(self.reader())
+            .await
+            .db()?;
+        laes_pakkestempel(&tekst)
     }
 
     async fn set_rapportperioder(

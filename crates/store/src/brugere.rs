@@ -37,17 +37,13 @@ pub trait BrugerStore: Send + Sync {
     async fn create_session(&self, session: &SessionRecord, audit: &AuditEvent) -> Result<()>;
     /// A session with its user, in one read: every request asks this.
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
-        Ok(self.session_og_stempler(token_hash, None).await?.map(|l| (l.session, l.user)))
+        Ok(self.session_og_stempler(token_hash, Medlaesning::default()).await?.map(|l| (l.session, l.user)))
     }
     /// [`BrugerStore::session`] with the cache stamps as read in the same statement: the
-    /// request's caches are then checked against them without a read of their own. With
-    /// `pakke` (the package a request's path names) also that package's revision, so a package
-    /// the process keeps under that revision and those stamps needs no read of its own.
-    async fn session_og_stempler(
-        &self,
-        token_hash: &str,
-        pakke: Option<crate::PakkeId>,
-    ) -> Result<Option<SessionLaest>>;
+    /// request's caches are then checked against them without a read of their own. With it
+    /// what `med` asks for ([`Medlaesning`]), so what the process keeps under those values
+    /// needs no read of its own.
+    async fn session_og_stempler(&self, token_hash: &str, med: Medlaesning) -> Result<Option<SessionLaest>>;
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()>;
     /// Moves a valid session's expiry (the user chose to stay signed in).
     async fn extend_session(&self, token_hash: &str, expires_at: DateTime<Utc>, audit: &AuditEvent) -> Result<()>;
@@ -197,4 +193,18 @@ pub struct SessionLaest {
     pub stempler: crate::CacheStempler,
     /// The revision of the package asked about, when it exists.
     pub pakke_revision: Option<crate::Revision>,
+    /// The fingerprint of the user's kommune's packages, when asked for and the user has a
+    /// kommune.
+    pub kommunens_pakker: Option<crate::PakkeStempel>,
+}
+
+/// What a request's read of its session brings along, so the request needs no read of its own
+/// for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Medlaesning {
+    /// The revision of this package (the one the request's path names).
+    pub pakke: Option<crate::PakkeId>,
+    /// The fingerprint of the packages of the user's kommune
+    /// ([`crate::PakkeStore::kommunens_pakkestempel`]): the kommune's pages are kept under it.
+    pub kommunens_pakker: bool,
 }

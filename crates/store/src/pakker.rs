@@ -36,14 +36,11 @@ pub trait PakkeStore: Send + Sync {
     async fn pakker_med_hjemsted(&self, kommune: Kommunekode, styringsaar: Styringsaar) -> Result<Vec<PakkeRecord>>;
     /// Sets the deadline of the given packages in one transaction.
     async fn set_frist(&self, pakker: &[PakkeId], frist: NaiveDate, audit: &AuditEvent) -> Result<()>;
-    /// What the given organisations' packages of the styringsår `fra..=til` look like at this
-    /// moment ([`PakkeStempel`]): a value read from them under another stamp is out of date.
-    async fn pakkernes_stempel(
-        &self,
-        organisationer: &[OrganisationId],
-        fra: Styringsaar,
-        til: Styringsaar,
-    ) -> Result<PakkeStempel>;
+    /// What the packages a kommune sees or supervises look like at this moment
+    /// ([`PakkeStempel`]): the packages, of every styringsår, of the organisations with their
+    /// hjemsted or an afdeling in the kommune, and those sent to it. A value read from them
+    /// under another stamp is out of date.
+    async fn kommunens_pakkestempel(&self, kommune: Kommunekode) -> Result<PakkeStempel>;
     /// Sets the report period of each package (`None`: back to the accounting period), with
     /// the audit event, in one transaction; each package's change is numbered for the feed.
     async fn set_rapportperioder(

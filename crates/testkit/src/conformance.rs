@@ -174,6 +174,34 @@ async fn user(store: &Arc<dyn Store>, name: &str) -> domain::access::UserId {
     store.create_user(&new, &audit("bruger_oprettet")).await.unwrap()
 }
 
+/// A session of a new user of `kommune`; its token hash.
+async fn kommune_session(store: &Arc<dyn Store>, kommune: Kommunekode) -> String {
+    let new = NewUser {
+        username: format!("kommune-{kommune}"),
+        display_name: "Kommunen".into(),
+        email: None,
+        password_hash: "$argon2id$x".into(),
+        role: Role::Kommune,
+        kommune: Some(kommune),
+        organisationer: vec![],
+        created_at: at(1),
+        ekstern_id: None,
+        cvr: None,
+    };
+    let user_id = store.create_user(&new, &audit("bruger_oprettet")).await.unwrap();
+    let token_hash = format!("kommune-{kommune}-token");
+    let session = SessionRecord {
+        token_hash: token_hash.clone(),
+        user_id,
+        csrf_token: "c".into(),
+        created_at: at(1),
+        expires_at: at(2),
+        id_token: None,
+    };
+    store.create_session(&session, &audit("login")).await.unwrap();
+    token_hash
+}
+
 async fn new_package(store: &Arc<dyn Store>) -> PakkeId {
     let org = store.organisation_by_nummer(nr(10)).await.unwrap().unwrap();
     let new = NewPakke {
@@ -277,15 +305,18 @@ pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
     // The cache stamps read with the session are the stamps, and move with what they stamp.
     let stempler = |s: Option<store::SessionLaest>| s.map(|l| l.stempler);
     let foer = store.cache_stempler().await.unwrap();
-    assert_eq!(stempler(store.session_og_stempler("abc", None).await.unwrap()), Some(foer));
-    // No package asked about, or one that does not exist: no revision.
-    let laest = store.session_og_stempler("abc", Some(store::PakkeId(i64::MAX))).await.unwrap().unwrap();
-    assert_eq!((laest.pakke_revision, laest.session.token_hash.as_str()), (None, "abc"));
+    assert_eq!(stempler(store.session_og_stempler("abc", Medlaesning::default()).await.unwrap()), Some(foer));
+    // No package asked about, or one that does not exist: no revision; no kommune: no
+    // fingerprint of its packages.
+    let med = Medlaesning { pakke: Some(store::PakkeId(i64::MAX)), kommunens_pakker: true };
+    let laest = store.session_og_stempler("abc", med).await.unwrap().unwrap();
+    assert_eq!((laest.pakke_revision, laest.kommunens_pakker), (None, None));
+    assert_eq!(laest.session.token_hash, "abc");
     let naeste = SkabelonRecord { version: 3, ..store.skabeloner().await.unwrap().remove(0) };
     store.add_skabelon(&naeste, &audit("skabelon_indlaest")).await.unwrap();
     let efter = store.cache_stempler().await.unwrap();
     assert!(efter.skabeloner > foer.skabeloner, "a template moves its stamp");
-    assert_eq!(stempler(store.session_og_stempler("abc", None).await.unwrap()), Some(efter));
+    assert_eq!(stempler(store.session_og_stempler("abc", Medlaesning::default()).await.unwrap()), Some(efter));
     store.set_user_disabled(id, true, &audit("bruger_deaktiveret")).await.unwrap();
     assert!(store.user(id).await.unwrap().unwrap().disabled);
     assert_eq!(store.session("abc").await.unwrap(), None, "disabling ends sessions");
@@ -365,10 +396,19 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     assert!(ingen.is_empty(), "a draft has no recipients");
     let revision = kladde.revision;
     assert_eq!(store.pakke(id).await.unwrap().unwrap().revision, revision);
-    // The packages' fingerprint: one package, its revision; the submission moves it.
-    let aar = kladde.styringsaar;
-    let foer = store.pakkernes_stempel(&[kladde.organisation], aar, aar).await.unwrap();
+    // The fingerprint of a kommune's packages: the draft's, for its hjemstedskommune and the
+    // kommune of one of its afdelinger, not for another kommune; the submission moves it.
+    let foer = store.kommunens_pakkestempel(k(101)).await.unwrap();
     assert_eq!((foer.antal, foer.revisioner), (1, revision.0));
+    assert_eq!(store.kommunens_pakkestempel(k(147)).await.unwrap(), foer);
+    assert_eq!(store.kommunens_pakkestempel(k(851)).await.unwrap(), PakkeStempel::default());
+    // A kommune user's session brings the same value along when asked, and only then.
+    let kommunens = kommune_session(&store, k(101)).await;
+    let med = Medlaesning { kommunens_pakker: true, ..Medlaesning::default() };
+    let laest = store.session_og_stempler(&kommunens, med).await.unwrap().unwrap();
+    assert_eq!(laest.kommunens_pakker, Some(foer));
+    let uden = store.session_og_stempler(&kommunens, Medlaesning::default()).await.unwrap().unwrap();
+    assert_eq!(uden.kommunens_pakker, None);
     // A submission validated at an older revision is refused: answers changed since.
     let outdated = Submission {
         transition: transition(id, PakkeStatus::Kladde, PakkeStatus::Indsendt, by),
@@ -419,9 +459,12 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     assert!(store.modtagere_for(&[]).await.unwrap().is_empty());
     let (indsendt, modtagere) = store.pakke_med_modtagere(id).await.unwrap().unwrap();
     assert_eq!((indsendt.status, modtagere), (PakkeStatus::Indsendt, vec![k(101), k(147)]));
-    let efter = store.pakkernes_stempel(&[kladde.organisation], aar, aar).await.unwrap();
+    let efter = store.kommunens_pakkestempel(k(101)).await.unwrap();
     assert_ne!(efter, foer, "a submission moves the fingerprint");
     assert_eq!(efter.revisioner, indsendt.revision.0);
+    assert_eq!(store.kommunens_pakkestempel(k(147)).await.unwrap(), efter);
+    let laest = store.session_og_stempler(&kommunens, med).await.unwrap().unwrap();
+    assert_eq!(laest.kommunens_pakker, Some(efter));
     assert_eq!(store.pakker_for_kommune(k(147)).await.unwrap().len(), 1);
     assert!(store.pakker_for_kommune(k(851)).await.unwrap().is_empty());
     // Answers cannot be saved into a submitted package.

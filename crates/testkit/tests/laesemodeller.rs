@@ -428,6 +428,71 @@ async fn the_kommune_overview_follows_changes_made_elsewhere() {
 }
 
 #[tokio::test]
+async fn the_kommune_pages_kept_under_the_sessions_reading_show_changes_made_elsewhere() {
+    // At a scale where the organisation has afdelinger in another kommune.
+    let t = TestApp::spawn_with(testkit::demo_at(0.1)).await;
+    let store = t.app.store();
+    let kommune = testkit::session_user(&t.app, "kommune").await;
+    let id = store::PakkeId(t.package_of("boligorg").await);
+    let aar = store.pakke(id).await.unwrap().unwrap().styringsaar;
+    let c = t.client();
+    c.login("kommune").await;
+    let path = format!("/kommune?aar={aar}");
+    let read = || async {
+        let page = c.get(&path).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.body
+    };
+    // Read twice: the second request finds the overview kept under the fingerprint of the
+    // kommune's packages read with its session.
+    let foer = read().await;
+    assert_eq!(read().await, foer);
+
+    // A new deadline written as another instance would: the fingerprint moves with it.
+    let frist = t.app.today() + chrono::Duration::days(43);
+    let vist = frist.format("%d.%m.%Y").to_string();
+    assert!(!foer.contains(&vist));
+    store.set_frist(&[id], frist, &audit(&t, "frist")).await.unwrap();
+    assert!(read().await.contains(&vist), "the new deadline shows");
+    // A henstilling registered elsewhere (the package's revision moves).
+    assert!(!foer.contains("Henstilling"));
+    henstilling_registreret_direkte(&t, id, &kommune, "Henstilling om vedligeholdelsesplan").await;
+    assert!(read().await.contains("Henstilling"), "the henstilling shows");
+
+    // The agency's view of the kommune (no fingerprint with its session) agrees.
+    let styrelsen = t.client();
+    styrelsen.login("styrelse").await;
+    let kode = kommune.principal.kommune.unwrap();
+    let set = styrelsen.get(&format!("/styrelse/kommuner/{kode}?aar={aar}")).await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert!(set.body.contains(&vist));
+
+    // The beliggenhedskommune's afdelinger, kept likewise, link the package once it is sent.
+    let (_, belig) = testkit::beliggenhedskommune(&t, id.0).await;
+    let afdelinger = || async {
+        let page = belig.get(&format!("/kommune/afdelinger?aar={aar}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.body
+    };
+    let link = format!("href=\"/pakker/{}\"", id.0);
+    let foer = afdelinger().await;
+    assert_eq!(afdelinger().await, foer);
+    assert!(!foer.contains(&link), "a draft is never linked");
+    // So are the kommune's packages received.
+    let modtagne = || async {
+        let page = c.get("/kommune/pakker").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.body
+    };
+    let foer = modtagne().await;
+    assert_eq!(modtagne().await, foer);
+    assert!(!foer.contains(&link), "a draft is never received");
+    testkit::submit_package(&t, "boligorg", id.0).await;
+    assert!(afdelinger().await.contains(&link), "the package sent is linked");
+    assert!(modtagne().await.contains(&link), "the package sent is received");
+}
+
+#[tokio::test]
 async fn the_package_page_shows_a_henstilling_registered_elsewhere() {
     let t = TestApp::spawn().await;
     let kommune = testkit::session_user(&t.app, "kommune").await;

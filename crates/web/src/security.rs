@@ -148,20 +148,25 @@ fn security_headers(response: &mut Response, state: &crate::AppState) {
     }
 }
 
+/// What a request is about to do, so its session's read brings along what it would read first.
 /// The package a request reads (`/pakker/{id}…`, `/api/v1/pakker/{id}…` by GET or HEAD) or
 /// saves answers in (a section or afdeling form: POST of the form, PUT through the API): its
-/// revision is read with the session, so the request needs no read of the package while the
-/// process keeps it. Only a hint: scope is checked on the package as always. Other writes get
-/// none: they may read the package after they changed it.
-fn pakkeforespoergsel(method: &Method, path: &str) -> Option<app::Pakkeforespoergsel> {
+/// revision, so the request needs no read of the package while the process keeps it. A kommune
+/// page read (GET or HEAD of `/kommune…`): the kommune's package fingerprint. Only hints:
+/// scope is checked as always. Other writes get none: they may read after they changed.
+fn forespoergsel(method: &Method, path: &str) -> Option<app::Forespoergsel> {
+    let laeser = *method == Method::GET || *method == Method::HEAD;
+    if laeser && (path == "/kommune" || path.starts_with("/kommune/")) {
+        return Some(app::Forespoergsel::Kommunelaesning);
+    }
     let (api, rest) = match path.strip_prefix("/api/v1") {
         Some(rest) => (true, rest),
         None => (false, path),
     };
     let mut segments = rest.strip_prefix("/pakker/")?.split('/');
     let id = store::PakkeId(segments.next()?.parse().ok()?);
-    if *method == Method::GET || *method == Method::HEAD {
-        return Some(app::Pakkeforespoergsel::Laesning(id));
+    if laeser {
+        return Some(app::Forespoergsel::Pakkelaesning(id));
     }
     let gemmer = if api { *method == Method::PUT } else { *method == Method::POST };
     let formular = match (segments.next(), segments.next(), segments.next()) {
@@ -169,7 +174,7 @@ fn pakkeforespoergsel(method: &Method, path: &str) -> Option<app::Pakkeforespoer
         (Some("afdelinger"), Some(nummer), None) => nummer.parse::<u32>().is_ok(),
         _ => false,
     };
-    (gemmer && formular).then_some(app::Pakkeforespoergsel::Gemning(id))
+    (gemmer && formular).then_some(app::Forespoergsel::Pakkegemning(id))
 }
 
 async fn checks(state: &AppState, request: Request, next: Next) -> Response {
@@ -182,7 +187,7 @@ async fn checks(state: &AppState, request: Request, next: Next) -> Response {
 
     let mut authenticated = None;
     if let Some(token) = token {
-        match state.app.authenticate_for(&token, pakkeforespoergsel(&parts.method, parts.uri.path())).await {
+        match state.app.authenticate_for(&token, forespoergsel(&parts.method, parts.uri.path())).await {
             Ok(Some(user)) => authenticated = Some(Authenticated { user, token }),
             Ok(None) => {}
             Err(e) => return crate::error::internal(&e.to_string()),
@@ -406,16 +411,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_package_a_request_reads_or_saves_in() {
-        use app::Pakkeforespoergsel::{Gemning, Laesning};
+    fn what_a_request_reads_or_saves_in() {
+        use app::Forespoergsel::{Kommunelaesning, Pakkegemning as Gemning, Pakkelaesning as Laesning};
         use store::PakkeId;
-        let f = |method: Method, path| pakkeforespoergsel(&method, path);
+        let f = |method: Method, path| forespoergsel(&method, path);
         assert_eq!(f(Method::GET, "/pakker/1057"), Some(Laesning(PakkeId(1057))));
         assert_eq!(f(Method::GET, "/pakker/1057/sektioner/b3.I"), Some(Laesning(PakkeId(1057))));
         assert_eq!(f(Method::HEAD, "/api/v1/pakker/678"), Some(Laesning(PakkeId(678))));
         assert_eq!(f(Method::GET, "/api/v1/pakker"), None);
         assert_eq!(f(Method::GET, "/pakker/ny"), None);
-        assert_eq!(f(Method::GET, "/kommune/pakker"), None);
+        assert_eq!(f(Method::GET, "/kommune/pakker"), Some(Kommunelaesning));
+        assert_eq!(f(Method::HEAD, "/kommune"), Some(Kommunelaesning));
+        assert_eq!(f(Method::POST, "/kommune/frister"), None, "a write reads after it changed");
+        assert_eq!(f(Method::GET, "/kommuner"), None);
         assert_eq!(f(Method::GET, "/offentlig/pakker/12"), None);
         // Saves of a form read the package once before they write.
         assert_eq!(f(Method::POST, "/pakker/1057/sektioner/b3.III"), Some(Gemning(PakkeId(1057))));

@@ -17,6 +17,7 @@ use domain::{Kommunekode, Styringsaar};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use store::*;
 
 /// What a package list may be narrowed to (the API's query).
@@ -225,10 +226,21 @@ impl App {
     }
 
     /// Packages sent to the user's kommune.
-    pub async fn kommunens_pakker(&self, user: &SessionUser) -> Result<Vec<PakkeRecord>, AppError> {
+    pub async fn kommunens_pakker(&self, user: &SessionUser) -> Result<Arc<Vec<PakkeRecord>>, AppError> {
         require(&user.principal, Tilladelse::KommuneOversigt)?;
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
-        Ok(self.store.pakker_for_kommune(kommune).await?)
+        // Read before the data: an entry read later is newer than its stamp, never older.
+        let stempel = (
+            crate::stempelkort::stempler(&*self.store).await?.tal,
+            crate::stempelkort::kommunens_pakker(&*self.store, kommune).await?,
+        );
+        let kort = &self.oversigt_cache.modtagne;
+        if let Some(kept) = kort.hent(&kommune, &stempel) {
+            return Ok(kept);
+        }
+        let pakker = Arc::new(self.store.pakker_for_kommune(kommune).await?);
+        kort.gem(kommune, stempel, pakker.clone());
+        Ok(pakker)
     }
 
     /// The packages of a styringsår of the organisations the kommune supervises (its
@@ -353,7 +365,7 @@ impl App {
     pub async fn pakker_i_aar(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<PakkeRecord>, AppError> {
         let pakker = match user.principal.role {
             Role::Organisation => self.mine_pakker(user).await?,
-            Role::Kommune => self.kommunens_pakker(user).await?,
+            Role::Kommune => self.kommunens_pakker(user).await?.to_vec(),
             Role::Styrelse => {
                 require(&user.principal, Tilladelse::Styrelse)?;
                 self.store.pakke_forloeb(aar, None).await?.into_iter().map(|f| f.pakke).collect()

@@ -388,19 +388,26 @@ impl App {
     }
 
     /// The views of packages already read (the organisation's overview shows each draft's
-    /// progress): their recipients in one read for all, not a read of each package.
+    /// progress): the recipients of those the process does not keep in one read for all, not a
+    /// read of each package.
     pub async fn pakke_views(&self, user: &SessionUser, pakker: &[PakkeRecord]) -> Result<Vec<PakkeView>, AppError> {
         if pakker.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<PakkeId> = pakker.iter().map(|p| p.id).collect();
-        let (modtagere, stempler) =
-            futures::try_join!(async { Ok::<_, AppError>(self.store.modtagere_for(&ids).await?) }, async {
-                Ok::<_, AppError>(crate::stempelkort::stempler(&*self.store).await?)
-            },)?;
+        // The rows were read after the stamps: a package kept under its row's revision and
+        // those stamps has the recipients the database holds, so only the others are read.
+        let stempler = crate::stempelkort::stempler(&*self.store).await?;
+        let kept = |p: &PakkeRecord| {
+            self.pakke_cache.raekke(p.id, crate::pakkedata::Noegle { revision: p.revision, stempler })
+        };
+        let ids: Vec<PakkeId> = pakker.iter().filter(|p| kept(p).is_none()).map(|p| p.id).collect();
+        let modtagere = if ids.is_empty() { Vec::new() } else { self.store.modtagere_for(&ids).await? };
         let mut views = Vec::with_capacity(pakker.len());
         for pakke in pakker {
-            let egne = modtagere.iter().filter(|(p, _)| *p == pakke.id).map(|(_, k)| *k).collect();
+            let egne = match kept(pakke) {
+                Some(raekke) => raekke.1.clone(),
+                None => modtagere.iter().filter(|(p, _)| *p == pakke.id).map(|(_, k)| *k).collect(),
+            };
             let scope = scope_of(pakke, egne);
             views.push(self.view_of(user, pakke.clone(), scope, stempler).await?);
         }

@@ -221,13 +221,19 @@ fn filtrer(rows: Vec<OversigtRaekke>, q: &OversigtQuery) -> Vec<OversigtRaekke> 
         })
         .filter(|r| soeg.is_empty() || r.navn.to_lowercase().contains(&soeg) || r.nummer.to_string().contains(&soeg))
         .collect();
+    // Compared by reference: a key that owns a name would copy it at every comparison.
+    let navn = |a: &OversigtRaekke, b: &OversigtRaekke| a.navn.cmp(&b.navn);
     match q.sorter {
-        Oversigtsorden::Frist => rows.sort_by_key(|r| (r.frist, r.navn.clone())),
-        Oversigtsorden::Indsendelse => rows.sort_by_key(|r| (r.indsendelse, r.navn.clone())),
-        Oversigtsorden::Moede => rows.sort_by_key(|r| (r.moede, r.navn.clone())),
-        Oversigtsorden::Kritiske => rows.sort_by_key(|r| (std::cmp::Reverse(r.kritiske_noegletal), r.navn.clone())),
-        Oversigtsorden::Roede => rows.sort_by_key(|r| (std::cmp::Reverse(r.roede_afdelinger), r.navn.clone())),
-        Oversigtsorden::Navn => rows.sort_by_key(|r| (r.navn.to_lowercase(), r.nummer)),
+        Oversigtsorden::Frist => rows.sort_by(|a, b| a.frist.cmp(&b.frist).then_with(|| navn(a, b))),
+        Oversigtsorden::Indsendelse => rows.sort_by(|a, b| a.indsendelse.cmp(&b.indsendelse).then_with(|| navn(a, b))),
+        Oversigtsorden::Moede => rows.sort_by(|a, b| a.moede.cmp(&b.moede).then_with(|| navn(a, b))),
+        Oversigtsorden::Kritiske => {
+            rows.sort_by(|a, b| b.kritiske_noegletal.cmp(&a.kritiske_noegletal).then_with(|| navn(a, b)))
+        }
+        Oversigtsorden::Roede => {
+            rows.sort_by(|a, b| b.roede_afdelinger.cmp(&a.roede_afdelinger).then_with(|| navn(a, b)))
+        }
+        Oversigtsorden::Navn => rows.sort_by_cached_key(|r| (r.navn.to_lowercase(), r.nummer)),
     }
     rows
 }
@@ -243,7 +249,7 @@ pub async fn oversigt(
     let alle = state.app.tilsynsoversigt(&user, aar).await?;
     let antal_i_alt = alle.len();
     let mut foerst: Vec<&OversigtRaekke> = alle.iter().filter(|r| r.opmaerksomhed() > 0).collect();
-    foerst.sort_by_key(|r| (std::cmp::Reverse(r.opmaerksomhed()), r.navn.clone()));
+    foerst.sort_by(|a, b| b.opmaerksomhed().cmp(&a.opmaerksomhed()).then_with(|| a.navn.cmp(&b.navn)));
     let foerst = foerst.into_iter().take(10).map(Raekke::from).collect();
     let raekker = filtrer(alle, &q).iter().map(Raekke::from).collect();
     let kommune = kommune_navn(&state, &user).await?;
@@ -466,7 +472,7 @@ pub async fn beliggenhed(
     let aar = valgt_aar(&state, q.aar)?;
     let public = state.app.offentlig();
     let mut raekker = Vec::new();
-    for a in state.app.beliggenhedsafdelinger(&user, aar).await? {
+    for a in state.app.beliggenhedsafdelinger(&user, aar).await?.iter() {
         let d = &a.afdeling.data;
         raekker.push(AfdelingRaekke {
             afdeling: format!("{} {}", d.nummer, d.navn),
