@@ -216,8 +216,8 @@ pub(crate) struct OversigtCache {
 }
 
 /// What an overview shows moves with the day (deadlines pass), the figures' stamp (master data,
-/// computed figures and marks) and its organisations' packages of the years its signals look
-/// at (every change of a package: submissions, steps, files, meetings, reactions).
+/// computed figures and marks) and the kommune's packages' fingerprint (every change of a
+/// package: submissions, steps, files, meetings, reactions).
 type OversigtStempel = (NaiveDate, i64, PakkeStempel);
 
 /// The organisations of a kommune's overview.
@@ -511,11 +511,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
-        // Read before the data: an entry read later is newer than its stamp, never older.
-        let stempel = (
-            crate::stempelkort::stempler(&*self.store).await?.tal,
-            crate::stempelkort::kommunens_pakker(&*self.store, kommune).await?,
-        );
+        let stempel = self.kommunestempel(kommune).await?;
         let kort = &self.oversigt_cache.beliggenhed;
         if let Some(kept) = kort.hent(&(kommune, aar), &stempel) {
             return Ok(kept);
@@ -523,6 +519,16 @@ impl App {
         let afdelinger = Arc::new(self.les_beliggenhedsafdelinger(kommune, aar).await?);
         kort.gem((kommune, aar), stempel, afdelinger.clone());
         Ok(afdelinger)
+    }
+
+    /// What a kommune's kept lists other than the overview are read under: the figures' stamp
+    /// (master data, figures, marks) and its packages' fingerprint. Read before the data, so an
+    /// entry read later is newer than its stamp, never older.
+    pub(crate) async fn kommunestempel(&self, kommune: Kommunekode) -> Result<(i64, PakkeStempel), AppError> {
+        Ok((
+            crate::stempelkort::stempler(&*self.store).await?.tal,
+            crate::stempelkort::kommunens_pakker(&*self.store, kommune).await?,
+        ))
     }
 
     async fn les_beliggenhedsafdelinger(

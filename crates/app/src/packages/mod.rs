@@ -229,11 +229,7 @@ impl App {
     pub async fn kommunens_pakker(&self, user: &SessionUser) -> Result<Arc<Vec<PakkeRecord>>, AppError> {
         require(&user.principal, Tilladelse::KommuneOversigt)?;
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
-        // Read before the data: an entry read later is newer than its stamp, never older.
-        let stempel = (
-            crate::stempelkort::stempler(&*self.store).await?.tal,
-            crate::stempelkort::kommunens_pakker(&*self.store, kommune).await?,
-        );
+        let stempel = self.kommunestempel(kommune).await?;
         let kort = &self.oversigt_cache.modtagne;
         if let Some(kept) = kort.hent(&kommune, &stempel) {
             return Ok(kept);

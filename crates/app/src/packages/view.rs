@@ -397,14 +397,15 @@ impl App {
         // The rows were read after the stamps: a package kept under its row's revision and
         // those stamps has the recipients the database holds, so only the others are read.
         let stempler = crate::stempelkort::stempler(&*self.store).await?;
-        let kept = |p: &PakkeRecord| {
-            self.pakke_cache.raekke(p.id, crate::pakkedata::Noegle { revision: p.revision, stempler })
-        };
-        let ids: Vec<PakkeId> = pakker.iter().filter(|p| kept(p).is_none()).map(|p| p.id).collect();
+        let kept: Vec<_> = pakker
+            .iter()
+            .map(|p| self.pakke_cache.raekke(p.id, crate::pakkedata::Noegle { revision: p.revision, stempler }))
+            .collect();
+        let ids: Vec<PakkeId> = pakker.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(p, _)| p.id).collect();
         let modtagere = if ids.is_empty() { Vec::new() } else { self.store.modtagere_for(&ids).await? };
         let mut views = Vec::with_capacity(pakker.len());
-        for pakke in pakker {
-            let egne = match kept(pakke) {
+        for (pakke, kept) in pakker.iter().zip(kept) {
+            let egne = match kept {
                 Some(raekke) => raekke.1.clone(),
                 None => modtagere.iter().filter(|(p, _)| *p == pakke.id).map(|(_, k)| *k).collect(),
             };
