@@ -42,9 +42,10 @@ pub enum Forespoergsel {
     /// Saves answers in the package its path names, reading it once first: only that first
     /// read may use the revision read with the session; a read after the write must see it.
     Pakkegemning(PakkeId),
-    /// Reads a kommune page and changes nothing: a kommune user's pages are kept under the
-    /// fingerprint of the kommune's packages, read with the session.
-    Kommunelaesning,
+    /// Reads an overview page (a kommune's or an organisation's) and changes nothing: a kommune
+    /// user's pages are kept under the fingerprint of the kommune's packages, an organisation
+    /// user's overview under that of its organisations' packages, read with the session.
+    Oversigtslaesning,
 }
 
 /// The package's revision as read with the session.
@@ -321,15 +322,21 @@ impl App {
             Some(Forespoergsel::Pakkegemning(id)) => (Some(id), true),
             _ => (None, false),
         };
-        let med =
-            store::Medlaesning { pakke: id, kommunens_pakker: forespoergsel == Some(Forespoergsel::Kommunelaesning) };
+        let med = store::Medlaesning {
+            pakke: id,
+            oversigtens_pakker: forespoergsel == Some(Forespoergsel::Oversigtslaesning),
+        };
         match self.store.session_og_stempler(&token_hash(token), med).await? {
             Some(laest)
                 if laest.session.expires_at > now && laest.session.created_at + max > now && !laest.user.disabled =>
             {
                 // A request that changes nothing uses them at once (see `med_faste_stempler`).
-                let kommunens_pakker = laest.user.kommune.zip(laest.kommunens_pakker);
-                crate::stempelkort::kendte_stempler(laest.stempler, kommunens_pakker);
+                let oversigt = match (laest.user.role, laest.user.kommune) {
+                    (Role::Kommune, Some(kommune)) => Some(crate::stempelkort::Oversigt::Kommune(kommune)),
+                    (Role::Organisation, _) => Some(crate::stempelkort::Oversigt::Organisationer(laest.user.id)),
+                    _ => None,
+                };
+                crate::stempelkort::kendte_stempler(laest.stempler, oversigt.zip(laest.oversigtens_pakker));
                 Ok(Some(SessionUser {
                     stempler: Some(laest.stempler),
                     pakkehint: id.zip(laest.pakke_revision).map(|(id, revision)| Pakkehint {

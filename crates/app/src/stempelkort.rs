@@ -3,6 +3,7 @@
 //! only while nothing it shows has changed, also when another instance made the change.
 
 use domain::Kommunekode;
+use domain::access::{Principal, UserId};
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -18,14 +19,23 @@ tokio::task_local! {
 #[derive(Debug, Clone, Copy)]
 struct Laesning {
     stempler: CacheStempler,
-    /// A kommune's package fingerprint, when read with the session
-    /// ([`store::Medlaesning::kommunens_pakker`]).
-    kommunens_pakker: Option<(Kommunekode, PakkeStempel)>,
+    /// The fingerprint of the packages of the user's overview, when read with the session
+    /// ([`store::Medlaesning::oversigtens_pakker`]), and whose packages they are.
+    oversigtens_pakker: Option<(Oversigt, PakkeStempel)>,
+}
+
+/// Whose packages an overview's fingerprint covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Oversigt {
+    /// Those a kommune sees or supervises.
+    Kommune(Kommunekode),
+    /// Those of the organisations an organisation user acts for (its principal's).
+    Organisationer(UserId),
 }
 
 impl From<CacheStempler> for Laesning {
     fn from(stempler: CacheStempler) -> Self {
-        Self { stempler, kommunens_pakker: None }
+        Self { stempler, oversigtens_pakker: None }
     }
 }
 
@@ -46,11 +56,18 @@ pub async fn med_stemplerne_fra<F: std::future::Future>(user: &crate::SessionUse
     FASTE_STEMPLER.scope(celle, request).await
 }
 
-/// The stamps just read (with the session), and the fingerprint of the user's kommune's
-/// packages when it was read too, become the request's reading, inside
-/// [`med_faste_stempler`] and unless it has one.
-pub(crate) fn kendte_stempler(stempler: CacheStempler, kommunens_pakker: Option<(Kommunekode, PakkeStempel)>) {
-    let _ = FASTE_STEMPLER.try_with(|c| c.set(Laesning { stempler, kommunens_pakker }));
+/// The stamps just read (with the session), and the fingerprint of the packages of the user's
+/// overview when it was read too, become the request's reading, inside [`med_faste_stempler`]
+/// and unless it has one.
+pub(crate) fn kendte_stempler(stempler: CacheStempler, oversigtens_pakker: Option<(Oversigt, PakkeStempel)>) {
+    let _ = FASTE_STEMPLER.try_with(|c| c.set(Laesning { stempler, oversigtens_pakker }));
+}
+
+/// The fingerprint of `oversigt`'s packages as read with the session, inside
+/// [`med_faste_stempler`] and when it was.
+fn laest_med_sessionen(oversigt: Oversigt) -> Option<PakkeStempel> {
+    let kendt = FASTE_STEMPLER.try_with(|c| c.get().and_then(|l| l.oversigtens_pakker)).ok().flatten();
+    kendt.filter(|(o, _)| *o == oversigt).map(|(_, stempel)| stempel)
 }
 
 /// The stamps now: inside [`med_faste_stempler`], the request's one reading.
@@ -68,10 +85,25 @@ pub(crate) async fn stempler(store: &dyn Store) -> Result<CacheStempler, StoreEr
 /// inside [`med_faste_stempler`], as read with the session when it was. Read before the data
 /// it stamps, so those are never older than it.
 pub(crate) async fn kommunens_pakker(store: &dyn Store, kommune: Kommunekode) -> Result<PakkeStempel, StoreError> {
-    let kendt = FASTE_STEMPLER.try_with(|c| c.get().and_then(|l| l.kommunens_pakker)).ok().flatten();
-    match kendt {
-        Some((k, stempel)) if k == kommune => Ok(stempel),
-        _ => store.kommunens_pakkestempel(kommune).await,
+    match laest_med_sessionen(Oversigt::Kommune(kommune)) {
+        Some(stempel) => Ok(stempel),
+        None => store.kommunens_pakkestempel(kommune).await,
+    }
+}
+
+/// The fingerprint of the packages of the organisations `principal` acts for now
+/// ([`store::PakkeStore::organisationernes_pakkestempel`]), as [`kommunens_pakker`] reads a
+/// kommune's.
+pub(crate) async fn organisationernes_pakker(
+    store: &dyn Store,
+    principal: &Principal,
+) -> Result<PakkeStempel, StoreError> {
+    match laest_med_sessionen(Oversigt::Organisationer(principal.user_id)) {
+        Some(stempel) => Ok(stempel),
+        None => {
+            let organisationer: Vec<_> = principal.organisationer.iter().copied().collect();
+            store.organisationernes_pakkestempel(&organisationer).await
+        }
     }
 }
 
@@ -113,5 +145,15 @@ impl<K: Hash + Eq, S: PartialEq, V> Noeglekort<K, S, V> {
     /// Keeps `value` for `key` in place of what was kept.
     pub(crate) fn gem(&self, key: K, stamp: S, value: Arc<V>) {
         self.0.lock().expect("cache lock").insert(key, (stamp, value));
+    }
+
+    /// [`Noeglekort::gem`] for keys that are many but bounded (the sets of organisations users
+    /// act for): at `max` keys all go, and the busy ones come back at their next read.
+    pub(crate) fn gem_hoejst(&self, key: K, stamp: S, value: Arc<V>, max: usize) {
+        let mut kort = self.0.lock().expect("cache lock");
+        if kort.len() >= max && !kort.contains_key(&key) {
+            kort.clear();
+        }
+        kort.insert(key, (stamp, value));
     }
 }

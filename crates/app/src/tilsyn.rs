@@ -199,7 +199,8 @@ impl Opmaerksomhed {
     }
 }
 
-/// The kommune overviews, kept whole (see [`App::tilsynsoversigt`]).
+/// The overviews, kept whole: the kommunes' (see [`App::tilsynsoversigt`]) and the
+/// organisation users' packages ([`App::mine_pakker`]).
 #[derive(Default)]
 pub(crate) struct OversigtCache {
     /// Each kommune's organisations, under the figures' stamp (master data moves it).
@@ -213,6 +214,10 @@ pub(crate) struct OversigtCache {
     /// Each kommune's packages received, under the figures' stamp (the organisations' names)
     /// and its packages' fingerprint (which holds every package sent to it).
     pub(crate) modtagne: crate::stempelkort::Noeglekort<Kommunekode, (i64, PakkeStempel), Vec<PakkeRecord>>,
+    /// The packages of the organisations an organisation user acts for (colleagues share the
+    /// set), under the figures' stamp (the organisations' names) and their fingerprint.
+    pub(crate) organisationernes:
+        crate::stempelkort::Noeglekort<Vec<OrganisationId>, (i64, PakkeStempel), Vec<PakkeRecord>>,
 }
 
 /// What an overview shows moves with the day (deadlines pass), the figures' stamp (master data,

@@ -3,7 +3,7 @@
 use super::rows::{API_NOEGLE_COLUMNS, ApiNoegleRow, SessionRow, USER_COLUMNS, UserRow};
 use super::{Backend, Db, DbResult, Tx, commit, exactly_one, from_json, insert_audit};
 use chrono::{DateTime, Utc};
-use domain::access::UserId;
+use domain::access::{Role, UserId};
 use domain::master::OrganisationId;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
@@ -363,11 +363,11 @@ impl BrugerStore for Backend {
         // (a row per organisation and administered organisation; one row for most users), and
         // the cache stamps beside them, so no page reads those on their own.
         static SQL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
-        let [uden, med_kommune] = SQL.get_or_init(|| {
+        let [uden, med_oversigten] = SQL.get_or_init(|| {
             let stempel = |s: CacheStamp| {
                 format!("COALESCE((SELECT version FROM cache_stempler WHERE navn = '{}'), 0)", s.as_str())
             };
-            let sql = |kommunens: &str| {
+            let sql = |oversigtens: &str| {
                 format!(
                     "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, \
                      s.id_token, {USER_COLUMNS}, bo.organisation_id AS egen_organisation, \
@@ -375,7 +375,7 @@ impl BrugerStore for Backend {
                      {} AS stempel_tal, {} AS stempel_aftaler, {} AS stempel_skabeloner, \
                      COALESCE((SELECT vaerdi FROM aendringstaeller), 0) AS stempel_aendring, \
                      (SELECT revision FROM pakker WHERE id = $2) AS pakke_revision, \
-                     {kommunens} AS kommunens_pakker \
+                     {oversigtens} AS oversigtens_pakker \
                      FROM sessioner s JOIN brugere b ON b.id = s.bruger_id \
                      LEFT JOIN bruger_organisationer bo ON bo.bruger_id = b.id \
                      LEFT JOIN organisationer o ON o.administrator_id = bo.organisation_id \
@@ -386,14 +386,22 @@ impl BrugerStore for Backend {
                 )
             };
             // Two statements, not a flag bound to one: PostgreSQL would plan a statement whose
-            // subquery a bound flag skips afresh on every execution.
-            let kommunens = format!(
-                "CASE WHEN b.kommunekode IS NOT NULL THEN {} END",
-                super::pakker::kommunens_pakkestempel_sql("b.kommunekode")
+            // subquery a bound flag skips afresh on every execution. The organisations are the
+            // user's own and those they administer, as the principal's scope has them.
+            let oversigtens = format!(
+                "CASE WHEN b.rolle = '{}' AND b.kommunekode IS NOT NULL THEN {} WHEN b.rolle = '{}' THEN {} END",
+                Role::Kommune.as_str(),
+                super::pakker::kommunens_pakkestempel_sql("b.kommunekode"),
+                Role::Organisation.as_str(),
+                super::pakker::organisationernes_pakkestempel_sql(
+                    "SELECT bo2.organisation_id FROM bruger_organisationer bo2 WHERE bo2.bruger_id = b.id \
+                     UNION SELECT o2.id FROM organisationer o2 \
+                     JOIN bruger_organisationer bo3 ON o2.administrator_id = bo3.organisation_id WHERE bo3.bruger_id = b.id"
+                )
             );
-            [sql("CAST(NULL AS TEXT)"), sql(&kommunens)]
+            [sql("CAST(NULL AS TEXT)"), sql(&oversigtens)]
         });
-        let sql = if med.kommunens_pakker { med_kommune } else { uden };
+        let sql = if med.oversigtens_pakker { med_oversigten } else { uden };
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(token_hash)
             .bind(med.pakke.map(|p| p.0))
@@ -422,14 +430,14 @@ impl BrugerStore for Backend {
         }
         let (egne, administrerede) = links;
         let pakke_revision: Option<i64> = sqlx::Row::try_get(first, "pakke_revision").db()?;
-        let kommunens_pakker: Option<String> = sqlx::Row::try_get(first, "kommunens_pakker").db()?;
-        let kommunens_pakker = kommunens_pakker.as_deref().map(super::pakker::laes_pakkestempel).transpose()?;
+        let oversigtens_pakker: Option<String> = sqlx::Row::try_get(first, "oversigtens_pakker").db()?;
+        let oversigtens_pakker = oversigtens_pakker.as_deref().map(super::pakker::laes_pakkestempel).transpose()?;
         Ok(Some(SessionLaest {
             session: SessionRecord::from(session),
             user: user.into_record(egne, administrerede)?,
             stempler,
             pakke_revision: pakke_revision.map(Revision),
-            kommunens_pakker,
+            oversigtens_pakker,
         }))
     }
 

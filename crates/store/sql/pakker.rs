@@ -174,20 +174,33 @@ async fn nummerer_aendring(tx: &mut Tx, pakke: PakkeId) -> Result<()> {
     Ok(())
 }
 
-/// The fingerprint of the packages the kommune `kommune` (a bind or a column) sees or
-/// supervises ([`PakkeStore::kommunens_pakkestempel`]) as one scalar subquery: the packages are
-/// found by primary key in `kommunernes_pakker`, and their count, revision sum and newest
-/// change number come as one text (read by [`laes_pakkestempel`]), so the session's read asks
-/// it as one subquery too and both read the same value.
-pub(super) fn kommunens_pakkestempel_sql(kommune: &str) -> String {
+/// The fingerprint of a set of packages as one scalar subquery over `pakker p` as `kilde`
+/// (the tables and condition after `FROM`): their count, revision sum and newest change number
+/// as one text (read by [`laes_pakkestempel`]), so the session's read asks it as a subquery
+/// too and both read the same value.
+fn pakkestempel_sql(kilde: &str) -> String {
     format!(
         "(SELECT CAST(COUNT(*) AS TEXT) || ' ' || CAST(COALESCE(SUM(p.revision), 0) AS TEXT) || ' ' || \
-         CAST(COALESCE(MAX(p.aendring), 0) AS TEXT) \
-         FROM kommunernes_pakker kp JOIN pakker p ON p.id = kp.pakke_id WHERE kp.kommunekode = {kommune})"
+         CAST(COALESCE(MAX(p.aendring), 0) AS TEXT) FROM {kilde})"
     )
 }
 
-/// The fingerprint [`kommunens_pakkestempel_sql`] reads.
+/// The fingerprint of the packages the kommune `kommune` (a bind or a column) sees or
+/// supervises ([`PakkeStore::kommunens_pakkestempel`]): the packages are found by primary key
+/// in `kommunernes_pakker`.
+pub(super) fn kommunens_pakkestempel_sql(kommune: &str) -> String {
+    pakkestempel_sql(&format!(
+        "kommunernes_pakker kp JOIN pakker p ON p.id = kp.pakke_id WHERE kp.kommunekode = {kommune}"
+    ))
+}
+
+/// The fingerprint of the packages of the organisations `organisationer` lists (an SQL list or
+/// subquery, without its parentheses) ([`PakkeStore::organisationernes_pakkestempel`]).
+pub(super) fn organisationernes_pakkestempel_sql(organisationer: &str) -> String {
+    pakkestempel_sql(&format!("pakker p WHERE p.organisation_id IN ({organisationer})"))
+}
+
+/// A fingerprint [`pakkestempel_sql`] reads.
 pub(super) fn laes_pakkestempel(tekst: &str) -> Result<PakkeStempel> {
     let tal: Option<Vec<i64>> = tekst.split(' ').map(|t| t.parse().ok()).collect();
     match tal.as_deref() {
@@ -680,6 +693,20 @@ impl PakkeStore for Backend {
             .fetch_one(self.reader())
             .await
             .db()?;
+        laes_pakkestempel(&tekst)
+    }
+
+    async fn organisationernes_pakkestempel(&self, organisationer: &[OrganisationId]) -> Result<PakkeStempel> {
+        if organisationer.is_empty() {
+            return Ok(PakkeStempel::default());
+        }
+        let ids: Vec<String> = (1..=organisationer.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT {}", organisationernes_pakkestempel_sql(&ids.join(", ")));
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for o in organisationer {
+            query = query.bind(o.0);
+        }
+        let (tekst,): (String,) = query.fetch_one(self.reader()).await.db()?;
         laes_pakkestempel(&tekst)
     }
 

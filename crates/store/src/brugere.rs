@@ -193,9 +193,9 @@ pub struct SessionLaest {
     pub stempler: crate::CacheStempler,
     /// The revision of the package asked about, when it exists.
     pub pakke_revision: Option<crate::Revision>,
-    /// The fingerprint of the user's kommune's packages, when asked for and the user has a
-    /// kommune.
-    pub kommunens_pakker: Option<crate::PakkeStempel>,
+    /// The fingerprint of the packages the user's overview lists, when asked for: a kommune
+    /// user's kommune's, an organisation user's organisations' (none for the agency).
+    pub oversigtens_pakker: Option<crate::PakkeStempel>,
 }
 
 /// What a request's read of its session brings along, so the request needs no read of its own
@@ -204,7 +204,8 @@ pub struct SessionLaest {
 pub struct Medlaesning {
     /// The revision of this package (the one the request's path names).
     pub pakke: Option<crate::PakkeId>,
-    /// The fingerprint of the packages of the user's kommune
-    /// ([`crate::PakkeStore::kommunens_pakkestempel`]): the kommune's pages are kept under it.
-    pub kommunens_pakker: bool,
+    /// The fingerprint of the packages the user's overview lists: a kommune user's kommune's
+    /// ([`crate::PakkeStore::kommunens_pakkestempel`]), an organisation user's organisations'
+    /// ([`crate::PakkeStore::organisationernes_pakkestempel`]). Their pages are kept under it.
+    pub oversigtens_pakker: bool,
 }

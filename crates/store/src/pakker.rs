@@ -41,6 +41,9 @@ pub trait PakkeStore: Send + Sync {
     /// hjemsted or an afdeling in the kommune, and those sent to it. A value read from them
     /// under another stamp is out of date.
     async fn kommunens_pakkestempel(&self, kommune: Kommunekode) -> Result<PakkeStempel>;
+    /// The fingerprint ([`PakkeStempel`]) of the packages, of every styringsår, of the
+    /// organisations `organisationer` (an organisation user's overview lists them).
+    async fn organisationernes_pakkestempel(&self, organisationer: &[OrganisationId]) -> Result<PakkeStempel>;
     /// Sets the report period of each package (`None`: back to the accounting period), with
     /// the audit event, in one transaction; each package's change is numbered for the feed.
     async fn set_rapportperioder(

@@ -3,7 +3,9 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use domain::access::Role;
-use domain::master::{Afdeling, AfdelingData, AfdelingId, Boliger, NewOrganisation, OrganisationKind, Rapporttype};
+use domain::master::{
+    Afdeling, AfdelingData, AfdelingId, Boliger, NewOrganisation, OrganisationId, OrganisationKind, Rapporttype,
+};
 use domain::noegletal::OrganisationPost;
 use domain::package::PakkeStatus;
 use domain::period::Regnskabsperiode;
@@ -188,8 +190,30 @@ async fn kommune_session(store: &Arc<dyn Store>, kommune: Kommunekode) -> String
         ekstern_id: None,
         cvr: None,
     };
-    let user_id = store.create_user(&new, &audit("bruger_oprettet")).await.unwrap();
-    let token_hash = format!("kommune-{kommune}-token");
+    session_of(store, &new).await
+}
+
+/// A session of a new organisation user of `organisationer`; its token hash.
+async fn organisation_session(store: &Arc<dyn Store>, navn: &str, organisationer: Vec<OrganisationId>) -> String {
+    let new = NewUser {
+        username: navn.into(),
+        display_name: navn.to_uppercase(),
+        email: None,
+        password_hash: "$argon2id$x".into(),
+        role: Role::Organisation,
+        kommune: None,
+        organisationer,
+        created_at: at(1),
+        ekstern_id: None,
+        cvr: None,
+    };
+    session_of(store, &new).await
+}
+
+/// A session of the new user `new`; its token hash.
+async fn session_of(store: &Arc<dyn Store>, new: &NewUser) -> String {
+    let user_id = store.create_user(new, &audit("bruger_oprettet")).await.unwrap();
+    let token_hash = format!("{}-token", new.username);
     let session = SessionRecord {
         token_hash: token_hash.clone(),
         user_id,
@@ -306,11 +330,12 @@ pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
     let stempler = |s: Option<store::SessionLaest>| s.map(|l| l.stempler);
     let foer = store.cache_stempler().await.unwrap();
     assert_eq!(stempler(store.session_og_stempler("abc", Medlaesning::default()).await.unwrap()), Some(foer));
-    // No package asked about, or one that does not exist: no revision; no kommune: no
-    // fingerprint of its packages.
-    let med = Medlaesning { pakke: Some(store::PakkeId(i64::MAX)), kommunens_pakker: true };
+    // No package asked about, or one that does not exist: no revision. An organisation user
+    // acting for no organisation: the fingerprint of no packages, as the store reads it.
+    let med = Medlaesning { pakke: Some(store::PakkeId(i64::MAX)), oversigtens_pakker: true };
     let laest = store.session_og_stempler("abc", med).await.unwrap().unwrap();
-    assert_eq!((laest.pakke_revision, laest.kommunens_pakker), (None, None));
+    let ingen = store.organisationernes_pakkestempel(&[]).await.unwrap();
+    assert_eq!((laest.pakke_revision, laest.oversigtens_pakker), (None, Some(ingen)));
     assert_eq!(laest.session.token_hash, "abc");
     let naeste = SkabelonRecord { version: 3, ..store.skabeloner().await.unwrap().remove(0) };
     store.add_skabelon(&naeste, &audit("skabelon_indlaest")).await.unwrap();
@@ -404,11 +429,29 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     assert_eq!(store.kommunens_pakkestempel(k(851)).await.unwrap(), PakkeStempel::default());
     // A kommune user's session brings the same value along when asked, and only then.
     let kommunens = kommune_session(&store, k(101)).await;
-    let med = Medlaesning { kommunens_pakker: true, ..Medlaesning::default() };
+    let med = Medlaesning { oversigtens_pakker: true, ..Medlaesning::default() };
     let laest = store.session_og_stempler(&kommunens, med).await.unwrap().unwrap();
-    assert_eq!(laest.kommunens_pakker, Some(foer));
+    assert_eq!(laest.oversigtens_pakker, Some(foer));
     let uden = store.session_og_stempler(&kommunens, Medlaesning::default()).await.unwrap().unwrap();
-    assert_eq!(uden.kommunens_pakker, None);
+    assert_eq!(uden.oversigtens_pakker, None);
+    // The fingerprint of organisations' packages: the draft's for its organisation, also
+    // through the administration organisation that acts for it; the same value with the
+    // session of a user of either, and nothing of another organisation's.
+    let org = store.pakke(id).await.unwrap().unwrap().organisation;
+    let admin = store.organisation_by_nummer(nr(900)).await.unwrap().unwrap().id;
+    let egne = store.organisationernes_pakkestempel(&[org]).await.unwrap();
+    assert_eq!(egne, foer);
+    assert_eq!(store.organisationernes_pakkestempel(&[admin, org]).await.unwrap(), foer);
+    assert_eq!(store.organisationernes_pakkestempel(&[admin]).await.unwrap(), PakkeStempel::default());
+    assert_eq!(store.organisationernes_pakkestempel(&[]).await.unwrap(), PakkeStempel::default());
+    let organisationens = organisation_session(&store, "bo-egen", vec![org]).await;
+    let administrationens = organisation_session(&store, "bo-admin", vec![admin]).await;
+    for token in [&organisationens, &administrationens] {
+        let laest = store.session_og_stempler(token, med).await.unwrap().unwrap();
+        assert_eq!(laest.oversigtens_pakker, Some(foer), "{token}");
+        let uden = store.session_og_stempler(token, Medlaesning::default()).await.unwrap().unwrap();
+        assert_eq!(uden.oversigtens_pakker, None);
+    }
     // A submission validated at an older revision is refused: answers changed since.
     let outdated = Submission {
         transition: transition(id, PakkeStatus::Kladde, PakkeStatus::Indsendt, by),
@@ -464,7 +507,10 @@ pub async fn submission_freezes_a_version_and_routes_it(store: Arc<dyn Store>) {
     assert_eq!(efter.revisioner, indsendt.revision.0);
     assert_eq!(store.kommunens_pakkestempel(k(147)).await.unwrap(), efter);
     let laest = store.session_og_stempler(&kommunens, med).await.unwrap().unwrap();
-    assert_eq!(laest.kommunens_pakker, Some(efter));
+    assert_eq!(laest.oversigtens_pakker, Some(efter));
+    assert_eq!(store.organisationernes_pakkestempel(&[org]).await.unwrap(), efter);
+    let laest = store.session_og_stempler(&administrationens, med).await.unwrap().unwrap();
+    assert_eq!(laest.oversigtens_pakker, Some(efter), "a submission moves the organisation's fingerprint");
     assert_eq!(store.pakker_for_kommune(k(147)).await.unwrap().len(), 1);
     assert!(store.pakker_for_kommune(k(851)).await.unwrap().is_empty());
     // Answers cannot be saved into a submitted package.

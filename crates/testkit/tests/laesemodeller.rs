@@ -413,18 +413,63 @@ async fn the_kommune_overview_follows_changes_made_elsewhere() {
     let efter = raekke(t.app.tilsynsoversigt(&kommune, aar).await.unwrap());
     assert_eq!(efter.tilsynsreaktion.map(|(art, _)| art), Some(domain::package::Tilsynsreaktion::Henstilling));
 
+    // "Hvor skal vi kigge først", kept rendered while its lists are kept: read twice, the same.
+    let sti = format!("/kommune/opmaerksomhed?aar={aar}");
+    let opmaerksomhed = || async {
+        let c = t.client();
+        c.login("kommune").await;
+        let body = side(&c, &sti).await;
+        // The page's content: its head holds the session's own CSRF token and expiry.
+        let start = body.find("<main").expect("a main element");
+        let slut = body.find("</main>").expect("a main element");
+        body[start..slut].to_string()
+    };
+    let markeret = t.app.opmaerksomhedspunkter(&kommune, aar).await.unwrap()[0].organisation_nummer;
+    let foer = opmaerksomhed().await;
+    assert_eq!(opmaerksomhed().await, foer);
+    assert!(!foer.contains("Ypsilonboligerne"));
+
     // Master data loaded anew with the organisation renamed (the demo's packages are made
-    // anew too, so the row is found by the organisation's number).
+    // anew too, so the row is found by the organisation's number), and an organisation with
+    // marks too.
     let mut data = testkit::small_demo();
     let org = data.organisationer.iter_mut().find(|o| o.nummer == pakke.organisation_nummer).unwrap();
     org.navn = "Zetaboligerne".into();
+    if markeret != pakke.organisation_nummer {
+        data.organisationer.iter_mut().find(|o| o.nummer == markeret).unwrap().navn = "Ypsilonboligerne".into();
+    }
     demo::seed_demo(&t.app, &data, aar, true, &|_| {}).await.unwrap();
     let rows = t.app.tilsynsoversigt(&kommune, aar).await.unwrap();
     assert_eq!(rows.iter().find(|r| r.nummer == pakke.organisation_nummer).unwrap().navn, "Zetaboligerne");
+    let efter = opmaerksomhed().await;
+    let ny = if markeret == pakke.organisation_nummer { "Zetaboligerne" } else { "Ypsilonboligerne" };
+    assert!(efter.contains(ny), "the renamed organisation shows where to look first");
     assert_eq!(
         format!("{:?}", t.app.tilsynsoversigt(&kommune, aar).await.unwrap()),
         fresh_overview(&t, &kommune, aar).await
     );
+}
+
+/// A page's body, read by `c` (200 expected).
+async fn side(c: &Client, path: &str) -> String {
+    let page = c.get(path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.body
+}
+
+/// Reads `path` twice (the second request finds what the first kept under the fingerprint
+/// read with its session: the same page), then writes a new deadline of `id` as another
+/// instance would (the fingerprint moves with it) and sees it shown. The page before, and the
+/// deadline as shown.
+async fn ny_frist_vises(t: &TestApp, c: &Client, path: &str, id: store::PakkeId) -> (String, String) {
+    let foer = side(c, path).await;
+    assert_eq!(side(c, path).await, foer);
+    let frist = t.app.today() + chrono::Duration::days(43);
+    let vist = frist.format("%d.%m.%Y").to_string();
+    assert!(!foer.contains(&vist));
+    t.app.store().set_frist(&[id], frist, &audit(t, "frist")).await.unwrap();
+    assert!(side(c, path).await.contains(&vist), "the new deadline shows");
+    (foer, vist)
 }
 
 #[tokio::test]
@@ -438,22 +483,8 @@ async fn the_kommune_pages_kept_under_the_sessions_reading_show_changes_made_els
     let c = t.client();
     c.login("kommune").await;
     let path = format!("/kommune?aar={aar}");
-    let read = || async {
-        let page = c.get(&path).await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        page.body
-    };
-    // Read twice: the second request finds the overview kept under the fingerprint of the
-    // kommune's packages read with its session.
-    let foer = read().await;
-    assert_eq!(read().await, foer);
-
-    // A new deadline written as another instance would: the fingerprint moves with it.
-    let frist = t.app.today() + chrono::Duration::days(43);
-    let vist = frist.format("%d.%m.%Y").to_string();
-    assert!(!foer.contains(&vist));
-    store.set_frist(&[id], frist, &audit(&t, "frist")).await.unwrap();
-    assert!(read().await.contains(&vist), "the new deadline shows");
+    let read = || side(&c, &path);
+    let (foer, vist) = ny_frist_vises(&t, &c, &path, id).await;
     // A henstilling registered elsewhere (the package's revision moves).
     assert!(!foer.contains("Henstilling"));
     henstilling_registreret_direkte(&t, id, &kommune, "Henstilling om vedligeholdelsesplan").await;
@@ -469,27 +500,51 @@ async fn the_kommune_pages_kept_under_the_sessions_reading_show_changes_made_els
 
     // The beliggenhedskommune's afdelinger, kept likewise, link the package once it is sent.
     let (_, belig) = testkit::beliggenhedskommune(&t, id.0).await;
-    let afdelinger = || async {
-        let page = belig.get(&format!("/kommune/afdelinger?aar={aar}")).await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        page.body
-    };
+    let afdelinger_sti = format!("/kommune/afdelinger?aar={aar}");
+    let afdelinger = || side(&belig, &afdelinger_sti);
     let link = format!("href=\"/pakker/{}\"", id.0);
     let foer = afdelinger().await;
     assert_eq!(afdelinger().await, foer);
     assert!(!foer.contains(&link), "a draft is never linked");
     // So are the kommune's packages received.
-    let modtagne = || async {
-        let page = c.get("/kommune/pakker").await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        page.body
-    };
+    let modtagne = || side(&c, "/kommune/pakker");
     let foer = modtagne().await;
     assert_eq!(modtagne().await, foer);
     assert!(!foer.contains(&link), "a draft is never received");
     testkit::submit_package(&t, "boligorg", id.0).await;
     assert!(afdelinger().await.contains(&link), "the package sent is linked");
     assert!(modtagne().await.contains(&link), "the package sent is received");
+}
+
+#[tokio::test]
+async fn the_organisation_overview_kept_under_the_sessions_reading_shows_changes_made_elsewhere() {
+    let t = TestApp::spawn().await;
+    let store = t.app.store();
+    let id = store::PakkeId(t.package_of("boligorg").await);
+    let pakke = store.pakke(id).await.unwrap().unwrap();
+    let c = t.client();
+    c.login("boligorg").await;
+    let read = || side(&c, "/organisation?vis=alle");
+    ny_frist_vises(&t, &c, "/organisation?vis=alle", id).await;
+    // A package of another styringsår created elsewhere (the count moves) is listed.
+    let tidligt = domain::Styringsaar::new(i64::from(pakke.styringsaar.get()) - 10).unwrap();
+    let ny = store::NewPakke {
+        organisation: pakke.organisation,
+        styringsaar: tidligt,
+        rapporttype: pakke.rapporttype,
+        periode: domain::period::Regnskabsperiode::for_styringsaar(tidligt, 1).unwrap(),
+        frist: None,
+        created_at: t.app.now(),
+    };
+    let (ny_id, oprettet) = store.create_pakke(&ny, &audit(&t, "pakke_oprettet")).await.unwrap();
+    assert!(oprettet);
+    assert!(read().await.contains(&format!("href=\"/pakker/{}\"", ny_id.0)), "the new package is listed");
+    // A submission made elsewhere shows as submitted.
+    let indsendt = domain::package::PakkeStatus::Indsendt.label();
+    let foer_indsendelse = read().await;
+    let antal = |side: &str| side.matches(indsendt).count();
+    testkit::submit_package(&t, "boligorg", id.0).await;
+    assert!(antal(&read().await) > antal(&foer_indsendelse), "the submission shows");
 }
 
 #[tokio::test]

@@ -65,6 +65,8 @@ pub struct AppState {
     pub csp: axum::http::HeaderValue,
     /// The public pages' answers, kept while nothing they show has changed.
     offentlige_svar: Arc<offentlige_svar::Svarlager>,
+    /// "Hvor skal vi kigge først" rendered, kept while its lists are.
+    opmaerksomhed: Arc<pages::kommune::tilsyn::OpmaerksomhedIndhold>,
 }
 
 /// The header that carries a request's id.
@@ -86,7 +88,13 @@ async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> 
 /// The whole application as a router; `serve` and the tests use exactly this wiring.
 pub fn router(app: App, settings: WebSettings) -> Router {
     let csp = security::content_security_policy(app.national_login().map(|o| o.issuer.as_str()));
-    let state = AppState { app, settings: Arc::new(settings), csp, offentlige_svar: Default::default() };
+    let state = AppState {
+        app,
+        settings: Arc::new(settings),
+        csp,
+        offentlige_svar: Default::default(),
+        opmaerksomhed: Default::default(),
+    };
     // An upload may be as large as the largest the rules allow, plus the multipart framing.
     let upload_limit = (upload::stoerste_mb(&state.app) as usize).saturating_add(1).saturating_mul(1024 * 1024);
     let (api_routes, _) = api::routes_with_upload_limit(upload_limit);

@@ -151,13 +151,15 @@ fn security_headers(response: &mut Response, state: &crate::AppState) {
 /// What a request is about to do, so its session's read brings along what it would read first.
 /// The package a request reads (`/pakker/{id}…`, `/api/v1/pakker/{id}…` by GET or HEAD) or
 /// saves answers in (a section or afdeling form: POST of the form, PUT through the API): its
-/// revision, so the request needs no read of the package while the process keeps it. A kommune
-/// page read (GET or HEAD of `/kommune…`): the kommune's package fingerprint. Only hints:
+/// revision, so the request needs no read of the package while the process keeps it. An
+/// overview read (GET or HEAD of `/kommune…` or `/organisation…`): the fingerprint of the
+/// packages the user's overview lists. Only hints:
 /// scope is checked as always. Other writes get none: they may read after they changed.
 fn forespoergsel(method: &Method, path: &str) -> Option<app::Forespoergsel> {
     let laeser = *method == Method::GET || *method == Method::HEAD;
-    if laeser && (path == "/kommune" || path.starts_with("/kommune/")) {
-        return Some(app::Forespoergsel::Kommunelaesning);
+    let oversigt = |side: &str| path == side || path.strip_prefix(side).is_some_and(|rest| rest.starts_with('/'));
+    if laeser && (oversigt("/kommune") || oversigt("/organisation")) {
+        return Some(app::Forespoergsel::Oversigtslaesning);
     }
     let (api, rest) = match path.strip_prefix("/api/v1") {
         Some(rest) => (true, rest),
@@ -412,7 +414,7 @@ mod tests {
 
     #[test]
     fn what_a_request_reads_or_saves_in() {
-        use app::Forespoergsel::{Kommunelaesning, Pakkegemning as Gemning, Pakkelaesning as Laesning};
+        use app::Forespoergsel::{Oversigtslaesning, Pakkegemning as Gemning, Pakkelaesning as Laesning};
         use store::PakkeId;
         let f = |method: Method, path| forespoergsel(&method, path);
         assert_eq!(f(Method::GET, "/pakker/1057"), Some(Laesning(PakkeId(1057))));
@@ -420,8 +422,10 @@ mod tests {
         assert_eq!(f(Method::HEAD, "/api/v1/pakker/678"), Some(Laesning(PakkeId(678))));
         assert_eq!(f(Method::GET, "/api/v1/pakker"), None);
         assert_eq!(f(Method::GET, "/pakker/ny"), None);
-        assert_eq!(f(Method::GET, "/kommune/pakker"), Some(Kommunelaesning));
-        assert_eq!(f(Method::HEAD, "/kommune"), Some(Kommunelaesning));
+        assert_eq!(f(Method::GET, "/kommune/pakker"), Some(Oversigtslaesning));
+        assert_eq!(f(Method::HEAD, "/kommune"), Some(Oversigtslaesning));
+        assert_eq!(f(Method::GET, "/organisation"), Some(Oversigtslaesning));
+        assert_eq!(f(Method::GET, "/organisationer"), None);
         assert_eq!(f(Method::POST, "/kommune/frister"), None, "a write reads after it changed");
         assert_eq!(f(Method::GET, "/kommuner"), None);
         assert_eq!(f(Method::GET, "/offentlig/pakker/12"), None);

@@ -31,6 +31,10 @@ pub struct PakkeFilter {
     pub siden: Option<i64>,
 }
 
+/// How many sets of organisations the overview keeps packages for: more than the sector's
+/// organisations and administrations, a few MB at most.
+const MINE_PAKKER: usize = 4096;
+
 /// Why the organisation cannot change a package it has submitted.
 const INDSENDT: &str = "Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.";
 
@@ -219,10 +223,21 @@ impl App {
         Some((new, audit))
     }
 
-    /// Packages of the user's organisations (organisation users).
-    pub async fn mine_pakker(&self, user: &SessionUser) -> Result<Vec<PakkeRecord>, AppError> {
+    /// Packages of the user's organisations (organisation users), kept under their fingerprint
+    /// (read with the session for the overview) and the figures' stamp, both read before them.
+    pub async fn mine_pakker(&self, user: &SessionUser) -> Result<Arc<Vec<PakkeRecord>>, AppError> {
         let orgs: Vec<OrganisationId> = user.principal.organisationer.iter().copied().collect();
-        Ok(self.store.pakker_for_organisationer(&orgs).await?)
+        let stempel = (
+            crate::stempelkort::stempler(&*self.store).await?.tal,
+            crate::stempelkort::organisationernes_pakker(&*self.store, &user.principal).await?,
+        );
+        let kort = &self.oversigt_cache.organisationernes;
+        if let Some(kept) = kort.hent(&orgs, &stempel) {
+            return Ok(kept);
+        }
+        let pakker = Arc::new(self.store.pakker_for_organisationer(&orgs).await?);
+        kort.gem_hoejst(orgs, stempel, pakker.clone(), MINE_PAKKER);
+        Ok(pakker)
     }
 
     /// Packages sent to the user's kommune.
@@ -360,7 +375,7 @@ impl App {
     /// The packages of one styringsår the user's role lists (every one, for the archive).
     pub async fn pakker_i_aar(&self, user: &SessionUser, aar: Styringsaar) -> Result<Vec<PakkeRecord>, AppError> {
         let pakker = match user.principal.role {
-            Role::Organisation => self.mine_pakker(user).await?,
+            Role::Organisation => self.mine_pakker(user).await?.to_vec(),
             Role::Kommune => self.kommunens_pakker(user).await?.to_vec(),
             Role::Styrelse => {
                 require(&user.principal, Tilladelse::Styrelse)?;

@@ -14,7 +14,10 @@ use app::{AppError, Indsendelse, MoedeStatus, Opmaerksomhed, OversigtRaekke, Til
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use domain::beregning::Markering;
+use domain::{Kommunekode, Styringsaar};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 // --- the overview --------------------------------------------------------------------------
 
@@ -375,6 +378,13 @@ pub async fn oversigt_xlsx(
 #[template(path = "opmaerksomhed.html")]
 struct OpmaerksomhedSide {
     layout: Layout,
+    /// [`OpmaerksomhedIndholdSide`] rendered.
+    indhold: Arc<str>,
+}
+
+#[derive(Template)]
+#[template(path = "opmaerksomhed_indhold.html")]
+struct OpmaerksomhedIndholdSide {
     kommune: String,
     aar: i32,
     punkter: Vec<Punkt>,
@@ -384,6 +394,41 @@ struct OpmaerksomhedSide {
     varsler: Vec<app::VarselOptaelling>,
     /// Signals in all.
     signaler: usize,
+}
+
+/// The content of "hvor skal vi kigge først" as last rendered per kommune and styringsår,
+/// with the kept lists it was rendered from. While the app hands out the same lists (kept
+/// until something they show changes, also on another instance), the page's long tables (a
+/// large kommune has hundreds of rows) are not formatted and rendered again. The lists are
+/// held here, so their addresses are not reused: the same address is the same list.
+#[derive(Default)]
+pub(crate) struct OpmaerksomhedIndhold(Mutex<HashMap<(Kommunekode, Styringsaar), Gengivet>>);
+
+struct Gengivet {
+    punkter: Arc<Vec<app::Opmaerksomhedspunkt>>,
+    varsler: Arc<app::Varselliste>,
+    kommune: String,
+    html: Arc<str>,
+}
+
+impl OpmaerksomhedIndhold {
+    fn hent(
+        &self,
+        noegle: &(Kommunekode, Styringsaar),
+        punkter: &Arc<Vec<app::Opmaerksomhedspunkt>>,
+        varsler: &Arc<app::Varselliste>,
+        kommune: &str,
+    ) -> Option<Arc<str>> {
+        let kort = self.0.lock().expect("cache lock");
+        let g = kort.get(noegle)?;
+        (Arc::ptr_eq(&g.punkter, punkter) && Arc::ptr_eq(&g.varsler, varsler) && g.kommune == kommune)
+            .then(|| g.html.clone())
+    }
+
+    fn gem(&self, noegle: (Kommunekode, Styringsaar), gengivet: Gengivet) {
+        // A kommune and a styringsår each: a few hundred keys at most.
+        self.0.lock().expect("cache lock").insert(noegle, gengivet);
+    }
 }
 
 /// A red afdeling or a critical key figure, as the list shows it.
@@ -404,9 +449,34 @@ pub async fn opmaerksomhed(
     Query(q): Query<OversigtQuery>,
 ) -> PageResult {
     let aar = valgt_aar(&state, q.aar)?;
-    let punkter = state.app.opmaerksomhedspunkter(&user, aar).await?;
-    let alle_varsler = state.app.kommunens_varsler(&user, aar).await?;
-    let varsler = app::pr_organisation(&alle_varsler);
+    let kode = user.principal.kommune.ok_or(AppError::Forbidden)?;
+    let (punkter, alle_varsler) =
+        futures::try_join!(state.app.opmaerksomhedspunkter(&user, aar), state.app.kommunens_varsler(&user, aar))?;
+    let kommune = kommune_navn(&state, &user).await?;
+    let noegle = (kode, aar);
+    let indhold = match state.opmaerksomhed.hent(&noegle, &punkter, &alle_varsler, &kommune) {
+        Some(html) => html,
+        None => {
+            let html: Arc<str> = opmaerksomhed_indhold(&punkter, &alle_varsler, &kommune, aar)?.into();
+            let gengivet = Gengivet { punkter, varsler: alle_varsler, kommune, html: html.clone() };
+            state.opmaerksomhed.gem(noegle, gengivet);
+            html
+        }
+    };
+    render(&OpmaerksomhedSide {
+        layout: Layout::new("Hvor skal vi kigge først", Some(&user), &csrf, "/kommune"),
+        indhold,
+    })
+}
+
+/// The content of "hvor skal vi kigge først" rendered from its lists.
+fn opmaerksomhed_indhold(
+    punkter: &[app::Opmaerksomhedspunkt],
+    alle_varsler: &app::Varselliste,
+    kommune: &str,
+    aar: Styringsaar,
+) -> Result<String, crate::error::WebError> {
+    let varsler = app::pr_organisation(alle_varsler);
     let roede = punkter.iter().filter(|p| p.roed).count();
     let punkter = punkter
         .iter()
@@ -429,15 +499,15 @@ pub async fn opmaerksomhed(
             }
         })
         .collect();
-    render(&OpmaerksomhedSide {
-        layout: Layout::new("Hvor skal vi kigge først", Some(&user), &csrf, "/kommune"),
-        kommune: kommune_navn(&state, &user).await?,
+    let side = OpmaerksomhedIndholdSide {
+        kommune: kommune.to_string(),
         aar: aar.get(),
         punkter,
         roede,
         varsler,
         signaler: alle_varsler.len(),
-    })
+    };
+    Ok(side.render()?)
 }
 
 // --- the beliggenhedskommune's afdelinger --------------------------------------------------

@@ -78,7 +78,7 @@ pub async fn oversigt(
     Query(filter): Query<OversigtFilter>,
 ) -> PageResult {
     let today = state.app.today();
-    let mut records = state.app.mine_pakker(&user).await?;
+    let mut records = state.app.mine_pakker(&user).await?.to_vec();
     let alle = records.len();
     let overskredet =
         |p: &store::PakkeRecord| p.status.editable_by_organisation() && p.frist.is_some_and(|f| f < today);
