@@ -17,6 +17,9 @@ pub struct AfdelingFakta {
     pub afdeling: Afdeling,
     pub kommune: String,
     pub noegletal: Vec<NoegletalLinje>,
+    /// The key figures of `noegletal` marked critical this year (ids, with their mark): the
+    /// forms ask for every afdeling and figure, and few are marked.
+    pub kritiske: Vec<(String, domain::beregning::Markering)>,
     pub effektivitet: Option<Effektivitet>,
     /// The key figures that were marked critical last year (ids, with their mark).
     pub kritiske_sidste_aar: Vec<(String, domain::beregning::Markering)>,
@@ -33,9 +36,9 @@ pub struct AfdelingFakta {
 }
 
 impl AfdelingFakta {
-    /// Whether any of `ids` is marked critical for this afdeling.
+    /// The strongest mark of the key figure `id` for this afdeling, if it is critical.
     pub fn kritisk(&self, id: &str) -> Option<domain::beregning::Markering> {
-        self.noegletal.iter().filter(|l| l.id == id).filter_map(|l| l.markering).max()
+        self.kritiske.iter().filter(|(k, _)| k == id).map(|(_, m)| *m).max()
     }
 }
 
@@ -131,21 +134,23 @@ impl App {
             .iter()
             .map(|a| {
                 let kommune = a.data.kommune;
+                let noegletal: Vec<NoegletalLinje> = saet
+                    .map(|s| {
+                        linjer(
+                            s,
+                            Niveau::Afdeling,
+                            Pulje::Alle,
+                            now.get(&a.id.0).map(Vec::as_slice).unwrap_or_default(),
+                            last.get(&a.id.0).map(Vec::as_slice).unwrap_or_default(),
+                            &benchmarks,
+                            aar,
+                        )
+                    })
+                    .unwrap_or_default();
                 AfdelingFakta {
                     kommune: kommune_navn(kommune).unwrap_or_else(|| kommune.to_string()),
-                    noegletal: saet
-                        .map(|s| {
-                            linjer(
-                                s,
-                                Niveau::Afdeling,
-                                Pulje::Alle,
-                                now.get(&a.id.0).map(Vec::as_slice).unwrap_or_default(),
-                                last.get(&a.id.0).map(Vec::as_slice).unwrap_or_default(),
-                                &benchmarks,
-                                aar,
-                            )
-                        })
-                        .unwrap_or_default(),
+                    kritiske: noegletal.iter().filter_map(|l| l.markering.map(|m| (l.id.clone(), m))).collect(),
+                    noegletal,
                     effektivitet: effektivitet.get(&a.id).cloned(),
                     effektivitet_sidste_aar: sidste_aar.get(&a.id).cloned(),
                     kritiske_sidste_aar: last
