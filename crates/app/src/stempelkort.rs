@@ -125,9 +125,14 @@ pub(crate) fn gem<K: Hash + Eq, V>(kort: &Stempelkort<K, V>, key: K, stamp: i64,
     kort.insert(key, (stamp, value));
 }
 
+/// Keys a [`Noeglekort`] holds at most; at that many all go, and the busy ones come back at
+/// their next read. Only the sets of organisations users act for come near it (more than the
+/// sector's organisations and administrations, a few MB at most); a kommune and a styringsår
+/// never do.
+const HOEJST_NOEGLER: usize = 4096;
+
 /// Kept values by key, each under a stamp of its own (a kommune's packages move apart from
-/// another kommune's): an entry is replaced when its key is read again, never swept, so the
-/// keys must be few (a kommune and a styringsår).
+/// another kommune's): an entry is replaced when its key is read again, never swept.
 pub(crate) struct Noeglekort<K, S, V>(Mutex<HashMap<K, (S, Arc<V>)>>);
 
 impl<K, S, V> Default for Noeglekort<K, S, V> {
@@ -144,16 +149,26 @@ impl<K: Hash + Eq, S: PartialEq, V> Noeglekort<K, S, V> {
 
     /// Keeps `value` for `key` in place of what was kept.
     pub(crate) fn gem(&self, key: K, stamp: S, value: Arc<V>) {
-        self.0.lock().expect("cache lock").insert(key, (stamp, value));
-    }
-
-    /// [`Noeglekort::gem`] for keys that are many but bounded (the sets of organisations users
-    /// act for): at `max` keys all go, and the busy ones come back at their next read.
-    pub(crate) fn gem_hoejst(&self, key: K, stamp: S, value: Arc<V>, max: usize) {
         let mut kort = self.0.lock().expect("cache lock");
-        if kort.len() >= max && !kort.contains_key(&key) {
+        if kort.len() >= HOEJST_NOEGLER && !kort.contains_key(&key) {
             kort.clear();
         }
         kort.insert(key, (stamp, value));
+    }
+
+    /// The value kept for `key` under `stamp`, else what `laes` reads, kept under `stamp`.
+    /// The caller reads `stamp` before the data, so a value kept is never older than its stamp.
+    pub(crate) async fn hent_eller_laes<E>(
+        &self,
+        key: K,
+        stamp: S,
+        laes: impl std::future::Future<Output = Result<V, E>>,
+    ) -> Result<Arc<V>, E> {
+        if let Some(kept) = self.hent(&key, &stamp) {
+            return Ok(kept);
+        }
+        let value = Arc::new(laes.await?);
+        self.gem(key, stamp, value.clone());
+        Ok(value)
     }
 }

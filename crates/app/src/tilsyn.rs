@@ -376,12 +376,8 @@ impl App {
         let pakker = crate::stempelkort::kommunens_pakker(&*self.store, kommune).await?;
         let organisationer = self.kommunens_organisationer(kommune, stempler.tal).await?;
         let stempel = (self.today(), stempler.tal, pakker);
-        if let Some(rows) = self.oversigt_cache.oversigter.hent(&(kommune, aar), &stempel) {
-            return Ok(rows.to_vec());
-        }
-        let rows = self.les_oversigt(kommune, aar, &organisationer, stempler, pakker).await?;
-        self.oversigt_cache.oversigter.gem((kommune, aar), stempel, Arc::new(rows.clone()));
-        Ok(rows)
+        let laes = self.les_oversigt(kommune, aar, &organisationer, stempler, pakker);
+        Ok(self.oversigt_cache.oversigter.hent_eller_laes((kommune, aar), stempel, laes).await?.to_vec())
     }
 
     /// The organisations of the kommune's overview, kept under the figures' stamp `tal`.
@@ -517,13 +513,8 @@ impl App {
         }
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         let stempel = self.kommunestempel(kommune).await?;
-        let kort = &self.oversigt_cache.beliggenhed;
-        if let Some(kept) = kort.hent(&(kommune, aar), &stempel) {
-            return Ok(kept);
-        }
-        let afdelinger = Arc::new(self.les_beliggenhedsafdelinger(kommune, aar).await?);
-        kort.gem((kommune, aar), stempel, afdelinger.clone());
-        Ok(afdelinger)
+        let laes = self.les_beliggenhedsafdelinger(kommune, aar);
+        self.oversigt_cache.beliggenhed.hent_eller_laes((kommune, aar), stempel, laes).await
     }
 
     /// What a kommune's kept lists other than the overview are read under: the figures' stamp

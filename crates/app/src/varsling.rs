@@ -168,18 +168,16 @@ impl App {
         let aendring = scope.map_or(stempler.aendring, |(_, _, pakker)| pakker.aendring);
         let noegle = (kommune, aar);
         let stempel = (self.today(), stempler.tal, aendring);
-        if let Some(liste) = self.varsel_cache.lister.hent(&noegle, &stempel) {
-            return Ok(liste);
-        }
-        let mut raekker = self.varsler_for(aar, scope.map(|(_, orgs, _)| orgs.to_vec())).await?;
-        if let Some(k) = kommune {
-            raekker.retain(|r| r.kommune == k || r.afdeling.as_ref().is_some_and(|a| a.data.kommune == k));
-        }
-        let mut liste: Varselliste = raekker.into_iter().map(Arc::new).collect();
-        sorter(&mut liste, VarselSortering::FlestSignaler);
-        let liste = Arc::new(liste);
-        self.varsel_cache.lister.gem(noegle, stempel, liste.clone());
-        Ok(liste)
+        let laes = async {
+            let mut raekker = self.varsler_for(aar, scope.map(|(_, orgs, _)| orgs.to_vec())).await?;
+            if let Some(k) = kommune {
+                raekker.retain(|r| r.kommune == k || r.afdeling.as_ref().is_some_and(|a| a.data.kommune == k));
+            }
+            let mut liste: Varselliste = raekker.into_iter().map(Arc::new).collect();
+            sorter(&mut liste, VarselSortering::FlestSignaler);
+            Ok::<_, AppError>(liste)
+        };
+        self.varsel_cache.lister.hent_eller_laes(noegle, stempel, laes).await
     }
 
     /// The first styringsår the signals of `aar` look at.

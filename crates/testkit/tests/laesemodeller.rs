@@ -374,6 +374,12 @@ async fn a_saved_section_keeps_the_rest_of_the_package_only_when_nothing_else_ch
     let sidst = t.app.pakke_view(&org, id).await.unwrap();
     assert_eq!(sidst.svar[&foerste].tekst, "Afdelingens tekst");
     assert_eq!(*sidst.svar_meta, t.app.store().svar(id).await.unwrap());
+    // The form's revision as the API gives it: the save's, and the same as its keys' newest.
+    let form = sidst.afdelinger.first().unwrap();
+    assert_eq!(sidst.afdelingsskema_revision(form), sidst.svar_meta[&foerste].revision);
+    let noegler = sidst.afdelingsskema_noegler(form);
+    assert_eq!(sidst.afdelingsskema_revision(form), sidst.revision_af(noegler.iter().map(String::as_str)));
+    assert!(sidst.afdelingsskema_revision(form) > revision, "the save moved the form's revision on");
 }
 
 /// A henstilling written to the store directly, as another instance would (not through this

@@ -31,10 +31,6 @@ pub struct PakkeFilter {
     pub siden: Option<i64>,
 }
 
-/// How many sets of organisations the overview keeps packages for: more than the sector's
-/// organisations and administrations, a few MB at most.
-const MINE_PAKKER: usize = 4096;
-
 /// Why the organisation cannot change a package it has submitted.
 const INDSENDT: &str = "Pakken er indsendt og kan ikke ændres, medmindre kommunen sender den retur.";
 
@@ -231,13 +227,8 @@ impl App {
             crate::stempelkort::stempler(&*self.store).await?.tal,
             crate::stempelkort::organisationernes_pakker(&*self.store, &user.principal).await?,
         );
-        let kort = &self.oversigt_cache.organisationernes;
-        if let Some(kept) = kort.hent(&orgs, &stempel) {
-            return Ok(kept);
-        }
-        let pakker = Arc::new(self.store.pakker_for_organisationer(&orgs).await?);
-        kort.gem_hoejst(orgs, stempel, pakker.clone(), MINE_PAKKER);
-        Ok(pakker)
+        let laes = async { self.store.pakker_for_organisationer(&orgs).await };
+        Ok(self.oversigt_cache.organisationernes.hent_eller_laes(orgs.clone(), stempel, laes).await?)
     }
 
     /// Packages sent to the user's kommune.
@@ -245,13 +236,8 @@ impl App {
         require(&user.principal, Tilladelse::KommuneOversigt)?;
         let kommune = user.principal.kommune.ok_or(AppError::Forbidden)?;
         let stempel = self.kommunestempel(kommune).await?;
-        let kort = &self.oversigt_cache.modtagne;
-        if let Some(kept) = kort.hent(&kommune, &stempel) {
-            return Ok(kept);
-        }
-        let pakker = Arc::new(self.store.pakker_for_kommune(kommune).await?);
-        kort.gem(kommune, stempel, pakker.clone());
-        Ok(pakker)
+        let laes = self.store.pakker_for_kommune(kommune);
+        Ok(self.oversigt_cache.modtagne.hent_eller_laes(kommune, stempel, laes).await?)
     }
 
     /// The packages of a styringsår of the organisations the kommune supervises (its

@@ -250,6 +250,23 @@ impl PakkeView {
         keys.into_iter().filter_map(|k| self.svar_meta.get(k)).max_by_key(|r| r.revision)
     }
 
+    /// The revision an afdeling's form carries ([`PakkeView::revision_af`] of its
+    /// [`PakkeView::afdelingsskema_noegler`]), looked up through one key buffer: the API's
+    /// package detail gives it for every afdeling, dozens of questions each.
+    pub fn afdelingsskema_revision(&self, a: &Afdeling) -> Revision {
+        let mut noegle = domain::template::afdeling_noegle(a.data.nummer, "");
+        let prefix = noegle.len();
+        let mut newest = Revision::default();
+        for id in self.afdelingsskema_sektioner(a).flat_map(|s| s.svar_ids()) {
+            noegle.truncate(prefix);
+            noegle.push_str(id);
+            if let Some(r) = self.svar_meta.get(noegle.as_str()) {
+                newest = newest.max(r.revision);
+            }
+        }
+        newest
+    }
+
     /// The revision a section form carries, so a stale save is refused.
     pub fn revision_af<'a>(&'a self, keys: impl IntoIterator<Item = &'a str>) -> Revision {
         self.sidst_redigeret(keys).map(|r| r.revision).unwrap_or_default()

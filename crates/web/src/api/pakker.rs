@@ -300,7 +300,7 @@ fn detalje(v: &app::PakkeView) -> PakkeDetalje {
             .map(|a| AfdelingsskemaRef {
                 afdeling: a.data.nummer.get(),
                 navn: a.data.navn.clone(),
-                revision: v.revision_af(v.afdelingsskema_noegler(a).iter().map(String::as_str)).0,
+                revision: v.afdelingsskema_revision(a).0,
             })
             .collect(),
         bilag: v
