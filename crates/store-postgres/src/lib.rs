@@ -11,6 +11,8 @@ pub struct PgStore {
     pool: PgPool,
     /// Saves of answers, written together.
     svarkoe: sql::Svarkoe,
+    /// Sessions read, kept under the sessions' stamp.
+    sessionskort: sql::Sessionskort,
 }
 
 pub(crate) type Db = sqlx::Postgres;
@@ -26,7 +28,7 @@ impl PgStore {
     pub async fn connect(url: &str) -> Result<Self> {
         let pool = open_pool(url, 16).await?;
         MIGRATOR.run(&pool).await.map_err(|e| StoreError::in_context("migrering fejlede", e))?;
-        Ok(Self { pool, svarkoe: sql::Svarkoe::default() })
+        Ok(Self { pool, svarkoe: sql::Svarkoe::default(), sessionskort: sql::Sessionskort::default() })
     }
 
     /// Checks a database without changing it (one restored with `pg_restore`, say): every
@@ -41,7 +43,7 @@ impl PgStore {
                 .map_err(|e| StoreError::Ubrugelig(format!("{} har ingen læsbar skemaversion: {e}", redact(url))))?;
         let kendte: Vec<(i64, &[u8])> = MIGRATOR.iter().map(|m| (m.version, &*m.checksum)).collect();
         let version = store::skemaversion(&applied, &kendte, &redact(url))?;
-        Ok((version, Self { pool, svarkoe: sql::Svarkoe::default() }))
+        Ok((version, Self { pool, svarkoe: sql::Svarkoe::default(), sessionskort: sql::Sessionskort::default() }))
     }
 
     /// After a bulk change: PostgreSQL's autovacuum keeps the planner's statistics current.

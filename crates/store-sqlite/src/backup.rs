@@ -84,7 +84,10 @@ impl SqliteStore {
         }
         let skemaversion = skemaversion(&pool, path).await?;
         let readers = crate::Lesere::connect(options, 1).await.map_err(damaged)?;
-        Ok(Verificeret { skemaversion, store: SqliteStore { readers, writer: pool, svarkoe: Default::default() } })
+        Ok(Verificeret {
+            skemaversion,
+            store: SqliteStore { readers, writer: pool, svarkoe: Default::default(), sessionskort: Default::default() },
+        })
     }
 
     /// Restores a backup to `target` (a new file): the backup is verified first, copied beside

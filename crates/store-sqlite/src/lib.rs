@@ -28,6 +28,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// Saves of answers, written together.
     svarkoe: sql::Svarkoe,
+    /// Sessions read, kept under the sessions' stamp.
+    sessionskort: sql::Sessionskort,
 }
 
 pub(crate) type Db = sqlx::Sqlite;
@@ -70,7 +72,7 @@ impl SqliteStore {
             .map_err(open_error)?;
         MIGRATOR.run(&writer).await.map_err(|e| StoreError::in_context("migrering fejlede", e))?;
         let readers = Lesere::connect(options.read_only(true), READERS).await.map_err(open_error)?;
-        Ok(Self { readers, writer, svarkoe: sql::Svarkoe::default() })
+        Ok(Self { readers, writer, svarkoe: sql::Svarkoe::default(), sessionskort: sql::Sessionskort::default() })
     }
 
     /// After a bulk change (a load, a computation): lets SQLite's planner learn the new sizes

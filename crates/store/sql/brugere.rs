@@ -359,94 +359,31 @@ impl BrugerStore for Backend {
     }
 
     async fn session_og_stempler(&self, token_hash: &str, med: Medlaesning) -> Result<Option<SessionLaest>> {
-        // Every request reads its session: one read with the user's organisations joined on
-        // (a row per organisation and administered organisation; one row for most users), and
-        // the cache stamps beside them, so no page reads those on their own.
-        static SQL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
-        let [uden, med_oversigten] = SQL.get_or_init(|| {
-            let stempel = |s: CacheStamp| {
-                format!("COALESCE((SELECT version FROM cache_stempler WHERE navn = '{}'), 0)", s.as_str())
+        // Every request reads its session. A session read in full before is kept, and then only
+        // the stamps are read (with what `med` asks for): the kept session holds while the
+        // sessions' stamp has not moved (`sessionskort.rs`).
+        if let Some(kept) = self.sessionskort.hent(token_hash) {
+            let sql = &sessionslaesninger().stempler;
+            let query = match (med.oversigtens_pakker, kept.user.role, kept.user.kommune) {
+                (true, Role::Kommune, Some(kommune)) => {
+                    sqlx::query(sqlx::AssertSqlSafe(sql.kommunens.as_str())).bind(i64::from(kommune))
+                }
+                (true, Role::Organisation, _) => sqlx::query(sqlx::AssertSqlSafe(sql.organisationernes.as_str()))
+                    .bind(kept.user.id.0)
+                    .bind(kept.user.id.0),
+                _ => sqlx::query(sqlx::AssertSqlSafe(sql.uden.as_str())),
             };
-            let sql = |oversigtens: &str| {
-                format!(
-                    "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, \
-                     s.id_token, {USER_COLUMNS}, bo.organisation_id AS egen_organisation, \
-                     o.id AS administreret_organisation, \
-                     {} AS stempel_tal, {} AS stempel_aftaler, {} AS stempel_skabeloner, \
-                     COALESCE((SELECT vaerdi FROM aendringstaeller), 0) AS stempel_aendring, \
-                     (SELECT revision FROM pakker WHERE id = $2) AS pakke_revision, \
-                     {oversigtens} AS oversigtens_pakker \
-                     FROM sessioner s JOIN brugere b ON b.id = s.bruger_id \
-                     LEFT JOIN bruger_organisationer bo ON bo.bruger_id = b.id \
-                     LEFT JOIN organisationer o ON o.administrator_id = bo.organisation_id \
-                     WHERE s.token_hash = $1",
-                    stempel(CacheStamp::Tal),
-                    stempel(CacheStamp::Aftaler),
-                    stempel(CacheStamp::Skabeloner),
-                )
-            };
-            // Two statements, not a flag bound to one: PostgreSQL would plan a statement whose
-            // subquery a bound flag skips afresh on every execution. The organisations are the
-            // user's own and those they administer, as the principal's scope has them.
-            let oversigtens = format!(
-                "CASE WHEN b.rolle = '{}' AND b.kommunekode IS NOT NULL THEN {} WHEN b.rolle = '{}' THEN {} END",
-                Role::Kommune.as_str(),
-                super::pakker::kommunens_pakkestempel_sql("b.kommunekode"),
-                Role::Organisation.as_str(),
-                super::pakker::organisationernes_pakkestempel_sql(
-                    "SELECT bo2.organisation_id FROM bruger_organisationer bo2 WHERE bo2.bruger_id = b.id \
-                     UNION SELECT o2.id FROM organisationer o2 \
-                     JOIN bruger_organisationer bo3 ON o2.administrator_id = bo3.organisation_id WHERE bo3.bruger_id = b.id"
-                )
-            );
-            [sql("CAST(NULL AS TEXT)"), sql(&oversigtens)]
-        });
-        let sql = if med.oversigtens_pakker { med_oversigten } else { uden };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(token_hash)
-            .bind(med.pakke.map(|p| p.0))
-            .fetch_all(self.reader())
-            .await
-            .db()?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let session: SessionRow = sqlx::FromRow::from_row(first).db()?;
-        let user: UserRow = sqlx::FromRow::from_row(first).db()?;
-        let stempel = |navn: &str| -> Result<i64> { sqlx::Row::try_get(first, navn).db() };
-        let stempler = CacheStempler {
-            tal: stempel("stempel_tal")?,
-            aftaler: stempel("stempel_aftaler")?,
-            skabeloner: stempel("stempel_skabeloner")?,
-            aendring: stempel("stempel_aendring")?,
-        };
-        // Ordered here, not by the database: a sort is a plan node PostgreSQL sets up for
-        // every request, for the one to few rows a session has.
-        let mut pairs = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let egen: Option<i64> = sqlx::Row::try_get(row, "egen_organisation").db()?;
-            let administreret: Option<i64> = sqlx::Row::try_get(row, "administreret_organisation").db()?;
-            pairs.extend(egen.map(|org| (org, administreret)));
+            let row = query.bind(med.pakke.map(|p| p.0)).fetch_one(self.reader()).await.db()?;
+            let laest = Medlaest::fra(&row)?;
+            if laest.sessionsstempel == kept.stempel {
+                return Ok(Some(laest.med(kept.session.clone(), kept.user.clone())));
+            }
         }
-        pairs.sort_unstable();
-        let mut links = (Vec::new(), Vec::new());
-        for (org, administreret) in pairs {
-            add_link(&mut links, org, administreret);
-        }
-        let (egne, administrerede) = links;
-        let pakke_revision: Option<i64> = sqlx::Row::try_get(first, "pakke_revision").db()?;
-        let oversigtens_pakker: Option<String> = sqlx::Row::try_get(first, "oversigtens_pakker").db()?;
-        let oversigtens_pakker = oversigtens_pakker.as_deref().map(super::pakker::laes_pakkestempel).transpose()?;
-        Ok(Some(SessionLaest {
-            session: SessionRecord::from(session),
-            user: user.into_record(egne, administrerede)?,
-            stempler,
-            pakke_revision: pakke_revision.map(Revision),
-            oversigtens_pakker,
-        }))
+        self.session_i_fuld(token_hash, med).await
     }
 
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()> {
+        self.sessionskort.glem(token_hash);
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessioner WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await.db()?;
         commit(tx, audit).await
@@ -577,5 +514,165 @@ impl BrugerStore for Backend {
                 })
             })
             .collect()
+    }
+}
+
+/// The statements of a request's read of its session ([`BrugerStore::session_og_stempler`]).
+struct Sessionslaesninger {
+    /// The session with its user and the user's organisations, with the stamps: without and
+    /// with the fingerprint of the user's overview.
+    fuld: [String; 2],
+    /// The stamps only, for a kept session.
+    stempler: Stempellaesninger,
+}
+
+/// The stamps, with the package revision asked for (bound last) and, in two of them, the
+/// fingerprint of an overview: statements of their own, not a flag bound to one, as PostgreSQL
+/// would plan a statement whose subquery a bound flag skips afresh on every execution.
+struct Stempellaesninger {
+    uden: String,
+    /// A kommune's (`$1`).
+    kommunens: String,
+    /// An organisation user's organisations (the user, `$1` and `$2`).
+    organisationernes: String,
+}
+
+fn sessionslaesninger() -> &'static Sessionslaesninger {
+    static SQL: std::sync::OnceLock<Sessionslaesninger> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let stempel = |s: CacheStamp| {
+            format!("COALESCE((SELECT version FROM cache_stempler WHERE navn = '{}'), 0)", s.as_str())
+        };
+        let stempler = |pakke: &str, oversigtens: &str| {
+            format!(
+                "{} AS stempel_tal, {} AS stempel_aftaler, {} AS stempel_skabeloner, \
+                 COALESCE((SELECT vaerdi FROM aendringstaeller), 0) AS stempel_aendring, \
+                 (SELECT version FROM sessionsstempel WHERE id = 1) AS sessionsstempel, \
+                 (SELECT revision FROM pakker WHERE id = {pakke}) AS pakke_revision, \
+                 {oversigtens} AS oversigtens_pakker",
+                stempel(CacheStamp::Tal),
+                stempel(CacheStamp::Aftaler),
+                stempel(CacheStamp::Skabeloner),
+            )
+        };
+        // The organisations an organisation user acts for: their own and those they
+        // administer, as the principal's scope has them.
+        let organisationer = |bruger: &str, igen: &str| {
+            super::pakker::organisationernes_pakkestempel_sql(&format!(
+                "SELECT bo2.organisation_id FROM bruger_organisationer bo2 WHERE bo2.bruger_id = {bruger} \
+                 UNION SELECT o2.id FROM organisationer o2 \
+                 JOIN bruger_organisationer bo3 ON o2.administrator_id = bo3.organisation_id WHERE bo3.bruger_id = {igen}"
+            ))
+        };
+        let fuld = |oversigtens: &str| {
+            format!(
+                "SELECT s.token_hash, s.bruger_id, s.csrf_token, s.oprettet AS session_oprettet, s.udloeber, \
+                 s.id_token, {USER_COLUMNS}, bo.organisation_id AS egen_organisation, \
+                 o.id AS administreret_organisation, {} \
+                 FROM sessioner s JOIN brugere b ON b.id = s.bruger_id \
+                 LEFT JOIN bruger_organisationer bo ON bo.bruger_id = b.id \
+                 LEFT JOIN organisationer o ON o.administrator_id = bo.organisation_id \
+                 WHERE s.token_hash = $1",
+                stempler("$2", oversigtens)
+            )
+        };
+        let oversigtens = format!(
+            "CASE WHEN b.rolle = '{}' AND b.kommunekode IS NOT NULL THEN {} WHEN b.rolle = '{}' THEN {} END",
+            Role::Kommune.as_str(),
+            super::pakker::kommunens_pakkestempel_sql("b.kommunekode"),
+            Role::Organisation.as_str(),
+            organisationer("b.id", "b.id"),
+        );
+        let ingen = "CAST(NULL AS TEXT)";
+        Sessionslaesninger {
+            fuld: [fuld(ingen), fuld(&oversigtens)],
+            stempler: Stempellaesninger {
+                uden: format!("SELECT {}", stempler("$1", ingen)),
+                kommunens: format!("SELECT {}", stempler("$2", &super::pakker::kommunens_pakkestempel_sql("$1"))),
+                organisationernes: format!("SELECT {}", stempler("$3", &organisationer("$1", "$2"))),
+            },
+        }
+    })
+}
+
+/// What a session's read brings beside the session.
+struct Medlaest {
+    stempler: CacheStempler,
+    sessionsstempel: i64,
+    pakke_revision: Option<Revision>,
+    oversigtens_pakker: Option<PakkeStempel>,
+}
+
+impl Medlaest {
+    fn fra(row: &<Db as sqlx::Database>::Row) -> Result<Self> {
+        let tal = |navn: &str| -> Result<i64> { sqlx::Row::try_get(row, navn).db() };
+        let pakke_revision: Option<i64> = sqlx::Row::try_get(row, "pakke_revision").db()?;
+        let oversigtens_pakker: Option<String> = sqlx::Row::try_get(row, "oversigtens_pakker").db()?;
+        Ok(Self {
+            stempler: CacheStempler {
+                tal: tal("stempel_tal")?,
+                aftaler: tal("stempel_aftaler")?,
+                skabeloner: tal("stempel_skabeloner")?,
+                aendring: tal("stempel_aendring")?,
+            },
+            sessionsstempel: tal("sessionsstempel")?,
+            pakke_revision: pakke_revision.map(Revision),
+            oversigtens_pakker: oversigtens_pakker.as_deref().map(super::pakker::laes_pakkestempel).transpose()?,
+        })
+    }
+
+    fn med(self, session: SessionRecord, user: UserRecord) -> SessionLaest {
+        SessionLaest {
+            session,
+            user,
+            stempler: self.stempler,
+            pakke_revision: self.pakke_revision,
+            oversigtens_pakker: self.oversigtens_pakker,
+        }
+    }
+}
+
+impl Backend {
+    /// A session read in full: with its user and the user's organisations joined on (a row per
+    /// organisation and administered organisation; one row for most users), and the stamps
+    /// beside them. Kept for the session's next requests.
+    async fn session_i_fuld(&self, token_hash: &str, med: Medlaesning) -> Result<Option<SessionLaest>> {
+        let [uden, med_oversigten] = &sessionslaesninger().fuld;
+        let sql = if med.oversigtens_pakker { med_oversigten } else { uden };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(token_hash)
+            .bind(med.pakke.map(|p| p.0))
+            .fetch_all(self.reader())
+            .await
+            .db()?;
+        let Some(first) = rows.first() else {
+            self.sessionskort.glem(token_hash);
+            return Ok(None);
+        };
+        let session: SessionRow = sqlx::FromRow::from_row(first).db()?;
+        let user: UserRow = sqlx::FromRow::from_row(first).db()?;
+        let laest = Medlaest::fra(first)?;
+        // Ordered here, not by the database: a sort is a plan node PostgreSQL sets up for
+        // every statement, for the one to few rows a session has.
+        let mut pairs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let egen: Option<i64> = sqlx::Row::try_get(row, "egen_organisation").db()?;
+            let administreret: Option<i64> = sqlx::Row::try_get(row, "administreret_organisation").db()?;
+            pairs.extend(egen.map(|org| (org, administreret)));
+        }
+        pairs.sort_unstable();
+        let mut links = (Vec::new(), Vec::new());
+        for (org, administreret) in pairs {
+            add_link(&mut links, org, administreret);
+        }
+        let (egne, administrerede) = links;
+        let session = SessionRecord::from(session);
+        let user = user.into_record(egne, administrerede)?;
+        self.sessionskort.gem(super::sessionskort::KeptSession {
+            stempel: laest.sessionsstempel,
+            session: session.clone(),
+            user: user.clone(),
+        });
+        Ok(Some(laest.med(session, user)))
     }
 }

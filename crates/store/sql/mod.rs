@@ -6,7 +6,8 @@
 //! - `Backend`, its store type, with `reader()` (the pool pages read from), `skriver()` (the
 //!   pool writes go to), `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's
 //!   single writer), `analyse()` (planner statistics after bulk changes) and a field
-//!   `svarkoe` ([`Svarkoe`], where saves of answers meet),
+//!   `svarkoe` ([`Svarkoe`], where saves of answers meet) and a field `sessionskort`
+//!   ([`Sessionskort`], the sessions it has read),
 //! - `begin_write_on(pool)`, what `begin_write()` does, for a task that holds the pool, and
 //! - `RAEKKELAAS`, how a write transaction locks the rows it is about to change: PostgreSQL's
 //!   `FOR UPDATE`, none on SQLite, whose single writer holds the whole database.
@@ -27,8 +28,10 @@ mod moeder;
 mod pakker;
 mod redegoerelse;
 mod rows;
+mod sessionskort;
 mod svarkoe;
 
+pub(crate) use sessionskort::Sessionskort;
 pub(crate) use svarkoe::Svarkoe;
 
 use super::{Backend, Db, RAEKKELAAS};

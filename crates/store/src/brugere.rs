@@ -42,7 +42,9 @@ pub trait BrugerStore: Send + Sync {
     /// [`BrugerStore::session`] with the cache stamps as read in the same statement: the
     /// request's caches are then checked against them without a read of their own. With it
     /// what `med` asks for ([`Medlaesning`]), so what the process keeps under those values
-    /// needs no read of its own.
+    /// needs no read of its own. The engines keep a session they have read and then read only
+    /// the stamps, while no change that could end the session or change its user has been
+    /// made by any instance (the sessions' stamp, moved by triggers).
     async fn session_og_stempler(&self, token_hash: &str, med: Medlaesning) -> Result<Option<SessionLaest>>;
     async fn delete_session(&self, token_hash: &str, audit: &AuditEvent) -> Result<()>;
     /// Moves a valid session's expiry (the user chose to stay signed in).

@@ -1258,3 +1258,73 @@ pub async fn a_history_is_written_as_its_single_changes(store: Arc<dyn Store>) {
     let tal = tal.iter().find(|t| t.kommune == Some(k(101))).unwrap();
     assert_eq!((tal.pakker, tal.indsendt, tal.for_sent, tal.moeder_afholdt, tal.offentliggjort), (1, 1, 1, 1, 1));
 }
+
+/// The session of `token` as `store` reads it at the start of a request.
+async fn laest(store: &Arc<dyn Store>, token: &str) -> Option<SessionLaest> {
+    store.session_og_stempler(token, Medlaesning::default()).await.unwrap()
+}
+
+/// A session one instance keeps (`her`) follows every change another instance (`andet`, on the
+/// same database) makes to whether it is valid or what its user may see: its extension and
+/// end, the user's organisations, role and state, and a reset.
+pub async fn a_kept_session_follows_changes_made_elsewhere(her: Arc<dyn Store>, andet: Arc<dyn Store>) {
+    loaded(&her).await;
+    let org = her.organisation_by_nummer(nr(10)).await.unwrap().unwrap().id;
+    let admin = her.organisation_by_nummer(nr(900)).await.unwrap().unwrap().id;
+    let mut provisioneret = NewUser {
+        username: "mitid-0002".into(),
+        display_name: "Bo Bruger".into(),
+        email: None,
+        password_hash: "!national-login".into(),
+        role: Role::Organisation,
+        kommune: None,
+        organisationer: vec![org],
+        created_at: at(1),
+        ekstern_id: Some("https://idp|bo".into()),
+        cvr: Some(cvr(2)),
+    };
+    let a = session_of(&andet, &provisioneret).await;
+    let foerste = laest(&her, &a).await.unwrap();
+    assert_eq!((foerste.user.organisationer.clone(), foerste.session.expires_at), (vec![org], at(2)));
+    assert_eq!(laest(&her, &a).await, Some(foerste.clone()), "read again, the same session");
+    andet.extend_session(&a, at(3), &audit("session_forlaenget")).await.unwrap();
+    assert_eq!(laest(&her, &a).await.unwrap().session.expires_at, at(3), "an extension elsewhere is seen");
+    provisioneret.organisationer = vec![admin];
+    let id = foerste.user.id;
+    andet.update_provisioned_user(id, &provisioneret, &audit("bruger_opdateret")).await.unwrap();
+    let flyttet = laest(&her, &a).await.unwrap().user;
+    assert_eq!((flyttet.organisationer, flyttet.administrerede), (vec![admin], vec![org]), "new organisations");
+    provisioneret.role = Role::Kommune;
+    provisioneret.kommune = Some(k(101));
+    provisioneret.organisationer = vec![];
+    andet.update_provisioned_user(id, &provisioneret, &audit("bruger_opdateret")).await.unwrap();
+    let kommunal = laest(&her, &a).await.unwrap().user;
+    assert_eq!((kommunal.role, kommunal.kommune, kommunal.organisationer), (Role::Kommune, Some(k(101)), vec![]));
+    andet.delete_session(&a, &audit("logout")).await.unwrap();
+    assert_eq!(laest(&her, &a).await, None, "a logout elsewhere ends the session here");
+
+    // One of two sessions ended by its user, then the user disabled.
+    let b = organisation_session(&andet, "bo-b", vec![org]).await;
+    let bruger = laest(&her, &b).await.unwrap().user.id;
+    let b2 = SessionRecord {
+        token_hash: "bo-b-anden".into(),
+        user_id: bruger,
+        csrf_token: "c2".into(),
+        created_at: at(1),
+        expires_at: at(2),
+        id_token: None,
+    };
+    andet.create_session(&b2, &audit("login")).await.unwrap();
+    assert!(laest(&her, &b2.token_hash).await.is_some());
+    andet.end_user_session(bruger, &b2.token_hash, &audit("session_afsluttet")).await.unwrap();
+    assert_eq!(laest(&her, &b2.token_hash).await, None, "the session ended elsewhere");
+    assert!(laest(&her, &b).await.is_some(), "the other session holds");
+    andet.set_user_disabled(bruger, true, &audit("bruger_deaktiveret")).await.unwrap();
+    assert_eq!(laest(&her, &b).await, None, "a user disabled elsewhere");
+
+    // Everything emptied elsewhere.
+    let c = organisation_session(&andet, "bo-c", vec![org]).await;
+    assert!(laest(&her, &c).await.is_some());
+    andet.reset(&audit("nulstillet")).await.unwrap();
+    assert_eq!(laest(&her, &c).await, None, "a reset elsewhere ends every session");
+}

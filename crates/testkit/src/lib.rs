@@ -94,11 +94,21 @@ pub async fn fresh_database_url() -> String {
 
 /// A fresh, migrated, empty store on the engine under test.
 pub async fn fresh_store() -> Arc<dyn Store> {
+    open_store(&fresh_database_url().await).await
+}
+
+/// Two stores on one fresh database, as two instances of the server would have.
+pub async fn fresh_store_pair() -> (Arc<dyn Store>, Arc<dyn Store>) {
     let url = fresh_database_url().await;
+    (open_store(&url).await, open_store(&url).await)
+}
+
+/// The store of the database at `url`, migrated.
+async fn open_store(url: &str) -> Arc<dyn Store> {
     if url.starts_with("postgres") {
-        Arc::new(store_postgres::PgStore::connect(&url).await.expect("connect to test database"))
+        Arc::new(store_postgres::PgStore::connect(url).await.expect("connect to test database"))
     } else {
-        Arc::new(store_sqlite::SqliteStore::connect(&url).await.expect("open SQLite"))
+        Arc::new(store_sqlite::SqliteStore::connect(url).await.expect("open SQLite"))
     }
 }
 

@@ -30,6 +30,12 @@ conformance!(
     a_history_is_written_as_its_single_changes,
 );
 
+#[tokio::test]
+async fn a_kept_session_follows_changes_made_elsewhere() {
+    let (her, andet) = testkit::fresh_store_pair().await;
+    testkit::conformance::a_kept_session_follows_changes_made_elsewhere(her, andet).await;
+}
+
 /// Saves that meet need worker threads (SQLite gathers them into shared transactions).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn saves_made_at_once_are_each_checked_alone() {

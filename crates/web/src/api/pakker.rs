@@ -163,6 +163,24 @@ pub struct Svar {
     pub valg: Option<String>,
 }
 
+/// A package's answers as the API writes them (each as a [`Svar`]), written straight from the
+/// app's shared map: a read does not copy every answer of the package first.
+pub struct SvarKort(pub std::sync::Arc<BTreeMap<String, domain::template::Svar>>);
+
+impl Serialize for SvarKort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// [`Svar`] borrowed (`valg` written as `null` when absent, as [`Svar`] writes it).
+        #[derive(Serialize)]
+        struct Laant<'a> {
+            ja: Option<bool>,
+            tekst: &'a str,
+            valg: Option<&'a str>,
+        }
+        serializer
+            .collect_map(self.0.iter().map(|(k, s)| (k, Laant { ja: s.ja, tekst: &s.tekst, valg: s.valg.as_deref() })))
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Version {
     pub version: i64,
@@ -189,7 +207,8 @@ pub struct PakkeDetalje {
     pub pakke: Pakke,
     /// The answers by question id (afdeling forms: `afd<nummer>:<id>`): the working copy for
     /// the organisation, the newest submitted version for others.
-    pub svar: BTreeMap<String, Svar>,
+    #[schema(value_type = BTreeMap<String, Svar>)]
+    pub svar: SvarKort,
     pub arbejdskopi: bool,
     pub versioner: Vec<Version>,
     /// The package's sections, each with the revision to send back when saving it (the
@@ -281,11 +300,7 @@ pub async fn pakke(
 fn detalje(v: &app::PakkeView) -> PakkeDetalje {
     PakkeDetalje {
         pakke: Pakke::from(&v.pakke),
-        svar: v
-            .svar
-            .iter()
-            .map(|(k, s)| (k.clone(), Svar { ja: s.ja, tekst: s.tekst.clone(), valg: s.valg.clone() }))
-            .collect(),
+        svar: SvarKort(v.svar.clone()),
         arbejdskopi: v.is_working_copy,
         versioner: v.versions.iter().map(Version::from).collect(),
         sektioner: v

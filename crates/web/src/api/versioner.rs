@@ -2,7 +2,7 @@
 //! receipt, what changed from the version before, its files and its styringsrapport as PDF,
 //! and the package's history of steps. Whoever may read the package may read these.
 
-use super::pakker::Svar;
+use super::pakker::{Svar, SvarKort};
 use super::{ApiError, ApiResult, Fejl, segment};
 use crate::AppState;
 use crate::security::CurrentUser;
@@ -33,7 +33,8 @@ pub struct VersionDetalje {
     /// The kommuner it was sent to (kommunekoder).
     pub modtagere: Vec<i64>,
     /// The answers as submitted, by question id (afdeling forms: `afd<nummer>:<id>`).
-    pub svar: BTreeMap<String, Svar>,
+    #[schema(value_type = BTreeMap<String, Svar>)]
+    pub svar: SvarKort,
     /// The files submitted with it.
     pub bilag: Vec<VersionBilag>,
 }
@@ -93,7 +94,7 @@ pub async fn version(
         bestyrelse_godkendt: ver.bestyrelse_godkendt,
         supplement: ver.supplement.clone(),
         modtagere: v.modtagere.iter().map(|k| i64::from(*k)).collect(),
-        svar: svar_af(&svar),
+        svar: SvarKort(svar),
         bilag: bilag_af(&v, &ver),
     }))
 }
