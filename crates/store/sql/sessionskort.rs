@@ -2,10 +2,10 @@
 //!
 //! Every request reads its session. Read in full it is a join of the session, its user and
 //! the user's organisations; on PostgreSQL the stamps alone run at about 1.4 times the
-//! statements per second of that join (docs/performance.md). A session read in full is kept here with the stamp of `sessionsstempel`
-//! read in the same statement; the next request of that session reads only the stamps (one
-//! short statement, which it needs for its caches anyway) and uses the kept session while the
-//! stamp has not moved. Triggers move the stamp in the transaction of every change that can end
+//! statements per second of that join (docs/performance.md). A session read in full is kept
+//! here with the stamp of `sessionsstempel` read in the same statement; the next request of
+//! that session reads only the stamps (one short statement, which it needs for its caches
+//! anyway) and uses the kept session while the stamp has not moved. Triggers move the stamp in the transaction of every change that can end
 //! a session or change what its user may see (migration 0025), so a logout, a disabled user or
 //! a changed role is seen by the next request on every instance, as with a read in full.
 
