@@ -17,8 +17,8 @@ pub struct PgStore {
 
 pub(crate) type Db = sqlx::Postgres;
 pub(crate) type Backend = PgStore;
-/// Write transactions lock the rows they are about to change, so concurrent writers queue.
-pub(crate) const RAEKKELAAS: Option<&str> = Some(" FOR UPDATE");
+/// The batched writes in this engine's own text.
+mod saetninger;
 
 #[path = "../../store/sql/mod.rs"]
 mod sql;

@@ -34,8 +34,8 @@ pub struct SqliteStore {
 
 pub(crate) type Db = sqlx::Sqlite;
 pub(crate) type Backend = SqliteStore;
-/// Write transactions lock no rows: the single writer's `BEGIN IMMEDIATE` holds the database.
-pub(crate) const RAEKKELAAS: Option<&str> = None;
+/// The batched writes in this engine's own text.
+mod saetninger;
 
 #[path = "../../store/sql/mod.rs"]
 mod sql;

@@ -9,13 +9,17 @@
 //!   `svarkoe` ([`Svarkoe`], where saves of answers meet) and a field `sessionskort`
 //!   ([`Sessionskort`], the sessions it has read),
 //! - `begin_write_on(pool)`, what `begin_write()` does, for a task that holds the pool, and
-//! - `RAEKKELAAS`, how a write transaction locks the rows it is about to change: PostgreSQL's
-//!   `FOR UPDATE`, none on SQLite, whose single writer holds the whole database.
+//! - `saetninger`, the few batched writes whose text differs per engine: the saves of answers
+//!   (locking the packages, checking them, their revisions, the answers) and the audit log,
+//!   which every change appends to. PostgreSQL binds a batch as arrays, in one fixed text
+//!   it plans once per connection, and locks the rows (`FOR UPDATE`); SQLite binds no arrays,
+//!   so it writes `VALUES` lists, and locks nothing, as its single writer holds the database.
+//!   Each engine's module has the same functions, on the types below ([`SvarRaekke`]).
 //!
 //! So the same text is compiled once per engine against its native driver: rustfmt, the
 //! compiler and rust-analyzer see ordinary modules, and no generic bounds clutter the queries.
 //! The statements are portable (`$n` placeholders, `RETURNING`, `ON CONFLICT`, integer øre,
-//! UTC timestamps); only the migrations differ per engine.
+//! UTC timestamps); apart from `saetninger`, only the migrations differ per engine.
 
 mod beregning;
 mod bilag;
@@ -34,7 +38,7 @@ mod svarkoe;
 pub(crate) use sessionskort::Sessionskort;
 pub(crate) use svarkoe::Svarkoe;
 
-use super::{Backend, Db, RAEKKELAAS};
+use super::{Backend, Db, saetninger};
 use store::{AuditEvent, Result, StoreError};
 
 pub(crate) type Tx = sqlx::Transaction<'static, Db>;
@@ -44,7 +48,7 @@ type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
 const BIND_BUDGET: usize = 30_000;
 
 /// Rows per statement for a table with `columns` columns.
-fn chunk(columns: usize) -> usize {
+pub(crate) fn chunk(columns: usize) -> usize {
     (BIND_BUDGET / columns).max(1)
 }
 
@@ -78,23 +82,28 @@ async fn insert_audit(tx: &mut Tx, a: &AuditEvent) -> Result<()> {
     insert_audits(tx, std::slice::from_ref(a)).await
 }
 
-/// Audit events, one statement per chunk.
+/// Audit events, in their order (the engine's batched statement).
 async fn insert_audits(tx: &mut Tx, events: &[AuditEvent]) -> Result<()> {
-    for part in events.chunks(chunk(6)) {
-        let mut qb: sqlx::QueryBuilder<Db> = sqlx::QueryBuilder::new(
-            "INSERT INTO audit_log (tidspunkt, aktoer_id, handling, objekt_type, objekt_id, detaljer) ",
-        );
-        qb.push_values(part, |mut b, a| {
-            b.push_bind(a.at)
-                .push_bind(a.actor.map(|u| u.0))
-                .push_bind(a.action.clone())
-                .push_bind(a.object_type.clone())
-                .push_bind(a.object_id.clone())
-                .push_bind(a.details.to_string());
-        });
-        qb.build().execute(&mut **tx).await.db()?;
+    saetninger::indsaet_audit(tx, events).await
+}
+
+/// A row of `pakke_svar` as a save writes it.
+pub(crate) struct SvarRaekke<'a> {
+    pub pakke: i64,
+    pub spoergsmaal: &'a str,
+    /// The answer as JSON.
+    pub svar: String,
+    pub af: i64,
+    pub tid: chrono::DateTime<chrono::Utc>,
+    pub revision: i64,
+}
+
+/// `a, b, c`: ids as bound values.
+pub(crate) fn push_ids(qb: &mut sqlx::QueryBuilder<Db>, ids: &[i64]) {
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
     }
-    Ok(())
 }
 
 /// Marks what caches of `stamp` hold as out of date, in the transaction that changes it.

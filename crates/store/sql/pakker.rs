@@ -5,7 +5,8 @@ use super::mail::insert_mail;
 use super::master::push_organisation_ids;
 use super::rows::{HaendelseRow, PAKKE_SELECT, PakkeMedModtagerRow, PakkeRow, VersionRow};
 use super::{
-    Backend, Db, DbResult, Tx, bump_stamp, checked, chunk, commit, commit_alle, exactly_one, from_json, to_json,
+    Backend, Db, DbResult, SvarRaekke, Tx, bump_stamp, checked, chunk, commit, commit_alle, exactly_one, from_json,
+    push_ids, saetninger, to_json,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::UserId;
@@ -383,53 +384,19 @@ pub(super) async fn gem_svar_samlet(mut tx: Tx, saves: &[(&SvarChange, &AuditEve
 }
 
 /// One round of [`save_svar_alle_in`]: saves to distinct packages. The new revision of each
-/// save that went through, `None` for a stale one.
+/// save that went through, `None` for a stale one. The statements are the engine's own
+/// ([`saetninger`]), as they carry a whole batch.
 async fn save_svar_runde(tx: &mut Tx, changes: &[&SvarChange]) -> Result<Vec<Option<Revision>>> {
     let ids: Vec<i64> = changes.iter().map(|c| c.pakke.0).collect();
-    // PostgreSQL locks the rows first, in one order, so a concurrent writer of the same
-    // package waits here; SQLite's writer holds the whole database already.
-    if let Some(laas) = super::RAEKKELAAS {
-        let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT id FROM pakker WHERE id IN (");
-        push_ids(&mut qb, &ids);
-        qb.push(") ORDER BY id").push(laas);
-        qb.build().fetch_all(&mut **tx).await.db()?;
-    }
+    // Locked first (on PostgreSQL), so a concurrent writer of the same package waits here.
+    saetninger::laas_pakker(tx, &ids).await?;
     // Each package's status and revision, and the newest answer among its save's section.
+    let par: Vec<(i64, &str)> =
+        changes.iter().flat_map(|c| c.sektion.iter().map(|k| (c.pakke.0, k.as_str()))).collect();
     let mut found: BTreeMap<i64, (String, i64, i64)> = BTreeMap::new();
-    let pairs: Vec<(i64, &String)> = changes.iter().flat_map(|c| c.sektion.iter().map(|k| (c.pakke.0, k))).collect();
-    let mut parts: Vec<&[(i64, &String)]> = pairs.chunks(chunk(2)).collect();
-    if parts.is_empty() {
-        parts.push(&[]);
-    }
-    for part in parts {
-        let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT p.id, p.status, p.revision, ");
-        if part.is_empty() {
-            qb.push("CAST(0 AS BIGINT) FROM pakker p ");
-        } else {
-            // (package, answer key) as a table: SQLite and PostgreSQL both name its columns
-            // column1 and column2.
-            qb.push("CAST(COALESCE(MAX(s.revision), 0) AS BIGINT) FROM pakker p LEFT JOIN (VALUES ");
-            let mut list = qb.separated(", ");
-            for (pakke, key) in part {
-                list.push("(")
-                    .push_bind_unseparated(*pakke)
-                    .push_unseparated(", ")
-                    .push_bind_unseparated((*key).clone());
-                list.push_unseparated(")");
-            }
-            qb.push(
-                ") AS n ON n.column1 = p.id \
-                 LEFT JOIN pakke_svar s ON s.pakke_id = n.column1 AND s.spoergsmaal_id = n.column2 ",
-            );
-        }
-        qb.push("WHERE p.id IN (");
-        push_ids(&mut qb, &ids);
-        qb.push(") GROUP BY p.id, p.status, p.revision");
-        let rows: Vec<(i64, String, i64, i64)> = qb.build_query_as().fetch_all(&mut **tx).await.db()?;
-        for (id, status, revision, newest) in rows {
-            let entry = found.entry(id).or_insert((status, revision, 0));
-            entry.2 = entry.2.max(newest);
-        }
+    for (id, status, revision, newest) in saetninger::pakkernes_stand(tx, &ids, &par).await? {
+        let entry = found.entry(id).or_insert((status, revision, 0));
+        entry.2 = entry.2.max(newest);
     }
     let revisions: Vec<Option<Revision>> = changes
         .iter()
@@ -441,59 +408,31 @@ async fn save_svar_runde(tx: &mut Tx, changes: &[&SvarChange]) -> Result<Vec<Opt
         .collect();
     let saved: Vec<(&SvarChange, Revision)> =
         changes.iter().zip(&revisions).filter_map(|(c, r)| r.map(|r| (*c, r))).collect();
-    // The packages' new revisions, all in one statement per chunk; the rows are the caller's
-    // alone (locked, or SQLite's single writer), so `+ 1` is the revision worked out above.
-    for part in saved.chunks(chunk(3)) {
-        let mut qb: QueryBuilder<Db> =
-            QueryBuilder::new("UPDATE pakker SET revision = revision + 1, opdateret = CASE id");
-        for (c, _) in part {
-            qb.push(" WHEN ").push_bind(c.pakke.0).push(" THEN ").push_bind(c.at);
-        }
-        qb.push(" END WHERE id IN (");
-        push_ids(&mut qb, &part.iter().map(|(c, _)| c.pakke.0).collect::<Vec<_>>());
-        qb.push(")");
-        let changed = qb.build().execute(&mut **tx).await.db()?.rows_affected();
-        if changed != part.len() as u64 {
-            return Err(StoreError::Stale);
-        }
+    // The packages' new revisions; the rows are the caller's alone (locked, or SQLite's
+    // single writer), so `+ 1` is the revision worked out above.
+    let moved: Vec<(i64, DateTime<Utc>)> = saved.iter().map(|(c, _)| (c.pakke.0, c.at)).collect();
+    if saetninger::naeste_revision(tx, &moved).await? != moved.len() as u64 {
+        return Err(StoreError::Stale);
     }
-    // The answers, one statement per chunk, not one per answer: an afdeling form holds dozens,
+    // The answers in one batch, not one statement per answer: an afdeling form holds dozens,
     // and every statement is a round trip to the database. A question named twice in a save
     // keeps its last answer (PostgreSQL refuses to upsert one row twice in a statement).
-    let rows: Vec<(&SvarChange, Revision, &String, &Svar)> = saved
+    let rows: Vec<SvarRaekke> = saved
         .iter()
         .flat_map(|(c, r)| {
-            let last: BTreeMap<&String, &Svar> = c.svar.iter().map(|(k, v)| (k, v)).collect();
-            last.into_iter().map(move |(k, v)| (*c, *r, k, v))
+            let last: BTreeMap<&str, &Svar> = c.svar.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            last.into_iter().map(move |(k, v)| SvarRaekke {
+                pakke: c.pakke.0,
+                spoergsmaal: k,
+                svar: to_json(v),
+                af: c.by.0,
+                tid: c.at,
+                revision: r.0,
+            })
         })
         .collect();
-    for part in rows.chunks(chunk(6)) {
-        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO pakke_svar (pakke_id, spoergsmaal_id, svar, opdateret_af, opdateret, revision) ",
-        );
-        qb.push_values(part, |mut b, (c, revision, id, svar)| {
-            b.push_bind(c.pakke.0)
-                .push_bind((*id).clone())
-                .push_bind(to_json(*svar))
-                .push_bind(c.by.0)
-                .push_bind(c.at)
-                .push_bind(revision.0);
-        });
-        qb.push(
-            " ON CONFLICT (pakke_id, spoergsmaal_id) DO UPDATE SET svar = excluded.svar, \
-                 opdateret_af = excluded.opdateret_af, opdateret = excluded.opdateret, revision = excluded.revision",
-        );
-        qb.build().execute(&mut **tx).await.db()?;
-    }
+    saetninger::gem_svar(tx, &rows).await?;
     Ok(revisions)
-}
-
-/// `a, b, c`: package ids as bound values.
-fn push_ids(qb: &mut QueryBuilder<Db>, ids: &[i64]) {
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
 }
 
 /// A submission (see [`PakkeStore::submit`]) in the caller's transaction, before the
