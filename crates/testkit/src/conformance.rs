@@ -350,6 +350,48 @@ pub async fn users_sessions_and_audit(store: Arc<dyn Store>) {
     assert!(events.iter().any(|e| e.event.action == "login"));
 }
 
+/// A batch written in one transaction appends its audit events in the batch's order, each
+/// with its own actor and details (PostgreSQL writes them as arrays in one statement).
+pub async fn a_batch_appends_its_audit_events_in_order(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let by = user(&store, "revisor").await;
+    let org = store.organisation_by_nummer(nr(10)).await.unwrap().unwrap();
+    let years = [aar().previous().previous(), aar(), aar().previous()];
+    let batch: Vec<(NewPakke, AuditEvent)> = years
+        .iter()
+        .enumerate()
+        .map(|(i, year)| {
+            let new = NewPakke {
+                organisation: org.id,
+                styringsaar: *year,
+                rapporttype: Rapporttype::Bilag3,
+                periode: Regnskabsperiode::for_styringsaar(*year, 1).unwrap(),
+                frist: None,
+                created_at: at(1),
+            };
+            let event = AuditEvent {
+                actor: (i == 1).then_some(by),
+                details: serde_json::json!({ "nummer": i }),
+                ..audit(&format!("oprettet_{i}"))
+            };
+            (new, event)
+        })
+        .collect();
+    let created = store.create_pakker(&batch).await.unwrap();
+    let newest_first = store.audit_events(3).await.unwrap();
+    let got: Vec<(String, Option<domain::access::UserId>, serde_json::Value, String)> = newest_first
+        .into_iter()
+        .rev()
+        .map(|r| (r.event.action, r.event.actor, r.event.details, r.event.object_id))
+        .collect();
+    let expected: Vec<_> = batch
+        .iter()
+        .zip(&created)
+        .map(|((_, a), (id, _))| (a.action.clone(), a.actor, a.details.clone(), id.0.to_string()))
+        .collect();
+    assert_eq!(got, expected, "the batch's audit events, in its order");
+}
+
 pub async fn package_creation_is_idempotent(store: Arc<dyn Store>) {
     loaded(&store).await;
     let first = new_package(&store).await;

@@ -16,6 +16,7 @@ conformance!(
     a_failed_bulk_load_changes_nothing,
     users_sessions_and_audit,
     package_creation_is_idempotent,
+    a_batch_appends_its_audit_events_in_order,
     submission_freezes_a_version_and_routes_it,
     transitions_are_compare_and_set,
     a_published_redegoerelse_is_immutable,
