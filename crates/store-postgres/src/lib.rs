@@ -1,13 +1,25 @@
 //! PostgreSQL engine for production. Migrations embedded and run at connect.
 
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
 use std::time::Duration;
 use store::{Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Connections pages read from at once, besides the pool writes go to.
+const READERS: u32 = 16;
+
+/// Connections writes go to: the saves of answers share one (`svarkoe`), and other writes
+/// are short transactions.
+const WRITERS: u32 = 8;
+
 pub struct PgStore {
+    /// The connections pages read from, without sqlx's ping on every return
+    /// (`sql/lesere.rs`).
+    readers: sql::Lesere,
+    /// The pool writes go to.
     pool: PgPool,
     /// Saves of answers, written together.
     svarkoe: sql::Svarkoe,
@@ -26,9 +38,9 @@ mod sql;
 impl PgStore {
     /// Connects to a `postgres://` URL and migrates the database.
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = open_pool(url, 16).await?;
+        let pool = open_pool(url, WRITERS).await?;
         MIGRATOR.run(&pool).await.map_err(|e| StoreError::in_context("migrering fejlede", e))?;
-        Ok(Self { pool, svarkoe: sql::Svarkoe::default(), sessionskort: sql::Sessionskort::default() })
+        Self::with_readers(url, pool, READERS).await
     }
 
     /// Checks a database without changing it (one restored with `pg_restore`, say): every
@@ -43,7 +55,13 @@ impl PgStore {
                 .map_err(|e| StoreError::Ubrugelig(format!("{} har ingen læsbar skemaversion: {e}", redact(url))))?;
         let kendte: Vec<(i64, &[u8])> = MIGRATOR.iter().map(|m| (m.version, &*m.checksum)).collect();
         let version = store::skemaversion(&applied, &kendte, &redact(url))?;
-        Ok((version, Self { pool, svarkoe: sql::Svarkoe::default(), sessionskort: sql::Sessionskort::default() }))
+        Ok((version, Self::with_readers(url, pool, 2).await?))
+    }
+
+    async fn with_readers(url: &str, pool: PgPool, readers: u32) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url).map_err(|e| unreachable_url(url, e))?;
+        let readers = sql::Lesere::connect(options, readers).await.map_err(|e| unreachable_url(url, e))?;
+        Ok(Self { readers, pool, svarkoe: sql::Svarkoe::default(), sessionskort: sql::Sessionskort::default() })
     }
 
     /// After a bulk change: PostgreSQL's autovacuum keeps the planner's statistics current.
@@ -62,12 +80,12 @@ impl PgStore {
         Ok(())
     }
 
-    /// The pool pages read from: PostgreSQL serves readers and writers from one pool.
-    pub(crate) fn reader(&self) -> &PgPool {
-        &self.pool
+    /// The connections pages read from.
+    pub(crate) fn reader(&self) -> &sql::Lesere {
+        &self.readers
     }
 
-    /// The pool writes go to (the same as reads).
+    /// The pool writes go to.
     pub(crate) fn skriver(&self) -> &PgPool {
         &self.pool
     }
@@ -93,12 +111,15 @@ impl store::Store for PgStore {
     }
 
     fn pools(&self) -> Vec<store::PoolStatus> {
-        vec![store::PoolStatus {
-            navn: "faelles",
-            forbindelser: self.pool.size(),
-            ledige: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-            max: self.pool.options().get_max_connections(),
-        }]
+        vec![
+            self.readers.status("laesere"),
+            store::PoolStatus {
+                navn: "skriver",
+                forbindelser: self.pool.size(),
+                ledige: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+                max: self.pool.options().get_max_connections(),
+            },
+        ]
     }
 }
 
@@ -125,7 +146,11 @@ async fn open_pool(url: &str, connections: u32) -> Result<PgPool> {
         })
         .connect(url)
         .await
-        .map_err(|e| StoreError::in_context(format!("kan ikke forbinde til PostgreSQL «{}»", redact(url)), e))
+        .map_err(|e| unreachable_url(url, e))
+}
+
+fn unreachable_url(url: &str, e: sqlx::Error) -> StoreError {
+    StoreError::in_context(format!("kan ikke forbinde til PostgreSQL «{}»", redact(url)), e)
 }
 
 /// The URL without its password, for messages and logs.

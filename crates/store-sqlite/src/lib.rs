@@ -19,9 +19,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 const READERS: u32 = 8;
 
 mod backup;
-mod lesere;
 pub use backup::Verificeret;
-use lesere::Lesere;
+use sql::Lesere;
 
 pub struct SqliteStore {
     readers: Lesere,

@@ -3,8 +3,8 @@
 //! in scope, at its root,
 //!
 //! - `Db`, its sqlx driver (`sqlx::Sqlite` or `sqlx::Postgres`),
-//! - `Backend`, its store type, with `reader()` (the pool pages read from), `skriver()` (the
-//!   pool writes go to), `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's
+//! - `Backend`, its store type, with `reader()` (the connections pages read from, a [`Lesere`]
+//!   built with the engine's connect options), `skriver()` (the pool writes go to), `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's
 //!   single writer), `analyse()` (planner statistics after bulk changes) and a field
 //!   `svarkoe` ([`Svarkoe`], where saves of answers meet) and a field `sessionskort`
 //!   ([`Sessionskort`], the sessions it has read),
@@ -26,6 +26,7 @@ mod bilag;
 mod brugere;
 mod historik;
 mod integration;
+mod lesere;
 mod mail;
 mod master;
 mod moeder;
@@ -35,6 +36,7 @@ mod rows;
 mod sessionskort;
 mod svarkoe;
 
+pub(crate) use lesere::Lesere;
 pub(crate) use sessionskort::Sessionskort;
 pub(crate) use svarkoe::Svarkoe;
 
