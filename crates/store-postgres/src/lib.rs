@@ -123,9 +123,6 @@ impl store::Store for PgStore {
     }
 }
 
-/// How long a pooled connection may rest before it is checked before use.
-const IDLE_CHECK: Duration = Duration::from_secs(1);
-
 /// A pool of at most `connections` on the database at `url`.
 async fn open_pool(url: &str, connections: u32) -> Result<PgPool> {
     PgPoolOptions::new()
@@ -134,11 +131,11 @@ async fn open_pool(url: &str, connections: u32) -> Result<PgPool> {
         // sqlx's default checks every connection with a round trip to the server before each
         // use: a busy page's two queries became four round trips. A connection that rested is
         // still checked (the server may have restarted or dropped it meanwhile); one in steady
-        // use has just answered.
+        // use has just answered. The readers check after the same rest.
         .test_before_acquire(false)
         .before_acquire(|connection, meta| {
             Box::pin(async move {
-                if meta.idle_for >= IDLE_CHECK {
+                if meta.idle_for >= sql::lesere::HVILE {
                     sqlx::Connection::ping(connection).await?;
                 }
                 Ok(true)

@@ -32,8 +32,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 type Forbindelse = <Db as Database>::Connection;
 type Valg = <Forbindelse as Connection>::Options;
 
-/// A connection that rested this long is pinged before use (the server may have restarted).
-const HVILE: Duration = Duration::from_secs(1);
+/// A connection that rested this long is pinged before use (the server may have restarted);
+/// PostgreSQL's writers' pool checks after the same rest.
+pub(crate) const HVILE: Duration = Duration::from_secs(1);
 
 /// A connection older than this is closed when it is returned, and the next borrower opens a
 /// new one (sqlx's pool closes its connections after the same time).

@@ -3,9 +3,10 @@
 //! in scope, at its root,
 //!
 //! - `Db`, its sqlx driver (`sqlx::Sqlite` or `sqlx::Postgres`),
-//! - `Backend`, its store type, with `reader()` (the connections pages read from, a [`Lesere`]
-//!   built with the engine's connect options), `skriver()` (the pool writes go to), `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's
-//!   single writer), `analyse()` (planner statistics after bulk changes) and a field
+//! - `Backend`, its store type, with `reader()` (the connections pages read from, a
+//!   [`Lesere`] built with the engine's connect options), `skriver()` (the pool writes go to),
+//!   `begin_write()` (a write transaction: `BEGIN IMMEDIATE` on SQLite's single writer),
+//!   `analyse()` (planner statistics after bulk changes) and a field
 //!   `svarkoe` ([`Svarkoe`], where saves of answers meet) and a field `sessionskort`
 //!   ([`Sessionskort`], the sessions it has read),
 //! - `begin_write_on(pool)`, what `begin_write()` does, for a task that holds the pool, and
@@ -26,7 +27,7 @@ mod bilag;
 mod brugere;
 mod historik;
 mod integration;
-mod lesere;
+pub(crate) mod lesere;
 mod mail;
 mod master;
 mod moeder;
